@@ -1,0 +1,272 @@
+/**
+ * The capture schema: every fact the page hooks observe, as one versioned
+ * discriminated union. The page, the relay, the background, the panel, the CLI
+ * and HAR import all speak it. Documented in docs/capture-format.md.
+ *
+ * Conventions:
+ * - `t` is epoch milliseconds with sub-millisecond precision
+ *   (performance.timeOrigin + performance.now()).
+ * - `conn` identifies one request or one connection inside a document
+ *   (`<docId>:<n>`); every event of that request/connection carries it.
+ * - `seq` is assigned per tab by the background (monotonic, gap-free unless
+ *   events were dropped, which is then counted in a `capture.dropped` event).
+ *   Events not yet sequenced (in the page or the relay) carry `seq: 0`.
+ * - `pseq` is the per-document sequence number assigned in the page; the
+ *   background uses (doc, pseq) to acknowledge and de-duplicate.
+ */
+
+export const CAPTURE_SCHEMA_VERSION = 1;
+
+/** Which page API a request or connection went through. */
+export type Transport = 'fetch' | 'xhr' | 'eventsource' | 'websocket';
+
+/** Headers as an ordered list of [name, value] pairs (names lower-cased). */
+export type HeaderList = Array<[string, string]>;
+
+/** Direction of a message relative to the page. */
+export type Direction = 'in' | 'out';
+
+/** A bounded view of a payload. */
+export interface Payload {
+  /** Total size in bytes (UTF-8 for text). */
+  size: number;
+  /** 'text' for strings, 'binary' for ArrayBuffer/Blob/typed arrays. */
+  encoding: 'text' | 'binary';
+  /** Text (up to the capture cap) or base64 of the first bytes for binary. */
+  data: string;
+  /** True when `data` holds less than the whole payload. */
+  truncated: boolean;
+}
+
+interface Base {
+  /** Per-tab sequence number (0 until the background assigns it). */
+  seq: number;
+  /** Per-document sequence number assigned in the page. */
+  pseq: number;
+  /** Epoch ms, sub-millisecond precision. */
+  t: number;
+  /** Chrome frame id (0 = top frame); -1 when unknown (imports). */
+  frameId: number;
+  /** Document id: unique per document load (navigation creates a new one). */
+  doc: string;
+}
+
+interface ConnBase extends Base {
+  /** Request/connection id, unique within the tab capture. */
+  conn: string;
+}
+
+/** A document started (one per frame load): the navigation boundary. */
+export interface DocStartEvent extends Base {
+  type: 'doc.start';
+  url: string;
+  title: string;
+  /** True for the top-level document of the tab. */
+  top: boolean;
+  /** Document id of the parent frame's document, when known. */
+  parentDoc: string | null;
+}
+
+/** An HTTP request issued by fetch or XMLHttpRequest. */
+export interface HttpRequestEvent extends ConnBase {
+  type: 'http.request';
+  transport: 'fetch' | 'xhr';
+  method: string;
+  url: string;
+  headers: HeaderList;
+  /** Request body size in bytes; null when unknown (a stream). */
+  bodySize: number | null;
+  /** XHR only: synchronous request. */
+  sync?: boolean;
+}
+
+/** Response headers received (time to first byte). */
+export interface HttpResponseEvent extends ConnBase {
+  type: 'http.response';
+  status: number;
+  statusText: string;
+  headers: HeaderList;
+  /** Final URL after redirects. */
+  url: string;
+  /** Lower-cased media type without parameters, '' when absent. */
+  contentType: string;
+}
+
+/** One chunk of a streamed response body (streaming fetch, XHR progress). */
+export interface HttpChunkEvent extends ConnBase {
+  type: 'http.chunk';
+  size: number;
+  /** Bounded preview of the chunk's text; '' for binary. */
+  preview: string;
+}
+
+/** The response body completed. */
+export interface HttpEndEvent extends ConnBase {
+  type: 'http.end';
+  /** Decoded body size in bytes as the page sees it. */
+  size: number;
+  /** Stable hash of the full body (FNV-1a 32-bit hex), null when not computed. */
+  bodyHash: string | null;
+  /** Bounded body text; binary bodies are base64 of their first bytes. */
+  body: Payload | null;
+}
+
+/** The request failed: abort, network error, timeout. */
+export interface HttpErrorEvent extends ConnBase {
+  type: 'http.error';
+  reason: 'abort' | 'network' | 'timeout';
+  message: string;
+}
+
+/** An EventSource was constructed (or an SSE stream began on fetch/XHR). */
+export interface SseCreateEvent extends ConnBase {
+  type: 'sse.create';
+  transport: 'eventsource' | 'fetch' | 'xhr';
+  url: string;
+  withCredentials: boolean;
+}
+
+/** The SSE connection opened (EventSource `open`; repeated opens are reconnects). */
+export interface SseOpenEvent extends ConnBase {
+  type: 'sse.open';
+}
+
+/** One dispatched SSE event. */
+export interface SseMessageEvent extends ConnBase {
+  type: 'sse.message';
+  /** Event type ('message' when no `event:` field). */
+  event: string;
+  data: Payload;
+  /** The `id:` field of this event, null when it had none. */
+  id: string | null;
+  /** The stream's last event id after this event. */
+  lastEventId: string;
+  /** A `retry:` value seen since the previous event, null when none. */
+  retry: number | null;
+}
+
+/** An SSE comment line (only visible on fetch/XHR-read streams). */
+export interface SseCommentEvent extends ConnBase {
+  type: 'sse.comment';
+  text: string;
+}
+
+/** EventSource `error` (readyState tells reconnecting (0) from closed (2)). */
+export interface SseErrorEvent extends ConnBase {
+  type: 'sse.error';
+  readyState: number;
+}
+
+/** The page called EventSource.close(). */
+export interface SseCloseEvent extends ConnBase {
+  type: 'sse.close';
+}
+
+/** A WebSocket was constructed. */
+export interface WsCreateEvent extends ConnBase {
+  type: 'ws.create';
+  url: string;
+  protocols: string[];
+}
+
+/** The WebSocket opened. */
+export interface WsOpenEvent extends ConnBase {
+  type: 'ws.open';
+  protocol: string;
+  extensions: string;
+}
+
+/** One WebSocket message, either direction. */
+export interface WsMessageEvent extends ConnBase {
+  type: 'ws.message';
+  dir: Direction;
+  data: Payload;
+}
+
+/** The WebSocket closed. */
+export interface WsCloseEvent extends ConnBase {
+  type: 'ws.close';
+  code: number;
+  reason: string;
+  wasClean: boolean;
+  /** Who started the close: the page (close() called) or the server/network. */
+  initiator: 'client' | 'server';
+}
+
+/** The WebSocket fired `error`. */
+export interface WsErrorEvent extends ConnBase {
+  type: 'ws.error';
+}
+
+/** bufferedAmount grew past a threshold after a send (backpressure). */
+export interface WsBufferedEvent extends ConnBase {
+  type: 'ws.buffered';
+  bufferedAmount: number;
+}
+
+/** A fault injected by Realtime Inspector (so analysis can tell it from organic failures). */
+export interface FaultEvent extends Base {
+  type: 'fault';
+  fault: 'drop' | 'offline' | 'close' | 'stall' | 'latency';
+  /** Connection affected, null for page-wide faults. */
+  conn: string | null;
+  /** Fault parameters (duration, close code...). */
+  params: Record<string, number | string>;
+  /** 'start' or 'end' for windowed faults, 'instant' otherwise. */
+  phase: 'start' | 'end' | 'instant';
+}
+
+/** Events lost to a bound, counted where they were lost. */
+export interface DroppedEvent extends Base {
+  type: 'capture.dropped';
+  count: number;
+  where: 'page' | 'relay' | 'background';
+}
+
+/** A hook failed internally; the page's call still went through. */
+export interface HookErrorEvent extends Base {
+  type: 'hook.error';
+  hook: string;
+  message: string;
+}
+
+/** Every captured event. */
+export type CaptureEvent =
+  | DocStartEvent
+  | HttpRequestEvent
+  | HttpResponseEvent
+  | HttpChunkEvent
+  | HttpEndEvent
+  | HttpErrorEvent
+  | SseCreateEvent
+  | SseOpenEvent
+  | SseMessageEvent
+  | SseCommentEvent
+  | SseErrorEvent
+  | SseCloseEvent
+  | WsCreateEvent
+  | WsOpenEvent
+  | WsMessageEvent
+  | WsCloseEvent
+  | WsErrorEvent
+  | WsBufferedEvent
+  | FaultEvent
+  | DroppedEvent
+  | HookErrorEvent;
+
+/** The `type` tag of every captured event. */
+export type CaptureEventType = CaptureEvent['type'];
+
+/** Narrow the union by tag. */
+export type EventOf<T extends CaptureEventType> = Extract<CaptureEvent, { type: T }>;
+
+/** A capture file: what the panel exports and the CLI analyses. */
+export interface CaptureFile {
+  format: 'realtime-inspector-capture';
+  version: typeof CAPTURE_SCHEMA_VERSION;
+  createdAt: string;
+  page: { url: string; title: string };
+  /** True when credentials were redacted on export. */
+  redacted: boolean;
+  events: CaptureEvent[];
+}

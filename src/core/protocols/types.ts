@@ -1,0 +1,51 @@
+/**
+ * The contract every wire-protocol decoder implements: one file per protocol
+ * under src/core/protocols/, registered in ./index.ts.
+ */
+import type { Direction, Payload, Transport } from '../events.ts';
+
+/** What role a message plays in its protocol. */
+export type MessageRole = 'handshake' | 'data' | 'heartbeat' | 'ack' | 'error' | 'close' | 'control';
+
+/** A decoded, labelled message. */
+export interface DecodedMessage {
+  /** Protocol id, e.g. 'socket.io'. */
+  protocol: string;
+  role: MessageRole;
+  /** Short human label, e.g. 'socket.io EVENT "chat"', 'graphql-ws next id=3'. */
+  label: string;
+  /** Structured view of the payload for display (JSON-safe), null when none. */
+  value: unknown;
+}
+
+/** What a decoder can see about a channel to decide whether it speaks its protocol. */
+export interface ProtocolHint {
+  transport: Transport;
+  url: string;
+  /** WebSocket subprotocols requested and the one negotiated. */
+  requestedProtocols: string[];
+  negotiatedProtocol: string;
+  /** The first few payloads of the channel, in order, with direction. */
+  samples: Array<{ dir: Direction; data: Payload }>;
+}
+
+/** Defaults from a library's source that the analysis compares against. */
+export interface ProtocolTimings {
+  /** Heartbeat interval the library uses by default, ms. */
+  heartbeatMs?: number;
+  /** Which side sends the heartbeat by default. */
+  heartbeatDirection?: 'client' | 'server' | 'both';
+  /** Source citation: package, version, file. */
+  source: string;
+}
+
+export interface ProtocolDecoder {
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Confidence 0..1 that the channel speaks this protocol (0 = no). */
+  detect(hint: ProtocolHint): number;
+  /** Decode one message; never throws (returns role 'data' with a plain label when unsure). */
+  decode(data: Payload, dir: Direction): DecodedMessage;
+  timings: ProtocolTimings | null;
+}

@@ -1,0 +1,121 @@
+/**
+ * The report JSON: what the core produces from a capture, and what the panel,
+ * the CLI and the HTML report render. Versioned; documented in docs/report-format.md.
+ * Every field is present; null where unknown.
+ */
+import type { Transport } from './events.ts';
+
+export const REPORT_VERSION = 1;
+
+export type ChannelKind = 'polling' | 'long-polling' | 'sse' | 'websocket' | 'streaming' | 'one-off';
+export type Severity = 'error' | 'warning' | 'info';
+export type BackoffModel = 'fixed' | 'linear' | 'exponential';
+export type HeartbeatDirection = 'client' | 'server' | 'both';
+
+/** A median/p95 pair in milliseconds. */
+export interface Spread {
+  median: number;
+  p95: number;
+}
+
+export interface Finding {
+  severity: Severity;
+  /** Stable machine id, e.g. 'idle-gap-over-nat-timeout'. */
+  code: string;
+  /** One sentence a user reads. */
+  message: string;
+  /** The numbers behind it. */
+  evidence: Record<string, number | string | boolean | null>;
+  /** What to do about it, grounded in the primer. */
+  advice: string;
+}
+
+export interface Heartbeat {
+  /** Median interval between heartbeats; null when none was detected. */
+  intervalMs: number | null;
+  direction: HeartbeatDirection | null;
+  /** Spread (p95 - p5) of heartbeat intervals. */
+  jitterMs: number | null;
+  /** Longest gap with no traffic at all on an open connection. */
+  maxIdleMs: number;
+  /** How heartbeats were recognised: 'protocol' (e.g. engine.io ping) or 'pattern' (periodic small repeats). */
+  source: 'protocol' | 'pattern' | null;
+}
+
+export interface Reconnect {
+  /** Epoch ms of the new connection attempt. */
+  at: number;
+  /** Delay from the previous connection's end to this attempt. */
+  delayMs: number;
+  /** e.g. 'close 1006', 'error', 'stream ended', 'fault: drop'. */
+  cause: string;
+}
+
+export interface Backoff {
+  model: BackoffModel;
+  initialMs: number;
+  /** Growth factor (exponential) or step in ms (linear); 1 for fixed. */
+  factor: number;
+  /** Observed or fitted ceiling; null when delays never plateaued. */
+  maxMs: number | null;
+  jitter: boolean;
+  /** Goodness of fit, 0..1. */
+  fit: number;
+}
+
+export interface Load {
+  /** Requests (or messages for push channels) per second for one user. */
+  requestsPerSecondPerUser: number;
+  /** The same for `users` users. */
+  requestsPerSecond: number;
+  users: number;
+  /** Wasted requests per second for `users` users. */
+  wastedPerSecond: number;
+}
+
+export interface ChannelReport {
+  id: string;
+  kind: ChannelKind;
+  confidence: number;
+  evidence: string;
+  url: string;
+  transport: Transport;
+  protocol: string | null;
+  requests: number;
+  messages: { in: number; out: number };
+  bytes: { in: number; out: number };
+  wasted: number;
+  wasteRatio: number | null;
+  wastedBytes: number;
+  intervalMs: Spread | null;
+  durationMs: Spread | null;
+  /** Average and worst staleness polling adds (interval/2, interval). */
+  stalenessMs: { average: number; worst: number } | null;
+  /** Message inter-arrival gaps on push channels. */
+  gapMs: Spread | null;
+  timeToFirstByteMs: Spread | null;
+  heartbeat: Heartbeat | null;
+  reconnects: Reconnect[];
+  backoff: Backoff | null;
+  load: Load | null;
+  findings: Finding[];
+}
+
+export interface Report {
+  version: typeof REPORT_VERSION;
+  page: { url: string; title: string };
+  capturedAt: string;
+  durationMs: number;
+  channels: ChannelReport[];
+  summary: {
+    channels: number;
+    requests: number;
+    wasted: number;
+    wastedBytes: number;
+    messages: number;
+    users: number;
+    projectedRequestsPerSecond: number;
+    findings: Record<Severity, number>;
+    droppedEvents: number;
+  };
+}

@@ -1,0 +1,2 @@
+import { render } from 'preact';
+render(<div>Realtime Inspector</div>, document.getElementById('app')!);
