@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const DIST_DIR = resolve(import.meta.dirname, '../../dist');
+/** The built extension; RI_DIST points elsewhere (lets parallel work build to separate folders). */
+export const DIST_DIR = resolve(process.env.RI_DIST ?? resolve(import.meta.dirname, '../../dist'));
 
 /** The Chromium binary: CHROME_PATH, else Debian's or Google's usual paths. */
 export function findChrome(): string {
