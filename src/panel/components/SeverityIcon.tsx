@@ -1,0 +1,8 @@
+import type { Severity } from '../../core/report-types.ts';
+
+const GLYPH: Record<Severity, string> = { error: '✖', warning: '▲', info: 'ℹ' };
+
+/** A DevTools-style severity glyph with an accessible name. */
+export function SeverityIcon({ severity }: { severity: Severity }) {
+  return <span class={`sev sev-${severity}`} role="img" aria-label={severity} title={severity}>{GLYPH[severity]}</span>;
+}

@@ -1,0 +1,66 @@
+/**
+ * Display formatting for the panel (numbers from the report; never page markup).
+ */
+import type { ChannelReport, Severity } from '../core/report-types.ts';
+
+export { formatBytes } from './messages.ts';
+
+/** Milliseconds as DevTools shows durations. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+/** A ratio 0..1 as a percentage. */
+export function formatPercent(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return '—';
+  return `${Math.round(ratio * 100)}%`;
+}
+
+/** A count with thousands separators. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Requests per second, compact. */
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 100) return `${formatCount(perSecond)}/s`;
+  if (perSecond >= 1) return `${perSecond.toFixed(1)}/s`;
+  return `${perSecond.toFixed(3)}/s`;
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** The most severe finding of a channel, or null. */
+export function worstFinding(ch: ChannelReport) {
+  let worst: ChannelReport['findings'][number] | null = null;
+  for (const f of ch.findings) if (!worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst.severity]) worst = f;
+  return worst;
+}
+
+/** The timing that matters for this kind: polling interval, long-poll hold, push gap. */
+export function channelTiming(ch: ChannelReport): { label: string; ms: number | null } {
+  switch (ch.kind) {
+    case 'polling':
+      return { label: 'every', ms: ch.intervalMs?.median ?? null };
+    case 'long-polling':
+      return { label: 'held', ms: ch.durationMs?.median ?? null };
+    case 'one-off':
+      return { label: 'took', ms: ch.durationMs?.median ?? null };
+    default:
+      return { label: 'gap', ms: ch.gapMs?.median ?? null };
+  }
+}
+
+/** Total traffic units: requests for HTTP kinds, messages for push. */
+export function channelTraffic(ch: ChannelReport): number {
+  return ch.requests + ch.messages.in + ch.messages.out;
+}
+
+/** Endpoint without the scheme, for dense tables. */
+export function shortUrl(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, '');
+}
