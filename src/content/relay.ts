@@ -1,1 +1,340 @@
-export {};
+/**
+ * The isolated-world relay, one per frame document, built as a standalone IIFE
+ * that runs at document_start (vite.config.ts): page hooks → relay → background.
+ *
+ * It listens for the hooks' CustomEvents, validates every event with the one guard
+ * (page script can dispatch these too), batches them (time- and size-bounded), and
+ * sends them on a runtime port. Batches stay held until the background acknowledges
+ * them as persisted; when the port drops (Chrome stopped the service worker) the
+ * relay reconnects and resends what was not acknowledged. It forwards the
+ * background's config and fault commands to the hooks and acts on nothing else.
+ *
+ * `Relay` knows only a PortLike transport, so it is tested in Node with an in-memory one.
+ */
+import type { CaptureEvent } from '../core/events.ts';
+import { isCaptureEvent } from '../core/guard.ts';
+import {
+  PAGE_BRIDGE_VERSION,
+  PAGE_TO_RELAY_EVENT,
+  RELAY_TO_PAGE_EVENT,
+  type RelayToPage,
+} from '../shared/page-bridge.ts';
+import {
+  PAGE_MESSAGE_MAX_CHARS,
+  PAGE_MESSAGE_MAX_EVENTS,
+  RECONNECT_DELAYS_MS,
+  RELAY_BATCH_MAX_CHARS,
+  RELAY_BATCH_MAX_EVENTS,
+  RELAY_FLUSH_MS,
+  RELAY_MAX_HELD_CHARS,
+  RELAY_MAX_HELD_EVENTS,
+  RELAY_MAX_IN_FLIGHT,
+  RELAY_PORT_NAME,
+} from '../shared/constants.ts';
+import {
+  parseWire,
+  send,
+  TO_RELAY_MESSAGE_CHECKS,
+  type PageConfig,
+  type PortLike,
+  type RelayMessages,
+  type ToRelayMessages,
+} from '../shared/messages.ts';
+
+/** What the relay needs from its surroundings. */
+export interface RelayEnvironment {
+  /** Open a port to the background; throws when the extension context is gone. */
+  connect(): PortLike;
+  /** Deliver a message to the page hooks of this frame. */
+  postToPage(message: RelayToPage): void;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Unique id of this relay instance (de-duplication key in the background). */
+  relayId: string;
+}
+
+interface HeldEvent {
+  event: CaptureEvent;
+  /** Estimated JSON characters (the page message's length shared by its events). */
+  chars: number;
+}
+
+interface SentBatch {
+  batch: number;
+  events: HeldEvent[];
+  chars: number;
+  payload: RelayMessages['batch'];
+}
+
+/** Counters for tests and diagnostics. */
+export interface RelayStats {
+  queued: number;
+  unacked: number;
+  heldEvents: number;
+  dropped: number;
+  rejected: number;
+  connected: boolean;
+  nextBatch: number;
+}
+
+/** The relay's logic, independent of chrome.* and the DOM. */
+export class Relay {
+  private readonly queue: HeldEvent[] = [];
+  private readonly unacked: SentBatch[] = [];
+  private heldEvents = 0;
+  private heldChars = 0;
+  private nextBatch = 1;
+  private dropped = 0;
+  private rejected = 0;
+  private sentDropped = 0;
+  private sentRejected = 0;
+  private doc = '';
+  private port: PortLike | null = null;
+  /** True once the background answered hello on the current port. */
+  private connected = false;
+  private config: PageConfig | null = null;
+  private flushTimer: unknown = null;
+  private reconnectTimer: unknown = null;
+  private reconnectAttempt = 0;
+  /** The extension was reloaded or removed: this relay can never reach it again. */
+  private dead = false;
+
+  constructor(private readonly env: RelayEnvironment) {}
+
+  /** Open the port (call once, early, so events queue against a live connection). */
+  start(): void {
+    this.openPort();
+  }
+
+  /** Handle one page → relay CustomEvent detail. Anything malformed is rejected and counted. */
+  receiveFromPage(detail: unknown): void {
+    if (this.dead) return;
+    const message = this.parsePageMessage(detail);
+    if (!message) {
+      this.reject(1);
+      return;
+    }
+    if (message.kind === 'hello') {
+      if (!this.doc) this.doc = message.doc;
+      this.answerHello();
+      return;
+    }
+    const perEvent = Math.ceil((detail as string).length / Math.max(1, message.events.length));
+    let bad = 0;
+    for (const event of message.events) {
+      if (!isPageEvent(event)) {
+        bad++;
+        continue;
+      }
+      if (!this.doc) this.doc = event.doc;
+      if (this.heldEvents >= RELAY_MAX_HELD_EVENTS || this.heldChars + perEvent > RELAY_MAX_HELD_CHARS) {
+        this.dropped++;
+        continue;
+      }
+      this.queue.push({ event, chars: perEvent });
+      this.heldEvents++;
+      this.heldChars += perEvent;
+    }
+    if (bad) this.reject(bad);
+    this.scheduleFlush();
+  }
+
+  /** Tell the hooks the relay listens (also sent unprompted at start, in case their hello came first). */
+  answerHello(): void {
+    this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'ready' });
+    if (this.config) this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'config', ...this.config });
+  }
+
+  /** Current counters. */
+  stats(): RelayStats {
+    return {
+      queued: this.queue.length,
+      unacked: this.unacked.length,
+      heldEvents: this.heldEvents,
+      dropped: this.dropped,
+      rejected: this.rejected,
+      connected: this.connected,
+      nextBatch: this.nextBatch,
+    };
+  }
+
+  private parsePageMessage(detail: unknown) {
+    if (typeof detail !== 'string' || detail.length > PAGE_MESSAGE_MAX_CHARS) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(detail);
+    } catch {
+      return null;
+    }
+    if (typeof value !== 'object' || value === null) return null;
+    const m = value as Record<string, unknown>;
+    if (m.v !== PAGE_BRIDGE_VERSION) return null;
+    if (m.kind === 'hello' && typeof m.doc === 'string' && m.doc.length <= 256) {
+      return { kind: 'hello' as const, doc: m.doc };
+    }
+    if (m.kind === 'events' && Array.isArray(m.events) && m.events.length <= PAGE_MESSAGE_MAX_EVENTS) {
+      return { kind: 'events' as const, events: m.events as unknown[] };
+    }
+    return null;
+  }
+
+  private reject(count: number): void {
+    this.rejected += count;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    const full = this.queuedChars() >= RELAY_BATCH_MAX_CHARS || this.queue.length >= RELAY_BATCH_MAX_EVENTS;
+    if (full) {
+      this.flush();
+    } else if (this.flushTimer === null) {
+      this.flushTimer = this.env.setTimeout(() => {
+        this.flushTimer = null;
+        this.flush();
+      }, RELAY_FLUSH_MS);
+    }
+  }
+
+  private queuedChars(): number {
+    return this.heldChars - this.unacked.reduce((sum, b) => sum + b.chars, 0);
+  }
+
+  /** Send queued events as batches while the in-flight window allows. */
+  private flush(): void {
+    if (!this.connected || !this.port) return;
+    while (this.unacked.length < RELAY_MAX_IN_FLIGHT && (this.queue.length > 0 || this.countersChanged())) {
+      let count = 0;
+      let chars = 0;
+      while (
+        count < this.queue.length &&
+        count < RELAY_BATCH_MAX_EVENTS &&
+        (count === 0 || chars + this.queue[count]!.chars <= RELAY_BATCH_MAX_CHARS)
+      ) {
+        chars += this.queue[count]!.chars;
+        count++;
+      }
+      const events = this.queue.splice(0, count);
+      const payload: RelayMessages['batch'] = {
+        batch: this.nextBatch++,
+        doc: this.doc,
+        events: events.map((h) => h.event),
+        dropped: this.dropped,
+        rejected: this.rejected,
+      };
+      this.sentDropped = this.dropped;
+      this.sentRejected = this.rejected;
+      this.unacked.push({ batch: payload.batch, events, chars, payload });
+      if (!send<RelayMessages, 'batch'>(this.port, 'batch', payload)) return;
+    }
+  }
+
+  private countersChanged(): boolean {
+    return this.dropped !== this.sentDropped || this.rejected !== this.sentRejected;
+  }
+
+  private openPort(): void {
+    this.reconnectTimer = null;
+    let port: PortLike;
+    try {
+      port = this.env.connect();
+    } catch {
+      this.dead = true;
+      return;
+    }
+    this.port = port;
+    this.connected = false;
+    port.onMessage.addListener((message) => {
+      if (this.port === port) this.receiveFromBackground(message);
+    });
+    port.onDisconnect.addListener(() => {
+      if (this.port !== port) return;
+      this.port = null;
+      this.connected = false;
+      const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+      this.reconnectTimer = this.env.setTimeout(() => this.openPort(), delay);
+    });
+    send<RelayMessages, 'hello'>(port, 'hello', { relayId: this.env.relayId });
+  }
+
+  private receiveFromBackground(raw: unknown): void {
+    const message = parseWire<ToRelayMessages>(raw, TO_RELAY_MESSAGE_CHECKS);
+    if (!message || !this.port) return;
+    switch (message.type) {
+      case 'welcome': {
+        this.connected = true;
+        this.reconnectAttempt = 0;
+        this.release(message.payload.ackedBatch);
+        this.setConfig(message.payload.config);
+        // Resend, in order, what the previous service worker never persisted.
+        for (const sent of this.unacked) {
+          if (!send<RelayMessages, 'batch'>(this.port, 'batch', sent.payload)) return;
+        }
+        this.flush();
+        break;
+      }
+      case 'ack':
+        this.release(message.payload.batch);
+        this.flush();
+        break;
+      case 'config':
+        this.setConfig(message.payload);
+        break;
+      case 'fault':
+        this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'fault', command: message.payload.command });
+        break;
+    }
+  }
+
+  /** Forget batches up to `batch`: the background persisted them. */
+  private release(batch: number): void {
+    while (this.unacked.length > 0 && this.unacked[0]!.batch <= batch) {
+      const done = this.unacked.shift()!;
+      this.heldEvents -= done.events.length;
+      this.heldChars -= done.chars;
+    }
+  }
+
+  private setConfig(config: PageConfig): void {
+    this.config = config;
+    this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'config', ...config });
+  }
+}
+
+/**
+ * A captured event the page may send: schema-valid, not yet sequenced, and not
+ * claiming to be a relay or background drop report (only those layers make them).
+ */
+function isPageEvent(value: unknown): value is CaptureEvent {
+  if (!isCaptureEvent(value)) return false;
+  return value.type !== 'capture.dropped' || value.where === 'page';
+}
+
+/** A random id from crypto.getRandomValues (randomUUID needs a secure context; pages may be http:). */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const INSTALLED = Symbol.for('realtime-inspector.relay');
+
+function startInFrame(): void {
+  const scope = globalThis as typeof globalThis & { [INSTALLED]?: true };
+  if (scope[INSTALLED]) return;
+  scope[INSTALLED] = true;
+  const relay = new Relay({
+    connect: () => chrome.runtime.connect({ name: RELAY_PORT_NAME }),
+    postToPage: (message) => {
+      document.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON.stringify(message) }));
+    },
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    relayId: randomId(),
+  });
+  // Capture phase on window: runs before any listener the page adds later on the
+  // way to `document`, so page code cannot stop the hooks' events from reaching us.
+  window.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail), true);
+  relay.start();
+  relay.answerHello();
+}
+
+if (typeof chrome !== 'undefined' && chrome.runtime?.id && typeof document !== 'undefined') startInFrame();

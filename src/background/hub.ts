@@ -1,0 +1,568 @@
+/**
+ * The service worker's logic, independent of chrome.*: per-tab buffers kept from
+ * page load, persisted so that an MV3 worker restart loses and duplicates nothing,
+ * relay and panel ports paired by tab id, and the API for the panel, the CLI and tests.
+ *
+ * Buffer: each tab holds its events in chunks (bounded in events and characters);
+ * a chunk is `open` while it accumulates, `writing` while a storage commit carries it,
+ * `durable` once the commit resolved. Acknowledgements to relays and live events to
+ * panels are sent only for durable chunks, so whatever a relay forgets or a panel
+ * shows survives a restart. Bounds evict the oldest chunks and say so in a
+ * `capture.dropped` event (where: 'background').
+ */
+import type { CaptureEvent, CaptureFile, DroppedEvent } from '../core/events.ts';
+import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
+import { DEFAULT_MAX_TEXT_CHARS, PANEL_HISTORY_CHUNK, STORE_MAX_CHARS, TAB_MAX_EVENTS, TAB_MAX_RELAYS } from '../shared/constants.ts';
+import type { FaultCommand } from '../shared/page-bridge.ts';
+import {
+  PANEL_MESSAGE_CHECKS,
+  parseWire,
+  RELAY_MESSAGE_CHECKS,
+  send,
+  type InspectorApi,
+  type PageConfig,
+  type PanelMessages,
+  type PortLike,
+  type RelayMessages,
+  type TabStats,
+  type ToPanelMessages,
+  type ToRelayMessages,
+} from '../shared/messages.ts';
+
+/** Most events in one stored chunk (eviction granularity). */
+export const CHUNK_MAX_EVENTS = 1000;
+/** Most characters in one stored chunk (eviction granularity for large payloads). */
+export const CHUNK_MAX_CHARS = 256 * 1024;
+
+/** The storage the buffer persists to (chrome.storage.session fits; tests use a Map). */
+export interface SessionStore {
+  getAll(): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+  remove(keys: string[]): Promise<void>;
+}
+
+/** Bounds, overridable for tests. */
+export interface HubLimits {
+  tabMaxEvents: number;
+  storeMaxChars: number;
+  chunkMaxEvents: number;
+  chunkMaxChars: number;
+}
+
+const DEFAULT_LIMITS: HubLimits = {
+  tabMaxEvents: TAB_MAX_EVENTS,
+  storeMaxChars: STORE_MAX_CHARS,
+  chunkMaxEvents: CHUNK_MAX_EVENTS,
+  chunkMaxChars: CHUNK_MAX_CHARS,
+};
+
+interface Chunk {
+  key: string;
+  events: CaptureEvent[];
+  chars: number;
+  state: 'open' | 'writing' | 'durable';
+}
+
+/** What the background remembers of one relay instance (for de-duplication). */
+interface RelayRecord {
+  /** Highest batch accepted into the buffer. */
+  accepted: number;
+  /** Highest batch persisted (acknowledged). */
+  durable: number;
+  /** The relay's cumulative counters as last reported. */
+  dropped: number;
+  rejected: number;
+}
+
+interface RelayConnection {
+  port: PortLike;
+  relayId: string | null;
+  frameId: number;
+}
+
+interface Tab {
+  tabId: number;
+  lastSeq: number;
+  clearedAtSeq: number;
+  nextChunk: number;
+  chunks: Chunk[];
+  recording: boolean;
+  relays: Map<string, RelayRecord>;
+  dropped: { page: number; relay: number; background: number };
+  rejected: number;
+  url: string;
+  title: string;
+  relayPorts: Set<RelayConnection>;
+  panelPorts: Set<PortLike>;
+}
+
+/** The persisted form of a tab (key `tab:<id>`); chunks are stored under their own keys. */
+interface TabMeta {
+  lastSeq: number;
+  clearedAtSeq: number;
+  nextChunk: number;
+  chunks: Array<{ key: string; chars: number }>;
+  recording: boolean;
+  relays: Array<[string, { durable: number; dropped: number; rejected: number }]>;
+  dropped: Tab['dropped'];
+  rejected: number;
+  url: string;
+  title: string;
+}
+
+const META_PREFIX = 'tab:';
+const CHUNK_PREFIX = 'chunk:';
+
+/** The background: buffers, persistence, port pairing and the API. */
+export class Hub {
+  /** Resolves when the persisted state is loaded; every handler waits for it. */
+  readonly ready: Promise<void>;
+  readonly startedAt = Date.now();
+  private readonly tabs = new Map<number, Tab>();
+  private readonly limits: HubLimits;
+  private readonly evictedKeys: string[] = [];
+  private readonly dirtyTabs = new Set<Tab>();
+  private commitScheduled = false;
+  private committing: Promise<void> | null = null;
+  private totalChars = 0;
+
+  constructor(
+    private readonly store: SessionStore,
+    opts: { limits?: Partial<HubLimits>; liveTabIds?: () => Promise<number[] | null> } = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.ready = this.load(opts.liveTabIds ?? (async () => null));
+  }
+
+  // --- Ports ---
+
+  /** A relay port from a frame of `tabId` (both ids come from port.sender, never from the page). */
+  connectRelay(port: PortLike, tabId: number, frameId: number): void {
+    const connection: RelayConnection = { port, relayId: null, frameId };
+    let tab: Tab | null = null;
+    port.onMessage.addListener((raw) => {
+      void this.ready.then(() => {
+        const message = parseWire<RelayMessages>(raw, RELAY_MESSAGE_CHECKS);
+        if (!message) return;
+        tab ??= this.tab(tabId);
+        if (message.type === 'hello') {
+          this.helloFromRelay(tab, connection, message.payload.relayId);
+        } else if (connection.relayId !== null) {
+          this.batchFromRelay(tab, connection, message.payload);
+        }
+      });
+    });
+    port.onDisconnect.addListener(() => tab?.relayPorts.delete(connection));
+  }
+
+  /** A panel port (an extension page); it names the tab it shows in `subscribe`. */
+  connectPanel(port: PortLike): void {
+    let tab: Tab | null = null;
+    port.onMessage.addListener((raw) => {
+      void this.ready.then(() => {
+        const message = parseWire<PanelMessages>(raw, PANEL_MESSAGE_CHECKS);
+        if (!message || tab) return;
+        tab = this.tab(message.payload.tabId);
+        this.subscribePanel(tab, port, message.payload.afterSeq);
+      });
+    });
+    port.onDisconnect.addListener(() => tab?.panelPorts.delete(port));
+  }
+
+  private helloFromRelay(tab: Tab, connection: RelayConnection, relayId: string): void {
+    connection.relayId = relayId;
+    tab.relayPorts.add(connection);
+    let record = tab.relays.get(relayId);
+    if (!record) {
+      record = { accepted: 0, durable: 0, dropped: 0, rejected: 0 };
+      tab.relays.set(relayId, record);
+      this.forgetOldRelays(tab);
+    }
+    send<ToRelayMessages, 'welcome'>(connection.port, 'welcome', { ackedBatch: record.durable, config: this.configOf(tab) });
+  }
+
+  private forgetOldRelays(tab: Tab): void {
+    const connected = new Set([...tab.relayPorts].map((c) => c.relayId));
+    for (const id of tab.relays.keys()) {
+      if (tab.relays.size <= TAB_MAX_RELAYS) break;
+      if (!connected.has(id)) tab.relays.delete(id);
+    }
+  }
+
+  private batchFromRelay(tab: Tab, connection: RelayConnection, batch: RelayMessages['batch']): void {
+    const record = tab.relays.get(connection.relayId!);
+    if (!record) return;
+    if (batch.batch <= record.accepted) {
+      // A resend of something already taken: acknowledge what is durable; the rest is acked by its commit.
+      if (batch.batch <= record.durable) send<ToRelayMessages, 'ack'>(connection.port, 'ack', { batch: record.durable });
+      return;
+    }
+    record.accepted = batch.batch;
+    const perEvent = batch.events.length ? Math.ceil(JSON.stringify(batch.events).length / batch.events.length) : 0;
+    for (const event of batch.events) {
+      event.seq = ++tab.lastSeq;
+      event.frameId = connection.frameId;
+      if (event.type === 'capture.dropped') tab.dropped.page += event.count;
+      if (event.type === 'doc.start' && connection.frameId === 0) {
+        tab.url = event.url;
+        tab.title = event.title;
+      }
+      this.append(tab, event, perEvent);
+    }
+    const lostInRelay = batch.dropped - record.dropped + (batch.rejected - record.rejected);
+    if (lostInRelay > 0) {
+      tab.dropped.relay += batch.dropped - record.dropped;
+      tab.rejected += batch.rejected - record.rejected;
+      this.append(tab, this.droppedEvent(tab, lostInRelay, 'relay', connection.frameId, batch.doc), 0);
+    }
+    record.dropped = Math.max(record.dropped, batch.dropped);
+    record.rejected = Math.max(record.rejected, batch.rejected);
+    this.enforceBounds(tab);
+    this.markDirty(tab);
+  }
+
+  private subscribePanel(tab: Tab, port: PortLike, afterSeq: number): void {
+    tab.panelPorts.add(port);
+    send<ToPanelMessages, 'welcome'>(port, 'welcome', { tabId: tab.tabId, stats: this.statsOf(tab) });
+    let pending: CaptureEvent[] = [];
+    for (const chunk of tab.chunks) {
+      if (chunk.state !== 'durable') break;
+      for (const event of chunk.events) {
+        if (event.seq <= afterSeq) continue;
+        pending.push(event);
+        if (pending.length >= PANEL_HISTORY_CHUNK) {
+          send<ToPanelMessages, 'events'>(port, 'events', { events: pending, history: true });
+          pending = [];
+        }
+      }
+    }
+    if (pending.length) send<ToPanelMessages, 'events'>(port, 'events', { events: pending, history: true });
+    send<ToPanelMessages, 'synced'>(port, 'synced', { stats: this.statsOf(tab) });
+  }
+
+  // --- Buffer ---
+
+  private tab(tabId: number): Tab {
+    let tab = this.tabs.get(tabId);
+    if (!tab) {
+      tab = emptyTab(tabId);
+      this.tabs.set(tabId, tab);
+    }
+    return tab;
+  }
+
+  private append(tab: Tab, event: CaptureEvent, chars: number): void {
+    let chunk = tab.chunks.at(-1);
+    if (
+      !chunk ||
+      chunk.state !== 'open' ||
+      chunk.events.length >= this.limits.chunkMaxEvents ||
+      (chunk.events.length > 0 && chunk.chars + chars > this.limits.chunkMaxChars)
+    ) {
+      chunk = { key: `${CHUNK_PREFIX}${tab.tabId}:${tab.nextChunk++}`, events: [], chars: 0, state: 'open' };
+      tab.chunks.push(chunk);
+    }
+    chunk.events.push(event);
+    chunk.chars += chars;
+    this.totalChars += chars;
+  }
+
+  private droppedEvent(tab: Tab, count: number, where: DroppedEvent['where'], frameId: number, doc: string): DroppedEvent {
+    return { type: 'capture.dropped', seq: ++tab.lastSeq, pseq: 0, t: Date.now(), frameId, doc, count, where };
+  }
+
+  private eventCount(tab: Tab): number {
+    return tab.chunks.reduce((n, c) => n + c.events.length, 0);
+  }
+
+  private tabChars(tab: Tab): number {
+    return tab.chunks.reduce((n, c) => n + c.chars, 0);
+  }
+
+  /** Evict the oldest chunks while a bound is exceeded, and record the loss in the affected tabs. */
+  private enforceBounds(tab: Tab): void {
+    const evicted = new Map<Tab, number>();
+    const evictFront = (victim: Tab) => {
+      const chunk = victim.chunks.shift()!;
+      this.totalChars -= chunk.chars;
+      if (chunk.state !== 'open') this.evictedKeys.push(chunk.key);
+      evicted.set(victim, (evicted.get(victim) ?? 0) + chunk.events.length);
+    };
+    while (tab.chunks.length > 1 && this.eventCount(tab) > this.limits.tabMaxEvents) evictFront(tab);
+    while (this.totalChars > this.limits.storeMaxChars) {
+      let largest: Tab | null = null;
+      for (const t of this.tabs.values()) {
+        if (t.chunks.length > 1 && (!largest || this.tabChars(t) > this.tabChars(largest))) largest = t;
+      }
+      if (!largest) break;
+      evictFront(largest);
+    }
+    for (const [victim, count] of evicted) {
+      victim.dropped.background += count;
+      this.append(victim, this.droppedEvent(victim, count, 'background', -1, this.currentDoc(victim)), 0);
+      this.markDirty(victim);
+    }
+  }
+
+  private currentDoc(tab: Tab): string {
+    for (let i = tab.chunks.length - 1; i >= 0; i--) {
+      const events = tab.chunks[i]!.events;
+      for (let j = events.length - 1; j >= 0; j--) if (events[j]!.doc) return events[j]!.doc;
+    }
+    return '';
+  }
+
+  // --- Persistence ---
+
+  private markDirty(tab: Tab): void {
+    this.dirtyTabs.add(tab);
+    this.scheduleCommit();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setTimeout(() => void this.commit(), 0);
+  }
+
+  /** Write open chunks and metadata in one storage call, then ack relays and feed panels. */
+  private async commit(): Promise<void> {
+    while (this.committing) await this.committing;
+    if (!this.commitScheduled) return;
+    this.commitScheduled = false;
+    const tabs = [...this.dirtyTabs];
+    this.dirtyTabs.clear();
+    const items: Record<string, unknown> = {};
+    const written: Array<{ tab: Tab; chunks: Chunk[]; acks: Map<string, number> }> = [];
+    for (const tab of tabs) {
+      if (this.tabs.get(tab.tabId) !== tab) continue;
+      const chunks = tab.chunks.filter((c) => c.state === 'open');
+      for (const chunk of chunks) {
+        chunk.state = 'writing';
+        items[chunk.key] = chunk.events;
+      }
+      items[META_PREFIX + tab.tabId] = this.metaOf(tab);
+      const acks = new Map<string, number>();
+      for (const [id, record] of tab.relays) if (record.accepted > record.durable) acks.set(id, record.accepted);
+      written.push({ tab, chunks, acks });
+    }
+    const removed = this.evictedKeys.splice(0);
+    const run = (async () => {
+      try {
+        if (Object.keys(items).length) await this.store.set(items);
+        if (removed.length) await this.store.remove(removed);
+      } catch (error) {
+        // Most likely the storage quota: nothing of this commit is acknowledged; shrink and retry.
+        console.error('[realtime-inspector] commit failed', error);
+        for (const { tab, chunks } of written) {
+          for (const chunk of chunks) if (tab.chunks.includes(chunk)) chunk.state = 'open';
+          this.dirtyTabs.add(tab);
+        }
+        this.evictedKeys.push(...removed);
+        this.limits.storeMaxChars = Math.floor(this.limits.storeMaxChars * 0.8);
+        for (const { tab } of written) this.enforceBounds(tab);
+        for (const { tab } of written) this.markDirty(tab);
+        return;
+      }
+      for (const { tab, chunks, acks } of written) this.afterCommit(tab, chunks, acks);
+    })();
+    this.committing = run;
+    await run;
+    this.committing = null;
+  }
+
+  private afterCommit(tab: Tab, chunks: Chunk[], acks: Map<string, number>): void {
+    const live: CaptureEvent[] = [];
+    for (const chunk of chunks) {
+      if (!tab.chunks.includes(chunk)) continue;
+      chunk.state = 'durable';
+      live.push(...chunk.events);
+    }
+    for (const [id, batch] of acks) {
+      const record = tab.relays.get(id);
+      if (!record) continue;
+      record.durable = Math.max(record.durable, batch);
+      for (const c of tab.relayPorts) {
+        if (c.relayId === id) send<ToRelayMessages, 'ack'>(c.port, 'ack', { batch: record.durable });
+      }
+    }
+    if (live.length) for (const port of tab.panelPorts) send<ToPanelMessages, 'events'>(port, 'events', { events: live, history: false });
+  }
+
+  /** Resolves once everything accepted so far is persisted (tests, export). */
+  async settled(): Promise<void> {
+    await this.ready;
+    while (this.commitScheduled || this.committing) {
+      await (this.committing ?? new Promise((r) => setTimeout(r, 0)));
+    }
+  }
+
+  private metaOf(tab: Tab): TabMeta {
+    return {
+      lastSeq: tab.lastSeq,
+      clearedAtSeq: tab.clearedAtSeq,
+      nextChunk: tab.nextChunk,
+      chunks: tab.chunks.map((c) => ({ key: c.key, chars: c.chars })),
+      recording: tab.recording,
+      relays: [...tab.relays].map(([id, r]) => [id, { durable: r.accepted, dropped: r.dropped, rejected: r.rejected }]),
+      dropped: { ...tab.dropped },
+      rejected: tab.rejected,
+      url: tab.url,
+      title: tab.title,
+    };
+  }
+
+  private async load(liveTabIds: () => Promise<number[] | null>): Promise<void> {
+    const all = await this.store.getAll();
+    const live = await liveTabIds();
+    const referenced = new Set<string>();
+    const stale: string[] = [];
+    for (const [key, value] of Object.entries(all)) {
+      if (!key.startsWith(META_PREFIX)) continue;
+      const tabId = Number(key.slice(META_PREFIX.length));
+      if (live && !live.includes(tabId)) {
+        stale.push(key);
+        continue;
+      }
+      const meta = value as TabMeta;
+      const tab = this.tab(tabId);
+      tab.lastSeq = meta.lastSeq;
+      tab.clearedAtSeq = meta.clearedAtSeq;
+      tab.nextChunk = meta.nextChunk;
+      tab.recording = meta.recording;
+      tab.dropped = { ...meta.dropped };
+      tab.rejected = meta.rejected;
+      tab.url = meta.url;
+      tab.title = meta.title;
+      for (const [id, r] of meta.relays) tab.relays.set(id, { accepted: r.durable, ...r });
+      for (const { key: chunkKey, chars } of meta.chunks) {
+        const events = all[chunkKey];
+        if (!Array.isArray(events)) continue;
+        referenced.add(chunkKey);
+        tab.chunks.push({ key: chunkKey, events: events as CaptureEvent[], chars, state: 'durable' });
+        this.totalChars += chars;
+      }
+    }
+    for (const key of Object.keys(all)) if (key.startsWith(CHUNK_PREFIX) && !referenced.has(key)) stale.push(key);
+    if (stale.length) await this.store.remove(stale);
+  }
+
+  // --- API ---
+
+  private configOf(tab: Tab): PageConfig {
+    return { recording: tab.recording, maxTextChars: DEFAULT_MAX_TEXT_CHARS };
+  }
+
+  private statsOf(tab: Tab): TabStats {
+    return {
+      tabId: tab.tabId,
+      events: this.eventCount(tab),
+      chars: this.tabChars(tab),
+      firstSeq: tab.chunks[0]?.events[0]?.seq ?? 0,
+      lastSeq: tab.lastSeq,
+      clearedAtSeq: tab.clearedAtSeq,
+      recording: tab.recording,
+      dropped: { ...tab.dropped },
+      rejected: tab.rejected,
+      relays: tab.relayPorts.size,
+      panels: tab.panelPorts.size,
+      url: tab.url,
+      title: tab.title,
+      workerStartedAt: this.startedAt,
+    };
+  }
+
+  private broadcastStats(tab: Tab): void {
+    const stats = this.statsOf(tab);
+    for (const port of tab.panelPorts) send<ToPanelMessages, 'stats'>(port, 'stats', stats);
+  }
+
+  /** A closed tab: forget its buffer. */
+  async removeTab(tabId: number): Promise<void> {
+    await this.ready;
+    const tab = this.tabs.get(tabId);
+    if (!tab) return;
+    this.tabs.delete(tabId);
+    this.dirtyTabs.delete(tab);
+    for (const chunk of tab.chunks) this.totalChars -= chunk.chars;
+    this.evictedKeys.push(...tab.chunks.filter((c) => c.state !== 'open').map((c) => c.key), META_PREFIX + tabId);
+    this.scheduleCommit();
+  }
+
+  /** The API of `self.realtimeInspector` and of panel runtime messages. */
+  readonly api: InspectorApi = {
+    tabs: async () => {
+      await this.ready;
+      return [...this.tabs.values()].map((t) => this.statsOf(t));
+    },
+    exportTab: async (tabId) => {
+      await this.settled();
+      const tab = this.tabs.get(tabId);
+      const events = tab ? tab.chunks.flatMap((c) => c.events) : [];
+      const file: CaptureFile = {
+        format: 'realtime-inspector-capture',
+        version: CAPTURE_SCHEMA_VERSION,
+        createdAt: new Date().toISOString(),
+        page: { url: tab?.url ?? '', title: tab?.title ?? '' },
+        redacted: false,
+        events,
+      };
+      return file;
+    },
+    injectFault: async (tabId: number, command: FaultCommand, frameId?: number) => {
+      await this.ready;
+      const targets = [...(this.tabs.get(tabId)?.relayPorts ?? [])].filter(
+        (c) => c.relayId !== null && (frameId === undefined || c.frameId === frameId),
+      );
+      if (!targets.length) throw new Error(`no connected frame${frameId === undefined ? '' : ` ${frameId}`} in tab ${tabId}`);
+      for (const c of targets) send<ToRelayMessages, 'fault'>(c.port, 'fault', { command });
+    },
+    setRecording: async (tabId, on) => {
+      await this.ready;
+      const tab = this.tab(tabId);
+      tab.recording = on;
+      for (const c of tab.relayPorts) send<ToRelayMessages, 'config'>(c.port, 'config', this.configOf(tab));
+      this.markDirty(tab);
+      this.broadcastStats(tab);
+    },
+    clear: async (tabId) => {
+      await this.ready;
+      const tab = this.tabs.get(tabId);
+      if (!tab) return;
+      for (const chunk of tab.chunks) {
+        this.totalChars -= chunk.chars;
+        if (chunk.state !== 'open') this.evictedKeys.push(chunk.key);
+      }
+      tab.chunks = [];
+      tab.clearedAtSeq = tab.lastSeq;
+      tab.dropped = { page: 0, relay: 0, background: 0 };
+      tab.rejected = 0;
+      this.markDirty(tab);
+      const stats = this.statsOf(tab);
+      for (const port of tab.panelPorts) send<ToPanelMessages, 'cleared'>(port, 'cleared', { lastSeq: tab.lastSeq, stats });
+    },
+    stats: async (tabId) => {
+      await this.ready;
+      const tab = this.tabs.get(tabId);
+      return this.statsOf(tab ?? emptyTab(tabId));
+    },
+  };
+}
+
+function emptyTab(tabId: number): Tab {
+  return {
+    tabId,
+    lastSeq: 0,
+    clearedAtSeq: 0,
+    nextChunk: 1,
+    chunks: [],
+    recording: true,
+    relays: new Map(),
+    dropped: { page: 0, relay: 0, background: 0 },
+    rejected: 0,
+    url: '',
+    title: '',
+    relayPorts: new Set(),
+    panelPorts: new Set(),
+  };
+}

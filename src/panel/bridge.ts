@@ -1,0 +1,259 @@
+/**
+ * The panel's data connection to the background: history first, then live
+ * events, in seq order, without gaps or duplicates, across service-worker
+ * restarts (the port is reopened and asks only for events after the last seq it
+ * holds). Commands (clear, recording, faults, export) go through the background API.
+ *
+ * The panel UI builds on `connectPanel`; tests read `globalThis.__riPanel`.
+ */
+import type { CaptureEvent, CaptureFile } from '../core/events.ts';
+import { PANEL_PORT_NAME, PROTOCOL_VERSION, RECONNECT_DELAYS_MS, TAB_MAX_EVENTS } from '../shared/constants.ts';
+import type { FaultCommand } from '../shared/page-bridge.ts';
+import {
+  parseWire,
+  send,
+  TO_PANEL_MESSAGE_CHECKS,
+  wire,
+  wireVersion,
+  type ApiMessages,
+  type ApiMethods,
+  type ApiReply,
+  type PanelMessages,
+  type PortLike,
+  type TabStats,
+  type ToPanelMessages,
+} from '../shared/messages.ts';
+
+/** Connection state shown by the panel. */
+export type BridgeState = 'connecting' | 'connected' | 'reconnecting' | 'incompatible' | 'closed';
+
+/** What the panel shows about the connection. */
+export interface BridgeStatus {
+  state: BridgeState;
+  /** Events lost anywhere (page, relay, background bounds, and this panel's own bound). */
+  dropped: number;
+  /** Page messages rejected as malformed by the relays (also counted in `dropped`). */
+  rejected: number;
+  /** The background's latest counters for the tab. */
+  stats: TabStats | null;
+  /** How many times the port was reopened (service-worker restarts). */
+  reconnects: number;
+  /** Events this panel evicted from its own list to stay bounded. */
+  panelEvicted: number;
+}
+
+/** A change the listener is told about. */
+export type BridgeUpdate =
+  | { kind: 'events'; events: CaptureEvent[]; history: boolean }
+  | { kind: 'cleared' }
+  | { kind: 'status'; status: BridgeStatus };
+
+export type BridgeListener = (update: BridgeUpdate) => void;
+
+/** The panel's handle on one tab's capture. */
+export interface PanelBridge {
+  readonly tabId: number;
+  /** Every received event, in seq order. */
+  events(): CaptureEvent[];
+  /** The events to show: the current page only, unless preserve log is on. */
+  visibleEvents(): CaptureEvent[];
+  subscribe(listener: BridgeListener): () => void;
+  status(): BridgeStatus;
+  clear(): Promise<void>;
+  setRecording(on: boolean): Promise<void>;
+  setPreserveLog(on: boolean): void;
+  preserveLog(): boolean;
+  injectFault(command: FaultCommand, frameId?: number): Promise<void>;
+  /** The tab's whole capture from the background (raw; redaction is the exporter's job). */
+  exportCapture(): Promise<CaptureFile>;
+  close(): void;
+}
+
+/** How the bridge reaches the background (chrome.runtime by default; tests pass an in-memory one). */
+export interface BridgeTransport {
+  connect(): PortLike;
+  request(message: unknown): Promise<unknown>;
+  setTimeout(fn: () => void, ms: number): unknown;
+}
+
+const chromeTransport = (): BridgeTransport => ({
+  connect: () => chrome.runtime.connect({ name: PANEL_PORT_NAME }),
+  request: (message) => chrome.runtime.sendMessage(message),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+});
+
+/**
+ * The events of the current page: from the last top-level `doc.start` on, from
+ * documents that started after it (its frames), or from documents never announced.
+ */
+export function currentPageEvents(events: readonly CaptureEvent[]): CaptureEvent[] {
+  let boundary = -1;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'doc.start' && e.frameId === 0) {
+      boundary = i;
+      break;
+    }
+  }
+  if (boundary < 0) return events.slice();
+  const announced = new Set<string>();
+  const current = new Set<string>();
+  events.forEach((e, i) => {
+    if (e.type !== 'doc.start') return;
+    announced.add(e.doc);
+    if (i >= boundary) current.add(e.doc);
+  });
+  return events.slice(boundary).filter((e) => current.has(e.doc) || !announced.has(e.doc));
+}
+
+/** Connect the panel to `tabId`'s capture. */
+export function connectPanel(tabId: number, listener?: BridgeListener, transport: BridgeTransport = chromeTransport()): PanelBridge {
+  let events: CaptureEvent[] = [];
+  let lastSeq = 0;
+  let port: PortLike | null = null;
+  let preserve = false;
+  let closed = false;
+  let reconnectAttempt = 0;
+  const listeners = new Set<BridgeListener>(listener ? [listener] : []);
+  const status: BridgeStatus = { state: 'connecting', dropped: 0, rejected: 0, stats: null, reconnects: 0, panelEvicted: 0 };
+
+  const emit = (update: BridgeUpdate) => {
+    for (const l of listeners) l(update);
+  };
+  const emitStatus = () => emit({ kind: 'status', status: { ...status } });
+  const setStats = (stats: TabStats) => {
+    status.stats = stats;
+    status.rejected = stats.rejected;
+    status.dropped = stats.dropped.page + stats.dropped.relay + stats.dropped.background + stats.rejected + status.panelEvicted;
+  };
+
+  const forgetThrough = (seq: number) => {
+    if (events.length && events[0]!.seq <= seq) {
+      events = events.filter((e) => e.seq > seq);
+      emit({ kind: 'cleared' });
+      if (events.length) emit({ kind: 'events', events: events.slice(), history: true });
+    }
+    lastSeq = Math.max(lastSeq, seq);
+  };
+
+  const receive = (raw: unknown) => {
+    const message = parseWire<ToPanelMessages>(raw, TO_PANEL_MESSAGE_CHECKS);
+    if (!message) {
+      const v = wireVersion(raw);
+      if (v !== null && v !== PROTOCOL_VERSION) {
+        status.state = 'incompatible';
+        emitStatus();
+      }
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        setStats(message.payload.stats);
+        forgetThrough(message.payload.stats.clearedAtSeq);
+        break;
+      case 'events': {
+        const fresh = message.payload.events.filter((e) => e.seq > lastSeq);
+        if (!fresh.length) return;
+        lastSeq = fresh.at(-1)!.seq;
+        events.push(...fresh);
+        if (events.length > TAB_MAX_EVENTS) {
+          const excess = events.length - TAB_MAX_EVENTS;
+          events.splice(0, excess);
+          status.panelEvicted += excess;
+        }
+        emit({ kind: 'events', events: fresh, history: message.payload.history });
+        break;
+      }
+      case 'synced':
+        status.state = 'connected';
+        reconnectAttempt = 0;
+        setStats(message.payload.stats);
+        emitStatus();
+        break;
+      case 'cleared':
+        events = [];
+        lastSeq = Math.max(lastSeq, message.payload.lastSeq);
+        setStats(message.payload.stats);
+        emit({ kind: 'cleared' });
+        emitStatus();
+        break;
+      case 'stats':
+        setStats(message.payload);
+        emitStatus();
+        break;
+    }
+  };
+
+  const open = () => {
+    if (closed) return;
+    const current = transport.connect();
+    port = current;
+    current.onMessage.addListener((raw) => {
+      if (port === current) receive(raw);
+    });
+    current.onDisconnect.addListener(() => {
+      if (port !== current || closed) return;
+      port = null;
+      status.state = 'reconnecting';
+      status.reconnects++;
+      emitStatus();
+      const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+      transport.setTimeout(open, delay);
+    });
+    send<PanelMessages, 'subscribe'>(current, 'subscribe', { tabId, afterSeq: lastSeq });
+  };
+
+  const call = async <K extends keyof ApiMethods>(method: K, ...args: ApiMethods[K]['args']): Promise<ApiMethods[K]['result']> => {
+    const reply = (await transport.request(wire<ApiMessages, 'api'>('api', { method, args } as ApiMessages['api']))) as ApiReply | undefined;
+    if (!reply) throw new Error(`realtime-inspector: no reply to ${method}`);
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.result as ApiMethods[K]['result'];
+  };
+
+  const bridge: PanelBridge = {
+    tabId,
+    events: () => events.slice(),
+    visibleEvents: () => (preserve ? events.slice() : currentPageEvents(events)),
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    status: () => ({ ...status }),
+    clear: () => call('clear', tabId),
+    setRecording: (on) => call('setRecording', tabId, on),
+    setPreserveLog(on) {
+      preserve = on;
+      emitStatus();
+    },
+    preserveLog: () => preserve,
+    injectFault: (command, frameId) =>
+      frameId === undefined ? call('injectFault', tabId, command) : call('injectFault', tabId, command, frameId),
+    exportCapture: () => call('exportTab', tabId),
+    close() {
+      closed = true;
+      status.state = 'closed';
+      port?.disconnect();
+      port = null;
+    },
+  };
+
+  open();
+  if (typeof location !== 'undefined' && location.protocol === 'chrome-extension:') {
+    (globalThis as unknown as { __riPanel: unknown }).__riPanel = {
+      events: () => bridge.events(),
+      visibleEvents: () => bridge.visibleEvents(),
+      stats: () => bridge.status(),
+      bridge,
+    };
+  }
+  return bridge;
+}
+
+/** The tab the panel inspects: DevTools' inspected tab, else `?tabId=N` (panel opened as a page). */
+export function inspectedTabId(): number | null {
+  const fromDevtools = globalThis.chrome?.devtools?.inspectedWindow?.tabId;
+  if (typeof fromDevtools === 'number') return fromDevtools;
+  const param = new URLSearchParams(location.search).get('tabId');
+  const id = param === null ? NaN : Number(param);
+  return Number.isSafeInteger(id) && id >= 0 ? id : null;
+}

@@ -1,0 +1,58 @@
+/**
+ * Names, versions and bounds shared by the relay, the background and the panel.
+ * Every bound here is a design choice of this extension (not a library constant);
+ * the comment says what it protects. INTERNALS.md explains how they interact.
+ */
+
+/** Version of the relay↔background↔panel wire protocol (src/shared/messages.ts). */
+export const PROTOCOL_VERSION = 1;
+
+/** Tag on every wire message, so stray messages from other code are ignored. */
+export const MESSAGE_SOURCE = 'realtime-inspector';
+
+/** runtime.connect port name of the isolated-world relay (one port per frame document). */
+export const RELAY_PORT_NAME = 'ri-relay';
+/** runtime.connect port name of a panel (one per open panel). */
+export const PANEL_PORT_NAME = 'ri-panel';
+
+/** Default cap on captured payload text per field (the hooks truncate beyond it). */
+export const DEFAULT_MAX_TEXT_CHARS = 64 * 1024;
+
+// --- Relay (runs on the page's renderer thread: keep it cheap) ---
+
+/** A batch leaves the relay at most this long after its first event: one display frame. */
+export const RELAY_FLUSH_MS = 16;
+/** Most events in one relay→background batch. */
+export const RELAY_BATCH_MAX_EVENTS = 1000;
+/** Most characters (JSON) in one relay→background batch. */
+export const RELAY_BATCH_MAX_CHARS = 1024 * 1024;
+/** Batches sent but not acknowledged before the relay waits (flow control). */
+export const RELAY_MAX_IN_FLIGHT = 8;
+/**
+ * Events the relay holds (queued plus sent-but-unacknowledged) while the background
+ * is slow or restarting; beyond it new events are dropped and counted.
+ */
+export const RELAY_MAX_HELD_EVENTS = 100_000;
+/** Characters the relay holds, same rule as RELAY_MAX_HELD_EVENTS. */
+export const RELAY_MAX_HELD_CHARS = 32 * 1024 * 1024;
+/** Largest page→relay message (JSON characters); bigger ones are rejected unparsed. */
+export const PAGE_MESSAGE_MAX_CHARS = 8 * 1024 * 1024;
+/** Most events in one page→relay message. */
+export const PAGE_MESSAGE_MAX_EVENTS = 10_000;
+/** Delays before reconnecting a dropped port (ms), last one repeats. */
+export const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000];
+
+// --- Background buffer ---
+
+/** Events kept per tab; the oldest are evicted (and counted) beyond it. */
+export const TAB_MAX_EVENTS = 100_000;
+/**
+ * Characters of event JSON kept across all tabs. chrome.storage.session holds
+ * 10 MB (QUOTA_BYTES, Chrome ≥ 112, developer.chrome.com/docs/extensions/reference/api/storage);
+ * the buffer stays well under it so metadata writes never hit the quota.
+ */
+export const STORE_MAX_CHARS = 7 * 1024 * 1024;
+/** Relay instances remembered per tab for de-duplication (older navigations are forgotten). */
+export const TAB_MAX_RELAYS = 64;
+/** Events per message when the background sends history to a panel. */
+export const PANEL_HISTORY_CHUNK = 2000;
