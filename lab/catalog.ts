@@ -1,0 +1,183 @@
+/**
+ * Every page of the demo lab: one page per technique, each with a good and a bad
+ * variant (socket.io has two bad ones). The index, `npm start` and the end-to-end
+ * tests all read this list, so a page added here is listed, audited and tested.
+ *
+ * `expect` states what an audit of the page must find for its main channel. Timings
+ * in the pages are multiplied by the lab's time scale (1 = realistic), so the
+ * expectations are stated as kinds, protocols and models, not as numbers.
+ */
+import type { BackoffModel, ChannelKind } from '../src/core/report-types.ts';
+
+export type Variant = 'good' | 'bad';
+
+export interface LabPage {
+  /** Stable id; the page reads it as `?mode=<id>`: `/pages/<page>.html?mode=<id>`. */
+  id: string;
+  /** The HTML page (technique) under lab/pages/. */
+  page: string;
+  variant: Variant;
+  title: string;
+  /** What the page does and what is good or bad about it (plain text). */
+  summary: string;
+  expect: {
+    /** URL substring that identifies the page's main channel. */
+    channel: string;
+    kind: ChannelKind;
+    /** Protocol id the core must recognise, null for plain traffic. */
+    protocol: string | null;
+    /** True when an application-level heartbeat must be detected, false when none must be. */
+    heartbeat: boolean | null;
+    /** The fitted backoff model when the page reconnects on its own, null when it does not. */
+    backoff: BackoffModel | null;
+    /** Finding codes the audit must raise (a subset). */
+    findings: string[];
+  };
+  /** Seconds of recording at time scale 1 that show the behaviour. */
+  seconds: number;
+}
+
+export const LAB_PAGES: LabPage[] = [
+  {
+    id: 'polling-naive',
+    page: 'polling',
+    variant: 'bad',
+    title: 'Naive short polling',
+    summary: 'GET every 2 s; the data changes every 30 s, so almost every response repeats the previous one.',
+    expect: { channel: '/api/poll', kind: 'polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    seconds: 20,
+  },
+  {
+    id: 'polling-etag',
+    page: 'polling',
+    variant: 'good',
+    title: 'Conditional polling (ETag / 304)',
+    summary: 'The same poll sends If-None-Match; unchanged data costs a bodiless 304 instead of a full response.',
+    expect: { channel: '/api/poll', kind: 'polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    seconds: 20,
+  },
+  {
+    id: 'longpoll-held',
+    page: 'long-polling',
+    variant: 'good',
+    title: 'Long-polling with held requests',
+    summary: 'The server holds each request until an event arrives (or 25 s pass); the client re-requests at once.',
+    expect: { channel: '/api/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    seconds: 40,
+  },
+  {
+    id: 'longpoll-504',
+    page: 'long-polling',
+    variant: 'bad',
+    title: 'Long-poll cut by a 30 s intermediary timeout (504)',
+    summary: 'The backend holds for 60 s but a proxy in front gives up after 30 s with 504 Gateway Timeout (?timeout=ms changes it).',
+    expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    seconds: 70,
+  },
+  {
+    id: 'sse-resume',
+    page: 'sse',
+    variant: 'good',
+    title: 'SSE with id and retry, resumed with Last-Event-ID',
+    summary: 'Events carry id:, the stream sets retry:, and the server ends the stream every 20 s; EventSource reconnects and resumes.',
+    expect: { channel: '/sse/feed', kind: 'sse', protocol: null, heartbeat: null, backoff: 'fixed', findings: [] },
+    seconds: 50,
+  },
+  {
+    id: 'sse-buffered',
+    page: 'sse',
+    variant: 'bad',
+    title: 'SSE behind a buffering proxy',
+    summary: 'The server emits an event every second but an intermediary buffers the stream and flushes it every 10 s, in bursts.',
+    expect: { channel: '/proxy/sse', kind: 'sse', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    seconds: 40,
+  },
+  {
+    id: 'socketio-ws',
+    page: 'socketio',
+    variant: 'good',
+    title: 'socket.io over WebSocket',
+    summary: 'socket.io-client with its default transports: a polling handshake, then the upgrade to WebSocket; engine.io pings every 25 s.',
+    expect: { channel: '/socket.io/', kind: 'websocket', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    seconds: 60,
+  },
+  {
+    id: 'socketio-polling',
+    page: 'socketio',
+    variant: 'bad',
+    title: 'socket.io forced to polling only',
+    summary: "transports: ['polling']: every message and every ping costs a held HTTP request.",
+    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    seconds: 60,
+  },
+  {
+    id: 'socketio-blocked',
+    page: 'socketio',
+    variant: 'bad',
+    title: 'socket.io with the WebSocket upgrade blocked',
+    summary: 'A proxy refuses the Upgrade request, so the WebSocket probe fails and socket.io silently stays on long-polling.',
+    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    seconds: 60,
+  },
+  {
+    id: 'graphql-ws-keepalive',
+    page: 'graphql-ws',
+    variant: 'good',
+    title: 'graphql-ws subscription with keep-alive pings',
+    summary: 'graphql-ws client with keepAlive: a ping message every 12 s that the server answers with pong.',
+    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: true, backoff: null, findings: [] },
+    seconds: 45,
+  },
+  {
+    id: 'graphql-ws-idle',
+    page: 'graphql-ws',
+    variant: 'bad',
+    title: 'graphql-ws subscription with no keep-alive',
+    summary: "graphql-ws client's default (keepAlive 0) on a quiet subscription: nothing crosses the socket for minutes.",
+    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: false, backoff: null, findings: [] },
+    seconds: 45,
+  },
+  {
+    id: 'ws-heartbeat',
+    page: 'websocket',
+    variant: 'good',
+    title: 'Raw WebSocket with a JSON heartbeat',
+    summary: 'The client sends {"type":"ping"} every 15 s and the server answers {"type":"pong"}; data arrives in between.',
+    expect: { channel: '/ws/heartbeat', kind: 'websocket', protocol: null, heartbeat: true, backoff: null, findings: [] },
+    seconds: 50,
+  },
+  {
+    id: 'ws-idle',
+    page: 'websocket',
+    variant: 'bad',
+    title: 'WebSocket that never heartbeats and sits idle',
+    summary: 'One welcome message, then silence: a mobile NAT or a proxy drops the connection after 30-60 s and nobody notices.',
+    expect: { channel: '/ws/idle', kind: 'websocket', protocol: null, heartbeat: false, backoff: null, findings: [] },
+    seconds: 40,
+  },
+  {
+    id: 'reconnect-backoff',
+    page: 'reconnect',
+    variant: 'good',
+    title: 'Reconnect with exponential backoff and jitter',
+    summary: 'The server drops the socket and refuses connections for 20 s; the client waits 0.5 s, 1 s, 2 s, 4 s, 8 s (±20%) capped at 10 s.',
+    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: null, heartbeat: null, backoff: 'exponential', findings: [] },
+    seconds: 40,
+  },
+  {
+    id: 'reconnect-storm',
+    page: 'reconnect',
+    variant: 'bad',
+    title: 'Reconnect storm with no backoff',
+    summary: 'The same outage, but the client retries every 100 ms whatever happens: hundreds of attempts, all at once for every user.',
+    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: null, heartbeat: null, backoff: 'fixed', findings: [] },
+    seconds: 40,
+  },
+];
+
+/** The lab path of a page, without origin. */
+export function labPath(page: LabPage, query: Record<string, string | number> = {}): string {
+  const params = new URLSearchParams({ mode: page.id });
+  for (const [key, value] of Object.entries(query)) params.set(key, String(value));
+  return `/pages/${page.page}.html?${params}`;
+}
