@@ -1,0 +1,142 @@
+/**
+ * The gates of `audit`: `--assert` rules and the `--fail-on` level, judged on a
+ * report. Pure: report in, verdicts out.
+ */
+import type { ChannelReport, Report, Severity } from '../core/report-types.ts';
+import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
+import { EXIT } from './audit-exit.ts';
+
+/** The outcome of one rule, with the channels it looked at. */
+export interface Verdict {
+  spec: string;
+  ok: boolean;
+  /** One line per checked channel, or why nothing could be checked. */
+  details: string[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+function compare(actual: number | string | boolean, op: AssertOp, expected: number | string | boolean): boolean {
+  switch (op) {
+    case '=':
+      return actual === expected;
+    case '!=':
+      return actual !== expected;
+    case '<=':
+      return (actual as number) <= (expected as number);
+    case '<':
+      return (actual as number) < (expected as number);
+    case '>=':
+      return (actual as number) >= (expected as number);
+    case '>':
+      return (actual as number) > (expected as number);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
+}
+
+interface Subject {
+  /** Channels this metric applies to. */
+  applies(channel: ChannelReport): boolean;
+  /** What "no channel to check" means for the user. */
+  none: string;
+  /** The measured value, or null when the channel does not show it (which fails the rule). */
+  measure(channel: ChannelReport): number | string | boolean | null;
+  show(value: number | string | boolean): string;
+  missing: string;
+}
+
+const SUBJECTS: Record<Assertion['metric'], Subject> = {
+  heartbeat: {
+    applies: (c) => c.heartbeat !== null,
+    none: 'no long-lived connection (WebSocket, SSE, stream) was seen',
+    measure: (c) => c.heartbeat?.intervalMs ?? null,
+    show: (v) => seconds(v as number),
+    missing: 'no heartbeat seen by the page (a control-frame ping would be invisible)',
+  },
+  idle: {
+    applies: (c) => c.heartbeat !== null,
+    none: 'no long-lived connection (WebSocket, SSE, stream) was seen',
+    measure: (c) => c.heartbeat?.maxIdleMs ?? null,
+    show: (v) => seconds(v as number),
+    missing: 'no idle measurement',
+  },
+  backoff: {
+    applies: (c) => c.reconnects.length > 0,
+    none: 'no reconnect was seen: break the connection with --fault (e.g. drop@10s or offline@10s:20s)',
+    measure: (c) => c.backoff?.model ?? null,
+    show: String,
+    missing: 'too few reconnects to fit a backoff',
+  },
+  jitter: {
+    applies: (c) => c.reconnects.length > 0,
+    none: 'no reconnect was seen: break the connection with --fault (e.g. offline@10s:20s)',
+    measure: (c) => c.backoff?.jitter ?? null,
+    show: String,
+    missing: 'too few reconnects to tell jitter',
+  },
+  waste: {
+    applies: (c) => c.kind === 'polling' || c.kind === 'long-polling',
+    none: 'no polling or long-polling channel was seen',
+    measure: (c) => c.wasteRatio,
+    show: (v) => `${Math.round((v as number) * 100)}%`,
+    missing: 'no response to judge',
+  },
+  reconnects: {
+    applies: (c) => c.kind !== 'one-off',
+    none: 'no real-time channel was seen',
+    measure: (c) => c.reconnects.length,
+    show: String,
+    missing: 'no count',
+  },
+};
+
+/** Judge one assertion on a report: every channel it applies to must satisfy it, and at least one must exist. */
+export function checkAssertion(report: Report, assertion: Assertion): Verdict {
+  const subject = SUBJECTS[assertion.metric];
+  const channels = report.channels.filter(
+    (c) => subject.applies(c) && (assertion.channel === null || c.url.includes(assertion.channel)),
+  );
+  if (!channels.length) {
+    const scope = assertion.channel === null ? '' : ` matching "${assertion.channel}"`;
+    return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`] };
+  }
+  let ok = true;
+  const details = channels.map((channel) => {
+    const actual = subject.measure(channel);
+    const pass = actual !== null && compare(actual, assertion.op, assertion.value);
+    ok &&= pass;
+    const shown = actual === null ? subject.missing : subject.show(actual);
+    return `${pass ? 'ok  ' : 'FAIL'} ${channel.kind} ${channel.url}: ${shown}`;
+  });
+  return { spec: assertion.spec, ok, details };
+}
+
+/** Findings at or above `level`, as "severity code: message" lines. */
+export function findingsAtOrAbove(report: Report, level: Exclude<Severity, 'info'>): string[] {
+  return report.channels.flatMap((c) =>
+    c.findings
+      .filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level])
+      .map((f) => `${f.severity} ${f.code} (${c.url}): ${f.message}`),
+  );
+}
+
+/** Gate results: the exit code and the lines that explain it. */
+export function judge(report: Report, options: Pick<AuditOptions, 'asserts' | 'failOn'>): { code: number; lines: string[]; verdicts: Verdict[] } {
+  const lines: string[] = [];
+  let code: number = EXIT.ok;
+  const verdicts = options.asserts.map((a) => checkAssertion(report, a));
+  for (const v of verdicts) {
+    lines.push(`${v.ok ? 'PASS' : 'FAIL'} --assert ${v.spec}`, ...v.details.map((d) => `     ${d}`));
+    if (!v.ok) code |= EXIT.assert;
+  }
+  if (options.failOn) {
+    const hits = findingsAtOrAbove(report, options.failOn);
+    lines.push(`${hits.length ? 'FAIL' : 'PASS'} --fail-on ${options.failOn}: ${hits.length} finding${hits.length === 1 ? '' : 's'}`);
+    lines.push(...hits.map((h) => `     ${h}`));
+    if (hits.length) code |= EXIT.failOn;
+  }
+  return { code, lines, verdicts };
+}

@@ -1,0 +1,144 @@
+/**
+ * Chromium for the CLI: a headless (or headful) persistent context with the built
+ * extension loaded, and a handle on the extension's service worker, whose
+ * `self.realtimeInspector` API (src/background) the audit drives.
+ */
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CaptureFile } from '../core/events.ts';
+import type { FaultCommand } from '../shared/page-bridge.ts';
+import { CliError, EXIT } from './audit-exit.ts';
+
+/** Repository root (src/cli → ../..). */
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The built extension: RI_DIST, else dist/ at the repository root. */
+export function extensionDir(): string {
+  return resolve(process.env.RI_DIST ?? join(ROOT, 'dist'));
+}
+
+/** The Chromium binary: CHROME_PATH, else the usual Debian and Google paths. */
+export function findChrome(): string {
+  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  if (!found) {
+    const tried = process.env.CHROME_PATH ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist` : 'no Chrome or Chromium found';
+    throw new CliError(`${tried}: install one (Debian/Ubuntu: \`apt-get install -y chromium\`) or set CHROME_PATH to its binary`, EXIT.unavailable);
+  }
+  return found;
+}
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Parallel audit tabs must keep their timers running like a foreground tab.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/** The background API as the audit uses it (see src/shared/messages.ts InspectorApi). */
+export interface InspectorSession {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  /** Open a new tab and return it with its Chrome tab id. */
+  newTab(): Promise<{ page: Page; tabId: number }>;
+  exportTab(tabId: number): Promise<CaptureFile>;
+  eventCount(tabId: number): Promise<number>;
+  injectFault(tabId: number, command: FaultCommand): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Launch Chromium with the built extension. */
+export async function launchInspector(opts: { headless?: boolean; args?: string[] } = {}): Promise<InspectorSession> {
+  const dist = extensionDir();
+  if (!existsSync(join(dist, 'manifest.json'))) {
+    throw new CliError(`the built extension is missing (${dist}/manifest.json): run \`npm run build\` first`, EXIT.unavailable);
+  }
+  const executablePath = findChrome();
+  const profile = mkdtempSync(join(tmpdir(), 'ri-profile-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: opts.headless ?? true,
+      viewport: null,
+      args: [...BASE_ARGS, ...(opts.args ?? []), `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
+    });
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true });
+    throw new CliError(`could not start ${executablePath}: ${firstLine(error)}`, EXIT.unavailable);
+  }
+  const worker =
+    context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
+    (await context.waitForEvent('serviceworker', { timeout: 15_000 }).catch(() => null));
+  if (!worker) {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    throw new CliError(`the extension in ${dist} did not start its service worker`, EXIT.crashed);
+  }
+  await worker.evaluate(async () => {
+    for (let i = 0; i < 100 && !('realtimeInspector' in self); i++) await new Promise((r) => setTimeout(r, 50));
+  });
+  const hasApi = await worker.evaluate(() => 'realtimeInspector' in self);
+  if (!hasApi) {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    throw new CliError(`the extension in ${dist} has no realtimeInspector API: rebuild it with \`npm run build\``, EXIT.unavailable);
+  }
+
+  // New tabs are opened one at a time, so the tab id that appears is the new page's.
+  let opening: Promise<unknown> = Promise.resolve();
+  const tabIds = () => worker.evaluate(async () => (await chrome.tabs.query({})).map((t) => t.id ?? -1));
+
+  return {
+    context,
+    worker,
+    extensionId: new URL(worker.url()).host,
+    newTab() {
+      const next = opening.then(async () => {
+        const before = new Set(await tabIds());
+        const page = await context.newPage();
+        for (let i = 0; i < 100; i++) {
+          const fresh = (await tabIds()).filter((id) => id >= 0 && !before.has(id));
+          if (fresh.length === 1) return { page, tabId: fresh[0] };
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await page.close();
+        throw new CliError('could not find the Chrome tab id of the new page', EXIT.crashed);
+      });
+      opening = next.catch(() => {});
+      return next;
+    },
+    exportTab: (tabId) => worker.evaluate((id) => (self as unknown as RiSelf).realtimeInspector.exportTab(id), tabId),
+    eventCount: (tabId) => worker.evaluate(async (id) => (await (self as unknown as RiSelf).realtimeInspector.stats(id)).events, tabId),
+    injectFault: (tabId, command) =>
+      worker.evaluate(([id, cmd]) => (self as unknown as RiSelf).realtimeInspector.injectFault(id, cmd), [tabId, command] as const),
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The slice of the service worker's global the CLI calls. */
+interface RiSelf {
+  realtimeInspector: {
+    exportTab(tabId: number): Promise<CaptureFile>;
+    stats(tabId: number): Promise<{ events: number }>;
+    injectFault(tabId: number, command: FaultCommand): Promise<void>;
+  };
+}
+
+/** First line of an error message (playwright's are long). */
+export function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0];
+}
