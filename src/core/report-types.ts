@@ -9,7 +9,11 @@ export const REPORT_VERSION = 1;
 
 export type ChannelKind = 'polling' | 'long-polling' | 'sse' | 'websocket' | 'streaming' | 'one-off';
 export type Severity = 'error' | 'warning' | 'info';
-export type BackoffModel = 'fixed' | 'linear' | 'exponential';
+/**
+ * 'schedule' (extension): an explicit per-attempt list no formula explains,
+ * e.g. SignalR's default [0, 2000, 10000, 30000]; `delaysMs` holds it.
+ */
+export type BackoffModel = 'fixed' | 'linear' | 'exponential' | 'schedule';
 export type HeartbeatDirection = 'client' | 'server' | 'both';
 
 /** A median/p95 pair in milliseconds. */
@@ -61,6 +65,8 @@ export interface Backoff {
   jitter: boolean;
   /** Goodness of fit, 0..1. */
   fit: number;
+  /** Observed median delay per attempt index (attempt 0 = first retry after a loss); NaN-free, null where no sample. */
+  delaysMs: Array<number | null>;
 }
 
 export interface Load {
@@ -71,6 +77,10 @@ export interface Load {
   users: number;
   /** Wasted requests per second for `users` users. */
   wastedPerSecond: number;
+  /** Bytes per second (request + response bodies, or message payloads) for `users` users. */
+  bytesPerSecond: number;
+  /** Polling channels: what a push channel (SSE/WebSocket) would need instead: one open connection per user, only the non-wasted updates. Null for push channels. */
+  push: { connections: number; messagesPerSecond: number } | null;
 }
 
 export interface ChannelReport {
@@ -78,10 +88,16 @@ export interface ChannelReport {
   kind: ChannelKind;
   confidence: number;
   evidence: string;
+  /** Normalised endpoint (ids, hashes, cache-busters folded to placeholders). */
   url: string;
+  /** The first real URL seen on the channel. */
+  sampleUrl: string;
   transport: Transport;
   protocol: string | null;
+  /** HTTP requests (fetch/XHR) on the channel. */
   requests: number;
+  /** Requests plus WebSocket/EventSource connections. */
+  connections: number;
   messages: { in: number; out: number };
   bytes: { in: number; out: number };
   wasted: number;
@@ -99,6 +115,8 @@ export interface ChannelReport {
   backoff: Backoff | null;
   load: Load | null;
   findings: Finding[];
+  /** One recommendation for the channel, grounded in the primer's comparison table and decision tree; null when it fits its use. */
+  advice: string | null;
 }
 
 export interface Report {

@@ -1,0 +1,56 @@
+/** Request cycles of an HTTP channel: the timing facts polling and long-polling are judged on. */
+import type { ChannelContext } from '../context.ts';
+import type { ConnRecord } from '../model.ts';
+import { diffs, median } from '../stats.ts';
+
+export interface HttpCycles {
+  /** Plain (non-SSE) requests of the dominant method, in start order. */
+  requests: ConnRecord[];
+  method: string;
+  starts: number[];
+  /** Intervals between consecutive request starts. */
+  intervals: number[];
+  /** Durations of completed requests (start → end). */
+  durations: number[];
+  /** For each completed request followed by another: time from its end to the next start. */
+  reRequestGaps: number[];
+  /** For the same pairs: how long the response was held. */
+  holds: number[];
+}
+
+/** Plain HTTP requests of a channel (SSE streams excluded), in start order. */
+export function plainRequests(ctx: ChannelContext): ConnRecord[] {
+  if (ctx.transport !== 'fetch' && ctx.transport !== 'xhr') return [];
+  return ctx.records.filter((r) => !r.sse);
+}
+
+/** Cycles of the method that carries most requests (GET for engine.io/SockJS receive loops). */
+export function httpCycles(ctx: ChannelContext): HttpCycles {
+  const all = plainRequests(ctx);
+  const counts = new Map<string, number>();
+  for (const r of all) counts.set(r.method, (counts.get(r.method) ?? 0) + 1);
+  let method = 'GET';
+  let best = -1;
+  for (const [m, n] of counts) {
+    if (n > best || (n === best && m < method)) {
+      best = n;
+      method = m;
+    }
+  }
+  const requests = all.filter((r) => r.method === method);
+  const starts = requests.map((r) => r.start);
+  const durations: number[] = [];
+  for (const r of requests) if (r.end !== null && r.endKind === 'end') durations.push(r.end - r.start);
+  const reRequestGaps: number[] = [];
+  const holds: number[] = [];
+  for (let i = 0; i + 1 < requests.length; i++) {
+    const r = requests[i]!;
+    if (r.end === null) continue;
+    reRequestGaps.push(requests[i + 1]!.start - r.end);
+    holds.push(r.end - r.start);
+  }
+  return { requests, method, starts, intervals: diffs(starts), durations, reRequestGaps, holds };
+}
+
+/** Median of a list, NaN when empty (re-exported for classifiers). */
+export { median };

@@ -1,0 +1,36 @@
+import type { Classifier } from './types.ts';
+import { httpCycles, median } from './http-cycles.ts';
+import { formatMs, round3 } from '../stats.ts';
+
+/** A held response lasts at least this long (a fast "no change" answer is plain polling). */
+export const LONG_POLL_MIN_HOLD_MS = 1000;
+/** Re-request "immediately": within this long, or a tenth of the hold, after the response. */
+export const LONG_POLL_MAX_GAP_MS = 300;
+/** Share of cycles that must look held. */
+export const LONG_POLL_MIN_HELD_SHARE = 0.6;
+
+/** Held responses followed by an immediate re-request (the primer's long polling). */
+export const longPollingClassifier: Classifier = {
+  kind: 'long-polling',
+  title: 'Long polling',
+  description: `3+ requests where the server holds the response (${LONG_POLL_MIN_HOLD_MS / 1000}+ s, most of the cycle) and the client re-requests at once.`,
+  classify(ctx) {
+    const c = httpCycles(ctx);
+    if (c.requests.length < 3 || c.holds.length < 2) return null;
+    let held = 0;
+    for (let i = 0; i < c.holds.length; i++) {
+      const hold = c.holds[i]!;
+      const gap = c.reRequestGaps[i]!;
+      if (hold >= LONG_POLL_MIN_HOLD_MS && gap >= -5 && gap <= Math.max(LONG_POLL_MAX_GAP_MS, 0.1 * hold)) held++;
+    }
+    const share = held / c.holds.length;
+    if (share < LONG_POLL_MIN_HELD_SHARE) return null;
+    const hold = median(c.holds);
+    const gap = median(c.reRequestGaps);
+    return {
+      kind: 'long-polling',
+      confidence: round3(share * Math.min(1, 0.6 + 0.1 * c.holds.length)),
+      evidence: `${c.requests.length} requests held a median ${formatMs(hold)}, re-requested after a median ${formatMs(Math.max(0, gap))} (hold = ${Math.round((100 * hold) / (hold + Math.max(0, gap)))}% of the cycle)`,
+    };
+  },
+};

@@ -1,0 +1,20 @@
+/** What every classifier, metric and finding receives about one channel. */
+import type { FaultEvent, Transport } from './events.ts';
+import type { ProtocolTimings } from './protocols/types.ts';
+import type { ConnRecord } from './model.ts';
+
+export interface ChannelContext {
+  id: string;
+  transport: Transport;
+  /** Normalised endpoint (placeholders for ids, hashes, cache-busters). */
+  endpoint: string;
+  /** Requests/connections in start order. */
+  records: ConnRecord[];
+  /** Recognised wire protocol id (e.g. 'socket.io'), null when none. */
+  protocol: string | null;
+  protocolTimings: ProtocolTimings | null;
+  /** Last event time of the whole capture: open connections are measured up to here. */
+  captureEnd: number;
+  /** Injected faults (page-wide and per connection). */
+  faults: FaultEvent[];
+}

@@ -1,0 +1,54 @@
+/** Every finding rule, run on every channel in this order. */
+import type { Finding } from '../report-types.ts';
+import type { FindingInput, FindingRule } from './types.ts';
+import { noHeartbeat } from './no-heartbeat.ts';
+import { idleGap } from './idle-gap.ts';
+import { heartbeatTooSlow } from './heartbeat-too-slow.ts';
+import { heartbeatTooFast } from './heartbeat-too-fast.ts';
+import { noBackoff } from './no-backoff.ts';
+import { noJitter } from './no-jitter.ts';
+import { noCap } from './no-cap.ts';
+import { capTooLow } from './cap-too-low.ts';
+import { retryAfterFatalClose } from './retry-after-fatal-close.ts';
+import { sseRetryIgnored } from './sse-retry-ignored.ts';
+import { sseMissingLastEventId } from './sse-missing-last-event-id.ts';
+import { pollingWaste } from './polling-waste.ts';
+import { pollingLoad } from './polling-load.ts';
+import { streamBuffered } from './stream-buffered.ts';
+import { intermediaryTimeout } from './intermediary-timeout.ts';
+import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
+import { noStickySessions } from './no-sticky-sessions.ts';
+
+export const FINDING_RULES: readonly FindingRule[] = [
+  retryAfterFatalClose,
+  noStickySessions,
+  noBackoff,
+  noJitter,
+  noCap,
+  capTooLow,
+  noHeartbeat,
+  idleGap,
+  heartbeatTooSlow,
+  heartbeatTooFast,
+  sseRetryIgnored,
+  sseMissingLastEventId,
+  pollingWaste,
+  pollingLoad,
+  streamBuffered,
+  intermediaryTimeout,
+  wsFailedBeforeOpen,
+];
+
+const ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+/** Run every rule; findings sorted by severity, then rule order. */
+export function runFindings(input: FindingInput): Finding[] {
+  const out: Finding[] = [];
+  for (const rule of FINDING_RULES) {
+    const f = rule.check(input);
+    if (f) out.push(f);
+  }
+  return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+}
+
+export type { FindingInput, FindingRule };

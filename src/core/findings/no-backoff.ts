@@ -1,0 +1,22 @@
+import type { FindingRule } from './types.ts';
+import { formatMs } from '../stats.ts';
+
+/** Reconnecting at a constant delay: every client hammers the server for the whole outage. */
+export const noBackoff: FindingRule = {
+  code: 'reconnect-without-backoff',
+  title: 'Reconnects without backoff',
+  severity: 'warning',
+  description: 'The primer: implement auto-reconnect with exponential backoff (1 s, 2 s, 4 s, 8 s).',
+  check({ reconnects }) {
+    const b = reconnects.backoff;
+    if (b === null || b.model !== 'fixed') return null;
+    const storm = b.initialMs < 1000;
+    return {
+      severity: storm ? 'error' : 'warning',
+      code: this.code,
+      message: `${reconnects.reconnects.length} reconnects at a constant ${formatMs(b.initialMs)}${storm ? ': a reconnect storm during an outage' : ''}.`,
+      evidence: { reconnects: reconnects.reconnects.length, delayMs: b.initialMs, jitter: b.jitter },
+      advice: 'Back off exponentially (1 s, 2 s, 4 s, 8 s ... capped, per the primer) with random jitter, and reset after a connection stays up.',
+    };
+  },
+};

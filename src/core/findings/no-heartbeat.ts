@@ -1,0 +1,30 @@
+import type { FindingRule } from './types.ts';
+import { IDLE_LIMIT_MS } from '../metrics/heartbeat.ts';
+import { formatMs, round1 } from '../stats.ts';
+
+/** A connection open longer than idle intermediaries tolerate, with no heartbeat seen. */
+export const noHeartbeat: FindingRule = {
+  code: 'no-heartbeat',
+  title: 'No heartbeat on a long-lived connection',
+  severity: 'warning',
+  description: 'Mobile carriers kill idle TCP connections after 30-60 s; the primer advises heartbeats every 15-30 s.',
+  check({ ctx, heartbeat }) {
+    const hb = heartbeat.heartbeat;
+    if (hb === null || hb.source !== null) return null;
+    const longest = Math.max(0, ...ctx.records.map((r) => ((r.end ?? ctx.captureEnd) - (r.openAt ?? r.responseAt ?? r.end ?? ctx.captureEnd))));
+    if (longest < IDLE_LIMIT_MS) return null;
+    const invisible =
+      ctx.transport === 'websocket'
+        ? ' WebSocket ping/pong control frames never reach page scripts, so a control-frame heartbeat may exist without being visible here.'
+        : ctx.transport === 'eventsource'
+          ? ' SSE comment lines (": keep-alive") never reach a native EventSource, so a comment heartbeat may exist without being visible here.'
+          : '';
+    return {
+      severity: hb.maxIdleMs > IDLE_LIMIT_MS ? 'warning' : 'info',
+      code: this.code,
+      message: `No application-level heartbeat seen on a connection open ${formatMs(longest)}.${invisible}`,
+      evidence: { longestConnectionMs: round1(longest), maxIdleMs: hb.maxIdleMs, transport: ctx.transport },
+      advice: 'Send a small heartbeat every 15-30 s (primer: mobile NATs drop idle connections after 30-60 s) so that dead connections are detected and idle ones are kept open.',
+    };
+  },
+};

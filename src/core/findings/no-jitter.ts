@@ -1,0 +1,21 @@
+import type { FindingRule } from './types.ts';
+
+/** Growing delays without randomisation: after a server restart every client retries in lock-step. */
+export const noJitter: FindingRule = {
+  code: 'backoff-without-jitter',
+  title: 'Backoff without jitter',
+  severity: 'warning',
+  description: 'Deterministic delays make all clients that lost the same server reconnect at the same instants (thundering herd).',
+  check({ reconnects }) {
+    const b = reconnects.backoff;
+    if (b === null || b.model === 'fixed' || b.jitter) return null;
+    return {
+      severity: 'warning',
+      code: this.code,
+      message: `Reconnect delays follow a ${b.model} policy with no randomisation: clients dropped together retry together.`,
+      evidence: { model: b.model, initialMs: b.initialMs, factor: b.factor, maxMs: b.maxMs, fit: b.fit },
+      advice:
+        'Randomise each delay (e.g. ±50% as socket.io-client does by default). A random initial delay picked once per page load (reconnecting-websocket) cannot be seen in one capture.',
+    };
+  },
+};

@@ -1,0 +1,30 @@
+import type { FindingRule } from './types.ts';
+import { formatMs, round3 } from '../stats.ts';
+
+/** Share of wasted polls above which a push channel or conditional requests pay off. */
+export const HIGH_WASTE_RATIO = 0.5;
+
+/** Most polls return nothing new (the primer: "Wasted requests: Most responses return 'no change.'"). */
+export const pollingWaste: FindingRule = {
+  code: 'polling-waste-high',
+  title: 'Most polls carry no news',
+  severity: 'warning',
+  description: 'Wasted polls are server work for nothing; the primer\'s decision tree points to push for server→client updates.',
+  check({ classification, waste, latency }) {
+    if (waste.wasteRatio === null || waste.judged.length < 3 || waste.wasteRatio < HIGH_WASTE_RATIO) return null;
+    const pct = Math.round(waste.wasteRatio * 100);
+    const interval = latency.intervalMs?.median ?? null;
+    const conditional = waste.reasons.some((r) => r === 'status-304');
+    const advice =
+      classification.kind === 'long-polling'
+        ? 'Held requests that time out empty still cost a round trip each: for server→client updates, SSE keeps one connection open instead (primer decision tree).'
+        : `Server→client updates only: use SSE (near-instant, low server load)${interval !== null && interval < 30_000 ? ' or long polling (data changes more often than every 30 s)' : ''}; ${conditional ? 'the server already answers 304, so requests are cheap but still constant' : 'at minimum send ETag/If-None-Match so unchanged polls cost a 304'}.`;
+    return {
+      severity: 'warning',
+      code: this.code,
+      message: `${pct}% of ${waste.judged.length} polls were wasted (no new data)${interval !== null ? `, polling every ${formatMs(interval)}` : ''}.`,
+      evidence: { wasted: waste.wasted, judged: waste.judged.length, wasteRatio: round3(waste.wasteRatio), wastedBytes: waste.wastedBytes, intervalMs: interval },
+      advice,
+    };
+  },
+};

@@ -1,0 +1,34 @@
+/** The contract of one finding rule (one file per finding, Lighthouse-audit style). */
+import type { ChannelContext } from '../context.ts';
+import type { Finding, Severity } from '../report-types.ts';
+import type { Classification } from '../classify/types.ts';
+import type { WasteResult } from '../metrics/waste.ts';
+import type { LatencyResult } from '../metrics/latency.ts';
+import type { HeartbeatResult } from '../metrics/heartbeat.ts';
+import type { ReconnectResult } from '../metrics/reconnects.ts';
+import type { UserRates } from '../metrics/load.ts';
+
+/** Everything measured on a channel, handed to every finding rule. */
+export interface FindingInput {
+  ctx: ChannelContext;
+  classification: Classification;
+  waste: WasteResult;
+  latency: LatencyResult;
+  heartbeat: HeartbeatResult;
+  reconnects: ReconnectResult;
+  rates: UserRates | null;
+}
+
+export interface FindingRule {
+  /** Stable machine id, also the finding's `code`. */
+  code: string;
+  title: string;
+  /** Default severity (a rule may raise or lower it per case). */
+  severity: Severity;
+  /** Why it matters, for docs. */
+  description: string;
+  check(input: FindingInput): Finding | null;
+}
+
+/** Reference users for messages: the primer's "1,000 users polling every 2 seconds = 500 requests/second". */
+export const REFERENCE_USERS = 1000;

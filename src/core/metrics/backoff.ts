@@ -1,0 +1,212 @@
+/**
+ * Backoff fitter: which policy produced a sequence of reconnect delays?
+ *
+ * Input: delays indexed by attempt number within a failure streak (attempt 0 is
+ * the first reconnect after a working connection was lost). Several streaks may
+ * contribute points to the same attempt index.
+ *
+ * Models:
+ * - fixed: d = c
+ * - linear: d = initial + step·k (report `factor` = step in ms)
+ * - exponential: d = initial·factor^k
+ * - schedule: an explicit per-attempt list that no formula explains, e.g.
+ *   @microsoft/signalr 8.x src/DefaultReconnectPolicy.ts DEFAULT_RETRY_DELAYS_IN_MILLISECONDS
+ *   = [0, 2000, 10000, 30000, null] (stops after the fourth retry).
+ * Linear and exponential models may plateau at a cap (observed as repeated maximum delays).
+ *
+ * Jitter: the relative residuals of the chosen model. Timer noise on a
+ * deterministic policy is a few ms; randomisation such as socket.io-client's
+ * (4.8 build/cjs/contrib/backo2.js: ms ± floor(rand·jitter·ms), randomizationFactor
+ * 0.5 in build/cjs/manager.js) spreads delays by up to ±50%.
+ */
+import type { Backoff, BackoffModel } from '../report-types.ts';
+import { median, round1, round3 } from '../stats.ts';
+
+export interface BackoffPoint {
+  attempt: number;
+  delayMs: number;
+}
+
+export type BackoffFit = Backoff;
+
+/** Relative residual spread above which delays are called jittered (timer noise stays far below). */
+export const JITTER_SPREAD = 0.08;
+/** Residual floor: delays this small are dominated by scheduling noise. */
+const NOISE_FLOOR_MS = 200;
+/** Delays below this are an "immediate" retry. */
+const IMMEDIATE_MS = 100;
+
+/** The primer's reference policy: "wait 1s, then 2s, then 4s, then 8s", capped (cap: 30 s, our choice, the top of the primer's heartbeat window). */
+export function referenceBackoffMs(attempt: number): number {
+  return Math.min(1000 * 2 ** attempt, REFERENCE_CAP_MS);
+}
+export const REFERENCE_CAP_MS = 30_000;
+
+interface Candidate {
+  model: BackoffModel;
+  initialMs: number;
+  factor: number;
+  maxMs: number | null;
+  predict: (attempt: number) => number;
+}
+
+function residuals(points: readonly BackoffPoint[], predict: (k: number) => number): number[] {
+  return points.map((p) => {
+    const f = predict(p.attempt);
+    return (p.delayMs - f) / Math.max(f, NOISE_FLOOR_MS);
+  });
+}
+
+function meanAbs(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  let s = 0;
+  for (const v of values) s += Math.abs(v);
+  return s / values.length;
+}
+
+function stdDev(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / values.length);
+}
+
+/** Least squares y = a + b·x. */
+function lineFit(xs: readonly number[], ys: readonly number[]): { a: number; b: number } | null {
+  const n = xs.length;
+  if (n < 2) return null;
+  const mx = xs.reduce((s, v) => s + v, 0) / n;
+  const my = ys.reduce((s, v) => s + v, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+  }
+  if (sxx === 0) return null;
+  const b = sxy / sxx;
+  return { a: my - b * mx, b };
+}
+
+/** A cap: the maximum delay repeated at the highest attempts, above earlier delays. */
+function detectCap(points: readonly BackoffPoint[]): number | null {
+  const max = Math.max(...points.map((p) => p.delayMs));
+  const tol = Math.max(20, 0.02 * max);
+  const capped = points.filter((p) => Math.abs(p.delayMs - max) <= tol);
+  if (capped.length < 2) return null;
+  const firstCapped = Math.min(...capped.map((p) => p.attempt));
+  const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < max - tol);
+  return below.length >= 1 ? max : null;
+}
+
+function candidates(points: readonly BackoffPoint[]): Candidate[] {
+  const out: Candidate[] = [];
+  const c = median(points.map((p) => p.delayMs));
+  out.push({ model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c });
+
+  const cap = detectCap(points);
+  const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
+  const growth = cap === null ? points : points.filter((p) => p.delayMs < cap - tol);
+  const limit = (v: number) => (cap === null ? v : Math.min(v, cap));
+
+  const lin = lineFit(growth.map((p) => p.attempt), growth.map((p) => p.delayMs));
+  if (lin && lin.b > 0) {
+    out.push({ model: 'linear', initialMs: lin.a, factor: lin.b, maxMs: cap, predict: (k) => limit(lin.a + lin.b * k) });
+  }
+  const positive = growth.filter((p) => p.delayMs > 0);
+  const exp = lineFit(positive.map((p) => p.attempt), positive.map((p) => Math.log(p.delayMs)));
+  if (exp && exp.b > Math.log(1.05)) {
+    const initial = Math.exp(exp.a);
+    const factor = Math.exp(exp.b);
+    out.push({ model: 'exponential', initialMs: initial, factor, maxMs: cap, predict: (k) => limit(initial * factor ** k) });
+  }
+  return out;
+}
+
+/** Parameters penalise complex models: prefer the simpler one unless it fits clearly worse. */
+const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.03, exponential: 0.03, schedule: 0.1 };
+
+function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null> {
+  const maxAttempt = Math.max(...points.map((p) => p.attempt));
+  const out: Array<number | null> = [];
+  for (let k = 0; k <= maxAttempt; k++) {
+    const at = points.filter((p) => p.attempt === k).map((p) => p.delayMs);
+    out.push(at.length > 0 ? round1(median(at)) : null);
+  }
+  return out;
+}
+
+/** Fit a delay sequence; null with fewer than 3 points. */
+export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
+  if (points.length < 3) return null;
+  const delaysMs = perAttemptMedians(points);
+  const scored = candidates(points).map((cand) => {
+    const res = residuals(points, cand.predict);
+    return { cand, res, err: meanAbs(res) };
+  });
+  scored.sort((x, y) => x.err + COMPLEXITY[x.cand.model] - (y.err + COMPLEXITY[y.cand.model]));
+  const best = scored[0]!;
+
+  // A fixed list: identical values per attempt across streaks, or an immediate
+  // first retry followed by delays no formula explains (SignalR's default).
+  const multi = new Map<number, number[]>();
+  for (const p of points) {
+    const list = multi.get(p.attempt) ?? [];
+    list.push(p.delayMs);
+    multi.set(p.attempt, list);
+  }
+  const repeated = [...multi.values()].filter((l) => l.length >= 2);
+  const repeatable =
+    repeated.length >= 2 &&
+    repeated.every((l) => {
+      const m = median(l);
+      return l.every((v) => Math.abs(v - m) <= Math.max(50, 0.05 * m));
+    });
+  const immediateFirst =
+    delaysMs.length >= 3 && delaysMs[0] !== null && delaysMs[0] < IMMEDIATE_MS && delaysMs.slice(1).every((d) => d === null || d >= IMMEDIATE_MS);
+  let restErr = Number.POSITIVE_INFINITY;
+  if (immediateFirst) {
+    const rest = points.filter((p) => p.attempt > 0).map((p) => ({ attempt: p.attempt - 1, delayMs: p.delayMs }));
+    for (const cand of candidates(rest)) restErr = Math.min(restErr, meanAbs(residuals(rest, cand.predict)) + COMPLEXITY[cand.model]);
+  }
+  const schedule =
+    best.cand.model !== 'fixed' || best.err > JITTER_SPREAD
+      ? (repeatable && best.err > JITTER_SPREAD) || (immediateFirst && restErr > JITTER_SPREAD)
+      : false;
+  if (schedule) {
+    const finite = delaysMs.filter((d): d is number => d !== null);
+    return {
+      model: 'schedule',
+      initialMs: finite[0] ?? 0,
+      factor: 1,
+      maxMs: Math.max(...finite),
+      jitter: !repeatable && repeated.length > 0,
+      fit: 1,
+      delaysMs,
+    };
+  }
+  return {
+    model: best.cand.model,
+    initialMs: round1(best.cand.initialMs),
+    factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
+    maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
+    jitter: stdDev(best.res) > JITTER_SPREAD,
+    fit: round3(Math.max(0, 1 - best.err)),
+    delaysMs,
+  };
+}
+
+/** The delay a fitted policy predicts for an attempt. */
+export function predictBackoff(fit: BackoffFit, attempt: number): number {
+  switch (fit.model) {
+    case 'fixed':
+      return fit.initialMs;
+    case 'linear':
+      return Math.min(fit.initialMs + fit.factor * attempt, fit.maxMs ?? Number.POSITIVE_INFINITY);
+    case 'exponential':
+      return Math.min(fit.initialMs * fit.factor ** attempt, fit.maxMs ?? Number.POSITIVE_INFINITY);
+    case 'schedule': {
+      const list = fit.delaysMs.filter((d): d is number => d !== null);
+      return list[Math.min(attempt, list.length - 1)] ?? 0;
+    }
+  }
+}

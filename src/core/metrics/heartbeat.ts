@@ -1,0 +1,161 @@
+/**
+ * Heartbeat: protocol-known pings/pongs (decoder role 'heartbeat'), else
+ * periodic small repeated messages in either direction; its interval,
+ * direction, jitter, and the longest idle gap on an open connection.
+ *
+ * Libraries differ (see issue 4): engine.io 4+ has the server ping and the
+ * client answer; graphql-ws lets either side ping; some restart the timer on
+ * any traffic, so a heartbeat is "at most every N s of silence": the pattern
+ * test therefore accepts regular intervals OR regular silence before each beat.
+ */
+import type { ChannelContext } from '../context.ts';
+import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types.ts';
+import type { Direction } from '../events.ts';
+import { allMessages, type ConnMessage } from '../model.ts';
+import { percentile, median, regularity, round1 } from '../stats.ts';
+
+/** Mobile carriers kill idle TCP connections after 30-60 s (primer, "Mobile Networks"): 30 s is the safe bound. */
+export const IDLE_LIMIT_MS = 30_000;
+/** Largest message that can be a heartbeat by pattern alone. */
+export const HEARTBEAT_MAX_BYTES = 64;
+/** Repeats needed before a pattern counts as a heartbeat. */
+export const HEARTBEAT_MIN_REPEATS = 3;
+/** A reply follows its ping within this long. */
+const REPLY_WINDOW_MS = 2000;
+
+const HEARTBEAT_WORD = /ping|pong|heart_?beat|keep-?alive|\bhb\b|noop|idle/i;
+
+export interface HeartbeatResult {
+  /** Null for channels that are not long-lived connections. */
+  heartbeat: Heartbeat | null;
+  /** Heartbeat messages seen (both directions), in time order. */
+  beats: Array<{ t: number; dir: Direction }>;
+  /** Intervals between beats of the initiating side. */
+  intervals: number[];
+  /** Silences above IDLE_LIMIT_MS on open connections. */
+  idleGaps: Array<{ start: number; end: number }>;
+  /** Total time connections were open. */
+  openMs: number;
+}
+
+const LONG_LIVED: ReadonlySet<ChannelKind> = new Set(['websocket', 'sse', 'streaming']);
+
+function patternKey(m: ConnMessage): string | null {
+  if (m.kind === 'sse-comment') return 'sse-comment';
+  if (m.kind === 'sse' && m.event !== null && m.event !== 'message' && HEARTBEAT_WORD.test(m.event)) return `event:${m.event}`;
+  if (m.size > HEARTBEAT_MAX_BYTES) return null;
+  if (HEARTBEAT_WORD.test(m.sample)) return `${m.dir}|${m.sample.replace(/\d+/g, '#')}`;
+  // Byte-identical tiny repeats ("2", "\n", "{}", h) without a heartbeat word.
+  if (m.size <= 16) return `${m.dir}|=${m.sample}`;
+  return null;
+}
+
+interface Located {
+  m: ConnMessage;
+  rec: number;
+  /** Index in its record's message list. */
+  idx: number;
+}
+
+function intervalsWithin(items: readonly Located[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < items.length; i++) if (items[i]!.rec === items[i - 1]!.rec) out.push(items[i]!.m.t - items[i - 1]!.m.t);
+  return out;
+}
+
+/** Silence before each item (since any message on the same record). */
+function silencesBefore(items: readonly Located[], perRecord: readonly ConnMessage[][]): number[] {
+  const out: number[] = [];
+  for (const it of items) if (it.idx > 0) out.push(it.m.t - perRecord[it.rec]![it.idx - 1]!.t);
+  return out;
+}
+
+function findBeats(perRecord: readonly ConnMessage[][]): { beats: Located[]; source: 'protocol' | 'pattern' | null } {
+  const protocol: Located[] = [];
+  const groups = new Map<string, Located[]>();
+  perRecord.forEach((list, rec) => {
+    list.forEach((m, idx) => {
+      if (m.role === 'heartbeat') protocol.push({ m, rec, idx });
+      const key = patternKey(m);
+      if (key === null) return;
+      const g = groups.get(key);
+      if (g) g.push({ m, rec, idx });
+      else groups.set(key, [{ m, rec, idx }]);
+    });
+  });
+  if (protocol.length > 0) return { beats: protocol, source: 'protocol' };
+  const beats: Located[] = [];
+  for (const g of groups.values()) {
+    if (g.length < HEARTBEAT_MIN_REPEATS) continue;
+    const regularTimer = regularity(intervalsWithin(g), 0.3) >= 0.6;
+    const regularSilence = regularity(silencesBefore(g, perRecord), 0.3) >= 0.6;
+    if (regularTimer || regularSilence) beats.push(...g);
+  }
+  beats.sort((a, b) => a.m.t - b.m.t || a.rec - b.rec);
+  return { beats, source: beats.length > 0 ? 'pattern' : null };
+}
+
+/** Which side starts the exchange: a reply follows the other side's beat within REPLY_WINDOW_MS. */
+function initiator(beats: readonly Located[]): HeartbeatDirection {
+  const ins = beats.filter((b) => b.m.dir === 'in');
+  const outs = beats.filter((b) => b.m.dir === 'out');
+  if (outs.length === 0) return 'server';
+  if (ins.length === 0) return 'client';
+  const follows = (replies: readonly Located[], pings: readonly Located[]) =>
+    replies.filter((r) => pings.some((p) => p.rec === r.rec && r.m.t >= p.m.t && r.m.t - p.m.t <= REPLY_WINDOW_MS)).length / replies.length;
+  if (follows(outs, ins) >= 0.8) return 'server';
+  if (follows(ins, outs) >= 0.8) return 'client';
+  return 'both';
+}
+
+/** Heartbeat measures of a long-lived channel (null heartbeat for other kinds). */
+export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): HeartbeatResult {
+  const empty: HeartbeatResult = { heartbeat: null, beats: [], intervals: [], idleGaps: [], openMs: 0 };
+  if (!LONG_LIVED.has(kind)) return empty;
+  const records = ctx.records.filter((r) => kind !== 'streaming' || r.chunks.length > 0 || r.sse);
+  const perRecord = records.map((r) => allMessages(r));
+  let maxIdleMs = 0;
+  let openMs = 0;
+  const idleGaps: Array<{ start: number; end: number }> = [];
+  records.forEach((r, i) => {
+    const open = r.openAt ?? r.responseAt;
+    if (open === null) return;
+    const end = r.end ?? ctx.captureEnd;
+    openMs += Math.max(0, end - open);
+    const times = [open, ...perRecord[i]!.map((m) => m.t), end];
+    for (let k = 1; k < times.length; k++) {
+      const gap = times[k]! - times[k - 1]!;
+      if (gap > maxIdleMs) maxIdleMs = gap;
+      if (gap > IDLE_LIMIT_MS) idleGaps.push({ start: times[k - 1]!, end: times[k]! });
+    }
+  });
+  const { beats, source } = findBeats(perRecord);
+  if (beats.length === 0) {
+    return {
+      heartbeat: { intervalMs: null, direction: null, jitterMs: null, maxIdleMs: round1(maxIdleMs), source: null },
+      beats: [],
+      intervals: [],
+      idleGaps,
+      openMs,
+    };
+  }
+  const direction = initiator(beats);
+  const leading = direction === 'both' ? beats : beats.filter((b) => b.m.dir === (direction === 'server' ? 'in' : 'out'));
+  const intervals =
+    direction === 'both'
+      ? [...intervalsWithin(beats.filter((b) => b.m.dir === 'in')), ...intervalsWithin(beats.filter((b) => b.m.dir === 'out'))]
+      : intervalsWithin(leading);
+  return {
+    heartbeat: {
+      intervalMs: intervals.length > 0 ? round1(median(intervals)) : null,
+      direction,
+      jitterMs: intervals.length > 1 ? round1(percentile(intervals, 95) - percentile(intervals, 5)) : null,
+      maxIdleMs: round1(maxIdleMs),
+      source,
+    },
+    beats: beats.map((b) => ({ t: b.m.t, dir: b.m.dir })),
+    intervals,
+    idleGaps,
+    openMs,
+  };
+}

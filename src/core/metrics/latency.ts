@@ -1,0 +1,53 @@
+/**
+ * Latency: request durations, polling intervals, the staleness polling adds
+ * (the primer: "Latency: 0 to N seconds (average N/2)"), message gaps, and
+ * time to first byte / first message.
+ */
+import type { ChannelContext } from '../context.ts';
+import type { ChannelKind, Spread } from '../report-types.ts';
+import { allMessages } from '../model.ts';
+import { httpCycles } from '../classify/http-cycles.ts';
+import { diffs, median, round1, spread } from '../stats.ts';
+
+export interface LatencyResult {
+  durationMs: Spread | null;
+  intervalMs: Spread | null;
+  stalenessMs: { average: number; worst: number } | null;
+  gapMs: Spread | null;
+  timeToFirstByteMs: Spread | null;
+  /** Raw durations of completed requests (for the histogram). */
+  durations: number[];
+}
+
+/** Latency measures of a channel. */
+export function measureLatency(ctx: ChannelContext, kind: ChannelKind): LatencyResult {
+  const http = ctx.transport === 'fetch' || ctx.transport === 'xhr';
+  const cycles = http ? httpCycles(ctx) : null;
+  const durations = cycles?.durations ?? [];
+  const polled = kind === 'polling' || kind === 'long-polling';
+  const intervalMs = polled && cycles ? spread(cycles.intervals) : null;
+  let stalenessMs: LatencyResult['stalenessMs'] = null;
+  if (kind === 'polling' && cycles && cycles.intervals.length > 0) {
+    const interval = median(cycles.intervals);
+    stalenessMs = { average: round1(interval / 2), worst: round1(interval) };
+  }
+  const gaps: number[] = [];
+  const ttfb: number[] = [];
+  for (const r of ctx.records) {
+    const incoming = allMessages(r).filter((m) => m.dir === 'in');
+    if (!polled || r.sse) for (const g of diffs(incoming.map((m) => m.t))) gaps.push(g);
+    if (http && !r.sse) {
+      if (r.responseAt !== null) ttfb.push(r.responseAt - r.start);
+    } else if (incoming.length > 0) {
+      ttfb.push(incoming[0]!.t - r.start);
+    }
+  }
+  return {
+    durationMs: http ? spread(durations) : null,
+    intervalMs,
+    stalenessMs,
+    gapMs: spread(gaps),
+    timeToFirstByteMs: spread(ttfb),
+    durations,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Load projection: what this channel puts on the server for N concurrent
+ * users (the primer: "1,000 users polling every 2 seconds = 500 requests/second,
+ * regardless of whether anything changed"), and what a push channel would need.
+ */
+import type { ChannelContext } from '../context.ts';
+import type { ChannelKind, Load } from '../report-types.ts';
+import { allMessages } from '../model.ts';
+import { httpCycles } from '../classify/http-cycles.ts';
+import { median, round3 } from '../stats.ts';
+
+/** Per-user rates measured on the capture, before multiplying by users. */
+export interface UserRates {
+  requestsPerSecond: number;
+  bytesPerSecond: number;
+  wasteRatio: number;
+}
+
+/** Measure one user's request (or message) and byte rate on this channel; null when there is no time base. */
+export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRatio: number | null): UserRates | null {
+  if (kind === 'polling' || kind === 'long-polling') {
+    const c = httpCycles(ctx);
+    if (c.intervals.length === 0) return null;
+    const interval = median(c.intervals);
+    if (!(interval > 0)) return null;
+    const bytes = c.requests.reduce((s, r) => s + r.size + r.requestBytes, 0) / c.requests.length;
+    const rate = 1000 / interval;
+    return { requestsPerSecond: rate, bytesPerSecond: rate * bytes, wasteRatio: wasteRatio ?? 0 };
+  }
+  if (kind === 'one-off') return null;
+  let messages = 0;
+  let bytes = 0;
+  let openMs = 0;
+  for (const r of ctx.records) {
+    const open = r.openAt ?? r.responseAt;
+    if (open === null) continue;
+    openMs += Math.max(0, (r.end ?? ctx.captureEnd) - open);
+    for (const m of allMessages(r)) {
+      messages++;
+      bytes += m.size;
+    }
+  }
+  if (openMs <= 0) return null;
+  return { requestsPerSecond: (messages * 1000) / openMs, bytesPerSecond: (bytes * 1000) / openMs, wasteRatio: 0 };
+}
+
+/** Multiply per-user rates by `users`. */
+export function projectLoad(rates: UserRates | null, kind: ChannelKind, users: number): Load | null {
+  if (rates === null) return null;
+  const polled = kind === 'polling' || kind === 'long-polling';
+  return {
+    requestsPerSecondPerUser: round3(rates.requestsPerSecond),
+    requestsPerSecond: round3(rates.requestsPerSecond * users),
+    users,
+    wastedPerSecond: round3(rates.requestsPerSecond * rates.wasteRatio * users),
+    bytesPerSecond: round3(rates.bytesPerSecond * users),
+    push: polled
+      ? {
+          connections: users,
+          messagesPerSecond: round3(rates.requestsPerSecond * (1 - rates.wasteRatio) * users),
+        }
+      : null,
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The per-connection view of a channel's events: one record per request or
+ * connection (`conn`), built lazily from the raw events when a report is asked for.
+ */
+import type { CaptureEvent, Direction, HeaderList, Payload, Transport } from './events.ts';
+import type { MessageRole } from './protocols/types.ts';
+
+/** One message on a connection: a WebSocket frame, an SSE event or comment, or a streamed chunk. */
+export interface ConnMessage {
+  t: number;
+  dir: Direction;
+  size: number;
+  kind: 'ws' | 'sse' | 'sse-comment' | 'chunk';
+  /** Payload (WebSocket, SSE data); null for chunks and comments. */
+  data: Payload | null;
+  /** Short text used to recognise repeats (first bytes of the payload, comment text, chunk preview). */
+  sample: string;
+  /** SSE event name, id and retry. */
+  event: string | null;
+  id: string | null;
+  retry: number | null;
+  /** Protocol role, filled by the protocol decoder when one is recognised. */
+  role: MessageRole | null;
+  label: string | null;
+}
+
+/** One request or connection. */
+export interface ConnRecord {
+  conn: string;
+  transport: Transport;
+  method: string;
+  url: string;
+  requestHeaders: HeaderList;
+  requestBytes: number;
+  /** Creation time (request sent, socket/EventSource constructed). */
+  start: number;
+  responseAt: number | null;
+  status: number | null;
+  contentType: string;
+  responseHeaders: HeaderList;
+  /** First `open` (WebSocket, EventSource). */
+  openAt: number | null;
+  /** Every `open` (EventSource reconnects re-open the same object). */
+  opens: number[];
+  /** Every `error` with the EventSource readyState (null for WebSocket/HTTP errors). */
+  errors: Array<{ t: number; readyState: number | null }>;
+  end: number | null;
+  /** 'end' (body complete), 'error', 'close' (WebSocket/EventSource closed) or null while open. */
+  endKind: 'end' | 'error' | 'close' | null;
+  closeCode: number | null;
+  closeReason: string;
+  closeInitiator: 'client' | 'server' | null;
+  errorReason: string | null;
+  size: number;
+  bodyHash: string | null;
+  body: Payload | null;
+  chunks: ConnMessage[];
+  messages: ConnMessage[];
+  /** The response is an SSE stream (EventSource or text/event-stream on fetch/XHR). */
+  sse: boolean;
+  requestedProtocols: string[];
+  negotiatedProtocol: string;
+  maxBuffered: number;
+}
+
+function newRecord(conn: string, transport: Transport, url: string, t: number): ConnRecord {
+  return {
+    conn,
+    transport,
+    method: 'GET',
+    url,
+    requestHeaders: [],
+    requestBytes: 0,
+    start: t,
+    responseAt: null,
+    status: null,
+    contentType: '',
+    responseHeaders: [],
+    openAt: null,
+    opens: [],
+    errors: [],
+    end: null,
+    endKind: null,
+    closeCode: null,
+    closeReason: '',
+    closeInitiator: null,
+    errorReason: null,
+    size: 0,
+    bodyHash: null,
+    body: null,
+    chunks: [],
+    messages: [],
+    sse: false,
+    requestedProtocols: [],
+    negotiatedProtocol: '',
+    maxBuffered: 0,
+  };
+}
+
+const SAMPLE_CHARS = 64;
+
+function message(
+  t: number,
+  dir: Direction,
+  kind: ConnMessage['kind'],
+  size: number,
+  data: Payload | null,
+  sample: string,
+): ConnMessage {
+  return { t, dir, size, kind, data, sample: sample.slice(0, SAMPLE_CHARS), event: null, id: null, retry: null, role: null, label: null };
+}
+
+/** Build the records of a channel from its events, in first-seen order of `conn`. */
+export function buildRecords(events: readonly CaptureEvent[]): ConnRecord[] {
+  const byConn = new Map<string, ConnRecord>();
+  const order: ConnRecord[] = [];
+  const get = (conn: string, transport: Transport, url: string, t: number): ConnRecord => {
+    let r = byConn.get(conn);
+    if (!r) {
+      r = newRecord(conn, transport, url, t);
+      byConn.set(conn, r);
+      order.push(r);
+    }
+    return r;
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'http.request': {
+        const r = get(e.conn, e.transport, e.url, e.t);
+        r.transport = e.transport;
+        r.start = e.t;
+        r.url = e.url;
+        r.method = e.method.toUpperCase();
+        r.requestHeaders = e.headers;
+        r.requestBytes = e.bodySize ?? 0;
+        break;
+      }
+      case 'sse.create': {
+        const r = get(e.conn, e.transport, e.url, e.t);
+        r.sse = true;
+        if (r.transport !== 'fetch' && r.transport !== 'xhr') r.transport = e.transport;
+        if (e.transport === 'eventsource') r.start = e.t;
+        break;
+      }
+      case 'ws.create': {
+        const r = get(e.conn, 'websocket', e.url, e.t);
+        r.start = e.t;
+        r.requestedProtocols = e.protocols;
+        break;
+      }
+      default: {
+        if (!('conn' in e) || typeof e.conn !== 'string') break;
+        const r = byConn.get(e.conn);
+        if (!r) break;
+        applyEvent(r, e);
+      }
+    }
+  }
+  return order;
+}
+
+function applyEvent(r: ConnRecord, e: CaptureEvent): void {
+  switch (e.type) {
+    case 'http.response':
+      r.responseAt = e.t;
+      r.status = e.status;
+      r.contentType = e.contentType;
+      r.responseHeaders = e.headers;
+      if (e.contentType === 'text/event-stream') r.sse = true;
+      break;
+    case 'http.chunk':
+      r.chunks.push(message(e.t, 'in', 'chunk', e.size, null, e.preview));
+      break;
+    case 'http.end':
+      r.end = e.t;
+      r.endKind = 'end';
+      r.size = e.size;
+      r.bodyHash = e.bodyHash;
+      r.body = e.body;
+      break;
+    case 'http.error':
+      r.end = e.t;
+      r.endKind = 'error';
+      r.errorReason = e.reason;
+      break;
+    case 'sse.open':
+      if (r.openAt === null) r.openAt = e.t;
+      if (r.responseAt === null) r.responseAt = e.t;
+      r.opens.push(e.t);
+      break;
+    case 'sse.message': {
+      const m = message(e.t, 'in', 'sse', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : '');
+      m.event = e.event;
+      m.id = e.id;
+      m.retry = e.retry;
+      r.messages.push(m);
+      break;
+    }
+    case 'sse.comment':
+      r.messages.push(message(e.t, 'in', 'sse-comment', e.text.length, null, e.text));
+      break;
+    case 'sse.error':
+      r.errors.push({ t: e.t, readyState: e.readyState });
+      // readyState 2 (CLOSED): the browser gave up and will not retry.
+      if (e.readyState === 2) {
+        r.end = e.t;
+        r.endKind = 'error';
+      }
+      break;
+    case 'sse.close':
+      if (r.end === null) {
+        r.end = e.t;
+        r.endKind = 'close';
+        r.closeInitiator = 'client';
+      }
+      break;
+    case 'ws.open':
+      r.openAt = e.t;
+      r.opens.push(e.t);
+      r.responseAt = e.t;
+      r.negotiatedProtocol = e.protocol;
+      break;
+    case 'ws.message':
+      r.messages.push(message(e.t, e.dir, 'ws', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`));
+      break;
+    case 'ws.close':
+      r.end = e.t;
+      r.endKind = 'close';
+      r.closeCode = e.code;
+      r.closeReason = e.reason;
+      r.closeInitiator = e.initiator;
+      break;
+    case 'ws.error':
+      r.errors.push({ t: e.t, readyState: null });
+      break;
+    case 'ws.buffered':
+      r.maxBuffered = Math.max(r.maxBuffered, e.bufferedAmount);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Every message of a record, streamed chunks included, in time order. */
+export function allMessages(r: ConnRecord): ConnMessage[] {
+  // An SSE stream read through fetch/XHR reports both chunks and parsed events: count the events.
+  if (r.chunks.length === 0 || (r.sse && r.messages.length > 0)) return r.messages;
+  if (r.messages.length === 0) return r.chunks;
+  return [...r.messages, ...r.chunks].sort((a, b) => a.t - b.t);
+}
+
+/** A request header value (names are lower-cased in the capture). */
+export function header(list: HeaderList, name: string): string | null {
+  for (const [k, v] of list) if (k === name) return v;
+  return null;
+}

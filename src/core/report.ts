@@ -1,0 +1,165 @@
+/**
+ * From a channel's events to its report: build records, recognise the
+ * protocol, classify, measure, judge. `buildReport` assembles the channels
+ * and projects load for N users.
+ */
+import type { CaptureEvent, FaultEvent, Transport } from './events.ts';
+import { REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
+import { buildRecords, allMessages } from './model.ts';
+import type { ChannelContext } from './context.ts';
+import { applyProtocol } from './protocol-support.ts';
+import { classifyChannel, type Classification } from './classify/index.ts';
+import { measureWaste, type WasteResult } from './metrics/waste.ts';
+import { measureLatency, type LatencyResult } from './metrics/latency.ts';
+import { measureHeartbeat, type HeartbeatResult } from './metrics/heartbeat.ts';
+import { measureReconnects, type ReconnectResult } from './metrics/reconnects.ts';
+import { measureUserRates, projectLoad, type UserRates } from './metrics/load.ts';
+import { runFindings } from './findings/index.ts';
+import { adviseChannel } from './advice.ts';
+import { round1, round3 } from './stats.ts';
+
+/** Everything measured on one channel, independent of the user count. */
+export interface ChannelAnalysis {
+  captureEnd: number;
+  ctx: ChannelContext;
+  classification: Classification;
+  waste: WasteResult;
+  latency: LatencyResult;
+  heartbeat: HeartbeatResult;
+  reconnects: ReconnectResult;
+  rates: UserRates | null;
+  /** The report minus the user-dependent load. */
+  base: Omit<ChannelReport, 'load'>;
+}
+
+export interface ChannelInput {
+  id: string;
+  transport: Transport;
+  endpoint: string;
+  events: readonly CaptureEvent[];
+  faults: readonly FaultEvent[];
+  captureEnd: number;
+}
+
+/** Analyse one channel. */
+export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
+  const records = buildRecords(input.events).sort((a, b) => a.start - b.start);
+  const decoder = applyProtocol(input.transport, records);
+  const ctx: ChannelContext = {
+    id: input.id,
+    transport: input.transport,
+    endpoint: input.endpoint,
+    records,
+    protocol: decoder?.id ?? null,
+    protocolTimings: decoder?.timings ?? null,
+    captureEnd: input.captureEnd,
+    faults: input.faults.slice(),
+  };
+  const classification = classifyChannel(ctx);
+  const kind = classification.kind;
+  const waste = measureWaste(ctx, kind);
+  const latency = measureLatency(ctx, kind);
+  const heartbeat = measureHeartbeat(ctx, kind);
+  const reconnects = measureReconnects(ctx, kind);
+  const rates = measureUserRates(ctx, kind, waste.wasteRatio);
+  const findingInput = { ctx, classification, waste, latency, heartbeat, reconnects, rates };
+  const findings = runFindings(findingInput);
+
+  let msgIn = 0;
+  let msgOut = 0;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let requests = 0;
+  for (const r of records) {
+    if (r.transport === 'fetch' || r.transport === 'xhr') {
+      requests++;
+      bytesOut += r.requestBytes;
+      if (!r.sse && r.chunks.length === 0) bytesIn += r.size;
+    }
+    for (const m of allMessages(r)) {
+      if (m.dir === 'in') {
+        msgIn++;
+        bytesIn += m.size;
+      } else {
+        msgOut++;
+        bytesOut += m.size;
+      }
+    }
+  }
+  const base: Omit<ChannelReport, 'load'> = {
+    id: input.id,
+    kind,
+    confidence: round3(classification.confidence),
+    evidence: classification.evidence,
+    url: input.endpoint,
+    sampleUrl: records[0]?.url ?? input.endpoint,
+    transport: input.transport,
+    protocol: ctx.protocol,
+    requests,
+    connections: records.length,
+    messages: { in: msgIn, out: msgOut },
+    bytes: { in: bytesIn, out: bytesOut },
+    wasted: waste.wasted,
+    wasteRatio: waste.wasteRatio === null ? null : round3(waste.wasteRatio),
+    wastedBytes: waste.wastedBytes,
+    intervalMs: latency.intervalMs,
+    durationMs: latency.durationMs,
+    stalenessMs: latency.stalenessMs,
+    gapMs: latency.gapMs,
+    timeToFirstByteMs: latency.timeToFirstByteMs,
+    heartbeat: heartbeat.heartbeat,
+    reconnects: reconnects.reconnects.map((r) => ({ at: r.at, delayMs: round1(r.delayMs), cause: r.cause })),
+    backoff: reconnects.backoff,
+    findings,
+    advice: adviseChannel(findingInput),
+  };
+  return { captureEnd: input.captureEnd, ctx, classification, waste, latency, heartbeat, reconnects, rates, base };
+}
+
+export interface ReportInput {
+  analyses: readonly ChannelAnalysis[];
+  users: number;
+  page: { url: string; title: string };
+  firstT: number;
+  lastT: number;
+  droppedEvents: number;
+}
+
+/** Assemble the report; the only user-dependent part is the load projection. */
+export function buildReport(input: ReportInput): Report {
+  const channels: ChannelReport[] = input.analyses
+    .filter((a) => a.ctx.records.length > 0)
+    .map((a) => ({ ...a.base, load: projectLoad(a.rates, a.classification.kind, input.users) }));
+  const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let requests = 0;
+  let wasted = 0;
+  let wastedBytes = 0;
+  let messages = 0;
+  let projected = 0;
+  for (const c of channels) {
+    for (const f of c.findings) findings[f.severity]++;
+    requests += c.requests;
+    wasted += c.wasted;
+    wastedBytes += c.wastedBytes;
+    messages += c.messages.in + c.messages.out;
+    if (c.load && (c.kind === 'polling' || c.kind === 'long-polling')) projected += c.load.requestsPerSecond;
+  }
+  return {
+    version: REPORT_VERSION,
+    page: input.page,
+    capturedAt: new Date(Math.round(input.firstT)).toISOString(),
+    durationMs: round1(input.lastT - input.firstT),
+    channels,
+    summary: {
+      channels: channels.length,
+      requests,
+      wasted,
+      wastedBytes,
+      messages,
+      users: input.users,
+      projectedRequestsPerSecond: round3(projected),
+      findings,
+      droppedEvents: input.droppedEvents,
+    },
+  };
+}

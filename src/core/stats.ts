@@ -1,0 +1,70 @@
+/** Small deterministic statistics helpers shared by the metrics. */
+import type { Spread } from './report-types.ts';
+
+/** Sorted copy of finite values. */
+export function sorted(values: readonly number[]): number[] {
+  return values.filter(Number.isFinite).sort((a, b) => a - b);
+}
+
+/** Percentile (0..100) by linear interpolation; NaN for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  const s = sorted(values);
+  if (s.length === 0) return Number.NaN;
+  const rank = (p / 100) * (s.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return s[lo]! + (s[hi]! - s[lo]!) * (rank - lo);
+}
+
+/** Median; NaN for an empty list. */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Median and p95, rounded to 0.1 ms; null for an empty list. */
+export function spread(values: readonly number[]): Spread | null {
+  if (values.length === 0) return null;
+  return { median: round1(median(values)), p95: round1(percentile(values, 95)) };
+}
+
+/** Round to one decimal (keeps reports readable and stable). */
+export function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** Round to three decimals (ratios, confidences). */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Differences between consecutive values. */
+export function diffs(values: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < values.length; i++) out.push(values[i]! - values[i - 1]!);
+  return out;
+}
+
+/** Share of values within ±tolerance (relative) of their median; the regularity of a timer. */
+export function regularity(values: readonly number[], tolerance = 0.3): number {
+  if (values.length === 0) return 0;
+  const m = median(values);
+  if (m <= 0) return 0;
+  let regular = 0;
+  for (const v of values) if (Math.abs(v - m) <= tolerance * m) regular++;
+  return regular / values.length;
+}
+
+/** Human duration: "40 ms", "2.0 s", "1.5 min". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
+  if (Math.abs(ms) < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+/** Human byte count. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
