@@ -1,0 +1,239 @@
+/**
+ * The page side of the page↔relay bridge (src/shared/page-bridge.ts): numbers
+ * events per document, batches them (at most MAX_BATCH events or FLUSH_MS,
+ * whichever comes first), buffers until the relay says `ready`, and dispatches
+ * each batch as one JSON string on `document` with the natives captured at
+ * document_start. Nothing here ever blocks or throws into the page.
+ */
+import type { CaptureEvent } from '../../core/events.ts';
+import {
+  PAGE_BRIDGE_VERSION,
+  PAGE_TO_RELAY_EVENT,
+  RELAY_TO_PAGE_EVENT,
+  type FaultCommand,
+  type PageToRelay,
+} from '../../shared/page-bridge.ts';
+import { DEFAULT_MAX_TEXT_CHARS, PAGE_MESSAGE_MAX_CHARS } from '../../shared/constants.ts';
+import {
+  addListener,
+  clearTimer,
+  CustomEventCtor,
+  dispatch,
+  doc,
+  getRandomValues,
+  jsonParse,
+  jsonStringify,
+  performanceNow,
+  setTimer,
+  timeOrigin,
+  Uint8ArrayCtor,
+} from './natives.ts';
+
+/** Largest batch handed to the relay at once. */
+const MAX_BATCH = 500;
+/** Estimated JSON characters that trigger a flush: half the relay's message bound, so one batch always fits. */
+const MAX_BATCH_CHARS = PAGE_MESSAGE_MAX_CHARS / 2;
+/** The guard's MAX_FIELD_CHARS (src/core/guard.ts): the cap can never make a field the relay rejects. */
+const MAX_TEXT_CHARS_LIMIT = 1_048_576;
+/** Estimated JSON characters of an event besides its payload text. */
+const EVENT_OVERHEAD_CHARS = 256;
+/** Longest an event waits in the page before its batch is flushed. */
+const FLUSH_MS = 50;
+/** Events held while no relay has answered; beyond, they are counted as dropped. */
+const MAX_BUFFERED_BEFORE_READY = 20_000;
+/** Hello retries back off up to this interval and stop after HELLO_GIVE_UP_MS. */
+const HELLO_MAX_INTERVAL_MS = 1000;
+const HELLO_GIVE_UP_MS = 60_000;
+/** hook.error events per document; later failures are only counted. */
+const MAX_HOOK_ERROR_EVENTS = 50;
+/** Live capture settings, set by the relay's `config`. */
+export const settings = { recording: true, maxTextChars: DEFAULT_MAX_TEXT_CHARS };
+
+/** Epoch milliseconds with sub-millisecond precision. */
+export function now(): number {
+  return timeOrigin + performanceNow();
+}
+
+function randomId(): string {
+  const bytes = getRandomValues(new Uint8ArrayCtor(6));
+  let id = '';
+  for (let i = 0; i < bytes.length; i++) id += (bytes[i]! + 256).toString(16).slice(1);
+  return id;
+}
+
+/** This document's id. */
+export const docId = randomId();
+let connCounter = 0;
+let pseq = 0;
+let queue: CaptureEvent[] = [];
+let queuedChars = 0;
+let droppedCount = 0;
+let ready = false;
+let flushTimer: number | null = null;
+let hookErrors = 0;
+
+/** A new request/connection id in this document. */
+export function nextConn(): string {
+  connCounter++;
+  return `${docId}:${connCounter}`;
+}
+
+type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId' | 'doc' | 't'> & { t?: number } : never;
+
+/** Queue one event (the page fills pseq/doc; the background fills seq/frameId). */
+export function emit(event: Unsequenced<CaptureEvent>): void {
+  if (!settings.recording) return;
+  const full = event as CaptureEvent;
+  full.seq = 0;
+  full.frameId = 0;
+  full.doc = docId;
+  if (full.t === undefined) full.t = now();
+  if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
+    droppedCount++;
+    return;
+  }
+  full.pseq = ++pseq;
+  queue[queue.length] = full;
+  queuedChars += estimateChars(event);
+  if (ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS)) flush();
+  else if (flushTimer === null) flushTimer = setTimer(onFlushTimer, FLUSH_MS);
+}
+
+/** Rough JSON size of an event: its payload texts dominate. */
+function estimateChars(event: object): number {
+  const e = event as { data?: { data?: string }; body?: { data?: string } | null; preview?: string; text?: string };
+  return (
+    EVENT_OVERHEAD_CHARS +
+    (e.data?.data?.length ?? 0) +
+    (e.body?.data?.length ?? 0) +
+    (e.preview?.length ?? 0) +
+    (e.text?.length ?? 0)
+  );
+}
+
+/** Count an internal hook failure; the page's own call has already gone through. */
+export function hookError(hook: string, error: unknown): void {
+  hookErrors++;
+  if (hookErrors > MAX_HOOK_ERROR_EVENTS) return;
+  let message = 'unknown';
+  try {
+    message = String(error instanceof Error ? error.message : error).slice(0, 500);
+  } catch {
+    // an exotic thrown value: keep 'unknown'
+  }
+  emit({ type: 'hook.error', hook, message });
+}
+
+function onFlushTimer(): void {
+  flushTimer = null;
+  if (ready) flush();
+}
+
+function postJson(json: string): void {
+  dispatch(doc, new CustomEventCtor(PAGE_TO_RELAY_EVENT, { detail: json }));
+}
+
+function post(message: PageToRelay): void {
+  postJson(jsonStringify(message));
+}
+
+function flush(): void {
+  if (flushTimer !== null) {
+    clearTimer(flushTimer);
+    flushTimer = null;
+  }
+  if (droppedCount > 0) {
+    const count = droppedCount;
+    droppedCount = 0;
+    emitDropped(count);
+  }
+  const all = queue;
+  queue = [];
+  queuedChars = 0;
+  for (let i = 0; i < all.length; i += MAX_BATCH) sendBatch(all.slice(i, i + MAX_BATCH));
+}
+
+/** Post one batch, halving it while its JSON exceeds the relay's bound. */
+function sendBatch(batch: CaptureEvent[]): void {
+  try {
+    const json = jsonStringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: batch });
+    if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
+      const half = batch.length >> 1;
+      sendBatch(batch.slice(0, half));
+      sendBatch(batch.slice(half));
+      return;
+    }
+    if (json.length > PAGE_MESSAGE_MAX_CHARS) {
+      droppedCount++;
+      return;
+    }
+    postJson(json);
+  } catch (error) {
+    // A relay listener threw or the batch did not serialise: count, never rethrow into the page.
+    droppedCount += batch.length;
+    hookError('emit', error);
+  }
+}
+
+function emitDropped(count: number): void {
+  const event = {
+    type: 'capture.dropped',
+    count,
+    where: 'page',
+    seq: 0,
+    frameId: 0,
+    doc: docId,
+    t: now(),
+    pseq: ++pseq,
+  } as CaptureEvent;
+  queue[queue.length] = event;
+}
+
+let faultHandler: ((command: FaultCommand) => void) | null = null;
+
+/** Route the relay's fault commands to `handler`. */
+export function onFaultCommand(handler: (command: FaultCommand) => void): void {
+  faultHandler = handler;
+}
+
+function onRelayMessage(event: Event): void {
+  try {
+    const detail = (event as CustomEvent<unknown>).detail;
+    if (typeof detail !== 'string' || detail.length > 65_536) return;
+    const message = jsonParse(detail) as Record<string, unknown> | null;
+    if (!message || message.v !== PAGE_BRIDGE_VERSION) return;
+    if (message.kind === 'ready') {
+      if (!ready) {
+        ready = true;
+        flush();
+      }
+    } else if (message.kind === 'config') {
+      if (typeof message.recording === 'boolean') settings.recording = message.recording;
+      const cap = message.maxTextChars;
+      if (typeof cap === 'number' && cap >= 0 && cap <= MAX_TEXT_CHARS_LIMIT) settings.maxTextChars = Math.floor(cap);
+    } else if (message.kind === 'fault' && faultHandler && typeof message.command === 'object' && message.command) {
+      faultHandler(message.command as FaultCommand);
+    }
+  } catch (error) {
+    hookError('relay-message', error);
+  }
+}
+
+/** Start the bridge: listen to the relay, announce this document and keep saying hello until the relay answers. */
+export function startBridge(): void {
+  addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
+  const started = now();
+  let interval = 10;
+  const hello = (): void => {
+    if (ready) return;
+    try {
+      post({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: docId });
+    } catch (error) {
+      hookError('hello', error);
+    }
+    if (now() - started > HELLO_GIVE_UP_MS) return;
+    setTimer(hello, interval);
+    interval = Math.min(interval * 2, HELLO_MAX_INTERVAL_MS);
+  };
+  hello();
+}

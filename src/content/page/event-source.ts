@@ -1,0 +1,191 @@
+/**
+ * EventSource hook. The constructor Proxy registers the hook's listeners for
+ * open, error and message on the native object before the page gets it. Named
+ * events reach only listeners registered for their name, so the
+ * `addEventListener` Proxy registers the hook's own listener for a new name on
+ * a tracked EventSource just before the page's (so it still runs first).
+ * Events the page never listens to cannot be observed on a native EventSource.
+ */
+import { emit, hookError, nextConn } from './emitter.ts';
+import { InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
+import {
+  addListener,
+  apply,
+  construct,
+  esClose,
+  esGet,
+  EventCtor,
+  eventType,
+  global,
+  messageEventGet,
+  MessageEventCtor,
+  setTimer,
+  WeakMapCtor,
+  weakMapGet,
+  weakMapSet,
+} from './natives.ts';
+import { hookConstructor, hookMethod } from './patch.ts';
+import { textPayload } from './payload.ts';
+
+// WHATWG HTML § 9.2.2 EventSource readyState values.
+const CLOSED = 2;
+/** Types the constructor already listens to. */
+const BUILT_IN = ['open', 'error', 'message'];
+
+interface SourceRecord {
+  conn: string;
+  source: EventSource;
+  gate: InboundGate;
+  lastEventId: string;
+  types: Set<string>;
+  ended: boolean;
+}
+
+const records: WeakMap<object, SourceRecord> = new WeakMapCtor();
+
+function onEvent(rec: SourceRecord, event: MessageEvent): void {
+  const data = messageEventGet.data(event);
+  const lastEventId = messageEventGet.lastEventId(event) as string;
+  // A native EventSource does not say whether this event had an `id:` line; a
+  // changed lastEventId proves one, an unchanged one is reported as none.
+  const id = lastEventId !== rec.lastEventId ? lastEventId : null;
+  rec.lastEventId = lastEventId;
+  const type = eventType(event) as string;
+  emit({
+    type: 'sse.message',
+    conn: rec.conn,
+    event: type,
+    data: textPayload(typeof data === 'string' ? data : String(data)),
+    id,
+    lastEventId,
+    retry: null,
+  });
+  rec.gate.intercept(
+    event,
+    () =>
+      new MessageEventCtor(type, {
+        data,
+        origin: messageEventGet.origin(event) as string,
+        lastEventId,
+      }),
+  );
+}
+
+function guarded(rec: SourceRecord, name: string, handler: (rec: SourceRecord, event: never) => void) {
+  return (event: Event): void => {
+    // Events the page dispatches itself are not traffic; re-delivered ones were recorded on arrival.
+    if (!event.isTrusted) return;
+    try {
+      handler(rec, event as never);
+    } catch (error) {
+      hookError(name, error);
+    }
+  };
+}
+
+function end(rec: SourceRecord): void {
+  if (rec.ended) return;
+  rec.ended = true;
+  unregisterTarget(rec.conn);
+  untrackGate(rec.gate);
+}
+
+/** Close the native stream and show the page the error a failed connection gives. */
+function drop(rec: SourceRecord): void {
+  if (rec.ended) return;
+  esClose!(rec.source);
+  emit({ type: 'sse.error', conn: rec.conn, readyState: CLOSED });
+  end(rec);
+  setTimer(() => rec.gate.replace(null, [new EventCtor('error')]), 0);
+}
+
+function track(source: EventSource): SourceRecord {
+  const conn = nextConn();
+  const rec: SourceRecord = {
+    conn,
+    source,
+    gate: new InboundGate(source, conn),
+    lastEventId: '',
+    types: new Set(BUILT_IN),
+    ended: false,
+  };
+  weakMapSet(records, source, rec);
+  emit({
+    type: 'sse.create',
+    conn,
+    transport: 'eventsource',
+    url: esGet!.url(source) as string,
+    withCredentials: esGet!.withCredentials(source) as boolean,
+  });
+  const opts = { capture: true };
+  addListener(
+    source,
+    'open',
+    guarded(rec, 'sse.open', (r, event: Event) => {
+      emit({ type: 'sse.open', conn: r.conn });
+      r.gate.intercept(event, () => new EventCtor('open'));
+    }),
+    opts,
+  );
+  addListener(
+    source,
+    'error',
+    guarded(rec, 'sse.error', (r, event: Event) => {
+      const readyState = esGet!.readyState(r.source) as number;
+      emit({ type: 'sse.error', conn: r.conn, readyState });
+      if (readyState === CLOSED) end(r);
+      r.gate.intercept(event, () => new EventCtor('error'));
+    }),
+    opts,
+  );
+  addListener(source, 'message', guarded(rec, 'sse.message', onEvent), opts);
+  trackGate(rec.gate);
+  registerTarget(conn, { drop: () => drop(rec) });
+  return rec;
+}
+
+/** Install the EventSource hooks; false when the global is missing or not patchable. */
+export function installEventSourceHooks(): boolean {
+  const native = global.EventSource;
+  if (typeof native !== 'function' || !esGet || !esClose) return false;
+
+  hookMethod(native.prototype, 'close', (close, self, args) => {
+    const rec = weakMapGet(records, self) as SourceRecord | undefined;
+    if (rec && !rec.ended) {
+      try {
+        emit({ type: 'sse.close', conn: rec.conn });
+        end(rec);
+      } catch (error) {
+        hookError('sse.close', error);
+      }
+    }
+    return apply(close, self, args);
+  });
+
+  hookMethod(EventTarget.prototype, 'addEventListener', (add, self, args) => {
+    const rec = weakMapGet(records, self) as SourceRecord | undefined;
+    if (rec !== undefined) {
+      try {
+        const type = args[0];
+        if (typeof type === 'string' && !rec.types.has(type)) {
+          rec.types.add(type);
+          addListener(self, type, guarded(rec, 'sse.message', onEvent), { capture: true });
+        }
+      } catch (error) {
+        hookError('sse.listen', error);
+      }
+    }
+    return apply(add, self, args);
+  });
+
+  return hookConstructor(global, 'EventSource', (target, args, newTarget) => {
+    const source = construct(target, args, newTarget) as EventSource;
+    try {
+      const rec = track(source);
+      if (isOffline()) drop(rec);
+    } catch (error) {
+      hookError('sse.create', error);
+    }
+    return source;
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * Fault injection on the page's own connections (issue 6), driven by the relay's
+ * `fault` commands. Each transport hook registers its open connections here and
+ * routes incoming events through an InboundGate, which can hold them (stall) or
+ * delay them (latency) and then delivers them to the page in arrival order.
+ * Every fault emits a `fault` event so analysis can tell it from organic failures.
+ *
+ * What the page observes, per fault (see the report for what cannot be exact):
+ * - drop: WebSocket → `close` 1006, wasClean false (the native socket is closed
+ *   for real); fetch stream → the page's reader rejects with TypeError
+ *   "network error"; XHR → `error` with status 0; EventSource → native closed
+ *   and `error` fired (readyState CLOSED: the browser's own reconnect cannot be
+ *   driven from the page).
+ * - offline D ms: new WebSockets fail (error, close 1006); fetch rejects
+ *   TypeError('Failed to fetch'); XHR fires `error` with status 0; EventSource
+ *   fires `error`; open connections are dropped as above.
+ * - close code: a server-initiated close with that code, wasClean true.
+ * - stall D ms: incoming messages held, then delivered in order.
+ * - latency: responses and incoming messages delayed by delayMs.
+ */
+import type { FaultCommand } from '../../shared/page-bridge.ts';
+import { emit, now } from './emitter.ts';
+import { clearTimer, dispatch, PromiseCtor, setTimer, stopImmediatePropagation } from './natives.ts';
+
+/** An open connection that faults can act on. */
+export interface FaultTarget {
+  /** End it as a network drop would. */
+  drop(): void;
+  /** Deliver a server-initiated close (WebSocket only). */
+  serverClose?(code: number, reason: string): void;
+}
+
+const targets = new Map<string, FaultTarget>();
+
+/** Track an open connection so that faults can reach it. */
+export function registerTarget(conn: string, target: FaultTarget): void {
+  targets.set(conn, target);
+}
+
+/** Forget a connection once it has ended. */
+export function unregisterTarget(conn: string): void {
+  targets.delete(conn);
+}
+
+let offlineUntil = 0;
+let latency = { delayMs: 0, until: 0 };
+let stallAll = 0;
+const stallByConn = new Map<string, number>();
+
+/** True while an offline window is active. */
+export function isOffline(): boolean {
+  return now() < offlineUntil;
+}
+
+/** Extra delay for responses and incoming messages right now. */
+export function latencyMs(): number {
+  if (latency.delayMs <= 0) return 0;
+  if (latency.until !== 0 && now() >= latency.until) return 0;
+  return latency.delayMs;
+}
+
+function holdUntil(conn: string): number {
+  const own = stallByConn.get(conn) ?? 0;
+  return own > stallAll ? own : stallAll;
+}
+
+/** Wait `ms` then resolve with `value` (a latency fault on a response). */
+export function delayed<T>(value: T, ms: number): Promise<T> {
+  return new PromiseCtor((resolve) => setTimer(() => resolve(value), ms));
+}
+
+interface Held {
+  event: Event;
+  releaseAt: number;
+}
+
+/**
+ * Holds a connection's incoming events while a stall or latency applies and
+ * delivers them later, in arrival order, to the page's listeners on `target`.
+ * The hook's own listener is registered first on the native object, so
+ * stopping the native event there hides it from every page listener; the
+ * copies it delivers later are untrusted events, which the hooks do not record again.
+ */
+export class InboundGate {
+  private held: Held[] = [];
+  private timer: number | null = null;
+
+  constructor(
+    private readonly target: EventTarget,
+    private readonly conn: string,
+  ) {}
+
+  /** Take `event` away from the page if it must wait; `copy` builds the event delivered later. */
+  intercept(event: Event, copy: () => Event): boolean {
+    const delay = latencyMs();
+    const hold = holdUntil(this.conn);
+    const t = now();
+    if (this.held.length === 0 && delay === 0 && hold <= t) return false;
+    this.defer(event, copy(), Math.max(t + delay, hold));
+    return true;
+  }
+
+  /** Stop `event` and deliver `replacement` (or nothing) in order after everything already held. */
+  replace(event: Event | null, replacement: Event[]): void {
+    const t = now();
+    if (event) stopImmediatePropagation(event);
+    for (const r of replacement) this.enqueue(r, t);
+    this.schedule();
+  }
+
+  private defer(event: Event, copy: Event, releaseAt: number): void {
+    stopImmediatePropagation(event);
+    this.enqueue(copy, releaseAt);
+    this.schedule();
+  }
+
+  private enqueue(event: Event, releaseAt: number): void {
+    const last = this.held[this.held.length - 1];
+    const at = last && last.releaseAt > releaseAt ? last.releaseAt : releaseAt;
+    this.held.push({ event, releaseAt: at });
+  }
+
+  /** Re-evaluate hold times (a stall ended early or was extended). */
+  schedule(): void {
+    if (this.timer !== null) clearTimer(this.timer);
+    this.timer = null;
+    const first = this.held[0];
+    if (!first) return;
+    const hold = holdUntil(this.conn);
+    const at = first.releaseAt > hold ? first.releaseAt : hold;
+    this.timer = setTimer(() => this.pump(), Math.max(0, at - now()));
+  }
+
+  private pump(): void {
+    this.timer = null;
+    const t = now();
+    if (holdUntil(this.conn) > t) {
+      this.schedule();
+      return;
+    }
+    while (this.held.length > 0 && this.held[0]!.releaseAt <= t) {
+      const { event } = this.held.shift()!;
+      dispatch(this.target, event);
+    }
+    this.schedule();
+  }
+}
+
+const gates = new Set<InboundGate>();
+
+/** Let the stall logic re-schedule `gate` when stall windows change. */
+export function trackGate(gate: InboundGate): void {
+  gates.add(gate);
+}
+
+/** Stop tracking a closed connection's gate. */
+export function untrackGate(gate: InboundGate): void {
+  gates.delete(gate);
+}
+
+function rescheduleGates(): void {
+  for (const gate of gates) gate.schedule();
+}
+
+function faultEvent(
+  fault: 'drop' | 'offline' | 'close' | 'stall' | 'latency',
+  conn: string | null,
+  params: Record<string, number | string>,
+  phase: 'start' | 'end' | 'instant',
+): void {
+  emit({ type: 'fault', fault, conn, params, phase });
+}
+
+function selected(conn: string | null): FaultTarget[] {
+  if (conn === null) return [...targets.values()];
+  const one = targets.get(conn);
+  return one ? [one] : [];
+}
+
+function finite(n: unknown, fallback: number): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** Apply one fault command from the relay. */
+export function applyFault(command: FaultCommand): void {
+  switch (command.fault) {
+    case 'drop': {
+      const conn = typeof command.conn === 'string' ? command.conn : null;
+      faultEvent('drop', conn, {}, 'instant');
+      for (const target of selected(conn)) target.drop();
+      break;
+    }
+    case 'offline': {
+      const durationMs = finite(command.durationMs, 0);
+      offlineUntil = now() + durationMs;
+      faultEvent('offline', null, { durationMs }, 'start');
+      for (const target of selected(null)) target.drop();
+      setTimer(() => faultEvent('offline', null, { durationMs }, 'end'), durationMs);
+      break;
+    }
+    case 'close': {
+      const conn = typeof command.conn === 'string' ? command.conn : null;
+      const code = finite(command.code, 1000);
+      const reason = typeof command.reason === 'string' ? command.reason.slice(0, 123) : '';
+      faultEvent('close', conn, { code, reason }, 'instant');
+      for (const target of selected(conn)) target.serverClose?.(code, reason);
+      break;
+    }
+    case 'stall': {
+      const conn = typeof command.conn === 'string' ? command.conn : null;
+      const durationMs = finite(command.durationMs, 0);
+      const until = now() + durationMs;
+      if (conn === null) stallAll = until;
+      else stallByConn.set(conn, until);
+      faultEvent('stall', conn, { durationMs }, 'start');
+      setTimer(() => {
+        faultEvent('stall', conn, { durationMs }, 'end');
+        rescheduleGates();
+      }, durationMs);
+      break;
+    }
+    case 'latency': {
+      const delayMs = finite(command.delayMs, 0);
+      const durationMs = finite(command.durationMs, 0);
+      latency = { delayMs, until: durationMs === 0 ? 0 : now() + durationMs };
+      faultEvent('latency', null, { delayMs, durationMs }, delayMs === 0 ? 'end' : 'start');
+      if (durationMs > 0 && delayMs > 0) {
+        setTimer(() => faultEvent('latency', null, { delayMs, durationMs }, 'end'), durationMs);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}

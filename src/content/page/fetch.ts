@@ -1,0 +1,328 @@
+/**
+ * fetch hook. The page gets a promise chained on the native one (so its
+ * unhandled rejections stay unhandled) and the very Response object the browser
+ * made; the hook reads a `clone()` of it, whose tee leaves the page's body
+ * stream unlocked and unread. Streaming bodies are observed chunk by chunk and
+ * `text/event-stream` is parsed with the shared SSE parser.
+ */
+import type { HeaderList } from '../../core/events.ts';
+import { createSseParser } from '../../core/sse-parser.ts';
+import { emit, hookError, nextConn, now, settings } from './emitter.ts';
+import { delayed, isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
+import {
+  AbortControllerCtor,
+  abortControllerAbort,
+  abortControllerSignal,
+  abortSignalAny,
+  AbortSignalCtor,
+  apply,
+  global,
+  HeadersCtor,
+  headersForEach,
+  objectCreate,
+  promiseReject,
+  promiseThen,
+  readerRead,
+  RequestCtor,
+  requestGet,
+  responseClone,
+  responseGet,
+  streamGetReader,
+  textDecode,
+  TextDecoderCtor,
+  TypeErrorCtor,
+  Uint8ArrayCtor,
+  URLCtor,
+  doc,
+} from './natives.ts';
+import { hookMethod } from './patch.ts';
+import {
+  binaryPayload,
+  binaryPreviewBytes,
+  FNV_OFFSET,
+  fnv1a,
+  hashHex,
+  isStreamingType,
+  isTextual,
+  mediaType,
+  requestBodySize,
+  textPayload,
+} from './payload.ts';
+
+/** Names and values of a Headers object, names lower-cased (as the platform gives them). */
+export function headerList(headers: Headers): HeaderList {
+  const list: HeaderList = [];
+  headersForEach(headers, (value, name) => {
+    list[list.length] = [name, value];
+  });
+  return list;
+}
+
+/** An absolute URL for what the page passed, resolved like the platform does. */
+export function absoluteUrl(url: string): string {
+  try {
+    return new URLCtor(url, doc.baseURI).href;
+  } catch {
+    return url;
+  }
+}
+
+interface RequestFacts {
+  conn: string;
+  url: string;
+  credentials: string;
+}
+
+function describeRequest(input: unknown, init: RequestInit | undefined): RequestFacts {
+  const conn = nextConn();
+  const isRequest = input instanceof RequestCtor;
+  const url = isRequest ? (requestGet.url(input) as string) : absoluteUrl(String(input));
+  let method = init?.method ?? (isRequest ? (requestGet.method(input) as string) : 'GET');
+  // Fetch § "normalize a method": the standard methods are upper-cased.
+  if (/^(delete|get|head|options|post|put)$/i.test(method)) method = method.toUpperCase();
+  let headers: HeaderList = [];
+  try {
+    if (init?.headers !== undefined) headers = headerList(new HeadersCtor(init.headers));
+    else if (isRequest) headers = headerList(requestGet.headers(input) as Headers);
+  } catch {
+    // Invalid headers: the native call rejects with its own error, reported as http.error.
+  }
+  const bodySize = init && 'body' in init ? requestBodySize(init.body) : isRequest ? null : 0;
+  const credentials = init?.credentials ?? (isRequest ? (requestGet.credentials(input) as string) : 'same-origin');
+  emit({ type: 'http.request', conn, transport: 'fetch', method, url, headers, bodySize });
+  return { conn, url, credentials };
+}
+
+/**
+ * Arguments with an extra abort signal, so that a `drop` fault can error the
+ * response body the way a network failure does. Left alone when the input is a
+ * Request (a non-empty init would reset its referrer) or the page's signal is
+ * not a real AbortSignal (the native call must throw its own error).
+ */
+function withDropSignal(args: unknown[], controller: AbortController): unknown[] {
+  if (!abortSignalAny || args[0] instanceof RequestCtor) return args;
+  const init = args[1] as RequestInit | undefined | null;
+  if (init !== undefined && init !== null && typeof init !== 'object') return args;
+  const pageSignal = init ? init.signal : undefined;
+  if (pageSignal !== undefined && pageSignal !== null && !(pageSignal instanceof AbortSignalCtor)) return args;
+  const ours = abortControllerSignal(controller) as AbortSignal;
+  const signal = pageSignal ? abortSignalAny([pageSignal, ours]) : ours;
+  // Inherit from the page's init so that every other member, getters included, reads the same.
+  const merged = objectCreate(init ?? null, { signal: { value: signal, enumerable: true } }) as RequestInit;
+  return [args[0], merged, ...args.slice(2)];
+}
+
+function errorReason(error: unknown): 'abort' | 'network' | 'timeout' {
+  const name = error && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;
+  if (name === 'AbortError') return 'abort';
+  if (name === 'TimeoutError') return 'timeout';
+  return 'network';
+}
+
+function errorMessage(error: unknown): string {
+  try {
+    return String(error && typeof error === 'object' ? (error as { message?: unknown }).message : error);
+  } catch {
+    return '';
+  }
+}
+
+/** Reads the hook's clone of a response body and reports chunks, SSE events and the end. */
+function observeBody(facts: RequestFacts, response: Response, contentType: string, controller: AbortController): void {
+  const { conn } = facts;
+  const body = responseGet.body(response) as ReadableStream<Uint8Array> | null;
+  if (body === null) {
+    emit({ type: 'http.end', conn, size: 0, bodyHash: hashHex(FNV_OFFSET), body: null });
+    return;
+  }
+  const clone = responseClone(response) as Response;
+  const reader = streamGetReader(responseGet.body(clone) as ReadableStream<Uint8Array>);
+  const textual = isTextual(contentType);
+  const streaming = isStreamingType(contentType);
+  const decoder = textual ? new TextDecoderCtor() : null;
+  const sse =
+    contentType === 'text/event-stream'
+      ? createSseParser(
+          (e) =>
+            emit({
+              type: 'sse.message',
+              conn,
+              event: e.type,
+              data: textPayload(e.data),
+              id: e.id,
+              lastEventId: e.lastEventId,
+              retry: e.retry,
+            }),
+          (text) => emit({ type: 'sse.comment', conn, text: text.slice(0, settings.maxTextChars) }),
+        )
+      : null;
+  if (sse) {
+    emit({ type: 'sse.create', conn, transport: 'fetch', url: facts.url, withCredentials: facts.credentials === 'include' });
+    emit({ type: 'sse.open', conn });
+  }
+  registerTarget(conn, {
+    drop: () => abortControllerAbort(controller, new TypeErrorCtor('network error')),
+  });
+
+  let size = 0;
+  let hash = FNV_OFFSET;
+  let text = '';
+  /** Part of the text was left out at the cap. */
+  let textCut = false;
+  let head: Uint8Array = new Uint8ArrayCtor(0);
+  let chunks = 0;
+  /** The first chunk of a body of unknown kind: reported only once a second one proves it streams. */
+  let firstChunk: { t: number; size: number; preview: string } | null = null;
+
+  const appendCapped = (sofar: string, more: string): string => {
+    const room = settings.maxTextChars - sofar.length;
+    if (more.length <= room) return sofar + more;
+    textCut = true;
+    return room > 0 ? sofar + more.slice(0, room) : sofar;
+  };
+
+  const onChunk = (bytes: Uint8Array): void => {
+    size += bytes.byteLength;
+    hash = fnv1a(hash, bytes);
+    chunks++;
+    let chunkText = '';
+    if (decoder && (sse || streaming || text.length < settings.maxTextChars)) {
+      chunkText = textDecode(decoder, bytes, { stream: true }) as string;
+      text = appendCapped(text, chunkText);
+      if (sse) sse.push(chunkText);
+    } else if (decoder) {
+      textCut = true;
+    } else if (!textual && head.byteLength < binaryPreviewBytes()) {
+      const keep = bytes.subarray(0, binaryPreviewBytes() - head.byteLength);
+      const grown = new Uint8ArrayCtor(head.byteLength + keep.byteLength);
+      grown.set(head);
+      grown.set(keep, head.byteLength);
+      head = grown;
+    }
+    const preview = chunkText.slice(0, settings.maxTextChars);
+    if (streaming || chunks > 2) {
+      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+    } else if (chunks === 1) {
+      firstChunk = { t: now(), size: bytes.byteLength, preview };
+    } else {
+      const first = firstChunk!;
+      emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
+      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+    }
+  };
+
+  const onDone = (): void => {
+    unregisterTarget(conn);
+    if (decoder) {
+      const rest = textDecode(decoder) as string;
+      text = appendCapped(text, rest);
+      if (sse) sse.push(rest);
+    }
+    sse?.end();
+    const payload = textual
+      ? { size, encoding: 'text' as const, data: text, truncated: textCut }
+      : binaryPayload(head, size);
+    emit({ type: 'http.end', conn, size, bodyHash: hashHex(hash), body: payload });
+  };
+
+  const onFailure = (error: unknown): void => {
+    unregisterTarget(conn);
+    emit({ type: 'http.error', conn, reason: errorReason(error), message: errorMessage(error) });
+  };
+
+  const pump = (): void => {
+    promiseThen(
+      readerRead(reader),
+      (result) => {
+        const { done, value } = result as ReadableStreamReadResult<Uint8Array>;
+        try {
+          if (done) {
+            onDone();
+            return;
+          }
+          onChunk(value);
+        } catch (error) {
+          hookError('fetch.body', error);
+        }
+        pump();
+      },
+      (error) => {
+        try {
+          onFailure(error);
+        } catch (failure) {
+          hookError('fetch.body', failure);
+        }
+      },
+    );
+  };
+  pump();
+}
+
+function onResponse(facts: RequestFacts, response: Response, controller: AbortController): void {
+  const headers = responseGet.headers(response) as Headers;
+  const list = headerList(headers);
+  let contentTypeHeader: string | null = null;
+  for (const [name, value] of list) if (name === 'content-type') contentTypeHeader = value;
+  const contentType = mediaType(contentTypeHeader);
+  const finalUrl = responseGet.url(response) as string;
+  emit({
+    type: 'http.response',
+    conn: facts.conn,
+    status: responseGet.status(response) as number,
+    statusText: responseGet.statusText(response) as string,
+    headers: list,
+    url: finalUrl === '' ? facts.url : finalUrl,
+    contentType,
+  });
+  observeBody(facts, response, contentType, controller);
+}
+
+/** Install the fetch hook; false when the global is missing or not patchable. */
+export function installFetchHook(): boolean {
+  if (typeof global.fetch !== 'function') return false;
+  return hookMethod(global, 'fetch', (nativeFetch, self, args) => {
+    let facts: RequestFacts | null = null;
+    const controller = new AbortControllerCtor();
+    let callArgs = args;
+    try {
+      facts = describeRequest(args[0], args[1] as RequestInit | undefined);
+      callArgs = withDropSignal(args, controller);
+    } catch (error) {
+      hookError('fetch', error);
+    }
+    if (facts !== null && isOffline()) {
+      let failure: unknown = new TypeErrorCtor('Failed to fetch');
+      try {
+        // Invalid arguments still fail with their own error, as they would offline.
+        new RequestCtor(args[0] as RequestInfo, args[1] as RequestInit);
+      } catch (error) {
+        failure = error;
+      }
+      emit({ type: 'http.error', conn: facts.conn, reason: 'network', message: errorMessage(failure) });
+      return promiseReject(failure);
+    }
+    const native = apply(nativeFetch, self, callArgs) as Promise<Response>;
+    if (facts === null) return native;
+    const observed = facts;
+    return promiseThen(
+      native,
+      (response) => {
+        try {
+          onResponse(observed, response as Response, controller);
+        } catch (error) {
+          hookError('fetch.response', error);
+        }
+        const delay = latencyMs();
+        return delay > 0 ? delayed(response, delay) : response;
+      },
+      (error) => {
+        try {
+          emit({ type: 'http.error', conn: observed.conn, reason: errorReason(error), message: errorMessage(error) });
+        } catch (failure) {
+          hookError('fetch.error', failure);
+        }
+        throw error;
+      },
+    );
+  });
+}

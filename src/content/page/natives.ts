@@ -1,0 +1,159 @@
+/**
+ * Natives captured when the hooks install at document_start, before any page
+ * script runs. Page code that later overwrites `JSON`, `dispatchEvent`,
+ * `setTimeout` or the transport globals cannot blind or break the hooks, which
+ * only ever call these references.
+ */
+
+const R = Reflect;
+export const apply = R.apply;
+export const construct = R.construct;
+export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+export const defineProperty = Object.defineProperty;
+export const ProxyCtor = Proxy;
+
+/** `fn` as a plain function taking `this` first, immune to later `call`/`bind` patches. */
+export function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: unknown, ...args: A) => T {
+  return (self: unknown, ...args: A) => apply(fn, self, args) as T;
+}
+
+const win = globalThis as unknown as Window & typeof globalThis;
+export const global = win;
+export const doc = win.document;
+
+export const jsonStringify = JSON.stringify;
+export const jsonParse = JSON.parse;
+export const setTimer = win.setTimeout.bind(win) as (fn: () => void, ms: number) => number;
+export const clearTimer = win.clearTimeout.bind(win) as (id: number) => void;
+export const performanceNow = win.performance.now.bind(win.performance);
+export const timeOrigin = win.performance.timeOrigin;
+export const btoaNative = win.btoa.bind(win);
+export const fromCharCode = String.fromCharCode;
+export const getRandomValues = win.crypto.getRandomValues.bind(win.crypto);
+
+export const addListener = uncurry(EventTarget.prototype.addEventListener);
+export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
+export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
+export const CustomEventCtor = CustomEvent;
+export const MessageEventCtor = MessageEvent;
+export const CloseEventCtor = CloseEvent;
+export const EventCtor = Event;
+export const TypeErrorCtor = TypeError;
+export const URLCtor = URL;
+export const TextDecoderCtor = TextDecoder;
+export const textDecode = uncurry(TextDecoder.prototype.decode);
+export const textEncoder = new TextEncoder();
+export const textEncode = uncurry(TextEncoder.prototype.encode);
+export const Uint8ArrayCtor = Uint8Array;
+export const ArrayBufferCtor = ArrayBuffer;
+export const isView = ArrayBuffer.isView;
+export const BlobCtor = Blob;
+export const blobSize = uncurry(getOwnPropertyDescriptor(Blob.prototype, 'size')!.get!) as (b: unknown) => number;
+export const blobSlice = uncurry(Blob.prototype.slice);
+export const blobArrayBuffer = uncurry(Blob.prototype.arrayBuffer);
+export const promiseThen = uncurry(Promise.prototype.then) as <T>(
+  p: Promise<T>,
+  onFulfilled?: (value: T) => unknown,
+  onRejected?: (reason: unknown) => unknown,
+) => Promise<unknown>;
+export const PromiseCtor = Promise;
+export const promiseReject = Promise.reject.bind(Promise) as (reason: unknown) => Promise<never>;
+export const objectCreate = Object.create;
+
+export const WeakMapCtor = WeakMap;
+export const weakMapGet = uncurry(WeakMap.prototype.get) as (m: WeakMap<object, unknown>, k: unknown) => unknown;
+export const weakMapSet = uncurry(WeakMap.prototype.set) as (m: WeakMap<object, unknown>, k: object, v: unknown) => void;
+
+export const HeadersCtor = Headers;
+export const headersForEach = uncurry(Headers.prototype.forEach) as (
+  h: Headers,
+  cb: (value: string, name: string) => void,
+) => void;
+
+/** A getter of a prototype, uncurried; null when the platform lacks it. */
+function getter(proto: object, key: string): ((self: unknown) => unknown) | null {
+  const d = getOwnPropertyDescriptor(proto, key);
+  return d && d.get ? uncurry(d.get) : null;
+}
+
+export const responseGet = {
+  status: getter(Response.prototype, 'status')!,
+  statusText: getter(Response.prototype, 'statusText')!,
+  headers: getter(Response.prototype, 'headers')!,
+  url: getter(Response.prototype, 'url')!,
+  body: getter(Response.prototype, 'body')!,
+  type: getter(Response.prototype, 'type')!,
+};
+export const responseClone = uncurry(Response.prototype.clone);
+export const RequestCtor = Request;
+export const requestGet = {
+  url: getter(Request.prototype, 'url')!,
+  method: getter(Request.prototype, 'method')!,
+  headers: getter(Request.prototype, 'headers')!,
+  credentials: getter(Request.prototype, 'credentials')!,
+  signal: getter(Request.prototype, 'signal')!,
+};
+export const streamGetReader = uncurry(ReadableStream.prototype.getReader) as (
+  s: ReadableStream<Uint8Array>,
+) => ReadableStreamDefaultReader<Uint8Array>;
+export const readerRead = uncurry(ReadableStreamDefaultReader.prototype.read) as (
+  r: ReadableStreamDefaultReader<Uint8Array>,
+) => Promise<ReadableStreamReadResult<Uint8Array>>;
+export const readerCancel = uncurry(ReadableStreamDefaultReader.prototype.cancel) as (
+  r: ReadableStreamDefaultReader<Uint8Array>,
+) => Promise<void>;
+export const AbortControllerCtor = AbortController;
+export const abortControllerSignal = getter(AbortController.prototype, 'signal')!;
+export const abortControllerAbort = uncurry(AbortController.prototype.abort);
+export const abortSignalAny = (AbortSignal as unknown as { any?: (s: AbortSignal[]) => AbortSignal }).any?.bind(
+  AbortSignal,
+);
+export const AbortSignalCtor = AbortSignal;
+
+export const xhrGet = {
+  readyState: getter(XMLHttpRequest.prototype, 'readyState')!,
+  status: getter(XMLHttpRequest.prototype, 'status')!,
+  statusText: getter(XMLHttpRequest.prototype, 'statusText')!,
+  responseURL: getter(XMLHttpRequest.prototype, 'responseURL')!,
+  responseType: getter(XMLHttpRequest.prototype, 'responseType')!,
+  responseText: getter(XMLHttpRequest.prototype, 'responseText')!,
+  response: getter(XMLHttpRequest.prototype, 'response')!,
+  withCredentials: getter(XMLHttpRequest.prototype, 'withCredentials')!,
+};
+export const xhrGetAllResponseHeaders = uncurry(XMLHttpRequest.prototype.getAllResponseHeaders);
+export const xhrOpen = uncurry(XMLHttpRequest.prototype.open) as (x: XMLHttpRequest, ...a: unknown[]) => void;
+export const xhrSend = uncurry(XMLHttpRequest.prototype.send) as (x: XMLHttpRequest, ...a: unknown[]) => void;
+export const xhrAbort = uncurry(XMLHttpRequest.prototype.abort);
+export const ProgressEventCtor = ProgressEvent;
+export const progressLoaded = getter(ProgressEvent.prototype, 'loaded')!;
+
+export const messageEventGet = {
+  data: getter(MessageEvent.prototype, 'data')!,
+  origin: getter(MessageEvent.prototype, 'origin')!,
+  lastEventId: getter(MessageEvent.prototype, 'lastEventId')!,
+};
+export const closeEventGet = {
+  code: getter(CloseEvent.prototype, 'code')!,
+  reason: getter(CloseEvent.prototype, 'reason')!,
+  wasClean: getter(CloseEvent.prototype, 'wasClean')!,
+};
+export const eventType = getter(Event.prototype, 'type')!;
+
+export const wsGet = {
+  url: getter(WebSocket.prototype, 'url')!,
+  readyState: getter(WebSocket.prototype, 'readyState')!,
+  protocol: getter(WebSocket.prototype, 'protocol')!,
+  extensions: getter(WebSocket.prototype, 'extensions')!,
+  bufferedAmount: getter(WebSocket.prototype, 'bufferedAmount')!,
+};
+export const wsClose = uncurry(WebSocket.prototype.close) as (ws: WebSocket, code?: number, reason?: string) => void;
+
+export const esGet =
+  typeof EventSource === 'function'
+    ? {
+        url: getter(EventSource.prototype, 'url')!,
+        readyState: getter(EventSource.prototype, 'readyState')!,
+        withCredentials: getter(EventSource.prototype, 'withCredentials')!,
+      }
+    : null;
+export const esClose = typeof EventSource === 'function' ? uncurry(EventSource.prototype.close) : null;

@@ -1,0 +1,309 @@
+/**
+ * WebSocket hook: the constructor is a Proxy that builds the native socket and
+ * registers the hook's listeners on it before the page gets the instance, so
+ * they run first for every event (and faults can hold or replace an event
+ * before any page listener sees it). `send` and `close` are Proxies on the
+ * prototype. Messages are recorded on arrival with a bounded payload.
+ */
+import type { Payload } from '../../core/events.ts';
+import { emit, hookError, nextConn, now } from './emitter.ts';
+import {
+  InboundGate,
+  isOffline,
+  registerTarget,
+  trackGate,
+  unregisterTarget,
+  untrackGate,
+} from './faults.ts';
+import {
+  addListener,
+  apply,
+  blobArrayBuffer,
+  BlobCtor,
+  blobSize,
+  blobSlice,
+  closeEventGet,
+  CloseEventCtor,
+  construct,
+  EventCtor,
+  global,
+  isView,
+  messageEventGet,
+  MessageEventCtor,
+  promiseThen,
+  setTimer,
+  Uint8ArrayCtor,
+  WeakMapCtor,
+  weakMapGet,
+  weakMapSet,
+  wsClose,
+  wsGet,
+} from './natives.ts';
+import { hookConstructor, hookMethod } from './patch.ts';
+import { binaryPayload, binaryPreviewBytes, bytesOf, textPayload } from './payload.ts';
+
+/**
+ * bufferedAmount above which a send is reported as backpressure; reported again
+ * only after doubling, or after draining below the threshold, to stay bounded.
+ */
+const BUFFERED_THRESHOLD_BYTES = 256 * 1024;
+/** How long a dropped socket's page-visible close waits for the native close event. */
+const DROP_CLOSE_FALLBACK_MS = 1000;
+
+// WHATWG WebSockets § readyState values.
+const CONNECTING = 0;
+const OPEN = 1;
+
+interface CloseOverride {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+  /** A network failure fires `error` before `close`. */
+  error: boolean;
+  delivered: boolean;
+}
+
+interface SocketRecord {
+  conn: string;
+  socket: WebSocket;
+  gate: InboundGate;
+  /** The page called close() while the socket was connecting or open. */
+  closedByPage: boolean;
+  /** A fault replaces the native close with this one. */
+  override: CloseOverride | null;
+  /** Pending Blob reads: later events of this socket wait for them, to keep order. */
+  pending: Promise<unknown> | null;
+  lastBuffered: number;
+}
+
+const records: WeakMap<object, SocketRecord> = new WeakMapCtor();
+
+function protocolList(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.map((p) => String(p));
+  return [];
+}
+
+/** Emit after any pending Blob read of this socket so its events stay in order. */
+function emitInOrder(rec: SocketRecord, build: () => Parameters<typeof emit>[0]): void {
+  if (rec.pending === null) emit(build());
+  else rec.pending = promiseThen(rec.pending, () => emit(build()));
+}
+
+function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
+  if (typeof data === 'string') {
+    emitInOrder(rec, () => ({ type: 'ws.message', conn: rec.conn, dir, data: textPayload(data), t }));
+  } else if (data instanceof ArrayBuffer || isView(data)) {
+    const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
+    const payload = binaryPayload(bytes, bytes.byteLength);
+    emitInOrder(rec, () => ({ type: 'ws.message', conn: rec.conn, dir, data: payload, t }));
+  } else if (data instanceof BlobCtor) {
+    const size = blobSize(data);
+    const read = blobArrayBuffer(blobSlice(data, 0, binaryPreviewBytes()));
+    const emitBlob = (payload: Payload): void => emit({ type: 'ws.message', conn: rec.conn, dir, data: payload, t });
+    const after = rec.pending === null ? read : promiseThen(rec.pending, () => read);
+    const chain = promiseThen(
+      after,
+      (buffer) => emitBlob(binaryPayload(new Uint8ArrayCtor(buffer as ArrayBuffer), size)),
+      () => emitBlob({ size, encoding: 'binary', data: '', truncated: size > 0 }),
+    );
+    rec.pending = chain;
+    promiseThen(chain, () => {
+      if (rec.pending === chain) rec.pending = null;
+    });
+  }
+}
+
+function onOpen(rec: SocketRecord): void {
+  emitInOrder(rec, () => ({
+    type: 'ws.open',
+    conn: rec.conn,
+    protocol: wsGet.protocol(rec.socket) as string,
+    extensions: wsGet.extensions(rec.socket) as string,
+  }));
+}
+
+function onMessage(rec: SocketRecord, event: MessageEvent): void {
+  const data = messageEventGet.data(event);
+  emitMessage(rec, 'in', data, now());
+  rec.gate.intercept(
+    event,
+    () =>
+      new MessageEventCtor('message', {
+        data,
+        origin: messageEventGet.origin(event) as string,
+        lastEventId: messageEventGet.lastEventId(event) as string,
+      }),
+  );
+}
+
+function onError(rec: SocketRecord, event: Event): void {
+  if (rec.override) {
+    // The fault delivers its own error/close pair; the native one is hidden.
+    rec.gate.replace(event, []);
+    return;
+  }
+  emitInOrder(rec, () => ({ type: 'ws.error', conn: rec.conn }));
+  rec.gate.intercept(event, () => new EventCtor('error'));
+}
+
+function deliverOverride(rec: SocketRecord, nativeClose: Event | null): void {
+  const o = rec.override!;
+  if (o.delivered) {
+    if (nativeClose) rec.gate.replace(nativeClose, []);
+    return;
+  }
+  o.delivered = true;
+  emitInOrder(rec, () => ({
+    type: 'ws.close',
+    conn: rec.conn,
+    code: o.code,
+    reason: o.reason,
+    wasClean: o.wasClean,
+    initiator: 'server',
+  }));
+  const events: Event[] = [];
+  if (o.error) events.push(new EventCtor('error'));
+  events.push(new CloseEventCtor('close', { code: o.code, reason: o.reason, wasClean: o.wasClean }));
+  rec.gate.replace(nativeClose, events);
+  finish(rec);
+}
+
+function onClose(rec: SocketRecord, event: CloseEvent): void {
+  if (rec.override) {
+    deliverOverride(rec, event);
+    return;
+  }
+  const code = closeEventGet.code(event) as number;
+  const reason = closeEventGet.reason(event) as string;
+  const wasClean = closeEventGet.wasClean(event) as boolean;
+  emitInOrder(rec, () => ({
+    type: 'ws.close',
+    conn: rec.conn,
+    code,
+    reason,
+    wasClean,
+    initiator: rec.closedByPage ? 'client' : 'server',
+  }));
+  rec.gate.intercept(event, () => new CloseEventCtor('close', { code, reason, wasClean }));
+  finish(rec);
+}
+
+function finish(rec: SocketRecord): void {
+  unregisterTarget(rec.conn);
+  untrackGate(rec.gate);
+}
+
+/** Close the native socket and show the page `override` instead of the native close. */
+function injectClose(rec: SocketRecord, override: Omit<CloseOverride, 'delivered'>): void {
+  if (rec.override) return;
+  rec.override = { ...override, delivered: false };
+  const state = wsGet.readyState(rec.socket) as number;
+  if (state === CONNECTING || state === OPEN) wsClose(rec.socket);
+  setTimer(() => {
+    if (rec.override && !rec.override.delivered) deliverOverride(rec, null);
+  }, DROP_CLOSE_FALLBACK_MS);
+}
+
+function listen(rec: SocketRecord): void {
+  const guard =
+    (handler: (rec: SocketRecord, event: never) => void, name: string) =>
+    (event: Event): void => {
+      // Events the page dispatches itself are not traffic; re-delivered ones were recorded on arrival.
+      if (!event.isTrusted) return;
+      try {
+        handler(rec, event as never);
+      } catch (error) {
+        hookError(name, error);
+      }
+    };
+  const opts = { capture: true };
+  addListener(rec.socket, 'open', guard(onOpen, 'ws.open'), opts);
+  addListener(rec.socket, 'message', guard(onMessage, 'ws.message'), opts);
+  addListener(rec.socket, 'error', guard(onError, 'ws.error'), opts);
+  addListener(rec.socket, 'close', guard(onClose, 'ws.close'), opts);
+}
+
+function track(socket: WebSocket, protocols: unknown): SocketRecord {
+  const conn = nextConn();
+  const rec: SocketRecord = {
+    conn,
+    socket,
+    gate: new InboundGate(socket, conn),
+    closedByPage: false,
+    override: null,
+    pending: null,
+    lastBuffered: 0,
+  };
+  weakMapSet(records, socket, rec);
+  emit({ type: 'ws.create', conn, url: wsGet.url(socket) as string, protocols: protocolList(protocols) });
+  listen(rec);
+  trackGate(rec.gate);
+  registerTarget(conn, {
+    drop: () => injectClose(rec, { code: 1006, reason: '', wasClean: false, error: false }),
+    serverClose: (code, reason) => injectClose(rec, { code, reason, wasClean: true, error: false }),
+  });
+  return rec;
+}
+
+/** Install the WebSocket hooks; false when the global is missing or not patchable. */
+export function installWebSocketHooks(): boolean {
+  const native = global.WebSocket;
+  if (typeof native !== 'function') return false;
+  const proto = native.prototype;
+
+  hookMethod(proto, 'send', (send, self, args) => {
+    const rec = weakMapGet(records, self) as SocketRecord | undefined;
+    const result = apply(send, self, args);
+    if (rec) {
+      try {
+        if ((wsGet.readyState(self) as number) === OPEN) {
+          emitMessage(rec, 'out', args[0], now());
+          const buffered = wsGet.bufferedAmount(self) as number;
+          if (buffered > BUFFERED_THRESHOLD_BYTES && buffered >= rec.lastBuffered * 2) {
+            rec.lastBuffered = buffered;
+            emit({ type: 'ws.buffered', conn: rec.conn, bufferedAmount: buffered });
+          } else if (buffered <= BUFFERED_THRESHOLD_BYTES) rec.lastBuffered = 0;
+        }
+      } catch (error) {
+        hookError('ws.send', error);
+      }
+    }
+    return result;
+  });
+
+  hookMethod(proto, 'close', (close, self, args) => {
+    const rec = weakMapGet(records, self) as SocketRecord | undefined;
+    let marked = false;
+    if (rec && !rec.closedByPage) {
+      const state = wsGet.readyState(self) as number;
+      if (state === CONNECTING || state === OPEN) {
+        rec.closedByPage = true;
+        marked = true;
+      }
+    }
+    try {
+      return apply(close, self, args);
+    } catch (error) {
+      // Invalid code or reason: nothing was closed.
+      if (marked && rec) rec.closedByPage = false;
+      throw error;
+    }
+  });
+
+  return hookConstructor(global, 'WebSocket', (target, args, newTarget) => {
+    const socket = construct(target, args, newTarget) as WebSocket;
+    try {
+      const rec = track(socket, args[1]);
+      if (isOffline()) {
+        // Closing a CONNECTING socket fails the connection: `error`, then `close` 1006,
+        // which is what the page sees when the network is down.
+        wsClose(socket);
+      }
+    } catch (error) {
+      hookError('ws.create', error);
+    }
+    return socket;
+  });
+}

@@ -1,0 +1,392 @@
+/**
+ * XMLHttpRequest hook. The constructor Proxy registers the hook's listeners on
+ * each instance before the page can add its own, so they run first (which lets
+ * a `drop` fault turn the native `abort` into the `error` a network failure
+ * fires). `open`, `setRequestHeader` and `send` are Proxies on the prototype
+ * that only note what the page asked for; every fact about the response is
+ * read from the instance's own events.
+ */
+import type { HeaderList, Payload } from '../../core/events.ts';
+import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
+import { emit, hookError, nextConn, now, settings } from './emitter.ts';
+import { isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
+import { absoluteUrl } from './fetch.ts';
+import {
+  addListener,
+  apply,
+  blobArrayBuffer,
+  blobSize,
+  construct,
+  dispatch,
+  global,
+  jsonStringify,
+  ProgressEventCtor,
+  progressLoaded,
+  promiseThen,
+  setTimer,
+  stopImmediatePropagation,
+  textDecode,
+  TextDecoderCtor,
+  Uint8ArrayCtor,
+  WeakMapCtor,
+  weakMapGet,
+  weakMapSet,
+  xhrAbort,
+  xhrGet,
+  xhrGetAllResponseHeaders,
+  xhrOpen,
+} from './natives.ts';
+import { hookConstructor, hookMethod } from './patch.ts';
+import {
+  binaryPayload,
+  bytesOf,
+  FNV_OFFSET,
+  fnv1a,
+  fnv1aText,
+  hashHex,
+  isStreamingType,
+  isTextual,
+  mediaType,
+  requestBodySize,
+  textPayload,
+  utf8Length,
+} from './payload.ts';
+
+// XMLHttpRequest Standard § states.
+const OPENED = 1;
+const HEADERS_RECEIVED = 2;
+/**
+ * Where an offline-window request is re-aimed: port 0 is on the Fetch
+ * standard's "bad port" list, so the browser fails it as a network error
+ * without any traffic.
+ */
+const UNREACHABLE_URL = 'http://0.0.0.0:0/';
+
+interface XhrRecord {
+  xhr: XMLHttpRequest;
+  method: string;
+  url: string;
+  async: boolean;
+  headers: HeaderList;
+  conn: string | null;
+  responded: boolean;
+  contentType: string;
+  textSeen: number;
+  loadedSeen: number;
+  chunks: number;
+  firstChunk: { t: number; size: number; preview: string } | null;
+  sse: SseParser | null;
+  /** A drop fault: the native abort is shown to the page as a network error. */
+  abortAsError: boolean;
+}
+
+const records: WeakMap<object, XhrRecord> = new WeakMapCtor();
+
+function responseHeaders(xhr: XMLHttpRequest): HeaderList {
+  const raw = xhrGetAllResponseHeaders(xhr) as string;
+  const list: HeaderList = [];
+  for (const line of raw.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    list[list.length] = [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+  }
+  return list;
+}
+
+function onResponse(rec: XhrRecord): void {
+  if (rec.responded || rec.conn === null) return;
+  rec.responded = true;
+  const conn = rec.conn;
+  const headers = responseHeaders(rec.xhr);
+  let contentTypeHeader: string | null = null;
+  for (const [name, value] of headers) if (name === 'content-type') contentTypeHeader = value;
+  rec.contentType = mediaType(contentTypeHeader);
+  const responseUrl = xhrGet.responseURL(rec.xhr) as string;
+  emit({
+    type: 'http.response',
+    conn,
+    status: xhrGet.status(rec.xhr) as number,
+    statusText: xhrGet.statusText(rec.xhr) as string,
+    headers,
+    url: responseUrl === '' ? rec.url : responseUrl,
+    contentType: rec.contentType,
+  });
+  if (rec.contentType === 'text/event-stream') {
+    emit({
+      type: 'sse.create',
+      conn,
+      transport: 'xhr',
+      url: rec.url,
+      withCredentials: xhrGet.withCredentials(rec.xhr) as boolean,
+    });
+    emit({ type: 'sse.open', conn });
+    rec.sse = createSseParser(
+      (e) =>
+        emit({
+          type: 'sse.message',
+          conn,
+          event: e.type,
+          data: textPayload(e.data),
+          id: e.id,
+          lastEventId: e.lastEventId,
+          retry: e.retry,
+        }),
+      (text) => emit({ type: 'sse.comment', conn, text: text.slice(0, settings.maxTextChars) }),
+    );
+  }
+}
+
+function readsText(xhr: XMLHttpRequest): boolean {
+  const type = xhrGet.responseType(xhr) as string;
+  return type === '' || type === 'text';
+}
+
+/** New response text since the last look (text response types only). */
+function newText(rec: XhrRecord): string {
+  const text = xhrGet.responseText(rec.xhr) as string;
+  const fresh = text.length > rec.textSeen ? text.slice(rec.textSeen) : '';
+  rec.textSeen = text.length;
+  return fresh;
+}
+
+function onProgress(rec: XhrRecord, event: ProgressEvent): void {
+  if (rec.conn === null) return;
+  onResponse(rec);
+  const loaded = progressLoaded(event) as number;
+  let size = loaded - rec.loadedSeen;
+  let preview = '';
+  if (readsText(rec.xhr)) {
+    const fresh = newText(rec);
+    size = utf8Length(fresh);
+    preview = fresh.slice(0, settings.maxTextChars);
+    rec.sse?.push(fresh);
+  }
+  rec.loadedSeen = loaded;
+  if (size === 0) return;
+  rec.chunks++;
+  const conn = rec.conn;
+  if (isStreamingType(rec.contentType) || rec.chunks > 2) {
+    emit({ type: 'http.chunk', conn, size, preview });
+  } else if (rec.chunks === 1) {
+    rec.firstChunk = { t: now(), size, preview };
+  } else {
+    const first = rec.firstChunk!;
+    emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
+    emit({ type: 'http.chunk', conn, size, preview });
+  }
+}
+
+function endConn(rec: XhrRecord): string | null {
+  const conn = rec.conn;
+  if (conn !== null) unregisterTarget(conn);
+  rec.conn = null;
+  rec.sse = null;
+  return conn;
+}
+
+function bytesBody(bytes: Uint8Array, textual: boolean): Payload {
+  if (!textual) return binaryPayload(bytes, bytes.byteLength);
+  const head = bytes.subarray(0, settings.maxTextChars * 4);
+  const text = textDecode(new TextDecoderCtor(), head) as string;
+  return { ...textPayload(text), size: bytes.byteLength, truncated: text.length > settings.maxTextChars || head.length < bytes.length };
+}
+
+function onLoad(rec: XhrRecord, event: ProgressEvent): void {
+  if (rec.conn === null) return;
+  onResponse(rec);
+  const xhr = rec.xhr;
+  const loaded = progressLoaded(event) as number;
+  const type = xhrGet.responseType(xhr) as string;
+  const textual = isTextual(rec.contentType);
+  if (rec.sse) {
+    rec.sse.push(newText(rec));
+    rec.sse.end();
+  }
+  const conn = endConn(rec)!;
+  const end = (size: number, bodyHash: string | null, body: Payload | null): void =>
+    emit({ type: 'http.end', conn, size, bodyHash, body });
+  if (type === '' || type === 'text') {
+    const text = xhrGet.responseText(xhr) as string;
+    end(utf8Length(text), hashHex(fnv1aText(text)), textPayload(text));
+  } else if (type === 'json') {
+    const value = xhrGet.response(xhr);
+    // The page got a parsed object: its canonical JSON stands for the body (same data, same hash).
+    const text = value === null ? '' : (jsonStringify(value) as string);
+    end(loaded, hashHex(fnv1aText(text)), { ...textPayload(text), size: loaded });
+  } else if (type === 'arraybuffer') {
+    const buffer = xhrGet.response(xhr) as ArrayBuffer | null;
+    const bytes = buffer ? bytesOf(buffer) : new Uint8ArrayCtor(0);
+    end(bytes.byteLength, hashHex(fnv1a(FNV_OFFSET, bytes)), bytesBody(bytes, textual));
+  } else if (type === 'blob') {
+    const blob = xhrGet.response(xhr) as Blob | null;
+    if (!blob) {
+      end(0, hashHex(FNV_OFFSET), null);
+      return;
+    }
+    const t = now();
+    promiseThen(
+      blobArrayBuffer(blob),
+      (buffer) => {
+        const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
+        emit({ type: 'http.end', conn, size: bytes.byteLength, bodyHash: hashHex(fnv1a(FNV_OFFSET, bytes)), body: bytesBody(bytes, textual), t });
+      },
+      () => emit({ type: 'http.end', conn, size: blobSize(blob), bodyHash: null, body: null, t }),
+    );
+  } else {
+    // 'document': the page got a parsed tree; the wire text is not exposed.
+    end(loaded, null, null);
+  }
+}
+
+function onFailure(rec: XhrRecord, reason: 'abort' | 'network' | 'timeout', message: string): void {
+  const conn = endConn(rec);
+  if (conn !== null) emit({ type: 'http.error', conn, reason, message });
+}
+
+function listen(rec: XhrRecord): void {
+  const on = (type: string, name: string, handler: (event: ProgressEvent) => void): void => {
+    addListener(
+      rec.xhr,
+      type,
+      (event: Event) => {
+        if (!event.isTrusted) return;
+        try {
+          handler(event as ProgressEvent);
+        } catch (error) {
+          hookError(name, error);
+        }
+      },
+      { capture: true },
+    );
+  };
+  on('readystatechange', 'xhr.response', () => {
+    if ((xhrGet.readyState(rec.xhr) as number) >= HEADERS_RECEIVED) onResponse(rec);
+  });
+  on('progress', 'xhr.progress', (e) => onProgress(rec, e));
+  on('load', 'xhr.load', (e) => onLoad(rec, e));
+  on('error', 'xhr.error', () => onFailure(rec, 'network', 'XMLHttpRequest network error'));
+  on('timeout', 'xhr.timeout', () => onFailure(rec, 'timeout', 'XMLHttpRequest timeout'));
+  on('abort', 'xhr.abort', (event) => {
+    if (rec.abortAsError) {
+      rec.abortAsError = false;
+      onFailure(rec, 'network', 'network error (injected drop)');
+      stopImmediatePropagation(event);
+      dispatch(rec.xhr, new ProgressEventCtor('error', { loaded: progressLoaded(event) as number }));
+      return;
+    }
+    onFailure(rec, 'abort', 'XMLHttpRequest aborted');
+  });
+}
+
+function normalizeMethod(method: string): string {
+  // Fetch § "normalize a method": the standard methods are upper-cased.
+  return /^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method;
+}
+
+/** Install the XMLHttpRequest hooks; false when the global is missing or not patchable. */
+export function installXhrHooks(): boolean {
+  const native = global.XMLHttpRequest;
+  if (typeof native !== 'function') return false;
+  const proto = native.prototype;
+
+  hookMethod(proto, 'open', (open, self, args) => {
+    const result = apply(open, self, args);
+    const rec = weakMapGet(records, self) as XhrRecord | undefined;
+    if (rec) {
+      try {
+        // open() terminates a request still in flight without firing events.
+        onFailure(rec, 'abort', 'XMLHttpRequest re-opened');
+        rec.method = normalizeMethod(String(args[0]));
+        rec.url = absoluteUrl(String(args[1]));
+        rec.async = args.length < 3 ? true : Boolean(args[2]);
+        rec.headers = [];
+      } catch (error) {
+        hookError('xhr.open', error);
+      }
+    }
+    return result;
+  });
+
+  hookMethod(proto, 'setRequestHeader', (set, self, args) => {
+    const result = apply(set, self, args);
+    const rec = weakMapGet(records, self) as XhrRecord | undefined;
+    if (rec) rec.headers[rec.headers.length] = [String(args[0]).toLowerCase(), String(args[1])];
+    return result;
+  });
+
+  hookMethod(proto, 'send', (send, self, args) => {
+    const rec = weakMapGet(records, self) as XhrRecord | undefined;
+    let delay = 0;
+    if (rec && rec.conn === null && (xhrGet.readyState(self) as number) === OPENED) {
+      try {
+        const conn = nextConn();
+        rec.conn = conn;
+        rec.responded = false;
+        rec.contentType = '';
+        rec.textSeen = 0;
+        rec.loadedSeen = 0;
+        rec.chunks = 0;
+        rec.firstChunk = null;
+        const bodyless = rec.method === 'GET' || rec.method === 'HEAD';
+        emit({
+          type: 'http.request',
+          conn,
+          transport: 'xhr',
+          method: rec.method,
+          url: rec.url,
+          headers: rec.headers,
+          bodySize: bodyless ? 0 : requestBodySize(args[0]),
+          sync: !rec.async,
+        });
+        registerTarget(conn, {
+          drop: () => {
+            rec.abortAsError = true;
+            xhrAbort(self);
+          },
+        });
+        if (isOffline()) xhrOpen(self as XMLHttpRequest, rec.method, UNREACHABLE_URL, rec.async);
+        else if (rec.async) delay = latencyMs();
+      } catch (error) {
+        hookError('xhr.send', error);
+      }
+    }
+    if (delay > 0) {
+      setTimer(() => apply(send, self, args), delay);
+      return undefined;
+    }
+    try {
+      return apply(send, self, args);
+    } catch (error) {
+      // A synchronous request that failed throws; its events may not have fired.
+      if (rec && rec.conn !== null && !rec.async) onFailure(rec, 'network', String((error as Error)?.message ?? error));
+      throw error;
+    }
+  });
+
+  return hookConstructor(global, 'XMLHttpRequest', (target, args, newTarget) => {
+    const xhr = construct(target, args, newTarget) as XMLHttpRequest;
+    try {
+      const rec: XhrRecord = {
+        xhr,
+        method: 'GET',
+        url: '',
+        async: true,
+        headers: [],
+        conn: null,
+        responded: false,
+        contentType: '',
+        textSeen: 0,
+        loadedSeen: 0,
+        chunks: 0,
+        firstChunk: null,
+        sse: null,
+        abortAsError: false,
+      };
+      weakMapSet(records, xhr, rec);
+      listen(rec);
+    } catch (error) {
+      hookError('xhr.create', error);
+    }
+    return xhr;
+  });
+}

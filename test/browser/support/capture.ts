@@ -1,0 +1,74 @@
+/**
+ * Reading what the page hooks emit, independently of the relay and background:
+ * an init script (which Chromium runs in every frame as the document is created,
+ * before any timer of the hooks can fire a batch) collects the hooks'
+ * PAGE_TO_RELAY_EVENT batches into `window.__riCapture` and answers their hello
+ * with `ready`, as the relay does. It also lets a test send relay commands.
+ */
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import type { CaptureEvent } from '../../../src/core/events.ts';
+import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
+
+function collector(names: { toRelay: string; toPage: string }): void {
+  const w = window as unknown as { __riCapture: unknown[]; __riHellos: number };
+  w.__riCapture = [];
+  w.__riHellos = 0;
+  const ready = () =>
+    document.dispatchEvent(new CustomEvent(names.toPage, { detail: JSON.stringify({ v: 1, kind: 'ready' }) }));
+  document.addEventListener(names.toRelay, (event) => {
+    const message = JSON.parse((event as CustomEvent<string>).detail) as { kind: string; events?: unknown[] };
+    if (message.kind === 'hello') {
+      w.__riHellos++;
+      ready();
+    } else if (message.kind === 'events') {
+      w.__riCapture.push(...(message.events ?? []));
+    }
+  });
+  ready();
+}
+
+/** Collect the hooks' events in every frame of pages of `context`. */
+export async function installCollector(context: BrowserContext): Promise<void> {
+  await context.addInitScript(collector, { toRelay: PAGE_TO_RELAY_EVENT, toPage: RELAY_TO_PAGE_EVENT });
+}
+
+/** Events collected so far in a frame (after the hooks' next flush). */
+export async function capturedEvents(target: Page | Frame): Promise<CaptureEvent[]> {
+  return (await target.evaluate(() => (window as unknown as { __riCapture?: unknown[] }).__riCapture ?? [])) as CaptureEvent[];
+}
+
+/** Poll a frame's events until `done` holds, then return them; fails with the last events on timeout. */
+export async function waitForEvents(
+  target: Page | Frame,
+  done: (events: CaptureEvent[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<CaptureEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  let events: CaptureEvent[] = [];
+  while (Date.now() < deadline) {
+    events = await capturedEvents(target);
+    if (done(events)) return events;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for events; got:\n${events.map((e) => e.type).join(' ')}`);
+}
+
+/** Send a relay → page message to the hooks of a frame (what the relay does for config and faults). */
+export async function sendToHooks(target: Page | Frame, message: RelayToPage): Promise<void> {
+  await target.evaluate(
+    ({ name, detail }) => document.dispatchEvent(new CustomEvent(name, { detail })),
+    { name: RELAY_TO_PAGE_EVENT, detail: JSON.stringify(message) },
+  );
+}
+
+/** The events of one request/connection, in page order. */
+export function ofConn(events: CaptureEvent[], conn: string): CaptureEvent[] {
+  return events.filter((e) => 'conn' in e && e.conn === conn).sort((a, b) => a.pseq - b.pseq);
+}
+
+/** The conn of the first event matching `match`. */
+export function connOf(events: CaptureEvent[], match: (e: CaptureEvent) => boolean): string {
+  const found = events.find(match);
+  if (!found || !('conn' in found) || typeof found.conn !== 'string') throw new Error('no matching event');
+  return found.conn;
+}
