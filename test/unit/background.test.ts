@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { Frame, panel, texts, tick, until, World } from './relay-harness.ts';
+import { currentPageEvents } from '../../src/panel/bridge.ts';
+import type { CaptureEvent, DroppedEvent } from '../../src/core/events.ts';
+
+const drops = (events: readonly CaptureEvent[]) => events.filter((e): e is DroppedEvent => e.type === 'capture.dropped');
+const settle = async (world: World, ...frames: Frame[]) => {
+  await until(() => frames.every((f) => f.relay.stats().heldEvents === 0 && f.relay.stats().connected));
+  await world.hub.settled();
+};
+
+describe('background buffer (node)', () => {
+  it('keeps history from page load: a panel opened later gets all of it, then live events, once each', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    frame.postMany(2500, 100, 'early');
+    await settle(world, frame);
+    const view = panel(world, 1);
+    await until(() => view.status().state === 'connected');
+    expect(view.events()).toHaveLength(2500);
+    frame.postMany(10, 3, 'live');
+    await until(() => view.events().length === 2510);
+    await tick(30);
+    expect(texts(view.events()).slice(-10)).toEqual(Array.from({ length: 10 }, (_, i) => `live${i}`));
+    expect(new Set(view.events().map((e) => e.seq)).size).toBe(2510);
+  });
+
+  it('evicts the oldest events beyond the per-tab bound and reports the exact count', async () => {
+    const world = new World({ tabMaxEvents: 2000, chunkMaxEvents: 250 });
+    const frame = new Frame(world, 1, 0, 'd1');
+    frame.postMany(3000, 100);
+    await settle(world, frame);
+    const events = (await world.hub.api.exportTab(1)).events;
+    const lost = drops(events).reduce((n, d) => n + d.count, 0);
+    const kept = texts(events);
+    expect(kept.length + lost).toBe(3000);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `m${i + lost}`));
+    expect(kept.length).toBeLessThanOrEqual(2000);
+    expect(drops(events).every((d) => d.where === 'background')).toBe(true);
+    expect((await world.hub.api.stats(1)).dropped.background).toBe(lost);
+  });
+
+  it('bounds the characters held across tabs, evicting from the largest tab', async () => {
+    const world = new World({ storeMaxChars: 200_000, chunkMaxChars: 20_000 });
+    const big = new Frame(world, 1, 0, 'big');
+    const small = new Frame(world, 2, 0, 'small');
+    small.postMany(20, 10);
+    await settle(world, small);
+    for (let i = 0; i < 40; i++) big.post([big.event('x'.repeat(10_000))]);
+    await settle(world, big);
+    const bigStats = await world.hub.api.stats(1);
+    const smallStats = await world.hub.api.stats(2);
+    expect(bigStats.chars + smallStats.chars).toBeLessThanOrEqual(200_000);
+    expect(bigStats.dropped.background).toBeGreaterThan(0);
+    expect(smallStats.dropped.background).toBe(0);
+    expect(smallStats.events).toBe(20);
+    const bigEvents = (await world.hub.api.exportTab(1)).events;
+    expect(texts(bigEvents).length + bigStats.dropped.background).toBe(40);
+  });
+
+  it('does not duplicate batches a relay resends to the same worker (ports cut by the back/forward cache)', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    await until(() => frame.relay.stats().connected);
+    let release!: () => void;
+    world.store.gate = new Promise((r) => (release = r));
+    frame.postMany(300, 50);
+    await until(() => frame.relay.stats().unacked > 0);
+    await tick(20);
+    world.severRelays();
+    await until(() => frame.relay.stats().connected);
+    await tick(20);
+    world.store.gate = null;
+    release();
+    await settle(world, frame);
+    const events = (await world.hub.api.exportTab(1)).events;
+    expect(texts(events)).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`));
+  });
+
+  it('survives a worker restart: buffer, counters and recording state come back from storage', async () => {
+    const world = new World();
+    const frame = new Frame(world, 3, 0, 'd1');
+    frame.postMany(120, 12);
+    frame.relay.receiveFromPage('junk');
+    await settle(world, frame);
+    await world.hub.api.setRecording(3, false);
+    await world.hub.settled();
+    const before = await world.hub.api.stats(3);
+    world.killWorker();
+    const after = await world.hub.api.stats(3);
+    expect(after.workerStartedAt).toBeGreaterThanOrEqual(before.workerStartedAt);
+    expect({ ...after, workerStartedAt: 0, relays: 0 }).toEqual({ ...before, workerStartedAt: 0, relays: 0 });
+    expect(after.recording).toBe(false);
+    expect(after.rejected).toBe(1);
+    frame.postMany(5, 5, 'late');
+    await settle(world, frame);
+    const events = (await world.hub.api.exportTab(3)).events;
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 126 }, (_, i) => i + 1));
+  });
+
+  it('clear empties the buffer and every panel; seq continues; a panel that missed the clear forgets too', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const view = panel(world, 1);
+    frame.postMany(40, 10);
+    await until(() => view.events().length === 40);
+    world.killWorker();
+    await world.hub.api.clear(1);
+    await world.hub.settled();
+    frame.postMany(3, 3, 'after');
+    await until(() => view.events().length === 3 && view.status().state === 'connected');
+    expect(texts(view.events())).toEqual(['after0', 'after1', 'after2']);
+    expect(view.events().map((e) => e.seq)).toEqual([41, 42, 43]);
+    await view.clear();
+    await until(() => view.events().length === 0);
+    expect((await world.hub.api.stats(1)).events).toBe(0);
+  });
+
+  it('forgets a closed tab, in memory and in storage', async () => {
+    const world = new World();
+    const frame = new Frame(world, 9, 0, 'd1');
+    frame.postMany(10, 10);
+    await settle(world, frame);
+    expect([...world.store.data.keys()].some((k) => k.includes(':9'))).toBe(true);
+    await world.hub.removeTab(9);
+    await world.hub.settled();
+    expect([...world.store.data.keys()].filter((k) => k.includes(':9'))).toEqual([]);
+    expect((await world.hub.api.tabs()).map((t) => t.tabId)).not.toContain(9);
+  });
+
+  it('keeps tabs apart: faults reach only the named tab and frame', async () => {
+    const world = new World();
+    const a = new Frame(world, 1, 0, 'a');
+    const aSub = new Frame(world, 1, 2, 'a2');
+    const b = new Frame(world, 2, 0, 'b');
+    await until(() => [a, aSub, b].every((f) => f.relay.stats().connected));
+    await world.hub.api.injectFault(1, { fault: 'offline', durationMs: 1000 }, 2);
+    await tick(10);
+    expect(aSub.toPage.filter((m) => m.kind === 'fault')).toHaveLength(1);
+    expect(a.toPage.filter((m) => m.kind === 'fault')).toHaveLength(0);
+    expect(b.toPage.filter((m) => m.kind === 'fault')).toHaveLength(0);
+  });
+});
+
+describe('navigation and preserve log (node)', () => {
+  it('keeps the previous page in the buffer; the bridge shows the current page unless preserve log is on', async () => {
+    const world = new World();
+    const first = new Frame(world, 1, 0, 'page1');
+    first.post([first.docStart('http://a/1'), first.event('one')]);
+    await settle(world, first);
+    const second = new Frame(world, 1, 0, 'page2');
+    const sub = new Frame(world, 1, 4, 'frame2');
+    second.post([second.docStart('http://a/2'), second.event('two')]);
+    await settle(world, second);
+    sub.post([sub.docStart('http://b/frame', false), sub.event('framed')]);
+    first.post([first.event('late-unload')]);
+    await settle(world, sub, first);
+    const view = panel(world, 1);
+    await until(() => view.status().state === 'connected');
+    expect(texts(view.events())).toEqual(['one', 'two', 'framed', 'late-unload']);
+    expect(texts(view.visibleEvents())).toEqual(['two', 'framed']);
+    view.setPreserveLog(true);
+    expect(texts(view.visibleEvents())).toEqual(['one', 'two', 'framed', 'late-unload']);
+    expect((await world.hub.api.stats(1)).url).toBe('http://a/2');
+    expect(currentPageEvents([])).toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Frame, panel, texts, tick, until, World } from './relay-harness.ts';
+import {
+  PAGE_MESSAGE_MAX_CHARS,
+  RELAY_BATCH_MAX_EVENTS,
+  RELAY_FLUSH_MS,
+  RELAY_MAX_HELD_EVENTS,
+} from '../../src/shared/constants.ts';
+import { PAGE_BRIDGE_VERSION } from '../../src/shared/page-bridge.ts';
+import { Relay } from '../../src/content/relay.ts';
+import type { PortLike } from '../../src/shared/messages.ts';
+
+describe('relay batching (node, in-memory ports)', () => {
+  it('sends a lone event within the flush interval, not at once', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    await until(() => frame.relay.stats().connected);
+    frame.post([frame.event('hello')]);
+    expect(frame.relay.stats().queued).toBe(1);
+    await tick(RELAY_FLUSH_MS + 30);
+    await world.hub.settled();
+    const file = await world.hub.api.exportTab(1);
+    expect(texts(file.events)).toEqual(['hello']);
+  });
+
+  it('splits a flood into batches of at most RELAY_BATCH_MAX_EVENTS and acknowledges them all', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    await until(() => frame.relay.stats().connected);
+    const count = RELAY_BATCH_MAX_EVENTS * 2 + 500;
+    frame.postMany(count, 250);
+    await until(() => frame.relay.stats().heldEvents === 0);
+    const stats = frame.relay.stats();
+    expect(stats.nextBatch - 1).toBe(3);
+    expect(stats.unacked).toBe(0);
+    const file = await world.hub.api.exportTab(1);
+    expect(file.events.map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(texts(file.events)).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+  });
+
+  it('queues events posted before the background answered, and delivers them in order', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    frame.postMany(50, 7);
+    expect(frame.relay.stats().connected).toBe(false);
+    await until(() => frame.relay.stats().heldEvents === 0 && frame.relay.stats().connected);
+    expect(texts((await world.hub.api.exportTab(1)).events)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+  });
+
+  it('sets frameId from the port and seq per tab, whatever the page claims', async () => {
+    const world = new World();
+    const top = new Frame(world, 7, 0, 'top');
+    const sub = new Frame(world, 7, 3, 'sub');
+    const forged = { ...top.event('forged'), seq: 999, frameId: 42 };
+    top.post([forged]);
+    await tick(RELAY_FLUSH_MS + 10);
+    sub.post([sub.event('sub')]);
+    await until(() => top.relay.stats().heldEvents + sub.relay.stats().heldEvents === 0);
+    const events = (await world.hub.api.exportTab(7)).events;
+    expect(events.map((e) => [e.seq, e.frameId, e.doc])).toEqual([
+      [1, 0, 'top'],
+      [2, 3, 'sub'],
+    ]);
+  });
+
+  it('forwards config to the page on hello and fault commands from the background', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    await until(() => frame.relay.stats().connected);
+    frame.relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: 'd1' }));
+    expect(frame.toPage.at(-2)).toEqual({ v: PAGE_BRIDGE_VERSION, kind: 'ready' });
+    expect(frame.toPage.at(-1)).toMatchObject({ kind: 'config', recording: true });
+    await world.hub.api.setRecording(1, false);
+    await until(() => frame.toPage.some((m) => m.kind === 'config' && !m.recording));
+    await world.hub.api.injectFault(1, { fault: 'close', code: 4001, reason: 'test', conn: null });
+    await until(() => frame.toPage.some((m) => m.kind === 'fault'));
+    expect(frame.toPage.at(-1)).toEqual({ v: PAGE_BRIDGE_VERSION, kind: 'fault', command: { fault: 'close', code: 4001, reason: 'test', conn: null } });
+    await expect(world.hub.api.injectFault(1, { fault: 'drop', conn: null }, 5)).rejects.toThrow(/no connected frame 5/);
+  });
+});
+
+describe('relay rejects page junk (node)', () => {
+  it('counts every malformed or oversized message and reports it as capture.dropped where relay', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const good = frame.event('good');
+    const junk: unknown[] = [
+      null,
+      { v: 1, kind: 'events', events: [] },
+      '{not json',
+      JSON.stringify({ v: 99, kind: 'events', events: [good] }),
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'exec', code: 'chrome.tabs.remove(1)' }),
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: 'x' }),
+      'x'.repeat(PAGE_MESSAGE_MAX_CHARS + 1),
+    ];
+    for (const j of junk) frame.relay.receiveFromPage(j);
+    // One message mixing good and bad events: only the bad ones are rejected.
+    const forgedDrop = { type: 'capture.dropped', seq: 0, pseq: 9, t: 1, frameId: 0, doc: 'd1', count: 1e6, where: 'background' };
+    frame.relay.receiveFromPage(
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [good, { ...good, type: 'evil' }, { ...good, extra: 1 }, forgedDrop] }),
+    );
+    await until(() => frame.relay.stats().heldEvents === 0 && frame.relay.stats().unacked === 0 && frame.relay.stats().connected);
+    await world.hub.settled();
+    expect(frame.relay.stats().rejected).toBe(junk.length + 3);
+    const events = (await world.hub.api.exportTab(1)).events;
+    expect(texts(events)).toEqual(['good']);
+    const drops = events.filter((e) => e.type === 'capture.dropped');
+    expect(drops.map((d) => d.type === 'capture.dropped' && [d.where, d.count])).toEqual([['relay', junk.length + 3]]);
+    const stats = await world.hub.api.stats(1);
+    expect(stats.rejected).toBe(junk.length + 3);
+    expect(stats.dropped).toEqual({ page: 0, relay: 0, background: 0 });
+  });
+
+  it('drops and counts events beyond its hold bound while the background does not answer', async () => {
+    let ports = 0;
+    const silent: PortLike = {
+      name: 'x',
+      postMessage: () => {},
+      disconnect: () => {},
+      onMessage: { addListener: () => {} },
+      onDisconnect: { addListener: () => {} },
+    };
+    const relay = new Relay({
+      connect: () => (ports++, silent),
+      postToPage: () => {},
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      relayId: 'r',
+    });
+    relay.start();
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const batch = Array.from({ length: 1000 }, (_, i) => frame.event(`e${i}`));
+    const message = JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: batch });
+    for (let i = 0; i < RELAY_MAX_HELD_EVENTS / 1000 + 3; i++) relay.receiveFromPage(message);
+    expect(relay.stats().heldEvents).toBe(RELAY_MAX_HELD_EVENTS);
+    expect(relay.stats().dropped).toBe(3000);
+    expect(ports).toBe(1);
+  });
+});
+
+describe('relay ack/resend across service-worker restarts (node)', () => {
+  it('resends unacknowledged batches after a restart; the panel sees each event once', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const view = panel(world, 1);
+    frame.postMany(300, 30, 'a');
+    await until(() => view.events().length === 300);
+    // Stop the worker while a commit is held: its write is lost, nothing was acked.
+    let release!: () => void;
+    world.store.gate = new Promise((r) => (release = r));
+    frame.postMany(200, 40, 'b');
+    await until(() => frame.relay.stats().unacked > 0);
+    await tick(10);
+    world.killWorker('lose');
+    world.store.gate = null;
+    release();
+    frame.postMany(100, 25, 'c');
+    await until(() => view.events().length >= 600 && frame.relay.stats().heldEvents === 0);
+    await tick(50);
+    const want = [
+      ...Array.from({ length: 300 }, (_, i) => `a${i}`),
+      ...Array.from({ length: 200 }, (_, i) => `b${i}`),
+      ...Array.from({ length: 100 }, (_, i) => `c${i}`),
+    ];
+    expect(texts(view.events())).toEqual(want);
+    expect(view.events().map((e) => e.seq)).toEqual(want.map((_, i) => i + 1));
+    expect(view.status().reconnects).toBe(1);
+    expect(view.status().state).toBe('connected');
+    expect(texts((await world.hub.api.exportTab(1)).events)).toEqual(want);
+  });
+
+  it('property: any interleaving of traffic and worker kills delivers every event exactly once, in order', async () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('post' as const), count: fc.integer({ min: 1, max: 120 }), per: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 25 }) }),
+      fc.record({ kind: fc.constant('kill' as const), writes: fc.constantFrom('apply' as const, 'lose' as const), hold: fc.boolean() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        const world = new World();
+        const frame = new Frame(world, 1, 0, 'd1');
+        const view = panel(world, 1);
+        let posted = 0;
+        for (const s of steps) {
+          if (s.kind === 'post') {
+            frame.postMany(s.count, s.per, `p${posted}-`);
+            posted += s.count;
+          } else if (s.kind === 'wait') {
+            await tick(s.ms);
+          } else {
+            let release: (() => void) | null = null;
+            if (s.hold) world.store.gate = new Promise((r) => (release = r));
+            await tick(RELAY_FLUSH_MS + 2);
+            world.killWorker(s.writes);
+            world.store.gate = null;
+            (release as (() => void) | null)?.();
+          }
+        }
+        await until(() => frame.relay.stats().heldEvents === 0 && view.events().length >= posted, 10_000);
+        await tick(30);
+        const got = view.events();
+        expect(got.length).toBe(posted);
+        expect(got.map((e) => e.pseq)).toEqual(Array.from({ length: posted }, (_, i) => i + 1));
+        expect(got.map((e) => e.seq)).toEqual(Array.from({ length: posted }, (_, i) => i + 1));
+        const exported = (await world.hub.api.exportTab(1)).events;
+        expect(exported.map((e) => e.pseq)).toEqual(got.map((e) => e.pseq));
+        view.close();
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
