@@ -1,0 +1,114 @@
+/**
+ * Section 3 and 5 (core part): the analysis core's ingest rate, report time and
+ * memory, at 10k, 100k and 1M events. Each size runs in a fresh Node process
+ * (bench/core-worker.ts, --expose-gc) so that heap numbers are not polluted by
+ * the previous size or by the browser sections.
+ */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fmt, round, table } from './stats.ts';
+
+export interface CoreSample {
+  events: number;
+  batchSize: number;
+  generateMs: number;
+  ingestMs: number;
+  ingestPerSecond: number;
+  firstReportMs: number;
+  updateReportMs: number;
+  analyzeCaptureMs: number;
+  heapEventsBytes: number;
+  heapAnalyzerBytes: number;
+  heapReportBytes: number;
+  channels: Array<{ kind: string; protocol: string | null; transport: string; requests: number; messages: number }>;
+  sameReport: boolean;
+}
+
+export interface CoreResult {
+  sizes: number[];
+  /** Best of `repeats` runs per size (the least disturbed by other load on the machine). */
+  repeats: number;
+  samples: CoreSample[];
+  /** Per-100k-event memory at the largest size: the events as held, and the analyzer's own structures. */
+  memoryPer100k: { eventsBytes: number; analyzerBytes: number; totalBytes: number };
+  /** Throughput at the largest size relative to the smallest measured ≥100k size (1.0 = perfectly linear). */
+  scaling: { ingestLinear: boolean; reportLinear: boolean; ingestRateRatio: number; reportPerEventRatio: number };
+}
+
+const WORKER = resolve(import.meta.dirname, 'core-worker.ts');
+
+function runWorker(events: number): Promise<CoreSample> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', WORKER, String(events)],
+      { cwd: resolve(import.meta.dirname, '..'), maxBuffer: 16 << 20, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`core worker (${events} events) failed: ${stderr.trim().split('\n').slice(-3).join(' ') || error.message}`));
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolvePromise(JSON.parse(line) as CoreSample);
+        } catch {
+          reject(new Error(`core worker printed no result: ${stdout.slice(-300)}`));
+        }
+      },
+    );
+  });
+}
+
+/** Run the core section at the given sizes, keeping the fastest of `repeats` runs per size. */
+export async function runCore(opts: { sizes: number[]; repeats: number; log: (line: string) => void }): Promise<CoreResult> {
+  const samples: CoreSample[] = [];
+  for (const size of opts.sizes) {
+    let best: CoreSample | null = null;
+    for (let i = 0; i < opts.repeats; i++) {
+      const s = await runWorker(size);
+      opts.log(`  core ${fmt(size)} events: ingest ${fmt(s.ingestPerSecond)} ev/s, first report ${fmt(s.firstReportMs)} ms, heap ${fmt((s.heapEventsBytes + s.heapAnalyzerBytes) / 2 ** 20, 1)} MiB`);
+      if (!best || s.ingestMs + s.firstReportMs < best.ingestMs + best.firstReportMs) best = s;
+    }
+    samples.push(best!);
+  }
+  const largest = samples[samples.length - 1]!;
+  const per100k = (bytes: number) => (bytes / largest.events) * 100_000;
+  const reference = samples.find((s) => s.events >= 100_000 && s !== largest) ?? samples[0]!;
+  const ingestRateRatio = largest.ingestPerSecond / reference.ingestPerSecond;
+  const reportPerEventRatio = largest.firstReportMs / largest.events / (reference.firstReportMs / reference.events);
+  return {
+    sizes: opts.sizes,
+    repeats: opts.repeats,
+    samples,
+    memoryPer100k: {
+      eventsBytes: per100k(largest.heapEventsBytes),
+      analyzerBytes: per100k(largest.heapAnalyzerBytes),
+      totalBytes: per100k(largest.heapEventsBytes + largest.heapAnalyzerBytes),
+    },
+    // Within ±35% per event counts as linear on a shared 2-core machine.
+    scaling: {
+      ingestRateRatio: round(ingestRateRatio, 3),
+      reportPerEventRatio: round(reportPerEventRatio, 3),
+      ingestLinear: ingestRateRatio > 0.65 && ingestRateRatio < 1.35,
+      reportLinear: reportPerEventRatio > 0.65 && reportPerEventRatio < 1.35,
+    },
+  };
+}
+
+/** The section's table. */
+export function coreTable(r: CoreResult): string {
+  const mib = (b: number) => fmt(b / 2 ** 20, 1);
+  const rows = r.samples.map((s) => [
+    fmt(s.events),
+    fmt(s.ingestPerSecond),
+    fmt(s.ingestMs),
+    fmt(s.firstReportMs),
+    fmt(s.updateReportMs, 1),
+    fmt(s.analyzeCaptureMs),
+    mib(s.heapEventsBytes),
+    mib(s.heapAnalyzerBytes),
+  ]);
+  return [
+    `Analysis core (best of ${r.repeats}; events ingested in batches of ${r.samples[0]?.batchSize ?? 0})`,
+    table(['events', 'ingest ev/s', 'ingest ms', 'full report ms', 'live update ms', 'analyzeCapture ms', 'events MiB', 'analyzer MiB'], rows),
+    `memory per 100k events: ${mib(r.memoryPer100k.eventsBytes)} MiB events + ${mib(r.memoryPer100k.analyzerBytes)} MiB analyzer = ${mib(r.memoryPer100k.totalBytes)} MiB`,
+    `scaling ${fmt(r.samples[0]?.events)}→${fmt(r.samples[r.samples.length - 1]?.events)}: ingest rate ×${r.scaling.ingestRateRatio} (${r.scaling.ingestLinear ? 'linear' : 'NOT linear'}), report time per event ×${r.scaling.reportPerEventRatio} (${r.scaling.reportLinear ? 'linear' : 'NOT linear'})`,
+  ].join('\n');
+}

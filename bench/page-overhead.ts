@@ -1,0 +1,257 @@
+/**
+ * Section 1: what inspecting costs the page, in real Chromium, side by side.
+ *
+ * Set-ups, run on the same workload in interleaved rounds (the order rotates
+ * each round so none always runs first or last on a shared machine):
+ *   baseline  no instrumentation: a bare CDP pipe with only Runtime and Performance
+ *   ri        Realtime Inspector's built extension loaded and recording
+ *   cdp       Chrome's own recording: Network.enable on the page, every event consumed (DevTools Network panel)
+ *   msw       @mswjs/interceptors fetch + XHR + WebSocket interceptors injected, listeners logging
+ * Measured per run: the page's own time until its handler saw everything, and
+ * main-thread time from Performance.getMetrics (TaskDuration: busy time of the
+ * renderer main thread, which runs the page, the MAIN-world hooks and the
+ * isolated-world relay; ThreadTime: its CPU time).
+ */
+import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
+import { buildMswBundle } from './msw-bundle.ts';
+import { startBenchServer, type BenchServer } from './server.ts';
+import { fmt, round, summarize, table, type Summary } from './stats.ts';
+
+export type SetupId = 'baseline' | 'ri' | 'cdp' | 'msw';
+export const SETUPS: SetupId[] = ['baseline', 'ri', 'cdp', 'msw'];
+export const SETUP_LABELS: Record<SetupId, string> = {
+  baseline: 'no instrumentation',
+  ri: 'Realtime Inspector',
+  cdp: 'CDP Network (DevTools)',
+  msw: '@mswjs/interceptors',
+};
+
+interface Workload {
+  id: string;
+  label: string;
+  params: Record<string, number>;
+  /** The page expression that runs it. */
+  expression(server: BenchServer): string;
+  expectedCount: number;
+}
+
+/** The workloads at a scale (1 = the issue's sizes). */
+export function workloads(scale: number): Workload[] {
+  const n = (x: number) => Math.max(1, Math.round(x * scale));
+  const ws = (s: BenchServer) => JSON.stringify(`${s.wsOrigin}/ws`);
+  const wsInSmall = n(200_000);
+  const wsInLarge = n(2_000);
+  const wsOut = n(50_000);
+  const fetchSmall = n(2_000);
+  const fetchLarge = n(200);
+  const sse = n(100_000);
+  return [
+    { id: 'ws-in-small', label: `WS receive ${fmt(wsInSmall)} small msgs`, params: { messages: wsInSmall, bytesEach: 60 }, expectedCount: wsInSmall, expression: (s) => `__bench.wsIn(${ws(s)}, ${wsInSmall}, 0)` },
+    { id: 'ws-in-64k', label: `WS receive ${fmt(wsInLarge)} × 64 KiB`, params: { messages: wsInLarge, bytesEach: 65_536 }, expectedCount: wsInLarge, expression: (s) => `__bench.wsIn(${ws(s)}, ${wsInLarge}, 65536)` },
+    { id: 'ws-out', label: `WS send ${fmt(wsOut)} small msgs`, params: { messages: wsOut, bytesEach: 40 }, expectedCount: wsOut, expression: (s) => `__bench.wsOut(${ws(s)}, ${wsOut})` },
+    { id: 'fetch-small', label: `fetch ${fmt(fetchSmall)} small JSON`, params: { requests: fetchSmall }, expectedCount: fetchSmall, expression: () => `__bench.fetchSmall(${fetchSmall})` },
+    { id: 'fetch-1mib', label: `fetch ${fmt(fetchLarge)} × 1 MiB`, params: { requests: fetchLarge, bytesEach: 1 << 20 }, expectedCount: fetchLarge, expression: () => `__bench.fetchLarge(${fetchLarge})` },
+    { id: 'sse', label: `SSE ${fmt(sse)} events`, params: { events: sse }, expectedCount: sse, expression: () => `__bench.sse(${sse})` },
+  ];
+}
+
+interface RunSample {
+  wallMs: number;
+  taskMs: number;
+  scriptMs: number;
+  threadMs: number;
+}
+
+export interface SetupResult {
+  setup: SetupId;
+  wallMs: Summary;
+  taskMs: Summary;
+  threadMs: Summary;
+  scriptMs: Summary;
+  /** Median of per-round ratios to the baseline of the same round. */
+  wallRatio: Summary;
+  taskRatio: Summary;
+  errors: string[];
+}
+
+export interface WorkloadResult {
+  id: string;
+  label: string;
+  params: Record<string, number>;
+  setups: SetupResult[];
+}
+
+export interface PageOverheadResult {
+  rounds: number;
+  scale: number;
+  setups: SetupId[];
+  workloads: WorkloadResult[];
+  notes: string[];
+}
+
+type Metrics = Record<string, number>;
+
+async function metrics(page: Target): Promise<Metrics> {
+  const { metrics: list } = await page.send<{ metrics: Array<{ name: string; value: number }> }>('Performance.getMetrics');
+  return Object.fromEntries(list.map((m) => [m.name, m.value]));
+}
+
+/** What Chrome DevTools' Network panel keeps of each event, so the consuming side does comparable work. */
+function attachDevtoolsLikeRecorder(page: Target): { frames: number; bytes: number } {
+  const log = { frames: 0, bytes: 0, requests: new Map<string, unknown>() };
+  const keep = (id: string, v: unknown) => log.requests.set(id, v);
+  page.on('Network.requestWillBeSent', (p) => keep(p.requestId, p.request));
+  page.on('Network.responseReceived', (p) => keep(p.requestId, p.response));
+  page.on('Network.dataReceived', (p) => (log.bytes += p.dataLength));
+  page.on('Network.loadingFinished', (p) => (log.bytes += p.encodedDataLength));
+  page.on('Network.webSocketCreated', (p) => keep(p.requestId, p.url));
+  page.on('Network.webSocketFrameReceived', (p) => {
+    log.frames++;
+    log.bytes += p.response.payloadData.length;
+  });
+  page.on('Network.webSocketFrameSent', (p) => {
+    log.frames++;
+    log.bytes += p.response.payloadData.length;
+  });
+  page.on('Network.eventSourceMessageReceived', (p) => {
+    log.frames++;
+    log.bytes += p.data.length;
+  });
+  return log;
+}
+
+interface Browsers {
+  plain: Browser;
+  extension: Browser | null;
+  mswSource: string;
+}
+
+/** One measured run of one workload in one set-up, in a fresh tab. */
+async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer): Promise<RunSample> {
+  const browser = setup === 'ri' ? b.extension : b.plain;
+  if (!browser) throw new Error('extension browser not available');
+  const page = await browser.newPage();
+  try {
+    await page.send('Performance.enable');
+    if (setup === 'msw') await page.send('Page.addScriptToEvaluateOnNewDocument', { source: b.mswSource });
+    if (setup === 'cdp') {
+      attachDevtoolsLikeRecorder(page);
+      // DevTools' NetworkManager enables the domain with eager POST bodies up to 64 KiB.
+      await page.send('Network.enable', { maxPostDataSize: 65_536 });
+    }
+    await page.goto(`${server.origin}/bench.html?setup=${setup}&w=${w.id}&r=${Math.random().toString(36).slice(2)}`);
+    const before = await metrics(page);
+    const result = await page.evaluate<{ ms: number; count: number; bytes: number }>(w.expression(server), 300_000);
+    if (result.count !== w.expectedCount) throw new Error(`page saw ${result.count} of ${w.expectedCount}`);
+    // Work the instrumentation defers (batched flushes) still lands on the page's thread: let it run.
+    await sleep(300);
+    const after = await metrics(page);
+    const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
+    return { wallMs: result.ms, taskMs: d('TaskDuration'), scriptMs: d('ScriptDuration'), threadMs: d('ThreadTime') };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Run the page-overhead section. */
+export async function runPageOverhead(opts: {
+  extensionDir: string;
+  rounds: number;
+  scale: number;
+  log: (line: string) => void;
+}): Promise<PageOverheadResult> {
+  const notes: string[] = [];
+  const server = await startBenchServer();
+  const mswSource = await buildMswBundle();
+  const plain = await launchChromium();
+  let extension: Browser | null = null;
+  try {
+    extension = await launchChromium({ extensionDir: opts.extensionDir });
+  } catch (e) {
+    notes.push(`extension set-up unavailable: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const browsers: Browsers = { plain, extension, mswSource };
+  const list = workloads(opts.scale);
+  const samples = new Map<string, RunSample[]>(); // `${workload}/${setup}` → one sample per round (holes for failures)
+  const errors = new Map<string, string[]>();
+  const key = (w: Workload, s: SetupId) => `${w.id}/${s}`;
+  try {
+    // Warm-up: one small run per set-up (JIT, connection pools, extension start-up), not counted.
+    for (const s of SETUPS) {
+      if (s === 'ri' && !extension) continue;
+      await runOnce(browsers, s, workloads(Math.min(opts.scale, 0.01))[0]!, server).catch(() => {});
+    }
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const w of list) {
+        const order = SETUPS.map((_, i) => SETUPS[(i + round) % SETUPS.length]!);
+        for (const s of order) {
+          if (s === 'ri' && !extension) continue;
+          const k = key(w, s);
+          if (!samples.has(k)) samples.set(k, []);
+          try {
+            const sample = await runOnce(browsers, s, w, server);
+            samples.get(k)![round] = sample;
+            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} ${fmt(sample.wallMs)} ms wall, ${fmt(sample.taskMs)} ms main thread`);
+          } catch (e) {
+            const message = (e as Error).message.split('\n')[0]!;
+            (errors.get(k) ?? errors.set(k, []).get(k)!).push(message);
+            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} FAILED: ${message}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await plain.close();
+    await extension?.close();
+    await server.close();
+  }
+
+  const workloadResults: WorkloadResult[] = list.map((w) => {
+    const base = samples.get(key(w, 'baseline')) ?? [];
+    return {
+      id: w.id,
+      label: w.label,
+      params: w.params,
+      setups: SETUPS.map((s) => {
+        const runs = samples.get(key(w, s)) ?? [];
+        const ratio = (field: keyof RunSample) =>
+          runs.flatMap((r, i) => (r && base[i] ? [r[field] / base[i]![field]] : []));
+        const present = runs.filter(Boolean);
+        return {
+          setup: s,
+          wallMs: summarize(present.map((r) => r.wallMs)),
+          taskMs: summarize(present.map((r) => r.taskMs)),
+          threadMs: summarize(present.map((r) => r.threadMs)),
+          scriptMs: summarize(present.map((r) => r.scriptMs)),
+          wallRatio: summarize(ratio('wallMs')),
+          taskRatio: summarize(ratio('taskMs')),
+          errors: errors.get(key(w, s)) ?? [],
+        };
+      }),
+    };
+  });
+  return { rounds: opts.rounds, scale: opts.scale, setups: SETUPS, workloads: workloadResults, notes };
+}
+
+const ratioCell = (s: Summary) => (s.n ? `${round(s.median).toFixed(2)} (${round(s.min).toFixed(2)}–${round(s.max).toFixed(2)})` : '—');
+
+/** The section's tables: wall-time ratio and main-thread ratio per workload and set-up. */
+export function pageOverheadTables(r: PageOverheadResult): string {
+  const setups = r.setups.filter((s) => s !== 'baseline');
+  const head = ['workload', 'baseline ms', ...setups.map((s) => SETUP_LABELS[s])];
+  const rows = (field: 'wallRatio' | 'taskRatio', abs: 'wallMs' | 'taskMs') =>
+    r.workloads.map((w) => {
+      const base = w.setups.find((s) => s.setup === 'baseline')!;
+      return [w.label, fmt(base[abs].median), ...setups.map((s) => {
+        const sr = w.setups.find((x) => x.setup === s)!;
+        return sr.errors.length && !sr[field].n ? 'failed' : ratioCell(sr[field]);
+      })];
+    });
+  return [
+    `Page overhead: time until the page's handler saw everything, ratio to baseline, median (min–max) of ${r.rounds} rounds`,
+    table(head, rows('wallRatio', 'wallMs')),
+    '',
+    `Page overhead: main-thread busy time (TaskDuration), ratio to baseline, median (min–max) of ${r.rounds} rounds`,
+    table(head, rows('taskRatio', 'taskMs')),
+  ].join('\n');
+}

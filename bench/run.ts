@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: Realtime Inspector's benchmark suite.
+ *
+ *   npm run bench                  full run (< 10 min on 2 cores), writes bench/results.json
+ *   npm run bench -- --quick       short run (< 2 min), writes bench/results-quick.json
+ *   node --import tsx bench/run.ts --smoke --out <file>   core only, seconds (the smoke test)
+ *   --only page,relay,core,panel   run some sections
+ *   --rounds N                     page-overhead rounds
+ *   RI_DIST=<dir>                  the built extension to measure (default dist/)
+ *
+ * Ratios are measured side by side in the same run: absolute times on a shared
+ * machine are noise, ratios to a baseline in the same round are not.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem, release, platform } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { DIST_DIR, findChrome } from '../test/support/browser.ts';
+import { coreTable, runCore, type CoreResult } from './core.ts';
+import { mswVersion } from './msw-bundle.ts';
+import { pageOverheadTables, runPageOverhead, type PageOverheadResult } from './page-overhead.ts';
+import { panelTable, runPanel, type PanelResult } from './panel.ts';
+import { relayTable, runRelay, type RelayResult } from './relay.ts';
+
+type Mode = 'full' | 'quick' | 'smoke';
+type Section = 'page' | 'relay' | 'core' | 'panel';
+const ALL_SECTIONS: Section[] = ['page', 'relay', 'core', 'panel'];
+
+interface Args {
+  mode: Mode;
+  sections: Section[];
+  rounds: number | null;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const value = (name: string) => {
+    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return null;
+    return argv[i]!.includes('=') ? argv[i]!.split('=').slice(1).join('=') : (argv[i + 1] ?? null);
+  };
+  const mode: Mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+  const only = value('--only');
+  const sections = only ? (only.split(',') as Section[]) : mode === 'smoke' ? ['core' as const] : ALL_SECTIONS;
+  for (const s of sections) if (!ALL_SECTIONS.includes(s)) throw new Error(`unknown section ${s} (use ${ALL_SECTIONS.join(',')})`);
+  const rounds = value('--rounds');
+  const defaultOut = mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
+  return { mode, sections, rounds: rounds ? Number(rounds) : null, out: resolve(value('--out') ?? defaultOut) };
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function run(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Where and with what the numbers were measured. */
+function environment() {
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      platform: `${platform()} ${release()}`,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    },
+    versions: {
+      node: process.version,
+      chromium: run(findChrome(), ['--version']).split('\n').pop() ?? 'unknown',
+      extension: (() => {
+        try {
+          return (JSON.parse(readFileSync(resolve(DIST_DIR, 'manifest.json'), 'utf8')) as { version: string }).version;
+        } catch {
+          return 'not built';
+        }
+      })(),
+      vite: packageVersion('vite'),
+      '@crxjs/vite-plugin': packageVersion('@crxjs/vite-plugin'),
+      '@mswjs/interceptors': mswVersion(),
+      'playwright-core': packageVersion('playwright-core'),
+      preact: packageVersion('preact'),
+      ws: packageVersion('ws'),
+    },
+    git: { commit: run('git', ['rev-parse', 'HEAD']), dirtyFiles: run('git', ['status', '--porcelain', '--', 'src', 'bench', 'manifest.json', 'vite.config.ts']).split('\n').filter(Boolean).length },
+    extensionDir: DIST_DIR,
+  };
+}
+
+export interface BenchResults {
+  format: 'realtime-inspector-bench';
+  version: 1;
+  mode: Mode;
+  environment: ReturnType<typeof environment>;
+  durationMs: number;
+  page?: PageOverheadResult;
+  relay?: RelayResult;
+  core?: CoreResult;
+  panel?: PanelResult;
+  errors: Record<string, string>;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const results: BenchResults = { format: 'realtime-inspector-bench', version: 1, mode: args.mode, environment: environment(), durationMs: 0, errors: {} };
+  log(`bench (${args.mode}): ${args.sections.join(', ')}; extension ${DIST_DIR}`);
+  const quick = args.mode !== 'full';
+
+  const section = async (name: Section, fn: () => Promise<void>) => {
+    if (!args.sections.includes(name)) return;
+    const t = performance.now();
+    log(`[${name}]`);
+    try {
+      await fn();
+    } catch (e) {
+      results.errors[name] = (e as Error).message;
+      log(`  ${name} failed: ${(e as Error).message}`);
+    }
+    log(`[${name}] ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  };
+
+  await section('core', async () => {
+    const sizes = args.mode === 'smoke' ? [10_000] : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+    results.core = await runCore({ sizes, repeats: args.mode === 'full' ? 2 : 1, log });
+  });
+  await section('page', async () => {
+    results.page = await runPageOverhead({
+      extensionDir: DIST_DIR,
+      rounds: args.rounds ?? (quick ? 2 : 3),
+      scale: quick ? 0.05 : 1,
+      log,
+    });
+  });
+  await section('relay', async () => {
+    results.relay = await runRelay({ extensionDir: DIST_DIR, quick, log });
+  });
+  await section('panel', async () => {
+    results.panel = await runPanel({ extensionDir: DIST_DIR, quick, log });
+  });
+
+  results.durationMs = performance.now() - started;
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
+
+  const out: string[] = [''];
+  const env = results.environment;
+  out.push(`Realtime Inspector bench (${args.mode}) — ${env.machine.cpuModel}, ${env.machine.cores} cores, ${env.machine.memoryGiB} GiB; ${env.versions.chromium}; Node ${env.versions.node}`);
+  if (results.page) out.push('', pageOverheadTables(results.page));
+  if (results.relay) out.push('', relayTable(results.relay));
+  if (results.core) out.push('', coreTable(results.core));
+  if (results.panel) out.push('', panelTable(results.panel));
+  for (const [name, message] of Object.entries(results.errors)) out.push('', `${name}: FAILED — ${message}`);
+  out.push('', `results: ${args.out} (${(results.durationMs / 1000).toFixed(0)} s)`);
+  process.stdout.write(out.join('\n') + '\n');
+  if (Object.keys(results.errors).length) process.exitCode = 1;
+}
+
+await main();
