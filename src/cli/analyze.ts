@@ -1,0 +1,178 @@
+/**
+ * `realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html out.html]`:
+ * a thin shell over the core. Reads a capture file or a HAR, prints a readable
+ * summary (channels, kinds, findings, advice) or the report JSON.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { analyzeCapture, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
+import type { CaptureEvent } from '../core/events.ts';
+import type { ChannelReport, Report } from '../core/report-types.ts';
+import { explainInvalidEvent } from '../core/guard.ts';
+import { formatBytes, formatMs } from '../core/stats.ts';
+
+export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html]
+
+  --json        print the report JSON (docs/report-format.md) instead of the summary
+  --users N     concurrent users for the load projection (default ${DEFAULT_USERS})
+  --html FILE   also write a self-contained HTML report to FILE
+
+Exit codes: 0 analysed, 2 usage error or unreadable/malformed input.`;
+
+/** A problem the user can fix (bad arguments, unreadable or malformed file): exit 2. */
+export class InputError extends Error {}
+
+interface AnalyzeArgs {
+  file: string;
+  json: boolean;
+  users: number;
+  html: string | null;
+}
+
+function parseArgs(argv: readonly string[]): AnalyzeArgs | 'help' {
+  let file: string | null = null;
+  let json = false;
+  let users = DEFAULT_USERS;
+  let html: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') return 'help';
+    if (a === '--json') json = true;
+    else if (a === '--users' || a.startsWith('--users=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      const n = Number(v);
+      if (v === undefined || !Number.isSafeInteger(n) || n < 1) throw new InputError(`--users needs a positive whole number, got ${JSON.stringify(v ?? '')}`);
+      users = n;
+    } else if (a === '--html' || a.startsWith('--html=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new InputError('--html needs a file name');
+      html = v;
+    } else if (a.startsWith('-')) throw new InputError(`unknown option ${a}`);
+    else if (file === null) file = a;
+    else throw new InputError(`unexpected argument ${a}`);
+  }
+  if (file === null) throw new InputError('missing input file');
+  return { file, json, users, html };
+}
+
+/** Parse a capture file's text (CaptureFile in src/core/events.ts); throws with a readable message. */
+export function loadCaptureText(text: string): { events: CaptureEvent[]; page: { url: string; title: string } | null } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not JSON (${(error as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null) throw new Error('not a capture file or HAR (expected a JSON object)');
+  const obj = json as Record<string, unknown>;
+  if (typeof obj.log === 'object' && obj.log !== null) throw new Error('HAR import is not available in this build');
+  if (obj.format !== 'realtime-inspector-capture') throw new Error('not a capture file or HAR (no "format": "realtime-inspector-capture" and no "log")');
+  if (obj.version !== 1) throw new Error(`unsupported capture version ${JSON.stringify(obj.version)} (this build reads version 1)`);
+  if (!Array.isArray(obj.events)) throw new Error('"events" must be an array');
+  const events: CaptureEvent[] = [];
+  obj.events.forEach((e, i) => {
+    const problem = explainInvalidEvent(e);
+    if (problem !== null) throw new Error(`event ${i}: ${problem}`);
+    events.push(e as CaptureEvent);
+  });
+  const page = obj.page as { url?: unknown; title?: unknown } | undefined;
+  return {
+    events,
+    page: page && typeof page.url === 'string' ? { url: page.url, title: typeof page.title === 'string' ? page.title : '' } : null,
+  };
+}
+
+/** Read and parse a capture or HAR file into events; InputError on any problem. */
+export async function readEvents(file: string): Promise<{ events: CaptureEvent[]; page: { url: string; title: string } | null }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? (error as Error).message})`);
+  }
+  try {
+    return loadCaptureText(text);
+  } catch (error) {
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+function pct(x: number | null): string {
+  return x === null ? '—' : `${Math.round(x * 100)}%`;
+}
+
+function channelLines(c: ChannelReport): string[] {
+  const lines = [`[${c.kind}] ${c.transport}${c.protocol ? ` · ${c.protocol}` : ''}  ${c.url}  (confidence ${pct(c.confidence)})`, `  ${c.evidence}`];
+  const facts: string[] = [];
+  if (c.wasteRatio !== null) facts.push(`wasted ${c.wasted}/${c.requests} (${pct(c.wasteRatio)}, ${formatBytes(c.wastedBytes)})`);
+  if (c.stalenessMs) facts.push(`staleness avg ${formatMs(c.stalenessMs.average)}, worst ${formatMs(c.stalenessMs.worst)}`);
+  if (c.gapMs) facts.push(`message gap median ${formatMs(c.gapMs.median)}`);
+  if (c.heartbeat) {
+    const hb = c.heartbeat;
+    facts.push(
+      hb.intervalMs !== null
+        ? `heartbeat ${formatMs(hb.intervalMs)} (${hb.direction}, ${hb.source})`
+        : hb.source
+          ? `heartbeat seen (${hb.source})`
+          : 'no heartbeat seen',
+    );
+    facts.push(`longest idle ${formatMs(hb.maxIdleMs)}`);
+  }
+  if (c.reconnects.length > 0) facts.push(`${c.reconnects.length} reconnect${c.reconnects.length === 1 ? '' : 's'}`);
+  if (c.backoff) {
+    const b = c.backoff;
+    facts.push(
+      `backoff ${b.model}${b.model === 'exponential' ? ` ×${b.factor}` : ''} from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ' with jitter' : ', no jitter'}`,
+    );
+  }
+  if (c.load) facts.push(`${c.load.requestsPerSecond} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
+  if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
+  for (const f of c.findings) {
+    lines.push(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`);
+    lines.push(`    → ${f.advice}`);
+  }
+  if (c.advice) lines.push(`  Advice: ${c.advice}`);
+  return lines;
+}
+
+/** The readable summary of a report (plain text, one block per channel). */
+export function formatSummary(report: Report): string {
+  const s = report.summary;
+  const head = [
+    `Realtime Inspector report${report.page.url ? ` for ${report.page.url}` : ''}${report.page.title ? ` (${report.page.title})` : ''}`,
+    `Captured ${report.capturedAt}, ${formatMs(report.durationMs)}: ${s.channels} channel${s.channels === 1 ? '' : 's'}, ${s.requests} requests (${s.wasted} wasted), ${s.messages} messages`,
+    `Findings: ${s.findings.error} error, ${s.findings.warning} warning, ${s.findings.info} info${s.droppedEvents > 0 ? ` · ${s.droppedEvents} events were dropped during capture` : ''}`,
+  ];
+  if (s.projectedRequestsPerSecond > 0) head.push(`Polling load for ${s.users} users: ${s.projectedRequestsPerSecond} req/s`);
+  const blocks = report.channels.map((c) => channelLines(c).join('\n'));
+  return [head.join('\n'), ...(blocks.length > 0 ? blocks : ['No real-time traffic in this capture.'])].join('\n\n') + '\n';
+}
+
+/** Run the analyze command; returns the exit code. */
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  let args: AnalyzeArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`realtime-inspector analyze: ${(error as Error).message}\n\n${ANALYZE_USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${ANALYZE_USAGE}\n`);
+    return 0;
+  }
+  try {
+    const { events, page } = await readEvents(args.file);
+    const report = analyzeCapture(events, { users: args.users });
+    if (page && report.page.url === '') report.page = page;
+    if (args.html) await writeFile(args.html, renderHtmlReport(report));
+    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`realtime-inspector analyze: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Builders of realistic capture event sequences for the core tests: what the
+ * page hooks emit for fetch/XHR, EventSource and WebSocket traffic.
+ */
+import type { CaptureEvent, HeaderList, Payload } from '../../src/core/events.ts';
+
+export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+/** FNV-1a 32-bit, as the page hooks hash bodies. */
+export function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+export function text(data: string): Payload {
+  return { size: new TextEncoder().encode(data).length, encoding: 'text', data, truncated: false };
+}
+
+export interface HttpSpec {
+  at: number;
+  url: string;
+  method?: string;
+  transport?: 'fetch' | 'xhr';
+  status?: number;
+  /** ms from request to response headers. */
+  ttfbMs?: number;
+  /** ms from request to body end. */
+  durationMs?: number;
+  body?: string;
+  contentType?: string;
+  headers?: HeaderList;
+  responseHeaders?: HeaderList;
+  /** Streamed chunks: [offset ms from request, text]. */
+  chunks?: Array<[number, string]>;
+  /** Fail instead of completing. */
+  error?: 'abort' | 'network' | 'timeout';
+  /** Never completes within the capture. */
+  pending?: boolean;
+}
+
+/** Accumulates events with per-document sequence numbers. */
+export class CaptureBuilder {
+  readonly events: CaptureEvent[] = [];
+  private pseq = 0;
+  private n = 0;
+  constructor(readonly doc = 'doc1') {}
+
+  private base(t: number) {
+    this.pseq++;
+    return { seq: this.pseq, pseq: this.pseq, t, frameId: 0, doc: this.doc };
+  }
+
+  nextConn(): string {
+    return `${this.doc}:${++this.n}`;
+  }
+
+  push(e: CaptureEvent): this {
+    this.events.push(e);
+    return this;
+  }
+
+  docStart(t: number, url: string, title: string): this {
+    return this.push({ ...this.base(t), type: 'doc.start', url, title, top: true, parentDoc: null });
+  }
+
+  http(spec: HttpSpec): string {
+    const conn = this.nextConn();
+    const transport = spec.transport ?? 'fetch';
+    this.push({
+      ...this.base(spec.at),
+      conn,
+      type: 'http.request',
+      transport,
+      method: spec.method ?? 'GET',
+      url: spec.url,
+      headers: spec.headers ?? [],
+      bodySize: 0,
+    });
+    const ttfb = spec.ttfbMs ?? Math.min(spec.durationMs ?? 40, 30);
+    if (spec.error && spec.status === undefined) {
+      this.push({ ...this.base(spec.at + (spec.durationMs ?? ttfb)), conn, type: 'http.error', reason: spec.error, message: 'Failed to fetch' });
+      return conn;
+    }
+    this.push({
+      ...this.base(spec.at + ttfb),
+      conn,
+      type: 'http.response',
+      status: spec.status ?? 200,
+      statusText: '',
+      headers: spec.responseHeaders ?? [],
+      url: spec.url,
+      contentType: spec.contentType ?? 'application/json',
+    });
+    for (const [offset, chunk] of spec.chunks ?? []) {
+      this.push({ ...this.base(spec.at + offset), conn, type: 'http.chunk', size: chunk.length, preview: chunk });
+    }
+    if (spec.pending) return conn;
+    const end = spec.at + (spec.durationMs ?? 40);
+    if (spec.error) {
+      this.push({ ...this.base(end), conn, type: 'http.error', reason: spec.error, message: 'network error' });
+      return conn;
+    }
+    const body = spec.body ?? (spec.chunks ? spec.chunks.map((c) => c[1]).join('') : '');
+    this.push({
+      ...this.base(end),
+      conn,
+      type: 'http.end',
+      size: new TextEncoder().encode(body).length,
+      bodyHash: fnv1a(body),
+      body: text(body),
+    });
+    return conn;
+  }
+
+  wsCreate(t: number, url: string, protocols: string[] = []): string {
+    const conn = this.nextConn();
+    this.push({ ...this.base(t), conn, type: 'ws.create', url, protocols });
+    return conn;
+  }
+  wsOpen(t: number, conn: string, protocol = ''): this {
+    return this.push({ ...this.base(t), conn, type: 'ws.open', protocol, extensions: '' });
+  }
+  wsMsg(t: number, conn: string, dir: 'in' | 'out', data: string): this {
+    return this.push({ ...this.base(t), conn, type: 'ws.message', dir, data: text(data) });
+  }
+  wsError(t: number, conn: string): this {
+    return this.push({ ...this.base(t), conn, type: 'ws.error' });
+  }
+  wsClose(t: number, conn: string, code: number, reason = '', initiator: 'client' | 'server' = 'server'): this {
+    return this.push({ ...this.base(t), conn, type: 'ws.close', code, reason, wasClean: code !== 1006, initiator });
+  }
+
+  esCreate(t: number, url: string): string {
+    const conn = this.nextConn();
+    this.push({ ...this.base(t), conn, type: 'sse.create', transport: 'eventsource', url, withCredentials: false });
+    return conn;
+  }
+  sseFor(t: number, conn: string, transport: 'fetch' | 'xhr', url: string): this {
+    return this.push({ ...this.base(t), conn, type: 'sse.create', transport, url, withCredentials: false });
+  }
+  esOpen(t: number, conn: string): this {
+    return this.push({ ...this.base(t), conn, type: 'sse.open' });
+  }
+  esMsg(t: number, conn: string, data: string, opts: { event?: string; id?: string | null; retry?: number | null } = {}): this {
+    return this.push({
+      ...this.base(t),
+      conn,
+      type: 'sse.message',
+      event: opts.event ?? 'message',
+      data: text(data),
+      id: opts.id ?? null,
+      lastEventId: opts.id ?? '',
+      retry: opts.retry ?? null,
+    });
+  }
+  esComment(t: number, conn: string, comment: string): this {
+    return this.push({ ...this.base(t), conn, type: 'sse.comment', text: comment });
+  }
+  esError(t: number, conn: string, readyState: number): this {
+    return this.push({ ...this.base(t), conn, type: 'sse.error', readyState });
+  }
+  esClose(t: number, conn: string): this {
+    return this.push({ ...this.base(t), conn, type: 'sse.close' });
+  }
+  fault(t: number, fault: 'drop' | 'offline' | 'close' | 'stall' | 'latency', conn: string | null): this {
+    return this.push({ ...this.base(t), type: 'fault', fault, conn, params: {}, phase: 'instant' });
+  }
+  dropped(t: number, count: number): this {
+    return this.push({ ...this.base(t), type: 'capture.dropped', count, where: 'relay' });
+  }
+
+  /** Events sorted by time (builders may add connections out of order). */
+  sorted(): CaptureEvent[] {
+    return this.events.slice().sort((a, b) => a.t - b.t || a.pseq - b.pseq);
+  }
+}
+
+/** Polling every `intervalMs` (fixed-rate) with the given bodies. */
+export function pollingCapture(opts: { url: string; intervalMs: number; bodies: string[]; durationMs?: number; status?: (i: number) => number }): CaptureBuilder {
+  const b = new CaptureBuilder();
+  b.docStart(T0 - 100, 'https://app.example/', 'Dashboard');
+  opts.bodies.forEach((body, i) => {
+    b.http({ at: T0 + i * opts.intervalMs, url: opts.url.replace('{i}', String(1700000000000 + i * opts.intervalMs)), durationMs: opts.durationMs ?? 40, body, status: opts.status?.(i) });
+  });
+  return b;
+}
