@@ -35,6 +35,21 @@ export interface ProtocolTimings {
   heartbeatMs?: number;
   /** Which side sends the heartbeat by default. */
   heartbeatDirection?: 'client' | 'server' | 'both';
+  /**
+   * Where the heartbeat travels: 'message' (an application message that page
+   * hooks see) or 'control-frame' (WebSocket ping/pong, invisible to page
+   * script). Absent means 'message'.
+   */
+  heartbeatLevel?: 'message' | 'control-frame';
+  /**
+   * True when the timer restarts on any traffic, so the heartbeat is "at most
+   * every heartbeatMs of silence" rather than a fixed period.
+   */
+  idleOnly?: boolean;
+  /** How long a peer waits without a heartbeat before it drops the connection, ms. */
+  timeoutMs?: number;
+  /** Anything an analyst needs to read the numbers right (negotiation, options). */
+  notes?: string;
   /** Source citation: package, version, file. */
   source: string;
 }

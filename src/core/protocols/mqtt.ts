@@ -1,0 +1,206 @@
+/**
+ * MQTT 3.1, 3.1.1 and 5.0 over WebSocket (binary frames; subprotocols `mqtt`,
+ * `mqttv3.1`). Control packets per the OASIS MQTT 3.1.1 specification §2-3
+ * and mqtt-packet 9.0.2 (parser.js): fixed header (type << 4 | flags, then the
+ * remaining length as a 1-4 byte varint), variable header, payload. One
+ * WebSocket message may carry several packets.
+ */
+import { ByteReader, EndOfInput, InvalidInput } from './byte-reader.ts';
+import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
+import { combineMessages, defineDecoder, hex, parseJson, payloadBytes, plainMessage, sampleScore, strictUtf8Text, subprotocolScore } from './util.ts';
+
+export const MQTT_TIMINGS: ProtocolTimings = {
+  heartbeatMs: 60_000,
+  heartbeatDirection: 'client',
+  idleOnly: true,
+  timeoutMs: 90_000,
+  notes:
+    'The client sends PINGREQ when it has sent no packet for keepalive seconds (the CONNECT packet carries the value); the broker disconnects after 1.5 × keepalive without a packet (MQTT 3.1.1 §3.1.2.10).',
+  source: 'mqtt 5.16.0 build/lib/client.js (keepalive: 60); MQTT 3.1.1 §3.1.2.10 Keep Alive',
+};
+
+const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+
+const ROLES: Record<string, MessageRole> = {
+  CONNECT: 'handshake',
+  CONNACK: 'handshake',
+  PUBLISH: 'data',
+  PUBACK: 'ack',
+  PUBREC: 'ack',
+  PUBREL: 'ack',
+  PUBCOMP: 'ack',
+  SUBSCRIBE: 'control',
+  SUBACK: 'ack',
+  UNSUBSCRIBE: 'control',
+  UNSUBACK: 'ack',
+  PINGREQ: 'heartbeat',
+  PINGRESP: 'heartbeat',
+  DISCONNECT: 'close',
+  AUTH: 'handshake',
+};
+
+function str(r: ByteReader): string {
+  return r.utf8(r.u16());
+}
+
+function remainingLength(r: ByteReader): number {
+  let value = 0;
+  for (let i = 0; i < 4; i++) {
+    const b = r.u8();
+    value += (b & 0x7f) * 128 ** i;
+    if ((b & 0x80) === 0) return value;
+  }
+  throw new InvalidInput('remaining length over 4 bytes');
+}
+
+/** MQTT 5 properties: skipped as a block (their length prefixes them). */
+function skipProperties(r: ByteReader): void {
+  r.take(remainingLength(r));
+}
+
+function payloadValue(bytes: Uint8Array): unknown {
+  const text = strictUtf8Text(bytes);
+  if (text === null) return { hex: hex(bytes, 64), length: bytes.length };
+  const json = parseJson(text);
+  return json ? json.value : text;
+}
+
+interface MqttPacket {
+  name: string;
+  label: string;
+  role: MessageRole;
+  value: Record<string, unknown>;
+}
+
+function readPacket(r: ByteReader): MqttPacket {
+  const first = r.u8();
+  const type = first >> 4;
+  const flags = first & 0x0f;
+  const name = NAMES[type];
+  if (!name) throw new InvalidInput('packet type 0');
+  // §2.2.2: PUBREL, SUBSCRIBE and UNSUBSCRIBE carry flags 0010; all others but PUBLISH carry 0000.
+  if ((type === 6 || type === 8 || type === 10) !== (flags === 2) && type !== 3) throw new InvalidInput('flags');
+  const length = remainingLength(r);
+  const body = new ByteReader(r.take(length));
+  const value: Record<string, unknown> = { type: name };
+  let label = `mqtt ${name}`;
+  let role = ROLES[name]!;
+  switch (name) {
+    case 'CONNECT': {
+      const protocolName = str(body);
+      if (protocolName !== 'MQTT' && protocolName !== 'MQIsdp') throw new InvalidInput('protocol name');
+      const level = body.u8();
+      const connectFlags = body.u8();
+      const keepalive = body.u16();
+      if (level === 5) skipProperties(body);
+      const clientId = str(body);
+      Object.assign(value, { protocolName, level, keepalive, clientId, cleanSession: (connectFlags & 2) !== 0, hasUsername: (connectFlags & 0x80) !== 0 });
+      label += ` v${level === 5 ? '5' : level === 4 ? '3.1.1' : '3.1'} keepalive=${keepalive}s${clientId ? ` client=${clientId}` : ''}`;
+      break;
+    }
+    case 'CONNACK': {
+      const sessionPresent = (body.u8() & 1) === 1;
+      const code = body.u8();
+      Object.assign(value, { sessionPresent, returnCode: code });
+      label += ` rc=${code}`;
+      if (code !== 0) role = 'error';
+      break;
+    }
+    case 'PUBLISH': {
+      const qos = (flags >> 1) & 3;
+      if (qos === 3) throw new InvalidInput('qos 3');
+      const topic = str(body);
+      const packetId = qos > 0 ? body.u16() : null;
+      const payload = body.take(body.remaining);
+      Object.assign(value, { topic, qos, retain: (flags & 1) === 1, dup: (flags & 8) === 8, packetId, payload: payloadValue(payload) });
+      label += ` ${topic} qos=${qos}${packetId !== null ? ` id=${packetId}` : ''} (${payload.length} B)`;
+      break;
+    }
+    case 'PUBACK':
+    case 'PUBREC':
+    case 'PUBREL':
+    case 'PUBCOMP':
+    case 'UNSUBACK':
+    case 'SUBACK': {
+      const packetId = body.u16();
+      value.packetId = packetId;
+      label += ` id=${packetId}`;
+      if (name === 'SUBACK') value.returnCodes = Array.from(body.take(body.remaining));
+      else body.take(body.remaining);
+      break;
+    }
+    case 'SUBSCRIBE':
+    case 'UNSUBSCRIBE': {
+      const packetId = body.u16();
+      const start = body.pos;
+      const topics: string[] = [];
+      const readTopics = () => {
+        topics.length = 0;
+        while (body.remaining > 0) {
+          topics.push(str(body));
+          if (name === 'SUBSCRIBE') body.u8();
+        }
+      };
+      try {
+        readTopics();
+      } catch {
+        // MQTT 5 puts properties before the topic list.
+        body.pos = start;
+        skipProperties(body);
+        readTopics();
+      }
+      Object.assign(value, { packetId, topics });
+      label += ` ${topics.join(', ')} id=${packetId}`;
+      break;
+    }
+    default: {
+      // PINGREQ, PINGRESP, DISCONNECT, AUTH: no payload in 3.1.1; 5.0 may add a reason code.
+      if (body.remaining > 0) value.reasonCode = body.u8();
+      body.take(body.remaining);
+      if (typeof value.reasonCode === 'number' && value.reasonCode !== 0) label += ` reason=${value.reasonCode}`;
+    }
+  }
+  if (body.remaining !== 0) throw new InvalidInput('packet longer than its fields');
+  return { name, label, role, value };
+}
+
+/** All MQTT packets in one frame; null when the bytes are not MQTT. */
+export function parseMqttPackets(bytes: Uint8Array, truncated = false): MqttPacket[] | null {
+  const r = new ByteReader(bytes);
+  const packets: MqttPacket[] = [];
+  try {
+    while (r.remaining > 0) packets.push(readPacket(r));
+  } catch (e) {
+    if (!(e instanceof EndOfInput && truncated && packets.length > 0)) return null;
+  }
+  return packets.length ? packets : null;
+}
+
+export const mqttDecoder: ProtocolDecoder = defineDecoder(
+  {
+    id: 'mqtt',
+    name: 'MQTT over WebSocket',
+    timings: MQTT_TIMINGS,
+    detect(hint) {
+      const sub = subprotocolScore(hint, ['mqtt', 'mqttv3.1']);
+      if (sub) return sub;
+      return sampleScore(hint, (data) => {
+        if (data.encoding !== 'binary') return 'no';
+        const packets = parseMqttPackets(payloadBytes(data), data.truncated);
+        if (!packets) return 'no';
+        return packets.some((p) => p.name === 'CONNECT' || p.name === 'CONNACK') ? 'strong' : 'fits';
+      });
+    },
+    decode(data) {
+      const packets = data.encoding === 'binary' ? parseMqttPackets(payloadBytes(data), data.truncated) : null;
+      if (!packets) return plainMessage('mqtt', data);
+      return combineMessages(
+        'mqtt',
+        packets.map((p) => ({ protocol: 'mqtt', role: p.role, label: p.label, value: p.value })),
+        'packets',
+      );
+    },
+  },
+  (data) => plainMessage('mqtt', data),
+);
+

@@ -1,0 +1,132 @@
+/**
+ * STOMP 1.0-1.2 over WebSocket (stomp.github.io/stomp-specification-1.2.html;
+ * client @stomp/stompjs 7.5.0; subprotocols v10.stomp, v11.stomp, v12.stomp).
+ * Frame: COMMAND EOL, header:value lines, an empty line, the body, NUL.
+ * A frame made of end-of-line characters alone is a heart-beat. Heart-beat
+ * periods are negotiated: each side's `heart-beat: cx,cy` header; the client
+ * sends every max(cx, sy) ms when both are non-zero, and expects a frame every
+ * max(sx, cy) ms.
+ */
+import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
+import { combineMessages, defineDecoder, payloadText, plainMessage, quote, sampleScore, subprotocolScore } from './util.ts';
+
+export const STOMP_TIMINGS: ProtocolTimings = {
+  heartbeatMs: 10_000,
+  heartbeatDirection: 'both',
+  notes:
+    'Negotiated per connection from the CONNECT and CONNECTED heart-beat headers (STOMP 1.2 "Heart-beating"); 10000 ms each way is the @stomp/stompjs default request. Read the CONNECTED frame for the agreed periods.',
+  source: '@stomp/stompjs 7.5.0 src/client.ts (heartbeatIncoming = 10000, heartbeatOutgoing = 10000); STOMP 1.2 specification, Heart-beating',
+};
+
+const ROLES: Record<string, MessageRole> = {
+  CONNECT: 'handshake',
+  STOMP: 'handshake',
+  CONNECTED: 'handshake',
+  SEND: 'data',
+  MESSAGE: 'data',
+  SUBSCRIBE: 'control',
+  UNSUBSCRIBE: 'control',
+  BEGIN: 'control',
+  COMMIT: 'control',
+  ABORT: 'control',
+  ACK: 'ack',
+  NACK: 'ack',
+  RECEIPT: 'ack',
+  ERROR: 'error',
+  DISCONNECT: 'close',
+};
+
+interface StompFrame {
+  command: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+/** STOMP 1.2 header value escapes (not applied to CONNECT/CONNECTED). */
+function unescapeHeader(value: string): string {
+  return value.replace(/\\([rnc\\])/g, (_, c: string) => (c === 'r' ? '\r' : c === 'n' ? '\n' : c === 'c' ? ':' : '\\'));
+}
+
+/** All frames of one WebSocket message; null when it is not STOMP. */
+export function parseStompFrames(text: string): StompFrame[] | 'heartbeat' | null {
+  if (/^(\r?\n)+$/.test(text)) return 'heartbeat';
+  const frames: StompFrame[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n')) i += text[i] === '\r' ? 2 : 1;
+    if (i >= text.length) break;
+    const lineEnd = text.indexOf('\n', i);
+    if (lineEnd < 0) return null;
+    const command = text.slice(i, lineEnd).replace(/\r$/, '');
+    if (!(command in ROLES)) return null;
+    i = lineEnd + 1;
+    const headers: Array<[string, string]> = [];
+    for (;;) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) return null;
+      const line = text.slice(i, end).replace(/\r$/, '');
+      i = end + 1;
+      if (line === '') break;
+      const colon = line.indexOf(':');
+      if (colon <= 0) return null;
+      const raw = line.slice(colon + 1);
+      headers.push([line.slice(0, colon), command === 'CONNECT' || command === 'CONNECTED' ? raw : unescapeHeader(raw)]);
+    }
+    const nul = text.indexOf('\0', i);
+    // A payload captured up to a size cap may lose the terminating NUL: keep what is there.
+    const bodyEnd = nul < 0 ? text.length : nul;
+    frames.push({ command, headers, body: text.slice(i, bodyEnd) });
+    i = nul < 0 ? text.length : nul + 1;
+  }
+  return frames.length ? frames : null;
+}
+
+function header(f: StompFrame, name: string): string | undefined {
+  return f.headers.find(([k]) => k === name)?.[1];
+}
+
+function describe(f: StompFrame): DecodedMessage {
+  let label = `stomp ${f.command}`;
+  const destination = header(f, 'destination');
+  if (destination) label += ` ${destination}`;
+  const heartBeat = header(f, 'heart-beat');
+  if (heartBeat && (f.command === 'CONNECT' || f.command === 'STOMP' || f.command === 'CONNECTED')) label += ` heart-beat=${heartBeat}`;
+  const message = header(f, 'message');
+  if (f.command === 'ERROR' && message) label += ` ${quote(message)}`;
+  const receipt = header(f, 'receipt-id');
+  if (receipt) label += ` receipt-id=${receipt}`;
+  return {
+    protocol: 'stomp',
+    role: ROLES[f.command] ?? 'data',
+    label,
+    value: { command: f.command, headers: Object.fromEntries(f.headers), body: f.body },
+  };
+}
+
+function decodeStomp(text: string): DecodedMessage | null {
+  const frames = parseStompFrames(text);
+  if (frames === null) return null;
+  if (frames === 'heartbeat') return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
+  return combineMessages('stomp', frames.map(describe), 'frames');
+}
+
+export const stompDecoder: ProtocolDecoder = defineDecoder(
+  {
+    id: 'stomp',
+    name: 'STOMP',
+    timings: STOMP_TIMINGS,
+    detect(hint) {
+      const sub = subprotocolScore(hint, ['v10.stomp', 'v11.stomp', 'v12.stomp']);
+      if (sub) return sub;
+      return sampleScore(hint, (data) => {
+        const frames = parseStompFrames(payloadText(data));
+        if (frames === null) return 'no';
+        return frames === 'heartbeat' ? 'fits' : 'strong';
+      });
+    },
+    decode(data) {
+      return decodeStomp(payloadText(data)) ?? plainMessage('stomp', data);
+    },
+  },
+  (data) => plainMessage('stomp', data),
+);

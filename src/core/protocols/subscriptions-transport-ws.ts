@@ -1,0 +1,70 @@
+/**
+ * The legacy Apollo subscriptions-transport-ws protocol (subprotocol
+ * `graphql-ws`; subscriptions-transport-ws 0.11.0, dist/message-types.js):
+ * connection_init / connection_ack / connection_error, "ka" keep-alive,
+ * start / data / error / complete / stop, connection_terminate.
+ */
+import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
+import { defineDecoder, isRecord, parseJson, payloadText, plainMessage, sampleScore, subprotocolScore } from './util.ts';
+
+export const SUBSCRIPTIONS_TRANSPORT_WS_TIMINGS: ProtocolTimings = {
+  heartbeatDirection: 'server',
+  notes:
+    'The server sends "ka" every keepAlive ms only when its keepAlive option is set (no default); the client, once it has seen a "ka", closes after timeout (WS_TIMEOUT 30000 ms) without one.',
+  timeoutMs: 30_000,
+  source: 'subscriptions-transport-ws 0.11.0 dist/server.js (keepAlive option, setInterval), dist/defaults.js (WS_TIMEOUT = 30000)',
+};
+
+const ROLES: Record<string, MessageRole> = {
+  connection_init: 'handshake',
+  connection_ack: 'handshake',
+  connection_error: 'error',
+  ka: 'heartbeat',
+  connection_terminate: 'close',
+  start: 'data',
+  data: 'data',
+  error: 'error',
+  complete: 'control',
+  stop: 'control',
+};
+
+/** Types only the legacy protocol uses. */
+const DISTINCT = new Set(['ka', 'start', 'data', 'stop', 'connection_terminate', 'connection_error']);
+
+function parse(text: string): { type: string; id?: unknown; payload?: unknown } | null {
+  const json = parseJson(text);
+  if (!json || !isRecord(json.value) || typeof json.value.type !== 'string' || !(json.value.type in ROLES)) return null;
+  return json.value as { type: string };
+}
+
+function describe(msg: { type: string; id?: unknown; payload?: unknown }): DecodedMessage {
+  let label = `subscriptions-transport-ws ${msg.type === 'ka' ? 'ka (keep-alive)' : msg.type}`;
+  if (typeof msg.id === 'string' || typeof msg.id === 'number') label += ` id=${msg.id}`;
+  if (msg.type === 'start' && isRecord(msg.payload) && typeof msg.payload.operationName === 'string') {
+    label += ` ${msg.payload.operationName}`;
+  }
+  return { protocol: 'subscriptions-transport-ws', role: ROLES[msg.type] ?? 'data', label, value: msg };
+}
+
+export const subscriptionsTransportWsDecoder: ProtocolDecoder = defineDecoder(
+  {
+    id: 'subscriptions-transport-ws',
+    name: 'subscriptions-transport-ws (legacy "graphql-ws" subprotocol)',
+    timings: SUBSCRIPTIONS_TRANSPORT_WS_TIMINGS,
+    detect(hint) {
+      const sub = subprotocolScore(hint, ['graphql-ws']);
+      if (sub) return sub;
+      if (subprotocolScore(hint, ['graphql-transport-ws'])) return 0;
+      return sampleScore(hint, (data) => {
+        const msg = parse(payloadText(data));
+        if (!msg) return 'no';
+        return DISTINCT.has(msg.type) ? 'strong' : 'fits';
+      });
+    },
+    decode(data) {
+      const msg = parse(payloadText(data));
+      return msg ? describe(msg) : plainMessage('subscriptions-transport-ws', data);
+    },
+  },
+  (data) => plainMessage('subscriptions-transport-ws', data),
+);
