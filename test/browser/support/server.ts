@@ -103,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
       for (const cut of cuts) {
         res.write(body.slice(prev, cut));
         prev = cut;
-        await sleep(15);
+        await sleep(40);
       }
       res.write(body.slice(prev));
       if (url.searchParams.get('hold')) {
@@ -119,7 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       for (let i = 1; i <= 3; i++) {
         res.write(JSON.stringify({ i }) + '\n');
-        await sleep(30);
+        await sleep(100);
       }
       res.end();
       return;

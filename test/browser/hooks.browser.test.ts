@@ -1,0 +1,391 @@
+/**
+ * The page hooks in real Chromium with the BUILT extension loaded (RI_DIST), against a
+ * real local server. Events are read in the page world from the hooks' own bridge
+ * events (support/capture.ts), so these tests do not depend on relay or background.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
+import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { capturedEvents, connOf, installCollector, ofConn, waitForEvents } from './support/capture.ts';
+import { byteRamp, startServer, type TestServer } from './support/server.ts';
+
+let browser: LaunchedBrowser;
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser({ extension: true });
+  await installCollector(browser.context);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function fnv1aHex(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+let pageCounter = 0;
+/** Serve `body` (inline scripts) as a fresh page and open it. */
+async function openPage(body: string): Promise<Page> {
+  const path = `/hooks-${++pageCounter}.html`;
+  server.page(path, `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`);
+  const page = await browser.context.newPage();
+  await page.goto(server.origin + path);
+  return page;
+}
+
+const types = (events: CaptureEvent[]) => events.map((e) => e.type);
+const find = <T extends CaptureEvent['type']>(events: CaptureEvent[], type: T): EventOf<T>[] =>
+  events.filter((e): e is EventOf<T> => e.type === type);
+
+describe('installation', () => {
+  it('hooks are installed before the first inline script runs and its early fetch is captured', async () => {
+    const page = await openPage(`<script>
+      window.__early = {
+        marker: !!window[Symbol.for('realtime-inspector.hooks')],
+        fetchSource: fetch.toString(),
+        readyState: document.readyState,
+      };
+      fetch('/json?n=7');
+    </script>`);
+    const early = await page.evaluate(() => (window as unknown as { __early: unknown }).__early);
+    expect(early).toEqual({ marker: true, fetchSource: 'function fetch() { [native code] }', readyState: 'loading' });
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'http.end'));
+    expect(events[0]).toMatchObject({ type: 'doc.start', pseq: 1, top: true, parentDoc: null, seq: 0, frameId: 0 });
+    expect(events[0]!.type === 'doc.start' && events[0]!.url).toBe(page.url());
+    const conn = connOf(events, (e) => e.type === 'http.request');
+    expect(conn).toBe(`${events[0]!.doc}:1`);
+    const body = JSON.stringify({ ok: true, n: 7 });
+    expect(ofConn(events, conn)).toMatchObject([
+      { type: 'http.request', transport: 'fetch', method: 'GET', url: `${server.origin}/json?n=7`, headers: [], bodySize: 0 },
+      { type: 'http.response', status: 200, statusText: 'OK', url: `${server.origin}/json?n=7`, contentType: 'application/json' },
+      {
+        type: 'http.end',
+        size: body.length,
+        bodyHash: fnv1aHex(Buffer.from(body)),
+        body: { size: body.length, encoding: 'text', data: body, truncated: false },
+      },
+    ]);
+    // pseq is the per-document order, gap-free from 1.
+    expect(events.map((e) => e.pseq)).toEqual(events.map((_, i) => i + 1));
+    await page.close();
+  });
+});
+
+describe('fetch', () => {
+  it('records method, headers, body size, status, response headers, timing, binary bodies, errors and aborts', async () => {
+    const page = await openPage(`<script>
+      window.__done = (async () => {
+        await (await fetch('/echo', { method: 'post', headers: { 'X-Thing': 'a', 'content-type': 'text/plain' }, body: 'héllo' })).text();
+        await (await fetch('/bytes?n=300')).arrayBuffer();
+        await fetch('/status?code=204');
+        const closed = await fetch('http://127.0.0.1:1/nothing').catch((e) => e.name);
+        const controller = new AbortController();
+        const slow = fetch('/slow?ms=3000', { signal: controller.signal }).catch((e) => e.name);
+        setTimeout(() => controller.abort(), 50);
+        return [closed, await slow];
+      })();
+    </script>`);
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toEqual([
+      'TypeError',
+      'AbortError',
+    ]);
+    const events = await waitForEvents(page, (e) => find(e, 'http.error').length === 2);
+    const requests = find(events, 'http.request');
+    expect(requests.map((r) => [r.method, new URL(r.url).pathname])).toEqual([
+      ['POST', '/echo'],
+      ['GET', '/bytes'],
+      ['GET', '/status'],
+      ['GET', '/nothing'],
+      ['GET', '/slow'],
+    ]);
+    const [echo, bytes, empty, closed, slow] = requests.map((r) => ofConn(events, r.conn));
+    expect(echo![0]).toMatchObject({ headers: [['content-type', 'text/plain'], ['x-thing', 'a']], bodySize: 6 });
+    expect(echo![2]).toMatchObject({ type: 'http.end', size: 6, body: { data: 'héllo', size: 6 } });
+    expect(echo!.map((e) => e.t)).toEqual([...echo!.map((e) => e.t)].sort((a, b) => a - b));
+    expect(types(bytes!)).toEqual(['http.request', 'http.response', 'http.end']);
+    const ramp = byteRamp(300);
+    expect(bytes![2]).toMatchObject({
+      size: 300,
+      bodyHash: fnv1aHex(ramp),
+      body: { encoding: 'binary', size: 300, data: ramp.toString('base64'), truncated: false },
+    });
+    expect(bytes![1]).toMatchObject({ contentType: 'application/octet-stream' });
+    expect((bytes![1] as EventOf<'http.response'>).headers).toContainEqual(['content-length', '300']);
+    expect(empty!.slice(1)).toMatchObject([
+      { type: 'http.response', status: 204 },
+      { type: 'http.end', size: 0, bodyHash: fnv1aHex(new Uint8Array(0)), body: { data: '', size: 0 } },
+    ]);
+    expect(closed!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'network', message: 'Failed to fetch' }]);
+    expect(slow!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'abort' }]);
+    await page.close();
+  });
+
+  it('observes streamed NDJSON chunk by chunk while the page reads the same stream', async () => {
+    const page = await openPage(`<script>
+      window.__done = (async () => {
+        const res = await fetch('/ndjson');
+        const reader = res.body.getReader();
+        const dec = new TextDecoder();
+        let text = '';
+        for (;;) { const { done, value } = await reader.read(); if (done) break; text += dec.decode(value, { stream: true }); }
+        return text;
+      })();
+    </script>`);
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toBe(
+      '{"i":1}\n{"i":2}\n{"i":3}\n',
+    );
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'http.end'));
+    const chunks = find(events, 'http.chunk');
+    expect(chunks.map((c) => c.preview).join('')).toBe('{"i":1}\n{"i":2}\n{"i":3}\n');
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    expect(find(events, 'http.end')[0]).toMatchObject({ size: 24, body: { data: '{"i":1}\n{"i":2}\n{"i":3}\n' } });
+    await page.close();
+  });
+
+  it('parses text/event-stream over fetch into SSE events, comments and retry (CRLF split across chunks)', async () => {
+    const page = await openPage(`<script>
+      window.__done = fetch('/sse?crlf=1').then((r) => r.text());
+    </script>`);
+    const text = await page.evaluate(() => (window as unknown as { __done: Promise<string> }).__done);
+    expect(text.startsWith(': hello comment\r\n')).toBe(true);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'http.end'));
+    const conn = connOf(events, (e) => e.type === 'sse.create');
+    const sse = ofConn(events, conn).filter((e) => e.type.startsWith('sse.'));
+    expect(sse).toMatchObject([
+      { type: 'sse.create', transport: 'fetch', url: `${server.origin}/sse?crlf=1`, withCredentials: false },
+      { type: 'sse.open' },
+      { type: 'sse.comment', text: 'hello comment' },
+      { type: 'sse.message', event: 'message', data: { data: 'first' }, id: '1', lastEventId: '1', retry: 2500 },
+      { type: 'sse.message', event: 'tick', data: { data: '{"n":2}' }, id: '2', lastEventId: '2', retry: null },
+      { type: 'sse.message', event: 'tock', data: { data: 'line one\nline two' }, id: null, lastEventId: '2' },
+      { type: 'sse.message', event: 'message', data: { data: 'last' }, id: '3', lastEventId: '3' },
+    ]);
+    const chunks = ofConn(events, conn).filter((e): e is EventOf<'http.chunk'> => e.type === 'http.chunk');
+    // The server wrote the stream in 7 pieces, one of them ending between CR and LF.
+    expect(chunks.length).toBeGreaterThanOrEqual(5);
+    expect(chunks.map((c) => c.preview).join('')).toBe(text);
+    await page.close();
+  });
+});
+
+describe('XMLHttpRequest', () => {
+  it('records every responseType, sync requests, abort, timeout and SSE over XHR', async () => {
+    const page = await openPage(`<script>
+      function xhr(url, type, opts = {}) {
+        return new Promise((resolve) => {
+          const x = new XMLHttpRequest();
+          x.open(opts.method || 'GET', url);
+          if (type) x.responseType = type;
+          if (opts.timeout) x.timeout = opts.timeout;
+          x.setRequestHeader('X-Req', 'r');
+          x.onloadend = () => resolve(x.status);
+          x.send(opts.body ?? null);
+          if (opts.abort) setTimeout(() => x.abort(), 30);
+        });
+      }
+      window.__done = (async () => {
+        await xhr('/json?n=3', 'json');
+        await xhr('/text', 'text');
+        await xhr('/bytes?n=20', 'arraybuffer');
+        await xhr('/bytes?n=20', 'blob');
+        await xhr('/echo', '', { method: 'POST', body: 'abc' });
+        const sync = new XMLHttpRequest();
+        sync.open('GET', '/json?n=5', false);
+        sync.send();
+        await xhr('/slow?ms=3000', '', { abort: true });
+        await xhr('/slow?ms=3000', '', { timeout: 50 });
+        await xhr('/sse', '');
+        return sync.responseText;
+      })();
+    </script>`);
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toBe('{"ok":true,"n":5}');
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length >= 7 && find(e, 'http.error').length === 2);
+    const requests = find(events, 'http.request');
+    expect(requests.every((r) => r.transport === 'xhr')).toBe(true);
+    const byPath = (path: string, index = 0) =>
+      ofConn(events, requests.filter((r) => new URL(r.url).pathname + new URL(r.url).search === path)[index]!.conn);
+    const json = byPath('/json?n=3');
+    expect(json).toMatchObject([
+      { type: 'http.request', method: 'GET', headers: [['x-req', 'r']], sync: false, bodySize: 0 },
+      { type: 'http.response', status: 200, contentType: 'application/json' },
+      { type: 'http.end', size: 17, bodyHash: fnv1aHex(Buffer.from('{"ok":true,"n":3}')), body: { data: '{"ok":true,"n":3}' } },
+    ]);
+    expect(byPath('/text').at(-1)).toMatchObject({ type: 'http.end', size: 13, body: { data: 'héllo wörld', size: 13 } });
+    const ramp = byteRamp(20);
+    for (const index of [0, 1]) {
+      expect(byPath('/bytes?n=20', index).at(-1)).toMatchObject({
+        type: 'http.end',
+        size: 20,
+        bodyHash: fnv1aHex(ramp),
+        body: { encoding: 'binary', data: ramp.toString('base64') },
+      });
+    }
+    expect(byPath('/echo')[0]).toMatchObject({ method: 'POST', bodySize: 3 });
+    expect(byPath('/json?n=5')).toMatchObject([
+      { type: 'http.request', sync: true },
+      { type: 'http.response', status: 200 },
+      { type: 'http.end', body: { data: '{"ok":true,"n":5}' } },
+    ]);
+    expect(byPath('/slow?ms=3000', 0).at(-1)).toMatchObject({ type: 'http.error', reason: 'abort' });
+    expect(byPath('/slow?ms=3000', 1).at(-1)).toMatchObject({ type: 'http.error', reason: 'timeout' });
+    const sse = byPath('/sse').filter((e) => e.type === 'sse.message');
+    expect(sse.map((e) => e.type === 'sse.message' && [e.event, e.data.data, e.id])).toEqual([
+      ['message', 'first', '1'],
+      ['tick', '{"n":2}', '2'],
+      ['tock', 'line one\nline two', null],
+      ['message', 'last', '3'],
+    ]);
+    await page.close();
+  });
+});
+
+describe('EventSource', () => {
+  it('records open, messages and the named events the page listens to, with ids, and close()', async () => {
+    const page = await openPage(`<script>
+      const es = new EventSource('/sse?hold=1');
+      window.__seen = [];
+      es.addEventListener('tick', (e) => window.__seen.push(['tick', e.data]));
+      es.onmessage = (e) => {
+        window.__seen.push(['message', e.data]);
+        if (e.data === 'last') es.close();
+      };
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'sse.close'));
+    const conn = connOf(events, (e) => e.type === 'sse.create');
+    expect(ofConn(events, conn)).toMatchObject([
+      { type: 'sse.create', transport: 'eventsource', url: `${server.origin}/sse?hold=1`, withCredentials: false },
+      { type: 'sse.open' },
+      { type: 'sse.message', event: 'message', data: { data: 'first', size: 5 }, id: '1', lastEventId: '1', retry: null },
+      { type: 'sse.message', event: 'tick', data: { data: '{"n":2}' }, id: '2', lastEventId: '2' },
+      // 'tock' has no listener in the page: a native EventSource never exposes it.
+      { type: 'sse.message', event: 'message', data: { data: 'last' }, id: '3', lastEventId: '3' },
+      { type: 'sse.close' },
+    ]);
+    expect(await page.evaluate(() => (window as unknown as { __seen: unknown }).__seen)).toEqual([
+      ['message', 'first'],
+      ['tick', '{"n":2}'],
+      ['message', 'last'],
+    ]);
+    await page.close();
+  });
+
+  it('records a server-ended stream as error (readyState 0) and the browser reconnect as a second open', async () => {
+    const page = await openPage(`<script>
+      const es = new EventSource('/sse');
+      let opens = 0;
+      es.onopen = () => { if (++opens === 2) setTimeout(() => es.close(), 100); };
+    </script>`);
+    // SSE_BODY sets retry: 2500, so the reconnect comes about 2.5 s after the stream ends.
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'sse.close'), 15_000);
+    const conn = connOf(events, (e) => e.type === 'sse.create');
+    const kinds = ofConn(events, conn).map((e) => (e.type === 'sse.error' ? `error:${e.readyState}` : e.type));
+    expect(kinds.slice(0, 2)).toEqual(['sse.create', 'sse.open']);
+    const errorAt = kinds.indexOf('error:0');
+    expect(errorAt).toBeGreaterThan(1);
+    expect(kinds.slice(errorAt, errorAt + 2)).toEqual(['error:0', 'sse.open']);
+    expect(kinds.at(-1)).toBe('sse.close');
+    const reconnect = server.requests.filter((r) => r.url === '/sse').at(-1)!;
+    expect(reconnect.headers['last-event-id']).toBe('3');
+    await page.close();
+  });
+});
+
+describe('WebSocket', () => {
+  it('records create, open, text and binary frames both ways, and a server close 4001', async () => {
+    const page = await openPage(`<script>
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws', ['chat.v1']);
+      window.__log = [];
+      ws.onopen = () => {
+        ws.send('hello');
+        ws.send(new Uint8Array([1, 2, 3, 250]));
+        ws.send(new Blob([new Uint8Array([9, 8, 7])]));
+        ws.send('bin:10');
+        ws.send('close:4001:bye');
+      };
+      ws.onmessage = (e) => window.__log.push(typeof e.data === 'string' ? e.data : 'blob:' + e.data.size);
+      ws.onclose = (e) => window.__log.push('close:' + e.code + ':' + e.reason + ':' + e.wasClean);
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
+    const conn = connOf(events, (e) => e.type === 'ws.create');
+    const b64 = (bytes: number[] | Buffer) => Buffer.from(bytes).toString('base64');
+    expect(ofConn(events, conn)).toMatchObject([
+      { type: 'ws.create', url: `${server.wsOrigin}/ws`, protocols: ['chat.v1'] },
+      { type: 'ws.open', protocol: 'chat.v1', extensions: '' },
+      { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'hello', size: 5, truncated: false } },
+      { type: 'ws.message', dir: 'out', data: { encoding: 'binary', data: b64([1, 2, 3, 250]), size: 4 } },
+      { type: 'ws.message', dir: 'out', data: { encoding: 'binary', data: b64([9, 8, 7]), size: 3 } },
+      { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'bin:10' } },
+      { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'close:4001:bye' } },
+      { type: 'ws.message', dir: 'in', data: { encoding: 'text', data: 'echo:hello' } },
+      { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64([1, 2, 3, 250]), size: 4 } },
+      { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64([9, 8, 7]), size: 3 } },
+      { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64(byteRamp(10)), size: 10 } },
+      { type: 'ws.close', code: 4001, reason: 'bye', wasClean: true, initiator: 'server' },
+    ]);
+    expect(await page.evaluate(() => (window as unknown as { __log: unknown }).__log)).toEqual([
+      'echo:hello',
+      'blob:4',
+      'blob:3',
+      'blob:10',
+      'close:4001:bye:true',
+    ]);
+    await page.close();
+  });
+
+  it('marks a close the page started as client-initiated and truncates text at the cap', async () => {
+    const page = await openPage(`<script>
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
+      ws.onopen = () => { ws.send('x'.repeat(70000)); ws.close(1000, 'done'); };
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
+    const out = find(events, 'ws.message')[0]!;
+    expect(out.data).toMatchObject({ size: 70000, truncated: true });
+    expect(out.data.data.length).toBe(64 * 1024);
+    expect(find(events, 'ws.close')[0]).toMatchObject({ code: 1000, reason: 'done', wasClean: true, initiator: 'client' });
+    await page.close();
+  });
+});
+
+describe('frames and hostile pages', () => {
+  it("captures an iframe's traffic in the iframe's own document, linked to its parent", async () => {
+    server.page('/child.html', `<!doctype html><script>fetch('/json?n=9')</script>`);
+    const page = await openPage(`<iframe src="/child.html"></iframe>`);
+    const frame = page.frames().find((f) => f.url().endsWith('/child.html'))!;
+    const childEvents = await waitForEvents(frame, (e) => e.some((x) => x.type === 'http.end'));
+    const parentEvents = await capturedEvents(page);
+    expect(childEvents[0]).toMatchObject({ type: 'doc.start', top: false, parentDoc: parentEvents[0]!.doc });
+    expect(childEvents[0]!.doc).not.toBe(parentEvents[0]!.doc);
+    expect(find(childEvents, 'http.end')[0]).toMatchObject({ body: { data: '{"ok":true,"n":9}' } });
+    expect(find(parentEvents, 'http.request').some((r) => r.url.includes('n=9'))).toBe(false);
+    await page.close();
+  });
+
+  it('keeps capturing after the page overwrites fetch, dispatchEvent, JSON and WebSocket', async () => {
+    const page = await openPage(`<script>
+      window.addEventListener('load', () => {
+        const realFetch = window.fetch;
+        window.fetch = (...args) => realFetch(...args);
+        EventTarget.prototype.dispatchEvent = () => true;
+        JSON.stringify = () => 'nope';
+        window.WebSocket = function Fake() {};
+        window.postMessage = () => {};
+        setTimeout(() => window.fetch('/json?n=42'), 10);
+      });
+    </script>`);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 1);
+    expect(find(events, 'http.request')[0]!.url).toBe(`${server.origin}/json?n=42`);
+    expect(find(events, 'http.end')[0]).toMatchObject({ body: { data: '{"ok":true,"n":42}' } });
+    expect(find(events, 'hook.error')).toEqual([]);
+    await page.close();
+  });
+});
