@@ -45,13 +45,11 @@ function preview(text: string, max = 80): string {
 }
 
 function decoded(protocol: string | null, data: Payload, dir: Direction): { kind: MessageKind; label: string } {
-  if (protocol) {
-    try {
-      const d = decodeMessage(protocol, data, dir);
-      return { kind: ROLE_KIND[d.role] ?? 'data', label: d.label };
-    } catch {
-      // A decoder must not throw; if one does, the raw preview below still labels the row.
-    }
+  try {
+    const d = decodeMessage(protocol, data, dir);
+    if (d.label) return { kind: ROLE_KIND[d.role] ?? 'data', label: d.label };
+  } catch {
+    // A decoder must not throw; if one does, the raw preview below still labels the row.
   }
   return { kind: 'data', label: data.encoding === 'binary' ? `binary ${formatBytes(data.size)}` : preview(data.data) };
 }
@@ -121,7 +119,18 @@ export class MessageIndex {
   readonly rows: MessageRow[] = [];
   private seen = 0;
 
-  constructor(private readonly protocol: string | null) {}
+  constructor(readonly protocol: string | null) {}
+
+  /**
+   * Mark rows the core recognised as heartbeats by their timing pattern (not
+   * only by protocol role): keys are `${t}|${dir}` from the channel series.
+   */
+  markHeartbeats(keys: ReadonlySet<string>): void {
+    if (keys.size === 0) return;
+    for (const r of this.rows) {
+      if (r.kind === 'data' && r.dir && keys.has(`${r.t}|${r.dir}`)) r.kind = 'heartbeat';
+    }
+  }
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {

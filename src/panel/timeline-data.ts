@@ -8,10 +8,7 @@
 /** Span styles. */
 export const SPAN = { useful: 0, wasted: 1, failed: 2, open: 3, fault: 4 } as const;
 /** Mark styles. */
-export const MARK = { in: 0, out: 1, heartbeat: 2, open: 3, close: 4, fault: 5, request: 6 } as const;
-
-/** Idle threshold that timelines highlight: mobile carriers' NAT timeout starts at 30 s (domain primer, "Mobile Networks"). */
-export const IDLE_GAP_MS = 30_000;
+export const MARK = { in: 0, out: 1, heartbeat: 2, open: 3, close: 4, fault: 5 } as const;
 
 export interface LaneData {
   origin: number;

@@ -1,48 +1,50 @@
 /**
  * Reconnect delay per attempt, with the fitted backoff model drawn over it and
- * the primer's reference exponential curve (1 s, 2 s, 4 s, 8 s, capped).
+ * the primer's reference exponential curve (1 s, 2 s, 4 s, 8 s, capped); all
+ * three columns come from the core's series.
  */
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
+import type { ChannelSeries } from '../../core/index.ts';
 import type { Backoff } from '../../core/report-types.ts';
-import { referenceBackoffMs } from '../../core/index.ts';
 import { themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 
-/** Delay the fitted model predicts for attempt k (0-based), in ms. */
-export function fittedDelayMs(b: Backoff, k: number): number {
-  const raw = b.model === 'exponential' ? b.initialMs * b.factor ** k : b.model === 'linear' ? b.initialMs + b.factor * k : b.initialMs;
-  return b.maxMs !== null ? Math.min(raw, b.maxMs) : raw;
+function describe(b: Backoff | null): string {
+  if (!b) return '';
+  const step = b.model === 'exponential' ? `, ×${b.factor.toFixed(2)}` : b.model === 'linear' ? `, +${Math.round(b.factor)} ms` : '';
+  return `: fitted ${b.model} (initial ${Math.round(b.initialMs)} ms${step}${b.maxMs !== null ? `, max ${Math.round(b.maxMs)} ms` : ''}${b.jitter ? ', jittered' : ''})`;
 }
 
-export function BackoffChart({ delaysMs, backoff, theme }: { delaysMs: readonly number[]; backoff: Backoff | null; theme: string }) {
+export function BackoffChart({ reconnects, backoff, theme }: { reconnects: ChannelSeries['reconnects']; backoff: Backoff | null; theme: string }) {
   const data = useMemo(() => {
-    const attempts = delaysMs.map((_, i) => i + 1);
+    // uPlot wants ascending x: order by attempt number (several failure streaks share attempt numbers).
+    const order = reconnects.attempt.map((_, i) => i).sort((a, b) => reconnects.attempt[a]! - reconnects.attempt[b]!);
     return {
-      attempt: attempts,
-      observed: delaysMs.map((d) => d / 1000),
-      fitted: attempts.map((a) => (backoff ? fittedDelayMs(backoff, a - 1) / 1000 : null)),
-      reference: attempts.map((a) => referenceBackoffMs(a - 1) / 1000),
+      attempt: order.map((i) => reconnects.attempt[i]! + 1),
+      observedMs: order.map((i) => reconnects.delayMs[i]!),
+      fittedMs: order.map((i) => reconnects.fittedMs[i] ?? null),
+      referenceMs: order.map((i) => reconnects.referenceMs[i]!),
     };
-  }, [delaysMs, backoff]);
-  const aligned = useMemo<uPlot.AlignedData>(() => [data.attempt, data.observed, data.fitted, data.reference], [data]);
-  const title = backoff
-    ? `Reconnect delay per attempt: fitted ${backoff.model} (initial ${Math.round(backoff.initialMs)} ms${backoff.model === 'exponential' ? `, ×${backoff.factor.toFixed(2)}` : backoff.model === 'linear' ? `, +${Math.round(backoff.factor)} ms` : ''}${backoff.jitter ? ', jittered' : ''})`
-    : 'Reconnect delay per attempt';
+  }, [reconnects]);
+  const aligned = useMemo<uPlot.AlignedData>(
+    () => [data.attempt, data.observedMs.map((v) => v / 1000), data.fittedMs.map((v) => (v === null ? null : v / 1000)), data.referenceMs.map((v) => v / 1000)],
+    [data],
+  );
   return (
     <UPlotChart
       name="backoff"
-      title={title}
+      title={`Reconnect delay per attempt${describe(backoff)}`}
       height={150}
       data={aligned}
       theme={theme}
       optionsKey={backoff ? `${backoff.model}:${backoff.initialMs}:${backoff.factor}` : 'none'}
       exposed={data}
-      empty={delaysMs.length === 0 ? 'No reconnects captured. Use fault injection (Drop) to watch the client recover.' : null}
+      empty={data.attempt.length === 0 ? 'No reconnects captured. Inject a "Drop connection" fault to watch the client recover.' : null}
       options={(p) => ({
         legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: themedAxes(p, (_u, splits) => splits.map((s) => (Number.isInteger(s) ? `#${s}` : '')), (_u, splits) => splits.map((s) => `${s}s`)),
         series: [
           {},

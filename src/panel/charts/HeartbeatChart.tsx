@@ -1,22 +1,16 @@
 /**
- * Heartbeat intervals over time against the 30 s idle threshold beyond which
- * NAT gateways and mobile carriers start dropping silent connections.
+ * Heartbeat intervals (of the side that initiates them) against the 30 s idle
+ * threshold beyond which NAT gateways and mobile carriers drop silent connections.
  */
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { IDLE_GAP_MS } from '../timeline-data.ts';
-import { drawRule, secondsValues, themedAxes } from './bars.ts';
+import type { ChannelSeries } from '../../core/index.ts';
+import { IDLE_LIMIT_MS } from '../../core/metrics/heartbeat.ts';
+import { drawRule, themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 
-export interface HeartbeatSeries {
-  /** Heartbeat time, seconds from the capture origin. */
-  t: number[];
-  /** Interval since the previous heartbeat, ms. */
-  intervalMs: number[];
-}
-
-export function HeartbeatChart({ data, theme, note }: { data: HeartbeatSeries; theme: string; note: string | null }) {
-  const aligned = useMemo<uPlot.AlignedData>(() => [data.t, data.intervalMs.map((v) => v / 1000)], [data]);
+export function HeartbeatChart({ heartbeat, theme, note }: { heartbeat: ChannelSeries['heartbeat']; theme: string; note: string | null }) {
+  const aligned = useMemo<uPlot.AlignedData>(() => [heartbeat.intervals.map((_, i) => i + 1), heartbeat.intervals.map((v) => v / 1000)], [heartbeat]);
   return (
     <UPlotChart
       name="heartbeat"
@@ -24,15 +18,15 @@ export function HeartbeatChart({ data, theme, note }: { data: HeartbeatSeries; t
       height={150}
       data={aligned}
       theme={theme}
-      exposed={{ t: data.t, intervalMs: data.intervalMs, thresholdMs: IDLE_GAP_MS }}
-      empty={data.t.length === 0 ? note ?? 'No heartbeats detected on this channel.' : null}
+      exposed={{ beats: heartbeat.t.length, intervalMs: heartbeat.intervals, thresholdMs: IDLE_LIMIT_MS }}
+      empty={heartbeat.intervals.length === 0 ? note ?? 'No heartbeats detected on this channel.' : null}
       options={(p) => ({
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(IDLE_GAP_MS / 1000 * 1.15, max * 1.1)] } },
-        axes: themedAxes(p, secondsValues, (_u, splits) => splits.map((s) => `${s}s`)),
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max((IDLE_LIMIT_MS / 1000) * 1.15, max * 1.1)] } },
+        axes: themedAxes(p, (_u, splits) => splits.map((s) => (Number.isInteger(s) ? `#${s}` : '')), (_u, splits) => splits.map((s) => `${s}s`)),
         series: [{}, { label: 'interval', stroke: p.heartbeat, width: 1, points: { show: true, size: 5, fill: p.heartbeat } }],
-        hooks: { draw: [(u) => drawRule(u, 'y', IDLE_GAP_MS / 1000, p.threshold, '30 s idle threshold')] },
+        hooks: { draw: [(u) => drawRule(u, 'y', IDLE_LIMIT_MS / 1000, p.threshold, '30 s idle threshold')] },
       })}
     />
   );

@@ -37,7 +37,6 @@ function markColor(p: Palette, style: number): string {
     case MARK.open: return p.outbound;
     case MARK.close: return p.reconnect;
     case MARK.fault: return p.error;
-    case MARK.request: return p.reference;
     default: return p.inbound;
   }
 }

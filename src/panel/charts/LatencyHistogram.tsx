@@ -1,74 +1,62 @@
 /**
  * Distribution of request durations (HTTP kinds) or message inter-arrival gaps
- * (push kinds), with the median and p95 marked.
+ * (push kinds) in the core's log-spaced bins, with the median and p95 marked.
  */
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
+import type { ChannelSeries } from '../../core/index.ts';
 import { barPaths, drawRule, themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 
-/** Bins of the histogram. */
-export const HISTOGRAM_BINS = 24;
-
-export interface Histogram {
-  /** Bin lower edges, ms. */
-  edges: number[];
-  counts: number[];
-  width: number;
-}
-
-/** Equal-width histogram of `values` (ms); the last bin includes the maximum. */
-export function histogram(values: readonly number[], bins = HISTOGRAM_BINS): Histogram {
-  if (values.length === 0) return { edges: [], counts: [], width: 0 };
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const width = max > min ? (max - min) / bins : 1;
-  const n = max > min ? bins : 1;
-  const counts = new Array<number>(n).fill(0);
-  for (const v of values) counts[Math.min(n - 1, Math.floor((v - min) / width))]!++;
-  return { edges: counts.map((_, i) => min + i * width), counts, width };
-}
-
-export interface LatencyHistogramProps {
-  title: string;
-  values: readonly number[];
-  median: number | null;
-  p95: number | null;
-  theme: string;
-}
-
 function fmt(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${Math.round(ms)}ms`;
 }
 
-export function LatencyHistogram({ title, values, median, p95, theme }: LatencyHistogramProps) {
-  const h = useMemo(() => histogram(values), [values]);
-  const aligned = useMemo<uPlot.AlignedData>(() => [h.edges.map((e) => e + h.width / 2), h.counts], [h]);
+/** Bin labels: upper bounds ("≤10ms"), the open last bin as "more". */
+export function binLabels(binsMs: readonly number[]): string[] {
+  return binsMs.map((b, i) => (b < 0 ? `>${fmt(binsMs[i - 1] ?? 0)}` : `≤${fmt(b)}`));
+}
+
+/** Where a value falls on the bin-index axis (bars centred on integers), interpolated inside its bin. */
+export function binPosition(value: number, binsMs: readonly number[]): number {
+  for (let i = 0; i < binsMs.length; i++) {
+    const upper = binsMs[i]!;
+    const lower = i > 0 ? binsMs[i - 1]! : 0;
+    if (upper < 0) return i;
+    if (value <= upper) return i - 0.5 + (value - lower) / Math.max(1e-9, upper - lower);
+  }
+  return binsMs.length - 1;
+}
+
+export function LatencyHistogram({ title, latency, theme }: { title: string; latency: ChannelSeries['latency']; theme: string }) {
+  const labels = useMemo(() => binLabels(latency.binsMs), [latency]);
+  const aligned = useMemo<uPlot.AlignedData>(() => [latency.counts.map((_, i) => i), latency.counts], [latency]);
+  const samples = latency.counts.reduce((a, b) => a + b, 0);
+  const { median, p95 } = latency;
   return (
     <UPlotChart
       name="latency"
-      title={title}
+      title={`${title}${median !== null ? `: median ${fmt(median)}, p95 ${fmt(p95 ?? median)}` : ''}`}
       height={150}
       data={aligned}
       theme={theme}
       optionsKey={`${median}:${p95}`}
-      exposed={{ binStart: h.edges, counts: h.counts, median, p95, samples: values.length }}
-      empty={values.length === 0 ? 'Not enough timings yet.' : null}
+      exposed={{ binsMs: latency.binsMs, counts: latency.counts, median, p95, samples }}
+      empty={samples === 0 ? 'Not enough timings yet.' : null}
       options={(p) => ({
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: themedAxes(p, (_u, splits) => splits.map(fmt)),
-        series: [{}, { label: 'count', fill: p.useful, stroke: p.useful, paths: barPaths(0.95), points: { show: false } }],
+        scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        axes: themedAxes(
+          p,
+          (_u, splits) => splits.map((s) => (Number.isInteger(s) ? labels[s] ?? '' : '')),
+        ),
+        series: [{}, { label: 'count', fill: p.useful, stroke: p.useful, paths: barPaths(0.9), points: { show: false } }],
         hooks: {
           draw: [
             (u) => {
-              if (median !== null) drawRule(u, 'x', median, p.outbound, `median ${fmt(median)}`);
-              if (p95 !== null) drawRule(u, 'x', p95, p.wasted, `p95 ${fmt(p95)}`);
+              if (median !== null) drawRule(u, 'x', binPosition(median, latency.binsMs), p.outbound, `median ${fmt(median)}`);
+              if (p95 !== null) drawRule(u, 'x', binPosition(p95, latency.binsMs), p.wasted, `p95 ${fmt(p95)}`);
             },
           ],
         },

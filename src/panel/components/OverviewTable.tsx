@@ -7,7 +7,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { ChannelKind, ChannelReport } from '../../core/report-types.ts';
 import { channelTiming, channelTraffic, formatCount, formatMs, SEVERITY_RANK, shortUrl, worstFinding } from '../format.ts';
-import { IDLE_GAP_MS } from '../timeline-data.ts';
+import { IDLE_LIMIT_MS } from '../../core/metrics/heartbeat.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { KindBadge } from './KindBadge.tsx';
 import { SeverityIcon } from './SeverityIcon.tsx';
@@ -56,10 +56,10 @@ function HeartbeatCell({ ch }: { ch: ChannelReport }) {
   const hb = ch.heartbeat;
   if (!hb) return <span class="muted">—</span>;
   if (hb.intervalMs === null) {
-    const risky = hb.maxIdleMs > IDLE_GAP_MS;
+    const risky = hb.maxIdleMs > IDLE_LIMIT_MS;
     return <span class={risky ? 'warn-text' : 'muted'} title={`Longest idle gap ${formatMs(hb.maxIdleMs)}`}>none{risky ? `, idle ${formatMs(hb.maxIdleMs)}` : ''}</span>;
   }
-  const slow = hb.intervalMs > IDLE_GAP_MS;
+  const slow = hb.intervalMs > IDLE_LIMIT_MS;
   return (
     <span class={slow ? 'warn-text' : ''} title={`source: ${hb.source ?? '?'}, jitter ${formatMs(hb.jitterMs)}`}>
       {formatMs(hb.intervalMs)}{hb.direction ? ` ${hb.direction === 'client' ? '↑' : hb.direction === 'server' ? '↓' : '↕'}` : ''}

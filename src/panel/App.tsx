@@ -1,0 +1,143 @@
+/**
+ * The Realtime panel: toolbar, then either the overview (summary strip,
+ * channel table, page timeline) or one channel's detail.
+ * Keys: arrows move, Enter opens, Esc goes back, `/` focuses the search box.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { LiveControls } from './live.ts';
+import type { PanelStore } from './store.ts';
+import type { Theme } from './theme.ts';
+import { useStoreVersion } from './hooks.ts';
+import { exportFile, readImport, type ExportKind } from './transfer.ts';
+import { HOOK_LIMITS } from './explain.ts';
+import { Toolbar } from './components/Toolbar.tsx';
+import { SummaryStrip } from './components/SummaryStrip.tsx';
+import { OverviewTable, type OverviewFilter } from './components/OverviewTable.tsx';
+import { PageTimeline } from './components/PageTimeline.tsx';
+import { ChannelDetail } from './components/ChannelDetail.tsx';
+
+export interface AppProps {
+  store: PanelStore;
+  /** Null when there is no live capture (tests rendering imported data). */
+  live: LiveControls | null;
+  theme: Theme;
+}
+
+const NO_FILTER: OverviewFilter = { kind: '', protocol: '', search: '' };
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
+}
+
+export function App({ store, live, theme }: AppProps) {
+  const version = useStoreVersion(store);
+  const report = useMemo(() => store.report(), [store, version]);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [filter, setFilter] = useState<OverviewFilter>(NO_FILTER);
+  const [importError, setImportError] = useState<string | null>(null);
+  const [recording, setRecording] = useState(live?.recording() ?? false);
+  const [preserveLog, setPreserveLog] = useState(live?.preserveLog() ?? false);
+  const openChannel = openId ? report.channels.find((c) => c.id === openId) ?? null : null;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === '/' && !isTyping(e.target)) {
+        const box = document.getElementById(openChannel ? 'message-search' : 'overview-search') as HTMLInputElement | null;
+        if (box) {
+          e.preventDefault();
+          box.focus();
+          box.select();
+        }
+      } else if (e.key === 'Escape') {
+        if (isTyping(e.target)) {
+          (e.target as HTMLElement).blur();
+          return;
+        }
+        if (openChannel) {
+          setSelectedId(openChannel.id);
+          setOpenId(null);
+          requestAnimationFrame(() => (document.querySelector('.overview-table') as HTMLElement | null)?.focus());
+        }
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [openChannel]);
+
+  const onImport = async (file: File) => {
+    const result = await readImport(file);
+    if (!result.ok) {
+      setImportError(`${file.name}: ${result.error}`);
+      return;
+    }
+    setImportError(null);
+    setOpenId(null);
+    setSelectedId(null);
+    store.showImported(file.name, result.events);
+  };
+
+  const onExport = (kind: ExportKind, redact: boolean) => {
+    try {
+      exportFile(kind, store.events(), store.report(), redact);
+    } catch (err) {
+      setImportError(`export failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  const isLive = store.mode.kind === 'live';
+  const dropped = report.summary.droppedEvents + (isLive ? store.connectionDropped : 0);
+
+  return (
+    <div class="app" data-theme-name={theme}>
+      <Toolbar
+        live={isLive}
+        importName={store.mode.kind === 'import' ? store.mode.name : null}
+        recording={recording}
+        preserveLog={preserveLog}
+        connected={store.connected}
+        onRecording={live ? (on) => { live.setRecording(on); setRecording(on); } : null}
+        onPreserveLog={live ? (on) => { live.setPreserveLog(on); setPreserveLog(on); } : null}
+        onClear={() => {
+          setOpenId(null);
+          if (isLive && live) live.clear();
+          else store.clear();
+        }}
+        onImport={onImport}
+        onExport={onExport}
+        onBackToLive={() => { setOpenId(null); store.showLive(); }}
+        importError={importError}
+        onDismissError={() => setImportError(null)}
+      />
+      <main class="content">
+        {openChannel ? (
+          <ChannelDetail
+            key={openChannel.id}
+            store={store}
+            channel={openChannel}
+            version={version}
+            theme={theme}
+            onBack={() => { setSelectedId(openChannel.id); setOpenId(null); }}
+            onInject={isLive && live ? (cmd) => live.injectFault(cmd) : null}
+          />
+        ) : (
+          <div class="overview-page">
+            <SummaryStrip report={report} users={store.users} onUsers={(n) => store.setUsers(n)} dropped={dropped} />
+            <OverviewTable
+              channels={report.channels}
+              selectedId={selectedId}
+              onSelect={setSelectedId}
+              onOpen={(id) => { setSelectedId(id); setOpenId(id); }}
+              filter={filter}
+              onFilter={setFilter}
+            />
+            <PageTimeline store={store} channels={report.channels} version={version} theme={theme} />
+            <footer class="limits muted">{HOOK_LIMITS}</footer>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

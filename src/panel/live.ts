@@ -1,0 +1,94 @@
+/**
+ * Glue between the bridge (the live connection to the background) and the
+ * store: history and live events flow into the store; navigation without
+ * "preserve log" starts a fresh view; the toolbar's commands go to the bridge.
+ */
+import type { CaptureEvent } from '../core/events.ts';
+import type { FaultCommand } from '../shared/page-bridge.ts';
+import type { BridgeUpdate, PanelBridge } from './bridge.ts';
+import type { PanelStore } from './store.ts';
+
+/** What the UI can do to a live capture. */
+export interface LiveControls {
+  recording(): boolean;
+  preserveLog(): boolean;
+  setRecording(on: boolean): void;
+  setPreserveLog(on: boolean): void;
+  clear(): void;
+  injectFault(command: FaultCommand): void;
+}
+
+/** Docs announced before the latest top-level navigation: their late events are not shown without preserve log. */
+function staleDocs(events: readonly CaptureEvent[]): Set<string> {
+  let boundary = -1;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'doc.start' && e.frameId === 0) {
+      boundary = i;
+      break;
+    }
+  }
+  const stale = new Set<string>();
+  for (let i = 0; i < boundary; i++) {
+    const e = events[i]!;
+    if (e.type === 'doc.start') stale.add(e.doc);
+  }
+  return stale;
+}
+
+/** Feed the store from the bridge; returns the controls and a disconnect function. */
+export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (message: string) => void): { controls: LiveControls; dispose: () => void } {
+  let stale = new Set<string>();
+  let recording = true;
+  const reset = () => {
+    const shown = bridge.visibleEvents();
+    stale = bridge.preserveLog() ? new Set() : staleDocs(bridge.events());
+    store.resetLive(shown);
+  };
+  const onUpdate = (u: BridgeUpdate) => {
+    switch (u.kind) {
+      case 'events': {
+        const navigated = !bridge.preserveLog() && u.events.some((e) => e.type === 'doc.start' && e.frameId === 0);
+        if (navigated) return reset();
+        store.appendLive(stale.size ? u.events.filter((e) => !stale.has(e.doc)) : u.events);
+        return;
+      }
+      case 'cleared':
+        return reset();
+      case 'status':
+        if (u.status.stats) recording = u.status.stats.recording;
+        store.setConnection({ connected: u.status.state === 'connected', dropped: u.status.dropped });
+        return;
+    }
+  };
+  const unsubscribe = bridge.subscribe(onUpdate);
+  reset();
+  const status = bridge.status();
+  if (status.stats) recording = status.stats.recording;
+  store.setConnection({ connected: status.state === 'connected', dropped: status.dropped });
+  const fail = (what: string) => (err: unknown) => onError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  return {
+    controls: {
+      recording: () => recording,
+      preserveLog: () => bridge.preserveLog(),
+      setRecording(on) {
+        recording = on;
+        bridge.setRecording(on).catch(fail('Could not change recording'));
+      },
+      setPreserveLog(on) {
+        bridge.setPreserveLog(on);
+        reset();
+      },
+      clear() {
+        bridge.clear().catch(fail('Could not clear'));
+      },
+      injectFault(command) {
+        bridge.injectFault(command).catch(fail('Could not inject the fault'));
+      },
+    },
+    dispose: () => {
+      unsubscribe();
+      bridge.close();
+    },
+  };
+}

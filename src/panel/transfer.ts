@@ -1,0 +1,66 @@
+/**
+ * Export and import: capture files (JSON), HAR, and the report (JSON and the
+ * self-contained HTML report). Redaction of credentials is on by default.
+ * Imports never replace the current data unless the file parses completely.
+ */
+import type { CaptureEvent } from '../core/events.ts';
+import { renderHtmlReport } from '../core/index.ts';
+import type { Report } from '../core/report-types.ts';
+import { eventsToHar, harToEvents, parseCaptureFile, serializeCaptureFile } from '../core/formats/index.ts';
+import { downloadText, fileStamp } from './io.ts';
+
+/** Largest file the panel reads (a capture of 100k messages is well below). */
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+/** The top document of the capture (for file metadata). */
+export function pageOf(events: readonly CaptureEvent[]): { url: string; title: string } {
+  for (const e of events) if (e.type === 'doc.start' && e.top) return { url: e.url, title: e.title };
+  return { url: '', title: '' };
+}
+
+export type ExportKind = 'capture-json' | 'capture-har' | 'report-json' | 'report-html';
+
+/** The text and file name of one export. */
+export function exportText(kind: ExportKind, events: readonly CaptureEvent[], report: Report, redact: boolean): { name: string; text: string; mime: string } {
+  const stamp = fileStamp();
+  switch (kind) {
+    case 'capture-json':
+      return { name: `realtime-capture-${stamp}.json`, text: serializeCaptureFile(events as CaptureEvent[], pageOf(events), { redact }), mime: 'application/json' };
+    case 'capture-har':
+      return { name: `realtime-capture-${stamp}.har`, text: JSON.stringify(eventsToHar(events as CaptureEvent[], pageOf(events), { redact }), null, 2), mime: 'application/json' };
+    case 'report-json':
+      return { name: `realtime-report-${stamp}.json`, text: JSON.stringify(report, null, 2), mime: 'application/json' };
+    case 'report-html':
+      return { name: `realtime-report-${stamp}.html`, text: renderHtmlReport(report), mime: 'text/html' };
+  }
+}
+
+/** Download one export. */
+export function exportFile(kind: ExportKind, events: readonly CaptureEvent[], report: Report, redact: boolean): void {
+  const { name, text, mime } = exportText(kind, events, report, redact);
+  downloadText(name, text, mime);
+}
+
+/** Parse an imported file: a capture file or a HAR. Returns the events, or a message saying why not. */
+export function parseImport(text: string): { ok: true; events: CaptureEvent[]; format: 'capture' | 'har' } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `Not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const isHar = typeof json === 'object' && json !== null && 'log' in json;
+  try {
+    if (isHar) return { ok: true, events: harToEvents(json), format: 'har' };
+    return { ok: true, events: parseCaptureFile(text).events, format: 'capture' };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Read a File chosen by the user and parse it. */
+export async function readImport(file: File): Promise<ReturnType<typeof parseImport>> {
+  if (file.size > MAX_IMPORT_BYTES) return { ok: false, error: `File too large (${file.size} bytes; limit ${MAX_IMPORT_BYTES}).` };
+  const text = await file.text();
+  return parseImport(text);
+}
