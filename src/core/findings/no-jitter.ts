@@ -9,6 +9,12 @@ export const noJitter: FindingRule = {
   check({ reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model === 'fixed' || b.jitter) return null;
+    // Randomisation shows only across several growing delays or repeated streaks; with fewer, say nothing.
+    const growing = b.delaysMs.filter((d) => d !== null && (b.maxMs === null || d < b.maxMs * 0.98)).length;
+    const repeatedAttempts = new Set<number>();
+    const seen = new Set<number>();
+    for (const r of reconnects.reconnects) (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
+    if (growing < 3 && repeatedAttempts.size === 0) return null;
     return {
       severity: 'warning',
       code: this.code,

@@ -10,7 +10,7 @@
  * - linear: d = initial + step·k (report `factor` = step in ms)
  * - exponential: d = initial·factor^k
  * - schedule: an explicit per-attempt list that no formula explains, e.g.
- *   @microsoft/signalr 8.x src/DefaultReconnectPolicy.ts DEFAULT_RETRY_DELAYS_IN_MILLISECONDS
+ *   @microsoft/signalr src/DefaultReconnectPolicy.ts (dist/esm/DefaultReconnectPolicy.js) DEFAULT_RETRY_DELAYS_IN_MILLISECONDS
  *   = [0, 2000, 10000, 30000, null] (stops after the fourth retry).
  * Linear and exponential models may plateau at a cap (observed as repeated maximum delays).
  *
@@ -100,10 +100,12 @@ function detectCap(points: readonly BackoffPoint[]): number | null {
 
 function candidates(points: readonly BackoffPoint[]): Candidate[] {
   const out: Candidate[] = [];
-  const c = median(points.map((p) => p.delayMs));
-  out.push({ model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c });
-
   const cap = detectCap(points);
+  // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
+  if (cap === null) {
+    const c = median(points.map((p) => p.delayMs));
+    out.push({ model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c });
+  }
   const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
   const growth = cap === null ? points : points.filter((p) => p.delayMs < cap - tol);
   const limit = (v: number) => (cap === null ? v : Math.min(v, cap));
@@ -123,7 +125,30 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
 }
 
 /** Parameters penalise complex models: prefer the simpler one unless it fits clearly worse. */
-const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.03, exponential: 0.03, schedule: 0.1 };
+// Exponential backoff is what libraries and the primer use; linear gets a slightly larger prior penalty.
+const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.05, exponential: 0.03, schedule: 0.1 };
+
+/**
+ * Direct evidence of randomisation, independent of the model: the same attempt
+ * index with clearly different delays across streaks, or a delay shrinking
+ * within one streak before any cap.
+ */
+function jitterEvidence(points: readonly BackoffPoint[], cap: number | null): boolean {
+  const below = (d: number) => cap === null || d < cap * 0.98;
+  const byAttempt = new Map<number, number[]>();
+  for (const p of points) if (below(p.delayMs)) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
+  for (const list of byAttempt.values()) {
+    if (list.length < 2) continue;
+    const m = median(list);
+    if ((Math.max(...list) - Math.min(...list)) / Math.max(m, NOISE_FLOOR_MS) > 2 * JITTER_SPREAD) return true;
+  }
+  for (let i = 1; i < points.length; i++) {
+    const prev = points[i - 1]!;
+    const cur = points[i]!;
+    if (cur.attempt === prev.attempt + 1 && below(prev.delayMs) && prev.delayMs >= NOISE_FLOOR_MS && cur.delayMs < prev.delayMs * 0.9) return true;
+  }
+  return false;
+}
 
 function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null> {
   const maxAttempt = Math.max(...points.map((p) => p.attempt));
@@ -189,7 +214,7 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     initialMs: round1(best.cand.initialMs),
     factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
     maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
-    jitter: stdDev(best.res) > JITTER_SPREAD,
+    jitter: best.cand.model === 'fixed' ? stdDev(best.res) > JITTER_SPREAD : stdDev(best.res) > JITTER_SPREAD || jitterEvidence(points, best.cand.maxMs),
     fit: round3(Math.max(0, 1 - best.err)),
     delaysMs,
   };

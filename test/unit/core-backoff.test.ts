@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Manager } from 'socket.io-client';
+import ReconnectingWebSocket from 'reconnecting-websocket';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { fitBackoff, predictBackoff, referenceBackoffMs, type BackoffPoint } from '../../src/core/metrics/backoff.ts';
+
+/** Deterministic Math.random (mulberry32) so the real libraries' randomisation is reproducible. */
+function seedRandom(seed: number): void {
+  let a = seed >>> 0;
+  Math.random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const realRandom = Math.random;
+afterEach(() => {
+  Math.random = realRandom;
+});
+
+const points = (delays: number[]): BackoffPoint[] => delays.map((delayMs, attempt) => ({ attempt, delayMs }));
+
+/**
+ * socket.io-client 4.8.4 build/cjs/manager.js: reconnectionDelay 1000,
+ * reconnectionDelayMax 5000, randomizationFactor 0.5, fed to
+ * build/cjs/contrib/backo2.js (factor 2). We draw delays from a real Manager.
+ */
+function socketIoStreak(attempts: number, randomizationFactor?: number): number[] {
+  const manager = new Manager('http://127.0.0.1:9', { autoConnect: false, ...(randomizationFactor === undefined ? {} : { randomizationFactor }) });
+  const backoff = (manager as unknown as { backoff: { duration(): number } }).backoff;
+  return Array.from({ length: attempts }, () => backoff.duration());
+}
+
+/**
+ * reconnecting-websocket 4.4.0 dist/reconnecting-websocket-cjs.js: DEFAULT
+ * minReconnectionDelay 1000 + Math.random() * 4000 (once per page load),
+ * reconnectionDelayGrowFactor 1.3, maxReconnectionDelay 10000; _getNextDelay()
+ * = min * 1.3^(retryCount - 1), capped. We call the real method.
+ */
+function reconnectingWebSocketStreak(attempts: number): number[] {
+  const rws = new ReconnectingWebSocket('ws://127.0.0.1:9', [], { WebSocket: NodeWebSocket, startClosed: true });
+  const internals = rws as unknown as { _retryCount: number; _getNextDelay(): number };
+  return Array.from({ length: attempts }, (_, k) => {
+    internals._retryCount = k + 1;
+    return internals._getNextDelay();
+  });
+}
+
+/** @microsoft/signalr src/DefaultReconnectPolicy.ts (not installed; looked up in its published source): DEFAULT_RETRY_DELAYS_IN_MILLISECONDS = [0, 2000, 10000, 30000, null]. */
+const SIGNALR_DEFAULT = [0, 2000, 10000, 30000];
+
+describe('backoff fitter', () => {
+  it("fits the primer's 1, 2, 4, 8 s as exponential ×2 from 1 s, without jitter", () => {
+    const fit = fitBackoff(points([1000, 2000, 4000, 8000]))!;
+    expect(fit.model).toBe('exponential');
+    expect(fit.initialMs).toBeCloseTo(1000, -1);
+    expect(fit.factor).toBeCloseTo(2, 2);
+    expect(fit.maxMs).toBeNull();
+    expect(fit.jitter).toBe(false);
+  });
+
+  it('tolerates millisecond timer noise without calling it jitter', () => {
+    const fit = fitBackoff(points([1004, 2001, 4009, 8003, 16002]))!;
+    expect(fit.model).toBe('exponential');
+    expect(fit.factor).toBeCloseTo(2, 1);
+    expect(fit.jitter).toBe(false);
+  });
+
+  it("fits socket.io-client's default policy without randomisation: exponential ×2 from 1 s, capped at 5 s", () => {
+    const delays = socketIoStreak(8, 0);
+    expect(delays).toEqual([1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000]);
+    const fit = fitBackoff(points(delays))!;
+    expect(fit).toMatchObject({ model: 'exponential', initialMs: 1000, factor: 2, maxMs: 5000, jitter: false });
+  });
+
+  it("detects socket.io-client's default ±50% randomisation across reconnect streaks", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      seedRandom(seed);
+      const pts: BackoffPoint[] = [];
+      for (let streak = 0; streak < 4; streak++) socketIoStreak(6).forEach((delayMs, attempt) => pts.push({ attempt, delayMs }));
+      const fit = fitBackoff(pts)!;
+      expect(fit.jitter, `seed ${seed}`).toBe(true);
+      expect(fit.model, `seed ${seed}`).not.toBe('fixed');
+      expect(fit.maxMs, `seed ${seed}`).toBe(5000);
+    }
+  });
+
+  it("fits reconnecting-websocket's default policy (random initial once per load, ×1.3, cap 10 s) without jitter", () => {
+    for (const seed of [7, 8, 9]) {
+      seedRandom(seed);
+      const delays = reconnectingWebSocketStreak(12);
+      const fit = fitBackoff(points(delays))!;
+      expect(fit.model).toBe('exponential');
+      expect(fit.factor).toBeCloseTo(1.3, 2);
+      expect(fit.initialMs).toBeGreaterThanOrEqual(1000);
+      expect(fit.initialMs).toBeLessThan(5000);
+      expect(fit.initialMs).toBeCloseTo(delays[0]!, 0);
+      expect(fit.maxMs).toBe(10000);
+      expect(fit.jitter).toBe(false);
+    }
+  });
+
+  it("recognises SignalR's default [0, 2000, 10000, 30000] as a fixed list, not a formula", () => {
+    const fit = fitBackoff(points(SIGNALR_DEFAULT))!;
+    expect(fit.model).toBe('schedule');
+    expect(fit.delaysMs).toEqual(SIGNALR_DEFAULT);
+    expect(fit.maxMs).toBe(30000);
+    expect(fit.jitter).toBe(false);
+    expect(predictBackoff(fit, 2)).toBe(10000);
+  });
+
+  it('recognises the same list repeated over several streaks', () => {
+    const pts: BackoffPoint[] = [];
+    for (let s = 0; s < 3; s++) SIGNALR_DEFAULT.forEach((d, attempt) => pts.push({ attempt, delayMs: d + s * 3 }));
+    expect(fitBackoff(pts)!.model).toBe('schedule');
+  });
+
+  it('calls a constant delay fixed, and tells jittered constant delays from exact ones', () => {
+    expect(fitBackoff(points([3000, 3002, 2999, 3001, 3000]))).toMatchObject({ model: 'fixed', jitter: false });
+    const jittered = fitBackoff(points([2500, 3300, 2800, 3600, 2200, 3100]))!;
+    expect(jittered).toMatchObject({ model: 'fixed', jitter: true });
+    expect(jittered.initialMs).toBeGreaterThan(2500);
+    expect(jittered.initialMs).toBeLessThan(3300);
+  });
+
+  it('fits a linear policy', () => {
+    const fit = fitBackoff(points([1000, 2000, 3000, 4000, 5000, 6000]))!;
+    expect(fit.model).toBe('linear');
+    expect(fit.factor).toBeCloseTo(1000, -1);
+    expect(fit.initialMs).toBeCloseTo(1000, -1);
+  });
+
+  it('needs three delays', () => {
+    expect(fitBackoff(points([1000, 2000]))).toBeNull();
+  });
+
+  it("the reference policy is the primer's 1, 2, 4, 8 s, capped at 30 s", () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map(referenceBackoffMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  });
+});
