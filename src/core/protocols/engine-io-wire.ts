@@ -254,14 +254,22 @@ export function describeEnginePacket(
   };
 }
 
+/** The body "ok" that the engine.io server answers each polling POST with (engine.io 6.6.12 build/transports/polling.js onDataRequest). */
+export function isPostAcknowledgement(data: Payload, dir: Direction): boolean {
+  return dir === 'in' && data.encoding === 'text' && data.data === 'ok';
+}
+
 /** Decode a frame (WebSocket message or polling payload) of the engine.io family; null when it is not one. */
 export function decodeEngineFrame(
   protocolId: string,
   data: Payload,
-  _dir: Direction,
+  dir: Direction,
   version: EioVersion,
   socketIo: boolean,
 ): DecodedMessage | null {
+  if (isPostAcknowledgement(data, dir)) {
+    return { protocol: protocolId, role: 'ack', label: 'engine.io polling POST ok', value: { engine: 'ok' } };
+  }
   const packets = parseEngineFrame(data, version);
   if (!packets) return null;
   const parts = packets.map((p) => describeEnginePacket(protocolId, p, version, socketIo));

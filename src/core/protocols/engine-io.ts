@@ -3,7 +3,7 @@
  * factory that the socket.io decoders share. Wire format: ./engine-io-wire.ts.
  */
 import type { DecodedMessage, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
-import { decodeEngineFrame, parseEngineFrame, parseSocketIoPacket, type EioVersion } from './engine-io-wire.ts';
+import { decodeEngineFrame, isPostAcknowledgement, parseEngineFrame, parseSocketIoPacket, type EioVersion } from './engine-io-wire.ts';
 import { defineDecoder, hintUrl, plainMessage } from './util.ts';
 
 /** engine.io protocol 4 heartbeat: the server pings, the client answers. */
@@ -50,7 +50,7 @@ function gatherEvidence(hint: ProtocolHint): EngineEvidence {
   let openSaysV4: boolean | null = null;
   let pingDir: 'in' | 'out' | null = null;
   for (const s of hint.samples) {
-    if (s.data.size === 0) continue;
+    if (s.data.size === 0 || isPostAcknowledgement(s.data, s.dir)) continue;
     // Protocol 4 framing parses protocol-3 WebSocket frames too; payload framing is checked below.
     const packets = parseEngineFrame(s.data, eioParam ?? 4) ?? parseEngineFrame(s.data, 3);
     if (!packets) {

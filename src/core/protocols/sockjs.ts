@@ -6,7 +6,7 @@
  * "h" prelude. The client sends a JSON array of strings.
  */
 import type { DecodedMessage, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, hintUrl, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
+import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const SOCKJS_TIMINGS: ProtocolTimings = {
   heartbeatMs: 25_000,
@@ -73,6 +73,10 @@ function decodeSockJs(text: string, dir: 'in' | 'out'): DecodedMessage | null {
     if (typeof json.value === 'string') return describeMessages('send', [json.value]);
     return null;
   }
+  const info = parseJson(text);
+  if (info && isRecord(info.value) && 'entropy' in info.value) {
+    return { protocol: 'sockjs', role: 'handshake', label: `sockjs info websocket=${String(info.value.websocket)}`, value: info.value };
+  }
   const frames = text.split('\n').filter((f) => f.length > 0);
   if (frames.length === 0) return null;
   const parts: DecodedMessage[] = [];
@@ -92,6 +96,9 @@ export const sockjsDecoder: ProtocolDecoder = defineDecoder(
     detect(hint) {
       const url = hintUrl(hint);
       const path = url?.pathname ?? '';
+      // GET <prefix>/info answers {websocket, origins, cookie_needed, entropy} before any session.
+      const info = path.endsWith('/info') && hint.samples.some((s) => /"entropy"\s*:/.test(payloadText(s.data)) && /"cookie_needed"/.test(payloadText(s.data)));
+      if (info) return 0.85;
       const urlScore = SESSION_URL.test(path) ? 0.9 : 0;
       const frames = sampleScore(hint, (data, dir) => {
         const text = payloadText(data);
