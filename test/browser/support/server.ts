@@ -67,6 +67,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
       res.end(body);
       return;
     }
+    case '/doc.xml': {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<root><item id="1">x</item></root>');
+      return;
+    }
     case '/bytes': {
       const n = Number(url.searchParams.get('n') ?? 300);
       const body = byteRamp(n);

@@ -1,0 +1,245 @@
+/**
+ * Transparency: the same page scripts run in Chromium without and with the built
+ * extension must observe exactly the same values, errors, event order, identities
+ * and source text. Each scenario is plain page JavaScript returning JSON.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { startServer, type TestServer } from './support/server.ts';
+
+let server: TestServer;
+let plain: LaunchedBrowser;
+let hooked: LaunchedBrowser;
+
+beforeAll(async () => {
+  server = await startServer();
+  server.page('/blank.html', '<!doctype html><title>blank</title><body></body>');
+  [plain, hooked] = await Promise.all([launchBrowser({ extension: false }), launchBrowser({ extension: true })]);
+});
+
+afterAll(async () => {
+  await plain?.close();
+  await hooked?.close();
+  await server?.close();
+});
+
+/** Run an async function body (page JavaScript, `WS` = ws origin) in a fresh page of `browser`. */
+async function run(browser: LaunchedBrowser, body: string): Promise<unknown> {
+  const page = await browser.context.newPage();
+  try {
+    await page.goto(`${server.origin}/blank.html`);
+    return await page.evaluate(`(async () => { const WS = ${JSON.stringify(server.wsOrigin)}; ${body} })()`);
+  } finally {
+    await page.close();
+  }
+}
+
+/** Run in both browsers; the results must be identical. Returns the plain result for sanity checks. */
+async function same(body: string): Promise<unknown> {
+  const [without, withExtension] = await Promise.all([run(plain, body), run(hooked, body)]);
+  expect(withExtension).toEqual(without);
+  return without;
+}
+
+const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error, Object.getPrototypeOf(e) === globalThis[e && e.name]?.prototype];`;
+
+describe('transparency (with vs without the extension)', () => {
+  it('the extension is really hooking in the hooked browser', async () => {
+    const marker = `return !!window[Symbol.for('realtime-inspector.hooks')];`;
+    expect(await run(plain, marker)).toBe(false);
+    expect(await run(hooked, marker)).toBe(true);
+  });
+
+  it('identity: toString, name, length, statics, prototypes, instanceof, own properties', async () => {
+    const result = (await same(`
+      const ws = new WebSocket(WS + '/ws');
+      const es = new EventSource('/sse?hold=1');
+      const xhr = new XMLHttpRequest();
+      class MySocket extends WebSocket {}
+      const sub = new MySocket(WS + '/ws');
+      const fns = [fetch, WebSocket, EventSource, XMLHttpRequest, WebSocket.prototype.send, WebSocket.prototype.close,
+        XMLHttpRequest.prototype.open, XMLHttpRequest.prototype.send, XMLHttpRequest.prototype.setRequestHeader,
+        EventSource.prototype.close, EventTarget.prototype.addEventListener, Function.prototype.toString];
+      const desc = (o, k) => { const d = Object.getOwnPropertyDescriptor(o, k); return [typeof d.value, d.writable, d.enumerable, d.configurable]; };
+      let callError;
+      try { WebSocket(WS); } catch (e) { callError = [e.name, e.message]; }
+      const out = {
+        sources: fns.map((f) => Function.prototype.toString.call(f)),
+        sourcesViaMethod: fns.map((f) => f.toString()),
+        toStringOfToString: Function.prototype.toString.toString(),
+        toStringOfToStringOfToString: Function.prototype.toString.toString.toString(),
+        names: fns.map((f) => [f.name, f.length]),
+        statics: [WebSocket.CONNECTING, WebSocket.OPEN, WebSocket.CLOSING, WebSocket.CLOSED, EventSource.CONNECTING, EventSource.CLOSED, XMLHttpRequest.DONE],
+        protoNames: [WebSocket, EventSource, XMLHttpRequest, EventTarget, Function].map((c) => Object.getOwnPropertyNames(c.prototype)),
+        ctorNames: [WebSocket, EventSource, XMLHttpRequest].map((c) => Object.getOwnPropertyNames(c)),
+        descriptors: [desc(window, 'fetch'), desc(window, 'WebSocket'), desc(WebSocket.prototype, 'send'), desc(WebSocket.prototype, 'constructor'), desc(Function.prototype, 'toString')],
+        instances: [ws, es, xhr].map((o) => [Object.getOwnPropertyNames(o), Object.keys(o), Object.prototype.toString.call(o), String(o)]),
+        checks: [ws instanceof WebSocket, ws instanceof EventTarget, ws.constructor === WebSocket, Object.getPrototypeOf(ws) === WebSocket.prototype,
+          es instanceof EventSource, es.constructor === EventSource, xhr instanceof XMLHttpRequest, xhr.constructor === XMLHttpRequest,
+          sub instanceof MySocket, sub instanceof WebSocket, Object.getPrototypeOf(sub) === MySocket.prototype, typeof fetch.prototype,
+          Object.getPrototypeOf(fetch) === Function.prototype, WebSocket.prototype.constructor === WebSocket],
+        binaryType: ws.binaryType,
+        callError,
+      };
+      ws.close(); sub.close(); es.close();
+      return out;
+    `)) as { sources: string[] };
+    expect(result.sources[0]).toBe('function fetch() { [native code] }');
+  });
+
+  it('errors: same names, messages and prototypes for bad URLs, bad states and network failures', async () => {
+    const result = (await same(`${ERR}
+      const out = [];
+      const attempt = async (fn) => { try { const v = await fn(); out.push(['ok', typeof v]); } catch (e) { out.push(err(e)); } };
+      await attempt(() => fetch('http://127.0.0.1:1/closed'));
+      await attempt(() => fetch('http://[bad'));
+      await attempt(() => fetch('/json', { method: 'GET', body: 'x' }));
+      await attempt(() => fetch('/json', { headers: { 'bad header': 'x' } }));
+      await attempt(() => fetch('/json', { signal: 'nope' }));
+      const controller = new AbortController();
+      const reason = new Error('mine');
+      const aborted = fetch('/slow?ms=2000', { signal: controller.signal });
+      controller.abort(reason);
+      await aborted.then(() => out.push('resolved'), (e) => out.push(['same reason', e === reason]));
+      await attempt(() => fetch('/slow?ms=2000', { signal: AbortSignal.abort() }));
+      await attempt(() => new WebSocket('not a url'));
+      await attempt(() => new WebSocket(WS + '/ws#frag'));
+      await attempt(() => new WebSocket(WS + '/ws', ['dup', 'dup']));
+      const ws = new WebSocket(WS + '/ws');
+      await attempt(() => ws.send('too early'));
+      await attempt(() => ws.close(1234));
+      await attempt(() => ws.close(1000, 'x'.repeat(200)));
+      ws.close();
+      await attempt(() => new EventSource('http://[bad'));
+      const xhr = new XMLHttpRequest();
+      await attempt(() => xhr.send());
+      await attempt(() => xhr.open('GET', 'http://[bad'));
+      xhr.open('GET', '/json');
+      await attempt(() => xhr.setRequestHeader('bad header', 'x'));
+      await attempt(() => { xhr.responseType = 'json'; return xhr.responseText; });
+      const unhandled = await new Promise((resolve) => {
+        window.addEventListener('unhandledrejection', (e) => { e.preventDefault(); resolve(err(e.reason)); }, { once: true });
+        fetch('http://127.0.0.1:1/unhandled');
+      });
+      out.push(['unhandled', unhandled]);
+      return out;
+    `)) as unknown[];
+    expect(result[0]).toEqual(['TypeError', 'Failed to fetch', true, true]);
+  });
+
+  it('WebSocket: same event order, data, readyState, once listeners and close details', async () => {
+    const result = (await same(`
+      const log = [];
+      const ws = new WebSocket(WS + '/ws', 'chat.v1');
+      ws.binaryType = 'arraybuffer';
+      const note = (tag) => (e) => log.push([tag, e.type, ws.readyState, e.constructor.name,
+        typeof e.data === 'string' ? e.data : e.data instanceof ArrayBuffer ? [...new Uint8Array(e.data)] : undefined,
+        e.code, e.reason, e.wasClean, e.isTrusted, e.target === ws, e.currentTarget === ws, e.eventPhase, e.bubbles, e.cancelable]);
+      ws.onopen = note('on');
+      ws.onmessage = note('on');
+      ws.onclose = note('on');
+      ws.onerror = note('on');
+      ws.addEventListener('message', note('once'), { once: true });
+      ws.addEventListener('message', note('capture'), { capture: true });
+      ws.addEventListener('open', () => {
+        log.push(['state', ws.protocol, ws.extensions, ws.url, ws.bufferedAmount >= 0]);
+        ws.send('one');
+        ws.send(new Uint8Array([5, 6, 7]));
+        ws.send(new Blob(['blob text']));
+        ws.send('close:4001:bye');
+      });
+      await new Promise((resolve) => ws.addEventListener('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      log.push(['final', ws.readyState]);
+      return log;
+    `)) as unknown[];
+    expect(result.at(-2)).toEqual(['on', 'close', 3, 'CloseEvent', undefined, 4001, 'bye', true, true, true, true, 2, false, false]);
+  });
+
+  it('fetch: streamed bodies read by the page, body methods, clone, cancel and response fields', async () => {
+    const result = (await same(`
+      const out = {};
+      const res = await fetch('/ndjson');
+      out.before = [res.bodyUsed, res.body.locked, res.status, res.type, res.url === location.origin + '/ndjson', res.redirected,
+        res.headers.get('content-type'), [...res.headers.keys()].includes('content-type')];
+      const copy = res.clone();
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      let text = '';
+      for (;;) { const { done, value } = await reader.read(); if (done) break; text += dec.decode(value, { stream: true }); }
+      out.read = [text, res.bodyUsed, await copy.text()];
+      const json = await (await fetch('/json?n=3')).json();
+      const bytes = new Uint8Array(await (await fetch('/bytes?n=300')).arrayBuffer());
+      const blob = await (await fetch('/bytes?n=50')).blob();
+      const status = await fetch('/status?code=404');
+      out.bodies = [json, bytes.length, bytes[299], blob.size, blob.type, status.status, status.ok, await status.text()];
+      const streamed = await fetch('/stream?n=50&hold=1');
+      const r2 = streamed.body.getReader();
+      const first = await r2.read();
+      out.cancel = [dec.decode(first.value), await r2.cancel('enough'), (await r2.read()).done];
+      const request = new Request('/echo', { method: 'POST', body: 'request body', headers: { 'content-type': 'text/plain' } });
+      out.request = [await (await fetch(request)).text(), request.bodyUsed];
+      out.posted = await (await fetch('/echo', { method: 'POST', body: new URLSearchParams({ a: '1' }) })).text();
+      return out;
+    `)) as { read: unknown[] };
+    expect(result.read[0]).toBe('{"i":1}\n{"i":2}\n{"i":3}\n');
+  });
+
+  it('XMLHttpRequest: every responseType, event order, sync, abort and network error', async () => {
+    const result = (await same(`
+      const summary = (x) => {
+        const r = x.response;
+        if (r === null || typeof r !== 'object') return [typeof r, r];
+        if (r instanceof ArrayBuffer) return ['arraybuffer', r.byteLength];
+        if (r instanceof Blob) return ['blob', r.size, r.type];
+        if (r instanceof Document) return ['document', r.documentElement && r.documentElement.nodeName];
+        return ['json', r];
+      };
+      const run = (url, type, extra = () => {}) => new Promise((resolve) => {
+        const x = new XMLHttpRequest();
+        const log = [];
+        for (const name of ['readystatechange', 'loadstart', 'load', 'loadend', 'error', 'abort', 'timeout']) {
+          x.addEventListener(name, (e) => log.push([name, x.readyState, x.status, e.constructor.name, e.isTrusted]));
+        }
+        let progressed = false;
+        x.onprogress = () => { progressed = true; };
+        x.open('GET', url);
+        x.responseType = type;
+        x.onloadend = () => setTimeout(() => resolve([type, log, progressed, summary(x), x.getResponseHeader('content-type'),
+          x.statusText, x.responseURL === '' ? '' : new URL(x.responseURL).pathname]), 0);
+        x.send();
+        extra(x);
+      });
+      const out = [];
+      for (const type of ['', 'text', 'json', 'arraybuffer', 'blob']) out.push(await run('/json?n=1', type));
+      out.push(await run('/doc.xml', 'document'));
+      out.push(await run('/slow?ms=2000', '', (x) => setTimeout(() => x.abort(), 30)));
+      out.push(await run('http://127.0.0.1:1/closed', ''));
+      const sync = new XMLHttpRequest();
+      sync.open('GET', '/text', false);
+      sync.send();
+      out.push(['sync', sync.status, sync.responseText, sync.readyState]);
+      const failing = new XMLHttpRequest();
+      failing.open('GET', 'http://127.0.0.1:1/closed', false);
+      try { failing.send(); out.push('no throw'); } catch (e) { out.push(['sync error', e.name, e.message.replace(/'.*'/, '<url>')]); }
+      return out;
+    `)) as unknown[][];
+    expect(result[2]![3]).toEqual(['json', { ok: true, n: 1 }]);
+  });
+
+  it('EventSource: same event order with named events, ids and readyState', async () => {
+    const result = (await same(`
+      const es = new EventSource('/sse?hold=1');
+      const log = [];
+      const note = (e) => log.push([e.type, e.data, e.lastEventId, es.readyState, e.constructor.name, e.isTrusted, e.origin === location.origin]);
+      es.onopen = note;
+      es.addEventListener('tick', note);
+      es.addEventListener('tock', note, { once: true });
+      await new Promise((resolve) => { es.onmessage = (e) => { note(e); if (e.data === 'last') resolve(); }; });
+      es.close();
+      log.push(['closed', es.readyState, es.url === location.origin + '/sse?hold=1', es.withCredentials]);
+      return log;
+    `)) as unknown[];
+    expect(result).toHaveLength(6);
+  });
+});
