@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, test } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { App } from '../../src/panel/App.tsx';
+import { PanelStore } from '../../src/panel/store.ts';
+import { chartData } from '../../src/panel/charts/registry.ts';
+import { SPAN } from '../../src/panel/timeline-data.ts';
+import { threeChannelCapture } from './panel-fixtures.ts';
+
+afterEach(cleanup);
+
+function openChannel(kind: string): PanelStore {
+  const store = new PanelStore();
+  store.showImported('fixture.json', threeChannelCapture());
+  render(<App store={store} live={null} theme="dark" />);
+  const row = Array.from(document.querySelectorAll<HTMLElement>('.overview-table tbody tr')).find((r) => r.querySelector(`[data-kind="${kind}"]`))!;
+  fireEvent.dblClick(row);
+  return store;
+}
+
+describe('channel detail', () => {
+  test('polling: timeline shows wasted requests distinctly, charts carry the core series', () => {
+    const store = openChannel('polling');
+    const ch = store.report().channels.find((c) => c.kind === 'polling')!;
+    const timeline = chartData('channel-timeline')!;
+    const styles = Array.from(timeline.spanStyle as ArrayLike<number>);
+    expect(styles.filter((s) => s === SPAN.wasted)).toHaveLength(ch.wasted);
+    expect(styles.filter((s) => s === SPAN.useful)).toHaveLength(ch.requests - ch.wasted);
+    fireEvent.click(document.querySelector('[data-tab="charts"]')!);
+    const waste = chartData('waste')!;
+    const wasted = Array.from(waste.wasted as ArrayLike<number>).reduce((a, b) => a + b, 0);
+    const useful = Array.from(waste.useful as ArrayLike<number>).reduce((a, b) => a + b, 0);
+    expect(wasted).toBe(ch.wasted);
+    expect(useful + wasted).toBe(ch.requests);
+    const latency = chartData('latency')!;
+    expect(latency.samples).toBe(ch.requests);
+    expect(latency.median).toBe(store.channelSeries(ch.id)!.latency.median);
+    expect(document.querySelector('[data-chart="backoff"]')!.textContent).toContain('No reconnects captured');
+  });
+
+  test('polling: copy as cURL, findings with evidence, advice and background', () => {
+    const store = openChannel('polling');
+    const ch = store.report().channels.find((c) => c.kind === 'polling')!;
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl 'http://127.0.0.1/api/poll'");
+    fireEvent.click(document.querySelector('[data-tab="findings"]')!);
+    const cards = document.querySelectorAll('.finding');
+    expect(cards).toHaveLength(ch.findings.length);
+    const waste = document.querySelector('[data-code="polling-waste-high"]')!;
+    expect(waste.querySelector('.evidence')).toBeTruthy();
+    expect(waste.textContent).toContain('Advice');
+    expect(waste.querySelector('.why')!.textContent).toContain('SSE');
+  });
+
+  test('websocket: heartbeats and close code on the timeline, heartbeat chart against 30 s, websocat command', () => {
+    const store = openChannel('websocket');
+    const ch = store.report().channels.find((c) => c.kind === 'websocket')!;
+    const series = store.channelSeries(ch.id)!;
+    const timeline = chartData('channel-timeline')!;
+    const beats = Array.from(timeline.markStyle as ArrayLike<number>).filter((s) => s === 2).length;
+    expect(beats).toBe(series.messages.role.filter((r) => r === 'heartbeat').length);
+    expect(beats).toBeGreaterThan(0);
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("websocat 'ws://127.0.0.1/socket.io/?EIO=4&transport=websocket'");
+    fireEvent.click(document.querySelector('[data-tab="charts"]')!);
+    const hb = chartData('heartbeat')!;
+    expect(Array.from(hb.intervalMs as ArrayLike<number>)).toEqual(series.heartbeat.intervals);
+    expect(hb.thresholdMs).toBe(30_000);
+  });
+
+  test('sse: the reconnect appears in the backoff chart with the fitted and reference curves', () => {
+    const store = openChannel('sse');
+    const ch = store.report().channels.find((c) => c.kind === 'sse')!;
+    fireEvent.click(document.querySelector('[data-tab="charts"]')!);
+    const backoff = chartData('backoff')!;
+    expect(ch.reconnects.length).toBeGreaterThan(0);
+    expect(Array.from(backoff.observedMs as ArrayLike<number>)).toEqual(ch.reconnects.map((r) => Math.round(r.delayMs * 10) / 10));
+    expect(Array.from(backoff.referenceMs as ArrayLike<number>)[0]).toBe(1000);
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl -N -H 'Accept: text/event-stream' 'http://127.0.0.1/events'");
+  });
+
+  test('fault injection is disabled without a live page and explains the EventSource limit', () => {
+    openChannel('sse');
+    fireEvent.click(document.querySelector('[data-tab="faults"]')!);
+    expect((screen.getByText('Inject') as HTMLButtonElement).disabled).toBe(true);
+    expect(document.body.textContent).toContain('native EventSource reconnects on its own schedule');
+  });
+});
+
+describe('import', () => {
+  test('a corrupt file shows a clear error and keeps the current data', async () => {
+    const store = new PanelStore();
+    store.showImported('first.json', threeChannelCapture());
+    render(<App store={store} live={null} theme="light" />);
+    const before = document.querySelectorAll('.overview-table tbody tr').length;
+    expect(before).toBe(3);
+    const input = screen.getByTestId('import-input') as HTMLInputElement;
+    for (const [name, text] of [['broken.json', '{"format": "realtime-inspector-capture", "events": [tru'], ['other.json', '{"hello": "world"}']] as const) {
+      Object.defineProperty(input, 'files', { value: [new File([text], name, { type: 'application/json' })], configurable: true });
+      fireEvent.change(input);
+      await waitFor(() => expect(screen.getByTestId('import-error').textContent).toContain(name));
+      expect(screen.getByTestId('import-error').textContent).toContain('The current data is unchanged');
+      expect(document.querySelectorAll('.overview-table tbody tr').length).toBe(before);
+      expect(store.mode).toEqual({ kind: 'import', name: 'first.json' });
+    }
+  });
+});

@@ -1,0 +1,133 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, test } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { Analyzer } from '../../src/core/index.ts';
+import { MessageList } from '../../src/panel/components/MessageList.tsx';
+import { MessageIndex } from '../../src/panel/messages.ts';
+import { hexLines, payloadBytes } from '../../src/panel/components/HexView.tsx';
+import { threeChannelCapture } from './panel-fixtures.ts';
+
+afterEach(cleanup);
+
+function wsRows() {
+  const events = threeChannelCapture();
+  const analyzer = new Analyzer();
+  analyzer.ingest(events);
+  const ch = analyzer.report().channels.find((c) => c.kind === 'websocket')!;
+  const index = new MessageIndex(ch.protocol);
+  index.update(analyzer.channelEvents(ch.id));
+  const series = analyzer.channelSeries(ch.id)!;
+  const keys = new Set<string>();
+  series.messages.t.forEach((t, i) => series.messages.role[i] === 'heartbeat' && keys.add(`${t}|${series.messages.dir[i] === 0 ? 'in' : 'out'}`));
+  index.markHeartbeats(keys);
+  return { rows: index.rows, origin: events[0]!.t };
+}
+
+function listed(): HTMLElement[] {
+  return Array.from(document.querySelectorAll<HTMLElement>('.vrow'));
+}
+
+function renderList(window: [number, number] | null = null) {
+  const { rows, origin } = wsRows();
+  render(<MessageList rows={rows} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
+  return rows;
+}
+
+describe('message list', () => {
+  test('lists every frame and state change of the channel with direction, time, size and label', () => {
+    const rows = renderList();
+    // ws.create, ws.open, 3 handshake frames, 4 x (ping, pong, chat), 1 binary, ws.close
+    expect(rows).toHaveLength(2 + 3 + 12 + 1 + 1);
+    expect(screen.getByTestId('message-count').textContent).toBe(`${rows.length} / ${rows.length}`);
+    const chat = listed().find((r) => r.textContent!.includes('hello 0') || r.textContent!.includes('chat'));
+    expect(chat).toBeTruthy();
+    expect(listed().some((r) => r.textContent!.includes('close 4001'))).toBe(true);
+  });
+
+  test('one click hides heartbeats (the engine.io pings and pongs)', () => {
+    const rows = renderList();
+    const beats = rows.filter((r) => r.kind === 'heartbeat').length;
+    expect(beats).toBe(8);
+    fireEvent.click(screen.getByText('Hide heartbeats'));
+    expect(screen.getByTestId('message-count').textContent).toBe(`${rows.length - beats} / ${rows.length}`);
+    expect(listed().some((r) => r.classList.contains('kind-heartbeat'))).toBe(false);
+    fireEvent.click(screen.getByText('Hide heartbeats'));
+    expect(screen.getByTestId('message-count').textContent).toBe(`${rows.length} / ${rows.length}`);
+  });
+
+  test('direction filter keeps only the checked directions', () => {
+    const rows = renderList();
+    fireEvent.click(screen.getByLabelText('↑ out'));
+    const shown = listed();
+    expect(shown.length).toBe(rows.filter((r) => r.dir !== 'out').length);
+    expect(shown.some((r) => r.classList.contains('dir-out'))).toBe(false);
+  });
+
+  test('regex search filters labels and payloads; an invalid pattern shows an error instead of crashing', () => {
+    const rows = renderList();
+    const box = screen.getByLabelText('Filter messages by regular expression');
+    fireEvent.input(box, { target: { value: 'hello [23]' } });
+    expect(listed()).toHaveLength(2);
+    fireEvent.input(box, { target: { value: 'hello [' } });
+    expect(screen.getByRole('alert').textContent).toContain('Invalid regular expression');
+    expect(box.getAttribute('aria-invalid')).toBe('true');
+    expect(listed()).toHaveLength(rows.length);
+  });
+
+  test('the brushed timeline window limits the list', () => {
+    const { rows, origin } = wsRows();
+    const from = origin + 49_000;
+    const to = origin + 76_000;
+    render(<MessageList rows={rows} version={1} origin={origin} window={[from, to]} onClearWindow={() => {}} />);
+    expect(listed()).toHaveLength(rows.filter((r) => r.t >= from && r.t <= to).length);
+    expect(document.body.textContent).toContain('brushed on the timeline');
+  });
+
+  test('a JSON message opens as a collapsible tree, as text on request', () => {
+    renderList();
+    fireEvent.input(screen.getByLabelText('Filter messages by regular expression'), { target: { value: 'hello 1' } });
+    fireEvent.click(listed()[0]!);
+    const view = screen.getByTestId('message-view');
+    expect(view.querySelector('.json-tree')).toBeTruthy();
+    expect(view.textContent).toContain('"alice"');
+    const toggles = view.querySelectorAll('.json-toggle');
+    expect(toggles.length).toBeGreaterThan(1);
+    fireEvent.click(toggles[0]!);
+    expect(view.textContent).not.toContain('"alice"');
+    fireEvent.click(screen.getByText('Text'));
+    expect(screen.getByTestId('text-view').textContent).toBe('42["chat",{"from":"alice","text":"hello 1"}]');
+  });
+
+  test('a binary frame opens as hex', () => {
+    const rows = renderList();
+    const binary = rows.findIndex((r) => r.payload?.encoding === 'binary');
+    fireEvent.click(document.querySelector(`.vrow[data-row="${binary}"]`)!);
+    expect(screen.getByTestId('hex').textContent).toBe('00000000  01 02 41 42                                      ..AB');
+  });
+
+  test('arrow keys move the selection', () => {
+    renderList();
+    const list = screen.getByRole('listbox');
+    fireEvent.keyDown(list, { key: 'ArrowDown' });
+    fireEvent.keyDown(list, { key: 'ArrowDown' });
+    const selected = listed().filter((r) => r.getAttribute('aria-selected') === 'true');
+    expect(selected).toHaveLength(1);
+    expect(selected[0]!.dataset.row).toBe('1');
+  });
+
+  test('page text is rendered as text, never as markup', () => {
+    const { rows, origin } = wsRows();
+    const evil = rows.find((r) => r.payload?.encoding === 'text' && r.dir === 'in')!;
+    evil.payload = { ...evil.payload!, data: '<img src=x onerror="globalThis.__pwned=1">' };
+    evil.label = '<b>bold</b>';
+    render(<MessageList rows={rows} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
+    fireEvent.click(document.querySelector(`.vrow[data-row="${rows.indexOf(evil)}"]`)!);
+    expect(document.querySelector('img')).toBeNull();
+    expect(document.querySelector('b')).toBeNull();
+    expect(screen.getByTestId('text-view').textContent).toContain('<img src=x');
+  });
+
+  test('hex helpers dump text as UTF-8', () => {
+    expect(hexLines(payloadBytes({ size: 2, encoding: 'text', data: 'é', truncated: false }))).toEqual(['00000000  c3 a9                                            ..']);
+  });
+});
