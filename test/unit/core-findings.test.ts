@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture } from '../../src/core/index.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import { FINDING_RULES } from '../../src/core/findings/index.ts';
+import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
+
+function channel(b: CaptureBuilder): ChannelReport {
+  const report = analyzeCapture(b.sorted());
+  expect(report.channels).toHaveLength(1);
+  return report.channels[0]!;
+}
+const codes = (c: ChannelReport) => c.findings.map((f) => f.code);
+const finding = (c: ChannelReport, code: string) => {
+  const f = c.findings.find((x) => x.code === code);
+  expect(f, `finding ${code} in ${codes(c).join(',')}`).toBeDefined();
+  return f!;
+};
+
+/** A WebSocket that works, drops (1006), then fails to reconnect after each delay (error + 1006 before open). */
+function wsOutage(delays: number[], opts: { finalOpens?: boolean; firstClose?: { code: number; reason: string } } = {}): CaptureBuilder {
+  const b = new CaptureBuilder();
+  const url = 'wss://live.example/socket';
+  const first = b.wsCreate(T0, url);
+  b.wsOpen(T0 + 50, first);
+  b.wsMsg(T0 + 100, first, 'in', '{"type":"welcome"}');
+  let t = T0 + 5000;
+  b.wsClose(t, first, opts.firstClose?.code ?? 1006, opts.firstClose?.reason ?? '', 'server');
+  delays.forEach((d, i) => {
+    t += d;
+    const c = b.wsCreate(t, url);
+    if (opts.finalOpens && i === delays.length - 1) {
+      b.wsOpen(t + 40, c);
+      return;
+    }
+    b.wsError(t + 10, c);
+    t += 10;
+    b.wsClose(t, c, 1006, '', 'server');
+  });
+  return b;
+}
+
+/** A WebSocket open for `spanMs` with the given messages. */
+function wsSession(spanMs: number, messages: Array<[number, 'in' | 'out', string]>): CaptureBuilder {
+  const b = new CaptureBuilder();
+  const c = b.wsCreate(T0, 'wss://live.example/cable');
+  b.wsOpen(T0 + 50, c);
+  for (const [t, dir, data] of messages) b.wsMsg(T0 + t, c, dir, data);
+  b.wsClose(T0 + spanMs, c, 1000, '', 'client');
+  return b;
+}
+
+describe('findings', () => {
+  it('every rule has a unique code, a title and a description', () => {
+    const all = FINDING_RULES.map((r) => r.code);
+    expect(new Set(all).size).toBe(all.length);
+    for (const r of FINDING_RULES) {
+      expect(r.title.length).toBeGreaterThan(3);
+      expect(r.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('no-heartbeat: says a control-frame heartbeat may exist on a WebSocket', () => {
+    const msgs: Array<[number, 'in' | 'out', string]> = Array.from({ length: 8 }, (_, i) => [1000 + i * 20_000, 'in', `{"type":"price","symbol":"ACME","value":${100 + i * 7},"volume":${1234 + i * 11}}`]);
+    const ch = channel(wsSession(170_000, msgs));
+    const f = finding(ch, 'no-heartbeat');
+    expect(f.severity).toBe('info');
+    expect(f.message).toContain('control frames');
+    expect(ch.heartbeat).toMatchObject({ intervalMs: null, source: null });
+    expect(codes(ch)).not.toContain('idle-gap-over-nat-timeout');
+  });
+
+  it('idle-gap-over-nat-timeout: silence above 30 s on an open connection', () => {
+    const ch = channel(wsSession(120_000, [[1000, 'in', '{"type":"state","items":[1,2,3],"version":"a91"}'], [70_000, 'in', '{"type":"state","items":[1,2,3,4],"version":"a92"}']]));
+    const f = finding(ch, 'idle-gap-over-nat-timeout');
+    expect(f.evidence.maxIdleMs).toBe(69_000);
+    expect(finding(ch, 'no-heartbeat').severity).toBe('warning');
+  });
+
+  it('heartbeat-too-slow: client ping every 45 s', () => {
+    const msgs: Array<[number, 'in' | 'out', string]> = [];
+    for (let i = 1; i <= 5; i++) {
+      msgs.push([i * 45_000, 'out', 'ping']);
+      msgs.push([i * 45_000 + 30, 'in', 'pong']);
+    }
+    const ch = channel(wsSession(240_000, msgs));
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 45_000, direction: 'client', source: 'pattern' });
+    expect(finding(ch, 'heartbeat-too-slow').evidence.intervalMs).toBe(45_000);
+  });
+
+  it('heartbeat-too-fast: ActionCable-style server ping every 3 s', () => {
+    // actioncable: the server broadcasts {"type":"ping","message":<unix time>} every 3 s.
+    const msgs: Array<[number, 'in' | 'out', string]> = Array.from({ length: 30 }, (_, i) => [3000 * (i + 1), 'in', `{"type":"ping","message":${1764000000 + 3 * i}}`]);
+    const ch = channel(wsSession(95_000, msgs));
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 3000, direction: 'server', source: 'pattern' });
+    expect(finding(ch, 'heartbeat-too-fast').severity).toBe('info');
+    expect(codes(ch)).not.toContain('no-heartbeat');
+  });
+
+  it('recognises an engine.io-style server ping / client pong as a server heartbeat with no finding', () => {
+    const msgs: Array<[number, 'in' | 'out', string]> = [];
+    for (let i = 1; i <= 6; i++) {
+      msgs.push([i * 25_000, 'in', '2']);
+      msgs.push([i * 25_000 + 3, 'out', '3']);
+    }
+    const ch = channel(wsSession(160_000, msgs));
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 25_000, direction: 'server' });
+    expect(codes(ch).filter((c) => c.startsWith('heartbeat') || c === 'no-heartbeat' || c.startsWith('idle'))).toEqual([]);
+  });
+
+  it('reconnect-without-backoff: a reconnect storm at 100 ms', () => {
+    const ch = channel(wsOutage([100, 100, 100, 100, 100, 100]));
+    expect(ch.backoff).toMatchObject({ model: 'fixed' });
+    const f = finding(ch, 'reconnect-without-backoff');
+    expect(f.severity).toBe('error');
+    expect(ch.reconnects.every((r) => r.cause.startsWith('close 1006'))).toBe(true);
+  });
+
+  it('backoff-without-jitter: exact 1, 2, 4, 8, 16 s', () => {
+    const ch = channel(wsOutage([1000, 2000, 4000, 8000, 16000], { finalOpens: true }));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: false });
+    expect(ch.backoff!.factor).toBeCloseTo(2, 1);
+    finding(ch, 'backoff-without-jitter');
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('backoff-without-cap: delays that keep doubling past a minute', () => {
+    const ch = channel(wsOutage([1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000]));
+    expect(finding(ch, 'backoff-without-cap').evidence.longestDelayMs).toBeGreaterThanOrEqual(128_000);
+  });
+
+  it('backoff-cap-too-low: doubling from 100 ms capped at 1 s', () => {
+    const ch = channel(wsOutage([100, 200, 400, 800, 1000, 1000, 1000, 1000]));
+    expect(ch.backoff!.maxMs).toBe(1000);
+    finding(ch, 'backoff-cap-too-low');
+  });
+
+  it('reconnect-after-fatal-close: retrying after 4401 Unauthorized', () => {
+    const ch = channel(wsOutage([1000], { finalOpens: true, firstClose: { code: 4401, reason: 'Unauthorized' } }));
+    const f = finding(ch, 'reconnect-after-fatal-close');
+    expect(f.severity).toBe('error');
+    expect(f.evidence.closeCode).toBe(4401);
+  });
+
+  it('does not flag a reconnect after 1006', () => {
+    const ch = channel(wsOutage([1000], { finalOpens: true }));
+    expect(codes(ch)).not.toContain('reconnect-after-fatal-close');
+  });
+
+  /** SSE over fetch: each stream sends events with ids, ends, and the client re-requests. */
+  function fetchSse(opts: { retry: number | null; delays: number[]; sendLastEventId: boolean }): CaptureBuilder {
+    const b = new CaptureBuilder();
+    const url = 'https://api.example/stream';
+    let t = T0;
+    let id = 0;
+    let lastId: string | null = null;
+    for (let i = 0; i <= opts.delays.length; i++) {
+      const headers: Array<[string, string]> = opts.sendLastEventId && lastId ? [['last-event-id', lastId]] : [];
+      const c = b.http({ at: t, url, contentType: 'text/event-stream', headers, chunks: [[100, 'data: x\n\n']], durationMs: 2000 });
+      b.sseFor(t + 30, c, 'fetch', url);
+      for (let k = 0; k < 3; k++) {
+        id++;
+        b.esMsg(t + 100 + k * 500, c, `{"seq":${id}}`, { id: String(id), retry: k === 0 && opts.retry !== null ? opts.retry : null });
+        lastId = String(id);
+      }
+      t += 2000 + (opts.delays[i] ?? 0);
+    }
+    return b;
+  }
+
+  it('sse-retry-ignored: the server asks for 10 s, the client comes back after 500 ms', () => {
+    const ch = channel(fetchSse({ retry: 10_000, delays: [500, 500, 500], sendLastEventId: true }));
+    expect(ch.kind).toBe('sse');
+    const f = finding(ch, 'sse-retry-ignored');
+    expect(f.evidence).toMatchObject({ retryMs: 10_000, delayMs: 500 });
+    expect(codes(ch)).not.toContain('sse-missing-last-event-id');
+  });
+
+  it('sse-missing-last-event-id: a fetch-based client resumes without the header', () => {
+    const ch = channel(fetchSse({ retry: 3000, delays: [3000, 3000], sendLastEventId: false }));
+    expect(finding(ch, 'sse-missing-last-event-id').evidence.lastEventId).toBe('3');
+    expect(codes(ch)).not.toContain('sse-retry-ignored');
+  });
+
+  it('polling-waste-high: 304s and unchanged bodies, with ETag advice when no 304 is seen', () => {
+    const same = Array.from({ length: 12 }, (_, i) => (i === 6 ? '{"price":11}' : '{"price":10}'));
+    const ch = channel(pollingCapture({ url: 'https://api.example/price', intervalMs: 10_000, bodies: same }));
+    const f = finding(ch, 'polling-waste-high');
+    // 0 and 6 and 7 (back to 10) carry news; the other 9 repeat the previous body.
+    expect(ch.wasted).toBe(9);
+    expect(f.advice).toContain('ETag');
+    expect(ch.advice).toContain('use SSE');
+
+    const notModified = pollingCapture({ url: 'https://api.example/price', intervalMs: 10_000, bodies: Array(8).fill(''), status: (i) => (i === 0 ? 200 : 304) });
+    const c2 = channel(notModified);
+    expect(c2.wasted).toBe(8);
+    expect(finding(c2, 'polling-waste-high').advice).toContain('304');
+  });
+
+  it('polling-load-high: polling every second is 1,000 req/s per 1,000 users', () => {
+    const ch = channel(pollingCapture({ url: 'https://api.example/tick', intervalMs: 1000, bodies: Array.from({ length: 10 }, (_, i) => `{"t":${i}}`) }));
+    expect(finding(ch, 'polling-load-high').evidence.requestsPerSecondPer1000Users).toBe(1000);
+    expect(codes(ch)).not.toContain('polling-waste-high');
+  });
+
+  it('stream-buffered: SSE events that arrive in bursts after silences', () => {
+    const b = new CaptureBuilder();
+    const c = b.esCreate(T0, 'https://api.example/events');
+    b.esOpen(T0 + 50, c);
+    for (let burst = 0; burst < 4; burst++) for (let k = 0; k < 5; k++) b.esMsg(T0 + 10_000 * (burst + 1) + k * 4, c, `{"n":${burst * 5 + k}}`);
+    const ch = channel(b);
+    expect(finding(ch, 'stream-buffered').evidence).toMatchObject({ bursts: 4, eventsInBursts: 20 });
+  });
+
+  it('intermediary-timeout: long polls ending in 504', () => {
+    const b = new CaptureBuilder();
+    let t = T0;
+    for (let i = 0; i < 5; i++) {
+      b.http({ at: t, url: 'https://api.example/lp', durationMs: 60_000, status: i % 2 === 0 ? 504 : 200, body: '' });
+      t += 60_005;
+    }
+    const ch = channel(b);
+    expect(ch.kind).toBe('long-polling');
+    expect(finding(ch, 'intermediary-timeout').evidence.gatewayErrors).toBe(3);
+  });
+
+  it('ws-failed-before-open: every upgrade fails', () => {
+    const b = new CaptureBuilder();
+    for (let i = 0; i < 3; i++) {
+      const c = b.wsCreate(T0 + i * 2000, 'wss://live.example/socket.io/?EIO=4&transport=websocket');
+      b.wsError(T0 + i * 2000 + 20, c);
+      b.wsClose(T0 + i * 2000 + 21, c, 1006, '', 'server');
+    }
+    const ch = channel(b);
+    expect(finding(ch, 'ws-failed-before-open')).toMatchObject({ severity: 'warning', evidence: { failed: 3, neverOpened: true } });
+  });
+
+  it('no-sticky-sessions: engine.io polling answered "Session ID unknown"', () => {
+    const b = new CaptureBuilder();
+    const base = 'https://chat.example/socket.io/?EIO=4&transport=polling';
+    b.http({ at: T0, transport: 'xhr', url: `${base}&t=a1`, body: '0{"sid":"AbCdEfGh12345678AAAA","pingInterval":25000}' });
+    b.http({ at: T0 + 100, transport: 'xhr', url: `${base}&t=a2&sid=AbCdEfGh12345678AAAA`, status: 400, body: '{"code":1,"message":"Session ID unknown"}' });
+    const ch = channel(b);
+    expect(finding(ch, 'no-sticky-sessions').severity).toBe('error');
+  });
+
+  it('a healthy SSE feed with comment heartbeats has no findings', () => {
+    const b = new CaptureBuilder();
+    const c = b.http({ at: T0, url: 'https://api.example/feed', contentType: 'text/event-stream', pending: true });
+    b.sseFor(T0 + 20, c, 'fetch', 'https://api.example/feed');
+    for (let i = 1; i <= 12; i++) {
+      b.esComment(T0 + i * 15_000, c, 'keep-alive');
+      b.esMsg(T0 + i * 15_000 + 7000, c, `{"headline":"story ${i}"}`, { id: String(i) });
+    }
+    const ch = channel(b);
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 15_000, direction: 'server' });
+    expect(ch.findings).toEqual([]);
+  });
+});
