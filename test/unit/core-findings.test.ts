@@ -91,7 +91,9 @@ describe('findings', () => {
     // actioncable: the server broadcasts {"type":"ping","message":<unix time>} every 3 s.
     const msgs: Array<[number, 'in' | 'out', string]> = Array.from({ length: 30 }, (_, i) => [3000 * (i + 1), 'in', `{"type":"ping","message":${1764000000 + 3 * i}}`]);
     const ch = channel(wsSession(95_000, msgs));
-    expect(ch.heartbeat).toMatchObject({ intervalMs: 3000, direction: 'server', source: 'pattern' });
+    // The ActionCable decoder labels the pings, so the heartbeat is protocol-known.
+    expect(ch.protocol).toBe('actioncable');
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 3000, direction: 'server', source: 'protocol' });
     expect(finding(ch, 'heartbeat-too-fast').severity).toBe('info');
     expect(codes(ch)).not.toContain('no-heartbeat');
   });
