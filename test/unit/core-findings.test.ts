@@ -40,10 +40,10 @@ function wsOutage(delays: number[], opts: { finalOpens?: boolean; firstClose?: {
 }
 
 /** A WebSocket open for `spanMs` with the given messages. */
-function wsSession(spanMs: number, messages: Array<[number, 'in' | 'out', string]>): CaptureBuilder {
+function wsSession(spanMs: number, messages: Array<[number, 'in' | 'out', string]>, subprotocols: string[] = []): CaptureBuilder {
   const b = new CaptureBuilder();
-  const c = b.wsCreate(T0, 'wss://live.example/cable');
-  b.wsOpen(T0 + 50, c);
+  const c = b.wsCreate(T0, 'wss://live.example/cable', subprotocols);
+  b.wsOpen(T0 + 50, c, subprotocols[0] ?? '');
   for (const [t, dir, data] of messages) b.wsMsg(T0 + t, c, dir, data);
   b.wsClose(T0 + spanMs, c, 1000, '', 'client');
   return b;
@@ -90,7 +90,9 @@ describe('findings', () => {
   it('heartbeat-too-fast: ActionCable-style server ping every 3 s', () => {
     // actioncable: the server broadcasts {"type":"ping","message":<unix time>} every 3 s.
     const msgs: Array<[number, 'in' | 'out', string]> = Array.from({ length: 30 }, (_, i) => [3000 * (i + 1), 'in', `{"type":"ping","message":${1764000000 + 3 * i}}`]);
-    const ch = channel(wsSession(95_000, msgs));
+    msgs.unshift([60, 'in', '{"type":"welcome"}']);
+    // @rails/actioncable requests these subprotocols (src/internal.js protocols).
+    const ch = channel(wsSession(95_000, msgs, ['actioncable-v1-json', 'actioncable-unsupported']));
     // The ActionCable decoder labels the pings, so the heartbeat is protocol-known.
     expect(ch.protocol).toBe('actioncable');
     expect(ch.heartbeat).toMatchObject({ intervalMs: 3000, direction: 'server', source: 'protocol' });
