@@ -160,7 +160,7 @@ export const LAB_PAGES: LabPage[] = [
     page: 'reconnect',
     variant: 'good',
     title: 'Reconnect with exponential backoff and jitter',
-    summary: 'The server drops the socket and refuses connections for 20 s; the client waits 0.5 s, 1 s, 2 s, 4 s, 8 s (±20%) capped at 10 s.',
+    summary: 'The server drops the socket and refuses connections for 20 s; the client waits 0.5 s, 1 s, 2 s, 4 s, 8 s (±50%) capped at 10 s.',
     expect: { channel: '/ws/flaky', kind: 'websocket', protocol: null, heartbeat: null, backoff: 'exponential', findings: [] },
     seconds: 40,
   },

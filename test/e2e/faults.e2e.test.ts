@@ -1,0 +1,223 @@
+/**
+ * Fault injection end to end: the built extension in real Chromium, the lab's
+ * pages on real libraries, faults sent through the background API exactly as the
+ * CLI sends them. Each test asserts what the page's own code observed (its
+ * `window.labLog`) and what the analysis made of the capture.
+ * All tests share one browser and run concurrently in separate tabs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLab, type Lab } from '../../lab/server.ts';
+import { LAB_PAGES, labPath } from '../../lab/catalog.ts';
+import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import type { FaultCommand } from '../../src/shared/page-bridge.ts';
+
+/** Lab timings at a fifth of their real values (heartbeat 3 s, dead-connection timeout 2 s, poll 400 ms). */
+const SCALE = 0.2;
+
+interface LogEntry {
+  t: number;
+  kind: string;
+  [key: string]: unknown;
+}
+
+let lab: Lab;
+let session: InspectorSession;
+
+beforeAll(async () => {
+  lab = await startLab({ port: 0, scale: SCALE });
+  session = await launchInspector();
+}, 60_000);
+
+afterAll(async () => {
+  await session?.close();
+  await lab?.close();
+});
+
+async function open(id: string, query: Record<string, string | number> = {}): Promise<{ page: Page; tabId: number }> {
+  const entry = LAB_PAGES.find((p) => p.id === id);
+  if (!entry) throw new Error(`no lab page ${id}`);
+  const tab = await session.newTab();
+  await tab.page.goto(`${lab.url}${labPath(entry, query)}`);
+  return tab;
+}
+
+const labLog = (page: Page) => page.evaluate(() => (window as unknown as { labLog: LogEntry[] }).labLog);
+const pageNow = (page: Page) => page.evaluate(() => performance.now());
+
+/** Poll the page's log until `predicate` holds. */
+async function until(page: Page, predicate: (log: LogEntry[]) => boolean, what: string, timeoutMs = 15_000): Promise<LogEntry[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await labLog(page);
+    if (predicate(log)) return log;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page log: ${JSON.stringify(log.slice(-12))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Inject a fault, retrying briefly until the page's relay has connected. */
+async function inject(tabId: number, command: FaultCommand): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await session.injectFault(tabId, command);
+    } catch (error) {
+      if (i > 30) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function channelOf(tabId: number, urlPart: string): Promise<ChannelReport> {
+  const capture = await session.exportTab(tabId);
+  const report = analyzeCapture(capture.events);
+  const channel = report.channels.find((c) => c.url.includes(urlPart) && c.kind !== 'one-off');
+  if (!channel) throw new Error(`no channel for ${urlPart}: ${report.channels.map((c) => `${c.kind} ${c.url}`).join(', ')}`);
+  return channel;
+}
+
+describe.concurrent('faults, as the page sees them', () => {
+  it('drop: the WebSocket closes with 1006, wasClean false, and the page reconnects', async () => {
+    const { page, tabId } = await open('ws-heartbeat');
+    await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
+    await inject(tabId, { fault: 'drop', conn: null });
+    const log = await until(page, (l) => l.filter((e) => e.kind === 'open').length >= 2, 'the reconnect');
+    const close = log.find((e) => e.kind === 'close');
+    expect(close).toMatchObject({ code: 1006, wasClean: false });
+    const channel = await channelOf(tabId, '/ws/heartbeat');
+    expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
+    expect(channel.reconnects[0].cause).toBe('fault: drop');
+    // The page waits 1 s (scaled) before reconnecting; the report measures that delay.
+    expect(channel.reconnects[0].delayMs).toBeGreaterThanOrEqual(1000 * SCALE * 0.9);
+    expect(channel.reconnects[0].delayMs).toBeLessThan(1000 * SCALE + 500);
+    await page.close();
+  });
+
+  it('drop: an EventSource fires error and is closed (its own reconnect cannot be driven from the page)', async () => {
+    const { page, tabId } = await open('sse-resume');
+    await until(page, (log) => log.some((e) => e.kind === 'event'), 'a first SSE event');
+    await inject(tabId, { fault: 'drop', conn: null });
+    const log = await until(page, (l) => l.some((e) => e.kind === 'error'), 'the error');
+    expect(log.find((e) => e.kind === 'error')).toMatchObject({ readyState: 2 });
+    await page.close();
+  });
+
+  it('offline: fetch rejects with TypeError during the window, and polling recovers after it', async () => {
+    const { page, tabId } = await open('polling-naive');
+    await until(page, (log) => log.some((e) => e.kind === 'response'), 'a first response');
+    const start = await pageNow(page);
+    await inject(tabId, { fault: 'offline', durationMs: 2000 });
+    const log = await until(page, (l) => l.some((e) => e.kind === 'response' && e.t > start + 2100), 'a response after the window');
+    const failures = log.filter((e) => e.kind === 'fetch-error');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    for (const f of failures) {
+      expect(f).toMatchObject({ name: 'TypeError', message: 'Failed to fetch' });
+      expect(f.t).toBeGreaterThanOrEqual(start);
+      expect(f.t).toBeLessThan(start + 2000 + 500);
+    }
+    expect(log.some((e) => e.kind === 'response' && e.t > start + 300 && e.t < start + 1900)).toBe(false);
+    await page.close();
+  });
+
+  it('offline twice: a WebSocket is dropped, new ones fail until each window ends, and the backoff fits exponential with jitter', async () => {
+    // At scale 0.4 the page waits 200, 400, 800, 1600 ms (±50%) between attempts: four failures per 3.5 s window.
+    const { page, tabId } = await open('reconnect-backoff', { outage: 0, scale: 0.4 });
+    await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
+    const windows: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const start = await pageNow(page);
+      windows.push(start);
+      await inject(tabId, { fault: 'offline', durationMs: 3500 });
+      await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > start + 3500), 'the reconnect after the window', 20_000);
+    }
+    const log = await labLog(page);
+    for (const start of windows) {
+      const closes = log.filter((e) => e.kind === 'close' && e.t >= start && e.t < start + 3500);
+      expect(closes.length).toBeGreaterThanOrEqual(3);
+      for (const c of closes) expect(c).toMatchObject({ code: 1006, wasClean: false });
+    }
+    const channel = await channelOf(tabId, '/ws/flaky');
+    expect(channel.reconnects.length).toBeGreaterThanOrEqual(8);
+    expect(channel.reconnects.every((r) => r.cause === 'fault: offline' || r.cause.startsWith('close 1006') || r.cause === 'error')).toBe(true);
+    expect(channel.backoff?.model).toBe('exponential');
+    expect(channel.backoff?.jitter).toBe(true);
+    expect(channel.backoff?.factor).toBeGreaterThan(1.3);
+    expect(channel.backoff?.factor).toBeLessThan(3);
+    expect(channel.findings.map((f) => f.code)).not.toContain('reconnect-without-backoff');
+    await page.close();
+  });
+
+  it('offline: the storm page retries at a fixed 100 ms and is flagged for having no backoff', async () => {
+    const { page, tabId } = await open('reconnect-storm', { outage: 0 });
+    await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
+    const start = await pageNow(page);
+    await inject(tabId, { fault: 'offline', durationMs: 3000 });
+    const log = await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > start + 3000), 'the reconnect after the window');
+    expect(log.filter((e) => e.kind === 'close' && e.t >= start).length).toBeGreaterThanOrEqual(10);
+    const channel = await channelOf(tabId, '/ws/flaky');
+    expect(channel.backoff?.model).toBe('fixed');
+    expect(channel.findings.map((f) => f.code)).toContain('reconnect-without-backoff');
+    await page.close();
+  });
+
+  it('close: the page receives the chosen server close code 4001, wasClean true', async () => {
+    const { page, tabId } = await open('ws-heartbeat');
+    await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
+    await inject(tabId, { fault: 'close', code: 4001, reason: 'unauthorized', conn: null });
+    const log = await until(page, (l) => l.some((e) => e.kind === 'close'), 'the close');
+    expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4001, reason: 'unauthorized', wasClean: true });
+    const capture = await session.exportTab(tabId);
+    expect(capture.events.some((e) => e.type === 'ws.close' && e.code === 4001)).toBe(true);
+    await page.close();
+  });
+
+  it('stall: incoming messages are held for the window and then delivered in order', async () => {
+    const { page, tabId } = await open('ws-heartbeat');
+    await until(page, (log) => log.filter((e) => e.kind === 'message').length >= 2, 'two messages');
+    const start = await pageNow(page);
+    // Longer than the lab's largest gap between updates (1.5 s at this scale), so something is held; shorter than
+    // the page's dead-connection timeout (2 s), so the page keeps the socket.
+    await inject(tabId, { fault: 'stall', durationMs: 1800, conn: null });
+    const log = await until(page, (l) => l.some((e) => (e.kind === 'message' || e.kind === 'pong') && e.t > start + 1800), 'delivery after the stall');
+    const inbound = log.filter((e) => (e.kind === 'message' || e.kind === 'pong') && e.t > start + 50);
+    expect(inbound.filter((e) => e.t < start + 1700)).toEqual([]);
+    expect(inbound[0].t).toBeLessThan(start + 1800 + 300);
+    const seqs = log.filter((e) => e.kind === 'message').map((e) => e.seq as number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(log.some((e) => e.kind === 'close')).toBe(false);
+    await page.close();
+  });
+
+  it('stall: a stall longer than its heartbeat timeout makes the page declare the connection dead and replace it', async () => {
+    const { page, tabId } = await open('ws-heartbeat');
+    await until(page, (log) => log.some((e) => e.kind === 'pong'), 'a first pong');
+    const start = await pageNow(page);
+    await inject(tabId, { fault: 'stall', durationMs: 8000, conn: null });
+    const log = await until(page, (l) => l.filter((e) => e.kind === 'open').length >= 2, 'the replacement connection');
+    const timeout = log.find((e) => e.kind === 'heartbeat-timeout');
+    expect(timeout).toBeDefined();
+    // A ping goes out within 3 s of the stall start and the page gives up 2 s later.
+    expect(timeout!.t - start).toBeLessThan(3000 + 2000 + 500);
+    expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4000, reason: 'heartbeat timeout' });
+    const channel = await channelOf(tabId, '/ws/heartbeat');
+    expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
+    await page.close();
+  });
+
+  it('latency: responses arrive at least the added delay later, and only during the window', async () => {
+    const { page, tabId } = await open('polling-naive');
+    await until(page, (log) => log.filter((e) => e.kind === 'response').length >= 2, 'two responses');
+    const start = await pageNow(page);
+    await inject(tabId, { fault: 'latency', delayMs: 500, durationMs: 3000 });
+    const log = await until(page, (l) => l.some((e) => e.kind === 'response' && e.t > start + 4500), 'responses after the window');
+    const before = log.filter((e) => e.kind === 'response' && e.t < start);
+    const during = log.filter((e) => e.kind === 'response' && e.t > start + 600 && e.t < start + 3000);
+    const after = log.filter((e) => e.kind === 'response' && e.t > start + 4000);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    for (const r of during) expect(r.ms).toBeGreaterThanOrEqual(500);
+    for (const r of [...before, ...after]) expect(r.ms).toBeLessThan(400);
+    await page.close();
+  });
+});
