@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture, Analyzer } from '../../src/core/index.ts';
+import { isEmptyJsonCollection } from '../../src/core/metrics/waste.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
+
+const only = (b: CaptureBuilder, users?: number): ChannelReport => {
+  const r = analyzeCapture(b.sorted(), users === undefined ? {} : { users });
+  expect(r.channels).toHaveLength(1);
+  return r.channels[0]!;
+};
+
+describe('waste', () => {
+  it('recognises empty JSON collections, and only those', () => {
+    for (const empty of ['[]', '{}', ' { } ', '{"items":[]}', '{"updates":[],"timestamp":1700000000}', '{"data":{},"events":[]}'])
+      expect(isEmptyJsonCollection(empty), empty).toBe(true);
+    for (const full of ['[0]', '{"a":1}', '{"items":[1]}', '{"user":{"id":1}}', 'null', '0', '"[]"', '{"items":[]', 'no json'])
+      expect(isEmptyJsonCollection(full), full).toBe(false);
+  });
+
+  it('counts 204, 304, empty bodies, empty collections and repeats; wasted bytes and the rate push would save', () => {
+    const b = new CaptureBuilder();
+    const responses: Array<[number, string]> = [
+      [200, '{"v":1}'],
+      [204, ''],
+      [304, ''],
+      [200, ''],
+      [200, '{"items":[]}'],
+      [200, '{"v":2}'],
+      [200, '{"v":2}'],
+      [200, '{"v":3}'],
+    ];
+    responses.forEach(([status, body], i) => b.http({ at: T0 + i * 5000, url: 'https://api.example/v', status, body }));
+    const ch = only(b, 100);
+    expect(ch.kind).toBe('polling');
+    expect(ch.wasted).toBe(5);
+    expect(ch.wasteRatio).toBeCloseTo(5 / 8, 3);
+    expect(ch.wastedBytes).toBe('{"items":[]}'.length + '{"v":2}'.length);
+    expect(ch.load).toMatchObject({ requestsPerSecondPerUser: 0.2, requestsPerSecond: 20, users: 100, wastedPerSecond: 12.5 });
+    expect(ch.load!.push).toEqual({ connections: 100, messagesPerSecond: 7.5 });
+  });
+
+  it('does not judge waste on push channels or one-off requests', () => {
+    const b = new CaptureBuilder();
+    b.http({ at: T0, url: 'https://api.example/me', status: 204 });
+    expect(only(b)).toMatchObject({ kind: 'one-off', wasted: 0, wasteRatio: null });
+  });
+});
+
+describe('latency', () => {
+  it('reports durations, intervals, staleness (interval/2 average, interval worst) and TTFB for polling', () => {
+    const b = new CaptureBuilder();
+    for (let i = 0; i < 10; i++) b.http({ at: T0 + i * 5000, url: 'https://api.example/feed', ttfbMs: 20 + i, durationMs: 40 + i * 10, body: `{"n":${i}}` });
+    const ch = only(b);
+    expect(ch.intervalMs).toEqual({ median: 5000, p95: 5000 });
+    expect(ch.durationMs!.median).toBe(85);
+    expect(ch.stalenessMs).toEqual({ average: 2500, worst: 5000 });
+    expect(ch.timeToFirstByteMs!.median).toBe(24.5);
+    expect(ch.gapMs).toBeNull();
+  });
+
+  it('reports message gaps and time to first message on push channels', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0 + 100, c);
+    [400, 1400, 2400, 3400].forEach((t, i) => b.wsMsg(T0 + t, c, 'in', `{"tick":${i},"pad":"${'x'.repeat(80)}"}`));
+    const ch = only(b);
+    expect(ch.gapMs).toEqual({ median: 1000, p95: 1000 });
+    expect(ch.timeToFirstByteMs!.median).toBe(400);
+    expect(ch.stalenessMs).toBeNull();
+  });
+
+  it('projects the primer example: 1,000 users polling every 2 s = 500 req/s', () => {
+    const ch = only(pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: Array.from({ length: 6 }, (_, i) => String(i)) }));
+    expect(ch.load!.requestsPerSecond).toBe(500);
+    const report = analyzeCapture(pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: ['1', '2', '3'] }).sorted(), { users: 10_000 });
+    expect(report.summary.projectedRequestsPerSecond).toBe(5000);
+    expect(report.summary.users).toBe(10_000);
+  });
+});
+
+describe('heartbeat', () => {
+  it('tells a client-initiated ping/pong, measures jitter and the longest idle gap', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0, c);
+    const beats = [20_000, 40_150, 59_900, 80_050, 100_000];
+    for (const t of beats) {
+      b.wsMsg(T0 + t, c, 'out', '{"op":"hb"}');
+      b.wsMsg(T0 + t + 40, c, 'in', '{"op":"hb_ack"}');
+    }
+    b.wsClose(T0 + 110_000, c, 1000, '', 'client');
+    const ch = only(b);
+    expect(ch.heartbeat!.direction).toBe('client');
+    expect(ch.heartbeat!.source).toBe('pattern');
+    expect(Math.abs(ch.heartbeat!.intervalMs! - 20_000)).toBeLessThan(200);
+    expect(ch.heartbeat!.jitterMs).toBeGreaterThan(100);
+    expect(ch.heartbeat!.maxIdleMs).toBeCloseTo(20_000, -3);
+  });
+
+  it('accepts a heartbeat sent "after N s of silence" (timer restarted by traffic)', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0, c);
+    // Data at irregular times; the client pings 10 s after the last traffic.
+    let t = 0;
+    for (const dataGap of [3000, 7000, 1000, 9000, 2000]) {
+      t += dataGap;
+      b.wsMsg(T0 + t, c, 'in', `{"type":"update","payload":"${'y'.repeat(100)}"}`);
+      t += 10_000;
+      b.wsMsg(T0 + t, c, 'out', 'keepalive');
+    }
+    const ch = only(b);
+    expect(ch.heartbeat).toMatchObject({ direction: 'client', source: 'pattern' });
+  });
+
+  it('is null for channels that are not long-lived connections', () => {
+    expect(only(pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: ['1', '2', '3'] })).heartbeat).toBeNull();
+  });
+});
+
+describe('reconnects', () => {
+  it("counts EventSource's own retries (error then open) with their delays", () => {
+    const b = new CaptureBuilder();
+    const c = b.esCreate(T0, 'https://api.example/events');
+    b.esOpen(T0 + 50, c);
+    b.esMsg(T0 + 1000, c, '{"a":1}', { id: '1', retry: 3000 });
+    b.esError(T0 + 10_000, c, 0);
+    b.esOpen(T0 + 13_050, c);
+    b.esError(T0 + 20_000, c, 0);
+    b.esError(T0 + 23_010, c, 0);
+    b.esOpen(T0 + 26_030, c);
+    const ch = only(b);
+    expect(ch.reconnects.map((r) => r.delayMs)).toEqual([3050, 3010, 3020]);
+    expect(ch.reconnects.every((r) => r.cause === 'error')).toBe(true);
+    expect(ch.findings.map((f) => f.code)).not.toContain('sse-retry-ignored');
+  });
+
+  it('attributes a reconnect to an injected fault', () => {
+    const b = new CaptureBuilder();
+    const c1 = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0 + 30, c1);
+    b.fault(T0 + 5000, 'drop', c1);
+    b.wsClose(T0 + 5001, c1, 1006, '', 'server');
+    const c2 = b.wsCreate(T0 + 6001, 'wss://live.example/ws');
+    b.wsOpen(T0 + 6030, c2);
+    expect(only(b).reconnects).toEqual([{ at: T0 + 6001, delayMs: 1000, cause: 'fault: drop' }]);
+  });
+
+  it('does not call overlapping connections reconnects', () => {
+    const b = new CaptureBuilder();
+    const c1 = b.wsCreate(T0, 'wss://live.example/ws');
+    const c2 = b.wsCreate(T0 + 10, 'wss://live.example/ws');
+    b.wsOpen(T0 + 30, c1);
+    b.wsOpen(T0 + 40, c2);
+    b.wsClose(T0 + 5000, c1, 1000, '', 'client');
+    expect(only(b).reconnects).toEqual([]);
+  });
+});
+
+describe('report', () => {
+  it('is empty but complete for no events', () => {
+    const r = new Analyzer().report();
+    expect(r.channels).toEqual([]);
+    expect(r.summary).toMatchObject({ channels: 0, requests: 0, droppedEvents: 0, findings: { error: 0, warning: 0, info: 0 } });
+  });
+
+  it('counts dropped events and takes the page from the top document', () => {
+    const b = pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: ['1', '2', '3'] });
+    b.dropped(T0 + 1, 17);
+    const r = analyzeCapture(b.sorted());
+    expect(r.summary.droppedEvents).toBe(17);
+    expect(r.page).toEqual({ url: 'https://app.example/', title: 'Dashboard' });
+  });
+
+  it('gives chart series for a channel', () => {
+    const b = pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: ['1', '1', '2', '[]'] });
+    const a = new Analyzer();
+    a.ingest(b.sorted());
+    const id = a.report().channels[0]!.id;
+    const s = a.channelSeries(id)!;
+    expect(s.requests.start).toHaveLength(4);
+    expect(s.requests.wasted).toEqual([0, 1, 0, 1]);
+    expect(s.latency.counts.reduce((x, y) => x + y, 0)).toBe(4);
+    expect(s.waste.requests.reduce((x, y) => x + y, 0)).toBe(4);
+    expect(s.waste.wasted.reduce((x, y) => x + y, 0)).toBe(2);
+    expect(a.channelSeries('nope')).toBeNull();
+    expect(a.channelEvents(id).length).toBe(b.events.length - 1);
+  });
+
+  it('gives reconnect series with the fitted and the reference delays', () => {
+    const b = new CaptureBuilder();
+    let t = T0;
+    const first = b.wsCreate(t, 'wss://x.example/ws');
+    b.wsOpen(t + 10, first);
+    t += 1000;
+    b.wsClose(t, first, 1006);
+    for (const d of [1000, 2000, 4000, 8000]) {
+      t += d;
+      const c = b.wsCreate(t, 'wss://x.example/ws');
+      b.wsError(t + 5, c);
+      t += 5;
+      b.wsClose(t, c, 1006);
+    }
+    const a = new Analyzer();
+    a.ingest(b.sorted());
+    const s = a.channelSeries(a.channelIds()[0]!)!;
+    expect(s.reconnects.attempt).toEqual([0, 1, 2, 3]);
+    expect(s.reconnects.delayMs).toEqual([1000, 2000, 4000, 8000]);
+    expect(s.reconnects.referenceMs).toEqual([1000, 2000, 4000, 8000]);
+    s.reconnects.fittedMs.forEach((f, i) => expect(f!).toBeCloseTo(s.reconnects.delayMs[i]!, -1));
+  });
+});
