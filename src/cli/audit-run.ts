@@ -89,6 +89,7 @@ export async function auditPage(
       throw new CliError(`the extension did not hand over the capture: ${firstLine(error)}`, EXIT.crashed);
     });
     const report = analyzeCapture(capture.events, { users: options.users });
+    if (report.page.url === '') report.page = capture.page;
     return { capture, report, pageErrors, faultErrors };
   } finally {
     await page.close().catch(() => {});
