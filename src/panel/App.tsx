@@ -8,7 +8,7 @@ import type { LiveControls } from './live.ts';
 import type { PanelStore } from './store.ts';
 import type { Theme } from './theme.ts';
 import { useStoreVersion } from './hooks.ts';
-import { exportFile, readImport, type ExportKind } from './transfer.ts';
+import type { ExportKind, Transfer } from './transfer-types.ts';
 import { HOOK_LIMITS } from './explain.ts';
 import { Toolbar } from './components/Toolbar.tsx';
 import { SummaryStrip } from './components/SummaryStrip.tsx';
@@ -21,6 +21,8 @@ export interface AppProps {
   /** Null when there is no live capture (tests rendering imported data). */
   live: LiveControls | null;
   theme: Theme;
+  /** Import/export (capture files, HAR, reports); null hides those controls. */
+  transfer: Transfer | null;
 }
 
 const NO_FILTER: OverviewFilter = { kind: '', protocol: '', search: '' };
@@ -31,7 +33,7 @@ function isTyping(target: EventTarget | null): boolean {
   return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
-export function App({ store, live, theme }: AppProps) {
+export function App({ store, live, theme, transfer }: AppProps) {
   const version = useStoreVersion(store);
   const report = useMemo(() => store.report(), [store, version]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -68,7 +70,8 @@ export function App({ store, live, theme }: AppProps) {
   }, [openChannel]);
 
   const onImport = async (file: File) => {
-    const result = await readImport(file);
+    if (!transfer) return;
+    const result = await transfer.readImport(file);
     if (!result.ok) {
       setImportError(`${file.name}: ${result.error}`);
       return;
@@ -81,7 +84,7 @@ export function App({ store, live, theme }: AppProps) {
 
   const onExport = (kind: ExportKind, redact: boolean) => {
     try {
-      exportFile(kind, store.events(), store.report(), redact);
+      transfer?.exportFile(kind, store.events(), store.report(), redact);
     } catch (err) {
       setImportError(`export failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -105,8 +108,8 @@ export function App({ store, live, theme }: AppProps) {
           if (isLive && live) live.clear();
           else store.clear();
         }}
-        onImport={onImport}
-        onExport={onExport}
+        onImport={transfer ? onImport : null}
+        onExport={transfer ? onExport : null}
         onBackToLive={() => { setOpenId(null); store.showLive(); }}
         importError={importError}
         onDismissError={() => setImportError(null)}

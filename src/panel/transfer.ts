@@ -8,6 +8,7 @@ import { renderHtmlReport } from '../core/index.ts';
 import type { Report } from '../core/report-types.ts';
 import { eventsToHar, harToEvents, parseCaptureFile, serializeCaptureFile } from '../core/formats/index.ts';
 import { downloadText, fileStamp } from './io.ts';
+import type { ExportKind, ImportResult, Transfer } from './transfer-types.ts';
 
 /** Largest file the panel reads (a capture of 100k messages is well below). */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
@@ -18,7 +19,6 @@ export function pageOf(events: readonly CaptureEvent[]): { url: string; title: s
   return { url: '', title: '' };
 }
 
-export type ExportKind = 'capture-json' | 'capture-har' | 'report-json' | 'report-html';
 
 /** The text and file name of one export. */
 export function exportText(kind: ExportKind, events: readonly CaptureEvent[], report: Report, redact: boolean): { name: string; text: string; mime: string } {
@@ -42,7 +42,7 @@ export function exportFile(kind: ExportKind, events: readonly CaptureEvent[], re
 }
 
 /** Parse an imported file: a capture file or a HAR. Returns the events, or a message saying why not. */
-export function parseImport(text: string): { ok: true; events: CaptureEvent[]; format: 'capture' | 'har' } | { ok: false; error: string } {
+export function parseImport(text: string): ImportResult {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -59,8 +59,11 @@ export function parseImport(text: string): { ok: true; events: CaptureEvent[]; f
 }
 
 /** Read a File chosen by the user and parse it. */
-export async function readImport(file: File): Promise<ReturnType<typeof parseImport>> {
+export async function readImport(file: File): Promise<ImportResult> {
   if (file.size > MAX_IMPORT_BYTES) return { ok: false, error: `File too large (${file.size} bytes; limit ${MAX_IMPORT_BYTES}).` };
   const text = await file.text();
   return parseImport(text);
 }
+
+/** The panel's import/export, as App takes it. */
+export const transfer: Transfer = { readImport, exportFile };

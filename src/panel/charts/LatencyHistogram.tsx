@@ -56,7 +56,7 @@ export function LatencyHistogram({ title, latency, theme }: { title: string; lat
           draw: [
             (u) => {
               if (median !== null) drawRule(u, 'x', binPosition(median, latency.binsMs), p.outbound, `median ${fmt(median)}`);
-              if (p95 !== null) drawRule(u, 'x', binPosition(p95, latency.binsMs), p.wasted, `p95 ${fmt(p95)}`);
+              if (p95 !== null) drawRule(u, 'x', binPosition(p95, latency.binsMs), p.wasted, `p95 ${fmt(p95)}`, 1);
             },
           ],
         },

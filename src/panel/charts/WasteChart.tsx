@@ -18,7 +18,7 @@ export function WasteChart({ waste, origin, theme }: { waste: ChannelSeries['was
   return (
     <UPlotChart
       name="waste"
-      title={`Useful vs wasted responses over time (per ${Math.round(waste.bucketMs / 1000)} s)`}
+      title={`Useful vs wasted responses over time${waste.bucketMs ? ` (per ${Math.round(waste.bucketMs / 1000)} s)` : ''}`}
       height={150}
       data={aligned}
       theme={theme}

@@ -19,8 +19,8 @@ export function themedAxes(p: Palette, xValues?: uPlot.Axis.Values, yValues?: uP
   ];
 }
 
-/** Draw a labelled vertical (x) or horizontal (y) line at `value` on the given scale. */
-export function drawRule(u: uPlot, scale: 'x' | 'y', value: number, color: string, label: string): void {
+/** Draw a labelled vertical (x) or horizontal (y) line at `value`; `row` staggers labels of neighbouring rules. */
+export function drawRule(u: uPlot, scale: 'x' | 'y', value: number, color: string, label: string, row = 0): void {
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
   const pos = u.valToPos(value, scale, true);
@@ -42,8 +42,13 @@ export function drawRule(u: uPlot, scale: 'x' | 'y', value: number, color: strin
   ctx.stroke();
   ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
-  if (scale === 'x') ctx.fillText(label, pos + 3, top + 2);
-  else ctx.fillText(label, left + 4, pos + 2);
+  if (scale === 'x') {
+    ctx.fillText(label, pos + 3 * devicePixelRatio, top + (2 + row * 12) * devicePixelRatio);
+  } else {
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(label, left + width - 4 * devicePixelRatio, pos - 2 * devicePixelRatio);
+  }
   ctx.restore();
 }
 

@@ -4,7 +4,7 @@
  * capture state (live, imported, disconnected, dropped events).
  */
 import { useRef, useState } from 'preact/hooks';
-import type { ExportKind } from '../transfer.ts';
+import type { ExportKind } from '../transfer-types.ts';
 
 export interface ToolbarProps {
   live: boolean;
@@ -16,8 +16,9 @@ export interface ToolbarProps {
   onRecording: ((on: boolean) => void) | null;
   onPreserveLog: ((on: boolean) => void) | null;
   onClear: () => void;
-  onImport: (file: File) => void;
-  onExport: (kind: ExportKind, redact: boolean) => void;
+  /** Null when import/export is unavailable. */
+  onImport: ((file: File) => void) | null;
+  onExport: ((kind: ExportKind, redact: boolean) => void) | null;
   onBackToLive: () => void;
   importError: string | null;
   onDismissError: () => void;
@@ -28,7 +29,7 @@ export function Toolbar(p: ToolbarProps) {
   const [redact, setRedact] = useState(true);
   const [menu, setMenu] = useState(false);
   const doExport = (kind: ExportKind) => {
-    p.onExport(kind, redact);
+    p.onExport?.(kind, redact);
     setMenu(false);
   };
   return (
@@ -50,7 +51,7 @@ export function Toolbar(p: ToolbarProps) {
           <input type="checkbox" checked={p.preserveLog} disabled={!p.onPreserveLog} onChange={(e) => p.onPreserveLog?.((e.currentTarget as HTMLInputElement).checked)} /> Preserve log
         </label>
         <span class="sep" />
-        <button type="button" onClick={() => fileInput.current?.click()} title="Import a capture file (.json) or a HAR file">Import…</button>
+        <button type="button" disabled={!p.onImport} onClick={() => fileInput.current?.click()} title="Import a capture file (.json) or a HAR file">Import…</button>
         <input
           ref={fileInput}
           type="file"
@@ -60,12 +61,12 @@ export function Toolbar(p: ToolbarProps) {
           onChange={(e) => {
             const input = e.currentTarget as HTMLInputElement;
             const file = input.files?.[0];
-            if (file) p.onImport(file);
+            if (file) p.onImport?.(file);
             input.value = '';
           }}
         />
         <div class="menu-wrap">
-          <button type="button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>Export ▾</button>
+          <button type="button" aria-haspopup="menu" aria-expanded={menu} disabled={!p.onExport} onClick={() => setMenu(!menu)}>Export ▾</button>
           {menu ? (
             <div class="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
               <button type="button" role="menuitem" data-export="capture-json" onClick={() => doExport('capture-json')}>Capture (JSON)</button>

@@ -1,0 +1,15 @@
+/**
+ * The import/export surface the App uses (implemented in transfer.ts over the
+ * core's formats), kept separate so the UI does not depend on the formats module.
+ */
+import type { CaptureEvent } from '../core/events.ts';
+import type { Report } from '../core/report-types.ts';
+
+export type ExportKind = 'capture-json' | 'capture-har' | 'report-json' | 'report-html';
+
+export type ImportResult = { ok: true; events: CaptureEvent[]; format: 'capture' | 'har' } | { ok: false; error: string };
+
+export interface Transfer {
+  readImport(file: File): Promise<ImportResult>;
+  exportFile(kind: ExportKind, events: readonly CaptureEvent[], report: Report, redact: boolean): void;
+}
