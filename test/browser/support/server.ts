@@ -137,6 +137,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
         res.write(`chunk${i};`);
         await sleep(40);
       }
+      if (url.searchParams.get('destroy')) {
+        // A network drop in the middle of a chunked body: no terminating chunk, TCP reset.
+        res.socket?.destroy();
+        return;
+      }
       if (url.searchParams.get('hold')) return;
       res.end();
       return;
