@@ -220,6 +220,7 @@ export async function launchChromium(opts: { extensionDir?: string } = {}): Prom
     if (!extensionId) throw new Error(`extension from ${opts.extensionDir} did not start a service worker\n${stderr}`);
   }
 
+  let worker: Target | null = null;
   const attach = async (targetId: string): Promise<Target> => {
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
     return new Target(cdp, targetId, sessionId);
@@ -238,7 +239,14 @@ export async function launchChromium(opts: { extensionDir?: string } = {}): Prom
     async serviceWorker() {
       const id = await findWorker();
       if (!id) throw new Error('extension service worker not found');
-      return attach(id);
+      if (worker?.targetId === id) return worker;
+      worker = await attach(id);
+      // A worker evaluates only once its Runtime is enabled (without it, Runtime.evaluate hangs).
+      await worker.send('Runtime.enable');
+      await worker.send('Runtime.runIfWaitingForDebugger');
+      // Right after start-up the worker's global exists before its extension APIs do.
+      for (let i = 0; i < 100 && (await worker.evaluate<string>('typeof chrome === "object" && typeof chrome.tabs')) !== 'object'; i++) await sleep(50);
+      return worker;
     },
     async close() {
       await withTimeout(cdp.send('Browser.close'), 5000, 'Browser.close').catch(() => child.kill('SIGKILL'));

@@ -93,24 +93,15 @@ interface Stats {
   rejected: number;
 }
 
-/** The tab id of the page whose URL is `url`, from the extension's service worker. */
-async function tabIdOf(browser: Browser, url: string): Promise<number> {
+/** Ids of every open tab, read in the extension's service worker (ids need no "tabs" permission; URLs would). */
+async function tabIds(browser: Browser): Promise<number[]> {
   const sw = await browser.serviceWorker();
-  try {
-    for (let i = 0; i < 50; i++) {
-      const id = await sw.evaluate<number | null>(`chrome.tabs.query({}).then((tabs) => tabs.find((t) => t.url === ${JSON.stringify(url)})?.id ?? null)`);
-      if (id !== null) return id;
-      await sleep(100);
-    }
-  } finally {
-    await sw.send('Runtime.disable').catch(() => {});
-  }
-  throw new Error(`tab for ${url} not found`);
+  return sw.evaluate<number[]>('chrome.tabs.query({}).then((tabs) => tabs.map((t) => t.id))');
 }
 
 async function tabStats(browser: Browser, tabId: number): Promise<Stats | null> {
   const sw = await browser.serviceWorker();
-  return sw.evaluate<Stats | null>(`(self.realtimeInspector ? self.realtimeInspector.stats(${tabId}) : Promise.resolve(null))`).catch(() => null);
+  return sw.evaluate<Stats | null>(`(self.realtimeInspector ? self.realtimeInspector.stats(${tabId}) : Promise.resolve(null))`, 10_000).catch(() => null);
 }
 
 /** Open the panel page for a tab and wait for its bridge; null when the panel exposes none. */
@@ -128,9 +119,16 @@ export async function openPanel(browser: Browser, tabId: number): Promise<Target
 /** Open the bench page in a new tab of the extension browser; returns it with its tab id. */
 export async function openBenchTab(browser: Browser, server: BenchServer, tag: string): Promise<{ page: Target; tabId: number }> {
   const url = `${server.origin}/bench.html?${tag}=${Math.random().toString(36).slice(2)}`;
+  const known = new Set(await tabIds(browser));
   const page = await browser.newPage();
+  let tabId: number | undefined;
+  for (let i = 0; i < 50 && tabId === undefined; i++) {
+    tabId = (await tabIds(browser)).find((id) => !known.has(id));
+    if (tabId === undefined) await sleep(50);
+  }
+  if (tabId === undefined) throw new Error('the new tab did not appear in chrome.tabs');
   await page.goto(url);
-  return { page, tabId: await tabIdOf(browser, url) };
+  return { page, tabId };
 }
 
 async function waitForQuiet(read: () => Promise<number>, target: number, quietMs: number, timeoutMs: number): Promise<number> {
