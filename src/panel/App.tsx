@@ -79,7 +79,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
     setImportError(null);
     setOpenId(null);
     setSelectedId(null);
-    store.showImported(file.name, result.events);
+    store.showImported(result.skipped ? `${file.name} (${result.skipped} invalid ${result.format === 'har' ? 'entries' : 'events'} skipped)` : file.name, result.events);
   };
 
   const onExport = (kind: ExportKind, redact: boolean) => {

@@ -9,6 +9,7 @@ import { connectPanel, inspectedTabId } from './bridge.ts';
 import { connectLive, type LiveControls } from './live.ts';
 import { PanelStore } from './store.ts';
 import { applyTheme, detectTheme } from './theme.ts';
+import { transfer } from './transfer.ts';
 import './panel.css';
 
 const theme = detectTheme(location.search, globalThis.chrome?.devtools?.panels?.themeName, matchMedia('(prefers-color-scheme: dark)').matches);
@@ -25,5 +26,4 @@ const g = globalThis as { __riPanel?: Record<string, unknown> };
 g.__riPanel ??= {};
 g.__riPanel.store = store;
 
-// Import/export arrive with the core's capture formats (src/core/formats).
-render(<App store={store} live={live} theme={theme} transfer={null} />, document.getElementById('app')!);
+render(<App store={store} live={live} theme={theme} transfer={transfer} />, document.getElementById('app')!);

@@ -7,7 +7,8 @@ import type { Report } from '../core/report-types.ts';
 
 export type ExportKind = 'capture-json' | 'capture-har' | 'report-json' | 'report-html';
 
-export type ImportResult = { ok: true; events: CaptureEvent[]; format: 'capture' | 'har' } | { ok: false; error: string };
+/** `skipped`: invalid events (capture) or entries (HAR) left out of an otherwise valid file. */
+export type ImportResult = { ok: true; events: CaptureEvent[]; format: 'capture' | 'har'; skipped: number } | { ok: false; error: string };
 
 export interface Transfer {
   readImport(file: File): Promise<ImportResult>;

@@ -6,7 +6,7 @@
 import type { CaptureEvent } from '../core/events.ts';
 import { renderHtmlReport } from '../core/index.ts';
 import type { Report } from '../core/report-types.ts';
-import { eventsToHar, harToEvents, parseCaptureFile, serializeCaptureFile } from '../core/formats/index.ts';
+import { eventsToHar, importCaptureOrHar, serializeCaptureFile } from '../core/formats/index.ts';
 import { downloadText, fileStamp } from './io.ts';
 import type { ExportKind, ImportResult, Transfer } from './transfer-types.ts';
 
@@ -25,9 +25,9 @@ export function exportText(kind: ExportKind, events: readonly CaptureEvent[], re
   const stamp = fileStamp();
   switch (kind) {
     case 'capture-json':
-      return { name: `realtime-capture-${stamp}.json`, text: serializeCaptureFile(events as CaptureEvent[], pageOf(events), { redact }), mime: 'application/json' };
+      return { name: `realtime-capture-${stamp}.json`, text: serializeCaptureFile(events, pageOf(events), { redact }), mime: 'application/json' };
     case 'capture-har':
-      return { name: `realtime-capture-${stamp}.har`, text: JSON.stringify(eventsToHar(events as CaptureEvent[], pageOf(events), { redact }), null, 2), mime: 'application/json' };
+      return { name: `realtime-capture-${stamp}.har`, text: JSON.stringify(eventsToHar(events, pageOf(events), { redact }), null, 2), mime: 'application/json' };
     case 'report-json':
       return { name: `realtime-report-${stamp}.json`, text: JSON.stringify(report, null, 2), mime: 'application/json' };
     case 'report-html':
@@ -43,16 +43,9 @@ export function exportFile(kind: ExportKind, events: readonly CaptureEvent[], re
 
 /** Parse an imported file: a capture file or a HAR. Returns the events, or a message saying why not. */
 export function parseImport(text: string): ImportResult {
-  let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `Not JSON: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  const isHar = typeof json === 'object' && json !== null && 'log' in json;
-  try {
-    if (isHar) return { ok: true, events: harToEvents(json), format: 'har' };
-    return { ok: true, events: parseCaptureFile(text).events, format: 'capture' };
+    const imported = importCaptureOrHar(text);
+    return { ok: true, events: imported.events, format: imported.format, skipped: imported.skipped.length };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
