@@ -6,8 +6,9 @@
  * saves light and dark screenshots to docs/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { tabIdOf } from './fixtures/extension.ts';
@@ -40,6 +41,73 @@ async function openPanel(theme: 'light' | 'dark'): Promise<Page> {
   });
   return panel;
 }
+
+/** A HAR as Chrome's Network panel saves it: a fetch poll every 2 s with one changing body, and a WebSocket with frames. */
+function chromeStyleHar(origin: string): unknown {
+  const t0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+  const header = (name: string, value: string) => ({ name, value });
+  const entry = (i: number) => ({
+    startedDateTime: new Date(t0 + i * 2000).toISOString(),
+    time: 35,
+    request: { method: 'GET', url: `${origin}/api/status`, httpVersion: 'HTTP/1.1', headers: [header('Accept', '*/*')], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      headers: [header('Content-Type', 'application/json')],
+      cookies: [],
+      content: { size: 16, mimeType: 'application/json', text: i === 7 ? '{"state":"busy"}' : '{"state":"idle"}' },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: 16,
+      _transferSize: 120,
+      _error: null,
+    },
+    cache: {},
+    timings: { blocked: 1, dns: -1, ssl: -1, connect: -1, send: 0.1, wait: 30, receive: 3.9 },
+    _resourceType: 'fetch',
+    _initiator: { type: 'script' },
+    _priority: 'High',
+  });
+  const ws = {
+    startedDateTime: new Date(t0 + 100).toISOString(),
+    time: 0.5,
+    request: { method: 'GET', url: origin.replace('http', 'ws') + '/live', httpVersion: 'HTTP/1.1', headers: [header('Upgrade', 'websocket')], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status: 101, statusText: 'Switching Protocols', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'x-unknown' }, redirectURL: '', headersSize: -1, bodySize: 0, _error: null },
+    cache: {},
+    timings: { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0, wait: 0.5, receive: 0 },
+    _resourceType: 'websocket',
+    _webSocketMessages: Array.from({ length: 12 }, (_, i) => ({
+      type: i % 3 === 0 ? 'send' : 'receive',
+      time: (t0 + 200 + i * 1000) / 1000,
+      opcode: 1,
+      data: i % 3 === 0 ? '{"op":"sub"}' : `{"tick":${i}}`,
+    })),
+  };
+  return {
+    log: {
+      version: '1.2',
+      creator: { name: 'WebInspector', version: '537.36' },
+      pages: [{ startedDateTime: new Date(t0).toISOString(), id: 'page_1', title: `${origin}/dashboard`, pageTimings: { onContentLoad: 120, onLoad: 200 } }],
+      entries: [ws, ...Array.from({ length: 15 }, (_, i) => entry(i))],
+    },
+  };
+}
+
+async function download(panel: Page, kind: string): Promise<string> {
+  await panel.getByText('Export ▾').click();
+  const [file] = await Promise.all([panel.waitForEvent('download'), panel.locator(`[data-export="${kind}"]`).click()]);
+  return readFileSync((await file.path())!, 'utf8');
+}
+
+async function importFile(panel: Page, path: string): Promise<void> {
+  await panel.getByTestId('import-input').setInputFiles(path);
+  await panel.getByTestId('import-status').waitFor();
+}
+
+type ReportLike = { capturedAt?: string; channels: unknown[] };
+const reportOf = (panel: Page) => panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { report(): ReportLike } } }).__riPanel.store.report());
+const withoutTime = ({ capturedAt: _, ...rest }: ReportLike) => rest;
 
 async function kindsShown(panel: Page): Promise<string[]> {
   return panel.$$eval('.overview-table tbody tr [data-kind]', (els) => els.map((e) => e.getAttribute('data-kind')!).sort());
@@ -99,5 +167,54 @@ describe('panel', () => {
     expect(await panel.locator('[data-chart="latency"] canvas').count()).toBeGreaterThan(0);
     await panel.screenshot({ path: resolve(SCREENSHOTS, 'panel-dark.png') });
     await panel.close();
+  });
+
+  test('export the capture, import it back: same report; exports are redacted by default; HAR import', async () => {
+    const panel = await openPanel('light');
+    const dir = mkdtempSync(join(tmpdir(), 'ri-panel-'));
+    try {
+      await panel.locator('button[title="Pause recording"]').click();
+      await panel.getByTestId('connection').filter({ hasText: 'Paused' }).waitFor();
+      // Let batches in flight land, then wait for the store to stop changing.
+      let last = -1;
+      for (;;) {
+        await panel.waitForTimeout(400);
+        const n = await panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { events(): unknown[] } } }).__riPanel.store.events().length);
+        if (n === last) break;
+        last = n;
+      }
+      const live = await reportOf(panel);
+      const capture = await download(panel, 'capture-json');
+      expect((JSON.parse(capture) as { redacted: boolean }).redacted).toBe(true);
+      const reportJson = JSON.parse(await download(panel, 'report-json')) as ReportLike;
+      expect(withoutTime(reportJson)).toEqual(withoutTime(live));
+      const html = await download(panel, 'report-html');
+      expect(html).toMatch(/^<!doctype html>/i);
+      writeFileSync(join(dir, 'capture.json'), capture);
+      await importFile(panel, join(dir, 'capture.json'));
+      expect(withoutTime(await reportOf(panel))).toEqual(withoutTime(live));
+      expect(await kindsShown(panel)).toEqual(['polling', 'sse', 'websocket']);
+
+      writeFileSync(join(dir, 'broken.json'), capture.slice(0, capture.length / 2));
+      await panel.getByTestId('import-input').setInputFiles(join(dir, 'broken.json'));
+      expect(await panel.getByTestId('import-error').textContent()).toContain('broken.json');
+      expect(withoutTime(await reportOf(panel))).toEqual(withoutTime(live));
+
+      writeFileSync(join(dir, 'chrome.har'), JSON.stringify(chromeStyleHar(server.origin)));
+      await importFile(panel, join(dir, 'chrome.har'));
+      await panel.waitForFunction(() => document.querySelector('[data-testid="import-status"]')?.textContent?.includes('chrome.har'));
+      const har = (await reportOf(panel)) as { channels: Array<{ kind: string; requests: number; wasted: number; messages: { in: number; out: number } }> };
+      const poll = har.channels.find((c) => c.kind === 'polling')!;
+      expect(poll.requests).toBe(15);
+      expect(poll.wasted).toBeGreaterThan(10);
+      const ws = har.channels.find((c) => c.kind === 'websocket')!;
+      expect(ws.messages).toEqual({ in: 8, out: 4 });
+      expect(await kindsShown(panel)).toEqual(['polling', 'websocket']);
+      await panel.getByText('Back to live').click();
+      await panel.getByTestId('connection').waitFor();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await panel.close();
+    }
   });
 });

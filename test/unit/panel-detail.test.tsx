@@ -3,16 +3,18 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { App } from '../../src/panel/App.tsx';
 import { PanelStore } from '../../src/panel/store.ts';
+import { transfer } from '../../src/panel/transfer.ts';
 import { chartData } from '../../src/panel/charts/registry.ts';
 import { SPAN } from '../../src/panel/timeline-data.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
+import { eventsToHar, serializeCaptureFile } from '../../src/core/formats/index.ts';
 
 afterEach(cleanup);
 
 function openChannel(kind: string): PanelStore {
   const store = new PanelStore();
   store.showImported('fixture.json', threeChannelCapture());
-  render(<App store={store} live={null} theme="dark" />);
+  render(<App store={store} live={null} theme="dark" transfer={transfer} />);
   const row = Array.from(document.querySelectorAll<HTMLElement>('.overview-table tbody tr')).find((r) => r.querySelector(`[data-kind="${kind}"]`))!;
   fireEvent.dblClick(row);
   return store;
@@ -89,7 +91,7 @@ describe('import', () => {
   test('a corrupt file shows a clear error and keeps the current data', async () => {
     const store = new PanelStore();
     store.showImported('first.json', threeChannelCapture());
-    render(<App store={store} live={null} theme="light" />);
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
     const before = document.querySelectorAll('.overview-table tbody tr').length;
     expect(before).toBe(3);
     const input = screen.getByTestId('import-input') as HTMLInputElement;
@@ -101,5 +103,39 @@ describe('import', () => {
       expect(document.querySelectorAll('.overview-table tbody tr').length).toBe(before);
       expect(store.mode).toEqual({ kind: 'import', name: 'first.json' });
     }
+  });
+
+  async function importText(name: string, text: string) {
+    const input = screen.getByTestId('import-input') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: [new File([text], name, { type: 'application/json' })], configurable: true });
+    fireEvent.change(input);
+    await waitFor(() => expect(screen.getByTestId('import-status').textContent).toContain(name));
+  }
+
+  test('a capture file imports to the same report', async () => {
+    const events = threeChannelCapture();
+    const reference = new PanelStore();
+    reference.showImported('ref', events);
+    const store = new PanelStore();
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
+    expect(screen.getByText('No real-time traffic captured yet')).toBeTruthy();
+    await importText('capture.json', serializeCaptureFile(events, { url: 'http://127.0.0.1/demo', title: 'Demo' }, { redact: false }));
+    const { capturedAt: _a, ...expected } = reference.report();
+    const { capturedAt: _b, ...actual } = store.report();
+    expect(actual).toEqual(expected);
+    expect(document.querySelectorAll('.overview-table tbody tr')).toHaveLength(3);
+  });
+
+  test('a HAR file imports its HTTP and WebSocket traffic', async () => {
+    const events = threeChannelCapture();
+    const har = eventsToHar(events, { url: 'http://127.0.0.1/demo', title: 'Demo' }, { redact: true });
+    const store = new PanelStore();
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
+    await importText('page.har', JSON.stringify(har));
+    const kinds = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind'));
+    expect(kinds).toContain('polling');
+    expect(kinds).toContain('websocket');
+    const poll = store.report().channels.find((c) => c.kind === 'polling')!;
+    expect(poll.requests).toBe(20);
   });
 });
