@@ -41,7 +41,7 @@ function findingHtml(f: Finding): string {
   const evidence = Object.entries(f.evidence)
     .map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v === null ? 'null' : v)}</code>`)
     .join(' ');
-  return `<tr><td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td><td><b>${escapeHtml(f.message)}</b><br><span class="muted">${escapeHtml(f.advice)}</span><br>${evidence}</td></tr>`;
+  return `<tr><td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span><br><span class="muted">${escapeHtml(f.code)}</span></td><td><b>${escapeHtml(f.message)}</b><br><span class="muted">${escapeHtml(f.advice)}</span><br>${evidence}</td></tr>`;
 }
 
 function channelHtml(c: ChannelReport): string {

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CaptureFile } from '../../src/core/events.ts';
+import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/realtime-inspector.mjs', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let dir: string;
+let good: string;
+
+function captureFile(b: CaptureBuilder): CaptureFile {
+  return { format: 'realtime-inspector-capture', version: 1, createdAt: '2026-11-24T12:00:00.000Z', page: { url: 'https://app.example/', title: 'Dashboard' }, redacted: false, events: b.sorted() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ri-cli-'));
+  const b = pollingCapture({ url: 'https://api.example/updates?since={i}', intervalMs: 2000, bodies: Array.from({ length: 14 }, (_, i) => (i % 5 === 0 ? `{"items":[${i}]}` : '{"items":[]}')) });
+  const ws = b.wsCreate(T0 + 100, 'wss://live.example/socket');
+  b.wsOpen(T0 + 150, ws);
+  b.wsClose(T0 + 2000, ws, 1006);
+  for (const at of [T0 + 2100, T0 + 2200, T0 + 2300]) {
+    const c = b.wsCreate(at, 'wss://live.example/socket');
+    b.wsError(at + 5, c);
+    b.wsClose(at + 6, c, 1006);
+  }
+  good = join(dir, 'good.capture.json');
+  await writeFile(good, JSON.stringify(captureFile(b)));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('realtime-inspector analyze', () => {
+  it('prints a readable summary of channels, kinds, findings and advice', async () => {
+    const r = await run(['analyze', good]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Realtime Inspector report for https://app.example/ (Dashboard)');
+    expect(r.stdout).toContain('[polling] fetch');
+    expect(r.stdout).toContain('14 requests, median interval 2.0 s, median duration 40 ms');
+    expect(r.stdout).toContain('WARNING polling-waste-high');
+    expect(r.stdout).toContain('[websocket] websocket');
+    expect(r.stdout).toContain('ERROR reconnect-without-backoff');
+    expect(r.stdout).toContain('Advice: ');
+    expect(r.stdout).toContain('Polling load for 1000 users: 500 req/s');
+  });
+
+  it('prints the report JSON with --json and projects --users', async () => {
+    const r = await run(['analyze', good, '--json', '--users', '10']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.version).toBe(1);
+    expect(report.summary.users).toBe(10);
+    expect(report.summary.projectedRequestsPerSecond).toBe(5);
+    expect(report.channels.map((c: { kind: string }) => c.kind)).toEqual(['polling', 'websocket']);
+  });
+
+  it('writes a self-contained HTML report with --html', async () => {
+    const out = join(dir, 'report.html');
+    const r = await run(['analyze', good, '--html', out]);
+    expect(r.code).toBe(0);
+    const html = await readFile(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('polling-waste-high');
+  });
+
+  it('exits 2 with a clear message for a missing file', async () => {
+    const r = await run(['analyze', join(dir, 'nope.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope.json: no such file');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for malformed JSON, a non-capture, and an invalid event', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{"format": "realtime-inspector-capture", "events": [');
+    const r1 = await run(['analyze', bad]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain('not JSON');
+
+    const other = join(dir, 'other.json');
+    await writeFile(other, '{"hello": "world"}');
+    const r2 = await run(['analyze', other]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/not a capture file or HAR/);
+
+    const invalid = join(dir, 'invalid.json');
+    const file = captureFile(pollingCapture({ url: 'https://a.example/x', intervalMs: 1000, bodies: ['1', '2', '3'] }));
+    (file.events[2] as unknown as Record<string, unknown>).t = 'yesterday';
+    await writeFile(invalid, JSON.stringify(file));
+    const r3 = await run(['analyze', invalid]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/event 2: .*bad field "t"/);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await run(['analyze'])).code).toBe(2);
+    expect((await run(['analyze', good, '--users', 'many'])).stderr).toContain('--users needs a positive whole number');
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('analyze <capture.json|file.har>');
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture, renderHtmlReport } from '../../src/core/index.ts';
+import { escapeHtml } from '../../src/core/html-report.ts';
+import { CaptureBuilder, T0 } from './core-builders.ts';
+
+const EVIL = `<img src=x onerror="alert(1)"><script>alert('x')</script>`;
+
+describe('HTML report', () => {
+  it('escapes page data everywhere and contains no script', () => {
+    const b = new CaptureBuilder();
+    b.docStart(T0, `https://evil.example/?q=${encodeURIComponent(EVIL)}`, EVIL);
+    const c = b.wsCreate(T0 + 1, `wss://evil.example/${encodeURIComponent('<b>')}`);
+    b.wsOpen(T0 + 2, c);
+    b.wsClose(T0 + 1000, c, 4401, EVIL, 'server');
+    const c2 = b.wsCreate(T0 + 2000, `wss://evil.example/${encodeURIComponent('<b>')}`);
+    b.wsOpen(T0 + 2010, c2);
+    const report = analyzeCapture(b.sorted());
+    expect(report.channels[0]!.findings.some((f) => f.message.includes('<img'))).toBe(true);
+    const html = renderHtmlReport(report);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toContain('<img');
+    expect(html).not.toMatch(/onerror="/);
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("default-src 'none'");
+    expect(html).toContain('reconnect-after-fatal-close');
+  });
+
+  it('escapes all HTML-significant characters', () => {
+    expect(escapeHtml(`&<>"'\``)).toBe('&amp;&lt;&gt;&quot;&#39;&#96;');
+  });
+
+  it('renders an empty capture', () => {
+    expect(renderHtmlReport(analyzeCapture([]))).toContain('No real-time traffic captured.');
+  });
+});
