@@ -1,11 +1,12 @@
 /**
  * The message list's model: one row per frame, SSE event, HTTP request/response
- * or connection-state change of a channel, labelled by the protocol decoder.
- * Built incrementally (only events not yet seen are turned into rows).
+ * or connection-state change of a channel. Built incrementally (only events
+ * not yet seen become rows); payload rows are labelled by the protocol decoder
+ * when first shown, and typed (data/heartbeat/control) by the core's series.
  */
 import type { CaptureEvent, Direction, Payload } from '../core/events.ts';
 import { decodeMessage } from '../core/protocols/index.ts';
-import type { MessageRole } from '../core/protocols/types.ts';
+import type { ChannelSeries } from '../core/index.ts';
 
 /** The three groups a user filters by. */
 export type MessageKind = 'data' | 'heartbeat' | 'control';
@@ -17,20 +18,16 @@ export interface MessageRow {
   dir: Direction | null;
   size: number;
   kind: MessageKind;
-  label: string;
+  /**
+   * The row's label. Payload rows are labelled by the protocol decoder lazily,
+   * when first shown (`labelOf`): decoding 100k frames up front would stall the panel.
+   */
+  label: string | null;
+  /** Text besides the payload that search matches (SSE event name, state-change text). */
+  extra: string;
   payload: Payload | null;
   conn: string;
 }
-
-const ROLE_KIND: Record<MessageRole, MessageKind> = {
-  data: 'data',
-  heartbeat: 'heartbeat',
-  handshake: 'control',
-  ack: 'control',
-  error: 'control',
-  close: 'control',
-  control: 'control',
-};
 
 /** Byte count as DevTools shows it. */
 export function formatBytes(n: number): string {
@@ -40,18 +37,27 @@ export function formatBytes(n: number): string {
 }
 
 function preview(text: string, max = 80): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
-function decoded(protocol: string | null, data: Payload, dir: Direction): { kind: MessageKind; label: string } {
+function decodedLabel(protocol: string | null, data: Payload, dir: Direction): string {
   try {
     const d = decodeMessage(protocol, data, dir);
-    if (d.label) return { kind: ROLE_KIND[d.role] ?? 'data', label: d.label };
+    if (d.label) return d.label;
   } catch {
     // A decoder must not throw; if one does, the raw preview below still labels the row.
   }
-  return { kind: 'data', label: data.encoding === 'binary' ? `binary ${formatBytes(data.size)}` : preview(data.data) };
+  return data.encoding === 'binary' ? `binary ${formatBytes(data.size)}` : preview(data.data);
+}
+
+/** The row's label, decoding its payload on first use. */
+export function labelOf(row: MessageRow, protocol: string | null): string {
+  if (row.label === null) {
+    const decoded = row.payload ? decodedLabel(protocol, row.payload, row.dir ?? 'in') : '';
+    row.label = row.extra ? `${row.extra} ${decoded}` : decoded;
+  }
+  return row.label;
 }
 
 function pathOf(url: string): string {
@@ -63,55 +69,63 @@ function pathOf(url: string): string {
   }
 }
 
+function state(e: CaptureEvent & { conn?: string | null }, label: string): MessageRow {
+  return { seq: e.seq, t: e.t, dir: null, size: 0, kind: 'control', label, extra: label, payload: null, conn: e.conn ?? '' };
+}
+
 /** Turn one captured event into a row, or null when it is not shown in the list. */
-export function eventToRow(e: CaptureEvent, protocol: string | null): MessageRow | null {
-  const base = { seq: e.seq, t: e.t, conn: 'conn' in e && e.conn ? e.conn : '' };
+export function eventToRow(e: CaptureEvent): MessageRow | null {
   switch (e.type) {
-    case 'ws.message': {
-      const d = decoded(protocol, e.data, e.dir);
-      return { ...base, dir: e.dir, size: e.data.size, ...d, payload: e.data };
-    }
-    case 'sse.message': {
-      const d = decoded(protocol, e.data, 'in');
-      const named = e.event !== 'message' ? `event: ${e.event} ` : '';
-      const id = e.id !== null ? ` id=${e.id}` : '';
-      return { ...base, dir: 'in', size: e.data.size, kind: d.kind, label: protocol ? d.label : `${named}${d.label}${id}`, payload: e.data };
-    }
+    case 'ws.message':
+      return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: '', payload: e.data, conn: e.conn };
+    case 'sse.message':
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.data.size, kind: 'data', label: null, extra: `${e.event !== 'message' ? `event: ${e.event}` : ''}${e.id !== null ? ` id=${e.id}` : ''}`.trim(), payload: e.data, conn: e.conn };
     case 'sse.comment':
-      return { ...base, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, payload: { size: e.text.length, encoding: 'text', data: e.text, truncated: false } };
-    case 'http.request':
-      return { ...base, dir: 'out', size: e.bodySize ?? 0, kind: 'data', label: `${e.method} ${pathOf(e.url)}`, payload: null };
-    case 'http.response':
-      return { ...base, dir: 'in', size: 0, kind: 'control', label: `${e.status} ${e.statusText} ${e.contentType}`.trim(), payload: null };
-    case 'http.chunk':
-      return { ...base, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, payload: { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size } };
-    case 'http.end': {
-      const d = e.body ? decoded(protocol, e.body, 'in') : null;
-      return { ...base, dir: 'in', size: e.size, kind: d?.kind ?? 'data', label: `response ${formatBytes(e.size)}${d ? ` ${d.label}` : ''}`, payload: e.body };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, extra: '', payload: { size: e.text.length, encoding: 'text', data: e.text, truncated: false }, conn: e.conn };
+    case 'http.request': {
+      const label = `${e.method} ${pathOf(e.url)}`;
+      return { seq: e.seq, t: e.t, dir: 'out', size: e.bodySize ?? 0, kind: 'data', label, extra: label, payload: null, conn: e.conn };
     }
+    case 'http.response':
+      return state(e, `${e.status} ${e.statusText} ${e.contentType}`.trim());
+    case 'http.chunk':
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, extra: '', payload: { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size }, conn: e.conn };
+    case 'http.end':
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: e.body ? null : `response ${formatBytes(e.size)}`, extra: `response ${formatBytes(e.size)}`, payload: e.body, conn: e.conn };
     case 'http.error':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `request failed: ${e.reason}${e.message ? ` (${preview(e.message, 60)})` : ''}`, payload: null };
+      return state(e, `request failed: ${e.reason}${e.message ? ` (${preview(e.message, 60)})` : ''}`);
     case 'ws.create':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `connect${e.protocols.length ? ` [${e.protocols.join(', ')}]` : ''}`, payload: null };
+      return state(e, `connect${e.protocols.length ? ` [${e.protocols.join(', ')}]` : ''}`);
     case 'ws.open':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `open${e.protocol ? ` protocol=${e.protocol}` : ''}`, payload: null };
+      return state(e, `open${e.protocol ? ` protocol=${e.protocol}` : ''}`);
     case 'ws.close':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `close ${e.code}${e.reason ? ` "${preview(e.reason, 40)}"` : ''} by ${e.initiator}${e.wasClean ? '' : ' (unclean)'}`, payload: null };
+      return state(e, `close ${e.code}${e.reason ? ` "${preview(e.reason, 40)}"` : ''} by ${e.initiator}${e.wasClean ? '' : ' (unclean)'}`);
     case 'ws.error':
-      return { ...base, dir: null, size: 0, kind: 'control', label: 'error', payload: null };
+      return state(e, 'error');
     case 'sse.create':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `connect (${e.transport})`, payload: null };
+      return state(e, `connect (${e.transport})`);
     case 'sse.open':
-      return { ...base, dir: null, size: 0, kind: 'control', label: 'open', payload: null };
+      return state(e, 'open');
     case 'sse.error':
-      return { ...base, dir: null, size: 0, kind: 'control', label: e.readyState === 2 ? 'error, closed' : 'error, reconnecting', payload: null };
+      return state(e, e.readyState === 2 ? 'error, closed' : 'error, reconnecting');
     case 'sse.close':
-      return { ...base, dir: null, size: 0, kind: 'control', label: 'closed by page', payload: null };
+      return state(e, 'closed by page');
     case 'fault':
-      return { ...base, dir: null, size: 0, kind: 'control', label: `injected fault: ${e.fault} ${e.phase}`, payload: null };
+      return state(e, `injected fault: ${e.fault} ${e.phase}`);
     default:
       return null;
   }
+}
+
+/** Kinds the core's series gives messages that are not plain data, keyed `${t}|${dir}`. */
+export function rolesOf(series: ChannelSeries): Map<string, MessageKind> {
+  const roles = new Map<string, MessageKind>();
+  const m = series.messages;
+  for (let i = 0; i < m.t.length; i++) {
+    const role = m.role[i];
+    if (role && role !== 'data') roles.set(`${m.t[i]}|${m.dir[i] === 0 ? 'in' : 'out'}`, role);
+  }
+  return roles;
 }
 
 /** Rows of one channel, extended as its events grow. */
@@ -121,17 +135,6 @@ export class MessageIndex {
 
   constructor(readonly protocol: string | null) {}
 
-  /**
-   * Mark rows the core recognised as heartbeats by their timing pattern (not
-   * only by protocol role): keys are `${t}|${dir}` from the channel series.
-   */
-  markHeartbeats(keys: ReadonlySet<string>): void {
-    if (keys.size === 0) return;
-    for (const r of this.rows) {
-      if (r.kind === 'data' && r.dir && keys.has(`${r.t}|${r.dir}`)) r.kind = 'heartbeat';
-    }
-  }
-
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
     if (events.length < this.seen) {
@@ -140,11 +143,25 @@ export class MessageIndex {
     }
     const before = this.rows.length;
     for (let i = this.seen; i < events.length; i++) {
-      const row = eventToRow(events[i]!, this.protocol);
+      const row = eventToRow(events[i]!);
       if (row) this.rows.push(row);
     }
     this.seen = events.length;
     return this.rows.length !== before;
+  }
+
+  /**
+   * Apply the core's judgement of each message (heartbeat by protocol role or
+   * by timing pattern, control for handshakes/acks/closes): `roles` maps
+   * `${t}|${dir}` to the kind of every message that is not plain data.
+   */
+  applyRoles(roles: ReadonlyMap<string, MessageKind>): void {
+    if (roles.size === 0) return;
+    for (const r of this.rows) {
+      if (!r.payload || !r.dir || r.kind !== 'data') continue;
+      const kind = roles.get(`${r.t}|${r.dir}`);
+      if (kind) r.kind = kind;
+    }
   }
 }
 
@@ -184,7 +201,7 @@ export function filterRows(rows: readonly MessageRow[], filter: MessageFilter): 
     if (!filter.kinds[r.kind]) continue;
     if (!filter.dirs[r.dir ?? 'none']) continue;
     if (w && (r.t < w[0] || r.t > w[1])) continue;
-    if (re && !re.test(r.label) && !(r.payload && re.test(r.payload.data))) continue;
+    if (re && !(r.payload && re.test(r.payload.data)) && !(r.extra && re.test(r.extra))) continue;
     out.push(i);
   }
   return out;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { Analyzer } from '../../src/core/index.ts';
 import { MessageList } from '../../src/panel/components/MessageList.tsx';
-import { MessageIndex } from '../../src/panel/messages.ts';
+import { MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { hexLines, payloadBytes } from '../../src/panel/components/HexView.tsx';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
@@ -16,11 +16,8 @@ function wsRows() {
   const ch = analyzer.report().channels.find((c) => c.kind === 'websocket')!;
   const index = new MessageIndex(ch.protocol);
   index.update(analyzer.channelEvents(ch.id));
-  const series = analyzer.channelSeries(ch.id)!;
-  const keys = new Set<string>();
-  series.messages.t.forEach((t, i) => series.messages.role[i] === 'heartbeat' && keys.add(`${t}|${series.messages.dir[i] === 0 ? 'in' : 'out'}`));
-  index.markHeartbeats(keys);
-  return { rows: index.rows, origin: events[0]!.t };
+  index.applyRoles(rolesOf(analyzer.channelSeries(ch.id)!));
+  return { rows: index.rows, origin: events[0]!.t, protocol: ch.protocol };
 }
 
 function listed(): HTMLElement[] {
@@ -28,8 +25,8 @@ function listed(): HTMLElement[] {
 }
 
 function renderList(window: [number, number] | null = null) {
-  const { rows, origin } = wsRows();
-  render(<MessageList rows={rows} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
+  const { rows, origin, protocol } = wsRows();
+  render(<MessageList protocol={protocol} rows={rows} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
   return rows;
 }
 
@@ -75,10 +72,10 @@ describe('message list', () => {
   });
 
   test('the brushed timeline window limits the list', () => {
-    const { rows, origin } = wsRows();
+    const { rows, origin, protocol } = wsRows();
     const from = origin + 49_000;
     const to = origin + 76_000;
-    render(<MessageList rows={rows} version={1} origin={origin} window={[from, to]} onClearWindow={() => {}} />);
+    render(<MessageList protocol={protocol} rows={rows} version={1} origin={origin} window={[from, to]} onClearWindow={() => {}} />);
     expect(listed()).toHaveLength(rows.filter((r) => r.t >= from && r.t <= to).length);
     expect(document.body.textContent).toContain('brushed on the timeline');
   });
@@ -116,11 +113,12 @@ describe('message list', () => {
   });
 
   test('page text is rendered as text, never as markup', () => {
-    const { rows, origin } = wsRows();
+    const { rows, origin, protocol } = wsRows();
     const evil = rows.find((r) => r.payload?.encoding === 'text' && r.dir === 'in')!;
     evil.payload = { ...evil.payload!, data: '<img src=x onerror="globalThis.__pwned=1">' };
-    evil.label = '<b>bold</b>';
-    render(<MessageList rows={rows} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
+    evil.label = null;
+    evil.extra = '<b>bold</b>';
+    render(<MessageList protocol={protocol} rows={rows} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
     fireEvent.click(document.querySelector(`.vrow[data-row="${rows.indexOf(evil)}"]`)!);
     expect(document.querySelector('img')).toBeNull();
     expect(document.querySelector('b')).toBeNull();

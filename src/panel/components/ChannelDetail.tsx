@@ -5,7 +5,6 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { ChannelReport } from '../../core/report-types.ts';
-import type { ChannelSeries } from '../../core/index.ts';
 import type { CaptureEvent } from '../../core/events.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
@@ -16,7 +15,7 @@ import { HeartbeatChart } from '../charts/HeartbeatChart.tsx';
 import { curlCommand, websocatCommand } from '../commands.ts';
 import { channelTiming, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format.ts';
 import { copyText } from '../io.ts';
-import { MessageIndex } from '../messages.ts';
+import { MessageIndex, rolesOf } from '../messages.ts';
 import type { PanelStore } from '../store.ts';
 import { captureOrigin, channelTimeline } from '../timelines.ts';
 import { FaultControls } from './FaultControls.tsx';
@@ -46,14 +45,6 @@ function latestConn(events: readonly CaptureEvent[]) {
   return null;
 }
 
-/** `${t}|${dir}` of every message the core judged a heartbeat. */
-function heartbeatKeys(s: ChannelSeries): Set<string> {
-  const keys = new Set<string>();
-  const m = s.messages;
-  for (let i = 0; i < m.t.length; i++) if (m.role[i] === 'heartbeat') keys.add(`${m.t[i]}|${m.dir[i] === 0 ? 'in' : 'out'}`);
-  return keys;
-}
-
 /** Why the heartbeat chart may be empty, when page hooks are the reason. */
 function heartbeatNote(ch: ChannelReport): string | null {
   if (ch.transport === 'websocket') return 'No application-level heartbeat detected. WebSocket ping/pong control frames are invisible to page hooks, so a protocol-level keep-alive would not show here.';
@@ -79,7 +70,7 @@ export function ChannelDetail({ store, channel, version, theme, onBack, onInject
   if (index.current.protocol !== channel.protocol) index.current = new MessageIndex(channel.protocol);
   const rowsVersion = useMemo(() => {
     index.current.update(events);
-    if (series) index.current.markHeartbeats(heartbeatKeys(series));
+    if (series) index.current.applyRoles(rolesOf(series));
     return ++rowsTick.current;
   }, [events, series, channel.protocol]);
   const timeline = useMemo(() => channelTimeline(channel, series, events, origin, end), [channel, series, events, origin, end]);
@@ -130,7 +121,7 @@ export function ChannelDetail({ store, channel, version, theme, onBack, onInject
       </div>
       <div class="tab-body">
         {tab === 'messages' ? (
-          <MessageList rows={index.current.rows} version={rowsVersion} origin={origin} window={window} onClearWindow={() => setWindow(null)} />
+          <MessageList protocol={channel.protocol} rows={index.current.rows} version={rowsVersion} origin={origin} window={window} onClearWindow={() => setWindow(null)} />
         ) : tab === 'charts' ? (
           series ? (
             <div class="charts-grid">

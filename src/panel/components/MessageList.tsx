@@ -5,7 +5,7 @@
  * the brushed timeline window. Arrow keys move the selection.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { compileSearch, DEFAULT_FILTER, filterRows, formatBytes, type MessageFilter, type MessageKind, type MessageRow } from '../messages.ts';
+import { compileSearch, DEFAULT_FILTER, filterRows, formatBytes, labelOf, type MessageFilter, type MessageKind, type MessageRow } from '../messages.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { MessageView } from './MessageView.tsx';
 
@@ -16,6 +16,8 @@ const OVERSCAN = 10;
 const FALLBACK_VIEWPORT = 400;
 
 export interface MessageListProps {
+  /** The channel's protocol id, for decoding labels. */
+  protocol: string | null;
   rows: readonly MessageRow[];
   /** Changes whenever rows were appended (rows is mutated in place). */
   version: number;
@@ -30,7 +32,7 @@ function timeLabel(t: number, origin: number): string {
 
 const DIR_GLYPH = { in: '↓', out: '↑', none: '•' } as const;
 
-export function MessageList({ rows, version, origin, window, onClearWindow }: MessageListProps) {
+export function MessageList({ protocol, rows, version, origin, window, onClearWindow }: MessageListProps) {
   const [filter, setFilter] = useState<MessageFilter>(DEFAULT_FILTER);
   const [selected, setSelected] = useState<number | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -147,7 +149,7 @@ export function MessageList({ rows, version, origin, window, onClearWindow }: Me
                     <span class="c-dir" title={dir}>{DIR_GLYPH[dir]}</span>
                     <span class="c-time">{timeLabel(r.t, origin)}</span>
                     <span class="c-size">{r.dir ? formatBytes(r.size) : ''}</span>
-                    <span class="c-label">{r.label}</span>
+                    <span class="c-label">{labelOf(r, protocol)}</span>
                   </div>
                 );
               })}
@@ -155,7 +157,7 @@ export function MessageList({ rows, version, origin, window, onClearWindow }: Me
           </div>
         )}
       </div>
-      <MessageView row={selectedRow} />
+      <MessageView row={selectedRow} label={selectedRow ? labelOf(selectedRow, protocol) : ''} />
     </div>
   );
 }

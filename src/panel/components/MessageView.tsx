@@ -25,7 +25,7 @@ export function parseJsonPayload(text: string): { ok: true; value: unknown } | {
   return { ok: false };
 }
 
-export function MessageView({ row }: { row: MessageRow | null }) {
+export function MessageView({ row, label }: { row: MessageRow | null; label: string }) {
   const payload = row?.payload ?? null;
   const json = useMemo(() => (payload && payload.encoding === 'text' ? parseJsonPayload(payload.data) : { ok: false as const }), [payload]);
   const preferred: ViewMode = !payload ? 'text' : payload.encoding === 'binary' ? 'hex' : json.ok ? 'json' : 'text';
@@ -38,7 +38,7 @@ export function MessageView({ row }: { row: MessageRow | null }) {
   return (
     <div class="message-view" data-testid="message-view">
       <div class="mv-head">
-        <span class="mv-label">{row.label}</span>
+        <span class="mv-label">{label}</span>
         <span class="muted">{formatBytes(row.size)}{payload?.truncated ? ' (truncated in capture)' : ''}</span>
         <span class="spacer" />
         {modes.map((m) => (
@@ -59,7 +59,7 @@ export function MessageView({ row }: { row: MessageRow | null }) {
       </div>
       <div class="mv-body">
         {!payload ? (
-          <div class="muted">{row.label}</div>
+          <div class="muted">{label}</div>
         ) : mode === 'json' && json.ok ? (
           <JsonTree value={json.value} />
         ) : mode === 'hex' ? (
