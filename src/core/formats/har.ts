@@ -47,6 +47,8 @@ export interface HarWebSocketMessage {
   /** Ours: the frame's full size when `data` holds less (truncated capture). */
   _size?: number;
   _truncated?: boolean;
+  /** Ours: the event's [seq, pseq]. */
+  _seq?: [number, number];
 }
 
 export interface HarEventSourceMessage {
@@ -59,6 +61,7 @@ export interface HarEventSourceMessage {
   retry?: number;
   _size?: number;
   _truncated?: boolean;
+  _seq?: [number, number];
 }
 
 export interface HarEntry {
@@ -104,6 +107,10 @@ interface EntryExtras {
   frameId: number;
   /** Exact epoch-ms time of each lifecycle event (HAR times are ms-rounded or relative). */
   times: Partial<Record<CaptureEvent['type'], number>>;
+  /** [seq, pseq] of each lifecycle event. */
+  seqs?: Partial<Record<CaptureEvent['type'], [number, number]>>;
+  /** False when the capture had no body view (http.end body null). */
+  hasBody?: boolean;
   transport?: string;
   sync?: boolean;
   withCredentials?: boolean;
@@ -115,11 +122,20 @@ interface EntryExtras {
   finalUrl?: string;
 }
 
+export interface HarPage {
+  startedDateTime: string;
+  id: string;
+  title: string;
+  pageTimings: Record<string, number>;
+  /** Ours: the doc.start event's exact facts (HAR pages only have a start time and a title). */
+  _realtimeInspector?: { t: number; url: string; title: string; top: boolean; parentDoc: string | null; frameId: number; seq: [number, number] };
+}
+
 export interface Har {
   log: {
     version: string;
     creator: { name: string; version: string };
-    pages: Array<{ startedDateTime: string; id: string; title: string; pageTimings: Record<string, number> }>;
+    pages: HarPage[];
     entries: HarEntry[];
     _realtimeInspector?: { version: number; redacted: boolean; events: CaptureEvent[] };
   };
@@ -164,7 +180,8 @@ function sseStreamText(events: Array<EventOf<'sse.message'> | EventOf<'sse.comme
   let out = '';
   for (const e of events) {
     if (e.type === 'sse.comment') {
-      out += `:${e.text}\n`;
+      // The parser drops one space after the colon (sse-parser.ts), so write one.
+      out += `: ${e.text}\n`;
       continue;
     }
     if (e.retry !== null) out += `retry: ${e.retry}\n`;
@@ -192,6 +209,18 @@ function emptyTimings(wait: number, receive: number): HarEntry['timings'] {
   return { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0, wait: Math.max(0, wait), receive: Math.max(0, receive) };
 }
 
+/** Exact time and sequence numbers of the first event of each lifecycle type (messages excluded). */
+function lifecycle(c: ConnEvents, kinds: Set<string>): Pick<EntryExtras, 'times' | 'seqs'> {
+  const times: EntryExtras['times'] = {};
+  const seqs: NonNullable<EntryExtras['seqs']> = {};
+  for (const e of c.all) {
+    if (!kinds.has(e.type) || e.type === 'sse.message' || e.type === 'ws.message' || e.type in times) continue;
+    times[e.type] = e.t;
+    seqs[e.type] = [e.seq, e.pseq];
+  }
+  return { times, seqs };
+}
+
 /** The events of one connection, by type. */
 class ConnEvents {
   readonly all: CaptureEvent[] = [];
@@ -210,7 +239,7 @@ const WS_MAPPED = new Set(['ws.create', 'ws.open', 'ws.message', 'ws.close']);
 
 function sseMessagesToHar(messages: Array<EventOf<'sse.message'>>): HarEventSourceMessage[] {
   return messages.map((m) => {
-    const out: HarEventSourceMessage = { time: m.t / SECONDS, eventName: m.event, data: m.data.data, lastEventId: m.lastEventId };
+    const out: HarEventSourceMessage = { time: m.t / SECONDS, eventName: m.event, data: m.data.data, lastEventId: m.lastEventId, _seq: [m.seq, m.pseq] };
     if (m.id !== null) out.eventId = m.id;
     if (m.retry !== null) out.retry = m.retry;
     if (m.data.truncated) out._truncated = true;
@@ -235,8 +264,6 @@ function httpEntry(req: HttpRequestEvent, c: ConnEvents): HarEntry {
     const streamed = c.all.filter((e): e is EventOf<'sse.message'> | EventOf<'sse.comment'> => e.type === 'sse.message' || e.type === 'sse.comment');
     content = { ...content, text: sseStreamText(streamed) };
   }
-  const times: EntryExtras['times'] = {};
-  for (const e of c.all) if (HTTP_MAPPED.has(e.type) && e.type !== 'sse.message') times[e.type] ??= e.t;
   const entry: HarEntry = {
     pageref: req.doc,
     startedDateTime: iso(req.t),
@@ -269,7 +296,8 @@ function httpEntry(req: HttpRequestEvent, c: ConnEvents): HarEntry {
       conn: req.conn,
       doc: req.doc,
       frameId: req.frameId,
-      times,
+      ...lifecycle(c, HTTP_MAPPED),
+      hasBody: Boolean(end?.body),
       sync: req.sync,
       bodySize: req.bodySize,
       hasEnd: end !== undefined,
@@ -291,8 +319,6 @@ function eventSourceEntry(create: SseCreateEvent, c: ConnEvents): HarEntry {
   const messages = c.every('sse.message');
   const streamed = c.all.filter((e): e is EventOf<'sse.message'> | EventOf<'sse.comment'> => e.type === 'sse.message' || e.type === 'sse.comment');
   const last = c.all.at(-1)?.t ?? create.t;
-  const times: EntryExtras['times'] = {};
-  for (const e of c.all) if (SSE_MAPPED.has(e.type) && e.type !== 'sse.message') times[e.type] ??= e.t;
   const text = sseStreamText(streamed);
   return {
     pageref: create.doc,
@@ -323,7 +349,7 @@ function eventSourceEntry(create: SseCreateEvent, c: ConnEvents): HarEntry {
     timings: emptyTimings((open?.t ?? last) - create.t, last - (open?.t ?? last)),
     _resourceType: 'eventsource',
     _eventSourceMessages: sseMessagesToHar(messages),
-    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, times, withCredentials: create.withCredentials },
+    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...lifecycle(c, SSE_MAPPED), withCredentials: create.withCredentials },
   };
 }
 
@@ -339,8 +365,6 @@ function webSocketEntry(create: WsCreateEvent, c: ConnEvents): HarEntry {
     if (open.protocol) responseHeaders.push({ name: 'sec-websocket-protocol', value: open.protocol });
     if (open.extensions) responseHeaders.push({ name: 'sec-websocket-extensions', value: open.extensions });
   }
-  const times: EntryExtras['times'] = { 'ws.create': create.t };
-  if (open) times['ws.open'] = open.t;
   const entry: HarEntry = {
     pageref: create.doc,
     startedDateTime: iso(create.t),
@@ -376,13 +400,14 @@ function webSocketEntry(create: WsCreateEvent, c: ConnEvents): HarEntry {
         time: m.t / SECONDS,
         opcode: m.data.encoding === 'text' ? 1 : 2,
         data: m.data.data,
+        _seq: [m.seq, m.pseq],
       };
       if (m.data.truncated) out._truncated = true;
       const shown = m.data.encoding === 'text' ? utf8Bytes(m.data.data).length : base64ToBytes(m.data.data).length;
       if (m.data.truncated || m.data.size !== shown) out._size = m.data.size;
       return out;
     }),
-    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, times },
+    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...lifecycle(c, WS_MAPPED) },
   };
   if (close) {
     entry._webSocketClose = { time: close.t / SECONDS, code: close.code, reason: close.reason, wasClean: close.wasClean, initiator: close.initiator };
@@ -414,7 +439,14 @@ export function eventsToHar(
   const pages: Har['log']['pages'] = [];
   for (const e of source) {
     if (e.type === 'doc.start') {
-      pages.push({ startedDateTime: iso(e.t), id: e.doc, title: e.url, pageTimings: {} });
+      // Chrome titles HAR pages with their URL; the document title is kept with the exact facts.
+      pages.push({
+        startedDateTime: iso(e.t),
+        id: e.doc,
+        title: e.url,
+        pageTimings: {},
+        _realtimeInspector: { t: e.t, url: e.url, title: e.title, top: e.top, parentDoc: e.parentDoc, frameId: e.frameId, seq: [e.seq, e.pseq] },
+      });
       continue;
     }
     if ('conn' in e && typeof e.conn === 'string') {
@@ -482,7 +514,12 @@ export interface HarImport {
   ignored: number;
 }
 
-type Draft = Omit<CaptureEvent, 'seq' | 'pseq'> & { order: number };
+type Draft = Omit<CaptureEvent, 'seq' | 'pseq'> & { order: number; origSeq?: [number, number] };
+
+/** A [seq, pseq] pair from our own export, or undefined. */
+function seqPair(v: unknown): [number, number] | undefined {
+  return Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]) ? [v[0], v[1]] : undefined;
+}
 
 function errorReason(message: string): 'abort' | 'network' | 'timeout' {
   if (/ABORTED|cancel/i.test(message)) return 'abort';
@@ -543,7 +580,11 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
   const responseHeaders = harHeaders(response.headers);
   const errorText = str(response._error);
   let order = 0;
-  const add = (e: Record<string, unknown>) => push({ ...base, ...e, order: order++ } as unknown as Draft);
+  const seqs = extras && isObj(extras.seqs) ? (extras.seqs as Record<string, unknown>) : {};
+  const add = (e: Record<string, unknown>) => {
+    const origSeq = seqPair(e.origSeq) ?? seqPair(seqs[e.type as string]);
+    push({ ...base, ...e, origSeq, order: order++ } as unknown as Draft);
+  };
 
   const isWebSocket = resourceType === 'websocket' || /^wss?:/i.test(url) || Array.isArray(entry._webSocketMessages);
   if (isWebSocket) {
@@ -570,7 +611,7 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
       const dir: Direction = m.type === 'send' ? 'out' : 'in';
       const shown = opcode === 1 ? utf8Bytes(data).length : base64ToBytes(data).length;
       const payload: Payload = { size: num(m._size) ?? shown, encoding: opcode === 1 ? 'text' : 'binary', data, truncated: m._truncated === true };
-      add({ type: 'ws.message', t: time * SECONDS, dir, data: payload });
+      add({ type: 'ws.message', t: time * SECONDS, dir, data: payload, origSeq: m._seq });
     }
     const close = isObj(entry._webSocketClose) ? entry._webSocketClose : null;
     if (close && num(close.time) !== null) {
@@ -615,6 +656,7 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
           id: str(m.eventId),
           lastEventId: str(m.lastEventId) ?? str(m.eventId) ?? '',
           retry: num(m.retry),
+          origSeq: m._seq,
         });
       }
     } else if (typeof content.text === 'string') {
@@ -673,7 +715,7 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
   const text = str(content.text);
   let body: Payload | null = null;
   let hash: string | null = null;
-  if (text !== null) {
+  if (text !== null && extras?.hasBody !== false) {
     const binary = content.encoding === 'base64';
     const bytes = binary ? base64ToBytes(text) : utf8Bytes(text);
     const truncated = extras?.bodyTruncated === true;
@@ -697,6 +739,14 @@ export function importHar(input: unknown): HarImport {
   let order = 0;
   const pages = Array.isArray(log.pages) ? log.pages.filter(isObj) : [];
   for (const [i, p] of pages.entries()) {
+    if (isObj(p._realtimeInspector)) {
+      const { seq, ...exact } = p._realtimeInspector;
+      const doc = { type: 'doc.start', doc: str(p.id) ?? 'har', ...exact };
+      if (explainInvalidEvent({ ...doc, seq: 0, pseq: 0 }) === null) {
+        drafts.push({ ...doc, origSeq: seqPair(seq), order: order++ } as Draft);
+        continue;
+      }
+    }
     const t = Date.parse(str(p.startedDateTime) ?? '');
     if (!Number.isFinite(t)) continue;
     const title = str(p.title) ?? '';
@@ -713,17 +763,21 @@ export function importHar(input: unknown): HarImport {
   });
   const extra = isObj(log._realtimeInspector) && Array.isArray(log._realtimeInspector.events) ? log._realtimeInspector.events : [];
   for (const e of extra) {
-    if (explainInvalidEvent(e) === null) drafts.push({ ...(e as CaptureEvent), order: order++ } as Draft);
+    if (explainInvalidEvent(e) !== null) continue;
+    const { seq, pseq, ...rest } = e as CaptureEvent;
+    drafts.push({ ...rest, origSeq: [seq, pseq], order: order++ } as Draft);
   }
   if (drafts.length === 0 && skipped.length > 0) {
     const problems = describeSkipped(skipped);
     throw new CaptureFormatError(`No readable entries in the HAR file (${skipped.length} unreadable): ${problems.join('; ')}`, problems);
   }
-  drafts.sort((a, b) => a.t - b.t || a.order - b.order);
+  // Our own export carries the original sequence numbers: keep them, and let them order simultaneous events.
+  const keepSeq = drafts.length > 0 && drafts.every((d) => d.origSeq);
+  drafts.sort((a, b) => a.t - b.t || (keepSeq ? a.origSeq![0] - b.origSeq![0] : 0) || a.order - b.order);
   const events: CaptureEvent[] = [];
   for (const [i, d] of drafts.entries()) {
-    const { order: _order, ...rest } = d;
-    const event = { ...rest, seq: i + 1, pseq: i + 1 } as CaptureEvent;
+    const { order: _order, origSeq, ...rest } = d;
+    const event = { ...rest, seq: keepSeq ? origSeq![0] : i + 1, pseq: keepSeq ? origSeq![1] : i + 1 } as CaptureEvent;
     const problem = explainInvalidEvent(event);
     if (problem === null) events.push(event);
     else skipped.push({ index: -1, reason: `converted event ${d.type}: ${problem}` });

@@ -42,12 +42,13 @@ export function isCredentialHeader(name: string): boolean {
 
 /** True when a query parameter or JSON key of this name carries a credential. */
 export function isCredentialName(name: string): boolean {
-  return CREDENTIAL_NAME_PATTERN.test(name);
+  // camelCase names (authToken, apiKey, sessionId) split like snake_case ones.
+  return CREDENTIAL_NAME_PATTERN.test(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
 }
 
 /** JSON keys are redacted by the same names, except the generic `key` and `sig` that payloads use for other things. */
 function isCredentialJsonKey(name: string): boolean {
-  return isCredentialName(name) && !/^(key|sig)$/i.test(name);
+  return isCredentialName(name) && !/^(key|sig|session)$/i.test(name);
 }
 
 /** Headers with credential values replaced. */
