@@ -24,17 +24,27 @@ export interface LabPage {
     /** URL substring that identifies the page's main channel. */
     channel: string;
     kind: ChannelKind;
-    /** Protocol id the core must recognise, null for plain traffic. */
+    /** Protocol id the core must recognise ('json' for plain JSON payloads), null when nothing is decodable. */
     protocol: string | null;
     /** True when an application-level heartbeat must be detected, false when none must be. */
     heartbeat: boolean | null;
     /** The fitted backoff model when the page reconnects on its own, null when it does not. */
     backoff: BackoffModel | null;
-    /** Finding codes the audit must raise (a subset). */
+    /** Finding codes the audit must raise on that channel (a subset of what it raises). */
     findings: string[];
+    /** Finding codes it must not raise there (false alarms on a good variant). */
+    absent: string[];
   };
   /** Seconds of recording at time scale 1 that show the behaviour. */
   seconds: number;
+  /**
+   * The smallest time scale at which the analysis still sees the behaviour: some of its
+   * thresholds are absolute (a held long-poll lasts 1 s or more; delays under 200 ms are
+   * timer noise to the backoff fitter), so fast runs must not shrink these pages further.
+   */
+  minScale: number;
+  /** Absolute floor of the recording in seconds, for behaviour the analysis judges against absolute limits (30 s idle). */
+  minSeconds?: number;
 }
 
 export const LAB_PAGES: LabPage[] = [
@@ -44,8 +54,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'Naive short polling',
     summary: 'GET every 2 s; the data changes every 30 s, so almost every response repeats the previous one.',
-    expect: { channel: '/api/poll', kind: 'polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    expect: { channel: '/api/poll', kind: 'polling', protocol: 'json', heartbeat: null, backoff: null, findings: ['polling-waste-high'], absent: [] },
     seconds: 20,
+    minScale: 0.2,
   },
   {
     id: 'polling-etag',
@@ -53,8 +64,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'Conditional polling (ETag / 304)',
     summary: 'The same poll sends If-None-Match; unchanged data costs a bodiless 304 instead of a full response.',
-    expect: { channel: '/api/poll', kind: 'polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    expect: { channel: '/api/poll', kind: 'polling', protocol: 'json', heartbeat: null, backoff: null, findings: [], absent: [] },
     seconds: 20,
+    minScale: 0.2,
   },
   {
     id: 'longpoll-held',
@@ -62,8 +74,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'Long-polling with held requests',
     summary: 'The server holds each request until an event arrives (or 25 s pass); the client re-requests at once.',
-    expect: { channel: '/api/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    expect: { channel: '/api/longpoll', kind: 'long-polling', protocol: 'json', heartbeat: null, backoff: null, findings: [], absent: ['polling-waste-high'] },
     seconds: 40,
+    minScale: 0.5,
   },
   {
     id: 'longpoll-504',
@@ -71,8 +84,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'Long-poll cut by a 30 s intermediary timeout (504)',
     summary: 'The backend holds for 60 s but a proxy in front gives up after 30 s with 504 Gateway Timeout (?timeout=ms changes it).',
-    expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: ['intermediary-timeout'], absent: [] },
     seconds: 70,
+    minScale: 0.2,
   },
   {
     id: 'sse-resume',
@@ -80,8 +94,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'SSE with id and retry, resumed with Last-Event-ID',
     summary: 'Events carry id:, the stream sets retry:, and the server ends the stream every 20 s; EventSource reconnects and resumes.',
-    expect: { channel: '/sse/feed', kind: 'sse', protocol: null, heartbeat: null, backoff: 'fixed', findings: [] },
+    expect: { channel: '/sse/feed', kind: 'sse', protocol: 'json', heartbeat: null, backoff: 'fixed', findings: [], absent: ['sse-missing-last-event-id', 'sse-retry-ignored', 'reconnect-without-backoff'] },
     seconds: 50,
+    minScale: 0.2,
   },
   {
     id: 'sse-buffered',
@@ -89,8 +104,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'SSE behind a buffering proxy',
     summary: 'The server emits an event every second but an intermediary buffers the stream and flushes it every 10 s, in bursts.',
-    expect: { channel: '/proxy/sse', kind: 'sse', protocol: null, heartbeat: null, backoff: null, findings: [] },
+    expect: { channel: '/proxy/sse', kind: 'sse', protocol: 'json', heartbeat: null, backoff: null, findings: ['stream-buffered'], absent: [] },
     seconds: 40,
+    minScale: 0.2,
   },
   {
     id: 'socketio-ws',
@@ -98,8 +114,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'socket.io over WebSocket',
     summary: 'socket.io-client with its default transports: a polling handshake, then the upgrade to WebSocket; engine.io pings every 25 s.',
-    expect: { channel: '/socket.io/', kind: 'websocket', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    expect: { channel: '/socket.io/', kind: 'websocket', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [], absent: ['no-heartbeat', 'ws-failed-before-open'] },
     seconds: 60,
+    minScale: 0.2,
   },
   {
     id: 'socketio-polling',
@@ -107,8 +124,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'socket.io forced to polling only',
     summary: "transports: ['polling']: every message and every ping costs a held HTTP request.",
-    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [], absent: [] },
     seconds: 60,
+    minScale: 0.2,
   },
   {
     id: 'socketio-blocked',
@@ -116,8 +134,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'socket.io with the WebSocket upgrade blocked',
     summary: 'A proxy refuses the Upgrade request, so the WebSocket probe fails and socket.io silently stays on long-polling.',
-    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [] },
+    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: ['ws-failed-before-open'], absent: [] },
     seconds: 60,
+    minScale: 0.2,
   },
   {
     id: 'graphql-ws-keepalive',
@@ -125,8 +144,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'graphql-ws subscription with keep-alive pings',
     summary: 'graphql-ws client with keepAlive: a ping message every 12 s that the server answers with pong.',
-    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: true, backoff: null, findings: [] },
+    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: true, backoff: null, findings: [], absent: ['no-heartbeat'] },
     seconds: 45,
+    minScale: 0.2,
   },
   {
     id: 'graphql-ws-idle',
@@ -134,8 +154,10 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'graphql-ws subscription with no keep-alive',
     summary: "graphql-ws client's default (keepAlive 0) on a quiet subscription: nothing crosses the socket for minutes.",
-    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: false, backoff: null, findings: [] },
+    expect: { channel: '/graphql', kind: 'websocket', protocol: 'graphql-ws', heartbeat: false, backoff: null, findings: ['no-heartbeat'], absent: [] },
     seconds: 45,
+    minScale: 0.2,
+    minSeconds: 33,
   },
   {
     id: 'ws-heartbeat',
@@ -143,8 +165,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'Raw WebSocket with a JSON heartbeat',
     summary: 'The client sends {"type":"ping"} every 15 s and the server answers {"type":"pong"}; data arrives in between.',
-    expect: { channel: '/ws/heartbeat', kind: 'websocket', protocol: null, heartbeat: true, backoff: null, findings: [] },
+    expect: { channel: '/ws/heartbeat', kind: 'websocket', protocol: 'json', heartbeat: true, backoff: null, findings: [], absent: ['no-heartbeat'] },
     seconds: 50,
+    minScale: 0.2,
   },
   {
     id: 'ws-idle',
@@ -152,8 +175,10 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'WebSocket that never heartbeats and sits idle',
     summary: 'One welcome message, then silence: a mobile NAT or a proxy drops the connection after 30-60 s and nobody notices.',
-    expect: { channel: '/ws/idle', kind: 'websocket', protocol: null, heartbeat: false, backoff: null, findings: [] },
+    expect: { channel: '/ws/idle', kind: 'websocket', protocol: 'json', heartbeat: false, backoff: null, findings: ['no-heartbeat', 'idle-gap-over-nat-timeout'], absent: [] },
     seconds: 40,
+    minScale: 0.2,
+    minSeconds: 33,
   },
   {
     id: 'reconnect-backoff',
@@ -161,8 +186,9 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'good',
     title: 'Reconnect with exponential backoff and jitter',
     summary: 'The server drops the socket and refuses connections for 20 s; the client waits 0.5 s, 1 s, 2 s, 4 s, 8 s (±50%) capped at 10 s.',
-    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: null, heartbeat: null, backoff: 'exponential', findings: [] },
+    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: 'json', heartbeat: null, backoff: 'exponential', findings: [], absent: ['reconnect-without-backoff'] },
     seconds: 40,
+    minScale: 0.5,
   },
   {
     id: 'reconnect-storm',
@@ -170,10 +196,21 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'Reconnect storm with no backoff',
     summary: 'The same outage, but the client retries every 100 ms whatever happens: hundreds of attempts, all at once for every user.',
-    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: null, heartbeat: null, backoff: 'fixed', findings: [] },
+    expect: { channel: '/ws/flaky', kind: 'websocket', protocol: 'json', heartbeat: null, backoff: 'fixed', findings: ['reconnect-without-backoff'], absent: [] },
     seconds: 40,
+    minScale: 0.5,
   },
 ];
+
+/** Shortest recording in seconds for any page: enough for three heartbeats or polls at the fast scales. */
+const FLOOR_SECONDS = 20;
+
+/** How to audit a page quickly: the page's time scale (query `scale`) and the recording length. */
+export function auditPlan(page: LabPage, scale: number): { scale: number; durationMs: number; path: string } {
+  const pageScale = Math.max(scale, page.minScale);
+  const seconds = Math.max(FLOOR_SECONDS, page.seconds * pageScale, page.minSeconds ?? 0);
+  return { scale: pageScale, durationMs: Math.round(seconds * 1000), path: labPath(page, pageScale === 1 ? {} : { scale: pageScale }) };
+}
 
 /** The lab path of a page, without origin. */
 export function labPath(page: LabPage, query: Record<string, string | number> = {}): string {

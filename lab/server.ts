@@ -20,7 +20,6 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
 import { Server as EngineServer } from 'engine.io';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { LAB_PAGES, labPath } from './catalog.ts';
 
 export interface LabOptions {
@@ -39,6 +38,9 @@ export interface Lab {
 
 const PAGES_DIR = join(import.meta.dirname, 'pages');
 const require = createRequire(import.meta.url);
+// graphql 16 has no "exports" map: bundler-style resolution (vitest, vite) picks index.mjs while graphql-ws,
+// loaded by Node, gets index.js, and graphql refuses a schema from "another realm". Load it the way Node does.
+const { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } = require('graphql') as typeof import('graphql');
 
 /** Browser builds of the client libraries, served from node_modules. */
 const VENDOR: Record<string, string> = {
@@ -146,7 +148,7 @@ function outagePhase(outage: Outage, now: number): { up: boolean; msLeft: number
   return into < outage.upMs ? { up: true, msLeft: outage.upMs - into } : { up: false, msLeft: cycle - into };
 }
 
-function graphqlSchema(): GraphQLSchema {
+function graphqlSchema(): import('graphql').GraphQLSchema {
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields: { hello: { type: GraphQLString, resolve: () => 'lab' } } }),
     subscription: new GraphQLObjectType({
@@ -230,7 +232,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
   const wsIdle = new WebSocketServer({ noServer: true });
   wsIdle.on('connection', (ws: WebSocket) => {
-    ws.send(JSON.stringify({ type: 'welcome' }));
+    ws.send(JSON.stringify({ type: 'connected', server: 'lab' }));
   });
 
   const wsFlaky = new WebSocketServer({ noServer: true });

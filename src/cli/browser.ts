@@ -19,13 +19,16 @@ export function extensionDir(): string {
   return resolve(process.env.RI_DIST ?? join(ROOT, 'dist'));
 }
 
-/** The Chromium binary: CHROME_PATH, else the usual Debian and Google paths. */
+/** The Chromium binary: CHROME_PATH when set (and then only it), else the usual Debian and Google paths. */
 export function findChrome(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  const override = process.env.CHROME_PATH;
+  if (override) {
+    if (existsSync(override)) return override;
+    throw new CliError(`CHROME_PATH=${override} does not exist: point it at a Chrome or Chromium binary, or unset it`, EXIT.unavailable);
+  }
+  const found = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'].find((c) => existsSync(c));
   if (!found) {
-    const tried = process.env.CHROME_PATH ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist` : 'no Chrome or Chromium found';
-    throw new CliError(`${tried}: install one (Debian/Ubuntu: \`apt-get install -y chromium\`) or set CHROME_PATH to its binary`, EXIT.unavailable);
+    throw new CliError('no Chrome or Chromium found: install one (Debian/Ubuntu: `apt-get install -y chromium`) or set CHROME_PATH to its binary', EXIT.unavailable);
   }
   return found;
 }

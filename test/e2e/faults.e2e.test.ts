@@ -78,7 +78,7 @@ async function channelOf(tabId: number, urlPart: string): Promise<ChannelReport>
   return channel;
 }
 
-describe.concurrent('faults, as the page sees them', () => {
+describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => {
   it('drop: the WebSocket closes with 1006, wasClean false, and the page reconnects', async () => {
     const { page, tabId } = await open('ws-heartbeat');
     await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');

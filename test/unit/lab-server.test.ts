@@ -118,7 +118,7 @@ describe('lab server', () => {
     const messages: string[] = [];
     idle.on('message', (d) => messages.push(String(d)));
     await new Promise((r) => setTimeout(r, 400));
-    expect(messages).toEqual([JSON.stringify({ type: 'welcome' })]);
+    expect(messages).toEqual([JSON.stringify({ type: 'connected', server: 'lab' })]);
     idle.close();
   });
 

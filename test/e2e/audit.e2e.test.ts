@@ -1,0 +1,163 @@
+/**
+ * `audit` end to end, with the built extension in real Chromium against the lab:
+ * - every lab page, audited in parallel tabs of one browser (the same runner the CLI
+ *   uses), yields the kind, protocol, heartbeat, backoff and findings its catalog entry states;
+ * - the CLI itself: exit codes of --assert and --fail-on, --json validated against
+ *   docs/report.schema.json, and the errors for bad usage, an unreachable URL, a missing
+ *   build and a missing browser.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { startLab, type Lab } from '../../lab/server.ts';
+import { LAB_PAGES, auditPlan, labPath, type LabPage } from '../../lab/catalog.ts';
+import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
+import { auditPage, type AuditRun } from '../../src/cli/audit-run.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+
+/** Lab timings at a fifth of their real values; pages whose analysis needs more keep their own minimum. */
+const SCALE = 0.2;
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/realtime-inspector.mjs');
+
+let lab: Lab;
+let session: InspectorSession;
+const runs = new Map<string, AuditRun | Error>();
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'ri-audit-'));
+  lab = await startLab({ port: 0, scale: SCALE });
+  session = await launchInspector();
+  await Promise.all(
+    LAB_PAGES.map(async (page) => {
+      const plan = auditPlan(page, SCALE);
+      const run = await auditPage(session, { url: `${lab.url}${plan.path}`, durationMs: plan.durationMs, faults: [] }).catch((e: Error) => e);
+      runs.set(page.id, run);
+    }),
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await session?.close();
+  await lab?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function describeChannels(channels: ChannelReport[]): string {
+  return channels.map((c) => `${c.kind}/${c.protocol} ${c.url}`).join('; ');
+}
+
+/** The page's main channel: the one on its endpoint with the expected kind, else the first on its endpoint. */
+function mainChannel(page: LabPage, run: AuditRun): ChannelReport {
+  const onEndpoint = run.report.channels.filter((c) => c.url.includes(page.expect.channel));
+  const channel = onEndpoint.find((c) => c.kind === page.expect.kind) ?? onEndpoint[0];
+  if (!channel) throw new Error(`${page.id}: no channel on ${page.expect.channel}: ${describeChannels(run.report.channels)}`);
+  return channel;
+}
+
+describe('audit of every lab page', () => {
+  it.each(LAB_PAGES.map((p) => [p.id, p] as const))('%s', (_id, page) => {
+    const run = runs.get(page.id);
+    if (run instanceof Error) throw run;
+    expect(run, 'audit ran').toBeDefined();
+    const channel = mainChannel(page, run!);
+    const context = `${page.id}: ${describeChannels(run!.report.channels)}`;
+    expect(channel.kind, context).toBe(page.expect.kind);
+    expect(channel.protocol, context).toBe(page.expect.protocol);
+    if (page.expect.heartbeat === true) expect(channel.heartbeat?.intervalMs, context).toBeGreaterThan(0);
+    if (page.expect.heartbeat === false) {
+      expect(channel.heartbeat, context).not.toBeNull();
+      expect(channel.heartbeat!.intervalMs, context).toBeNull();
+    }
+    if (page.expect.backoff === null) expect(channel.backoff, context).toBeNull();
+    else expect(channel.backoff?.model, context).toBe(page.expect.backoff);
+    const codes = channel.findings.map((f) => f.code);
+    for (const code of page.expect.findings) expect(codes, context).toContain(code);
+    for (const code of page.expect.absent) expect(codes, context).not.toContain(code);
+    expect(run!.report.summary.droppedEvents).toBe(0);
+    expect(run!.pageErrors).toEqual([]);
+  });
+});
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [BIN, 'audit', ...args], { env: { ...process.env, ...env }, timeout: 170_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+function pageUrl(id: string): string {
+  const page = LAB_PAGES.find((p) => p.id === id)!;
+  return `${lab.url}${labPath(page)}`;
+}
+
+describe.concurrent('the audit command', { timeout: 180_000 }, () => {
+  it('exits 0 when every gate passes, and its --json validates against docs/report.schema.json', async () => {
+    const out = join(tmp, 'report.json');
+    const html = join(tmp, 'report.html');
+    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '8s', '--json', out, '--html', html, '--assert', 'heartbeat<=30s', '--fail-on', 'error']);
+    expect(r.stderr).toMatch(/recording… \d+s left · \d+ channels? · \d+ events/);
+    expect(r.stderr).toContain('PASS --assert heartbeat<=30s');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[websocket\] websocket · json\s+ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const schema = JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.page.url).toBe(pageUrl('ws-heartbeat'));
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+  });
+
+  it('exits 2 when an --assert fails and says which channel failed it', async () => {
+    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '8s', '--assert', 'heartbeat<=1s']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/FAIL --assert heartbeat<=1s\n\s+FAIL websocket ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat\S*: \d/);
+  });
+
+  it('exits 1 on --fail-on warning for a wasteful poll, and 3 when an --assert fails too', async () => {
+    const [failOn, both] = await Promise.all([
+      cli([pageUrl('polling-naive'), '--duration', '6s', '--fail-on', 'warning']),
+      cli([pageUrl('polling-naive'), '--duration', '6s', '--fail-on', 'warning', '--assert', 'waste<=0.5']),
+    ]);
+    expect(failOn.code, failOn.stderr).toBe(1);
+    expect(failOn.stderr).toMatch(/FAIL --fail-on warning: \d+ findings?\n\s+warning polling-waste-high/);
+    expect(both.code, both.stderr).toBe(3);
+    expect(both.stderr).toMatch(/FAIL --assert waste<=0\.5\n\s+FAIL polling http:\/\/127\.0\.0\.1:\d+\/api\/poll\/naive\S*: \d+%/);
+  });
+
+  it('explains bad usage (64), an unreachable URL (68), a missing build and a missing browser (69)', async () => {
+    const closedPort = await new Promise<number>((res) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => res(port));
+      });
+    });
+    const [usage, unreachable, noBuild, noBrowser] = await Promise.all([
+      cli([pageUrl('ws-idle'), '--fault', 'explode@1s']),
+      cli([`http://127.0.0.1:${closedPort}/`, '--duration', '2s']),
+      cli([pageUrl('ws-idle'), '--duration', '2s'], { RI_DIST: join(tmp, 'no-build') }),
+      cli([pageUrl('ws-idle'), '--duration', '2s'], { CHROME_PATH: join(tmp, 'no-chrome') }),
+    ]);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toContain('--fault "explode@1s"');
+    expect(unreachable.code, unreachable.stderr).toBe(68);
+    expect(unreachable.stderr).toMatch(/cannot load http:\/\/127\.0\.0\.1:\d+\/: net::ERR_CONNECTION_REFUSED/);
+    expect(noBuild.code).toBe(69);
+    expect(noBuild.stderr).toContain('run `npm run build`');
+    expect(noBrowser.code).toBe(69);
+    expect(noBrowser.stderr).toContain('apt-get install -y chromium');
+  });
+});
