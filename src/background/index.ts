@@ -8,17 +8,12 @@
  * from a message; panel ports and API messages are accepted only from this
  * extension's own pages.
  */
-import { Hub, type SessionStore } from './hub.ts';
+import { Hub } from './hub.ts';
+import { indexedDbStore } from './idb-store.ts';
 import { PANEL_PORT_NAME, RELAY_PORT_NAME } from '../shared/constants.ts';
 import { API_MESSAGE_CHECKS, parseWire, type ApiMessages, type ApiReply, type InspectorApi } from '../shared/messages.ts';
 
-const sessionStore: SessionStore = {
-  getAll: () => chrome.storage.session.get(null),
-  set: (items) => chrome.storage.session.set(items),
-  remove: (keys) => chrome.storage.session.remove(keys),
-};
-
-const hub = new Hub(sessionStore, {
+const hub = new Hub(indexedDbStore(), {
   liveTabIds: async () => {
     try {
       return (await chrome.tabs.query({})).flatMap((t) => (t.id === undefined ? [] : [t.id]));

@@ -30,6 +30,7 @@ import {
   RELAY_MAX_HELD_EVENTS,
   RELAY_MAX_IN_FLIGHT,
   RELAY_PORT_NAME,
+  WELCOME_TIMEOUT_MS,
 } from '../shared/constants.ts';
 import {
   parseWire,
@@ -48,7 +49,6 @@ export interface RelayEnvironment {
   /** Deliver a message to the page hooks of this frame. */
   postToPage(message: RelayToPage): void;
   setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
   /** Unique id of this relay instance (de-duplication key in the background). */
   relayId: string;
 }
@@ -94,7 +94,6 @@ export class Relay {
   private connected = false;
   private config: PageConfig | null = null;
   private flushTimer: unknown = null;
-  private reconnectTimer: unknown = null;
   private reconnectAttempt = 0;
   /** The extension was reloaded or removed: this relay can never reach it again. */
   private dead = false;
@@ -233,7 +232,6 @@ export class Relay {
   }
 
   private openPort(): void {
-    this.reconnectTimer = null;
     let port: PortLike;
     try {
       port = this.env.connect();
@@ -247,13 +245,27 @@ export class Relay {
       if (this.port === port) this.receiveFromBackground(message);
     });
     port.onDisconnect.addListener(() => {
-      if (this.port !== port) return;
-      this.port = null;
-      this.connected = false;
-      const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
-      this.reconnectTimer = this.env.setTimeout(() => this.openPort(), delay);
+      if (this.port === port) this.reopen();
     });
     send<RelayMessages, 'hello'>(port, 'hello', { relayId: this.env.relayId });
+    // A port opened while the worker was stopping can stay silent: retry if no welcome comes.
+    this.env.setTimeout(() => {
+      if (this.port === port && !this.connected) this.reopen();
+    }, WELCOME_TIMEOUT_MS);
+  }
+
+  /** Drop the current port and open a new one after a back-off delay. */
+  private reopen(): void {
+    const old = this.port;
+    this.port = null;
+    this.connected = false;
+    try {
+      old?.disconnect();
+    } catch {
+      // already gone
+    }
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+    this.env.setTimeout(() => this.openPort(), delay);
   }
 
   private receiveFromBackground(raw: unknown): void {
@@ -327,7 +339,6 @@ function startInFrame(): void {
       document.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON.stringify(message) }));
     },
     setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     relayId: randomId(),
   });
   // Capture phase on window: runs before any listener the page adds later on the

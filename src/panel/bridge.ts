@@ -7,7 +7,7 @@
  * The panel UI builds on `connectPanel`; tests read `globalThis.__riPanel`.
  */
 import type { CaptureEvent, CaptureFile } from '../core/events.ts';
-import { PANEL_PORT_NAME, PROTOCOL_VERSION, RECONNECT_DELAYS_MS, TAB_MAX_EVENTS } from '../shared/constants.ts';
+import { PANEL_PORT_NAME, PROTOCOL_VERSION, RECONNECT_DELAYS_MS, TAB_MAX_EVENTS, WELCOME_TIMEOUT_MS } from '../shared/constants.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import {
   parseWire,
@@ -113,12 +113,21 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
   let port: PortLike | null = null;
   let preserve = false;
   let closed = false;
+  /** The current port got its welcome. */
+  let welcomed = false;
   let reconnectAttempt = 0;
   const listeners = new Set<BridgeListener>(listener ? [listener] : []);
   const status: BridgeStatus = { state: 'connecting', dropped: 0, rejected: 0, stats: null, reconnects: 0, panelEvicted: 0 };
 
   const emit = (update: BridgeUpdate) => {
-    for (const l of listeners) l(update);
+    for (const l of listeners) {
+      try {
+        l(update);
+      } catch (error) {
+        // A failing view must not stop the connection (nor the other listeners).
+        console.error('[realtime-inspector] bridge listener failed', error);
+      }
+    }
   };
   const emitStatus = () => emit({ kind: 'status', status: { ...status } });
   const setStats = (stats: TabStats) => {
@@ -148,6 +157,7 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
     }
     switch (message.type) {
       case 'welcome':
+        welcomed = true;
         setStats(message.payload.stats);
         forgetThrough(message.payload.stats.clearedAtSeq);
         break;
@@ -184,23 +194,46 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
     }
   };
 
+  /** Drop the current port (if any) and open a new one after a back-off delay. */
+  const reopen = () => {
+    const old = port;
+    port = null;
+    if (closed) return;
+    try {
+      old?.disconnect();
+    } catch {
+      // already gone
+    }
+    status.state = 'reconnecting';
+    status.reconnects++;
+    const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+    transport.setTimeout(open, delay);
+    emitStatus();
+  };
   const open = () => {
     if (closed) return;
-    const current = transport.connect();
+    let current: PortLike;
+    try {
+      current = transport.connect();
+    } catch (error) {
+      console.error('[realtime-inspector] cannot connect to the background', error);
+      port = null;
+      reopen();
+      return;
+    }
     port = current;
+    welcomed = false;
     current.onMessage.addListener((raw) => {
       if (port === current) receive(raw);
     });
     current.onDisconnect.addListener(() => {
-      if (port !== current || closed) return;
-      port = null;
-      status.state = 'reconnecting';
-      status.reconnects++;
-      emitStatus();
-      const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
-      transport.setTimeout(open, delay);
+      if (port === current) reopen();
     });
     send<PanelMessages, 'subscribe'>(current, 'subscribe', { tabId, afterSeq: lastSeq });
+    // A port opened while the worker was stopping can stay silent: retry if no welcome comes.
+    transport.setTimeout(() => {
+      if (port === current && !welcomed) reopen();
+    }, WELCOME_TIMEOUT_MS);
   };
 
   const call = async <K extends keyof ApiMethods>(method: K, ...args: ApiMethods[K]['args']): Promise<ApiMethods[K]['result']> => {

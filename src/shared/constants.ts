@@ -41,17 +41,18 @@ export const PAGE_MESSAGE_MAX_CHARS = 8 * 1024 * 1024;
 export const PAGE_MESSAGE_MAX_EVENTS = 10_000;
 /** Delays before reconnecting a dropped port (ms), last one repeats. */
 export const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000];
+/** A port whose hello/subscribe got no welcome in this time is reopened (the worker may have been stopping). */
+export const WELCOME_TIMEOUT_MS = 3000;
 
 // --- Background buffer ---
 
 /** Events kept per tab; the oldest are evicted (and counted) beyond it. */
 export const TAB_MAX_EVENTS = 100_000;
 /**
- * Characters of event JSON kept across all tabs. chrome.storage.session holds
- * 10 MB (QUOTA_BYTES, Chrome ≥ 112, developer.chrome.com/docs/extensions/reference/api/storage);
- * the buffer stays well under it so metadata writes never hit the quota.
+ * Characters of event JSON kept across all tabs (persisted in IndexedDB and held
+ * in the worker's memory as objects, which take a few times more).
  */
-export const STORE_MAX_CHARS = 7 * 1024 * 1024;
+export const STORE_MAX_CHARS = 16 * 1024 * 1024;
 /** Relay instances remembered per tab for de-duplication (older navigations are forgotten). */
 export const TAB_MAX_RELAYS = 64;
 /** Events per message when the background sends history to a panel. */

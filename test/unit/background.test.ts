@@ -116,6 +116,21 @@ describe('background buffer (node)', () => {
     expect((await world.hub.api.stats(1)).events).toBe(0);
   });
 
+  it('keeps reconnecting after a worker restart even when a panel listener throws', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const view = panel(world, 1);
+    view.subscribe(() => {
+      throw new Error('a broken view');
+    });
+    frame.postMany(10, 10);
+    await until(() => view.events().length === 10);
+    world.killWorker();
+    frame.postMany(5, 5, 'after');
+    await until(() => view.events().length === 15 && view.status().state === 'connected');
+    expect(view.status().reconnects).toBe(1);
+  });
+
   it('forgets a closed tab, in memory and in storage', async () => {
     const world = new World();
     const frame = new Frame(world, 9, 0, 'd1');

@@ -190,7 +190,6 @@ export class Frame {
       connect: () => world.connectRelay(tabId, frameId),
       postToPage: (m) => this.toPage.push(m),
       setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
       relayId,
     });
     this.relay.start();

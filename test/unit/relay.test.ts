@@ -125,7 +125,6 @@ describe('relay rejects page junk (node)', () => {
       connect: () => (ports++, silent),
       postToPage: () => {},
       setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
       relayId: 'r',
     });
     relay.start();

@@ -1,0 +1,217 @@
+/**
+ * The capture pipeline end to end, with the BUILT extension (RI_DIST) in real
+ * Chromium against a real server on 127.0.0.1: page hooks → relay → service
+ * worker → panel page (opened as chrome-extension://…/panel.html?tabId=N).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
+import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { callApi, exportTab, PanelPage, stopServiceWorker, tabIdOf } from './fixtures/extension.ts';
+import { appPage, framePage, socketPage } from './fixtures/pages.ts';
+import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
+import type { TabStats } from '../../src/shared/messages.ts';
+
+let server: PipelineServer;
+let browser: LaunchedBrowser;
+
+beforeAll(async () => {
+  server = await startPipelineServer();
+  server.page('/app', appPage(server.wsOrigin));
+  server.page('/frame', framePage);
+  server.page('/socket', socketPage(server.wsOrigin));
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  await browser?.close();
+});
+
+const byConn = (events: CaptureEvent[], conn: string) => events.filter((e) => 'conn' in e && e.conn === conn);
+const of = <T extends CaptureEvent['type']>(events: CaptureEvent[], type: T) => events.filter((e): e is EventOf<T> => e.type === type);
+const seqs = (events: CaptureEvent[]) => events.map((e) => e.seq);
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+async function openApp(): Promise<{ tabId: number; page: import('playwright-core').Page }> {
+  browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  await page.goto(`${server.origin}/app`);
+  await page.waitForFunction(() => (window as { __done?: boolean }).__done === true, null, { timeout: 15_000 });
+  return { tabId: await tabIdOf(browser.worker!, `${server.origin}/app`), page };
+}
+
+describe('pipeline e2e (built extension, real Chromium)', () => {
+  it('a panel opened after the traffic receives all of it, exactly: fetch, XHR, SSE with a reconnect, WebSocket, an iframe, a fetch override', async () => {
+    const { tabId, page } = await openApp();
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    const events = await panel.waitForCount(31);
+    await page.waitForTimeout(200);
+    expect(await panel.events()).toHaveLength(31);
+    expect(seqs(events)).toEqual(oneTo(31));
+    expect(of(events, 'capture.dropped')).toEqual([]);
+    expect(events).toEqual((await exportTab(browser.worker!, tabId)).events);
+
+    const [topStart, frameStart] = of(events, 'doc.start');
+    expect(topStart).toMatchObject({ frameId: 0, top: true, url: `${server.origin}/app`, parentDoc: null });
+    expect(frameStart).toMatchObject({ top: false, url: `${server.origin}/frame`, parentDoc: topStart!.doc });
+    expect(frameStart!.frameId).toBeGreaterThan(0);
+    const mainDoc = events.filter((e) => e.doc === topStart!.doc);
+    const frameDoc = events.filter((e) => e.doc === frameStart!.doc);
+    expect(mainDoc.every((e) => e.frameId === 0)).toBe(true);
+    expect(frameDoc.every((e) => e.frameId === frameStart!.frameId)).toBe(true);
+    expect(mainDoc).toHaveLength(27);
+    expect(frameDoc).toHaveLength(4);
+
+    const requests = of(events, 'http.request');
+    expect(requests.map((r) => [r.transport, r.method, new URL(r.url).search, r.frameId === 0])).toEqual([
+      ['fetch', 'GET', '?n=fetch', true],
+      ['xhr', 'GET', '?n=xhr', true],
+      ['fetch', 'GET', '?n=frame', false],
+      ['fetch', 'GET', '?n=override', true],
+    ]);
+    for (const request of requests) {
+      const conn = byConn(events, request.conn);
+      expect(conn.map((e) => e.type)).toEqual(['http.request', 'http.response', 'http.end']);
+      const end = conn[2] as EventOf<'http.end'>;
+      expect(end.body?.data).toBe(JSON.stringify({ n: new URL(request.url).searchParams.get('n') }));
+      expect((conn[1] as EventOf<'http.response'>).status).toBe(200);
+    }
+
+    const sseCreate = of(events, 'sse.create')[0]!;
+    const sse = byConn(events, sseCreate.conn);
+    expect(sse.map((e) => e.type)).toEqual([
+      'sse.create', 'sse.open', 'sse.message', 'sse.message', 'sse.error', 'sse.open', 'sse.message', 'sse.message', 'sse.close',
+    ]);
+    expect(of(sse, 'sse.message').map((m) => [m.event, m.data.data, m.id, m.lastEventId])).toEqual([
+      ['tick', 'one', '1', '1'],
+      ['tock', 'two', '2', '2'],
+      ['tick', 'after 2', '3', '3'],
+      ['message', 'plain', '4', '4'],
+    ]);
+    expect(of(sse, 'sse.error')[0]!.readyState).toBe(0);
+    expect(server.sseRequests).toEqual(['', '2']);
+
+    const ws = byConn(events, of(events, 'ws.create')[0]!.conn);
+    expect(ws.map((e) => e.type)).toEqual(['ws.create', 'ws.open', 'ws.message', 'ws.message', 'ws.message', 'ws.message', 'ws.message', 'ws.close']);
+    expect(of(ws, 'ws.message').map((m) => [m.dir, m.data.encoding, m.data.data, m.data.size])).toEqual([
+      ['out', 'text', 'hello', 5],
+      ['out', 'binary', 'AQID', 3],
+      ['in', 'text', 'echo:hello', 10],
+      ['in', 'binary', 'AwIB', 3],
+      ['out', 'text', 'close', 5],
+    ]);
+    expect(of(ws, 'ws.close')[0]).toMatchObject({ code: 4001, reason: 'done', wasClean: true, initiator: 'server' });
+
+    // Live after history: a request made now arrives next, once.
+    await page.evaluate(() => fetch('/json?n=live').then((r) => r.text()));
+    const after = await panel.waitForCount(34);
+    expect(seqs(after)).toEqual(oneTo(34));
+    expect(of(after.slice(31), 'http.request')[0]!.url).toBe(`${server.origin}/json?n=live`);
+  });
+
+  it('survives a real service-worker stop with traffic before, during and after: nothing lost, nothing duplicated', async () => {
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/socket`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+    const tabId = await tabIdOf(browser.worker!, `${server.origin}/socket`);
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    const flood = (n: number) =>
+      page.evaluate(async (count) => {
+        const w = window as unknown as { ws: WebSocket; received: number };
+        const target = w.received + count;
+        w.ws.send(`flood:${count}`);
+        while (w.received < target) await new Promise((r) => setTimeout(r, 5));
+      }, n);
+    await flood(300);
+    await panel.waitForCount(3 + 301);
+    const startedBefore = (await panel.stats()).stats!.workerStartedAt;
+
+    await stopServiceWorker(browser.context, panel.page);
+    await flood(300); // the relay holds these until the restarted worker acknowledges them
+    await panel.waitForCount(3 + 602);
+    await flood(300);
+    const events = await panel.waitForCount(3 + 903);
+    await page.waitForTimeout(300);
+
+    const status = await panel.stats();
+    expect(status.reconnects).toBeGreaterThanOrEqual(1);
+    expect(status.stats!.workerStartedAt).toBeGreaterThan(startedBefore);
+    expect(await panel.events()).toHaveLength(906);
+    expect(seqs(events)).toEqual(oneTo(906));
+    expect(new Set(events.map((e) => `${e.doc}:${e.pseq}`)).size).toBe(906);
+    const incoming = of(events, 'ws.message').filter((m) => m.dir === 'in').map((m) => m.data.data);
+    const round = Array.from({ length: 300 }, (_, i) => `m${i}`);
+    expect(incoming).toEqual([...round, ...round, ...round]);
+    expect(status.dropped).toBe(0);
+    expect((await exportTab(browser.worker!, tabId)).events).toEqual(events);
+    // A panel opened after the restart gets the same history from storage.
+    const late = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    expect(await late.waitForCount(906)).toEqual(events);
+  });
+
+  it('navigation keeps the previous page in the buffer; the panel shows the current page unless preserve log', async () => {
+    const { tabId, page } = await openApp();
+    await page.goto(`${server.origin}/socket`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    const events = await panel.waitForCount(31 + 3);
+    const starts = of(events, 'doc.start').filter((e) => e.frameId === 0);
+    expect(starts.map((s) => new URL(s.url).pathname)).toEqual(['/app', '/socket']);
+    const visible = await panel.visibleEvents();
+    expect(visible.map((e) => e.type)).toEqual(['doc.start', 'ws.create', 'ws.open']);
+    expect(visible.every((e) => e.doc === starts[1]!.doc)).toBe(true);
+    await panel.page.evaluate(() => (globalThis as unknown as { __riPanel: { bridge: { setPreserveLog(on: boolean): void } } }).__riPanel.bridge.setPreserveLog(true));
+    expect(await panel.visibleEvents()).toHaveLength(events.length);
+    expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).url).toBe(`${server.origin}/socket`);
+  });
+
+  it('rejects and counts junk the page dispatches; the page gets no extension API', async () => {
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/socket`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+    const tabId = await tabIdOf(browser.worker!, `${server.origin}/socket`);
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    await panel.waitForCount(3);
+    const pageApi = await page.evaluate(() => {
+      const name = 'realtime-inspector:page';
+      const send = (detail: unknown) => document.dispatchEvent(new CustomEvent(name, { detail }));
+      const base = { seq: 0, pseq: 1, t: Date.now(), frameId: 0, doc: 'forged' };
+      send({ v: 1, kind: 'events', events: [] }); // an object: does not cross worlds as a string
+      send('{broken');
+      send(JSON.stringify({ v: 2, kind: 'events', events: [] }));
+      send(JSON.stringify({ v: 1, kind: 'events', events: [{ ...base, type: 'ws.error' }] })); // no conn
+      send(JSON.stringify({ v: 1, kind: 'events', events: [{ ...base, type: 'capture.dropped', count: 5, where: 'background' }] }));
+      send('x'.repeat(9 * 1024 * 1024));
+      const w = window as unknown as { chrome?: { runtime?: { sendMessage?: unknown; connect?: unknown } } };
+      return [typeof w.chrome?.runtime?.sendMessage, typeof w.chrome?.runtime?.connect];
+    });
+    expect(pageApi).toEqual(['undefined', 'undefined']);
+    const events = await panel.waitForCount(4);
+    await page.waitForTimeout(200);
+    const drops = of(await panel.events(), 'capture.dropped');
+    expect(drops.map((d) => [d.where, d.count])).toEqual([['relay', 6]]);
+    expect(events.some((e) => e.doc === 'forged')).toBe(false);
+    expect((await panel.stats()).rejected).toBe(6);
+    expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).rejected).toBe(6);
+  });
+
+  it('measures throughput: a WebSocket flood carried page → panel with nothing dropped', async () => {
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/socket`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+    const tabId = await tabIdOf(browser.worker!, `${server.origin}/socket`);
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    await panel.waitForCount(3);
+    const count = 10_000;
+    const started = Date.now();
+    await page.evaluate((n) => (window as unknown as { ws: WebSocket }).ws.send(`flood:${n}`), count);
+    const events = await panel.waitForCount(3 + 1 + count, 110_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect(seqs(events)).toEqual(oneTo(3 + 1 + count));
+    expect((await panel.stats()).dropped).toBe(0);
+    console.log(`[pipeline] ${count + 1} events page → panel in ${seconds.toFixed(2)} s: ${Math.round((count + 1) / seconds)} events/s, 0 dropped`);
+  }, 120_000);
+});
