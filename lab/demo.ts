@@ -131,7 +131,9 @@ export async function runTour(): Promise<void> {
     out(`No display: auditing all ${LAB_PAGES.length} lab pages at once (${Math.round(longest / 1000)} s, timings at ${TOUR_SCALE}× real).`);
     const started = Date.now();
     const ticker = setInterval(() => {
-      process.stderr.write(`  recording… ${Math.max(0, Math.ceil((longest - (Date.now() - started)) / 1000))}s left\n`);
+      const left = Math.ceil((longest - (Date.now() - started)) / 1000);
+      process.stderr.write(left > 0 ? `  recording… ${left}s left\n` : '  analysing…\n');
+      if (left <= 0) clearInterval(ticker);
     }, 10_000);
     const runs = await Promise.all(
       LAB_PAGES.map(async (page) => {
