@@ -1,14 +1,19 @@
 /**
- * The incremental analyzer: `ingest` files each event under its channel in
- * O(1); `report` and `channelSeries` derive everything lazily, recomputing
- * only channels that received events since the last call. Feeding events in
- * batches or all at once yields the same report.
+ * The incremental analyzer. `ingest` does O(1) work per event: it files the
+ * event under its request/connection (`conn`). Everything else is lazy: on
+ * `report`/`channelSeries`, new connections are assigned to channels (URL
+ * normalisation happens once per connection), channel records are brought up
+ * to date with the events that arrived since, and only channels that changed
+ * (or whose open connections the advancing capture end affects) are analysed
+ * again. Feeding events in batches or all at once yields the same report.
  */
 import type { CaptureEvent, FaultEvent, Transport } from './events.ts';
 import { channelKey, normalizeEndpoint } from './channels.ts';
 import type { ChannelReport, Report } from './report-types.ts';
 import { buildReport, analyzeChannel, type ChannelAnalysis } from './report.ts';
 import { buildSeries, type ChannelSeries } from './series.ts';
+import { RecordBuilder } from './model.ts';
+import type { ProtocolLabels } from './protocol-support.ts';
 
 /** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
 export const DEFAULT_USERS = 1000;
@@ -18,17 +23,30 @@ export interface AnalyzerOptions {
   users?: number;
 }
 
-/** One channel's raw material. */
+type ConnEvent = Extract<CaptureEvent, { conn: string }>;
+type CreateEvent = Extract<CaptureEvent, { type: 'http.request' | 'ws.create' | 'sse.create' }>;
+
+/** One channel's raw material and derived state. */
 interface ChannelState {
   id: string;
   transport: Transport;
   endpoint: string;
+  /** Events of the channel's connections, per connection in arrival order. */
   events: CaptureEvent[];
-  /** Conns in this channel. */
-  conns: Set<string>;
+  /** How many of `events` the record builder has applied. */
+  applied: number;
+  builder: RecordBuilder;
+  labels: ProtocolLabels;
   dirty: boolean;
   analysis: ChannelAnalysis | null;
   series: ChannelSeries | null;
+}
+
+/** The events of one request/connection until its channel is known. */
+interface ConnBucket {
+  channel: ChannelState | null;
+  create: CreateEvent | null;
+  events: CaptureEvent[];
 }
 
 /** Incremental capture analyzer (see module comment). */
@@ -36,9 +54,9 @@ export class Analyzer {
   private readonly users: number;
   private readonly channels = new Map<string, ChannelState>();
   private readonly channelOrder: ChannelState[] = [];
-  private readonly connChannel = new Map<string, ChannelState>();
-  /** Events of a conn seen before the event that names its endpoint. */
-  private readonly pending = new Map<string, CaptureEvent[]>();
+  private readonly conns = new Map<string, ConnBucket>();
+  /** Connections whose creating event arrived but that are not in a channel yet, in arrival order. */
+  private unassigned: ConnBucket[] = [];
   private readonly faults: FaultEvent[] = [];
   private page: { url: string; title: string } | null = null;
   private firstT = Number.POSITIVE_INFINITY;
@@ -80,69 +98,77 @@ export class Analyzer {
       case 'fault':
         this.faults.push(e);
         this.faultsChanged = true;
-        if (e.conn !== null) this.connChannel.get(e.conn)?.events.push(e);
-        return;
-      case 'http.request':
-        this.attach(e, e.transport, e.url, e.method);
-        return;
-      case 'ws.create':
-        this.attach(e, 'websocket', e.url, null);
-        return;
-      case 'sse.create':
-        // fetch/XHR-based SSE: the request already placed the conn in its channel.
-        if (this.connChannel.has(e.conn)) this.append(e.conn, e);
-        else this.attach(e, e.transport, e.url, e.transport === 'eventsource' ? null : 'GET');
         return;
       default:
-        this.append(e.conn, e);
+        this.file(e);
     }
   }
 
-  private attach(e: CaptureEvent & { conn: string }, transport: Transport, url: string, method: string | null): void {
-    const existing = this.connChannel.get(e.conn);
-    if (existing) {
-      existing.events.push(e);
-      existing.dirty = true;
-      return;
+  private file(e: ConnEvent): void {
+    let bucket = this.conns.get(e.conn);
+    if (bucket === undefined) {
+      bucket = { channel: null, create: null, events: [] };
+      this.conns.set(e.conn, bucket);
     }
-    const key = channelKey(transport, url, method);
-    let ch = this.channels.get(key);
-    if (!ch) {
-      ch = { id: key, transport, endpoint: normalizeEndpoint(url), events: [], conns: new Set(), dirty: true, analysis: null, series: null };
-      this.channels.set(key, ch);
-      this.channelOrder.push(ch);
-    }
-    ch.conns.add(e.conn);
-    ch.events.push(e);
-    ch.dirty = true;
-    this.connChannel.set(e.conn, ch);
-    const early = this.pending.get(e.conn);
-    if (early) {
-      for (const p of early) ch.events.push(p);
-      this.pending.delete(e.conn);
-    }
-  }
-
-  private append(conn: string, e: CaptureEvent): void {
-    const ch = this.connChannel.get(conn);
-    if (ch) {
+    const ch = bucket.channel;
+    if (ch !== null) {
       ch.events.push(e);
       ch.dirty = true;
       return;
     }
-    const list = this.pending.get(conn);
-    if (list) list.push(e);
-    else this.pending.set(conn, [e]);
+    bucket.events.push(e);
+    if (bucket.create === null && (e.type === 'http.request' || e.type === 'ws.create' || e.type === 'sse.create')) {
+      bucket.create = e;
+      this.unassigned.push(bucket);
+    }
+  }
+
+  /** Put connections whose creating event has arrived into their channels. */
+  private assign(): void {
+    if (this.unassigned.length === 0) return;
+    for (const bucket of this.unassigned) {
+      const c = bucket.create!;
+      const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.transport;
+      const method = c.type === 'http.request' ? c.method : c.type === 'sse.create' && c.transport !== 'eventsource' ? 'GET' : null;
+      const key = channelKey(transport, c.url, method);
+      let ch = this.channels.get(key);
+      if (!ch) {
+        ch = {
+          id: key,
+          transport,
+          endpoint: normalizeEndpoint(c.url),
+          events: [],
+          applied: 0,
+          builder: new RecordBuilder(),
+          labels: { decoderId: null },
+          dirty: true,
+          analysis: null,
+          series: null,
+        };
+        this.channels.set(key, ch);
+        this.channelOrder.push(ch);
+      }
+      for (const e of bucket.events) ch.events.push(e);
+      bucket.events = [];
+      bucket.channel = ch;
+      ch.dirty = true;
+    }
+    this.unassigned = [];
   }
 
   /** Ids of the channels in first-seen order. */
   channelIds(): string[] {
+    this.assign();
     return this.channelOrder.map((c) => c.id);
   }
 
-  /** The raw events of one channel, in ingest order (empty for an unknown id). */
+  /** The raw events of one channel in time order (empty for an unknown id). */
   channelEvents(channelId: string): CaptureEvent[] {
-    return this.channels.get(channelId)?.events.slice() ?? [];
+    this.assign();
+    const ch = this.channels.get(channelId);
+    if (!ch) return [];
+    // Stable sort: events of equal time keep their arrival order.
+    return ch.events.slice().sort((a, b) => a.t - b.t);
   }
 
   private analysisOf(ch: ChannelState): ChannelAnalysis {
@@ -151,11 +177,13 @@ export class Analyzer {
       this.faultsChanged = false;
     }
     if (ch.dirty || ch.analysis === null || ch.analysis.captureEnd !== this.lastT) {
+      for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
       ch.analysis = analyzeChannel({
         id: ch.id,
         transport: ch.transport,
         endpoint: ch.endpoint,
-        events: ch.events,
+        records: ch.builder.records,
+        labels: ch.labels,
         faults: this.faults,
         captureEnd: this.lastT,
       });
@@ -167,6 +195,7 @@ export class Analyzer {
 
   /** Chart-ready columnar series for one channel (null for an unknown id). */
   channelSeries(channelId: string): ChannelSeries | null {
+    this.assign();
     const ch = this.channels.get(channelId);
     if (!ch) return null;
     const analysis = this.analysisOf(ch);
@@ -178,6 +207,7 @@ export class Analyzer {
   report(options: AnalyzerOptions = {}): Report {
     const users = options.users ?? this.users;
     if (this.cachedReport && this.cachedReport.users === users) return this.cachedReport.report;
+    this.assign();
     const analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
     const report = buildReport({
       analyses,

@@ -110,23 +110,30 @@ function message(
   return { t, dir, size, kind, data, sample: sample.slice(0, SAMPLE_CHARS), event: null, id: null, retry: null, role: null, label: null };
 }
 
-/** Build the records of a channel from its events, in first-seen order of `conn`. */
-export function buildRecords(events: readonly CaptureEvent[]): ConnRecord[] {
-  const byConn = new Map<string, ConnRecord>();
-  const order: ConnRecord[] = [];
-  const get = (conn: string, transport: Transport, url: string, t: number): ConnRecord => {
-    let r = byConn.get(conn);
+/**
+ * Builds records incrementally: events are applied in order, one at a time,
+ * so a channel's records can be kept up to date as events arrive.
+ */
+export class RecordBuilder {
+  private readonly byConn = new Map<string, ConnRecord>();
+  /** Records in first-seen order of `conn`. */
+  readonly records: ConnRecord[] = [];
+
+  private get(conn: string, transport: Transport, url: string, t: number): ConnRecord {
+    let r = this.byConn.get(conn);
     if (!r) {
       r = newRecord(conn, transport, url, t);
-      byConn.set(conn, r);
-      order.push(r);
+      this.byConn.set(conn, r);
+      this.records.push(r);
     }
     return r;
-  };
-  for (const e of events) {
+  }
+
+  /** Apply one event (events of unknown conns before their creation are ignored). */
+  apply(e: CaptureEvent): void {
     switch (e.type) {
       case 'http.request': {
-        const r = get(e.conn, e.transport, e.url, e.t);
+        const r = this.get(e.conn, e.transport, e.url, e.t);
         r.transport = e.transport;
         r.start = e.t;
         r.url = e.url;
@@ -136,27 +143,32 @@ export function buildRecords(events: readonly CaptureEvent[]): ConnRecord[] {
         break;
       }
       case 'sse.create': {
-        const r = get(e.conn, e.transport, e.url, e.t);
+        const r = this.get(e.conn, e.transport, e.url, e.t);
         r.sse = true;
         if (r.transport !== 'fetch' && r.transport !== 'xhr') r.transport = e.transport;
         if (e.transport === 'eventsource') r.start = e.t;
         break;
       }
       case 'ws.create': {
-        const r = get(e.conn, 'websocket', e.url, e.t);
+        const r = this.get(e.conn, 'websocket', e.url, e.t);
         r.start = e.t;
         r.requestedProtocols = e.protocols;
         break;
       }
       default: {
         if (!('conn' in e) || typeof e.conn !== 'string') break;
-        const r = byConn.get(e.conn);
-        if (!r) break;
-        applyEvent(r, e);
+        const r = this.byConn.get(e.conn);
+        if (r) applyEvent(r, e);
       }
     }
   }
-  return order;
+}
+
+/** Build the records of a channel from its events, in first-seen order of `conn`. */
+export function buildRecords(events: readonly CaptureEvent[]): ConnRecord[] {
+  const builder = new RecordBuilder();
+  for (const e of events) builder.apply(e);
+  return builder.records;
 }
 
 function applyEvent(r: ConnRecord, e: CaptureEvent): void {

@@ -11,8 +11,17 @@ import type { Transport } from './events.ts';
 /** How many payloads a decoder sees to recognise a channel. */
 const SAMPLE_COUNT = 8;
 
-/** Recognise the channel's protocol and label its messages in place; returns the decoder or null. */
-export function applyProtocol(transport: Transport, records: readonly ConnRecord[]): ProtocolDecoder | null {
+/** Which decoder labelled a channel's messages so far (kept across reports of a live capture). */
+export interface ProtocolLabels {
+  decoderId: string | null;
+}
+
+/**
+ * Recognise the channel's protocol and label its messages in place; returns
+ * the decoder or null. Messages already labelled by the same decoder are not
+ * decoded again; if the verdict changes, every message is relabelled.
+ */
+export function applyProtocol(transport: Transport, records: readonly ConnRecord[], labels: ProtocolLabels = { decoderId: null }): ProtocolDecoder | null {
   if (records.length === 0) return null;
   const first = records[0]!;
   const samples: ProtocolHint['samples'] = [];
@@ -38,10 +47,16 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   } catch {
     decoder = undefined;
   }
-  if (!decoder) return null;
+  const id = decoder?.id ?? null;
+  const relabel = id !== labels.decoderId;
+  labels.decoderId = id;
+  if (!decoder) {
+    if (relabel) for (const r of records) for (const m of r.messages) m.role = m.label = null;
+    return null;
+  }
   for (const r of records) {
     for (const m of r.messages) {
-      if (m.data === null) continue;
+      if (m.data === null || (m.role !== null && !relabel)) continue;
       try {
         const d = decodeMessage(decoder.id, m.data, m.dir);
         m.role = d.role;

@@ -3,11 +3,11 @@
  * protocol, classify, measure, judge. `buildReport` assembles the channels
  * and projects load for N users.
  */
-import type { CaptureEvent, FaultEvent, Transport } from './events.ts';
+import type { FaultEvent, Transport } from './events.ts';
 import { REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
-import { buildRecords, allMessages } from './model.ts';
+import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext } from './context.ts';
-import { applyProtocol } from './protocol-support.ts';
+import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
 import { classifyChannel, type Classification } from './classify/index.ts';
 import { measureWaste, type WasteResult } from './metrics/waste.ts';
 import { measureLatency, type LatencyResult } from './metrics/latency.ts';
@@ -36,15 +36,18 @@ export interface ChannelInput {
   id: string;
   transport: Transport;
   endpoint: string;
-  events: readonly CaptureEvent[];
+  /** The channel's records (kept up to date incrementally by the caller). */
+  records: readonly ConnRecord[];
+  /** Protocol labelling state kept with the records. */
+  labels: ProtocolLabels;
   faults: readonly FaultEvent[];
   captureEnd: number;
 }
 
 /** Analyse one channel. */
 export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
-  const records = buildRecords(input.events).sort((a, b) => a.start - b.start);
-  const decoder = applyProtocol(input.transport, records);
+  const decoder = applyProtocol(input.transport, input.records, input.labels);
+  const records = input.records.slice().sort((a, b) => a.start - b.start);
   const ctx: ChannelContext = {
     id: input.id,
     transport: input.transport,

@@ -2,13 +2,21 @@
 import type { Spread } from './report-types.ts';
 
 /** Sorted copy of finite values. */
-export function sorted(values: readonly number[]): number[] {
-  return values.filter(Number.isFinite).sort((a, b) => a - b);
+export function sorted(values: readonly number[]): Float64Array {
+  // A typed array sorts numerically without a comparator callback: several times faster on large lists.
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (const v of values) if (Number.isFinite(v)) out[n++] = v;
+  return out.subarray(0, n).sort();
 }
 
 /** Percentile (0..100) by linear interpolation; NaN for an empty list. */
 export function percentile(values: readonly number[], p: number): number {
-  const s = sorted(values);
+  return percentileOfSorted(sorted(values), p);
+}
+
+/** Percentile of an already sorted list. */
+function percentileOfSorted(s: Float64Array, p: number): number {
   if (s.length === 0) return Number.NaN;
   const rank = (p / 100) * (s.length - 1);
   const lo = Math.floor(rank);
@@ -23,8 +31,9 @@ export function median(values: readonly number[]): number {
 
 /** Median and p95, rounded to 0.1 ms; null for an empty list. */
 export function spread(values: readonly number[]): Spread | null {
-  if (values.length === 0) return null;
-  return { median: round1(median(values)), p95: round1(percentile(values, 95)) };
+  const s = sorted(values);
+  if (s.length === 0) return null;
+  return { median: round1(percentileOfSorted(s, 50)), p95: round1(percentileOfSorted(s, 95)) };
 }
 
 /** Round to one decimal (keeps reports readable and stable). */
