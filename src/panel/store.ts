@@ -42,7 +42,8 @@ export class PanelStore {
   connectionDropped = 0;
   connected = false;
 
-  constructor(private readonly schedule: (fn: () => void, ms: number) => ReturnType<typeof setTimeout> = setTimeout) {}
+  /** `schedule` defaults to setTimeout, called as a plain function (browsers reject it bound to another `this`). */
+  constructor(private readonly schedule: (fn: () => void, ms: number) => ReturnType<typeof setTimeout> = (fn, ms) => setTimeout(fn, ms)) {}
 
   /** Every event currently shown. */
   events(): readonly CaptureEvent[] {

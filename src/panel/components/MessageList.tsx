@@ -49,10 +49,13 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
     if (!el) return;
     if (el.clientHeight > 0) setViewport(el.clientHeight);
     if (follow) el.scrollTop = el.scrollHeight;
+    // The browser clamps scrollTop when the list shrinks (a filter): read it back.
+    setScrollTop(el.scrollTop);
   }, [visible.length, follow]);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(visible.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
+  const top = Math.min(scrollTop, Math.max(0, visible.length * ROW_HEIGHT - viewport));
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(visible.length, Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN);
   const selectedRow = selected !== null ? rows[selected] ?? null : null;
 
   const setKind = (kind: MessageKind, on: boolean) => setFilter({ ...filter, kinds: { ...filter.kinds, [kind]: on } });
