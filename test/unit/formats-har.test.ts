@@ -90,6 +90,22 @@ describe('importing a Chrome DevTools HAR', () => {
     expect(byConn(events, down.conn).find((e) => e.type === 'http.error')).toMatchObject({ reason: 'network', message: 'net::ERR_CONNECTION_REFUSED' });
   });
 
+  it('uses Chrome\'s own _eventSourceMessages (exact times) when the HAR has them', () => {
+    const har = JSON.parse(chromeHarText) as Har;
+    const entry = har.log.entries.find((e) => e._resourceType === 'eventsource')!;
+    entry._eventSourceMessages = [
+      { time: T / 1000 + 1.5, eventName: 'price', eventId: '5', data: '{"px":12}' },
+      { time: T / 1000 + 31.5, eventName: 'message', eventId: '5', data: 'later' },
+    ];
+    const events = harToEvents(har);
+    const conn = ofType(events, 'sse.create').find((e) => e.transport === 'eventsource')!.conn;
+    const messages = ofType(events, 'sse.message').filter((m) => m.conn === conn);
+    expect(messages.map((m) => [m.t - T, m.event, m.id, m.lastEventId, m.data.data])).toEqual([
+      [1500, 'price', '5', '5', '{"px":12}'],
+      [31500, 'message', '5', '5', 'later'],
+    ]);
+  });
+
   it('drops HTTP/2 pseudo-headers, which page script never sees', () => {
     const har = JSON.parse(chromeHarText) as Har;
     har.log.entries[2]!.request.headers.push({ name: ':authority', value: 'localhost:3000' });

@@ -7,7 +7,8 @@
  * Export keeps what plain HAR has no field for in fields of our own, which
  * HAR viewers ignore and our import reads back (docs/capture-format.md):
  * - `_eventSourceMessages` on an entry: the SSE events ({time, eventName,
- *   eventId?, data, lastEventId, retry?}); the SSE stream is also written as
+ *   eventId, data} as Chrome DevTools' HAR importer reads them, plus our
+ *   lastEventId, retry, _id); the SSE stream is also written as
  *   `response.content.text`, so any viewer shows it;
  * - `_webSocketClose` on a WebSocket entry: {time, code, reason, wasClean, initiator};
  * - `_realtimeInspector` on an entry: exact times, ids and flags;
@@ -55,8 +56,11 @@ export interface HarEventSourceMessage {
   /** Epoch seconds. */
   time: number;
   eventName: string;
-  eventId?: string;
+  /** As Chrome records it: the stream's last event id after this event (DevTools skips messages without it). */
+  eventId: string;
   data: string;
+  /** Ours: the event's own `id:` field (null when it had none). */
+  _id?: string | null;
   lastEventId?: string;
   retry?: number;
   _size?: number;
@@ -239,8 +243,15 @@ const WS_MAPPED = new Set(['ws.create', 'ws.open', 'ws.message', 'ws.close']);
 
 function sseMessagesToHar(messages: Array<EventOf<'sse.message'>>): HarEventSourceMessage[] {
   return messages.map((m) => {
-    const out: HarEventSourceMessage = { time: m.t / SECONDS, eventName: m.event, data: m.data.data, lastEventId: m.lastEventId, _seq: [m.seq, m.pseq] };
-    if (m.id !== null) out.eventId = m.id;
+    const out: HarEventSourceMessage = {
+      time: m.t / SECONDS,
+      eventName: m.event,
+      eventId: m.lastEventId,
+      data: m.data.data,
+      lastEventId: m.lastEventId,
+      _id: m.id,
+      _seq: [m.seq, m.pseq],
+    };
     if (m.retry !== null) out.retry = m.retry;
     if (m.data.truncated) out._truncated = true;
     if (m.data.truncated || m.data.size !== utf8Bytes(m.data.data).length) out._size = m.data.size;
@@ -653,7 +664,7 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
           t: (num(m.time) ?? responseT / SECONDS) * SECONDS,
           event: str(m.eventName) || 'message',
           data: textPayloadOf(data, num(m._size) ?? undefined, m._truncated === true),
-          id: str(m.eventId),
+          id: '_id' in m ? str(m._id) : str(m.eventId) || null,
           lastEventId: str(m.lastEventId) ?? str(m.eventId) ?? '',
           retry: num(m.retry),
           origSeq: m._seq,
