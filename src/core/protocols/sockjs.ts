@@ -5,6 +5,7 @@
  * transports end each frame with "\n" and xhr_streaming starts with a 2048
  * "h" prelude. The client sends a JSON array of strings.
  */
+import { decodeStomp } from './stomp.ts';
 import type { DecodedMessage, ProtocolDecoder, ProtocolTimings } from './types.ts';
 import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
@@ -19,7 +20,24 @@ export const SOCKJS_TIMINGS: ProtocolTimings = {
 /** /<server>/<session>/<transport>: the SockJS session URL (sockjs-protocol). */
 const SESSION_URL = /\/[^/.]+\/[^/.]+\/(websocket|xhr|xhr_streaming|xhr_send|eventsource|htmlfile|jsonp|jsonp_send)$/;
 
+/**
+ * STOMP carried inside SockJS messages (Spring's default WebSocket set-up):
+ * labelled with its STOMP meaning, so that STOMP heart-beats count as heartbeats.
+ */
+function describeStompInside(kind: 'message' | 'send', messages: unknown[]): DecodedMessage | null {
+  if (messages.length === 0 || !messages.every((m) => typeof m === 'string')) return null;
+  const parts: DecodedMessage[] = [];
+  for (const m of messages as string[]) {
+    const stomp = decodeStomp(m);
+    if (!stomp) return null;
+    parts.push({ ...stomp, protocol: 'sockjs', label: `sockjs ${kind} › ${stomp.label}` });
+  }
+  return combineMessages('sockjs', parts, kind === 'send' ? 'sends' : 'messages');
+}
+
 function describeMessages(kind: 'message' | 'send', messages: unknown[]): DecodedMessage {
+  const stomp = describeStompInside(kind, messages);
+  if (stomp) return stomp;
   const first = messages[0];
   const preview = typeof first === 'string' ? quote(first) : JSON.stringify(first) ?? '';
   const label = messages.length === 1 ? `sockjs ${kind} ${preview}` : `sockjs ${kind} ×${messages.length} ${preview}, …`;

@@ -103,7 +103,8 @@ function describe(f: StompFrame): DecodedMessage {
   };
 }
 
-function decodeStomp(text: string): DecodedMessage | null {
+/** One STOMP message (frames or a heart-beat) decoded; null when the text is not STOMP. */
+export function decodeStomp(text: string): DecodedMessage | null {
   const frames = parseStompFrames(text);
   if (frames === null) return null;
   if (frames === 'heartbeat') return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
