@@ -7,13 +7,20 @@
  *   ri        Realtime Inspector's built extension loaded and recording
  *   cdp       Chrome's own recording: Network.enable on the page, every event consumed (DevTools Network panel)
  *   msw       @mswjs/interceptors fetch + XHR + WebSocket interceptors injected, listeners logging
- * Measured per run: the page's own time until its handler saw everything, and
- * main-thread time from Performance.getMetrics (TaskDuration: busy time of the
- * renderer main thread, which runs the page, the MAIN-world hooks and the
- * isolated-world relay; ThreadTime: its CPU time).
+ * Measured per run: the page's own time until its handler saw everything;
+ * from Performance.getMetrics on the page, the main thread's CPU time
+ * (ThreadTime: the thread runs the page, the MAIN-world hooks and the
+ * isolated-world relay), its busy time (TaskDuration, which also counts time a
+ * running task was descheduled, so it inflates on a loaded machine) and the
+ * renderer process's CPU time (ProcessTime); and, from SystemInfo.getProcessInfo,
+ * the CPU time of every Chromium process together (browser, renderers including
+ * the extension's service worker, network service), which is what recording
+ * costs the machine beyond the page. On a shared, overloaded machine CPU times
+ * are the steadier measure; wall times are reported too.
  */
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
 import { buildMswBundle } from './msw-bundle.ts';
+import { startProfile, stopProfile, type ProfileSummary } from './profile.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, round, summarize, table, type Summary } from './stats.ts';
 
@@ -60,6 +67,11 @@ interface RunSample {
   taskMs: number;
   scriptMs: number;
   threadMs: number;
+  processMs: number;
+  chromiumCpuMs: number;
+  /** Realtime Inspector only: what the background recorded for the tab (proof that it recorded). */
+  recorded?: { events: number; dropped: number } | null;
+  profile?: ProfileSummary;
 }
 
 export interface SetupResult {
@@ -68,9 +80,15 @@ export interface SetupResult {
   taskMs: Summary;
   threadMs: Summary;
   scriptMs: Summary;
-  /** Median of per-round ratios to the baseline of the same round. */
+  processMs: Summary;
+  chromiumCpuMs: Summary;
+  /** Per-round ratios to the baseline of the same round: median, min, max. */
   wallRatio: Summary;
+  threadRatio: Summary;
   taskRatio: Summary;
+  chromiumCpuRatio: Summary;
+  /** Realtime Inspector only: events the background recorded per run, and events it counted as dropped. */
+  recorded?: { events: Summary; dropped: Summary };
   errors: string[];
 }
 
@@ -79,6 +97,8 @@ export interface WorkloadResult {
   label: string;
   params: Record<string, number>;
   setups: SetupResult[];
+  /** A V8 CPU profile of one extra Realtime Inspector run (not counted in the ratios). */
+  profile?: ProfileSummary & { scale: number };
 }
 
 export interface PageOverheadResult {
@@ -91,9 +111,19 @@ export interface PageOverheadResult {
 
 type Metrics = Record<string, number>;
 
-async function metrics(page: Target): Promise<Metrics> {
+async function metrics(browser: Browser, page: Target): Promise<Metrics> {
   const { metrics: list } = await page.send<{ metrics: Array<{ name: string; value: number }> }>('Performance.getMetrics');
-  return Object.fromEntries(list.map((m) => [m.name, m.value]));
+  const { processInfo } = await browser.cdp.send<{ processInfo: Array<{ id: number; cpuTime: number }> }>('SystemInfo.getProcessInfo');
+  const out: Metrics = Object.fromEntries(list.map((m) => [m.name, m.value]));
+  for (const p of processInfo) out[`pid:${p.id}`] = p.cpuTime;
+  return out;
+}
+
+/** CPU seconds spent by all Chromium processes between two snapshots (processes that started in between count whole). */
+function chromiumCpuSeconds(before: Metrics, after: Metrics): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(after)) if (k.startsWith('pid:')) total += v - (before[k] ?? 0);
+  return total;
 }
 
 /** What Chrome DevTools' Network panel keeps of each event, so the consuming side does comparable work. */
@@ -120,6 +150,19 @@ function attachDevtoolsLikeRecorder(page: Target): { frames: number; bytes: numb
   return log;
 }
 
+/** The background's counters for the tab showing `url` (TabStats carries the top document's URL). */
+async function recordedFor(browser: Browser, url: string): Promise<{ events: number; dropped: number } | null> {
+  try {
+    const sw = await browser.serviceWorker();
+    return await sw.evaluate<{ events: number; dropped: number } | null>(
+      `self.realtimeInspector.tabs().then((tabs) => { const t = tabs.find((x) => x.url === ${JSON.stringify(url)}); return t ? { events: t.lastSeq - t.clearedAtSeq, dropped: t.dropped.page + t.dropped.relay + t.dropped.background } : null; })`,
+      10_000,
+    );
+  } catch {
+    return null;
+  }
+}
+
 interface Browsers {
   plain: Browser;
   extension: Browser | null;
@@ -127,7 +170,7 @@ interface Browsers {
 }
 
 /** One measured run of one workload in one set-up, in a fresh tab. */
-async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer): Promise<RunSample> {
+async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer, profile = false): Promise<RunSample> {
   const browser = setup === 'ri' ? b.extension : b.plain;
   if (!browser) throw new Error('extension browser not available');
   const page = await browser.newPage();
@@ -139,15 +182,27 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
       // DevTools' NetworkManager enables the domain with eager POST bodies up to 64 KiB.
       await page.send('Network.enable', { maxPostDataSize: 65_536 });
     }
-    await page.goto(`${server.origin}/bench.html?setup=${setup}&w=${w.id}&r=${Math.random().toString(36).slice(2)}`);
-    const before = await metrics(page);
+    const url = `${server.origin}/bench.html?setup=${setup}&w=${w.id}&r=${Math.random().toString(36).slice(2)}`;
+    await page.goto(url);
+    if (profile) await startProfile(page);
+    const before = await metrics(browser, page);
     const result = await page.evaluate<{ ms: number; count: number; bytes: number }>(w.expression(server), 300_000);
     if (result.count !== w.expectedCount) throw new Error(`page saw ${result.count} of ${w.expectedCount}`);
-    // Work the instrumentation defers (batched flushes) still lands on the page's thread: let it run.
-    await sleep(300);
-    const after = await metrics(page);
+    // Work the instrumentation defers (batched flushes, the service worker's commits) still costs: let it run.
+    await sleep(500);
+    const after = await metrics(browser, page);
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
-    return { wallMs: result.ms, taskMs: d('TaskDuration'), scriptMs: d('ScriptDuration'), threadMs: d('ThreadTime') };
+    const recorded = setup === 'ri' ? await recordedFor(browser, url) : undefined;
+    return {
+      ...(recorded !== undefined ? { recorded } : {}),
+      ...(profile ? { profile: await stopProfile(page) } : {}),
+      wallMs: result.ms,
+      taskMs: d('TaskDuration'),
+      scriptMs: d('ScriptDuration'),
+      threadMs: d('ThreadTime'),
+      processMs: d('ProcessTime'),
+      chromiumCpuMs: chromiumCpuSeconds(before, after) * 1000,
+    };
   } finally {
     await page.close();
   }
@@ -158,6 +213,8 @@ export async function runPageOverhead(opts: {
   extensionDir: string;
   rounds: number;
   scale: number;
+  /** Also profile one extra Realtime Inspector run per workload (at a quarter of the scale). */
+  profile: boolean;
   log: (line: string) => void;
 }): Promise<PageOverheadResult> {
   const notes: string[] = [];
@@ -174,6 +231,7 @@ export async function runPageOverhead(opts: {
   const list = workloads(opts.scale);
   const samples = new Map<string, RunSample[]>(); // `${workload}/${setup}` → one sample per round (holes for failures)
   const errors = new Map<string, string[]>();
+  const profiles = new Map<string, ProfileSummary>();
   const key = (w: Workload, s: SetupId) => `${w.id}/${s}`;
   try {
     // Warm-up: one small run per set-up (JIT, connection pools, extension start-up), not counted.
@@ -191,12 +249,24 @@ export async function runPageOverhead(opts: {
           try {
             const sample = await runOnce(browsers, s, w, server);
             samples.get(k)![round] = sample;
-            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} ${fmt(sample.wallMs)} ms wall, ${fmt(sample.taskMs)} ms main thread`);
+            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} ${fmt(sample.wallMs)} ms wall, main thread ${fmt(sample.threadMs)} ms CPU / ${fmt(sample.taskMs)} ms busy, Chromium ${fmt(sample.chromiumCpuMs)} ms CPU`);
           } catch (e) {
             const message = (e as Error).message.split('\n')[0]!;
             (errors.get(k) ?? errors.set(k, []).get(k)!).push(message);
             opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} FAILED: ${message}`);
           }
+        }
+      }
+    }
+    // One profiled Realtime Inspector run per workload: where its cost goes.
+    if (extension && opts.profile) {
+      for (const w of workloads(opts.scale * 0.25)) {
+        try {
+          const sample = await runOnce(browsers, 'ri', w, server, true);
+          if (sample.profile) profiles.set(w.id, sample.profile);
+          opts.log(`  profile ${w.id}: ${sample.profile?.top.slice(0, 3).map((h) => `${h.frame} ${fmt(h.share * 100)}%`).join(', ')}`);
+        } catch (e) {
+          opts.log(`  profile ${w.id} failed: ${(e as Error).message.split('\n')[0]}`);
         }
       }
     }
@@ -208,13 +278,15 @@ export async function runPageOverhead(opts: {
 
   const workloadResults: WorkloadResult[] = list.map((w) => {
     const base = samples.get(key(w, 'baseline')) ?? [];
+    const profile = profiles.get(w.id);
     return {
       id: w.id,
       label: w.label,
       params: w.params,
+      ...(profile ? { profile: { ...profile, scale: opts.scale * 0.25 } } : {}),
       setups: SETUPS.map((s) => {
         const runs = samples.get(key(w, s)) ?? [];
-        const ratio = (field: keyof RunSample) =>
+        const ratio = (field: AbsField | 'scriptMs' | 'processMs') =>
           runs.flatMap((r, i) => (r && base[i] ? [r[field] / base[i]![field]] : []));
         const present = runs.filter(Boolean);
         return {
@@ -223,8 +295,20 @@ export async function runPageOverhead(opts: {
           taskMs: summarize(present.map((r) => r.taskMs)),
           threadMs: summarize(present.map((r) => r.threadMs)),
           scriptMs: summarize(present.map((r) => r.scriptMs)),
+          processMs: summarize(present.map((r) => r.processMs)),
+          chromiumCpuMs: summarize(present.map((r) => r.chromiumCpuMs)),
           wallRatio: summarize(ratio('wallMs')),
+          threadRatio: summarize(ratio('threadMs')),
           taskRatio: summarize(ratio('taskMs')),
+          chromiumCpuRatio: summarize(ratio('chromiumCpuMs')),
+          ...(s === 'ri'
+            ? {
+                recorded: {
+                  events: summarize(present.map((r) => r.recorded?.events ?? NaN)),
+                  dropped: summarize(present.map((r) => r.recorded?.dropped ?? NaN)),
+                },
+              }
+            : {}),
           errors: errors.get(key(w, s)) ?? [],
         };
       }),
@@ -235,23 +319,34 @@ export async function runPageOverhead(opts: {
 
 const ratioCell = (s: Summary) => (s.n ? `${round(s.median).toFixed(2)} (${round(s.min).toFixed(2)}–${round(s.max).toFixed(2)})` : '—');
 
-/** The section's tables: wall-time ratio and main-thread ratio per workload and set-up. */
-export function pageOverheadTables(r: PageOverheadResult): string {
+type RatioField = 'wallRatio' | 'threadRatio' | 'taskRatio' | 'chromiumCpuRatio';
+type AbsField = 'wallMs' | 'threadMs' | 'taskMs' | 'chromiumCpuMs';
+const VIEWS: Array<{ ratio: RatioField; abs: AbsField; title: string }> = [
+  { ratio: 'wallRatio', abs: 'wallMs', title: "time until the page's handler saw everything" },
+  { ratio: 'threadRatio', abs: 'threadMs', title: "page main-thread CPU time (ThreadTime)" },
+  { ratio: 'taskRatio', abs: 'taskMs', title: 'page main-thread busy time (TaskDuration)' },
+  { ratio: 'chromiumCpuRatio', abs: 'chromiumCpuMs', title: 'CPU time of all Chromium processes' },
+];
+
+/** One ratio table: a row per workload, a column per instrumented set-up. */
+export function pageOverheadTable(r: PageOverheadResult, ratio: RatioField, abs: AbsField): string {
   const setups = r.setups.filter((s) => s !== 'baseline');
   const head = ['workload', 'baseline ms', ...setups.map((s) => SETUP_LABELS[s])];
-  const rows = (field: 'wallRatio' | 'taskRatio', abs: 'wallMs' | 'taskMs') =>
-    r.workloads.map((w) => {
-      const base = w.setups.find((s) => s.setup === 'baseline')!;
-      return [w.label, fmt(base[abs].median), ...setups.map((s) => {
+  const rows = r.workloads.map((w) => {
+    const base = w.setups.find((s) => s.setup === 'baseline')!;
+    return [
+      w.label,
+      fmt(base[abs].median),
+      ...setups.map((s) => {
         const sr = w.setups.find((x) => x.setup === s)!;
-        return sr.errors.length && !sr[field].n ? 'failed' : ratioCell(sr[field]);
-      })];
-    });
-  return [
-    `Page overhead: time until the page's handler saw everything, ratio to baseline, median (min–max) of ${r.rounds} rounds`,
-    table(head, rows('wallRatio', 'wallMs')),
-    '',
-    `Page overhead: main-thread busy time (TaskDuration), ratio to baseline, median (min–max) of ${r.rounds} rounds`,
-    table(head, rows('taskRatio', 'taskMs')),
-  ].join('\n');
+        return sr.errors.length && !sr[ratio].n ? 'failed' : ratioCell(sr[ratio]);
+      }),
+    ];
+  });
+  return table(head, rows);
+}
+
+/** The section's tables: every measure as a ratio to the baseline of the same round. */
+export function pageOverheadTables(r: PageOverheadResult): string {
+  return VIEWS.map((v) => [`Page overhead: ${v.title}, ratio to baseline, median (min–max) of ${r.rounds} rounds`, pageOverheadTable(r, v.ratio, v.abs)].join('\n')).join('\n\n');
 }

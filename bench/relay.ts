@@ -74,16 +74,24 @@ const INJECT = (rate: number, seconds: number, doc: string) => `(() => new Promi
   tick();
 }))()`;
 
-/** Counts the events of one doc that reach the panel, with the time of the last one. */
-const PANEL_COUNTER = (doc: string) => `(() => {
-  const c = (globalThis.__benchCounter = { n: 0, lastEpoch: 0 });
-  const count = (events) => {
+/**
+ * Counts, in the panel page, the events matching `match` that the panel's bridge
+ * holds, and when the last one arrived. It polls `__riPanel.events()` every 20 ms
+ * rather than subscribing: a listener added after the panel's own could be
+ * skipped when an earlier listener throws.
+ */
+const PANEL_COUNTER = (match: string) => `(() => {
+  const c = (globalThis.__benchCounter = { n: 0, lastEpoch: 0, seen: 0 });
+  const matches = (e) => ${match};
+  c.seen = globalThis.__riPanel.events().length;
+  c.timer = setInterval(() => {
+    const events = globalThis.__riPanel.events();
+    if (events.length <= c.seen) return;
     let k = 0;
-    for (const e of events) if (e.doc === ${JSON.stringify(doc)}) k++;
+    for (let i = c.seen; i < events.length; i++) if (matches(events[i])) k++;
+    c.seen = events.length;
     if (k) { c.n += k; c.lastEpoch = performance.timeOrigin + performance.now(); }
-  };
-  count(globalThis.__riPanel.events());
-  globalThis.__riPanel.bridge.subscribe((u) => { if (u.kind === 'events') count(u.events); });
+  }, 20);
   return true;
 })()`;
 
@@ -154,7 +162,7 @@ async function runStep(browser: Browser, server: BenchServer, rate: number, seco
   try {
     await sleep(200);
     const before = await tabStats(browser, tabId);
-    if (panel) await panel.evaluate(PANEL_COUNTER(doc));
+    if (panel) await panel.evaluate(PANEL_COUNTER(`e.doc === ${JSON.stringify(doc)}`));
     const inj = await page.evaluate<{ injected: number; startEpoch: number; endEpoch: number }>(INJECT(rate, seconds, doc), 120_000);
     const readPanel = async () => (panel ? (await panel.evaluate<{ n: number }>('globalThis.__benchCounter')).n : 0);
     let delivered: number | null = null;
@@ -191,17 +199,7 @@ async function runEndToEnd(browser: Browser, server: BenchServer, messages: numb
   const panel = await openPanel(browser, tabId);
   try {
     await sleep(200);
-    if (panel) {
-      await panel.evaluate(`(() => {
-        const c = (globalThis.__benchCounter = { n: 0, lastEpoch: 0 });
-        globalThis.__riPanel.bridge.subscribe((u) => {
-          if (u.kind !== 'events') return;
-          let k = 0;
-          for (const e of u.events) if (e.type === 'ws.message' && e.dir === 'in') k++;
-          if (k) { c.n += k; c.lastEpoch = performance.timeOrigin + performance.now(); }
-        });
-      })()`);
-    }
+    if (panel) await panel.evaluate(PANEL_COUNTER(`e.type === 'ws.message' && e.dir === 'in'`));
     const startEpoch = await page.evaluate<number>('performance.timeOrigin + performance.now()');
     const r = await page.evaluate<{ ms: number }>(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${messages}, 0)`, 120_000);
     let delivered: number | null = null;

@@ -141,6 +141,7 @@ async function main(): Promise<void> {
       extensionDir: DIST_DIR,
       rounds: args.rounds ?? (quick ? 2 : 3),
       scale: quick ? 0.05 : 1,
+      profile: !quick,
       log,
     });
   });
