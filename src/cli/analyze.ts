@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { analyzeCapture, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import type { ChannelReport, Report } from '../core/report-types.ts';
-import { explainInvalidEvent } from '../core/guard.ts';
+import { CaptureFormatError, describeSkipped, importCaptureOrHar } from '../core/formats/index.ts';
 import { formatBytes, formatMs } from '../core/stats.ts';
 
 export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html]
@@ -54,35 +54,8 @@ function parseArgs(argv: readonly string[]): AnalyzeArgs | 'help' {
   return { file, json, users, html };
 }
 
-/** Parse a capture file's text (CaptureFile in src/core/events.ts); throws with a readable message. */
-export function loadCaptureText(text: string): { events: CaptureEvent[]; page: { url: string; title: string } | null } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`not JSON (${(error as Error).message})`);
-  }
-  if (typeof json !== 'object' || json === null) throw new Error('not a capture file or HAR (expected a JSON object)');
-  const obj = json as Record<string, unknown>;
-  if (typeof obj.log === 'object' && obj.log !== null) throw new Error('HAR import is not available in this build');
-  if (obj.format !== 'realtime-inspector-capture') throw new Error('not a capture file or HAR (no "format": "realtime-inspector-capture" and no "log")');
-  if (obj.version !== 1) throw new Error(`unsupported capture version ${JSON.stringify(obj.version)} (this build reads version 1)`);
-  if (!Array.isArray(obj.events)) throw new Error('"events" must be an array');
-  const events: CaptureEvent[] = [];
-  obj.events.forEach((e, i) => {
-    const problem = explainInvalidEvent(e);
-    if (problem !== null) throw new Error(`event ${i}: ${problem}`);
-    events.push(e as CaptureEvent);
-  });
-  const page = obj.page as { url?: unknown; title?: unknown } | undefined;
-  return {
-    events,
-    page: page && typeof page.url === 'string' ? { url: page.url, title: typeof page.title === 'string' ? page.title : '' } : null,
-  };
-}
-
-/** Read and parse a capture or HAR file into events; InputError on any problem. */
-export async function readEvents(file: string): Promise<{ events: CaptureEvent[]; page: { url: string; title: string } | null }> {
+/** Read and parse a capture or HAR file into events; InputError when it cannot be read at all. */
+export async function readEvents(file: string): Promise<{ events: CaptureEvent[]; page: { url: string; title: string }; skipped: string[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -91,9 +64,11 @@ export async function readEvents(file: string): Promise<{ events: CaptureEvent[]
     throw new InputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? (error as Error).message})`);
   }
   try {
-    return loadCaptureText(text);
+    const imported = importCaptureOrHar(text);
+    return { events: imported.events, page: imported.page, skipped: describeSkipped(imported.skipped) };
   } catch (error) {
-    throw new InputError(`${file}: ${(error as Error).message}`);
+    if (error instanceof CaptureFormatError) throw new InputError(`${file}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -162,9 +137,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { events, page } = await readEvents(args.file);
+    const { events, page, skipped } = await readEvents(args.file);
+    if (skipped.length > 0) process.stderr.write(`realtime-inspector analyze: left out invalid entries of ${args.file}:\n  ${skipped.join('\n  ')}\n`);
     const report = analyzeCapture(events, { users: args.users });
-    if (page && report.page.url === '') report.page = page;
+    if (report.page.url === '' && page.url !== '') report.page = page;
     if (args.html) await writeFile(args.html, renderHtmlReport(report));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return 0;

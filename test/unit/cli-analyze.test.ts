@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaptureFile } from '../../src/core/events.ts';
+import { eventsToHar } from '../../src/core/formats/index.ts';
 import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/realtime-inspector.mjs', import.meta.url));
@@ -70,6 +71,17 @@ describe('realtime-inspector analyze', () => {
     expect(report.channels.map((c: { kind: string }) => c.kind)).toEqual(['polling', 'websocket']);
   });
 
+  it('analyses a HAR (with WebSocket messages) the same way', async () => {
+    const file = JSON.parse(await readFile(good, 'utf8')) as CaptureFile;
+    const har = join(dir, 'capture.har');
+    await writeFile(har, JSON.stringify(eventsToHar(file.events, file.page)));
+    const r = await run(['analyze', har, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.channels.map((c: { kind: string }) => c.kind)).toEqual(['polling', 'websocket']);
+    expect(report.channels[0].wasted).toBe(11);
+  });
+
   it('writes a self-contained HTML report with --html', async () => {
     const out = join(dir, 'report.html');
     const r = await run(['analyze', good, '--html', out]);
@@ -87,26 +99,33 @@ describe('realtime-inspector analyze', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('exits 2 for malformed JSON, a non-capture, and an invalid event', async () => {
+  it('exits 2 for malformed JSON, a non-capture, and a capture without valid events; warns about invalid events', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"format": "realtime-inspector-capture", "events": [');
     const r1 = await run(['analyze', bad]);
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toContain('not JSON');
+    expect(r1.stderr).toContain('not valid JSON');
 
     const other = join(dir, 'other.json');
     await writeFile(other, '{"hello": "world"}');
     const r2 = await run(['analyze', other]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/not a capture file or HAR/);
+    expect(r2.stderr).toMatch(/Not a capture file or HAR/);
 
     const invalid = join(dir, 'invalid.json');
     const file = captureFile(pollingCapture({ url: 'https://a.example/x', intervalMs: 1000, bodies: ['1', '2', '3'] }));
     (file.events[2] as unknown as Record<string, unknown>).t = 'yesterday';
     await writeFile(invalid, JSON.stringify(file));
     const r3 = await run(['analyze', invalid]);
-    expect(r3.code).toBe(2);
+    expect(r3.code).toBe(0);
     expect(r3.stderr).toMatch(/event 2: .*bad field "t"/);
+    expect(r3.stdout).toContain('[polling]');
+
+    const none = join(dir, 'none.json');
+    await writeFile(none, JSON.stringify({ ...file, events: [{ type: 'nonsense' }] }));
+    const r4 = await run(['analyze', none]);
+    expect(r4.code).toBe(2);
+    expect(r4.stderr).toContain('No valid events');
   });
 
   it('exits 2 on usage errors', async () => {
