@@ -88,6 +88,7 @@ export const LAB_PAGES: LabPage[] = [
     expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: ['intermediary-timeout'], absent: [] },
     seconds: 70,
     minScale: 0.2,
+    minSeconds: 30,
   },
   {
     id: 'sse-resume',

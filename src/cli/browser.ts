@@ -24,7 +24,7 @@ export function findChrome(): string {
   const override = process.env.CHROME_PATH;
   if (override) {
     if (existsSync(override)) return override;
-    throw new CliError(`CHROME_PATH=${override} does not exist: point it at a Chrome or Chromium binary, or unset it`, EXIT.unavailable);
+    throw new CliError(`CHROME_PATH=${override} does not exist: point it at a Chrome or Chromium binary (Debian/Ubuntu: \`apt-get install -y chromium\`) or unset it`, EXIT.unavailable);
   }
   const found = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'].find((c) => existsSync(c));
   if (!found) {

@@ -108,7 +108,7 @@ describe.concurrent('the audit command', { timeout: 180_000 }, () => {
   it('exits 0 when every gate passes, and its --json validates against docs/report.schema.json', async () => {
     const out = join(tmp, 'report.json');
     const html = join(tmp, 'report.html');
-    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '8s', '--json', out, '--html', html, '--assert', 'heartbeat<=30s', '--fail-on', 'error']);
+    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '15s', '--json', out, '--html', html, '--assert', 'heartbeat<=30s', '--fail-on', 'error']);
     expect(r.stderr).toMatch(/recording… \d+s left · \d+ channels? · \d+ events/);
     expect(r.stderr).toContain('PASS --assert heartbeat<=30s');
     expect(r.code, r.stderr).toBe(0);
@@ -122,7 +122,7 @@ describe.concurrent('the audit command', { timeout: 180_000 }, () => {
   });
 
   it('exits 2 when an --assert fails and says which channel failed it', async () => {
-    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '8s', '--assert', 'heartbeat<=1s']);
+    const r = await cli([pageUrl('ws-heartbeat'), '--duration', '15s', '--assert', 'heartbeat<=1s']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/FAIL --assert heartbeat<=1s\n\s+FAIL websocket ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat\S*: \d/);
   });
