@@ -134,7 +134,10 @@ export class Hub {
     opts: { limits?: Partial<HubLimits>; liveTabIds?: () => Promise<number[] | null> } = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.ready = this.load(opts.liveTabIds ?? (async () => null));
+    this.ready = this.load(opts.liveTabIds ?? (async () => null)).catch((error: unknown) => {
+      // Unreadable storage must not stop capture: start empty (the loss shows as a seq restart).
+      console.error('[realtime-inspector] could not load the persisted buffer', error);
+    });
   }
 
   // --- Ports ---
