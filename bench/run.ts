@@ -78,7 +78,13 @@ function environment() {
     },
     versions: {
       node: process.version,
-      chromium: run(findChrome(), ['--version']).split('\n').pop() ?? 'unknown',
+      chromium: (() => {
+        try {
+          return run(findChrome(), ['--version']).split('\n').pop() ?? 'unknown';
+        } catch {
+          return 'not found';
+        }
+      })(),
       extension: (() => {
         try {
           return (JSON.parse(readFileSync(resolve(DIST_DIR, 'manifest.json'), 'utf8')) as { version: string }).version;
@@ -93,7 +99,10 @@ function environment() {
       preact: packageVersion('preact'),
       ws: packageVersion('ws'),
     },
-    git: { commit: run('git', ['rev-parse', 'HEAD']), dirtyFiles: run('git', ['status', '--porcelain', '--', 'src', 'bench', 'manifest.json', 'vite.config.ts']).split('\n').filter(Boolean).length },
+    // RI_BENCH_COMMIT names the commit when the bench runs from an exported tree (git archive) rather than a clone.
+    git: process.env.RI_BENCH_COMMIT
+      ? { commit: process.env.RI_BENCH_COMMIT, dirtyFiles: 0 }
+      : { commit: run('git', ['rev-parse', 'HEAD']), dirtyFiles: run('git', ['status', '--porcelain', '--', 'src', 'bench', 'manifest.json', 'vite.config.ts']).split('\n').filter(Boolean).length },
     extensionDir: DIST_DIR,
   };
 }
