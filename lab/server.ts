@@ -53,6 +53,8 @@ const ENGINE_PING_INTERVAL_MS = 25_000;
 const ENGINE_PING_TIMEOUT_MS = 20_000;
 // graphql-ws 6.4 src/use/ws.ts: useServer's keepAlive default (WebSocket ping control frames, invisible to pages).
 const GRAPHQL_WS_SERVER_KEEPALIVE_MS = 12_000;
+/** The credential of the lab's `/private/` pages (a demo value, not a secret). */
+export const LAB_TOKEN = 'lab-demo-token';
 /** Forget a client's feed or outage after this much silence. */
 const CLIENT_IDLE_MS = 5 * 60_000;
 
@@ -317,7 +319,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(`window.LAB_CONFIG = ${JSON.stringify(config)};\n${source}`);
     }
-    const pageMatch = /^\/pages\/([a-z-]+)\.html$/.exec(path);
+    // The same pages "behind a login", to try `audit --header` and `--cookie`: a bearer token or a session cookie.
+    const privateMatch = /^\/private(\/pages\/[a-z-]+\.html)$/.exec(path);
+    if (privateMatch) {
+      const cookies = (req.headers.cookie ?? '').split(';').map((c) => c.trim());
+      if (req.headers.authorization !== `Bearer ${LAB_TOKEN}` && !cookies.includes(`lab_session=${LAB_TOKEN}`)) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+        return void res.end('log in first\n');
+      }
+    }
+    const pageMatch = /^\/pages\/([a-z-]+)\.html$/.exec(privateMatch ? privateMatch[1] : path);
     if (pageMatch) {
       const html = await readFile(join(PAGES_DIR, `${pageMatch[1]}.html`), 'utf8').catch(() => null);
       if (html === null) return sendJson(res, 404, { error: 'no such page' });

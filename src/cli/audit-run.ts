@@ -67,7 +67,9 @@ export async function auditPage(
   try {
     if (options.headers && Object.keys(options.headers).length) await page.setExtraHTTPHeaders(options.headers);
     if (options.cookies?.length) {
-      await session.context.addCookies(options.cookies.map((c) => ({ ...c, url: options.url })));
+      // Site-wide (path /), as a login cookie usually is, so the page's API and socket requests carry it too.
+      const { hostname, protocol } = new URL(options.url);
+      await session.context.addCookies(options.cookies.map((c) => ({ ...c, domain: hostname, path: '/', secure: protocol === 'https:' })));
     }
     const started = Date.now();
     const timers = options.faults.map((fault) =>

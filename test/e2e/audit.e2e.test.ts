@@ -8,12 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
-import { startLab, type Lab } from '../../lab/server.ts';
+import { LAB_TOKEN, startLab, type Lab } from '../../lab/server.ts';
 import { LAB_PAGES, auditPlan, labPath, type LabPage } from '../../lab/catalog.ts';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
 import { auditPage, type AuditRun } from '../../src/cli/audit-run.ts';
@@ -136,6 +136,23 @@ describe.concurrent('the audit command', { timeout: 180_000 }, () => {
     expect(failOn.stderr).toMatch(/FAIL --fail-on warning: \d+ findings?\n\s+warning polling-waste-high/);
     expect(both.code, both.stderr).toBe(3);
     expect(both.stderr).toMatch(/FAIL --assert waste<=0\.5\n\s+FAIL polling http:\/\/127\.0\.0\.1:\d+\/api\/poll\/naive\S*: \d+%/);
+  });
+
+  it('audits a page behind a login with --header, or with --cookie from a --config file, and reports 401 without', async () => {
+    const url = `${lab.url}/private${labPath(LAB_PAGES.find((p) => p.id === 'ws-heartbeat')!)}`;
+    const config = join(tmp, 'audit.json');
+    writeFileSync(config, JSON.stringify({ url, duration: '6s', cookies: [`lab_session=${LAB_TOKEN}`], asserts: ['reconnects<=0'] }));
+    const [anonymous, header, cookie] = await Promise.all([
+      cli([url, '--duration', '6s']),
+      cli([url, '--duration', '6s', '--header', `Authorization: Bearer ${LAB_TOKEN}`]),
+      cli(['--config', config]),
+    ]);
+    expect(anonymous.code, anonymous.stderr).toBe(68);
+    expect(anonymous.stderr).toContain('the server answered 401 Unauthorized');
+    expect(header.code, header.stderr).toBe(0);
+    expect(header.stdout).toMatch(/\[websocket\] websocket · json\s+ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
+    expect(cookie.code, cookie.stderr).toBe(0);
+    expect(cookie.stderr).toContain('PASS --assert reconnects<=0');
   });
 
   it('explains bad usage (64), an unreachable URL (68), a missing build and a missing browser (69)', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startLab, type Lab } from '../../lab/server.ts';
+import { LAB_TOKEN, startLab, type Lab } from '../../lab/server.ts';
 import { LAB_PAGES, labPath } from '../../lab/catalog.ts';
 
 let lab: Lab;
@@ -42,6 +42,14 @@ describe('lab server', () => {
       expect((await res.text()).length).toBeGreaterThan(10_000);
     }
     expect((await fetch(`${lab.url}/pages/..%2Fserver.ts`)).status).toBe(404);
+  });
+
+  it('serves /private/ pages only with the bearer token or the session cookie', async () => {
+    const path = `/private${labPath(LAB_PAGES[0])}`;
+    expect((await fetch(`${lab.url}${path}`)).status).toBe(401);
+    expect((await fetch(`${lab.url}${path}`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${lab.url}${path}`, { headers: { Authorization: `Bearer ${LAB_TOKEN}` } })).status).toBe(200);
+    expect((await fetch(`${lab.url}${path}`, { headers: { Cookie: `other=1; lab_session=${LAB_TOKEN}` } })).status).toBe(200);
   });
 
   it('naive polling repeats the same body; ETag polling answers 304 to a matching If-None-Match', async () => {
