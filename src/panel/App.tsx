@@ -3,7 +3,7 @@
  * channel table, page timeline) or one channel's detail.
  * Keys: arrows move, Enter opens, Esc goes back, `/` focuses the search box.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { LiveControls } from './live.ts';
 import type { PanelStore } from './store.ts';
 import type { Theme } from './theme.ts';
@@ -34,7 +34,10 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export function App({ store, live, theme, transfer }: AppProps) {
+  const renderStart = performance.now();
   const version = useStoreVersion(store);
+  // Layout effects run after the whole tree committed: this is the cost of the render, memos included.
+  useLayoutEffect(() => store.noteRenderCost(performance.now() - renderStart));
   const report = useMemo(() => store.report(), [store, version]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);

@@ -117,13 +117,19 @@ export function eventToRow(e: CaptureEvent): MessageRow | null {
   }
 }
 
-/** Kinds the core's series gives messages that are not plain data, keyed `${t}|${dir}`. */
-export function rolesOf(series: ChannelSeries): Map<string, MessageKind> {
-  const roles = new Map<string, MessageKind>();
+/** Kinds the core's series gives messages that are not plain data: time → kind per direction. */
+export interface MessageRoles {
+  in: Map<number, MessageKind>;
+  out: Map<number, MessageKind>;
+}
+
+/** Collect the non-data roles of a channel's series (numeric keys: 100k lookups stay cheap). */
+export function rolesOf(series: ChannelSeries): MessageRoles {
+  const roles: MessageRoles = { in: new Map(), out: new Map() };
   const m = series.messages;
   for (let i = 0; i < m.t.length; i++) {
     const role = m.role[i];
-    if (role && role !== 'data') roles.set(`${m.t[i]}|${m.dir[i] === 0 ? 'in' : 'out'}`, role);
+    if (role && role !== 'data') (m.dir[i] === 0 ? roles.in : roles.out).set(m.t[i]!, role);
   }
   return roles;
 }
@@ -152,14 +158,13 @@ export class MessageIndex {
 
   /**
    * Apply the core's judgement of each message (heartbeat by protocol role or
-   * by timing pattern, control for handshakes/acks/closes): `roles` maps
-   * `${t}|${dir}` to the kind of every message that is not plain data.
+   * by timing pattern, control for handshakes/acks/closes).
    */
-  applyRoles(roles: ReadonlyMap<string, MessageKind>): void {
-    if (roles.size === 0) return;
+  applyRoles(roles: MessageRoles): void {
+    if (roles.in.size === 0 && roles.out.size === 0) return;
     for (const r of this.rows) {
       if (!r.payload || !r.dir || r.kind !== 'data') continue;
-      const kind = roles.get(`${r.t}|${r.dir}`);
+      const kind = roles[r.dir].get(r.t);
       if (kind) r.kind = kind;
     }
   }

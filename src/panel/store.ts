@@ -3,9 +3,9 @@
  * a file), one incremental Analyzer over them, and a throttled report.
  *
  * Re-analysis is throttled: new events are ingested at once (cheap), but the
- * report is rebuilt at most every REANALYZE_MIN_MS, and never more often than
- * REANALYZE_COST_FACTOR times its own last cost, so a flood of messages cannot
- * starve the panel's frames.
+ * report is rebuilt at most every REANALYZE_MIN_MS, and no sooner than
+ * REANALYZE_COST_FACTOR times what the last rebuild and its render cost (capped
+ * at REANALYZE_MAX_MS), so a flood of messages cannot starve the panel's frames.
  */
 import { Analyzer } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
@@ -13,8 +13,10 @@ import type { Report } from '../core/report-types.ts';
 
 /** Lower bound between two report rebuilds while events stream in. */
 export const REANALYZE_MIN_MS = 250;
-/** A rebuild that took X ms waits at least X * this before the next one. */
-export const REANALYZE_COST_FACTOR = 4;
+/** A rebuild (analysis + render) that took X ms waits at least X * this before the next one. */
+export const REANALYZE_COST_FACTOR = 3;
+/** ...but never longer than this, so a flood on a huge capture still shows progress. */
+export const REANALYZE_MAX_MS = 4000;
 /** Default user count for the projected server load. */
 export const DEFAULT_USERS = 1000;
 
@@ -32,6 +34,7 @@ export class PanelStore {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastBuiltAt = 0;
   private lastCostMs = 0;
+  private lastRenderMs = 0;
   private cachedReport: Report | null = null;
   private reportStale = true;
   /** Bumped on every change that listeners see. */
@@ -129,6 +132,11 @@ export class PanelStore {
     this.scheduleNotify();
   }
 
+  /** The view reports what rendering the last update cost (ms), so floods slow re-analysis down instead of freezing the panel. */
+  noteRenderCost(ms: number): void {
+    this.lastRenderMs = ms;
+  }
+
   subscribe(listener: StoreListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -144,7 +152,7 @@ export class PanelStore {
 
   private scheduleNotify(): void {
     if (this.timer !== null) return;
-    const gap = Math.max(REANALYZE_MIN_MS, this.lastCostMs * REANALYZE_COST_FACTOR);
+    const gap = Math.min(REANALYZE_MAX_MS, Math.max(REANALYZE_MIN_MS, (this.lastCostMs + this.lastRenderMs) * REANALYZE_COST_FACTOR));
     const wait = Math.max(0, this.lastBuiltAt + gap - performance.now());
     this.timer = this.schedule(() => {
       this.timer = null;

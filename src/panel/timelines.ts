@@ -48,7 +48,8 @@ function addSeries(b: LaneBuilder, s: ChannelSeries | null, lanes: Lanes, end: n
   }
 }
 
-function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: Lanes, end: number, notes: boolean): void {
+/** Lifecycle marks (open, close codes, errors, faults) and connection spans; with `messages`, also message marks (page timeline of push channels, which skips the series). */
+function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: Lanes, end: number, notes: boolean, messages = false): void {
   const openAt = new Map<string, number>();
   const closeSpan = (conn: string, t: number) => {
     const o = openAt.get(conn);
@@ -80,6 +81,16 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
         b.mark(e.t, lanes.life, MARK.close);
         if (notes) b.note(e.t, lanes.life, e.reason);
         break;
+      case 'ws.message':
+        if (messages) b.mark(e.t, e.dir === 'in' ? lanes.in : lanes.out, e.dir === 'in' ? MARK.in : MARK.out);
+        break;
+      case 'sse.message':
+      case 'http.chunk':
+        if (messages) b.mark(e.t, lanes.in, MARK.in);
+        break;
+      case 'sse.comment':
+        if (messages) b.mark(e.t, lanes.heartbeat, MARK.heartbeat);
+        break;
       case 'fault':
         b.mark(e.t, lanes.life, MARK.fault);
         if (notes) b.note(e.t, lanes.life, `fault ${e.fault}`);
@@ -91,7 +102,12 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
   for (const o of openAt.values()) b.span(o, end, lanes.requests, SPAN.open);
 }
 
-/** Page timeline: one lane per channel, in the order given. */
+/**
+ * Page timeline: one lane per channel, in the order given. HTTP channels draw
+ * from the series (wasted requests distinguished); push channels draw straight
+ * from their events, because their series (per-message roles) is costly to
+ * rebuild for 100k messages and the page lane does not need roles.
+ */
 export function pageTimeline(
   channels: readonly ChannelReport[],
   eventsOf: (id: string) => readonly CaptureEvent[],
@@ -102,8 +118,9 @@ export function pageTimeline(
   const b = new LaneBuilder(origin, channels.map(laneName));
   channels.forEach((ch, lane) => {
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
-    addLifecycle(b, eventsOf(ch.id), lanes, end, false);
-    addSeries(b, seriesOf(ch.id), lanes, end);
+    const http = ch.transport === 'fetch' || ch.transport === 'xhr';
+    addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http);
+    if (http) addSeries(b, seriesOf(ch.id), lanes, end);
     for (const r of ch.reconnects) b.mark(r.at, lane, MARK.open);
   });
   return b.finish();
