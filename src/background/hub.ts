@@ -205,13 +205,15 @@ export class Hub {
     }
     record.accepted = batch.batch;
     for (const event of batch.events) {
-      event.seq = ++tab.lastSeq;
-      event.frameId = connection.frameId;
-      if (event.type === 'capture.dropped') tab.dropped.page += event.count;
       if (event.type === 'doc.start' && connection.frameId === 0) {
         tab.url = event.url;
         tab.title = event.title;
       }
+      // Paused: the hooks stop on `config`, but a new document emits its first events before that arrives.
+      if (!tab.recording) continue;
+      event.seq = ++tab.lastSeq;
+      event.frameId = connection.frameId;
+      if (event.type === 'capture.dropped') tab.dropped.page += event.count;
       this.append(tab, event);
     }
     const lostInRelay = batch.dropped - record.dropped + (batch.rejected - record.rejected);

@@ -92,6 +92,7 @@ describe('background buffer (node)', () => {
     expect({ ...after, workerStartedAt: 0, relays: 0 }).toEqual({ ...before, workerStartedAt: 0, relays: 0 });
     expect(after.recording).toBe(false);
     expect(after.rejected).toBe(1);
+    await world.hub.api.setRecording(3, true);
     frame.postMany(5, 5, 'late');
     await settle(world, frame);
     const events = (await world.hub.api.exportTab(3)).events;
@@ -129,6 +130,22 @@ describe('background buffer (node)', () => {
     frame.postMany(5, 5, 'after');
     await until(() => view.events().length === 15 && view.status().state === 'connected');
     expect(view.status().reconnects).toBe(1);
+  });
+
+  it('records nothing while recording is off, and resumes with the next seq', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    frame.postMany(3, 3, 'on');
+    await settle(world, frame);
+    await world.hub.api.setRecording(1, false);
+    frame.postMany(4, 2, 'off');
+    await settle(world, frame);
+    await world.hub.api.setRecording(1, true);
+    frame.postMany(2, 2, 'again');
+    await settle(world, frame);
+    const events = (await world.hub.api.exportTab(1)).events;
+    expect(texts(events)).toEqual(['on0', 'on1', 'on2', 'again0', 'again1']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('forgets a closed tab, in memory and in storage', async () => {
