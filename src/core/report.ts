@@ -15,6 +15,7 @@ import { measureHeartbeat, type HeartbeatResult } from './metrics/heartbeat.ts';
 import { measureReconnects, type ReconnectResult } from './metrics/reconnects.ts';
 import { measureUserRates, projectLoad, type UserRates } from './metrics/load.ts';
 import { runFindings } from './findings/index.ts';
+import { wsUpgradeBlocked } from './findings/ws-upgrade-blocked.ts';
 import { adviseChannel } from './advice.ts';
 import { round1, round3 } from './stats.ts';
 
@@ -130,9 +131,13 @@ export interface ReportInput {
 
 /** Assemble the report; the only user-dependent part is the load projection. */
 export function buildReport(input: ReportInput): Report {
-  const channels: ChannelReport[] = input.analyses
-    .filter((a) => a.ctx.records.length > 0)
-    .map((a) => ({ ...a.base, load: projectLoad(a.rates, a.classification.kind, input.users) }));
+  const present = input.analyses.filter((a) => a.ctx.records.length > 0);
+  const cross = wsUpgradeBlocked(present);
+  const channels: ChannelReport[] = present.map((a) => {
+    const extra = cross.get(a.ctx.id);
+    const findings = extra ? [extra, ...a.base.findings.filter((f) => f.code !== 'ws-failed-before-open')] : a.base.findings;
+    return { ...a.base, findings, load: projectLoad(a.rates, a.classification.kind, input.users) };
+  });
   const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   let requests = 0;
   let wasted = 0;

@@ -260,3 +260,54 @@ describe('findings', () => {
     expect(ch.findings).toEqual([]);
   });
 });
+
+describe('cross-channel and protocol-aware findings', () => {
+  it('ws-upgrade-blocked: socket.io WebSocket fails, then long-polling on the same host', () => {
+    const b = new CaptureBuilder();
+    const ws = b.wsCreate(T0, 'wss://chat.example/socket.io/?EIO=4&transport=websocket');
+    b.wsError(T0 + 30, ws);
+    b.wsClose(T0 + 31, ws, 1006, '', 'server');
+    const base = 'https://chat.example/socket.io/?EIO=4&transport=polling';
+    let t = T0 + 1000;
+    b.http({ at: t, transport: 'xhr', url: `${base}&t=h1`, durationMs: 20, body: '0{"sid":"Zz9yXw8vUu7tSs6rAAAB","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000}' });
+    t += 30;
+    for (let i = 0; i < 4; i++) {
+      b.http({ at: t, transport: 'xhr', url: `${base}&t=p${i}&sid=Zz9yXw8vUu7tSs6rAAAB`, durationMs: 25_000, body: '2' });
+      t += 25_005;
+    }
+    const report = analyzeCapture(b.sorted());
+    const wsChannel = report.channels.find((c) => c.kind === 'websocket')!;
+    const f = wsChannel.findings.find((x) => x.code === 'ws-upgrade-blocked');
+    expect(f?.evidence).toMatchObject({ failedBeforeOpen: 1, fallbackKind: 'long-polling' });
+    expect(wsChannel.findings.map((x) => x.code)).not.toContain('ws-failed-before-open');
+  });
+
+  it('reconnect-on-network-change: a reconnect after the page went offline', () => {
+    const b = new CaptureBuilder();
+    const c1 = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0 + 20, c1);
+    b.fault(T0 + 10_000, 'offline', null);
+    b.wsClose(T0 + 10_002, c1, 1006);
+    const c2 = b.wsCreate(T0 + 14_000, 'wss://live.example/ws');
+    b.wsOpen(T0 + 14_030, c2);
+    const ch = channel(b);
+    expect(ch.reconnects[0]!.cause).toBe('fault: offline');
+    expect(finding(ch, 'reconnect-on-network-change').evidence.longestDelayMs).toBe(3998);
+  });
+
+  it('no-heartbeat on graphql-ws says its default heartbeat is a control frame', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://api.example/graphql', ['graphql-transport-ws']);
+    b.wsOpen(T0 + 30, c, 'graphql-transport-ws');
+    b.wsMsg(T0 + 40, c, 'out', '{"type":"connection_init","payload":{}}');
+    b.wsMsg(T0 + 60, c, 'in', '{"type":"connection_ack"}');
+    b.wsMsg(T0 + 80, c, 'out', '{"id":"1","type":"subscribe","payload":{"query":"subscription { ticks }"}}');
+    for (let i = 1; i <= 8; i++) b.wsMsg(T0 + i * 10_000, c, 'in', `{"id":"1","type":"next","payload":{"data":{"ticks":${i}}}}`);
+    const ch = channel(b);
+    expect(ch.protocol).toBe('graphql-ws');
+    const f = finding(ch, 'no-heartbeat');
+    expect(f.severity).toBe('info');
+    expect(f.message).toContain('control frames');
+    expect(f.evidence.defaultHeartbeatMs).toBe(12_000);
+  });
+});

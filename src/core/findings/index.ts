@@ -18,6 +18,7 @@ import { streamBuffered } from './stream-buffered.ts';
 import { intermediaryTimeout } from './intermediary-timeout.ts';
 import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
 import { noStickySessions } from './no-sticky-sessions.ts';
+import { networkChange } from './network-change.ts';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   retryAfterFatalClose,
@@ -37,6 +38,7 @@ export const FINDING_RULES: readonly FindingRule[] = [
   streamBuffered,
   intermediaryTimeout,
   wsFailedBeforeOpen,
+  networkChange,
 ];
 
 const ORDER = { error: 0, warning: 1, info: 2 } as const;

@@ -1,4 +1,5 @@
 import type { FindingRule } from './types.ts';
+import type { Finding } from '../report-types.ts';
 import { IDLE_LIMIT_MS } from '../metrics/heartbeat.ts';
 import { formatMs, round1 } from '../stats.ts';
 
@@ -8,11 +9,21 @@ export const noHeartbeat: FindingRule = {
   title: 'No heartbeat on a long-lived connection',
   severity: 'warning',
   description: 'Mobile carriers kill idle TCP connections after 30-60 s; the primer advises heartbeats every 15-30 s.',
-  check({ ctx, heartbeat }) {
+  check({ ctx, heartbeat }): Finding | null {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.source !== null) return null;
     const longest = Math.max(0, ...ctx.records.map((r) => ((r.end ?? ctx.captureEnd) - (r.openAt ?? r.responseAt ?? r.end ?? ctx.captureEnd))));
     if (longest < IDLE_LIMIT_MS) return null;
+    const timings = ctx.protocolTimings;
+    if (timings?.heartbeatLevel === 'control-frame') {
+      return {
+        severity: 'info',
+        code: this.code,
+        message: `No application-level heartbeat seen on a connection open ${formatMs(longest)}; ${ctx.protocol}'s default heartbeat${timings.heartbeatMs ? ` (every ${formatMs(timings.heartbeatMs)})` : ''} uses WebSocket ping/pong control frames, which page scripts cannot see.`,
+        evidence: { longestConnectionMs: round1(longest), maxIdleMs: hb.maxIdleMs, protocol: ctx.protocol, defaultHeartbeatMs: timings.heartbeatMs ?? null },
+        advice: `Check that the server keeps its control-frame heartbeat enabled (${timings.source}) and that it stays under 30 s.`,
+      };
+    }
     const invisible =
       ctx.transport === 'websocket'
         ? ' WebSocket ping/pong control frames never reach page scripts, so a control-frame heartbeat may exist without being visible here.'
