@@ -11,6 +11,9 @@ import { appPage, framePage, socketPage } from './fixtures/pages.ts';
 import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
 
+/** Each test launches Chromium; on a loaded 2-core machine one can take well over vitest's default. */
+const E2E_TIMEOUT_MS = 180_000;
+
 let server: PipelineServer;
 let browser: LaunchedBrowser;
 
@@ -109,7 +112,7 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     const after = await panel.waitForCount(34);
     expect(seqs(after)).toEqual(oneTo(34));
     expect(of(after.slice(31), 'http.request')[0]!.url).toBe(`${server.origin}/json?n=live`);
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('survives a real service-worker stop with traffic before, during and after: nothing lost, nothing duplicated', async () => {
     browser = await launchBrowser();
@@ -150,7 +153,7 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     // A panel opened after the restart gets the same history from storage.
     const late = await PanelPage.open(browser.context, browser.extensionId!, tabId);
     expect(await late.waitForCount(906)).toEqual(events);
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('navigation keeps the previous page in the buffer; the panel shows the current page unless preserve log', async () => {
     const { tabId, page } = await openApp();
@@ -166,7 +169,7 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     await panel.page.evaluate(() => (globalThis as unknown as { __riPanel: { bridge: { setPreserveLog(on: boolean): void } } }).__riPanel.bridge.setPreserveLog(true));
     expect(await panel.visibleEvents()).toHaveLength(events.length);
     expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).url).toBe(`${server.origin}/socket`);
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('rejects and counts junk the page dispatches; the page gets no extension API', async () => {
     browser = await launchBrowser();
@@ -197,7 +200,7 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     expect(events.some((e) => e.doc === 'forged')).toBe(false);
     expect((await panel.stats()).rejected).toBe(6);
     expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).rejected).toBe(6);
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('measures throughput: a WebSocket flood carried page → panel with nothing dropped', async () => {
     browser = await launchBrowser();
@@ -215,5 +218,5 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     expect(seqs(events)).toEqual(oneTo(3 + 1 + count));
     expect((await panel.stats()).dropped).toBe(0);
     console.log(`[pipeline] ${count + 1} events page → panel in ${seconds.toFixed(2)} s: ${Math.round((count + 1) / seconds)} events/s, 0 dropped`);
-  }, 120_000);
+  }, E2E_TIMEOUT_MS);
 });
