@@ -33,6 +33,9 @@ export const SETUP_LABELS: Record<SetupId, string> = {
   msw: '@mswjs/interceptors',
 };
 
+/** Profiled runs use this fraction of the workload: enough samples, little time. */
+const PROFILE_SCALE = 0.05;
+
 interface Workload {
   id: string;
   label: string;
@@ -72,6 +75,8 @@ interface RunSample {
   /** Realtime Inspector only: what the background recorded for the tab (proof that it recorded). */
   recorded?: { events: number; dropped: number } | null;
   profile?: ProfileSummary;
+  /** The page had not seen everything after the time cap: every measure is a lower bound. */
+  timedOut?: boolean;
 }
 
 export interface SetupResult {
@@ -89,6 +94,8 @@ export interface SetupResult {
   chromiumCpuRatio: Summary;
   /** Realtime Inspector only: events the background recorded per run, and events it counted as dropped. */
   recorded?: { events: Summary; dropped: Summary };
+  /** Runs stopped at the time cap (their numbers are lower bounds); later rounds are not repeated. */
+  timedOut: number;
   errors: string[];
 }
 
@@ -104,6 +111,7 @@ export interface WorkloadResult {
 export interface PageOverheadResult {
   rounds: number;
   scale: number;
+  capMs: number;
   setups: SetupId[];
   workloads: WorkloadResult[];
   notes: string[];
@@ -170,7 +178,7 @@ interface Browsers {
 }
 
 /** One measured run of one workload in one set-up, in a fresh tab. */
-async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer, profile = false): Promise<RunSample> {
+async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer, capMs: number, profile = false): Promise<RunSample> {
   const browser = setup === 'ri' ? b.extension : b.plain;
   if (!browser) throw new Error('extension browser not available');
   const page = await browser.newPage();
@@ -186,14 +194,22 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
     await page.goto(url);
     if (profile) await startProfile(page);
     const before = await metrics(browser, page);
-    const result = await page.evaluate<{ ms: number; count: number; bytes: number }>(w.expression(server), 300_000);
+    let result = { ms: capMs, count: w.expectedCount, bytes: 0 };
+    let timedOut = false;
+    try {
+      result = await page.evaluate<{ ms: number; count: number; bytes: number }>(w.expression(server), capMs);
+    } catch (e) {
+      if (!/timed out after/.test((e as Error).message)) throw e;
+      timedOut = true;
+    }
     if (result.count !== w.expectedCount) throw new Error(`page saw ${result.count} of ${w.expectedCount}`);
     // Work the instrumentation defers (batched flushes, the service worker's commits) still costs: let it run.
-    await sleep(500);
+    if (!timedOut) await sleep(500);
     const after = await metrics(browser, page);
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
     const recorded = setup === 'ri' ? await recordedFor(browser, url) : undefined;
     return {
+      ...(timedOut ? { timedOut } : {}),
       ...(recorded !== undefined ? { recorded } : {}),
       ...(profile ? { profile: await stopProfile(page) } : {}),
       wallMs: result.ms,
@@ -213,8 +229,10 @@ export async function runPageOverhead(opts: {
   extensionDir: string;
   rounds: number;
   scale: number;
-  /** Also profile one extra Realtime Inspector run per workload (at a quarter of the scale). */
+  /** Also profile one extra Realtime Inspector run per workload (at PROFILE_SCALE of the scale). */
   profile: boolean;
+  /** Longest a run may take; slower runs are stopped and reported as lower bounds. */
+  capMs: number;
   log: (line: string) => void;
 }): Promise<PageOverheadResult> {
   const notes: string[] = [];
@@ -237,7 +255,7 @@ export async function runPageOverhead(opts: {
     // Warm-up: one small run per set-up (JIT, connection pools, extension start-up), not counted.
     for (const s of SETUPS) {
       if (s === 'ri' && !extension) continue;
-      await runOnce(browsers, s, workloads(Math.min(opts.scale, 0.01))[0]!, server).catch(() => {});
+      await runOnce(browsers, s, workloads(Math.min(opts.scale, 0.01))[0]!, server, opts.capMs).catch(() => {});
     }
     for (let round = 0; round < opts.rounds; round++) {
       for (const w of list) {
@@ -246,10 +264,13 @@ export async function runPageOverhead(opts: {
           if (s === 'ri' && !extension) continue;
           const k = key(w, s);
           if (!samples.has(k)) samples.set(k, []);
+          // A set-up that hit the cap once would hit it again: spend the time on the others.
+          if (samples.get(k)!.some((x) => x?.timedOut)) continue;
           try {
-            const sample = await runOnce(browsers, s, w, server);
+            const sample = await runOnce(browsers, s, w, server, opts.capMs);
             samples.get(k)![round] = sample;
-            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} ${fmt(sample.wallMs)} ms wall, main thread ${fmt(sample.threadMs)} ms CPU / ${fmt(sample.taskMs)} ms busy, Chromium ${fmt(sample.chromiumCpuMs)} ms CPU`);
+            const capped = sample.timedOut ? ` (STOPPED at the ${fmt(opts.capMs / 1000)} s cap: lower bounds)` : '';
+            opts.log(`  round ${round + 1}/${opts.rounds} ${w.id.padEnd(12)} ${s.padEnd(8)} ${fmt(sample.wallMs)} ms wall, main thread ${fmt(sample.threadMs)} ms CPU / ${fmt(sample.taskMs)} ms busy, Chromium ${fmt(sample.chromiumCpuMs)} ms CPU${capped}`);
           } catch (e) {
             const message = (e as Error).message.split('\n')[0]!;
             (errors.get(k) ?? errors.set(k, []).get(k)!).push(message);
@@ -260,9 +281,9 @@ export async function runPageOverhead(opts: {
     }
     // One profiled Realtime Inspector run per workload: where its cost goes.
     if (extension && opts.profile) {
-      for (const w of workloads(opts.scale * 0.25)) {
+      for (const w of workloads(opts.scale * PROFILE_SCALE)) {
         try {
-          const sample = await runOnce(browsers, 'ri', w, server, true);
+          const sample = await runOnce(browsers, 'ri', w, server, opts.capMs, true);
           if (sample.profile) profiles.set(w.id, sample.profile);
           opts.log(`  profile ${w.id}: ${sample.profile?.top.slice(0, 3).map((h) => `${h.frame} ${fmt(h.share * 100)}%`).join(', ')}`);
         } catch (e) {
@@ -283,7 +304,7 @@ export async function runPageOverhead(opts: {
       id: w.id,
       label: w.label,
       params: w.params,
-      ...(profile ? { profile: { ...profile, scale: opts.scale * 0.25 } } : {}),
+      ...(profile ? { profile: { ...profile, scale: opts.scale * PROFILE_SCALE } } : {}),
       setups: SETUPS.map((s) => {
         const runs = samples.get(key(w, s)) ?? [];
         const ratio = (field: AbsField | 'scriptMs' | 'processMs') =>
@@ -309,12 +330,13 @@ export async function runPageOverhead(opts: {
                 },
               }
             : {}),
+          timedOut: present.filter((r) => r.timedOut).length,
           errors: errors.get(key(w, s)) ?? [],
         };
       }),
     };
   });
-  return { rounds: opts.rounds, scale: opts.scale, setups: SETUPS, workloads: workloadResults, notes };
+  return { rounds: opts.rounds, scale: opts.scale, capMs: opts.capMs, setups: SETUPS, workloads: workloadResults, notes };
 }
 
 const ratioCell = (s: Summary) => (s.n ? `${round(s.median).toFixed(2)} (${round(s.min).toFixed(2)}–${round(s.max).toFixed(2)})` : '—');
@@ -339,7 +361,8 @@ export function pageOverheadTable(r: PageOverheadResult, ratio: RatioField, abs:
       fmt(base[abs].median),
       ...setups.map((s) => {
         const sr = w.setups.find((x) => x.setup === s)!;
-        return sr.errors.length && !sr[ratio].n ? 'failed' : ratioCell(sr[ratio]);
+        if (sr.errors.length && !sr[ratio].n) return 'failed';
+        return sr.timedOut ? `> ${ratioCell(sr[ratio])} (stopped)` : ratioCell(sr[ratio]);
       }),
     ];
   });

@@ -102,6 +102,14 @@ async function focus(page: Target, selector: string): Promise<boolean> {
   return page.evaluate<boolean>(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); if (!el) return false; el.focus(); el.select?.(); return true; })()`);
 }
 
+/** Empty a text field the way a user does: select all, Backspace. */
+async function clearInput(page: Target, selector: string): Promise<void> {
+  if (!(await focus(page, selector))) return;
+  for (const type of ['rawKeyDown', 'keyUp'] as const) {
+    await page.send('Input.dispatchKeyEvent', { type, key: 'Backspace', code: 'Backspace', windowsVirtualKeyCode: 8 });
+  }
+}
+
 /** Run one interaction `repeat` times; each is timed in the page from its input event. */
 async function timeInteraction(page: Target, name: string, repeat: number, act: (i: number) => Promise<boolean>): Promise<Interaction> {
   const ms: number[] = [];
@@ -170,7 +178,12 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     const before = await panel.evaluate<number>('globalThis.__riPanel.store.events().length');
     await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
     await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
-    await sleep(500);
+    // Keep recording until the pipeline has delivered what the page received (or 10 s more).
+    for (let i = 0; i < 100; i++) {
+      const n = (await panel.evaluate<number>('globalThis.__riPanel.store.events().length')) - before;
+      if (n >= rate * seconds) break;
+      await sleep(100);
+    }
     const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
     const received = (await panel.evaluate<number>('globalThis.__riPanel.store.events().length')) - before;
     const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
@@ -187,12 +200,21 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     };
     opts.log(`  panel live at ${rate} msgs/s: ${received} events in, frame p50 ${fmt(result.live.frameMs.p50, 1)} ms p95 ${fmt(result.live.frameMs.p95, 1)} ms max ${fmt(result.live.frameMs.max)} ms, ${result.live.longTasks} long tasks`);
 
-    // Interactions (trusted input through CDP).
+    // Interactions (trusted input through CDP), in the order a user would do them.
     const repeat = opts.quick ? 2 : 5;
-    const channelRow = 'tr[data-channel*="socket.io"], tr[data-channel*="websocket"], tr[data-channel]';
+    const overviewFilter = 'input[aria-label="Filter channels by URL"]';
     result.interactions.push(
-      await timeInteraction(panel, 'select WebSocket channel (detail + 100k-message list)', 1, async () => {
-        const at = await rectCenter(panel, channelRow);
+      await timeInteraction(panel, 'overview URL filter (one keystroke)', repeat, async (i) => {
+        if (!(await focus(panel, overviewFilter))) return false;
+        await panel.send('Input.insertText', { text: ['socket', 'api', 'notif', 'events', 'app'][i % 5]! });
+        return true;
+      }),
+    );
+    await clearInput(panel, overviewFilter);
+    await panel.evaluate('globalThis.__benchProbe.settle()');
+    result.interactions.push(
+      await timeInteraction(panel, `open the WebSocket channel (${fmt(capture.wsMessages)}-message list)`, 1, async () => {
+        const at = await rectCenter(panel, 'tr[data-channel]:has([data-kind="websocket"]) a.endpoint-link');
         if (!at) return false;
         await click(panel, at);
         return true;
@@ -207,9 +229,8 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         return true;
       }),
     );
-    await focus(panel, messageFilter);
-    await panel.send('Input.insertText', { text: '' }).catch(() => {});
-    await panel.evaluate(`(() => { const el = document.querySelector(${JSON.stringify(messageFilter)}); if (el) { el.value = ''; el.dispatchEvent(new Event('input', { bubbles: true })); } return true; })()`);
+    await clearInput(panel, messageFilter);
+    await panel.evaluate('globalThis.__benchProbe.settle()');
     result.interactions.push(
       await timeInteraction(panel, 'toggle direction filter (↓ in)', repeat, async () => {
         const at = await rectCenter(panel, '[aria-label="Message filters"] label input[type="checkbox"]');
@@ -220,17 +241,9 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     );
     result.interactions.push(
       await timeInteraction(panel, 'timeline wheel zoom', repeat, async (i) => {
-        const at = await rectCenter(panel, '[data-chart="channel-timeline"] .u-over, .u-over');
+        const at = await rectCenter(panel, '.detail .u-over');
         if (!at) return false;
         await panel.send('Input.dispatchMouseEvent', { type: 'mouseWheel', x: at.x, y: at.y, deltaX: 0, deltaY: i % 2 ? 240 : -240 });
-        return true;
-      }),
-    );
-    const overviewFilter = 'input[aria-label="Filter channels by URL"]';
-    result.interactions.push(
-      await timeInteraction(panel, 'overview URL filter (one keystroke)', repeat, async (i) => {
-        if (!(await focus(panel, overviewFilter))) return false;
-        await panel.send('Input.insertText', { text: ['socket', 'api', 'notif', 'x', ''][i % 5]! || 'a' });
         return true;
       }),
     );

@@ -149,8 +149,9 @@ async function main(): Promise<void> {
     results.page = await runPageOverhead({
       extensionDir: DIST_DIR,
       rounds: args.rounds ?? (quick ? 2 : 3),
-      scale: quick ? 0.05 : 1,
+      scale: quick ? 0.02 : 1,
       profile: !quick,
+      capMs: quick ? 20_000 : 30_000,
       log,
     });
   });
