@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '../../src/core/events.ts';
-import { decodeMessage, detectProtocol, PROTOCOL_DECODERS, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { decodeMessage, decodeMessages, detectProtocol, PROTOCOL_DECODERS, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import { parseCbor } from '../../src/core/protocols/cbor.ts';
 import { parseEngineFrame, parseSocketIoPacket } from '../../src/core/protocols/engine-io-wire.ts';
 import { parseMqttPackets } from '../../src/core/protocols/mqtt.ts';
@@ -51,6 +51,19 @@ describe('protocol decoders never throw', () => {
         expect(() => JSON.stringify(generic)).not.toThrow();
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('decodeMessages() returns one result per message, on arbitrary sequences', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ dir, data: payload }), { maxLength: 12 }), (messages) => {
+        for (const decoder of PROTOCOL_DECODERS) {
+          const out = decodeMessages(decoder.id, messages);
+          expect(out).toHaveLength(messages.length);
+          expect(() => JSON.stringify(out)).not.toThrow();
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

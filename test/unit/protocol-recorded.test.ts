@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, detectProtocol, protocolTimings, type DecodedMessage, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { decodeMessage, decodeMessages, detectProtocol, protocolTimings, type DecodedMessage, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import type { ProtocolFixture, RecordedChannel } from '../fixtures/record-protocols.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'protocols');
@@ -226,6 +226,57 @@ describe('SockJS recorded with sockjs-client', () => {
   });
 });
 
+describe('MQTT 3.1.1 recorded (mqtt.js client, aedes broker, over WebSocket)', () => {
+  const f = fixture('mqtt-v3.1.1');
+  const ws = channel(f, (c) => c.transport === 'websocket');
+  const messages = ws.frames.map((fr) => ({ dir: fr.dir, data: fr.data }));
+  const decoded = decodeMessages('mqtt', messages).map((d, i) => ({ ...d, dir: ws.frames[i]!.dir }));
+
+  it('is recognised by its subprotocol, and by its frames alone', () => {
+    expect(ws.negotiatedProtocol).toBe('mqtt');
+    expect(detectProtocol(hintOf(ws))).toEqual({ id: 'mqtt', confidence: 0.95 });
+    expect(detectProtocol({ ...hintOf(ws), requestedProtocols: [], negotiatedProtocol: '' })?.id).toBe('mqtt');
+  });
+
+  it('reassembles packets split across WebSocket messages (both libraries write each field as its own message)', () => {
+    // The recording itself shows the split: the CONNECT starts with a 1-byte message.
+    expect(ws.frames[0]!.data.size).toBe(1);
+    expect(decodeMessage('mqtt', ws.frames[0]!.data, 'out').label).toBe('mqtt CONNECT (start, 1 B)');
+    const whole = decoded.filter((d) => !/\((start|part), \d+ B\)$/.test(d.label)).map((d) => `${d.dir} ${d.role} ${d.label.replace(/id=\d+/, 'id=*')}`);
+    expect(whole).toEqual([
+      'out handshake mqtt CONNECT v3.1.1 keepalive=1s client=recorder-v4',
+      'in handshake mqtt CONNACK rc=0',
+      'out control mqtt SUBSCRIBE sensors/+ id=*',
+      'in ack mqtt SUBACK id=*',
+      'out data mqtt PUBLISH sensors/t1 qos=1 id=* (16 B)',
+      'in ack mqtt PUBACK id=*',
+      'in data mqtt PUBLISH sensors/t1 qos=1 id=* (16 B)',
+      'out ack mqtt PUBACK id=*',
+      'out data mqtt PUBLISH sensors/status qos=0 (6 B)',
+      'in data mqtt PUBLISH sensors/status qos=0 (6 B)',
+      'out heartbeat mqtt PINGREQ',
+      'in heartbeat mqtt PINGRESP',
+      'out heartbeat mqtt PINGREQ',
+      'in heartbeat mqtt PINGRESP',
+      'out control mqtt UNSUBSCRIBE sensors/+ id=*',
+      'in ack mqtt UNSUBACK id=*',
+      'out close mqtt DISCONNECT',
+    ]);
+    expect(decoded.some((d) => d.label.startsWith('mqtt fragment') || d.label.startsWith('mqtt binary'))).toBe(false);
+    const publish = decoded.find((d) => d.dir === 'in' && d.label.startsWith('mqtt PUBLISH sensors/t1'))!.value as { payload: unknown };
+    expect(publish.payload).toEqual({ celsius: 21.5 });
+  });
+
+  it('the client heartbeat follows keepalive: PINGREQ about once per second of client silence', () => {
+    const pings = ws.frames.filter((_, i) => decoded[i]!.label === 'mqtt PINGREQ').map((fr) => fr.t);
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    const gap = pings[1]! - pings[0]!;
+    expect(gap).toBeGreaterThan(800);
+    expect(gap).toBeLessThan(1500);
+    expect(protocolTimings('mqtt')).toMatchObject({ heartbeatDirection: 'client', idleOnly: true });
+  });
+});
+
 describe('library defaults are the installed libraries\' own', () => {
   const read = (path: string) => readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', path), 'utf8');
 
@@ -235,6 +286,11 @@ describe('library defaults are the installed libraries\' own', () => {
     const timeout = Number(/pingTimeout: (\d+)/.exec(src)?.[1]);
     expect(protocolTimings('socket.io')).toMatchObject({ heartbeatMs: interval, timeoutMs: timeout });
     expect(protocolTimings('engine.io')).toMatchObject({ heartbeatMs: interval, timeoutMs: timeout });
+  });
+
+  it('mqtt.js keepalive', () => {
+    const src = read('mqtt/build/lib/client.js');
+    expect(protocolTimings('mqtt')?.heartbeatMs).toBe(Number(/keepalive: (\d+),/.exec(src)?.[1]) * 1000);
   });
 
   it('sockjs heartbeat_delay', () => {

@@ -77,6 +77,20 @@ export function decodeMessage(protocolId: string | null, data: Payload, dir: Dir
   return decoder ? decoder.decode(data, dir) : decodeGeneric(data);
 }
 
+/**
+ * Decode a connection's messages in order (one result per message). Protocols
+ * whose packets may span WebSocket messages (MQTT) reassemble them; the rest
+ * decode each message as decodeMessage does.
+ */
+export function decodeMessages(
+  protocolId: string | null,
+  messages: ReadonlyArray<{ dir: Direction; data: Payload }>,
+): DecodedMessage[] {
+  const decoder = protocolId === null ? undefined : BY_ID.get(protocolId);
+  if (decoder?.decodeSequence) return decoder.decodeSequence(messages);
+  return messages.map((m) => decodeMessage(protocolId, m.data, m.dir));
+}
+
 /** The library defaults for a protocol, null when it has none (generic formats) or is unknown. */
 export function protocolTimings(id: string): ProtocolTimings | null {
   return BY_ID.get(id)?.timings ?? null;

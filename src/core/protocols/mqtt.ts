@@ -6,8 +6,9 @@
  * WebSocket message may carry several packets.
  */
 import { ByteReader, EndOfInput, InvalidInput } from './byte-reader.ts';
+import type { Direction, Payload } from '../events.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, hex, parseJson, payloadBytes, plainMessage, sampleScore, strictUtf8Text, subprotocolScore } from './util.ts';
+import { combineMessages, defineDecoder, hex, parseJson, payloadBytes, plainMessage, strictUtf8Text, subprotocolScore } from './util.ts';
 
 export const MQTT_TIMINGS: ProtocolTimings = {
   heartbeatMs: 60_000,
@@ -164,16 +165,106 @@ function readPacket(r: ByteReader): MqttPacket {
   return { name, label, role, value };
 }
 
-/** All MQTT packets in one frame; null when the bytes are not MQTT. */
-export function parseMqttPackets(bytes: Uint8Array, truncated = false): MqttPacket[] | null {
+/** The packet type a fixed-header byte announces, or null when no packet starts this way (§2.2). */
+function packetTypeOf(first: number | undefined): string | null {
+  if (first === undefined) return null;
+  const type = first >> 4;
+  const flags = first & 0x0f;
+  const name = NAMES[type];
+  if (!name) return null;
+  if (type !== 3 && (type === 6 || type === 8 || type === 10) !== (flags === 2)) return null;
+  return name;
+}
+
+/** Whole packets at the start of `bytes`, and where an unfinished last packet starts (bytes.length when none). */
+function readPackets(bytes: Uint8Array): { packets: MqttPacket[]; rest: number } | null {
   const r = new ByteReader(bytes);
   const packets: MqttPacket[] = [];
+  let start = 0;
   try {
-    while (r.remaining > 0) packets.push(readPacket(r));
+    while (r.remaining > 0) {
+      start = r.pos;
+      packets.push(readPacket(r));
+      start = r.pos;
+    }
   } catch (e) {
-    if (!(e instanceof EndOfInput && truncated && packets.length > 0)) return null;
+    if (!(e instanceof EndOfInput)) return null;
   }
-  return packets.length ? packets : null;
+  return { packets, rest: start };
+}
+
+/** All MQTT packets in one frame; null when the bytes are not MQTT. */
+export function parseMqttPackets(bytes: Uint8Array, truncated = false): MqttPacket[] | null {
+  const read = readPackets(bytes);
+  if (!read || read.packets.length === 0) return null;
+  if (read.rest < bytes.length && !truncated) return null;
+  return read.packets;
+}
+
+function describePacket(p: MqttPacket): DecodedMessage {
+  return { protocol: 'mqtt', role: p.role, label: p.label, value: p.value };
+}
+
+/**
+ * Part of a packet that spans WebSocket messages (allowed: MQTT 3.1.1 §6, and
+ * what mqtt.js over Node streams and aedes behind `ws` streams send).
+ */
+function describePart(type: string | null, size: number, packetStart: boolean): DecodedMessage {
+  if (!type) return { protocol: 'mqtt', role: 'data', label: `mqtt fragment ${size} B`, value: { fragment: true, size } };
+  return {
+    protocol: 'mqtt',
+    role: ROLES[type]!,
+    label: `mqtt ${type} (${packetStart ? 'start' : 'part'}, ${size} B)`,
+    value: { type, fragment: true, size },
+  };
+}
+
+/** One frame on its own: whole packets, possibly followed by the start of one that continues later (or was cut by the capture cap). */
+function decodeFrame(bytes: Uint8Array): DecodedMessage | null {
+  const read = readPackets(bytes);
+  if (!read) return null;
+  const parts = read.packets.map(describePacket);
+  if (read.rest < bytes.length) {
+    const type = packetTypeOf(bytes[read.rest]);
+    if (!type) return null;
+    parts.push(describePart(type, bytes.length - read.rest, true));
+  }
+  return parts.length ? combineMessages('mqtt', parts, 'packets') : null;
+}
+
+/** Reassemble packets across each direction's messages (MQTT 3.1.1 §6: frames need not align with packets). */
+function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
+  const pending: Record<Direction, Uint8Array> = { in: new Uint8Array(0), out: new Uint8Array(0) };
+  return messages.map(({ dir, data }) => {
+    if (data.encoding !== 'binary') return plainMessage('mqtt', data);
+    const bytes = payloadBytes(data);
+    const before = pending[dir];
+    const buf = new Uint8Array(before.length + bytes.length);
+    buf.set(before);
+    buf.set(bytes, before.length);
+    const read = readPackets(buf);
+    if (!read) {
+      pending[dir] = new Uint8Array(0);
+      return decodeFrame(bytes) ?? describePart(null, bytes.length, false);
+    }
+    // A truncated capture loses the packet's end: start afresh after it.
+    pending[dir] = data.truncated ? new Uint8Array(0) : buf.slice(read.rest);
+    const parts = read.packets.map(describePacket);
+    if (read.rest < buf.length && (parts.length > 0 || before.length === 0)) {
+      parts.push(describePart(packetTypeOf(buf[read.rest]), buf.length - Math.max(read.rest, before.length), read.rest >= before.length));
+    }
+    if (parts.length === 0) return describePart(packetTypeOf(buf[0]), bytes.length, false);
+    return combineMessages('mqtt', parts, 'packets');
+  });
+}
+
+/** True when a client stream starts like an MQTT CONNECT (protocol name MQTT or MQIsdp), even if unfinished. */
+function startsLikeConnect(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x10) return false;
+  let i = 1;
+  while (i < 5 && i < bytes.length && bytes[i]! & 0x80) i++;
+  const name = new TextDecoder().decode(bytes.subarray(i + 3, i + 3 + 6));
+  return name.startsWith('MQTT') || name.startsWith('MQIsdp');
 }
 
 export const mqttDecoder: ProtocolDecoder = defineDecoder(
@@ -184,23 +275,20 @@ export const mqttDecoder: ProtocolDecoder = defineDecoder(
     detect(hint) {
       const sub = subprotocolScore(hint, ['mqtt', 'mqttv3.1']);
       if (sub) return sub;
-      return sampleScore(hint, (data) => {
-        if (data.encoding !== 'binary') return 'no';
-        const packets = parseMqttPackets(payloadBytes(data), data.truncated);
-        if (!packets) return 'no';
-        return packets.some((p) => p.name === 'CONNECT' || p.name === 'CONNACK') ? 'strong' : 'fits';
-      });
+      const binary = hint.samples.filter((s) => s.data.size > 0);
+      if (binary.length === 0 || binary.some((s) => s.data.encoding !== 'binary')) return 0;
+      const decoded = decodeSequence(binary);
+      if (decoded.some((d) => d.label.startsWith('mqtt fragment') || d.label.startsWith('mqtt binary'))) return 0;
+      const out = binary.filter((s) => s.dir === 'out').map((s) => payloadBytes(s.data));
+      const outStream = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
+      out.reduce((o, b) => (outStream.set(b, o), o + b.length), 0);
+      return startsLikeConnect(outStream) || decoded.some((d) => /^mqtt (CONNECT|CONNACK) /.test(d.label)) ? 0.85 : 0.5;
     },
     decode(data) {
-      const packets = data.encoding === 'binary' ? parseMqttPackets(payloadBytes(data), data.truncated) : null;
-      if (!packets) return plainMessage('mqtt', data);
-      return combineMessages(
-        'mqtt',
-        packets.map((p) => ({ protocol: 'mqtt', role: p.role, label: p.label, value: p.value })),
-        'packets',
-      );
+      const decoded = data.encoding === 'binary' ? decodeFrame(payloadBytes(data)) : null;
+      return decoded ?? plainMessage('mqtt', data);
     },
+    decodeSequence,
   },
   (data) => plainMessage('mqtt', data),
 );
-

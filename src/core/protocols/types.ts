@@ -62,5 +62,12 @@ export interface ProtocolDecoder {
   detect(hint: ProtocolHint): number;
   /** Decode one message; never throws (returns role 'data' with a plain label when unsure). */
   decode(data: Payload, dir: Direction): DecodedMessage;
+  /**
+   * Optional: decode a connection's messages in order, one result per message,
+   * for protocols whose packets may span several WebSocket messages (MQTT over
+   * WebSocket, MQTT 3.1.1 §6). Never throws. Without it, messages are decoded
+   * one by one.
+   */
+  decodeSequence?(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[];
   timings: ProtocolTimings | null;
 }

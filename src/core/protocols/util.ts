@@ -198,6 +198,7 @@ export function defineDecoder(
   decoder: ProtocolDecoder,
   onDecodeFailure: (data: Payload, dir: Direction) => DecodedMessage,
 ): ProtocolDecoder {
+  const sequence = decoder.decodeSequence;
   return {
     id: decoder.id,
     name: decoder.name,
@@ -210,18 +211,31 @@ export function defineDecoder(
         return 0;
       }
     },
-    decode(data, dir) {
-      try {
-        return decoder.decode(data, dir);
-      } catch {
-        try {
-          return onDecodeFailure(data, dir);
-        } catch {
-          return { protocol: decoder.id, role: 'data', label: `${decoder.id} message`, value: null };
-        }
-      }
-    },
+    decode,
+    ...(sequence ? { decodeSequence: guardedSequence } : {}),
   };
+
+  function decode(data: Payload, dir: Direction): DecodedMessage {
+    try {
+      return decoder.decode(data, dir);
+    } catch {
+      try {
+        return onDecodeFailure(data, dir);
+      } catch {
+        return { protocol: decoder.id, role: 'data', label: `${decoder.id} message`, value: null };
+      }
+    }
+  }
+
+  function guardedSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
+    try {
+      const out = sequence!.call(decoder, messages);
+      if (out.length === messages.length) return out;
+    } catch {
+      // Fall back to message-by-message decoding below.
+    }
+    return messages.map((m) => decode(m.data, m.dir));
+  }
 }
 
 /** The message a decoder returns when a payload is not in its format: the payload shown as it is. */
