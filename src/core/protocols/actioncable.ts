@@ -14,7 +14,7 @@ export const ACTIONCABLE_TIMINGS: ProtocolTimings = {
   timeoutMs: 6_000,
   notes: 'The server pings every BEAT_INTERVAL = 3 s; the client reconnects when nothing arrived for staleThreshold = 6 s (two missed pings).',
   source:
-    '@rails/actioncable 8.1.400 src/connection_monitor.js (staleThreshold = 6 // Server::Connections::BEAT_INTERVAL * 2); actioncable (Ruby) lib/action_cable/server/connections.rb BEAT_INTERVAL = 3',
+    '@rails/actioncable 8.1.400 src/connection_monitor.js (staleThreshold = 6 // Server::Connections::BEAT_INTERVAL * 2); actioncable (Rails) lib/action_cable/server/connections.rb (BEAT_INTERVAL = 3)',
 };
 
 const SERVER_TYPES: Record<string, MessageRole> = {

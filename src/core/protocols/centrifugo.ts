@@ -14,8 +14,8 @@ export const CENTRIFUGO_TIMINGS: ProtocolTimings = {
   heartbeatDirection: 'server',
   timeoutMs: 35_000,
   notes:
-    'The server sends {} every ping interval (Centrifugo client.ping_interval, 25 s by default, announced as "ping" seconds in the connect reply); the client answers {} when "pong" is true and disconnects ("no ping") after ping + maxServerPingDelay (10000 ms) without one.',
-  source: 'centrifuge 5.8.0 build/index.js (maxServerPingDelay: 10000, _serverPing = result.ping * 1000); Centrifugo server docs, client.ping_interval 25s',
+    'The server sends {} every ping_interval (25 s by default, announced as "ping" seconds in the connect reply) and disconnects a client whose {} pong does not come within pong_timeout (8 s); the client answers when "pong" is true and disconnects ("no ping") after ping + maxServerPingDelay (10000 ms) without a ping.',
+  source: 'centrifuge 5.8.0 build/index.js (maxServerPingDelay: 10000, _serverPing = result.ping * 1000); Centrifugo server configtypes PingPong (ping_interval default "25s", pong_timeout default "8s")',
 };
 
 const METHODS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'ping', 'send', 'rpc', 'refresh', 'sub_refresh'];

@@ -17,7 +17,8 @@ export const SIGNALR_TIMINGS: ProtocolTimings = {
   timeoutMs: 30_000,
   notes:
     'The client sends a Ping (type 6) when it has sent nothing for keepAliveIntervalInMilliseconds and disconnects when nothing arrives for serverTimeoutInMilliseconds; the ASP.NET Core server sends Pings every KeepAliveInterval (15 s by default).',
-  source: '@microsoft/signalr 10.0.11 src/HubConnection.ts (DEFAULT_PING_INTERVAL_IN_MS = 15 * 1000, DEFAULT_TIMEOUT_IN_MS = 30 * 1000)',
+  source:
+    '@microsoft/signalr 10.0.11 src/HubConnection.ts (DEFAULT_PING_INTERVAL_IN_MS = 15 * 1000, DEFAULT_TIMEOUT_IN_MS = 30 * 1000); ASP.NET Core HubOptions.KeepAliveInterval (default 15 seconds)',
 };
 
 const RECORD_SEPARATOR = '\x1e';
