@@ -18,8 +18,10 @@ describe('relay batching (node, in-memory ports)', () => {
     await until(() => frame.relay.stats().connected);
     frame.post([frame.event('hello')]);
     expect(frame.relay.stats().queued).toBe(1);
-    await tick(RELAY_FLUSH_MS + 30);
-    await world.hub.settled();
+    const posted = Date.now();
+    await until(() => frame.relay.stats().queued === 0);
+    expect(Date.now() - posted).toBeGreaterThanOrEqual(RELAY_FLUSH_MS - 1);
+    await until(() => frame.relay.stats().heldEvents === 0);
     const file = await world.hub.api.exportTab(1);
     expect(texts(file.events)).toEqual(['hello']);
   });
