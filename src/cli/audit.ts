@@ -4,14 +4,9 @@
  * JSON/HTML, and exit non-zero when a gate fails (see AUDIT_USAGE for the codes).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { renderHtmlReport } from '../core/index.ts';
-import type { Report } from '../core/report-types.ts';
 import { AUDIT_USAGE, UsageError, rawFromArgv, rawFromConfig, resolveOptions, type AuditOptions } from './audit-args.ts';
-import { judge } from './audit-assert.ts';
-import { auditPage, type AuditProgress } from './audit-run.ts';
-import { launchInspector } from './browser.ts';
 import { CliError, EXIT } from './audit-exit.ts';
-import { formatSummary } from './analyze.ts';
+import type { AuditProgress } from './audit-run.ts';
 
 /** Parse argv (and the --config file) into options. */
 export async function readAuditOptions(argv: string[]): Promise<AuditOptions | 'help'> {
@@ -68,6 +63,14 @@ export async function auditCommand(argv: string[]): Promise<number> {
     }
   };
 
+  // The browser driver and the core load only once the options are known to be good.
+  const [{ launchInspector }, { auditPage }, { judge }, { formatSummary }, { renderHtmlReport }] = await Promise.all([
+    import('./browser.ts'),
+    import('./audit-run.ts'),
+    import('./audit-assert.ts'),
+    import('./analyze.ts'),
+    import('../core/index.ts'),
+  ]);
   let session;
   try {
     session = await launchInspector();
