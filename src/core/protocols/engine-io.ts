@@ -21,11 +21,11 @@ export const ENGINE_IO_V4_TIMINGS: ProtocolTimings = {
 export const ENGINE_IO_V3_TIMINGS: ProtocolTimings = {
   heartbeatMs: 25_000,
   heartbeatDirection: 'client',
-  timeoutMs: 20_000,
+  timeoutMs: 5_000,
   notes:
-    'The client sends ping every pingInterval and expects pong within pingTimeout; both come from the open packet. pingTimeout was 20000 in engine.io 3.6.2; check the open packet for older servers.',
+    'The client sends ping every pingInterval and expects pong within pingTimeout; both come from the open packet, which overrides these defaults. pingTimeout defaulted to 5000 in engine.io 3.2.0-3.5.x (socket.io 2.0-2.4) and to 20000 from 3.6.0 (socket.io 2.5).',
   source:
-    'engine.io 3.6.2 lib/server.js (pingTimeout || 20000, pingInterval || 25000); engine.io-client 3.5.6 lib/socket.js (setPing: ping every pingInterval)',
+    'engine.io 3.5.0 and 3.6.2 lib/server.js (pingTimeout || 5000, resp. || 20000; pingInterval || 25000); engine.io-client 3.5.6 lib/socket.js (setPing: ping every pingInterval)',
 };
 
 /** What the channel's URL and samples say about engine.io. */
