@@ -185,6 +185,31 @@ describe('transparency (with vs without the extension)', () => {
     expect(result.read[0]).toBe('{"i":1}\n{"i":2}\n{"i":3}\n');
   });
 
+  it('fetch: when the page cancels a streamed body, the server sees the client go away in both', async () => {
+    const ways = [
+      `const r = res.body.getReader(); await r.read(); await r.cancel();`,
+      `await res.body.read ? 0 : res.body.cancel();`,
+      `const r = res.body.getReader(); await r.read(); r.releaseLock(); await res.body.cancel('done');`,
+    ];
+    let id = 0;
+    const seen = (browser: LaunchedBrowser, how: string) => {
+      const which = `cancel-${++id}`;
+      return run(browser, `
+        const res = await fetch('/stream?n=2&hold=1&id=${which}');
+        ${how}
+        for (let i = 0; i < 20; i++) {
+          if (await (await fetch('/abandoned?which=${which}')).json()) return true;
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        return false;
+      `);
+    };
+    for (const how of ways) {
+      const [without, withExtension] = await Promise.all([seen(plain, how), seen(hooked, how)]);
+      expect([without, withExtension]).toEqual([true, true]);
+    }
+  });
+
   it('XMLHttpRequest: every responseType, event order, sync, abort and network error', async () => {
     const result = (await same(`
       const summary = (x) => {

@@ -22,6 +22,7 @@ import {
   objectCreate,
   promiseReject,
   promiseThen,
+  readerCancel,
   readerRead,
   RequestCtor,
   requestGet,
@@ -33,6 +34,9 @@ import {
   TypeErrorCtor,
   Uint8ArrayCtor,
   URLCtor,
+  WeakMapCtor,
+  weakMapGet,
+  weakMapSet,
   doc,
 } from './natives.ts';
 import { hookMethod } from './patch.ts';
@@ -76,7 +80,7 @@ interface RequestFacts {
 function describeRequest(input: unknown, init: RequestInit | undefined): RequestFacts {
   const conn = nextConn();
   const isRequest = input instanceof RequestCtor;
-  const url = isRequest ? (requestGet.url(input) as string) : absoluteUrl(String(input));
+  const url = isRequest ? (requestGet.url(input) as string) : absoluteUrl(input as string);
   let method = init?.method ?? (isRequest ? (requestGet.method(input) as string) : 'GET');
   // Fetch § "normalize a method": the standard methods are upper-cased.
   if (/^(delete|get|head|options|post|put)$/i.test(method)) method = method.toUpperCase();
@@ -137,6 +141,13 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
   }
   const clone = responseClone(response) as Response;
   const reader = streamGetReader(responseGet.body(clone) as ReadableStream<Uint8Array>);
+  // After clone() the page's body is the other branch of the tee: when the page
+  // cancels it, the hook cancels its own so the connection closes as it would natively.
+  weakMapSet(hookReaderOf, responseGet.body(response) as object, reader);
+  let canceledByPage = false;
+  weakMapSet(onPageCancel, reader, () => {
+    canceledByPage = true;
+  });
   const textual = isTextual(contentType);
   const streaming = isStreamingType(contentType);
   const decoder = textual ? new TextDecoderCtor() : null;
@@ -213,6 +224,10 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
 
   const onDone = (): void => {
     unregisterTarget(conn);
+    if (canceledByPage) {
+      emit({ type: 'http.error', conn, reason: 'abort', message: 'body canceled by the page' });
+      return;
+    }
     if (decoder) {
       const rest = textDecode(decoder) as string;
       text = appendCapped(text, rest);
@@ -277,16 +292,66 @@ function onResponse(facts: RequestFacts, response: Response, controller: AbortCo
   observeBody(facts, response, contentType, controller);
 }
 
+/** A page-side body stream or reader → the hook's reader of the other tee branch. */
+const hookReaderOf: WeakMap<object, unknown> = new WeakMapCtor();
+/** The hook's reader → what to note when the page cancelled its branch. */
+const onPageCancel: WeakMap<object, unknown> = new WeakMapCtor();
+
+function cancelHookBranch(pageSide: unknown, reason: unknown): void {
+  const reader = weakMapGet(hookReaderOf, pageSide) as ReadableStreamDefaultReader<Uint8Array> | undefined;
+  if (!reader) return;
+  (weakMapGet(onPageCancel, reader) as () => void)();
+  promiseThen(readerCancel(reader, reason), undefined, () => undefined);
+}
+
+/**
+ * Follow the page's cancel() of a body it got from fetch, on the stream or on
+ * a reader of it, to the hook's tee branch (a tee only cancels its source when
+ * both branches are cancelled).
+ */
+function installCancelFollowers(): void {
+  hookMethod(ReadableStream.prototype, 'getReader', (getReader, self, args) => {
+    const reader = apply(getReader, self, args) as object;
+    const hookReader = weakMapGet(hookReaderOf, self);
+    if (hookReader !== undefined) weakMapSet(hookReaderOf, reader, hookReader);
+    return reader;
+  });
+  const cancelFollower = (cancel: (...a: unknown[]) => unknown, self: unknown, args: unknown[]): unknown => {
+    const result = apply(cancel, self, args);
+    try {
+      cancelHookBranch(self, args[0]);
+    } catch (error) {
+      hookError('fetch.cancel', error);
+    }
+    return result;
+  };
+  hookMethod(ReadableStream.prototype, 'cancel', cancelFollower);
+  hookMethod(ReadableStreamDefaultReader.prototype, 'cancel', cancelFollower);
+  if (typeof ReadableStreamBYOBReader === 'function') {
+    hookMethod(ReadableStreamBYOBReader.prototype, 'cancel', cancelFollower);
+  }
+}
+
 /** Install the fetch hook; false when the global is missing or not patchable. */
 export function installFetchHook(): boolean {
   if (typeof global.fetch !== 'function') return false;
+  installCancelFollowers();
   return hookMethod(global, 'fetch', (nativeFetch, self, args) => {
     let facts: RequestFacts | null = null;
     const controller = new AbortControllerCtor();
     let callArgs = args;
+    if (args.length > 0 && typeof args[0] !== 'string' && !(args[0] instanceof RequestCtor)) {
+      // Convert the URL once, as WebIDL would (ToString), so a page object's
+      // toString runs exactly once; a throwing one rejects the fetch, as natively.
+      try {
+        callArgs = [`${args[0] as string}`, ...args.slice(1)];
+      } catch (error) {
+        return promiseReject(error);
+      }
+    }
     try {
-      facts = describeRequest(args[0], args[1] as RequestInit | undefined);
-      callArgs = withDropSignal(args, controller);
+      facts = describeRequest(callArgs[0], callArgs[1] as RequestInit | undefined);
+      callArgs = withDropSignal(callArgs, controller);
     } catch (error) {
       hookError('fetch', error);
     }

@@ -101,6 +101,7 @@ export const readerRead = uncurry(ReadableStreamDefaultReader.prototype.read) as
 ) => Promise<ReadableStreamReadResult<Uint8Array>>;
 export const readerCancel = uncurry(ReadableStreamDefaultReader.prototype.cancel) as (
   r: ReadableStreamDefaultReader<Uint8Array>,
+  reason?: unknown,
 ) => Promise<void>;
 export const AbortControllerCtor = AbortController;
 export const abortControllerSignal = getter(AbortController.prototype, 'signal')!;

@@ -81,7 +81,8 @@ const records: WeakMap<object, SocketRecord> = new WeakMapCtor();
 function protocolList(value: unknown): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.map((p) => String(p));
+  // Only strings: converting page objects again would run their toString twice.
+  if (Array.isArray(value)) return value.filter((p): p is string => typeof p === 'string');
   return [];
 }
 

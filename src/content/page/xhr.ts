@@ -290,14 +290,16 @@ export function installXhrHooks(): boolean {
   const proto = native.prototype;
 
   hookMethod(proto, 'open', (open, self, args) => {
-    const result = apply(open, self, args);
+    // Convert method and URL once, in WebIDL order, so page objects' toString runs once.
+    const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
+    const result = apply(open, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
     if (rec) {
       try {
         // open() terminates a request still in flight without firing events.
         onFailure(rec, 'abort', 'XMLHttpRequest re-opened');
-        rec.method = normalizeMethod(String(args[0]));
-        rec.url = absoluteUrl(String(args[1]));
+        rec.method = normalizeMethod(callArgs[0] as string);
+        rec.url = absoluteUrl(callArgs[1] as string);
         rec.async = args.length < 3 ? true : Boolean(args[2]);
         rec.headers = [];
       } catch (error) {
@@ -308,9 +310,10 @@ export function installXhrHooks(): boolean {
   });
 
   hookMethod(proto, 'setRequestHeader', (set, self, args) => {
-    const result = apply(set, self, args);
+    const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
+    const result = apply(set, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
-    if (rec) rec.headers[rec.headers.length] = [String(args[0]).toLowerCase(), String(args[1])];
+    if (rec) rec.headers[rec.headers.length] = [(callArgs[0] as string).toLowerCase(), callArgs[1] as string];
     return result;
   });
 

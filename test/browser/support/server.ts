@@ -17,6 +17,8 @@ export interface TestServer {
   page(path: string, html: string): void;
   /** Requests seen, in order (method and path with query). */
   requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }>;
+  /** `id` query values of requests whose client went away before the response ended. */
+  abandoned: Set<string>;
   /** WebSocket connections currently open on the server. */
   sockets: Set<WebSocket>;
   close(): Promise<void>;
@@ -46,7 +48,12 @@ export const SSE_BODY =
   'id: 3\n' +
   'data: last\n\n';
 
-async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<string, string>): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pages: Map<string, string>,
+  abandoned: Set<string>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const html = pages.get(url.pathname);
   if (html !== undefined) {
@@ -55,6 +62,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
     return;
   }
   switch (url.pathname) {
+    case '/abandoned': {
+      // Whether the client of the request with this id went away before its response ended.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(abandoned.has(url.searchParams.get('which') ?? '')));
+      return;
+    }
     case '/json': {
       const body = JSON.stringify({ ok: true, n: Number(url.searchParams.get('n') ?? 1) });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-test': 'yes' });
@@ -142,7 +155,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, pages: Map<stri
         res.socket?.destroy();
         return;
       }
-      if (url.searchParams.get('hold')) return;
+      if (url.searchParams.get('hold')) {
+        // Keep writing until the client goes away (a live stream).
+        const timer = setInterval(() => res.write('.'), 100);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       res.end();
       return;
     }
@@ -185,9 +203,12 @@ function onSocket(ws: WebSocket): void {
 export async function startServer(): Promise<TestServer> {
   const pages = new Map<string, string>();
   const requests: TestServer['requests'] = [];
+  const abandoned = new Set<string>();
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    handle(req, res, pages).catch(() => res.destroy());
+    const id = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('id');
+    if (id) res.on('close', () => !res.writableFinished && abandoned.add(id));
+    handle(req, res, pages, abandoned).catch(() => res.destroy());
   });
   const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('chat.v1') ? 'chat.v1' : false) });
   const sockets = new Set<WebSocket>();
@@ -203,6 +224,7 @@ export async function startServer(): Promise<TestServer> {
     wsOrigin: `ws://127.0.0.1:${port}`,
     page: (path, html) => pages.set(path, html),
     requests,
+    abandoned,
     sockets,
     async close() {
       for (const ws of sockets) ws.terminate();
