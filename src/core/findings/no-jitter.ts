@@ -1,4 +1,5 @@
 import type { FindingRule } from './types.ts';
+import { TIMER_NOISE_MS } from '../metrics/backoff.ts';
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -10,7 +11,7 @@ export const noJitter: FindingRule = {
     const b = reconnects.backoff;
     if (b === null || b.model === 'fixed' || b.jitter) return null;
     // Randomisation shows only across several growing delays or repeated streaks; with fewer, say nothing.
-    const growing = b.delaysMs.filter((d) => d !== null && (b.maxMs === null || d < b.maxMs * 0.98)).length;
+    const growing = b.delaysMs.filter((d) => d !== null && (b.maxMs === null || d < b.maxMs - Math.max(TIMER_NOISE_MS, 0.05 * b.maxMs))).length;
     const repeatedAttempts = new Set<number>();
     const seen = new Set<number>();
     for (const r of reconnects.reconnects) (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);

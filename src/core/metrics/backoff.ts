@@ -33,6 +33,12 @@ export type BackoffFit = Backoff;
 export const JITTER_SPREAD = 0.08;
 /** Residual floor: delays this small are dominated by scheduling noise. */
 const NOISE_FLOOR_MS = 200;
+/**
+ * Absolute timing noise forgiven in every delay: a close event and the next
+ * connection attempt are both timer/event-loop callbacks, late by tens of ms
+ * on a busy page (measured up to ~70 ms on a loaded 2-core machine).
+ */
+export const TIMER_NOISE_MS = 75;
 /** Delays below this are an "immediate" retry. */
 const IMMEDIATE_MS = 100;
 
@@ -53,7 +59,8 @@ interface Candidate {
 function residuals(points: readonly BackoffPoint[], predict: (k: number) => number): number[] {
   return points.map((p) => {
     const f = predict(p.attempt);
-    return (p.delayMs - f) / Math.max(f, NOISE_FLOOR_MS);
+    const off = p.delayMs - f;
+    return (Math.sign(off) * Math.max(0, Math.abs(off) - TIMER_NOISE_MS)) / Math.max(f, NOISE_FLOOR_MS);
   });
 }
 
@@ -87,15 +94,33 @@ function lineFit(xs: readonly number[], ys: readonly number[]): { a: number; b: 
   return { a: my - b * mx, b };
 }
 
-/** A cap: the maximum delay repeated at the highest attempts, above earlier delays. */
+/** Values this close to a plateau's median belong to it. */
+function capTolerance(level: number): number {
+  return Math.max(TIMER_NOISE_MS, 0.05 * level);
+}
+
+/**
+ * A cap: the delays of the highest attempts level off (2+ attempts within
+ * noise of their median), above clearly shorter delays of earlier attempts.
+ */
 function detectCap(points: readonly BackoffPoint[]): number | null {
-  const max = Math.max(...points.map((p) => p.delayMs));
-  const tol = Math.max(20, 0.02 * max);
-  const capped = points.filter((p) => Math.abs(p.delayMs - max) <= tol);
-  if (capped.length < 2) return null;
-  const firstCapped = Math.min(...capped.map((p) => p.attempt));
-  const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < max - tol);
-  return below.length >= 1 ? max : null;
+  const byAttempt = [...points].sort((a, b) => a.attempt - b.attempt || a.delayMs - b.delayMs);
+  const maxAttempt = byAttempt[byAttempt.length - 1]!.attempt;
+  let plateau: BackoffPoint[] = [];
+  for (let k = maxAttempt; k >= 0; k--) {
+    const at = byAttempt.filter((p) => p.attempt === k);
+    if (at.length === 0) continue;
+    const candidate = [...plateau, ...at];
+    const level = median(candidate.map((p) => p.delayMs));
+    if (!candidate.every((p) => Math.abs(p.delayMs - level) <= capTolerance(level))) break;
+    plateau = candidate;
+  }
+  const attempts = new Set(plateau.map((p) => p.attempt));
+  if (attempts.size < 2) return null;
+  const level = median(plateau.map((p) => p.delayMs));
+  const firstCapped = Math.min(...attempts);
+  const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
+  return below.length >= 1 ? level : null;
 }
 
 function candidates(points: readonly BackoffPoint[]): Candidate[] {
@@ -134,18 +159,18 @@ const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.05, expon
  * within one streak before any cap.
  */
 function jitterEvidence(points: readonly BackoffPoint[], cap: number | null): boolean {
-  const below = (d: number) => cap === null || d < cap * 0.98;
+  const below = (d: number) => cap === null || d < cap - capTolerance(cap);
   const byAttempt = new Map<number, number[]>();
   for (const p of points) if (below(p.delayMs)) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
   for (const list of byAttempt.values()) {
     if (list.length < 2) continue;
     const m = median(list);
-    if ((Math.max(...list) - Math.min(...list)) / Math.max(m, NOISE_FLOOR_MS) > 2 * JITTER_SPREAD) return true;
+    if ((Math.max(...list) - Math.min(...list) - 2 * TIMER_NOISE_MS) / Math.max(m, NOISE_FLOOR_MS) > 2 * JITTER_SPREAD) return true;
   }
   for (let i = 1; i < points.length; i++) {
     const prev = points[i - 1]!;
     const cur = points[i]!;
-    if (cur.attempt === prev.attempt + 1 && below(prev.delayMs) && prev.delayMs >= NOISE_FLOOR_MS && cur.delayMs < prev.delayMs * 0.9) return true;
+    if (cur.attempt === prev.attempt + 1 && below(prev.delayMs) && prev.delayMs >= NOISE_FLOOR_MS && cur.delayMs < prev.delayMs * 0.9 - TIMER_NOISE_MS) return true;
   }
   return false;
 }

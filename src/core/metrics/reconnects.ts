@@ -134,7 +134,10 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         at: cur.start,
         delayMs: cur.start - prev.end,
         cause: endCause(ctx, prev),
-        clientInitiated: prev.closeInitiator === 'client' && faultCause(ctx, prev) === null,
+        // A page that calls close() in reaction to an error or abnormal close (reconnecting-websocket
+        // 4.4 _handleError → _disconnect → ws.close()) is still reconnecting after a failure.
+        clientInitiated:
+          prev.closeInitiator === 'client' && prev.errors.length === 0 && prev.closeCode !== 1006 && faultCause(ctx, prev) === null,
         closeCode: prev.closeCode,
         closeReason: prev.closeReason,
         sseRetryMs: s.retry,

@@ -1,0 +1,100 @@
+/**
+ * The analysis on traffic of real client libraries against real local servers:
+ * a recording WebSocket class (what the page hook observes: create, open,
+ * message, error, close) is handed to reconnecting-websocket, so the delays
+ * come from the library's own timers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import ReconnectingWebSocket from 'reconnecting-websocket';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
+import { text } from './core-builders.ts';
+
+/** Records what the page hooks would emit for every socket it creates. */
+function recordingWebSocket(events: CaptureEvent[]) {
+  let n = 0;
+  let pseq = 0;
+  const base = (t: number) => ({ seq: ++pseq, pseq, t, frameId: 0, doc: 'node' });
+  return class Recording extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      const conn = `node:${++n}`;
+      const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
+      events.push({ ...base(Date.now()), conn, type: 'ws.create', url: String(url), protocols: list });
+      let closedByPage = false;
+      const close = this.close.bind(this);
+      this.close = (code?: number, reason?: string | Buffer) => {
+        closedByPage = true;
+        close(code, reason);
+      };
+      this.addEventListener('open', () => events.push({ ...base(Date.now()), conn, type: 'ws.open', protocol: this.protocol, extensions: this.extensions }));
+      this.addEventListener('message', (e) => events.push({ ...base(Date.now()), conn, type: 'ws.message', dir: 'in', data: text(String(e.data)) }));
+      this.addEventListener('error', () => events.push({ ...base(Date.now()), conn, type: 'ws.error' }));
+      this.addEventListener('close', (e) =>
+        events.push({ ...base(Date.now()), conn, type: 'ws.close', code: e.code, reason: e.reason, wasClean: e.wasClean, initiator: closedByPage ? 'client' : 'server' }),
+      );
+    }
+  };
+}
+
+let server: Server | null = null;
+let wss: WebSocketServer | null = null;
+afterEach(async () => {
+  wss?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = null;
+  wss = null;
+});
+
+describe('real client libraries', () => {
+  it('reconnecting-websocket refused by a ws server: exponential backoff ×2 capped at 1 s, no jitter', async () => {
+    server = createServer();
+    let accept = true;
+    let accepted = 0;
+    wss = new WebSocketServer({
+      server,
+      verifyClient: (_info, cb) => cb(accept, 503),
+    });
+    wss.on('connection', (socket) => {
+      accepted++;
+      // The first connection works, then the server goes away: every further handshake is refused.
+      setTimeout(() => {
+        accept = false;
+        socket.terminate();
+      }, 300);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const events: CaptureEvent[] = [];
+    const rws = new ReconnectingWebSocket(`ws://127.0.0.1:${port}/live`, [], {
+      WebSocket: recordingWebSocket(events),
+      minReconnectionDelay: 150,
+      reconnectionDelayGrowFactor: 2,
+      maxReconnectionDelay: 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5200));
+    rws.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted).toBe(1);
+
+    const report = analyzeCapture(events);
+    expect(report.channels).toHaveLength(1);
+    const ch = report.channels[0]!;
+    expect(ch.kind).toBe('websocket');
+    expect(ch.reconnects.length).toBeGreaterThanOrEqual(6);
+    expect(ch.reconnects.slice(1).every((r) => r.cause === 'close 1006 before open')).toBe(true);
+    const detail = JSON.stringify(ch.reconnects.map((r) => r.delayMs));
+    expect(ch.backoff, detail).toMatchObject({ model: 'exponential', maxMs: expect.any(Number), jitter: false });
+    // Timer noise (tens of ms on a busy machine) blurs the factor a little.
+    expect(ch.backoff!.factor, detail).toBeGreaterThan(1.6);
+    expect(ch.backoff!.factor, detail).toBeLessThan(2.4);
+    expect(Math.abs(ch.backoff!.maxMs! - 1000)).toBeLessThan(100);
+    const codes = ch.findings.map((f) => f.code);
+    expect(codes).toContain('backoff-cap-too-low');
+    expect(codes).toContain('backoff-without-jitter');
+    expect(codes).toContain('ws-failed-before-open');
+  }, 20_000);
+});
