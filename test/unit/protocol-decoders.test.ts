@@ -10,7 +10,7 @@ import mqttPacket from 'mqtt-packet';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { Direction, Payload } from '../../src/core/events.ts';
-import { decodeMessage, decodeMessages, detectProtocol, sniffBinary, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { channelTimings, decodeMessage, decodeMessages, detectProtocol, sniffBinary, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import { binaryPayload, textPayload } from '../../src/core/protocols/util.ts';
 
 const t = textPayload;
@@ -167,6 +167,42 @@ describe('STOMP (STOMP 1.2; @stomp/stompjs 7.5.0 frames)', () => {
   it('is recognised by subprotocol and by frames', () => {
     expect(detectProtocol(hint({ requestedProtocols: ['v10.stomp', 'v11.stomp', 'v12.stomp'], negotiatedProtocol: 'v12.stomp' }))?.id).toBe('stomp');
     expect(detectProtocol(hint({ samples: [{ dir: 'out', data: t('CONNECT\naccept-version:1.2\n\n\0') }, { dir: 'in', data: t('\n') }] }))?.id).toBe('stomp');
+  });
+});
+
+describe('negotiated heartbeat timings read from handshakes', () => {
+  const out = (data: Payload) => ({ dir: 'out' as const, data });
+  const inn = (data: Payload) => ({ dir: 'in' as const, data });
+
+  it('STOMP heart-beat negotiation (STOMP 1.2 "Heart-beating")', () => {
+    const connect = out(t('CONNECT\naccept-version:1.2\nheart-beat:10000,10000\n\n\0'));
+    expect(channelTimings('stomp', [connect, inn(t('CONNECTED\nversion:1.2\nheart-beat:5000,20000\n\n\0'))])).toMatchObject({
+      heartbeatMs: 10000,
+      heartbeatDirection: 'both',
+    });
+    // The server offers none: nobody heart-beats.
+    expect(channelTimings('stomp', [connect, inn(t('CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0'))])).toMatchObject({ heartbeatMs: undefined, heartbeatDirection: undefined });
+    // The client does not ask to receive: only the client sends, every max(cx, sy).
+    expect(channelTimings('stomp', [out(t('CONNECT\nheart-beat:4000,0\n\n\0')), inn(t('CONNECTED\nheart-beat:0,8000\n\n\0'))])).toMatchObject({
+      heartbeatMs: 8000,
+      heartbeatDirection: 'client',
+    });
+  });
+
+  it('Pusher activity_timeout and Centrifugo connect reply', () => {
+    expect(channelTimings('pusher', [inn(t('{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"1.2\\",\\"activity_timeout\\":30}"}'))])).toMatchObject({
+      heartbeatMs: 30000,
+      heartbeatDirection: 'client',
+    });
+    expect(channelTimings('centrifugo', [out(t('{"id":1,"connect":{}}')), inn(t('{"id":1,"connect":{"client":"c","ping":10,"pong":true}}'))])).toMatchObject({
+      heartbeatMs: 10000,
+      heartbeatDirection: 'server',
+    });
+  });
+
+  it('MQTT keepalive 0 disables the heartbeat', () => {
+    const connect = bin(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'x', keepalive: 0 }));
+    expect(channelTimings('mqtt', [out(connect)])).toMatchObject({ heartbeatMs: undefined });
   });
 });
 

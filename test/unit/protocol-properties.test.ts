@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '../../src/core/events.ts';
-import { decodeMessage, decodeMessages, detectProtocol, PROTOCOL_DECODERS, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { channelTimings, decodeMessage, decodeMessages, detectProtocol, PROTOCOL_DECODERS, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import { parseCbor } from '../../src/core/protocols/cbor.ts';
 import { parseEngineFrame, parseSocketIoPacket } from '../../src/core/protocols/engine-io-wire.ts';
 import { parseMqttPackets } from '../../src/core/protocols/mqtt.ts';
@@ -54,13 +54,15 @@ describe('protocol decoders never throw', () => {
     );
   });
 
-  it('decodeMessages() returns one result per message, on arbitrary sequences', () => {
+  it('decodeMessages() returns one result per message and channelTimings() a sane value, on arbitrary sequences', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ dir, data: payload }), { maxLength: 12 }), (messages) => {
         for (const decoder of PROTOCOL_DECODERS) {
           const out = decodeMessages(decoder.id, messages);
           expect(out).toHaveLength(messages.length);
           expect(() => JSON.stringify(out)).not.toThrow();
+          const timings = channelTimings(decoder.id, messages);
+          if (timings?.heartbeatMs !== undefined) expect(Number.isFinite(timings.heartbeatMs)).toBe(true);
         }
       }),
       { numRuns: 200 },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, decodeMessages, detectProtocol, protocolTimings, type DecodedMessage, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { channelTimings, decodeMessage, decodeMessages, detectProtocol, protocolTimings, type DecodedMessage, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import type { ProtocolFixture, RecordedChannel } from '../fixtures/record-protocols.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'protocols');
@@ -274,6 +274,24 @@ describe('MQTT 3.1.1 recorded (mqtt.js client, aedes broker, over WebSocket)', (
     expect(gap).toBeGreaterThan(800);
     expect(gap).toBeLessThan(1500);
     expect(protocolTimings('mqtt')).toMatchObject({ heartbeatDirection: 'client', idleOnly: true });
+  });
+});
+
+describe('timings a recorded connection actually negotiated', () => {
+  const frames = (name: string) => fixture(name).channels.find((c) => c.transport === 'websocket')!.frames.map((f) => ({ dir: f.dir, data: f.data }));
+
+  it('socket.io: pingInterval and pingTimeout from the open packet', () => {
+    expect(channelTimings('socket.io', frames('socket.io-websocket'))).toMatchObject({ heartbeatMs: 300, timeoutMs: 200, heartbeatDirection: 'server' });
+  });
+
+  it('MQTT: the CONNECT keepalive, reassembled from split messages', () => {
+    expect(channelTimings('mqtt', frames('mqtt-v3.1.1'))).toMatchObject({ heartbeatMs: 1000, timeoutMs: 1500, heartbeatDirection: 'client' });
+  });
+
+  it('protocols without in-band negotiation keep the library defaults', () => {
+    expect(channelTimings('graphql-ws', frames('graphql-ws'))).toEqual(protocolTimings('graphql-ws'));
+    expect(channelTimings('socket.io', [])).toEqual(protocolTimings('socket.io'));
+    expect(channelTimings('json', [])).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@
  * connect reply says `pong: true`).
  */
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
+import { combineMessages, defineDecoder, flattenDecoded, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const CENTRIFUGO_TIMINGS: ProtocolTimings = {
   heartbeatMs: 25_000,
@@ -100,6 +100,25 @@ export const centrifugoDecoder: ProtocolDecoder = defineDecoder(
     },
     decode(data, dir) {
       return decodeCentrifugo(payloadText(data), dir) ?? plainMessage('centrifugo', data);
+    },
+    negotiatedTimings(messages) {
+      // The connect reply says how often the server pings (s) and whether the client must pong.
+      for (const m of messages) {
+        if (m.dir !== 'in') continue;
+        const decoded = decodeCentrifugo(payloadText(m.data), 'in');
+        for (const d of decoded ? flattenDecoded(decoded) : []) {
+          const connect = isRecord(d.value) && typeof d.value.id === 'number' && isRecord(d.value.connect) ? d.value.connect : null;
+          if (!connect || typeof connect.ping !== 'number') continue;
+          if (connect.ping <= 0) return { ...CENTRIFUGO_TIMINGS, heartbeatMs: undefined, notes: 'The connect reply disables server pings.' };
+          return {
+            ...CENTRIFUGO_TIMINGS,
+            heartbeatMs: connect.ping * 1000,
+            timeoutMs: connect.ping * 1000 + 10_000,
+            notes: `Connect reply: ping ${connect.ping} s, pong ${connect.pong === true}. ${CENTRIFUGO_TIMINGS.notes}`,
+          };
+        }
+      }
+      return null;
     },
   },
   (data) => plainMessage('centrifugo', data),

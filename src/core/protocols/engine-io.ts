@@ -4,7 +4,7 @@
  */
 import type { DecodedMessage, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 import { decodeEngineFrame, isPostAcknowledgement, parseEngineFrame, parseSocketIoPacket, type EioVersion } from './engine-io-wire.ts';
-import { defineDecoder, hintUrl, plainMessage } from './util.ts';
+import { defineDecoder, flattenDecoded, hintUrl, isRecord, plainMessage } from './util.ts';
 
 /** engine.io protocol 4 heartbeat: the server pings, the client answers. */
 export const ENGINE_IO_V4_TIMINGS: ProtocolTimings = {
@@ -100,6 +100,24 @@ export function engineFamilyDecoder(options: {
       },
       decode(data, dir): DecodedMessage {
         return decodeEngineFrame(id, data, dir, version, socketIo) ?? plainMessage(id, data);
+      },
+      negotiatedTimings(messages) {
+        // The open packet announces the session's pingInterval and pingTimeout.
+        for (const m of messages) {
+          if (m.dir !== 'in') continue;
+          const decoded = decodeEngineFrame(id, m.data, m.dir, version, socketIo);
+          for (const d of decoded ? flattenDecoded(decoded) : []) {
+            const handshake = isRecord(d.value) && d.value.engine === 'open' && isRecord(d.value.handshake) ? d.value.handshake : null;
+            if (!handshake || typeof handshake.pingInterval !== 'number') continue;
+            return {
+              ...options.timings,
+              heartbeatMs: handshake.pingInterval,
+              timeoutMs: typeof handshake.pingTimeout === 'number' ? handshake.pingTimeout : options.timings.timeoutMs,
+              notes: `From this session's open packet. ${options.timings.notes ?? ''}`.trim(),
+            };
+          }
+        }
+        return null;
       },
     },
     (data) => plainMessage(id, data),

@@ -91,6 +91,17 @@ export function decodeMessages(
   return messages.map((m) => decodeMessage(protocolId, m.data, m.dir));
 }
 
+/**
+ * The timings a connection runs with: what its handshake negotiated when the
+ * protocol says it in-band (socket.io/engine.io, STOMP, MQTT, Pusher,
+ * Centrifugo), else the library defaults; null for unknown or generic formats.
+ */
+export function channelTimings(protocolId: string, messages: ReadonlyArray<{ dir: Direction; data: Payload }>): ProtocolTimings | null {
+  const decoder = BY_ID.get(protocolId);
+  if (!decoder) return null;
+  return decoder.negotiatedTimings?.(messages) ?? decoder.timings;
+}
+
 /** The library defaults for a protocol, null when it has none (generic formats) or is unknown. */
 export function protocolTimings(id: string): ProtocolTimings | null {
   return BY_ID.get(id)?.timings ?? null;

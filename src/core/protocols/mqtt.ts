@@ -8,7 +8,7 @@
 import { ByteReader, EndOfInput, InvalidInput } from './byte-reader.ts';
 import type { Direction, Payload } from '../events.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, hex, parseJson, payloadBytes, plainMessage, strictUtf8Text, subprotocolScore } from './util.ts';
+import { combineMessages, defineDecoder, flattenDecoded, hex, isRecord, parseJson, payloadBytes, plainMessage, strictUtf8Text, subprotocolScore } from './util.ts';
 
 export const MQTT_TIMINGS: ProtocolTimings = {
   heartbeatMs: 60_000,
@@ -289,6 +289,18 @@ export const mqttDecoder: ProtocolDecoder = defineDecoder(
       return decoded ?? plainMessage('mqtt', data);
     },
     decodeSequence,
+    negotiatedTimings(messages) {
+      // The CONNECT packet carries the keepalive the client pings by (0 disables it, §3.1.2.10).
+      for (const d of decodeSequence(messages.filter((m) => m.dir === 'out'))) {
+        for (const part of flattenDecoded(d)) {
+          const v = part.value;
+          if (!isRecord(v) || v.type !== 'CONNECT' || typeof v.keepalive !== 'number') continue;
+          if (v.keepalive === 0) return { ...MQTT_TIMINGS, heartbeatMs: undefined, timeoutMs: undefined, notes: 'CONNECT keepalive 0: keep-alive disabled, no PINGREQ expected.' };
+          return { ...MQTT_TIMINGS, heartbeatMs: v.keepalive * 1000, timeoutMs: v.keepalive * 1500, notes: `CONNECT keepalive ${v.keepalive} s. ${MQTT_TIMINGS.notes}` };
+        }
+      }
+      return null;
+    },
   },
   (data) => plainMessage('mqtt', data),
 );

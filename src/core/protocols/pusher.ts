@@ -77,6 +77,18 @@ export const pusherDecoder: ProtocolDecoder = defineDecoder(
     decode(data) {
       return decodePusher(payloadText(data)) ?? plainMessage('pusher', data);
     },
+    negotiatedTimings(messages) {
+      // pusher:connection_established proposes activity_timeout (s); the client uses the smaller of it and its own option.
+      for (const m of messages) {
+        const d = m.dir === 'in' ? decodePusher(payloadText(m.data)) : null;
+        const data = d && isRecord(d.value) && d.value.event === 'pusher:connection_established' ? d.value.data : null;
+        if (isRecord(data) && typeof data.activity_timeout === 'number') {
+          const ms = Math.min(data.activity_timeout * 1000, PUSHER_TIMINGS.heartbeatMs!);
+          return { ...PUSHER_TIMINGS, heartbeatMs: ms, notes: `Server activity_timeout ${data.activity_timeout} s. ${PUSHER_TIMINGS.notes}` };
+        }
+      }
+      return null;
+    },
   },
   (data) => plainMessage('pusher', data),
 );

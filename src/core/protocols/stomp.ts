@@ -7,6 +7,7 @@
  * sends every max(cx, sy) ms when both are non-zero, and expects a frame every
  * max(sx, cy) ms.
  */
+import type { Direction, Payload } from '../events.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
 import { combineMessages, defineDecoder, payloadText, plainMessage, quote, sampleScore, subprotocolScore } from './util.ts';
 
@@ -111,6 +112,43 @@ export function decodeStomp(text: string): DecodedMessage | null {
   return combineMessages('stomp', frames.map(describe), 'frames');
 }
 
+/** `heart-beat: x,y` as two numbers (0,0 when absent: no heart-beating). */
+function heartBeatPair(value: string | undefined): [number, number] {
+  const [x, y] = (value ?? '0,0').split(',').map((n) => Number(n.trim()));
+  return [Number.isFinite(x) ? x! : 0, Number.isFinite(y) ? y! : 0];
+}
+
+/**
+ * STOMP 1.2 "Heart-beating": with CONNECT heart-beat cx,cy and CONNECTED sx,sy,
+ * the client sends every max(cx, sy) ms (none if either is 0) and the server
+ * every max(sx, cy) ms.
+ */
+function negotiatedTimings(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): ProtocolTimings | null {
+  let connect: [number, number] | null = null;
+  let connected: [number, number] | null = null;
+  for (const m of messages) {
+    const frames = parseStompFrames(payloadText(m.data));
+    if (!Array.isArray(frames)) continue;
+    for (const f of frames) {
+      if ((f.command === 'CONNECT' || f.command === 'STOMP') && !connect) connect = heartBeatPair(header(f, 'heart-beat'));
+      if (f.command === 'CONNECTED' && !connected) connected = heartBeatPair(header(f, 'heart-beat'));
+    }
+    if (connect && connected) break;
+  }
+  if (!connect || !connected) return null;
+  const [cx, cy] = connect;
+  const [sx, sy] = connected;
+  const clientEvery = cx && sy ? Math.max(cx, sy) : 0;
+  const serverEvery = sx && cy ? Math.max(sx, cy) : 0;
+  const periods = [clientEvery, serverEvery].filter((p) => p > 0);
+  return {
+    ...STOMP_TIMINGS,
+    heartbeatMs: periods.length ? Math.min(...periods) : undefined,
+    heartbeatDirection: clientEvery && serverEvery ? 'both' : clientEvery ? 'client' : serverEvery ? 'server' : undefined,
+    notes: `Negotiated: CONNECT heart-beat ${cx},${cy}, CONNECTED heart-beat ${sx},${sy}: the client sends every ${clientEvery || 'never'}${clientEvery ? ' ms' : ''}, the server every ${serverEvery || 'never'}${serverEvery ? ' ms' : ''}.`,
+  };
+}
+
 export const stompDecoder: ProtocolDecoder = defineDecoder(
   {
     id: 'stomp',
@@ -128,6 +166,7 @@ export const stompDecoder: ProtocolDecoder = defineDecoder(
     decode(data) {
       return decodeStomp(payloadText(data)) ?? plainMessage('stomp', data);
     },
+    negotiatedTimings,
   },
   (data) => plainMessage('stomp', data),
 );

@@ -69,5 +69,12 @@ export interface ProtocolDecoder {
    * one by one.
    */
   decodeSequence?(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[];
+  /**
+   * Optional: the timings this connection actually agreed, read from its
+   * handshake (engine.io open packet, STOMP heart-beat headers, MQTT CONNECT
+   * keepalive, Pusher activity_timeout, Centrifugo connect reply); null when
+   * the messages do not say. Never throws.
+   */
+  negotiatedTimings?(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): ProtocolTimings | null;
   timings: ProtocolTimings | null;
 }

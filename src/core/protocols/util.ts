@@ -4,7 +4,7 @@
  * throwing. Pure; runs in the panel, the CLI and Node tests.
  */
 import type { Direction, Payload } from '../events.ts';
-import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint } from './types.ts';
+import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 
 const lossyUtf8 = new TextDecoder('utf-8', { fatal: false });
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -193,12 +193,21 @@ export function combineMessages(protocol: string, parts: DecodedMessage[], noun:
   };
 }
 
-/** Wrap a decoder so that neither `detect` nor `decode` can throw. */
+/** The individual messages of a decoded frame (a polling payload or a batch is several). */
+export function flattenDecoded(d: DecodedMessage): DecodedMessage[] {
+  if (Array.isArray(d.value) && d.value.every((v) => isRecord(v) && typeof v.label === 'string' && typeof v.role === 'string')) {
+    return (d.value as Array<{ role: MessageRole; label: string; value: unknown }>).map((v) => ({ protocol: d.protocol, ...v }));
+  }
+  return [d];
+}
+
+/** Wrap a decoder so that none of its methods can throw. */
 export function defineDecoder(
   decoder: ProtocolDecoder,
   onDecodeFailure: (data: Payload, dir: Direction) => DecodedMessage,
 ): ProtocolDecoder {
   const sequence = decoder.decodeSequence;
+  const negotiated = decoder.negotiatedTimings;
   return {
     id: decoder.id,
     name: decoder.name,
@@ -213,7 +222,16 @@ export function defineDecoder(
     },
     decode,
     ...(sequence ? { decodeSequence: guardedSequence } : {}),
+    ...(negotiated ? { negotiatedTimings: guardedNegotiated } : {}),
   };
+
+  function guardedNegotiated(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): ProtocolTimings | null {
+    try {
+      return negotiated!.call(decoder, messages);
+    } catch {
+      return null;
+    }
+  }
 
   function decode(data: Payload, dir: Direction): DecodedMessage {
     try {
