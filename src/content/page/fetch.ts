@@ -171,6 +171,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
     emit({ type: 'sse.create', conn, transport: 'fetch', url: facts.url, withCredentials: facts.credentials === 'include' });
     emit({ type: 'sse.open', conn });
   }
+  // Chromium's error for a body cut by the network (what a reader sees on a real drop).
   registerTarget(conn, {
     drop: () => abortControllerAbort(controller, new TypeErrorCtor('network error')),
   });
@@ -340,6 +341,7 @@ export function installFetchHook(): boolean {
     let facts: RequestFacts | null = null;
     const controller = new AbortControllerCtor();
     let callArgs = args;
+    let droppable = false;
     if (args.length > 0 && typeof args[0] !== 'string' && !(args[0] instanceof RequestCtor)) {
       // Convert the URL once, as WebIDL would (ToString), so a page object's
       // toString runs exactly once; a throwing one rejects the fetch, as natively.
@@ -351,7 +353,9 @@ export function installFetchHook(): boolean {
     }
     try {
       facts = describeRequest(callArgs[0], callArgs[1] as RequestInit | undefined);
-      callArgs = withDropSignal(callArgs, controller);
+      const signalled = withDropSignal(callArgs, controller);
+      droppable = signalled !== callArgs;
+      callArgs = signalled;
     } catch (error) {
       hookError('fetch', error);
     }
@@ -369,6 +373,12 @@ export function installFetchHook(): boolean {
     const native = apply(nativeFetch, self, callArgs) as Promise<Response>;
     if (facts === null) return native;
     const observed = facts;
+    if (droppable) {
+      // Until headers arrive, a drop fails the request as the network would: TypeError 'Failed to fetch'.
+      registerTarget(observed.conn, {
+        drop: () => abortControllerAbort(controller, new TypeErrorCtor('Failed to fetch')),
+      });
+    }
     return promiseThen(
       native,
       (response) => {
@@ -382,6 +392,7 @@ export function installFetchHook(): boolean {
       },
       (error) => {
         try {
+          unregisterTarget(observed.conn);
           emit({ type: 'http.error', conn: observed.conn, reason: errorReason(error), message: errorMessage(error) });
         } catch (failure) {
           hookError('fetch.error', failure);

@@ -354,7 +354,14 @@ export function installXhrHooks(): boolean {
       }
     }
     if (delay > 0) {
-      setTimer(() => apply(send, self, args), delay);
+      setTimer(() => {
+        try {
+          apply(send, self, args);
+        } catch {
+          // The page aborted or re-opened the request during the injected delay.
+          if (rec) onFailure(rec, 'abort', 'XMLHttpRequest aborted during injected latency');
+        }
+      }, delay);
       return undefined;
     }
     try {
