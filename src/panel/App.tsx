@@ -43,7 +43,6 @@ export function App({ store, live, theme, transfer }: AppProps) {
   const [openId, setOpenId] = useState<string | null>(null);
   const [filter, setFilter] = useState<OverviewFilter>(NO_FILTER);
   const [importError, setImportError] = useState<string | null>(null);
-  const [recording, setRecording] = useState(live?.recording() ?? false);
   const [preserveLog, setPreserveLog] = useState(live?.preserveLog() ?? false);
   const openChannel = openId ? report.channels.find((c) => c.id === openId) ?? null : null;
 
@@ -101,10 +100,10 @@ export function App({ store, live, theme, transfer }: AppProps) {
       <Toolbar
         live={isLive}
         importName={store.mode.kind === 'import' ? store.mode.name : null}
-        recording={recording}
+        recording={live ? store.recording : false}
         preserveLog={preserveLog}
         connected={store.connected}
-        onRecording={live ? (on) => { live.setRecording(on); setRecording(on); } : null}
+        onRecording={live ? (on) => live.setRecording(on) : null}
         onPreserveLog={live ? (on) => { live.setPreserveLog(on); setPreserveLog(on); } : null}
         onClear={() => {
           setOpenId(null);

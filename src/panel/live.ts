@@ -10,7 +10,6 @@ import type { PanelStore } from './store.ts';
 
 /** What the UI can do to a live capture. */
 export interface LiveControls {
-  recording(): boolean;
   preserveLog(): boolean;
   setRecording(on: boolean): void;
   setPreserveLog(on: boolean): void;
@@ -39,7 +38,6 @@ function staleDocs(events: readonly CaptureEvent[]): Set<string> {
 /** Feed the store from the bridge; returns the controls and a disconnect function. */
 export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (message: string) => void): { controls: LiveControls; dispose: () => void } {
   let stale = new Set<string>();
-  let recording = true;
   const reset = () => {
     const shown = bridge.visibleEvents();
     stale = bridge.preserveLog() ? new Set() : staleDocs(bridge.events());
@@ -56,23 +54,20 @@ export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (me
       case 'cleared':
         return reset();
       case 'status':
-        if (u.status.stats) recording = u.status.stats.recording;
-        store.setConnection({ connected: u.status.state === 'connected', dropped: u.status.dropped });
+        store.setConnection({ connected: u.status.state === 'connected', dropped: u.status.dropped, recording: u.status.stats?.recording ?? store.recording });
         return;
     }
   };
   const unsubscribe = bridge.subscribe(onUpdate);
   reset();
   const status = bridge.status();
-  if (status.stats) recording = status.stats.recording;
-  store.setConnection({ connected: status.state === 'connected', dropped: status.dropped });
+  store.setConnection({ connected: status.state === 'connected', dropped: status.dropped, recording: status.stats?.recording ?? true });
   const fail = (what: string) => (err: unknown) => onError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   return {
     controls: {
-      recording: () => recording,
       preserveLog: () => bridge.preserveLog(),
       setRecording(on) {
-        recording = on;
+        store.setConnection({ connected: store.connected, dropped: store.connectionDropped, recording: on });
         bridge.setRecording(on).catch(fail('Could not change recording'));
       },
       setPreserveLog(on) {

@@ -44,6 +44,8 @@ export class PanelStore {
   /** Events dropped by buffer bounds, as reported by the connection (capture.dropped events are in the report). */
   connectionDropped = 0;
   connected = false;
+  /** Whether the tab is recording (live capture only). */
+  recording = true;
 
   /** `schedule` defaults to setTimeout, called as a plain function (browsers reject it bound to another `this`). */
   constructor(private readonly schedule: (fn: () => void, ms: number) => ReturnType<typeof setTimeout> = (fn, ms) => setTimeout(fn, ms)) {}
@@ -125,11 +127,15 @@ export class PanelStore {
     this.notifyNow();
   }
 
-  setConnection(status: { connected: boolean; dropped: number }): void {
-    if (status.connected === this.connected && status.dropped === this.connectionDropped) return;
+  /** Connection state from the bridge; a recording change shows at once (the report is not rebuilt for it). */
+  setConnection(status: { connected: boolean; dropped: number; recording: boolean }): void {
+    if (status.connected === this.connected && status.dropped === this.connectionDropped && status.recording === this.recording) return;
+    const recordingChanged = status.recording !== this.recording;
     this.connected = status.connected;
     this.connectionDropped = status.dropped;
-    this.scheduleNotify();
+    this.recording = status.recording;
+    if (recordingChanged) this.notifyNow();
+    else this.scheduleNotify();
   }
 
   /** The view reports what rendering the last update cost (ms), so floods slow re-analysis down instead of freezing the panel. */

@@ -32,6 +32,8 @@ function chart(panel: Page, name: string): Promise<Record<string, unknown> | nul
 
 async function openPanel(theme: 'light' | 'dark'): Promise<Page> {
   const panel = await browser.context.newPage();
+  // Generous waits: a loaded 2-core CI machine can be many times slower than a workstation.
+  panel.setDefaultTimeout(90_000);
   await panel.setViewportSize({ width: 1280, height: 800 });
   await panel.goto(`chrome-extension://${browser.extensionId}/src/panel/panel.html?tabId=${tabId}&theme=${theme}`);
   // History arrives in chunks and the report is rebuilt at most every 250 ms: wait for all three kinds.
@@ -128,7 +130,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('panel', () => {
+describe('panel', { timeout: 180_000 }, () => {
   test('overview lists the three channels with kinds, waste, findings and the page timeline', async () => {
     const panel = await openPanel('light');
     expect(await kindsShown(panel)).toEqual(['polling', 'sse', 'websocket']);
@@ -211,10 +213,43 @@ describe('panel', () => {
       expect(ws.messages).toEqual({ in: 8, out: 4 });
       expect(await kindsShown(panel)).toEqual(['polling', 'websocket']);
       await panel.getByText('Back to live').click();
-      await panel.getByTestId('connection').waitFor();
+      await panel.locator('button[title="Record"]').click();
+      await panel.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await panel.close();
     }
+  });
+
+  test('brushing the channel timeline filters the messages; a fault injected from the panel closes the page socket', async () => {
+    const panel = await openPanel('light');
+    await panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="websocket"]') }).dblclick();
+    await panel.waitForSelector('[data-chart="channel-timeline"] .u-over');
+    const count = async () => (await panel.getByTestId('message-count').textContent())!.split(' / ').map(Number) as [number, number];
+    const [before, total] = await count();
+    expect(before).toBe(total);
+    const box = (await panel.locator('[data-chart="channel-timeline"] .u-over').boundingBox())!;
+    await panel.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await panel.mouse.down();
+    await panel.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await panel.mouse.up();
+    await panel.locator('.window-note').waitFor();
+    const [shown, all] = await count();
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(all);
+    await panel.locator('.window-note button').click();
+    await panel.locator('.window-note').waitFor({ state: 'detached' });
+
+    await panel.locator('[data-tab="faults"]').click();
+    await panel.getByLabel('Fault', { exact: true }).selectOption('close');
+    await panel.getByLabel('Close code').fill('4000');
+    await panel.getByLabel('Close code').dispatchEvent('change');
+    await panel.getByText('Inject', { exact: true }).click();
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.getByLabel('Filter messages by regular expression').fill('close 4000');
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow')).some((r) => r.textContent?.includes('close 4000')), undefined, { timeout: 15_000 });
+    const notes = await chart(panel, 'channel-timeline');
+    expect((notes!.markStyle as number[]).filter((s) => s === 4).length).toBeGreaterThan(0);
+    await panel.close();
   });
 });
