@@ -10,6 +10,7 @@
 import { Analyzer } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import type { Report } from '../core/report-types.ts';
+import { TAB_MAX_EVENTS } from '../shared/constants.ts';
 
 /** Lower bound between two report rebuilds while events stream in. */
 export const REANALYZE_MIN_MS = 250;
@@ -17,6 +18,15 @@ export const REANALYZE_MIN_MS = 250;
 export const REANALYZE_COST_FACTOR = 3;
 /** ...but never longer than this, so a flood on a huge capture still shows progress. */
 export const REANALYZE_MAX_MS = 4000;
+/**
+ * Most events the panel analyses: the background's per-tab bound, so the panel
+ * never holds more than the tab buffer it mirrors. Past it (plus 10% slack, so the
+ * rebuild is rare) the oldest events are let go and the analysis is rebuilt;
+ * the bridge counts them as dropped.
+ */
+export const PANEL_MAX_EVENTS = TAB_MAX_EVENTS;
+const EVICT_SLACK = 1.1;
+
 /** Default user count for the projected server load. */
 export const DEFAULT_USERS = 1000;
 
@@ -48,7 +58,10 @@ export class PanelStore {
   recording = true;
 
   /** `schedule` defaults to setTimeout, called as a plain function (browsers reject it bound to another `this`). */
-  constructor(private readonly schedule: (fn: () => void, ms: number) => ReturnType<typeof setTimeout> = (fn, ms) => setTimeout(fn, ms)) {}
+  constructor(
+    private readonly schedule: (fn: () => void, ms: number) => ReturnType<typeof setTimeout> = (fn, ms) => setTimeout(fn, ms),
+    private readonly maxEvents = PANEL_MAX_EVENTS,
+  ) {}
 
   /** Every event currently shown. */
   events(): readonly CaptureEvent[] {
@@ -85,6 +98,10 @@ export class PanelStore {
       return;
     }
     for (const e of events) this.all.push(e);
+    if (this.all.length > this.maxEvents * EVICT_SLACK) {
+      this.load(this.all.slice(this.all.length - this.maxEvents));
+      return;
+    }
     this.analyzer.ingest(events as CaptureEvent[]);
     this.reportStale = true;
     this.scheduleNotify();
