@@ -47,7 +47,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('realtime-inspector analyze', () => {
+// Each case spawns Node + tsx; on a loaded machine that takes seconds.
+describe('realtime-inspector analyze', { timeout: 180_000 }, () => {
   it('prints a readable summary of channels, kinds, findings and advice', async () => {
     const r = await run(['analyze', good]);
     expect(r.code).toBe(0);
@@ -129,12 +130,17 @@ describe('realtime-inspector analyze', () => {
   });
 
   it('exits 2 on usage errors', async () => {
-    expect((await run(['analyze'])).code).toBe(2);
-    expect((await run(['analyze', good, '--users', 'many'])).stderr).toContain('--users needs a positive whole number');
-    const unknown = await run(['frobnicate']);
+    const [missing, users, unknown, help] = await Promise.all([
+      run(['analyze']),
+      run(['analyze', good, '--users', 'many']),
+      run(['frobnicate']),
+      run(['--help']),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(users.code).toBe(2);
+    expect(users.stderr).toContain('--users needs a positive whole number');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('analyze <capture.json|file.har>');
   });

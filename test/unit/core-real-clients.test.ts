@@ -50,7 +50,7 @@ afterEach(async () => {
 });
 
 describe('real client libraries', () => {
-  it('reconnecting-websocket refused by a ws server: exponential backoff ×2 capped at 1 s, no jitter', async () => {
+  it('reconnecting-websocket refused by a ws server: exponential backoff ×2 capped at 2.4 s, no jitter', async () => {
     server = createServer();
     let accept = true;
     let accepted = 0;
@@ -71,11 +71,11 @@ describe('real client libraries', () => {
     const events: CaptureEvent[] = [];
     const rws = new ReconnectingWebSocket(`ws://127.0.0.1:${port}/live`, [], {
       WebSocket: recordingWebSocket(events),
-      minReconnectionDelay: 150,
+      minReconnectionDelay: 300,
       reconnectionDelayGrowFactor: 2,
-      maxReconnectionDelay: 1000,
+      maxReconnectionDelay: 2400,
     });
-    await new Promise((resolve) => setTimeout(resolve, 5200));
+    await new Promise((resolve) => setTimeout(resolve, 12_500));
     rws.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(accepted).toBe(1);
@@ -91,10 +91,10 @@ describe('real client libraries', () => {
     // Timer noise (tens of ms on a busy machine) blurs the factor a little.
     expect(ch.backoff!.factor, detail).toBeGreaterThan(1.6);
     expect(ch.backoff!.factor, detail).toBeLessThan(2.4);
-    expect(Math.abs(ch.backoff!.maxMs! - 1000)).toBeLessThan(100);
+    expect(Math.abs(ch.backoff!.maxMs! - 2400), detail).toBeLessThan(240);
     const codes = ch.findings.map((f) => f.code);
-    expect(codes).toContain('backoff-cap-too-low');
+    expect(codes).not.toContain('backoff-cap-too-low');
     expect(codes).toContain('backoff-without-jitter');
     expect(codes).toContain('ws-failed-before-open');
-  }, 20_000);
+  }, 40_000);
 });
