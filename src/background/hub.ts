@@ -404,7 +404,7 @@ export class Hub {
     if (live.some((e) => e.type === 'capture.dropped')) this.broadcastStats(tab);
   }
 
-  /** Resolves once everything accepted so far is persisted (tests, export). */
+  /** Resolves once everything accepted so far is persisted (tests). */
   async settled(): Promise<void> {
     await this.ready;
     while (this.commitScheduled || this.committing) {
@@ -511,7 +511,8 @@ export class Hub {
       return [...this.tabs.values()].map((t) => this.statsOf(t));
     },
     exportTab: async (tabId) => {
-      await this.settled();
+      // Everything held, durable or not: waiting for a quiet moment could starve under constant traffic.
+      await this.ready;
       const tab = this.tabs.get(tabId);
       const events = tab ? tab.chunks.flatMap((c) => c.events) : [];
       const file: CaptureFile = {
