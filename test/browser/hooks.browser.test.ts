@@ -371,6 +371,21 @@ describe('frames and hostile pages', () => {
     await page.close();
   });
 
+  it('hooks a script-created about:blank iframe before the parent can call its fetch', async () => {
+    const page = await openPage(`<script>
+      const frame = document.createElement('iframe');
+      document.body.appendChild(frame);
+      window.__sync = !!frame.contentWindow[Symbol.for('realtime-inspector.hooks')];
+      frame.contentWindow.fetch('/json?n=11');
+    </script>`);
+    expect(await page.evaluate('window.__sync')).toBe(true);
+    const frame = page.frames().find((f) => f.url() === 'about:blank')!;
+    const events = await waitForEvents(frame, (e) => e.some((x) => x.type === 'http.end'));
+    expect(events[0]).toMatchObject({ type: 'doc.start', url: 'about:blank', top: false });
+    expect(find(events, 'http.request')[0]!.url).toBe(`${server.origin}/json?n=11`);
+    await page.close();
+  });
+
   it('keeps capturing after the page overwrites fetch, dispatchEvent, JSON and WebSocket', async () => {
     const page = await openPage(`<script>
       window.addEventListener('load', () => {
