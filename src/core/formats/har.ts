@@ -510,7 +510,7 @@ export function eventsToHar(
 /* ----------------------------------------------------------------- import */
 
 /** Resource types that are never real-time traffic (Chrome's `_resourceType` values). */
-const STATIC_TYPES = new Set(['document', 'stylesheet', 'script', 'image', 'font', 'media', 'manifest', 'texttrack', 'signedexchange', 'preflight', 'cspviolationreport', 'ping', 'prefetch']);
+const STATIC_TYPES = new Set(['document', 'stylesheet', 'script', 'image', 'font', 'media', 'manifest', 'texttrack', 'wasm', 'signedexchange', 'signed-exchange', 'preflight', 'cspviolationreport', 'csp-violation-report', 'ping', 'prefetch', 'fedcm', 'webtransport']);
 
 /** Media types worth importing from HARs without `_resourceType` (data, not page assets). */
 const DATA_MEDIA = /json|xml|event-stream|text\/plain|octet-stream|protobuf|msgpack|cbor|grpc|ndjson/;
@@ -643,9 +643,9 @@ function entryEvents(entry: unknown, index: number, push: (e: Draft) => void): '
   }
 
   const isSse = resourceType === 'eventsource' || mime === 'text/event-stream';
-  if (!isSse && !['fetch', 'xhr'].includes(resourceType)) {
-    if (resourceType && resourceType !== 'other') return 'ignored';
+  if (!isSse && resourceType !== 'fetch' && resourceType !== 'xhr') {
     if (STATIC_TYPES.has(resourceType)) return 'ignored';
+    // No type (other tools' HARs) or 'other': keep data, leave page assets out.
     if (!DATA_MEDIA.test(mime) && method === 'GET') return 'ignored';
   }
   const responseT = num(times['http.response']) ?? num(times['sse.open']) ?? t0 + ttfb;

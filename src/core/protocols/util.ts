@@ -95,9 +95,7 @@ export function binaryPayload(bytes: Uint8Array): Payload {
 
 /** JSON.parse without throwing; null when the text is not JSON. */
 export function parseJson(text: string): { value: unknown } | null {
-  const first = text.charCodeAt(0);
-  // Cheap pre-check: JSON starts with {, [, ", a digit, -, t, f, n or whitespace.
-  if (Number.isNaN(first)) return null;
+  if (text.length === 0) return null;
   try {
     return { value: JSON.parse(text) };
   } catch {
