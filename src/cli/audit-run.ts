@@ -104,8 +104,10 @@ async function navigate(page: Page, url: string): Promise<void> {
     response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
   } catch (error) {
     const message = firstLine(error);
-    if (isUnreachable(message)) throw new CliError(`cannot load ${url}: ${message.replace(/^page\.goto: /, '')}`, EXIT.unreachable);
-    throw new CliError(`loading ${url} failed: ${message}`, EXIT.crashed);
+    const reason = message.replace(/^page\.goto: /, '');
+    if (isUnreachable(message)) throw new CliError(`cannot load ${url}: ${reason}`, EXIT.unreachable);
+    if (/crash/i.test(message)) throw new CliError(`the page crashed while loading ${url}`, EXIT.crashed);
+    throw new CliError(`loading ${url} failed: ${reason}`, EXIT.crashed);
   }
   if (response && response.status() >= 400) {
     throw new CliError(`cannot audit ${url}: the server answered ${response.status()} ${response.statusText()}`, EXIT.unreachable);

@@ -17,6 +17,7 @@ import { LAB_TOKEN, startLab, type Lab } from '../../lab/server.ts';
 import { LAB_PAGES, auditPlan, labPath, type LabPage } from '../../lab/catalog.ts';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
 import { auditPage, type AuditRun } from '../../src/cli/audit-run.ts';
+import { CliError } from '../../src/cli/audit-exit.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 
 /** Lab timings at a fifth of their real values; pages whose analysis needs more keep their own minimum. */
@@ -115,6 +116,23 @@ describe.concurrent('the audit command', { timeout: 240_000 }, () => {
     expect(failOn.stderr).toMatch(/FAIL --fail-on warning: \d+ findings?\n\s+warning polling-(waste|load)-high/);
     expect(both.code, both.stderr).toBe(3);
     expect(both.stderr).toMatch(/FAIL --assert waste<=0\.5\n\s+FAIL polling http:\/\/127\.0\.0\.1:\d+\/api\/poll\/naive\S*: \d+%/);
+  });
+
+  it('reports a page that crashes while recording as exit 70', async () => {
+    const url = pageUrl('ws-heartbeat');
+    const audit = auditPage(session, { url, durationMs: 60_000, faults: [] }).catch((e: unknown) => e);
+    let page;
+    for (let i = 0; i < 300 && !page; i++) {
+      page = session.context.pages().find((p) => p.url() === url);
+      if (!page) await new Promise((r) => setTimeout(r, 100));
+    }
+    await page!.waitForFunction(() => (window as unknown as { labLog: Array<{ kind: string }> }).labLog.some((e) => e.kind === 'message'));
+    const cdp = await session.context.newCDPSession(page!);
+    await cdp.send('Page.crash').catch(() => {});
+    const error = await audit;
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(70);
+    expect((error as CliError).message).toBe(`the page crashed while recording ${url}`);
   });
 
   it('explains bad usage (64), a refused connection or a 401 (68), a missing build and a missing browser (69)', async () => {
