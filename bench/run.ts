@@ -6,6 +6,7 @@
  *   node --import tsx bench/run.ts --smoke --out <file>   core only, seconds (the smoke test)
  *   --only page,relay,core,panel   run some sections
  *   --rounds N                     page-overhead rounds
+ *   --scale X                      page-overhead workload sizes × X (1 = the issue's sizes)
  *   RI_DIST=<dir>                  the built extension to measure (default dist/)
  *
  * Ratios are measured side by side in the same run: absolute times on a shared
@@ -30,6 +31,7 @@ interface Args {
   mode: Mode;
   sections: Section[];
   rounds: number | null;
+  scale: number | null;
   out: string;
 }
 
@@ -44,8 +46,9 @@ function parseArgs(argv: string[]): Args {
   const sections = only ? (only.split(',') as Section[]) : mode === 'smoke' ? ['core' as const] : ALL_SECTIONS;
   for (const s of sections) if (!ALL_SECTIONS.includes(s)) throw new Error(`unknown section ${s} (use ${ALL_SECTIONS.join(',')})`);
   const rounds = value('--rounds');
+  const scale = value('--scale');
   const defaultOut = mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
-  return { mode, sections, rounds: rounds ? Number(rounds) : null, out: resolve(value('--out') ?? defaultOut) };
+  return { mode, sections, rounds: rounds ? Number(rounds) : null, scale: scale ? Number(scale) : null, out: resolve(value('--out') ?? defaultOut) };
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
     results.page = await runPageOverhead({
       extensionDir: DIST_DIR,
       rounds: args.rounds ?? (quick ? 2 : 3),
-      scale: quick ? 0.02 : 1,
+      scale: args.scale ?? (quick ? 0.02 : 1),
       profile: !quick,
       capMs: quick ? 20_000 : 30_000,
       log,

@@ -43,7 +43,7 @@ async function sendRespectingBackpressure(ws: WebSocket, data: string | Buffer):
   // ws keeps unsent frames in memory; wait for the socket to drain past a few MiB.
   if (ws.bufferedAmount > 8 * MIB) {
     const socket = (ws as unknown as { _socket: NodeJS.EventEmitter })._socket;
-    while (ws.bufferedAmount > 2 * MIB && ws.readyState === ws.OPEN) await once(socket, 'drain');
+    while (ws.bufferedAmount > 2 * MIB && ws.readyState === ws.OPEN) await Promise.race([once(socket, 'drain'), once(ws, 'close')]);
   }
 }
 
@@ -51,7 +51,10 @@ async function sendRespectingBackpressure(ws: WebSocket, data: string | Buffer):
 function onSocket(ws: WebSocket): void {
   let sinkExpected = 0;
   let sinkSeen = 0;
-  ws.on('message', async (raw, isBinary) => {
+  // A page closed mid-flood (a run stopped at its time cap) resets the socket: not an error of the bench.
+  ws.on('error', () => {});
+  ws.on('message', (raw, isBinary) => void onMessage(raw, isBinary).catch(() => ws.terminate()));
+  const onMessage = async (raw: import('ws').RawData, isBinary: boolean) => {
     if (sinkExpected > 0) {
       sinkSeen++;
       if (sinkSeen === sinkExpected) {
@@ -85,7 +88,7 @@ function onSocket(ws: WebSocket): void {
       sinkSeen = 0;
       ws.send('ready');
     }
-  });
+  };
 }
 
 async function sse(req: IncomingMessage, res: ServerResponse, n: number): Promise<void> {
@@ -120,7 +123,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': BIG_BODY.length, 'cache-control': 'no-store' });
       res.end(BIG_BODY);
     } else if (url.pathname === '/sse') {
-      void sse(req, res, Number(url.searchParams.get('n') ?? 1000));
+      sse(req, res, Number(url.searchParams.get('n') ?? 1000)).catch(() => res.destroy());
     } else {
       res.writeHead(404).end();
     }
