@@ -22,6 +22,8 @@ export interface ConnMessage {
   /** Protocol role, filled by the protocol decoder when one is recognised. */
   role: MessageRole | null;
   label: string | null;
+  /** Heartbeat pattern key, computed once on first use (undefined until then). */
+  patternKey?: string | null;
 }
 
 /** One request or connection. */

@@ -41,6 +41,11 @@ export interface HeartbeatResult {
 const LONG_LIVED: ReadonlySet<ChannelKind> = new Set(['websocket', 'sse', 'streaming']);
 
 function patternKey(m: ConnMessage): string | null {
+  if (m.patternKey === undefined) m.patternKey = computePatternKey(m);
+  return m.patternKey;
+}
+
+function computePatternKey(m: ConnMessage): string | null {
   if (m.kind === 'sse-comment') return 'sse-comment';
   if (m.kind === 'sse' && m.event !== null && m.event !== 'message' && HEARTBEAT_WORD.test(m.event)) return `event:${m.event}`;
   if (m.size > HEARTBEAT_MAX_BYTES) return null;

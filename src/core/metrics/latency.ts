@@ -7,7 +7,7 @@ import type { ChannelContext } from '../context.ts';
 import type { ChannelKind, Spread } from '../report-types.ts';
 import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
-import { diffs, median, round1, spread } from '../stats.ts';
+import { median, round1, spread } from '../stats.ts';
 
 export interface LatencyResult {
   durationMs: Spread | null;
@@ -34,12 +34,19 @@ export function measureLatency(ctx: ChannelContext, kind: ChannelKind): LatencyR
   const gaps: number[] = [];
   const ttfb: number[] = [];
   for (const r of ctx.records) {
-    const incoming = allMessages(r).filter((m) => m.dir === 'in');
-    if (!polled || r.sse) for (const g of diffs(incoming.map((m) => m.t))) gaps.push(g);
     if (http && !r.sse) {
       if (r.responseAt !== null) ttfb.push(r.responseAt - r.start);
-    } else if (incoming.length > 0) {
-      ttfb.push(incoming[0]!.t - r.start);
+      if (polled) continue;
+    }
+    let previous = Number.NaN;
+    for (const m of allMessages(r)) {
+      if (m.dir !== 'in') continue;
+      if (Number.isNaN(previous)) {
+        if (!http || r.sse) ttfb.push(m.t - r.start);
+      } else {
+        gaps.push(m.t - previous);
+      }
+      previous = m.t;
     }
   }
   return {
