@@ -129,12 +129,12 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
         while (w.received < target) await new Promise((r) => setTimeout(r, 5));
       }, n);
     await flood(300);
-    await panel.waitForCount(3 + 301);
+    await panel.whenCount(3 + 301);
     const startedBefore = (await panel.stats()).stats!.workerStartedAt;
 
     await stopServiceWorker(browser.context, panel.page);
     await flood(300); // the relay holds these until the restarted worker acknowledges them
-    await panel.waitForCount(3 + 602);
+    await panel.whenCount(3 + 602);
     await flood(300);
     const events = await panel.waitForCount(3 + 903);
     await page.waitForTimeout(300);
