@@ -12,10 +12,12 @@ export const FREQUENT_CHANGE_MS = 30_000;
 
 /** Application data messages the page sent (heartbeats and protocol control excluded). */
 function dataOut(input: FindingInput): number {
+  const beats = new Set(input.heartbeat.beats.filter((b) => b.dir === 'out').map((b) => b.t));
   let n = 0;
-  for (const r of input.ctx.records) for (const m of allMessages(r)) if (m.dir === 'out' && (m.role === null || m.role === 'data')) n++;
-  const beats = input.heartbeat.beats.filter((b) => b.dir === 'out').length;
-  return Math.max(0, n - beats);
+  for (const r of input.ctx.records) {
+    for (const m of allMessages(r)) if (m.dir === 'out' && (m.role === null || m.role === 'data') && !beats.has(m.t)) n++;
+  }
+  return n;
 }
 
 /** One recommendation for a channel, or null when its technique fits what it does. */

@@ -311,3 +311,27 @@ describe('cross-channel and protocol-aware findings', () => {
     expect(f.evidence.defaultHeartbeatMs).toBe(12_000);
   });
 });
+
+describe('protocol-known heartbeats', () => {
+  it('socket.io over WebSocket: engine.io server ping "2" / client pong "3" every 25 s, no findings', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://chat.example/socket.io/?EIO=4&transport=websocket');
+    b.wsOpen(T0 + 20, c);
+    // engine.io 6.x handshake: pingInterval 25000, pingTimeout 20000 (engine.io build/server.js defaults).
+    b.wsMsg(T0 + 25, c, 'in', '0{"sid":"AbCdEfGh12345678AAAA","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+    b.wsMsg(T0 + 30, c, 'out', '40');
+    b.wsMsg(T0 + 40, c, 'in', '40{"sid":"xYz0123456789abcdAAAB"}');
+    for (let i = 1; i <= 6; i++) {
+      b.wsMsg(T0 + 25 + i * 25_000, c, 'in', '2');
+      b.wsMsg(T0 + 27 + i * 25_000, c, 'out', '3');
+      b.wsMsg(T0 + 5000 + i * 25_000, c, 'out', `42["chat",{"text":"hi ${i}"}]`);
+      b.wsMsg(T0 + 5010 + i * 25_000, c, 'in', `42["chat",{"text":"echo ${i}"}]`);
+    }
+    const ch = channel(b);
+    expect(ch.protocol).toBe('socket.io');
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 25_000, direction: 'server', source: 'protocol' });
+    expect(ch.findings).toEqual([]);
+    // The page sends chat messages: bidirectional, so no "SSE would do" advice.
+    expect(ch.advice).toBeNull();
+  });
+});
