@@ -197,7 +197,7 @@ describe('transparency (with vs without the extension)', () => {
       return run(browser, `
         const res = await fetch('/stream?n=2&hold=1&id=${which}');
         ${how}
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < 40; i++) {
           if (await (await fetch('/abandoned?which=${which}')).json()) return true;
           await new Promise((r) => setTimeout(r, 150));
         }
@@ -206,7 +206,7 @@ describe('transparency (with vs without the extension)', () => {
     };
     for (const how of ways) {
       const [without, withExtension] = await Promise.all([seen(plain, how), seen(hooked, how)]);
-      expect([without, withExtension]).toEqual([true, true]);
+      expect({ how, without, withExtension }).toEqual({ how, without: true, withExtension: true });
     }
   });
 

@@ -48,6 +48,9 @@ export const SSE_BODY =
   'id: 3\n' +
   'data: last\n\n';
 
+/** Paced streams waiting for their client's next /pace request, by id. */
+const pacers = new Map<string, () => void>();
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -134,11 +137,21 @@ async function handle(
       return;
     }
     case '/ndjson': {
+      // Paced by the client: each record after the first is written when /pace?id= is requested,
+      // so every record is a separate read whatever the machine load.
+      const id = url.searchParams.get('id');
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       for (let i = 1; i <= 3; i++) {
+        if (i > 1 && id) await new Promise<void>((resolve) => pacers.set(id, resolve));
+        else if (i > 1) await sleep(100);
         res.write(JSON.stringify({ i }) + '\n');
-        await sleep(100);
       }
+      res.end();
+      return;
+    }
+    case '/pace': {
+      pacers.get(url.searchParams.get('id') ?? '')?.();
+      res.writeHead(204);
       res.end();
       return;
     }
