@@ -60,7 +60,7 @@ describe('subscriptions-transport-ws (legacy, subprotocol "graphql-ws")', () => 
   it('labels keep-alives and operations', () => {
     expect(label('subscriptions-transport-ws', t('{"type":"ka"}'))).toBe('heartbeat subscriptions-transport-ws ka (keep-alive)');
     expect(label('subscriptions-transport-ws', t('{"id":"1","type":"start","payload":{"query":"subscription{a}","operationName":"OnA"}}'), 'out')).toBe(
-      'data subscriptions-transport-ws start id=1 OnA',
+      'data subscriptions-transport-ws start id=1 subscription OnA',
     );
     expect(label('subscriptions-transport-ws', t('{"id":"1","type":"data","payload":{"data":{"a":1}}}'))).toBe('data subscriptions-transport-ws data id=1');
     expect(label('subscriptions-transport-ws', t('{"type":"connection_error","payload":{"message":"no"}}'))).toBe('error subscriptions-transport-ws connection_error');

@@ -38,16 +38,21 @@ function parse(text: string): { type: string; id?: unknown; payload?: unknown } 
   return json.value as { type: string };
 }
 
+/** "subscription Greetings" from a GraphQL request payload ({query, operationName}), '' when it says nothing. */
+export function describeOperation(payload: unknown): string {
+  if (!isRecord(payload)) return '';
+  const name = typeof payload.operationName === 'string' ? payload.operationName : null;
+  const query = typeof payload.query === 'string' ? payload.query : '';
+  const op = /^\s*(query|mutation|subscription)\b\s*(\w+)?/.exec(query);
+  if (op) return `${op[1]}${name ?? op[2] ? ` ${name ?? op[2]}` : ''}`;
+  return name ?? '';
+}
+
 function describe(msg: { type: string; id?: unknown; payload?: unknown }): DecodedMessage {
   let label = `graphql-ws ${msg.type}`;
   if (typeof msg.id === 'string') label += ` id=${msg.id}`;
-  if (msg.type === 'subscribe' && isRecord(msg.payload)) {
-    const name = typeof msg.payload.operationName === 'string' ? msg.payload.operationName : null;
-    const query = typeof msg.payload.query === 'string' ? msg.payload.query : '';
-    const op = /^\s*(query|mutation|subscription)\b\s*(\w+)?/.exec(query);
-    if (op) label += ` ${op[1]}${name ?? op[2] ? ` ${name ?? op[2]}` : ''}`;
-    else if (name) label += ` ${name}`;
-  }
+  const operation = msg.type === 'subscribe' ? describeOperation(msg.payload) : '';
+  if (operation) label += ` ${operation}`;
   return { protocol: 'graphql-ws', role: ROLES[msg.type] ?? 'data', label, value: msg };
 }
 

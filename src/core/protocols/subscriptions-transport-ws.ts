@@ -4,6 +4,7 @@
  * connection_init / connection_ack / connection_error, "ka" keep-alive,
  * start / data / error / complete / stop, connection_terminate.
  */
+import { describeOperation } from './graphql-ws.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
 import { defineDecoder, isRecord, parseJson, payloadText, plainMessage, sampleScore, subprotocolScore } from './util.ts';
 
@@ -40,9 +41,8 @@ function parse(text: string): { type: string; id?: unknown; payload?: unknown } 
 function describe(msg: { type: string; id?: unknown; payload?: unknown }): DecodedMessage {
   let label = `subscriptions-transport-ws ${msg.type === 'ka' ? 'ka (keep-alive)' : msg.type}`;
   if (typeof msg.id === 'string' || typeof msg.id === 'number') label += ` id=${msg.id}`;
-  if (msg.type === 'start' && isRecord(msg.payload) && typeof msg.payload.operationName === 'string') {
-    label += ` ${msg.payload.operationName}`;
-  }
+  const operation = msg.type === 'start' ? describeOperation(msg.payload) : '';
+  if (operation) label += ` ${operation}`;
   return { protocol: 'subscriptions-transport-ws', role: ROLES[msg.type] ?? 'data', label, value: msg };
 }
 
