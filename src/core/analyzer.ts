@@ -176,7 +176,7 @@ export class Analyzer {
       for (const c of this.channelOrder) c.dirty = true;
       this.faultsChanged = false;
     }
-    if (ch.dirty || ch.analysis === null || ch.analysis.captureEnd !== this.lastT) {
+    if (ch.dirty || ch.analysis === null || (ch.analysis.endSensitive && ch.analysis.captureEnd !== this.lastT)) {
       for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
       ch.analysis = analyzeChannel({
         id: ch.id,

@@ -22,6 +22,8 @@ import { round1, round3 } from './stats.ts';
 /** Everything measured on one channel, independent of the user count. */
 export interface ChannelAnalysis {
   captureEnd: number;
+  /** Some connection is still open: its measures run to the capture end, so they change as the capture grows. */
+  endSensitive: boolean;
   ctx: ChannelContext;
   classification: Classification;
   waste: WasteResult;
@@ -117,7 +119,8 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     findings,
     advice: adviseChannel(findingInput),
   };
-  return { captureEnd: input.captureEnd, ctx, classification, waste, latency, heartbeat, reconnects, rates, base };
+  const endSensitive = records.some((r) => r.end === null);
+  return { captureEnd: input.captureEnd, endSensitive, ctx, classification, waste, latency, heartbeat, reconnects, rates, base };
 }
 
 export interface ReportInput {
