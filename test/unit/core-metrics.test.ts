@@ -211,3 +211,21 @@ describe('report', () => {
     s.reconnects.fittedMs.forEach((f, i) => expect(f!).toBeCloseTo(s.reconnects.delayMs[i]!, -1));
   });
 });
+
+describe('advice (primer decision tree)', () => {
+  it('suggests SSE for a server→client-only WebSocket', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/prices');
+    b.wsOpen(T0 + 30, c);
+    b.wsMsg(T0 + 40, c, 'out', '{"subscribe":"ACME"}');
+    for (let i = 1; i <= 20; i++) b.wsMsg(T0 + i * 1000, c, 'in', `{"symbol":"ACME","price":${100 + i},"bid":${99 + i},"ask":${101 + i}}`);
+    expect(only(b).advice).toMatch(/^Server→client only \(20 messages in, 1 data message out\): SSE would do/);
+  });
+
+  it('leaves slow, useful polling alone and nudges fast polling towards long polling or SSE', () => {
+    const slow = pollingCapture({ url: 'https://api.example/status', intervalMs: 60_000, bodies: ['{"v":1}', '{"v":2}', '{"v":3}', '{"v":4}'] });
+    expect(only(slow).advice).toBeNull();
+    const fast = pollingCapture({ url: 'https://api.example/status', intervalMs: 5000, bodies: ['{"v":1}', '{"v":2}', '{"v":3}', '{"v":4}'] });
+    expect(only(fast).advice).toMatch(/Polled every 5\.0 s \(average staleness 2\.5 s\).*long polling or SSE/);
+  });
+});
