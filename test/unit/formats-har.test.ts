@@ -4,11 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { bodyHashOf, CaptureFormatError, eventsToHar, harToEvents, importCaptureOrHar, importHar, type Har } from '../../src/core/formats/index.ts';
 import { isCaptureEvent } from '../../src/core/guard.ts';
 import { realisticSession, SESSION_T0 } from '../fixtures/har/realistic-session.ts';
+import { captureArb } from './core-arbitraries.ts';
 
 const chromeHarText = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'har', 'chrome-realtime.har'), 'utf8');
 const T = Date.parse('2024-11-24T12:00:00.000Z');
@@ -151,6 +153,17 @@ describe('exporting a capture as HAR', () => {
   it('round-trips: capture → HAR → capture gives the same events', () => {
     const har = JSON.parse(JSON.stringify(eventsToHar(session, { redact: false })));
     expect(harToEvents(har)).toEqual(session);
+  });
+
+  it('round-trips random realistic captures too (property)', () => {
+    const bySeq = (events: CaptureEvent[]) => [...events].sort((a, b) => a.seq - b.seq);
+    fc.assert(
+      fc.property(captureArb, (events) => {
+        const back = harToEvents(JSON.parse(JSON.stringify(eventsToHar(events, { redact: false }))));
+        expect(bySeq(back)).toEqual(bySeq(events));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('a plain HAR viewer sees the same SSE stream: importing without our extensions keeps the events', () => {
