@@ -161,9 +161,20 @@ describe('fetch', () => {
     await page.close();
   });
 
-  it('parses text/event-stream over fetch (CRLF line endings) into SSE events, comments and retry', async () => {
+  it('parses text/event-stream over fetch into SSE events, comments and retry (CRLF split across chunks)', async () => {
     const page = await openPage(`<script>
-      window.__done = fetch('/sse?crlf=1').then((r) => r.text());
+      window.__done = (async () => {
+        const res = await fetch('/sse?crlf=1&id=sse');
+        const reader = res.body.getReader();
+        const dec = new TextDecoder();
+        let text = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return text;
+          text += dec.decode(value, { stream: true });
+          fetch('/pace?id=sse');
+        }
+      })();
     </script>`);
     const text = await page.evaluate(() => (window as unknown as { __done: Promise<string> }).__done);
     expect(text.startsWith(': hello comment\r\n')).toBe(true);
@@ -171,7 +182,7 @@ describe('fetch', () => {
     const conn = connOf(events, (e) => e.type === 'sse.create');
     const sse = ofConn(events, conn).filter((e) => e.type.startsWith('sse.'));
     expect(sse).toMatchObject([
-      { type: 'sse.create', transport: 'fetch', url: `${server.origin}/sse?crlf=1`, withCredentials: false },
+      { type: 'sse.create', transport: 'fetch', url: `${server.origin}/sse?crlf=1&id=sse`, withCredentials: false },
       { type: 'sse.open' },
       { type: 'sse.comment', text: 'hello comment' },
       { type: 'sse.message', event: 'message', data: { data: 'first' }, id: '1', lastEventId: '1', retry: 2500 },
@@ -180,8 +191,11 @@ describe('fetch', () => {
       { type: 'sse.message', event: 'message', data: { data: 'last' }, id: '3', lastEventId: '3' },
     ]);
     const chunks = ofConn(events, conn).filter((e): e is EventOf<'http.chunk'> => e.type === 'http.chunk');
-    // The server wrote 7 pieces 40 ms apart (one ends between CR and LF); a busy renderer may read several at once.
-    expect(chunks.length).toBeGreaterThanOrEqual(1);
+    // Seven client-paced pieces; three of them end between the CR and the LF of a line ending.
+    expect(chunks).toHaveLength(7);
+    const splitAtCr = chunks.flatMap((c, i) => (c.preview.endsWith('\r') ? [i] : []));
+    expect(splitAtCr).toEqual([1, 3, 5]);
+    for (const i of splitAtCr) expect(chunks[i + 1]!.preview.startsWith('\n')).toBe(true);
     expect(chunks.map((c) => c.preview).join('')).toBe(text);
     await page.close();
   });

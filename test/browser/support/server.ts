@@ -117,14 +117,18 @@ async function handle(
     }
     case '/sse': {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-      // Split the stream at awkward places (inside a field, between CR and LF) to exercise the parser.
+      // Split the stream at awkward places (inside a field name, between CR and LF) to exercise the parser.
       const body = url.searchParams.get('crlf') ? SSE_BODY.replace(/\n/g, '\r\n') : SSE_BODY;
-      const cuts = [5, 23, 31, 60, 61, 90];
+      // With ?crlf=1 the cuts at 16, 49 and 88 fall between a CR and its LF.
+      const cuts = [5, 16, 31, 49, 61, 88];
+      const id = url.searchParams.get('id');
       let prev = 0;
       for (const cut of cuts) {
         res.write(body.slice(prev, cut));
         prev = cut;
-        await sleep(40);
+        // Paced by the client when it gives an id (see /ndjson), else 40 ms apart.
+        if (id) await new Promise<void>((resolve) => pacers.set(id, resolve));
+        else await sleep(40);
       }
       res.write(body.slice(prev));
       if (url.searchParams.get('hold')) {
