@@ -148,6 +148,21 @@ describe('background buffer (node)', () => {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('acknowledges nothing of a failed write and delivers it with the next one, once', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    const view = panel(world, 1);
+    await until(() => frame.relay.stats().connected && view.status().state === 'connected');
+    world.store.failWrites = 1;
+    frame.postMany(50, 10);
+    await until(() => view.events().length === 50 && frame.relay.stats().heldEvents === 0);
+    await tick(30);
+    expect(texts(view.events())).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(world.store.failWrites).toBe(0);
+    world.killWorker();
+    expect(texts((await world.hub.api.exportTab(1)).events)).toHaveLength(50);
+  });
+
   it('forgets a closed tab, in memory and in storage', async () => {
     const world = new World();
     const frame = new Frame(world, 9, 0, 'd1');

@@ -62,6 +62,8 @@ export class MemoryStore implements SessionStore {
   /** When set, `set` waits for this gate (to kill the worker mid-commit). */
   gate: Promise<void> | null = null;
   writes = 0;
+  /** The next this many writes fail (as a full quota would). */
+  failWrites = 0;
 
   async getAll(): Promise<Record<string, unknown>> {
     return Object.fromEntries([...this.data].map(([k, v]) => [k, JSON.parse(v)]));
@@ -69,6 +71,10 @@ export class MemoryStore implements SessionStore {
   async set(items: Record<string, unknown>, applies: () => boolean = () => true): Promise<void> {
     const copy = Object.entries(items).map(([k, v]) => [k, JSON.stringify(v)] as const);
     if (this.gate) await this.gate;
+    if (this.failWrites > 0) {
+      this.failWrites--;
+      throw new Error('QuotaExceededError');
+    }
     if (!applies()) return;
     for (const [k, v] of copy) this.data.set(k, v);
     this.writes++;
