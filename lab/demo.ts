@@ -19,7 +19,7 @@ const PREFERRED_PORT = 8080;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -38,7 +38,7 @@ async function startLabOnPreferredPort(scale: number): Promise<Lab> {
 }
 
 /** A raw CDP call on a target's WebSocket (the DevTools front-end is not a playwright page). */
-function cdpEvaluate(webSocketUrl: string, expression: string): Promise<unknown> {
+export function cdpEvaluate(webSocketUrl: string, expression: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(webSocketUrl);
     const timer = setTimeout(() => (socket.terminate(), reject(new Error('DevTools did not answer'))), 20_000);
@@ -60,24 +60,26 @@ function cdpEvaluate(webSocketUrl: string, expression: string): Promise<unknown>
  * front-end internals (InspectorView), as ../shared/TOOLCHAIN.md describes; they can change
  * between Chrome versions, so failure only prints a hint.
  */
-async function showRealtimePanel(debugPort: number, extensionId: string): Promise<boolean> {
+export async function showRealtimePanel(debugPort: number, extensionId: string, pageHost: string): Promise<boolean> {
   const expression = `(async () => {
     const UI = await import('./ui/legacy/legacy.js');
     const view = UI.InspectorView.InspectorView.instance();
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 100; i++) {
       const id = view.tabbedPane.tabIds().find((t) => t.includes(${JSON.stringify(extensionId)}));
       if (id) { await view.showPanel(id); return true; }
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 100));
     }
     return false;
   })()`;
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const targets = (await fetch(`http://127.0.0.1:${debugPort}/json/list`).then((r) => r.json()).catch(() => [])) as Array<{
       url: string;
+      title: string;
       webSocketDebuggerUrl?: string;
     }>;
-    const devtools = targets.find((t) => t.url.startsWith('devtools://devtools/') && t.webSocketDebuggerUrl);
-    if (devtools?.webSocketDebuggerUrl) return (await cdpEvaluate(devtools.webSocketDebuggerUrl, expression).catch(() => false)) === true;
+    // The front end titles itself after the inspected page once it has booted; before that its settings do not exist.
+    const devtools = targets.find((t) => t.url.startsWith('devtools://devtools/') && t.title.includes(pageHost) && t.webSocketDebuggerUrl);
+    if (devtools?.webSocketDebuggerUrl && (await cdpEvaluate(devtools.webSocketDebuggerUrl, expression).catch(() => false)) === true) return true;
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
@@ -97,7 +99,7 @@ export async function runOnScreen(): Promise<void> {
   const page = session.context.pages()[0] ?? (await session.context.newPage());
   await page.goto(`${lab.url}/`);
   out(`Realtime Inspector lab: ${lab.url}/`);
-  const shown = await showRealtimePanel(debugPort, session.extensionId);
+  const shown = await showRealtimePanel(debugPort, session.extensionId, new URL(lab.url).host);
   out(shown ? 'DevTools is open on the Realtime panel.' : 'Open DevTools (F12) and pick the "Realtime" panel.');
   out('Pick a page in the lab; press Ctrl-C here to stop.');
   await new Promise<void>((resolve) => {
