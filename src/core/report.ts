@@ -16,6 +16,7 @@ import { measureReconnects, type ReconnectResult } from './metrics/reconnects.ts
 import { measureUserRates, projectLoad, type UserRates } from './metrics/load.ts';
 import { runFindings } from './findings/index.ts';
 import { wsUpgradeBlocked } from './findings/ws-upgrade-blocked.ts';
+import { endedAbnormally } from './findings/no-reconnect.ts';
 import { adviseChannel } from './advice.ts';
 import { round1, round3 } from './stats.ts';
 
@@ -119,7 +120,8 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     findings,
     advice: adviseChannel(findingInput),
   };
-  const endSensitive = records.some((r) => r.end === null);
+  // Open connections run to the capture end; a lost last connection may turn into 'no-reconnect' as it grows.
+  const endSensitive = records.some((r) => r.end === null) || endedAbnormally(records[records.length - 1]);
   return { captureEnd: input.captureEnd, endSensitive, ctx, classification, waste, latency, heartbeat, reconnects, rates, base };
 }
 

@@ -335,3 +335,30 @@ describe('protocol-known heartbeats', () => {
     expect(ch.advice).toBeNull();
   });
 });
+
+describe('no-reconnect', () => {
+  it('flags a raw WebSocket that is lost and never comes back, once 10 s have passed', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/raw');
+    b.wsOpen(T0 + 20, c);
+    b.wsMsg(T0 + 1000, c, 'in', '{"type":"hello"}');
+    b.wsClose(T0 + 5000, c, 1006, '', 'server');
+    const other = b.http({ at: T0 + 9000, url: 'https://api.example/me', body: '{}' });
+    expect(other).toBeTruthy();
+    const early = analyzeCapture(b.sorted());
+    expect(early.channels[0]!.findings.map((f) => f.code)).not.toContain('no-reconnect');
+    b.http({ at: T0 + 20_000, url: 'https://api.example/other', body: '{}' });
+    const late = analyzeCapture(b.sorted());
+    const f = late.channels[0]!.findings.find((x) => x.code === 'no-reconnect');
+    expect(f?.evidence).toMatchObject({ closeCode: 1006, sinceMs: 15_040 });
+  });
+
+  it('does not flag a page that closed its own socket', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/raw');
+    b.wsOpen(T0 + 20, c);
+    b.wsClose(T0 + 5000, c, 1000, '', 'client');
+    b.http({ at: T0 + 60_000, url: 'https://api.example/me', body: '{}' });
+    expect(analyzeCapture(b.sorted()).channels[0]!.findings.map((f) => f.code)).not.toContain('no-reconnect');
+  });
+});

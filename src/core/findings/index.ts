@@ -19,10 +19,12 @@ import { intermediaryTimeout } from './intermediary-timeout.ts';
 import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
 import { noStickySessions } from './no-sticky-sessions.ts';
 import { networkChange } from './network-change.ts';
+import { noReconnect } from './no-reconnect.ts';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   retryAfterFatalClose,
   noStickySessions,
+  noReconnect,
   noBackoff,
   noJitter,
   noCap,
