@@ -95,7 +95,11 @@ export function binaryPayload(bytes: Uint8Array): Payload {
 
 /** JSON.parse without throwing; null when the text is not JSON. */
 export function parseJson(text: string): { value: unknown } | null {
-  if (text.length === 0) return null;
+  // JSON starts with {, [, ", a digit, -, t, f or n after optional whitespace: most
+  // other text is rejected here without the cost of a thrown SyntaxError.
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  if (i === text.length || !'{["-0123456789tfn'.includes(text[i]!)) return null;
   try {
     return { value: JSON.parse(text) };
   } catch {
