@@ -341,6 +341,16 @@ describe('generic decoding when no protocol is known', () => {
     expect(detectProtocol(hint({ samples }))?.id).toBe('json-rpc');
   });
 
+  it('home-made JSON protocols are not mistaken for a named one', () => {
+    const channel = (...frames: Array<[Direction, string]>) => hint({ samples: frames.map(([dir, text]) => ({ dir, data: t(text) })) });
+    // A typical app protocol: its own ping/pong, and "data"/"update" messages without operation ids.
+    expect(detectProtocol(channel(['in', '{"type":"ping"}'], ['out', '{"type":"pong"}']))?.id).toBe('json');
+    expect(detectProtocol(channel(['in', '{"type":"data","payload":{"x":1}}'], ['in', '{"type":"data","payload":{"x":2}}']))?.id).toBe('json');
+    expect(detectProtocol(channel(['in', '{"type":"update","price":1}'], ['out', '{"type":"subscribe","topic":"prices"}']))?.id).toBe('json');
+    expect(detectProtocol(channel(['in', '{"event":"tick","data":{"n":1}}']))?.id).toBe('json');
+    expect(detectProtocol(channel(['in', '[1,2,3]'], ['in', '[4,5,6]']))?.id).toBe('json');
+  });
+
   it('plain JSON by its type field, text as text', () => {
     expect(label(null, t('{"type":"price","symbol":"ACME","value":1}'))).toBe('data json type="price"');
     expect(label(null, t('[1,2,3]'))).toBe('data json array[3]');

@@ -73,6 +73,9 @@ export const actionCableDecoder: ProtocolDecoder = defineDecoder(
       const frames = sampleScore(hint, (data) => {
         const d = decodeCable(payloadText(data));
         if (!d) return 'no';
+        // The server's ping carries a numeric timestamp; a bare {"type":"ping"} proves nothing.
+        const v = d.value as Record<string, unknown>;
+        if (v.type === 'ping') return typeof v.message === 'number' ? 'strong' : 'fits';
         return d.role === 'data' ? 'fits' : 'strong';
       });
       return frames ? frames : url?.pathname.endsWith('/cable') && hint.transport === 'websocket' ? 0.4 : 0;

@@ -29,8 +29,14 @@ const ROLES: Record<string, MessageRole> = {
   complete: 'control',
 };
 
-/** Types only this protocol uses (connection_init/ack, error and complete exist in the legacy one too). */
-const DISTINCT = new Set(['subscribe', 'next', 'ping', 'pong']);
+/**
+ * Messages only this protocol sends: operations with an id. connection_init/ack,
+ * error and complete exist in the legacy protocol too, and a bare {"type":"ping"}
+ * is common in home-made JSON protocols.
+ */
+function isDistinct(msg: { type: string; id?: unknown }): boolean {
+  return (msg.type === 'subscribe' || msg.type === 'next') && typeof msg.id === 'string';
+}
 
 function parse(text: string): { type: string; id?: unknown; payload?: unknown } | null {
   const json = parseJson(text);
@@ -69,7 +75,7 @@ export const graphqlWsDecoder: ProtocolDecoder = defineDecoder(
       return sampleScore(hint, (data) => {
         const msg = parse(payloadText(data));
         if (!msg) return 'no';
-        return DISTINCT.has(msg.type) ? 'strong' : 'fits';
+        return isDistinct(msg) ? 'strong' : 'fits';
       });
     },
     decode(data) {

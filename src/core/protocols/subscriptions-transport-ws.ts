@@ -29,8 +29,11 @@ const ROLES: Record<string, MessageRole> = {
   stop: 'control',
 };
 
-/** Types only the legacy protocol uses. */
-const DISTINCT = new Set(['ka', 'start', 'data', 'stop', 'connection_terminate', 'connection_error']);
+/** Messages only the legacy protocol sends: "ka", its connection verbs, and operations with an id. */
+function isDistinct(msg: { type: string; id?: unknown }): boolean {
+  if (msg.type === 'ka' || msg.type === 'connection_terminate' || msg.type === 'connection_error') return true;
+  return (msg.type === 'start' || msg.type === 'data' || msg.type === 'stop') && (typeof msg.id === 'string' || typeof msg.id === 'number');
+}
 
 function parse(text: string): { type: string; id?: unknown; payload?: unknown } | null {
   const json = parseJson(text);
@@ -58,7 +61,7 @@ export const subscriptionsTransportWsDecoder: ProtocolDecoder = defineDecoder(
       return sampleScore(hint, (data) => {
         const msg = parse(payloadText(data));
         if (!msg) return 'no';
-        return DISTINCT.has(msg.type) ? 'strong' : 'fits';
+        return isDistinct(msg) ? 'strong' : 'fits';
       });
     },
     decode(data) {
