@@ -365,15 +365,28 @@ describe('WebSocket', () => {
     await page.close();
   });
 
-  it('marks a close the page started as client-initiated and truncates text at the cap', async () => {
+  it('marks a close the page started as client-initiated, truncates text at the cap and reports backpressure', async () => {
     const page = await openPage(`<script>
       const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
-      ws.onopen = () => { ws.send('x'.repeat(70000)); ws.close(1000, 'done'); };
+      ws.onopen = () => {
+        ws.send('x'.repeat(70000));
+        ws.send(new Uint8Array(2_000_000));
+        window.__buffered = ws.bufferedAmount;
+        ws.close(1000, 'done');
+      };
     </script>`);
     const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
     const out = find(events, 'ws.message')[0]!;
     expect(out.data).toMatchObject({ size: 70000, truncated: true });
     expect(out.data.data.length).toBe(64 * 1024);
+    const binary = find(events, 'ws.message')[1]!;
+    expect(binary.data).toMatchObject({ size: 2_000_000, encoding: 'binary', truncated: true });
+    expect(Buffer.from(binary.data.data, 'base64')).toHaveLength(4096);
+    // bufferedAmount right after the big send is above the 256 KiB threshold.
+    const buffered = find(events, 'ws.buffered');
+    expect(buffered).toHaveLength(1);
+    expect(buffered[0]!.bufferedAmount).toBeGreaterThan(256 * 1024);
+    expect(buffered[0]!.bufferedAmount).toBeLessThanOrEqual((await page.evaluate('window.__buffered')) as number);
     expect(find(events, 'ws.close')[0]).toMatchObject({ code: 1000, reason: 'done', wasClean: true, initiator: 'client' });
     await page.close();
   });
