@@ -74,7 +74,7 @@ export async function auditPage(
     const started = Date.now();
     const timers = options.faults.map((fault) =>
       setTimeout(() => {
-        session.injectFault(tabId, fault.command).then(
+        injectWhenConnected(session, tabId, fault).then(
           () => applied.push(fault.spec),
           (error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`),
         );
@@ -95,6 +95,22 @@ export async function auditPage(
     return { capture, report, pageErrors, faultErrors };
   } finally {
     await page.close().catch(() => {});
+  }
+}
+
+/** How long a fault waits for the page's hooks to connect (a fault at 0 s is due before the page has loaded). */
+const FAULT_CONNECT_WAIT_MS = 10_000;
+
+/** Deliver a fault, waiting for the document's hooks to connect when none is yet (page still loading). */
+async function injectWhenConnected(session: InspectorSession, tabId: number, fault: ScheduledFault): Promise<void> {
+  const deadline = Date.now() + FAULT_CONNECT_WAIT_MS;
+  for (;;) {
+    try {
+      return await session.injectFault(tabId, fault.command);
+    } catch (error) {
+      if (!/no connected frame/.test(firstLine(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
 

@@ -107,12 +107,15 @@ describe.concurrent('the audit command', { timeout: 240_000 }, () => {
     expect(r.stderr).toMatch(/FAIL --assert heartbeat<=1s\n\s+FAIL websocket ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat\S*: \d/);
   });
 
-  it('exits 1 on --fail-on warning for a wasteful poll, and 3 when an --assert fails too', async () => {
+  it('exits 1 on --fail-on warning for a wasteful poll (with a fault due at 0 s), and 3 when an --assert fails too', async () => {
     const [failOn, both] = await Promise.all([
-      cli([pageUrl('polling-naive'), '--duration', '12s', '--fail-on', 'warning']),
+      cli([pageUrl('polling-naive'), '--duration', '12s', '--fail-on', 'warning', '--fault', 'latency@0s:300ms']),
       cli([pageUrl('polling-naive'), '--duration', '12s', '--fail-on', 'warning', '--assert', 'waste<=0.5']),
     ]);
     expect(failOn.code, failOn.stderr).toBe(1);
+    // A fault due at 0 s waits for the page's hooks to connect instead of being lost.
+    expect(failOn.stderr).toContain('faults: latency@0s:300ms');
+    expect(failOn.stderr).not.toContain('fault not applied');
     expect(failOn.stderr).toMatch(/FAIL --fail-on warning: \d+ findings?\n\s+warning polling-(waste|load)-high/);
     expect(both.code, both.stderr).toBe(3);
     expect(both.stderr).toMatch(/FAIL --assert waste<=0\.5\n\s+FAIL polling http:\/\/127\.0\.0\.1:\d+\/api\/poll\/naive\S*: \d+%/);
