@@ -349,6 +349,9 @@ describe('generic decoding when no protocol is known', () => {
     expect(detectProtocol(channel(['in', '{"type":"update","price":1}'], ['out', '{"type":"subscribe","topic":"prices"}']))?.id).toBe('json');
     expect(detectProtocol(channel(['in', '{"event":"tick","data":{"n":1}}']))?.id).toBe('json');
     expect(detectProtocol(channel(['in', '[1,2,3]'], ['in', '[4,5,6]']))?.id).toBe('json');
+    // A path that looks like a SockJS session URL, with frames that are not SockJS framing.
+    const lookalike = { ...channel(['in', '{"type":"update"}']), url: 'wss://app.test/api/123/feed/websocket' };
+    expect(detectProtocol(lookalike)?.id).toBe('json');
   });
 
   it('plain JSON by its type field, text as text', () => {

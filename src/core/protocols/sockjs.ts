@@ -17,8 +17,8 @@ export const SOCKJS_TIMINGS: ProtocolTimings = {
   source: 'sockjs 0.3.24 lib/sockjs.js (heartbeat_delay: 25000), lib/transport.js (Session.tryFlush); sockjs-client 1.6.1 lib/main.js (case "h")',
 };
 
-/** /<server>/<session>/<transport>: the SockJS session URL (sockjs-protocol). */
-const SESSION_URL = /\/[^/.]+\/[^/.]+\/(websocket|xhr|xhr_streaming|xhr_send|eventsource|htmlfile|jsonp|jsonp_send)$/;
+/** /<server>/<session>/<transport>: the SockJS session URL; sockjs-client picks a 3-digit server id (lib/utils/random.js numberString(1000)). */
+const SESSION_URL = /\/\d{3}\/[^/.]+\/(websocket|xhr|xhr_streaming|xhr_send|eventsource|htmlfile|jsonp|jsonp_send)$/;
 
 /**
  * STOMP carried inside SockJS messages (Spring's default WebSocket set-up):
@@ -125,8 +125,9 @@ export const sockjsDecoder: ProtocolDecoder = defineDecoder(
         // An opening "o" or heartbeat "h" is SockJS-specific; a JSON array alone is not.
         return dir === 'in' && /^(o|h|a\[|c\[)/.test(text) ? 'strong' : 'fits';
       });
+      // Frames that are not SockJS framing overrule a URL that merely looks like a session URL.
       if (urlScore && frames === 0 && hint.samples.some((s) => s.data.size > 0 && !decodeSockJs(payloadText(s.data), s.dir))) {
-        return 0.6;
+        return 0.2;
       }
       return Math.max(urlScore, frames);
     },
