@@ -30,17 +30,30 @@ function chart(panel: Page, name: string): Promise<Record<string, unknown> | nul
   }, name);
 }
 
-async function openPanel(theme: 'light' | 'dark'): Promise<Page> {
+/**
+ * Open the panel for the demo tab and wait until its three channels are listed.
+ * `exactKinds`: also wait until they are classified polling, SSE and WebSocket
+ * (false after a recording pause: the pause leaves a gap in the polling rhythm).
+ */
+async function openPanel(theme: 'light' | 'dark', exactKinds = true): Promise<Page> {
   const panel = await browser.context.newPage();
   // Generous waits: a loaded 2-core CI machine can be many times slower than a workstation.
   panel.setDefaultTimeout(90_000);
   await panel.setViewportSize({ width: 1280, height: 800 });
   await panel.goto(`chrome-extension://${browser.extensionId}/src/panel/panel.html?tabId=${tabId}&theme=${theme}`);
   // History arrives in chunks and the report is rebuilt at most every 250 ms: wait for all three kinds.
-  await panel.waitForFunction(() => {
-    const kinds = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind'));
-    return ['polling', 'sse', 'websocket'].every((k) => kinds.includes(k));
-  });
+  await panel
+    .waitForFunction((exact) => {
+      const kinds = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind'));
+      return exact ? ['polling', 'sse', 'websocket'].every((k) => kinds.includes(k)) : kinds.length === 3;
+    }, exactKinds)
+    .catch(async (err: Error) => {
+      const seen = await panel.evaluate(() => {
+        const r = (globalThis as unknown as { __riPanel: { store: { report(): { channels: Array<{ kind: string; url: string; evidence: string }> } } } }).__riPanel.store.report();
+        return r.channels.map((c) => `${c.kind} ${c.url} (${c.evidence})`);
+      });
+      throw new Error(`${err.message}; channels: ${JSON.stringify(seen)}`);
+    });
   return panel;
 }
 
@@ -121,8 +134,8 @@ beforeAll(async () => {
   const page = await browser.context.newPage();
   await page.goto(`${server.origin}/`);
   tabId = await tabIdOf(browser.worker!, `${server.origin}/`);
-  // Let every channel show its pattern: 2.5 s of polling (200 ms), SSE ticks (150 ms) and WebSocket pushes (100 ms).
-  await page.waitForTimeout(2500);
+  // Let every channel show its pattern: 3 s of polling (400 ms), SSE ticks (150 ms) and WebSocket pushes (100 ms).
+  await page.waitForTimeout(3000);
 }, 60_000);
 
 afterAll(async () => {
@@ -136,7 +149,7 @@ describe('panel', { timeout: 180_000 }, () => {
     expect(await kindsShown(panel)).toEqual(['polling', 'sse', 'websocket']);
     const pollRow = panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="polling"]') });
     expect(Number((await pollRow.locator('.waste-num').textContent())!.replace('%', ''))).toBeGreaterThanOrEqual(50);
-    expect(Number((await panel.getByTestId('wasted-requests').textContent())!.replace(/,/g, ''))).toBeGreaterThan(5);
+    expect(Number((await panel.getByTestId('wasted-requests').textContent())!.replace(/,/g, ''))).toBeGreaterThan(3);
     const findings = await panel.getByTestId('findings-count').textContent();
     expect(findings).toMatch(/\d/);
     const timeline = await chart(panel, 'page-timeline');
@@ -153,10 +166,14 @@ describe('panel', { timeout: 180_000 }, () => {
     expect(await panel.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="websocket"]') }).dblclick();
     await panel.waitForSelector('.detail');
+    // The page's {"type":"ping"} every 300 ms and the server's pongs are recognised as heartbeats once enough repeat.
+    await panel.waitForFunction(() => {
+      const c = (globalThis as unknown as { __riPanel: { charts: Charts } }).__riPanel.charts['channel-timeline'];
+      return Array.from(c!.markStyle as ArrayLike<number>).filter((s) => s === 2).length > 3;
+    });
     const timeline = await chart(panel, 'channel-timeline');
     const styles = timeline!.markStyle as number[];
     expect(styles.filter((s) => s === 0).length).toBeGreaterThan(10);
-    // The page's {"type":"ping"} every 300 ms and the server's pongs are recognised as heartbeats.
     expect(styles.filter((s) => s === 2).length).toBeGreaterThan(3);
     expect(await panel.locator('.vrow').count()).toBeGreaterThan(10);
     await panel.getByText('Hide heartbeats').click();
@@ -195,7 +212,7 @@ describe('panel', { timeout: 180_000 }, () => {
       writeFileSync(join(dir, 'capture.json'), capture);
       await importFile(panel, join(dir, 'capture.json'));
       expect(withoutTime(await reportOf(panel))).toEqual(withoutTime(live));
-      expect(await kindsShown(panel)).toEqual(['polling', 'sse', 'websocket']);
+      expect(await kindsShown(panel)).toEqual((live.channels as Array<{ kind: string }>).map((c) => c.kind).sort());
 
       writeFileSync(join(dir, 'broken.json'), capture.slice(0, capture.length / 2));
       await panel.getByTestId('import-input').setInputFiles(join(dir, 'broken.json'));
@@ -222,7 +239,7 @@ describe('panel', { timeout: 180_000 }, () => {
   });
 
   test('brushing the channel timeline filters the messages; a fault injected from the panel closes the page socket', async () => {
-    const panel = await openPanel('light');
+    const panel = await openPanel('light', false);
     await panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="websocket"]') }).dblclick();
     await panel.waitForSelector('[data-chart="channel-timeline"] .u-over');
     const count = async () => (await panel.getByTestId('message-count').textContent())!.split(' / ').map(Number) as [number, number];
@@ -250,6 +267,28 @@ describe('panel', { timeout: 180_000 }, () => {
     await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow')).some((r) => r.textContent?.includes('close 4000')), undefined, { timeout: 15_000 });
     const notes = await chart(panel, 'channel-timeline');
     expect((notes!.markStyle as number[]).filter((s) => s === 4).length).toBeGreaterThan(0);
+    await panel.close();
+  });
+
+  test('navigation starts a fresh view unless "Preserve log" is on; Clear empties it', async () => {
+    const panel = await openPanel('light', false);
+    const page = browser.context.pages().find((p) => p.url().startsWith(server.origin))!;
+    const total = () => panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { events(): Array<{ type: string }> } } }).__riPanel.store.events());
+    const docs = async () => (await total()).filter((e) => e.type === 'doc.start').length;
+    expect(await docs()).toBe(1);
+    await panel.getByLabel('Preserve log').check();
+    await page.reload();
+    await panel.waitForFunction(() => (globalThis as unknown as { __riPanel: { store: { events(): Array<{ type: string }> } } }).__riPanel.store.events().filter((e) => e.type === 'doc.start').length === 2);
+    await panel.getByLabel('Preserve log').uncheck();
+    expect(await docs()).toBe(1);
+    await page.reload();
+    await panel.waitForFunction(() => {
+      const events = (globalThis as unknown as { __riPanel: { store: { events(): Array<{ type: string; doc: string }> } } }).__riPanel.store.events();
+      const starts = events.filter((e) => e.type === 'doc.start');
+      return starts.length === 1 && events.every((e) => e.doc === starts[0]!.doc);
+    });
+    await panel.getByLabel('Clear').click();
+    await panel.waitForFunction(() => (globalThis as unknown as { __riPanel: { store: { events(): unknown[] } } }).__riPanel.store.events().length < 50);
     await panel.close();
   });
 });

@@ -130,6 +130,8 @@ export function LaneTimeline(props: LaneTimelineProps) {
   dataRef.current = props.data;
   const onWindowRef = useRef(props.onWindow);
   onWindowRef.current = props.onWindow;
+  /** True while the user has zoomed in: live data then keeps the window instead of resetting it. */
+  const zoomed = useRef(false);
   const laneCount = props.data.lanes.length;
   const height = Math.max(90, Math.min(320, 28 + laneCount * 22));
 
@@ -164,6 +166,7 @@ export function LaneTimeline(props: LaneTimelineProps) {
           if (min == null || max == null) return;
           const [r0, r1] = dataRef.current.range;
           const whole = min <= r0 + 1e-9 && max >= r1 - 1e-9;
+          zoomed.current = !whole;
           const origin = dataRef.current.origin;
           onWindowRef.current?.(whole ? null : [origin + min * 1000, origin + max * 1000]);
         },
@@ -203,6 +206,7 @@ export function LaneTimeline(props: LaneTimelineProps) {
       theme={props.theme}
       optionsKey={`${laneCount}`}
       options={options}
+      resetScales={() => !zoomed.current}
       empty={d.spans.start.length + d.marks.t.length === 0 ? 'Nothing captured yet.' : null}
       exposed={{
         lanes: d.lanes.length,

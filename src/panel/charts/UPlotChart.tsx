@@ -24,6 +24,8 @@ export interface UPlotChartProps {
   theme?: string;
   /** Shown instead of the chart when there is nothing to draw. */
   empty?: string | null;
+  /** Whether new data may reset the scales (false keeps a user's zoom while live data streams in). */
+  resetScales?: () => boolean;
 }
 
 function canvasAvailable(): boolean {
@@ -69,8 +71,14 @@ export function UPlotChart(props: UPlotChartProps) {
     };
   }, [props.optionsKey, props.theme, props.height, !!props.empty]);
 
+  const resetRef = useRef(props.resetScales);
+  resetRef.current = props.resetScales;
   useEffect(() => {
-    plot.current?.setData(props.data);
+    const u = plot.current;
+    if (!u) return;
+    const reset = resetRef.current?.() ?? true;
+    u.setData(props.data, reset);
+    if (!reset) u.redraw(false, false);
   }, [props.data]);
 
   const points = props.data.length > 0 ? (props.data[0] as ArrayLike<number>).length : 0;
