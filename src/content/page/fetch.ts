@@ -54,7 +54,7 @@ import {
 } from './payload.ts';
 
 /** Names and values of a Headers object, names lower-cased (as the platform gives them). */
-export function headerList(headers: Headers): HeaderList {
+function headerList(headers: Headers): HeaderList {
   const list: HeaderList = [];
   headersForEach(headers, (value, name) => {
     list[list.length] = [name, value];

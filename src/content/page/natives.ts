@@ -13,7 +13,7 @@ export const defineProperty = Object.defineProperty;
 export const ProxyCtor = Proxy;
 
 /** `fn` as a plain function taking `this` first, immune to later `call`/`bind` patches. */
-export function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: unknown, ...args: A) => T {
+function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: unknown, ...args: A) => T {
   return (self: unknown, ...args: A) => apply(fn, self, args) as T;
 }
 
@@ -45,7 +45,6 @@ export const textDecode = uncurry(TextDecoder.prototype.decode);
 export const textEncoder = new TextEncoder();
 export const textEncode = uncurry(TextEncoder.prototype.encode);
 export const Uint8ArrayCtor = Uint8Array;
-export const ArrayBufferCtor = ArrayBuffer;
 export const isView = ArrayBuffer.isView;
 export const BlobCtor = Blob;
 export const blobSize = uncurry(getOwnPropertyDescriptor(Blob.prototype, 'size')!.get!) as (b: unknown) => number;
@@ -123,7 +122,6 @@ export const xhrGet = {
 };
 export const xhrGetAllResponseHeaders = uncurry(XMLHttpRequest.prototype.getAllResponseHeaders);
 export const xhrOpen = uncurry(XMLHttpRequest.prototype.open) as (x: XMLHttpRequest, ...a: unknown[]) => void;
-export const xhrSend = uncurry(XMLHttpRequest.prototype.send) as (x: XMLHttpRequest, ...a: unknown[]) => void;
 export const xhrAbort = uncurry(XMLHttpRequest.prototype.abort);
 export const ProgressEventCtor = ProgressEvent;
 export const progressLoaded = getter(ProgressEvent.prototype, 'loaded')!;

@@ -41,7 +41,7 @@ export function textPayload(text: string): Payload {
 }
 
 /** Base64 of bytes. */
-export function base64(bytes: Uint8Array): string {
+function base64(bytes: Uint8Array): string {
   let binary = '';
   const step = 0x2000;
   for (let i = 0; i < bytes.length; i += step) {
