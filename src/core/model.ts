@@ -21,7 +21,6 @@ export interface ConnMessage {
   retry: number | null;
   /** Protocol role, filled by the protocol decoder when one is recognised. */
   role: MessageRole | null;
-  label: string | null;
   /** Heartbeat pattern key, computed once on first use (undefined until then). */
   patternKey?: string | null;
 }
@@ -109,7 +108,7 @@ function message(
   data: Payload | null,
   sample: string,
 ): ConnMessage {
-  return { t, dir, size, kind, data, sample: sample.slice(0, SAMPLE_CHARS), event: null, id: null, retry: null, role: null, label: null };
+  return { t, dir, size, kind, data, sample: sample.slice(0, SAMPLE_CHARS), event: null, id: null, retry: null, role: null, patternKey: undefined };
 }
 
 /**

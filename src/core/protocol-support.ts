@@ -51,16 +51,15 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   const relabel = id !== labels.decoderId;
   labels.decoderId = id;
   if (!decoder) {
-    if (relabel) for (const r of records) for (const m of r.messages) m.role = m.label = null;
+    if (relabel) for (const r of records) for (const m of r.messages) m.role = null;
     return null;
   }
   for (const r of records) {
     for (const m of r.messages) {
       if (m.data === null || (m.role !== null && !relabel)) continue;
       try {
-        const d = decodeMessage(decoder.id, m.data, m.dir);
-        m.role = d.role;
-        m.label = d.label;
+        // Only the role is kept: labels are for display, and the panel decodes what it shows.
+        m.role = decodeMessage(decoder.id, m.data, m.dir).role;
       } catch {
         m.role = 'data';
       }

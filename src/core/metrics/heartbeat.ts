@@ -40,8 +40,20 @@ export interface HeartbeatResult {
 
 const LONG_LIVED: ReadonlySet<ChannelKind> = new Set(['websocket', 'sse', 'streaming']);
 
+/** Shared copies of pattern keys: heartbeats repeat the same few keys thousands of times. */
+const INTERNED = new Map<string, string>();
+const INTERN_LIMIT = 4096;
+
+function intern(key: string | null): string | null {
+  if (key === null) return null;
+  const shared = INTERNED.get(key);
+  if (shared !== undefined) return shared;
+  if (INTERNED.size < INTERN_LIMIT) INTERNED.set(key, key);
+  return key;
+}
+
 function patternKey(m: ConnMessage): string | null {
-  if (m.patternKey === undefined) m.patternKey = computePatternKey(m);
+  if (m.patternKey === undefined) m.patternKey = intern(computePatternKey(m));
   return m.patternKey;
 }
 
