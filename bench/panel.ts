@@ -175,17 +175,19 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     // Live: the inspected page receives 1,000 msgs/s through the real hooks; record panel frames.
     const seconds = opts.quick ? 3 : 8;
     const rate = 1000;
-    const before = await panel.evaluate<number>('globalThis.__riPanel.store.events().length');
+    // Count arrivals on the bridge (the store may re-base its list while live events stream in).
+    const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
+    const before = await panel.evaluate<number>(liveCount);
     await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
     await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
     // Keep recording until the pipeline has delivered what the page received (or 10 s more).
     for (let i = 0; i < 100; i++) {
-      const n = (await panel.evaluate<number>('globalThis.__riPanel.store.events().length')) - before;
+      const n = (await panel.evaluate<number>(liveCount)) - before;
       if (n >= rate * seconds) break;
       await sleep(100);
     }
     const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
-    const received = (await panel.evaluate<number>('globalThis.__riPanel.store.events().length')) - before;
+    const received = (await panel.evaluate<number>(liveCount)) - before;
     const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
     result.live = {
       messagesPerSecond: rate,
