@@ -126,12 +126,14 @@ export function pageTimeline(
   return b.finish();
 }
 
-/** Lanes of the channel timeline. */
-export const CHANNEL_LANES = ['requests / connection', 'in', 'out', 'heartbeats', 'lifecycle'];
+/** Lanes of the channel timeline (the first holds request bars on HTTP channels, the connection's lifetime on push channels). */
+export function channelLanes(ch: ChannelReport): string[] {
+  return [ch.transport === 'fetch' || ch.transport === 'xhr' ? 'requests' : 'connection', 'in', 'out', 'heartbeats', 'lifecycle'];
+}
 
 /** Channel timeline: request bars (wasted distinguished), in/out messages, heartbeats, lifecycle with close codes and reconnects, idle gaps over 30 s. */
 export function channelTimeline(ch: ChannelReport, series: ChannelSeries | null, events: readonly CaptureEvent[], origin: number, end: number): LaneData {
-  const b = new LaneBuilder(origin, CHANNEL_LANES);
+  const b = new LaneBuilder(origin, channelLanes(ch));
   const lanes = { requests: 0, in: 1, out: 2, heartbeat: 3, life: 4 };
   addLifecycle(b, events, lanes, end, true);
   addSeries(b, series, lanes, end);

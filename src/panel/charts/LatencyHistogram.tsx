@@ -46,7 +46,7 @@ export function LatencyHistogram({ title, latency, theme }: { title: string; lat
       options={(p) => ({
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.3))] } },
         axes: themedAxes(
           p,
           (_u, splits) => splits.map((s) => (Number.isInteger(s) ? labels[s] ?? '' : '')),
