@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import type { CaptureEvent } from '../../src/core/events.ts';
 import type { FaultCommand } from '../../src/shared/page-bridge.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { installCollector, sendToHooks, waitForEvents } from './support/capture.ts';
@@ -118,14 +119,19 @@ describe('faults as the page sees them', () => {
     const after = (await page.evaluate(`new Promise((resolve) => { const t = performance.now();
       ws.onmessage = () => resolve(performance.now() - t); ws.send('x'); })`)) as number;
     expect(after).toBeLessThan(550);
-    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'fault' && x.phase === 'end'));
+    const inboundOf = (e: CaptureEvent[]) => e.filter((x) => x.type === 'ws.message' && x.dir === 'in');
+    const events = await waitForEvents(
+      page,
+      (e) => e.some((x) => x.type === 'fault' && x.phase === 'end') && inboundOf(e).length === 6,
+    );
     expect(events.filter((e) => e.type === 'fault').map((e) => e.type === 'fault' && [e.fault, e.phase, e.params])).toEqual([
       ['stall', 'start', { durationMs: 600 }],
       ['stall', 'end', { durationMs: 600 }],
     ]);
-    // Capture records arrival on the wire, before the page saw them.
-    const inbound = events.filter((e) => e.type === 'ws.message' && e.dir === 'in');
-    expect(inbound).toHaveLength(6);
+    // Capture records each message when it arrived from the network, before the page saw it.
+    const inbound = inboundOf(events);
+    const origin = (await page.evaluate('performance.timeOrigin')) as number;
+    inbound.slice(0, 5).forEach((m, i) => expect(m.t - origin).toBeLessThan(got[i]![1]));
     await page.close();
   });
 

@@ -7,6 +7,7 @@
  */
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import type { CaptureEvent } from '../../../src/core/events.ts';
+import { explainInvalidEvent } from '../../../src/core/guard.ts';
 import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
 
 function collector(names: { toRelay: string; toPage: string }): void {
@@ -32,9 +33,14 @@ export async function installCollector(context: BrowserContext): Promise<void> {
   await context.addInitScript(collector, { toRelay: PAGE_TO_RELAY_EVENT, toPage: RELAY_TO_PAGE_EVENT });
 }
 
-/** Events collected so far in a frame (after the hooks' next flush). */
+/** Events collected so far in a frame (after the hooks' next flush); each must pass the relay's guard. */
 export async function capturedEvents(target: Page | Frame): Promise<CaptureEvent[]> {
-  return (await target.evaluate(() => (window as unknown as { __riCapture?: unknown[] }).__riCapture ?? [])) as CaptureEvent[];
+  const events = (await target.evaluate(() => (window as unknown as { __riCapture?: unknown[] }).__riCapture ?? [])) as unknown[];
+  for (const event of events) {
+    const problem = explainInvalidEvent(event);
+    if (problem) throw new Error(`hooks emitted an event the guard rejects: ${problem}: ${JSON.stringify(event).slice(0, 300)}`);
+  }
+  return events as CaptureEvent[];
 }
 
 /** Poll a frame's events until `done` holds, then return them; fails with the last events on timeout. */
