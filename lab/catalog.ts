@@ -28,8 +28,8 @@ export interface LabPage {
     protocol: string | null;
     /** True when an application-level heartbeat must be detected, false when none must be. */
     heartbeat: boolean | null;
-    /** The fitted backoff model when the page reconnects on its own, null when it does not. */
-    backoff: BackoffModel | null;
+    /** The fitted backoff model when the page reconnects on its own, null when it does not, absent when either is right. */
+    backoff?: BackoffModel | null;
     /** Finding codes the audit must raise on that channel (a subset of what it raises). */
     findings: string[];
     /** Finding codes it must not raise there (false alarms on a good variant). */
@@ -85,7 +85,7 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'Long-poll cut by a 30 s intermediary timeout (504)',
     summary: 'The backend holds for 60 s but a proxy in front gives up after 30 s with 504 Gateway Timeout (?timeout=ms changes it).',
-    expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, backoff: null, findings: ['intermediary-timeout'], absent: [] },
+    expect: { channel: '/proxy/longpoll', kind: 'long-polling', protocol: null, heartbeat: null, findings: ['intermediary-timeout'], absent: [] },
     seconds: 70,
     minScale: 0.2,
     minSeconds: 30,
@@ -212,6 +212,18 @@ export function auditPlan(page: LabPage, scale: number): { scale: number; durati
   const pageScale = Math.max(scale, page.minScale);
   const seconds = Math.max(FLOOR_SECONDS, page.seconds * pageScale, page.minSeconds ?? 0);
   return { scale: pageScale, durationMs: Math.round(seconds * 1000), path: labPath(page, pageScale === 1 ? {} : { scale: pageScale }) };
+}
+
+/**
+ * The lab's origin under a name of its own for one page: `<name>.localhost` resolves to
+ * 127.0.0.1 in Chrome (RFC 6761), and a distinct host gets its own pool of Chrome's six
+ * HTTP/1.1 connections per host, so that pages audited side by side in one browser do not
+ * queue behind each other's held long-polls and streams.
+ */
+export function pageOrigin(labUrl: string, name: string): string {
+  const url = new URL(labUrl);
+  url.hostname = `${name}.localhost`;
+  return url.origin;
 }
 
 /** The lab path of a page, without origin. */

@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { startLab, type Lab } from './server.ts';
-import { LAB_PAGES, auditPlan } from './catalog.ts';
+import { LAB_PAGES, auditPlan, pageOrigin } from './catalog.ts';
 import { launchInspector, type InspectorSession } from '../src/cli/browser.ts';
 import { auditPage } from '../src/cli/audit-run.ts';
 import { formatSummary } from '../src/cli/analyze.ts';
@@ -140,7 +140,7 @@ export async function runTour(): Promise<void> {
     const runs = await Promise.all(
       LAB_PAGES.map(async (page) => {
         const plan = auditPlan(page, TOUR_SCALE);
-        const run = await auditPage(session, { url: `${lab.url}${plan.path}`, durationMs: plan.durationMs, faults: [] }).catch((e: Error) => e);
+        const run = await auditPage(session, { url: `${pageOrigin(lab.url, page.id)}${plan.path}`, durationMs: plan.durationMs, faults: [] }).catch((e: Error) => e);
         return { page, run };
       }),
     ).finally(() => clearInterval(ticker));

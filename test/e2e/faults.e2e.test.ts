@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startLab, type Lab } from '../../lab/server.ts';
-import { LAB_PAGES, labPath } from '../../lab/catalog.ts';
+import { LAB_PAGES, labPath, pageOrigin } from '../../lab/catalog.ts';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
@@ -25,6 +25,7 @@ interface LogEntry {
 
 let lab: Lab;
 let session: InspectorSession;
+let tabs = 0;
 
 beforeAll(async () => {
   lab = await startLab({ port: 0, scale: SCALE });
@@ -40,7 +41,8 @@ async function open(id: string, query: Record<string, string | number> = {}): Pr
   const entry = LAB_PAGES.find((p) => p.id === id);
   if (!entry) throw new Error(`no lab page ${id}`);
   const tab = await session.newTab();
-  await tab.page.goto(`${lab.url}${labPath(entry, query)}`);
+  // A host per tab: the concurrent tests must not share Chrome's six connections per host.
+  await tab.page.goto(`${pageOrigin(lab.url, `t${++tabs}`)}${labPath(entry, query)}`);
   return tab;
 }
 
