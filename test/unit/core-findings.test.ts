@@ -362,3 +362,31 @@ describe('no-reconnect', () => {
     expect(analyzeCapture(b.sorted()).channels[0]!.findings.map((f) => f.code)).not.toContain('no-reconnect');
   });
 });
+
+describe('reconnect-without-backoff on SSE', () => {
+  function eventSourceRetries(delay: number): CaptureBuilder {
+    const b = new CaptureBuilder();
+    const c = b.esCreate(T0, 'https://api.example/events');
+    b.esOpen(T0 + 20, c);
+    b.esMsg(T0 + 100, c, '{"n":1}', { id: '1', retry: delay });
+    let t = T0 + 1000;
+    for (let i = 0; i < 4; i++) {
+      b.esError(t, c, 0);
+      t += delay;
+      b.esOpen(t, c);
+      t += 2000;
+    }
+    return b;
+  }
+
+  it("does not blame EventSource's server-paced constant retry", () => {
+    const ch = channel(eventSourceRetries(3000));
+    expect(ch.backoff).toMatchObject({ model: 'fixed' });
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('still calls a sub-second EventSource retry loop a storm', () => {
+    const ch = channel(eventSourceRetries(200));
+    expect(finding(ch, 'reconnect-without-backoff').severity).toBe('error');
+  });
+});

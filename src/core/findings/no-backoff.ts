@@ -7,10 +7,14 @@ export const noBackoff: FindingRule = {
   title: 'Reconnects without backoff',
   severity: 'warning',
   description: 'The primer: implement auto-reconnect with exponential backoff (1 s, 2 s, 4 s, 8 s).',
-  check({ reconnects }) {
+  check({ ctx, reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model !== 'fixed') return null;
     const storm = b.initialMs < 1000;
+    // EventSource reconnects at the server-controlled `retry:` time (or the browser's default):
+    // a constant delay there is the protocol working as designed, unless it is a storm.
+    const serverPaced = ctx.transport === 'eventsource' || reconnects.reconnects.every((r) => r.sseRetryMs !== null);
+    if (serverPaced && !storm) return null;
     return {
       severity: storm ? 'error' : 'warning',
       code: this.code,
