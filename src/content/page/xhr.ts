@@ -56,9 +56,9 @@ import {
 const OPENED = 1;
 const HEADERS_RECEIVED = 2;
 /**
- * Where an offline-window request is re-aimed: port 0 is on the Fetch
- * standard's "bad port" list, so the browser fails it as a network error
- * without any traffic.
+ * Where an offline-window request is re-aimed: nothing can listen on port 0,
+ * so the browser fails it as a network error without reaching any server
+ * (faults.browser.test.ts checks the page sees what a refused connection gives).
  */
 const UNREACHABLE_URL = 'http://0.0.0.0:0/';
 
