@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { App } from '../../src/panel/App.tsx';
 import { PanelStore } from '../../src/panel/store.ts';
+import { transfer } from '../../src/panel/transfer.ts';
 import { SEVERITY_RANK, worstFinding } from '../../src/panel/format.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
@@ -20,7 +21,7 @@ function rows(): HTMLElement[] {
 
 describe('overview', () => {
   test('empty capture says how to get data', () => {
-    render(<App store={new PanelStore()} live={null} theme="light" />);
+    render(<App store={new PanelStore()} live={null} theme="light" transfer={transfer} />);
     expect(screen.getByText('No real-time traffic captured yet')).toBeTruthy();
     expect(document.body.textContent).toContain('Reload the page to capture from the start');
     expect(rows()).toHaveLength(0);
@@ -28,7 +29,7 @@ describe('overview', () => {
 
   test('one row per channel with its kind, sorted by severity by default', () => {
     const store = storeWith();
-    render(<App store={store} live={null} theme="light" />);
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
     const report = store.report();
     expect(rows()).toHaveLength(report.channels.length);
     const kinds = rows().map((r) => r.querySelector('[data-kind]')!.getAttribute('data-kind'));
@@ -43,7 +44,7 @@ describe('overview', () => {
   });
 
   test('column headers sort both ways', () => {
-    render(<App store={storeWith()} live={null} theme="light" />);
+    render(<App store={storeWith()} live={null} theme="light" transfer={transfer} />);
     const urls = () => rows().map((r) => r.querySelector('.col-endpoint')!.getAttribute('title')!);
     fireEvent.click(document.querySelector('th[data-sort="endpoint"]')!);
     expect(urls()).toEqual([...urls()].sort());
@@ -54,7 +55,7 @@ describe('overview', () => {
 
   test('filters by kind, protocol and URL text, with an empty state when nothing matches', () => {
     const store = storeWith();
-    render(<App store={store} live={null} theme="light" />);
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
     fireEvent.change(screen.getByLabelText('Filter by kind'), { target: { value: 'websocket' } });
     expect(rows()).toHaveLength(1);
     expect(rows()[0]!.querySelector('[data-kind]')!.getAttribute('data-kind')).toBe('websocket');
@@ -75,7 +76,7 @@ describe('overview', () => {
   });
 
   test('keyboard: / focuses search, arrows select, Enter opens, Esc returns', () => {
-    render(<App store={storeWith()} live={null} theme="light" />);
+    render(<App store={storeWith()} live={null} theme="light" transfer={transfer} />);
     fireEvent.keyDown(document.body, { key: '/' });
     expect(document.activeElement?.id).toBe('overview-search');
     const table = document.querySelector('.overview-table') as HTMLElement;
@@ -96,7 +97,7 @@ describe('overview', () => {
 
   test('projected load follows the user count', () => {
     const store = storeWith();
-    render(<App store={store} live={null} theme="light" />);
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
     const before = store.report().summary.projectedRequestsPerSecond;
     fireEvent.change(screen.getByLabelText('Users for the load projection'), { target: { value: '10000' } });
     const after = store.report().summary.projectedRequestsPerSecond;
@@ -107,13 +108,13 @@ describe('overview', () => {
 
   test('dropped events are shown only when some were dropped', () => {
     const store = storeWith();
-    render(<App store={store} live={null} theme="light" />);
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
     expect(screen.queryByTestId('dropped')).toBeNull();
     cleanup();
     const events = threeChannelCapture();
     const last = events[events.length - 1]!;
     events.push({ seq: last.seq + 1, pseq: 999, t: last.t + 1, frameId: 0, doc: 'doc1', type: 'capture.dropped', count: 42, where: 'background' });
-    render(<App store={storeWith(events)} live={null} theme="light" />);
+    render(<App store={storeWith(events)} live={null} theme="light" transfer={transfer} />);
     expect(screen.getByTestId('dropped').textContent).toContain('42');
   });
 });
