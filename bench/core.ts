@@ -31,8 +31,18 @@ export interface CoreResult {
   samples: CoreSample[];
   /** Per-100k-event memory at the largest size: the events as held, and the analyzer's own structures. */
   memoryPer100k: { eventsBytes: number; analyzerBytes: number; totalBytes: number };
-  /** Throughput at the largest size relative to the smallest measured ≥100k size (1.0 = perfectly linear). */
-  scaling: { ingestLinear: boolean; reportLinear: boolean; ingestRateRatio: number; reportPerEventRatio: number };
+  /**
+   * Per-event cost at the largest size relative to the reference size (the largest size below it that is at
+   * least 100k, else the smallest): 1.0 = perfectly linear; within ±35% counts as linear on a shared machine.
+   */
+  scaling: { ingest: Growth; report: Growth; ingestRateRatio: number; reportPerEventRatio: number; from: number; to: number };
+}
+
+/** How total cost grows with the number of events. */
+export type Growth = 'linear' | 'sub-linear' | 'super-linear';
+
+function growth(perEventRatio: number): Growth {
+  return perEventRatio < 0.65 ? 'sub-linear' : perEventRatio > 1.35 ? 'super-linear' : 'linear';
 }
 
 const WORKER = resolve(import.meta.dirname, 'core-worker.ts');
@@ -72,7 +82,8 @@ export async function runCore(opts: { sizes: number[]; repeats: number; log: (li
   }
   const largest = samples[samples.length - 1]!;
   const per100k = (bytes: number) => (bytes / largest.events) * 100_000;
-  const reference = samples.find((s) => s.events >= 100_000 && s !== largest) ?? samples[0]!;
+  const below = samples.filter((s) => s !== largest);
+  const reference = below.filter((s) => s.events >= 100_000).pop() ?? below[0] ?? largest;
   const ingestRateRatio = largest.ingestPerSecond / reference.ingestPerSecond;
   const reportPerEventRatio = largest.firstReportMs / largest.events / (reference.firstReportMs / reference.events);
   return {
@@ -86,10 +97,12 @@ export async function runCore(opts: { sizes: number[]; repeats: number; log: (li
     },
     // Within ±35% per event counts as linear on a shared 2-core machine.
     scaling: {
+      from: reference.events,
+      to: largest.events,
       ingestRateRatio: round(ingestRateRatio, 3),
       reportPerEventRatio: round(reportPerEventRatio, 3),
-      ingestLinear: ingestRateRatio > 0.65 && ingestRateRatio < 1.35,
-      reportLinear: reportPerEventRatio > 0.65 && reportPerEventRatio < 1.35,
+      ingest: growth(1 / ingestRateRatio),
+      report: growth(reportPerEventRatio),
     },
   };
 }
@@ -111,6 +124,6 @@ export function coreTable(r: CoreResult): string {
     `Analysis core (best of ${r.repeats} below 1M, 1M once; events ingested in batches of ${r.samples[0]?.batchSize ?? 0})`,
     table(['events', 'ingest ev/s', 'ingest ms', 'full report ms', 'live update ms', 'analyzeCapture ms', 'events MiB', 'analyzer MiB'], rows),
     `memory per 100k events: ${mib(r.memoryPer100k.eventsBytes)} MiB events + ${mib(r.memoryPer100k.analyzerBytes)} MiB analyzer = ${mib(r.memoryPer100k.totalBytes)} MiB`,
-    `scaling ${fmt(r.samples[0]?.events)}→${fmt(r.samples[r.samples.length - 1]?.events)}: ingest rate ×${r.scaling.ingestRateRatio} (${r.scaling.ingestLinear ? 'linear' : 'NOT linear'}), report time per event ×${r.scaling.reportPerEventRatio} (${r.scaling.reportLinear ? 'linear' : 'NOT linear'})`,
+    `scaling ${fmt(r.scaling.from)}→${fmt(r.scaling.to)} events: ingest rate ×${r.scaling.ingestRateRatio} (${r.scaling.ingest}), full-report time per event ×${r.scaling.reportPerEventRatio} (${r.scaling.report})`,
   ].join('\n');
 }
