@@ -390,3 +390,25 @@ describe('reconnect-without-backoff on SSE', () => {
     expect(finding(ch, 'reconnect-without-backoff').severity).toBe('error');
   });
 });
+
+describe('engine.io polling transport', () => {
+  it('is long polling by design, with the server pings in held responses as its heartbeat', () => {
+    const b = new CaptureBuilder();
+    const base = 'https://chat.example/socket.io/?EIO=4&transport=polling';
+    b.http({ at: T0, transport: 'xhr', url: `${base}&t=h0`, durationMs: 15, body: '0{"sid":"Qq1Ww2Ee3Rr4Tt5YAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}' });
+    b.http({ at: T0 + 20, method: 'POST', transport: 'xhr', url: `${base}&t=h1&sid=Qq1Ww2Ee3Rr4Tt5YAAAC`, durationMs: 10, body: 'ok' });
+    let t = T0 + 40;
+    // Data arrives at irregular times, pings every 25 s: the timings alone look irregular.
+    for (const [hold, body] of [[3000, '42["chat","a"]'], [22_000, '2'], [400, '42["chat","b"]'], [24_600, '2'], [25_000, '2'], [900, '42["chat","c"]']] as const) {
+      b.http({ at: t, transport: 'xhr', url: `${base}&t=g${t}&sid=Qq1Ww2Ee3Rr4Tt5YAAAC`, durationMs: hold, body });
+      t += hold + 3;
+    }
+    const ch = channel(b);
+    expect(ch.protocol).toBe('socket.io');
+    expect(ch.kind).toBe('long-polling');
+    expect(ch.evidence).toContain('polling transport (long polling by design)');
+    expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThan(20_000);
+    expect(ch.heartbeat!.maxIdleMs).toBe(25_000);
+  });
+});

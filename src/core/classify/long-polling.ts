@@ -9,6 +9,18 @@ export const LONG_POLL_MAX_GAP_MS = 300;
 /** Share of cycles that must look held. */
 export const LONG_POLL_MIN_HELD_SHARE = 0.6;
 
+/**
+ * Protocols whose HTTP transport is long polling by design: engine.io-client 6.x
+ * lib/transports/polling.ts (GET held until a packet or the ping; sends by POST),
+ * sockjs-client 1.6 lib/transport/xhr.js (xhr receive loop), whatever the timings.
+ */
+const LONG_POLLING_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3', 'sockjs']);
+
+function isProtocolPolling(protocol: string | null, url: string): boolean {
+  if (protocol === null || !LONG_POLLING_PROTOCOLS.has(protocol)) return false;
+  return /[?&]transport=polling(&|$)/.test(url) || /\/xhr(\?|$)/.test(url);
+}
+
 /** Held responses followed by an immediate re-request (the primer's long polling). */
 export const longPollingClassifier: Classifier = {
   kind: 'long-polling',
@@ -16,6 +28,14 @@ export const longPollingClassifier: Classifier = {
   description: `3+ requests where the server holds the response (${LONG_POLL_MIN_HOLD_MS / 1000}+ s, most of the cycle) and the client re-requests at once.`,
   classify(ctx) {
     const c = httpCycles(ctx);
+    if (c.requests.length >= 2 && isProtocolPolling(ctx.protocol, ctx.endpoint)) {
+      const hold = c.holds.length > 0 ? `, median hold ${formatMs(median(c.holds))}` : '';
+      return {
+        kind: 'long-polling',
+        confidence: 0.9,
+        evidence: `${ctx.protocol} polling transport (long polling by design): ${c.requests.length} ${c.method} requests${hold}`,
+      };
+    }
     if (c.requests.length < 3 || c.holds.length < 2) return null;
     let held = 0;
     for (let i = 0; i < c.holds.length; i++) {

@@ -13,6 +13,8 @@ import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types
 import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
 import { percentile, median, regularity, round1 } from '../stats.ts';
+import { decodeMessage } from '../protocols/index.ts';
+import { httpCycles } from '../classify/http-cycles.ts';
 
 /** Mobile carriers kill idle TCP connections after 30-60 s (primer, "Mobile Networks"): 30 s is the safe bound. */
 export const IDLE_LIMIT_MS = 30_000;
@@ -125,9 +127,48 @@ function initiator(beats: readonly Located[]): HeartbeatDirection {
   return 'both';
 }
 
+/**
+ * Long polling with a known protocol: pings travel in held responses (engine.io
+ * answers a held GET with "2" at each pingInterval); the longest hold is the idle time.
+ */
+function longPollHeartbeat(ctx: ChannelContext, empty: HeartbeatResult): HeartbeatResult {
+  const protocol = ctx.protocol;
+  if (protocol === null) return empty;
+  const c = httpCycles(ctx);
+  const beats: Array<{ t: number; dir: Direction }> = [];
+  for (const r of c.requests) {
+    if (r.end === null || r.body === null || r.body.size === 0) continue;
+    let role: string;
+    try {
+      role = decodeMessage(protocol, r.body, 'in').role;
+    } catch {
+      continue;
+    }
+    if (role === 'heartbeat') beats.push({ t: r.end, dir: 'in' });
+  }
+  if (beats.length === 0) return empty;
+  const intervals: number[] = [];
+  for (let i = 1; i < beats.length; i++) intervals.push(beats[i]!.t - beats[i - 1]!.t);
+  const maxIdleMs = c.holds.length > 0 ? Math.max(...c.holds) : 0;
+  return {
+    heartbeat: {
+      intervalMs: intervals.length > 0 ? round1(median(intervals)) : null,
+      direction: 'server',
+      jitterMs: intervals.length > 1 ? round1(percentile(intervals, 95) - percentile(intervals, 5)) : null,
+      maxIdleMs: round1(maxIdleMs),
+      source: 'protocol',
+    },
+    beats,
+    intervals,
+    idleGaps: [],
+    openMs: 0,
+  };
+}
+
 /** Heartbeat measures of a long-lived channel (null heartbeat for other kinds). */
 export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): HeartbeatResult {
   const empty: HeartbeatResult = { heartbeat: null, beats: [], intervals: [], idleGaps: [], openMs: 0 };
+  if (kind === 'long-polling') return longPollHeartbeat(ctx, empty);
   if (!LONG_LIVED.has(kind)) return empty;
   const records = ctx.records.filter((r) => kind !== 'streaming' || r.chunks.length > 0 || r.sse);
   const perRecord = records.map((r) => allMessages(r));
