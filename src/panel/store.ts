@@ -7,7 +7,7 @@
  * REANALYZE_COST_FACTOR times what the last rebuild and its render cost (capped
  * at REANALYZE_MAX_MS), so a flood of messages cannot starve the panel's frames.
  */
-import { Analyzer } from '../core/index.ts';
+import { Analyzer, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import type { Report } from '../core/report-types.ts';
 import { TAB_MAX_EVENTS } from '../shared/constants.ts';
@@ -27,8 +27,6 @@ export const REANALYZE_MAX_MS = 4000;
 export const PANEL_MAX_EVENTS = TAB_MAX_EVENTS;
 const EVICT_SLACK = 1.1;
 
-/** Default user count for the projected server load. */
-export const DEFAULT_USERS = 1000;
 
 export type StoreListener = () => void;
 

@@ -6,7 +6,7 @@
  */
 
 /** Span styles. */
-export const SPAN = { useful: 0, wasted: 1, failed: 2, open: 3, fault: 4 } as const;
+export const SPAN = { useful: 0, wasted: 1, failed: 2, open: 3 } as const;
 /** Mark styles. */
 export const MARK = { in: 0, out: 1, heartbeat: 2, open: 3, close: 4, fault: 5 } as const;
 

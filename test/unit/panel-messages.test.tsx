@@ -4,7 +4,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { Analyzer } from '../../src/core/index.ts';
 import { MessageList } from '../../src/panel/components/MessageList.tsx';
 import { MessageIndex, rolesOf } from '../../src/panel/messages.ts';
-import { hexLines, payloadBytes } from '../../src/panel/components/HexView.tsx';
+import { hexLines, shownBytes } from '../../src/panel/components/HexView.tsx';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
 afterEach(cleanup);
@@ -126,6 +126,6 @@ describe('message list', () => {
   });
 
   test('hex helpers dump text as UTF-8', () => {
-    expect(hexLines(payloadBytes({ size: 2, encoding: 'text', data: 'é', truncated: false }))).toEqual(['00000000  c3 a9                                            ..']);
+    expect(hexLines(shownBytes({ size: 2, encoding: 'text', data: 'é', truncated: false }))).toEqual(['00000000  c3 a9                                            ..']);
   });
 });

@@ -25,7 +25,6 @@ function spanColor(p: Palette, style: number): string {
     case SPAN.wasted: return p.wasted;
     case SPAN.failed: return p.error;
     case SPAN.open: return p.grid;
-    case SPAN.fault: return p.error;
     default: return p.useful;
   }
 }

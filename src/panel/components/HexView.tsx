@@ -2,23 +2,18 @@
  * A classic hex dump (offset, 16 bytes, ASCII) of the first bytes of a payload.
  */
 import type { Payload } from '../../core/events.ts';
+import { payloadBytes } from '../../core/protocols/util.ts';
 
 /** Bytes shown at most (binary captures only keep the first bytes anyway). */
 export const HEX_MAX_BYTES = 4096;
 
-/** The payload's bytes: base64-decoded for binary, UTF-8 encoded for text. */
-export function payloadBytes(p: Payload): Uint8Array {
-  if (p.encoding === 'binary') {
-    try {
-      const raw = atob(p.data);
-      const out = new Uint8Array(Math.min(raw.length, HEX_MAX_BYTES));
-      for (let i = 0; i < out.length; i++) out[i] = raw.charCodeAt(i);
-      return out;
-    } catch {
-      return new Uint8Array(0);
-    }
+/** The first HEX_MAX_BYTES of a payload (base64-decoded for binary, UTF-8 for text); empty when the capture is malformed. */
+export function shownBytes(p: Payload): Uint8Array {
+  try {
+    return payloadBytes(p).subarray(0, HEX_MAX_BYTES);
+  } catch {
+    return new Uint8Array(0);
   }
-  return new TextEncoder().encode(p.data.slice(0, HEX_MAX_BYTES)).slice(0, HEX_MAX_BYTES);
 }
 
 /** Format bytes as hex dump lines. */
@@ -35,7 +30,7 @@ export function hexLines(bytes: Uint8Array): string[] {
 
 /** Hex dump of a payload. */
 export function HexView({ payload }: { payload: Payload }) {
-  const bytes = payloadBytes(payload);
+  const bytes = shownBytes(payload);
   const shown = bytes.length < payload.size;
   return (
     <div class="hex-view">
