@@ -124,7 +124,7 @@ describe('lab server', () => {
     hb.close();
     const idle = ws('/ws/idle');
     const messages: string[] = [];
-    idle.on('message', (d) => messages.push(String(d)));
+    await new Promise<void>((r) => idle.on('message', (d) => (messages.push(String(d)), r())));
     await new Promise((r) => setTimeout(r, 400));
     expect(messages).toEqual([JSON.stringify({ type: 'connected', server: 'lab' })]);
     idle.close();
