@@ -140,7 +140,7 @@ export function buildReport(input: ReportInput): Report {
   const cross = wsUpgradeBlocked(present);
   const channels: ChannelReport[] = present.map((a) => {
     const extra = cross.get(a.ctx.id);
-    const findings = extra ? [extra, ...a.base.findings.filter((f) => f.code !== 'ws-failed-before-open')] : a.base.findings;
+    const findings = extra ? [...a.base.findings.filter((f) => f.severity === 'error'), extra, ...a.base.findings.filter((f) => f.severity !== 'error')] : a.base.findings;
     return { ...a.base, findings, load: projectLoad(a.rates, a.classification.kind, input.users) };
   });
   const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };

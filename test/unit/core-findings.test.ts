@@ -279,7 +279,10 @@ describe('cross-channel and protocol-aware findings', () => {
     const wsChannel = report.channels.find((c) => c.kind === 'websocket')!;
     const f = wsChannel.findings.find((x) => x.code === 'ws-upgrade-blocked');
     expect(f?.evidence).toMatchObject({ failedBeforeOpen: 1, fallbackKind: 'long-polling' });
-    expect(wsChannel.findings.map((x) => x.code)).not.toContain('ws-failed-before-open');
+    expect(wsChannel.findings.map((x) => x.code)).toContain('ws-failed-before-open');
+    // The fallback channel, where the traffic now flows, says so too.
+    const polling = report.channels.find((c) => c.kind === 'long-polling')!;
+    expect(polling.findings.map((x) => x.code)).toContain('ws-upgrade-blocked');
   });
 
   it('reconnect-on-network-change: a reconnect after the page went offline', () => {

@@ -21,7 +21,7 @@ function host(url: string): string | null {
   }
 }
 
-/** Findings to add per channel id, judged across all channels. */
+/** Findings to add per channel id (the failing WebSocket and its polling fallback), judged across all channels. */
 export function wsUpgradeBlocked(analyses: readonly ChannelAnalysis[]): Map<string, Finding> {
   const out = new Map<string, Finding>();
   for (const ws of analyses) {
@@ -37,13 +37,15 @@ export function wsUpgradeBlocked(analyses: readonly ChannelAnalysis[]): Map<stri
         a.ctx.records.some((r) => r.start >= firstFailure),
     );
     if (!fallback) continue;
-    out.set(ws.ctx.id, {
+    const finding: Finding = {
       severity: WS_UPGRADE_BLOCKED.severity,
       code: WS_UPGRADE_BLOCKED.code,
-      message: `${failed.length} WebSocket connection${failed.length === 1 ? '' : 's'} failed before opening and the page then used ${fallback.classification.kind} on ${fallback.ctx.endpoint}: something between page and server blocks the upgrade.`,
-      evidence: { failedBeforeOpen: failed.length, fallbackKind: fallback.classification.kind, fallbackChannel: fallback.ctx.id },
+      message: `${failed.length} WebSocket connection${failed.length === 1 ? '' : 's'} to ${ws.ctx.endpoint} failed before opening and the page then used ${fallback.classification.kind} on ${fallback.ctx.endpoint}: something between page and server blocks the upgrade.`,
+      evidence: { failedBeforeOpen: failed.length, fallbackKind: fallback.classification.kind, webSocketChannel: ws.ctx.id, fallbackChannel: fallback.ctx.id },
       advice: 'Allow WebSocket upgrades on the proxy/load balancer (Upgrade and Connection headers, wss:// on 443, idle timeouts above the heartbeat); meanwhile the fallback costs a request per message.',
-    });
+    };
+    out.set(ws.ctx.id, finding);
+    if (!out.has(fallback.ctx.id)) out.set(fallback.ctx.id, finding);
   }
   return out;
 }
