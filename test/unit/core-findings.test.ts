@@ -415,3 +415,18 @@ describe('engine.io polling transport', () => {
     expect(ch.heartbeat!.maxIdleMs).toBe(25_000);
   });
 });
+
+describe('announced heartbeat interval', () => {
+  it('takes engine.io pingInterval from the handshake when only one ping was seen', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://chat.example/socket.io/?EIO=4&transport=websocket');
+    b.wsOpen(T0 + 20, c);
+    b.wsMsg(T0 + 25, c, 'in', '0{"sid":"AbCdEfGh12345678AAAA","upgrades":[],"pingInterval":5000,"pingTimeout":4000,"maxPayload":1000000}');
+    b.wsMsg(T0 + 30, c, 'out', '40');
+    b.wsMsg(T0 + 40, c, 'in', '40{"sid":"xYz0123456789abcdAAAB"}');
+    b.wsMsg(T0 + 5025, c, 'in', '2');
+    b.wsMsg(T0 + 5027, c, 'out', '3');
+    const ch = channel(b);
+    expect(ch.heartbeat).toMatchObject({ intervalMs: 5000, direction: 'server', source: 'protocol' });
+  });
+});

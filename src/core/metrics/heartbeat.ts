@@ -27,6 +27,29 @@ const REPLY_WINDOW_MS = 2000;
 
 const HEARTBEAT_WORD = /ping|pong|heart_?beat|keep-?alive|\bhb\b|noop|idle/i;
 
+/**
+ * The interval a server announced in its handshake, when fewer than two beats
+ * were seen: engine.io's open packet `0{"sid":…,"pingInterval":25000,…}`
+ * (engine.io 6.6 build/socket.js sendOpenPacket / engine.io-client 6.6 lib/socket.ts onHandshake).
+ */
+const ANNOUNCED_INTERVAL = /^(?:\d+:)?0\{.*"pingInterval"\s*:\s*(\d+)/s;
+
+function announcedInterval(texts: Iterable<string>): number | null {
+  for (const text of texts) {
+    const m = ANNOUNCED_INTERVAL.exec(text);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+/** Text payloads of a channel in order: messages, then (for HTTP transports) response bodies. */
+function* payloadTexts(ctx: ChannelContext): Generator<string> {
+  for (const r of ctx.records) {
+    for (const m of r.messages) if (m.data !== null && m.data.encoding === 'text' && m.role === 'handshake') yield m.data.data;
+    if (r.body !== null && r.body.encoding === 'text') yield r.body.data;
+  }
+}
+
 export interface HeartbeatResult {
   /** Null for channels that are not long-lived connections. */
   heartbeat: Heartbeat | null;
@@ -152,7 +175,7 @@ function longPollHeartbeat(ctx: ChannelContext, empty: HeartbeatResult): Heartbe
   const maxIdleMs = c.holds.length > 0 ? Math.max(...c.holds) : 0;
   return {
     heartbeat: {
-      intervalMs: intervals.length > 0 ? round1(median(intervals)) : null,
+      intervalMs: intervals.length > 0 ? round1(median(intervals)) : announcedInterval(payloadTexts(ctx)),
       direction: 'server',
       jitterMs: intervals.length > 1 ? round1(percentile(intervals, 95) - percentile(intervals, 5)) : null,
       maxIdleMs: round1(maxIdleMs),
@@ -205,7 +228,7 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
       : intervalsWithin(leading);
   return {
     heartbeat: {
-      intervalMs: intervals.length > 0 ? round1(median(intervals)) : null,
+      intervalMs: intervals.length > 0 ? round1(median(intervals)) : source === 'protocol' ? announcedInterval(payloadTexts(ctx)) : null,
       direction,
       jitterMs: intervals.length > 1 ? round1(percentile(intervals, 95) - percentile(intervals, 5)) : null,
       maxIdleMs: round1(maxIdleMs),
