@@ -3,7 +3,8 @@
  * events per document, batches them (at most MAX_BATCH events or FLUSH_MS,
  * whichever comes first), buffers until the relay says `ready`, and dispatches
  * each batch as one JSON string on `document` with the natives captured at
- * document_start. Nothing here ever blocks or throws into the page.
+ * document_start. Flushes run in their own tasks (a few batches each), never
+ * inside the page's call, and nothing here throws into the page.
  */
 import type { CaptureEvent } from '../../core/events.ts';
 import {
@@ -39,6 +40,8 @@ const MAX_TEXT_CHARS_LIMIT = 1_048_576;
 const EVENT_OVERHEAD_CHARS = 256;
 /** Longest an event waits in the page before its batch is flushed. */
 const FLUSH_MS = 50;
+/** Batches posted per task when a backlog drains (e.g. after `ready`, or a burst). */
+const MAX_BATCHES_PER_TASK = 4;
 /** Events held while no relay has answered; beyond, they are counted as dropped. */
 const MAX_BUFFERED_BEFORE_READY = 20_000;
 /** Hello retries back off up to this interval and stop after HELLO_GIVE_UP_MS. */
@@ -70,6 +73,7 @@ let queuedChars = 0;
 let droppedCount = 0;
 let ready = false;
 let flushTimer: number | null = null;
+let flushDelayMs = FLUSH_MS;
 let hookErrors = 0;
 
 /** A new request/connection id in this document. */
@@ -95,8 +99,8 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
   full.pseq = ++pseq;
   queue[queue.length] = full;
   queuedChars += estimateChars(event);
-  if (ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS)) flush();
-  else if (flushTimer === null) flushTimer = setTimer(onFlushTimer, FLUSH_MS);
+  // A full batch is flushed in the next task, never inside the page's own call.
+  scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
 }
 
 /** Rough JSON size of an event: its payload texts dominate. */
@@ -124,9 +128,22 @@ export function hookError(hook: string, error: unknown): void {
   emit({ type: 'hook.error', hook, message });
 }
 
+/** Flush after `delayMs`, or sooner when a flush is already due sooner. */
+function scheduleFlush(delayMs: number): void {
+  if (flushTimer !== null) {
+    if (delayMs >= flushDelayMs) return;
+    clearTimer(flushTimer);
+  }
+  flushDelayMs = delayMs;
+  flushTimer = setTimer(onFlushTimer, delayMs);
+}
+
 function onFlushTimer(): void {
   flushTimer = null;
-  if (ready) flush();
+  if (!ready) return;
+  flush();
+  // A backlog goes out a few batches per task, so the page's own tasks run in between.
+  if (queue.length > 0) scheduleFlush(0);
 }
 
 function postJson(json: string): void {
@@ -137,20 +154,18 @@ function post(message: PageToRelay): void {
   postJson(jsonStringify(message));
 }
 
+/** Send up to MAX_BATCHES_PER_TASK batches from the head of the queue. */
 function flush(): void {
-  if (flushTimer !== null) {
-    clearTimer(flushTimer);
-    flushTimer = null;
-  }
   if (droppedCount > 0) {
     const count = droppedCount;
     droppedCount = 0;
     emitDropped(count);
   }
   const all = queue;
-  queue = [];
+  const take = Math.min(all.length, MAX_BATCH * MAX_BATCHES_PER_TASK);
+  queue = take === all.length ? [] : all.slice(take);
   queuedChars = 0;
-  for (let i = 0; i < all.length; i += MAX_BATCH) sendBatch(all.slice(i, i + MAX_BATCH));
+  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(all.slice(i, Math.min(i + MAX_BATCH, take)));
 }
 
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
@@ -205,7 +220,7 @@ function onRelayMessage(event: Event): void {
     if (message.kind === 'ready') {
       if (!ready) {
         ready = true;
-        flush();
+        scheduleFlush(0);
       }
     } else if (message.kind === 'config') {
       if (typeof message.recording === 'boolean') settings.recording = message.recording;
