@@ -136,7 +136,7 @@ export const LAB_PAGES: LabPage[] = [
     variant: 'bad',
     title: 'socket.io with the WebSocket upgrade blocked',
     summary: 'A proxy refuses the Upgrade request, so the WebSocket probe fails and socket.io silently stays on long-polling.',
-    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: ['ws-failed-before-open'], absent: [] },
+    expect: { channel: '/socket.io/', kind: 'long-polling', protocol: 'socket.io', heartbeat: true, backoff: null, findings: ['ws-upgrade-blocked'], absent: [] },
     seconds: 60,
     minScale: 0.2,
   },
