@@ -90,7 +90,8 @@ export async function auditPage(
     const capture = await session.exportTab(tabId).catch((error: unknown) => {
       throw new CliError(`the extension did not hand over the capture: ${firstLine(error)}`, EXIT.crashed);
     });
-    const report = analyzeCapture(capture.events, { users: options.users });
+    // Recording ran until the export: a socket silent since its last message was open and idle until then.
+    const report = analyzeCapture(capture.events, { users: options.users, until: Date.parse(capture.createdAt) });
     if (report.page.url === '') report.page = capture.page;
     return { capture, report, pageErrors, faultErrors };
   } finally {

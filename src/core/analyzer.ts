@@ -21,6 +21,12 @@ export const DEFAULT_USERS = 1000;
 export interface AnalyzerOptions {
   /** Concurrent users for the load projection (default 1,000). */
   users?: number;
+  /**
+   * Epoch ms at which recording ended, when it ran past the last event (an audit's
+   * stop time, a capture file's export time). A connection still open then was open
+   * and silent until this moment: without it an idle socket would look short-lived.
+   */
+  until?: number;
 }
 
 type ConnEvent = Extract<CaptureEvent, { conn: string }>;
@@ -61,6 +67,7 @@ export class Analyzer {
   private page: { url: string; title: string } | null = null;
   private firstT = Number.POSITIVE_INFINITY;
   private lastT = Number.NEGATIVE_INFINITY;
+  private until = Number.NEGATIVE_INFINITY;
   private dropped = 0;
   private eventCount = 0;
   private faultsChanged = false;
@@ -68,6 +75,19 @@ export class Analyzer {
 
   constructor(options: AnalyzerOptions = {}) {
     this.users = options.users ?? DEFAULT_USERS;
+    if (options.until !== undefined) this.extendTo(options.until);
+  }
+
+  /** Declare that recording went on until `t` (epoch ms) even if no event came after the last one. */
+  extendTo(t: number): void {
+    if (!Number.isFinite(t) || t <= this.until) return;
+    this.until = t;
+    this.cachedReport = null;
+  }
+
+  /** End of the capture: the last event, or later when recording was declared to go on. */
+  private get captureEnd(): number {
+    return Math.max(this.lastT, this.until);
   }
 
   /** Number of events ingested so far. */
@@ -176,7 +196,7 @@ export class Analyzer {
       for (const c of this.channelOrder) c.dirty = true;
       this.faultsChanged = false;
     }
-    if (ch.dirty || ch.analysis === null || (ch.analysis.endSensitive && ch.analysis.captureEnd !== this.lastT)) {
+    if (ch.dirty || ch.analysis === null || (ch.analysis.endSensitive && ch.analysis.captureEnd !== this.captureEnd)) {
       for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
       ch.analysis = analyzeChannel({
         id: ch.id,
@@ -185,7 +205,7 @@ export class Analyzer {
         records: ch.builder.records,
         labels: ch.labels,
         faults: this.faults,
-        captureEnd: this.lastT,
+        captureEnd: this.captureEnd,
       });
       ch.series = null;
       ch.dirty = false;
@@ -206,6 +226,7 @@ export class Analyzer {
   /** The report for everything ingested so far. */
   report(options: AnalyzerOptions = {}): Report {
     const users = options.users ?? this.users;
+    if (options.until !== undefined) this.extendTo(options.until);
     if (this.cachedReport && this.cachedReport.users === users) return this.cachedReport.report;
     this.assign();
     const analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
@@ -214,7 +235,7 @@ export class Analyzer {
       users,
       page: this.page ?? { url: '', title: '' },
       firstT: this.eventCount > 0 ? this.firstT : 0,
-      lastT: this.eventCount > 0 ? this.lastT : 0,
+      lastT: this.eventCount > 0 ? this.captureEnd : 0,
       droppedEvents: this.dropped,
     });
     this.cachedReport = { users, report };

@@ -61,3 +61,23 @@ describe('incremental analysis', () => {
     );
   });
 });
+
+describe('capture end declared past the last event (node)', () => {
+  it('an idle WebSocket open until the recording stopped gets its idle-gap finding', () => {
+    const t0 = 1_700_000_000_000;
+    const base = { seq: 0, frameId: 0, doc: 'd' };
+    const events = [
+      { ...base, pseq: 1, t: t0, type: 'ws.create', conn: 'd:1', url: 'ws://127.0.0.1:1/idle', protocols: [] },
+      { ...base, pseq: 2, t: t0 + 20, type: 'ws.open', conn: 'd:1', protocol: '', extensions: '' },
+      { ...base, pseq: 3, t: t0 + 25, type: 'ws.message', conn: 'd:1', dir: 'in', data: { size: 9, encoding: 'text', data: '{"hi":1}', truncated: false } },
+    ] as const;
+    const short = analyzeCapture(events as never);
+    const long = analyzeCapture(events as never, { until: t0 + 90_000 });
+    const codes = (r: typeof short) => r.channels[0]!.findings.map((f) => f.code);
+    expect(short.durationMs).toBeLessThan(100);
+    expect(long.durationMs).toBeGreaterThanOrEqual(89_000);
+    expect(long.channels[0]!.heartbeat?.maxIdleMs ?? 0).toBeGreaterThan(60_000);
+    expect(codes(long)).toContain('idle-gap-over-nat-timeout');
+    expect(codes(short)).not.toContain('idle-gap-over-nat-timeout');
+  });
+});
