@@ -5,8 +5,8 @@
  * `graphql-ws next id=3`. Not to be confused with the legacy
  * subscriptions-transport-ws, whose subprotocol is named `graphql-ws`.
  */
-import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { defineDecoder, isRecord, parseJson, payloadText, plainMessage, sampleScore, subprotocolScore } from './util.ts';
+import type { MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
+import { graphqlFamilyDecoder } from './graphql-family.ts';
 
 export const GRAPHQL_WS_TIMINGS: ProtocolTimings = {
   heartbeatMs: 12_000,
@@ -38,50 +38,15 @@ function isDistinct(msg: { type: string; id?: unknown }): boolean {
   return (msg.type === 'subscribe' || msg.type === 'next') && typeof msg.id === 'string';
 }
 
-function parse(text: string): { type: string; id?: unknown; payload?: unknown } | null {
-  const json = parseJson(text);
-  if (!json || !isRecord(json.value) || typeof json.value.type !== 'string' || !(json.value.type in ROLES)) return null;
-  return json.value as { type: string };
-}
-
-/** "subscription Greetings" from a GraphQL request payload ({query, operationName}), '' when it says nothing. */
-export function describeOperation(payload: unknown): string {
-  if (!isRecord(payload)) return '';
-  const name = typeof payload.operationName === 'string' ? payload.operationName : null;
-  const query = typeof payload.query === 'string' ? payload.query : '';
-  const op = /^\s*(query|mutation|subscription)\b\s*(\w+)?/.exec(query);
-  if (op) return `${op[1]}${name ?? op[2] ? ` ${name ?? op[2]}` : ''}`;
-  return name ?? '';
-}
-
-function describe(msg: { type: string; id?: unknown; payload?: unknown }): DecodedMessage {
-  let label = `graphql-ws ${msg.type}`;
-  if (typeof msg.id === 'string') label += ` id=${msg.id}`;
-  const operation = msg.type === 'subscribe' ? describeOperation(msg.payload) : '';
-  if (operation) label += ` ${operation}`;
-  return { protocol: 'graphql-ws', role: ROLES[msg.type] ?? 'data', label, value: msg };
-}
-
-export const graphqlWsDecoder: ProtocolDecoder = defineDecoder(
-  {
-    id: 'graphql-ws',
-    name: 'graphql-ws (graphql-transport-ws)',
-    timings: GRAPHQL_WS_TIMINGS,
-    detect(hint) {
-      const sub = subprotocolScore(hint, ['graphql-transport-ws']);
-      if (sub) return sub;
-      // The legacy protocol's subprotocol name: leave those channels to it.
-      if (subprotocolScore(hint, ['graphql-ws'])) return 0;
-      return sampleScore(hint, (data) => {
-        const msg = parse(payloadText(data));
-        if (!msg) return 'no';
-        return isDistinct(msg) ? 'strong' : 'fits';
-      });
-    },
-    decode(data) {
-      const msg = parse(payloadText(data));
-      return msg ? describe(msg) : plainMessage('graphql-ws', data);
-    },
-  },
-  (data) => plainMessage('graphql-ws', data),
-);
+export const graphqlWsDecoder: ProtocolDecoder = graphqlFamilyDecoder({
+  id: 'graphql-ws',
+  name: 'graphql-ws (graphql-transport-ws)',
+  timings: GRAPHQL_WS_TIMINGS,
+  subprotocol: 'graphql-transport-ws',
+  // The legacy protocol's subprotocol name: leave those channels to it.
+  siblingSubprotocol: 'graphql-ws',
+  roles: ROLES,
+  operationType: 'subscribe',
+  isId: (id) => typeof id === 'string',
+  isDistinct,
+});

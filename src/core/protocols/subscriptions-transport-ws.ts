@@ -4,9 +4,8 @@
  * connection_init / connection_ack / connection_error, "ka" keep-alive,
  * start / data / error / complete / stop, connection_terminate.
  */
-import { describeOperation } from './graphql-ws.ts';
-import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { defineDecoder, isRecord, parseJson, payloadText, plainMessage, sampleScore, subprotocolScore } from './util.ts';
+import { graphqlFamilyDecoder } from './graphql-family.ts';
+import type { MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
 
 export const SUBSCRIPTIONS_TRANSPORT_WS_TIMINGS: ProtocolTimings = {
   heartbeatDirection: 'server',
@@ -29,45 +28,26 @@ const ROLES: Record<string, MessageRole> = {
   stop: 'control',
 };
 
+/** Operation ids: the client sends numbers or strings. */
+function isId(id: unknown): boolean {
+  return typeof id === 'string' || typeof id === 'number';
+}
+
 /** Messages only the legacy protocol sends: "ka", its connection verbs, and operations with an id. */
 function isDistinct(msg: { type: string; id?: unknown }): boolean {
   if (msg.type === 'ka' || msg.type === 'connection_terminate' || msg.type === 'connection_error') return true;
-  return (msg.type === 'start' || msg.type === 'data' || msg.type === 'stop') && (typeof msg.id === 'string' || typeof msg.id === 'number');
+  return (msg.type === 'start' || msg.type === 'data' || msg.type === 'stop') && isId(msg.id);
 }
 
-function parse(text: string): { type: string; id?: unknown; payload?: unknown } | null {
-  const json = parseJson(text);
-  if (!json || !isRecord(json.value) || typeof json.value.type !== 'string' || !(json.value.type in ROLES)) return null;
-  return json.value as { type: string };
-}
-
-function describe(msg: { type: string; id?: unknown; payload?: unknown }): DecodedMessage {
-  let label = `subscriptions-transport-ws ${msg.type === 'ka' ? 'ka (keep-alive)' : msg.type}`;
-  if (typeof msg.id === 'string' || typeof msg.id === 'number') label += ` id=${msg.id}`;
-  const operation = msg.type === 'start' ? describeOperation(msg.payload) : '';
-  if (operation) label += ` ${operation}`;
-  return { protocol: 'subscriptions-transport-ws', role: ROLES[msg.type] ?? 'data', label, value: msg };
-}
-
-export const subscriptionsTransportWsDecoder: ProtocolDecoder = defineDecoder(
-  {
-    id: 'subscriptions-transport-ws',
-    name: 'subscriptions-transport-ws (legacy "graphql-ws" subprotocol)',
-    timings: SUBSCRIPTIONS_TRANSPORT_WS_TIMINGS,
-    detect(hint) {
-      const sub = subprotocolScore(hint, ['graphql-ws']);
-      if (sub) return sub;
-      if (subprotocolScore(hint, ['graphql-transport-ws'])) return 0;
-      return sampleScore(hint, (data) => {
-        const msg = parse(payloadText(data));
-        if (!msg) return 'no';
-        return isDistinct(msg) ? 'strong' : 'fits';
-      });
-    },
-    decode(data) {
-      const msg = parse(payloadText(data));
-      return msg ? describe(msg) : plainMessage('subscriptions-transport-ws', data);
-    },
-  },
-  (data) => plainMessage('subscriptions-transport-ws', data),
-);
+export const subscriptionsTransportWsDecoder: ProtocolDecoder = graphqlFamilyDecoder({
+  id: 'subscriptions-transport-ws',
+  name: 'subscriptions-transport-ws (legacy "graphql-ws" subprotocol)',
+  timings: SUBSCRIPTIONS_TRANSPORT_WS_TIMINGS,
+  subprotocol: 'graphql-ws',
+  siblingSubprotocol: 'graphql-transport-ws',
+  roles: ROLES,
+  operationType: 'start',
+  isId,
+  isDistinct,
+  typeLabel: (type) => (type === 'ka' ? 'ka (keep-alive)' : type),
+});
