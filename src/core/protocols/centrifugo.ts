@@ -7,7 +7,7 @@
  * connect reply says `pong: true`).
  */
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, flattenDecoded, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
+import { combineParts, defineDecoder, flattenDecoded, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const CENTRIFUGO_TIMINGS: ProtocolTimings = {
   heartbeatMs: 25_000,
@@ -70,16 +70,15 @@ function describeRecord(v: Record<string, unknown>, dir: 'in' | 'out'): DecodedM
 
 function decodeCentrifugo(text: string, dir: 'in' | 'out'): DecodedMessage | null {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0) return null;
-  const parts: DecodedMessage[] = [];
-  for (const line of lines) {
-    const json = parseJson(line);
-    if (!json || !isRecord(json.value)) return null;
-    const d = describeRecord(json.value, dir);
-    if (!d) return null;
-    parts.push(d);
-  }
-  return combineMessages('centrifugo', parts, 'replies');
+  return combineParts(
+    'centrifugo',
+    lines,
+    (line) => {
+      const json = parseJson(line);
+      return json && isRecord(json.value) ? describeRecord(json.value, dir) : null;
+    },
+    'replies',
+  );
 }
 
 export const centrifugoDecoder: ProtocolDecoder = defineDecoder(

@@ -7,7 +7,7 @@
  */
 import { decodeStomp } from './stomp.ts';
 import type { DecodedMessage, ProtocolDecoder, ProtocolTimings } from './types.ts';
-import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
+import { combineMessages, combineParts, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const SOCKJS_TIMINGS: ProtocolTimings = {
   heartbeatMs: 25_000,
@@ -96,14 +96,7 @@ function decodeSockJs(text: string, dir: 'in' | 'out'): DecodedMessage | null {
     return { protocol: 'sockjs', role: 'handshake', label: `sockjs info websocket=${String(info.value.websocket)}`, value: info.value };
   }
   const frames = text.split('\n').filter((f) => f.length > 0);
-  if (frames.length === 0) return null;
-  const parts: DecodedMessage[] = [];
-  for (const f of frames) {
-    const d = decodeServerFrame(f);
-    if (!d) return null;
-    parts.push(d);
-  }
-  return combineMessages('sockjs', parts, 'frames');
+  return combineParts('sockjs', frames, decodeServerFrame, 'frames');
 }
 
 export const sockjsDecoder: ProtocolDecoder = defineDecoder(

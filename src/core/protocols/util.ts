@@ -195,6 +195,26 @@ export function combineMessages(protocol: string, parts: DecodedMessage[], noun:
   };
 }
 
+/**
+ * A frame made of several parts (lines, records): each part decoded, combined
+ * into one message. Null when there are no parts or any part is not this protocol.
+ */
+export function combineParts<T>(
+  protocol: string,
+  items: readonly T[],
+  decodeOne: (item: T) => DecodedMessage | null,
+  noun: string,
+): DecodedMessage | null {
+  if (items.length === 0) return null;
+  const parts: DecodedMessage[] = [];
+  for (const item of items) {
+    const d = decodeOne(item);
+    if (!d) return null;
+    parts.push(d);
+  }
+  return combineMessages(protocol, parts, noun);
+}
+
 /** The individual messages of a decoded frame (a polling payload or a batch is several). */
 export function flattenDecoded(d: DecodedMessage): DecodedMessage[] {
   if (Array.isArray(d.value) && d.value.every((v) => isRecord(v) && typeof v.label === 'string' && typeof v.role === 'string')) {
