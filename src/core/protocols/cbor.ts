@@ -4,7 +4,7 @@
  * additional-information value (28..30) appears.
  */
 import { ByteReader, bytesValue, InvalidInput, jsonNumber, MAX_DEPTH, parseAll, type SchemalessParse } from './byte-reader.ts';
-import { describeSchemaless, schemalessDecoder, selfDescribingPlausibility, type SchemalessFormat } from './schemaless.ts';
+import { schemalessDecoder, selfDescribingFormat, type SchemalessFormat } from './schemaless.ts';
 import type { ProtocolDecoder } from './types.ts';
 
 const BREAK = Symbol('break');
@@ -126,12 +126,6 @@ export function parseCbor(bytes: Uint8Array, truncated = false): SchemalessParse
   });
 }
 
-export const cborFormat: SchemalessFormat = {
-  id: 'cbor',
-  name: 'CBOR',
-  parse: parseCbor,
-  plausibility: selfDescribingPlausibility,
-  describe: (parsed) => describeSchemaless('cbor', parsed),
-};
+export const cborFormat: SchemalessFormat = selfDescribingFormat('cbor', 'CBOR', parseCbor);
 
 export const cborDecoder: ProtocolDecoder = schemalessDecoder(cborFormat);

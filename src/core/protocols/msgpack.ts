@@ -5,7 +5,7 @@
  */
 import { ByteReader, bytesValue, InvalidInput, jsonNumber, MAX_DEPTH, parseAll, type SchemalessParse } from './byte-reader.ts';
 import type { ProtocolDecoder } from './types.ts';
-import { describeSchemaless, schemalessDecoder, selfDescribingPlausibility, type SchemalessFormat } from './schemaless.ts';
+import { schemalessDecoder, selfDescribingFormat, type SchemalessFormat } from './schemaless.ts';
 
 function readMap(r: ByteReader, count: number, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -96,12 +96,6 @@ export function parseMsgpack(bytes: Uint8Array, truncated = false): SchemalessPa
   return parseAll(bytes, truncated, (r) => readValue(r, 0));
 }
 
-export const msgpackFormat: SchemalessFormat = {
-  id: 'msgpack',
-  name: 'MessagePack',
-  parse: parseMsgpack,
-  plausibility: selfDescribingPlausibility,
-  describe: (parsed) => describeSchemaless('msgpack', parsed),
-};
+export const msgpackFormat: SchemalessFormat = selfDescribingFormat('msgpack', 'MessagePack', parseMsgpack);
 
 export const msgpackDecoder: ProtocolDecoder = schemalessDecoder(msgpackFormat);

@@ -32,6 +32,11 @@ export function selfDescribingPlausibility(parsed: SchemalessParse): number {
   return 0.35;
 }
 
+/** A self-describing format (MessagePack, CBOR): its parser, judged and labelled by the shared rules above and below. */
+export function selfDescribingFormat(id: string, name: string, parse: SchemalessFormat['parse']): SchemalessFormat {
+  return { id, name, parse, plausibility: selfDescribingPlausibility, describe: (parsed) => describeSchemaless(id, parsed) };
+}
+
 /** Label a self-describing value: its shape and first keys. */
 export function describeSchemaless(id: string, parsed: SchemalessParse): DecodedMessage {
   if (parsed.incomplete) return { protocol: id, role: 'data', label: `${id} (truncated)`, value: null };
