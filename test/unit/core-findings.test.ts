@@ -388,9 +388,18 @@ describe('reconnect-without-backoff on SSE', () => {
     expect(codes(ch)).not.toContain('reconnect-without-backoff');
   });
 
-  it('still calls a sub-second EventSource retry loop a storm', () => {
-    const ch = channel(eventSourceRetries(200));
-    expect(finding(ch, 'reconnect-without-backoff').severity).toBe('error');
+  it('does not blame a sub-second retry: the server chose after streams that worked', () => {
+    expect(codes(channel(eventSourceRetries(200)))).not.toContain('reconnect-without-backoff');
+  });
+
+  it('calls sub-second EventSource retries of attempts that keep failing a storm', () => {
+    const b = new CaptureBuilder();
+    const c = b.esCreate(T0, 'https://api.example/events');
+    b.esOpen(T0 + 20, c);
+    b.esMsg(T0 + 100, c, '{"n":1}', { id: '1', retry: 200 });
+    // The server goes away: every retry fails (error without open), 200 ms apart.
+    for (let i = 0; i < 6; i++) b.esError(T0 + 1000 + i * 200, c, 0);
+    expect(finding(channel(b), 'reconnect-without-backoff').severity).toBe('error');
   });
 });
 

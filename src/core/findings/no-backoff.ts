@@ -12,9 +12,12 @@ export const noBackoff: FindingRule = {
     if (b === null || b.model !== 'fixed') return null;
     const storm = b.initialMs < 1000;
     // EventSource reconnects at the server-controlled `retry:` time (or the browser's default):
-    // a constant delay there is the protocol working as designed, unless it is a storm.
+    // a constant delay there is the protocol working as designed. A quick reconnect after a stream
+    // that worked is the server's choice (retry:); only quick retries of attempts that keep failing
+    // (attempt > 0: no open since the previous error) are a storm.
     const serverPaced = ctx.transport === 'eventsource' || reconnects.reconnects.every((r) => r.sseRetryMs !== null);
-    if (serverPaced && !storm) return null;
+    const failingRetries = reconnects.reconnects.some((r) => r.attempt > 0);
+    if (serverPaced && !(storm && failingRetries)) return null;
     return {
       severity: storm ? 'error' : 'warning',
       code: this.code,
