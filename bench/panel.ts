@@ -61,21 +61,26 @@ const PANEL_PROBE = `(() => {
   try {
     new PerformanceObserver((list) => { if (probe.recording) for (const e of list.getEntries()) probe.longTasks.push(e.duration); }).observe({ type: 'longtask' });
   } catch {}
+  probe.recent = [];
   const frame = () => {
     const t = performance.now();
     if (probe.recording) probe.frames.push(t);
+    probe.recent.push(t);
+    if (probe.recent.length > 600) probe.recent.splice(0, 300);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
-  /** Resolve with ms from the last input until the first frame after 150 ms without DOM changes. */
+  /**
+   * Resolve with ms from the last input to the frame that showed its result: once the DOM has
+   * been quiet for 150 ms, the first animation-frame callback that ran after the last change.
+   */
   probe.settle = () => new Promise((resolve) => {
     const started = probe.lastInput;
     const check = () => {
-      const quietFor = performance.now() - Math.max(probe.lastMutation, started);
-      if (quietFor < 150) return setTimeout(check, 20);
       const done = Math.max(probe.lastMutation, started);
-      // The frame that shows the settled DOM: the first animation frame after it.
-      requestAnimationFrame((frameTime) => resolve(Math.max(frameTime, done) - started));
+      if (performance.now() - done < 150) return setTimeout(check, 20);
+      const shown = probe.recent.find((t) => t >= done);
+      resolve((shown ?? performance.now()) - started);
     };
     setTimeout(check, 0);
   });
