@@ -8,30 +8,24 @@ import { REPORT_VERSION, type ChannelReport, type Report, type Severity } from '
 import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext } from './context.ts';
 import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
-import { classifyChannel, type Classification } from './classify/index.ts';
-import { measureWaste, type WasteResult } from './metrics/waste.ts';
-import { measureLatency, type LatencyResult } from './metrics/latency.ts';
-import { measureHeartbeat, type HeartbeatResult } from './metrics/heartbeat.ts';
-import { measureReconnects, type ReconnectResult } from './metrics/reconnects.ts';
-import { measureUserRates, projectLoad, type UserRates } from './metrics/load.ts';
+import { classifyChannel } from './classify/index.ts';
+import { measureWaste } from './metrics/waste.ts';
+import { measureLatency } from './metrics/latency.ts';
+import { measureHeartbeat } from './metrics/heartbeat.ts';
+import { measureReconnects } from './metrics/reconnects.ts';
+import { measureUserRates, projectLoad } from './metrics/load.ts';
 import { runFindings } from './findings/index.ts';
+import type { FindingInput } from './findings/types.ts';
 import { wsUpgradeBlocked } from './findings/ws-upgrade-blocked.ts';
 import { endedAbnormally } from './findings/no-reconnect.ts';
 import { adviseChannel } from './advice.ts';
 import { round1, round3 } from './stats.ts';
 
-/** Everything measured on one channel, independent of the user count. */
-export interface ChannelAnalysis {
+/** Everything measured on one channel (what the finding rules see), independent of the user count. */
+export interface ChannelAnalysis extends FindingInput {
   captureEnd: number;
   /** Some connection is still open: its measures run to the capture end, so they change as the capture grows. */
   endSensitive: boolean;
-  ctx: ChannelContext;
-  classification: Classification;
-  waste: WasteResult;
-  latency: LatencyResult;
-  heartbeat: HeartbeatResult;
-  reconnects: ReconnectResult;
-  rates: UserRates | null;
   /** The report minus the user-dependent load. */
   base: Omit<ChannelReport, 'load'>;
 }
