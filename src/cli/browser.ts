@@ -33,7 +33,8 @@ export function findChrome(): string {
   return found;
 }
 
-const BASE_ARGS = [
+/** Flags for Chromium on a machine with no network but loopback and no GPU (see ../shared/TOOLCHAIN.md). */
+export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

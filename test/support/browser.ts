@@ -4,29 +4,14 @@
  */
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { BASE_ARGS, extensionDir, findChrome } from '../../src/cli/browser.ts';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 /** The built extension; RI_DIST points elsewhere (lets parallel work build to separate folders). */
-export const DIST_DIR = resolve(process.env.RI_DIST ?? resolve(import.meta.dirname, '../../dist'));
+export const DIST_DIR = extensionDir();
 
-/** The Chromium binary: CHROME_PATH, else Debian's or Google's usual paths. */
-export function findChrome(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) throw new Error('No Chromium found: run `apt-get install -y chromium` or set CHROME_PATH');
-  return found;
-}
-
-export const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { BASE_ARGS, findChrome };
 
 export interface LaunchedBrowser {
   context: BrowserContext;
