@@ -325,6 +325,11 @@ function httpEntry(req: HttpRequestEvent, c: ConnEvents): HarEntry {
   return entry;
 }
 
+/** The request of a connection the page opens with a body-less GET (EventSource, the WebSocket handshake). */
+function bodilessGet(url: string, headers: HarNameValue[]): HarEntry['request'] {
+  return { method: 'GET', url, httpVersion: '', headers, queryString: queryOf(url), cookies: [], headersSize: -1, bodySize: 0 };
+}
+
 function eventSourceEntry(create: SseCreateEvent, c: ConnEvents): HarEntry {
   const open = c.first('sse.open');
   const messages = c.every('sse.message');
@@ -335,16 +340,7 @@ function eventSourceEntry(create: SseCreateEvent, c: ConnEvents): HarEntry {
     pageref: create.doc,
     startedDateTime: iso(create.t),
     time: Math.max(0, last - create.t),
-    request: {
-      method: 'GET',
-      url: create.url,
-      httpVersion: '',
-      headers: [{ name: 'accept', value: 'text/event-stream' }],
-      queryString: queryOf(create.url),
-      cookies: [],
-      headersSize: -1,
-      bodySize: 0,
-    },
+    request: bodilessGet(create.url, [{ name: 'accept', value: 'text/event-stream' }]),
     response: {
       status: open ? 200 : 0,
       statusText: open ? 'OK' : '',
@@ -381,16 +377,7 @@ function webSocketEntry(create: WsCreateEvent, c: ConnEvents): HarEntry {
     startedDateTime: iso(create.t),
     // Chrome reports the handshake duration as a WebSocket entry's time.
     time: Math.max(0, (open?.t ?? close?.t ?? last) - create.t),
-    request: {
-      method: 'GET',
-      url: create.url,
-      httpVersion: '',
-      headers: requestHeaders,
-      queryString: queryOf(create.url),
-      cookies: [],
-      headersSize: -1,
-      bodySize: 0,
-    },
+    request: bodilessGet(create.url, requestHeaders),
     response: {
       status: open ? 101 : 0,
       statusText: open ? 'Switching Protocols' : '',
