@@ -1,4 +1,4 @@
-import type { FindingRule } from './types.ts';
+import { REFERENCE_USERS, type FindingRule } from './types.ts';
 import { formatMs, round1 } from '../stats.ts';
 
 /** Faster than this, heartbeats cost more than the 15-30 s the primer recommends buys. */
@@ -13,11 +13,10 @@ export const heartbeatTooFast: FindingRule = {
   check({ heartbeat, ctx }) {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.intervalMs === null || hb.intervalMs >= HEARTBEAT_WASTE_BELOW_MS) return null;
-    const users = 1000;
     return {
       severity: 'info',
       code: this.code,
-      message: `Heartbeat every ${formatMs(hb.intervalMs)}: ${Math.round(30_000 / hb.intervalMs)}× more often than a 30 s heartbeat, ${round1((users * 1000) / hb.intervalMs)} heartbeats/s per 1,000 users.`,
+      message: `Heartbeat every ${formatMs(hb.intervalMs)}: ${Math.round(30_000 / hb.intervalMs)}× more often than a 30 s heartbeat, ${round1((REFERENCE_USERS * 1000) / hb.intervalMs)} heartbeats/s per 1,000 users.`,
       evidence: { intervalMs: hb.intervalMs, direction: hb.direction, source: hb.source, protocol: ctx.protocol },
       advice: 'A heartbeat every 15-30 s is enough to keep NATs open; persistent chatter also keeps the mobile radio from sleeping (primer: battery).',
     };
