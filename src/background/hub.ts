@@ -34,7 +34,7 @@ export const CHUNK_MAX_EVENTS = 1000;
 /** Most characters in one stored chunk (eviction granularity for large payloads). */
 export const CHUNK_MAX_CHARS = 256 * 1024;
 
-/** The storage the buffer persists to (chrome.storage.session fits; tests use a Map). */
+/** The storage the buffer persists to (IndexedDB in the worker, see idb-store.ts; tests use a Map). */
 export interface SessionStore {
   getAll(): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
