@@ -178,7 +178,12 @@ describe('fetch', () => {
     </script>`);
     const text = await page.evaluate(() => (window as unknown as { __done: Promise<string> }).__done);
     expect(text.startsWith(': hello comment\r\n')).toBe(true);
-    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'http.end'));
+    // The page's /pace fetches end too: wait for the end of the stream's own request.
+    const streamEnded = (e: CaptureEvent[]) => {
+      const stream = e.find((x) => x.type === 'sse.create');
+      return !!stream && e.some((x) => x.type === 'http.end' && x.conn === stream.conn);
+    };
+    const events = await waitForEvents(page, streamEnded);
     const conn = connOf(events, (e) => e.type === 'sse.create');
     const sse = ofConn(events, conn).filter((e) => e.type.startsWith('sse.'));
     expect(sse).toMatchObject([

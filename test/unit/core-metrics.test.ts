@@ -229,3 +229,29 @@ describe('advice (primer decision tree)', () => {
     expect(only(fast).advice).toMatch(/Polled every 5\.0 s \(average staleness 2\.5 s\).*long polling or SSE/);
   });
 });
+
+describe('reconnect made while the old socket is still closing (node)', () => {
+  it('counts a replacement opened right after close(), before the close event, with no delay', () => {
+    const b = new CaptureBuilder();
+    const a = b.wsCreate(T0, 'wss://live.example/socket');
+    b.wsOpen(T0 + 20, a);
+    // The page gives up on a dead connection: close(4000) and a new socket at once; the close
+    // event comes 800 ms later, when the server's close frame gets through.
+    const c = b.wsCreate(T0 + 10_000, 'wss://live.example/socket');
+    b.wsClose(T0 + 10_800, a, 4000, 'heartbeat timeout', 'client');
+    b.wsOpen(T0 + 10_030, c);
+    const ch = analyzeCapture(b.sorted()).channels[0]!;
+    expect(ch.reconnects).toHaveLength(1);
+    expect(ch.reconnects[0]).toMatchObject({ at: T0 + 10_000, delayMs: 0 });
+  });
+
+  it('keeps two sockets that simply overlap (neither closing) apart from reconnects', () => {
+    const b = new CaptureBuilder();
+    const a = b.wsCreate(T0, 'wss://live.example/socket');
+    b.wsOpen(T0 + 20, a);
+    const c = b.wsCreate(T0 + 10_000, 'wss://live.example/socket');
+    b.wsOpen(T0 + 10_030, c);
+    b.wsClose(T0 + 10_800, a, 1006, '', 'server');
+    expect(analyzeCapture(b.sorted()).channels[0]!.reconnects).toHaveLength(0);
+  });
+});

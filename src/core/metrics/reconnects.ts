@@ -36,6 +36,13 @@ function failed(r: ConnRecord): boolean {
   return r.endKind === 'error' || (r.status !== null && (r.status === 0 || r.status >= 500));
 }
 
+/**
+ * How long after a client-started close a replacement may still count as one (our bound, not a
+ * library's): the close event waits for the server's close frame, which a loaded renderer, a slow
+ * server or a stalled connection delays by up to seconds.
+ */
+const CLOSING_HANDSHAKE_MS = 5000;
+
 function faultCause(ctx: ChannelContext, r: ConnRecord): string | null {
   for (const f of ctx.faults) {
     if (f.phase === 'end' || f.fault === 'latency') continue;
@@ -121,7 +128,12 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     }
     if (i === 0) continue;
     const prev = records[i - 1]!;
-    if (prev.end === null || cur.start < prev.end - 5) continue;
+    if (prev.end === null) continue;
+    // A page that calls close() and opens the replacement at once (e.g. on a heartbeat timeout)
+    // starts it before the closing handshake completes: still a reconnect, made without delay.
+    const replacedWhileClosing =
+      prev.closeInitiator === 'client' && cur.start >= (prev.openAt ?? prev.start) && cur.start >= prev.end - CLOSING_HANDSHAKE_MS;
+    if (cur.start < prev.end - 5 && !replacedWhileClosing) continue;
     // Polling loops re-request by design; only re-requests after a failure are reconnects.
     if (pollingLoop && !failed(prev)) {
       attempt = -1;
@@ -132,7 +144,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     push(
       {
         at: cur.start,
-        delayMs: cur.start - prev.end,
+        delayMs: Math.max(0, cur.start - prev.end),
         cause: endCause(ctx, prev),
         // A page that calls close() in reaction to an error or abnormal close (reconnecting-websocket
         // 4.4 _handleError → _disconnect → ws.close()) is still reconnecting after a failure.
