@@ -7,7 +7,7 @@
  * in the pages are multiplied by the lab's time scale (1 = realistic), so the
  * expectations are stated as kinds, protocols and models, not as numbers.
  */
-import type { BackoffModel, ChannelKind } from '../src/core/report-types.ts';
+import type { BackoffModel, ChannelKind, ChannelReport } from '../src/core/report-types.ts';
 
 export type Variant = 'good' | 'bad';
 
@@ -231,4 +231,10 @@ export function labPath(page: LabPage, query: Record<string, string | number> = 
   const params = new URLSearchParams({ mode: page.id });
   for (const [key, value] of Object.entries(query)) params.set(key, String(value));
   return `/pages/${page.page}.html?${params}`;
+}
+
+/** The channel a lab page is about: on its endpoint, of its expected kind when one is there. */
+export function mainChannel(page: LabPage, channels: readonly ChannelReport[]): ChannelReport | undefined {
+  const onEndpoint = channels.filter((c) => c.url.includes(page.expect.channel));
+  return onEndpoint.find((c) => c.kind === page.expect.kind) ?? onEndpoint.find((c) => c.kind !== 'one-off') ?? onEndpoint[0];
 }

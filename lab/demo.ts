@@ -6,11 +6,10 @@
 import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { startLab, type Lab } from './server.ts';
-import { LAB_PAGES, auditPlan, pageOrigin } from './catalog.ts';
+import { LAB_PAGES, auditPlan, mainChannel, pageOrigin } from './catalog.ts';
 import { launchInspector, type InspectorSession } from '../src/cli/browser.ts';
 import { auditPage } from '../src/cli/audit-run.ts';
 import { formatSummary } from '../src/cli/analyze.ts';
-import type { ChannelReport } from '../src/core/report-types.ts';
 
 /** Time scale of the headless tour: a quarter of real timings, so the whole tour takes under a minute. */
 const TOUR_SCALE = 0.25;
@@ -116,11 +115,6 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 }
 
-function mainChannel(channels: ChannelReport[], endpoint: string): ChannelReport | undefined {
-  const onEndpoint = channels.filter((c) => c.url.includes(endpoint));
-  return onEndpoint.find((c) => c.kind !== 'one-off') ?? onEndpoint[0];
-}
-
 /** Audit every lab page headless, in parallel tabs of one browser, and print the reports. */
 export async function runTour(): Promise<void> {
   const lab = await startLab({ port: 0, scale: TOUR_SCALE });
@@ -156,7 +150,7 @@ export async function runTour(): Promise<void> {
         continue;
       }
       out(formatSummary(run.report).trimEnd());
-      const c = mainChannel(run.report.channels, page.expect.channel);
+      const c = mainChannel(page, run.report.channels);
       const heartbeat = c?.heartbeat ? (c.heartbeat.intervalMs !== null ? `${(c.heartbeat.intervalMs / 1000).toFixed(1)} s` : 'none') : '—';
       const findings = c ? `${c.findings.filter((f) => f.severity === 'error').length}E ${c.findings.filter((f) => f.severity === 'warning').length}W` : '';
       table.push(row([page.id, page.variant, c?.kind ?? '—', c?.protocol ?? '—', heartbeat, c?.backoff?.model ?? '—', findings], widths));

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { LAB_TOKEN, startLab, type Lab } from '../../lab/server.ts';
-import { LAB_PAGES, auditPlan, labPath, pageOrigin, type LabPage } from '../../lab/catalog.ts';
+import { LAB_PAGES, auditPlan, labPath, mainChannel, pageOrigin, type LabPage } from '../../lab/catalog.ts';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
 import { auditPage, type AuditRun } from '../../src/cli/audit-run.ts';
 import { CliError } from '../../src/cli/audit-exit.ts';
@@ -52,9 +52,8 @@ function describeChannels(channels: ChannelReport[]): string {
 }
 
 /** The page's main channel: the one on its endpoint with the expected kind, else the first on its endpoint. */
-function mainChannel(page: LabPage, run: AuditRun): ChannelReport {
-  const onEndpoint = run.report.channels.filter((c) => c.url.includes(page.expect.channel));
-  const channel = onEndpoint.find((c) => c.kind === page.expect.kind) ?? onEndpoint[0];
+function channelOf(page: LabPage, run: AuditRun): ChannelReport {
+  const channel = mainChannel(page, run.report.channels);
   if (!channel) throw new Error(`${page.id}: no channel on ${page.expect.channel}: ${describeChannels(run.report.channels)}`);
   return channel;
 }
@@ -170,7 +169,7 @@ describe.concurrent('audit of every lab page', { timeout: 240_000 }, () => {
     const run = await runs.get(page.id);
     if (run instanceof Error) throw run;
     expect(run, 'audit ran').toBeDefined();
-    const channel = mainChannel(page, run!);
+    const channel = channelOf(page, run!);
     const context = `${page.id}: ${describeChannels(run!.report.channels)}`;
     expect(channel.kind, context).toBe(page.expect.kind);
     expect(channel.protocol, context).toBe(page.expect.protocol);
