@@ -11,6 +11,7 @@ import { startLab, type Lab } from '../../lab/server.ts';
 import { LAB_PAGES, labPath, pageOrigin } from '../../lab/catalog.ts';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
+import type { CaptureFile } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import type { FaultCommand } from '../../src/shared/page-bridge.ts';
 
@@ -89,6 +90,17 @@ async function faultWindow(page: Page, tabId: number, fault: string): Promise<{ 
   throw new Error(`no ${fault} fault event in the capture`);
 }
 
+/** Re-read until `ok` accepts the value or 10 s pass (captured events trail what the page saw by a batch). */
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let value = await read();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await read();
+  }
+  return value;
+}
+
 async function channelOf(tabId: number, urlPart: string): Promise<ChannelReport> {
   const capture = await session.exportTab(tabId);
   const report = analyzeCapture(capture.events);
@@ -105,8 +117,8 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     const log = await until(page, (l) => l.filter((e) => e.kind === 'open').length >= 2, 'the reconnect');
     const close = log.find((e) => e.kind === 'close');
     expect(close).toMatchObject({ code: 1006, wasClean: false });
-    const channel = await channelOf(tabId, '/ws/heartbeat');
-    expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
+    // The page saw the replacement at once; its captured events follow through the relay's batching.
+    const channel = await eventually(() => channelOf(tabId, '/ws/heartbeat'), (c) => c.reconnects.length >= 1);
     expect(channel.reconnects[0].cause).toBe('fault: drop');
     // The page waits 1 s (scaled) before reconnecting; the report measures that delay (late timers make it longer, never shorter).
     expect(channel.reconnects[0].delayMs).toBeGreaterThanOrEqual(1000 * SCALE * 0.9);
@@ -206,8 +218,8 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     const log = await until(page, (l) => l.some((e) => e.kind === 'close'), 'the close');
     expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4001, reason: 'unauthorized', wasClean: true });
     // The page saw it at once; the captured event follows through the relay's batching.
-    const recorded = async () => (await session.exportTab(tabId)).events.some((e) => e.type === 'ws.close' && e.code === 4001);
-    await expect.poll(recorded, { timeout: 10_000 }).toBe(true);
+    const hasClose = (c: CaptureFile) => c.events.some((e) => e.type === 'ws.close' && e.code === 4001);
+    expect(hasClose(await eventually(() => session.exportTab(tabId), hasClose))).toBe(true);
     await page.close();
   });
 
@@ -239,7 +251,8 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     // A ping goes out within 3 s of the stall start and the page gives up 2 s later.
     expect(timeout!.t - start).toBeLessThan(3000 + 2000 + 1500);
     expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4000, reason: 'heartbeat timeout' });
-    const channel = await channelOf(tabId, '/ws/heartbeat');
+    // The page saw the replacement at once; its captured events follow through the relay's batching.
+    const channel = await eventually(() => channelOf(tabId, '/ws/heartbeat'), (c) => c.reconnects.length >= 1);
     expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
     await page.close();
   });

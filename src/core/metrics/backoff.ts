@@ -205,8 +205,9 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     multi.set(p.attempt, list);
   }
   const repeated = [...multi.values()].filter((l) => l.length >= 2);
+  // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
   const repeatable =
-    repeated.length >= 2 &&
+    repeated.length >= 3 &&
     repeated.every((l) => {
       const m = median(l);
       return l.every((v) => Math.abs(v - m) <= Math.max(50, 0.05 * m));
