@@ -56,7 +56,7 @@ function portPair(name: string): [MemoryPort, MemoryPort] {
   return [a, b];
 }
 
-/** chrome.storage.session in memory (values are JSON copies, like the real one). */
+/** The buffer's store in memory (values are JSON copies; reads ordered after earlier writes, as IndexedDB orders transactions). */
 export class MemoryStore implements SessionStore {
   readonly data = new Map<string, string>();
   /** When set, `set` waits for this gate (to kill the worker mid-commit). */
@@ -65,10 +65,21 @@ export class MemoryStore implements SessionStore {
   /** The next this many writes fail (as a full quota would). */
   failWrites = 0;
 
+  /** Writes not yet settled: like IndexedDB, a later read waits for earlier writes on its store. */
+  private readonly pending = new Set<Promise<void>>();
+
   async getAll(): Promise<Record<string, unknown>> {
+    await Promise.allSettled([...this.pending]);
     return Object.fromEntries([...this.data].map(([k, v]) => [k, JSON.parse(v)]));
   }
-  async set(items: Record<string, unknown>, applies: () => boolean = () => true): Promise<void> {
+  set(items: Record<string, unknown>, applies: () => boolean = () => true): Promise<void> {
+    const write = this.write(items, applies);
+    this.pending.add(write);
+    const settle = () => this.pending.delete(write);
+    write.then(settle, settle);
+    return write;
+  }
+  private async write(items: Record<string, unknown>, applies: () => boolean): Promise<void> {
     const copy = Object.entries(items).map(([k, v]) => [k, JSON.stringify(v)] as const);
     if (this.gate) await this.gate;
     if (this.failWrites > 0) {
