@@ -6,6 +6,9 @@
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
 import { apply, btoaNative, fromCharCode, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
+import { FNV_OFFSET, fnv1a, hashHex } from '../../core/formats/body-hash.ts';
+
+export { FNV_OFFSET, fnv1a, hashHex };
 
 /** Most binary bytes kept (as base64) in a payload preview. */
 const MAX_BINARY_PREVIEW_BYTES = 4096;
@@ -64,25 +67,9 @@ export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
     : new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** FNV-1a 32-bit, incremental: feed bytes into a running hash. */
-export const FNV_OFFSET = 0x811c9dc5;
-export function fnv1a(hash: number, bytes: Uint8Array): number {
-  let h = hash;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** FNV-1a of a string's UTF-8 bytes. */
 export function fnv1aText(text: string): number {
   return fnv1a(FNV_OFFSET, textEncode(textEncoder, text));
-}
-
-/** A hash as 8 lower-case hex digits. */
-export function hashHex(hash: number): string {
-  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 const TEXTUAL = /^text\/|json|xml|javascript|ecmascript|x-www-form-urlencoded|ndjson|jsonl|graphql|csv|event-stream/;
