@@ -6,8 +6,8 @@
  * `text/event-stream` is parsed with the shared SSE parser.
  */
 import type { HeaderList } from '../../core/events.ts';
-import { createSseParser } from '../../core/sse-parser.ts';
 import { emit, hookError, nextConn, now, settings } from './emitter.ts';
+import { recordingSseParser } from './sse-stream.ts';
 import { delayed, isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
 import {
   AbortControllerCtor,
@@ -50,7 +50,6 @@ import {
   isTextual,
   mediaType,
   requestBodySize,
-  textPayload,
 } from './payload.ts';
 
 /** Names and values of a Headers object, names lower-cased (as the platform gives them). */
@@ -151,22 +150,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
   const textual = isTextual(contentType);
   const streaming = isStreamingType(contentType);
   const decoder = textual ? new TextDecoderCtor() : null;
-  const sse =
-    contentType === 'text/event-stream'
-      ? createSseParser(
-          (e) =>
-            emit({
-              type: 'sse.message',
-              conn,
-              event: e.type,
-              data: textPayload(e.data),
-              id: e.id,
-              lastEventId: e.lastEventId,
-              retry: e.retry,
-            }),
-          (text) => emit({ type: 'sse.comment', conn, text: text.slice(0, settings.maxTextChars) }),
-        )
-      : null;
+  const sse = contentType === 'text/event-stream' ? recordingSseParser(conn) : null;
   if (sse) {
     emit({ type: 'sse.create', conn, transport: 'fetch', url: facts.url, withCredentials: facts.credentials === 'include' });
     emit({ type: 'sse.open', conn });

@@ -7,8 +7,9 @@
  * read from the instance's own events.
  */
 import type { HeaderList, Payload } from '../../core/events.ts';
-import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
+import type { SseParser } from '../../core/sse-parser.ts';
 import { emit, hookError, nextConn, now, settings } from './emitter.ts';
+import { recordingSseParser } from './sse-stream.ts';
 import { isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
 import { absoluteUrl } from './fetch.ts';
 import {
@@ -120,19 +121,7 @@ function onResponse(rec: XhrRecord): void {
       withCredentials: xhrGet.withCredentials(rec.xhr) as boolean,
     });
     emit({ type: 'sse.open', conn });
-    rec.sse = createSseParser(
-      (e) =>
-        emit({
-          type: 'sse.message',
-          conn,
-          event: e.type,
-          data: textPayload(e.data),
-          id: e.id,
-          lastEventId: e.lastEventId,
-          retry: e.retry,
-        }),
-      (text) => emit({ type: 'sse.comment', conn, text: text.slice(0, settings.maxTextChars) }),
-    );
+    rec.sse = recordingSseParser(conn);
   }
 }
 
