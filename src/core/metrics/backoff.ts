@@ -50,6 +50,10 @@ export const REFERENCE_CAP_MS = 30_000;
 
 interface Candidate {
   model: BackoffModel;
+  /** A cap found by trying levels, not seen as a plateau: one more parameter. */
+  hiddenCap?: boolean;
+  /** Fitted without one of the points (see growthCandidates). */
+  partial?: boolean;
   initialMs: number;
   factor: number;
   maxMs: number | null;
@@ -64,34 +68,58 @@ function residuals(points: readonly BackoffPoint[], predict: (k: number) => numb
   });
 }
 
-function meanAbs(values: readonly number[]): number {
-  if (values.length === 0) return 0;
+/**
+ * An event loop that stalls (a long task, a busy machine) makes a delay late by
+ * hundreds of ms, and such an outlier must not decide the model. Stalls only ever
+ * lengthen a delay, so only residuals far above the rest are left out: above
+ * OUTLIER_SCALE times the median absolute residual (and above OUTLIER_MIN), at most
+ * OUTLIER_SHARE of the points. A model's systematic misfit (an exponential through
+ * linear delays) is on both sides and moderate, so it stays in the error.
+ */
+const OUTLIER_SCALE = 3;
+const OUTLIER_MIN = 0.25;
+const OUTLIER_SHARE = 0.2;
+
+/** Mean absolute residual without the stalled outliers. */
+function robustError(res: readonly number[]): number {
+  if (res.length === 0) return 0;
+  const abs = res.map(Math.abs);
+  const threshold = Math.max(OUTLIER_MIN, OUTLIER_SCALE * median(abs));
+  const outliers = res.map((r, i) => ({ r, i })).filter((x) => x.r > threshold).sort((a, b) => b.r - a.r).slice(0, Math.floor(res.length * OUTLIER_SHARE));
+  const skip = new Set(outliers.map((x) => x.i));
   let s = 0;
-  for (const v of values) s += Math.abs(v);
-  return s / values.length;
+  for (let i = 0; i < abs.length; i++) if (!skip.has(i)) s += abs[i]!;
+  return s / (abs.length - skip.size);
 }
 
-function stdDev(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / values.length);
+/** At most this many points enter the pairwise slope estimate (a storm has thousands of attempts). */
+const MAX_FIT_POINTS = 200;
+
+function thin(points: readonly BackoffPoint[]): readonly BackoffPoint[] {
+  if (points.length <= MAX_FIT_POINTS) return points;
+  const out: BackoffPoint[] = [];
+  const step = points.length / MAX_FIT_POINTS;
+  for (let i = 0; i < MAX_FIT_POINTS; i++) out.push(points[Math.floor(i * step)]!);
+  return out;
 }
 
-/** Least squares y = a + b·x. */
-function lineFit(xs: readonly number[], ys: readonly number[]): { a: number; b: number } | null {
-  const n = xs.length;
-  if (n < 2) return null;
-  const mx = xs.reduce((s, v) => s + v, 0) / n;
-  const my = ys.reduce((s, v) => s + v, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (xs[i]! - mx) ** 2;
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
+/**
+ * Theil–Sen line y = a + b·x: the median of pairwise slopes, then the median
+ * intercept. Unlike least squares it ignores up to ~29% of outliers, so a stalled
+ * timer does not bend the fitted policy.
+ */
+function robustLine(xs: readonly number[], ys: readonly number[]): { a: number; b: number } | null {
+  const slopes: number[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    for (let j = i + 1; j < xs.length; j++) {
+      const dx = xs[j]! - xs[i]!;
+      if (dx !== 0) slopes.push((ys[j]! - ys[i]!) / dx);
+    }
   }
-  if (sxx === 0) return null;
-  const b = sxy / sxx;
-  return { a: my - b * mx, b };
+  if (slopes.length === 0) return null;
+  const b = median(slopes);
+  const a = median(ys.map((y, i) => y - b * xs[i]!));
+  return { a, b };
 }
 
 /** Values this close to a plateau's median belong to it. */
@@ -102,77 +130,166 @@ function capTolerance(level: number): number {
 /**
  * A cap: the delays of the highest attempts level off (2+ attempts within
  * noise of their median), above clearly shorter delays of earlier attempts.
+ * Delays above the plateau (a stalled timer) are tolerated up to a quarter of it;
+ * one below it ends the plateau.
  */
 function detectCap(points: readonly BackoffPoint[]): number | null {
-  const byAttempt = [...points].sort((a, b) => a.attempt - b.attempt || a.delayMs - b.delayMs);
-  const maxAttempt = byAttempt[byAttempt.length - 1]!.attempt;
-  let plateau: BackoffPoint[] = [];
-  for (let k = maxAttempt; k >= 0; k--) {
-    const at = byAttempt.filter((p) => p.attempt === k);
-    if (at.length === 0) continue;
-    const candidate = [...plateau, ...at];
-    const level = median(candidate.map((p) => p.delayMs));
-    if (!candidate.every((p) => Math.abs(p.delayMs - level) <= capTolerance(level))) break;
-    plateau = candidate;
+  const byAttempt = new Map<number, number[]>();
+  for (const p of points) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
+  const attemptsDesc = [...byAttempt.keys()].sort((a, b) => b - a);
+  // Walk down from the last attempt while no delay falls below the level; the plateau is
+  // the longest such run whose delays above the level (stalls) are at most a quarter.
+  let values: number[] = [];
+  const walked: number[] = [];
+  let plateau: number[] = [];
+  let plateauAttempts: number[] = [];
+  for (const k of attemptsDesc) {
+    const candidate = [...values, ...byAttempt.get(k)!];
+    const level = median(candidate);
+    const tol = capTolerance(level);
+    if (candidate.some((d) => d < level - tol)) break;
+    values = candidate;
+    walked.push(k);
+    if (candidate.filter((d) => d > level + tol).length <= Math.floor(candidate.length / 4)) {
+      plateau = candidate;
+      plateauAttempts = [...walked];
+    }
   }
-  const attempts = new Set(plateau.map((p) => p.attempt));
-  if (attempts.size < 2) return null;
-  const level = median(plateau.map((p) => p.delayMs));
-  const firstCapped = Math.min(...attempts);
+  if (plateauAttempts.length < 2) return null;
+  const level = median(plateau);
+  const firstCapped = Math.min(...plateauAttempts);
   const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
   return below.length >= 1 ? level : null;
 }
 
-function candidates(points: readonly BackoffPoint[]): Candidate[] {
-  const out: Candidate[] = [];
-  const cap = detectCap(points);
-  // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
-  if (cap === null) {
-    const c = median(points.map((p) => p.delayMs));
-    out.push({ model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c });
+/**
+ * Kendall's rank correlation between attempt number and delay, over pairs of
+ * different attempts: 1 when every later attempt waited longer. Growth must show
+ * as a trend before a growing model may explain the delays; a constant delay with
+ * jitter has no trend, however a line happens to fit six random points.
+ */
+function trend(points: readonly BackoffPoint[]): number {
+  let concordant = 0;
+  let discordant = 0;
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]!.attempt - points[i]!.attempt;
+      const dy = points[j]!.delayMs - points[i]!.delayMs;
+      if (dx === 0 || dy === 0) continue;
+      if (Math.sign(dx) === Math.sign(dy)) concordant++;
+      else discordant++;
+    }
   }
-  const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
-  const growth = cap === null ? points : points.filter((p) => p.delayMs < cap - tol);
-  const limit = (v: number) => (cap === null ? v : Math.min(v, cap));
+  const n = concordant + discordant;
+  return n === 0 ? 0 : (concordant - discordant) / n;
+}
 
-  const lin = lineFit(growth.map((p) => p.attempt), growth.map((p) => p.delayMs));
-  if (lin && lin.b > 0) {
-    out.push({ model: 'linear', initialMs: lin.a, factor: lin.b, maxMs: cap, predict: (k) => limit(lin.a + lin.b * k) });
+/** Delays grow with the attempt when their rank correlation reaches this (p < 0.05 from 6 attempts on). */
+const MIN_GROWTH_TREND = 0.5;
+
+/** Growing models (linear, exponential) through the delays below `cap`, capped there. */
+function growthCandidates(points: readonly BackoffPoint[], cap: number | null): Candidate[] {
+  const out: Candidate[] = [];
+  const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
+  // Below a cap, only attempts that had not reached it yet: at a capped attempt the
+  // delays that jitter left under the cap are the short ones, and fitting them
+  // would bend the growth down (censored data).
+  const levels = perAttemptMedians(points);
+  const growth = thin(cap === null ? points : points.filter((p) => levels[p.attempt]! < cap - tol && p.delayMs < cap - tol));
+  if (new Set(growth.map((p) => p.attempt)).size < 2) return out;
+  // Under a cap, the policy as a whole must grow, delays at the cap counting as ties
+  // (the few attempts before the cap are too few for a trend of their own).
+  const clamped = cap === null ? growth : points.map((p) => ({ attempt: p.attempt, delayMs: Math.min(p.delayMs, cap) }));
+  if (trend(clamped) < MIN_GROWTH_TREND) return out;
+  const limit = (v: number) => (cap === null ? v : Math.min(v, cap));
+  // Each fit is tried on all growth points and, for short series, without each one in
+  // turn: with three or four attempts a single stalled delay outweighs the rest, and
+  // robustError then excuses the left-out point only if it was late, never early.
+  const subsets: BackoffPoint[][] = [[...growth]];
+  if (growth.length >= 3 && growth.length <= LEAVE_ONE_OUT_MAX) {
+    for (let i = 0; i < growth.length; i++) subsets.push(growth.filter((_, j) => j !== i));
   }
-  const positive = growth.filter((p) => p.delayMs > 0);
-  const exp = lineFit(positive.map((p) => p.attempt), positive.map((p) => Math.log(p.delayMs)));
-  if (exp && exp.b > Math.log(1.05)) {
-    const initial = Math.exp(exp.a);
-    const factor = Math.exp(exp.b);
-    out.push({ model: 'exponential', initialMs: initial, factor, maxMs: cap, predict: (k) => limit(initial * factor ** k) });
+  for (const [index, subset] of subsets.entries()) {
+    if (new Set(subset.map((p) => p.attempt)).size < 2) continue;
+    const partial = index > 0;
+    const lin = robustLine(subset.map((p) => p.attempt), subset.map((p) => p.delayMs));
+    if (lin && lin.b > 0) {
+      out.push({ model: 'linear', initialMs: lin.a, factor: lin.b, maxMs: cap, partial, predict: (k) => limit(lin.a + lin.b * k) });
+    }
+    const positive = subset.filter((p) => p.delayMs > 0);
+    const exp = robustLine(positive.map((p) => p.attempt), positive.map((p) => Math.log(p.delayMs)));
+    if (exp && exp.b > Math.log(1.05)) {
+      const initial = Math.exp(exp.a);
+      const factor = Math.exp(exp.b);
+      out.push({ model: 'exponential', initialMs: initial, factor, maxMs: cap, partial, predict: (k) => limit(initial * factor ** k) });
+    }
   }
   return out;
 }
 
-/** Parameters penalise complex models: prefer the simpler one unless it fits clearly worse. */
-// Exponential backoff is what libraries and the primer use; linear gets a slightly larger prior penalty.
-const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.05, exponential: 0.03, schedule: 0.1 };
+/** Series up to this many growth points are also fitted leaving one point out. */
+const LEAVE_ONE_OUT_MAX = 12;
+
+/** Cheapest levels tried as a cap that randomisation hides (jitter applied after the cap). */
+const MAX_CAP_TRIES = 12;
 
 /**
- * Direct evidence of randomisation, independent of the model: the same attempt
- * index with clearly different delays across streaks, or a delay shrinking
- * within one streak before any cap.
+ * Candidate policies. A cap shows as a plateau of equal delays (socket.io-client
+ * 4.8 build/cjs/contrib/backo2.js clamps after randomising: `Math.min(ms, this.max)`),
+ * or, when the randomisation comes after the cap, only as growth that stops: the
+ * per-attempt levels from the third attempt on are tried as caps too.
  */
-function jitterEvidence(points: readonly BackoffPoint[], cap: number | null): boolean {
-  const below = (d: number) => cap === null || d < cap - capTolerance(cap);
-  const byAttempt = new Map<number, number[]>();
-  for (const p of points) if (below(p.delayMs)) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
-  for (const list of byAttempt.values()) {
-    if (list.length < 2) continue;
-    const m = median(list);
-    if ((Math.max(...list) - Math.min(...list) - 2 * TIMER_NOISE_MS) / Math.max(m, NOISE_FLOOR_MS) > 2 * JITTER_SPREAD) return true;
+function candidates(points: readonly BackoffPoint[]): Candidate[] {
+  const out: Candidate[] = [];
+  const plateau = detectCap(points);
+  const c = median(points.map((p) => p.delayMs));
+  const fixed: Candidate = { model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c };
+  // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
+  if (plateau === null) out.push(fixed);
+  out.push(...growthCandidates(points, plateau));
+  if (plateau === null && out.length > 1) {
+    // A cap is only seen once two attempts reached it.
+    const medians = perAttemptMedians(points).filter((d): d is number => d !== null);
+    const levels = [...new Set(medians.slice(2))].filter((level) => medians.filter((d) => d >= level - capTolerance(level)).length >= 2).sort((a, b) => a - b);
+    const step = Math.max(1, Math.ceil(levels.length / MAX_CAP_TRIES));
+    for (let i = 0; i < levels.length; i += step) {
+      for (const cand of growthCandidates(points, levels[i]!)) out.push({ ...cand, hiddenCap: true });
+    }
   }
-  for (let i = 1; i < points.length; i++) {
-    const prev = points[i - 1]!;
-    const cur = points[i]!;
-    if (cur.attempt === prev.attempt + 1 && below(prev.delayMs) && prev.delayMs >= NOISE_FLOOR_MS && cur.delayMs < prev.delayMs * 0.9 - TIMER_NOISE_MS) return true;
-  }
-  return false;
+  if (out.length === 0) out.push(fixed);
+  return out;
+}
+
+/**
+ * Parameters penalise complex models: prefer the simpler one unless it fits clearly worse.
+ * Exponential backoff is what the libraries and the primer use (socket.io-client,
+ * reconnecting-websocket, graphql-ws's randomised exponential retryWait); linear is rare,
+ * so it must beat exponential by a clear margin.
+ */
+const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.08, exponential: 0.03, schedule: 0.1 };
+/** The extra parameter of a cap hidden by randomisation. */
+const HIDDEN_CAP_COST = 0.03;
+
+function cost(cand: Candidate, err: number): number {
+  return err + COMPLEXITY[cand.model] + (cand.hiddenCap ? HIDDEN_CAP_COST : 0);
+}
+
+/**
+ * Randomisation spreads most delays away from the policy, both ways (socket.io-client's
+ * ±50%, graphql-ws's random extra wait, "full jitter"); timer noise leaves most of
+ * them on it. A stalled event loop only ever lengthens a few. So: jittered when the
+ * median residual is off by half of JITTER_SPREAD, or when several delays are
+ * clearly *shorter* than the policy predicts, which no stall can cause.
+ */
+const JITTER_SHORT_SHARE = 0.15;
+
+function jittered(points: readonly BackoffPoint[], res: readonly number[], cap: number | null): boolean {
+  // Delays clamped at the cap say nothing about randomisation.
+  const free = res.filter((_, i) => cap === null || points[i]!.delayMs < cap - capTolerance(cap));
+  if (free.length < 2) return false;
+  if (median(free.map(Math.abs)) >= JITTER_SPREAD / 2) return true;
+  const short = free.filter((r) => r < -JITTER_SPREAD).length;
+  return short >= 2 && short / free.length >= JITTER_SHORT_SHARE;
 }
 
 function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null> {
@@ -185,16 +302,20 @@ function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null
   return out;
 }
 
+/** An explicit list is short: SignalR's default has four entries, Phoenix's reconnectAfterMs nine. */
+const MAX_SCHEDULE_ATTEMPTS = 12;
+
 /** Fit a delay sequence; null with fewer than 3 points. */
 export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   if (points.length < 3) return null;
   const delaysMs = perAttemptMedians(points);
   const scored = candidates(points).map((cand) => {
     const res = residuals(points, cand.predict);
-    return { cand, res, err: meanAbs(res) };
+    return { cand, res, err: robustError(res) };
   });
-  scored.sort((x, y) => x.err + COMPLEXITY[x.cand.model] - (y.err + COMPLEXITY[y.cand.model]));
+  scored.sort((x, y) => cost(x.cand, x.err) - cost(y.cand, y.err));
   const best = scored[0]!;
+  const spreadFit = scored.find((x) => !x.cand.partial && x.cand.model === best.cand.model && x.cand.maxMs === best.cand.maxMs) ?? best;
 
   // A fixed list: identical values per attempt across streaks, or an immediate
   // first retry followed by delays no formula explains (SignalR's default).
@@ -206,23 +327,24 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   }
   const repeated = [...multi.values()].filter((l) => l.length >= 2);
   // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
-  const repeatable =
-    repeated.length >= 3 &&
-    repeated.every((l) => {
-      const m = median(l);
-      return l.every((v) => Math.abs(v - m) <= Math.max(50, 0.05 * m));
-    });
+  // Stalls only lengthen a delay, so an attempt's shortest delay is its policy's value;
+  // up to a quarter of the repeated attempts may have one above it (a stalled timer).
+  const near = (v: number, m: number) => v - m <= Math.max(TIMER_NOISE_MS, 0.05 * m);
+  const agreeing = repeated.filter((l) => l.every((v) => near(v, Math.min(...l)))).length;
+  // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
+  const repeatable = agreeing >= 3 && agreeing >= 0.75 * repeated.length;
+  const firstMin = multi.has(0) ? Math.min(...multi.get(0)!) : null;
   const immediateFirst =
-    delaysMs.length >= 3 && delaysMs[0] !== null && delaysMs[0] < IMMEDIATE_MS && delaysMs.slice(1).every((d) => d === null || d >= IMMEDIATE_MS);
+    delaysMs.length >= 3 && firstMin !== null && firstMin < IMMEDIATE_MS && delaysMs.slice(1).every((d) => d === null || d >= IMMEDIATE_MS);
   let restErr = Number.POSITIVE_INFINITY;
   if (immediateFirst) {
     const rest = points.filter((p) => p.attempt > 0).map((p) => ({ attempt: p.attempt - 1, delayMs: p.delayMs }));
-    for (const cand of candidates(rest)) restErr = Math.min(restErr, meanAbs(residuals(rest, cand.predict)) + COMPLEXITY[cand.model]);
+    for (const cand of candidates(rest)) restErr = Math.min(restErr, cost(cand, robustError(residuals(rest, cand.predict))));
   }
   const schedule =
-    best.cand.model !== 'fixed' || best.err > JITTER_SPREAD
-      ? (repeatable && best.err > JITTER_SPREAD) || (immediateFirst && restErr > JITTER_SPREAD)
-      : false;
+    delaysMs.length <= MAX_SCHEDULE_ATTEMPTS &&
+    best.err > JITTER_SPREAD &&
+    ((repeatable && new Set(delaysMs.map((d) => (d === null ? null : Math.round(d / 100)))).size >= 3) || (immediateFirst && restErr > JITTER_SPREAD));
   if (schedule) {
     const finite = delaysMs.filter((d): d is number => d !== null);
     return {
@@ -240,7 +362,9 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     initialMs: round1(best.cand.initialMs),
     factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
     maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
-    jitter: best.cand.model === 'fixed' ? stdDev(best.res) > JITTER_SPREAD : stdDev(best.res) > JITTER_SPREAD || jitterEvidence(points, best.cand.maxMs),
+    // Jitter is the spread around the policy fitted to every delay: a fit that left a
+    // point out can pass exactly through the rest of a short, randomised series.
+    jitter: jittered(points, spreadFit.res, best.cand.maxMs),
     fit: round3(Math.max(0, 1 - best.err)),
     delaysMs,
   };
