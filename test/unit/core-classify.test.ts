@@ -38,6 +38,17 @@ describe('classification', () => {
     expect(ch.intervalMs!.median).toBeGreaterThan(3000);
   });
 
+  it('recognises a timer re-armed after each response even when slow responses make the period irregular', () => {
+    const b = new CaptureBuilder();
+    let t = T0;
+    // Start-to-start intervals range from 1.05 s to 2.5 s; the gap after each response is always 1 s.
+    for (const rtt of [50, 900, 120, 1500, 80, 1100, 60, 1400]) {
+      b.http({ at: t, url: 'https://api.example/jobs/42/status', durationMs: rtt, body: `{"state":"running","rtt":${rtt}}` });
+      t += rtt + 1000;
+    }
+    expect(only(b.sorted()).kind).toBe('polling');
+  });
+
   it('tolerates a hidden-tab pause in a polling loop', () => {
     const b = new CaptureBuilder();
     const starts = [0, 5000, 10000, 15000, 20000, 25000, 85000, 90000, 95000, 100000];

@@ -21,7 +21,10 @@ export const pollingClassifier: Classifier = {
     if (c.requests.length < POLL_MIN_REQUESTS) return null;
     const interval = median(c.intervals);
     if (!(interval >= POLL_MIN_INTERVAL_MS)) return null;
-    const reg = regularity(c.intervals, POLL_TOLERANCE);
+    // A timer re-armed after each response (`await fetch(); setTimeout(poll, n)`) keeps
+    // the gap from response to next request regular, while the start-to-start interval
+    // also carries the varying request duration: either regularity is a timer.
+    const reg = Math.max(regularity(c.intervals, POLL_TOLERANCE), c.reRequestGaps.length === c.intervals.length && median(c.reRequestGaps) >= POLL_MIN_INTERVAL_MS ? regularity(c.reRequestGaps, POLL_TOLERANCE) : 0);
     const regularCount = Math.round(reg * c.intervals.length);
     if (reg < POLL_MIN_REGULARITY || regularCount < 2) return null;
     const n = c.requests.length;
