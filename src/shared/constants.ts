@@ -15,8 +15,14 @@ export const RELAY_PORT_NAME = 'ri-relay';
 /** runtime.connect port name of a panel (one per open panel). */
 export const PANEL_PORT_NAME = 'ri-panel';
 
-/** Default cap on captured payload text per field (the hooks truncate beyond it). */
-export const DEFAULT_MAX_TEXT_CHARS = 64 * 1024;
+/**
+ * Default cap on captured payload text per field (the hooks truncate beyond it;
+ * `size` stays the whole payload's). Every kept character is serialised on the
+ * page's thread (hooks → relay → port), so the cap sets what a flood of large
+ * messages costs the page: 16 KiB keeps typical messages and requests whole and
+ * costs a 64 KiB frame a quarter of what keeping it whole did (BENCHMARKS.md).
+ */
+export const DEFAULT_MAX_TEXT_CHARS = 16 * 1024;
 
 // --- Relay (runs on the page's renderer thread: keep it cheap) ---
 

@@ -9,6 +9,7 @@ import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { capturedEvents, connOf, installCollector, ofConn, sendToHooks, waitForEvents } from './support/capture.ts';
 import { byteRamp, startServer, type TestServer } from './support/server.ts';
+import { DEFAULT_MAX_TEXT_CHARS } from '../../src/shared/constants.ts';
 
 let browser: LaunchedBrowser;
 let server: TestServer;
@@ -31,6 +32,16 @@ function fnv1aHex(bytes: Uint8Array): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The hooks' body hash, written out independently: whole FNV-1a up to 64 KiB;
+ * beyond, the first 64 KiB and 64 bytes of each following KiB, plus the size.
+ */
+function sampledBodyHash(bytes: Uint8Array): string {
+  if (bytes.length <= 65_536) return fnv1aHex(bytes);
+  const kept = bytes.filter((_, i) => i < 65_536 || i % 1024 < 64);
+  return `${fnv1aHex(kept)}~${bytes.length}`;
 }
 
 let pageCounter = 0;
@@ -158,6 +169,50 @@ describe('fetch', () => {
       [8, '{"i":3}\n'],
     ]);
     expect(ofConn(events, conn).at(-1)).toMatchObject({ type: 'http.end', size: 24, body: { data: '{"i":1}\n{"i":2}\n{"i":3}\n' } });
+    await page.close();
+  });
+
+  it('hashes bodies up to 64 KiB whole and larger ones by samples and size, the same through fetch and XHR', async () => {
+    const page = await openPage(`<script>
+      const base = Array.from({ length: 70_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      const at = (i, c) => base.slice(0, i) + c + base.slice(i + 1);
+      window.__bodies = {
+        whole: base.slice(0, 65_536),
+        same1: base,
+        same2: base,
+        early: at(100, '#'),
+        sampled: at(65_536 + 2 * 1024 + 10, '#'),
+        unsampled: at(65_536 + 2 * 1024 + 500, '#'),
+        longer: base + 'z',
+      };
+      window.__done = (async () => {
+        for (const [name, body] of Object.entries(window.__bodies)) {
+          await (await fetch('/echo?' + name, { method: 'POST', headers: { 'content-type': 'text/plain' }, body })).text();
+        }
+        await new Promise((resolve) => {
+          const x = new XMLHttpRequest();
+          x.open('POST', '/echo?xhr');
+          x.setRequestHeader('content-type', 'text/plain');
+          x.onloadend = resolve;
+          x.send(window.__bodies.same1);
+        });
+      })();
+    </script>`);
+    await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done);
+    const bodies = (await page.evaluate(() => (window as unknown as { __bodies: unknown }).__bodies)) as Record<string, string>;
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 8);
+    const hashOf = (query: string) => {
+      const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
+      return find(events, 'http.end').find((e) => e.conn === conn)!.bodyHash;
+    };
+    for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(sampledBodyHash(Buffer.from(body)));
+    expect(hashOf('whole')).toMatch(/^[0-9a-f]{8}$/);
+    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~70000$/);
+    expect(hashOf('same2')).toBe(hashOf('same1'));
+    expect(hashOf('xhr')).toBe(hashOf('same1'));
+    // What the bound changes: a same-length change outside the sampled bytes of a body over 64 KiB is not seen.
+    expect(hashOf('unsampled')).toBe(hashOf('same1'));
+    for (const changed of ['early', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
     await page.close();
   });
 
@@ -376,6 +431,8 @@ describe('WebSocket', () => {
       ws.onopen = () => {
         ws.send('x'.repeat(70000));
         ws.send(new Uint8Array(2_000_000));
+        // UTF-8 sizes: é 2 bytes, 😀 4 (a surrogate pair), a lone surrogate 3 (sent as U+FFFD).
+        ws.send('a'.repeat(100) + 'é😀' + String.fromCharCode(0xd800) + 'b');
         window.__buffered = ws.bufferedAmount;
         ws.close(1000, 'done');
       };
@@ -383,10 +440,11 @@ describe('WebSocket', () => {
     const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
     const out = find(events, 'ws.message')[0]!;
     expect(out.data).toMatchObject({ size: 70000, truncated: true });
-    expect(out.data.data.length).toBe(64 * 1024);
+    expect(out.data.data.length).toBe(DEFAULT_MAX_TEXT_CHARS);
     const binary = find(events, 'ws.message')[1]!;
     expect(binary.data).toMatchObject({ size: 2_000_000, encoding: 'binary', truncated: true });
     expect(Buffer.from(binary.data.data, 'base64')).toHaveLength(4096);
+    expect(find(events, 'ws.message')[2]!.data).toMatchObject({ size: 100 + 2 + 4 + 3 + 1, truncated: false });
     // bufferedAmount right after the big send is above the 256 KiB threshold.
     const buffered = find(events, 'ws.buffered');
     expect(buffered).toHaveLength(1);

@@ -43,9 +43,8 @@ import { hookMethod } from './patch.ts';
 import {
   binaryPayload,
   binaryPreviewBytes,
-  FNV_OFFSET,
-  fnv1a,
-  hashHex,
+  BodyHasher,
+  EMPTY_BODY_HASH,
   isStreamingType,
   isTextual,
   mediaType,
@@ -135,7 +134,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
   const { conn } = facts;
   const body = responseGet.body(response) as ReadableStream<Uint8Array> | null;
   if (body === null) {
-    emit({ type: 'http.end', conn, size: 0, bodyHash: hashHex(FNV_OFFSET), body: null });
+    emit({ type: 'http.end', conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
   const clone = responseClone(response) as Response;
@@ -161,7 +160,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
   });
 
   let size = 0;
-  let hash = FNV_OFFSET;
+  const hasher = new BodyHasher();
   let text = '';
   /** Part of the text was left out at the cap. */
   let textCut = false;
@@ -179,7 +178,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
 
   const onChunk = (bytes: Uint8Array): void => {
     size += bytes.byteLength;
-    hash = fnv1a(hash, bytes);
+    hasher.update(bytes);
     chunks++;
     let chunkText = '';
     if (decoder && (sse || streaming || text.length < settings.maxTextChars)) {
@@ -222,7 +221,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
     const payload = textual
       ? { size, encoding: 'text' as const, data: text, truncated: textCut }
       : binaryPayload(head, size);
-    emit({ type: 'http.end', conn, size, bodyHash: hashHex(hash), body: payload });
+    emit({ type: 'http.end', conn, size, bodyHash: hasher.hex(), body: payload });
   };
 
   const onFailure = (error: unknown): void => {

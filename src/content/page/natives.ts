@@ -12,9 +12,17 @@ export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const defineProperty = Object.defineProperty;
 export const ProxyCtor = Proxy;
 
-/** `fn` as a plain function taking `this` first, immune to later `call`/`bind` patches. */
+const functionCall = Function.prototype.call;
+const functionBind = Function.prototype.bind;
+
+/**
+ * `fn` as a plain function taking `this` first, immune to later `call`/`bind`
+ * patches: `call` bound to `fn` (the uncurryThis of Node's primordials). V8 calls
+ * a bound `call` directly, without the rest-argument array a wrapper would
+ * allocate on every hooked message.
+ */
 function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: unknown, ...args: A) => T {
-  return (self: unknown, ...args: A) => apply(fn, self, args) as T;
+  return apply(functionBind, functionCall, [fn]) as (self: unknown, ...args: A) => T;
 }
 
 const win = globalThis as unknown as Window & typeof globalThis;
@@ -44,6 +52,7 @@ export const TextDecoderCtor = TextDecoder;
 export const textDecode = uncurry(TextDecoder.prototype.decode);
 export const textEncoder = new TextEncoder();
 export const textEncode = uncurry(TextEncoder.prototype.encode);
+export const stringSearch = uncurry(String.prototype.search) as (text: string, pattern: RegExp) => number;
 export const Uint8ArrayCtor = Uint8Array;
 export const isView = ArrayBuffer.isView;
 export const BlobCtor = Blob;

@@ -41,10 +41,9 @@ import { hookConstructor, hookMethod } from './patch.ts';
 import {
   binaryPayload,
   bytesOf,
-  FNV_OFFSET,
-  fnv1a,
-  fnv1aText,
-  hashHex,
+  bodyHashOfBytes,
+  bodyHashOfText,
+  EMPTY_BODY_HASH,
   isStreamingType,
   isTextual,
   mediaType,
@@ -196,20 +195,20 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
     emit({ type: 'http.end', conn, size, bodyHash, body });
   if (type === '' || type === 'text') {
     const text = xhrGet.responseText(xhr) as string;
-    end(utf8Length(text), hashHex(fnv1aText(text)), textPayload(text));
+    end(utf8Length(text), bodyHashOfText(text), textPayload(text));
   } else if (type === 'json') {
     const value = xhrGet.response(xhr);
     // The page got a parsed object: its canonical JSON stands for the body (same data, same hash).
     const text = value === null ? '' : (jsonStringify(value) as string);
-    end(loaded, hashHex(fnv1aText(text)), { ...textPayload(text), size: loaded });
+    end(loaded, bodyHashOfText(text), { ...textPayload(text), size: loaded });
   } else if (type === 'arraybuffer') {
     const buffer = xhrGet.response(xhr) as ArrayBuffer | null;
     const bytes = buffer ? bytesOf(buffer) : new Uint8ArrayCtor(0);
-    end(bytes.byteLength, hashHex(fnv1a(FNV_OFFSET, bytes)), bytesBody(bytes, textual));
+    end(bytes.byteLength, bodyHashOfBytes(bytes), bytesBody(bytes, textual));
   } else if (type === 'blob') {
     const blob = xhrGet.response(xhr) as Blob | null;
     if (!blob) {
-      end(0, hashHex(FNV_OFFSET), null);
+      end(0, EMPTY_BODY_HASH, null);
       return;
     }
     const t = now();
@@ -217,7 +216,7 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
       blobArrayBuffer(blob),
       (buffer) => {
         const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
-        emit({ type: 'http.end', conn, size: bytes.byteLength, bodyHash: hashHex(fnv1a(FNV_OFFSET, bytes)), body: bytesBody(bytes, textual), t });
+        emit({ type: 'http.end', conn, size: bytes.byteLength, bodyHash: bodyHashOfBytes(bytes), body: bytesBody(bytes, textual), t });
       },
       () => emit({ type: 'http.end', conn, size: blobSize(blob), bodyHash: null, body: null, t }),
     );
