@@ -14,6 +14,7 @@
  *    from the input event to the first painted frame after the DOM settled.
  */
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
+import { startProfile, stopProfile } from './profile.ts';
 import { openBenchTab, openPanel } from './relay.ts';
 import { startBenchServer } from './server.ts';
 import { fmt, percentile, summarize, table, type Summary } from './stats.ts';
@@ -72,11 +73,14 @@ const PANEL_PROBE = `(() => {
   requestAnimationFrame(frame);
   /**
    * Resolve with ms from the last input to the frame that showed its result: once the DOM has
-   * been quiet for 150 ms, the first animation-frame callback that ran after the last change.
+   * been quiet for 150 ms (and shows the \`ready\` selector, if given), the first
+   * animation-frame callback that ran after the last change.
    */
-  probe.settle = () => new Promise((resolve) => {
+  probe.settle = (ready) => new Promise((resolve) => {
     const started = probe.lastInput;
     const check = () => {
+      // A view that fills in asynchronously (an analysis worker) is done only once its content is there.
+      if (ready && !document.querySelector(ready) && performance.now() - started < 30000) return setTimeout(check, 5);
       const done = Math.max(probe.lastMutation, started);
       if (performance.now() - done < 150) return setTimeout(check, 20);
       const shown = probe.recent.find((t) => t >= done);
@@ -115,14 +119,29 @@ async function clearInput(page: Target, selector: string): Promise<void> {
   }
 }
 
+/**
+ * With RI_BENCH_PROFILE=1, prints where the panel's main thread spent a phase
+ * (self time per function; build with `--minify false` to read the names).
+ */
+async function profiled<T>(page: Target, phase: string, run: () => Promise<T>): Promise<T> {
+  if (!process.env.RI_BENCH_PROFILE) return run();
+  await startProfile(page);
+  const value = await run();
+  const p = await stopProfile(page, 25);
+  console.log(`  profile ${phase}: ${fmt(p.totalMs)} ms busy\n${p.top.map((h) => `    ${fmt(h.selfMs)} ms ${h.frame}`).join('\n')}`);
+  return value;
+}
+
 /** Run one interaction `repeat` times; each is timed in the page from its input event. */
-async function timeInteraction(page: Target, name: string, repeat: number, act: (i: number) => Promise<boolean>): Promise<Interaction> {
+async function timeInteraction(page: Target, name: string, repeat: number, act: (i: number) => Promise<boolean>, ready?: string): Promise<Interaction> {
   const ms: number[] = [];
   try {
-    for (let i = 0; i < repeat; i++) {
-      if (!(await act(i))) throw new Error('control not found in the panel');
-      ms.push(await page.evaluate<number>('globalThis.__benchProbe.settle()'));
-    }
+    await profiled(page, name, async () => {
+      for (let i = 0; i < repeat; i++) {
+        if (!(await act(i))) throw new Error('control not found in the panel');
+        ms.push(await page.evaluate<number>(`globalThis.__benchProbe.settle(${JSON.stringify(ready ?? null)})`));
+      }
+    });
     return { name, ms, summary: summarize(ms) };
   } catch (e) {
     return { name, ms, summary: summarize(ms), error: (e as Error).message };
@@ -157,7 +176,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     // Hand the capture over (download and parse not timed: they stand for the bridge delivering history).
     server.serve('/capture.json', JSON.stringify(events));
     await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((e) => { globalThis.__benchEvents = e; return e.length; })`, 120_000);
-    result.openMs = await panel.evaluate<number>(`new Promise((resolve) => {
+    result.openMs = await profiled(panel, 'open', () => panel.evaluate<number>(`new Promise((resolve) => {
       const t0 = performance.now();
       globalThis.__riPanel.store.resetLive(globalThis.__benchEvents);
       const wait = () => {
@@ -167,7 +186,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         else setTimeout(wait, 5);
       };
       wait();
-    })`);
+    })`));
     if (result.openMs !== null && result.openMs < 0) {
       notes.push('the overview never showed the channels within 30 s');
       result.openMs = null;
@@ -184,13 +203,15 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
     const before = await panel.evaluate<number>(liveCount);
     await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
-    await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
-    // Keep recording until the pipeline has delivered what the page received (or 10 s more).
-    for (let i = 0; i < 100; i++) {
-      const n = (await panel.evaluate<number>(liveCount)) - before;
-      if (n >= rate * seconds) break;
-      await sleep(100);
-    }
+    await profiled(panel, 'live', async () => {
+      await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
+      // Keep recording until the pipeline has delivered what the page received (or 10 s more).
+      for (let i = 0; i < 100; i++) {
+        const n = (await panel.evaluate<number>(liveCount)) - before;
+        if (n >= rate * seconds) break;
+        await sleep(100);
+      }
+    });
     const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
     const received = (await panel.evaluate<number>(liveCount)) - before;
     const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
@@ -225,7 +246,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         if (!at) return false;
         await click(panel, at);
         return true;
-      }),
+      }, '.detail .vrow'),
     );
     const messageFilter = 'input[aria-label="Filter messages by regular expression"]';
     const queries = ['chat', 'tick.*10', 'price":10[0-2]', 'room', 'i":9'];

@@ -3,7 +3,7 @@
  * channel table, page timeline) or one channel's detail.
  * Keys: arrows move, Enter opens, Esc goes back, `/` focuses the search box.
  */
-import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import type { LiveControls } from './live.ts';
 import type { PanelStore } from './store.ts';
 import type { Theme } from './theme.ts';
@@ -38,13 +38,22 @@ export function App({ store, live, theme, transfer }: AppProps) {
   const version = useStoreVersion(store);
   // Layout effects run after the whole tree committed: this is the cost of the render, memos included.
   useLayoutEffect(() => store.noteRenderCost(performance.now() - renderStart));
-  const report = useMemo(() => store.report(), [store, version]);
+  const report = store.report();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [filter, setFilter] = useState<OverviewFilter>(NO_FILTER);
   const [importError, setImportError] = useState<string | null>(null);
   const [preserveLog, setPreserveLog] = useState(live?.preserveLog() ?? false);
   const openChannel = openId ? report.channels.find((c) => c.id === openId) ?? null : null;
+  // The analysis prepares the open channel's series, timeline and message positions.
+  const openChannelById = (id: string) => {
+    store.watch(id);
+    setOpenId(id);
+  };
+  const closeChannel = () => {
+    store.watch(null);
+    setOpenId(null);
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -62,7 +71,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
         }
         if (openChannel) {
           setSelectedId(openChannel.id);
-          setOpenId(null);
+          closeChannel();
           requestAnimationFrame(() => (document.querySelector('.overview-table') as HTMLElement | null)?.focus());
         }
       }
@@ -79,14 +88,16 @@ export function App({ store, live, theme, transfer }: AppProps) {
       return;
     }
     setImportError(null);
-    setOpenId(null);
+    closeChannel();
     setSelectedId(null);
     store.showImported(result.skipped ? `${file.name} (${result.skipped} invalid ${result.format === 'har' ? 'entries' : 'events'} skipped)` : file.name, result.events);
   };
 
-  const onExport = (kind: ExportKind, redact: boolean) => {
+  const onExport = async (kind: ExportKind, redact: boolean) => {
     try {
-      transfer?.exportFile(kind, store.events(), store.report(), redact);
+      // The report of every event shown (the latest analysis may lag the events).
+      const current = await store.analyzed();
+      transfer?.exportFile(kind, store.events(), current, redact);
     } catch (err) {
       setImportError(`export failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -106,13 +117,13 @@ export function App({ store, live, theme, transfer }: AppProps) {
         onRecording={live ? (on) => live.setRecording(on) : null}
         onPreserveLog={live ? (on) => { live.setPreserveLog(on); setPreserveLog(on); } : null}
         onClear={() => {
-          setOpenId(null);
+          closeChannel();
           if (isLive && live) live.clear();
           else store.clear();
         }}
         onImport={transfer ? onImport : null}
         onExport={transfer ? onExport : null}
-        onBackToLive={() => { setOpenId(null); store.showLive(); }}
+        onBackToLive={() => { closeChannel(); store.showLive(); }}
         importError={importError}
         onDismissError={() => setImportError(null)}
       />
@@ -122,9 +133,8 @@ export function App({ store, live, theme, transfer }: AppProps) {
             key={openChannel.id}
             store={store}
             channel={openChannel}
-            version={version}
             theme={theme}
-            onBack={() => { setSelectedId(openChannel.id); setOpenId(null); }}
+            onBack={() => { setSelectedId(openChannel.id); closeChannel(); }}
             onInject={isLive && live ? (cmd) => live.injectFault(cmd) : null}
           />
         ) : (
@@ -134,11 +144,12 @@ export function App({ store, live, theme, transfer }: AppProps) {
               channels={report.channels}
               selectedId={selectedId}
               onSelect={setSelectedId}
-              onOpen={(id) => { setSelectedId(id); setOpenId(id); }}
+              onOpen={(id) => { setSelectedId(id); openChannelById(id); }}
               filter={filter}
               onFilter={setFilter}
+              analysing={report.channels.length === 0 && store.events().length > 0 && store.analysing()}
             />
-            <PageTimeline store={store} channels={report.channels} version={version} theme={theme} />
+            <PageTimeline data={store.pageTimeline()} theme={theme} />
             <footer class="limits muted">{HOOK_LIMITS}</footer>
           </div>
         )}

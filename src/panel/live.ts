@@ -48,7 +48,7 @@ export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (me
       case 'events': {
         const navigated = !bridge.preserveLog() && u.events.some((e) => e.type === 'doc.start' && e.frameId === 0);
         if (navigated) return reset();
-        store.appendLive(stale.size ? u.events.filter((e) => !stale.has(e.doc)) : u.events);
+        store.appendLive(stale.size ? u.events.filter((e) => !stale.has(e.doc)) : u.events, u.history);
         return;
       }
       case 'cleared':

@@ -7,6 +7,7 @@ import { render } from 'preact';
 import { App } from './App.tsx';
 import { connectPanel, inspectedTabId } from './bridge.ts';
 import { connectLive, type LiveControls } from './live.ts';
+import { workerAnalysis } from './analysis-backend.ts';
 import { PanelStore } from './store.ts';
 import { applyTheme, detectTheme } from './theme.ts';
 import { transfer } from './transfer.ts';
@@ -15,7 +16,8 @@ import './panel.css';
 const theme = detectTheme(location.search, globalThis.chrome?.devtools?.panels?.themeName, matchMedia('(prefers-color-scheme: dark)').matches);
 applyTheme(theme);
 
-const store = new PanelStore();
+// The analysis runs in a worker so that re-analysing a big capture never blocks the panel's frames.
+const store = new PanelStore(undefined, undefined, typeof Worker === 'function' ? workerAnalysis : undefined);
 const tabId = inspectedTabId();
 let live: LiveControls | null = null;
 if (tabId !== null) {

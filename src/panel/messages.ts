@@ -138,12 +138,16 @@ export function rolesOf(series: ChannelSeries): MessageRoles {
 export class MessageIndex {
   readonly rows: MessageRow[] = [];
   private seen = 0;
+  private first: CaptureEvent | undefined;
+  private last: CaptureEvent | undefined;
 
   constructor(readonly protocol: string | null) {}
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
-    if (events.length < this.seen) {
+    // Fewer events, another first one (the oldest were evicted) or another last indexed one (a late
+    // event sorted in before it): index again from the start, so rows stay exactly the events in time order.
+    if (events.length < this.seen || (this.seen > 0 && (events[0] !== this.first || events[this.seen - 1] !== this.last))) {
       this.rows.length = 0;
       this.seen = 0;
     }
@@ -153,6 +157,8 @@ export class MessageIndex {
       if (row) this.rows.push(row);
     }
     this.seen = events.length;
+    this.first = events[0];
+    this.last = events[events.length - 1];
     return this.rows.length !== before;
   }
 
@@ -196,16 +202,37 @@ export function compileSearch(source: string): { re: RegExp | null; error: strin
   }
 }
 
-/** Indices of rows passing the filter (an invalid regex filters nothing out). */
+/** First index in [lo, hi) whose row time is past `t` (>= t, or > t when `after`); rows are in time order. */
+function searchTime(rows: readonly MessageRow[], t: number, after: boolean, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = rows[mid]!.t;
+    if (x < t || (after && x === t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Indices of rows passing the filter (an invalid regex filters nothing out).
+ * Rows are in time order, so a brushed window is found by binary search; the
+ * loop compares interned strings rather than looking them up as keys, which
+ * keeps a 100k-row pass to a few milliseconds.
+ */
 export function filterRows(rows: readonly MessageRow[], filter: MessageFilter): number[] {
   const { re } = compileSearch(filter.search);
-  const out: number[] = [];
   const w = filter.window;
-  for (let i = 0; i < rows.length; i++) {
+  const from = w ? searchTime(rows, w[0], false, 0, rows.length) : 0;
+  const to = w ? searchTime(rows, w[1], true, from, rows.length) : rows.length;
+  const { data, heartbeat, control } = filter.kinds;
+  const { in: dirIn, out: dirOut, none: dirNone } = filter.dirs;
+  const out: number[] = [];
+  for (let i = from; i < to; i++) {
     const r = rows[i]!;
-    if (!filter.kinds[r.kind]) continue;
-    if (!filter.dirs[r.dir ?? 'none']) continue;
-    if (w && (r.t < w[0] || r.t > w[1])) continue;
+    const kind = r.kind;
+    if (kind === 'data' ? !data : kind === 'heartbeat' ? !heartbeat : !control) continue;
+    const dir = r.dir;
+    if (dir === 'in' ? !dirIn : dir === 'out' ? !dirOut : !dirNone) continue;
     if (re && !(r.payload && re.test(r.payload.data)) && !(r.extra && re.test(r.extra))) continue;
     out.push(i);
   }

@@ -62,8 +62,12 @@ test('100k messages + 5k polls: opens, renders the detail, filters, and stays li
     const row = Array.from(document.querySelectorAll<HTMLElement>('.overview-table tbody tr')).find((r) => r.querySelector('[data-kind="websocket"]'))!;
     const t0 = performance.now();
     row.dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    // The channel's rows come from the analysis worker: wait for them (at most 30 s).
+    while (document.querySelectorAll('.vrow').length === 0) {
+      if (performance.now() - t0 > 30_000) throw new Error('message list not rendered');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    if (document.querySelectorAll('.vrow').length === 0) throw new Error('message list not rendered');
     return performance.now() - t0;
   });
 

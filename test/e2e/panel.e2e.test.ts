@@ -121,7 +121,8 @@ async function importFile(panel: Page, path: string): Promise<void> {
 }
 
 type ReportLike = { capturedAt?: string; channels: unknown[] };
-const reportOf = (panel: Page) => panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { report(): ReportLike } } }).__riPanel.store.report());
+/** The report once the panel's analysis (a worker) covers every event shown. */
+const reportOf = (panel: Page) => panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { analyzed(): Promise<ReportLike> } } }).__riPanel.store.analyzed());
 const withoutTime = ({ capturedAt: _, ...rest }: ReportLike) => rest;
 
 async function kindsShown(panel: Page): Promise<string[]> {
@@ -181,6 +182,8 @@ describe('panel', { timeout: 180_000 }, () => {
     await panel.locator('.vrow.kind-data').filter({ hasText: 'type' }).first().click();
     expect(await panel.getByTestId('message-view').textContent()).toMatch(/type/);
     await panel.locator('[data-tab="charts"]').click();
+    // Charts publish their data from an effect, after the tab's first paint.
+    await panel.waitForFunction(() => !!(globalThis as unknown as { __riPanel: { charts: Charts } }).__riPanel.charts['latency']);
     const latency = await chart(panel, 'latency');
     expect(latency!.samples as number).toBeGreaterThan(10);
     expect(latency!.median as number).toBeGreaterThan(0);

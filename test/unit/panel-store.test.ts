@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { PanelStore, REANALYZE_MIN_MS } from '../../src/panel/store.ts';
+import { Analyzer, analyzeCapture } from '../../src/core/index.ts';
+import { AnalysisEngine, type AnalysisResult, type ToAnalysis } from '../../src/panel/analysis-engine.ts';
+import type { ResultHandler } from '../../src/panel/analysis-backend.ts';
+import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS, type BackendFactory } from '../../src/panel/store.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
 describe('panel store', () => {
@@ -39,5 +42,153 @@ describe('panel store', () => {
     expect(store.events()).toHaveLength(events.length);
     store.showLive();
     expect(store.events()).toEqual(events.slice(0, 20));
+  });
+});
+
+/** A backend that runs the real engine but answers only when the test delivers (as a worker does, later). */
+function deferredBackend() {
+  const engine = new AnalysisEngine();
+  const pending: AnalysisResult[] = [];
+  const posted: ToAnalysis[] = [];
+  let onResult: ResultHandler = () => {};
+  const factory: BackendFactory = (handler) => {
+    onResult = handler;
+    return {
+      inThread: false,
+      post(message) {
+        posted.push(message);
+        const result = engine.handle(message);
+        if (result) pending.push(result);
+      },
+      dispose() {},
+    };
+  };
+  return {
+    factory,
+    posted,
+    pending,
+    /** Deliver the oldest pending result. */
+    deliver() {
+      onResult(pending.shift()!);
+    },
+  };
+}
+
+/** A scheduler the test runs by hand. */
+function manualTimers() {
+  const timers: Array<{ fn: () => void; ms: number }> = [];
+  const schedule = (fn: () => void, ms: number) => {
+    timers.push({ fn, ms });
+    return 0 as unknown as ReturnType<typeof setTimeout>;
+  };
+  /** Run every due timer (and those they schedule), in order. */
+  const runAll = () => {
+    while (timers.length) timers.shift()!.fn();
+  };
+  return { timers, schedule, runAll };
+}
+
+describe('panel store with an analysis worker', () => {
+  test('a new list is analysed at once in the panel thread, then copied to the worker in chunks', () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const events = threeChannelCapture();
+    store.resetLive(events);
+    expect(store.report().channels).toHaveLength(3);
+    expect(store.analysing()).toBe(false);
+    expect(w.posted).toHaveLength(0);
+    t.runAll();
+    const copied = w.posted.flatMap((m) => (m.type === 'reset' || m.type === 'append' ? [...m.events] : []));
+    expect(copied).toEqual(events);
+  });
+
+  test('events arriving while an analysis is in flight are analysed by one more request after it', () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const events = threeChannelCapture();
+    store.appendLive(events.slice(0, 20));
+    t.runAll();
+    expect(w.pending).toHaveLength(1);
+    store.appendLive(events.slice(20, 40));
+    store.appendLive(events.slice(40));
+    t.runAll();
+    // One request at a time: nothing new is asked while the first is in flight.
+    expect(w.pending).toHaveLength(1);
+    w.deliver();
+    expect(store.analysing()).toBe(true);
+    expect(store.report().summary.requests).toBeLessThan(20);
+    t.runAll();
+    expect(w.pending).toHaveLength(1);
+    w.deliver();
+    expect(store.analysing()).toBe(false);
+    expect(store.report()).toEqual(analyzeCapture(events));
+  });
+
+  test('a result computed before a reset is dropped; analyzed() waits for the current one', async () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const events = threeChannelCapture();
+    store.appendLive(events);
+    t.runAll();
+    store.clear();
+    t.runAll();
+    // The cleared list was analysed at once; the request in flight still describes the old one.
+    expect(store.report().channels).toHaveLength(0);
+    expect(store.analysing()).toBe(true);
+    w.deliver();
+    expect(store.report().channels).toHaveLength(0);
+    expect(store.analysing()).toBe(false);
+    store.appendLive(events.slice(0, 10));
+    let done: unknown = null;
+    void store.analyzed().then((r) => (done = r));
+    t.runAll();
+    await Promise.resolve();
+    expect(done).toBe(null);
+    w.deliver();
+    await Promise.resolve();
+    expect(done).toEqual(analyzeCapture(events.slice(0, 10)));
+  });
+
+  test('the open channel gets its events in time order, also after the oldest events were evicted', () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const max = 60;
+    const store = new PanelStore(t.schedule, max, w.factory);
+    const events = threeChannelCapture();
+    expect(events.length).toBeGreaterThan(max * 1.1);
+    const ws = analyzeCapture(events).channels.find((c) => c.kind === 'websocket')!.id;
+    store.resetLive(events.slice(0, 20));
+    store.watch(ws);
+    for (let i = 20; i < events.length; i += 7) store.appendLive(events.slice(i, i + 7));
+    t.runAll();
+    while (w.pending.length) {
+      w.deliver();
+      t.runAll();
+    }
+    // Bounded, but the socket's creation (the oldest of its events) was kept with its channel.
+    expect(store.events().length).toBeLessThanOrEqual(max * 1.1);
+    expect(store.events()).toContain(events.find((e) => e.type === 'ws.create'));
+    expect(store.report().channels.map((c) => c.id)).toContain(ws);
+    const kept = new Analyzer();
+    kept.ingest(store.events());
+    expect(store.channelView(ws)!.events).toEqual(kept.channelEvents(ws));
+    expect(store.channelSeries(ws)).toEqual(kept.channelSeries(ws));
+  });
+
+  test('history chunks wait for the connection to be in sync, then get one analysis', () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const events = threeChannelCapture();
+    store.appendLive(events.slice(0, 30), true);
+    store.appendLive(events.slice(30), true);
+    expect(t.timers.map((x) => x.ms)).toEqual([HISTORY_WAIT_MS]);
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    expect(w.pending).toHaveLength(1);
+    w.deliver();
+    expect(store.report()).toEqual(analyzeCapture(events));
   });
 });

@@ -40,6 +40,9 @@ function markColor(p: Palette, style: number): string {
   }
 }
 
+/** Slots per lane in the painted-pixel table (MARK has 6 styles). */
+const MARK_STYLES = 8;
+
 function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
@@ -78,16 +81,16 @@ function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
 
   const m = d.marks;
   const markH = Math.max(3, Math.min(12, laneH * 0.6));
-  let lastPx = -1;
-  let lastKey = -1;
+  // The last pixel painted per lane and style: marks come per lane in time order, so
+  // interleaved styles (in/out on one page lane) still paint each pixel once.
+  const lastPx = new Float64Array(lanes * MARK_STYLES).fill(-1);
   for (let i = 0; i < m.t.length; i++) {
     const px = Math.round(x(m.t[i]!));
     if (px < left || px > left + width) continue;
-    const key = m.lane[i]! * 16 + m.style[i]!;
-    if (px === lastPx && key === lastKey) continue;
-    lastPx = px;
-    lastKey = key;
     const style = m.style[i]!;
+    const key = m.lane[i]! * MARK_STYLES + style;
+    if (lastPx[key] === px) continue;
+    lastPx[key] = px;
     const y = laneY(m.lane[i]!) + laneH / 2;
     ctx.fillStyle = markColor(p, style);
     if (style === MARK.open || style === MARK.close || style === MARK.fault) {

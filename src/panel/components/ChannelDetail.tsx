@@ -17,7 +17,6 @@ import { channelTiming, formatBytes, formatCount, formatMs, formatPercent, forma
 import { copyText } from '../io.ts';
 import { MessageIndex, rolesOf } from '../messages.ts';
 import type { PanelStore } from '../store.ts';
-import { captureOrigin, channelTimeline } from '../timelines.ts';
 import { FaultControls } from './FaultControls.tsx';
 import { FindingsList } from './FindingsList.tsx';
 import { KindBadge } from './KindBadge.tsx';
@@ -28,7 +27,6 @@ type Tab = 'messages' | 'charts' | 'findings' | 'faults';
 export interface ChannelDetailProps {
   store: PanelStore;
   channel: ChannelReport;
-  version: number;
   theme: string;
   onBack: () => void;
   onInject: ((cmd: FaultCommand) => void) | null;
@@ -52,28 +50,31 @@ function heartbeatNote(ch: ChannelReport): string | null {
   return null;
 }
 
+const NO_EVENTS: readonly CaptureEvent[] = [];
+
 function Stat({ label, value }: { label: string; value: string }) {
   return <div class="stat"><span class="stat-value">{value}</span><span class="stat-label">{label}</span></div>;
 }
 
-export function ChannelDetail({ store, channel, version, theme, onBack, onInject }: ChannelDetailProps) {
+export function ChannelDetail({ store, channel, theme, onBack, onInject }: ChannelDetailProps) {
   const [tab, setTab] = useState<Tab>('messages');
   const [window, setWindow] = useState<[number, number] | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const index = useRef(new MessageIndex(channel.protocol));
   const rowsTick = useRef(0);
 
-  const events = useMemo(() => store.channelEvents(channel.id), [store, channel.id, version]);
-  const origin = useMemo(() => captureOrigin(store.events()), [store, version]);
-  const end = events.length ? events[events.length - 1]!.t : origin;
-  const series = useMemo(() => store.channelSeries(channel.id), [store, channel.id, version]);
+  // Series, timeline and the channel's events come from the analysis (the store asked for this channel when it was opened).
+  const view = store.channelView(channel.id);
+  const events = view?.events ?? NO_EVENTS;
+  const series = view?.series ?? null;
+  const timeline = view?.timeline ?? null;
+  const origin = store.origin();
   if (index.current.protocol !== channel.protocol) index.current = new MessageIndex(channel.protocol);
   const rowsVersion = useMemo(() => {
     index.current.update(events);
     if (series) index.current.applyRoles(rolesOf(series));
     return ++rowsTick.current;
   }, [events, series, channel.protocol]);
-  const timeline = useMemo(() => channelTimeline(channel, series, events, origin, end), [channel, series, events, origin, end]);
   const target = useMemo(() => latestConn(events), [events]);
 
   const isWs = channel.transport === 'websocket';
@@ -111,7 +112,11 @@ export function ChannelDetail({ store, channel, version, theme, onBack, onInject
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
         {channel.load ? <Stat label={`load for ${formatCount(channel.load.users)} users`} value={formatRate(channel.load.requestsPerSecond)} /> : null}
       </div>
-      <LaneTimeline name="channel-timeline" title="Timeline (drag to zoom and filter messages, wheel to zoom, shift+wheel to pan, double-click to reset)" data={timeline} theme={theme} onWindow={setWindow} />
+      {timeline ? (
+        <LaneTimeline name="channel-timeline" title="Timeline (drag to zoom and filter messages, wheel to zoom, shift+wheel to pan, double-click to reset)" data={timeline} theme={theme} onWindow={setWindow} />
+      ) : (
+        <div class="muted" role="status">Analysing the channel…</div>
+      )}
       <div class="tabs" role="tablist">
         {(['messages', 'charts', 'findings', 'faults'] as Tab[]).map((t) => (
           <button type="button" role="tab" key={t} class={`tab ${tab === t ? 'active' : ''}`} aria-selected={tab === t} data-tab={t} onClick={() => setTab(t)}>

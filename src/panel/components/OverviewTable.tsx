@@ -86,10 +86,12 @@ export interface OverviewTableProps {
   onOpen: (id: string) => void;
   filter: OverviewFilter;
   onFilter: (filter: OverviewFilter) => void;
+  /** Events are shown but their first analysis has not arrived yet. */
+  analysing?: boolean;
 }
 
 /** The channel table with its filter bar. */
-export function OverviewTable({ channels, selectedId, onSelect, onOpen, filter, onFilter }: OverviewTableProps) {
+export function OverviewTable({ channels, selectedId, onSelect, onOpen, filter, onFilter, analysing = false }: OverviewTableProps) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'severity', desc: true });
   const rows = useMemo(() => visibleChannels(channels, filter, sort), [channels, filter, sort]);
   const kinds = useMemo(() => [...new Set(channels.map((c) => c.kind))].sort(), [channels]);
@@ -132,7 +134,9 @@ export function OverviewTable({ channels, selectedId, onSelect, onOpen, filter, 
         </select>
         <span class="muted count">{rows.length} of {channels.length} channels</span>
       </div>
-      {channels.length === 0 ? (
+      {channels.length === 0 && analysing ? (
+        <EmptyState title="Analysing the capture…" />
+      ) : channels.length === 0 ? (
         <EmptyState title="No real-time traffic captured yet">
           Reload the page to capture from the start, or import a capture or HAR file.
         </EmptyState>

@@ -1,0 +1,170 @@
+/**
+ * The panel's analysis, as one object that runs either in a dedicated Web
+ * Worker (analysis-worker.ts, the panel's normal set-up) or in the panel's own
+ * thread (where there is no Worker, e.g. component tests). It mirrors the
+ * events the panel shows, feeds them to the core's incremental Analyzer, and
+ * answers an analysis request with everything the visible view needs and
+ * nothing more: the report, the page timeline's lanes, and for the channel open
+ * in detail its series, its timeline lanes and the positions of its events in
+ * the panel's event list (the panel holds the events themselves, so they are
+ * never sent back).
+ *
+ * Positions are indices into the events since the last `reset`, minus the
+ * events `evict` let go: the panel's list and this mirror stay index-aligned
+ * because both apply the same reset/append/evict in the same order.
+ */
+import { Analyzer } from '../core/analyzer.ts';
+import type { CaptureEvent } from '../core/events.ts';
+import type { ChannelSeries } from '../core/series.ts';
+import type { Report } from '../core/report-types.ts';
+import type { LaneData } from './timeline-data.ts';
+import { channelTimeline, pageTimeline } from './timelines.ts';
+
+/** What the visible view needs analysed. */
+export interface AnalysisRequest {
+  /** Request id, echoed in the result. */
+  id: number;
+  users: number;
+  /** The channel open in detail, if any. */
+  channel: string | null;
+}
+
+/** The view of the channel open in detail. */
+export interface ChannelAnalysisView {
+  id: string;
+  series: ChannelSeries | null;
+  timeline: LaneData;
+  /** Positions of the channel's events (time order) in the panel's event list. */
+  positions: Int32Array;
+}
+
+export interface AnalysisResult {
+  /** Echo of the request id. */
+  id: number;
+  /** The event list's generation (bumped by every reset and eviction) the positions refer to. */
+  generation: number;
+  /** Events the result covers (the whole list of this generation at the time of the request). */
+  covered: number;
+  report: Report;
+  /** Earliest event time (epoch ms): timelines measure from it. */
+  origin: number;
+  page: LaneData;
+  channel: ChannelAnalysisView | null;
+}
+
+/** Messages to the engine, in the order the panel changed its list. */
+export type ToAnalysis =
+  | { type: 'reset'; generation: number; events: readonly CaptureEvent[] }
+  | { type: 'append'; generation: number; events: readonly CaptureEvent[] }
+  /** `count` oldest events let go, by `evictOldest`. */
+  | { type: 'evict'; generation: number; count: number }
+  | { type: 'analyze'; generation: number; request: AnalysisRequest };
+
+/** Events that say what a connection is (its channel, its start): an eviction keeps them while the connection has events left. */
+const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.response', 'ws.create', 'ws.open', 'sse.create', 'sse.open']);
+
+/**
+ * The list without its `count` oldest events, except the events that define a
+ * connection still present (its creation, open or response) and the start of
+ * a document still present: without them a long-lived socket would lose its
+ * channel once its first 100k messages were let go. The panel and the
+ * worker apply this same function, so their lists stay index-aligned.
+ */
+export function evictOldest(events: readonly CaptureEvent[], count: number): CaptureEvent[] {
+  const kept = events.slice(count);
+  const conns = new Set<string>();
+  const docs = new Set<string>();
+  for (const e of kept) {
+    docs.add(e.doc);
+    if ('conn' in e && e.conn !== null) conns.add(e.conn);
+  }
+  const pinned: CaptureEvent[] = [];
+  for (let i = 0; i < count && i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type === 'doc.start' ? docs.has(e.doc) : DEFINING_TYPES.has(e.type) && 'conn' in e && e.conn !== null && conns.has(e.conn)) pinned.push(e);
+  }
+  return pinned.length ? pinned.concat(kept) : kept;
+}
+
+/** Holds the mirrored events and the Analyzer over them. */
+export class AnalysisEngine {
+  private events: CaptureEvent[] = [];
+  private analyzer = new Analyzer();
+  /** Position of each mirrored event (object identity: the analyzer hands back the same objects). */
+  private positions = new WeakMap<CaptureEvent, number>();
+  private generation = 0;
+  private origin = Number.POSITIVE_INFINITY;
+  private end = Number.NEGATIVE_INFINITY;
+
+  /** Apply one message; `analyze` returns its result. */
+  handle(message: ToAnalysis): AnalysisResult | null {
+    this.generation = message.generation;
+    switch (message.type) {
+      case 'reset':
+        this.rebuild(message.events.slice());
+        return null;
+      case 'append':
+        this.add(message.events);
+        this.analyzer.ingest(message.events);
+        return null;
+      case 'evict':
+        this.rebuild(evictOldest(this.events, message.count));
+        return null;
+      case 'analyze':
+        return this.analyze(message.request);
+    }
+  }
+
+  private rebuild(events: CaptureEvent[]): void {
+    this.events = [];
+    this.positions = new WeakMap();
+    this.analyzer = new Analyzer();
+    this.origin = Number.POSITIVE_INFINITY;
+    this.end = Number.NEGATIVE_INFINITY;
+    this.add(events);
+    this.analyzer.ingest(events);
+  }
+
+  private add(events: readonly CaptureEvent[]): void {
+    for (const e of events) {
+      this.positions.set(e, this.events.length);
+      this.events.push(e);
+      if (e.t < this.origin) this.origin = e.t;
+      if (e.t > this.end) this.end = e.t;
+    }
+  }
+
+  private analyze(request: AnalysisRequest): AnalysisResult {
+    const report = this.analyzer.report({ users: request.users });
+    const origin = this.events.length ? this.origin : 0;
+    const end = this.events.length ? this.end : origin;
+    const page = pageTimeline(report.channels, (id) => this.analyzer.channelEvents(id), (id) => this.analyzer.channelSeries(id), origin, end);
+    let channel: ChannelAnalysisView | null = null;
+    const ch = request.channel === null ? undefined : report.channels.find((c) => c.id === request.channel);
+    if (ch) {
+      const events = this.analyzer.channelEvents(ch.id);
+      const series = this.analyzer.channelSeries(ch.id);
+      const positions = new Int32Array(events.length);
+      for (let i = 0; i < events.length; i++) positions[i] = this.positions.get(events[i]!) ?? -1;
+      const channelEnd = events.length ? events[events.length - 1]!.t : origin;
+      channel = { id: ch.id, series, timeline: channelTimeline(ch, series, events, origin, channelEnd), positions };
+    }
+    return { id: request.id, generation: this.generation, covered: this.events.length, report, origin, page, channel };
+  }
+}
+
+/** The buffers a result can hand over without copying (postMessage transfer list). */
+export function transferables(result: AnalysisResult): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const lanes = (d: LaneData) => {
+    for (const col of [d.spans.start, d.spans.end, d.spans.lane, d.spans.style, d.marks.t, d.marks.lane, d.marks.style]) {
+      if (ArrayBuffer.isView(col)) buffers.add(col.buffer as ArrayBuffer);
+    }
+  };
+  lanes(result.page);
+  if (result.channel) {
+    lanes(result.channel.timeline);
+    buffers.add(result.channel.positions.buffer as ArrayBuffer);
+  }
+  return [...buffers];
+}
