@@ -99,6 +99,8 @@ export const LAB_PAGES: LabPage[] = [
     expect: { channel: '/sse/feed', kind: 'sse', protocol: 'json', heartbeat: null, backoff: 'fixed', findings: [], absent: ['sse-missing-last-event-id', 'sse-retry-ignored', 'reconnect-without-backoff'] },
     seconds: 50,
     minScale: 0.2,
+    // Enough stream ends (or pings) for a backoff fit (or a heartbeat interval) on a busy machine.
+    minSeconds: 30,
   },
   {
     id: 'sse-buffered',
@@ -119,6 +121,8 @@ export const LAB_PAGES: LabPage[] = [
     expect: { channel: '/socket.io/', kind: 'websocket', protocol: 'socket.io', heartbeat: true, backoff: null, findings: [], absent: ['no-heartbeat', 'ws-failed-before-open'] },
     seconds: 60,
     minScale: 0.2,
+    // Enough stream ends (or pings) for a backoff fit (or a heartbeat interval) on a busy machine.
+    minSeconds: 30,
   },
   {
     id: 'socketio-polling',
