@@ -16,7 +16,7 @@
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
 import { startProfile, stopProfile } from './profile.ts';
 import { openBenchTab, openPanel } from './relay.ts';
-import { startBenchServer } from './server.ts';
+import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, percentile, summarize, table, type Summary } from './stats.ts';
 import { synthesizeCapture } from './synth.ts';
 
@@ -28,6 +28,18 @@ export interface Interaction {
   error?: string;
 }
 
+export interface LiveResult {
+  messagesPerSecond: number;
+  seconds: number;
+  received: number | null;
+  frames: number;
+  frameMs: { p50: number; p95: number; max: number };
+  framesOver16ms: number;
+  framesOver50ms: number;
+  longTasks: number;
+  longestTaskMs: number;
+}
+
 export interface PanelResult {
   capture: { events: number; wsMessages: number; pollRequests: number };
   /** Empty panel page: navigation start to load (ms). */
@@ -36,17 +48,9 @@ export interface PanelResult {
   openMs: number | null;
   /** Panel JS heap after the capture is shown (MiB). */
   heapMiB: number | null;
-  live: {
-    messagesPerSecond: number;
-    seconds: number;
-    received: number | null;
-    frames: number;
-    frameMs: { p50: number; p95: number; max: number };
-    framesOver16ms: number;
-    framesOver50ms: number;
-    longTasks: number;
-    longestTaskMs: number;
-  } | null;
+  live: LiveResult | null;
+  /** The same stream with the WebSocket channel open in detail. */
+  liveDetail?: LiveResult | null;
   interactions: Interaction[];
   notes: string[];
 }
@@ -148,6 +152,42 @@ async function timeInteraction(page: Target, name: string, repeat: number, act: 
   }
 }
 
+/** Frame intervals and long tasks in the panel while the inspected page receives 1,000 WebSocket messages/s through the real hooks. */
+async function measureLive(page: Target, panel: Target, server: BenchServer, seconds: number, phase: string): Promise<LiveResult> {
+  const rate = 1000;
+  // Count arrivals on the bridge (the store may re-base its list while live events stream in).
+  const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
+  const before = await panel.evaluate<number>(liveCount);
+  await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
+  await profiled(panel, phase, async () => {
+    await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
+    // Keep recording until the pipeline has delivered what the page received (or 10 s more).
+    for (let i = 0; i < 100; i++) {
+      const n = (await panel.evaluate<number>(liveCount)) - before;
+      if (n >= rate * seconds) break;
+      await sleep(100);
+    }
+  });
+  const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
+  const received = (await panel.evaluate<number>(liveCount)) - before;
+  const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
+  return {
+    messagesPerSecond: rate,
+    seconds,
+    received,
+    frames: intervals.length,
+    frameMs: { p50: percentile(intervals, 50), p95: percentile(intervals, 95), max: Math.max(0, ...intervals) },
+    framesOver16ms: intervals.filter((x) => x > 16.7 * 1.25).length,
+    framesOver50ms: intervals.filter((x) => x > 50).length,
+    longTasks: rec.longTasks.length,
+    longestTaskMs: Math.max(0, ...rec.longTasks),
+  };
+}
+
+function liveLine(l: LiveResult): string {
+  return `${fmt(l.received)} events arrived in ${l.seconds} s; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms`;
+}
+
 /** Run the panel section. */
 export async function runPanel(opts: { extensionDir: string; quick: boolean; log: (line: string) => void }): Promise<PanelResult> {
   const notes: string[] = [];
@@ -198,35 +238,8 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
 
     // Live: the inspected page receives 1,000 msgs/s through the real hooks; record panel frames.
     const seconds = opts.quick ? 3 : 8;
-    const rate = 1000;
-    // Count arrivals on the bridge (the store may re-base its list while live events stream in).
-    const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
-    const before = await panel.evaluate<number>(liveCount);
-    await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
-    await profiled(panel, 'live', async () => {
-      await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
-      // Keep recording until the pipeline has delivered what the page received (or 10 s more).
-      for (let i = 0; i < 100; i++) {
-        const n = (await panel.evaluate<number>(liveCount)) - before;
-        if (n >= rate * seconds) break;
-        await sleep(100);
-      }
-    });
-    const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
-    const received = (await panel.evaluate<number>(liveCount)) - before;
-    const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
-    result.live = {
-      messagesPerSecond: rate,
-      seconds,
-      received,
-      frames: intervals.length,
-      frameMs: { p50: percentile(intervals, 50), p95: percentile(intervals, 95), max: Math.max(0, ...intervals) },
-      framesOver16ms: intervals.filter((x) => x > 16.7 * 1.25).length,
-      framesOver50ms: intervals.filter((x) => x > 50).length,
-      longTasks: rec.longTasks.length,
-      longestTaskMs: Math.max(0, ...rec.longTasks),
-    };
-    opts.log(`  panel live at ${rate} msgs/s: ${received} events in, frame p50 ${fmt(result.live.frameMs.p50, 1)} ms p95 ${fmt(result.live.frameMs.p95, 1)} ms max ${fmt(result.live.frameMs.max)} ms, ${result.live.longTasks} long tasks`);
+    result.live = await measureLive(page, panel, server, seconds, 'live');
+    opts.log(`  panel live at ${result.live.messagesPerSecond} msgs/s: ${liveLine(result.live)}`);
 
     // Interactions (trusted input through CDP), in the order a user would do them.
     const repeat = opts.quick ? 2 : 5;
@@ -278,6 +291,9 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     for (const it of result.interactions) {
       opts.log(`  panel ${it.name}: ${it.error ? `FAILED (${it.error})` : `median ${fmt(it.summary.median)} ms, max ${fmt(it.summary.max)} ms`}`);
     }
+    // Live again, with the WebSocket channel open in detail (its message list, timeline and charts follow the stream).
+    result.liveDetail = await measureLive(page, panel, server, seconds, 'live (channel open)');
+    opts.log(`  panel live with the channel open: ${liveLine(result.liveDetail)}`);
     await panel.close();
     await page.close();
   } finally {
@@ -293,12 +309,8 @@ export function panelTable(r: PanelResult): string {
     `Panel (capture: ${fmt(r.capture.wsMessages)} WebSocket messages + ${fmt(r.capture.pollRequests)} polling requests, ${fmt(r.capture.events)} events)`,
     `open: ${fmt(r.openMs)} ms to the painted overview (empty panel page load ${fmt(r.pageLoadMs)} ms); panel heap ${fmt(r.heapMiB, 1)} MiB`,
   ];
-  if (r.live) {
-    const l = r.live;
-    lines.push(
-      `live at ${fmt(l.messagesPerSecond)} msgs/s for ${l.seconds} s: ${fmt(l.received)} events arrived; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms`,
-    );
-  }
+  if (r.live) lines.push(`live at ${fmt(r.live.messagesPerSecond)} msgs/s, overview: ${liveLine(r.live)}`);
+  if (r.liveDetail) lines.push(`live at ${fmt(r.liveDetail.messagesPerSecond)} msgs/s, channel open: ${liveLine(r.liveDetail)}`);
   lines.push(
     table(
       ['interaction', 'median ms', 'min ms', 'max ms', 'n'],

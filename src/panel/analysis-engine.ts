@@ -17,6 +17,7 @@ import { Analyzer } from '../core/analyzer.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import type { ChannelSeries } from '../core/series.ts';
 import type { Report } from '../core/report-types.ts';
+import { rolesOf, type MessageRoles } from './messages.ts';
 import type { LaneData } from './timeline-data.ts';
 import { channelTimeline, pageTimeline } from './timelines.ts';
 
@@ -29,10 +30,19 @@ export interface AnalysisRequest {
   channel: string | null;
 }
 
+/**
+ * A channel's series as the panel's charts use it: without the per-message
+ * columns (100k entries the panel would only have to deserialise), whose
+ * non-data roles come as `roles` instead.
+ */
+export type ViewSeries = Omit<ChannelSeries, 'messages'>;
+
 /** The view of the channel open in detail. */
 export interface ChannelAnalysisView {
   id: string;
-  series: ChannelSeries | null;
+  series: ViewSeries | null;
+  /** Non-data roles of the channel's messages (heartbeats, control), by direction and time. */
+  roles: MessageRoles;
   timeline: LaneData;
   /** Positions of the channel's events (time order) in the panel's event list. */
   positions: Int32Array;
@@ -144,10 +154,16 @@ export class AnalysisEngine {
     if (ch) {
       const events = this.analyzer.channelEvents(ch.id);
       const series = this.analyzer.channelSeries(ch.id);
+      let viewSeries: ViewSeries | null = null;
+      if (series) {
+        const { messages: _perMessage, ...rest } = series;
+        viewSeries = rest;
+      }
       const positions = new Int32Array(events.length);
       for (let i = 0; i < events.length; i++) positions[i] = this.positions.get(events[i]!) ?? -1;
       const channelEnd = events.length ? events[events.length - 1]!.t : origin;
-      channel = { id: ch.id, series, timeline: channelTimeline(ch, series, events, origin, channelEnd), positions };
+      const roles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
+      channel = { id: ch.id, series: viewSeries, roles, timeline: channelTimeline(ch, series, events, origin, channelEnd), positions };
     }
     return { id: request.id, generation: this.generation, covered: this.events.length, report, origin, page, channel };
   }

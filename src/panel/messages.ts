@@ -123,8 +123,8 @@ export interface MessageRoles {
   out: Map<number, MessageKind>;
 }
 
-/** Collect the non-data roles of a channel's series (numeric keys: 100k lookups stay cheap). */
-export function rolesOf(series: ChannelSeries): MessageRoles {
+/** Collect the non-data roles of a channel's series (few: heartbeats, handshakes, acks). */
+export function rolesOf(series: Pick<ChannelSeries, 'messages'>): MessageRoles {
   const roles: MessageRoles = { in: new Map(), out: new Map() };
   const m = series.messages;
   for (let i = 0; i < m.t.length; i++) {
@@ -140,6 +140,8 @@ export class MessageIndex {
   private seen = 0;
   private first: CaptureEvent | undefined;
   private last: CaptureEvent | undefined;
+  /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
+  private marked: number[] = [];
 
   constructor(readonly protocol: string | null) {}
 
@@ -149,6 +151,7 @@ export class MessageIndex {
     // event sorted in before it): index again from the start, so rows stay exactly the events in time order.
     if (events.length < this.seen || (this.seen > 0 && (events[0] !== this.first || events[this.seen - 1] !== this.last))) {
       this.rows.length = 0;
+      this.marked = [];
       this.seen = 0;
     }
     const before = this.rows.length;
@@ -164,14 +167,26 @@ export class MessageIndex {
 
   /**
    * Apply the core's judgement of each message (heartbeat by protocol role or
-   * by timing pattern, control for handshakes/acks/closes).
+   * by timing pattern, control for handshakes/acks/closes). Only the rows at the
+   * roles' times are touched (found by binary search, rows being in time order),
+   * and the rows marked by the previous call are reset first, so a live update
+   * costs the few non-data messages rather than a pass over 100k rows.
    */
   applyRoles(roles: MessageRoles): void {
-    if (roles.in.size === 0 && roles.out.size === 0) return;
-    for (const r of this.rows) {
-      if (!r.payload || !r.dir || r.kind !== 'data') continue;
-      const kind = roles[r.dir].get(r.t);
-      if (kind) r.kind = kind;
+    for (const i of this.marked) {
+      const r = this.rows[i];
+      if (r) r.kind = 'data';
+    }
+    this.marked = [];
+    for (const dir of ['in', 'out'] as const) {
+      for (const [t, kind] of roles[dir]) {
+        for (let i = searchTime(this.rows, t, false, 0, this.rows.length); i < this.rows.length && this.rows[i]!.t === t; i++) {
+          const r = this.rows[i]!;
+          if (!r.payload || r.dir !== dir || r.kind !== 'data') continue;
+          r.kind = kind;
+          this.marked.push(i);
+        }
+      }
     }
   }
 }

@@ -17,11 +17,11 @@
  */
 import { Analyzer, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
-import type { ChannelSeries } from '../core/series.ts';
 import type { Report } from '../core/report-types.ts';
 import { TAB_MAX_EVENTS } from '../shared/constants.ts';
 import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analysis-backend.ts';
-import { AnalysisEngine, evictOldest, type AnalysisResult, type ToAnalysis } from './analysis-engine.ts';
+import { AnalysisEngine, evictOldest, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
+import type { MessageRoles } from './messages.ts';
 import { emptyLanes, type LaneData } from './timeline-data.ts';
 
 /** Lower bound between two analysis requests while events stream in. */
@@ -62,7 +62,9 @@ export type BackendFactory = (onResult: ResultHandler, onError: (message: string
 /** The channel open in detail, as of the latest analysis. */
 export interface ChannelView {
   id: string;
-  series: ChannelSeries | null;
+  series: ViewSeries | null;
+  /** Non-data roles of its messages (heartbeats, control), by direction and time. */
+  roles: MessageRoles;
   timeline: LaneData;
   /** The channel's events in time order. */
   events: readonly CaptureEvent[];
@@ -148,6 +150,11 @@ export class PanelStore {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Where the analysis runs: 'worker', or 'panel' (no worker could start, or it failed). */
+  analysisThread(): 'worker' | 'panel' {
+    return this.backend.inThread ? 'panel' : 'worker';
+  }
+
   /** Earliest event time (epoch ms) of the analysed events: timelines measure from it. */
   origin(): number {
     return this.latest?.origin ?? 0;
@@ -171,7 +178,7 @@ export class PanelStore {
   }
 
   /** Columnar chart data of the open channel (null until analysed). */
-  channelSeries(channelId: string): ChannelSeries | null {
+  channelSeries(channelId: string): ViewSeries | null {
     return this.channelView(channelId)?.series ?? null;
   }
 
@@ -364,7 +371,7 @@ export class PanelStore {
         const positions = result.channel.positions;
         const events: CaptureEvent[] = new Array(positions.length);
         for (let i = 0; i < positions.length; i++) events[i] = this.all[positions[i]!]!;
-        this.view = { id: result.channel.id, series: result.channel.series, timeline: result.channel.timeline, events };
+        this.view = { id: result.channel.id, series: result.channel.series, roles: result.channel.roles, timeline: result.channel.timeline, events };
       } else if (this.watched === null) {
         this.view = null;
       }

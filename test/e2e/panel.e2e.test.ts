@@ -147,6 +147,8 @@ afterAll(async () => {
 describe('panel', { timeout: 180_000 }, () => {
   test('overview lists the three channels with kinds, waste, findings and the page timeline', async () => {
     const panel = await openPanel('light');
+    // The analysis runs in its worker (the built bundle's worker loads under the extension page's CSP).
+    expect(await panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { analysisThread(): string } } }).__riPanel.store.analysisThread())).toBe('worker');
     expect(await kindsShown(panel)).toEqual(['polling', 'sse', 'websocket']);
     const pollRow = panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="polling"]') });
     expect(Number((await pollRow.locator('.waste-num').textContent())!.replace('%', ''))).toBeGreaterThanOrEqual(50);

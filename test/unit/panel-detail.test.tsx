@@ -8,6 +8,7 @@ import { chartData } from '../../src/panel/charts/registry.ts';
 import { SPAN } from '../../src/panel/timeline-data.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
 import { eventsToHar, serializeCaptureFile } from '../../src/core/formats/index.ts';
+import { Analyzer } from '../../src/core/index.ts';
 
 afterEach(cleanup);
 
@@ -59,7 +60,12 @@ describe('channel detail', () => {
     const series = store.channelSeries(ch.id)!;
     const timeline = chartData('channel-timeline')!;
     const beats = Array.from(timeline.markStyle as ArrayLike<number>).filter((s) => s === 2).length;
-    expect(beats).toBe(series.messages.role.filter((r) => r === 'heartbeat').length);
+    // The core's own series of the same capture says which messages are heartbeats.
+    const core = new Analyzer();
+    core.ingest(threeChannelCapture());
+    expect(beats).toBe(core.channelSeries(ch.id)!.messages.role.filter((r) => r === 'heartbeat').length);
+    // ...and the message list marks the same ones.
+    expect(document.querySelectorAll('.vrow.kind-heartbeat').length).toBe(beats);
     expect(beats).toBeGreaterThan(0);
     expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("websocat 'ws://127.0.0.1/socket.io/?EIO=4&transport=websocket'");
     fireEvent.click(document.querySelector('[data-tab="charts"]')!);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { Analyzer } from '../../src/core/index.ts';
 import { MessageList } from '../../src/panel/components/MessageList.tsx';
-import { MessageIndex, rolesOf } from '../../src/panel/messages.ts';
+import { DEFAULT_FILTER, eventToRow, filterRows, MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { hexLines, shownBytes } from '../../src/panel/components/HexView.tsx';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
@@ -127,5 +127,48 @@ describe('message list', () => {
 
   test('hex helpers dump text as UTF-8', () => {
     expect(hexLines(shownBytes({ size: 2, encoding: 'text', data: 'é', truncated: false }))).toEqual(['00000000  c3 a9                                            ..']);
+  });
+});
+
+describe('message index', () => {
+  test('a window whose ends fall exactly on message times keeps those messages (binary search bounds)', () => {
+    const { rows } = wsRows();
+    const times = [...new Set(rows.map((r) => r.t))];
+    const [from, to] = [times[3]!, times[times.length - 3]!];
+    const shown = filterRows(rows, { ...DEFAULT_FILTER, window: [from, to] });
+    expect(shown).toEqual(rows.flatMap((r, i) => (r.t >= from && r.t <= to ? [i] : [])));
+    expect(shown.length).toBeGreaterThan(0);
+  });
+
+  test('roles from a newer analysis replace the older ones (a message no longer judged a heartbeat is data again)', () => {
+    const { rows } = wsRows();
+    const index = new MessageIndex(null);
+    const events = threeChannelCapture();
+    const analyzer = new Analyzer();
+    analyzer.ingest(events);
+    const ws = analyzer.report().channels.find((c) => c.kind === 'websocket')!.id;
+    index.update(analyzer.channelEvents(ws));
+    const roles = rolesOf(analyzer.channelSeries(ws)!);
+    index.applyRoles(roles);
+    expect(index.rows.map((r) => r.kind)).toEqual(rows.map((r) => r.kind));
+    const [firstBeat] = [...roles.in.keys()].sort((a, b) => a - b);
+    roles.in.delete(firstBeat!);
+    index.applyRoles(roles);
+    const changed = index.rows.flatMap((r, i) => (r.kind !== rows[i]!.kind ? [r] : []));
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ t: firstBeat, dir: 'in', kind: 'data' });
+  });
+
+  test('a late event sorted in before the indexed ones re-indexes the rows in time order', () => {
+    const analyzer = new Analyzer();
+    const events = threeChannelCapture();
+    analyzer.ingest(events);
+    const ws = analyzer.report().channels.find((c) => c.kind === 'websocket')!.id;
+    const all = analyzer.channelEvents(ws);
+    const late = all[5]!;
+    const index = new MessageIndex(null);
+    index.update(all.filter((e) => e !== late));
+    index.update(all);
+    expect(index.rows.map((r) => r.seq)).toEqual(all.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Analyzer, analyzeCapture } from '../../src/core/index.ts';
 import { AnalysisEngine, type AnalysisResult, type ToAnalysis } from '../../src/panel/analysis-engine.ts';
 import type { ResultHandler } from '../../src/panel/analysis-backend.ts';
+import { rolesOf } from '../../src/panel/messages.ts';
 import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS, type BackendFactory } from '../../src/panel/store.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
@@ -175,7 +176,9 @@ describe('panel store with an analysis worker', () => {
     const kept = new Analyzer();
     kept.ingest(store.events());
     expect(store.channelView(ws)!.events).toEqual(kept.channelEvents(ws));
-    expect(store.channelSeries(ws)).toEqual(kept.channelSeries(ws));
+    const { messages, ...charts } = kept.channelSeries(ws)!;
+    expect(store.channelSeries(ws)).toEqual(charts);
+    expect(store.channelView(ws)!.roles).toEqual(rolesOf({ messages }));
   });
 
   test('history chunks wait for the connection to be in sync, then get one analysis', () => {

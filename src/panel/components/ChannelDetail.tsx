@@ -15,7 +15,7 @@ import { HeartbeatChart } from '../charts/HeartbeatChart.tsx';
 import { curlCommand, websocatCommand } from '../commands.ts';
 import { channelTiming, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format.ts';
 import { copyText } from '../io.ts';
-import { MessageIndex, rolesOf } from '../messages.ts';
+import { MessageIndex } from '../messages.ts';
 import type { PanelStore } from '../store.ts';
 import { FaultControls } from './FaultControls.tsx';
 import { FindingsList } from './FindingsList.tsx';
@@ -67,14 +67,15 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
   const view = store.channelView(channel.id);
   const events = view?.events ?? NO_EVENTS;
   const series = view?.series ?? null;
+  const roles = view?.roles ?? null;
   const timeline = view?.timeline ?? null;
   const origin = store.origin();
   if (index.current.protocol !== channel.protocol) index.current = new MessageIndex(channel.protocol);
   const rowsVersion = useMemo(() => {
     index.current.update(events);
-    if (series) index.current.applyRoles(rolesOf(series));
+    if (roles) index.current.applyRoles(roles);
     return ++rowsTick.current;
-  }, [events, series, channel.protocol]);
+  }, [events, roles, channel.protocol]);
   const target = useMemo(() => latestConn(events), [events]);
 
   const isWs = channel.transport === 'websocket';
