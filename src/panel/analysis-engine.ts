@@ -28,6 +28,8 @@ export interface AnalysisRequest {
   users: number;
   /** The channel open in detail, if any. */
   channel: string | null;
+  /** Whether the page timeline is shown (the overview). */
+  page: boolean;
 }
 
 /**
@@ -58,7 +60,9 @@ export interface AnalysisResult {
   report: Report;
   /** Earliest event time (epoch ms): timelines measure from it. */
   origin: number;
-  page: LaneData;
+  /** The page timeline; null when not asked for or unchanged since the last one sent. */
+  page: LaneData | null;
+  /** The open channel's view; null when none is open, it is not in the report, or unchanged since the last one sent. */
   channel: ChannelAnalysisView | null;
 }
 
@@ -105,6 +109,9 @@ export class AnalysisEngine {
   private generation = 0;
   private origin = Number.POSITIVE_INFINITY;
   private end = Number.NEGATIVE_INFINITY;
+  /** The reports the last page timeline and channel view were built from (the Analyzer returns the same report object while nothing changed). */
+  private pageSentFor: Report | null = null;
+  private channelSentFor: { report: Report; id: string } | null = null;
 
   /** Apply one message; `analyze` returns its result. */
   handle(message: ToAnalysis): AnalysisResult | null {
@@ -148,11 +155,23 @@ export class AnalysisEngine {
     const report = this.analyzer.report({ users: request.users });
     const origin = this.events.length ? this.origin : 0;
     const end = this.events.length ? this.end : origin;
-    const page = pageTimeline(report.channels, (id) => this.analyzer.channelEvents(id), (id) => this.analyzer.channelSeries(id), origin, end);
+    // channelEvents sorts a copy: once per channel per analysis.
+    const sorted = new Map<string, CaptureEvent[]>();
+    const eventsOf = (id: string) => {
+      let events = sorted.get(id);
+      if (!events) sorted.set(id, (events = this.analyzer.channelEvents(id)));
+      return events;
+    };
+    let page: LaneData | null = null;
+    if (request.page && this.pageSentFor !== report) {
+      page = pageTimeline(report.channels, eventsOf, (id) => this.analyzer.channelSeries(id), origin, end);
+      this.pageSentFor = report;
+    }
     let channel: ChannelAnalysisView | null = null;
     const ch = request.channel === null ? undefined : report.channels.find((c) => c.id === request.channel);
-    if (ch) {
-      const events = this.analyzer.channelEvents(ch.id);
+    if (ch && !(this.channelSentFor?.report === report && this.channelSentFor.id === ch.id)) {
+      this.channelSentFor = { report, id: ch.id };
+      const events = eventsOf(ch.id);
       const series = this.analyzer.channelSeries(ch.id);
       let viewSeries: ViewSeries | null = null;
       if (series) {
@@ -177,7 +196,7 @@ export function transferables(result: AnalysisResult): ArrayBuffer[] {
       if (ArrayBuffer.isView(col)) buffers.add(col.buffer as ArrayBuffer);
     }
   };
-  lanes(result.page);
+  if (result.page) lanes(result.page);
   if (result.channel) {
     lanes(result.channel.timeline);
     buffers.add(result.channel.positions.buffer as ArrayBuffer);

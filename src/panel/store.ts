@@ -70,6 +70,8 @@ export interface ChannelView {
   events: readonly CaptureEvent[];
 }
 
+const EMPTY_LANES = emptyLanes(0, []);
+
 /** Holds events and the latest analysis of them; notifies listeners when either changes. */
 export class PanelStore {
   private all: CaptureEvent[] = [];
@@ -92,6 +94,9 @@ export class PanelStore {
   /** History chunks are arriving: analyse once the bridge is in sync. */
   private awaitingHistory = false;
   private latest: AnalysisResult | null = null;
+  /** The latest page timeline (results leave it out while a channel is open, or when it did not change). */
+  private pageLanes: LaneData | null = null;
+  /** The last channel view received (kept when the channel is closed: the engine sends a view again only when it changed). */
   private view: ChannelView | null = null;
   private watched: string | null = null;
   private emptyReport: Report | null = null;
@@ -162,14 +167,15 @@ export class PanelStore {
 
   /** Lanes of the page timeline (one per channel of the report). */
   pageTimeline(): LaneData {
-    return this.latest?.page ?? emptyLanes(0, []);
+    return this.pageLanes ?? EMPTY_LANES;
   }
 
   /** Say which channel is open in detail (null: none); its view comes with the next analysis. */
   watch(channelId: string | null): void {
     if (channelId === this.watched) return;
     this.watched = channelId;
-    if (channelId !== null && this.view?.id !== channelId) this.requestNow();
+    // A channel's view, or (back on the overview) the page timeline left out while the channel was open.
+    this.requestNow();
   }
 
   /** The open channel's series, timeline and events, once analysed. */
@@ -295,7 +301,7 @@ export class PanelStore {
   private analyseHere(): void {
     const engine = new AnalysisEngine();
     engine.handle({ type: 'reset', generation: this.generation, events: this.all });
-    const result = engine.handle({ type: 'analyze', generation: this.generation, request: { id: 0, users: this.users, channel: this.watched } });
+    const result = engine.handle({ type: 'analyze', generation: this.generation, request: { id: 0, users: this.users, channel: this.watched, page: this.watched === null } });
     if (result) this.receive(result);
   }
 
@@ -358,7 +364,7 @@ export class PanelStore {
     this.inFlight = id;
     const started = performance.now();
     this.lastAnalysisAt = started;
-    this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched } });
+    this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched, page: this.watched === null } });
     this.lastCostMs = performance.now() - started;
   }
 
@@ -367,13 +373,12 @@ export class PanelStore {
     this.lastAnalysisAt = performance.now();
     if (result.generation === this.generation) {
       this.latest = result;
+      if (result.page) this.pageLanes = result.page;
       if (result.channel) {
         const positions = result.channel.positions;
         const events: CaptureEvent[] = new Array(positions.length);
         for (let i = 0; i < positions.length; i++) events[i] = this.all[positions[i]!]!;
         this.view = { id: result.channel.id, series: result.channel.series, roles: result.channel.roles, timeline: result.channel.timeline, events };
-      } else if (this.watched === null) {
-        this.view = null;
       }
       this.notify();
     }

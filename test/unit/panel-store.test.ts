@@ -195,3 +195,30 @@ describe('panel store with an analysis worker', () => {
     expect(store.report()).toEqual(analyzeCapture(events));
   });
 });
+
+describe('panel store: what each analysis carries', () => {
+  test('the page timeline is left out while a channel is open and comes back with the overview', () => {
+    const w = deferredBackend();
+    const t = manualTimers();
+    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const events = threeChannelCapture();
+    store.appendLive(events);
+    t.runAll();
+    w.deliver();
+    const lanes = store.pageTimeline();
+    expect(lanes.lanes).toHaveLength(3);
+    const ws = store.report().channels.find((c) => c.kind === 'websocket')!.id;
+    store.watch(ws);
+    w.deliver();
+    expect(store.channelView(ws)!.events.length).toBeGreaterThan(10);
+    store.watch(null);
+    expect(w.posted.at(-1)).toMatchObject({ type: 'analyze', request: { channel: null, page: true } });
+    w.deliver();
+    // Nothing changed: the lanes already shown stay, and reopening the channel shows its view at once.
+    expect(store.pageTimeline()).toBe(lanes);
+    store.watch(ws);
+    expect(store.channelView(ws)).not.toBeNull();
+    w.deliver();
+    expect(store.channelView(ws)!.events.length).toBeGreaterThan(10);
+  });
+});
