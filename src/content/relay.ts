@@ -83,6 +83,8 @@ export class Relay {
   private readonly unacked: SentBatch[] = [];
   private heldEvents = 0;
   private heldChars = 0;
+  /** Characters of the sent-but-unacknowledged batches (part of heldChars). */
+  private unackedChars = 0;
   private nextBatch = 1;
   private dropped = 0;
   private rejected = 0;
@@ -195,7 +197,7 @@ export class Relay {
   }
 
   private queuedChars(): number {
-    return this.heldChars - this.unacked.reduce((sum, b) => sum + b.chars, 0);
+    return this.heldChars - this.unackedChars;
   }
 
   /** Send queued events as batches while the in-flight window allows. */
@@ -223,6 +225,7 @@ export class Relay {
       this.sentDropped = this.dropped;
       this.sentRejected = this.rejected;
       this.unacked.push({ batch: payload.batch, events, chars, payload });
+      this.unackedChars += chars;
       if (!send<RelayMessages, 'batch'>(this.port, 'batch', payload)) return;
     }
   }
@@ -303,6 +306,7 @@ export class Relay {
       const done = this.unacked.shift()!;
       this.heldEvents -= done.events.length;
       this.heldChars -= done.chars;
+      this.unackedChars -= done.chars;
     }
   }
 

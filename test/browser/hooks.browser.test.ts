@@ -36,11 +36,11 @@ function fnv1aHex(bytes: Uint8Array): string {
 
 /**
  * The hooks' body hash, written out independently: whole FNV-1a up to 64 KiB;
- * beyond, the first 64 KiB and 64 bytes of each following KiB, plus the size.
+ * beyond, the first 64 KiB and 64 bytes of each following 4 KiB, plus the size.
  */
 function sampledBodyHash(bytes: Uint8Array): string {
   if (bytes.length <= 65_536) return fnv1aHex(bytes);
-  const kept = bytes.filter((_, i) => i < 65_536 || i % 1024 < 64);
+  const kept = bytes.filter((_, i) => i < 65_536 || i % 4096 < 64);
   return `${fnv1aHex(kept)}~${bytes.length}`;
 }
 
@@ -174,15 +174,15 @@ describe('fetch', () => {
 
   it('hashes bodies up to 64 KiB whole and larger ones by samples and size, the same through fetch and XHR', async () => {
     const page = await openPage(`<script>
-      const base = Array.from({ length: 70_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      const base = Array.from({ length: 80_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const at = (i, c) => base.slice(0, i) + c + base.slice(i + 1);
       window.__bodies = {
         whole: base.slice(0, 65_536),
         same1: base,
         same2: base,
         early: at(100, '#'),
-        sampled: at(65_536 + 2 * 1024 + 10, '#'),
-        unsampled: at(65_536 + 2 * 1024 + 500, '#'),
+        sampled: at(65_536 + 4096 + 10, '#'),
+        unsampled: at(65_536 + 4096 + 500, '#'),
         longer: base + 'z',
       };
       window.__done = (async () => {
@@ -207,10 +207,11 @@ describe('fetch', () => {
     };
     for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(sampledBodyHash(Buffer.from(body)));
     expect(hashOf('whole')).toMatch(/^[0-9a-f]{8}$/);
-    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~70000$/);
+    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~80000$/);
     expect(hashOf('same2')).toBe(hashOf('same1'));
     expect(hashOf('xhr')).toBe(hashOf('same1'));
     // What the bound changes: a same-length change outside the sampled bytes of a body over 64 KiB is not seen.
+    expect(bodies.unsampled!.length).toBe(bodies.same1!.length);
     expect(hashOf('unsampled')).toBe(hashOf('same1'));
     for (const changed of ['early', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
     await page.close();

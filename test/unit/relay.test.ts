@@ -17,9 +17,10 @@ describe('relay batching (node, in-memory ports)', () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
     await until(() => frame.relay.stats().connected);
+    // Read the clock before posting: the flush timer starts inside post().
+    const posted = Date.now();
     frame.post([frame.event('hello')]);
     expect(frame.relay.stats().queued).toBe(1);
-    const posted = Date.now();
     await until(() => frame.relay.stats().queued === 0);
     expect(Date.now() - posted).toBeGreaterThanOrEqual(RELAY_FLUSH_MS - 1);
     await until(() => frame.relay.stats().heldEvents === 0);

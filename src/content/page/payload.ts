@@ -86,13 +86,13 @@ export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
  */
 export const FULL_BODY_HASH_MAX_BYTES = 64 * 1024;
 /** Beyond FULL_BODY_HASH_MAX_BYTES, the first BODY_HASH_SAMPLE_BYTES of every BODY_HASH_STRIDE bytes are hashed. */
-const BODY_HASH_STRIDE = 1024;
+const BODY_HASH_STRIDE = 4096;
 const BODY_HASH_SAMPLE_BYTES = 64;
 
 /**
  * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
  * FNV-1a of every byte (8 hex digits, equal to an imported body's hash). A longer
- * body hashes its first 64 KiB whole, then 64 bytes of each following KiB, and its
+ * body hashes its first 64 KiB whole, then 64 bytes of each following 4 KiB, and its
  * hash carries the total size (`<8 hex>~<size>`): two large bodies compare equal
  * when they have the same size, the same first 64 KiB and the same sampled bytes.
  * A same-length change only in unsampled bytes of a body over 64 KiB goes unseen

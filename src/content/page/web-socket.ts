@@ -85,18 +85,18 @@ function protocolList(value: unknown): string[] {
 }
 
 /** Emit after any pending Blob read of this socket so its events stay in order. */
-function emitInOrder(rec: SocketRecord, build: () => Parameters<typeof emit>[0]): void {
-  if (rec.pending === null) emit(build());
-  else rec.pending = promiseThen(rec.pending, () => emit(build()));
+function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void {
+  if (rec.pending === null) emit(event);
+  else rec.pending = promiseThen(rec.pending, () => emit(event));
 }
 
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
-    emitInOrder(rec, () => ({ type: 'ws.message', conn: rec.conn, dir, data: textPayload(data), t }));
+    emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: textPayload(data), t });
   } else if (data instanceof ArrayBuffer || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
-    emitInOrder(rec, () => ({ type: 'ws.message', conn: rec.conn, dir, data: payload, t }));
+    emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: payload, t });
   } else if (data instanceof BlobCtor) {
     const size = blobSize(data);
     const read = blobArrayBuffer(blobSlice(data, 0, binaryPreviewBytes()));
@@ -115,12 +115,12 @@ function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: num
 }
 
 function onOpen(rec: SocketRecord): void {
-  emitInOrder(rec, () => ({
+  emitInOrder(rec, {
     type: 'ws.open',
     conn: rec.conn,
     protocol: wsGet.protocol(rec.socket) as string,
     extensions: wsGet.extensions(rec.socket) as string,
-  }));
+  });
 }
 
 function onMessage(rec: SocketRecord, event: MessageEvent): void {
@@ -143,7 +143,7 @@ function onError(rec: SocketRecord, event: Event): void {
     rec.gate.replace(event, []);
     return;
   }
-  emitInOrder(rec, () => ({ type: 'ws.error', conn: rec.conn }));
+  emitInOrder(rec, { type: 'ws.error', conn: rec.conn });
   rec.gate.intercept(event, () => new EventCtor('error'));
 }
 
@@ -154,14 +154,14 @@ function deliverOverride(rec: SocketRecord, nativeClose: Event | null): void {
     return;
   }
   o.delivered = true;
-  emitInOrder(rec, () => ({
+  emitInOrder(rec, {
     type: 'ws.close',
     conn: rec.conn,
     code: o.code,
     reason: o.reason,
     wasClean: o.wasClean,
     initiator: 'server',
-  }));
+  });
   // Chromium fires no `error` when the TCP connection of an open socket just ends
   // (faults.browser.test.ts compares with a real drop): only `close` is delivered.
   rec.gate.replace(nativeClose, [new CloseEventCtor('close', { code: o.code, reason: o.reason, wasClean: o.wasClean })]);
@@ -176,14 +176,14 @@ function onClose(rec: SocketRecord, event: CloseEvent): void {
   const code = closeEventGet.code(event) as number;
   const reason = closeEventGet.reason(event) as string;
   const wasClean = closeEventGet.wasClean(event) as boolean;
-  emitInOrder(rec, () => ({
+  emitInOrder(rec, {
     type: 'ws.close',
     conn: rec.conn,
     code,
     reason,
     wasClean,
     initiator: rec.closedByPage ? 'client' : 'server',
-  }));
+  });
   rec.gate.intercept(event, () => new CloseEventCtor('close', { code, reason, wasClean }));
   finish(rec);
 }
