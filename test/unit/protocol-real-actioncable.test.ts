@@ -1,0 +1,116 @@
+/**
+ * The real ActionCable client (@rails/actioncable 8.1.400) against a local
+ * server speaking the actioncable-v1-json protocol (welcome, ping,
+ * confirm_subscription, broadcasts, disconnect); the analysis core must
+ * recognise and label it.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adapters, createConsumer } from '@rails/actioncable';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { ACTIONCABLE_TIMINGS } from '../../src/core/protocols/actioncable.ts';
+import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+// ConnectionMonitor listens to the window's "visibilitychange" (connection_monitor.js start/stop); Node has no window.
+const globals = globalThis as unknown as Record<string, unknown>;
+const hadListener = 'addEventListener' in globalThis;
+beforeAll(() => {
+  if (!hadListener) {
+    globals.addEventListener = () => {};
+    globals.removeEventListener = () => {};
+  }
+  adapters.logger = { log() {} } as unknown as Console;
+});
+afterAll(() => {
+  if (!hadListener) {
+    delete globals.addEventListener;
+    delete globals.removeEventListener;
+  }
+});
+
+describe('@rails/actioncable (real client) on an ActionCable server', () => {
+  it("is recognised, every message labelled, the server's ping measured", async () => {
+    let pings = 0;
+    const performed: unknown[] = [];
+    let negotiated = '';
+    server = await startServer(
+      (socket) => {
+        negotiated = socket.protocol;
+        socket.send(JSON.stringify({ type: 'welcome' }));
+        // Rails pings every BEAT_INTERVAL (3 s) with the epoch seconds; shorter here, the server picks it.
+        const timer = setInterval(() => {
+          pings++;
+          socket.send(JSON.stringify({ type: 'ping', message: Math.floor(Date.now() / 1000) }));
+        }, 400);
+        socket.on('close', () => clearInterval(timer));
+        socket.on('message', (raw) => {
+          const cmd = JSON.parse(rawText(raw)) as { command: string; identifier: string; data?: string };
+          if (cmd.command === 'subscribe') {
+            socket.send(JSON.stringify({ identifier: cmd.identifier, type: 'confirm_subscription' }));
+            for (let i = 1; i <= 3; i++) socket.send(JSON.stringify({ identifier: cmd.identifier, message: { body: `hello ${i}` } }));
+          } else if (cmd.command === 'message') {
+            performed.push(JSON.parse(cmd.data!));
+          }
+        });
+      },
+      (protocols) => (protocols.has('actioncable-v1-json') ? 'actioncable-v1-json' : false),
+    );
+
+    const events: CaptureEvent[] = [];
+    adapters.WebSocket = recordingWebSocket(events) as unknown as typeof WebSocket;
+    const consumer = createConsumer(`ws://127.0.0.1:${server.port}/cable`);
+    const received: unknown[] = [];
+    let connected = false;
+    const subscription = consumer.subscriptions.create(
+      { channel: 'ChatChannel', room: 'lobby' },
+      {
+        connected: () => (connected = true),
+        received: (data: unknown) => received.push(data),
+      },
+    );
+    await until(() => connected && received.length === 3, 'subscription confirmed and three broadcasts');
+    subscription.perform('speak', { body: 'from client' });
+    await until(() => performed.length === 1 && pings >= 4, 'perform and four pings');
+    // The server ends the session: disconnect without reconnect (Rails ActionCable::Connection::Base#close).
+    for (const c of server.wss.clients) c.send(JSON.stringify({ type: 'disconnect', reason: 'unauthorized', reconnect: false }));
+    await until(() => events.some((e) => e.type === 'ws.close'), 'close');
+    consumer.disconnect();
+    await sleep(50);
+
+    expect(negotiated).toBe('actioncable-v1-json');
+    expect(performed).toEqual([{ body: 'from client', action: 'speak' }]);
+
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('actioncable');
+    expect(fallbacks(decoded, 'actioncable')).toEqual([]);
+    expect(lines.filter((l) => !l.includes(' ping'))).toEqual([
+      'in handshake actioncable welcome',
+      'out control actioncable subscribe ChatChannel',
+      'in ack actioncable confirm_subscription ChatChannel',
+      'in data actioncable message ChatChannel',
+      'in data actioncable message ChatChannel',
+      'in data actioncable message ChatChannel',
+      'out data actioncable message ChatChannel action=speak',
+      'in close actioncable disconnect "unauthorized" (no reconnect)',
+    ]);
+    const beats = lines.filter((l) => l.includes(' ping'));
+    expect(beats.length).toBe(pings);
+    expect(new Set(beats)).toEqual(new Set(['in heartbeat actioncable ping']));
+    expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(300);
+    expect(ch.heartbeat!.intervalMs).toBeLessThan(800);
+    expect(timings).toBe(ACTIONCABLE_TIMINGS);
+  }, 30_000);
+
+  it('defaults match the client: stale after 6 s (two missed 3 s server pings)', () => {
+    const monitor = libSource('@rails/actioncable', 'src/connection_monitor.js');
+    expect(monitor).toContain('ConnectionMonitor.staleThreshold = 6 // Server::Connections::BEAT_INTERVAL * 2');
+    expect(ACTIONCABLE_TIMINGS).toMatchObject({ heartbeatMs: 3_000, heartbeatDirection: 'server', timeoutMs: 6_000 });
+    expect(ACTIONCABLE_TIMINGS.source).toContain(`@rails/actioncable ${libVersion('@rails/actioncable')}`);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The real phoenix.js client (phoenix 1.8.16) against a local server speaking
+ * the Phoenix channels wire protocol (serializer v2: [join_ref, ref, topic,
+ * event, payload]); the analysis core must recognise and label it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Socket } from 'phoenix';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { PHOENIX_TIMINGS } from '../../src/core/protocols/phoenix.ts';
+import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+describe('phoenix.js (real client) on a Phoenix channels server', () => {
+  it("is recognised, every message labelled, the client's heartbeat measured", async () => {
+    let clientHeartbeats = 0;
+    let pushed: unknown = null;
+    let socketUrl = '';
+    server = await startServer((socket, req) => {
+      socketUrl = req.url ?? '';
+      socket.on('message', (raw) => {
+        const [joinRef, ref, topic, event, payload] = JSON.parse(rawText(raw)) as [string | null, string, string, string, unknown];
+        const reply = (response: unknown, status = 'ok') => socket.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status, response }]));
+        if (topic === 'phoenix' && event === 'heartbeat') {
+          clientHeartbeats++;
+          reply({});
+        } else if (event === 'phx_join') {
+          reply({});
+          // Phoenix.Channel.broadcast/push: no refs on server pushes.
+          for (let i = 1; i <= 3; i++) socket.send(JSON.stringify([joinRef, null, topic, 'new_msg', { body: `hello ${i}` }]));
+        } else if (event === 'new_msg') {
+          pushed = payload;
+          reply({ accepted: true });
+        } else if (event === 'phx_leave') {
+          reply({});
+          socket.send(JSON.stringify([joinRef, ref, topic, 'phx_close', {}]));
+        }
+      });
+    });
+
+    const events: CaptureEvent[] = [];
+    const received: string[] = [];
+    const socket = new Socket(`ws://127.0.0.1:${server.port}/socket`, {
+      transport: recordingWebSocket(events),
+      // Above the core's 2 s reply window (metrics/heartbeat.ts): with a shorter interval each
+      // heartbeat follows the previous reply within the window and reads as a reply itself.
+      heartbeatIntervalMs: 2100,
+      params: { token: 't' },
+    });
+    socket.connect();
+    const channel = socket.channel('room:lobby', { nick: 'ada' });
+    channel.on('new_msg', (p: { body: string }) => {
+      received.push(p.body);
+    });
+    let joined = false;
+    channel.join().receive('ok', () => (joined = true));
+    await until(() => joined && received.length === 3, 'join and three pushes');
+    let acked = false;
+    channel.push('new_msg', { body: 'from client' }).receive('ok', () => (acked = true));
+    await until(() => acked, 'push acknowledged');
+    await until(() => clientHeartbeats >= 3, 'three heartbeats');
+    let left = false;
+    channel.leave().receive('ok', () => (left = true));
+    await until(() => left, 'leave');
+    await new Promise<void>((resolve) => socket.disconnect(() => resolve()));
+    await sleep(50);
+
+    expect(socketUrl).toMatch(/^\/socket\/websocket\?token=t&vsn=2\.0\.0$/);
+    expect(pushed).toEqual({ body: 'from client' });
+
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('phoenix');
+    expect(ch.kind).toBe('websocket');
+    expect(fallbacks(decoded, 'phoenix')).toEqual([]);
+    const withoutRefs = lines.map((l) => l.replace(/ ref=\d+$/, ''));
+    expect(withoutRefs.slice(0, 5)).toEqual([
+      'out handshake phoenix "room:lobby" phx_join',
+      'in ack phoenix "room:lobby" phx_reply ok',
+      'in data phoenix "room:lobby" new_msg',
+      'in data phoenix "room:lobby" new_msg',
+      'in data phoenix "room:lobby" new_msg',
+    ]);
+    expect(withoutRefs).toEqual(
+      expect.arrayContaining([
+        'out data phoenix "room:lobby" new_msg',
+        'out heartbeat phoenix heartbeat',
+        'in heartbeat phoenix heartbeat reply ok',
+        'out close phoenix "room:lobby" phx_leave',
+        'in close phoenix "room:lobby" phx_close',
+      ]),
+    );
+    // Each client push carries its ref, and the reply echoes it.
+    expect(lines.filter((l) => / phoenix heartbeat ref=\d+$/.test(l)).length).toBe(clientHeartbeats);
+
+    expect(ch.heartbeat).toMatchObject({ direction: 'client', source: 'protocol' });
+    // The client waits heartbeatIntervalMs after each reply (socket.js onConnMessage).
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(2100);
+    expect(ch.heartbeat!.intervalMs).toBeLessThan(3000);
+    expect(timings).toBe(PHOENIX_TIMINGS);
+  }, 30_000);
+
+  it('defaults match phoenix.js: heartbeatIntervalMs 30000, client-sent, timeout = one interval', () => {
+    const source = libSource('phoenix', 'assets/js/phoenix/socket.js');
+    expect(source).toContain('this.heartbeatIntervalMs = opts.heartbeatIntervalMs || 30000');
+    // The reply timer is armed with the same interval: no reply within it closes the socket.
+    expect(source).toContain('this.heartbeatTimeoutTimer = setTimeout(() => this.heartbeatTimeout(), this.heartbeatIntervalMs)');
+    expect(PHOENIX_TIMINGS).toMatchObject({ heartbeatMs: 30_000, heartbeatDirection: 'client', timeoutMs: 30_000 });
+    expect(PHOENIX_TIMINGS.source).toContain(`phoenix ${libVersion('phoenix')}`);
+  });
+});

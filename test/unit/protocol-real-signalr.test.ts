@@ -1,0 +1,114 @@
+/**
+ * The real SignalR client (@microsoft/signalr 10.0.11, JSON hub protocol over
+ * WebSockets, negotiation skipped) against a local server speaking the hub
+ * protocol: handshake, invocations, completions, pings, close; the analysis
+ * core must recognise and label it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpTransportType, HubConnectionBuilder, LogLevel, type IHttpConnectionOptions } from '@microsoft/signalr';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { SIGNALR_TIMINGS } from '../../src/core/protocols/signalr.ts';
+import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+
+const RS = '\x1e';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+describe('@microsoft/signalr (real client) on a JSON hub protocol server', () => {
+  it('is recognised, every record labelled, both sides\' pings seen', async () => {
+    let serverPings = 0;
+    let clientPings = 0;
+    const invoked: unknown[] = [];
+    server = await startServer((socket) => {
+      let timer: NodeJS.Timeout | undefined;
+      socket.on('close', () => clearInterval(timer));
+      socket.on('message', (raw) => {
+        for (const record of rawText(raw).split(RS).slice(0, -1)) {
+          const m = JSON.parse(record) as { protocol?: string; type?: number; target?: string; invocationId?: string; arguments?: unknown[] };
+          if (m.protocol === 'json') {
+            socket.send(`{}${RS}`);
+            for (let i = 1; i <= 3; i++) socket.send(JSON.stringify({ type: 1, target: 'ReceiveMessage', arguments: ['server', `hello ${i}`] }) + RS);
+            // ASP.NET Core HubOptions.KeepAliveInterval (15 s by default); shorter here, the server picks it.
+            timer = setInterval(() => {
+              serverPings++;
+              socket.send(JSON.stringify({ type: 6 }) + RS);
+            }, 500);
+          } else if (m.type === 1) {
+            invoked.push(m.arguments);
+            if (m.invocationId !== undefined) socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId, result: 'stored' }) + RS);
+          } else if (m.type === 6) {
+            clientPings++;
+          }
+        }
+      });
+    });
+
+    const events: CaptureEvent[] = [];
+    const connection = new HubConnectionBuilder()
+      .withUrl(`http://127.0.0.1:${server.port}/chathub`, {
+        transport: HttpTransportType.WebSockets,
+        skipNegotiation: true,
+        // HttpConnection.ts reads options.WebSocket (not in the public typings) before falling back to the ws package.
+        WebSocket: recordingWebSocket(events),
+      } as IHttpConnectionOptions)
+      .withKeepAliveInterval(1_000)
+      .withServerTimeout(5_000)
+      .configureLogging(LogLevel.None)
+      .build();
+    const received: string[] = [];
+    connection.on('ReceiveMessage', (_user: string, text: string) => received.push(text));
+    await connection.start();
+    await until(() => received.length === 3, 'three server invocations');
+    expect(await connection.invoke('SendMessage', 'ada', 'from client')).toBe('stored');
+    await connection.send('Typing', 'ada');
+    await until(() => clientPings >= 2 && serverPings >= 5, 'pings both ways', 15_000);
+    await connection.stop();
+    await sleep(50);
+
+    expect(invoked).toEqual([
+      ['ada', 'from client'],
+      ['ada'],
+    ]);
+
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('signalr');
+    expect(fallbacks(decoded, 'signalr')).toEqual([]);
+    const nonPing = lines.filter((l) => !l.endsWith(' signalr ping'));
+    expect(nonPing).toEqual([
+      'out handshake signalr handshake json v1',
+      'in handshake signalr handshake response',
+      'in data signalr invocation "ReceiveMessage"',
+      'in data signalr invocation "ReceiveMessage"',
+      'in data signalr invocation "ReceiveMessage"',
+      'out data signalr invocation "SendMessage" id=0',
+      'in ack signalr completion id=0',
+      'out data signalr invocation "Typing"',
+      'out close signalr close',
+    ]);
+    expect(lines.filter((l) => l === 'in heartbeat signalr ping').length).toBe(serverPings);
+    expect(lines.filter((l) => l === 'out heartbeat signalr ping').length).toBe(clientPings);
+    // The client pings once right after the handshake (HubConnection.ts _startInternal), then
+    // when it has sent nothing for keepAliveIntervalInMilliseconds.
+    expect(lines.filter((l) => l.startsWith('out ')).slice(0, 2)).toEqual(['out handshake signalr handshake json v1', 'out heartbeat signalr ping']);
+    expect(ch.heartbeat).toMatchObject({ source: 'protocol' });
+    // Not asserted: the measured direction. Both sides ping on their own timers, and
+    // metrics/heartbeat.ts initiator() calls a beat a reply when it follows the other
+    // side's within 2 s, which every beat here does (the sides' periods are under 2 s).
+    expect(ch.heartbeat!.direction).not.toBeNull();
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(400);
+    expect(ch.heartbeat!.intervalMs).toBeLessThan(1_100);
+    expect(timings).toBe(SIGNALR_TIMINGS);
+  }, 30_000);
+
+  it('defaults match the client: ping after 15 s idle, server timeout 30 s', () => {
+    const hub = libSource('@microsoft/signalr', 'src/HubConnection.ts');
+    expect(hub).toContain('const DEFAULT_TIMEOUT_IN_MS: number = 30 * 1000;');
+    expect(hub).toContain('const DEFAULT_PING_INTERVAL_IN_MS: number = 15 * 1000;');
+    expect(SIGNALR_TIMINGS).toMatchObject({ heartbeatMs: 15_000, heartbeatDirection: 'both', idleOnly: true, timeoutMs: 30_000 });
+    expect(SIGNALR_TIMINGS.source).toContain(`@microsoft/signalr ${libVersion('@microsoft/signalr')}`);
+  });
+});
