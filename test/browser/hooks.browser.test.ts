@@ -505,6 +505,32 @@ describe('frames and hostile pages', () => {
   });
 });
 
+describe('hostile regular expressions', () => {
+  it('measures and classifies with its own matching after the page replaces RegExp methods', async () => {
+    const page = await openPage(`<script>
+      window.__patchedCalls = 0;
+      const trap = () => { window.__patchedCalls++; throw new Error('patched'); };
+      RegExp.prototype.exec = trap;
+      RegExp.prototype.test = trap;
+      RegExp.prototype[Symbol.search] = trap;
+      String.prototype.search = trap;
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
+      ws.onopen = () => ws.send('héllo 😀');
+      ws.onmessage = () => fetch('/echo', { method: 'post', headers: { 'content-type': 'text/plain' }, body: 'wörld' }).then((r) => r.text());
+    </script>`);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 1);
+    expect(find(events, 'ws.message').map((m) => [m.dir, m.data.size])).toEqual([
+      ['out', 11],
+      ['in', 16],
+    ]);
+    expect(find(events, 'http.request')[0]).toMatchObject({ method: 'POST', bodySize: 6 });
+    expect(find(events, 'http.end')[0]).toMatchObject({ size: 6, body: { encoding: 'text', data: 'wörld' } });
+    expect(find(events, 'hook.error')).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __patchedCalls: number }).__patchedCalls)).toBe(0);
+    await page.close();
+  });
+});
+
 describe('relay commands and failures', () => {
   it('config: recording off stops capture, and maxTextChars caps payload text', async () => {
     const page = await openPage(`<script>window.go = (tag) => fetch('/echo?' + tag, { method: 'POST', body: 'abcdefghijklmnopqrstuvwxyz' }).then((r) => r.text());</script>`);

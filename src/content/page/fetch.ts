@@ -48,6 +48,7 @@ import {
   isStreamingType,
   isTextual,
   mediaType,
+  normalizeMethod,
   requestBodySize,
 } from './payload.ts';
 
@@ -79,9 +80,7 @@ function describeRequest(input: unknown, init: RequestInit | undefined): Request
   const conn = nextConn();
   const isRequest = input instanceof RequestCtor;
   const url = isRequest ? (requestGet.url(input) as string) : absoluteUrl(input as string);
-  let method = init?.method ?? (isRequest ? (requestGet.method(input) as string) : 'GET');
-  // Fetch § "normalize a method": the standard methods are upper-cased.
-  if (/^(delete|get|head|options|post|put)$/i.test(method)) method = method.toUpperCase();
+  const method = normalizeMethod(init?.method ?? (isRequest ? (requestGet.method(input) as string) : 'GET'));
   let headers: HeaderList = [];
   try {
     if (init?.headers !== undefined) headers = headerList(new HeadersCtor(init.headers));

@@ -52,7 +52,18 @@ export const TextDecoderCtor = TextDecoder;
 export const textDecode = uncurry(TextDecoder.prototype.decode);
 export const textEncoder = new TextEncoder();
 export const textEncode = uncurry(TextEncoder.prototype.encode);
-export const stringSearch = uncurry(String.prototype.search) as (text: string, pattern: RegExp) => number;
+const regExpExec = RegExp.prototype.exec;
+/**
+ * `re` with the native `exec` as its own property: RegExp.prototype.test and
+ * @@search look `exec` up on the regexp, so a page that replaces
+ * RegExp.prototype.exec would otherwise see (or break) the hooks' matching.
+ */
+export function ownRegExp(re: RegExp): RegExp {
+  defineProperty(re, 'exec', { value: regExpExec });
+  return re;
+}
+export const regExpTest = uncurry(RegExp.prototype.test) as (re: RegExp, text: string) => boolean;
+export const regExpSearch = uncurry(RegExp.prototype[Symbol.search]) as (re: RegExp, text: string) => number;
 export const Uint8ArrayCtor = Uint8Array;
 export const isView = ArrayBuffer.isView;
 export const BlobCtor = Blob;

@@ -5,7 +5,7 @@
  */
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
-import { apply, btoaNative, fromCharCode, stringSearch, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
+import { apply, btoaNative, fromCharCode, ownRegExp, regExpSearch, regExpTest, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
 import { FNV_OFFSET, fnv1a, hashHex } from '../../core/formats/body-hash.ts';
 
 
@@ -18,7 +18,7 @@ export function binaryPreviewBytes(): number {
 }
 
 /** Any UTF-16 code unit outside ASCII. */
-const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII = ownRegExp(/[\u0080-\uffff]/);
 
 /**
  * UTF-8 byte length of a string, without encoding it (a lone surrogate counts
@@ -28,7 +28,7 @@ const NON_ASCII = /[\u0080-\uffff]/;
  * `TextEncoder.encodeInto`), so only the rest after it is walked char by char.
  */
 export function utf8Length(text: string): number {
-  const first = stringSearch(text, NON_ASCII);
+  const first = regExpSearch(NON_ASCII, text);
   if (first < 0) return text.length;
   let bytes = text.length;
   for (let i = first; i < text.length; i++) {
@@ -149,19 +149,19 @@ export function bodyHashOfText(text: string): string {
   return bodyHashOfBytes(textEncode(textEncoder, text));
 }
 
-const TEXTUAL = /^text\/|json|xml|javascript|ecmascript|x-www-form-urlencoded|ndjson|jsonl|graphql|csv|event-stream/;
+const TEXTUAL = ownRegExp(/^text\/|json|xml|javascript|ecmascript|x-www-form-urlencoded|ndjson|jsonl|graphql|csv|event-stream/);
 
 /** True when a media type (lower-cased, no parameters) carries text; '' counts as text. */
 export function isTextual(contentType: string): boolean {
-  return contentType === '' || TEXTUAL.test(contentType);
+  return contentType === '' || regExpTest(TEXTUAL, contentType);
 }
 
 /** Media types whose bodies are streams of records, observed chunk by chunk. */
-const STREAMING = /^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/stream\+json|multipart\/x-mixed-replace)$/;
+const STREAMING = ownRegExp(/^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/stream\+json|multipart\/x-mixed-replace)$/);
 
 /** True when a media type is a known streaming format. */
 export function isStreamingType(contentType: string): boolean {
-  return STREAMING.test(contentType);
+  return regExpTest(STREAMING, contentType);
 }
 
 /** Lower-cased media type without parameters. */
@@ -169,6 +169,14 @@ export function mediaType(header: string | null): string {
   if (!header) return '';
   const semi = header.indexOf(';');
   return (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
+}
+
+/** Fetch § "normalize a method": the standard methods, any case. */
+const STANDARD_METHOD = ownRegExp(/^(delete|get|head|options|post|put)$/i);
+
+/** A request method as the platform sends it: the standard methods upper-cased. */
+export function normalizeMethod(method: string): string {
+  return regExpTest(STANDARD_METHOD, method) ? method.toUpperCase() : method;
 }
 
 /** Request body size in bytes as the browser will send it; null when unknown before sending. */

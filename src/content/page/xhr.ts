@@ -47,6 +47,7 @@ import {
   isStreamingType,
   isTextual,
   mediaType,
+  normalizeMethod,
   requestBodySize,
   textPayload,
   utf8Length,
@@ -264,11 +265,6 @@ function listen(rec: XhrRecord): void {
     }
     onFailure(rec, 'abort', 'XMLHttpRequest aborted');
   });
-}
-
-function normalizeMethod(method: string): string {
-  // Fetch § "normalize a method": the standard methods are upper-cased.
-  return /^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method;
 }
 
 /** Install the XMLHttpRequest hooks; false when the global is missing or not patchable. */
