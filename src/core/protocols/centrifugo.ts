@@ -77,7 +77,8 @@ function decodeCentrifugo(text: string, dir: 'in' | 'out'): DecodedMessage | nul
       const json = parseJson(line);
       return json && isRecord(json.value) ? describeRecord(json.value, dir) : null;
     },
-    'replies',
+    // centrifuge-js batches commands too (connect and subscribe go in one frame); the protocol calls what the server sends replies.
+    dir === 'out' ? 'commands' : 'replies',
   );
 }
 

@@ -11,12 +11,22 @@ import type { Direction, Payload } from '../events.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
 import { combineMessages, defineDecoder, payloadText, plainMessage, quote, sampleScore, subprotocolScore } from './util.ts';
 
+/**
+ * @stomp/stompjs closes the socket when the server was silent for the
+ * incoming heart-beat period times this (7.5.0 src/client.ts
+ * heartbeatToleranceMultiplier = 2, checked in src/stomp-handler.ts
+ * _setupHeartbeat). The specification leaves the tolerance to the client.
+ */
+const STOMPJS_TOLERANCE = 2;
+
 export const STOMP_TIMINGS: ProtocolTimings = {
   heartbeatMs: 10_000,
   heartbeatDirection: 'both',
+  timeoutMs: 10_000 * STOMPJS_TOLERANCE,
   notes:
-    'Negotiated per connection from the CONNECT and CONNECTED heart-beat headers (STOMP 1.2 "Heart-beating"); 10000 ms each way is the @stomp/stompjs default request. Read the CONNECTED frame for the agreed periods.',
-  source: '@stomp/stompjs 7.5.0 src/client.ts (heartbeatIncoming = 10000, heartbeatOutgoing = 10000); STOMP 1.2 specification, Heart-beating',
+    'Negotiated per connection from the CONNECT and CONNECTED heart-beat headers (STOMP 1.2 "Heart-beating"); 10000 ms each way is the @stomp/stompjs default request, and it drops the connection after twice the server period without a frame. Read the CONNECTED frame for the agreed periods.',
+  source:
+    '@stomp/stompjs 7.5.0 src/client.ts (heartbeatIncoming = 10000, heartbeatOutgoing = 10000, heartbeatToleranceMultiplier = 2), src/stomp-handler.ts (_setupHeartbeat); STOMP 1.2 specification, Heart-beating',
 };
 
 const ROLES: Record<string, MessageRole> = {
@@ -145,6 +155,8 @@ function negotiatedTimings(messages: ReadonlyArray<{ dir: Direction; data: Paylo
     ...STOMP_TIMINGS,
     heartbeatMs: periods.length ? Math.min(...periods) : undefined,
     heartbeatDirection: clientEvery && serverEvery ? 'both' : clientEvery ? 'client' : serverEvery ? 'server' : undefined,
+    // The client checks server activity only when the server heart-beats.
+    timeoutMs: serverEvery ? serverEvery * STOMPJS_TOLERANCE : undefined,
     notes: `Negotiated: CONNECT heart-beat ${cx},${cy}, CONNECTED heart-beat ${sx},${sy}: the client sends every ${clientEvery || 'never'}${clientEvery ? ' ms' : ''}, the server every ${serverEvery || 'never'}${serverEvery ? ' ms' : ''}.`,
   };
 }

@@ -1,0 +1,124 @@
+/**
+ * The real centrifuge-js client (centrifuge 5.8.0, JSON protocol v2) against a
+ * local server speaking the Centrifugo client protocol: connect, subscribe,
+ * publication pushes, publish, rpc, server pings `{}` answered by `{}`
+ * pongs, an error reply; the analysis core must recognise and label it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Centrifuge } from 'centrifuge';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { CENTRIFUGO_TIMINGS } from '../../src/core/protocols/centrifugo.ts';
+import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+type Command = { id?: number } & Record<string, Record<string, unknown> | number | undefined>;
+
+describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
+  it('is recognised, every command/reply/push labelled, ping/pong measured', async () => {
+    let pings = 0;
+    let pongs = 0;
+    const published: unknown[] = [];
+    server = await startServer((socket) => {
+      let timer: NodeJS.Timeout | undefined;
+      socket.on('close', () => clearInterval(timer));
+      socket.on('message', (raw) => {
+        // Commands are JSON objects joined with "\n" (build/index.js JsonCodec.encodeCommands).
+        const replies: string[] = [];
+        const pushes: string[] = [];
+        for (const line of rawText(raw).split('\n').filter((l) => l.trim() !== '')) {
+          const cmd = JSON.parse(line) as Command;
+          if (Object.keys(cmd).length === 0) {
+            pongs++;
+          } else if (cmd.connect) {
+            // The server pings every `ping` seconds and wants `{}` back when `pong` is true (Centrifugo ping_interval, 25 s by default).
+            replies.push(JSON.stringify({ id: cmd.id, connect: { client: 'c0ffee', version: '6.0.0', ping: 1, pong: true } }));
+            timer = setInterval(() => {
+              pings++;
+              socket.send('{}');
+            }, 1000);
+          } else if (isRecord(cmd.subscribe) && cmd.subscribe.channel === 'secret') {
+            replies.push(JSON.stringify({ id: cmd.id, error: { code: 103, message: 'permission denied' } }));
+          } else if (isRecord(cmd.subscribe)) {
+            replies.push(JSON.stringify({ id: cmd.id, subscribe: {} }));
+            for (let i = 1; i <= 3; i++) pushes.push(JSON.stringify({ push: { channel: cmd.subscribe.channel, pub: { data: { text: `hello ${i}` }, offset: i } } }));
+          } else if (isRecord(cmd.publish)) {
+            published.push(cmd.publish.data);
+            replies.push(JSON.stringify({ id: cmd.id, publish: {} }));
+          } else if (isRecord(cmd.rpc)) {
+            replies.push(JSON.stringify({ id: cmd.id, rpc: { data: { echo: cmd.rpc.data } } }));
+          }
+        }
+        if (replies.length) socket.send(replies.join('\n'));
+        for (const p of pushes) socket.send(p);
+      });
+    });
+
+    const events: CaptureEvent[] = [];
+    const client = new Centrifuge(`ws://127.0.0.1:${server.port}/connection/websocket`, {
+      websocket: recordingWebSocket(events),
+      minReconnectDelay: 60_000,
+    });
+    const received: unknown[] = [];
+    client.connect();
+    const sub = client.newSubscription('news');
+    sub.on('publication', (ctx) => received.push(ctx.data));
+    sub.subscribe();
+    await until(() => received.length === 3, 'three publications');
+    await sub.publish({ text: 'from client' });
+    expect(await client.rpc('sum', { a: 1 })).toMatchObject({ data: { echo: { a: 1 } } });
+    const secret = client.newSubscription('secret');
+    // A permanent error (code >= 100) ends the subscription (Subscription._subscribeError).
+    let unsubscribedCode = 0;
+    secret.on('unsubscribed', (ctx) => (unsubscribedCode = ctx.code));
+    secret.subscribe();
+    await until(() => unsubscribedCode !== 0, 'subscription refused');
+    expect(unsubscribedCode).toBe(103);
+    await until(() => pongs >= 3, 'three pongs');
+    client.disconnect();
+    await sleep(50);
+
+    expect(published).toEqual([{ text: 'from client' }]);
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('centrifugo');
+    expect(fallbacks(decoded, 'centrifugo')).toEqual([]);
+    expect(lines.filter((l) => !/ centrifugo (ping|pong)$/.test(l))).toEqual([
+      // subscribe() right after connect(): the client sends both commands in one frame.
+      'out handshake centrifugo commands ×2: centrifugo connect id=1, centrifugo subscribe "news" id=2',
+      'in handshake centrifugo replies ×2: centrifugo connect reply id=1, centrifugo subscribe reply id=2',
+      'in data centrifugo push pub "news"',
+      'in data centrifugo push pub "news"',
+      'in data centrifugo push pub "news"',
+      'out data centrifugo publish "news" id=3',
+      'in ack centrifugo publish reply id=3',
+      'out data centrifugo rpc id=4',
+      'in ack centrifugo rpc reply id=4',
+      'out control centrifugo subscribe "secret" id=5',
+      'in error centrifugo error 103 "permission denied" id=5',
+    ]);
+    expect(lines.filter((l) => l === 'in heartbeat centrifugo ping').length).toBe(pings);
+    expect(lines.filter((l) => l === 'out heartbeat centrifugo pong').length).toBe(pongs);
+    expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(900);
+    expect(ch.heartbeat!.intervalMs).toBeLessThan(1_500);
+    // The connect reply's ping (s) and the client's maxServerPingDelay give the timeout.
+    expect(timings).toMatchObject({ heartbeatMs: 1_000, heartbeatDirection: 'server', timeoutMs: 11_000 });
+  }, 30_000);
+
+  it('defaults match the client: no ping for ping + 10 s disconnects; server ping_interval 25 s', () => {
+    const build = libSource('centrifuge', 'build/index.js');
+    expect(build).toContain('maxServerPingDelay: 10000,');
+    expect(build).toContain('this._serverPing = result.ping * 1000;');
+    expect(build).toContain('const delay = this._serverPing + this._config.maxServerPingDelay;');
+    expect(CENTRIFUGO_TIMINGS).toMatchObject({ heartbeatMs: 25_000, heartbeatDirection: 'server', timeoutMs: 35_000 });
+    expect(CENTRIFUGO_TIMINGS.source).toContain(`centrifuge ${libVersion('centrifuge')}`);
+  });
+});
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,175 @@
+/**
+ * The real @stomp/stompjs client (7.5.0) against a local STOMP 1.2 server
+ * (CONNECT/CONNECTED with heart-beat negotiation, SUBSCRIBE, MESSAGE, SEND,
+ * RECEIPT, DISCONNECT, ERROR, end-of-line heart-beats); the analysis core
+ * must recognise and label it and read the negotiated heart-beats.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocket as WsSocket } from 'ws';
+import { Client, Versions, type IStompSocket } from '@stomp/stompjs';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { STOMP_TIMINGS } from '../../src/core/protocols/stomp.ts';
+import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+interface Frame {
+  command: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The frames of one message; a message of end-of-line characters only is a heart-beat (STOMP 1.2). */
+function frames(text: string): Frame[] | 'heartbeat' {
+  if (/^(\r?\n)+$/.test(text)) return 'heartbeat';
+  return text
+    .split('\0')
+    .map((f) => f.replace(/^(\r?\n)+/, ''))
+    .filter((f) => f !== '')
+    .map((f) => {
+      const [head, body = ''] = f.split('\n\n');
+      const [command, ...lines] = head!.split('\n');
+      return { command: command!, headers: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)])), body };
+    });
+}
+
+const frame = (command: string, headers: Record<string, string>, body = '') =>
+  `${command}\n${Object.entries(headers)
+    .map(([k, v]) => `${k}:${v}\n`)
+    .join('')}\n${body}\0`;
+
+interface Session {
+  clientBeats: number;
+  sent: Frame[];
+}
+
+/** A STOMP 1.2 broker: answers CONNECT with `heartBeat` (sx,sy), sends its heart-beats every max(sx, cy). */
+function stompServer(heartBeat: [number, number], session: Session) {
+  return (socket: WsSocket) => {
+    let beat: NodeJS.Timeout | undefined;
+    socket.on('close', () => clearInterval(beat));
+    socket.on('message', (raw) => {
+      const parsed = frames(rawText(raw));
+      if (parsed === 'heartbeat') {
+        session.clientBeats++;
+        return;
+      }
+      for (const f of parsed) {
+        if (f.command === 'CONNECT' || f.command === 'STOMP') {
+          const [, cy] = f.headers['heart-beat']!.split(',').map(Number) as [number, number];
+          socket.send(frame('CONNECTED', { version: '1.2', 'heart-beat': heartBeat.join(','), server: 'test/1.0' }));
+          const every = heartBeat[0] && cy ? Math.max(heartBeat[0], cy) : 0;
+          if (every) beat = setInterval(() => socket.send('\n'), every);
+        } else if (f.command === 'SUBSCRIBE' && f.headers.destination === '/topic/secret') {
+          socket.send(frame('ERROR', { message: 'forbidden', 'content-type': 'text/plain' }, 'not allowed to subscribe'));
+          socket.close();
+        } else if (f.command === 'SUBSCRIBE') {
+          for (let i = 1; i <= 3; i++) {
+            const body = JSON.stringify({ greeting: `hello ${i}` });
+            socket.send(
+              frame('MESSAGE', { destination: f.headers.destination!, subscription: f.headers.id!, 'message-id': `m-${i}`, 'content-type': 'application/json', 'content-length': String(body.length) }, body),
+            );
+          }
+        } else if (f.command === 'SEND') {
+          session.sent.push(f);
+        }
+        if (f.headers.receipt) socket.send(frame('RECEIPT', { 'receipt-id': f.headers.receipt }));
+        if (f.command === 'DISCONNECT') socket.close();
+      }
+    });
+  };
+}
+
+function stompClient(port: number, events: CaptureEvent[], heartbeatOutgoing: number, heartbeatIncoming: number): Client {
+  const Recording = recordingWebSocket(events);
+  return new Client({
+    // What brokerURL would do: the subprotocols of the versions it offers (client.ts _createWebSocket).
+    webSocketFactory: () => new Recording(`ws://127.0.0.1:${port}/ws`, Versions.default.protocolVersions()) as unknown as IStompSocket,
+    heartbeatOutgoing,
+    heartbeatIncoming,
+    reconnectDelay: 0,
+  });
+}
+
+describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
+  it('is recognised, every frame labelled, heart-beats both ways as negotiated', async () => {
+    const session: Session = { clientBeats: 0, sent: [] };
+    server = await startServer(stompServer([600, 300], session), (p) => (p.has('v12.stomp') ? 'v12.stomp' : false));
+    const events: CaptureEvent[] = [];
+    // CONNECT heart-beat 300,600 and CONNECTED 600,300: the client sends every 300 ms, the server every 600 ms.
+    const client = stompClient(server.port, events, 300, 600);
+    const received: string[] = [];
+    client.onConnect = () => {
+      client.subscribe('/topic/greetings', (m) => received.push(m.body));
+    };
+    client.activate();
+    await until(() => received.length === 3, 'three MESSAGE frames');
+    let receipt = false;
+    client.watchForReceipt('r-1', () => (receipt = true));
+    client.publish({ destination: '/app/hello', body: JSON.stringify({ name: 'ada' }), headers: { receipt: 'r-1', 'content-type': 'application/json' } });
+    await until(() => receipt && session.clientBeats >= 4, 'receipt and four client heart-beats');
+    await until(() => events.filter((e) => e.type === 'ws.message' && e.dir === 'in' && e.data.data === '\n').length >= 3, 'three server heart-beats');
+    await client.deactivate();
+    await sleep(50);
+
+    expect(session.sent.map((f) => f.body)).toEqual(['{"name":"ada"}']);
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('stomp');
+    expect(fallbacks(decoded, 'stomp')).toEqual([]);
+    expect(lines.filter((l) => !l.endsWith('stomp heart-beat'))).toEqual([
+      'out handshake stomp CONNECT heart-beat=300,600',
+      'in handshake stomp CONNECTED heart-beat=600,300',
+      'out control stomp SUBSCRIBE /topic/greetings',
+      'in data stomp MESSAGE /topic/greetings',
+      'in data stomp MESSAGE /topic/greetings',
+      'in data stomp MESSAGE /topic/greetings',
+      'out data stomp SEND /app/hello',
+      'in ack stomp RECEIPT receipt-id=r-1',
+      'out close stomp DISCONNECT',
+      'in ack stomp RECEIPT receipt-id=close-1',
+    ]);
+    expect(lines.filter((l) => l === 'out heartbeat stomp heart-beat').length).toBe(session.clientBeats);
+    expect(lines.filter((l) => l === 'in heartbeat stomp heart-beat').length).toBeGreaterThanOrEqual(3);
+    expect(timings).toMatchObject({ heartbeatMs: 300, heartbeatDirection: 'both', timeoutMs: 1_200 });
+    expect(ch.heartbeat).toMatchObject({ source: 'protocol' });
+  }, 30_000);
+
+  it('client-only heart-beats: direction and period measured; ERROR labelled', async () => {
+    const session: Session = { clientBeats: 0, sent: [] };
+    server = await startServer(stompServer([0, 250], session), (p) => (p.has('v12.stomp') ? 'v12.stomp' : false));
+    const events: CaptureEvent[] = [];
+    // heartbeatIncoming 0: the client asks for no server heart-beats (CONNECT heart-beat 250,0).
+    const client = stompClient(server.port, events, 250, 0);
+    let errored = false;
+    client.onStompError = () => (errored = true);
+    client.activate();
+    await until(() => client.connected && session.clientBeats >= 6, 'six client heart-beats');
+    client.subscribe('/topic/secret', () => {});
+    await until(() => errored, 'ERROR frame');
+    await client.deactivate();
+    await sleep(50);
+
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('stomp');
+    expect(fallbacks(decoded, 'stomp')).toEqual([]);
+    expect(lines).toContain('in error stomp ERROR "forbidden"');
+    expect(timings).toMatchObject({ heartbeatMs: 250, heartbeatDirection: 'client' });
+    expect(timings!.timeoutMs).toBeUndefined();
+    expect(ch.heartbeat).toMatchObject({ direction: 'client', source: 'protocol' });
+    expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(200);
+    expect(ch.heartbeat!.intervalMs).toBeLessThan(500);
+  }, 30_000);
+
+  it('defaults match the client: 10000 ms each way, no server frame for 2 × 10000 ms closes', () => {
+    const client = libSource('@stomp/stompjs', 'src/client.ts');
+    expect(client).toContain('public heartbeatIncoming: number = 10000;');
+    expect(client).toContain('public heartbeatOutgoing: number = 10000;');
+    expect(client).toContain('public heartbeatToleranceMultiplier: number = 2;');
+    expect(STOMP_TIMINGS).toMatchObject({ heartbeatMs: 10_000, heartbeatDirection: 'both', timeoutMs: 20_000 });
+    expect(STOMP_TIMINGS.source).toContain(`@stomp/stompjs ${libVersion('@stomp/stompjs')}`);
+  });
+});
