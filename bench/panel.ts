@@ -25,6 +25,8 @@ export interface Interaction {
   /** Input event → first frame after the DOM settled, per repetition (ms). */
   ms: number[];
   summary: Summary;
+  /** Store updates (analysis results, connection status) that landed during the repetitions: each can re-render the view. */
+  storeUpdates?: number;
   error?: string;
 }
 
@@ -139,14 +141,16 @@ async function profiled<T>(page: Target, phase: string, run: () => Promise<T>): 
 /** Run one interaction `repeat` times; each is timed in the page from its input event. */
 async function timeInteraction(page: Target, name: string, repeat: number, act: (i: number) => Promise<boolean>, ready?: string): Promise<Interaction> {
   const ms: number[] = [];
+  const storeVersion = 'globalThis.__riPanel.store.version';
   try {
+    const before = await page.evaluate<number>(storeVersion);
     await profiled(page, name, async () => {
       for (let i = 0; i < repeat; i++) {
         if (!(await act(i))) throw new Error('control not found in the panel');
         ms.push(await page.evaluate<number>(`globalThis.__benchProbe.settle(${JSON.stringify(ready ?? null)})`));
       }
     });
-    return { name, ms, summary: summarize(ms) };
+    return { name, ms, summary: summarize(ms), storeUpdates: (await page.evaluate<number>(storeVersion)) - before };
   } catch (e) {
     return { name, ms, summary: summarize(ms), error: (e as Error).message };
   }
@@ -313,8 +317,8 @@ export function panelTable(r: PanelResult): string {
   if (r.liveDetail) lines.push(`live at ${fmt(r.liveDetail.messagesPerSecond)} msgs/s, channel open: ${liveLine(r.liveDetail)}`);
   lines.push(
     table(
-      ['interaction', 'median ms', 'min ms', 'max ms', 'n'],
-      r.interactions.map((i) => [i.name, i.error && !i.ms.length ? `failed: ${i.error}` : fmt(i.summary.median), fmt(i.summary.min), fmt(i.summary.max), String(i.summary.n)]),
+      ['interaction', 'median ms', 'min ms', 'max ms', 'n', 'store updates'],
+      r.interactions.map((i) => [i.name, i.error && !i.ms.length ? `failed: ${i.error}` : fmt(i.summary.median), fmt(i.summary.min), fmt(i.summary.max), String(i.summary.n), String(i.storeUpdates ?? '')]),
     ),
     ...r.notes,
   );

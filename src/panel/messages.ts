@@ -140,6 +140,12 @@ export class MessageIndex {
   private seen = 0;
   private first: CaptureEvent | undefined;
   private last: CaptureEvent | undefined;
+  /**
+   * The row made for each event: re-indexing after an eviction (every 10k live
+   * events on a full panel) reuses them, with their decoded labels, instead of
+   * building 100k rows again.
+   */
+  private rowOf = new WeakMap<CaptureEvent, MessageRow | null>();
   /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
   private marked: number[] = [];
 
@@ -150,13 +156,20 @@ export class MessageIndex {
     // Fewer events, another first one (the oldest were evicted) or another last indexed one (a late
     // event sorted in before it): index again from the start, so rows stay exactly the events in time order.
     if (events.length < this.seen || (this.seen > 0 && (events[0] !== this.first || events[this.seen - 1] !== this.last))) {
+      // Reused rows come back as data; the next applyRoles marks them again.
+      for (const i of this.marked) this.rows[i]!.kind = 'data';
       this.rows.length = 0;
       this.marked = [];
       this.seen = 0;
     }
     const before = this.rows.length;
     for (let i = this.seen; i < events.length; i++) {
-      const row = eventToRow(events[i]!);
+      const e = events[i]!;
+      let row = this.rowOf.get(e);
+      if (row === undefined) {
+        row = eventToRow(e);
+        this.rowOf.set(e, row);
+      }
       if (row) this.rows.push(row);
     }
     this.seen = events.length;
@@ -242,6 +255,11 @@ export function filterRows(rows: readonly MessageRow[], filter: MessageFilter): 
   const { data, heartbeat, control } = filter.kinds;
   const { in: dirIn, out: dirOut, none: dirNone } = filter.dirs;
   const out: number[] = [];
+  if (!re && data && heartbeat && control && dirIn && dirOut && dirNone) {
+    // Nothing but the window filters: every row in range.
+    for (let i = from; i < to; i++) out.push(i);
+    return out;
+  }
   for (let i = from; i < to; i++) {
     const r = rows[i]!;
     const kind = r.kind;

@@ -101,6 +101,8 @@ export class PanelStore {
   private watched: string | null = null;
   private emptyReport: Report | null = null;
   private waiters: Array<(report: Report) => void> = [];
+  /** The first analysis of a new list, in this thread, kept until the worker's first result for that list. */
+  private interim: { engine: AnalysisEngine; generation: number } | null = null;
   /** Messages waiting to be posted one per task (a whole list being copied to the worker). */
   private outbox: ToAnalysis[] = [];
   private draining = false;
@@ -175,6 +177,7 @@ export class PanelStore {
     if (channelId === this.watched) return;
     this.watched = channelId;
     // A channel's view, or (back on the overview) the page timeline left out while the channel was open.
+    if (channelId !== null) this.askInterim();
     this.requestNow();
   }
 
@@ -301,7 +304,15 @@ export class PanelStore {
   private analyseHere(): void {
     const engine = new AnalysisEngine();
     engine.handle({ type: 'reset', generation: this.generation, events: this.all });
-    const result = engine.handle({ type: 'analyze', generation: this.generation, request: { id: 0, users: this.users, channel: this.watched, page: this.watched === null } });
+    this.interim = { engine, generation: this.generation };
+    this.askInterim();
+  }
+
+  /** Until the worker has caught up with a new list, the engine of its first analysis answers here (warm: a channel view costs little more). */
+  private askInterim(): void {
+    const interim = this.interim;
+    if (!interim || interim.generation !== this.generation) return;
+    const result = interim.engine.handle({ type: 'analyze', generation: this.generation, request: { id: 0, users: this.users, channel: this.watched, page: this.watched === null } });
     if (result) this.receive(result);
   }
 
@@ -371,6 +382,7 @@ export class PanelStore {
   private receive(result: AnalysisResult): void {
     if (result.id === this.inFlight) this.inFlight = null;
     this.lastAnalysisAt = performance.now();
+    if (result.id !== 0 && this.interim?.generation === result.generation) this.interim = null;
     if (result.generation === this.generation) {
       this.latest = result;
       if (result.page) this.pageLanes = result.page;
@@ -398,6 +410,7 @@ export class PanelStore {
     this.backend.dispose();
     this.backend = localAnalysis((result) => this.receive(result));
     this.outbox = [];
+    this.interim = null;
     this.inFlight = null;
     this.generation++;
     this.post({ type: 'reset', generation: this.generation, events: this.all });

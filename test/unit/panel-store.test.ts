@@ -222,3 +222,21 @@ describe('panel store: what each analysis carries', () => {
     expect(store.channelView(ws)!.events.length).toBeGreaterThan(10);
   });
 });
+
+test('a channel opened before the worker has caught up with a new list is shown from the first analysis', () => {
+  const w = deferredBackend();
+  const t = manualTimers();
+  const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+  const events = threeChannelCapture();
+  store.resetLive(events);
+  const ws = store.report().channels.find((c) => c.kind === 'websocket')!.id;
+  store.watch(ws);
+  // Nothing reached the worker yet (the copy waits for its tasks), but the channel is shown.
+  expect(w.posted).toHaveLength(0);
+  const core = new Analyzer();
+  core.ingest(events);
+  expect(store.channelView(ws)!.events).toEqual(core.channelEvents(ws));
+  t.runAll();
+  w.deliver();
+  expect(store.channelView(ws)!.events).toEqual(core.channelEvents(ws));
+});
