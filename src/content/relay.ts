@@ -53,15 +53,10 @@ export interface RelayEnvironment {
   relayId: string;
 }
 
-interface HeldEvent {
-  event: CaptureEvent;
-  /** Estimated JSON characters (the page message's length shared by its events). */
-  chars: number;
-}
-
 interface SentBatch {
   batch: number;
-  events: HeldEvent[];
+  /** Events in the batch. */
+  count: number;
   chars: number;
   payload: RelayMessages['batch'];
 }
@@ -79,7 +74,9 @@ export interface RelayStats {
 
 /** The relay's logic, independent of chrome.* and the DOM. */
 export class Relay {
-  private readonly queue: HeldEvent[] = [];
+  /** Events not yet sent, in page order, and each one's estimated JSON characters (its page message's length shared by its events). */
+  private readonly queue: CaptureEvent[] = [];
+  private readonly queueChars: number[] = [];
   private readonly unacked: SentBatch[] = [];
   private heldEvents = 0;
   private heldChars = 0;
@@ -132,7 +129,8 @@ export class Relay {
         this.dropped++;
         continue;
       }
-      this.queue.push({ event, chars: perEvent });
+      this.queue.push(event);
+      this.queueChars.push(perEvent);
       this.heldEvents++;
       this.heldChars += perEvent;
     }
@@ -209,22 +207,23 @@ export class Relay {
       while (
         count < this.queue.length &&
         count < RELAY_BATCH_MAX_EVENTS &&
-        (count === 0 || chars + this.queue[count]!.chars <= RELAY_BATCH_MAX_CHARS)
+        (count === 0 || chars + this.queueChars[count]! <= RELAY_BATCH_MAX_CHARS)
       ) {
-        chars += this.queue[count]!.chars;
+        chars += this.queueChars[count]!;
         count++;
       }
       const events = this.queue.splice(0, count);
+      this.queueChars.splice(0, count);
       const payload: RelayMessages['batch'] = {
         batch: this.nextBatch++,
         doc: this.doc,
-        events: events.map((h) => h.event),
+        events,
         dropped: this.dropped,
         rejected: this.rejected,
       };
       this.sentDropped = this.dropped;
       this.sentRejected = this.rejected;
-      this.unacked.push({ batch: payload.batch, events, chars, payload });
+      this.unacked.push({ batch: payload.batch, count, chars, payload });
       this.unackedChars += chars;
       if (!send<RelayMessages, 'batch'>(this.port, 'batch', payload)) return;
     }
@@ -304,7 +303,7 @@ export class Relay {
   private release(batch: number): void {
     while (this.unacked.length > 0 && this.unacked[0]!.batch <= batch) {
       const done = this.unacked.shift()!;
-      this.heldEvents -= done.events.length;
+      this.heldEvents -= done.count;
       this.heldChars -= done.chars;
       this.unackedChars -= done.chars;
     }
