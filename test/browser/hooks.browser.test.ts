@@ -184,6 +184,7 @@ describe('fetch', () => {
         sampled: at(65_536 + 4096 + 10, '#'),
         unsampled: at(65_536 + 4096 + 500, '#'),
         longer: base + 'z',
+        accents: 'é'.repeat(40_000),
       };
       window.__done = (async () => {
         for (const [name, body] of Object.entries(window.__bodies)) {
@@ -200,7 +201,7 @@ describe('fetch', () => {
     </script>`);
     await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done);
     const bodies = (await page.evaluate(() => (window as unknown as { __bodies: unknown }).__bodies)) as Record<string, string>;
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 8);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 9);
     const hashOf = (query: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!.bodyHash;
@@ -214,6 +215,13 @@ describe('fetch', () => {
     expect(bodies.unsampled!.length).toBe(bodies.same1!.length);
     expect(hashOf('unsampled')).toBe(hashOf('same1'));
     for (const changed of ['early', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
+    // The text kept is exactly the cap, however the body was split and decoded.
+    const endOf = (query: string) => {
+      const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
+      return find(events, 'http.end').find((e) => e.conn === conn)!;
+    };
+    expect(endOf('same1')).toMatchObject({ size: 80_000, body: { size: 80_000, truncated: true, data: bodies.same1!.slice(0, DEFAULT_MAX_TEXT_CHARS) } });
+    expect(endOf('accents')).toMatchObject({ size: 80_000, body: { size: 80_000, truncated: true, data: 'é'.repeat(DEFAULT_MAX_TEXT_CHARS) } });
     await page.close();
   });
 

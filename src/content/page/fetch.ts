@@ -180,10 +180,18 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
     hasher.update(bytes);
     chunks++;
     let chunkText = '';
-    if (decoder && (sse || streaming || text.length < settings.maxTextChars)) {
+    if (decoder && (sse || streaming)) {
       chunkText = textDecode(decoder, bytes, { stream: true }) as string;
       text = appendCapped(text, chunkText);
       if (sse) sse.push(chunkText);
+    } else if (decoder && text.length < settings.maxTextChars) {
+      // Decode only what the cap can keep: a UTF-8 byte never makes more than one
+      // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
+      // (decoding a whole 1 MiB chunk cost the page more than hashing it).
+      const need = (settings.maxTextChars - text.length) * 4;
+      chunkText = textDecode(decoder, need < bytes.byteLength ? bytes.subarray(0, need) : bytes, { stream: true }) as string;
+      if (need < bytes.byteLength) textCut = true;
+      text = appendCapped(text, chunkText);
     } else if (decoder) {
       textCut = true;
     } else if (!textual && head.byteLength < binaryPreviewBytes()) {
