@@ -50,7 +50,9 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
         socket.on('close', () => clearInterval(timer));
         socket.on('message', (raw) => {
           const cmd = JSON.parse(rawText(raw)) as { command: string; identifier: string; data?: string };
-          if (cmd.command === 'subscribe') {
+          if (cmd.command === 'subscribe' && (JSON.parse(cmd.identifier) as { channel: string }).channel === 'AdminChannel') {
+            socket.send(JSON.stringify({ identifier: cmd.identifier, type: 'reject_subscription' }));
+          } else if (cmd.command === 'subscribe') {
             socket.send(JSON.stringify({ identifier: cmd.identifier, type: 'confirm_subscription' }));
             for (let i = 1; i <= 3; i++) socket.send(JSON.stringify({ identifier: cmd.identifier, message: { body: `hello ${i}` } }));
           } else if (cmd.command === 'message') {
@@ -75,6 +77,10 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
     );
     await until(() => connected && received.length === 3, 'subscription confirmed and three broadcasts');
     subscription.perform('speak', { body: 'from client' });
+    let rejected = false;
+    consumer.subscriptions.create({ channel: 'AdminChannel' }, { rejected: () => (rejected = true) });
+    await until(() => rejected, 'subscription rejected');
+    subscription.unsubscribe();
     await until(() => performed.length === 1 && pings >= 4, 'perform and four pings');
     // The server ends the session: disconnect without reconnect (Rails ActionCable::Connection::Base#close).
     for (const c of server.wss.clients) c.send(JSON.stringify({ type: 'disconnect', reason: 'unauthorized', reconnect: false }));
@@ -96,6 +102,9 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
       'in data actioncable message ChatChannel',
       'in data actioncable message ChatChannel',
       'out data actioncable message ChatChannel action=speak',
+      'out control actioncable subscribe AdminChannel',
+      'in error actioncable reject_subscription AdminChannel',
+      'out control actioncable unsubscribe ChatChannel',
       'in close actioncable disconnect "unauthorized" (no reconnect)',
     ]);
     const beats = lines.filter((l) => l.includes(' ping'));

@@ -19,10 +19,26 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
   it("is recognised, every message labelled, the client's heartbeat measured", async () => {
     let clientHeartbeats = 0;
     let pushed: unknown = null;
+    let binaryPushed: Buffer | null = null;
     let socketUrl = '';
     server = await startServer((socket, req) => {
       socketUrl = req.url ?? '';
-      socket.on('message', (raw) => {
+      socket.on('message', (raw, isBinary) => {
+        if (isBinary) {
+          // serializer.js binaryEncode: kind 0, sizes of join_ref, ref, topic, event, the fields, the payload.
+          const bytes = raw as Buffer;
+          const sizes = [bytes[1]!, bytes[2]!, bytes[3]!, bytes[4]!];
+          let offset = 5;
+          const [joinRef, ref, topic] = sizes.map((n) => bytes.subarray(offset, (offset += n)).toString('utf8'));
+          binaryPushed = bytes.subarray(offset);
+          // Reply (kind 1: join_ref, ref, topic, status) and broadcast (kind 2: topic, event) in binary, as Phoenix.Socket.V2.JSONSerializer sends them.
+          const field = (v: string) => Buffer.from(v, 'utf8');
+          const replyFields = [joinRef!, ref!, topic!, 'ok'].map(field);
+          socket.send(Buffer.concat([Buffer.from([1, ...replyFields.map((f) => f.length)]), ...replyFields, Buffer.from([9, 9])]));
+          const castFields = [topic!, 'blob'].map(field);
+          socket.send(Buffer.concat([Buffer.from([2, ...castFields.map((f) => f.length)]), ...castFields, Buffer.from([7, 7, 7])]));
+          return;
+        }
         const [joinRef, ref, topic, event, payload] = JSON.parse(rawText(raw)) as [string | null, string, string, string, unknown];
         const reply = (response: unknown, status = 'ok') => socket.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status, response }]));
         if (topic === 'phoenix' && event === 'heartbeat') {
@@ -62,6 +78,14 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
     let acked = false;
     channel.push('new_msg', { body: 'from client' }).receive('ok', () => (acked = true));
     await until(() => acked, 'push acknowledged');
+    // An ArrayBuffer payload goes out as a binary frame (serializer.js encode).
+    let binaryReply: ArrayBuffer | null = null;
+    let blob: ArrayBuffer | null = null;
+    channel.on('blob', (p: ArrayBuffer) => {
+      blob = p;
+    });
+    channel.push('upload', new Uint8Array([1, 2, 3, 4]).buffer).receive('ok', (r: ArrayBuffer) => (binaryReply = r));
+    await until(() => binaryReply !== null && blob !== null, 'binary reply and broadcast');
     await until(() => clientHeartbeats >= 3, 'three heartbeats');
     let left = false;
     channel.leave().receive('ok', () => (left = true));
@@ -71,6 +95,9 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
 
     expect(socketUrl).toMatch(/^\/socket\/websocket\?token=t&vsn=2\.0\.0$/);
     expect(pushed).toEqual({ body: 'from client' });
+    expect([...binaryPushed!]).toEqual([1, 2, 3, 4]);
+    expect(new Uint8Array(binaryReply!)).toEqual(new Uint8Array([9, 9]));
+    expect(new Uint8Array(blob!)).toEqual(new Uint8Array([7, 7, 7]));
 
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('phoenix');
@@ -87,12 +114,21 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
     expect(withoutRefs).toEqual(
       expect.arrayContaining([
         'out data phoenix "room:lobby" new_msg',
+        'out data phoenix "room:lobby" upload',
+        'in ack phoenix "room:lobby" phx_reply ok',
+        'in data phoenix "room:lobby" blob',
         'out heartbeat phoenix heartbeat',
         'in heartbeat phoenix heartbeat reply ok',
         'out close phoenix "room:lobby" phx_leave',
         'in close phoenix "room:lobby" phx_close',
       ]),
     );
+    const binary = decoded.filter((d) => (d.value as { payload: unknown }).payload !== null && JSON.stringify(d.value).includes('$binary'));
+    expect(binary.map((d) => `${d.dir} ${d.label}`)).toEqual([
+      expect.stringMatching(/^out phoenix "room:lobby" upload ref=\d+$/),
+      expect.stringMatching(/^in phoenix "room:lobby" phx_reply ok ref=\d+$/),
+      'in phoenix "room:lobby" blob',
+    ]);
     // Each client push carries its ref, and the reply echoes it.
     expect(lines.filter((l) => / phoenix heartbeat ref=\d+$/.test(l)).length).toBe(clientHeartbeats);
 

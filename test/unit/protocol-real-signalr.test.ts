@@ -37,6 +37,12 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
               serverPings++;
               socket.send(JSON.stringify({ type: 6 }) + RS);
             }, 500);
+          } else if (m.type === 1 && m.target === 'Fail') {
+            socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId, error: 'An unexpected error occurred invoking \'Fail\' on the server.' }) + RS);
+          } else if (m.type === 4) {
+            // StreamInvocation: items (type 2), then a completion (type 3).
+            for (let i = 1; i <= 2; i++) socket.send(JSON.stringify({ type: 2, invocationId: m.invocationId, item: i }) + RS);
+            socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId }) + RS);
           } else if (m.type === 1) {
             invoked.push(m.arguments);
             if (m.invocationId !== undefined) socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId, result: 'stored' }) + RS);
@@ -65,6 +71,10 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     await until(() => received.length === 3, 'three server invocations');
     expect(await connection.invoke('SendMessage', 'ada', 'from client')).toBe('stored');
     await connection.send('Typing', 'ada');
+    await expect(connection.invoke('Fail')).rejects.toThrow(/unexpected error/);
+    const items: number[] = [];
+    await new Promise<void>((resolve, reject) => connection.stream<number>('Counter', 2).subscribe({ next: (n) => items.push(n), complete: resolve, error: reject }));
+    expect(items).toEqual([1, 2]);
     await until(() => clientPings >= 2 && serverPings >= 5, 'pings both ways', 15_000);
     await connection.stop();
     await sleep(50);
@@ -87,6 +97,12 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
       'out data signalr invocation "SendMessage" id=0',
       'in ack signalr completion id=0',
       'out data signalr invocation "Typing"',
+      'out data signalr invocation "Fail" id=1',
+      `in error signalr completion id=1 error "An unexpected error occurred invoking 'F…"`,
+      'out data signalr stream invocation "Counter" id=2',
+      'in data signalr stream item id=2',
+      'in data signalr stream item id=2',
+      'in ack signalr completion id=2',
       'out close signalr close',
     ]);
     expect(lines.filter((l) => l === 'in heartbeat signalr ping').length).toBe(serverPings);
@@ -103,6 +119,37 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     expect(ch.heartbeat!.intervalMs).toBeLessThan(1_100);
     expect(timings).toBe(SIGNALR_TIMINGS);
   }, 30_000);
+
+  it("labels the server's Close with its error and allowReconnect", async () => {
+    server = await startServer((socket) => {
+      socket.once('message', () => {
+        socket.send(`{}${RS}`);
+        setTimeout(() => socket.send(JSON.stringify({ type: 7, error: 'Server is shutting down.', allowReconnect: true }) + RS), 50);
+      });
+    });
+    const events: CaptureEvent[] = [];
+    const connection = new HubConnectionBuilder()
+      .withUrl(`http://127.0.0.1:${server.port}/chathub`, {
+        transport: HttpTransportType.WebSockets,
+        skipNegotiation: true,
+        WebSocket: recordingWebSocket(events),
+      } as IHttpConnectionOptions)
+      .configureLogging(LogLevel.None)
+      .build();
+    let closedWith: Error | undefined;
+    connection.onclose((e) => (closedWith = e));
+    await connection.start();
+    await until(() => closedWith !== undefined, 'close');
+    expect(closedWith!.message).toContain('Server is shutting down.');
+    const { channel: ch, lines } = analyse(events);
+    expect(ch.protocol).toBe('signalr');
+    expect(lines).toEqual([
+      'out handshake signalr handshake json v1',
+      'in handshake signalr handshake response',
+      'out heartbeat signalr ping',
+      'in close signalr close "Server is shutting down." (allowReconnect)',
+    ]);
+  }, 20_000);
 
   it('defaults match the client: ping after 15 s idle, server timeout 30 s', () => {
     const hub = libSource('@microsoft/signalr', 'src/HubConnection.ts');

@@ -112,11 +112,15 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
     client.watchForReceipt('r-1', () => (receipt = true));
     client.publish({ destination: '/app/hello', body: JSON.stringify({ name: 'ada' }), headers: { receipt: 'r-1', 'content-type': 'application/json' } });
     await until(() => receipt && session.clientBeats >= 4, 'receipt and four client heart-beats');
+    // A binary body goes out as a binary WebSocket frame (frame-impl.ts toUnit8Array).
+    client.publish({ destination: '/app/blob', binaryBody: new Uint8Array([1, 2, 3]) });
+    await until(() => session.sent.length === 2, 'binary SEND');
     await until(() => events.filter((e) => e.type === 'ws.message' && e.dir === 'in' && e.data.data === '\n').length >= 3, 'three server heart-beats');
     await client.deactivate();
     await sleep(50);
 
-    expect(session.sent.map((f) => f.body)).toEqual(['{"name":"ada"}']);
+    expect(session.sent.map((f) => f.body)).toEqual(['{"name":"ada"}', '\x01\x02\x03']);
+    expect(events.filter((e) => e.type === 'ws.message' && e.data.encoding === 'binary').length).toBe(1);
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('stomp');
     expect(fallbacks(decoded, 'stomp')).toEqual([]);
@@ -129,6 +133,7 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
       'in data stomp MESSAGE /topic/greetings',
       'out data stomp SEND /app/hello',
       'in ack stomp RECEIPT receipt-id=r-1',
+      'out data stomp SEND /app/blob',
       'out close stomp DISCONNECT',
       'in ack stomp RECEIPT receipt-id=close-1',
     ]);
