@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { TIMER_NOISE_MS } from '../metrics/backoff.ts';
+import { JITTER_MEASURABLE_MS, TIMER_NOISE_MS } from '../metrics/backoff.ts';
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -10,16 +10,22 @@ export const noJitter: FindingRule = {
   check({ reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model === 'fixed' || b.jitter) return null;
-    // Randomisation shows only across several growing delays or repeated streaks; with fewer, say nothing.
-    const growing = b.delaysMs.filter((d) => d !== null && (b.maxMs === null || d < b.maxMs - Math.max(TIMER_NOISE_MS, 0.05 * b.maxMs))).length;
+    // Randomisation shows only across several growing delays long enough to show it
+    // (JITTER_MEASURABLE_MS), or repeated streaks; with fewer, say nothing.
+    const measurable = (d: number | null): d is number =>
+      d !== null && d >= JITTER_MEASURABLE_MS && (b.maxMs === null || d < b.maxMs - Math.max(TIMER_NOISE_MS, 0.05 * b.maxMs));
+    const growing = b.delaysMs.filter(measurable).length;
     const repeatedAttempts = new Set<number>();
     const seen = new Set<number>();
-    for (const r of reconnects.reconnects) (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
+    for (const r of reconnects.reconnects) {
+      if (!measurable(r.delayMs)) continue;
+      (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
+    }
     if (growing < 3 && repeatedAttempts.size === 0) return null;
     return {
       severity: 'warning',
       code: this.code,
-      message: `Reconnect delays follow a ${b.model} policy with no randomisation: clients dropped together retry together.`,
+      message: `Reconnect delays follow ${b.model === 'exponential' ? 'an' : 'a'} ${b.model} policy with no randomisation: clients dropped together retry together.`,
       evidence: { model: b.model, initialMs: b.initialMs, factor: b.factor, maxMs: b.maxMs, fit: b.fit },
       advice:
         'Randomise each delay (e.g. ±50% as socket.io-client does by default). A random initial delay picked once per page load (reconnecting-websocket) cannot be seen in one capture.',

@@ -39,8 +39,16 @@ const NOISE_FLOOR_MS = 200;
  * on a busy page (measured up to ~70 ms on a loaded 2-core machine).
  */
 export const TIMER_NOISE_MS = 75;
+/**
+ * A delay is measured from the close (or error) event to the next connection attempt,
+ * and a client arms its timer in that event's handler: a timer never fires early, so
+ * a delay shorter than the policy's by more than this is randomisation, not noise.
+ */
+export const EARLY_NOISE_MS = 25;
 /** Delays below this are an "immediate" retry. */
 const IMMEDIATE_MS = 100;
+/** An explicit 0 ms first retry, as SignalR's default list starts. */
+const SCHEDULE_IMMEDIATE_MS = 50;
 
 /** The primer's reference policy: "wait 1s, then 2s, then 4s, then 8s", capped (cap: 30 s, our choice, the top of the primer's heartbeat window). */
 export function referenceBackoffMs(attempt: number): number {
@@ -64,7 +72,7 @@ function residuals(points: readonly BackoffPoint[], predict: (k: number) => numb
   return points.map((p) => {
     const f = predict(p.attempt);
     const off = p.delayMs - f;
-    return (Math.sign(off) * Math.max(0, Math.abs(off) - TIMER_NOISE_MS)) / Math.max(f, NOISE_FLOOR_MS);
+    return (Math.sign(off) * Math.max(0, Math.abs(off) - (off > 0 ? TIMER_NOISE_MS : EARLY_NOISE_MS))) / Math.max(f, NOISE_FLOOR_MS);
   });
 }
 
@@ -283,9 +291,19 @@ function cost(cand: Candidate, err: number): number {
  */
 const JITTER_SHORT_SHARE = 0.15;
 
-function jittered(points: readonly BackoffPoint[], res: readonly number[], cap: number | null): boolean {
-  // Delays clamped at the cap say nothing about randomisation.
-  const free = res.filter((_, i) => cap === null || points[i]!.delayMs < cap - capTolerance(cap));
+/**
+ * Randomisation of a delay shorter than this hides in the timer noise forgiven per
+ * delay (±50% of 150 ms is ±75 ms): only longer delays can show it or rule it out.
+ */
+export const JITTER_MEASURABLE_MS = 4 * TIMER_NOISE_MS;
+
+function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null): boolean {
+  // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
+  // show it; delays well above a cap do (randomised after capping, or stalled).
+  const free = res.filter((_, i) => {
+    const p = points[i]!;
+    return (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS;
+  });
   if (free.length < 2) return false;
   if (median(free.map(Math.abs)) >= JITTER_SPREAD / 2) return true;
   const short = free.filter((r) => r < -JITTER_SPREAD).length;
@@ -334,8 +352,10 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
   const repeatable = agreeing >= 3 && agreeing >= 0.75 * repeated.length;
   const firstMin = multi.has(0) ? Math.min(...multi.get(0)!) : null;
+  // SignalR retries at once (delay 0: a timer of 0 ms, late by tens of ms at most); a
+  // randomised first delay of a fast exponential policy is longer.
   const immediateFirst =
-    delaysMs.length >= 3 && firstMin !== null && firstMin < IMMEDIATE_MS && delaysMs.slice(1).every((d) => d === null || d >= IMMEDIATE_MS);
+    delaysMs.length >= 3 && firstMin !== null && firstMin < SCHEDULE_IMMEDIATE_MS && delaysMs.slice(1).every((d) => d === null || d >= IMMEDIATE_MS);
   let restErr = Number.POSITIVE_INFINITY;
   if (immediateFirst) {
     const rest = points.filter((p) => p.attempt > 0).map((p) => ({ attempt: p.attempt - 1, delayMs: p.delayMs }));
@@ -364,7 +384,7 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
     // Jitter is the spread around the policy fitted to every delay: a fit that left a
     // point out can pass exactly through the rest of a short, randomised series.
-    jitter: jittered(points, spreadFit.res, best.cand.maxMs),
+    jitter: jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs),
     fit: round3(Math.max(0, 1 - best.err)),
     delaysMs,
   };
