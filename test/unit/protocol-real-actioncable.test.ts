@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, createConsumer } from '@rails/actioncable';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { ACTIONCABLE_TIMINGS } from '../../src/core/protocols/actioncable.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -93,6 +93,8 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
 
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('actioncable');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('actioncable');
     expect(fallbacks(decoded, 'actioncable')).toEqual([]);
     expect(lines.filter((l) => !l.includes(' ping'))).toEqual([
       'in handshake actioncable welcome',

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Centrifuge } from 'centrifuge';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { CENTRIFUGO_TIMINGS } from '../../src/core/protocols/centrifugo.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -85,6 +85,8 @@ describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
     expect(published).toEqual([{ text: 'from client' }]);
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('centrifugo');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('centrifugo');
     expect(fallbacks(decoded, 'centrifugo')).toEqual([]);
     expect(lines.filter((l) => !/ centrifugo (ping|pong)$/.test(l))).toEqual([
       // subscribe() right after connect(): the client sends both commands in one frame.

@@ -160,3 +160,15 @@ export function libSource(pkg: string, path: string): string {
 export function libVersion(pkg: string): string {
   return (JSON.parse(libSource(pkg, 'package.json')) as { version: string }).version;
 }
+
+/**
+ * The same capture with nothing but the frames to go by: a neutral URL and no
+ * subprotocols (a page behind a proxy path, or a server that ignores them).
+ */
+export function framesOnly(events: readonly CaptureEvent[]): CaptureEvent[] {
+  return events.map((e) => {
+    if (e.type === 'ws.create') return { ...e, url: 'ws://example.test/live', protocols: [] };
+    if (e.type === 'ws.open') return { ...e, protocol: '' };
+    return e;
+  });
+}

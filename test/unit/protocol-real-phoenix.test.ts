@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket } from 'phoenix';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { PHOENIX_TIMINGS } from '../../src/core/protocols/phoenix.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -101,6 +101,8 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
 
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('phoenix');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('phoenix');
     expect(ch.kind).toBe('websocket');
     expect(fallbacks(decoded, 'phoenix')).toEqual([]);
     const withoutRefs = lines.map((l) => l.replace(/ ref=\d+$/, ''));

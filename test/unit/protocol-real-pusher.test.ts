@@ -10,7 +10,7 @@ import Pusher from 'pusher-js';
 import type { WebSocket as WsSocket } from 'ws';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { PUSHER_TIMINGS } from '../../src/core/protocols/pusher.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 const runtime = Pusher.Runtime as unknown as { getWebSocketAPI: () => unknown };
@@ -91,6 +91,8 @@ describe('pusher-js (real client) on a Pusher Channels protocol 7 server', () =>
     expect(events[0]).toMatchObject({ type: 'ws.create', url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/app\/app-key\?protocol=7&client=js&version=8\.6\.0/) });
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('pusher');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('pusher');
     expect(fallbacks(decoded, 'pusher')).toEqual([]);
     expect(lines.filter((l) => !/pusher:p[io]ng$/.test(l))).toEqual([
       'in handshake pusher pusher:connection_established activity_timeout=3s',

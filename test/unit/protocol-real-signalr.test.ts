@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type IHttpConnectionOptions } from '@microsoft/signalr';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { SIGNALR_TIMINGS } from '../../src/core/protocols/signalr.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 const RS = '\x1e';
 
@@ -86,6 +86,8 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
 
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('signalr');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('signalr');
     expect(fallbacks(decoded, 'signalr')).toEqual([]);
     const nonPing = lines.filter((l) => !l.endsWith(' signalr ping'));
     expect(nonPing).toEqual([

@@ -9,7 +9,7 @@ import type { WebSocket as WsSocket } from 'ws';
 import { Client, Versions, type IStompSocket } from '@stomp/stompjs';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { STOMP_TIMINGS } from '../../src/core/protocols/stomp.ts';
-import { analyse, fallbacks, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -123,6 +123,8 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
     expect(events.filter((e) => e.type === 'ws.message' && e.data.encoding === 'binary').length).toBe(1);
     const { channel: ch, decoded, lines, timings } = analyse(events);
     expect(ch.protocol).toBe('stomp');
+    // Recognised from its frames alone too (no telling URL or subprotocol).
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('stomp');
     expect(fallbacks(decoded, 'stomp')).toEqual([]);
     expect(lines.filter((l) => !l.endsWith('stomp heart-beat'))).toEqual([
       'out handshake stomp CONNECT heart-beat=300,600',

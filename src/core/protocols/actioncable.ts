@@ -9,8 +9,11 @@ import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } fr
 import { defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore, subprotocolScore } from './util.ts';
 
 export const ACTIONCABLE_TIMINGS: ProtocolTimings = {
+  // Rails actioncable lib/action_cable/server/connections.rb BEAT_INTERVAL = 3 (the server side; not in the npm package).
   heartbeatMs: 3_000,
+  // @rails/actioncable 8.1.400 src/connection_monitor.js: the client only records pings (recordMessage), never sends one.
   heartbeatDirection: 'server',
+  // src/connection_monitor.js: ConnectionMonitor.staleThreshold = 6 (s); checked every 6-12 s (getPollInterval), so a dead link is noticed 6-12 s after the last ping.
   timeoutMs: 6_000,
   notes: 'The server pings every BEAT_INTERVAL = 3 s; the client reconnects when nothing arrived for staleThreshold = 6 s (two missed pings).',
   source:

@@ -10,8 +10,11 @@ import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } fr
 import { combineParts, defineDecoder, flattenDecoded, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const CENTRIFUGO_TIMINGS: ProtocolTimings = {
+  // Centrifugo server ping_interval default 25 s, announced as connect reply "ping": 25 (centrifuge 5.8.0 build/index.js: this._serverPing = result.ping * 1000).
   heartbeatMs: 25_000,
+  // build/index.js _handleServerPing: the server sends {}, the client answers {} only when the connect reply says pong: true.
   heartbeatDirection: 'server',
+  // build/index.js: maxServerPingDelay: 10000; _waitServerPing waits this._serverPing + maxServerPingDelay.
   timeoutMs: 35_000,
   notes:
     'The server sends {} every ping_interval (25 s by default, announced as "ping" seconds in the connect reply) and disconnects a client whose {} pong does not come within pong_timeout (8 s); the client answers when "pong" is true and disconnects ("no ping") after ping + maxServerPingDelay (10000 ms) without a ping.',

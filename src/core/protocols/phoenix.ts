@@ -11,8 +11,11 @@ import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } fr
 import { defineDecoder, hex, hintUrl, isRecord, parseJson, payloadBytes, plainMessage, quote, sampleScore } from './util.ts';
 
 export const PHOENIX_TIMINGS: ProtocolTimings = {
+  // phoenix 1.8.16 assets/js/phoenix/socket.js constructor: this.heartbeatIntervalMs = opts.heartbeatIntervalMs || 30000
   heartbeatMs: 30_000,
+  // socket.js sendHeartbeat: the client pushes {topic: "phoenix", event: "heartbeat"}; the server only replies.
   heartbeatDirection: 'client',
+  // socket.js sendHeartbeat: heartbeatTimeoutTimer = setTimeout(heartbeatTimeout, this.heartbeatIntervalMs), which closes the socket.
   timeoutMs: 30_000,
   notes:
     'The client sends a heartbeat heartbeatIntervalMs after the previous heartbeat reply (so the period is the interval plus the round trip) and reconnects when no reply arrives within heartbeatIntervalMs.',

@@ -10,9 +10,13 @@ import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } fr
 import { defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const PUSHER_TIMINGS: ProtocolTimings = {
+  // pusher-js 8.6.0 src/core/defaults.ts: activityTimeout: 120000 (lowered by the server's activity_timeout).
   heartbeatMs: 120_000,
+  // src/core/connection/connection_manager.ts sendActivityCheck: the client sends pusher:ping, the server answers pusher:pong.
   heartbeatDirection: 'client',
+  // connection_manager.ts: any received message restarts the activity timer (resetActivityCheck).
   idleOnly: true,
+  // src/core/defaults.ts: pongTimeout: 30000.
   timeoutMs: 30_000,
   notes:
     'The client sends pusher:ping after activityTimeout without any message (the server lowers it through activity_timeout in pusher:connection_established) and reconnects when no pusher:pong arrives within pongTimeout.',

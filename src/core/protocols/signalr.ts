@@ -11,9 +11,13 @@ import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } fr
 import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
 
 export const SIGNALR_TIMINGS: ProtocolTimings = {
+  // @microsoft/signalr 10.0.11 src/HubConnection.ts: DEFAULT_PING_INTERVAL_IN_MS = 15 * 1000 (ASP.NET Core KeepAliveInterval is 15 s too).
   heartbeatMs: 15_000,
+  // src/HubConnection.ts: the client pings ({"type":6}) and the server pings on its own timer.
   heartbeatDirection: 'both',
+  // src/HubConnection.ts _resetKeepAliveInterval: every send pushes the next client ping back.
   idleOnly: true,
+  // src/HubConnection.ts: DEFAULT_TIMEOUT_IN_MS = 30 * 1000 (serverTimeoutInMilliseconds).
   timeoutMs: 30_000,
   notes:
     'The client sends a Ping (type 6) when it has sent nothing for keepAliveIntervalInMilliseconds and disconnects when nothing arrives for serverTimeoutInMilliseconds; the ASP.NET Core server sends Pings every KeepAliveInterval (15 s by default).',

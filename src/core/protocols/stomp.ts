@@ -20,8 +20,11 @@ import { combineMessages, defineDecoder, payloadText, plainMessage, quote, sampl
 const STOMPJS_TOLERANCE = 2;
 
 export const STOMP_TIMINGS: ProtocolTimings = {
+  // @stomp/stompjs 7.5.0 src/client.ts: heartbeatOutgoing = 10000, heartbeatIncoming = 10000 (sent as CONNECT heart-beat:10000,10000).
   heartbeatMs: 10_000,
+  // Both sides send end-of-line heart-beats when both headers allow it (STOMP 1.2 Heart-beating).
   heartbeatDirection: 'both',
+  // src/stomp-handler.ts _setupHeartbeat: closes after heartbeatIncoming × heartbeatToleranceMultiplier without server activity.
   timeoutMs: 10_000 * STOMPJS_TOLERANCE,
   notes:
     'Negotiated per connection from the CONNECT and CONNECTED heart-beat headers (STOMP 1.2 "Heart-beating"); 10000 ms each way is the @stomp/stompjs default request, and it drops the connection after twice the server period without a frame. Read the CONNECTED frame for the agreed periods.',
