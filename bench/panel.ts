@@ -50,6 +50,12 @@ export interface PanelResult {
   openMs: number | null;
   /** Panel JS heap after the capture is shown (MiB). */
   heapMiB: number | null;
+  /**
+   * JS heaps after both live phases and a forced GC: the panel page, and its
+   * dedicated workers (the analysis worker's mirror of the events); null
+   * workers when the panel runs none.
+   */
+  heapEnd?: { panelMiB: number | null; workersMiB: number | null; workers: number };
   live: LiveResult | null;
   /** The same stream with the WebSocket channel open in detail. */
   liveDetail?: LiveResult | null;
@@ -123,6 +129,29 @@ async function clearInput(page: Target, selector: string): Promise<void> {
   for (const type of ['rawKeyDown', 'keyUp'] as const) {
     await page.send('Input.dispatchKeyEvent', { type, key: 'Backspace', code: 'Backspace', windowsVirtualKeyCode: 8 });
   }
+}
+
+/** Used JS heap (MiB) of the panel page and of its dedicated workers, each after a forced GC. */
+async function heaps(panel: Target): Promise<{ panelMiB: number | null; workersMiB: number | null; workers: number }> {
+  const sessions: string[] = [];
+  const off = panel.on('Target.attachedToTarget', (p: { sessionId: string; targetInfo: { type: string } }) => {
+    if (p.targetInfo.type === 'worker') sessions.push(p.sessionId);
+  });
+  await panel.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+  await sleep(300);
+  off();
+  const usage = async (send: <T>(method: string) => Promise<T>) => {
+    await send('HeapProfiler.collectGarbage').catch(() => {});
+    const h = await send<{ usedSize: number }>('Runtime.getHeapUsage').catch(() => null);
+    return h ? h.usedSize / 2 ** 20 : null;
+  };
+  const panelMiB = await usage((m) => panel.send(m));
+  let workersMiB: number | null = null;
+  for (const s of sessions) {
+    const mib = await usage((m) => panel.cdp.send(m, {}, s));
+    if (mib !== null) workersMiB = (workersMiB ?? 0) + mib;
+  }
+  return { panelMiB, workersMiB, workers: sessions.length };
 }
 
 /**
@@ -298,6 +327,8 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     // Live again, with the WebSocket channel open in detail (its message list, timeline and charts follow the stream).
     result.liveDetail = await measureLive(page, panel, server, seconds, 'live (channel open)');
     opts.log(`  panel live with the channel open: ${liveLine(result.liveDetail)}`);
+    result.heapEnd = await heaps(panel);
+    opts.log(`  heaps at the end: panel ${fmt(result.heapEnd.panelMiB, 1)} MiB, ${result.heapEnd.workers} worker(s) ${fmt(result.heapEnd.workersMiB, 1)} MiB; ${await panel.evaluate<number>('globalThis.__riPanel.store.events().length')} events held`);
     await panel.close();
     await page.close();
   } finally {
@@ -312,6 +343,7 @@ export function panelTable(r: PanelResult): string {
   const lines = [
     `Panel (capture: ${fmt(r.capture.wsMessages)} WebSocket messages + ${fmt(r.capture.pollRequests)} polling requests, ${fmt(r.capture.events)} events)`,
     `open: ${fmt(r.openMs)} ms to the painted overview (empty panel page load ${fmt(r.pageLoadMs)} ms); panel heap ${fmt(r.heapMiB, 1)} MiB`,
+    ...(r.heapEnd ? [`heaps after the live phases (after GC): panel ${fmt(r.heapEnd.panelMiB, 1)} MiB, analysis worker${r.heapEnd.workers === 1 ? '' : 's'} ${r.heapEnd.workers ? `${fmt(r.heapEnd.workersMiB, 1)} MiB` : 'none'}`] : []),
   ];
   if (r.live) lines.push(`live at ${fmt(r.live.messagesPerSecond)} msgs/s, overview: ${liveLine(r.live)}`);
   if (r.liveDetail) lines.push(`live at ${fmt(r.liveDetail.messagesPerSecond)} msgs/s, channel open: ${liveLine(r.liveDetail)}`);

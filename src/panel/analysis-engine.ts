@@ -104,8 +104,12 @@ export function evictOldest(events: readonly CaptureEvent[], count: number): Cap
 export class AnalysisEngine {
   private events: CaptureEvent[] = [];
   private analyzer = new Analyzer();
-  /** Position of each mirrored event (object identity: the analyzer hands back the same objects). */
-  private positions = new WeakMap<CaptureEvent, number>();
+  /**
+   * Position of each mirrored event (object identity: the analyzer hands back the
+   * same objects); built when a channel view first needs it, so the first
+   * overview of a new list does not pay for it.
+   */
+  private positions: WeakMap<CaptureEvent, number> | null = null;
   private generation = 0;
   private origin = Number.POSITIVE_INFINITY;
   private end = Number.NEGATIVE_INFINITY;
@@ -134,7 +138,7 @@ export class AnalysisEngine {
 
   private rebuild(events: CaptureEvent[]): void {
     this.events = [];
-    this.positions = new WeakMap();
+    this.positions = null;
     this.analyzer = new Analyzer();
     this.origin = Number.POSITIVE_INFINITY;
     this.end = Number.NEGATIVE_INFINITY;
@@ -143,12 +147,21 @@ export class AnalysisEngine {
   }
 
   private add(events: readonly CaptureEvent[]): void {
+    const positions = this.positions;
     for (const e of events) {
-      this.positions.set(e, this.events.length);
+      positions?.set(e, this.events.length);
       this.events.push(e);
       if (e.t < this.origin) this.origin = e.t;
       if (e.t > this.end) this.end = e.t;
     }
+  }
+
+  private positionIndex(): WeakMap<CaptureEvent, number> {
+    if (!this.positions) {
+      this.positions = new WeakMap();
+      this.events.forEach((e, i) => this.positions!.set(e, i));
+    }
+    return this.positions;
   }
 
   private analyze(request: AnalysisRequest): AnalysisResult {
@@ -178,8 +191,9 @@ export class AnalysisEngine {
         const { messages: _perMessage, ...rest } = series;
         viewSeries = rest;
       }
+      const positionOf = this.positionIndex();
       const positions = new Int32Array(events.length);
-      for (let i = 0; i < events.length; i++) positions[i] = this.positions.get(events[i]!) ?? -1;
+      for (let i = 0; i < events.length; i++) positions[i] = positionOf.get(events[i]!) ?? -1;
       const channelEnd = events.length ? events[events.length - 1]!.t : origin;
       const roles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
       channel = { id: ch.id, series: viewSeries, roles, timeline: channelTimeline(ch, series, events, origin, channelEnd), positions };

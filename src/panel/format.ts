@@ -22,8 +22,11 @@ export function formatPercent(ratio: number | null): string {
 
 /** A count with thousands separators. */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return COUNT_FORMAT.format(Math.round(n));
 }
+
+/** One formatter for every count (toLocaleString builds one per call). */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
 
 /** Requests per second, compact. */
 export function formatRate(perSecond: number): string {

@@ -388,8 +388,11 @@ export class PanelStore {
       if (result.page) this.pageLanes = result.page;
       if (result.channel) {
         const positions = result.channel.positions;
-        const events: CaptureEvent[] = new Array(positions.length);
-        for (let i = 0; i < positions.length; i++) events[i] = this.all[positions[i]!]!;
+        const events: CaptureEvent[] = [];
+        for (let i = 0; i < positions.length; i++) {
+          const e = this.all[positions[i]!];
+          if (e) events.push(e);
+        }
         this.view = { id: result.channel.id, series: result.channel.series, roles: result.channel.roles, timeline: result.channel.timeline, events };
       }
       this.notify();

@@ -48,7 +48,12 @@ function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   const { left, top, width, height } = u.bbox;
   const lanes = Math.max(1, d.lanes.length);
   const laneH = height / lanes;
-  const x = (s: number) => u.valToPos(s, 'x', true);
+  // uPlot's valToPos(s, 'x', true) for a linear, left-to-right x scale (uplot 1.6.32 dist/uPlot.esm.js valToPos/getHPos), inlined:
+  // the page timeline maps 100k marks per redraw.
+  const { min: xMin, max: xMax } = u.scales.x;
+  const perUnit = xMin != null && xMax != null && xMax > xMin ? width / (xMax - xMin) : 0;
+  const x0 = xMin ?? 0;
+  const x = (s: number) => left + (s - x0) * perUnit;
   const laneY = (lane: number) => top + laneH * lane;
   ctx.save();
   ctx.beginPath();
