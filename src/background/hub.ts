@@ -113,6 +113,9 @@ interface TabMeta {
   title: string;
 }
 
+/** The `doc` of events the background makes itself (no document: a panel's bridge keeps them on every page). */
+const BACKGROUND_DOC = 'background';
+
 const META_PREFIX = 'tab:';
 const CHUNK_PREFIX = 'chunk:';
 
@@ -211,6 +214,11 @@ export class Hub {
       }
       // Paused: the hooks stop on `config`, but a new document emits its first events before that arrives.
       if (!tab.recording) continue;
+      // Only the background says when recording paused (the relay's guard lets the schema through).
+      if (event.type === 'capture.recording') {
+        tab.rejected++;
+        continue;
+      }
       event.seq = ++tab.lastSeq;
       event.frameId = connection.frameId;
       if (event.type === 'capture.dropped') tab.dropped.page += event.count;
@@ -535,6 +543,10 @@ export class Hub {
     setRecording: async (tabId, on) => {
       await this.ready;
       const tab = this.tab(tabId);
+      // The analysis must know where the capture has a hole (a polling loop goes on unseen).
+      if (tab.recording !== on) {
+        this.append(tab, { type: 'capture.recording', seq: ++tab.lastSeq, pseq: 0, t: Date.now(), frameId: 0, doc: BACKGROUND_DOC, on });
+      }
       tab.recording = on;
       for (const c of tab.relayPorts) send<ToRelayMessages, 'config'>(c.port, 'config', this.configOf(tab));
       this.markDirty(tab);

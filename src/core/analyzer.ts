@@ -14,6 +14,7 @@ import { buildReport, analyzeChannel, type ChannelAnalysis } from './report.ts';
 import { buildSeries, type ChannelSeries } from './series.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
+import type { PauseWindow } from './context.ts';
 
 /** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
 export const DEFAULT_USERS = 1000;
@@ -64,6 +65,8 @@ export class Analyzer {
   /** Connections whose creating event arrived but that are not in a channel yet, in arrival order. */
   private unassigned: ConnBucket[] = [];
   private readonly faults: FaultEvent[] = [];
+  /** Recording pauses, from `capture.recording` events (the last may still be open). */
+  private readonly pauses: PauseWindow[] = [];
   private page: { url: string; title: string } | null = null;
   private firstT = Number.POSITIVE_INFINITY;
   private lastT = Number.NEGATIVE_INFINITY;
@@ -119,6 +122,14 @@ export class Analyzer {
         this.faults.push(e);
         this.faultsChanged = true;
         return;
+      case 'capture.recording': {
+        const open = this.pauses.at(-1);
+        if (!e.on && (open === undefined || open.to !== Number.POSITIVE_INFINITY)) this.pauses.push({ from: e.t, to: Number.POSITIVE_INFINITY });
+        else if (e.on && open !== undefined && open.to === Number.POSITIVE_INFINITY) open.to = e.t;
+        else return;
+        this.faultsChanged = true;
+        return;
+      }
       default:
         this.file(e);
     }
@@ -205,6 +216,7 @@ export class Analyzer {
         records: ch.builder.records,
         labels: ch.labels,
         faults: this.faults,
+        pauses: this.pauses,
         captureEnd: this.captureEnd,
       });
       ch.series = null;

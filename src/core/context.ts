@@ -17,4 +17,17 @@ export interface ChannelContext {
   captureEnd: number;
   /** Injected faults (page-wide and per connection). */
   faults: FaultEvent[];
+  /** Windows in which recording was paused (epoch ms; `to` is +Infinity while still paused). */
+  pauses: readonly PauseWindow[];
+}
+
+export interface PauseWindow {
+  from: number;
+  to: number;
+}
+
+/** True when a pause overlaps the span (a, b): what happened between a and b was not all seen. */
+export function pausedBetween(pauses: readonly PauseWindow[], a: number, b: number): boolean {
+  for (const p of pauses) if (p.from < b && p.to > a) return true;
+  return false;
 }

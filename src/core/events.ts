@@ -223,6 +223,16 @@ export interface DroppedEvent extends Base {
   where: 'page' | 'relay' | 'background';
 }
 
+/**
+ * Recording was paused (`on: false`) or resumed (`on: true`) for the tab. Made by the
+ * background only (a page cannot send it); the analysis does not read a gap in
+ * traffic while paused as a gap in the page's behaviour.
+ */
+export interface RecordingEvent extends Base {
+  type: 'capture.recording';
+  on: boolean;
+}
+
 /** A hook failed internally; the page's call still went through. */
 export interface HookErrorEvent extends Base {
   type: 'hook.error';
@@ -252,6 +262,7 @@ export type CaptureEvent =
   | WsBufferedEvent
   | FaultEvent
   | DroppedEvent
+  | RecordingEvent
   | HookErrorEvent;
 
 /** The `type` tag of every captured event. */

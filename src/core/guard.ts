@@ -74,6 +74,7 @@ const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
     phase: oneOf('start', 'end', 'instant'),
   },
   'capture.dropped': { ...base, count: int, where: oneOf('page', 'relay', 'background') },
+  'capture.recording': { ...base, on: bool },
   'hook.error': { ...base, hook: str, message: str },
 };
 

@@ -6,7 +6,7 @@
 import type { FaultEvent, Transport } from './events.ts';
 import { REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
-import type { ChannelContext } from './context.ts';
+import type { ChannelContext, PauseWindow } from './context.ts';
 import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
 import { classifyChannel } from './classify/index.ts';
 import { measureWaste } from './metrics/waste.ts';
@@ -39,6 +39,8 @@ export interface ChannelInput {
   /** Protocol labelling state kept with the records. */
   labels: ProtocolLabels;
   faults: readonly FaultEvent[];
+  /** Windows in which recording was paused (see ChannelContext.pauses). */
+  pauses?: readonly PauseWindow[];
   captureEnd: number;
 }
 
@@ -55,6 +57,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     protocolTimings: decoder?.timings ?? null,
     captureEnd: input.captureEnd,
     faults: input.faults.slice(),
+    pauses: input.pauses ?? [],
   };
   const classification = classifyChannel(ctx);
   const kind = classification.kind;

@@ -32,8 +32,7 @@ function chart(panel: Page, name: string): Promise<Record<string, unknown> | nul
 
 /**
  * Open the panel for the demo tab and wait until its three channels are listed.
- * `exactKinds`: also wait until they are classified polling, SSE and WebSocket
- * (false after a recording pause: the pause leaves a gap in the polling rhythm).
+ * `exactKinds`: also wait until they are classified polling, SSE and WebSocket.
  */
 async function openPanel(theme: 'light' | 'dark', exactKinds = true): Promise<Page> {
   const panel = await browser.context.newPage();
@@ -238,6 +237,11 @@ describe('panel', { timeout: 180_000 }, () => {
       await panel.getByText('Back to live').click();
       await panel.locator('button[title="Record"]').click();
       await panel.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
+      // The pause is marked in the capture, so the analysis knows where it saw nothing.
+      await panel.waitForFunction(() => {
+        const events = (globalThis as unknown as { __riPanel: { store: { events(): Array<{ type: string; on?: boolean }> } } }).__riPanel.store.events();
+        return events.filter((e) => e.type === 'capture.recording').map((e) => e.on).join() === 'false,true';
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await panel.close();
@@ -245,7 +249,7 @@ describe('panel', { timeout: 180_000 }, () => {
   });
 
   test('brushing the channel timeline filters the messages; a fault injected from the panel closes the page socket', async () => {
-    const panel = await openPanel('light', false);
+    const panel = await openPanel('light');
     await panel.locator('.overview-table tbody tr', { has: panel.locator('[data-kind="websocket"]') }).dblclick();
     await panel.waitForSelector('[data-chart="channel-timeline"] .u-over');
     const count = async () => (await panel.getByTestId('message-count').textContent())!.split(' / ').map(Number) as [number, number];
@@ -277,7 +281,7 @@ describe('panel', { timeout: 180_000 }, () => {
   });
 
   test('navigation starts a fresh view unless "Preserve log" is on; Clear empties it', async () => {
-    const panel = await openPanel('light', false);
+    const panel = await openPanel('light');
     const page = browser.context.pages().find((p) => p.url().startsWith(server.origin))!;
     const total = () => panel.evaluate(() => (globalThis as unknown as { __riPanel: { store: { events(): Array<{ type: string }> } } }).__riPanel.store.events());
     const docs = async () => (await total()).filter((e) => e.type === 'doc.start').length;

@@ -96,7 +96,9 @@ describe('background buffer (node)', () => {
     frame.postMany(5, 5, 'late');
     await settle(world, frame);
     const events = (await world.hub.api.exportTab(3)).events;
-    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 126 }, (_, i) => i + 1));
+    // 120 events, the drop report for the junk, the pause, the resume, 5 events.
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'capture.recording').map((e) => (e as { on: boolean }).on)).toEqual([false, true]);
   });
 
   it('clear empties the buffer and every panel; seq continues; a panel that missed the clear forgets too', async () => {
@@ -132,7 +134,7 @@ describe('background buffer (node)', () => {
     expect(view.status().reconnects).toBe(1);
   });
 
-  it('records nothing while recording is off, and resumes with the next seq', async () => {
+  it('records nothing while recording is off but marks the pause, and resumes with the next seq', async () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
     frame.postMany(3, 3, 'on');
@@ -145,7 +147,24 @@ describe('background buffer (node)', () => {
     await settle(world, frame);
     const events = (await world.hub.api.exportTab(1)).events;
     expect(texts(events)).toEqual(['on0', 'on1', 'on2', 'again0', 'again1']);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const marks = events.filter((e) => e.type === 'capture.recording');
+    expect(marks.map((e) => [e.seq, (e as { on: boolean }).on])).toEqual([[4, false], [5, true]]);
+    // Setting the same state again marks nothing.
+    await world.hub.api.setRecording(1, true);
+    expect((await world.hub.api.exportTab(1)).events).toHaveLength(7);
+  });
+
+  it('refuses a pause mark made by the page, and counts it as rejected', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    frame.relay.receiveFromPage(JSON.stringify({ events: [{ type: 'capture.recording', seq: 0, pseq: 1, t: Date.now(), frameId: 0, doc: 'd1', on: false }] }));
+    frame.postMany(2, 2, 'after');
+    await settle(world, frame);
+    const events = (await world.hub.api.exportTab(1)).events;
+    expect(events.some((e) => e.type === 'capture.recording')).toBe(false);
+    expect(texts(events)).toEqual(['after0', 'after1']);
+    expect((await world.hub.api.stats(1)).rejected).toBe(1);
   });
 
   it('acknowledges nothing of a failed write and delivers it with the next one, once', async () => {

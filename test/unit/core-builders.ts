@@ -169,6 +169,10 @@ export class CaptureBuilder {
   fault(t: number, fault: 'drop' | 'offline' | 'close' | 'stall' | 'latency', conn: string | null): this {
     return this.push({ ...this.base(t), type: 'fault', fault, conn, params: {}, phase: 'instant' });
   }
+  /** Recording paused (on = false) or resumed, as the background marks it. */
+  recording(t: number, on: boolean): this {
+    return this.push({ ...this.base(t), doc: 'background', type: 'capture.recording', on });
+  }
   dropped(t: number, count: number): this {
     return this.push({ ...this.base(t), type: 'capture.dropped', count, where: 'relay' });
   }

@@ -49,6 +49,34 @@ describe('classification', () => {
     expect(only(b.sorted()).kind).toBe('polling');
   });
 
+  it('does not read recording pauses as gaps in a polling loop, nor as idle time on a socket', () => {
+    const paused = (marks: boolean) => {
+      const b = new CaptureBuilder();
+      // Polling every 2 s; the user pauses recording three times for 15-30 s.
+      const starts = [0, 2000, 22000, 24000, 39000, 41000, 71000, 73000];
+      starts.forEach((s, i) => b.http({ at: T0 + s, url: 'https://api.example/feed', body: `{"v":${i}}` }));
+      if (marks) for (const [from, to] of [[3000, 21000], [25000, 38000], [42000, 70000]]) b.recording(T0 + from!, false).recording(T0 + to!, true);
+      return b.sorted();
+    };
+    expect(only(paused(false)).kind).toBe('one-off');
+    const ch = only(paused(true));
+    expect(ch.kind).toBe('polling');
+    expect(ch.intervalMs!.median).toBe(2000);
+
+    const ws = (marks: boolean) => {
+      const b = new CaptureBuilder();
+      const conn = b.wsCreate(T0, 'wss://api.example/live');
+      b.wsOpen(T0 + 50, conn);
+      for (const s of [1000, 11000, 21000, 90000, 100000]) b.wsMsg(T0 + s, conn, 'in', '{"tick":1}');
+      if (marks) b.recording(T0 + 22000, false).recording(T0 + 85000, true);
+      return b.sorted();
+    };
+    expect(only(ws(false)).heartbeat!.maxIdleMs).toBeGreaterThan(60000);
+    expect(only(ws(false)).findings.map((f) => f.code)).toContain('idle-gap-over-nat-timeout');
+    expect(only(ws(true)).heartbeat!.maxIdleMs).toBeLessThanOrEqual(10000);
+    expect(only(ws(true)).findings.map((f) => f.code)).not.toContain('idle-gap-over-nat-timeout');
+  });
+
   it('tolerates a hidden-tab pause in a polling loop', () => {
     const b = new CaptureBuilder();
     const starts = [0, 5000, 10000, 15000, 20000, 25000, 85000, 90000, 95000, 100000];

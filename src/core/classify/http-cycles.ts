@@ -1,5 +1,5 @@
 /** Request cycles of an HTTP channel: the timing facts polling and long-polling are judged on. */
-import type { ChannelContext } from '../context.ts';
+import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { ConnRecord } from '../model.ts';
 import { diffs, median } from '../stats.ts';
 
@@ -8,7 +8,7 @@ export interface HttpCycles {
   requests: ConnRecord[];
   method: string;
   starts: number[];
-  /** Intervals between consecutive request starts. */
+  /** Intervals between consecutive request starts (none across a recording pause). */
   intervals: number[];
   /** Durations of completed requests (start → end). */
   durations: number[];
@@ -43,13 +43,18 @@ export function httpCycles(ctx: ChannelContext): HttpCycles {
   for (const r of requests) if (r.end !== null && r.endKind === 'end') durations.push(r.end - r.start);
   const reRequestGaps: number[] = [];
   const holds: number[] = [];
+  // While recording was paused the page went on polling unseen: the span across a
+  // pause is not one interval of the timer.
+  const seen = (a: number, b: number) => ctx.pauses.length === 0 || !pausedBetween(ctx.pauses, a, b);
   for (let i = 0; i + 1 < requests.length; i++) {
     const r = requests[i]!;
-    if (r.end === null) continue;
+    if (r.end === null || !seen(r.start, requests[i + 1]!.start)) continue;
     reRequestGaps.push(requests[i + 1]!.start - r.end);
     holds.push(r.end - r.start);
   }
-  return { requests, method, starts, intervals: diffs(starts), durations, reRequestGaps, holds };
+  const intervals = ctx.pauses.length === 0 ? diffs(starts) : [];
+  if (ctx.pauses.length > 0) for (let i = 1; i < starts.length; i++) if (seen(starts[i - 1]!, starts[i]!)) intervals.push(starts[i]! - starts[i - 1]!);
+  return { requests, method, starts, intervals, durations, reRequestGaps, holds };
 }
 
 /** Median of a list, NaN when empty (re-exported for classifiers). */

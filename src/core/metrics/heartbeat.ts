@@ -8,7 +8,7 @@
  * any traffic, so a heartbeat is "at most every N s of silence": the pattern
  * test therefore accepts regular intervals OR regular silence before each beat.
  */
-import type { ChannelContext } from '../context.ts';
+import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types.ts';
 import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
@@ -205,6 +205,8 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
     openMs += Math.max(0, end - open);
     const times = [open, ...perRecord[i]!.map((m) => m.t), end];
     for (let k = 1; k < times.length; k++) {
+      // Silence while recording was paused is unknown, not idle.
+      if (ctx.pauses.length > 0 && pausedBetween(ctx.pauses, times[k - 1]!, times[k]!)) continue;
       const gap = times[k]! - times[k - 1]!;
       if (gap > maxIdleMs) maxIdleMs = gap;
       if (gap > IDLE_LIMIT_MS) idleGaps.push({ start: times[k - 1]!, end: times[k]! });
