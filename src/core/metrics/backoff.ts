@@ -130,6 +130,9 @@ function robustLine(xs: readonly number[], ys: readonly number[]): { a: number; 
   return { a, b };
 }
 
+/** Attempts walked back from the last one when looking for a plateau. */
+const PLATEAU_MAX_ATTEMPTS = 64;
+
 /** Values this close to a plateau's median belong to it. */
 function capTolerance(level: number): number {
   return Math.max(TIMER_NOISE_MS, 0.05 * level);
@@ -144,7 +147,8 @@ function capTolerance(level: number): number {
 function detectCap(points: readonly BackoffPoint[]): number | null {
   const byAttempt = new Map<number, number[]>();
   for (const p of points) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
-  const attemptsDesc = [...byAttempt.keys()].sort((a, b) => b - a);
+  // A plateau shows in the last attempts; a storm of thousands need not be walked whole.
+  const attemptsDesc = [...byAttempt.keys()].sort((a, b) => b - a).slice(0, PLATEAU_MAX_ATTEMPTS);
   // Walk down from the last attempt while no delay falls below the level; the plateau is
   // the longest such run whose delays above the level (stalls) are at most a quarter.
   let values: number[] = [];
@@ -176,7 +180,8 @@ function detectCap(points: readonly BackoffPoint[]): number | null {
  * as a trend before a growing model may explain the delays; a constant delay with
  * jitter has no trend, however a line happens to fit six random points.
  */
-function trend(points: readonly BackoffPoint[]): number {
+function trend(all: readonly BackoffPoint[]): number {
+  const points = thin(all);
   let concordant = 0;
   let discordant = 0;
   for (let i = 0; i < points.length; i++) {
@@ -311,11 +316,18 @@ function jittered(points: readonly BackoffPoint[], res: readonly number[], predi
 }
 
 function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null> {
-  const maxAttempt = Math.max(...points.map((p) => p.attempt));
+  let maxAttempt = 0;
+  const byAttempt = new Map<number, number[]>();
+  for (const p of points) {
+    if (p.attempt > maxAttempt) maxAttempt = p.attempt;
+    const list = byAttempt.get(p.attempt);
+    if (list) list.push(p.delayMs);
+    else byAttempt.set(p.attempt, [p.delayMs]);
+  }
   const out: Array<number | null> = [];
   for (let k = 0; k <= maxAttempt; k++) {
-    const at = points.filter((p) => p.attempt === k).map((p) => p.delayMs);
-    out.push(at.length > 0 ? round1(median(at)) : null);
+    const at = byAttempt.get(k);
+    out.push(at ? round1(median(at)) : null);
   }
   return out;
 }
