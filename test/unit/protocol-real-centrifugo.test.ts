@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Centrifuge } from 'centrifuge';
+import { Centrifuge as CentrifugeProtobuf } from 'centrifuge/build/protobuf';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { CENTRIFUGO_TIMINGS } from '../../src/core/protocols/centrifugo.ts';
 import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
@@ -124,3 +125,132 @@ describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/* Protocol Buffers wire format by hand for the protobuf server (protobuf.dev/programming-guides/encoding). */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+const pbVarint = (field: number, v: number) => [...varint(field * 8), ...varint(v)];
+const pbBytes = (field: number, bytes: ArrayLike<number>) => [...varint(field * 8 + 2), ...varint(bytes.length), ...Array.from(bytes)];
+const pbString = (field: number, s: string) => pbBytes(field, new TextEncoder().encode(s));
+const delimited = (...messages: number[][]) => Buffer.from(messages.flatMap((m) => [...varint(m.length), ...m]));
+
+/** Top-level fields of each delimited message: field number → first value (number or bytes). */
+function readDelimited(buf: Buffer): Array<Map<number, number | Buffer>> {
+  const out: Array<Map<number, number | Buffer>> = [];
+  let pos = 0;
+  const readVarint = () => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = buf[pos++]!;
+      v += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return v;
+      scale *= 128;
+    }
+  };
+  while (pos < buf.length) {
+    const end = readVarint() + pos;
+    const fields = new Map<number, number | Buffer>();
+    while (pos < end) {
+      const tag = readVarint();
+      if (tag % 8 === 0) fields.set(Math.floor(tag / 8), readVarint());
+      else {
+        const len = readVarint();
+        fields.set(Math.floor(tag / 8), buf.subarray(pos, pos + len));
+        pos += len;
+      }
+    }
+    out.push(fields);
+  }
+  return out;
+}
+
+describe('centrifuge-js protobuf (real client, subprotocol centrifuge-protobuf)', () => {
+  it('is recognised from the subprotocol and its binary Commands/Replies labelled', async () => {
+    let pongs = 0;
+    let published: Buffer | null = null;
+    let negotiated = '';
+    server = await startServer(
+      (socket) => {
+        negotiated = socket.protocol;
+        let timer: NodeJS.Timeout | undefined;
+        socket.on('close', () => clearInterval(timer));
+        socket.on('message', (raw) => {
+          const replies: number[][] = [];
+          const pushes: number[][] = [];
+          for (const cmd of readDelimited(raw as Buffer)) {
+            const id = (cmd.get(1) as number | undefined) ?? 0;
+            if (cmd.size === 0) pongs++;
+            else if (cmd.has(4)) {
+              // Reply.connect = ConnectResult {client 1, version 2, ping 7, pong 8}.
+              replies.push([...pbVarint(1, id), ...pbBytes(5, [...pbString(1, 'c0ffee'), ...pbString(2, '6.0.0'), ...pbVarint(7, 1), ...pbVarint(8, 1)])]);
+              timer = setInterval(() => socket.send(delimited([])), 1000);
+            } else if (cmd.has(5)) {
+              const channel = readDelimited(Buffer.from([(cmd.get(5) as Buffer).length, ...(cmd.get(5) as Buffer)]))[0]!.get(1) as Buffer;
+              replies.push([...pbVarint(1, id), ...pbBytes(6, [])]);
+              // Reply.push = Push {channel 2, pub 4: Publication {data 4}}.
+              for (let i = 1; i <= 2; i++) pushes.push(pbBytes(4, [...pbString(2, channel.toString()), ...pbBytes(4, pbString(4, JSON.stringify({ n: i })))]));
+            } else if (cmd.has(7)) {
+              published = cmd.get(7) as Buffer;
+              replies.push([...pbVarint(1, id), ...pbBytes(8, [])]);
+            }
+          }
+          if (replies.length) socket.send(delimited(...replies));
+          for (const p of pushes) socket.send(delimited(p));
+        });
+      },
+      (protocols) => (protocols.has('centrifuge-protobuf') ? 'centrifuge-protobuf' : false),
+    );
+
+    const events: CaptureEvent[] = [];
+    const client = new CentrifugeProtobuf(`ws://127.0.0.1:${server.port}/connection/websocket`, {
+      websocket: recordingWebSocket(events),
+      minReconnectDelay: 60_000,
+    });
+    const received: unknown[] = [];
+    client.connect();
+    const sub = client.newSubscription('news');
+    sub.on('publication', (ctx) => received.push(JSON.parse(new TextDecoder().decode(ctx.data as Uint8Array))));
+    sub.subscribe();
+    await until(() => received.length === 2, 'two publications');
+    await sub.publish(new TextEncoder().encode(JSON.stringify({ text: 'from client' })));
+    await until(() => pongs >= 2, 'two pongs');
+    client.disconnect();
+    await sleep(50);
+
+    expect(negotiated).toBe('centrifuge-protobuf');
+    expect(received).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(published).not.toBeNull();
+    expect(events.filter((e) => e.type === 'ws.message').every((e) => e.data.encoding === 'binary')).toBe(true);
+    const { channel: ch, decoded, lines, timings } = analyse(events);
+    expect(ch.protocol).toBe('centrifugo');
+    // The subprotocol alone is enough (a proxy path instead of /connection/websocket) ...
+    const proxied = events.map((e) => (e.type === 'ws.create' ? { ...e, url: 'ws://example.test/live' } : e));
+    expect(analyse(proxied).channel.protocol).toBe('centrifugo');
+    // ... but binary frames alone are not: short protobuf messages parse as Commands too easily.
+    expect(analyse(framesOnly(events)).channel.protocol).not.toBe('centrifugo');
+    expect(fallbacks(decoded, 'centrifugo')).toEqual([]);
+    expect(lines.filter((l) => !/ centrifugo (ping|pong)$/.test(l))).toEqual([
+      'out handshake centrifugo commands ×2: centrifugo connect id=1, centrifugo subscribe "news" id=2',
+      'in handshake centrifugo replies ×2: centrifugo connect reply id=1, centrifugo subscribe reply id=2',
+      'in data centrifugo push pub "news"',
+      'in data centrifugo push pub "news"',
+      'out data centrifugo publish "news" id=3',
+      'in ack centrifugo publish reply id=3',
+    ]);
+    expect(lines.filter((l) => l === 'out heartbeat centrifugo pong').length).toBe(pongs);
+    expect(lines.filter((l) => l === 'in heartbeat centrifugo ping').length).toBeGreaterThanOrEqual(2);
+    const pub = decoded.find((d) => d.label === 'centrifugo push pub "news"')!.value as { push: { pub: { data: unknown } } };
+    expect(pub.push.pub.data).toEqual({ n: 1 });
+    expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
+    expect(timings).toMatchObject({ heartbeatMs: 1_000, heartbeatDirection: 'server', timeoutMs: 11_000 });
+  }, 30_000);
+});
