@@ -50,6 +50,8 @@ const EVICT_SLACK = 1.1;
  * task, so the panel keeps painting while the worker catches up.
  */
 export const MIRROR_CHUNK_EVENTS = 5000;
+/** The copy starts after the new list's first overview had time to paint (its render and one frame). */
+export const MIRROR_START_MS = 100;
 
 export type StoreListener = () => void;
 
@@ -335,7 +337,7 @@ export class PanelStore {
       }
       this.schedule(next, 0);
     };
-    this.schedule(next, 0);
+    this.schedule(next, MIRROR_START_MS);
   }
 
   private isCurrent(): boolean {
