@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket as WsSocket } from 'ws';
-import { Client, Versions, type IStompSocket } from '@stomp/stompjs';
+import { Client, Versions, type IStompSocket, type StompConfig } from '@stomp/stompjs';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { STOMP_TIMINGS } from '../../src/core/protocols/stomp.ts';
 import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
@@ -52,12 +52,20 @@ function stompServer(heartBeat: [number, number], session: Session) {
   return (socket: WsSocket) => {
     let beat: NodeJS.Timeout | undefined;
     socket.on('close', () => clearInterval(beat));
+    // Frames may come in pieces (stompjs splitLargeFrames): complete ones end with NUL.
+    let buffer = '';
     socket.on('message', (raw) => {
-      const parsed = frames(rawText(raw));
-      if (parsed === 'heartbeat') {
+      const text = rawText(raw);
+      if (buffer === '' && frames(text) === 'heartbeat') {
         session.clientBeats++;
         return;
       }
+      buffer += text;
+      const end = buffer.lastIndexOf('\0');
+      if (end < 0) return;
+      const parsed = frames(buffer.slice(0, end + 1));
+      buffer = buffer.slice(end + 1);
+      if (parsed === 'heartbeat') return;
       for (const f of parsed) {
         if (f.command === 'CONNECT' || f.command === 'STOMP') {
           const [, cy] = f.headers['heart-beat']!.split(',').map(Number) as [number, number];
@@ -84,9 +92,10 @@ function stompServer(heartBeat: [number, number], session: Session) {
   };
 }
 
-function stompClient(port: number, events: CaptureEvent[], heartbeatOutgoing: number, heartbeatIncoming: number): Client {
+function stompClient(port: number, events: CaptureEvent[], heartbeatOutgoing: number, heartbeatIncoming: number, options: Partial<StompConfig> = {}): Client {
   const Recording = recordingWebSocket(events);
   return new Client({
+    ...options,
     // What brokerURL would do: the subprotocols of the versions it offers (client.ts _createWebSocket).
     webSocketFactory: () => new Recording(`ws://127.0.0.1:${port}/ws`, Versions.default.protocolVersions()) as unknown as IStompSocket,
     heartbeatOutgoing,
@@ -169,6 +178,37 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
     expect(ch.heartbeat).toMatchObject({ direction: 'client', source: 'protocol' });
     expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(200);
     expect(ch.heartbeat!.intervalMs).toBeLessThan(500);
+  }, 30_000);
+
+  it('frames split across messages (splitLargeFrames) are reassembled', async () => {
+    const session: Session = { clientBeats: 0, sent: [] };
+    server = await startServer(stompServer([0, 0], session), (p) => (p.has('v12.stomp') ? 'v12.stomp' : false));
+    const events: CaptureEvent[] = [];
+    // Spring's broker relay limits incoming WebSocket messages: stompjs then cuts each frame into chunks.
+    const client = stompClient(server.port, events, 0, 0, { splitLargeFrames: true, maxWebSocketChunkSize: 100 });
+    client.activate();
+    await until(() => client.connected, 'CONNECTED');
+    const body = JSON.stringify({ text: 'x'.repeat(220) });
+    client.publish({ destination: '/app/big', body });
+    client.publish({ destination: '/app/small', body: 'ok' });
+    await until(() => session.sent.length === 2, 'both SENDs reassembled by the server');
+    await client.deactivate();
+    await sleep(50);
+
+    expect(session.sent.map((f) => f.body)).toEqual([body, 'ok']);
+    const { channel: ch, decoded, lines } = analyse(events);
+    expect(ch.protocol).toBe('stomp');
+    expect(analyse(framesOnly(events)).channel.protocol).toBe('stomp');
+    expect(fallbacks(decoded, 'stomp')).toEqual([]);
+    const sends = lines.filter((l) => l.includes(' SEND '));
+    expect(sends).toEqual([
+      'out data stomp SEND /app/big (start, 100 B)',
+      'out data stomp SEND /app/big (part, 100 B)',
+      expect.stringMatching(/^out data stomp SEND \/app\/big$/),
+      'out data stomp SEND /app/small',
+    ]);
+    const whole = decoded.find((d) => d.label === 'stomp SEND /app/big')!.value as { body: string };
+    expect(whole.body).toBe(body);
   }, 30_000);
 
   it('defaults match the client: 10000 ms each way, no server frame for 2 × 10000 ms closes', () => {

@@ -61,23 +61,45 @@ function unescapeHeader(value: string): string {
   return value.replace(/\\([rnc\\])/g, (_, c: string) => (c === 'r' ? '\r' : c === 'n' ? '\n' : c === 'c' ? ':' : '\\'));
 }
 
-/** All frames of one WebSocket message; null when it is not STOMP. */
-export function parseStompFrames(text: string): StompFrame[] | 'heartbeat' | null {
-  if (/^(\r?\n)+$/.test(text)) return 'heartbeat';
+const HEARTBEAT = /^(\r?\n)+$/;
+const COMMANDS = Object.keys(ROLES);
+
+/** What a run of STOMP text holds: the NUL-terminated frames, then the start of one that has not ended. */
+interface Scan {
+  frames: StompFrame[];
+  /** Text of the unfinished frame ('' when the text ends between frames). */
+  rest: string;
+  /** The unfinished frame's command, once its command line is complete. */
+  restCommand: string | null;
+  /** The unfinished frame so far, once its headers are complete (the body is what has arrived). */
+  restFrame: StompFrame | null;
+}
+
+/** Scan STOMP text into frames; null when it is not STOMP. */
+function scanFrames(text: string): Scan | null {
   const frames: StompFrame[] = [];
   let i = 0;
-  while (i < text.length) {
+  for (;;) {
     while (text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n')) i += text[i] === '\r' ? 2 : 1;
-    if (i >= text.length) break;
+    if (i >= text.length) return { frames, rest: '', restCommand: null, restFrame: null };
+    const start = i;
     const lineEnd = text.indexOf('\n', i);
-    if (lineEnd < 0) return null;
+    if (lineEnd < 0) {
+      // The command line itself is cut: still STOMP if it begins a command.
+      const partial = text.slice(i).replace(/\r$/, '');
+      return COMMANDS.some((c) => c.startsWith(partial)) ? { frames, rest: text.slice(start), restCommand: null, restFrame: null } : null;
+    }
     const command = text.slice(i, lineEnd).replace(/\r$/, '');
     if (!(command in ROLES)) return null;
     i = lineEnd + 1;
     const headers: Array<[string, string]> = [];
     for (;;) {
       const end = text.indexOf('\n', i);
-      if (end < 0) return null;
+      if (end < 0) {
+        const partial = text.slice(i);
+        if (partial !== '' && partial !== '\r' && partial.indexOf(':') === 0) return null;
+        return { frames, rest: text.slice(start), restCommand: command, restFrame: null };
+      }
       const line = text.slice(i, end).replace(/\r$/, '');
       i = end + 1;
       if (line === '') break;
@@ -87,12 +109,26 @@ export function parseStompFrames(text: string): StompFrame[] | 'heartbeat' | nul
       headers.push([line.slice(0, colon), command === 'CONNECT' || command === 'CONNECTED' ? raw : unescapeHeader(raw)]);
     }
     const nul = text.indexOf('\0', i);
-    // A payload captured up to a size cap may lose the terminating NUL: keep what is there.
-    const bodyEnd = nul < 0 ? text.length : nul;
-    frames.push({ command, headers, body: text.slice(i, bodyEnd) });
-    i = nul < 0 ? text.length : nul + 1;
+    if (nul < 0) return { frames, rest: text.slice(start), restCommand: command, restFrame: { command, headers, body: text.slice(i) } };
+    frames.push({ command, headers, body: text.slice(i, nul) });
+    i = nul + 1;
   }
-  return frames.length ? frames : null;
+}
+
+/**
+ * All frames of one WebSocket message; null when it is not STOMP. A last
+ * frame without its NUL is kept with the body that is there (a payload
+ * captured up to a size cap loses its end).
+ */
+export function parseStompFrames(text: string): StompFrame[] | 'heartbeat' | null {
+  if (HEARTBEAT.test(text)) return 'heartbeat';
+  const scan = scanFrames(text);
+  if (!scan) return null;
+  if (scan.rest !== '') {
+    if (!scan.restFrame) return null;
+    scan.frames.push(scan.restFrame);
+  }
+  return scan.frames.length ? scan.frames : null;
 }
 
 function header(f: StompFrame, name: string): string | undefined {
@@ -123,6 +159,51 @@ export function decodeStomp(text: string): DecodedMessage | null {
   if (frames === null) return null;
   if (frames === 'heartbeat') return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
   return combineMessages('stomp', frames.map(describe), 'frames');
+}
+
+/**
+ * The piece of a frame that spans WebSocket messages: @stomp/stompjs with
+ * splitLargeFrames sends a frame in maxWebSocketChunkSize pieces (7.5.0
+ * src/stomp-handler.ts _transmit), and its parser reads frames across messages.
+ */
+function describePart(scan: Scan, size: number, frameStart: boolean): DecodedMessage {
+  const base = scan.restFrame ? describe(scan.restFrame) : scan.restCommand ? { role: ROLES[scan.restCommand]!, label: `stomp ${scan.restCommand}` } : { role: 'data' as const, label: 'stomp frame' };
+  return {
+    protocol: 'stomp',
+    role: base.role,
+    label: `${base.label} (${frameStart ? 'start' : 'part'}, ${size} B)`,
+    value: { command: scan.restCommand, fragment: true, size },
+  };
+}
+
+const utf8Size = (text: string) => new TextEncoder().encode(text).length;
+
+/** Decode a connection's messages in order, reassembling frames split across messages (per direction). */
+function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
+  const pending: Record<Direction, string> = { in: '', out: '' };
+  return messages.map(({ dir, data }) => {
+    const text = payloadText(data);
+    const before = pending[dir];
+    if (before === '' && HEARTBEAT.test(text)) return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
+    const scan = scanFrames(before + text);
+    if (!scan) {
+      pending[dir] = '';
+      return decodeStomp(text) ?? plainMessage('stomp', data);
+    }
+    const parts = scan.frames.map(describe);
+    if (scan.rest !== '' && data.truncated) {
+      // The capture cut this message: what is there of the frame is all there will be.
+      pending[dir] = '';
+      if (scan.restFrame) parts.push(describe(scan.restFrame));
+    } else if (scan.rest !== '') {
+      pending[dir] = scan.rest;
+      // The unfinished frame is a suffix of (before + text): it began in this message when it is no longer than the text.
+      const frameStart = scan.rest.length <= text.length;
+      parts.push(describePart(scan, utf8Size(frameStart ? scan.rest : text), frameStart));
+    } else pending[dir] = '';
+    if (parts.length === 0) return decodeStomp(text) ?? plainMessage('stomp', data);
+    return combineMessages('stomp', parts, 'frames');
+  });
 }
 
 /** `heart-beat: x,y` as two numbers (0,0 when absent: no heart-beating). */
@@ -172,15 +253,19 @@ export const stompDecoder: ProtocolDecoder = defineDecoder(
     detect(hint) {
       const sub = subprotocolScore(hint, ['v10.stomp', 'v11.stomp', 'v12.stomp']);
       if (sub) return sub;
+      // Decoded in order, so that the pieces of a split frame read as STOMP too.
+      const sequence = decodeSequence(hint.samples);
+      const decoded = new Map(hint.samples.map((s, i) => [s.data, sequence[i]!] as const));
       return sampleScore(hint, (data) => {
-        const frames = parseStompFrames(payloadText(data));
-        if (frames === null) return 'no';
-        return frames === 'heartbeat' ? 'fits' : 'strong';
+        const d = decoded.get(data);
+        if (!d || d.label.startsWith('stomp text ') || d.label.startsWith('stomp binary ')) return 'no';
+        return d.role === 'heartbeat' ? 'fits' : 'strong';
       });
     },
     decode(data) {
       return decodeStomp(payloadText(data)) ?? plainMessage('stomp', data);
     },
+    decodeSequence,
     negotiatedTimings,
   },
   (data) => plainMessage('stomp', data),
