@@ -15,7 +15,6 @@ import {
   esClose,
   esGet,
   EventCtor,
-  eventType,
   global,
   messageEventGet,
   MessageEventCtor,
@@ -43,14 +42,18 @@ interface SourceRecord {
 
 const records: WeakMap<object, SourceRecord> = new WeakMapCtor();
 
-function onEvent(rec: SourceRecord, event: MessageEvent): void {
+/** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
+function onEventOf(type: string) {
+  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type);
+}
+
+function onEvent(rec: SourceRecord, event: MessageEvent, type: string): void {
   const data = messageEventGet.data(event);
   const lastEventId = messageEventGet.lastEventId(event) as string;
   // A native EventSource does not say whether this event had an `id:` line; a
   // changed lastEventId proves one, an unchanged one is reported as none.
   const id = lastEventId !== rec.lastEventId ? lastEventId : null;
   rec.lastEventId = lastEventId;
-  const type = eventType(event) as string;
   emit({
     type: 'sse.message',
     conn: rec.conn,
@@ -138,7 +141,7 @@ function track(source: EventSource): SourceRecord {
     }),
     opts,
   );
-  addListener(source, 'message', guarded(rec, 'sse.message', onEvent), opts);
+  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), opts);
   trackGate(rec.gate);
   registerTarget(conn, { drop: () => drop(rec) });
   return rec;
@@ -169,7 +172,7 @@ export function installEventSourceHooks(): boolean {
         const type = args[0];
         if (typeof type === 'string' && !rec.types.has(type)) {
           rec.types.add(type);
-          addListener(self, type, guarded(rec, 'sse.message', onEvent), { capture: true });
+          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), { capture: true });
         }
       } catch (error) {
         hookError('sse.listen', error);

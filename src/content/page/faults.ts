@@ -60,6 +60,7 @@ export function latencyMs(): number {
 }
 
 function holdUntil(conn: string): number {
+  if (stallByConn.size === 0) return stallAll;
   const own = stallByConn.get(conn) ?? 0;
   return own > stallAll ? own : stallAll;
 }

@@ -156,7 +156,6 @@ export const closeEventGet = {
   reason: getter(CloseEvent.prototype, 'reason')!,
   wasClean: getter(CloseEvent.prototype, 'wasClean')!,
 };
-export const eventType = getter(Event.prototype, 'type')!;
 
 export const wsGet = {
   url: getter(WebSocket.prototype, 'url')!,
