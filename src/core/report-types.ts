@@ -55,6 +55,18 @@ export interface Reconnect {
   cause: string;
 }
 
+/** An injected stall (incoming traffic held) and whether the client noticed it. */
+export interface StallCheck {
+  /** Epoch ms the stall began. */
+  at: number;
+  /** How long incoming traffic was held, ms. */
+  durationMs: number;
+  /** From the stall's start to the client giving up on the connection; null when it never did during the stall. */
+  detectedAfterMs: number | null;
+  /** How it gave up: closed the silent connection, or opened a replacement. */
+  reaction: 'closed' | 'reconnected' | null;
+}
+
 export interface Backoff {
   model: BackoffModel;
   initialMs: number;
@@ -113,6 +125,8 @@ export interface ChannelReport {
   heartbeat: Heartbeat | null;
   reconnects: Reconnect[];
   backoff: Backoff | null;
+  /** Injected stalls on the channel's connections and the client's reaction (empty without stall faults). */
+  stalls: StallCheck[];
   load: Load | null;
   findings: Finding[];
   /** One recommendation for the channel, grounded in the primer's comparison table and decision tree; null when it fits its use. */

@@ -13,6 +13,7 @@ import { measureWaste } from './metrics/waste.ts';
 import { measureLatency } from './metrics/latency.ts';
 import { measureHeartbeat } from './metrics/heartbeat.ts';
 import { measureReconnects } from './metrics/reconnects.ts';
+import { measureStalls } from './metrics/stalls.ts';
 import { measureUserRates, projectLoad } from './metrics/load.ts';
 import { runFindings } from './findings/index.ts';
 import type { FindingInput } from './findings/types.ts';
@@ -66,7 +67,8 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
   const heartbeat = measureHeartbeat(ctx, kind);
   const reconnects = measureReconnects(ctx, kind);
   const rates = measureUserRates(ctx, kind, waste.wasteRatio);
-  const findingInput = { ctx, classification, waste, latency, heartbeat, reconnects, rates };
+  const stalls = measureStalls(ctx, kind);
+  const findingInput = { ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls };
   const findings = runFindings(findingInput);
 
   let msgIn = 0;
@@ -114,12 +116,13 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     heartbeat: heartbeat.heartbeat,
     reconnects: reconnects.reconnects.map((r) => ({ at: r.at, delayMs: round1(r.delayMs), cause: r.cause })),
     backoff: reconnects.backoff,
+    stalls,
     findings,
     advice: adviseChannel(findingInput),
   };
   // Open connections run to the capture end; a lost last connection may turn into 'no-reconnect' as it grows.
   const endSensitive = records.some((r) => r.end === null) || endedAbnormally(records[records.length - 1]);
-  return { captureEnd: input.captureEnd, endSensitive, ctx, classification, waste, latency, heartbeat, reconnects, rates, base };
+  return { captureEnd: input.captureEnd, endSensitive, ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls, base };
 }
 
 export interface ReportInput {

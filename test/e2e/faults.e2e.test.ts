@@ -252,8 +252,14 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     expect(timeout!.t - start).toBeLessThan(3000 + 2000 + 1500);
     expect(log.find((e) => e.kind === 'close')).toMatchObject({ code: 4000, reason: 'heartbeat timeout' });
     // The page saw the replacement at once; its captured events follow through the relay's batching.
-    const channel = await eventually(() => channelOf(tabId, '/ws/heartbeat'), (c) => c.reconnects.length >= 1);
+    const channel = await eventually(() => channelOf(tabId, '/ws/heartbeat'), (c) => c.reconnects.length >= 1 && c.stalls.length === 1);
     expect(channel.reconnects.length).toBeGreaterThanOrEqual(1);
+    // The analysis sees the same thing: the client gave up on the silent socket by closing it.
+    expect(channel.stalls).toHaveLength(1);
+    expect(channel.stalls[0]!.reaction).toBe('closed');
+    expect(channel.stalls[0]!.detectedAfterMs!).toBeGreaterThanOrEqual(timeout!.t - start - 50);
+    expect(channel.stalls[0]!.detectedAfterMs!).toBeLessThan(8000);
+    expect(channel.findings.find((f) => f.code === 'stall-undetected')).toMatchObject({ severity: 'info' });
     await page.close();
   });
 

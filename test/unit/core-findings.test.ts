@@ -439,3 +439,52 @@ describe('announced heartbeat interval', () => {
     expect(ch.heartbeat).toMatchObject({ intervalMs: 5000, direction: 'server', source: 'protocol' });
   });
 });
+
+describe('stall detection (injected stall fault)', () => {
+  /** A WebSocket pinging every 5 s; a 40 s stall starts at 10 s. `closeAfter`: the client closes the silent socket that long into the stall, then reconnects. */
+  function stalled(closeAfter: number | null, stallMs = 40_000): CaptureBuilder {
+    const b = new CaptureBuilder();
+    const conn = b.wsCreate(T0, 'wss://rt.example/live');
+    b.wsOpen(T0 + 30, conn);
+    const stallAt = T0 + 10_000;
+    const end = closeAfter === null ? T0 + 60_000 : stallAt + closeAfter;
+    for (let t = T0 + 5000; t < end; t += 5000) {
+      b.wsMsg(t, conn, 'out', '{"type":"ping"}');
+      if (t < stallAt) b.wsMsg(t + 20, conn, 'in', '{"type":"pong"}');
+    }
+    b.push({ type: 'fault', seq: 0, pseq: 0, t: stallAt, frameId: 0, doc: 'doc1', fault: 'stall', conn: null, params: { durationMs: stallMs }, phase: 'start' });
+    if (closeAfter !== null) {
+      b.wsClose(end, conn, 4000, 'heartbeat timeout', 'client');
+      const next = b.wsCreate(stallAt + stallMs + 1000, 'wss://rt.example/live');
+      b.wsOpen(stallAt + stallMs + 1030, next);
+      b.wsMsg(stallAt + stallMs + 6000, next, 'out', '{"type":"ping"}');
+    }
+    return b;
+  }
+
+  it('reports when the client gave up on the silent connection, and how', () => {
+    const ch = channel(stalled(14_000));
+    expect(ch.stalls).toEqual([{ at: T0 + 10_000, durationMs: 40_000, detectedAfterMs: 14_000, reaction: 'closed' }]);
+    const f = finding(ch, 'stall-undetected');
+    expect(f.severity).toBe('info');
+    expect(f.message).toContain('after 14.0 s');
+  });
+
+  it('warns when a long stall went unnoticed, and only informs when the stall was too short to tell', () => {
+    const missed = channel(stalled(null));
+    expect(missed.stalls).toEqual([{ at: T0 + 10_000, durationMs: 40_000, detectedAfterMs: null, reaction: null }]);
+    expect(finding(missed, 'stall-undetected').severity).toBe('warning');
+    const short = channel(stalled(null, 3000));
+    expect(finding(short, 'stall-undetected').severity).toBe('info');
+  });
+
+  it('says nothing without a stall fault', () => {
+    const b = new CaptureBuilder();
+    const conn = b.wsCreate(T0, 'wss://rt.example/live');
+    b.wsOpen(T0 + 30, conn);
+    b.wsMsg(T0 + 1000, conn, 'in', '{"n":1}');
+    const ch = channel(b);
+    expect(ch.stalls).toEqual([]);
+    expect(codes(ch)).not.toContain('stall-undetected');
+  });
+});

@@ -102,6 +102,7 @@ function channel(over: Partial<ChannelReport>): ChannelReport {
     heartbeat: null,
     reconnects: [],
     backoff: null,
+    stalls: [],
     load: null,
     findings: [],
     ...over,

@@ -20,6 +20,7 @@ import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
 import { noStickySessions } from './no-sticky-sessions.ts';
 import { networkChange } from './network-change.ts';
 import { noReconnect } from './no-reconnect.ts';
+import { stallUndetected } from './stall-undetected.ts';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   retryAfterFatalClose,
@@ -29,6 +30,7 @@ export const FINDING_RULES: readonly FindingRule[] = [
   noJitter,
   noCap,
   capTooLow,
+  stallUndetected,
   noHeartbeat,
   idleGap,
   heartbeatTooSlow,

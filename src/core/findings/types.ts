@@ -7,6 +7,7 @@ import type { LatencyResult } from '../metrics/latency.ts';
 import type { HeartbeatResult } from '../metrics/heartbeat.ts';
 import type { ReconnectResult } from '../metrics/reconnects.ts';
 import type { UserRates } from '../metrics/load.ts';
+import type { StallCheck } from '../report-types.ts';
 
 /** Everything measured on a channel, handed to every finding rule. */
 export interface FindingInput {
@@ -17,6 +18,8 @@ export interface FindingInput {
   heartbeat: HeartbeatResult;
   reconnects: ReconnectResult;
   rates: UserRates | null;
+  /** Injected stalls and the client's reaction (metrics/stalls.ts). */
+  stalls: StallCheck[];
 }
 
 export interface FindingRule {
