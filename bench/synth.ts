@@ -15,8 +15,8 @@
  */
 import type { CaptureEvent, Payload } from '../src/core/events.ts';
 
-/** Mulberry32: a tiny deterministic PRNG. */
-function rng(seed: number): () => number {
+/** Mulberry32: a tiny deterministic PRNG (also seeds the tests' simulations). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -5,17 +5,9 @@
  * draws the same sequences.
  */
 import type { BackoffPoint } from '../../src/core/metrics/backoff.ts';
+import { rng as mulberry32 } from '../../bench/synth.ts';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface NoiseModel {
   /** Mean of the always-present lateness (exponentially distributed), ms. */

@@ -3,17 +3,11 @@ import { Manager } from 'socket.io-client';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { fitBackoff, predictBackoff, referenceBackoffMs, type BackoffPoint } from '../../src/core/metrics/backoff.ts';
+import { mulberry32 } from './backoff-sim.ts';
 
 /** Deterministic Math.random (mulberry32) so the real libraries' randomisation is reproducible. */
 function seedRandom(seed: number): void {
-  let a = seed >>> 0;
-  Math.random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  Math.random = mulberry32(seed);
 }
 const realRandom = Math.random;
 afterEach(() => {
