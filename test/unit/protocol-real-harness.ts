@@ -5,7 +5,7 @@
  * then the analysis core reads the recording.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -27,18 +27,27 @@ function payloadOf(data: unknown): Payload {
   return { size: bytes.length, encoding: 'binary', data: bytes.toString('base64'), truncated: false };
 }
 
+let pseq = 0;
+let connections = 0;
+
+/** The fields every capture event carries (one document, 'node'). */
+export function eventBase() {
+  const t = now();
+  return { seq: ++pseq, pseq, t, frameId: 0, doc: 'node' };
+}
+
+/** A fresh request/connection id. */
+export function nextConn(): string {
+  return `node:${++connections}`;
+}
+
 /** A WebSocket class that records what the page hooks would see, for every socket a library creates. */
 export function recordingWebSocket(events: CaptureEvent[]) {
-  let n = 0;
-  let pseq = 0;
-  const base = () => {
-    const t = now();
-    return { seq: ++pseq, pseq, t, frameId: 0, doc: 'node' };
-  };
+  const base = eventBase;
   return class RecordingWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[], options?: ConstructorParameters<typeof WebSocket>[2]) {
       super(url, protocols, options);
-      const conn = `node:${++n}`;
+      const conn = nextConn();
       const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
       events.push({ ...base(), conn, type: 'ws.create', url: String(url), protocols: list });
       let closedByPage = false;
@@ -75,9 +84,11 @@ export interface TestServer {
 export async function startServer(
   onConnection: (socket: WebSocket, req: IncomingMessage) => void,
   selectProtocol?: (protocols: Set<string>) => string | false,
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<TestServer> {
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(404).end();
+  const server: Server = createServer((req, res) => {
+    if (onRequest) onRequest(req, res);
+    else res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server, ...(selectProtocol ? { handleProtocols: selectProtocol } : {}) });
   wss.on('connection', onConnection);
@@ -119,13 +130,14 @@ export interface Analysed {
   timings: ProtocolTimings | null;
 }
 
-/** Analyse a capture that holds one WebSocket channel. */
+/** Analyse a capture and the one WebSocket channel in it. */
 export function analyse(events: readonly CaptureEvent[]): Analysed {
   const analyzer = new Analyzer();
   analyzer.ingest(events);
   const report = analyzer.report();
-  if (report.channels.length !== 1) throw new Error(`expected one channel, got ${report.channels.map((c) => c.url).join(', ')}`);
-  const channel = report.channels[0]!;
+  const sockets = report.channels.filter((c) => c.transport === 'websocket');
+  if (sockets.length !== 1) throw new Error(`expected one WebSocket channel, got ${report.channels.map((c) => c.url).join(', ')}`);
+  const channel = sockets[0]!;
   const messages = analyzer
     .channelEvents(channel.id)
     .filter((e): e is Extract<CaptureEvent, { type: 'ws.message' }> => e.type === 'ws.message')

@@ -5,10 +5,12 @@
  * core must recognise and label it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpTransportType, HubConnectionBuilder, LogLevel, type IHttpConnectionOptions } from '@microsoft/signalr';
+import { DefaultHttpClient, HttpTransportType, HubConnectionBuilder, LogLevel, NullLogger, type HttpRequest, type HttpResponse, type IHttpConnectionOptions } from '@microsoft/signalr';
+import { Analyzer } from '../../src/core/index.ts';
+import { decodeMessage } from '../../src/core/protocols/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { SIGNALR_TIMINGS } from '../../src/core/protocols/signalr.ts';
-import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { analyse, eventBase, fallbacks, framesOnly, nextConn, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 const RS = '\x1e';
 
@@ -153,6 +155,65 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     ]);
   }, 20_000);
 
+  it('negotiates over HTTP first (the default), then connects with the token', async () => {
+    let negotiateUrl = '';
+    let socketUrl = '';
+    server = await startServer(
+      (socket, req) => {
+        socketUrl = req.url ?? '';
+        socket.once('message', () => {
+          socket.send(`{}${RS}`);
+          socket.send(JSON.stringify({ type: 1, target: 'ReceiveMessage', arguments: ['server', 'hello'] }) + RS);
+        });
+      },
+      undefined,
+      (req, res) => {
+        negotiateUrl = `${req.method} ${req.url}`;
+        // What ASP.NET Core answers for negotiateVersion=1 (HttpConnection.ts INegotiateResponse).
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            negotiateVersion: 1,
+            connectionId: 'conn-1',
+            connectionToken: 'token-1',
+            availableTransports: [
+              { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+              { transport: 'ServerSentEvents', transferFormats: ['Text'] },
+              { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+            ],
+          }),
+        );
+      },
+    );
+    const events: CaptureEvent[] = [];
+    const connection = new HubConnectionBuilder()
+      .withUrl(`http://127.0.0.1:${server.port}/chathub`, {
+        transport: HttpTransportType.WebSockets,
+        WebSocket: recordingWebSocket(events),
+        httpClient: new RecordingHttpClient(events),
+      } as IHttpConnectionOptions)
+      .configureLogging(LogLevel.None)
+      .build();
+    let received = '';
+    connection.on('ReceiveMessage', (_user: string, text: string) => (received = text));
+    await connection.start();
+    await until(() => received === 'hello', 'the invocation');
+    await connection.stop();
+    await sleep(50);
+
+    expect(negotiateUrl).toBe('POST /chathub/negotiate?negotiateVersion=1');
+    expect(socketUrl).toBe('/chathub?id=token-1');
+    const { channel: ws, lines } = analyse(events);
+    expect(ws.protocol).toBe('signalr');
+    expect(lines.slice(0, 2)).toEqual(['out handshake signalr handshake json v1', 'in handshake signalr handshake response']);
+    const analyzer = new Analyzer();
+    analyzer.ingest(events);
+    const negotiate = analyzer.report().channels.find((c) => c.transport === 'fetch')!;
+    expect(negotiate.protocol).toBe('signalr');
+    const end = analyzer.channelEvents(negotiate.id).find((e) => e.type === 'http.end')!;
+    const body = decodeMessage('signalr', (end as Extract<CaptureEvent, { type: 'http.end' }>).body!, 'in');
+    expect(`${body.role} ${body.label}`).toBe('handshake signalr negotiate v1: WebSockets, ServerSentEvents, LongPolling');
+  }, 20_000);
+
   it('defaults match the client: ping after 15 s idle, server timeout 30 s', () => {
     const hub = libSource('@microsoft/signalr', 'src/HubConnection.ts');
     expect(hub).toContain('const DEFAULT_TIMEOUT_IN_MS: number = 30 * 1000;');
@@ -161,3 +222,23 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     expect(SIGNALR_TIMINGS.source).toContain(`@microsoft/signalr ${libVersion('@microsoft/signalr')}`);
   });
 });
+
+/** The page hooks' view of SignalR's HTTP requests (negotiate): request, response, body. */
+class RecordingHttpClient extends DefaultHttpClient {
+  constructor(private readonly events: CaptureEvent[]) {
+    super(NullLogger.instance);
+  }
+
+  override async send(request: HttpRequest): Promise<HttpResponse> {
+    const conn = nextConn();
+    const url = request.url ?? '';
+    const bodySize = typeof request.content === 'string' ? Buffer.byteLength(request.content) : (request.content?.byteLength ?? 0);
+    this.events.push({ ...eventBase(), conn, type: 'http.request', transport: 'fetch', method: request.method ?? 'GET', url, headers: [], bodySize });
+    const response = await super.send(request);
+    const text = typeof response.content === 'string' ? response.content : '';
+    this.events.push({ ...eventBase(), conn, type: 'http.response', status: response.statusCode, statusText: response.statusText ?? '', headers: [], url, contentType: 'application/json' });
+    const size = Buffer.byteLength(text);
+    this.events.push({ ...eventBase(), conn, type: 'http.end', size, bodyHash: null, body: { size, encoding: 'text', data: text, truncated: false } });
+    return response;
+  }
+}

@@ -65,9 +65,33 @@ function describeRecord(v: Record<string, unknown>): DecodedMessage | null {
   return { protocol: 'signalr', role, label, value: v };
 }
 
-/** The records of one frame; null unless it is \x1e-terminated JSON records. */
+/**
+ * The negotiate response (src/HttpConnection.ts INegotiateResponse): the
+ * transports the server offers and the connection token, a redirect
+ * (url + accessToken, e.g. Azure SignalR Service), or an error.
+ */
+function describeNegotiate(v: Record<string, unknown>): DecodedMessage | null {
+  if (v.type !== undefined || v.protocol !== undefined) return null;
+  if (Array.isArray(v.availableTransports)) {
+    const names = v.availableTransports.map((t) => (isRecord(t) && typeof t.transport === 'string' ? t.transport : '?'));
+    const version = typeof v.negotiateVersion === 'number' ? ` v${v.negotiateVersion}` : '';
+    return { protocol: 'signalr', role: 'handshake', label: `signalr negotiate${version}: ${names.join(', ') || 'no transports'}`, value: v };
+  }
+  if (typeof v.url === 'string' && 'accessToken' in v) {
+    return { protocol: 'signalr', role: 'handshake', label: `signalr negotiate redirect ${quote(v.url)}`, value: v };
+  }
+  if (typeof v.error === 'string' && Object.keys(v).length === 1) {
+    return { protocol: 'signalr', role: 'error', label: `signalr negotiate error ${quote(v.error)}`, value: v };
+  }
+  return null;
+}
+
+/** The records of one frame; null unless it is \x1e-terminated JSON records (or the negotiate response). */
 function decodeSignalR(text: string): DecodedMessage | null {
-  if (!text.endsWith(RECORD_SEPARATOR)) return null;
+  if (!text.endsWith(RECORD_SEPARATOR)) {
+    const json = parseJson(text);
+    return json && isRecord(json.value) ? describeNegotiate(json.value) : null;
+  }
   const records = text.split(RECORD_SEPARATOR).slice(0, -1);
   const parts: DecodedMessage[] = [];
   for (const r of records) {
@@ -89,8 +113,14 @@ export const signalrDecoder: ProtocolDecoder = defineDecoder(
       const url = hintUrl(hint);
       // The negotiate round trip: POST <hub>/negotiate?negotiateVersion=1.
       if (url?.pathname.endsWith('/negotiate') && url.searchParams.has('negotiateVersion')) return 0.8;
-      // \x1e-terminated JSON records are specific enough on their own.
-      return sampleScore(hint, (data) => (decodeSignalR(payloadText(data)) ? 'strong' : 'no'));
+      // \x1e-terminated JSON records are specific enough on their own, and so is a negotiate response
+      // listing transports; a bare {"error": ...} or {url, accessToken} is not.
+      return sampleScore(hint, (data) => {
+        const d = decodeSignalR(payloadText(data));
+        if (!d) return 'no';
+        if (!d.label.startsWith('signalr negotiate')) return 'strong';
+        return isRecord(d.value) && Array.isArray(d.value.availableTransports) ? 'strong' : 'fits';
+      });
     },
     decode(data) {
       return decodeSignalR(payloadText(data)) ?? plainMessage('signalr', data);
