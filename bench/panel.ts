@@ -6,12 +6,16 @@
  *    100,000 WebSocket messages + 5,000 polling requests (the issue's case; as
  *    the bridge does with a tab's history: PanelStore.resetLive) until the
  *    overview shows the channels in a painted frame;
+ *  - idle: frame intervals with no traffic (the control for the machine's load);
  *  - live: frame intervals and long tasks in the panel while the inspected page
- *    receives 1,000 WebSocket messages/s through the real hooks and pipeline;
- *  - interactions, as trusted input through CDP (Input.*): select the channel,
- *    type a regex in the message filter, toggle a direction filter, type in the
- *    overview's URL filter, zoom the channel timeline with the wheel. Each is timed
- *    from the input event to the first painted frame after the DOM settled.
+ *    receives 1,000 WebSocket messages/s through the real hooks and pipeline,
+ *    first on the overview, at the end again with the WebSocket channel open;
+ *  - interactions, as trusted input through CDP (Input.*): type in the overview's
+ *    URL filter, open the channel, type a regex in the message filter, toggle a
+ *    direction filter, zoom the channel timeline with the wheel; and scroll the
+ *    message list (scrollTop). Each is timed from the input event to the first
+ *    painted frame after the DOM settled;
+ *  - heaps of the panel page and its workers at the end, after a forced GC.
  */
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
 import { startProfile, stopProfile } from './profile.ts';
@@ -56,6 +60,8 @@ export interface PanelResult {
    * workers when the panel runs none.
    */
   heapEnd?: { panelMiB: number | null; workersMiB: number | null; workers: number };
+  /** Frames with the overview shown and no traffic (the control). */
+  idle?: LiveResult | null;
   live: LiveResult | null;
   /** The same stream with the WebSocket channel open in detail. */
   liveDetail?: LiveResult | null;
@@ -186,13 +192,13 @@ async function timeInteraction(page: Target, name: string, repeat: number, act: 
 }
 
 /** Frame intervals and long tasks in the panel while the inspected page receives 1,000 WebSocket messages/s through the real hooks. */
-async function measureLive(page: Target, panel: Target, server: BenchServer, seconds: number, phase: string): Promise<LiveResult> {
-  const rate = 1000;
+async function measureLive(page: Target, panel: Target, server: BenchServer, seconds: number, phase: string, rate = 1000): Promise<LiveResult> {
   // Count arrivals on the bridge (the store may re-base its list while live events stream in).
   const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
   const before = await panel.evaluate<number>(liveCount);
   await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
   await profiled(panel, phase, async () => {
+    if (rate === 0) return sleep(seconds * 1000);
     await page.evaluate(`__bench.wsIn(${JSON.stringify(`${server.wsOrigin}/ws`)}, ${rate * seconds}, 0, ${rate})`, (seconds + 30) * 1000);
     // Keep recording until the pipeline has delivered what the page received (or 10 s more).
     for (let i = 0; i < 100; i++) {
@@ -271,6 +277,9 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
 
     // Live: the inspected page receives 1,000 msgs/s through the real hooks; record panel frames.
     const seconds = opts.quick ? 3 : 8;
+    // Control: the same frame recording with no traffic, for the machine's own noise (other processes share the 2 cores).
+    result.idle = await measureLive(page, panel, server, seconds, 'idle (no traffic)', 0);
+    opts.log(`  panel idle: ${liveLine(result.idle)}`);
     result.live = await measureLive(page, panel, server, seconds, 'live');
     opts.log(`  panel live at ${result.live.messagesPerSecond} msgs/s: ${liveLine(result.live)}`);
 
@@ -321,6 +330,18 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         return true;
       }),
     );
+    result.interactions.push(
+      // Programmatic (scrollTop), so the step is the list's own cost without Chromium's smooth-scroll animation of a wheel.
+      await timeInteraction(panel, 'message list scroll (600 px)', repeat, async () =>
+        panel.evaluate<boolean>(`(() => {
+          const list = document.querySelector('.detail .vlist');
+          if (!list) return false;
+          globalThis.__benchProbe.lastInput = performance.now();
+          list.scrollTop = Math.max(0, list.scrollTop - 600);
+          return true;
+        })()`),
+      ),
+    );
     for (const it of result.interactions) {
       opts.log(`  panel ${it.name}: ${it.error ? `FAILED (${it.error})` : `median ${fmt(it.summary.median)} ms, max ${fmt(it.summary.max)} ms`}`);
     }
@@ -345,6 +366,7 @@ export function panelTable(r: PanelResult): string {
     `open: ${fmt(r.openMs)} ms to the painted overview (empty panel page load ${fmt(r.pageLoadMs)} ms); panel heap ${fmt(r.heapMiB, 1)} MiB`,
     ...(r.heapEnd ? [`heaps after the live phases (after GC): panel ${fmt(r.heapEnd.panelMiB, 1)} MiB, analysis worker${r.heapEnd.workers === 1 ? '' : 's'} ${r.heapEnd.workers ? `${fmt(r.heapEnd.workersMiB, 1)} MiB` : 'none'}`] : []),
   ];
+  if (r.idle) lines.push(`no traffic (control), overview: ${liveLine(r.idle)}`);
   if (r.live) lines.push(`live at ${fmt(r.live.messagesPerSecond)} msgs/s, overview: ${liveLine(r.live)}`);
   if (r.liveDetail) lines.push(`live at ${fmt(r.liveDetail.messagesPerSecond)} msgs/s, channel open: ${liveLine(r.liveDetail)}`);
   lines.push(
