@@ -100,6 +100,9 @@ function channelLines(c: ChannelReport): string[] {
       `backoff ${b.model}${b.model === 'exponential' ? ` ×${b.factor}` : ''} from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ' with jitter' : ', no jitter'}`,
     );
   }
+  for (const s of c.stalls) {
+    facts.push(s.detectedAfterMs === null ? `stall ${formatMs(s.durationMs)} not detected` : `stall detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`);
+  }
   if (c.load) facts.push(`${c.load.requestsPerSecond} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
   for (const f of c.findings) {

@@ -13,7 +13,7 @@ export interface ScheduledFault {
   spec: string;
 }
 
-export type AssertMetric = 'heartbeat' | 'idle' | 'backoff' | 'jitter' | 'waste' | 'reconnects';
+export type AssertMetric = 'heartbeat' | 'idle' | 'backoff' | 'jitter' | 'waste' | 'reconnects' | 'detect';
 export type AssertOp = '<=' | '<' | '>=' | '>' | '=' | '!=';
 
 /** One `--assert`: a metric, a comparison, and optionally the channels it is about (URL substring). */
@@ -68,7 +68,8 @@ Options:
   --fail-on <level>        exit 1 when a finding of this severity or worse exists (warning|error)
   --assert <rule>          exit 2 when a rule fails (repeatable; optional @url-substring):
                              heartbeat<=30s  idle<=45s  backoff=exponential  jitter=true
-                             waste<=0.5  reconnects<=5  e.g. heartbeat<=25s@/socket.io/
+                             waste<=0.5  reconnects<=5  detect<=45s (a --fault stall noticed
+                             within 45 s)  e.g. heartbeat<=25s@/socket.io/
   --header 'Name: value'   extra request header (repeatable)
   --cookie 'name=value'    cookie for the audited site (repeatable; 'a=1; b=2' works)
   --config <file.json>     the same options as JSON (flags given on the command line win)
@@ -137,9 +138,9 @@ const BACKOFF_MODELS: BackoffModel[] = ['fixed', 'linear', 'exponential'];
 
 /** Parse `--assert` rules such as `heartbeat<=30s`, `backoff=exponential`, `waste<=0.5@/api/`. */
 export function parseAssertion(spec: string): Assertion {
-  const m = /^(heartbeat|idle|backoff|jitter|waste|reconnects)\s*(<=|>=|!=|<|>|=)\s*([^@]+?)\s*(?:@(.+))?$/.exec(spec.trim());
+  const m = /^(heartbeat|idle|backoff|jitter|waste|reconnects|detect)\s*(<=|>=|!=|<|>|=)\s*([^@]+?)\s*(?:@(.+))?$/.exec(spec.trim());
   if (!m) {
-    throw new UsageError(`--assert "${spec}": expected <heartbeat|idle|backoff|jitter|waste|reconnects><op><value>, e.g. heartbeat<=30s`);
+    throw new UsageError(`--assert "${spec}": expected <heartbeat|idle|backoff|jitter|waste|reconnects|detect><op><value>, e.g. heartbeat<=30s`);
   }
   const metric = m[1] as AssertMetric;
   const op = m[2] as AssertOp;

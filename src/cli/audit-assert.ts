@@ -84,6 +84,14 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
     show: (v) => `${Math.round((v as number) * 100)}%`,
     missing: 'no response to judge',
   },
+  detect: {
+    // The slowest reaction to an injected stall; a stall the client never noticed fails the rule.
+    applies: (c) => c.stalls.length > 0,
+    none: 'no connection was stalled: hold its traffic with --fault (e.g. stall@10s:60s)',
+    measure: (c) => (c.stalls.some((s) => s.detectedAfterMs === null) ? null : Math.max(...c.stalls.map((s) => s.detectedAfterMs!))),
+    show: (v) => seconds(v as number),
+    missing: 'a stall went unnoticed (no close, no reconnect)',
+  },
   reconnects: {
     applies: (c) => c.kind !== 'one-off',
     none: 'no real-time channel was seen',

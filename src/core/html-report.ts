@@ -70,6 +70,9 @@ function channelHtml(c: ChannelReport): string {
       b.model === 'exponential' ? `×${b.factor}` : b.model === 'linear' ? `+${formatMs(b.factor)}` : b.model === 'schedule' ? 'list' : 'constant';
     stats.push(stat('backoff', `${b.model} ${shape}, from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ', jitter' : ''}`));
   }
+  for (const s of c.stalls) {
+    stats.push(stat(`stall ${formatMs(s.durationMs)}`, s.detectedAfterMs === null ? 'not detected' : `detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`));
+  }
   if (c.load) stats.push(stat(`req/s for ${c.load.users} users`, String(c.load.requestsPerSecond)));
   const findings = c.findings.length > 0 ? `<table>${c.findings.map(findingHtml).join('')}</table>` : '<p class="muted">No findings.</p>';
   const reconnects =

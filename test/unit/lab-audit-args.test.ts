@@ -138,6 +138,13 @@ describe('audit gates', () => {
     expect(checkAssertion(report([reconnecting]), parseAssertion('backoff=fixed')).ok).toBe(false);
     expect(checkAssertion(report([reconnecting]), parseAssertion('jitter=true')).ok).toBe(true);
     expect(checkAssertion(report([reconnecting, ws]), parseAssertion('reconnects<=0')).ok).toBe(false);
+    // detect: the slowest reaction to an injected stall; an unnoticed stall fails it.
+    const noticed = channel({ url: 'ws://h/n', stalls: [{ at: 1, durationMs: 60_000, detectedAfterMs: 12_000, reaction: 'closed' }] });
+    const hung = channel({ url: 'ws://h/h', stalls: [{ at: 1, durationMs: 60_000, detectedAfterMs: null, reaction: null }] });
+    expect(checkAssertion(report([noticed]), parseAssertion('detect<=15s')).ok).toBe(true);
+    expect(checkAssertion(report([noticed]), parseAssertion('detect<=10s')).ok).toBe(false);
+    expect(checkAssertion(report([noticed, hung]), parseAssertion('detect<=15s')).details.join('\n')).toMatch(/went unnoticed/);
+    expect(checkAssertion(report([ws]), parseAssertion('detect<=15s')).details[0]).toMatch(/stall@/);
   });
 
   it('combines --assert and --fail-on into distinct exit codes', () => {
