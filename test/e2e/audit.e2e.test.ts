@@ -125,13 +125,16 @@ describe('audit of every lab page', { timeout: 240_000 }, () => {
 });
 
 describe('the audit command', { timeout: 240_000 }, () => {
-  it.concurrent('exits 0 when every gate passes on a page behind a login (--header), and its --json validates against docs/report.schema.json', async () => {
+  it.concurrent('exits 0 when every gate passes on a page behind a login (--header), a stall included, and its --json validates against docs/report.schema.json', async () => {
     const url = `${lab.url}/private${labPath(LAB_PAGES.find((p) => p.id === 'ws-heartbeat')!)}`;
     const out = join(tmp, 'report.json');
     const html = join(tmp, 'report.html');
-    const r = await cli([url, '--duration', '20s', '--header', `Authorization: Bearer ${LAB_TOKEN}`, '--json', out, '--html', html, '--assert', 'heartbeat<=30s', '--fail-on', 'error']);
+    // The page pings every 3 s and gives up 2 s after an unanswered ping: a 10 s stall is noticed.
+    const r = await cli([url, '--duration', '20s', '--header', `Authorization: Bearer ${LAB_TOKEN}`, '--json', out, '--html', html, '--assert', 'heartbeat<=30s', '--fault', 'stall@6s:10s', '--assert', 'detect<=10s', '--fail-on', 'error']);
     expect(r.stderr).toMatch(/recording… \d+s left · \d+ channels? · \d+ events/);
     expect(r.stderr).toContain('PASS --assert heartbeat<=30s');
+    expect(r.stderr).toContain('PASS --assert detect<=10s');
+    expect(r.stdout).toMatch(/stall detected after [\d.]+ s \(closed\)/);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\[websocket\] websocket · json\s+ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
     const report = JSON.parse(readFileSync(out, 'utf8'));
