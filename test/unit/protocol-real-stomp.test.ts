@@ -9,6 +9,7 @@ import type { WebSocket as WsSocket } from 'ws';
 import { Client, Versions, type IStompSocket, type StompConfig } from '@stomp/stompjs';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { STOMP_TIMINGS } from '../../src/core/protocols/stomp.ts';
+import { decodeMessages } from '../../src/core/protocols/index.ts';
 import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
@@ -218,5 +219,33 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
     expect(client).toContain('public heartbeatToleranceMultiplier: number = 2;');
     expect(STOMP_TIMINGS).toMatchObject({ heartbeatMs: 10_000, heartbeatDirection: 'both', timeoutMs: 20_000 });
     expect(STOMP_TIMINGS.source).toContain(`@stomp/stompjs ${libVersion('@stomp/stompjs')}`);
+  });
+});
+
+describe('STOMP reassembly around what real peers send', () => {
+  const msg = (dir: 'in' | 'out', text: string, truncated = false) => ({ dir, data: { size: Buffer.byteLength(text), encoding: 'text' as const, data: text, truncated } });
+  const labels = (messages: ReturnType<typeof msg>[]) => decodeMessages('stomp', messages).map((d) => `${d.role} ${d.label}`);
+
+  it('a peer that omits the NUL does not swallow the frames after it', () => {
+    expect(labels([msg('in', 'MESSAGE\ndestination:/a\n\none'), msg('in', 'MESSAGE\ndestination:/a\n\ntwo'), msg('in', 'RECEIPT\nreceipt-id:1\n\n\0')])).toEqual([
+      'data stomp MESSAGE /a (start, 27 B)',
+      'data stomp MESSAGE /a (start, 27 B)',
+      'ack stomp RECEIPT receipt-id=1',
+    ]);
+  });
+
+  it('heart-beats between the pieces of a split frame stay heart-beats', () => {
+    expect(labels([msg('out', 'SEND\ndestination:/b\n\n{"a":'), msg('out', '\n'), msg('out', '1}\0')])).toEqual([
+      'data stomp SEND /b (start, 26 B)',
+      'heartbeat stomp heart-beat',
+      'data stomp SEND /b',
+    ]);
+  });
+
+  it('a frame cut by the capture cap is labelled with what is there, and the next message starts afresh', () => {
+    expect(labels([msg('in', 'MESSAGE\ndestination:/c\n\nlong bo', true), msg('in', 'MESSAGE\ndestination:/c\n\nnext\0')])).toEqual([
+      'data stomp MESSAGE /c',
+      'data stomp MESSAGE /c',
+    ]);
   });
 });

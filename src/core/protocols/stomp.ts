@@ -183,8 +183,17 @@ function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload 
   const pending: Record<Direction, string> = { in: '', out: '' };
   return messages.map(({ dir, data }) => {
     const text = payloadText(data);
-    const before = pending[dir];
-    if (before === '' && HEARTBEAT.test(text)) return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
+    // End-of-line only is a heart-beat even while a frame is pending: a piece of a split frame is
+    // maxWebSocketChunkSize of it (8 KiB by default), never only line ends in practice.
+    if (HEARTBEAT.test(text)) return { protocol: 'stomp', role: 'heartbeat', label: 'stomp heart-beat', value: { heartbeat: true } };
+    let before = pending[dir];
+    if (before !== '') {
+      // A message that starts with a whole command line and headers is a new frame: the pending one
+      // ended without its NUL (a server that omits it). Start afresh rather than read every later
+      // message as part of that frame. A piece of a split frame starts inside a body, so it does not.
+      const alone = scanFrames(text);
+      if (alone && (alone.frames.length > 0 || alone.restFrame !== null)) before = '';
+    }
     const scan = scanFrames(before + text);
     if (!scan) {
       pending[dir] = '';
