@@ -200,6 +200,8 @@ describe('@stomp/stompjs (real client) on a STOMP 1.2 server', () => {
     const { channel: ch, decoded, lines } = analyse(events);
     expect(ch.protocol).toBe('stomp');
     expect(analyse(framesOnly(events)).channel.protocol).toBe('stomp');
+    // Reassembly needs the messages in order (decodeMessages → the decoder's decodeSequence), as
+    // detection does; src/core/protocol-support.ts and src/panel/messages.ts decode one message at a time.
     expect(fallbacks(decoded, 'stomp')).toEqual([]);
     const sends = lines.filter((l) => l.includes(' SEND '));
     expect(sends).toEqual([
