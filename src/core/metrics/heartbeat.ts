@@ -137,14 +137,28 @@ function findBeats(perRecord: readonly ConnMessage[][]): { beats: Located[]; sou
   return { beats, source: beats.length > 0 ? 'pattern' : null };
 }
 
-/** Which side starts the exchange: a reply follows the other side's beat within REPLY_WINDOW_MS. */
+/** Median gap between consecutive beats of one side on the same connection. */
+function sideInterval(beats: readonly Located[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < beats.length; i++) if (beats[i]!.rec === beats[i - 1]!.rec) gaps.push(beats[i]!.m.t - beats[i - 1]!.m.t);
+  return gaps.length > 0 ? median(gaps) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Which side starts the exchange: a reply follows the other side's beat within a
+ * round trip, a small part of the interval. The window is REPLY_WINDOW_MS, or a
+ * quarter of the beat interval when beats are faster (with Phoenix's heartbeat at
+ * 250 ms every beat follows the other side's within 2 s, whoever sent it), so two
+ * sides pinging on their own timers (SignalR) read as 'both'.
+ */
 function initiator(beats: readonly Located[]): HeartbeatDirection {
   const ins = beats.filter((b) => b.m.dir === 'in');
   const outs = beats.filter((b) => b.m.dir === 'out');
   if (outs.length === 0) return 'server';
   if (ins.length === 0) return 'client';
+  const window = Math.min(REPLY_WINDOW_MS, 0.25 * Math.min(sideInterval(ins), sideInterval(outs)));
   const follows = (replies: readonly Located[], pings: readonly Located[]) =>
-    replies.filter((r) => pings.some((p) => p.rec === r.rec && r.m.t >= p.m.t && r.m.t - p.m.t <= REPLY_WINDOW_MS)).length / replies.length;
+    replies.filter((r) => pings.some((p) => p.rec === r.rec && r.m.t >= p.m.t && r.m.t - p.m.t <= window)).length / replies.length;
   if (follows(outs, ins) >= 0.8) return 'server';
   if (follows(ins, outs) >= 0.8) return 'client';
   return 'both';
