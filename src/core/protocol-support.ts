@@ -4,9 +4,9 @@
  * each message with its role (handshake, data, heartbeat, ...).
  */
 import { decodeMessage, detectProtocol, getDecoder } from './protocols/index.ts';
-import type { ProtocolDecoder, ProtocolHint } from './protocols/types.ts';
+import type { DecodedMessage, ProtocolDecoder, ProtocolHint } from './protocols/types.ts';
 import type { ConnRecord } from './model.ts';
-import type { Transport } from './events.ts';
+import type { Direction, Payload, Transport } from './events.ts';
 
 /** How many payloads a decoder sees to recognise a channel. */
 const SAMPLE_COUNT = 8;
@@ -14,6 +14,11 @@ const SAMPLE_COUNT = 8;
 /** Which decoder labelled a channel's messages so far (kept across reports of a live capture). */
 export interface ProtocolLabels {
   decoderId: string | null;
+  /**
+   * For decoders that reassemble packets across messages (MQTT, STOMP): per connection,
+   * the live sequence decoder and how many of its messages it has decoded.
+   */
+  sequences?: Map<string, { decode: (message: { dir: Direction; data: Payload }) => DecodedMessage; next: number }>;
 }
 
 /**
@@ -50,9 +55,29 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   const id = decoder?.id ?? null;
   const relabel = id !== labels.decoderId;
   labels.decoderId = id;
+  if (relabel) labels.sequences = undefined;
   if (!decoder) {
     if (relabel) for (const r of records) for (const m of r.messages) m.role = null;
     return null;
+  }
+  const makeSequence = decoder.sequenceDecoder;
+  if (makeSequence) {
+    // Packets may span messages: each connection's messages are decoded in order, once,
+    // by a decoder that keeps the unfinished packet between reports.
+    const sequences = (labels.sequences ??= new Map());
+    for (const r of records) {
+      let state = sequences.get(r.conn);
+      if (!state) {
+        state = { decode: makeSequence.call(decoder), next: 0 };
+        sequences.set(r.conn, state);
+      }
+      for (; state.next < r.messages.length; state.next++) {
+        const m = r.messages[state.next]!;
+        if (m.data === null) continue;
+        m.role = state.decode({ dir: m.dir, data: m.data }).role;
+      }
+    }
+    return decoder;
   }
   for (const r of records) {
     for (const m of r.messages) {

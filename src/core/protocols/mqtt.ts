@@ -234,8 +234,13 @@ function decodeFrame(bytes: Uint8Array): DecodedMessage | null {
 
 /** Reassemble packets across each direction's messages (MQTT 3.1.1 §6: frames need not align with packets). */
 function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
+  return messages.map(sequenceDecoder());
+}
+
+/** One connection's messages, decoded as they come: the unfinished packet of each direction is kept. */
+function sequenceDecoder(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
   const pending: Record<Direction, Uint8Array> = { in: new Uint8Array(0), out: new Uint8Array(0) };
-  return messages.map(({ dir, data }) => {
+  return ({ dir, data }) => {
     if (data.encoding !== 'binary') return plainMessage('mqtt', data);
     const bytes = payloadBytes(data);
     const before = pending[dir];
@@ -255,7 +260,7 @@ function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload 
     }
     if (parts.length === 0) return describePart(packetTypeOf(buf[0]), bytes.length, false);
     return combineMessages('mqtt', parts, 'packets');
-  });
+  };
 }
 
 /** True when a client stream starts like an MQTT CONNECT (protocol name MQTT or MQIsdp), even if unfinished. */
@@ -289,6 +294,7 @@ export const mqttDecoder: ProtocolDecoder = defineDecoder(
       return decoded ?? plainMessage('mqtt', data);
     },
     decodeSequence,
+    sequenceDecoder,
     negotiatedTimings(messages) {
       // The CONNECT packet carries the keepalive the client pings by (0 disables it, §3.1.2.10).
       for (const d of decodeSequence(messages.filter((m) => m.dir === 'out'))) {

@@ -180,8 +180,13 @@ const utf8Size = (text: string) => new TextEncoder().encode(text).length;
 
 /** Decode a connection's messages in order, reassembling frames split across messages (per direction). */
 function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
+  return messages.map(sequenceDecoder());
+}
+
+/** One connection's messages, decoded as they come: the unfinished frame of each direction is kept. */
+function sequenceDecoder(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
   const pending: Record<Direction, string> = { in: '', out: '' };
-  return messages.map(({ dir, data }) => {
+  return ({ dir, data }) => {
     const text = payloadText(data);
     // End-of-line only is a heart-beat even while a frame is pending: a piece of a split frame is
     // maxWebSocketChunkSize of it (8 KiB by default), never only line ends in practice.
@@ -212,7 +217,7 @@ function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload 
     } else pending[dir] = '';
     if (parts.length === 0) return decodeStomp(text) ?? plainMessage('stomp', data);
     return combineMessages('stomp', parts, 'frames');
-  });
+  };
 }
 
 /** `heart-beat: x,y` as two numbers (0,0 when absent: no heart-beating). */
@@ -275,6 +280,7 @@ export const stompDecoder: ProtocolDecoder = defineDecoder(
       return decodeStomp(payloadText(data)) ?? plainMessage('stomp', data);
     },
     decodeSequence,
+    sequenceDecoder,
     negotiatedTimings,
   },
   (data) => plainMessage('stomp', data),

@@ -70,6 +70,12 @@ export interface ProtocolDecoder {
    */
   decodeSequence?(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[];
   /**
+   * Optional, with decodeSequence: the same decoding one message at a time, for a
+   * live connection whose messages keep arriving. Each call decodes the next
+   * message of the connection; the state (a packet's pieces so far) stays inside.
+   */
+  sequenceDecoder?(): (message: { dir: Direction; data: Payload }) => DecodedMessage;
+  /**
    * Optional: the timings this connection actually agreed, read from its
    * handshake (engine.io open packet, STOMP heart-beat headers, MQTT CONNECT
    * keepalive, Pusher activity_timeout, Centrifugo connect reply); null when

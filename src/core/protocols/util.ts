@@ -229,6 +229,7 @@ export function defineDecoder(
   onDecodeFailure: (data: Payload, dir: Direction) => DecodedMessage,
 ): ProtocolDecoder {
   const sequence = decoder.decodeSequence;
+  const makeSequence = decoder.sequenceDecoder;
   const negotiated = decoder.negotiatedTimings;
   return {
     id: decoder.id,
@@ -244,6 +245,7 @@ export function defineDecoder(
     },
     decode,
     ...(sequence ? { decodeSequence: guardedSequence } : {}),
+    ...(makeSequence ? { sequenceDecoder: guardedSequenceDecoder } : {}),
     ...(negotiated ? { negotiatedTimings: guardedNegotiated } : {}),
   };
 
@@ -265,6 +267,26 @@ export function defineDecoder(
         return { protocol: decoder.id, role: 'data', label: `${decoder.id} message`, value: null };
       }
     }
+  }
+
+  function guardedSequenceDecoder(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
+    let next: ((message: { dir: Direction; data: Payload }) => DecodedMessage) | null;
+    try {
+      next = makeSequence!.call(decoder);
+    } catch {
+      next = null;
+    }
+    return (m) => {
+      if (next) {
+        try {
+          return next(m);
+        } catch {
+          // A decoder that failed once has lost its state: the rest is decoded one by one.
+          next = null;
+        }
+      }
+      return decode(m.data, m.dir);
+    };
   }
 
   function guardedSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
