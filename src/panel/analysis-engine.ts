@@ -107,9 +107,10 @@ export class AnalysisEngine {
   /**
    * Position of each mirrored event (object identity: the analyzer hands back the
    * same objects); built when a channel view first needs it, so the first
-   * overview of a new list does not pay for it.
+   * overview of a new list does not pay for it. A Map (the events are held
+   * anyway): a 100k-entry WeakMap makes every major GC process 100k ephemerons.
    */
-  private positions: WeakMap<CaptureEvent, number> | null = null;
+  private positions: Map<CaptureEvent, number> | null = null;
   private generation = 0;
   private origin = Number.POSITIVE_INFINITY;
   private end = Number.NEGATIVE_INFINITY;
@@ -156,9 +157,9 @@ export class AnalysisEngine {
     }
   }
 
-  private positionIndex(): WeakMap<CaptureEvent, number> {
+  private positionIndex(): Map<CaptureEvent, number> {
     if (!this.positions) {
-      this.positions = new WeakMap();
+      this.positions = new Map();
       this.events.forEach((e, i) => this.positions!.set(e, i));
     }
     return this.positions;

@@ -141,11 +141,12 @@ export class MessageIndex {
   private first: CaptureEvent | undefined;
   private last: CaptureEvent | undefined;
   /**
-   * The row made for each event: re-indexing after an eviction (every 10k live
-   * events on a full panel) reuses them, with their decoded labels, instead of
-   * building 100k rows again.
+   * The row made for each indexed event: re-indexing after an eviction (every
+   * 10k live events on a full panel) reuses them, with their decoded labels,
+   * instead of building 100k rows again. A Map rebuilt at each re-indexing, not
+   * a WeakMap: 100k ephemerons made the panel's major GCs long enough to show.
    */
-  private rowOf = new WeakMap<CaptureEvent, MessageRow | null>();
+  private rowOf = new Map<CaptureEvent, MessageRow | null>();
   /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
   private marked: number[] = [];
 
@@ -162,14 +163,15 @@ export class MessageIndex {
       this.marked = [];
       this.seen = 0;
     }
+    // On re-indexing, rows come from the previous map and only the current events' rows are kept.
+    const previous = this.seen === 0 ? this.rowOf : null;
+    if (previous) this.rowOf = new Map();
     const before = this.rows.length;
     for (let i = this.seen; i < events.length; i++) {
       const e = events[i]!;
-      let row = this.rowOf.get(e);
-      if (row === undefined) {
-        row = eventToRow(e);
-        this.rowOf.set(e, row);
-      }
+      let row = previous ? previous.get(e) : undefined;
+      if (row === undefined) row = eventToRow(e);
+      this.rowOf.set(e, row);
       if (row) this.rows.push(row);
     }
     this.seen = events.length;
