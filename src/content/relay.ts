@@ -96,6 +96,8 @@ export class Relay {
   private reconnectAttempt = 0;
   /** The extension was reloaded or removed: this relay can never reach it again. */
   private dead = false;
+  /** The document is being unloaded or cached (pagehide): send at once, timers may never run. */
+  private hidden = false;
 
   constructor(private readonly env: RelayEnvironment) {}
 
@@ -144,6 +146,21 @@ export class Relay {
     if (this.config) this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'config', ...this.config });
   }
 
+  /**
+   * The document is going away (pagehide): send what is queued now, and every
+   * later page message at once, past the in-flight window (the port closes with
+   * the document, so no acknowledgement would come to open it).
+   */
+  pageHidden(): void {
+    this.hidden = true;
+    this.flush();
+  }
+
+  /** The document is shown again (restored from the back/forward cache): batch as usual. */
+  pageShown(): void {
+    this.hidden = false;
+  }
+
   /** Current counters. */
   stats(): RelayStats {
     return {
@@ -184,7 +201,7 @@ export class Relay {
 
   private scheduleFlush(): void {
     const full = this.queuedChars() >= RELAY_BATCH_MAX_CHARS || this.queue.length >= RELAY_BATCH_MAX_EVENTS;
-    if (full) {
+    if (full || this.hidden) {
       this.flush();
     } else if (this.flushTimer === null) {
       this.flushTimer = this.env.setTimeout(() => {
@@ -201,7 +218,7 @@ export class Relay {
   /** Send queued events as batches while the in-flight window allows. */
   private flush(): void {
     if (!this.connected || !this.port) return;
-    while (this.unacked.length < RELAY_MAX_IN_FLIGHT && (this.queue.length > 0 || this.countersChanged())) {
+    while ((this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) && (this.queue.length > 0 || this.countersChanged())) {
       let count = 0;
       let chars = 0;
       while (
@@ -347,6 +364,10 @@ function startInFrame(): void {
   // Capture phase on window: runs before any listener the page adds later on the
   // way to `document`, so page code cannot stop the hooks' events from reaching us.
   window.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail), true);
+  // Only the browser's own page-lifecycle events count: a page dispatching a fake
+  // pagehide must not switch off batching and flow control.
+  window.addEventListener('pagehide', (event) => event.isTrusted && relay.pageHidden(), true);
+  window.addEventListener('pageshow', (event) => event.isTrusted && relay.pageShown(), true);
   relay.start();
   relay.answerHello();
 }

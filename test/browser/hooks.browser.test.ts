@@ -10,6 +10,7 @@ import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { capturedEvents, connOf, installCollector, ofConn, sendToHooks, waitForEvents } from './support/capture.ts';
 import { byteRamp, startServer, type TestServer } from './support/server.ts';
 import { DEFAULT_MAX_TEXT_CHARS } from '../../src/shared/constants.ts';
+import { exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
 
 let browser: LaunchedBrowser;
 let server: TestServer;
@@ -535,6 +536,31 @@ describe('hostile regular expressions', () => {
     expect(find(events, 'http.end')[0]).toMatchObject({ size: 6, body: { encoding: 'text', data: 'wörld' } });
     expect(find(events, 'hook.error')).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __patchedCalls: number }).__patchedCalls)).toBe(0);
+    await page.close();
+  });
+});
+
+describe('navigation', () => {
+  it('events emitted just before the page navigates away still reach the background (pagehide flushes hooks and relay)', async () => {
+    server.page('/next-page.html', '<!doctype html><title>next</title><p>next</p>');
+    const page = await openPage(`<script>
+      window.go = () => {
+        for (let i = 0; i < 5; i++) fetch('/json?n=' + (100 + i)).catch(() => {});
+        location.href = '/next-page.html';
+      };
+    </script>`);
+    const before = page.url();
+    await page.waitForTimeout(300); // the hooks and the relay are connected and idle
+    await Promise.all([page.waitForURL('**/next-page.html'), page.evaluate('window.go()')]);
+    const tabId = await tabIdOf(browser.worker!, `${server.origin}/next-page.html`);
+    let requested: string[] = [];
+    for (let i = 0; i < 100 && requested.length < 5; i++) {
+      await page.waitForTimeout(50);
+      const { events } = await exportTab(browser.worker!, tabId);
+      const first = events.find((e) => e.type === 'doc.start' && e.url === before)!;
+      requested = find(events, 'http.request').filter((e) => e.doc === first.doc).map((e) => new URL(e.url).search);
+    }
+    expect(requested).toEqual(['?n=100', '?n=101', '?n=102', '?n=103', '?n=104']);
     await page.close();
   });
 });

@@ -6,11 +6,12 @@ import {
   RELAY_BATCH_MAX_EVENTS,
   RELAY_FLUSH_MS,
   RELAY_MAX_HELD_EVENTS,
+  RELAY_MAX_IN_FLIGHT,
   WELCOME_TIMEOUT_MS,
 } from '../../src/shared/constants.ts';
 import { PAGE_BRIDGE_VERSION } from '../../src/shared/page-bridge.ts';
 import { Relay } from '../../src/content/relay.ts';
-import type { PortLike } from '../../src/shared/messages.ts';
+import { wire, type PortLike, type ToRelayMessages } from '../../src/shared/messages.ts';
 
 describe('relay batching (node, in-memory ports)', () => {
   it('sends a lone event within the flush interval, not at once', async () => {
@@ -81,6 +82,45 @@ describe('relay batching (node, in-memory ports)', () => {
     await until(() => frame.toPage.some((m) => m.kind === 'fault'));
     expect(frame.toPage.at(-1)).toEqual({ v: PAGE_BRIDGE_VERSION, kind: 'fault', command: { fault: 'close', code: 4001, reason: 'test', conn: null } });
     await expect(world.hub.api.injectFault(1, { fault: 'drop', conn: null }, 5)).rejects.toThrow(/no connected frame 5/);
+  });
+});
+
+describe('relay when the document goes away (node)', () => {
+  it('on pagehide sends what is queued at once and every later message past the in-flight window', async () => {
+    // A background that welcomes the relay and never acknowledges (as when the port closes with the document).
+    const sent: Array<{ type: string }> = [];
+    let deliver: (message: unknown) => void = () => {};
+    const port: PortLike = {
+      name: 'x',
+      postMessage: (m) => {
+        const message = m as { type: string };
+        sent.push(message);
+        if (message.type === 'hello') {
+          setTimeout(() => deliver(wire<ToRelayMessages, 'welcome'>('welcome', { ackedBatch: 0, config: { recording: true, maxTextChars: 100 } })), 0);
+        }
+      },
+      disconnect: () => {},
+      onMessage: { addListener: (l) => void (deliver = l) },
+      onDisconnect: { addListener: () => {} },
+    };
+    const relay = new Relay({ connect: () => port, postToPage: () => {}, setTimeout: (fn, ms) => setTimeout(fn, ms), relayId: 'r' });
+    relay.start();
+    await until(() => relay.stats().connected);
+    const frame = new Frame(new World(), 1, 0, 'd1');
+    const messages = RELAY_MAX_IN_FLIGHT + 2;
+    const post = () => relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: Array.from({ length: RELAY_BATCH_MAX_EVENTS }, (_, i) => frame.event(`e${i}`)) }));
+    for (let i = 0; i < messages; i++) post();
+    // Full batches went out up to the in-flight window; the rest waits for acknowledgements that will not come.
+    expect(relay.stats()).toMatchObject({ unacked: RELAY_MAX_IN_FLIGHT, queued: 2 * RELAY_BATCH_MAX_EVENTS });
+    relay.pageHidden();
+    expect(relay.stats()).toMatchObject({ unacked: messages, queued: 0 });
+    // A lone event after pagehide is not held for the flush interval.
+    relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [frame.event('last')] }));
+    expect(relay.stats()).toMatchObject({ unacked: messages + 1, queued: 0 });
+    expect(sent.filter((m) => m.type === 'batch')).toHaveLength(messages + 1);
+    relay.pageShown();
+    relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [frame.event('restored')] }));
+    expect(relay.stats().queued).toBe(1);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   dispatch,
   doc,
   getRandomValues,
+  global,
   jsonParse,
   jsonStringify,
   performanceNow,
@@ -154,6 +155,21 @@ function post(message: PageToRelay): void {
   postJson(jsonStringify(message));
 }
 
+/**
+ * Send everything queued now: the document is being unloaded or put into the
+ * back/forward cache, and the flush timer may never run (events queued for up
+ * to FLUSH_MS were lost on navigation).
+ */
+function flushAll(): void {
+  if (!ready) return;
+  if (flushTimer !== null) {
+    clearTimer(flushTimer);
+    flushTimer = null;
+  }
+  // Bounded: a batch that fails to send comes back as one capture.dropped event.
+  for (let rounds = 0; queue.length > 0 && rounds < 100; rounds++) flush();
+}
+
 /** Send up to MAX_BATCHES_PER_TASK batches from the head of the queue. */
 function flush(): void {
   if (droppedCount > 0) {
@@ -237,6 +253,7 @@ function onRelayMessage(event: Event): void {
 /** Start the bridge: listen to the relay, announce this document and keep saying hello until the relay answers. */
 export function startBridge(): void {
   addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
+  addListener(global, 'pagehide', flushAll, { capture: true });
   const started = now();
   let interval = 10;
   const hello = (): void => {
