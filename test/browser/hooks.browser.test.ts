@@ -541,26 +541,28 @@ describe('hostile regular expressions', () => {
 });
 
 describe('navigation', () => {
-  it('events emitted just before the page navigates away still reach the background (pagehide flushes hooks and relay)', async () => {
+  it('events emitted just before or while the page navigates away still reach the background (pagehide flushes hooks and relay)', async () => {
     server.page('/next-page.html', '<!doctype html><title>next</title><p>next</p>');
     const page = await openPage(`<script>
       window.go = () => {
         for (let i = 0; i < 5; i++) fetch('/json?n=' + (100 + i)).catch(() => {});
         location.href = '/next-page.html';
       };
+      // A request made while the document goes away.
+      addEventListener('pagehide', () => fetch('/json?n=105', { keepalive: true }).catch(() => {}));
     </script>`);
     const before = page.url();
     await page.waitForTimeout(300); // the hooks and the relay are connected and idle
     await Promise.all([page.waitForURL('**/next-page.html'), page.evaluate('window.go()')]);
     const tabId = await tabIdOf(browser.worker!, `${server.origin}/next-page.html`);
     let requested: string[] = [];
-    for (let i = 0; i < 100 && requested.length < 5; i++) {
+    for (let i = 0; i < 100 && requested.length < 6; i++) {
       await page.waitForTimeout(50);
       const { events } = await exportTab(browser.worker!, tabId);
       const first = events.find((e) => e.type === 'doc.start' && e.url === before)!;
       requested = find(events, 'http.request').filter((e) => e.doc === first.doc).map((e) => new URL(e.url).search);
     }
-    expect(requested).toEqual(['?n=100', '?n=101', '?n=102', '?n=103', '?n=104']);
+    expect(requested).toEqual(['?n=100', '?n=101', '?n=102', '?n=103', '?n=104', '?n=105']);
     await page.close();
   });
 });

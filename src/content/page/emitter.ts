@@ -76,6 +76,8 @@ let ready = false;
 let flushTimer: number | null = null;
 let flushDelayMs = FLUSH_MS;
 let hookErrors = 0;
+/** Between the browser's pagehide and pageshow: the document is going away and timers may never run. */
+let hidden = false;
 
 /** A new request/connection id in this document. */
 export function nextConn(): string {
@@ -100,8 +102,11 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
   full.pseq = ++pseq;
   queue[queue.length] = full;
   queuedChars += estimateChars(event);
-  // A full batch is flushed in the next task, never inside the page's own call.
-  scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
+  // While the document goes away (e.g. a request the page makes in its own pagehide
+  // handler) an event is sent at once; otherwise a full batch is flushed in the next
+  // task, never inside the page's own call.
+  if (hidden) flushAll();
+  else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
 }
 
 /** Rough JSON size of an event: its payload texts dominate. */
@@ -253,7 +258,14 @@ function onRelayMessage(event: Event): void {
 /** Start the bridge: listen to the relay, announce this document and keep saying hello until the relay answers. */
 export function startBridge(): void {
   addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
-  addListener(global, 'pagehide', flushAll, { capture: true });
+  addListener(global, 'pagehide', (event: Event) => {
+    if (!event.isTrusted) return;
+    hidden = true;
+    flushAll();
+  }, { capture: true });
+  addListener(global, 'pageshow', (event: Event) => {
+    if (event.isTrusted) hidden = false;
+  }, { capture: true });
   const started = now();
   let interval = 10;
   const hello = (): void => {
