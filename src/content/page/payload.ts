@@ -20,6 +20,9 @@ export function binaryPreviewBytes(): number {
 /** Any UTF-16 code unit outside ASCII. */
 const NON_ASCII = ownRegExp(/[\u0080-\uffff]/);
 
+/** Below this length the char loop is as fast as the regular-expression scan (measured in Chromium 156, 20–80 chars). */
+const UTF8_SCAN_MIN_CHARS = 80;
+
 /**
  * UTF-8 byte length of a string, without encoding it (a lone surrogate counts
  * 3 bytes, as U+FFFD). Most traffic is ASCII, one byte per char: finding the first
@@ -28,7 +31,7 @@ const NON_ASCII = ownRegExp(/[\u0080-\uffff]/);
  * `TextEncoder.encodeInto`), so only the rest after it is walked char by char.
  */
 export function utf8Length(text: string): number {
-  const first = regExpSearch(NON_ASCII, text);
+  const first = text.length < UTF8_SCAN_MIN_CHARS ? 0 : regExpSearch(NON_ASCII, text);
   if (first < 0) return text.length;
   let bytes = text.length;
   for (let i = first; i < text.length; i++) {
