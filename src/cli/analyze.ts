@@ -101,7 +101,13 @@ function channelLines(c: ChannelReport): string[] {
     );
   }
   for (const s of c.stalls) {
-    facts.push(s.detectedAfterMs === null ? `stall ${formatMs(s.durationMs)} not detected` : `stall detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`);
+    facts.push(
+      s.detectedAfterMs !== null
+        ? `stall detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`
+        : s.reaction === 'server-closed'
+          ? `stall ended by the server after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}`
+          : `stall ${formatMs(s.durationMs)} not detected`,
+    );
   }
   if (c.load) facts.push(`${c.load.requestsPerSecond} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);

@@ -90,7 +90,7 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
     none: 'no connection was stalled: hold its traffic with --fault (e.g. stall@10s:60s)',
     measure: (c) => (c.stalls.some((s) => s.detectedAfterMs === null) ? null : Math.max(...c.stalls.map((s) => s.detectedAfterMs!))),
     show: (v) => seconds(v as number),
-    missing: 'a stall went unnoticed (no close, no reconnect)',
+    missing: 'a stall went unnoticed (no close, no reconnect), or the server closed the connection first (see the stall-undetected finding)',
   },
   reconnects: {
     applies: (c) => c.kind !== 'one-off',

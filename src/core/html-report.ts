@@ -71,7 +71,13 @@ function channelHtml(c: ChannelReport): string {
     stats.push(stat('backoff', `${b.model} ${shape}, from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ', jitter' : ''}`));
   }
   for (const s of c.stalls) {
-    stats.push(stat(`stall ${formatMs(s.durationMs)}`, s.detectedAfterMs === null ? 'not detected' : `detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`));
+    const verdict =
+      s.detectedAfterMs !== null
+        ? `detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`
+        : s.reaction === 'server-closed'
+          ? `server closed after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}`
+          : 'not detected';
+    stats.push(stat(`stall ${formatMs(s.durationMs)}`, verdict));
   }
   if (c.load) stats.push(stat(`req/s for ${c.load.users} users`, String(c.load.requestsPerSecond)));
   const findings = c.findings.length > 0 ? `<table>${c.findings.map(findingHtml).join('')}</table>` : '<p class="muted">No findings.</p>';

@@ -63,8 +63,14 @@ export interface StallCheck {
   durationMs: number;
   /** From the stall's start to the client giving up on the connection; null when it never did during the stall. */
   detectedAfterMs: number | null;
-  /** How it gave up: closed the silent connection, or opened a replacement. */
-  reaction: 'closed' | 'reconnected' | null;
+  /**
+   * How it gave up: closed the silent connection, or opened a replacement; 'server-closed'
+   * when the server ended the connection during the stall before the client reacted (the
+   * stall then tested nothing); null when it never reacted.
+   */
+  reaction: 'closed' | 'reconnected' | 'server-closed' | null;
+  /** With 'server-closed': when the server's close came, from the stall's start. */
+  serverClosedAfterMs?: number;
 }
 
 export interface Backoff {

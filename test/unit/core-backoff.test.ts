@@ -134,3 +134,14 @@ describe('backoff fitter', () => {
     expect([0, 1, 2, 3, 4, 5, 6].map(referenceBackoffMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   });
 });
+
+describe('schedule predictions', () => {
+  it('index the observed list by attempt, an attempt without a sample taking the nearest earlier one', () => {
+    const pts: BackoffPoint[] = [];
+    for (const s of [0, 1]) for (const [attempt, d] of [[0, 5], [2, 10005], [3, 30005]] as const) pts.push({ attempt, delayMs: d + s });
+    const fit = fitBackoff(pts)!;
+    expect(fit.model).toBe('schedule');
+    expect(fit.delaysMs[1]).toBeNull();
+    expect([0, 1, 2, 3, 4].map((k) => predictBackoff(fit, k))).toEqual([5.5, 5.5, 10005.5, 30005.5, 30005.5]);
+  });
+});

@@ -488,3 +488,23 @@ describe('stall detection (injected stall fault)', () => {
     expect(codes(ch)).not.toContain('stall-undetected');
   });
 });
+
+describe('stall ended by the server', () => {
+  it('is inconclusive: no warning, and a reconnect after the released close is not a detection', () => {
+    const b = new CaptureBuilder();
+    const conn = b.wsCreate(T0, 'wss://rt.example/live');
+    b.wsOpen(T0 + 30, conn);
+    b.wsMsg(T0 + 1000, conn, 'in', '{"n":1}');
+    b.push({ type: 'fault', seq: 0, pseq: 0, t: T0 + 5000, frameId: 0, doc: 'doc1', fault: 'stall', conn: null, params: { durationMs: 60_000 }, phase: 'start' });
+    // The server's own timeout closes the socket 30 s in; the page sees it when the stall ends, and reconnects 10 ms later.
+    b.wsClose(T0 + 35_000, conn, 1006, '', 'server');
+    const next = b.wsCreate(T0 + 65_010, 'wss://rt.example/live');
+    b.wsOpen(T0 + 65_040, next);
+    const report = analyzeCapture(b.sorted());
+    const ch = report.channels[0]!;
+    expect(ch.stalls).toEqual([{ at: T0 + 5000, durationMs: 60_000, detectedAfterMs: null, reaction: 'server-closed', serverClosedAfterMs: 30_000 }]);
+    const f = ch.findings.find((x) => x.code === 'stall-undetected')!;
+    expect(f.severity).toBe('info');
+    expect(f.message).toContain('server ended');
+  });
+});

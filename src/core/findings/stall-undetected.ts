@@ -23,15 +23,27 @@ export const stallUndetected: FindingRule = {
     // (the protocol's, else one more beat); without a heartbeat seen, the primer's 30 s bound.
     const expectedMs = hb?.intervalMs ? hb.intervalMs + (timeoutMs ?? hb.intervalMs) : IDLE_LIMIT_MS;
     const detected = stalls.filter((s) => s.detectedAfterMs !== null);
-    const missed = stalls.filter((s) => s.detectedAfterMs === null);
+    const missed = stalls.filter((s) => s.detectedAfterMs === null && s.reaction !== 'server-closed');
+    const serverClosed = stalls.filter((s) => s.reaction === 'server-closed');
     const longest = Math.max(...stalls.map((s) => s.durationMs));
     const evidence = {
       stalls: stalls.length,
       detected: detected.length,
       detectedAfterMs: detected.length > 0 ? round1(Math.max(...detected.map((s) => s.detectedAfterMs!))) : null,
+      serverClosed: serverClosed.length,
       longestStallMs: round1(longest),
       expectedWithinMs: round1(expectedMs),
     };
+    if (missed.length === 0 && detected.length === 0) {
+      const first = Math.min(...serverClosed.map((s) => s.serverClosedAfterMs ?? s.durationMs));
+      return {
+        severity: 'info',
+        code: this.code,
+        message: `The server ended the stalled connection ${formatMs(first)} into the stall, before the client reacted: the stall did not test the client's dead-connection detection.`,
+        evidence,
+        advice: `Inject a stall shorter than the server's own timeout (it closed after ${formatMs(first)}), but longer than the client's heartbeat needs to notice (${formatMs(expectedMs)}).`,
+      };
+    }
     if (missed.length === 0) {
       const slowest = evidence.detectedAfterMs!;
       return {

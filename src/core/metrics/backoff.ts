@@ -130,6 +130,24 @@ function robustLine(xs: readonly number[], ys: readonly number[]): { a: number; 
   return { a, b };
 }
 
+/** Delays grouped by attempt index, in input order. */
+function groupByAttempt(points: readonly BackoffPoint[]): Map<number, number[]> {
+  const byAttempt = new Map<number, number[]>();
+  for (const p of points) {
+    const list = byAttempt.get(p.attempt);
+    if (list) list.push(p.delayMs);
+    else byAttempt.set(p.attempt, [p.delayMs]);
+  }
+  return byAttempt;
+}
+
+/** Smallest value without spreading (a storm can put 100k delays at one attempt index). */
+function minOf(values: readonly number[]): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (const v of values) if (v < least) least = v;
+  return least;
+}
+
 /** Attempts walked back from the last one when looking for a plateau. */
 const PLATEAU_MAX_ATTEMPTS = 64;
 
@@ -145,8 +163,7 @@ function capTolerance(level: number): number {
  * one below it ends the plateau.
  */
 function detectCap(points: readonly BackoffPoint[]): number | null {
-  const byAttempt = new Map<number, number[]>();
-  for (const p of points) byAttempt.set(p.attempt, [...(byAttempt.get(p.attempt) ?? []), p.delayMs]);
+  const byAttempt = groupByAttempt(points);
   // A plateau shows in the last attempts; a storm of thousands need not be walked whole.
   const attemptsDesc = [...byAttempt.keys()].sort((a, b) => b - a).slice(0, PLATEAU_MAX_ATTEMPTS);
   // Walk down from the last attempt while no delay falls below the level; the plateau is
@@ -360,10 +377,13 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   // Stalls only lengthen a delay, so an attempt's shortest delay is its policy's value;
   // up to a quarter of the repeated attempts may have one above it (a stalled timer).
   const near = (v: number, m: number) => v - m <= Math.max(TIMER_NOISE_MS, 0.05 * m);
-  const agreeing = repeated.filter((l) => l.every((v) => near(v, Math.min(...l)))).length;
+  const agreeing = repeated.filter((l) => {
+    const least = minOf(l);
+    return l.every((v) => near(v, least));
+  }).length;
   // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
   const repeatable = agreeing >= 3 && agreeing >= 0.75 * repeated.length;
-  const firstMin = multi.has(0) ? Math.min(...multi.get(0)!) : null;
+  const firstMin = multi.has(0) ? minOf(multi.get(0)!) : null;
   // SignalR retries at once (delay 0: a timer of 0 ms, late by tens of ms at most); a
   // randomised first delay of a fast exponential policy is longer.
   const immediateFirst =
@@ -412,8 +432,10 @@ export function predictBackoff(fit: BackoffFit, attempt: number): number {
     case 'exponential':
       return Math.min(fit.initialMs * fit.factor ** attempt, fit.maxMs ?? Number.POSITIVE_INFINITY);
     case 'schedule': {
-      const list = fit.delaysMs.filter((d): d is number => d !== null);
-      return list[Math.min(attempt, list.length - 1)] ?? 0;
+      // The list as observed, by attempt index; an attempt with no sample takes the nearest earlier one.
+      const list = fit.delaysMs;
+      for (let k = Math.min(attempt, list.length - 1); k >= 0; k--) if (list[k] != null) return list[k]!;
+      return list.find((d) => d !== null) ?? 0;
     }
   }
 }

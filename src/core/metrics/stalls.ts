@@ -36,7 +36,15 @@ export function measureStalls(ctx: ChannelContext, kind: ChannelKind): StallChec
     if (!Number.isFinite(durationMs) || durationMs <= 0) continue;
     const held = ctx.records.filter((r) => (f.conn === null || r.conn === f.conn) && openAt(r, f.t));
     if (held.length === 0) continue;
-    const until = f.t + durationMs + REACTION_GRACE_MS;
+    let until = f.t + durationMs + REACTION_GRACE_MS;
+    // A held connection that the server (or the network) ended during the stall was not
+    // silent: the page just could not see its close yet. The test ends there, and a
+    // reconnect after the stall released that close is no reaction to the silence.
+    let serverEnd = Number.POSITIVE_INFINITY;
+    for (const r of held) {
+      if (r.end !== null && r.closeInitiator !== 'client' && r.end >= f.t && r.end < serverEnd && r.end <= until) serverEnd = r.end;
+    }
+    until = Math.min(until, serverEnd);
     let detectedAt = Number.POSITIVE_INFINITY;
     let reaction: StallCheck['reaction'] = null;
     for (const r of held) {
@@ -51,8 +59,9 @@ export function measureStalls(ctx: ChannelContext, kind: ChannelKind): StallChec
         reaction = 'reconnected';
       }
     }
-    const detected = Number.isFinite(detectedAt);
-    out.push({ at: f.t, durationMs, detectedAfterMs: detected ? round1(detectedAt - f.t) : null, reaction: detected ? reaction : null });
+    if (Number.isFinite(detectedAt)) out.push({ at: f.t, durationMs, detectedAfterMs: round1(detectedAt - f.t), reaction });
+    else if (Number.isFinite(serverEnd)) out.push({ at: f.t, durationMs, detectedAfterMs: null, reaction: 'server-closed', serverClosedAfterMs: round1(serverEnd - f.t) });
+    else out.push({ at: f.t, durationMs, detectedAfterMs: null, reaction: null });
   }
   return out;
 }
