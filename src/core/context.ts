@@ -31,3 +31,10 @@ export function pausedBetween(pauses: readonly PauseWindow[], a: number, b: numb
   for (const p of pauses) if (p.from < b && p.to > a) return true;
   return false;
 }
+
+/** How much of the span (a, b) recording was paused, ms. */
+export function pausedWithin(pauses: readonly PauseWindow[], a: number, b: number): number {
+  let ms = 0;
+  for (const p of pauses) ms += Math.max(0, Math.min(b, p.to) - Math.max(a, p.from));
+  return ms;
+}

@@ -77,6 +77,39 @@ describe('classification', () => {
     expect(only(ws(true)).findings.map((f) => f.code)).not.toContain('idle-gap-over-nat-timeout');
   });
 
+  it('measures no reconnect delay, message rate or heartbeat interval across a recording pause', () => {
+    const withPause = (marks: boolean) => {
+      const b = new CaptureBuilder();
+      // A socket pinging every 10 s for 200 s; recording paused from 60 s to 128 s.
+      const conn = b.wsCreate(T0, 'wss://rt.example/live');
+      b.wsOpen(T0 + 20, conn);
+      for (let t = 10_000; t < 200_000; t += 10_000) {
+        if (t > 60_000 && t < 128_000) continue;
+        b.wsMsg(T0 + t, conn, 'out', '{"type":"ping"}').wsMsg(T0 + t + 15, conn, 'in', '{"type":"pong"}');
+      }
+      b.wsClose(T0 + 200_000, conn, 1006);
+      // Failing retries after 1, 2, 4 s; the one after the pause is unmeasured.
+      let t = 200_000;
+      for (const d of [1000, 2000, 4000]) {
+        t += d;
+        const c = b.wsCreate(T0 + t, 'wss://rt.example/live');
+        b.wsError(T0 + t + 5, c).wsClose(T0 + t + 6, c, 1006);
+        t += 6;
+      }
+      if (marks) b.recording(T0 + t + 100, false).recording(T0 + t + 60_000, true);
+      const last = b.wsCreate(T0 + t + 77_000, 'wss://rt.example/live');
+      b.wsOpen(T0 + t + 77_020, last);
+      if (marks) b.recording(T0 + 60_500, false).recording(T0 + 127_500, true);
+      return only(b.sorted());
+    };
+    const seen = withPause(true);
+    expect(seen.reconnects.map((r) => r.delayMs)).toEqual([1000, 2000, 4000]);
+    expect(seen.heartbeat!.jitterMs).toBeLessThan(1000);
+    const blind = withPause(false);
+    expect(blind.reconnects.map((r) => r.delayMs)).toContain(77_000);
+    expect(seen.load!.requestsPerSecond).toBeGreaterThan(blind.load!.requestsPerSecond * 1.3);
+  });
+
   it('tolerates a hidden-tab pause in a polling loop', () => {
     const b = new CaptureBuilder();
     const starts = [0, 5000, 10000, 15000, 20000, 25000, 85000, 90000, 95000, 100000];

@@ -8,7 +8,7 @@
  * any traffic, so a heartbeat is "at most every N s of silence": the pattern
  * test therefore accepts regular intervals OR regular silence before each beat.
  */
-import { pausedBetween, type ChannelContext } from '../context.ts';
+import { pausedBetween, pausedWithin, type ChannelContext, type PauseWindow } from '../context.ts';
 import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types.ts';
 import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
@@ -99,9 +99,14 @@ interface Located {
   idx: number;
 }
 
-function intervalsWithin(items: readonly Located[]): number[] {
+function intervalsWithin(items: readonly Located[], pauses: readonly PauseWindow[] = []): number[] {
   const out: number[] = [];
-  for (let i = 1; i < items.length; i++) if (items[i]!.rec === items[i - 1]!.rec) out.push(items[i]!.m.t - items[i - 1]!.m.t);
+  for (let i = 1; i < items.length; i++) {
+    const a = items[i - 1]!;
+    const b = items[i]!;
+    // Beats sent while recording was paused were not seen: no interval spans a pause.
+    if (b.rec === a.rec && (pauses.length === 0 || !pausedBetween(pauses, a.m.t, b.m.t))) out.push(b.m.t - a.m.t);
+  }
   return out;
 }
 
@@ -216,7 +221,7 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
     const open = r.openAt ?? r.responseAt;
     if (open === null) return;
     const end = r.end ?? ctx.captureEnd;
-    openMs += Math.max(0, end - open);
+    openMs += Math.max(0, end - open - (ctx.pauses.length > 0 ? pausedWithin(ctx.pauses, open, end) : 0));
     const times = [open, ...perRecord[i]!.map((m) => m.t), end];
     for (let k = 1; k < times.length; k++) {
       // Silence while recording was paused is unknown, not idle.
@@ -240,8 +245,8 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
   const leading = direction === 'both' ? beats : beats.filter((b) => b.m.dir === (direction === 'server' ? 'in' : 'out'));
   const intervals =
     direction === 'both'
-      ? [...intervalsWithin(beats.filter((b) => b.m.dir === 'in')), ...intervalsWithin(beats.filter((b) => b.m.dir === 'out'))]
-      : intervalsWithin(leading);
+      ? [...intervalsWithin(beats.filter((b) => b.m.dir === 'in'), ctx.pauses), ...intervalsWithin(beats.filter((b) => b.m.dir === 'out'), ctx.pauses)]
+      : intervalsWithin(leading, ctx.pauses);
   return {
     heartbeat: {
       intervalMs: intervals.length > 0 ? round1(median(intervals)) : source === 'protocol' ? announcedInterval(payloadTexts(ctx)) : null,

@@ -3,7 +3,7 @@
  * users (the primer: "1,000 users polling every 2 seconds = 500 requests/second,
  * regardless of whether anything changed"), and what a push channel would need.
  */
-import type { ChannelContext } from '../context.ts';
+import { pausedWithin, type ChannelContext } from '../context.ts';
 import type { ChannelKind, Load } from '../report-types.ts';
 import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
@@ -34,7 +34,9 @@ export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRa
   for (const r of ctx.records) {
     const open = r.openAt ?? r.responseAt;
     if (open === null) continue;
-    openMs += Math.max(0, (r.end ?? ctx.captureEnd) - open);
+    const end = r.end ?? ctx.captureEnd;
+    // Time spent paused saw no messages: it is not time the channel was observed.
+    openMs += Math.max(0, end - open - (ctx.pauses.length > 0 ? pausedWithin(ctx.pauses, open, end) : 0));
     for (const m of allMessages(r)) {
       messages++;
       bytes += m.size;

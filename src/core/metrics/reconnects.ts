@@ -5,7 +5,7 @@
  * number within its failure streak (reset by a connection that opened), which
  * is what the backoff fitter works on.
  */
-import type { ChannelContext } from '../context.ts';
+import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { Backoff, ChannelKind, Reconnect } from '../report-types.ts';
 import { header, type ConnRecord } from '../model.ts';
 import { fitBackoff } from './backoff.ts';
@@ -84,6 +84,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   const pollingLoop = kind === 'polling' || kind === 'long-polling';
   // -1: no streak yet, so the first retry after a failed or working connection is attempt 0.
   let attempt = -1;
+  const paused = (a: number, b: number) => ctx.pauses.length > 0 && pausedBetween(ctx.pauses, a, b);
   const push = (d: Omit<ReconnectDetail, 'attempt'>, prevOpened: boolean) => {
     attempt = prevOpened ? 0 : attempt + 1;
     out.push({ ...d, attempt });
@@ -99,7 +100,10 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
       let lastError: number | null = null;
       let openedSinceError = cur.opens.length > 0 && timeline[0]?.open === true;
       for (const step of timeline) {
-        if (lastError !== null) {
+        if (lastError !== null && paused(lastError, step.t)) {
+          // Recording was paused in between: the retries made meanwhile are unknown.
+          attempt = -1;
+        } else if (lastError !== null) {
           const s = sseState(records, i, lastError);
           push(
             {
@@ -129,6 +133,12 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     if (i === 0) continue;
     const prev = records[i - 1]!;
     if (prev.end === null) continue;
+    if (paused(prev.end, cur.start)) {
+      // Recording was paused in between: attempts made meanwhile were not seen, so this is
+      // no measured delay, and the next streak starts afresh.
+      attempt = -1;
+      continue;
+    }
     // A page that calls close() and opens the replacement at once (e.g. on a heartbeat timeout)
     // starts it before the closing handshake completes: still a reconnect, made without delay.
     const replacedWhileClosing =
