@@ -97,6 +97,14 @@ interface Tab {
   title: string;
   relayPorts: Set<RelayConnection>;
   panelPorts: Set<PortLike>;
+  /**
+   * The page's clock minus the worker's when the last batch arrived: page events are
+   * timed `timeOrigin + performance.now()`, which drifts from `Date.now()` (suspend,
+   * clock steps), so events the background makes are stamped in the page's time.
+   */
+  clockOffsetMs: number;
+  /** When clockOffsetMs was last measured (worker clock); 0 = never. */
+  clockMeasuredAt: number;
 }
 
 /** The persisted form of a tab (key `tab:<id>`); chunks are stored under their own keys. */
@@ -207,6 +215,7 @@ export class Hub {
       return;
     }
     record.accepted = batch.batch;
+    this.trackClock(tab, batch.events);
     for (const event of batch.events) {
       if (event.type === 'doc.start' && connection.frameId === 0) {
         tab.url = event.url;
@@ -284,6 +293,22 @@ export class Hub {
     chunk.parts.push(json);
     chunk.chars += chars;
     this.totalChars += chars;
+  }
+
+  /**
+   * Follow the page's clock: the newest event of a batch was made just before it arrived
+   * (a resent batch is older, so it can only lower the estimate: the larger offset wins
+   * unless the last measure is over 5 s old, e.g. after a suspend moved the clocks apart).
+   */
+  private trackClock(tab: Tab, events: readonly CaptureEvent[]): void {
+    const now = Date.now();
+    let offset = Number.NEGATIVE_INFINITY;
+    for (const e of events) if (Number.isFinite(e.t) && e.t - now > offset) offset = e.t - now;
+    if (!Number.isFinite(offset)) return;
+    if (tab.clockMeasuredAt === 0 || offset > tab.clockOffsetMs || now - tab.clockMeasuredAt > 5000) {
+      tab.clockOffsetMs = offset;
+      tab.clockMeasuredAt = now;
+    }
   }
 
   private droppedEvent(tab: Tab, count: number, where: DroppedEvent['where'], frameId: number, doc: string): DroppedEvent {
@@ -545,7 +570,7 @@ export class Hub {
       const tab = this.tab(tabId);
       // The analysis must know where the capture has a hole (a polling loop goes on unseen).
       if (tab.recording !== on) {
-        this.append(tab, { type: 'capture.recording', seq: ++tab.lastSeq, pseq: 0, t: Date.now(), frameId: 0, doc: BACKGROUND_DOC, on });
+        this.append(tab, { type: 'capture.recording', seq: ++tab.lastSeq, pseq: 0, t: Date.now() + tab.clockOffsetMs, frameId: 0, doc: BACKGROUND_DOC, on });
       }
       tab.recording = on;
       for (const c of tab.relayPorts) send<ToRelayMessages, 'config'>(c.port, 'config', this.configOf(tab));
@@ -591,5 +616,7 @@ function emptyTab(tabId: number): Tab {
     title: '',
     relayPorts: new Set(),
     panelPorts: new Set(),
+    clockOffsetMs: 0,
+    clockMeasuredAt: 0,
   };
 }
