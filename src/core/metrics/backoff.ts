@@ -318,6 +318,8 @@ const JITTER_SHORT_SHARE = 0.15;
  * delay (±50% of 150 ms is ±75 ms): only longer delays can show it or rule it out.
  */
 export const JITTER_MEASURABLE_MS = 4 * TIMER_NOISE_MS;
+/** A median deviation from the policy this large (beyond the forgiven noise) is randomisation whatever the delay. */
+const JITTER_ABSOLUTE_MS = 2 * TIMER_NOISE_MS;
 
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null): boolean {
   // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
@@ -328,6 +330,15 @@ function jittered(points: readonly BackoffPoint[], res: readonly number[], predi
   });
   if (free.length < 2) return false;
   if (median(free.map(Math.abs)) >= JITTER_SPREAD / 2) return true;
+  // Randomness added in absolute terms (graphql-ws 6.4 dist/client.js retryWait: 2^k s plus
+  // 300-3000 ms) is small relative to long delays but far above timer noise.
+  const offMs = points
+    .filter((p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS)
+    .map((p) => {
+      const off = p.delayMs - predict(p.attempt);
+      return Math.max(0, Math.abs(off) - (off > 0 ? TIMER_NOISE_MS : EARLY_NOISE_MS));
+    });
+  if (median(offMs) >= JITTER_ABSOLUTE_MS) return true;
   const short = free.filter((r) => r < -JITTER_SPREAD).length;
   return short >= 2 && short / free.length >= JITTER_SHORT_SHARE;
 }
