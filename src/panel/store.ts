@@ -277,8 +277,9 @@ export class PanelStore {
   /**
    * Show a whole new list. With a worker, the first analysis runs here, at once:
    * copying 100k events to the worker costs more than analysing them (about
-   * 0.2 s to serialise here and 0.3-0.5 s to deserialise there, measured in
-   * Node 20 and Chromium 156 on this 2-core machine), so the overview paints
+   * 0.2 s to serialise here and 0.3-0.5 s to deserialise there, measured with
+   * worker_threads in Node 20 on a 2-core machine; the panel's postMessage of
+   * them took 0.19 s plus 0.2 s of GC in Chromium 156), so the overview paints
    * sooner this way; the copy then goes to the worker in chunks after the paint,
    * and the worker analyses every later change.
    */
