@@ -35,7 +35,8 @@ function isTyping(target: EventTarget | null): boolean {
 
 export function App({ store, live, theme, transfer }: AppProps) {
   const renderStart = performance.now();
-  const version = useStoreVersion(store);
+  // Re-render on every store change (analysis results, connection status); what to show is read from the store below.
+  useStoreVersion(store);
   // Layout effects run after the whole tree committed: this is the cost of the render, memos included.
   useLayoutEffect(() => store.noteRenderCost(performance.now() - renderStart));
   const report = store.report();

@@ -18,13 +18,6 @@ function laneName(ch: ChannelReport): string {
   }
 }
 
-/** Earliest timestamp among events (the origin every lane is measured from). */
-export function captureOrigin(events: readonly CaptureEvent[]): number {
-  let min = Infinity;
-  for (const e of events) if (e.t < min) min = e.t;
-  return Number.isFinite(min) ? min : 0;
-}
-
 interface Lanes {
   requests: number;
   in: number;
