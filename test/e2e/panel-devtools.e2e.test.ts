@@ -101,17 +101,20 @@ test('DevTools shows a "Realtime" panel that inspects the tab it belongs to', { 
   expect(shown.title).toBe('Realtime');
   const panelFrame = await findTarget((t) => t.url.startsWith(`chrome-extension://${browser.extensionId}/src/panel/panel.html`), 'panel iframe');
   expect(panelFrame.url).not.toContain('tabId=');
-  const seen = await evaluateIn<{ tabId: number; kinds: string[] }>(
+  const seen = await evaluateIn<{ tabId: number; kinds: string[]; analysis: string }>(
     panelFrame,
     `(async () => {
       for (let i = 0; i < 150; i++) {
         const kinds = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind')).sort();
-        if (['polling', 'sse', 'websocket'].every((k) => kinds.includes(k))) return { tabId: chrome.devtools.inspectedWindow.tabId, kinds };
+        const analysis = globalThis.__riPanel.store.analysisThread();
+        if (['polling', 'sse', 'websocket'].every((k) => kinds.includes(k))) return { tabId: chrome.devtools.inspectedWindow.tabId, kinds, analysis };
         await new Promise((r) => setTimeout(r, 100));
       }
-      return { tabId: chrome.devtools.inspectedWindow.tabId, kinds: [] };
+      return { tabId: chrome.devtools.inspectedWindow.tabId, kinds: [], analysis: globalThis.__riPanel.store.analysisThread() };
     })()`,
   );
   expect(seen.tabId).toBe(await tabIdOf(browser.worker!, `${server.origin}/`));
   expect(seen.kinds).toEqual(['polling', 'sse', 'websocket']);
+  // Inside DevTools too, the analysis runs in its worker (the extension page's CSP lets the bundled worker load).
+  expect(seen.analysis).toBe('worker');
 });
