@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { JITTER_MEASURABLE_MS, TIMER_NOISE_MS } from '../metrics/backoff.ts';
+import { JITTER_MEASURABLE_MS, TIMER_NOISE_MS, stepEvidence } from '../metrics/backoff.ts';
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -10,18 +10,20 @@ export const noJitter: FindingRule = {
   check({ reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model === 'fixed' || b.jitter) return null;
-    // Randomisation shows only across several growing delays long enough to show it
-    // (JITTER_MEASURABLE_MS), or repeated streaks; with fewer, say nothing.
+    // Say so only on evidence of determinism: the same attempt repeated across outages
+    // without spread, or three or more growing delays, long enough to show randomisation
+    // (JITTER_MEASURABLE_MS), taking even steps (stepEvidence). A fit through a few
+    // randomised delays can look exact, so "not seen" is not "absent".
     const measurable = (d: number | null): d is number =>
       d !== null && d >= JITTER_MEASURABLE_MS && (b.maxMs === null || d < b.maxMs - Math.max(TIMER_NOISE_MS, 0.05 * b.maxMs));
-    const growing = b.delaysMs.filter(measurable).length;
     const repeatedAttempts = new Set<number>();
     const seen = new Set<number>();
-    for (const r of reconnects.reconnects) {
+    const points = reconnects.reconnects.filter((r) => !r.clientInitiated);
+    for (const r of points) {
       if (!measurable(r.delayMs)) continue;
       (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
     }
-    if (growing < 3 && repeatedAttempts.size === 0) return null;
+    if (repeatedAttempts.size === 0 && stepEvidence(points, b.model, b.maxMs) !== 'even') return null;
     return {
       severity: 'warning',
       code: this.code,

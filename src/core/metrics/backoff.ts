@@ -162,7 +162,7 @@ function capTolerance(level: number): number {
  * Delays above the plateau (a stalled timer) are tolerated up to a quarter of it;
  * one below it ends the plateau.
  */
-function detectCap(points: readonly BackoffPoint[]): number | null {
+function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: number } | null {
   const byAttempt = groupByAttempt(points);
   // A plateau shows in the last attempts; a storm of thousands need not be walked whole.
   const attemptsDesc = [...byAttempt.keys()].sort((a, b) => b - a).slice(0, PLATEAU_MAX_ATTEMPTS);
@@ -188,8 +188,11 @@ function detectCap(points: readonly BackoffPoint[]): number | null {
   const level = median(plateau);
   const firstCapped = Math.min(...plateauAttempts);
   const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
-  return below.length >= 1 ? level : null;
+  return below.length >= 1 ? { level, attempts: plateauAttempts.length } : null;
 }
+
+/** Attempts at a plateau before delays within noise of the cap count as ties in the growth trend (two agree by chance too often). */
+const PLATEAU_TIE_ATTEMPTS = 3;
 
 /**
  * Kendall's rank correlation between attempt number and delay, over pairs of
@@ -218,7 +221,7 @@ function trend(all: readonly BackoffPoint[]): number {
 const MIN_GROWTH_TREND = 0.5;
 
 /** Growing models (linear, exponential) through the delays below `cap`, capped there. */
-function growthCandidates(points: readonly BackoffPoint[], cap: number | null): Candidate[] {
+function growthCandidates(points: readonly BackoffPoint[], cap: number | null, seenPlateau = false): Candidate[] {
   const out: Candidate[] = [];
   const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
   // Below a cap, only attempts that had not reached it yet: at a capped attempt the
@@ -229,7 +232,9 @@ function growthCandidates(points: readonly BackoffPoint[], cap: number | null): 
   if (new Set(growth.map((p) => p.attempt)).size < 2) return out;
   // Under a cap, the policy as a whole must grow, delays at the cap counting as ties
   // (the few attempts before the cap are too few for a trend of their own).
-  const clamped = cap === null ? growth : points.map((p) => ({ attempt: p.attempt, delayMs: Math.min(p.delayMs, cap) }));
+  // A plateau that was seen holds delays within noise of the cap in any order: they are ties too.
+  const atCap = (d: number) => (seenPlateau ? d >= cap! - capTolerance(cap!) : d >= cap!);
+  const clamped = cap === null ? growth : points.map((p) => ({ attempt: p.attempt, delayMs: atCap(p.delayMs) ? cap : p.delayMs }));
   if (trend(clamped) < MIN_GROWTH_TREND) return out;
   const limit = (v: number) => (cap === null ? v : Math.min(v, cap));
   // Each fit is tried on all growth points and, for short series, without each one in
@@ -271,12 +276,13 @@ const MAX_CAP_TRIES = 12;
  */
 function candidates(points: readonly BackoffPoint[]): Candidate[] {
   const out: Candidate[] = [];
-  const plateau = detectCap(points);
+  const seen = detectCap(points);
+  const plateau = seen?.level ?? null;
   const c = median(points.map((p) => p.delayMs));
   const fixed: Candidate = { model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c };
   // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
   if (plateau === null) out.push(fixed);
-  out.push(...growthCandidates(points, plateau));
+  out.push(...growthCandidates(points, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS));
   if (plateau === null && out.length > 1) {
     // A cap is only seen once two attempts reached it.
     const medians = perAttemptMedians(points).filter((d): d is number => d !== null);
@@ -320,6 +326,78 @@ const JITTER_SHORT_SHARE = 0.15;
 export const JITTER_MEASURABLE_MS = 4 * TIMER_NOISE_MS;
 /** A median deviation from the policy this large (beyond the forgiven noise) is randomisation whatever the delay. */
 const JITTER_ABSOLUTE_MS = 2 * TIMER_NOISE_MS;
+
+/**
+ * Steps between consecutive attempts of one outage: a deterministic policy takes equal
+ * steps (equal ratios when exponential, equal differences when linear), whatever its
+ * parameters; randomisation makes them unequal. A fit through three or four delays can
+ * pass close to each of them and hide the randomisation, while the steps still show it
+ * (socket.io-client's defaults over one outage: 1 s, 2 s, 4 s ±50%, then the 5 s cap).
+ * One late delay (a stalled timer) may be excused: the steps are judged without it too.
+ */
+export type StepEvidence = 'even' | 'uneven' | 'unknown';
+
+/** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
+const EVEN_STEPS = 0.08;
+/** Steps this uneven, with no single late delay to blame, are randomisation. */
+const UNEVEN_STEPS = 0.3;
+
+function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): number {
+  const steps: number[] = [];
+  for (let i = 1; i < run.length; i++) {
+    const a = run[i - 1]!;
+    const b = run[i]!;
+    const span = b.attempt - a.attempt;
+    steps.push(model === 'exponential' ? Math.log(b.delayMs / a.delayMs) / span : (b.delayMs - a.delayMs) / span);
+  }
+  const spread = Math.max(...steps) - Math.min(...steps);
+  if (model === 'exponential') return spread;
+  // Linear: relative to the typical step, with the timer noise of two delays forgiven.
+  return Math.max(0, spread - 2 * TIMER_NOISE_MS) / Math.max(median(steps.map(Math.abs)), NOISE_FLOOR_MS);
+}
+
+/** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays. */
+export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null): StepEvidence {
+  if (model !== 'exponential' && model !== 'linear') return 'unknown';
+  const usable = (d: number) => d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
+  // Points arrive in capture order; an attempt number that does not grow starts a new outage.
+  const runs: BackoffPoint[][] = [];
+  let run: BackoffPoint[] = [];
+  for (const p of points) {
+    const last = run.at(-1);
+    if (!usable(p.delayMs) || (last !== undefined && p.attempt !== last.attempt + 1)) {
+      if (run.length >= 3) runs.push(run);
+      run = usable(p.delayMs) ? [p] : [];
+    } else run.push(p);
+  }
+  if (run.length >= 3) runs.push(run);
+  if (runs.length === 0) return 'unknown';
+  let even = true;
+  for (const r of runs) {
+    if (stepSpread(r, model) <= EVEN_STEPS) continue;
+    // One late delay (a stalled timer) may be to blame: it lies above the line through its
+    // neighbours. Without it, do three or more delays take even steps? With only three
+    // delays, such a late delay leaves the run undecided.
+    const y = (p: BackoffPoint) => (model === 'exponential' ? Math.log(p.delayMs) : p.delayMs);
+    const lineAt = (j: number): number => {
+      const [a, b] = j === 0 ? [r[1]!, r[2]!] : j === r.length - 1 ? [r[j - 2]!, r[j - 1]!] : [r[j - 1]!, r[j + 1]!];
+      return y(a) + ((y(b) - y(a)) * (r[j]!.attempt - a.attempt)) / (b.attempt - a.attempt);
+    };
+    let excused = false;
+    let evenWithout = false;
+    for (let j = 0; j < r.length; j++) {
+      if (y(r[j]!) <= lineAt(j)) continue;
+      excused = true;
+      const rest = r.filter((_, i) => i !== j);
+      if (rest.length >= 3 && stepSpread(rest, model) <= EVEN_STEPS) evenWithout = true;
+    }
+    if (evenWithout) continue;
+    even = false;
+    if (r.length === 3 && excused) continue;
+    if (stepSpread(r, model) >= UNEVEN_STEPS) return 'uneven';
+  }
+  return even ? 'even' : 'unknown';
+}
 
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null): boolean {
   // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
@@ -374,6 +452,7 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   scored.sort((x, y) => cost(x.cand, x.err) - cost(y.cand, y.err));
   const best = scored[0]!;
   const spreadFit = scored.find((x) => !x.cand.partial && x.cand.model === best.cand.model && x.cand.maxMs === best.cand.maxMs) ?? best;
+  const steps = stepEvidence(points, best.cand.model, best.cand.maxMs);
 
   // A fixed list: identical values per attempt across streaks, or an immediate
   // first retry followed by delays no formula explains (SignalR's default).
@@ -427,7 +506,10 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
     // Jitter is the spread around the policy fitted to every delay: a fit that left a
     // point out can pass exactly through the rest of a short, randomised series.
-    jitter: jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs),
+    // Even steps within each outage are a deterministic policy, even when the model's
+    // shape misfits it (phoenix's list read as a capped exponential); uneven steps are
+    // randomisation even when a fit through a few delays hides it.
+    jitter: steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs)),
     fit: round3(Math.max(0, 1 - best.err)),
     delaysMs,
   };
