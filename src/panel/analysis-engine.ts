@@ -78,6 +78,12 @@ export type ToAnalysis =
 const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.response', 'ws.create', 'ws.open', 'sse.create', 'sse.open']);
 
 /**
+ * Events that say how to read the rest (recording pauses, injected faults): rare, made by
+ * the user, and kept through every eviction, or a pause would read as silence again.
+ */
+const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'fault']);
+
+/**
  * The list without its `count` oldest events, except the events that define a
  * connection still present (its creation, open or response) and the start of
  * a document still present: without them a long-lived socket would lose its
@@ -95,7 +101,13 @@ export function evictOldest(events: readonly CaptureEvent[], count: number): Cap
   const pinned: CaptureEvent[] = [];
   for (let i = 0; i < count && i < events.length; i++) {
     const e = events[i]!;
-    if (e.type === 'doc.start' ? docs.has(e.doc) : DEFINING_TYPES.has(e.type) && 'conn' in e && e.conn !== null && conns.has(e.conn)) pinned.push(e);
+    if (
+      e.type === 'doc.start'
+        ? docs.has(e.doc)
+        : CONTEXT_TYPES.has(e.type) || (DEFINING_TYPES.has(e.type) && 'conn' in e && e.conn !== null && conns.has(e.conn))
+    ) {
+      pinned.push(e);
+    }
   }
   return pinned.length ? pinned.concat(kept) : kept;
 }

@@ -240,3 +240,17 @@ test('a channel opened before the worker has caught up with a new list is shown 
   w.deliver();
   expect(store.channelView(ws)!.events).toEqual(core.channelEvents(ws));
 });
+
+describe('eviction', () => {
+  test('keeps recording pauses and injected faults, which say how to read the events left', async () => {
+    const { evictOldest } = await import('../../src/panel/analysis-engine.ts');
+    const base = { seq: 0, pseq: 0, frameId: 0, doc: 'd' };
+    const events = [
+      { ...base, t: 1, type: 'capture.recording', doc: 'background', on: false },
+      { ...base, t: 2, type: 'fault', fault: 'stall', conn: null, params: { durationMs: 5 }, phase: 'start' },
+      ...Array.from({ length: 6 }, (_, i) => ({ ...base, t: 3 + i, type: 'hook.error', hook: 'x', message: `m${i}` })),
+    ] as unknown as import('../../src/core/events.ts').CaptureEvent[];
+    const kept = evictOldest(events, 5);
+    expect(kept.map((e) => e.type)).toEqual(['capture.recording', 'fault', 'hook.error', 'hook.error', 'hook.error']);
+  });
+});
