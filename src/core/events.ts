@@ -105,11 +105,7 @@ export interface HttpEndEvent extends ConnBase {
   type: 'http.end';
   /** Decoded body size in bytes as the page sees it. */
   size: number;
-  /**
-   * Hash of the body for "unchanged response" tests: FNV-1a 32-bit hex up to 64 KiB; from the
-   * page hooks, larger bodies give `sha256:<16 hex>~<size>` (whole body, WebCrypto) or, where
-   * WebCrypto is missing, `<8 hex>~<size>` of samples. Null when not computed.
-   */
+  /** Stable hash of the full body (FNV-1a 32-bit hex), null when not computed. */
   bodyHash: string | null;
   /** Bounded body text; binary bodies are base64 of their first bytes. */
   body: Payload | null;

@@ -228,12 +228,7 @@ function observeBody(facts: RequestFacts, response: Response, contentType: strin
     const payload = textual
       ? { size, encoding: 'text' as const, data: text, truncated: textCut }
       : binaryPayload(head, size);
-    // The end time is now; a large body's hash may come a moment later, off the page's thread.
-    const t = now();
-    const end = (bodyHash: unknown) => emit({ type: 'http.end', conn, size, bodyHash: bodyHash as string, body: payload, t });
-    const hash = hasher.finish();
-    if (typeof hash === 'string') end(hash);
-    else promiseThen(hash, end);
+    emit({ type: 'http.end', conn, size, bodyHash: hasher.hex(), body: payload });
   };
 
   const onFailure = (error: unknown): void => {

@@ -38,13 +38,6 @@ export const timeOrigin = win.performance.timeOrigin;
 export const btoaNative = win.btoa.bind(win);
 export const fromCharCode = String.fromCharCode;
 export const getRandomValues = win.crypto.getRandomValues.bind(win.crypto);
-/**
- * WebCrypto's digest, captured before page script: it runs off the page's thread (Blink
- * posts WebCrypto work to a worker thread). `crypto.subtle` exists only in secure
- * contexts (https:, localhost), so it is null on http: pages.
- */
-export const subtleDigest: ((algorithm: string, data: BufferSource) => Promise<ArrayBuffer>) | null =
-  win.isSecureContext && win.crypto.subtle ? win.crypto.subtle.digest.bind(win.crypto.subtle) : null;
 
 export const addListener = uncurry(EventTarget.prototype.addEventListener);
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);

@@ -5,7 +5,7 @@
  */
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
-import { apply, btoaNative, fromCharCode, ownRegExp, promiseThen, regExpSearch, regExpTest, subtleDigest, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
+import { apply, btoaNative, fromCharCode, ownRegExp, regExpSearch, regExpTest, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
 import { FNV_OFFSET, fnv1a, hashHex } from '../../core/formats/body-hash.ts';
 
 
@@ -101,24 +101,13 @@ const BODY_HASH_SAMPLE_BYTES = 64;
  * A same-length change only in unsampled bytes of a body over 64 KiB goes unseen
  * (reported as "unchanged"); any change of length, or in the first 64 KiB, is seen.
  * Sampling is by absolute offset, so chunking does not change the hash.
- *
- * Where WebCrypto is available (secure contexts), `finish()` hashes a body over 64 KiB
- * (up to DIGEST_MAX_BYTES) whole with SHA-256 off the page's thread instead
- * (`sha256:<16 hex>~<size>`), so every changed byte is seen; the sampled hash remains
- * for http: pages, bigger bodies, and a digest that fails.
  */
 export class BodyHasher {
   private hash = FNV_OFFSET;
   private size = 0;
-  /** The body's bytes (references to the chunks read), kept for the digest while it fits. */
-  private parts: Uint8Array[] | null = subtleDigest ? [] : null;
 
   /** Feed the next bytes of the body. */
   update(bytes: Uint8Array): void {
-    if (this.parts) {
-      if (this.size + bytes.byteLength <= DIGEST_MAX_BYTES) this.parts.push(bytes);
-      else this.parts = null;
-    }
     const start = this.size;
     const end = start + bytes.byteLength;
     let h = this.hash;
@@ -146,53 +135,6 @@ export class BodyHasher {
   hex(): string {
     return this.size <= FULL_BODY_HASH_MAX_BYTES ? hashHex(this.hash) : `${hashHex(this.hash)}~${this.size}`;
   }
-
-  /**
-   * The body's hash once it is complete: the FNV-1a hex up to 64 KiB (at once), else a
-   * whole-body SHA-256 when WebCrypto can (a promise; it never rejects, falling back to hex()).
-   */
-  finish(): string | Promise<string> {
-    const parts = this.parts;
-    this.parts = null;
-    if (this.size <= FULL_BODY_HASH_MAX_BYTES || parts === null || subtleDigest === null) return this.hex();
-    const whole = new Uint8ArrayCtor(this.size);
-    let at = 0;
-    for (const p of parts) {
-      whole.set(p, at);
-      at += p.byteLength;
-    }
-    const size = this.size;
-    let digest: Promise<ArrayBuffer>;
-    try {
-      digest = subtleDigest('SHA-256', whole);
-    } catch {
-      return this.hex();
-    }
-    return promiseThen(
-      digest,
-      (buffer) => `sha256:${hexOf(new Uint8ArrayCtor(buffer as ArrayBuffer, 0, 8))}~${size}`,
-      () => this.hex(),
-    ) as Promise<string>;
-  }
-}
-
-/** Bodies up to this size are digested whole when WebCrypto is there (the page holds the body too). */
-const DIGEST_MAX_BYTES = 32 * 1024 * 1024;
-
-const HEX_DIGITS = '0123456789abcdef';
-
-/** Hex by table (a page may replace Number.prototype.toString). */
-function hexOf(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]! >> 4]! + HEX_DIGITS[bytes[i]! & 15]!;
-  return out;
-}
-
-/** The http.end body hash of complete bytes, as `BodyHasher.finish` gives it. */
-export function finishBodyHash(bytes: Uint8Array): string | Promise<string> {
-  const hasher = new BodyHasher();
-  hasher.update(bytes);
-  return hasher.finish();
 }
 
 /** The http.end body hash of complete bytes. */

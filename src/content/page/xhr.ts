@@ -28,8 +28,6 @@ import {
   stopImmediatePropagation,
   textDecode,
   TextDecoderCtor,
-  textEncode,
-  textEncoder,
   Uint8ArrayCtor,
   WeakMapCtor,
   weakMapGet,
@@ -43,8 +41,9 @@ import { hookConstructor, hookMethod } from './patch.ts';
 import {
   binaryPayload,
   bytesOf,
+  bodyHashOfBytes,
+  bodyHashOfText,
   EMPTY_BODY_HASH,
-  finishBodyHash,
   isStreamingType,
   isTextual,
   mediaType,
@@ -193,35 +192,32 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
     rec.sse.end();
   }
   const conn = endConn(rec)!;
-  const t = now();
-  // A large body's hash may come a moment later (WebCrypto, off the page's thread); the end time is now.
-  const end = (size: number, bodyHash: string | Promise<string> | null, body: Payload | null): void => {
-    if (bodyHash === null || typeof bodyHash === 'string') emit({ type: 'http.end', conn, size, bodyHash, body, t });
-    else promiseThen(bodyHash, (hash) => emit({ type: 'http.end', conn, size, bodyHash: hash as string, body, t }));
-  };
+  const end = (size: number, bodyHash: string | null, body: Payload | null): void =>
+    emit({ type: 'http.end', conn, size, bodyHash, body });
   if (type === '' || type === 'text') {
     const text = xhrGet.responseText(xhr) as string;
-    end(utf8Length(text), finishBodyHash(textEncode(textEncoder, text)), textPayload(text));
+    end(utf8Length(text), bodyHashOfText(text), textPayload(text));
   } else if (type === 'json') {
     const value = xhrGet.response(xhr);
     // The page got a parsed object: its canonical JSON stands for the body (same data, same hash).
     const text = value === null ? '' : (jsonStringify(value) as string);
-    end(loaded, finishBodyHash(textEncode(textEncoder, text)), { ...textPayload(text), size: loaded });
+    end(loaded, bodyHashOfText(text), { ...textPayload(text), size: loaded });
   } else if (type === 'arraybuffer') {
     const buffer = xhrGet.response(xhr) as ArrayBuffer | null;
     const bytes = buffer ? bytesOf(buffer) : new Uint8ArrayCtor(0);
-    end(bytes.byteLength, finishBodyHash(bytes), bytesBody(bytes, textual));
+    end(bytes.byteLength, bodyHashOfBytes(bytes), bytesBody(bytes, textual));
   } else if (type === 'blob') {
     const blob = xhrGet.response(xhr) as Blob | null;
     if (!blob) {
       end(0, EMPTY_BODY_HASH, null);
       return;
     }
+    const t = now();
     promiseThen(
       blobArrayBuffer(blob),
       (buffer) => {
         const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
-        end(bytes.byteLength, finishBodyHash(bytes), bytesBody(bytes, textual));
+        emit({ type: 'http.end', conn, size: bytes.byteLength, bodyHash: bodyHashOfBytes(bytes), body: bytesBody(bytes, textual), t });
       },
       () => emit({ type: 'http.end', conn, size: blobSize(blob), bodyHash: null, body: null, t }),
     );
