@@ -105,7 +105,11 @@ export interface HttpEndEvent extends ConnBase {
   type: 'http.end';
   /** Decoded body size in bytes as the page sees it. */
   size: number;
-  /** Stable hash of the full body (FNV-1a 32-bit hex), null when not computed. */
+  /**
+   * Hash of the body for "unchanged response" tests: FNV-1a 32-bit hex of every byte up to
+   * 1 MiB; beyond, the page hooks hash samples and the size (`<8 hex>~<size>`). Null when
+   * not computed.
+   */
   bodyHash: string | null;
   /** Bounded body text; binary bodies are base64 of their first bytes. */
   body: Payload | null;

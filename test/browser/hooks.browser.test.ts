@@ -36,12 +36,13 @@ function fnv1aHex(bytes: Uint8Array): string {
 }
 
 /**
- * The hooks' body hash, written out independently: whole FNV-1a up to 64 KiB;
- * beyond, the first 64 KiB and 64 bytes of each following 4 KiB, plus the size.
+ * The hooks' body hash, written out independently: whole FNV-1a up to 1 MiB;
+ * beyond, the first 1 MiB and 64 bytes of each following 4 KiB, plus the size.
  */
+const MIB = 1_048_576;
 function sampledBodyHash(bytes: Uint8Array): string {
-  if (bytes.length <= 65_536) return fnv1aHex(bytes);
-  const kept = bytes.filter((_, i) => i < 65_536 || i % 4096 < 64);
+  if (bytes.length <= MIB) return fnv1aHex(bytes);
+  const kept = bytes.filter((_, i) => i < MIB || i % 4096 < 64);
   return `${fnv1aHex(kept)}~${bytes.length}`;
 }
 
@@ -173,17 +174,18 @@ describe('fetch', () => {
     await page.close();
   });
 
-  it('hashes bodies up to 64 KiB whole and larger ones by samples and size, the same through fetch and XHR', async () => {
+  it('hashes bodies up to 1 MiB whole and larger ones by samples and size, the same through fetch and XHR', async () => {
     const page = await openPage(`<script>
-      const base = Array.from({ length: 80_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      const base = Array.from({ length: 1_100_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const at = (i, c) => base.slice(0, i) + c + base.slice(i + 1);
       window.__bodies = {
-        whole: base.slice(0, 65_536),
+        whole: base.slice(0, 1_048_576),
         same1: base,
         same2: base,
         early: at(100, '#'),
-        sampled: at(65_536 + 4096 + 10, '#'),
-        unsampled: at(65_536 + 4096 + 500, '#'),
+        middle: at(700_000, '#'),
+        sampled: at(1_048_576 + 4096 + 10, '#'),
+        unsampled: at(1_048_576 + 4096 + 500, '#'),
         longer: base + 'z',
         accents: 'é'.repeat(40_000),
       };
@@ -202,26 +204,26 @@ describe('fetch', () => {
     </script>`);
     await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done);
     const bodies = (await page.evaluate(() => (window as unknown as { __bodies: unknown }).__bodies)) as Record<string, string>;
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 9);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 10);
     const hashOf = (query: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!.bodyHash;
     };
     for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(sampledBodyHash(Buffer.from(body)));
     expect(hashOf('whole')).toMatch(/^[0-9a-f]{8}$/);
-    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~80000$/);
+    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~1100000$/);
     expect(hashOf('same2')).toBe(hashOf('same1'));
     expect(hashOf('xhr')).toBe(hashOf('same1'));
-    // What the bound changes: a same-length change outside the sampled bytes of a body over 64 KiB is not seen.
+    // What the bound changes: a same-length change outside the sampled bytes of a body over 1 MiB is not seen.
     expect(bodies.unsampled!.length).toBe(bodies.same1!.length);
     expect(hashOf('unsampled')).toBe(hashOf('same1'));
-    for (const changed of ['early', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
+    for (const changed of ['early', 'middle', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
     // The text kept is exactly the cap, however the body was split and decoded.
     const endOf = (query: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!;
     };
-    expect(endOf('same1')).toMatchObject({ size: 80_000, body: { size: 80_000, truncated: true, data: bodies.same1!.slice(0, DEFAULT_MAX_TEXT_CHARS) } });
+    expect(endOf('same1')).toMatchObject({ size: 1_100_000, body: { size: 1_100_000, truncated: true, data: bodies.same1!.slice(0, DEFAULT_MAX_TEXT_CHARS) } });
     expect(endOf('accents')).toMatchObject({ size: 80_000, body: { size: 80_000, truncated: true, data: 'é'.repeat(DEFAULT_MAX_TEXT_CHARS) } });
     await page.close();
   });
