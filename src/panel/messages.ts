@@ -5,7 +5,8 @@
  * when first shown, and typed (data/heartbeat/control) by the core's series.
  */
 import type { CaptureEvent, Direction, Payload } from '../core/events.ts';
-import { decodeMessage } from '../core/protocols/index.ts';
+import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
+import type { DecodedMessage } from '../core/protocols/types.ts';
 import type { ChannelSeries } from '../core/index.ts';
 
 /** The three groups a user filters by. */
@@ -150,7 +151,29 @@ export class MessageIndex {
   /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
   private marked: number[] = [];
 
-  constructor(readonly protocol: string | null) {}
+  /**
+   * Protocols whose packets span messages (MQTT, STOMP): each connection's frames are
+   * labelled as they are indexed, in order, by a decoder that keeps the unfinished packet
+   * (the lazy, row-by-row labelling would show the later pieces as raw bytes).
+   */
+  private readonly sequences: Map<string, (message: { dir: Direction; data: Payload }) => DecodedMessage> | null;
+
+  constructor(readonly protocol: string | null) {
+    this.sequences = protocol !== null && getDecoder(protocol)?.sequenceDecoder ? new Map() : null;
+  }
+
+  private labelInSequence(row: MessageRow): void {
+    let decode = this.sequences!.get(row.conn);
+    if (!decode) {
+      decode = getDecoder(this.protocol!)!.sequenceDecoder!();
+      this.sequences!.set(row.conn, decode);
+    }
+    try {
+      row.label = decode({ dir: row.dir ?? 'in', data: row.payload! }).label || null;
+    } catch {
+      row.label = null;
+    }
+  }
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
@@ -170,7 +193,10 @@ export class MessageIndex {
     for (let i = this.seen; i < events.length; i++) {
       const e = events[i]!;
       let row = previous ? previous.get(e) : undefined;
-      if (row === undefined) row = eventToRow(e);
+      if (row === undefined) {
+        row = eventToRow(e);
+        if (row && this.sequences && e.type === 'ws.message') this.labelInSequence(row);
+      }
       this.rowOf.set(e, row);
       if (row) this.rows.push(row);
     }
