@@ -106,11 +106,12 @@ test('DevTools shows a "Realtime" panel that inspects the tab it belongs to', { 
     `(async () => {
       for (let i = 0; i < 150; i++) {
         const kinds = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind')).sort();
-        const analysis = globalThis.__riPanel.store.analysisThread();
-        if (['polling', 'sse', 'websocket'].every((k) => kinds.includes(k))) return { tabId: chrome.devtools.inspectedWindow.tabId, kinds, analysis };
+        // The panel's module may still be loading when the frame appears: __riPanel comes with it.
+        const analysis = globalThis.__riPanel?.store.analysisThread();
+        if (analysis && ['polling', 'sse', 'websocket'].every((k) => kinds.includes(k))) return { tabId: chrome.devtools.inspectedWindow.tabId, kinds, analysis };
         await new Promise((r) => setTimeout(r, 100));
       }
-      return { tabId: chrome.devtools.inspectedWindow.tabId, kinds: [], analysis: globalThis.__riPanel.store.analysisThread() };
+      return { tabId: chrome.devtools.inspectedWindow.tabId, kinds: [], analysis: globalThis.__riPanel?.store.analysisThread() ?? 'no panel' };
     })()`,
   );
   expect(seen.tabId).toBe(await tabIdOf(browser.worker!, `${server.origin}/`));
