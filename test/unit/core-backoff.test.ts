@@ -145,3 +145,13 @@ describe('schedule predictions', () => {
     expect([0, 1, 2, 3, 4].map((k) => predictBackoff(fit, k))).toEqual([5.5, 5.5, 10005.5, 30005.5, 30005.5]);
   });
 });
+
+describe('slow growth', () => {
+  it('is not read as a cap when the last attempts differ by less than the plateau tolerance', () => {
+    const linear = fitBackoff(points(Array.from({ length: 30 }, (_, k) => 1000 + 1000 * k)))!;
+    expect(linear).toMatchObject({ model: 'linear', maxMs: null });
+    const gentle = fitBackoff(points(Array.from({ length: 20 }, (_, k) => 1000 * 1.05 ** k)))!;
+    expect(gentle).toMatchObject({ model: 'exponential', maxMs: null });
+    expect(gentle.factor).toBeCloseTo(1.05, 2);
+  });
+});

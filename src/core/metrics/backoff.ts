@@ -185,6 +185,16 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
     }
   }
   if (plateauAttempts.length < 2) return null;
+  // Slow growth (a few % per attempt) stays within the plateau tolerance: a "plateau" whose
+  // every attempt waited longer than the one before by as much as the step into it (half
+  // of it at least) is still growing. A stalled timer lifts one attempt by far less.
+  const ordered = [...plateauAttempts].sort((a, b) => a - b);
+  const levels = ordered.map((k) => median(byAttempt.get(k)!));
+  const before = byAttempt.get(ordered[0]! - 1);
+  if (before) {
+    const stepIn = levels[0]! - median(before);
+    if (stepIn > TIMER_NOISE_MS && levels.every((v, i) => i === 0 || v - levels[i - 1]! >= Math.max(TIMER_NOISE_MS, stepIn / 2))) return null;
+  }
   const level = median(plateau);
   const firstCapped = Math.min(...plateauAttempts);
   const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
