@@ -145,3 +145,28 @@ describe('import', () => {
     expect(poll.requests).toBe(20);
   });
 });
+
+describe('fault controls', () => {
+  test('list each injected stall with what the client did, page data as text', async () => {
+    const { FaultControls } = await import('../../src/panel/components/FaultControls.tsx');
+    render(
+      <FaultControls
+        conn="d:1"
+        transport="websocket"
+        onInject={() => {}}
+        stalls={[
+          { at: 1, durationMs: 10_000, detectedAfterMs: 5200, reaction: 'closed' },
+          { at: 2, durationMs: 60_000, detectedAfterMs: null, reaction: null },
+          { at: 3, durationMs: 60_000, detectedAfterMs: null, reaction: 'server-closed', serverClosedAfterMs: 30_000 },
+        ]}
+      />,
+    );
+    const items = screen.getByTestId('stall-checks').querySelectorAll('li');
+    expect(Array.from(items, (li) => li.textContent)).toEqual([
+      'Stall of 10.0 s: the client closed the silent connection after 5.2 s.',
+      'Stall of 60.0 s: not detected (no close, no reconnect before it ended).',
+      'Stall of 60.0 s: the server closed the connection after 30.0 s, before the client reacted (inconclusive).',
+    ]);
+    expect(items[1]!.className).toBe('bad');
+  });
+});

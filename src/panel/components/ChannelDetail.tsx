@@ -140,7 +140,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         ) : tab === 'findings' ? (
           <FindingsList channel={channel} />
         ) : (
-          <FaultControls conn={target?.conn ?? null} transport={channel.transport} onInject={onInject} />
+          <FaultControls conn={target?.conn ?? null} transport={channel.transport} onInject={onInject} stalls={channel.stalls} />
         )}
       </div>
     </section>

@@ -4,6 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { Transport } from '../../core/events.ts';
+import type { StallCheck } from '../../core/report-types.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 
 type FaultName = FaultCommand['fault'];
@@ -13,6 +14,19 @@ export interface FaultControlsProps {
   conn: string | null;
   transport: Transport;
   onInject: ((cmd: FaultCommand) => void) | null;
+  /** The channel's injected stalls and whether the client noticed them (from the report). */
+  stalls?: readonly StallCheck[];
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One line per injected stall: did the client give up on the silent connection, and when? */
+function stallLine(s: StallCheck): string {
+  if (s.detectedAfterMs !== null) return `Stall of ${seconds(s.durationMs)}: the client ${s.reaction === 'closed' ? 'closed the silent connection' : 'opened a new connection'} after ${seconds(s.detectedAfterMs)}.`;
+  if (s.reaction === 'server-closed') return `Stall of ${seconds(s.durationMs)}: the server closed the connection after ${seconds(s.serverClosedAfterMs ?? s.durationMs)}, before the client reacted (inconclusive).`;
+  return `Stall of ${seconds(s.durationMs)}: not detected (no close, no reconnect before it ended).`;
 }
 
 const PAGE_WIDE: ReadonlySet<FaultName> = new Set(['offline', 'latency']);
@@ -30,7 +44,7 @@ export function faultCommand(fault: FaultName, scope: 'channel' | 'page', conn: 
   }
 }
 
-export function FaultControls({ conn, transport, onInject }: FaultControlsProps) {
+export function FaultControls({ conn, transport, onInject, stalls = [] }: FaultControlsProps) {
   const [fault, setFault] = useState<FaultName>('drop');
   const [scope, setScope] = useState<'channel' | 'page'>('channel');
   const [seconds, setSeconds] = useState(10);
@@ -85,6 +99,15 @@ export function FaultControls({ conn, transport, onInject }: FaultControlsProps)
           A native EventSource reconnects on its own schedule (the server's <code>retry:</code> value, else the browser default of a few seconds):
           the drop is exact, the reconnect timing afterwards is the browser's, not ours.
         </p>
+      ) : null}
+      {stalls.length > 0 ? (
+        <ul class="stall-checks" aria-label="Stall checks" data-testid="stall-checks">
+          {stalls.map((s) => (
+            <li key={s.at} class={s.detectedAfterMs === null && s.reaction !== 'server-closed' ? 'bad' : ''}>
+              {stallLine(s)}
+            </li>
+          ))}
+        </ul>
       ) : null}
       {transport === 'websocket' && fault === 'close' ? (
         <p class="note" role="note">The close is simulated by the page hooks: the page sees a close event with this code; the server sees its socket end, not necessarily a close frame with this code.</p>
