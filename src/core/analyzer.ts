@@ -12,6 +12,7 @@ import { channelKey, normalizeEndpoint } from './channels.ts';
 import type { ChannelReport, Report } from './report-types.ts';
 import { buildReport, analyzeChannel, type ChannelAnalysis } from './report.ts';
 import { buildSeries, type ChannelSeries } from './series.ts';
+import { announcedSessions } from './metrics/heartbeat.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
 import type { PauseWindow } from './context.ts';
@@ -47,6 +48,8 @@ interface ChannelState {
   dirty: boolean;
   analysis: ChannelAnalysis | null;
   series: ChannelSeries | null;
+  /** The ping interval another channel announced for this channel's engine.io session. */
+  announcedPingMs: number | null;
 }
 
 /** The events of one request/connection until its channel is known. */
@@ -175,6 +178,7 @@ export class Analyzer {
           dirty: true,
           analysis: null,
           series: null,
+          announcedPingMs: null,
         };
         this.channels.set(key, ch);
         this.channelOrder.push(ch);
@@ -217,6 +221,7 @@ export class Analyzer {
         labels: ch.labels,
         faults: this.faults,
         pauses: this.pauses,
+        announcedPingMs: ch.announcedPingMs,
         captureEnd: this.captureEnd,
       });
       ch.series = null;
@@ -241,7 +246,8 @@ export class Analyzer {
     if (options.until !== undefined) this.extendTo(options.until);
     if (this.cachedReport && this.cachedReport.users === users) return this.cachedReport.report;
     this.assign();
-    const analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
+    let analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
+    if (this.linkSessions(analyses)) analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
     const report = buildReport({
       analyses,
       users,
@@ -254,9 +260,52 @@ export class Analyzer {
     return report;
   }
 
+  /**
+   * Hand each engine.io WebSocket the ping interval its session announced on another
+   * channel (the polling handshake); true when a channel must be analysed again.
+   */
+  private linkSessions(analyses: readonly ChannelAnalysis[]): boolean {
+    const sessions = new Map<string, number>();
+    for (const a of analyses) {
+      if (a.ctx.protocol !== null && ENGINE_IO_PROTOCOLS.has(a.ctx.protocol) && a.ctx.transport !== 'websocket') {
+        for (const [sid, ms] of announcedSessions(a.ctx)) sessions.set(sid, ms);
+      }
+    }
+    let changed = false;
+    this.channelOrder.forEach((ch, i) => {
+      const a = analyses[i]!;
+      if (ch.transport !== 'websocket' || a.ctx.protocol === null || !ENGINE_IO_PROTOCOLS.has(a.ctx.protocol)) return;
+      let ms: number | null = null;
+      for (const r of a.ctx.records) {
+        const sid = sessionOf(r.url);
+        if (sid !== null && sessions.has(sid)) ms = sessions.get(sid)!;
+      }
+      if (ms !== ch.announcedPingMs) {
+        ch.announcedPingMs = ms;
+        ch.dirty = true;
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
   /** One channel's report (null for an unknown id). */
   channelReport(channelId: string, options: AnalyzerOptions = {}): ChannelReport | null {
     return this.report(options).channels.find((c) => c.id === channelId) ?? null;
+  }
+}
+
+/** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */
+const ENGINE_IO_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3']);
+
+/** The engine.io session id in a URL's query, null when none. */
+function sessionOf(url: string): string | null {
+  const m = /[?&]sid=([^&#]+)/.exec(url);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
   }
 }
 

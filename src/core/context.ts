@@ -19,6 +19,12 @@ export interface ChannelContext {
   faults: FaultEvent[];
   /** Windows in which recording was paused (epoch ms; `to` is +Infinity while still paused). */
   pauses: readonly PauseWindow[];
+  /**
+   * The ping interval another channel's handshake announced for this channel's session
+   * (engine.io: the open packet on the polling channel, the session upgraded to a
+   * WebSocket); null when none.
+   */
+  announcedPingMs?: number | null;
 }
 
 export interface PauseWindow {

@@ -42,6 +42,8 @@ export interface ChannelInput {
   faults: readonly FaultEvent[];
   /** Windows in which recording was paused (see ChannelContext.pauses). */
   pauses?: readonly PauseWindow[];
+  /** See ChannelContext.announcedPingMs. */
+  announcedPingMs?: number | null;
   captureEnd: number;
 }
 
@@ -59,6 +61,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     captureEnd: input.captureEnd,
     faults: input.faults.slice(),
     pauses: input.pauses ?? [],
+    announcedPingMs: input.announcedPingMs ?? null,
   };
   const classification = classifyChannel(ctx);
   const kind = classification.kind;

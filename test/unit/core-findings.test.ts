@@ -438,6 +438,29 @@ describe('announced heartbeat interval', () => {
     const ch = channel(b);
     expect(ch.heartbeat).toMatchObject({ intervalMs: 5000, direction: 'server', source: 'protocol' });
   });
+
+  it('takes it from the polling handshake of the session a WebSocket upgraded (socket.io-client default transports)', () => {
+    const session = (sid: string) => {
+      const b = new CaptureBuilder();
+      const base = 'https://chat.example/socket.io/?EIO=4';
+      b.http({ at: T0, url: `${base}&transport=polling&t=a1`, durationMs: 20, body: '0{"sid":"AbCdEfGh12345678AAAA","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}' });
+      b.http({ at: T0 + 30, url: `${base}&transport=polling&t=a2&sid=AbCdEfGh12345678AAAA`, method: 'POST', durationMs: 10, body: 'ok' });
+      b.http({ at: T0 + 45, url: `${base}&transport=polling&t=a3&sid=AbCdEfGh12345678AAAA`, durationMs: 15, body: '40{"sid":"xYz0123456789abcdAAAB"}' });
+      const c = b.wsCreate(T0 + 70, `wss://chat.example/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+      b.wsOpen(T0 + 90, c);
+      b.wsMsg(T0 + 95, c, 'out', '2probe');
+      b.wsMsg(T0 + 100, c, 'in', '3probe');
+      b.wsMsg(T0 + 105, c, 'out', '5');
+      b.wsMsg(T0 + 25_020, c, 'in', '2');
+      b.wsMsg(T0 + 25_022, c, 'out', '3');
+      return analyzeCapture(b.sorted()).channels.find((x) => x.transport === 'websocket')!;
+    };
+    const upgraded = session('AbCdEfGh12345678AAAA');
+    expect(upgraded.protocol).toBe('socket.io');
+    expect(upgraded.heartbeat).toMatchObject({ intervalMs: 25000, source: 'protocol' });
+    // Another session's handshake says nothing about this socket.
+    expect(session('ZZZZZZZZZZZZZZZZZZZZ').heartbeat!.intervalMs).toBeNull();
+  });
 });
 
 describe('stall detection (injected stall fault)', () => {

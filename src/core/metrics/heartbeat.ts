@@ -42,6 +42,29 @@ function announcedInterval(texts: Iterable<string>): number | null {
   return null;
 }
 
+/**
+ * The engine.io sessions a channel's handshakes opened: sid → announced pingInterval.
+ * With socket.io-client's default transports the open packet travels on the polling
+ * channel, and the socket the session upgrades to (`...transport=websocket&sid=<sid>`)
+ * never repeats it (engine.io-client 6.6 lib/socket.ts: the upgrade probe is "2probe").
+ */
+const OPEN_PACKET = /^(?:\d+:)?0(\{.*\})/s;
+
+export function announcedSessions(ctx: Pick<ChannelContext, 'records'>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const text of payloadTexts(ctx as ChannelContext)) {
+    const m = OPEN_PACKET.exec(text.split('\x1e')[0]!);
+    if (!m) continue;
+    try {
+      const open = JSON.parse(m[1]!) as { sid?: unknown; pingInterval?: unknown };
+      if (typeof open.sid === 'string' && typeof open.pingInterval === 'number' && open.pingInterval > 0) out.set(open.sid, open.pingInterval);
+    } catch {
+      // Not an open packet after all.
+    }
+  }
+  return out;
+}
+
 /** Text payloads of a channel in order: messages, then (for HTTP transports) response bodies. */
 function* payloadTexts(ctx: ChannelContext): Generator<string> {
   for (const r of ctx.records) {
@@ -249,7 +272,8 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
       : intervalsWithin(leading, ctx.pauses);
   return {
     heartbeat: {
-      intervalMs: intervals.length > 0 ? round1(median(intervals)) : source === 'protocol' ? announcedInterval(payloadTexts(ctx)) : null,
+      intervalMs:
+        intervals.length > 0 ? round1(median(intervals)) : source === 'protocol' ? (announcedInterval(payloadTexts(ctx)) ?? ctx.announcedPingMs ?? null) : null,
       direction,
       jitterMs: intervals.length > 1 ? round1(percentile(intervals, 95) - percentile(intervals, 5)) : null,
       maxIdleMs: round1(maxIdleMs),
