@@ -1,7 +1,7 @@
 /** Request cycles of an HTTP channel: the timing facts polling and long-polling are judged on. */
 import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { ConnRecord } from '../model.ts';
-import { diffs, median } from '../stats.ts';
+import { median } from '../stats.ts';
 
 export interface HttpCycles {
   /** Plain (non-SSE) requests of the dominant method, in start order. */
@@ -45,15 +45,15 @@ export function httpCycles(ctx: ChannelContext): HttpCycles {
   const holds: number[] = [];
   // While recording was paused the page went on polling unseen: the span across a
   // pause is not one interval of the timer.
-  const seen = (a: number, b: number) => ctx.pauses.length === 0 || !pausedBetween(ctx.pauses, a, b);
+  const seen = (a: number, b: number) => !pausedBetween(ctx.pauses, a, b);
   for (let i = 0; i + 1 < requests.length; i++) {
     const r = requests[i]!;
     if (r.end === null || !seen(r.start, requests[i + 1]!.start)) continue;
     reRequestGaps.push(requests[i + 1]!.start - r.end);
     holds.push(r.end - r.start);
   }
-  const intervals = ctx.pauses.length === 0 ? diffs(starts) : [];
-  if (ctx.pauses.length > 0) for (let i = 1; i < starts.length; i++) if (seen(starts[i - 1]!, starts[i]!)) intervals.push(starts[i]! - starts[i - 1]!);
+  const intervals: number[] = [];
+  for (let i = 1; i < starts.length; i++) if (seen(starts[i - 1]!, starts[i]!)) intervals.push(starts[i]! - starts[i - 1]!);
   return { requests, method, starts, intervals, durations, reRequestGaps, holds };
 }
 

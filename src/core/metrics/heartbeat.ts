@@ -128,7 +128,7 @@ function intervalsWithin(items: readonly Located[], pauses: readonly PauseWindow
     const a = items[i - 1]!;
     const b = items[i]!;
     // Beats sent while recording was paused were not seen: no interval spans a pause.
-    if (b.rec === a.rec && (pauses.length === 0 || !pausedBetween(pauses, a.m.t, b.m.t))) out.push(b.m.t - a.m.t);
+    if (b.rec === a.rec && !pausedBetween(pauses, a.m.t, b.m.t)) out.push(b.m.t - a.m.t);
   }
   return out;
 }
@@ -244,11 +244,11 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
     const open = r.openAt ?? r.responseAt;
     if (open === null) return;
     const end = r.end ?? ctx.captureEnd;
-    openMs += Math.max(0, end - open - (ctx.pauses.length > 0 ? pausedWithin(ctx.pauses, open, end) : 0));
+    openMs += Math.max(0, end - open - pausedWithin(ctx.pauses, open, end));
     const times = [open, ...perRecord[i]!.map((m) => m.t), end];
     for (let k = 1; k < times.length; k++) {
       // Silence while recording was paused is unknown, not idle.
-      if (ctx.pauses.length > 0 && pausedBetween(ctx.pauses, times[k - 1]!, times[k]!)) continue;
+      if (pausedBetween(ctx.pauses, times[k - 1]!, times[k]!)) continue;
       const gap = times[k]! - times[k - 1]!;
       if (gap > maxIdleMs) maxIdleMs = gap;
       if (gap > IDLE_LIMIT_MS) idleGaps.push({ start: times[k - 1]!, end: times[k]! });

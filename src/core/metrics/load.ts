@@ -36,7 +36,7 @@ export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRa
     if (open === null) continue;
     const end = r.end ?? ctx.captureEnd;
     // Time spent paused saw no messages: it is not time the channel was observed.
-    openMs += Math.max(0, end - open - (ctx.pauses.length > 0 ? pausedWithin(ctx.pauses, open, end) : 0));
+    openMs += Math.max(0, end - open - pausedWithin(ctx.pauses, open, end));
     for (const m of allMessages(r)) {
       messages++;
       bytes += m.size;

@@ -84,7 +84,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   const pollingLoop = kind === 'polling' || kind === 'long-polling';
   // -1: no streak yet, so the first retry after a failed or working connection is attempt 0.
   let attempt = -1;
-  const paused = (a: number, b: number) => ctx.pauses.length > 0 && pausedBetween(ctx.pauses, a, b);
+  const paused = (a: number, b: number) => pausedBetween(ctx.pauses, a, b);
   const push = (d: Omit<ReconnectDetail, 'attempt'>, prevOpened: boolean) => {
     attempt = prevOpened ? 0 : attempt + 1;
     out.push({ ...d, attempt });
