@@ -231,13 +231,12 @@ function trend(all: readonly BackoffPoint[]): number {
 const MIN_GROWTH_TREND = 0.5;
 
 /** Growing models (linear, exponential) through the delays below `cap`, capped there. */
-function growthCandidates(points: readonly BackoffPoint[], cap: number | null, seenPlateau = false): Candidate[] {
+function growthCandidates(points: readonly BackoffPoint[], levels: ReadonlyArray<number | null>, cap: number | null, seenPlateau = false): Candidate[] {
   const out: Candidate[] = [];
   const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
   // Below a cap, only attempts that had not reached it yet: at a capped attempt the
   // delays that jitter left under the cap are the short ones, and fitting them
   // would bend the growth down (censored data).
-  const levels = perAttemptMedians(points);
   const growth = thin(cap === null ? points : points.filter((p) => levels[p.attempt]! < cap - tol && p.delayMs < cap - tol));
   if (new Set(growth.map((p) => p.attempt)).size < 2) return out;
   // Under a cap, the policy as a whole must grow, delays at the cap counting as ties
@@ -288,18 +287,19 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
   const out: Candidate[] = [];
   const seen = detectCap(points);
   const plateau = seen?.level ?? null;
+  const levels = perAttemptMedians(points);
   const c = median(points.map((p) => p.delayMs));
   const fixed: Candidate = { model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c };
   // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
   if (plateau === null) out.push(fixed);
-  out.push(...growthCandidates(points, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS));
+  out.push(...growthCandidates(points, levels, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS));
   if (plateau === null && out.length > 1) {
     // A cap is only seen once two attempts reached it.
-    const medians = perAttemptMedians(points).filter((d): d is number => d !== null);
-    const levels = [...new Set(medians.slice(2))].filter((level) => medians.filter((d) => d >= level - capTolerance(level)).length >= 2).sort((a, b) => a - b);
-    const step = Math.max(1, Math.ceil(levels.length / MAX_CAP_TRIES));
-    for (let i = 0; i < levels.length; i += step) {
-      for (const cand of growthCandidates(points, levels[i]!)) out.push({ ...cand, hiddenCap: true });
+    const medians = levels.filter((d): d is number => d !== null);
+    const caps = [...new Set(medians.slice(2))].filter((level) => medians.filter((d) => d >= level - capTolerance(level)).length >= 2).sort((a, b) => a - b);
+    const step = Math.max(1, Math.ceil(caps.length / MAX_CAP_TRIES));
+    for (let i = 0; i < caps.length; i += step) {
+      for (const cand of growthCandidates(points, levels, caps[i]!)) out.push({ ...cand, hiddenCap: true });
     }
   }
   if (out.length === 0) out.push(fixed);
@@ -412,16 +412,14 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null): boolean {
   // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
   // show it; delays well above a cap do (randomised after capping, or stalled).
-  const free = res.filter((_, i) => {
-    const p = points[i]!;
-    return (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS;
-  });
+  const shows = points.map((p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS);
+  const free = res.filter((_, i) => shows[i]);
   if (free.length < 2) return false;
   if (median(free.map(Math.abs)) >= JITTER_SPREAD / 2) return true;
   // Randomness added in absolute terms (graphql-ws 6.4 dist/client.js retryWait: 2^k s plus
   // 300-3000 ms) is small relative to long delays but far above timer noise.
   const offMs = points
-    .filter((p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS)
+    .filter((_, i) => shows[i])
     .map((p) => {
       const off = p.delayMs - predict(p.attempt);
       return Math.max(0, Math.abs(off) - (off > 0 ? TIMER_NOISE_MS : EARLY_NOISE_MS));
@@ -432,14 +430,9 @@ function jittered(points: readonly BackoffPoint[], res: readonly number[], predi
 }
 
 function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null> {
+  const byAttempt = groupByAttempt(points);
   let maxAttempt = 0;
-  const byAttempt = new Map<number, number[]>();
-  for (const p of points) {
-    if (p.attempt > maxAttempt) maxAttempt = p.attempt;
-    const list = byAttempt.get(p.attempt);
-    if (list) list.push(p.delayMs);
-    else byAttempt.set(p.attempt, [p.delayMs]);
-  }
+  for (const k of byAttempt.keys()) if (k > maxAttempt) maxAttempt = k;
   const out: Array<number | null> = [];
   for (let k = 0; k <= maxAttempt; k++) {
     const at = byAttempt.get(k);
@@ -466,14 +459,8 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
 
   // A fixed list: identical values per attempt across streaks, or an immediate
   // first retry followed by delays no formula explains (SignalR's default).
-  const multi = new Map<number, number[]>();
-  for (const p of points) {
-    const list = multi.get(p.attempt) ?? [];
-    list.push(p.delayMs);
-    multi.set(p.attempt, list);
-  }
+  const multi = groupByAttempt(points);
   const repeated = [...multi.values()].filter((l) => l.length >= 2);
-  // Three attempts at least: with jittered small delays, two attempts that agree by chance are common.
   // Stalls only lengthen a delay, so an attempt's shortest delay is its policy's value;
   // up to a quarter of the repeated attempts may have one above it (a stalled timer).
   const near = (v: number, m: number) => v - m <= Math.max(TIMER_NOISE_MS, 0.05 * m);
