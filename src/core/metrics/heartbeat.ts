@@ -14,6 +14,7 @@ import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
 import { percentile, median, regularity, round1 } from '../stats.ts';
 import { decodeMessage } from '../protocols/index.ts';
+import { flattenDecoded, isRecord } from '../protocols/util.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 
 /** Mobile carriers kill idle TCP connections after 30-60 s (primer, "Mobile Networks"): 30 s is the safe bound. */
@@ -48,18 +49,18 @@ function announcedInterval(texts: Iterable<string>): number | null {
  * channel, and the socket the session upgrades to (`...transport=websocket&sid=<sid>`)
  * never repeats it (engine.io-client 6.6 lib/socket.ts: the upgrade probe is "2probe").
  */
-const OPEN_PACKET = /^(?:\d+:)?0(\{.*\})/s;
-
-export function announcedSessions(ctx: Pick<ChannelContext, 'records'>): Map<string, number> {
+export function announcedSessions(ctx: Pick<ChannelContext, 'records' | 'protocol'>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const text of payloadTexts(ctx as ChannelContext)) {
-    const m = OPEN_PACKET.exec(text.split('\x1e')[0]!);
-    if (!m) continue;
-    try {
-      const open = JSON.parse(m[1]!) as { sid?: unknown; pingInterval?: unknown };
-      if (typeof open.sid === 'string' && typeof open.pingInterval === 'number' && open.pingInterval > 0) out.set(open.sid, open.pingInterval);
-    } catch {
-      // Not an open packet after all.
+  const protocol = ctx.protocol;
+  if (protocol === null) return out;
+  for (const r of ctx.records) {
+    // Only bodies that can hold an open packet are decoded (a long-poll channel has many).
+    if (r.body === null || r.body.encoding !== 'text' || !r.body.data.includes('"pingInterval"')) continue;
+    // The protocol's own decoder reads the open packet (payload framing, EIO3 length prefixes).
+    for (const d of flattenDecoded(decodeMessage(protocol, r.body, 'in'))) {
+      const v = d.value;
+      const open = isRecord(v) && v.engine === 'open' && isRecord(v.handshake) ? v.handshake : null;
+      if (open && typeof open.sid === 'string' && typeof open.pingInterval === 'number' && open.pingInterval > 0) out.set(open.sid, open.pingInterval);
     }
   }
   return out;
