@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { JITTER_MEASURABLE_MS, TIMER_NOISE_MS, stepEvidence } from '../metrics/backoff.ts';
+import { measurableDelay, stepEvidence } from '../metrics/backoff.ts';
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -14,13 +14,11 @@ export const noJitter: FindingRule = {
     // without spread, or three or more growing delays, long enough to show randomisation
     // (JITTER_MEASURABLE_MS), taking even steps (stepEvidence). A fit through a few
     // randomised delays can look exact, so "not seen" is not "absent".
-    const measurable = (d: number | null): d is number =>
-      d !== null && d >= JITTER_MEASURABLE_MS && (b.maxMs === null || d < b.maxMs - Math.max(TIMER_NOISE_MS, 0.05 * b.maxMs));
     const repeatedAttempts = new Set<number>();
     const seen = new Set<number>();
     const points = reconnects.reconnects.filter((r) => !r.clientInitiated);
     for (const r of points) {
-      if (!measurable(r.delayMs)) continue;
+      if (!measurableDelay(r.delayMs, b.maxMs)) continue;
       (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
     }
     if (repeatedAttempts.size === 0 && stepEvidence(points, b.model, b.maxMs) !== 'even') return null;

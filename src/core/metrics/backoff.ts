@@ -366,10 +366,15 @@ function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear
   return Math.max(0, spread - 2 * TIMER_NOISE_MS) / Math.max(median(steps.map(Math.abs)), NOISE_FLOOR_MS);
 }
 
+/** A delay long enough to show randomisation (JITTER_MEASURABLE_MS) and not clamped at the cap. */
+export function measurableDelay(d: number, cap: number | null): boolean {
+  return d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
+}
+
 /** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays. */
 export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null): StepEvidence {
   if (model !== 'exponential' && model !== 'linear') return 'unknown';
-  const usable = (d: number) => d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
+  const usable = (d: number) => measurableDelay(d, cap);
   // Points arrive in capture order; an attempt number that does not grow starts a new outage.
   const runs: BackoffPoint[][] = [];
   let run: BackoffPoint[] = [];
