@@ -265,16 +265,19 @@ export class Analyzer {
    * channel (the polling handshake); true when a channel must be analysed again.
    */
   private linkSessions(analyses: readonly ChannelAnalysis[]): boolean {
+    const isEngine = (a: ChannelAnalysis) => a.ctx.protocol !== null && ENGINE_IO_PROTOCOLS.has(a.ctx.protocol);
+    // Live reports come often: no scan of handshakes unless an engine.io socket is there to use them.
+    if (!analyses.some((a) => a.ctx.transport === 'websocket' && isEngine(a))) return false;
     const sessions = new Map<string, number>();
     for (const a of analyses) {
-      if (a.ctx.protocol !== null && ENGINE_IO_PROTOCOLS.has(a.ctx.protocol) && a.ctx.transport !== 'websocket') {
+      if (a.ctx.transport !== 'websocket' && isEngine(a)) {
         for (const [sid, ms] of announcedSessions(a.ctx)) sessions.set(sid, ms);
       }
     }
     let changed = false;
     this.channelOrder.forEach((ch, i) => {
       const a = analyses[i]!;
-      if (ch.transport !== 'websocket' || a.ctx.protocol === null || !ENGINE_IO_PROTOCOLS.has(a.ctx.protocol)) return;
+      if (ch.transport !== 'websocket' || !isEngine(a)) return;
       let ms: number | null = null;
       for (const r of a.ctx.records) {
         const sid = sessionOf(r.url);
