@@ -24,14 +24,17 @@ import { startProfile, stopProfile, type ProfileSummary } from './profile.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, round, summarize, table, type Summary } from './stats.ts';
 
-export type SetupId = 'baseline' | 'ri' | 'cdp' | 'msw';
+export type SetupId = 'baseline' | 'ri' | 'cdp' | 'msw' | 'ri-compare';
+/** The set-ups run by default; `ri-compare` (another build of the extension, `--compare DIR`) is added on request. */
 export const SETUPS: SetupId[] = ['baseline', 'ri', 'cdp', 'msw'];
 export const SETUP_LABELS: Record<SetupId, string> = {
   baseline: 'no instrumentation',
   ri: 'Realtime Inspector',
   cdp: 'CDP Network (DevTools)',
   msw: '@mswjs/interceptors',
+  'ri-compare': 'RI, compared build',
 };
+const isExtensionSetup = (s: SetupId) => s === 'ri' || s === 'ri-compare';
 
 /** Profiled runs use this fraction of the workload: enough samples, little time. */
 const PROFILE_SCALE = 0.05;
@@ -174,13 +177,19 @@ async function recordedFor(browser: Browser, url: string): Promise<{ events: num
 interface Browsers {
   plain: Browser;
   extension: Browser | null;
+  /** The compared build's browser (`ri-compare`), when one was asked for. */
+  compare: Browser | null;
   mswSource: string;
+}
+
+function browserFor(b: Browsers, setup: SetupId): Browser | null {
+  return setup === 'ri' ? b.extension : setup === 'ri-compare' ? b.compare : b.plain;
 }
 
 /** One measured run of one workload in one set-up, in a fresh tab. */
 async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchServer, capMs: number, profile = false): Promise<RunSample> {
-  const browser = setup === 'ri' ? b.extension : b.plain;
-  if (!browser) throw new Error('extension browser not available');
+  const browser = browserFor(b, setup);
+  if (!browser) throw new Error(`${setup} browser not available`);
   const page = await browser.newPage();
   try {
     await page.send('Performance.enable');
@@ -207,7 +216,7 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
     if (!timedOut) await sleep(500);
     const after = await metrics(browser, page);
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
-    const recorded = setup === 'ri' ? await recordedFor(browser, url) : undefined;
+    const recorded = isExtensionSetup(setup) ? await recordedFor(browser, url) : undefined;
     return {
       ...(timedOut ? { timedOut } : {}),
       ...(recorded !== undefined ? { recorded } : {}),
@@ -227,6 +236,12 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
 /** Run the page-overhead section. */
 export async function runPageOverhead(opts: {
   extensionDir: string;
+  /** Another build of the extension, measured as the `ri-compare` set-up in the same rounds (before/after a change). */
+  compareDir?: string;
+  /** Set-ups to run (default SETUPS, plus `ri-compare` with compareDir); the baseline is always run. */
+  setups?: SetupId[];
+  /** Workload ids to run (default all). */
+  workloads?: string[];
   rounds: number;
   scale: number;
   /** Also profile one extra Realtime Inspector run per workload (at PROFILE_SCALE of the scale). */
@@ -239,29 +254,45 @@ export async function runPageOverhead(opts: {
   const server = await startBenchServer();
   const mswSource = await buildMswBundle();
   const plain = await launchChromium();
+  const wanted = opts.setups ?? (opts.compareDir ? [...SETUPS, 'ri-compare' as const] : SETUPS);
+  const setupList: SetupId[] = ['baseline', ...wanted.filter((s) => s !== 'baseline')];
   let extension: Browser | null = null;
-  try {
-    extension = await launchChromium({ extensionDir: opts.extensionDir });
-  } catch (e) {
-    notes.push(`extension set-up unavailable: ${(e as Error).message.split('\n')[0]}`);
+  let compare: Browser | null = null;
+  if (setupList.includes('ri')) {
+    try {
+      extension = await launchChromium({ extensionDir: opts.extensionDir });
+    } catch (e) {
+      notes.push(`extension set-up unavailable: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
-  const browsers: Browsers = { plain, extension, mswSource };
-  const list = workloads(opts.scale);
+  if (setupList.includes('ri-compare')) {
+    if (!opts.compareDir) throw new Error('the ri-compare set-up needs --compare DIR (a built extension)');
+    try {
+      compare = await launchChromium({ extensionDir: opts.compareDir });
+      notes.push(`ri-compare: the extension built in ${opts.compareDir}`);
+    } catch (e) {
+      notes.push(`compared build unavailable: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const browsers: Browsers = { plain, extension, compare, mswSource };
+  const available = (s: SetupId) => browserFor(browsers, s) !== null;
+  const list = workloads(opts.scale).filter((w) => !opts.workloads || opts.workloads.includes(w.id));
+  if (!list.length) throw new Error(`no workload matches ${opts.workloads?.join(',')} (use ${workloads(1).map((w) => w.id).join(',')})`);
   const samples = new Map<string, RunSample[]>(); // `${workload}/${setup}` → one sample per round (holes for failures)
   const errors = new Map<string, string[]>();
   const profiles = new Map<string, ProfileSummary>();
   const key = (w: Workload, s: SetupId) => `${w.id}/${s}`;
   try {
     // Warm-up: one small run per set-up (JIT, connection pools, extension start-up), not counted.
-    for (const s of SETUPS) {
-      if (s === 'ri' && !extension) continue;
+    for (const s of setupList) {
+      if (!available(s)) continue;
       await runOnce(browsers, s, workloads(Math.min(opts.scale, 0.01))[0]!, server, opts.capMs).catch(() => {});
     }
     for (let round = 0; round < opts.rounds; round++) {
       for (const w of list) {
-        const order = SETUPS.map((_, i) => SETUPS[(i + round) % SETUPS.length]!);
+        const order = setupList.map((_, i) => setupList[(i + round) % setupList.length]!);
         for (const s of order) {
-          if (s === 'ri' && !extension) continue;
+          if (!available(s)) continue;
           const k = key(w, s);
           if (!samples.has(k)) samples.set(k, []);
           // A set-up that hit the cap once would hit it again: spend the time on the others.
@@ -281,7 +312,7 @@ export async function runPageOverhead(opts: {
     }
     // One profiled Realtime Inspector run per workload: where its cost goes.
     if (extension && opts.profile) {
-      for (const w of workloads(opts.scale * PROFILE_SCALE)) {
+      for (const w of workloads(opts.scale * PROFILE_SCALE).filter((x) => list.some((y) => y.id === x.id))) {
         try {
           const sample = await runOnce(browsers, 'ri', w, server, opts.capMs, true);
           if (sample.profile) profiles.set(w.id, sample.profile);
@@ -294,6 +325,7 @@ export async function runPageOverhead(opts: {
   } finally {
     await plain.close();
     await extension?.close();
+    await compare?.close();
     await server.close();
   }
 
@@ -305,7 +337,7 @@ export async function runPageOverhead(opts: {
       label: w.label,
       params: w.params,
       ...(profile ? { profile: { ...profile, scale: opts.scale * PROFILE_SCALE } } : {}),
-      setups: SETUPS.map((s) => {
+      setups: setupList.map((s) => {
         const runs = samples.get(key(w, s)) ?? [];
         const ratio = (field: AbsField | 'scriptMs' | 'processMs') =>
           runs.flatMap((r, i) => (r && base[i] ? [r[field] / base[i]![field]] : []));
@@ -322,7 +354,7 @@ export async function runPageOverhead(opts: {
           threadRatio: summarize(ratio('threadMs')),
           taskRatio: summarize(ratio('taskMs')),
           chromiumCpuRatio: summarize(ratio('chromiumCpuMs')),
-          ...(s === 'ri'
+          ...(isExtensionSetup(s)
             ? {
                 recorded: {
                   events: summarize(present.map((r) => r.recorded?.events ?? NaN)),
@@ -336,7 +368,7 @@ export async function runPageOverhead(opts: {
       }),
     };
   });
-  return { rounds: opts.rounds, scale: opts.scale, capMs: opts.capMs, setups: SETUPS, workloads: workloadResults, notes };
+  return { rounds: opts.rounds, scale: opts.scale, capMs: opts.capMs, setups: setupList, workloads: workloadResults, notes };
 }
 
 const ratioCell = (s: Summary) => (s.n ? `${round(s.median).toFixed(2)} (${round(s.min).toFixed(2)}–${round(s.max).toFixed(2)})` : '—');

@@ -63,7 +63,7 @@ const INJECT = (rate: number, seconds: number, doc: string) => `(() => new Promi
       sent++;
       events[i] = { seq: 0, pseq: sent, t, frameId: 0, doc: ${JSON.stringify(doc)}, type: 'ws.message', conn: ${JSON.stringify(`${doc}:1`)}, dir: 'in', data };
     }
-    document.dispatchEvent(new CustomEvent(${JSON.stringify(PAGE_TO_RELAY_EVENT)}, { detail: JSON.stringify({ v: ${PAGE_BRIDGE_VERSION}, kind: 'events', events }) }));
+    document.dispatchEvent(new CustomEvent(${JSON.stringify(PAGE_TO_RELAY_EVENT)}, { detail: JSON.stringify({ v: ${PAGE_BRIDGE_VERSION}, kind: 'events', n: events.length, events }) }));
   };
   const tick = () => {
     const due = Math.min(total, Math.floor((performance.now() - start) * perMs));

@@ -7,6 +7,11 @@
  *   --only page,relay,core,panel   run some sections
  *   --rounds N                     page-overhead rounds
  *   --scale X                      page-overhead workload sizes × X (1 = the issue's sizes)
+ *   --compare DIR                  page overhead: also measure the extension built in DIR
+ *                                  (set-up `ri-compare`), in the same rounds: before/after a change
+ *   --setups a,b                   page overhead: only these set-ups (baseline,ri,cdp,msw,ri-compare)
+ *   --workloads a,b                page overhead: only these workloads (ws-in-small,ws-in-64k,ws-out,fetch-small,fetch-1mib,sse)
+ *   --no-profile                   page overhead: skip the profiled runs
  *   RI_DIST=<dir>                  the built extension to measure (default dist/)
  *
  * Ratios are measured side by side in the same run: absolute times on a shared
@@ -19,7 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { DIST_DIR, findChrome } from '../test/support/browser.ts';
 import { coreTable, runCore, type CoreResult } from './core.ts';
 import { mswVersion } from './msw-bundle.ts';
-import { pageOverheadTables, runPageOverhead, type PageOverheadResult } from './page-overhead.ts';
+import { pageOverheadTables, runPageOverhead, SETUP_LABELS, type PageOverheadResult, type SetupId } from './page-overhead.ts';
 import { panelTable, runPanel, type PanelResult } from './panel.ts';
 import { relayTable, runRelay, type RelayResult } from './relay.ts';
 
@@ -32,6 +37,10 @@ interface Args {
   sections: Section[];
   rounds: number | null;
   scale: number | null;
+  compare: string | null;
+  setups: SetupId[] | null;
+  workloads: string[] | null;
+  profile: boolean;
   out: string;
 }
 
@@ -48,7 +57,21 @@ function parseArgs(argv: string[]): Args {
   const rounds = value('--rounds');
   const scale = value('--scale');
   const defaultOut = mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
-  return { mode, sections, rounds: rounds ? Number(rounds) : null, scale: scale ? Number(scale) : null, out: resolve(value('--out') ?? defaultOut) };
+  const compare = value('--compare');
+  const setups = value('--setups');
+  const setupList = setups ? (setups.split(',') as SetupId[]) : null;
+  for (const s of setupList ?? []) if (!Object.hasOwn(SETUP_LABELS, s)) throw new Error(`unknown set-up ${s} (use ${Object.keys(SETUP_LABELS).join(',')})`);
+  return {
+    mode,
+    sections,
+    rounds: rounds ? Number(rounds) : null,
+    scale: scale ? Number(scale) : null,
+    compare: compare ? resolve(compare) : null,
+    setups: setupList,
+    workloads: value('--workloads')?.split(',') ?? null,
+    profile: !argv.includes('--no-profile'),
+    out: resolve(value('--out') ?? defaultOut),
+  };
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -151,9 +174,12 @@ async function main(): Promise<void> {
   await section('page', async () => {
     results.page = await runPageOverhead({
       extensionDir: DIST_DIR,
+      ...(args.compare ? { compareDir: args.compare } : {}),
+      ...(args.setups ? { setups: args.setups } : {}),
+      ...(args.workloads ? { workloads: args.workloads } : {}),
       rounds: args.rounds ?? (quick ? 2 : 3),
       scale: args.scale ?? (quick ? 0.02 : 1),
-      profile: !quick,
+      profile: !quick && args.profile,
       capMs: quick ? 20_000 : 30_000,
       log,
     });

@@ -14,6 +14,7 @@ import type { CaptureEvent, CaptureFile, DroppedEvent } from '../core/events.ts'
 import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
 import { DEFAULT_MAX_TEXT_CHARS, PANEL_HISTORY_CHUNK, STORE_MAX_CHARS, TAB_MAX_EVENTS, TAB_MAX_RELAYS } from '../shared/constants.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
+import { parsePageEvents } from '../shared/page-events.ts';
 import {
   PANEL_MESSAGE_CHECKS,
   parseWire,
@@ -215,8 +216,16 @@ export class Hub {
       return;
     }
     record.accepted = batch.batch;
-    this.trackClock(tab, batch.events);
-    for (const event of batch.events) {
+    // The relay forwards the page's messages unparsed: parse them and check every event here, off the page's thread.
+    const events: CaptureEvent[] = [];
+    let rejectedHere = 0;
+    for (const page of batch.pages) {
+      const parsed = parsePageEvents(page);
+      for (const event of parsed.events) events.push(event);
+      rejectedHere += parsed.rejected;
+    }
+    this.trackClock(tab, events);
+    for (const event of events) {
       if (event.type === 'doc.start' && connection.frameId === 0) {
         tab.url = event.url;
         tab.title = event.title;
@@ -233,11 +242,12 @@ export class Hub {
       if (event.type === 'capture.dropped') tab.dropped.page += event.count;
       this.append(tab, event);
     }
-    const lostInRelay = batch.dropped - record.dropped + (batch.rejected - record.rejected);
+    // Rejected events count as lost on the page → background hop (`where: 'relay'`), whichever side found them bad.
+    const lostInRelay = batch.dropped - record.dropped + (batch.rejected - record.rejected) + rejectedHere;
     if (lostInRelay > 0) {
       tab.dropped.relay += batch.dropped - record.dropped;
-      tab.rejected += batch.rejected - record.rejected;
-      this.append(tab, this.droppedEvent(tab, lostInRelay, 'relay', connection.frameId, batch.doc));
+      tab.rejected += batch.rejected - record.rejected + rejectedHere;
+      this.append(tab, this.droppedEvent(tab, lostInRelay, 'relay', connection.frameId, batch.doc || (events[0]?.doc ?? '')));
     }
     record.dropped = Math.max(record.dropped, batch.dropped);
     record.rejected = Math.max(record.rejected, batch.rejected);

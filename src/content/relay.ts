@@ -2,26 +2,29 @@
  * The isolated-world relay, one per frame document, built as a standalone IIFE
  * that runs at document_start (vite.config.ts): page hooks → relay → background.
  *
- * It listens for the hooks' CustomEvents, validates every event with the one guard
- * (page script can dispatch these too), batches them (time- and size-bounded), and
- * sends them on a runtime port. Batches stay held until the background acknowledges
- * them as persisted; when the port drops (Chrome stopped the service worker) the
- * relay reconnects and resends what was not acknowledged. It forwards the
- * background's config and fault commands to the hooks and acts on nothing else.
+ * It listens for the hooks' CustomEvents and forwards their event messages as the
+ * JSON strings they came as, batched (time- and size-bounded), on a runtime port.
+ * It runs on the page's thread, so it does not parse them: it reads each message's
+ * event count from its fixed header (src/shared/page-bridge.ts) for its bounds and
+ * counters, and the background parses the message and checks every event with the
+ * one guard (page script can dispatch these too). A message whose header is not
+ * an events message's, or that is too large, is rejected here and counted.
+ * Batches stay held until the background acknowledges them as persisted; when the
+ * port drops (Chrome stopped the service worker) the relay reconnects and resends
+ * what was not acknowledged. It forwards the background's config and fault
+ * commands to the hooks and acts on nothing else.
  *
  * `Relay` knows only a PortLike transport, so it is tested in Node with an in-memory one.
  */
-import type { CaptureEvent } from '../core/events.ts';
-import { isCaptureEvent } from '../core/guard.ts';
 import {
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
+  pageEventsCount,
   RELAY_TO_PAGE_EVENT,
   type RelayToPage,
 } from '../shared/page-bridge.ts';
 import {
   PAGE_MESSAGE_MAX_CHARS,
-  PAGE_MESSAGE_MAX_EVENTS,
   RECONNECT_DELAYS_MS,
   RELAY_BATCH_MAX_CHARS,
   RELAY_BATCH_MAX_EVENTS,
@@ -42,6 +45,9 @@ import {
   type ToRelayMessages,
 } from '../shared/messages.ts';
 
+/** Longest hello message parsed (it carries a short document id). */
+const HELLO_MAX_CHARS = 512;
+
 /** What the relay needs from its surroundings. */
 export interface RelayEnvironment {
   /** Open a port to the background; throws when the extension context is gone. */
@@ -55,7 +61,7 @@ export interface RelayEnvironment {
 
 interface SentBatch {
   batch: number;
-  /** Events in the batch. */
+  /** Events in the batch (as their messages' headers claim). */
   count: number;
   chars: number;
   payload: RelayMessages['batch'];
@@ -63,6 +69,7 @@ interface SentBatch {
 
 /** Counters for tests and diagnostics. */
 export interface RelayStats {
+  /** Events queued, not yet sent. */
   queued: number;
   unacked: number;
   heldEvents: number;
@@ -74,9 +81,10 @@ export interface RelayStats {
 
 /** The relay's logic, independent of chrome.* and the DOM. */
 export class Relay {
-  /** Events not yet sent, in page order, and each one's estimated JSON characters (its page message's length shared by its events). */
-  private readonly queue: CaptureEvent[] = [];
-  private readonly queueChars: number[] = [];
+  /** Page event messages not yet sent, in page order, and each one's event count. */
+  private readonly queue: string[] = [];
+  private readonly queueCounts: number[] = [];
+  private queuedEvents = 0;
   private readonly unacked: SentBatch[] = [];
   private heldEvents = 0;
   private heldChars = 0;
@@ -106,37 +114,34 @@ export class Relay {
     this.openPort();
   }
 
-  /** Handle one page → relay CustomEvent detail. Anything malformed is rejected and counted. */
+  /** Handle one page → relay CustomEvent detail. Anything that is not one of the hooks' messages is rejected and counted. */
   receiveFromPage(detail: unknown): void {
     if (this.dead) return;
-    const message = this.parsePageMessage(detail);
-    if (!message) {
+    if (typeof detail !== 'string' || detail.length > PAGE_MESSAGE_MAX_CHARS) {
       this.reject(1);
       return;
     }
-    if (message.kind === 'hello') {
-      if (!this.doc) this.doc = message.doc;
+    const count = pageEventsCount(detail);
+    if (count === null) {
+      const doc = parseHello(detail);
+      if (doc === null) {
+        this.reject(1);
+        return;
+      }
+      if (!this.doc) this.doc = doc;
       this.answerHello();
       return;
     }
-    const perEvent = Math.ceil((detail as string).length / Math.max(1, message.events.length));
-    let bad = 0;
-    for (const event of message.events) {
-      if (!isPageEvent(event)) {
-        bad++;
-        continue;
-      }
-      if (!this.doc) this.doc = event.doc;
-      if (this.heldEvents >= RELAY_MAX_HELD_EVENTS || this.heldChars + perEvent > RELAY_MAX_HELD_CHARS) {
-        this.dropped++;
-        continue;
-      }
-      this.queue.push(event);
-      this.queueChars.push(perEvent);
-      this.heldEvents++;
-      this.heldChars += perEvent;
+    if (this.heldEvents + count > RELAY_MAX_HELD_EVENTS || this.heldChars + detail.length > RELAY_MAX_HELD_CHARS) {
+      this.dropped += count;
+      this.scheduleFlush();
+      return;
     }
-    if (bad) this.reject(bad);
+    this.queue.push(detail);
+    this.queueCounts.push(count);
+    this.queuedEvents += count;
+    this.heldEvents += count;
+    this.heldChars += detail.length;
     this.scheduleFlush();
   }
 
@@ -164,7 +169,7 @@ export class Relay {
   /** Current counters. */
   stats(): RelayStats {
     return {
-      queued: this.queue.length,
+      queued: this.queuedEvents,
       unacked: this.unacked.length,
       heldEvents: this.heldEvents,
       dropped: this.dropped,
@@ -174,33 +179,13 @@ export class Relay {
     };
   }
 
-  private parsePageMessage(detail: unknown) {
-    if (typeof detail !== 'string' || detail.length > PAGE_MESSAGE_MAX_CHARS) return null;
-    let value: unknown;
-    try {
-      value = JSON.parse(detail);
-    } catch {
-      return null;
-    }
-    if (typeof value !== 'object' || value === null) return null;
-    const m = value as Record<string, unknown>;
-    if (m.v !== PAGE_BRIDGE_VERSION) return null;
-    if (m.kind === 'hello' && typeof m.doc === 'string' && m.doc.length <= 256) {
-      return { kind: 'hello' as const, doc: m.doc };
-    }
-    if (m.kind === 'events' && Array.isArray(m.events) && m.events.length <= PAGE_MESSAGE_MAX_EVENTS) {
-      return { kind: 'events' as const, events: m.events as unknown[] };
-    }
-    return null;
-  }
-
   private reject(count: number): void {
     this.rejected += count;
     this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
-    const full = this.queuedChars() >= RELAY_BATCH_MAX_CHARS || this.queue.length >= RELAY_BATCH_MAX_EVENTS;
+    const full = this.queuedChars() >= RELAY_BATCH_MAX_CHARS || this.queuedEvents >= RELAY_BATCH_MAX_EVENTS;
     if (full || this.hidden) {
       this.flush();
     } else if (this.flushTimer === null) {
@@ -215,26 +200,30 @@ export class Relay {
     return this.heldChars - this.unackedChars;
   }
 
-  /** Send queued events as batches while the in-flight window allows. */
+  /** Send queued messages as batches while the in-flight window allows. */
   private flush(): void {
     if (!this.connected || !this.port) return;
     while ((this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) && (this.queue.length > 0 || this.countersChanged())) {
+      // Whole page messages, at least one, up to the batch bounds.
+      let taken = 0;
       let count = 0;
       let chars = 0;
       while (
-        count < this.queue.length &&
-        count < RELAY_BATCH_MAX_EVENTS &&
-        (count === 0 || chars + this.queueChars[count]! <= RELAY_BATCH_MAX_CHARS)
+        taken < this.queue.length &&
+        (taken === 0 ||
+          (count + this.queueCounts[taken]! <= RELAY_BATCH_MAX_EVENTS && chars + this.queue[taken]!.length <= RELAY_BATCH_MAX_CHARS))
       ) {
-        chars += this.queueChars[count]!;
-        count++;
+        count += this.queueCounts[taken]!;
+        chars += this.queue[taken]!.length;
+        taken++;
       }
-      const events = this.queue.splice(0, count);
-      this.queueChars.splice(0, count);
+      const pages = this.queue.splice(0, taken);
+      this.queueCounts.splice(0, taken);
+      this.queuedEvents -= count;
       const payload: RelayMessages['batch'] = {
         batch: this.nextBatch++,
         doc: this.doc,
-        events,
+        pages,
         dropped: this.dropped,
         rejected: this.rejected,
       };
@@ -332,13 +321,18 @@ export class Relay {
   }
 }
 
-/**
- * A captured event the page may send: schema-valid, not yet sequenced, and not
- * claiming to be a relay or background drop report (only those layers make them).
- */
-function isPageEvent(value: unknown): value is CaptureEvent {
-  if (!isCaptureEvent(value)) return false;
-  return value.type !== 'capture.dropped' || value.where === 'page';
+/** The document id of a hooks' hello message, or null when `detail` is not one. */
+function parseHello(detail: string): string | null {
+  if (detail.length > HELLO_MAX_CHARS) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(detail);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  return m.v === PAGE_BRIDGE_VERSION && m.kind === 'hello' && typeof m.doc === 'string' && m.doc.length <= 256 ? m.doc : null;
 }
 
 /** A random id from crypto.getRandomValues (randomUUID needs a secure context; pages may be http:). */

@@ -30,8 +30,14 @@ export const DEFAULT_MAX_TEXT_CHARS = 16 * 1024;
 export const RELAY_FLUSH_MS = 16;
 /** Most events in one relay→background batch. */
 export const RELAY_BATCH_MAX_EVENTS = 1000;
-/** Most characters (JSON) in one relay→background batch. */
-export const RELAY_BATCH_MAX_CHARS = 1024 * 1024;
+/**
+ * Most characters (JSON) in one relay→background batch (a batch holds at least one
+ * page message, whatever its size). Chrome's port serialisation costs the page's
+ * thread more per character for large messages: about 3–4 ns per char up to
+ * ~150 K chars against about 6 ns from ~290 K (Chromium 156, measured in the
+ * relay's world; BENCHMARKS.md), so batches stay small.
+ */
+export const RELAY_BATCH_MAX_CHARS = 128 * 1024;
 /** Batches sent but not acknowledged before the relay waits (flow control). */
 export const RELAY_MAX_IN_FLIGHT = 8;
 /**

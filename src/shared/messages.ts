@@ -9,9 +9,8 @@
  * (src/shared/page-bridge.ts): page data is untrusted and checked by src/core/guard.ts.
  */
 import type { CaptureEvent, CaptureFile } from '../core/events.ts';
-import { isCaptureEvent } from '../core/guard.ts';
 import type { FaultCommand } from './page-bridge.ts';
-import { MESSAGE_SOURCE, PROTOCOL_VERSION } from './constants.ts';
+import { MESSAGE_SOURCE, PAGE_MESSAGE_MAX_CHARS, PROTOCOL_VERSION, RELAY_BATCH_MAX_EVENTS } from './constants.ts';
 
 /** What the page hooks are told to do (forwarded by the relay as a `config` RelayToPage). */
 export interface PageConfig {
@@ -24,11 +23,14 @@ export interface RelayMessages {
   /** First message on every relay port (also after a reconnect). */
   hello: { relayId: string };
   /**
-   * Events in page order. `batch` numbers are per relay, consecutive from 1;
-   * `dropped`/`rejected` are the relay's cumulative counters (so a resent batch
-   * never counts twice); `doc` is the relay's document id ('' until known).
+   * The page's event messages in page order, each the JSON string the hooks
+   * dispatched (src/shared/page-bridge.ts), unparsed: the background parses them
+   * and checks every event (src/shared/page-events.ts). `batch` numbers are per
+   * relay, consecutive from 1; `dropped`/`rejected` are the relay's cumulative
+   * counters (so a resent batch never counts twice); `doc` is the relay's
+   * document id ('' until known).
    */
-  batch: { batch: number; doc: string; events: CaptureEvent[]; dropped: number; rejected: number };
+  batch: { batch: number; doc: string; pages: string[]; dropped: number; rejected: number };
 }
 
 /** Background → relay. */
@@ -173,9 +175,10 @@ function isTabStats(v: unknown): v is TabStats {
   return isRecord(v) && isTabId(v.tabId) && isCount(v.events) && isCount(v.lastSeq) && isRecord(v.dropped);
 }
 
-const isEventArray = (v: unknown): v is CaptureEvent[] => Array.isArray(v) && v.every(isCaptureEvent);
+const isPageMessages = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= RELAY_BATCH_MAX_EVENTS && v.every((page) => typeof page === 'string' && page.length <= PAGE_MESSAGE_MAX_CHARS);
 
-/** Checks of relay → background messages (the background re-validates events: defence in depth). */
+/** Checks of relay → background messages (the page messages' events are checked when the background parses them). */
 export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
   hello: (p) => isRecord(p) && isShortString(p.relayId, 64) && p.relayId.length > 0,
   batch: (p) =>
@@ -185,7 +188,7 @@ export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
     isShortString(p.doc) &&
     isCount(p.dropped) &&
     isCount(p.rejected) &&
-    isEventArray(p.events),
+    isPageMessages(p.pages),
 };
 
 /** Checks of background → relay messages. */

@@ -2,11 +2,17 @@
  * The wire between the MAIN-world page hooks and the isolated-world relay of the
  * same frame. Both worlds share the DOM only, so messages travel as CustomEvents
  * dispatched on `document` whose `detail` is a JSON string (strings cross worlds
- * intact; objects may not). Page code can dispatch these too: the relay validates
- * everything with the one guard (src/core/guard.ts) and a page can only ever
- * affect its own tab's capture.
+ * intact; objects may not). Page code can dispatch these too, and a page can only
+ * ever affect its own tab's capture.
+ *
+ * The relay runs on the page's thread, so it does not parse event messages: it
+ * reads the event count from the message's fixed header (`pageEventsCount`) and
+ * forwards the string as it came. The background parses it and checks every
+ * event with the one guard (`parsePageEvents` in src/shared/page-events.ts),
+ * off the page's thread.
  */
 import type { CaptureEvent } from '../core/events.ts';
+import { PAGE_MESSAGE_MAX_EVENTS } from './constants.ts';
 
 export const PAGE_BRIDGE_VERSION = 1;
 
@@ -17,7 +23,11 @@ export const RELAY_TO_PAGE_EVENT = 'realtime-inspector:control';
 
 /** Message from the page hooks to the relay. */
 export type PageToRelay =
-  | { v: typeof PAGE_BRIDGE_VERSION; kind: 'events'; events: CaptureEvent[] }
+  /**
+   * Serialised with its keys in this order (`pageEventsMessage`): the relay reads
+   * `n` from the text's start without parsing the rest.
+   */
+  | { v: typeof PAGE_BRIDGE_VERSION; kind: 'events'; n: number; events: CaptureEvent[] }
   /** Sent once by the hooks when installed; the relay answers with `ready`. */
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'hello'; doc: string };
 
@@ -39,3 +49,24 @@ export type RelayToPage =
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'ready' }
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'config'; recording: boolean; maxTextChars: number }
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'fault'; command: FaultCommand };
+
+/** An events message for the relay, its keys in the order `pageEventsCount` reads. */
+export function pageEventsMessage(events: CaptureEvent[]): PageToRelay {
+  return { v: PAGE_BRIDGE_VERSION, kind: 'events', n: events.length, events };
+}
+
+/** The start of an events message's JSON, up to its `events` array, with the count captured. */
+const EVENTS_HEADER = new RegExp(`^\\{"v":${PAGE_BRIDGE_VERSION},"kind":"events","n":([1-9][0-9]{0,5}),"events":\\[`);
+
+/**
+ * The number of events an events message says it holds, read from its header
+ * alone (cost independent of the message's length), or null when `json` does
+ * not start like one or claims more than PAGE_MESSAGE_MAX_EVENTS. The claim is
+ * checked when the background parses the message (`parsePageEvents`).
+ */
+export function pageEventsCount(json: string): number | null {
+  const match = EVENTS_HEADER.exec(json);
+  if (!match) return null;
+  const n = Number(match[1]);
+  return n <= PAGE_MESSAGE_MAX_EVENTS ? n : null;
+}

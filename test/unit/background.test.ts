@@ -221,8 +221,10 @@ describe('navigation and preserve log (node)', () => {
     second.post([second.docStart('http://a/2'), second.event('two')]);
     await settle(world, second);
     sub.post([sub.docStart('http://b/frame', false), sub.event('framed')]);
+    // Stored in arrival order: let the new frame's relay (whose port may still await its welcome) deliver first.
+    await settle(world, sub);
     first.post([first.event('late-unload')]);
-    await settle(world, sub, first);
+    await settle(world, first);
     const view = panel(world, 1);
     await until(() => view.status().state === 'connected');
     expect(texts(view.events())).toEqual(['one', 'two', 'framed', 'late-unload']);

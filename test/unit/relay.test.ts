@@ -3,15 +3,17 @@ import fc from 'fast-check';
 import { Frame, panel, texts, tick, until, World } from './relay-harness.ts';
 import {
   PAGE_MESSAGE_MAX_CHARS,
+  RELAY_BATCH_MAX_CHARS,
   RELAY_BATCH_MAX_EVENTS,
   RELAY_FLUSH_MS,
   RELAY_MAX_HELD_EVENTS,
   RELAY_MAX_IN_FLIGHT,
   WELCOME_TIMEOUT_MS,
 } from '../../src/shared/constants.ts';
-import { PAGE_BRIDGE_VERSION } from '../../src/shared/page-bridge.ts';
+import { PAGE_BRIDGE_VERSION, pageEventsCount, pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { Relay } from '../../src/content/relay.ts';
 import { wire, type PortLike, type ToRelayMessages } from '../../src/shared/messages.ts';
+import type { CaptureEvent } from '../../src/core/events.ts';
 
 describe('relay batching (node, in-memory ports)', () => {
   it('sends a lone event within the flush interval, not at once', async () => {
@@ -29,19 +31,48 @@ describe('relay batching (node, in-memory ports)', () => {
     expect(texts(file.events)).toEqual(['hello']);
   });
 
-  it('splits a flood into batches of at most RELAY_BATCH_MAX_EVENTS and acknowledges them all', async () => {
+  it('splits a flood into batches within RELAY_BATCH_MAX_EVENTS and RELAY_BATCH_MAX_CHARS, whole page messages each, and acknowledges them all', async () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
-    await until(() => frame.relay.stats().connected);
-    const count = RELAY_BATCH_MAX_EVENTS * 2 + 500;
-    frame.postMany(count, 250);
-    await until(() => frame.relay.stats().heldEvents === 0);
-    const stats = frame.relay.stats();
-    expect(stats.nextBatch - 1).toBe(3);
-    expect(stats.unacked).toBe(0);
+    // A second relay on the same tab whose port is tapped: what it sends is what the background gets.
+    const batches: Array<{ pages: string[] }> = [];
+    const relay = new Relay({
+      connect: () => {
+        const port = world.connectRelay(1, 0);
+        return {
+          ...port,
+          postMessage: (m: unknown) => {
+            const message = m as { type: string; payload: { pages: string[] } };
+            if (message.type === 'batch') batches.push(message.payload);
+            port.postMessage(m);
+          },
+        };
+      },
+      postToPage: () => {},
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      relayId: 'tapped',
+    });
+    relay.start();
+    await until(() => relay.stats().connected);
+    const post = (events: CaptureEvent[]) => relay.receiveFromPage(JSON.stringify(pageEventsMessage(events)));
+    // Several page messages per batch, and messages of 300-char texts that fill one sooner.
+    const small = RELAY_BATCH_MAX_EVENTS * 2 + 500;
+    for (let i = 0; i < small; i += 250) post(Array.from({ length: 250 }, (_, j) => frame.event(`m${i + j}`)));
+    const large = 2000;
+    for (let i = 0; i < large; i += 100) post(Array.from({ length: 100 }, (_, j) => frame.event(`L${i + j}`.padEnd(300, '.'))));
+    await until(() => relay.stats().heldEvents === 0);
+    expect(relay.stats().unacked).toBe(0);
+    const counts = batches.map((b) => b.pages.reduce((n, page) => n + pageEventsCount(page)!, 0));
+    const chars = batches.map((b) => b.pages.reduce((n, page) => n + page.length, 0));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(small + large);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(RELAY_BATCH_MAX_EVENTS);
+    expect(Math.max(...chars)).toBeLessThanOrEqual(RELAY_BATCH_MAX_CHARS);
     const file = await world.hub.api.exportTab(1);
-    expect(file.events.map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-    expect(texts(file.events)).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+    expect(file.events.map((e) => e.seq)).toEqual(Array.from({ length: small + large }, (_, i) => i + 1));
+    expect(texts(file.events)).toEqual([
+      ...Array.from({ length: small }, (_, i) => `m${i}`),
+      ...Array.from({ length: large }, (_, i) => `L${i}`.padEnd(300, '.')),
+    ]);
   });
 
   it('queues events posted before the background answered, and delivers them in order', async () => {
@@ -108,18 +139,18 @@ describe('relay when the document goes away (node)', () => {
     await until(() => relay.stats().connected);
     const frame = new Frame(new World(), 1, 0, 'd1');
     const messages = RELAY_MAX_IN_FLIGHT + 2;
-    const post = () => relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: Array.from({ length: RELAY_BATCH_MAX_EVENTS }, (_, i) => frame.event(`e${i}`)) }));
+    const post = () => relay.receiveFromPage(JSON.stringify(pageEventsMessage(Array.from({ length: RELAY_BATCH_MAX_EVENTS }, (_, i) => frame.event(`e${i}`)))));
     for (let i = 0; i < messages; i++) post();
     // Full batches went out up to the in-flight window; the rest waits for acknowledgements that will not come.
     expect(relay.stats()).toMatchObject({ unacked: RELAY_MAX_IN_FLIGHT, queued: 2 * RELAY_BATCH_MAX_EVENTS });
     relay.pageHidden();
     expect(relay.stats()).toMatchObject({ unacked: messages, queued: 0 });
     // A lone event after pagehide is not held for the flush interval.
-    relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [frame.event('last')] }));
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('last')])));
     expect(relay.stats()).toMatchObject({ unacked: messages + 1, queued: 0 });
     expect(sent.filter((m) => m.type === 'batch')).toHaveLength(messages + 1);
     relay.pageShown();
-    relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [frame.event('restored')] }));
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('restored')])));
     expect(relay.stats().queued).toBe(1);
   });
 });
@@ -129,30 +160,39 @@ describe('relay rejects page junk (node)', () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
     const good = frame.event('good');
+    // Rejected by the relay itself: not an events message's header (one each).
     const junk: unknown[] = [
       null,
       { v: 1, kind: 'events', events: [] },
       '{not json',
-      JSON.stringify({ v: 99, kind: 'events', events: [good] }),
+      JSON.stringify({ v: 99, kind: 'events', n: 1, events: [good] }),
       JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'exec', code: 'chrome.tabs.remove(1)' }),
-      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: 'x' }),
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [good] }),
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', n: 0, events: [] }),
+      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', n: 10_001, events: [good] }),
       'x'.repeat(PAGE_MESSAGE_MAX_CHARS + 1),
     ];
     for (const j of junk) frame.relay.receiveFromPage(j);
+    // Forwarded by the relay, rejected by the background when it parses them: every event their header claims.
+    frame.relay.receiveFromPage('{"v":1,"kind":"events","n":3,"events":[{broken');
+    frame.relay.receiveFromPage(JSON.stringify({ ...pageEventsMessage([good, good]), n: 5 }).replace('"n":2', '"n":5'));
+    const badWhole = 3 + 5;
     // One message mixing good and bad events: only the bad ones are rejected.
     const forgedDrop = { type: 'capture.dropped', seq: 0, pseq: 9, t: 1, frameId: 0, doc: 'd1', count: 1e6, where: 'background' };
     frame.relay.receiveFromPage(
-      JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [good, { ...good, type: 'evil' }, { ...good, extra: 1 }, forgedDrop] }),
+      JSON.stringify(pageEventsMessage([good, { ...good, type: 'evil' }, { ...good, extra: 1 }, forgedDrop] as CaptureEvent[])),
     );
     await until(() => frame.relay.stats().heldEvents === 0 && frame.relay.stats().unacked === 0 && frame.relay.stats().connected);
     await world.hub.settled();
-    expect(frame.relay.stats().rejected).toBe(junk.length + 3);
+    expect(frame.relay.stats().rejected).toBe(junk.length);
     const events = (await world.hub.api.exportTab(1)).events;
     expect(texts(events)).toEqual(['good']);
     const drops = events.filter((e) => e.type === 'capture.dropped');
-    expect(drops.map((d) => d.type === 'capture.dropped' && [d.where, d.count])).toEqual([['relay', junk.length + 3]]);
+    const total = junk.length + badWhole + 3;
+    expect(drops.every((d) => d.type === 'capture.dropped' && d.where === 'relay')).toBe(true);
+    expect(drops.reduce((n, d) => n + (d.type === 'capture.dropped' ? d.count : 0), 0)).toBe(total);
     const stats = await world.hub.api.stats(1);
-    expect(stats.rejected).toBe(junk.length + 3);
+    expect(stats.rejected).toBe(total);
     expect(stats.dropped).toEqual({ page: 0, relay: 0, background: 0 });
   });
 
@@ -174,7 +214,7 @@ describe('relay rejects page junk (node)', () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
     const batch = Array.from({ length: 1000 }, (_, i) => frame.event(`e${i}`));
-    const message = JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: batch });
+    const message = JSON.stringify(pageEventsMessage(batch));
     for (let i = 0; i < RELAY_MAX_HELD_EVENTS / 1000 + 3; i++) relay.receiveFromPage(message);
     expect(relay.stats().heldEvents).toBe(RELAY_MAX_HELD_EVENTS);
     expect(relay.stats().dropped).toBe(3000);
@@ -201,7 +241,7 @@ describe('relay ack/resend across service-worker restarts (node)', () => {
     });
     relay.start();
     const frame = new Frame(world, 2, 0, 'other');
-    relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: [frame.event('waited')] }));
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('waited')])));
     await tick(WELCOME_TIMEOUT_MS - 200);
     expect(relay.stats().connected).toBe(false);
     await until(() => relay.stats().connected && relay.stats().heldEvents === 0, WELCOME_TIMEOUT_MS + 5000);

@@ -10,6 +10,7 @@ import type { CaptureEvent } from '../../core/events.ts';
 import {
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
+  pageEventsMessage,
   RELAY_TO_PAGE_EVENT,
   type FaultCommand,
   type PageToRelay,
@@ -192,7 +193,7 @@ function flush(): void {
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
 function sendBatch(batch: CaptureEvent[]): void {
   try {
-    const json = jsonStringify({ v: PAGE_BRIDGE_VERSION, kind: 'events', events: batch });
+    const json = jsonStringify(pageEventsMessage(batch));
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
       sendBatch(batch.slice(0, half));
