@@ -10,6 +10,12 @@
  *  - live: frame intervals and long tasks in the panel while the inspected page
  *    receives 1,000 WebSocket messages/s through the real hooks and pipeline,
  *    first on the overview, at the end again with the WebSocket channel open;
+ *    and from a Chrome trace of each of these phases (bench/trace.ts) the panel
+ *    main thread's work per frame, in wall and in CPU time (rAF intervals
+ *    cannot show it: vsync jitter on a loaded machine alone passes 16.7 ms),
+ *    with every long task and every frame over 16 ms attributed (its entry,
+ *    its trace events, its top self-time functions from the trace's stack
+ *    samples); RI_BENCH_TRACE_DIR=<dir> keeps the traces;
  *  - interactions, as trusted input through CDP (Input.*): type in the overview's
  *    URL filter, open the channel, type a regex in the message filter, toggle a
  *    direction filter, zoom the channel timeline with the wheel; and scroll the
@@ -23,6 +29,7 @@ import { openBenchTab, openPanel } from './relay.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, percentile, summarize, table, type Summary } from './stats.ts';
 import { synthesizeCapture } from './synth.ts';
+import { startTracing, type FrameWork } from './trace.ts';
 
 export interface Interaction {
   name: string;
@@ -44,6 +51,8 @@ export interface LiveResult {
   framesOver50ms: number;
   longTasks: number;
   longestTaskMs: number;
+  /** Main-thread work per frame and the long tasks, attributed, from a trace of the phase (null if the trace had no frames). */
+  work?: FrameWork | null;
 }
 
 export interface PanelResult {
@@ -196,6 +205,7 @@ async function measureLive(page: Target, panel: Target, server: BenchServer, sec
   // Count arrivals on the bridge (the store may re-base its list while live events stream in).
   const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
   const before = await panel.evaluate<number>(liveCount);
+  const tracing = await startTracing(panel, `panel-${phase}`);
   await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
   await profiled(panel, phase, async () => {
     if (rate === 0) return sleep(seconds * 1000);
@@ -208,6 +218,7 @@ async function measureLive(page: Target, panel: Target, server: BenchServer, sec
     }
   });
   const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
+  const work = await tracing.stop();
   const received = (await panel.evaluate<number>(liveCount)) - before;
   const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
   return {
@@ -220,11 +231,20 @@ async function measureLive(page: Target, panel: Target, server: BenchServer, sec
     framesOver50ms: intervals.filter((x) => x > 50).length,
     longTasks: rec.longTasks.length,
     longestTaskMs: Math.max(0, ...rec.longTasks),
+    work,
   };
 }
 
 function liveLine(l: LiveResult): string {
-  return `${fmt(l.received)} events arrived in ${l.seconds} s; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms`;
+  const w = l.work;
+  const work = w
+    ? `\n    main-thread work per frame (trace), wall: ${w.frames} frames, p50 ${fmt(w.workMs.p50, 1)} ms, p95 ${fmt(w.workMs.p95, 1)} ms, max ${fmt(w.workMs.max, 1)} ms, ${w.framesOver16ms} frames over 16 ms; thread busy ${fmt(w.busyShare * 100)}%` +
+      (w.cpuMs ? `\n    main-thread work per frame (trace), CPU: p50 ${fmt(w.cpuMs.p50, 1)} ms, p95 ${fmt(w.cpuMs.p95, 1)} ms, max ${fmt(w.cpuMs.max, 1)} ms, ${w.cpuFramesOver16ms} frames over 16 ms` : '') +
+      `\n    busiest functions (self): ${w.top.slice(0, 5).map((f) => `${fmt(f.ms)} ms ${f.frame}`).join('; ')}` +
+      w.heavyFrames.map((f) => `\n    frame at +${fmt(f.atMs)} ms: ${fmt(f.workMs, 1)} ms work (CPU ${fmt(f.cpuMs, 1)} ms); tasks ≥ 4 ms: ${f.tasks.map((t) => `${fmt(t.ms)} ms (CPU ${fmt(t.cpuMs, 1)}) ${t.entry} {${t.events.slice(0, 4).map((x) => `${x.name} ${fmt(x.ms, 1)}`).join(', ')}} [${t.top.slice(0, 3).map((x) => `${fmt(x.ms, 1)} ${x.frame.split(' @ ')[0]}`).join(', ')}]`).join(' + ') || 'none'}`).join('') +
+      w.longTasks.map((t) => `\n    long task at +${fmt(t.atMs)} ms: ${fmt(t.ms)} ms, CPU ${fmt(t.cpuMs, 1)} ms (${t.entry}; GC ${fmt(t.gcMs, 1)} ms; ${t.events.map((x) => `${x.name} ${fmt(x.ms, 1)}`).join(', ')}): ${t.top.map((f) => `${fmt(f.ms, 1)} ms ${f.frame}`).join('; ')}`).join('')
+    : '\n    (no trace frames)';
+  return `${fmt(l.received)} events arrived in ${l.seconds} s; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms${work}`;
 }
 
 /** Run the panel section. */
