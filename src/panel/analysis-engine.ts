@@ -84,32 +84,121 @@ const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.resp
 const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'fault']);
 
 /**
+ * How many events of a list belong to each connection and each document, kept
+ * up to date as the list grows (`add`) and is evicted (by `evictOldest`): an
+ * eviction then costs the events it lets go, not a pass over the whole list.
+ */
+export class EventCounts {
+  private readonly conns = new Map<string, number>();
+  private readonly docs = new Map<string, number>();
+
+  constructor(events: readonly CaptureEvent[] = []) {
+    this.add(events);
+  }
+
+  add(events: readonly CaptureEvent[], from = 0, to = events.length): void {
+    for (let i = from; i < to; i++) {
+      const e = events[i]!;
+      this.docs.set(e.doc, (this.docs.get(e.doc) ?? 0) + 1);
+      if ('conn' in e && e.conn !== null) this.conns.set(e.conn, (this.conns.get(e.conn) ?? 0) + 1);
+    }
+  }
+
+  remove(events: readonly CaptureEvent[], from: number, to: number): void {
+    // Runs of one document or connection (the common case: a busy socket) cost one update each.
+    let doc: string | null = null;
+    let docRun = 0;
+    let conn: string | null = null;
+    let connRun = 0;
+    for (let i = from; i < to; i++) {
+      const e = events[i]!;
+      if (e.doc !== doc) {
+        if (doc !== null) subtract(this.docs, doc, docRun);
+        doc = e.doc;
+        docRun = 0;
+      }
+      docRun++;
+      const c = 'conn' in e ? e.conn : null;
+      if (c === null) continue;
+      if (c !== conn) {
+        if (conn !== null) subtract(this.conns, conn, connRun);
+        conn = c;
+        connRun = 0;
+      }
+      connRun++;
+    }
+    if (doc !== null) subtract(this.docs, doc, docRun);
+    if (conn !== null) subtract(this.conns, conn, connRun);
+  }
+
+  hasConn(conn: string): boolean {
+    return this.conns.has(conn);
+  }
+
+  hasDoc(doc: string): boolean {
+    return this.docs.has(doc);
+  }
+}
+
+function subtract(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) - by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
+/**
  * The list without its `count` oldest events, except the events that define a
  * connection still present (its creation, open or response) and the start of
  * a document still present: without them a long-lived socket would lose its
  * channel once its first 100k messages were let go. The panel and the
  * worker apply this same function, so their lists stay index-aligned.
+ *
+ * With `counts` (the list's EventCounts, updated here to the returned list)
+ * it looks only at the evicted events; without, it counts the kept ones.
  */
-export function evictOldest(events: readonly CaptureEvent[], count: number): CaptureEvent[] {
+export function evictOldest(events: readonly CaptureEvent[], count: number, counts?: EventCounts): CaptureEvent[] {
+  const end = Math.min(count, events.length);
   const kept = events.slice(count);
-  const conns = new Set<string>();
-  const docs = new Set<string>();
-  for (const e of kept) {
-    docs.add(e.doc);
-    if ('conn' in e && e.conn !== null) conns.add(e.conn);
+  let present: EventCounts;
+  if (counts) {
+    counts.remove(events, 0, end);
+    present = counts;
+  } else {
+    present = new EventCounts(kept);
   }
+  const pinned = pinnedAmong(events, end, present);
+  counts?.add(pinned);
+  return pinned.length ? pinned.concat(kept) : kept;
+}
+
+/**
+ * `evictOldest` on the list itself (the panel's own list): the kept
+ * connection-defining events move up next to the rest and the list's head is
+ * cut off, without a copy of the whole list. Same result as evictOldest.
+ */
+export function evictOldestInPlace(events: CaptureEvent[], count: number, counts: EventCounts): void {
+  const end = Math.min(count, events.length);
+  counts.remove(events, 0, end);
+  const pinned = pinnedAmong(events, end, counts);
+  counts.add(pinned);
+  for (let i = 0; i < pinned.length; i++) events[end - pinned.length + i] = pinned[i]!;
+  events.splice(0, end - pinned.length);
+}
+
+/** The events among the first `end` that an eviction keeps, given what the list holds after it. */
+function pinnedAmong(events: readonly CaptureEvent[], end: number, present: EventCounts): CaptureEvent[] {
   const pinned: CaptureEvent[] = [];
-  for (let i = 0; i < count && i < events.length; i++) {
+  for (let i = 0; i < end; i++) {
     const e = events[i]!;
     if (
       e.type === 'doc.start'
-        ? docs.has(e.doc)
-        : CONTEXT_TYPES.has(e.type) || (DEFINING_TYPES.has(e.type) && 'conn' in e && e.conn !== null && conns.has(e.conn))
+        ? present.hasDoc(e.doc)
+        : CONTEXT_TYPES.has(e.type) || (DEFINING_TYPES.has(e.type) && 'conn' in e && e.conn !== null && present.hasConn(e.conn))
     ) {
       pinned.push(e);
     }
   }
-  return pinned.length ? pinned.concat(kept) : kept;
+  return pinned;
 }
 
 /** Holds the mirrored events and the Analyzer over them. */

@@ -20,7 +20,7 @@ import type { CaptureEvent } from '../core/events.ts';
 import type { Report } from '../core/report-types.ts';
 import { TAB_MAX_EVENTS } from '../shared/constants.ts';
 import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analysis-backend.ts';
-import { AnalysisEngine, evictOldest, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
+import { AnalysisEngine, EventCounts, evictOldestInPlace, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
 import type { MessageRoles } from './messages.ts';
 import { emptyLanes, type LaneData } from './timeline-data.ts';
 
@@ -46,10 +46,12 @@ export const PANEL_MAX_EVENTS = TAB_MAX_EVENTS;
 const EVICT_SLACK = 1.1;
 /**
  * Events per message when a whole list is copied to the worker: each copy
- * (structured clone, about 1.5 µs per event on a 2-core machine) stays a short
- * task, so the panel keeps painting while the worker catches up.
+ * (structured clone, about 1.5 µs per event on a 2-core machine, several times
+ * that when the machine is loaded: 5,000-event copies took 8-59 ms in
+ * bench/panel.ts traces) stays a short task, so the panel keeps painting while
+ * the worker catches up.
  */
-export const MIRROR_CHUNK_EVENTS = 5000;
+export const MIRROR_CHUNK_EVENTS = 1000;
 /** The copy starts after the new list's first overview had time to paint (its render and one frame). */
 export const MIRROR_START_MS = 100;
 
@@ -77,6 +79,8 @@ const EMPTY_LANES = emptyLanes(0, []);
 /** Holds events and the latest analysis of them; notifies listeners when either changes. */
 export class PanelStore {
   private all: CaptureEvent[] = [];
+  /** Events per connection and document of `all`, so an eviction costs the evicted events only. */
+  private counts = new EventCounts();
   private liveBackup: CaptureEvent[] | null = null;
   private listeners = new Set<StoreListener>();
   private backend: AnalysisBackend;
@@ -100,6 +104,8 @@ export class PanelStore {
   private pageLanes: LaneData | null = null;
   /** The last channel view received (kept when the channel is closed: the engine sends a view again only when it changed). */
   private view: ChannelView | null = null;
+  /** The generation and positions `view.events` were read from (null: not reusable). */
+  private viewSource: { generation: number; positions: Int32Array } | null = null;
   private watched: string | null = null;
   private emptyReport: Report | null = null;
   private waiters: Array<(report: Report) => void> = [];
@@ -202,10 +208,11 @@ export class PanelStore {
       return;
     }
     for (const e of events) this.all.push(e);
+    this.counts.add(events);
     this.post({ type: 'append', generation: this.generation, events });
     if (this.all.length > this.maxEvents * EVICT_SLACK) {
       const count = this.all.length - this.maxEvents;
-      this.all = evictOldest(this.all, count);
+      evictOldestInPlace(this.all, count, this.counts);
       this.generation++;
       this.post({ type: 'evict', generation: this.generation, count });
     }
@@ -285,6 +292,7 @@ export class PanelStore {
    */
   private load(events: CaptureEvent[]): void {
     this.all = events;
+    this.counts = new EventCounts(events);
     this.generation++;
     this.awaitingHistory = false;
     this.outbox = [];
@@ -391,12 +399,23 @@ export class PanelStore {
       if (result.page) this.pageLanes = result.page;
       if (result.channel) {
         const positions = result.channel.positions;
-        const events: CaptureEvent[] = [];
-        for (let i = 0; i < positions.length; i++) {
+        // The previous view of this channel in this generation: its events up to the first changed position are still right.
+        const prev = this.view?.id === result.channel.id && this.viewSource?.generation === result.generation ? this.viewSource : null;
+        let same = 0;
+        if (prev) {
+          const n = Math.min(prev.positions.length, positions.length);
+          while (same < n && prev.positions[same] === positions[same]) same++;
+        }
+        const events: CaptureEvent[] = same > 0 ? this.view!.events.slice(0, same) : [];
+        let complete = true;
+        for (let i = same; i < positions.length; i++) {
           const e = this.all[positions[i]!];
           if (e) events.push(e);
+          else complete = false;
         }
         this.view = { id: result.channel.id, series: result.channel.series, roles: result.channel.roles, timeline: result.channel.timeline, events };
+        // Reusable only while events[i] stands for positions[i].
+        this.viewSource = complete ? { generation: result.generation, positions } : null;
       }
       this.notify();
     }

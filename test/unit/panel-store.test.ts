@@ -242,6 +242,41 @@ test('a channel opened before the worker has caught up with a new list is shown 
 });
 
 describe('eviction', () => {
+  test('with the list\'s event counts it lets go and keeps the same events as without, eviction after eviction', async () => {
+    const { EventCounts, evictOldest, evictOldestInPlace } = await import('../../src/panel/analysis-engine.ts');
+    const events = threeChannelCapture();
+    let plain = events.slice(0, 20);
+    let counted = plain.slice();
+    const inPlace = plain.slice();
+    const counts = new EventCounts(counted);
+    const inPlaceCounts = new EventCounts(inPlace);
+    let evictions = 0;
+    let pinned = 0;
+    for (let i = 20; i < events.length; i += 9) {
+      const batch = events.slice(i, i + 9);
+      plain = plain.concat(batch);
+      counted = counted.concat(batch);
+      inPlace.push(...batch);
+      counts.add(batch);
+      inPlaceCounts.add(batch);
+      if (plain.length > 24) {
+        const evicted = new Set(plain.slice(0, plain.length - 20));
+        plain = evictOldest(plain, plain.length - 20);
+        pinned += plain.filter((e) => evicted.has(e)).length;
+        counted = evictOldest(counted, counted.length - 20, counts);
+        evictOldestInPlace(inPlace, inPlace.length - 20, inPlaceCounts);
+        evictions++;
+        expect(counted).toEqual(plain);
+        expect(inPlace).toEqual(plain);
+        expect(counts).toEqual(new EventCounts(counted));
+        expect(inPlaceCounts).toEqual(new EventCounts(inPlace));
+      }
+    }
+    expect(evictions).toBeGreaterThan(3);
+    // Some evictions kept events that define a connection still present.
+    expect(pinned).toBeGreaterThan(0);
+  });
+
   test('keeps recording pauses and injected faults, which say how to read the events left', async () => {
     const { evictOldest } = await import('../../src/panel/analysis-engine.ts');
     const base = { seq: 0, pseq: 0, frameId: 0, doc: 'd' };
