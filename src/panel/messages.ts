@@ -141,13 +141,14 @@ export class MessageIndex {
   private seen = 0;
   private first: CaptureEvent | undefined;
   private last: CaptureEvent | undefined;
+  /** The events indexed last (the array given to `update`). */
+  private indexed: readonly CaptureEvent[] = [];
   /**
-   * The row made for each indexed event: re-indexing after an eviction (every
-   * 10k live events on a full panel) reuses them, with their decoded labels,
-   * instead of building 100k rows again. A Map rebuilt at each re-indexing, not
-   * a WeakMap: 100k ephemerons made the panel's major GCs long enough to show.
+   * The event of each row: an eviction drops the rows of the events let go
+   * (found by identity, see dropGone), and a re-indexing reuses the rows, with
+   * their decoded labels, of the events indexed before.
    */
-  private rowOf = new Map<CaptureEvent, MessageRow | null>();
+  private readonly rowEvents: CaptureEvent[] = [];
   /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
   private marked: number[] = [];
 
@@ -177,33 +178,109 @@ export class MessageIndex {
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
+    const before = this.rows.length;
     // Fewer events, another first one (the oldest were evicted) or another last indexed one (a late
-    // event sorted in before it): index again from the start, so rows stay exactly the events in time order.
+    // event sorted in before it): the indexed events changed, not just grew.
+    let changed = false;
     if (events.length < this.seen || (this.seen > 0 && (events[0] !== this.first || events[this.seen - 1] !== this.last))) {
       // Reused rows come back as data; the next applyRoles marks them again.
       for (const i of this.marked) this.rows[i]!.kind = 'data';
-      this.rows.length = 0;
       this.marked = [];
-      this.seen = 0;
+      if (!this.dropGone(events)) this.reindex(events);
+      changed = true;
     }
-    // On re-indexing, rows come from the previous map and only the current events' rows are kept.
-    const previous = this.seen === 0 ? this.rowOf : null;
-    if (previous) this.rowOf = new Map();
-    const before = this.rows.length;
     for (let i = this.seen; i < events.length; i++) {
       const e = events[i]!;
-      let row = previous ? previous.get(e) : undefined;
-      if (row === undefined) {
-        row = eventToRow(e);
-        if (row && this.sequences && e.type === 'ws.message') this.labelInSequence(row);
-      }
-      this.rowOf.set(e, row);
-      if (row) this.rows.push(row);
+      const row = eventToRow(e);
+      if (!row) continue;
+      if (this.sequences && e.type === 'ws.message') this.labelInSequence(row);
+      this.rows.push(row);
+      this.rowEvents.push(e);
     }
+    this.indexed = events;
     this.seen = events.length;
     this.first = events[0];
     this.last = events[events.length - 1];
-    return this.rows.length !== before;
+    return changed || this.rows.length !== before;
+  }
+
+  /**
+   * The usual change after an eviction: some indexed events are gone, the
+   * rest kept in order, new ones after them. Finds the gone ones by identity
+   * (a pass of comparisons, no lookups), removes their rows in blocks and
+   * leaves `seen` at the first new event. False, with nothing changed, when
+   * the change is another one (a new event sorted in among indexed ones, or
+   * the same array changed in place).
+   */
+  private dropGone(events: readonly CaptureEvent[]): boolean {
+    const old = this.indexed;
+    const n = this.seen;
+    if (old === events || old.length < n) return false;
+    /** Blocks [from, to) of `old` that are gone. */
+    const gone: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (j < n) {
+      if (i < events.length && events[i] === old[j]) {
+        i++;
+        j++;
+        continue;
+      }
+      // old[j] is gone, and so is every indexed event before the next one that events[i] is.
+      const next = events[i];
+      let k = j + 1;
+      while (k < n && old[k] !== next) k++;
+      // events[i] is no indexed event: it starts the new ones, unless an indexed one follows it (a late event sorted in).
+      if (k === n && i < events.length) {
+        const o = old[j];
+        for (let x = i + 1; x < events.length; x++) if (events[x] === o) return false;
+      }
+      gone.push(j, k);
+      j = k;
+    }
+    // The rows of the gone blocks: rows follow the indexed events that have one, in order.
+    const rows = this.rows;
+    const rowEvents = this.rowEvents;
+    const cut: number[] = [];
+    let r = 0;
+    let g = 0;
+    let cutFrom = -1;
+    for (j = 0; j < n && g < gone.length; j++) {
+      const has = r < rowEvents.length && rowEvents[r] === old[j];
+      if (j === gone[g]) cutFrom = r;
+      if (has) r++;
+      if (j + 1 === gone[g + 1]) {
+        if (r > cutFrom) cut.push(cutFrom, r);
+        g += 2;
+      }
+    }
+    for (let c = cut.length - 2; c >= 0; c -= 2) {
+      rows.splice(cut[c]!, cut[c + 1]! - cut[c]!);
+      rowEvents.splice(cut[c]!, cut[c + 1]! - cut[c]!);
+    }
+    this.seen = i;
+    return true;
+  }
+
+  /** Index again from the start, reusing the rows (and decoded labels) of events indexed before. */
+  private reindex(events: readonly CaptureEvent[]): void {
+    const previous = new Map<CaptureEvent, MessageRow>();
+    for (let r = 0; r < this.rows.length; r++) previous.set(this.rowEvents[r]!, this.rows[r]!);
+    this.rows.length = 0;
+    this.rowEvents.length = 0;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      let row = previous.get(e) ?? null;
+      if (!row) {
+        row = eventToRow(e);
+        if (row && this.sequences && e.type === 'ws.message') this.labelInSequence(row);
+      }
+      if (row) {
+        this.rows.push(row);
+        this.rowEvents.push(e);
+      }
+    }
+    this.seen = events.length;
   }
 
   /**

@@ -159,6 +159,63 @@ describe('message index', () => {
     expect(changed[0]).toMatchObject({ t: firstBeat, dir: 'in', kind: 'data' });
   });
 
+  test('after an eviction the rows are those of the events left, reused (with their labels), and new events get rows after them', () => {
+    const analyzer = new Analyzer();
+    const events = threeChannelCapture();
+    analyzer.ingest(events);
+    const ws = analyzer.report().channels.find((c) => c.kind === 'websocket')!.id;
+    const all = analyzer.channelEvents(ws);
+    expect(all.length).toBeGreaterThan(12);
+    const index = new MessageIndex(null);
+    const first = all.slice(0, all.length - 3);
+    index.update(first);
+    const rowOf = new Map(first.flatMap((e) => (eventToRow(e) ? [[e.seq, index.rows.find((r) => r.seq === e.seq)!] as const] : [])));
+    // The two oldest events stay (an eviction keeps a connection's creation and open), the next five are gone, three arrive.
+    const next = [...all.slice(0, 2), ...all.slice(7)];
+    expect(index.update(next)).toBe(true);
+    const fresh = new MessageIndex(null);
+    fresh.update(next);
+    expect(index.rows).toEqual(fresh.rows);
+    for (const r of index.rows) if (rowOf.has(r.seq)) expect(r).toBe(rowOf.get(r.seq));
+    // And again, with nothing new: the same rows.
+    const again = next.slice(1);
+    index.update(again);
+    fresh.update(again);
+    expect(index.rows.map((r) => r.seq)).toEqual(again.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
+  });
+
+  test('rows stay those of the events given through any mix of evictions, appends and late events', () => {
+    const analyzer = new Analyzer();
+    const events = threeChannelCapture();
+    analyzer.ingest(events);
+    const all = events.filter((e) => e.type !== 'doc.start');
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const index = new MessageIndex(null);
+    let shown: typeof all = all.slice(0, 10);
+    let next = 10;
+    for (let step = 0; step < 60 && next < all.length; step++) {
+      const op = random(3);
+      if (op === 0 && shown.length > 6) {
+        // Evict a block after the first kept events.
+        const keep = random(3);
+        shown = [...shown.slice(0, keep), ...shown.slice(keep + 1 + random(shown.length - keep - 2))];
+      } else if (op === 1) {
+        const at = shown.length - random(Math.min(3, shown.length));
+        shown = [...shown.slice(0, at), all[next++]!, ...shown.slice(at)];
+      } else {
+        const count = 1 + random(4);
+        shown = [...shown, ...all.slice(next, next + count)];
+        next = Math.min(all.length, next + count);
+      }
+      index.update(shown);
+      expect(index.rows.map((r) => r.seq)).toEqual(shown.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
+    }
+  });
+
   test('a late event sorted in before the indexed ones re-indexes the rows in time order', () => {
     const analyzer = new Analyzer();
     const events = threeChannelCapture();
