@@ -26,24 +26,34 @@ afterAll(async () => {
   await server?.close();
 });
 
-function fnv1aHex(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (const b of bytes) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193);
+/** MurmurHash3_x86_32, seed 0, written out independently of src/core/formats/body-hash.ts (byte by byte, one pass). */
+function murmur3Hex(bytes: Uint8Array): string {
+  const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+  const mixK = (k: number) => Math.imul(rotl(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593);
+  let h = 0;
+  const blocks = bytes.length - (bytes.length % 4);
+  for (let i = 0; i < blocks; i += 4) {
+    h = rotl(h ^ mixK(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 13);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  return (h >>> 0).toString(16).padStart(8, '0');
+  let k = 0;
+  for (let i = bytes.length - 1; i >= blocks; i--) k = (k << 8) | bytes[i]!;
+  if (bytes.length > blocks) h ^= mixK(k);
+  h ^= bytes.length;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
- * The hooks' body hash, written out independently: whole FNV-1a up to 1 MiB;
+ * The hooks' body hash, written out independently: whole MurmurHash3 up to 1 MiB;
  * beyond, the first 1 MiB and 64 bytes of each following 4 KiB, plus the size.
  */
 const MIB = 1_048_576;
 function sampledBodyHash(bytes: Uint8Array): string {
-  if (bytes.length <= MIB) return fnv1aHex(bytes);
+  if (bytes.length <= MIB) return murmur3Hex(bytes);
   const kept = bytes.filter((_, i) => i < MIB || i % 4096 < 64);
-  return `${fnv1aHex(kept)}~${bytes.length}`;
+  return `${murmur3Hex(kept)}~${bytes.length}`;
 }
 
 let pageCounter = 0;
@@ -84,7 +94,7 @@ describe('installation', () => {
       {
         type: 'http.end',
         size: body.length,
-        bodyHash: fnv1aHex(Buffer.from(body)),
+        bodyHash: murmur3Hex(Buffer.from(body)),
         body: { size: body.length, encoding: 'text', data: body, truncated: false },
       },
     ]);
@@ -129,14 +139,14 @@ describe('fetch', () => {
     const ramp = byteRamp(300);
     expect(bytes![2]).toMatchObject({
       size: 300,
-      bodyHash: fnv1aHex(ramp),
+      bodyHash: murmur3Hex(ramp),
       body: { encoding: 'binary', size: 300, data: ramp.toString('base64'), truncated: false },
     });
     expect(bytes![1]).toMatchObject({ contentType: 'application/octet-stream' });
     expect((bytes![1] as EventOf<'http.response'>).headers).toContainEqual(['content-length', '300']);
     expect(empty!.slice(1)).toMatchObject([
       { type: 'http.response', status: 204 },
-      { type: 'http.end', size: 0, bodyHash: fnv1aHex(new Uint8Array(0)), body: { data: '', size: 0 } },
+      { type: 'http.end', size: 0, bodyHash: murmur3Hex(new Uint8Array(0)), body: { data: '', size: 0 } },
     ]);
     expect(closed!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'network', message: 'Failed to fetch' }]);
     expect(slow!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'abort' }]);
@@ -313,7 +323,7 @@ describe('XMLHttpRequest', () => {
     expect(json).toMatchObject([
       { type: 'http.request', method: 'GET', headers: [['x-req', 'r']], sync: false, bodySize: 0 },
       { type: 'http.response', status: 200, contentType: 'application/json' },
-      { type: 'http.end', size: 17, bodyHash: fnv1aHex(Buffer.from('{"ok":true,"n":3}')), body: { data: '{"ok":true,"n":3}' } },
+      { type: 'http.end', size: 17, bodyHash: murmur3Hex(Buffer.from('{"ok":true,"n":3}')), body: { data: '{"ok":true,"n":3}' } },
     ]);
     expect(byPath('/text').at(-1)).toMatchObject({ type: 'http.end', size: 13, body: { data: 'héllo wörld', size: 13 } });
     const ramp = byteRamp(20);
@@ -321,7 +331,7 @@ describe('XMLHttpRequest', () => {
       expect(byPath('/bytes?n=20', index).at(-1)).toMatchObject({
         type: 'http.end',
         size: 20,
-        bodyHash: fnv1aHex(ramp),
+        bodyHash: murmur3Hex(ramp),
         body: { encoding: 'binary', data: ramp.toString('base64') },
       });
     }

