@@ -106,7 +106,7 @@ export interface HttpEndEvent extends ConnBase {
   /** Decoded body size in bytes as the page sees it. */
   size: number;
   /**
-   * Hash of the body for "unchanged response" tests: FNV-1a 32-bit hex of every byte up to
+   * Hash of the body for "unchanged response" tests: MurmurHash3 32-bit hex (src/core/formats/body-hash.ts) of every byte up to
    * 1 MiB; beyond, the page hooks hash samples and the size (`<8 hex>~<size>`). Null when
    * not computed.
    */
