@@ -41,7 +41,7 @@ export interface CoreResult {
 /** How total cost grows with the number of events. */
 export type Growth = 'linear' | 'sub-linear' | 'super-linear';
 
-function growth(perEventRatio: number): Growth {
+export function growth(perEventRatio: number): Growth {
   return perEventRatio < 0.65 ? 'sub-linear' : perEventRatio > 1.35 ? 'super-linear' : 'linear';
 }
 

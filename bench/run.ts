@@ -4,7 +4,7 @@
  *   npm run bench                  full run (< 10 min on 2 cores), writes bench/results.json
  *   npm run bench -- --quick       short run (< 2 min), writes bench/results-quick.json
  *   node --import tsx bench/run.ts --smoke --out <file>   core only, seconds (the smoke test)
- *   --only page,relay,core,panel   run some sections
+ *   --only page,relay,core,panel,scaling   run some sections
  *   --rounds N                     page-overhead rounds
  *   --scale X                      page-overhead workload sizes × X (1 = the issue's sizes)
  *   --compare DIR                  page overhead: also measure the extension built in DIR
@@ -27,10 +27,11 @@ import { mswVersion } from './msw-bundle.ts';
 import { pageOverheadTables, runPageOverhead, SETUP_LABELS, type PageOverheadResult, type SetupId } from './page-overhead.ts';
 import { panelTable, runPanel, type PanelResult } from './panel.ts';
 import { relayTable, runRelay, type RelayResult } from './relay.ts';
+import { runScaling, scalingTable, type ScalingResult } from './scaling.ts';
 
 type Mode = 'full' | 'quick' | 'smoke';
-type Section = 'page' | 'relay' | 'core' | 'panel';
-const ALL_SECTIONS: Section[] = ['page', 'relay', 'core', 'panel'];
+type Section = 'page' | 'relay' | 'core' | 'panel' | 'scaling';
+const ALL_SECTIONS: Section[] = ['page', 'relay', 'core', 'panel', 'scaling'];
 
 interface Args {
   mode: Mode;
@@ -143,6 +144,7 @@ export interface BenchResults {
   relay?: RelayResult;
   core?: CoreResult;
   panel?: PanelResult;
+  scaling?: ScalingResult;
   errors: Record<string, string>;
 }
 
@@ -190,6 +192,9 @@ async function main(): Promise<void> {
   await section('panel', async () => {
     results.panel = await runPanel({ extensionDir: DIST_DIR, quick, log });
   });
+  await section('scaling', async () => {
+    results.scaling = await runScaling({ extensionDir: DIST_DIR, quick, log });
+  });
 
   results.durationMs = performance.now() - started;
   mkdirSync(dirname(args.out), { recursive: true });
@@ -202,6 +207,7 @@ async function main(): Promise<void> {
   if (results.relay) out.push('', relayTable(results.relay));
   if (results.core) out.push('', coreTable(results.core));
   if (results.panel) out.push('', panelTable(results.panel));
+  if (results.scaling) out.push('', scalingTable(results.scaling));
   for (const [name, message] of Object.entries(results.errors)) out.push('', `${name}: FAILED — ${message}`);
   out.push('', `results: ${args.out} (${(results.durationMs / 1000).toFixed(0)} s)`);
   process.stdout.write(out.join('\n') + '\n');
