@@ -76,7 +76,7 @@ interface RunSample {
   processMs: number;
   chromiumCpuMs: number;
   /** Realtime Inspector only: what the background recorded for the tab (proof that it recorded). */
-  recorded?: { events: number; dropped: number } | null;
+  recorded?: { events: number; dropped: number; lostBeforeSeq: number } | null;
   profile?: ProfileSummary;
   /** The page had not seen everything after the time cap: every measure is a lower bound. */
   timedOut?: boolean;
@@ -162,15 +162,41 @@ function attachDevtoolsLikeRecorder(page: Target): { frames: number; bytes: numb
 }
 
 /** The background's counters for the tab showing `url` (TabStats carries the top document's URL). */
-async function recordedFor(browser: Browser, url: string): Promise<{ events: number; dropped: number } | null> {
+async function recordedFor(browser: Browser, url: string): Promise<{ events: number; dropped: number; lostBeforeSeq: number } | null> {
   try {
     const sw = await browser.serviceWorker();
-    return await sw.evaluate<{ events: number; dropped: number } | null>(
-      `self.realtimeInspector.tabs().then((tabs) => { const t = tabs.find((x) => x.url === ${JSON.stringify(url)}); return t ? { events: t.lastSeq - t.clearedAtSeq, dropped: t.dropped.page + t.dropped.relay + t.dropped.background } : null; })`,
+    return await sw.evaluate<{ events: number; dropped: number; lostBeforeSeq: number } | null>(
+      `self.realtimeInspector.tabs().then((tabs) => { const t = tabs.find((x) => x.url === ${JSON.stringify(url)}); return t ? { events: t.lastSeq - t.clearedAtSeq, dropped: t.dropped.page + t.dropped.relay + t.dropped.background, lostBeforeSeq: t.dropped.page + t.dropped.relay + t.rejected } : null; })`,
       10_000,
     );
   } catch {
     return null;
+  }
+}
+
+/** Longest the bench waits for the extension to finish recording a run (its relay keeps sending after the page is done). */
+const DRAIN_TIMEOUT_MS = 120_000;
+
+/**
+ * Wait until the background has taken every event of the run (sequenced, or counted as
+ * lost before it could be), or its count stopped moving for 2 s: the relay's sending
+ * runs on the page's thread, so the run's CPU is read only after it.
+ */
+async function waitForRecording(browser: Browser, url: string, expected: number): Promise<void> {
+  const started = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  while (Date.now() - started < DRAIN_TIMEOUT_MS) {
+    const r = await recordedFor(browser, url);
+    const seen = r ? r.events + r.lostBeforeSeq : 0;
+    if (seen >= expected) return;
+    if (seen !== last) {
+      last = seen;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 2000) {
+      return;
+    }
+    await sleep(100);
   }
 }
 
@@ -212,7 +238,8 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
       timedOut = true;
     }
     if (result.count !== w.expectedCount) throw new Error(`page saw ${result.count} of ${w.expectedCount}`);
-    // Work the instrumentation defers (batched flushes, the service worker's commits) still costs: let it run.
+    // Work the instrumentation defers (batched flushes, the relay's sending, the service worker's commits) still costs: let it run.
+    if (!timedOut && isExtensionSetup(setup)) await waitForRecording(browser, url, w.expectedCount);
     if (!timedOut) await sleep(500);
     const after = await metrics(browser, page);
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
