@@ -258,7 +258,8 @@ export function LaneTimeline(props: LaneTimelineProps) {
       height={height}
       data={aligned}
       theme={props.theme}
-      optionsKey={`${laneCount}`}
+      // The options read the lanes through dataRef: a new lane resizes and redraws the chart, it need not be built again.
+      optionsKey="lanes"
       options={options}
       resetScales={() => !zoomed.current}
       empty={d.spans.start.length + d.marks.t.length === 0 ? 'Nothing captured yet.' : null}

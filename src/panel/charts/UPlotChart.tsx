@@ -49,6 +49,8 @@ export function UPlotChart(props: UPlotChartProps) {
   });
   useEffect(() => () => unregisterChart(props.name), [props.name]);
 
+  const heightRef = useRef(props.height);
+  heightRef.current = props.height;
   useEffect(() => {
     const el = host.current;
     if (!el || props.empty || !canvasAvailable()) return;
@@ -60,7 +62,7 @@ export function UPlotChart(props: UPlotChartProps) {
     if (typeof ResizeObserver === 'function') {
       ro = new ResizeObserver(() => {
         const w = Math.max(200, el.clientWidth);
-        if (w !== u.width) u.setSize({ width: w, height: props.height });
+        if (w !== u.width) u.setSize({ width: w, height: heightRef.current });
       });
       ro.observe(el);
     }
@@ -69,17 +71,27 @@ export function UPlotChart(props: UPlotChartProps) {
       u.destroy();
       plot.current = null;
     };
-  }, [props.optionsKey, props.theme, props.height, !!props.empty]);
+    // A new height resizes the chart (below) rather than building it again.
+  }, [props.optionsKey, props.theme, !!props.empty]);
 
   const resetRef = useRef(props.resetScales);
   resetRef.current = props.resetScales;
   useEffect(() => {
     const u = plot.current;
     if (!u) return;
-    const reset = resetRef.current?.() ?? true;
-    u.setData(props.data, reset);
-    if (!reset) u.redraw(false, false);
-  }, [props.data]);
+    // Redraw at the start of the next frame rather than right after this one painted: the
+    // redraw (100k marks on the page timeline) then does not add to the frame that laid out
+    // the rest of the update, and several updates before that frame draw once.
+    const frame = requestAnimationFrame(() => {
+      if (plot.current !== u) return;
+      if (u.height !== heightRef.current) u.setSize({ width: u.width, height: heightRef.current });
+      const reset = resetRef.current?.() ?? true;
+      u.setData(dataRef.current, reset);
+      // Keeping the user's zoom: redraw, with the axes computed again (a lane may have been added).
+      if (!reset) u.redraw(false, true);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [props.data, props.height]);
 
   const points = props.data.length > 0 ? (props.data[0] as ArrayLike<number>).length : 0;
   return (
