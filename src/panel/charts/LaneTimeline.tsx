@@ -127,11 +127,17 @@ function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
     for (const key of pending) if (runFrom[key]! >= 0) paintRun(key);
     pending.length = 0;
   };
-  for (let i = 0; i < m.t.length; i++) {
-    const px = Math.round(x(m.t[i]!));
-    if (px < left || px > left + width) continue;
-    const style = m.style[i]!;
-    const key = m.lane[i]! * MARK_STYLES + style;
+  // The hot loop (most marks land on a pixel already painted) with x() and the columns inlined:
+  // the first redraws run before the JIT has optimised it.
+  const mt = m.t;
+  const mStyle = m.style;
+  const mLane = m.lane;
+  const right = left + width;
+  for (let i = 0; i < mt.length; i++) {
+    const px = Math.round(left + (mt[i]! - x0) * perUnit);
+    if (px < left || px > right) continue;
+    const style = mStyle[i]!;
+    const key = mLane[i]! * MARK_STYLES + style;
     const prev = lastPx[key]!;
     if (prev === px) continue;
     if (style === MARK.in || style === MARK.out) {
@@ -145,7 +151,7 @@ function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
     }
     paintPending();
     lastPx[key] = px;
-    const y = laneY(m.lane[i]!) + laneH / 2;
+    const y = laneY(mLane[i]!) + laneH / 2;
     ctx.fillStyle = markColor(p, style);
     if (style === MARK.open || style === MARK.close || style === MARK.fault) {
       ctx.fillRect(px - 1, y - laneH * 0.45, 2, laneH * 0.9);
