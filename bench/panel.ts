@@ -53,6 +53,56 @@ export interface LiveResult {
   longestTaskMs: number;
   /** Main-thread work per frame and the long tasks, attributed, from a trace of the phase (null if the trace had no frames). */
   work?: FrameWork | null;
+  /** With RI_BENCH_ALLOC=1: the panel main thread's JS allocations over the phase (sampling heap profiler, collected objects included). */
+  alloc?: AllocSummary | null;
+}
+
+export interface AllocSummary {
+  /** Estimated MiB allocated per second of the phase. */
+  mibPerSecond: number;
+  totalMiB: number;
+  /** Top allocating functions (self, estimated MiB over the phase). */
+  top: Array<{ frame: string; mib: number }>;
+}
+
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/**
+ * Start V8's sampling heap profiler on the page, keeping the samples of objects
+ * a GC collected (the allocation rate, not only what survives); stop() sums
+ * the estimated bytes per allocating function.
+ */
+async function startAllocSampling(page: Target): Promise<{ stop(seconds: number): Promise<AllocSummary> }> {
+  await page.send('HeapProfiler.enable');
+  await page.send('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    async stop(seconds) {
+      const { profile } = await page.send<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling');
+      await page.send('HeapProfiler.disable');
+      const self = new Map<string, number>();
+      let total = 0;
+      const walk = (n: SamplingNode) => {
+        if (n.selfSize) {
+          const f = n.callFrame;
+          const key = `${f.functionName || '(anonymous)'}${f.url ? ` @ ${f.url.split('?')[0]!.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`;
+          self.set(key, (self.get(key) ?? 0) + n.selfSize);
+          total += n.selfSize;
+        }
+        for (const c of n.children) walk(c);
+      };
+      walk(profile.head);
+      const mib = (b: number) => Math.round((b / 2 ** 20) * 100) / 100;
+      return {
+        mibPerSecond: mib(total / Math.max(0.001, seconds)),
+        totalMiB: mib(total),
+        top: [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([frame, b]) => ({ frame, mib: mib(b) })),
+      };
+    },
+  };
 }
 
 export interface PanelResult {
@@ -203,9 +253,12 @@ async function timeInteraction(page: Target, name: string, repeat: number, act: 
 /** Frame intervals and long tasks in the panel while the inspected page receives 1,000 WebSocket messages/s through the real hooks. */
 async function measureLive(page: Target, panel: Target, server: BenchServer, seconds: number, phase: string, rate = 1000): Promise<LiveResult> {
   // Count arrivals on the bridge (the store may re-base its list while live events stream in).
-  const liveCount = `globalThis.__riPanel.events().filter((e) => e.type === 'ws.message').length`;
+  // Counted in a loop: a filtered copy of 100k events would add the bench's own garbage to the phase it measures.
+  const liveCount = `(() => { let n = 0; for (const e of globalThis.__riPanel.events()) if (e.type === 'ws.message') n++; return n; })()`;
   const before = await panel.evaluate<number>(liveCount);
   const tracing = await startTracing(panel, `panel-${phase}`);
+  const sampling = process.env.RI_BENCH_ALLOC ? await startAllocSampling(panel) : null;
+  const startedAt = Date.now();
   await panel.evaluate('(() => { const p = globalThis.__benchProbe; p.frames = []; p.longTasks = []; p.recording = true; return true; })()');
   await profiled(panel, phase, async () => {
     if (rate === 0) return sleep(seconds * 1000);
@@ -218,6 +271,7 @@ async function measureLive(page: Target, panel: Target, server: BenchServer, sec
     }
   });
   const rec = await panel.evaluate<{ frames: number[]; longTasks: number[] }>('(() => { const p = globalThis.__benchProbe; p.recording = false; return { frames: p.frames, longTasks: p.longTasks }; })()');
+  const alloc = sampling ? await sampling.stop((Date.now() - startedAt) / 1000) : null;
   const work = await tracing.stop();
   const received = (await panel.evaluate<number>(liveCount)) - before;
   const intervals = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
@@ -232,6 +286,7 @@ async function measureLive(page: Target, panel: Target, server: BenchServer, sec
     longTasks: rec.longTasks.length,
     longestTaskMs: Math.max(0, ...rec.longTasks),
     work,
+    alloc,
   };
 }
 
@@ -242,9 +297,11 @@ function liveLine(l: LiveResult): string {
       (w.cpuMs ? `\n    main-thread work per frame (trace), CPU: p50 ${fmt(w.cpuMs.p50, 1)} ms, p95 ${fmt(w.cpuMs.p95, 1)} ms, max ${fmt(w.cpuMs.max, 1)} ms, ${w.cpuFramesOver16ms} frames over 16 ms` : '') +
       `\n    busiest functions (self): ${w.top.slice(0, 5).map((f) => `${fmt(f.ms)} ms ${f.frame}`).join('; ')}` +
       w.heavyFrames.map((f) => `\n    frame at +${fmt(f.atMs)} ms: ${fmt(f.workMs, 1)} ms work (CPU ${fmt(f.cpuMs, 1)} ms); tasks ≥ 4 ms: ${f.tasks.map((t) => `${fmt(t.ms)} ms (CPU ${fmt(t.cpuMs, 1)}) ${t.entry} {${t.events.slice(0, 4).map((x) => `${x.name} ${fmt(x.ms, 1)}`).join(', ')}} [${t.top.slice(0, 3).map((x) => `${fmt(x.ms, 1)} ${x.frame.split(' @ ')[0]}`).join(', ')}]`).join(' + ') || 'none'}`).join('') +
+      `\n    GC: ${w.gc.minor} minor, ${w.gc.major} major${w.gc.majors.map((g) => ` [+${fmt(g.atMs)} ms: ${fmt(g.ms, 1)} ms, CPU ${fmt(g.cpuMs, 1)} ms, ${fmt(g.beforeMiB, 1)} → ${fmt(g.afterMiB, 1)} MiB]`).join('')}; allocated between GCs ${fmt(w.gc.allocMiBPerSecond, 2)} MiB/s` +
       w.longTasks.map((t) => `\n    long task at +${fmt(t.atMs)} ms: ${fmt(t.ms)} ms, CPU ${fmt(t.cpuMs, 1)} ms (${t.entry}; GC ${fmt(t.gcMs, 1)} ms; ${t.events.map((x) => `${x.name} ${fmt(x.ms, 1)}`).join(', ')}): ${t.top.map((f) => `${fmt(f.ms, 1)} ms ${f.frame}`).join('; ')}`).join('')
     : '\n    (no trace frames)';
-  return `${fmt(l.received)} events arrived in ${l.seconds} s; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms${work}`;
+  const alloc = l.alloc ? `\n    allocations (sampled): ${fmt(l.alloc.mibPerSecond, 2)} MiB/s (${fmt(l.alloc.totalMiB, 1)} MiB); top: ${l.alloc.top.slice(0, 8).map((f) => `${fmt(f.mib, 2)} MiB ${f.frame}`).join('; ')}` : '';
+  return `${fmt(l.received)} events arrived in ${l.seconds} s; ${l.frames} frames, interval p50 ${fmt(l.frameMs.p50, 1)} ms, p95 ${fmt(l.frameMs.p95, 1)} ms, max ${fmt(l.frameMs.max)} ms; ${l.framesOver16ms} frames over 16 ms (+25%), ${l.framesOver50ms} over 50 ms; ${l.longTasks} long tasks, longest ${fmt(l.longestTaskMs)} ms${work}${alloc}`;
 }
 
 /** Run the panel section. */

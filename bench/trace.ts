@@ -66,6 +66,17 @@ export interface FrameWork {
   heavyFrames: Array<{ atMs: number; workMs: number; cpuMs: number; tasks: LongTask[] }>;
   /** Phase-wide self time of the main thread's top functions (stack samples). */
   top: Array<{ frame: string; ms: number }>;
+  /** The main thread's GCs in the phase (MinorGC/MajorGC trace events). */
+  gc: GcStats;
+}
+
+export interface GcStats {
+  minor: number;
+  major: number;
+  /** Each major GC: start in the phase (ms), wall and CPU ms, heap used before and after (MiB). */
+  majors: Array<{ atMs: number; ms: number; cpuMs: number | null; beforeMiB: number; afterMiB: number }>;
+  /** JS heap allocated between GCs, per second (MiB/s): the growth from each GC's "after" to the next one's "before", over their span; null with fewer than two GCs. */
+  allocMiBPerSecond: number | null;
 }
 
 const CATEGORIES = [
@@ -223,7 +234,21 @@ export function frameWork(events: TraceEvent[]): FrameWork | null {
     cpuMs: Math.round(f.cpuMs * 10) / 10,
     tasks: tasks.filter((t) => t.ts >= f.from && t.ts < f.to && t.end - t.ts >= 4000).map(attribute),
   }));
+  const gcEvents = onMain.filter((e) => GC_NAMES.has(e.name) && e.ph === 'X' && inPhase(e.ts) && e.args?.usedHeapSizeBefore !== undefined);
+  const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  let grown = 0;
+  for (let i = 1; i < gcEvents.length; i++) grown += Math.max(0, gcEvents[i]!.args.usedHeapSizeBefore - gcEvents[i - 1]!.args.usedHeapSizeAfter);
+  const gcSpan = gcEvents.length > 1 ? (gcEvents[gcEvents.length - 1]!.ts - gcEvents[0]!.ts - (gcEvents[0]!.dur ?? 0)) / 1e6 : 0;
+  const gc: GcStats = {
+    minor: gcEvents.filter((e) => e.name === 'MinorGC').length,
+    major: gcEvents.filter((e) => e.name === 'MajorGC').length,
+    majors: gcEvents
+      .filter((e) => e.name === 'MajorGC')
+      .map((e) => ({ atMs: Math.round((e.ts - start.ts) / 1000), ms: Math.round((e.dur ?? 0) / 100) / 10, cpuMs: e.tdur === undefined ? null : Math.round(e.tdur / 100) / 10, beforeMiB: mib(e.args.usedHeapSizeBefore), afterMiB: mib(e.args.usedHeapSizeAfter) })),
+    allocMiBPerSecond: gcSpan > 0 ? Math.round((grown / 2 ** 20 / gcSpan) * 100) / 100 : null,
+  };
   return {
+    gc,
     frames: work.length,
     workMs: { p50: percentile(work, 50), p95: percentile(work, 95), max: Math.max(0, ...work) },
     framesOver16ms: work.filter((w) => w > 16).length,
