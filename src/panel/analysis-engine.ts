@@ -7,7 +7,9 @@
  * nothing more: the report, the page timeline's lanes, and for the channel open
  * in detail its series, its timeline lanes and the positions of its events in
  * the panel's event list (the panel holds the events themselves, so they are
- * never sent back).
+ * never sent back). While the open channel only grows, its view is sent as a
+ * change of the one before: the positions and timeline rows from the first
+ * that differs (view-delta.ts), not 100k of each again.
  *
  * Positions are indices into the events since the last `reset`, minus the
  * events `evict` let go: the panel's list and this mirror stay index-aligned
@@ -20,6 +22,7 @@ import type { Report } from '../core/report-types.ts';
 import { rolesOf, type MessageRoles } from './messages.ts';
 import type { LaneData } from './timeline-data.ts';
 import { channelTimeline, pageTimeline } from './timelines.ts';
+import { commonPrefix, laneBase, laneTails, type ViewBase } from './view-delta.ts';
 
 /** What the visible view needs analysed. */
 export interface AnalysisRequest {
@@ -30,6 +33,8 @@ export interface AnalysisRequest {
   channel: string | null;
   /** Whether the page timeline is shown (the overview). */
   page: boolean;
+  /** Send the open channel's view whole, not as a change of the one sent before (the panel holds another). */
+  full?: boolean;
 }
 
 /**
@@ -39,9 +44,18 @@ export interface AnalysisRequest {
  */
 export type ViewSeries = Omit<ChannelSeries, 'messages'>;
 
-/** The view of the channel open in detail. */
+/**
+ * The view of the channel open in detail. With `base` it is a change of the
+ * view this engine sent before (view-delta.ts): `positions` and the
+ * timeline's span and mark columns then hold only the rows from `base`'s
+ * counts on, the rows before them being those of that view.
+ */
 export interface ChannelAnalysisView {
   id: string;
+  /** This view's number, unique to the engine that sent it (a later change names it as its base). */
+  seq: number;
+  /** null: a whole view. */
+  base: ViewBase | null;
   series: ViewSeries | null;
   /** Non-data roles of the channel's messages (heartbeats, control), by direction and time. */
   roles: MessageRoles;
@@ -217,7 +231,13 @@ export class AnalysisEngine {
   private end = Number.NEGATIVE_INFINITY;
   /** The reports the last page timeline and channel view were built from (the Analyzer returns the same report object while nothing changed). */
   private pageSentFor: Report | null = null;
-  private channelSentFor: { report: Report; id: string } | null = null;
+  /** The last channel view sent, whole (what the next one is sent as a change of). */
+  private channelSent: { report: Report; id: string; generation: number; seq: number; positions: Int32Array; timeline: LaneData } | null = null;
+  /**
+   * View numbers start at a random point, so a change from one engine never
+   * applies to a view from another (the panel's interim engine and its worker).
+   */
+  private seq = Math.floor(Math.random() * 2 ** 30);
 
   /** Apply one message; `analyze` returns its result. */
   handle(message: ToAnalysis): AnalysisResult | null {
@@ -284,8 +304,8 @@ export class AnalysisEngine {
     }
     let channel: ChannelAnalysisView | null = null;
     const ch = request.channel === null ? undefined : report.channels.find((c) => c.id === request.channel);
-    if (ch && !(this.channelSentFor?.report === report && this.channelSentFor.id === ch.id)) {
-      this.channelSentFor = { report, id: ch.id };
+    const sent = this.channelSent?.id === ch?.id && this.channelSent?.generation === this.generation && !request.full ? this.channelSent : null;
+    if (ch && sent?.report !== report) {
       const events = eventsOf(ch.id);
       const series = this.analyzer.channelSeries(ch.id);
       let viewSeries: ViewSeries | null = null;
@@ -298,7 +318,20 @@ export class AnalysisEngine {
       for (let i = 0; i < events.length; i++) positions[i] = positionOf.get(events[i]!) ?? -1;
       const channelEnd = events.length ? events[events.length - 1]!.t : origin;
       const roles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
-      channel = { id: ch.id, series: viewSeries, roles, timeline: channelTimeline(ch, series, events, origin, channelEnd), positions };
+      const timeline = channelTimeline(ch, series, events, origin, channelEnd);
+      const seq = ++this.seq;
+      // Sent as a change of the last view of this channel and generation: the rows from the first that differs.
+      const base: ViewBase | null = sent ? { seq: sent.seq, positions: commonPrefix([sent.positions], [positions]), ...laneBase(sent.timeline, timeline) } : null;
+      this.channelSent = { report, id: ch.id, generation: this.generation, seq, positions, timeline };
+      channel = {
+        id: ch.id,
+        seq,
+        base,
+        series: viewSeries,
+        roles,
+        timeline: laneTails(timeline, base?.spans ?? 0, base?.marks ?? 0),
+        positions: positions.slice(base?.positions ?? 0),
+      };
     }
     return { id: request.id, generation: this.generation, covered: this.events.length, report, origin, page, channel };
   }

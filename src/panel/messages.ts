@@ -296,15 +296,18 @@ export class MessageIndex {
       if (r) r.kind = 'data';
     }
     this.marked = [];
-    for (const dir of ['in', 'out'] as const) {
-      for (const [t, kind] of roles[dir]) {
-        for (let i = searchTime(this.rows, t, false, 0, this.rows.length); i < this.rows.length && this.rows[i]!.t === t; i++) {
-          const r = this.rows[i]!;
-          if (!r.payload || r.dir !== dir || r.kind !== 'data') continue;
-          r.kind = kind;
-          this.marked.push(i);
-        }
-      }
+    // forEach rather than for...of: no [t, kind] entry array per role on every live update.
+    roles.in.forEach((kind, t) => this.markRows('in', t, kind));
+    roles.out.forEach((kind, t) => this.markRows('out', t, kind));
+  }
+
+  private markRows(dir: Direction, t: number, kind: MessageKind): void {
+    const rows = this.rows;
+    for (let i = searchTime(rows, t, false, 0, rows.length); i < rows.length && rows[i]!.t === t; i++) {
+      const r = rows[i]!;
+      if (!r.payload || r.dir !== dir || r.kind !== 'data') continue;
+      r.kind = kind;
+      this.marked.push(i);
     }
   }
 }

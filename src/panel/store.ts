@@ -23,6 +23,7 @@ import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analy
 import { AnalysisEngine, EventCounts, evictOldestInPlace, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
 import type { MessageRoles } from './messages.ts';
 import { emptyLanes, type LaneData } from './timeline-data.ts';
+import { LaneColumns } from './view-delta.ts';
 
 /** Lower bound between two analysis requests while events stream in. */
 export const REANALYZE_MIN_MS = 250;
@@ -70,7 +71,11 @@ export interface ChannelView {
   /** Non-data roles of its messages (heartbeats, control), by direction and time. */
   roles: MessageRoles;
   timeline: LaneData;
-  /** The channel's events in time order. */
+  /**
+   * The channel's events in time order. While the channel's events only grow
+   * (no eviction, no reset), later views of it extend this same array in place
+   * (each view is a new object: compare views, not this array, to see a change).
+   */
   events: readonly CaptureEvent[];
 }
 
@@ -104,8 +109,14 @@ export class PanelStore {
   private pageLanes: LaneData | null = null;
   /** The last channel view received (kept when the channel is closed: the engine sends a view again only when it changed). */
   private view: ChannelView | null = null;
-  /** The generation and positions `view.events` were read from (null: not reusable). */
-  private viewSource: { generation: number; positions: Int32Array } | null = null;
+  /**
+   * Where `view` came from: the generation and the engine's view number, and
+   * the buffers its timeline columns are merged into; null when a change of
+   * it cannot be applied (some positions were not in the list).
+   */
+  private viewSource: { generation: number; seq: number; columns: LaneColumns; events: CaptureEvent[] } | null = null;
+  /** The view held is not the one the engine's next change would apply to: ask for a whole one. */
+  private needFullView = false;
   private watched: string | null = null;
   private emptyReport: Report | null = null;
   private waiters: Array<(report: Report) => void> = [];
@@ -386,7 +397,9 @@ export class PanelStore {
     this.inFlight = id;
     const started = performance.now();
     this.lastAnalysisAt = started;
-    this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched, page: this.watched === null } });
+    const full = this.needFullView;
+    this.needFullView = false;
+    this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched, page: this.watched === null, full } });
     this.lastCostMs = performance.now() - started;
   }
 
@@ -397,26 +410,7 @@ export class PanelStore {
     if (result.generation === this.generation) {
       this.latest = result;
       if (result.page) this.pageLanes = result.page;
-      if (result.channel) {
-        const positions = result.channel.positions;
-        // The previous view of this channel in this generation: its events up to the first changed position are still right.
-        const prev = this.view?.id === result.channel.id && this.viewSource?.generation === result.generation ? this.viewSource : null;
-        let same = 0;
-        if (prev) {
-          const n = Math.min(prev.positions.length, positions.length);
-          while (same < n && prev.positions[same] === positions[same]) same++;
-        }
-        const events: CaptureEvent[] = same > 0 ? this.view!.events.slice(0, same) : [];
-        let complete = true;
-        for (let i = same; i < positions.length; i++) {
-          const e = this.all[positions[i]!];
-          if (e) events.push(e);
-          else complete = false;
-        }
-        this.view = { id: result.channel.id, series: result.channel.series, roles: result.channel.roles, timeline: result.channel.timeline, events };
-        // Reusable only while events[i] stands for positions[i].
-        this.viewSource = complete ? { generation: result.generation, positions } : null;
-      }
+      if (result.channel) this.receiveView(result.channel, result.generation);
       this.notify();
     }
     if (this.dirty && this.inFlight === null) {
@@ -427,6 +421,46 @@ export class PanelStore {
       const report = this.report();
       for (const w of this.waiters.splice(0)) w(report);
     }
+  }
+
+  /**
+   * Take the open channel's view: a whole one, or a change of the view held
+   * (its events array and timeline buffers are extended in place). A change
+   * of a view this store does not hold is dropped, and a whole view asked for.
+   */
+  private receiveView(channel: AnalysisResult['channel'] & object, generation: number): void {
+    const base = channel.base;
+    const source = this.viewSource;
+    let events: CaptureEvent[];
+    let timeline: LaneData;
+    let columns: LaneColumns;
+    if (base) {
+      const size = source?.columns.size();
+      if (!source || !size || this.view?.id !== channel.id || source.generation !== generation || source.seq !== base.seq || base.positions > source.events.length || base.spans > size.spans || base.marks > size.marks) {
+        this.needFullView = true;
+        this.dirty = true;
+        this.urgent = true;
+        return;
+      }
+      events = source.events;
+      events.length = base.positions;
+      columns = source.columns;
+      timeline = columns.apply(channel.timeline, base);
+    } else {
+      events = [];
+      columns = new LaneColumns();
+      timeline = columns.adopt(channel.timeline);
+    }
+    let complete = true;
+    const positions = channel.positions;
+    for (let i = 0; i < positions.length; i++) {
+      const e = this.all[positions[i]!];
+      if (e) events.push(e);
+      else complete = false;
+    }
+    this.view = { id: channel.id, series: channel.series, roles: channel.roles, timeline, events };
+    // A change applies only while events[i] stands for the engine's positions[i].
+    this.viewSource = complete ? { generation, seq: channel.seq, columns, events } : null;
   }
 
   /** The worker failed: analyse in this thread from now on (slower, but the panel keeps working). */

@@ -71,12 +71,13 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
   const timeline = view?.timeline ?? null;
   const origin = store.origin();
   if (index.current.protocol !== channel.protocol) index.current = new MessageIndex(channel.protocol);
+  // Each analysis brings a new view, whose events may be the previous view's array extended in place: depend on the view.
   const rowsVersion = useMemo(() => {
     index.current.update(events);
     if (roles) index.current.applyRoles(roles);
     return ++rowsTick.current;
-  }, [events, roles, channel.protocol]);
-  const target = useMemo(() => latestConn(events), [events]);
+  }, [view, channel.protocol]);
+  const target = useMemo(() => latestConn(events), [view]);
 
   const isWs = channel.transport === 'websocket';
   const isHttpDurations = (channel.transport === 'fetch' || channel.transport === 'xhr') && channel.kind !== 'sse' && channel.kind !== 'streaming';
