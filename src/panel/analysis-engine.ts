@@ -57,11 +57,26 @@ export interface ChannelAnalysisView {
   /** null: a whole view. */
   base: ViewBase | null;
   series: ViewSeries | null;
-  /** Non-data roles of the channel's messages (heartbeats, control), by direction and time. */
-  roles: MessageRoles;
+  /**
+   * Non-data roles of the channel's messages (heartbeats, control), by direction and time;
+   * null in a change when they are the base view's (they change only with a new heartbeat or control message).
+   */
+  roles: MessageRoles | null;
   timeline: LaneData;
   /** Positions of the channel's events (time order) in the panel's event list. */
   positions: Int32Array;
+}
+
+function sameRoles(a: MessageRoles, b: MessageRoles): boolean {
+  const same = (x: Map<number, string>, y: Map<number, string>) => {
+    if (x.size !== y.size) return false;
+    let equal = true;
+    x.forEach((kind, t) => {
+      if (equal && y.get(t) !== kind) equal = false;
+    });
+    return equal;
+  };
+  return same(a.in, b.in) && same(a.out, b.out);
 }
 
 export interface AnalysisResult {
@@ -232,7 +247,7 @@ export class AnalysisEngine {
   /** The reports the last page timeline and channel view were built from (the Analyzer returns the same report object while nothing changed). */
   private pageSentFor: Report | null = null;
   /** The last channel view sent, whole (what the next one is sent as a change of). */
-  private channelSent: { report: Report; id: string; generation: number; seq: number; positions: Int32Array; timeline: LaneData } | null = null;
+  private channelSent: { report: Report; id: string; generation: number; seq: number; positions: Int32Array; timeline: LaneData; roles: MessageRoles } | null = null;
   /**
    * View numbers start at a random point, so a change from one engine never
    * applies to a view from another (the panel's interim engine and its worker).
@@ -317,18 +332,19 @@ export class AnalysisEngine {
       const positions = new Int32Array(events.length);
       for (let i = 0; i < events.length; i++) positions[i] = positionOf.get(events[i]!) ?? -1;
       const channelEnd = events.length ? events[events.length - 1]!.t : origin;
-      const roles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
+      const roles: MessageRoles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
       const timeline = channelTimeline(ch, series, events, origin, channelEnd);
       const seq = ++this.seq;
       // Sent as a change of the last view of this channel and generation: the rows from the first that differs.
       const base: ViewBase | null = sent ? { seq: sent.seq, positions: commonPrefix([sent.positions], [positions]), ...laneBase(sent.timeline, timeline) } : null;
-      this.channelSent = { report, id: ch.id, generation: this.generation, seq, positions, timeline };
+      const rolesKept = sent !== null && sameRoles(sent.roles, roles);
+      this.channelSent = { report, id: ch.id, generation: this.generation, seq, positions, timeline, roles };
       channel = {
         id: ch.id,
         seq,
         base,
         series: viewSeries,
-        roles,
+        roles: rolesKept ? null : roles,
         timeline: laneTails(timeline, base?.spans ?? 0, base?.marks ?? 0),
         positions: positions.slice(base?.positions ?? 0),
       };

@@ -458,7 +458,9 @@ export class PanelStore {
       if (e) events.push(e);
       else complete = false;
     }
-    this.view = { id: channel.id, series: channel.series, roles: channel.roles, timeline, events };
+    // A change leaves the roles out when they are the base view's (held: the base is this.view).
+    const roles = channel.roles ?? this.view?.roles ?? { in: new Map(), out: new Map() };
+    this.view = { id: channel.id, series: channel.series, roles, timeline, events };
     // A change applies only while events[i] stands for the engine's positions[i].
     this.viewSource = complete ? { generation, seq: channel.seq, columns, events } : null;
   }

@@ -128,7 +128,7 @@ function wholeView(events: readonly CaptureEvent[], channel: string) {
   engine.handle({ type: 'reset', generation: 1, events });
   const r = engine.handle({ type: 'analyze', generation: 1, request: { id: 1, users: 1, channel, page: false } })!;
   expect(r.channel!.base).toBeNull();
-  return { events: Array.from(r.channel!.positions, (p) => events[p]!), timeline: plain(r.channel!.timeline) };
+  return { events: Array.from(r.channel!.positions, (p) => events[p]!), timeline: plain(r.channel!.timeline), roles: r.channel!.roles };
 }
 
 function expectWhole(store: PanelStore, channel: string) {
@@ -137,6 +137,7 @@ function expectWhole(store: PanelStore, channel: string) {
   expect(view.events).toEqual(whole.events);
   expect(view.events.every((e, i) => e === whole.events[i])).toBe(true);
   expect(plain(view.timeline)).toEqual(whole.timeline);
+  expect(view.roles).toEqual(whole.roles);
 }
 
 describe('view deltas: engine and store', () => {
@@ -179,6 +180,9 @@ describe('view deltas: engine and store', () => {
     // Two events a step: only the step with the late event resends the socket's events after it, and the
     // close its message marks (lifecycle marks come first in the timeline's columns).
     for (const c of changes) expect(c.base!.positions).toBeGreaterThan(0);
+    // Roles come only when they changed (a new ping or pong), and the store keeps the base view's otherwise.
+    expect(changes.filter((c) => c.roles === null).length).toBeGreaterThan(3);
+    expect(changes.filter((c) => c.roles !== null && c.roles.in.size + c.roles.out.size > 0).length).toBeGreaterThan(1);
     expect(changes.filter((c) => c.positions.length > 4 || c.timeline.marks.t.length > 6)).toHaveLength(2);
     // The same events array, extended in place.
     expect(store.channelView(ws)!.events).toBe(first);
