@@ -75,7 +75,11 @@ export interface GcStats {
   major: number;
   /** Each major GC: start in the phase (ms), wall and CPU ms, heap used before and after (MiB). */
   majors: Array<{ atMs: number; ms: number; cpuMs: number | null; beforeMiB: number; afterMiB: number }>;
-  /** JS heap allocated between GCs, per second (MiB/s): the growth from each GC's "after" to the next one's "before", over their span; null with fewer than two GCs. */
+  /**
+   * JS heap allocated per second of the phase (MiB/s): the growth of the heap
+   * counter the trace samples every few ms (UpdateCounters jsHeapSizeUsed),
+   * summed over the phase with its drops (GCs) left out; null without counters.
+   */
   allocMiBPerSecond: number | null;
 }
 
@@ -236,16 +240,16 @@ export function frameWork(events: TraceEvent[]): FrameWork | null {
   }));
   const gcEvents = onMain.filter((e) => GC_NAMES.has(e.name) && e.ph === 'X' && inPhase(e.ts) && e.args?.usedHeapSizeBefore !== undefined);
   const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  const counters = onMain.filter((e) => e.name === 'UpdateCounters' && inPhase(e.ts) && typeof e.args?.data?.jsHeapSizeUsed === 'number');
   let grown = 0;
-  for (let i = 1; i < gcEvents.length; i++) grown += Math.max(0, gcEvents[i]!.args.usedHeapSizeBefore - gcEvents[i - 1]!.args.usedHeapSizeAfter);
-  const gcSpan = gcEvents.length > 1 ? (gcEvents[gcEvents.length - 1]!.ts - gcEvents[0]!.ts - (gcEvents[0]!.dur ?? 0)) / 1e6 : 0;
+  for (let i = 1; i < counters.length; i++) grown += Math.max(0, counters[i]!.args.data.jsHeapSizeUsed - counters[i - 1]!.args.data.jsHeapSizeUsed);
   const gc: GcStats = {
     minor: gcEvents.filter((e) => e.name === 'MinorGC').length,
     major: gcEvents.filter((e) => e.name === 'MajorGC').length,
     majors: gcEvents
       .filter((e) => e.name === 'MajorGC')
       .map((e) => ({ atMs: Math.round((e.ts - start.ts) / 1000), ms: Math.round((e.dur ?? 0) / 100) / 10, cpuMs: e.tdur === undefined ? null : Math.round(e.tdur / 100) / 10, beforeMiB: mib(e.args.usedHeapSizeBefore), afterMiB: mib(e.args.usedHeapSizeAfter) })),
-    allocMiBPerSecond: gcSpan > 0 ? Math.round((grown / 2 ** 20 / gcSpan) * 100) / 100 : null,
+    allocMiBPerSecond: counters.length > 1 ? Math.round((grown / 2 ** 20 / ((end.ts - start.ts) / 1e6)) * 100) / 100 : null,
   };
   return {
     gc,
