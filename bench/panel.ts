@@ -15,7 +15,8 @@
  *    cannot show it: vsync jitter on a loaded machine alone passes 16.7 ms),
  *    with every long task and every frame over 16 ms attributed (its entry,
  *    its trace events, its top self-time functions from the trace's stack
- *    samples); RI_BENCH_TRACE_DIR=<dir> keeps the traces;
+ *    samples); RI_BENCH_TRACE_DIR=<dir> keeps the traces; RI_BENCH_LIVE_SECONDS=<n>
+ *    makes each live phase n s long (default 8);
  *  - interactions, as trusted input through CDP (Input.*): type in the overview's
  *    URL filter, open the channel, type a regex in the message filter, toggle a
  *    direction filter, zoom the channel timeline with the wheel; and scroll the
@@ -353,7 +354,8 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     opts.log(`  panel open with ${fmt(capture.wsMessages)} msgs + ${fmt(capture.pollRequests)} polls: ${fmt(result.openMs)} ms (page load ${fmt(result.pageLoadMs)} ms), heap ${fmt(result.heapMiB, 1)} MiB`);
 
     // Live: the inspected page receives 1,000 msgs/s through the real hooks; record panel frames.
-    const seconds = opts.quick ? 3 : 8;
+    // RI_BENCH_LIVE_SECONDS: longer live phases, to see how often the GCs of a steady stream come.
+    const seconds = Number(process.env.RI_BENCH_LIVE_SECONDS) || (opts.quick ? 3 : 8);
     // Control: the same frame recording with no traffic, for the machine's own noise (other processes share the 2 cores).
     result.idle = await measureLive(page, panel, server, seconds, 'idle (no traffic)', 0);
     opts.log(`  panel idle: ${liveLine(result.idle)}`);
