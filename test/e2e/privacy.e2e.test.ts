@@ -400,12 +400,17 @@ function assertQuiet(m: NetworkMonitor, extensionId: string): { fromExtension: S
 }
 
 /** Requests the monitor records while `act` runs, once a round trip to the browser has flushed the events before it. */
+/** Chromium's own UI (chrome:// WebUI such as the omnibox popup, the DevTools front end): it loads its own resources at any time. */
+const chromiumUi = (r: SeenRequest) => /^(blob:)?(chrome|chrome-untrusted|devtools):\/\//.test(r.contextUrl);
+
+/** The requests other than Chromium's own UI's made while `act` runs, once `expected` of them were seen. */
 async function recordedDuring(m: NetworkMonitor, expected: number, act: () => Promise<void>): Promise<SeenRequest[]> {
   const before = m.requests.length;
+  const seen = () => m.requests.slice(before).filter((r) => !chromiumUi(r));
   await act();
-  await waitFor(`${expected} requests`, () => m.requests.length >= before + expected, 10_000);
+  await waitFor(`${expected} requests`, () => seen().length >= expected, 10_000);
   await m.send('Target.getTargets');
-  return m.requests.slice(before);
+  return seen();
 }
 
 describe('privacy e2e (built extension, real Chromium)', () => {
