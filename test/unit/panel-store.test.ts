@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { Analyzer, analyzeCapture } from '../../src/core/index.ts';
-import { AnalysisEngine, type AnalysisResult, type ToAnalysis } from '../../src/panel/analysis-engine.ts';
-import type { ResultHandler } from '../../src/panel/analysis-backend.ts';
 import { rolesOf } from '../../src/panel/messages.ts';
-import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS, type BackendFactory } from '../../src/panel/store.ts';
+import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS } from '../../src/panel/store.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
+import { deferredBackend, manualTimers } from './panel-harness.ts';
 
 describe('panel store', () => {
   test('live events are analysed in throttled batches, not one report per batch', () => {
@@ -45,49 +44,6 @@ describe('panel store', () => {
     expect(store.events()).toEqual(events.slice(0, 20));
   });
 });
-
-/** A backend that runs the real engine but answers only when the test delivers (as a worker does, later). */
-function deferredBackend() {
-  const engine = new AnalysisEngine();
-  const pending: AnalysisResult[] = [];
-  const posted: ToAnalysis[] = [];
-  let onResult: ResultHandler = () => {};
-  const factory: BackendFactory = (handler) => {
-    onResult = handler;
-    return {
-      inThread: false,
-      post(message) {
-        posted.push(message);
-        const result = engine.handle(message);
-        if (result) pending.push(result);
-      },
-      dispose() {},
-    };
-  };
-  return {
-    factory,
-    posted,
-    pending,
-    /** Deliver the oldest pending result. */
-    deliver() {
-      onResult(pending.shift()!);
-    },
-  };
-}
-
-/** A scheduler the test runs by hand. */
-function manualTimers() {
-  const timers: Array<{ fn: () => void; ms: number }> = [];
-  const schedule = (fn: () => void, ms: number) => {
-    timers.push({ fn, ms });
-    return 0 as unknown as ReturnType<typeof setTimeout>;
-  };
-  /** Run every due timer (and those they schedule), in order. */
-  const runAll = () => {
-    while (timers.length) timers.shift()!.fn();
-  };
-  return { timers, schedule, runAll };
-}
 
 describe('panel store with an analysis worker', () => {
   test('a new list is analysed at once in the panel thread, then copied to the worker in chunks', () => {

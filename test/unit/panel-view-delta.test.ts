@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
-import type { ResultHandler } from '../../src/panel/analysis-backend.ts';
-import { AnalysisEngine, type AnalysisResult, type ToAnalysis } from '../../src/panel/analysis-engine.ts';
-import { PANEL_MAX_EVENTS, PanelStore, type BackendFactory } from '../../src/panel/store.ts';
+import { AnalysisEngine } from '../../src/panel/analysis-engine.ts';
+import { PANEL_MAX_EVENTS, PanelStore } from '../../src/panel/store.ts';
 import { emptyLanes, type LaneData } from '../../src/panel/timeline-data.ts';
 import { ColumnBuffer, commonPrefix, LaneColumns, laneBase, laneTails } from '../../src/panel/view-delta.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
+import { deferredBackend, manualTimers } from './panel-harness.ts';
 
 /** Plain arrays of every part of a timeline, for comparison. */
 function plain(d: LaneData) {
@@ -77,50 +77,6 @@ describe('view deltas: columns', () => {
   });
 });
 
-/** The real engine behind a store, answering when the test delivers; results can be rewritten on the way. */
-function deferredBackend(rewrite: (r: AnalysisResult) => AnalysisResult = (r) => r) {
-  const engine = new AnalysisEngine();
-  const pending: AnalysisResult[] = [];
-  const posted: ToAnalysis[] = [];
-  const delivered: AnalysisResult[] = [];
-  let onResult: ResultHandler = () => {};
-  const factory: BackendFactory = (handler) => {
-    onResult = handler;
-    return {
-      inThread: false,
-      post(message) {
-        posted.push(message);
-        const result = engine.handle(message);
-        if (result) pending.push(result);
-      },
-      dispose() {},
-    };
-  };
-  return {
-    factory,
-    posted,
-    pending,
-    delivered,
-    deliver() {
-      const r = rewrite(pending.shift()!);
-      delivered.push(r);
-      onResult(r);
-    },
-  };
-}
-
-function manualTimers() {
-  const timers: Array<() => void> = [];
-  return {
-    schedule: (fn: () => void) => {
-      timers.push(fn);
-      return 0 as unknown as ReturnType<typeof setTimeout>;
-    },
-    runAll() {
-      while (timers.length) timers.shift()!();
-    },
-  };
-}
 
 /** The channel's view as a fresh engine computes it whole from the store's list. */
 function wholeView(events: readonly CaptureEvent[], channel: string) {
