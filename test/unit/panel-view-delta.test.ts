@@ -107,16 +107,22 @@ describe('view deltas: engine and store', () => {
     return { events: order, ws };
   }
 
-  test('while the channel grows, each view after the first is a change of the one before, and the store shows the whole view', () => {
-    const w = deferredBackend();
+  /** A store over the live socket's first 30 events, its channel open and both results delivered. */
+  function watching(w: ReturnType<typeof deferredBackend>, max = PANEL_MAX_EVENTS) {
     const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const store = new PanelStore(t.schedule, max, w.factory);
     const { events, ws } = liveSocket();
     store.appendLive(events.slice(0, 30));
     t.runAll();
     w.deliver();
     store.watch(ws);
     w.deliver();
+    return { t, store, events, ws };
+  }
+
+  test('while the channel grows, each view after the first is a change of the one before, and the store shows the whole view', () => {
+    const w = deferredBackend();
+    const { t, store, events, ws } = watching(w);
     expectWhole(store, ws);
     const first = store.channelView(ws)!.events;
     for (let i = 30; i < events.length; i += 2) {
@@ -146,15 +152,8 @@ describe('view deltas: engine and store', () => {
 
   test('after an eviction (a new generation) the view comes whole, in a new array', () => {
     const w = deferredBackend();
-    const t = manualTimers();
     const max = 60;
-    const store = new PanelStore(t.schedule, max, w.factory);
-    const { events, ws } = liveSocket();
-    store.appendLive(events.slice(0, 30));
-    t.runAll();
-    w.deliver();
-    store.watch(ws);
-    w.deliver();
+    const { t, store, events, ws } = watching(w, max);
     const before = store.channelView(ws)!.events;
     const snapshot = [...before];
     for (let i = 30; i < events.length; i += 5) {
@@ -181,14 +180,7 @@ describe('view deltas: engine and store', () => {
       }
       return r;
     });
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
-    const { events, ws } = liveSocket();
-    store.appendLive(events.slice(0, 30));
-    t.runAll();
-    w.deliver();
-    store.watch(ws);
-    w.deliver();
+    const { t, store, events, ws } = watching(w);
     const shown = store.channelView(ws)!;
     const shownEvents = [...shown.events];
     store.appendLive(events.slice(30, 40));
