@@ -257,3 +257,23 @@ export async function launchChromium(opts: { extensionDir?: string } = {}): Prom
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Poll `read` every 100 ms until it reaches `target`, stops changing for `quietMs`, or
+ * `timeoutMs` passes; returns the last value read.
+ */
+export async function waitForQuiet(read: () => Promise<number>, target: number, quietMs: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const n = await read();
+    if (n >= target) return n;
+    if (n !== last) {
+      last = n;
+      lastChange = Date.now();
+    }
+    if (Date.now() - lastChange > quietMs || Date.now() > deadline) return n;
+    await sleep(100);
+  }
+}

@@ -18,7 +18,7 @@
  * costs the machine beyond the page. On a shared, overloaded machine CPU times
  * are the steadier measure; wall times are reported too.
  */
-import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
+import { launchChromium, sleep, waitForQuiet, type Browser, type Target } from './cdp.ts';
 import { buildMswBundle } from './msw-bundle.ts';
 import { startProfile, stopProfile, type ProfileSummary } from './profile.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
@@ -177,29 +177,6 @@ async function recordedFor(browser: Browser, url: string): Promise<{ events: num
 /** Longest the bench waits for the extension to finish recording a run (its relay keeps sending after the page is done). */
 const DRAIN_TIMEOUT_MS = 120_000;
 
-/**
- * Wait until the background has taken every event of the run (sequenced, or counted as
- * lost before it could be), or its count stopped moving for 2 s: the relay's sending
- * runs on the page's thread, so the run's CPU is read only after it.
- */
-async function waitForRecording(browser: Browser, url: string, expected: number): Promise<void> {
-  const started = Date.now();
-  let last = -1;
-  let lastChange = Date.now();
-  while (Date.now() - started < DRAIN_TIMEOUT_MS) {
-    const r = await recordedFor(browser, url);
-    const seen = r ? r.events + r.lostBeforeSeq : 0;
-    if (seen >= expected) return;
-    if (seen !== last) {
-      last = seen;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > 2000) {
-      return;
-    }
-    await sleep(100);
-  }
-}
-
 interface Browsers {
   plain: Browser;
   extension: Browser | null;
@@ -239,7 +216,15 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
     }
     if (result.count !== w.expectedCount) throw new Error(`page saw ${result.count} of ${w.expectedCount}`);
     // Work the instrumentation defers (batched flushes, the relay's sending, the service worker's commits) still costs: let it run.
-    if (!timedOut && isExtensionSetup(setup)) await waitForRecording(browser, url, w.expectedCount);
+    // Wait until the background has taken every event of the run (sequenced, or counted as lost before it could be),
+    // or its count stopped moving for 2 s: the relay's sending runs on the page's thread.
+    if (!timedOut && isExtensionSetup(setup)) {
+      const seen = async () => {
+        const r = await recordedFor(browser, url);
+        return r ? r.events + r.lostBeforeSeq : 0;
+      };
+      await waitForQuiet(seen, w.expectedCount, 2000, DRAIN_TIMEOUT_MS);
+    }
     if (!timedOut) await sleep(500);
     const after = await metrics(browser, page);
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
@@ -283,24 +268,20 @@ export async function runPageOverhead(opts: {
   const plain = await launchChromium();
   const wanted = opts.setups ?? (opts.compareDir ? [...SETUPS, 'ri-compare' as const] : SETUPS);
   const setupList: SetupId[] = ['baseline', ...wanted.filter((s) => s !== 'baseline')];
-  let extension: Browser | null = null;
-  let compare: Browser | null = null;
-  if (setupList.includes('ri')) {
+  /** A browser with the extension built in `dir` for `setup`, or null (noted) when the set-up is not asked for or cannot start. */
+  const launchExtension = async (setup: SetupId, dir: string | undefined, what: string): Promise<Browser | null> => {
+    if (!setupList.includes(setup)) return null;
+    if (!dir) throw new Error(`the ${setup} set-up needs --compare DIR (a built extension)`);
     try {
-      extension = await launchChromium({ extensionDir: opts.extensionDir });
+      return await launchChromium({ extensionDir: dir });
     } catch (e) {
-      notes.push(`extension set-up unavailable: ${(e as Error).message.split('\n')[0]}`);
+      notes.push(`${what} unavailable: ${(e as Error).message.split('\n')[0]}`);
+      return null;
     }
-  }
-  if (setupList.includes('ri-compare')) {
-    if (!opts.compareDir) throw new Error('the ri-compare set-up needs --compare DIR (a built extension)');
-    try {
-      compare = await launchChromium({ extensionDir: opts.compareDir });
-      notes.push(`ri-compare: the extension built in ${opts.compareDir}`);
-    } catch (e) {
-      notes.push(`compared build unavailable: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
+  };
+  const extension = await launchExtension('ri', opts.extensionDir, 'extension set-up');
+  const compare = await launchExtension('ri-compare', opts.compareDir, 'compared build');
+  if (compare) notes.push(`ri-compare: the extension built in ${opts.compareDir}`);
   const browsers: Browsers = { plain, extension, compare, mswSource };
   const available = (s: SetupId) => browserFor(browsers, s) !== null;
   const list = workloads(opts.scale).filter((w) => !opts.workloads || opts.workloads.includes(w.id));

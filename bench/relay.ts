@@ -12,7 +12,7 @@
  *    how fast a page can receive WebSocket messages (~20k/s here);
  *  - end-to-end: a real WebSocket flood through the real hooks, to the panel.
  */
-import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
+import { launchChromium, sleep, waitForQuiet, type Browser, type Target } from './cdp.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, table } from './stats.ts';
 import { PAGE_BRIDGE_VERSION, PAGE_TO_RELAY_EVENT } from '../src/shared/page-bridge.ts';
@@ -139,22 +139,6 @@ export async function openBenchTab(browser: Browser, server: BenchServer, tag: s
   if (tabId === undefined) throw new Error('the new tab did not appear in chrome.tabs');
   await page.goto(url);
   return { page, tabId };
-}
-
-async function waitForQuiet(read: () => Promise<number>, target: number, quietMs: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const n = await read();
-    if (n >= target) return n;
-    if (n !== last) {
-      last = n;
-      lastChange = Date.now();
-    }
-    if (Date.now() - lastChange > quietMs || Date.now() > deadline) return n;
-    await sleep(100);
-  }
 }
 
 async function runStep(browser: Browser, server: BenchServer, rate: number, seconds: number): Promise<RelayStep> {
