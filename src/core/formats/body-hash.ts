@@ -24,12 +24,16 @@ const Uint32ArrayCtor = Uint32Array;
 /** True where a Uint32Array reads bytes as little-endian words (every platform Chrome ships on). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32ArrayCtor([1]).buffer)[0] === 1;
 
-/** Mix one 32-bit block into the running hash. */
-function mixBlock(h: number, k: number): number {
+/** Scramble a 32-bit block (or the tail's 1–3 bytes) before it is mixed in. */
+function scramble(k: number): number {
   k = imul(k, C1);
   k = (k << 15) | (k >>> 17);
-  k = imul(k, C2);
-  h ^= k;
+  return imul(k, C2);
+}
+
+/** Mix one 32-bit block into the running hash. */
+function mixBlock(h: number, k: number): number {
+  h ^= scramble(k);
   h = (h << 13) | (h >>> 19);
   return (imul(h, 5) + 0xe6546b64) | 0;
 }
@@ -77,11 +81,7 @@ export class Murmur3 {
   /** The hash of everything fed so far, as an unsigned 32-bit number (feeding may go on). */
   digest(): number {
     let h = this.h;
-    if (this.carried > 0) {
-      let k = imul(this.carry, C1);
-      k = (k << 15) | (k >>> 17);
-      h ^= imul(k, C2);
-    }
+    if (this.carried > 0) h ^= scramble(this.carry);
     h ^= this.length;
     h ^= h >>> 16;
     h = imul(h, 0x85ebca6b);
