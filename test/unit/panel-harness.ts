@@ -4,7 +4,7 @@
  */
 import type { ResultHandler } from '../../src/panel/analysis-backend.ts';
 import { AnalysisEngine, type AnalysisResult, type ToAnalysis } from '../../src/panel/analysis-engine.ts';
-import type { BackendFactory } from '../../src/panel/store.ts';
+import { PANEL_MAX_EVENTS, PanelStore, type BackendFactory } from '../../src/panel/store.ts';
 
 /** The real engine behind a store, answering when the test delivers; results can be rewritten on the way. */
 export function deferredBackend(rewrite: (r: AnalysisResult) => AnalysisResult = (r) => r) {
@@ -51,4 +51,12 @@ export function manualTimers() {
     while (timers.length) timers.shift()!.fn();
   };
   return { timers, schedule, runAll };
+}
+
+/** A store of at most `maxEvents` whose analysis worker is a deferredBackend, on a manual scheduler. */
+export function storeWithWorker(maxEvents = PANEL_MAX_EVENTS, rewrite?: (r: AnalysisResult) => AnalysisResult) {
+  const w = deferredBackend(rewrite);
+  const t = manualTimers();
+  const store = new PanelStore(t.schedule, maxEvents, w.factory);
+  return { w, t, store };
 }

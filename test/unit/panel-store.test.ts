@@ -3,7 +3,7 @@ import { Analyzer, analyzeCapture } from '../../src/core/index.ts';
 import { rolesOf } from '../../src/panel/messages.ts';
 import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS } from '../../src/panel/store.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
-import { deferredBackend, manualTimers } from './panel-harness.ts';
+import { storeWithWorker } from './panel-harness.ts';
 
 describe('panel store', () => {
   test('live events are analysed in throttled batches, not one report per batch', () => {
@@ -47,9 +47,7 @@ describe('panel store', () => {
 
 describe('panel store with an analysis worker', () => {
   test('a new list is analysed at once in the panel thread, then copied to the worker in chunks', () => {
-    const w = deferredBackend();
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.resetLive(events);
     expect(store.report().channels).toHaveLength(3);
@@ -61,9 +59,7 @@ describe('panel store with an analysis worker', () => {
   });
 
   test('events arriving while an analysis is in flight are analysed by one more request after it', () => {
-    const w = deferredBackend();
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.appendLive(events.slice(0, 20));
     t.runAll();
@@ -84,9 +80,7 @@ describe('panel store with an analysis worker', () => {
   });
 
   test('a result computed before a reset is dropped; analyzed() waits for the current one', async () => {
-    const w = deferredBackend();
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.appendLive(events);
     t.runAll();
@@ -110,10 +104,8 @@ describe('panel store with an analysis worker', () => {
   });
 
   test('the open channel gets its events in time order, also after the oldest events were evicted', () => {
-    const w = deferredBackend();
-    const t = manualTimers();
     const max = 60;
-    const store = new PanelStore(t.schedule, max, w.factory);
+    const { w, t, store } = storeWithWorker(max);
     const events = threeChannelCapture();
     expect(events.length).toBeGreaterThan(max * 1.1);
     const ws = analyzeCapture(events).channels.find((c) => c.kind === 'websocket')!.id;
@@ -138,9 +130,7 @@ describe('panel store with an analysis worker', () => {
   });
 
   test('history chunks wait for the connection to be in sync, then get one analysis', () => {
-    const w = deferredBackend();
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.appendLive(events.slice(0, 30), true);
     store.appendLive(events.slice(30), true);
@@ -154,9 +144,7 @@ describe('panel store with an analysis worker', () => {
 
 describe('panel store: what each analysis carries', () => {
   test('the page timeline is left out while a channel is open and comes back with the overview', () => {
-    const w = deferredBackend();
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+    const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.appendLive(events);
     t.runAll();
@@ -180,9 +168,7 @@ describe('panel store: what each analysis carries', () => {
 });
 
 test('a channel opened before the worker has caught up with a new list is shown from the first analysis', () => {
-  const w = deferredBackend();
-  const t = manualTimers();
-  const store = new PanelStore(t.schedule, PANEL_MAX_EVENTS, w.factory);
+  const { w, t, store } = storeWithWorker();
   const events = threeChannelCapture();
   store.resetLive(events);
   const ws = store.report().channels.find((c) => c.kind === 'websocket')!.id;

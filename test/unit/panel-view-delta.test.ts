@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
-import { AnalysisEngine } from '../../src/panel/analysis-engine.ts';
+import { AnalysisEngine, type AnalysisResult } from '../../src/panel/analysis-engine.ts';
 import { PANEL_MAX_EVENTS, PanelStore } from '../../src/panel/store.ts';
 import { emptyLanes, type LaneData } from '../../src/panel/timeline-data.ts';
 import { ColumnBuffer, commonPrefix, LaneColumns, laneBase, laneTails } from '../../src/panel/view-delta.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
-import { deferredBackend, manualTimers } from './panel-harness.ts';
+import { storeWithWorker } from './panel-harness.ts';
 
 /** Plain arrays of every part of a timeline, for comparison. */
 function plain(d: LaneData) {
@@ -108,21 +108,19 @@ describe('view deltas: engine and store', () => {
   }
 
   /** A store over the live socket's first 30 events, its channel open and both results delivered. */
-  function watching(w: ReturnType<typeof deferredBackend>, max = PANEL_MAX_EVENTS) {
-    const t = manualTimers();
-    const store = new PanelStore(t.schedule, max, w.factory);
+  function watching(max = PANEL_MAX_EVENTS, rewrite?: (r: AnalysisResult) => AnalysisResult) {
+    const { w, t, store } = storeWithWorker(max, rewrite);
     const { events, ws } = liveSocket();
     store.appendLive(events.slice(0, 30));
     t.runAll();
     w.deliver();
     store.watch(ws);
     w.deliver();
-    return { t, store, events, ws };
+    return { w, t, store, events, ws };
   }
 
   test('while the channel grows, each view after the first is a change of the one before, and the store shows the whole view', () => {
-    const w = deferredBackend();
-    const { t, store, events, ws } = watching(w);
+    const { w, t, store, events, ws } = watching();
     expectWhole(store, ws);
     const first = store.channelView(ws)!.events;
     for (let i = 30; i < events.length; i += 2) {
@@ -151,9 +149,8 @@ describe('view deltas: engine and store', () => {
   });
 
   test('after an eviction (a new generation) the view comes whole, in a new array', () => {
-    const w = deferredBackend();
     const max = 60;
-    const { t, store, events, ws } = watching(w, max);
+    const { w, t, store, events, ws } = watching(max);
     const before = store.channelView(ws)!.events;
     const snapshot = [...before];
     for (let i = 30; i < events.length; i += 5) {
@@ -173,14 +170,13 @@ describe('view deltas: engine and store', () => {
 
   test('a change of a view the store does not hold is dropped and the whole view asked for', () => {
     let tamper = true;
-    const w = deferredBackend((r) => {
+    const { w, t, store, events, ws } = watching(PANEL_MAX_EVENTS, (r) => {
       if (tamper && r.channel?.base) {
         tamper = false;
         return { ...r, channel: { ...r.channel, base: { ...r.channel.base, seq: r.channel.base.seq + 1 } } };
       }
       return r;
     });
-    const { t, store, events, ws } = watching(w);
     const shown = store.channelView(ws)!;
     const shownEvents = [...shown.events];
     store.appendLive(events.slice(30, 40));
