@@ -49,13 +49,9 @@ export function laneBase(prev: LaneData, next: LaneData): { spans: number; marks
 /** `data` with its span and mark columns cut to the rows from `spans` / `marks` on (copies: the engine keeps `data`). */
 export function laneTails(data: LaneData, spans: number, marks: number): LaneData {
   return {
-    origin: data.origin,
-    lanes: data.lanes,
+    ...data,
     spans: { start: data.spans.start.slice(spans), end: data.spans.end.slice(spans), lane: data.spans.lane.slice(spans), style: data.spans.style.slice(spans) },
     marks: { t: data.marks.t.slice(marks), lane: data.marks.lane.slice(marks), style: data.marks.style.slice(marks) },
-    notes: data.notes,
-    gaps: data.gaps,
-    range: data.range,
   };
 }
 
@@ -132,8 +128,7 @@ export class LaneColumns {
     const s = this.spans;
     const m = this.marks;
     return {
-      origin: tails.origin,
-      lanes: tails.lanes,
+      ...tails,
       spans: {
         start: s.start.apply(base.spans, tails.spans.start),
         end: s.end.apply(base.spans, tails.spans.end),
@@ -141,9 +136,6 @@ export class LaneColumns {
         style: s.style.apply(base.spans, tails.spans.style),
       },
       marks: { t: m.t.apply(base.marks, tails.marks.t), lane: m.lane.apply(base.marks, tails.marks.lane), style: m.style.apply(base.marks, tails.marks.style) },
-      notes: tails.notes,
-      gaps: tails.gaps,
-      range: tails.range,
     };
   }
 }
