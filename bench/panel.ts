@@ -16,14 +16,18 @@
  *    with every long task and every frame over 16 ms attributed (its entry,
  *    its trace events, its top self-time functions from the trace's stack
  *    samples); RI_BENCH_TRACE_DIR=<dir> keeps the traces; RI_BENCH_LIVE_SECONDS=<n>
- *    makes each live phase n s long (default 8);
+ *    makes each live phase n s long (default 8); RI_BENCH_GC_CATS=1 adds V8's and
+ *    Oilpan's GC phases to the traces (what a long GC pause spent its time on);
  *  - interactions, as trusted input through CDP (Input.*): type in the overview's
  *    URL filter, open the channel, type a regex in the message filter, toggle a
  *    direction filter, zoom the channel timeline with the wheel; and scroll the
  *    message list (scrollTop). Each is timed from the input event to the first
  *    painted frame after the DOM settled;
- *  - heaps of the panel page and its workers at the end, after a forced GC.
+ *  - heaps of the panel page and its workers at the end, after a forced GC;
+ *    RI_BENCH_HEAP_SNAPSHOT=<file> also writes the panel page's heap snapshot
+ *    there (loadable in DevTools' Memory panel).
  */
+import { writeFileSync } from 'node:fs';
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
 import { startProfile, stopProfile } from './profile.ts';
 import { openBenchTab, openPanel } from './relay.ts';
@@ -428,6 +432,14 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     result.liveDetail = await measureLive(page, panel, server, seconds, 'live (channel open)');
     opts.log(`  panel live with the channel open: ${liveLine(result.liveDetail)}`);
     result.heapEnd = await heaps(panel);
+    if (process.env.RI_BENCH_HEAP_SNAPSHOT) {
+      const chunks: string[] = [];
+      const off = panel.on('HeapProfiler.addHeapSnapshotChunk', (p: { chunk: string }) => chunks.push(p.chunk));
+      await panel.send('HeapProfiler.enable');
+      await panel.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      off();
+      writeFileSync(process.env.RI_BENCH_HEAP_SNAPSHOT, chunks.join(''));
+    }
     opts.log(`  heaps at the end: panel ${fmt(result.heapEnd.panelMiB, 1)} MiB, ${result.heapEnd.workers} worker(s) ${fmt(result.heapEnd.workersMiB, 1)} MiB; ${await panel.evaluate<number>('globalThis.__riPanel.store.events().length')} events held`);
     await panel.close();
     await page.close();

@@ -90,6 +90,8 @@ const CATEGORIES = [
   'disabled-by-default-devtools.timeline.frame',
   'blink.user_timing',
   'disabled-by-default-v8.cpu_profiler',
+  // RI_BENCH_GC_CATS=1: the GC's own phases (evacuation, marking, Oilpan), to read what a long pause was.
+  ...(process.env.RI_BENCH_GC_CATS ? ['disabled-by-default-v8.gc', 'v8', 'cppgc', 'disabled-by-default-cppgc', 'blink_gc', 'disabled-by-default-blink_gc'] : []),
 ];
 
 const TASK_NAMES = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork', 'TaskQueueManager::ProcessTaskFromWorkQueue']);

@@ -22,6 +22,7 @@ import { TAB_MAX_EVENTS } from '../shared/constants.ts';
 import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analysis-backend.ts';
 import { AnalysisEngine, EventCounts, evictOldestInPlace, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
 import type { MessageRoles } from './messages.ts';
+import { internEvent, StringPool } from './intern.ts';
 import { emptyLanes, type LaneData } from './timeline-data.ts';
 import { LaneColumns } from './view-delta.ts';
 
@@ -125,6 +126,8 @@ export class PanelStore {
   /** Messages waiting to be posted one per task (a whole list being copied to the worker). */
   private outbox: ToAnalysis[] = [];
   private draining = false;
+  /** One copy of each repeated string of the events held (see intern.ts). */
+  private readonly strings = new StringPool();
   /** Bumped on every change that listeners see. */
   version = 0;
   users = DEFAULT_USERS;
@@ -213,6 +216,7 @@ export class PanelStore {
   /** Live events arrived from the connection; `history`: part of the tab's history, more may follow. */
   appendLive(events: readonly CaptureEvent[], history = false): void {
     if (events.length === 0) return;
+    this.intern(events);
     if (this.mode.kind === 'import') {
       this.liveBackup ??= [];
       for (const e of events) this.liveBackup.push(e);
@@ -225,6 +229,8 @@ export class PanelStore {
       const count = this.all.length - this.maxEvents;
       evictOldestInPlace(this.all, count, this.counts);
       this.generation++;
+      // The first analysis answers for its own list only: let it go (it holds a whole analyzer of the list).
+      this.interim = null;
       this.post({ type: 'evict', generation: this.generation, count });
     }
     if (history && !this.connected) this.awaitingHistory = true;
@@ -308,6 +314,7 @@ export class PanelStore {
     this.awaitingHistory = false;
     this.outbox = [];
     if (this.backend.inThread) {
+      this.intern(events);
       this.post({ type: 'reset', generation: this.generation, events });
       this.requestNow();
     } else {
@@ -320,6 +327,11 @@ export class PanelStore {
       this.drain();
     }
     this.notify();
+  }
+
+  private intern(events: readonly CaptureEvent[]): void {
+    const strings = this.strings;
+    for (let i = 0; i < events.length; i++) internEvent(events[i]!, strings);
   }
 
   /** One analysis of the whole list in this thread (the first paint of a new list). */
@@ -350,6 +362,8 @@ export class PanelStore {
     this.draining = true;
     const next = () => {
       const message = this.outbox.shift();
+      // A new list's events are interned a chunk at a time as they are copied, after its first paint.
+      if (message && (message.type === 'reset' || message.type === 'append')) this.intern(message.events);
       if (message) this.backend.post(message);
       if (this.outbox.length === 0) {
         this.draining = false;
@@ -406,7 +420,8 @@ export class PanelStore {
   private receive(result: AnalysisResult): void {
     if (result.id === this.inFlight) this.inFlight = null;
     this.lastAnalysisAt = performance.now();
-    if (result.id !== 0 && this.interim?.generation === result.generation) this.interim = null;
+    // The worker caught up (or the list moved on past the first analysis's generation): the first analysis is done.
+    if (result.id !== 0 && this.interim && this.interim.generation <= result.generation) this.interim = null;
     if (result.generation === this.generation) {
       this.latest = result;
       if (result.page) this.pageLanes = result.page;
