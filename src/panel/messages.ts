@@ -4,7 +4,7 @@
  * not yet seen become rows); payload rows are labelled by the protocol decoder
  * when first shown, and typed (data/heartbeat/control) by the core's series.
  */
-import type { CaptureEvent, Direction, Payload } from '../core/events.ts';
+import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/events.ts';
 import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
 import type { DecodedMessage } from '../core/protocols/types.ts';
 import type { ChannelSeries } from '../core/index.ts';
@@ -21,7 +21,7 @@ export interface MessageRow {
   kind: MessageKind;
   /**
    * The row's label. Payload rows are labelled by the protocol decoder lazily,
-   * when first shown (`labelOf`): decoding 100k frames up front would stall the panel.
+   * when first shown (`MessageIndex.label`): decoding 100k frames up front would stall the panel.
    */
   label: string | null;
   /** Text besides the payload that search matches (SSE event name, state-change text). */
@@ -52,15 +52,6 @@ function decodedLabel(protocol: string | null, data: Payload, dir: Direction): s
   return data.encoding === 'binary' ? `binary ${formatBytes(data.size)}` : preview(data.data);
 }
 
-/** The row's label, decoding its payload on first use. */
-export function labelOf(row: MessageRow, protocol: string | null): string {
-  if (row.label === null) {
-    const decoded = row.payload ? decodedLabel(protocol, row.payload, row.dir ?? 'in') : '';
-    row.label = row.extra ? `${row.extra} ${decoded}` : decoded;
-  }
-  return row.label;
-}
-
 function pathOf(url: string): string {
   try {
     const u = new URL(url);
@@ -74,15 +65,36 @@ function state(e: CaptureEvent & { conn?: string | null }, label: string): Messa
   return { seq: e.seq, t: e.t, dir: null, size: 0, kind: 'control', label, extra: label, payload: null, conn: e.conn ?? '' };
 }
 
+/** The payload a row shows (and a regex search reads), or null for rows without one. */
+function rowPayload(e: CaptureEvent): Payload | null {
+  switch (e.type) {
+    case 'ws.message':
+    case 'sse.message':
+      return e.data;
+    case 'sse.comment':
+      return { size: e.text.length, encoding: 'text', data: e.text, truncated: false };
+    case 'http.chunk':
+      return { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size };
+    case 'http.end':
+      return e.body;
+    default:
+      return null;
+  }
+}
+
+function sseExtra(e: SseMessageEvent): string {
+  return `${e.event !== 'message' ? `event: ${e.event}` : ''}${e.id !== null ? ` id=${e.id}` : ''}`.trim();
+}
+
 /** Turn one captured event into a row, or null when it is not shown in the list. */
 export function eventToRow(e: CaptureEvent): MessageRow | null {
   switch (e.type) {
     case 'ws.message':
       return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: '', payload: e.data, conn: e.conn };
     case 'sse.message':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.data.size, kind: 'data', label: null, extra: `${e.event !== 'message' ? `event: ${e.event}` : ''}${e.id !== null ? ` id=${e.id}` : ''}`.trim(), payload: e.data, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.data.size, kind: 'data', label: null, extra: sseExtra(e), payload: e.data, conn: e.conn };
     case 'sse.comment':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, extra: '', payload: { size: e.text.length, encoding: 'text', data: e.text, truncated: false }, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, extra: '', payload: rowPayload(e), conn: e.conn };
     case 'http.request': {
       const label = `${e.method} ${pathOf(e.url)}`;
       return { seq: e.seq, t: e.t, dir: 'out', size: e.bodySize ?? 0, kind: 'data', label, extra: label, payload: null, conn: e.conn };
@@ -90,7 +102,7 @@ export function eventToRow(e: CaptureEvent): MessageRow | null {
     case 'http.response':
       return state(e, `${e.status} ${e.statusText} ${e.contentType}`.trim());
     case 'http.chunk':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, extra: '', payload: { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size }, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, extra: '', payload: rowPayload(e), conn: e.conn };
     case 'http.end':
       return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: e.body ? null : `response ${formatBytes(e.size)}`, extra: `response ${formatBytes(e.size)}`, payload: e.body, conn: e.conn };
     case 'http.error':
@@ -135,20 +147,58 @@ export function rolesOf(series: Pick<ChannelSeries, 'messages'>): MessageRoles {
   return roles;
 }
 
-/** Rows of one channel, extended as its events grow. */
+const DIRS: ReadonlyArray<Direction | null> = [null, 'in', 'out'];
+const KINDS: readonly MessageKind[] = ['data', 'heartbeat', 'control'];
+const dirCode = (dir: Direction | null) => (dir === null ? 0 : dir === 'in' ? 1 : 2);
+const kindCode = (kind: MessageKind) => (kind === 'data' ? 0 : kind === 'heartbeat' ? 1 : 2);
+const DATA = 0;
+
+/** The text a regex search reads in a row's payload: the event's own string (the row keeps a reference, no copy). */
+function payloadText(e: CaptureEvent): string | null {
+  switch (e.type) {
+    case 'ws.message':
+    case 'sse.message':
+      return e.data.data;
+    case 'sse.comment':
+      return e.text;
+    case 'http.chunk':
+      return e.preview;
+    case 'http.end':
+      return e.body?.data ?? null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Rows of one channel, extended as its events grow.
+ *
+ * Stored as columns: time, size, direction and kind in typed arrays (their
+ * buffers are outside the JS heap), and per row only references to the row's
+ * event, its label once decoded and its extra text (mostly the one shared empty
+ * string). A row object per message (100,000 of them on a busy channel, each
+ * with a boxed time) was a large share of what the panel's major GCs marked and
+ * moved while a channel was open; `row(i)` builds one for the few rows shown.
+ */
 export class MessageIndex {
-  readonly rows: MessageRow[] = [];
+  private n = 0;
+  private t = new Float64Array(64);
+  private sizes = new Float64Array(64);
+  private dirs = new Uint8Array(64);
+  private kinds = new Uint8Array(64);
+  /** The event of each row: payload, seq and connection are read from it; an eviction finds the rows of the events let go by identity (dropGone). */
+  private readonly rowEvents: CaptureEvent[] = [];
+  /** Each row's label: decoded lazily for payload rows (null until first shown), set at indexing for the others. */
+  private readonly labels: Array<string | null> = [];
+  /** The text a regex search reads in each row's payload: the event's own string (no copy), or null. */
+  private readonly texts: Array<string | null> = [];
+  /** Text besides the payload that search matches (SSE event name, state-change text); mostly the one shared empty string. */
+  private readonly extras: string[] = [];
   private seen = 0;
   private first: CaptureEvent | undefined;
   private last: CaptureEvent | undefined;
   /** The events indexed last (the array given to `update`). */
   private indexed: readonly CaptureEvent[] = [];
-  /**
-   * The event of each row: an eviction drops the rows of the events let go
-   * (found by identity, see dropGone), and a re-indexing reuses the rows, with
-   * their decoded labels, of the events indexed before.
-   */
-  private readonly rowEvents: CaptureEvent[] = [];
   /** Rows whose kind applyRoles set (reset to data before the next roles apply). */
   private marked: number[] = [];
 
@@ -161,6 +211,106 @@ export class MessageIndex {
 
   constructor(readonly protocol: string | null) {
     this.sequences = protocol !== null && getDecoder(protocol)?.sequenceDecoder ? new Map() : null;
+  }
+
+  /** Number of rows. */
+  get length(): number {
+    return this.n;
+  }
+
+  /** Row i, built for showing it (its label decoded). */
+  row(i: number): MessageRow {
+    const e = this.rowEvents[i]!;
+    const dir = DIRS[this.dirs[i]!]!;
+    return {
+      seq: e.seq,
+      t: this.t[i]!,
+      dir,
+      size: this.sizes[i]!,
+      kind: KINDS[this.kinds[i]!]!,
+      label: this.label(i),
+      extra: this.extras[i]!,
+      payload: rowPayload(e),
+      conn: 'conn' in e ? (e.conn ?? '') : '',
+    };
+  }
+
+  /** Every row (for a whole-list read; the view builds only the rows it shows). */
+  allRows(): MessageRow[] {
+    const out: MessageRow[] = [];
+    for (let i = 0; i < this.n; i++) out.push(this.row(i));
+    return out;
+  }
+
+  /** Row i's label, decoding its payload on first use. */
+  label(i: number): string {
+    let label = this.labels[i];
+    if (label === null || label === undefined) {
+      const e = this.rowEvents[i]!;
+      const payload = rowPayload(e);
+      const decoded = payload ? decodedLabel(this.protocol, payload, DIRS[this.dirs[i]!] ?? 'in') : '';
+      const extra = this.extras[i]!;
+      label = extra ? `${extra} ${decoded}` : decoded;
+      this.labels[i] = label;
+    }
+    return label;
+  }
+
+  /** Whether row i's label is decoded already (payload labels are decoded when first shown). */
+  labelled(i: number): boolean {
+    return this.labels[i] != null;
+  }
+
+  private grow(need: number): void {
+    if (need <= this.t.length) return;
+    let cap = this.t.length;
+    while (cap < need) cap *= 2;
+    const t = new Float64Array(cap);
+    t.set(this.t.subarray(0, this.n));
+    const sizes = new Float64Array(cap);
+    sizes.set(this.sizes.subarray(0, this.n));
+    const dirs = new Uint8Array(cap);
+    dirs.set(this.dirs.subarray(0, this.n));
+    const kinds = new Uint8Array(cap);
+    kinds.set(this.kinds.subarray(0, this.n));
+    this.t = t;
+    this.sizes = sizes;
+    this.dirs = dirs;
+    this.kinds = kinds;
+  }
+
+  /** Add a row for `e` (when it has one), reusing a label decoded before. */
+  private push(e: CaptureEvent, label?: string | null): void {
+    const row = eventToRow(e);
+    if (!row) return;
+    if (label != null) row.label = label;
+    else if (this.sequences && e.type === 'ws.message') this.labelInSequence(row);
+    const i = this.n;
+    this.grow(i + 1);
+    this.t[i] = row.t;
+    this.sizes[i] = row.size;
+    this.dirs[i] = dirCode(row.dir);
+    this.kinds[i] = kindCode(row.kind);
+    this.rowEvents.push(e);
+    this.labels.push(row.label);
+    this.texts.push(payloadText(e));
+    this.extras.push(row.extra);
+    this.n = i + 1;
+  }
+
+  /** Remove rows [from, to). */
+  private cut(from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    this.t.copyWithin(from, to, this.n);
+    this.sizes.copyWithin(from, to, this.n);
+    this.dirs.copyWithin(from, to, this.n);
+    this.kinds.copyWithin(from, to, this.n);
+    this.rowEvents.splice(from, count);
+    this.labels.splice(from, count);
+    this.texts.splice(from, count);
+    this.extras.splice(from, count);
+    this.n -= count;
   }
 
   private labelInSequence(row: MessageRow): void {
@@ -178,30 +328,23 @@ export class MessageIndex {
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
-    const before = this.rows.length;
+    const before = this.n;
     // Fewer events, another first one (the oldest were evicted) or another last indexed one (a late
     // event sorted in before it): the indexed events changed, not just grew.
     let changed = false;
     if (events.length < this.seen || (this.seen > 0 && (events[0] !== this.first || events[this.seen - 1] !== this.last))) {
       // Reused rows come back as data; the next applyRoles marks them again.
-      for (const i of this.marked) this.rows[i]!.kind = 'data';
+      for (const i of this.marked) this.kinds[i] = DATA;
       this.marked = [];
       if (!this.dropGone(events)) this.reindex(events);
       changed = true;
     }
-    for (let i = this.seen; i < events.length; i++) {
-      const e = events[i]!;
-      const row = eventToRow(e);
-      if (!row) continue;
-      if (this.sequences && e.type === 'ws.message') this.labelInSequence(row);
-      this.rows.push(row);
-      this.rowEvents.push(e);
-    }
+    for (let i = this.seen; i < events.length; i++) this.push(events[i]!);
     this.indexed = events;
     this.seen = events.length;
     this.first = events[0];
     this.last = events[events.length - 1];
-    return changed || this.rows.length !== before;
+    return changed || this.n !== before;
   }
 
   /**
@@ -239,14 +382,13 @@ export class MessageIndex {
       j = k;
     }
     // The rows of the gone blocks: rows follow the indexed events that have one, in order.
-    const rows = this.rows;
     const rowEvents = this.rowEvents;
     const cut: number[] = [];
     let r = 0;
     let g = 0;
     let cutFrom = -1;
     for (j = 0; j < n && g < gone.length; j++) {
-      const has = r < rowEvents.length && rowEvents[r] === old[j];
+      const has = r < this.n && rowEvents[r] === old[j];
       if (j === gone[g]) cutFrom = r;
       if (has) r++;
       if (j + 1 === gone[g + 1]) {
@@ -254,32 +396,21 @@ export class MessageIndex {
         g += 2;
       }
     }
-    for (let c = cut.length - 2; c >= 0; c -= 2) {
-      rows.splice(cut[c]!, cut[c + 1]! - cut[c]!);
-      rowEvents.splice(cut[c]!, cut[c + 1]! - cut[c]!);
-    }
+    for (let c = cut.length - 2; c >= 0; c -= 2) this.cut(cut[c]!, cut[c + 1]!);
     this.seen = i;
     return true;
   }
 
-  /** Index again from the start, reusing the rows (and decoded labels) of events indexed before. */
+  /** Index again from the start, reusing the labels decoded for events indexed before. */
   private reindex(events: readonly CaptureEvent[]): void {
-    const previous = new Map<CaptureEvent, MessageRow>();
-    for (let r = 0; r < this.rows.length; r++) previous.set(this.rowEvents[r]!, this.rows[r]!);
-    this.rows.length = 0;
+    const previous = new Map<CaptureEvent, string | null>();
+    for (let r = 0; r < this.n; r++) previous.set(this.rowEvents[r]!, this.labels[r]!);
+    this.n = 0;
     this.rowEvents.length = 0;
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      let row = previous.get(e) ?? null;
-      if (!row) {
-        row = eventToRow(e);
-        if (row && this.sequences && e.type === 'ws.message') this.labelInSequence(row);
-      }
-      if (row) {
-        this.rows.push(row);
-        this.rowEvents.push(e);
-      }
-    }
+    this.labels.length = 0;
+    this.texts.length = 0;
+    this.extras.length = 0;
+    for (let i = 0; i < events.length; i++) this.push(events[i]!, previous.get(events[i]!));
     this.seen = events.length;
   }
 
@@ -291,24 +422,65 @@ export class MessageIndex {
    * costs the few non-data messages rather than a pass over 100k rows.
    */
   applyRoles(roles: MessageRoles): void {
-    for (const i of this.marked) {
-      const r = this.rows[i];
-      if (r) r.kind = 'data';
-    }
+    for (const i of this.marked) if (i < this.n) this.kinds[i] = DATA;
     this.marked = [];
     // forEach rather than for...of: no [t, kind] entry array per role on every live update.
-    roles.in.forEach((kind, t) => this.markRows('in', t, kind));
-    roles.out.forEach((kind, t) => this.markRows('out', t, kind));
+    roles.in.forEach((kind, t) => this.markRows(1, t, kind));
+    roles.out.forEach((kind, t) => this.markRows(2, t, kind));
   }
 
-  private markRows(dir: Direction, t: number, kind: MessageKind): void {
-    const rows = this.rows;
-    for (let i = searchTime(rows, t, false, 0, rows.length); i < rows.length && rows[i]!.t === t; i++) {
-      const r = rows[i]!;
-      if (!r.payload || r.dir !== dir || r.kind !== 'data') continue;
-      r.kind = kind;
+  private markRows(dir: number, t: number, kind: MessageKind): void {
+    const code = kindCode(kind);
+    for (let i = this.searchTime(t, false, 0, this.n); i < this.n && this.t[i] === t; i++) {
+      if (this.dirs[i] !== dir || this.kinds[i] !== DATA || this.texts[i] === null) continue;
+      this.kinds[i] = code;
       this.marked.push(i);
     }
+  }
+
+  /** First row index in [lo, hi) whose time is past `t` (>= t, or > t when `after`); rows are in time order. */
+  private searchTime(t: number, after: boolean, lo: number, hi: number): number {
+    const times = this.t;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = times[mid]!;
+      if (x < t || (after && x === t)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Indices of rows passing the filter (an invalid regex filters nothing out).
+   * Rows are in time order, so a brushed window is found by binary search; the
+   * loop reads the typed columns, and the regex only the payload and extra text.
+   */
+  filter(filter: MessageFilter): number[] {
+    const { re } = compileSearch(filter.search);
+    const w = filter.window;
+    const from = w ? this.searchTime(w[0], false, 0, this.n) : 0;
+    const to = w ? this.searchTime(w[1], true, from, this.n) : this.n;
+    const { data, heartbeat, control } = filter.kinds;
+    const kindOn = [data, heartbeat, control];
+    const dirOn = [filter.dirs.none, filter.dirs.in, filter.dirs.out];
+    const out: number[] = [];
+    if (!re && data && heartbeat && control && dirOn[0] && dirOn[1] && dirOn[2]) {
+      // Nothing but the window filters: every row in range.
+      for (let i = from; i < to; i++) out.push(i);
+      return out;
+    }
+    const kinds = this.kinds;
+    const dirs = this.dirs;
+    for (let i = from; i < to; i++) {
+      if (!kindOn[kinds[i]!] || !dirOn[dirs[i]!]) continue;
+      if (re) {
+        const text = this.texts[i]!;
+        const extra = this.extras[i]!;
+        if (!(text !== null && re.test(text)) && !(extra && re.test(extra))) continue;
+      }
+      out.push(i);
+    }
+    return out;
   }
 }
 
@@ -336,46 +508,4 @@ export function compileSearch(source: string): { re: RegExp | null; error: strin
   } catch (err) {
     return { re: null, error: err instanceof Error ? err.message : String(err) };
   }
-}
-
-/** First index in [lo, hi) whose row time is past `t` (>= t, or > t when `after`); rows are in time order. */
-function searchTime(rows: readonly MessageRow[], t: number, after: boolean, lo: number, hi: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = rows[mid]!.t;
-    if (x < t || (after && x === t)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Indices of rows passing the filter (an invalid regex filters nothing out).
- * Rows are in time order, so a brushed window is found by binary search; the
- * loop compares interned strings rather than looking them up as keys, which
- * keeps a 100k-row pass to a few milliseconds.
- */
-export function filterRows(rows: readonly MessageRow[], filter: MessageFilter): number[] {
-  const { re } = compileSearch(filter.search);
-  const w = filter.window;
-  const from = w ? searchTime(rows, w[0], false, 0, rows.length) : 0;
-  const to = w ? searchTime(rows, w[1], true, from, rows.length) : rows.length;
-  const { data, heartbeat, control } = filter.kinds;
-  const { in: dirIn, out: dirOut, none: dirNone } = filter.dirs;
-  const out: number[] = [];
-  if (!re && data && heartbeat && control && dirIn && dirOut && dirNone) {
-    // Nothing but the window filters: every row in range.
-    for (let i = from; i < to; i++) out.push(i);
-    return out;
-  }
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
-    const kind = r.kind;
-    if (kind === 'data' ? !data : kind === 'heartbeat' ? !heartbeat : !control) continue;
-    const dir = r.dir;
-    if (dir === 'in' ? !dirIn : dir === 'out' ? !dirOut : !dirNone) continue;
-    if (re && !(r.payload && re.test(r.payload.data)) && !(r.extra && re.test(r.extra))) continue;
-    out.push(i);
-  }
-  return out;
 }

@@ -63,14 +63,14 @@ describe('packets split across messages, in the analysis', () => {
 
 describe('packets split across messages, in the panel', () => {
   it("labels every piece in order, as the connection's decoding does, also when the frames arrive in several updates", async () => {
-    const { MessageIndex, labelOf } = await import('../../src/panel/messages.ts');
+    const { MessageIndex } = await import('../../src/panel/messages.ts');
     const ws = fixture.channels.find((c) => c.transport === 'websocket')!;
     const expected = decodeMessages('mqtt', ws.frames.map((f) => ({ dir: f.dir, data: f.data }))).map((d) => d.label);
     const events = mqttCapture();
     const index = new MessageIndex('mqtt');
     for (let n = 1; n <= events.length; n += 7) index.update(events.slice(0, n));
     index.update(events);
-    const labels = index.rows.filter((r) => r.payload !== null).map((r) => labelOf(r, 'mqtt'));
+    const labels = index.allRows().filter((r) => r.payload !== null).map((r) => r.label);
     expect(labels).toEqual(expected);
     // Decoded one by one, the later pieces of a split packet would not read as MQTT.
     expect(expected.some((l) => / \((start|part), \d+ B\)$/.test(l))).toBe(true);

@@ -3,21 +3,21 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { Analyzer } from '../../src/core/index.ts';
 import { MessageList } from '../../src/panel/components/MessageList.tsx';
-import { DEFAULT_FILTER, eventToRow, filterRows, MessageIndex, rolesOf } from '../../src/panel/messages.ts';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import { DEFAULT_FILTER, eventToRow, MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { hexLines, shownBytes } from '../../src/panel/components/HexView.tsx';
 import { threeChannelCapture } from './panel-fixtures.ts';
 
 afterEach(cleanup);
 
-function wsRows() {
-  const events = threeChannelCapture();
+function wsRows(events: CaptureEvent[] = threeChannelCapture()) {
   const analyzer = new Analyzer();
   analyzer.ingest(events);
   const ch = analyzer.report().channels.find((c) => c.kind === 'websocket')!;
   const index = new MessageIndex(ch.protocol);
   index.update(analyzer.channelEvents(ch.id));
   index.applyRoles(rolesOf(analyzer.channelSeries(ch.id)!));
-  return { rows: index.rows, origin: events[0]!.t, protocol: ch.protocol };
+  return { index, rows: index.allRows(), origin: events[0]!.t };
 }
 
 function listed(): HTMLElement[] {
@@ -25,8 +25,8 @@ function listed(): HTMLElement[] {
 }
 
 function renderList(window: [number, number] | null = null) {
-  const { rows, origin, protocol } = wsRows();
-  render(<MessageList protocol={protocol} rows={rows} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
+  const { index, rows, origin } = wsRows();
+  render(<MessageList index={index} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
   return rows;
 }
 
@@ -72,10 +72,10 @@ describe('message list', () => {
   });
 
   test('the brushed timeline window limits the list', () => {
-    const { rows, origin, protocol } = wsRows();
+    const { index, rows, origin } = wsRows();
     const from = origin + 49_000;
     const to = origin + 76_000;
-    render(<MessageList protocol={protocol} rows={rows} version={1} origin={origin} window={[from, to]} onClearWindow={() => {}} />);
+    render(<MessageList index={index} version={1} origin={origin} window={[from, to]} onClearWindow={() => {}} />);
     expect(listed()).toHaveLength(rows.filter((r) => r.t >= from && r.t <= to).length);
     expect(document.body.textContent).toContain('brushed on the timeline');
   });
@@ -92,6 +92,22 @@ describe('message list', () => {
     fireEvent.click(toggles[0]!);
     expect(view.textContent).not.toContain('"alice"');
     fireEvent.click(screen.getByText('Text'));
+    expect(screen.getByTestId('text-view').textContent).toBe('42["chat",{"from":"alice","text":"hello 1"}]');
+  });
+
+  test('the view mode chosen for the selected message stays through live updates of the list', () => {
+    const events = threeChannelCapture();
+    const cut = events.length - 4;
+    const { index, origin } = wsRows(events.slice(0, cut));
+    const { rerender } = render(<MessageList index={index} version={1} origin={origin} window={null} onClearWindow={() => {}} />);
+    fireEvent.input(screen.getByLabelText('Filter messages by regular expression'), { target: { value: 'hello 1' } });
+    fireEvent.click(listed()[0]!);
+    fireEvent.click(screen.getByText('Text'));
+    // More events arrive: the index grows in place, and the list renders again.
+    const analyzer = new Analyzer();
+    analyzer.ingest(events);
+    index.update(analyzer.channelEvents(analyzer.report().channels.find((c) => c.kind === 'websocket')!.id));
+    rerender(<MessageList index={index} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
     expect(screen.getByTestId('text-view').textContent).toBe('42["chat",{"from":"alice","text":"hello 1"}]');
   });
 
@@ -113,13 +129,15 @@ describe('message list', () => {
   });
 
   test('page text is rendered as text, never as markup', () => {
-    const { rows, origin, protocol } = wsRows();
-    const evil = rows.find((r) => r.payload?.encoding === 'text' && r.dir === 'in')!;
-    evil.payload = { ...evil.payload!, data: '<img src=x onerror="globalThis.__pwned=1">' };
-    evil.label = null;
-    evil.extra = '<b>bold</b>';
-    render(<MessageList protocol={protocol} rows={rows} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
-    fireEvent.click(document.querySelector(`.vrow[data-row="${rows.indexOf(evil)}"]`)!);
+    const events = threeChannelCapture();
+    const message = events.find((e) => e.type === 'ws.message' && e.dir === 'in' && e.data.encoding === 'text')!;
+    if (message.type === 'ws.message') message.data = { ...message.data, data: '<img src=x onerror="globalThis.__pwned=1">' };
+    const close = events.find((e) => e.type === 'ws.close')!;
+    if (close.type === 'ws.close') close.reason = '<b>bold</b>';
+    const { index, rows, origin } = wsRows(events);
+    render(<MessageList index={index} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
+    expect(listed().some((r) => r.textContent!.includes('"<b>bold</b>"'))).toBe(true);
+    fireEvent.click(document.querySelector(`.vrow[data-row="${rows.findIndex((r) => r.seq === message.seq)}"]`)!);
     expect(document.querySelector('img')).toBeNull();
     expect(document.querySelector('b')).toBeNull();
     expect(screen.getByTestId('text-view').textContent).toContain('<img src=x');
@@ -132,10 +150,10 @@ describe('message list', () => {
 
 describe('message index', () => {
   test('a window whose ends fall exactly on message times keeps those messages (binary search bounds)', () => {
-    const { rows } = wsRows();
+    const { index, rows } = wsRows();
     const times = [...new Set(rows.map((r) => r.t))];
     const [from, to] = [times[3]!, times[times.length - 3]!];
-    const shown = filterRows(rows, { ...DEFAULT_FILTER, window: [from, to] });
+    const shown = index.filter({ ...DEFAULT_FILTER, window: [from, to] });
     expect(shown).toEqual(rows.flatMap((r, i) => (r.t >= from && r.t <= to ? [i] : [])));
     expect(shown.length).toBeGreaterThan(0);
   });
@@ -150,11 +168,11 @@ describe('message index', () => {
     index.update(analyzer.channelEvents(ws));
     const roles = rolesOf(analyzer.channelSeries(ws)!);
     index.applyRoles(roles);
-    expect(index.rows.map((r) => r.kind)).toEqual(rows.map((r) => r.kind));
+    expect(index.allRows().map((r) => r.kind)).toEqual(rows.map((r) => r.kind));
     const [firstBeat] = [...roles.in.keys()].sort((a, b) => a - b);
     roles.in.delete(firstBeat!);
     index.applyRoles(roles);
-    const changed = index.rows.flatMap((r, i) => (r.kind !== rows[i]!.kind ? [r] : []));
+    const changed = index.allRows().flatMap((r, i) => (r.kind !== rows[i]!.kind ? [r] : []));
     expect(changed).toHaveLength(1);
     expect(changed[0]).toMatchObject({ t: firstBeat, dir: 'in', kind: 'data' });
   });
@@ -169,19 +187,24 @@ describe('message index', () => {
     const index = new MessageIndex(null);
     const first = all.slice(0, all.length - 3);
     index.update(first);
-    const rowOf = new Map(first.flatMap((e) => (eventToRow(e) ? [[e.seq, index.rows.find((r) => r.seq === e.seq)!] as const] : [])));
+    // Decode the payload labels of the even rows only: a reused row keeps its decoded label, the others are decoded when shown.
+    const rowSeqs = (events: readonly CaptureEvent[]) => events.flatMap((e) => (eventToRow(e) ? [e.seq] : []));
+    const eager = new Set(all.flatMap((e) => (eventToRow(e)?.label != null ? [e.seq] : [])));
+    const decoded = new Set(rowSeqs(first).filter((_, i) => i % 2 === 0 && index.label(i) !== ''));
     // The two oldest events stay (an eviction keeps a connection's creation and open), the next five are gone, three arrive.
     const next = [...all.slice(0, 2), ...all.slice(7)];
     expect(index.update(next)).toBe(true);
     const fresh = new MessageIndex(null);
     fresh.update(next);
-    expect(index.rows).toEqual(fresh.rows);
-    for (const r of index.rows) if (rowOf.has(r.seq)) expect(r).toBe(rowOf.get(r.seq));
+    const seqs = rowSeqs(next);
+    expect(seqs.map((_, i) => index.labelled(i))).toEqual(seqs.map((seq) => decoded.has(seq) || eager.has(seq)));
+    expect(decoded.size).toBeGreaterThan(2);
+    expect(index.allRows()).toEqual(fresh.allRows());
     // And again, with nothing new: the same rows.
     const again = next.slice(1);
     index.update(again);
     fresh.update(again);
-    expect(index.rows.map((r) => r.seq)).toEqual(again.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
+    expect(index.allRows().map((r) => r.seq)).toEqual(again.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
   });
 
   test('rows stay those of the events given through any mix of evictions, appends and late events', () => {
@@ -212,7 +235,7 @@ describe('message index', () => {
         next = Math.min(all.length, next + count);
       }
       index.update(shown);
-      expect(index.rows.map((r) => r.seq)).toEqual(shown.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
+      expect(index.allRows().map((r) => r.seq)).toEqual(shown.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
     }
   });
 
@@ -226,6 +249,6 @@ describe('message index', () => {
     const index = new MessageIndex(null);
     index.update(all.filter((e) => e !== late));
     index.update(all);
-    expect(index.rows.map((r) => r.seq)).toEqual(all.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
+    expect(index.allRows().map((r) => r.seq)).toEqual(all.flatMap((e) => (eventToRow(e) ? [e.seq] : [])));
   });
 });

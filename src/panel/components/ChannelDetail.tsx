@@ -122,13 +122,13 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
       <div class="tabs" role="tablist">
         {(['messages', 'charts', 'findings', 'faults'] as Tab[]).map((t) => (
           <button type="button" role="tab" key={t} class={`tab ${tab === t ? 'active' : ''}`} aria-selected={tab === t} data-tab={t} onClick={() => setTab(t)}>
-            {t === 'messages' ? `Messages (${formatCount(index.current.rows.length)})` : t === 'charts' ? 'Charts' : t === 'findings' ? `Findings (${channel.findings.length})` : 'Fault injection'}
+            {t === 'messages' ? `Messages (${formatCount(index.current.length)})` : t === 'charts' ? 'Charts' : t === 'findings' ? `Findings (${channel.findings.length})` : 'Fault injection'}
           </button>
         ))}
       </div>
       <div class="tab-body">
         {tab === 'messages' ? (
-          <MessageList protocol={channel.protocol} rows={index.current.rows} version={rowsVersion} origin={origin} window={window} onClearWindow={() => setWindow(null)} />
+          <MessageList index={index.current} version={rowsVersion} origin={origin} window={window} onClearWindow={() => setWindow(null)} />
         ) : tab === 'charts' ? (
           series ? (
             <div class="charts-grid">

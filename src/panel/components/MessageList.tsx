@@ -5,7 +5,7 @@
  * the brushed timeline window. Arrow keys move the selection.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { compileSearch, DEFAULT_FILTER, filterRows, formatBytes, labelOf, type MessageFilter, type MessageKind, type MessageRow } from '../messages.ts';
+import { compileSearch, DEFAULT_FILTER, formatBytes, type MessageFilter, type MessageIndex, type MessageKind } from '../messages.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { MessageView } from './MessageView.tsx';
 
@@ -16,10 +16,9 @@ const OVERSCAN = 10;
 const FALLBACK_VIEWPORT = 400;
 
 export interface MessageListProps {
-  /** The channel's protocol id, for decoding labels. */
-  protocol: string | null;
-  rows: readonly MessageRow[];
-  /** Changes whenever rows were appended (rows is mutated in place). */
+  /** The channel's rows (it decodes their labels with the channel's protocol). */
+  index: MessageIndex;
+  /** Changes whenever the rows changed (the index is updated in place). */
   version: number;
   origin: number;
   window: [number, number] | null;
@@ -32,7 +31,7 @@ function timeLabel(t: number, origin: number): string {
 
 const DIR_GLYPH = { in: '↓', out: '↑', none: '•' } as const;
 
-export function MessageList({ protocol, rows, version, origin, window, onClearWindow }: MessageListProps) {
+export function MessageList({ index, version, origin, window, onClearWindow }: MessageListProps) {
   const [filter, setFilter] = useState<MessageFilter>(DEFAULT_FILTER);
   const [selected, setSelected] = useState<number | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -42,7 +41,8 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
 
   const effective = useMemo(() => ({ ...filter, window }), [filter, window]);
   const searchState = useMemo(() => compileSearch(filter.search), [filter.search]);
-  const visible = useMemo(() => filterRows(rows, effective), [rows, version, effective]);
+  const visible = useMemo(() => index.filter(effective), [index, version, effective]);
+  const total = index.length;
 
   useEffect(() => {
     const el = scroller.current;
@@ -56,7 +56,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
   const top = Math.min(scrollTop, Math.max(0, visible.length * ROW_HEIGHT - viewport));
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(visible.length, Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN);
-  const selectedRow = selected !== null ? rows[selected] ?? null : null;
+  const selectedRow = useMemo(() => (selected !== null && selected < total ? index.row(selected) : null), [index, version, selected]);
 
   const setKind = (kind: MessageKind, on: boolean) => setFilter({ ...filter, kinds: { ...filter.kinds, [kind]: on } });
   const setDir = (dir: 'in' | 'out' | 'none', on: boolean) => setFilter({ ...filter, dirs: { ...filter.dirs, [dir]: on } });
@@ -109,7 +109,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
           >
             Hide heartbeats
           </button>
-          <span class="muted count" data-testid="message-count">{visible.length} / {rows.length}</span>
+          <span class="muted count" data-testid="message-count">{visible.length} / {total}</span>
         </div>
         {searchState.error ? <div class="search-error" role="alert">Invalid regular expression: {searchState.error}</div> : null}
         {window ? (
@@ -118,7 +118,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
             <button type="button" class="link" onClick={onClearWindow}>Show all</button>
           </div>
         ) : null}
-        {rows.length === 0 ? (
+        {total === 0 ? (
           <EmptyState title="No messages on this channel yet" />
         ) : (
           <div
@@ -137,7 +137,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
           >
             <div class="vlist-spacer" style={{ height: `${visible.length * ROW_HEIGHT}px` }}>
               {visible.slice(first, last).map((rowIndex, i) => {
-                const r = rows[rowIndex]!;
+                const r = index.row(rowIndex);
                 const dir = r.dir ?? 'none';
                 return (
                   <div
@@ -152,7 +152,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
                     <span class="c-dir" title={dir}>{DIR_GLYPH[dir]}</span>
                     <span class="c-time">{timeLabel(r.t, origin)}</span>
                     <span class="c-size">{r.dir ? formatBytes(r.size) : ''}</span>
-                    <span class="c-label">{labelOf(r, protocol)}</span>
+                    <span class="c-label">{r.label}</span>
                   </div>
                 );
               })}
@@ -160,7 +160,7 @@ export function MessageList({ protocol, rows, version, origin, window, onClearWi
           </div>
         )}
       </div>
-      <MessageView row={selectedRow} label={selectedRow ? labelOf(selectedRow, protocol) : ''} />
+      <MessageView row={selectedRow} label={selectedRow?.label ?? ''} />
     </div>
   );
 }

@@ -27,11 +27,12 @@ export function parseJsonPayload(text: string): { ok: true; value: unknown } | {
 
 export function MessageView({ row, label }: { row: MessageRow | null; label: string }) {
   const payload = row?.payload ?? null;
-  const json = useMemo(() => (payload && payload.encoding === 'text' ? parseJsonPayload(payload.data) : { ok: false as const }), [payload]);
+  const json = useMemo(() => (payload && payload.encoding === 'text' ? parseJsonPayload(payload.data) : { ok: false as const }), [payload?.data, payload?.encoding]);
   const preferred: ViewMode = !payload ? 'text' : payload.encoding === 'binary' ? 'hex' : json.ok ? 'json' : 'text';
   const [mode, setMode] = useState<ViewMode>(preferred);
   const [copied, setCopied] = useState<string | null>(null);
-  useEffect(() => setMode(preferred), [row]);
+  // Rows are built for showing them: a live update rebuilds the selected one, which must keep the mode chosen for it.
+  useEffect(() => setMode(preferred), [row?.seq, row?.conn]);
 
   if (!row) return <div class="message-view empty-inline muted">Select a message to see its payload.</div>;
   const modes: ViewMode[] = !payload ? [] : payload.encoding === 'binary' ? ['hex'] : json.ok ? ['json', 'text', 'hex'] : ['text', 'hex'];
