@@ -58,6 +58,9 @@ const OTHER_FIELDS = ['url', 'method', 'transport', 'contentType', 'statusText',
  * (messages) take a few direct stores; the rest a pass over their known fields.
  */
 export function internEvent(e: CaptureEvent, pool: StringPool): void {
+  // Events are checked against the schema before they get here (guard.ts, the capture-file reader); an
+  // event without the base fields is left alone rather than trusted.
+  if (typeof e.type !== 'string' || typeof e.doc !== 'string') return;
   e.type = pool.get(e.type) as typeof e.type;
   e.doc = pool.get(e.doc);
   switch (e.type) {

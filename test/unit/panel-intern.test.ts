@@ -40,6 +40,12 @@ describe('string pool', () => {
     const long = 'x'.repeat(5000);
     expect(pool.get(long)).toBe(long);
   });
+
+  test('an event without the base fields is left as it is', () => {
+    const odd = { seq: 1, t: 0, data: null } as unknown as CaptureEvent;
+    internEvent(odd, new StringPool());
+    expect(odd).toEqual({ seq: 1, t: 0, data: null });
+  });
 });
 
 /** A GC this test can call (Node's flag, set at run time, and the function from a fresh context). */
