@@ -3,9 +3,14 @@
  * extension (chrome-extension://<id>/src/panel/panel.html?tabId=N).
  *
  *  - open: panel page load (empty), then the time from handing it a capture of
- *    100,000 WebSocket messages + 5,000 polling requests (the issue's case; as
- *    the bridge does with a tab's history: PanelStore.resetLive) until the
- *    overview shows the channels in a painted frame;
+ *    100,000 WebSocket messages + 5,000 polling requests (the issue's case) until
+ *    the overview shows the channels, analysed from every event, in a painted
+ *    frame. Handed over as DevTools opening on a busy tab gets it: an empty list,
+ *    the tab's history in chunks of 1,000 events (one task and one JSON.parse each,
+ *    standing for the port messages) before the bridge is in sync, then 'synced'
+ *    (PanelStore.appendLive(chunk, true), setConnection). RI_BENCH_OPEN=reset
+ *    hands it over as one new list instead (PanelStore.resetLive: what navigation
+ *    without "preserve log", Clear and the preserve-log toggle do);
  *  - idle: frame intervals with no traffic (the control for the machine's load);
  *  - live: frame intervals and long tasks in the panel while the inspected page
  *    receives 1,000 WebSocket messages/s through the real hooks and pipeline,
@@ -116,6 +121,8 @@ export interface PanelResult {
   pageLoadMs: number | null;
   /** Capture handed to the store → overview painted (ms). */
   openMs: number | null;
+  /** How the capture was handed over: the tab's history in chunks (DevTools opening), or one new list (resetLive). */
+  openPath?: 'history' | 'reset';
   /** Panel JS heap after the capture is shown (MiB). */
   heapMiB: number | null;
   /**
@@ -337,12 +344,40 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     // Hand the capture over (download and parse not timed: they stand for the bridge delivering history).
     server.serve('/capture.json', JSON.stringify(events));
     await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((e) => { globalThis.__benchEvents = e; return e.length; })`, 120_000);
+    // The history path: chunks as the bridge receives them from the background (each a port message, deserialised when it arrives).
+    const historyChunks = process.env.RI_BENCH_OPEN !== 'reset';
+    result.openPath = historyChunks ? 'history' : 'reset';
+    if (historyChunks) await panel.evaluate(`(() => { const e = globalThis.__benchEvents; const c = []; for (let i = 0; i < e.length; i += 1000) c.push(JSON.stringify(e.slice(i, i + 1000))); globalThis.__benchChunks = c; delete globalThis.__benchEvents; return c.length; })()`);
     result.openMs = await profiled(panel, 'open', () => panel.evaluate<number>(`new Promise((resolve) => {
       const t0 = performance.now();
-      globalThis.__riPanel.store.resetLive(globalThis.__benchEvents);
+      const store = globalThis.__riPanel.store;
+      let delivered = () => true;
+      if (${historyChunks}) {
+        const chunks = globalThis.__benchChunks;
+        let i = 0;
+        const total = chunks.length;
+        delivered = () => i === total;
+        // As on opening DevTools: an empty list, history before the bridge is in sync, then 'synced' (setConnection) ends the wait.
+        store.clear();
+        store.setConnection({ connected: false, dropped: 0, recording: true });
+        // One task per chunk, as port messages come (a MessageChannel: nested setTimeouts are clamped to 4 ms).
+        const tasks = new MessageChannel();
+        const next = () => {
+          if (i < chunks.length) { store.appendLive(JSON.parse(chunks[i++]), true); tasks.port2.postMessage(0); return; }
+          store.setConnection({ connected: true, dropped: 0, recording: true });
+          // Let the chunks go (an open channel's handler would keep them alive).
+          tasks.port1.onmessage = null;
+          tasks.port1.close();
+          chunks.length = 0;
+        };
+        tasks.port1.onmessage = next;
+        next();
+      } else store.resetLive(globalThis.__benchEvents);
       const wait = () => {
         const text = document.body.textContent || '';
-        if (document.querySelector('[data-channel]') || /socket\\.io/.test(text)) requestAnimationFrame((ft) => resolve(Math.max(ft, performance.now()) - t0));
+        // Shown: the channels, from an analysis of every event handed over (history comes in chunks).
+        const whole = delivered() && !store.analysing();
+        if (whole && (document.querySelector('[data-channel]') || /socket\\.io/.test(text))) requestAnimationFrame((ft) => resolve(Math.max(ft, performance.now()) - t0));
         else if (performance.now() - t0 > 30000) resolve(-1);
         else setTimeout(wait, 5);
       };
@@ -352,7 +387,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
       notes.push('the overview never showed the channels within 30 s');
       result.openMs = null;
     }
-    await panel.evaluate('delete globalThis.__benchEvents; true');
+    await panel.evaluate('delete globalThis.__benchEvents; delete globalThis.__benchChunks; true');
     const heap = await panel.send<{ usedSize: number }>('Runtime.getHeapUsage').catch(() => null);
     result.heapMiB = heap ? heap.usedSize / 2 ** 20 : null;
     opts.log(`  panel open with ${fmt(capture.wsMessages)} msgs + ${fmt(capture.pollRequests)} polls: ${fmt(result.openMs)} ms (page load ${fmt(result.pageLoadMs)} ms), heap ${fmt(result.heapMiB, 1)} MiB`);
@@ -454,7 +489,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
 export function panelTable(r: PanelResult): string {
   const lines = [
     `Panel (capture: ${fmt(r.capture.wsMessages)} WebSocket messages + ${fmt(r.capture.pollRequests)} polling requests, ${fmt(r.capture.events)} events)`,
-    `open: ${fmt(r.openMs)} ms to the painted overview (empty panel page load ${fmt(r.pageLoadMs)} ms); panel heap ${fmt(r.heapMiB, 1)} MiB`,
+    `open (${r.openPath === 'reset' ? 'one new list' : "the tab's history in chunks"}): ${fmt(r.openMs)} ms to the painted overview (empty panel page load ${fmt(r.pageLoadMs)} ms); panel heap ${fmt(r.heapMiB, 1)} MiB`,
     ...(r.heapEnd ? [`heaps after the live phases (after GC): panel ${fmt(r.heapEnd.panelMiB, 1)} MiB, analysis worker${r.heapEnd.workers === 1 ? '' : 's'} ${r.heapEnd.workers ? `${fmt(r.heapEnd.workersMiB, 1)} MiB` : 'none'}`] : []),
   ];
   if (r.idle) lines.push(`no traffic (control), overview: ${liveLine(r.idle)}`);

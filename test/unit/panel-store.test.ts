@@ -129,15 +129,50 @@ describe('panel store with an analysis worker', () => {
     expect(store.channelView(ws)!.roles).toEqual(rolesOf({ messages }));
   });
 
-  test('history chunks wait for the connection to be in sync, then get one analysis', () => {
+  test("a tab's history is held until the connection is in sync, analysed once in the panel's thread, then copied to the worker", () => {
     const { w, t, store } = storeWithWorker();
     const events = threeChannelCapture();
     store.appendLive(events.slice(0, 30), true);
     store.appendLive(events.slice(30), true);
     expect(t.timers.map((x) => x.ms)).toEqual([HISTORY_WAIT_MS]);
+    expect(w.posted).toHaveLength(0);
+    expect(store.analysing()).toBe(true);
     store.setConnection({ connected: true, dropped: 0, recording: true });
-    expect(w.pending).toHaveLength(1);
-    w.deliver();
+    // The first overview comes at once, from one analysis of the whole history.
+    expect(store.analysing()).toBe(false);
+    expect(store.report()).toEqual(analyzeCapture(events));
+    t.runAll();
+    const copied = w.posted.flatMap((m) => (m.type === 'reset' || m.type === 'append' ? [...m.events] : []));
+    expect(copied).toEqual(events);
+    // Live events after it go to the worker as they come.
+    const more = threeChannelCapture().map((e) => ({ ...e, seq: e.seq + 10_000 }));
+    store.appendLive(more.slice(0, 3));
+    expect(w.posted.at(-1)).toMatchObject({ type: 'append', events: more.slice(0, 3) });
+  });
+
+  test('history that stops short of a sync is shown after HISTORY_WAIT_MS anyway', () => {
+    const { t, store } = storeWithWorker();
+    const events = threeChannelCapture();
+    store.appendLive(events, true);
+    expect(store.analysing()).toBe(true);
+    t.timers.shift()!.fn();
+    expect(store.report()).toEqual(analyzeCapture(events));
+  });
+
+  test('history re-sent after a reconnection, into a list already shown, is mirrored chunk by chunk and analysed once in sync', () => {
+    const { w, t, store } = storeWithWorker();
+    const events = threeChannelCapture();
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    store.appendLive(events.slice(0, 30));
+    t.runAll();
+    while (w.pending.length) w.deliver();
+    store.setConnection({ connected: false, dropped: 0, recording: true });
+    const posted = w.posted.length;
+    store.appendLive(events.slice(30), true);
+    expect(w.posted.slice(posted)).toMatchObject([{ type: 'append' }]);
+    expect(t.timers.map((x) => x.ms)).toEqual([HISTORY_WAIT_MS]);
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    while (w.pending.length) w.deliver();
     expect(store.report()).toEqual(analyzeCapture(events));
   });
 });
