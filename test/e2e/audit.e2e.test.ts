@@ -177,7 +177,8 @@ describe('the audit command', { timeout: 240_000 }, () => {
       page = session.context.pages().find((p) => p.url() === url);
       if (!page) await new Promise((r) => setTimeout(r, 100));
     }
-    await page!.waitForFunction(() => (window as unknown as { labLog: Array<{ kind: string }> }).labLog.some((e) => e.kind === 'message'));
+    // The page is listed once its navigation commits, before its script defines labLog.
+    await page!.waitForFunction(() => ((window as unknown as { labLog?: Array<{ kind: string }> }).labLog ?? []).some((e) => e.kind === 'message'));
     const cdp = await session.context.newCDPSession(page!);
     await cdp.send('Page.crash').catch(() => {});
     const error = await audit;
