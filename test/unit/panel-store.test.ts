@@ -150,6 +150,25 @@ describe('panel store with an analysis worker', () => {
     expect(w.posted.at(-1)).toMatchObject({ type: 'append', events: more.slice(0, 3) });
   });
 
+  test('history past the bound while held: the worker gets the kept events once, no eviction of events it never had', () => {
+    const { w, t, store } = storeWithWorker(40);
+    const events = threeChannelCapture();
+    expect(events.length).toBeGreaterThan(60);
+    for (let i = 0; i < events.length; i += 7) store.appendLive(events.slice(i, i + 7), true);
+    expect(w.posted).toHaveLength(0);
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    t.runAll();
+    expect(w.posted.some((m) => m.type === 'evict')).toBe(false);
+    const copied = w.posted.flatMap((m) => (m.type === 'reset' || m.type === 'append' ? [...m.events] : []));
+    expect(copied).toEqual(store.events());
+    expect(store.events().length).toBeLessThanOrEqual(44);
+    store.appendLive(threeChannelCapture().slice(0, 2).map((e) => ({ ...e, seq: e.seq + 10_000 })));
+    t.runAll();
+    while (w.pending.length) w.deliver();
+    expect(store.analysing()).toBe(false);
+    expect(store.report()).toEqual(analyzeCapture([...store.events()]));
+  });
+
   test('history that stops short of a sync is shown after HISTORY_WAIT_MS anyway', () => {
     const { t, store } = storeWithWorker();
     const events = threeChannelCapture();
