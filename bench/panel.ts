@@ -342,12 +342,20 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     await panel.evaluate(PANEL_PROBE);
 
     // Hand the capture over (download and parse not timed: they stand for the bridge delivering history).
-    server.serve('/capture.json', JSON.stringify(events));
-    await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((e) => { globalThis.__benchEvents = e; return e.length; })`, 120_000);
-    // The history path: chunks as the bridge receives them from the background (each a port message, deserialised when it arrives).
+    // The history path: chunks as the bridge receives them from the background (each a port message, deserialised
+    // when it arrives). The panel downloads them as strings, so that the whole capture is never parsed into its heap
+    // ahead of time (its garbage would be the bench's, not the panel's).
     const historyChunks = process.env.RI_BENCH_OPEN !== 'reset';
     result.openPath = historyChunks ? 'history' : 'reset';
-    if (historyChunks) await panel.evaluate(`(() => { const e = globalThis.__benchEvents; const c = []; for (let i = 0; i < e.length; i += 1000) c.push(JSON.stringify(e.slice(i, i + 1000))); globalThis.__benchChunks = c; delete globalThis.__benchEvents; return c.length; })()`);
+    if (historyChunks) {
+      const chunks: string[] = [];
+      for (let i = 0; i < events.length; i += 1000) chunks.push(JSON.stringify(events.slice(i, i + 1000)));
+      server.serve('/capture.json', JSON.stringify(chunks));
+      await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((c) => { globalThis.__benchChunks = c; return c.length; })`, 120_000);
+    } else {
+      server.serve('/capture.json', JSON.stringify(events));
+      await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((e) => { globalThis.__benchEvents = e; return e.length; })`, 120_000);
+    }
     result.openMs = await profiled(panel, 'open', () => panel.evaluate<number>(`new Promise((resolve) => {
       const t0 = performance.now();
       const store = globalThis.__riPanel.store;
