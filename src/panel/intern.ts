@@ -50,7 +50,7 @@ function internPayload(p: Payload | null, pool: StringPool): void {
 }
 
 /** String fields, besides type, doc and conn, that repeat across events of one kind. */
-const OTHER_FIELDS = ['url', 'method', 'transport', 'contentType', 'statusText', 'protocol', 'extensions', 'initiator', 'event', 'reason', 'fault', 'phase', 'where', 'hook', 'title', 'parentDoc', 'lastEventId'] as const;
+const OTHER_FIELDS = ['url', 'method', 'transport', 'contentType', 'statusText', 'protocol', 'extensions', 'initiator', 'event', 'reason', 'fault', 'phase', 'where', 'hook', 'title', 'parentDoc'] as const;
 
 /**
  * Replace the event's repeated strings by the pool's copies, in place (the
@@ -72,7 +72,7 @@ export function internEvent(e: CaptureEvent, pool: StringPool): void {
     case 'sse.message':
       e.conn = pool.get(e.conn);
       e.event = pool.get(e.event);
-      e.lastEventId = pool.get(e.lastEventId);
+      // lastEventId and id are left: they rarely repeat, and would only churn the pool.
       internPayload(e.data, pool);
       return;
     case 'http.end':

@@ -38,16 +38,17 @@ function staleDocs(events: readonly CaptureEvent[]): Set<string> {
 /** Feed the store from the bridge; returns the controls and a disconnect function. */
 export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (message: string) => void): { controls: LiveControls; dispose: () => void } {
   let stale = new Set<string>();
-  const reset = () => {
+  /** Show the bridge's events anew; `history`: within the tab's history (the store holds it until in sync). */
+  const reset = (history = false) => {
     const shown = bridge.visibleEvents();
     stale = bridge.preserveLog() ? new Set() : staleDocs(bridge.events());
-    store.resetLive(shown);
+    store.resetLive(shown, history);
   };
   const onUpdate = (u: BridgeUpdate) => {
     switch (u.kind) {
       case 'events': {
         const navigated = !bridge.preserveLog() && u.events.some((e) => e.type === 'doc.start' && e.frameId === 0);
-        if (navigated) return reset();
+        if (navigated) return reset(u.history);
         store.appendLive(stale.size ? u.events.filter((e) => !stale.has(e.doc)) : u.events, u.history);
         return;
       }

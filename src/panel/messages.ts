@@ -28,6 +28,8 @@ export interface MessageRow {
   extra: string;
   payload: Payload | null;
   conn: string;
+  /** The captured event the row shows (what tells two rows apart: seq need not be unique in an imported file). */
+  event: CaptureEvent;
 }
 
 /** Byte count as DevTools shows it. */
@@ -62,7 +64,7 @@ function pathOf(url: string): string {
 }
 
 function state(e: CaptureEvent & { conn?: string | null }, label: string): MessageRow {
-  return { seq: e.seq, t: e.t, dir: null, size: 0, kind: 'control', label, extra: label, payload: null, conn: e.conn ?? '' };
+  return { seq: e.seq, t: e.t, dir: null, size: 0, kind: 'control', label, extra: label, payload: null, conn: e.conn ?? '', event: e };
 }
 
 /** The payload a row shows (and a regex search reads), or null for rows without one. */
@@ -90,21 +92,21 @@ function sseExtra(e: SseMessageEvent): string {
 export function eventToRow(e: CaptureEvent): MessageRow | null {
   switch (e.type) {
     case 'ws.message':
-      return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: '', payload: e.data, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: '', payload: e.data, conn: e.conn, event: e };
     case 'sse.message':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.data.size, kind: 'data', label: null, extra: sseExtra(e), payload: e.data, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.data.size, kind: 'data', label: null, extra: sseExtra(e), payload: e.data, conn: e.conn, event: e };
     case 'sse.comment':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, extra: '', payload: rowPayload(e), conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.text.length, kind: 'heartbeat', label: `: ${preview(e.text)}`, extra: '', payload: rowPayload(e), conn: e.conn, event: e };
     case 'http.request': {
       const label = `${e.method} ${pathOf(e.url)}`;
-      return { seq: e.seq, t: e.t, dir: 'out', size: e.bodySize ?? 0, kind: 'data', label, extra: label, payload: null, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'out', size: e.bodySize ?? 0, kind: 'data', label, extra: label, payload: null, conn: e.conn, event: e };
     }
     case 'http.response':
       return state(e, `${e.status} ${e.statusText} ${e.contentType}`.trim());
     case 'http.chunk':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, extra: '', payload: rowPayload(e), conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: `chunk ${preview(e.preview) || formatBytes(e.size)}`, extra: '', payload: rowPayload(e), conn: e.conn, event: e };
     case 'http.end':
-      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: e.body ? null : `response ${formatBytes(e.size)}`, extra: `response ${formatBytes(e.size)}`, payload: e.body, conn: e.conn };
+      return { seq: e.seq, t: e.t, dir: 'in', size: e.size, kind: 'data', label: e.body ? null : `response ${formatBytes(e.size)}`, extra: `response ${formatBytes(e.size)}`, payload: e.body, conn: e.conn, event: e };
     case 'http.error':
       return state(e, `request failed: ${e.reason}${e.message ? ` (${preview(e.message, 60)})` : ''}`);
     case 'ws.create':
@@ -232,6 +234,7 @@ export class MessageIndex {
       extra: this.extras[i]!,
       payload: rowPayload(e),
       conn: 'conn' in e ? (e.conn ?? '') : '',
+      event: e,
     };
   }
 
@@ -279,11 +282,14 @@ export class MessageIndex {
     this.kinds = kinds;
   }
 
-  /** Add a row for `e` (when it has one), reusing a label decoded before. */
-  private push(e: CaptureEvent, label?: string | null): void {
+  /**
+   * Add a row for `e` (when it has one). `reused`: the label the event's row had before a re-indexing
+   * (null: not decoded yet); a reused row's frame is not fed to its connection's sequence decoder again.
+   */
+  private push(e: CaptureEvent, reused?: string | null): void {
     const row = eventToRow(e);
     if (!row) return;
-    if (label != null) row.label = label;
+    if (reused !== undefined) row.label = reused ?? row.label;
     else if (this.sequences && e.type === 'ws.message') this.labelInSequence(row);
     const i = this.n;
     this.grow(i + 1);
@@ -410,7 +416,10 @@ export class MessageIndex {
     this.labels.length = 0;
     this.texts.length = 0;
     this.extras.length = 0;
-    for (let i = 0; i < events.length; i++) this.push(events[i]!, previous.get(events[i]!));
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      this.push(e, previous.has(e) ? (previous.get(e) ?? null) : undefined);
+    }
     this.seen = events.length;
   }
 

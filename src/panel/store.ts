@@ -112,6 +112,8 @@ export class PanelStore {
    * the worker deserialise 100k events before the first overview: 1.2 s in bench/panel.ts.
    */
   private holdingHistory = false;
+  /** Holds started, so that a hold's timer cannot end a later one. */
+  private holds = 0;
   private latest: AnalysisResult | null = null;
   /** The latest page timeline (results leave it out while a channel is open, or when it did not change). */
   private pageLanes: LaneData | null = null;
@@ -229,11 +231,7 @@ export class PanelStore {
       for (const e of events) this.liveBackup.push(e);
       return;
     }
-    if (history && !this.connected && this.all.length === 0 && !this.holdingHistory) {
-      this.holdingHistory = true;
-      // Counted from the first chunk; ended early by setConnection (the bridge in sync).
-      this.schedule(() => this.endHistory(), HISTORY_WAIT_MS);
-    }
+    if (history && !this.connected && this.all.length === 0) this.holdHistory();
     for (const e of events) this.all.push(e);
     this.counts.add(events);
     const holding = this.holdingHistory;
@@ -251,6 +249,17 @@ export class PanelStore {
     this.requestSoon();
   }
 
+  /** Start holding a tab's history (see holdingHistory); the wait counts from the first chunk and setConnection ends it early. */
+  private holdHistory(): void {
+    if (this.holdingHistory) return;
+    this.holdingHistory = true;
+    // A later hold gets its own wait: this timer ends only this one.
+    const hold = ++this.holds;
+    this.schedule(() => {
+      if (hold === this.holds) this.endHistory();
+    }, HISTORY_WAIT_MS);
+  }
+
   /** The held history is complete (or waited for long enough): show it as a new list. */
   private endHistory(): void {
     if (!this.holdingHistory) return;
@@ -259,9 +268,18 @@ export class PanelStore {
   }
 
   /** Replace the live events (the connection re-sent its whole buffer, or was cleared). */
-  resetLive(events: readonly CaptureEvent[]): void {
+  resetLive(events: readonly CaptureEvent[], history = false): void {
     if (this.mode.kind === 'import') {
       this.liveBackup = [...events];
+      return;
+    }
+    // A navigation within the tab's history (its first chunk starts with the page's own doc.start): the held list
+    // starts again from it, still held.
+    if (history && !this.connected && (this.holdingHistory || this.all.length === 0)) {
+      this.intern(events);
+      this.all = [...events];
+      this.counts = new EventCounts(this.all);
+      if (this.all.length) this.holdHistory();
       return;
     }
     this.load([...events]);
@@ -511,6 +529,8 @@ export class PanelStore {
     this.outbox = [];
     this.interim = null;
     this.inFlight = null;
+    // The whole list goes to the new backend below: nothing is held back any more.
+    this.holdingHistory = false;
     this.generation++;
     this.post({ type: 'reset', generation: this.generation, events: this.all });
     this.requestNow();

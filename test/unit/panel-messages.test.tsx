@@ -111,6 +111,21 @@ describe('message list', () => {
     expect(screen.getByTestId('text-view').textContent).toBe('42["chat",{"from":"alice","text":"hello 1"}]');
   });
 
+  test('another message selected gets its own view mode, also when the two share a seq (an imported file)', () => {
+    const events = threeChannelCapture().map((e) => ({ ...e, seq: 0 }));
+    const { index, origin } = wsRows(events);
+    render(<MessageList index={index} version={1} origin={origin} window={null} onClearWindow={() => {}} />);
+    const box = screen.getByLabelText('Filter messages by regular expression');
+    fireEvent.input(box, { target: { value: 'hello [12]' } });
+    expect(listed()).toHaveLength(2);
+    fireEvent.click(listed()[0]!);
+    fireEvent.click(screen.getByText('Text'));
+    expect(screen.getByTestId('text-view').textContent).toContain('hello 1');
+    fireEvent.click(listed()[1]!);
+    expect(screen.getByTestId('message-view').querySelector('.json-tree')).toBeTruthy();
+    expect(screen.queryByTestId('text-view')).toBeNull();
+  });
+
   test('a binary frame opens as hex', () => {
     const rows = renderList();
     const binary = rows.findIndex((r) => r.payload?.encoding === 'binary');

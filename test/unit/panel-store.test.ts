@@ -169,6 +169,24 @@ describe('panel store with an analysis worker', () => {
     expect(store.report()).toEqual(analyzeCapture([...store.events()]));
   });
 
+  test("a hold's wait ends that hold only: a stale timer leaves a later hold alone", () => {
+    const { w, t, store } = storeWithWorker();
+    const events = threeChannelCapture();
+    store.appendLive(events.slice(0, 20), true);
+    const firstWait = t.timers.shift()!;
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    // Cleared, disconnected, and history again: a new hold.
+    store.clear();
+    store.setConnection({ connected: false, dropped: 0, recording: true });
+    store.appendLive(events, true);
+    const posted = w.posted.length;
+    firstWait.fn();
+    expect(store.analysing()).toBe(true);
+    expect(w.posted.slice(posted).filter((m) => m.type === 'reset' || m.type === 'append')).toEqual([]);
+    store.setConnection({ connected: true, dropped: 0, recording: true });
+    expect(store.report()).toEqual(analyzeCapture(events));
+  });
+
   test('history that stops short of a sync is shown after HISTORY_WAIT_MS anyway', () => {
     const { t, store } = storeWithWorker();
     const events = threeChannelCapture();

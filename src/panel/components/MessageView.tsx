@@ -31,8 +31,9 @@ export function MessageView({ row, label }: { row: MessageRow | null; label: str
   const preferred: ViewMode = !payload ? 'text' : payload.encoding === 'binary' ? 'hex' : json.ok ? 'json' : 'text';
   const [mode, setMode] = useState<ViewMode>(preferred);
   const [copied, setCopied] = useState<string | null>(null);
-  // Rows are built for showing them: a live update rebuilds the selected one, which must keep the mode chosen for it.
-  useEffect(() => setMode(preferred), [row?.seq, row?.conn]);
+  // Rows are built for showing them: a live update rebuilds the selected one, which must keep the mode chosen for
+  // it; another message selected (another event) gets its own.
+  useEffect(() => setMode(preferred), [row?.event]);
 
   if (!row) return <div class="message-view empty-inline muted">Select a message to see its payload.</div>;
   const modes: ViewMode[] = !payload ? [] : payload.encoding === 'binary' ? ['hex'] : json.ok ? ['json', 'text', 'hex'] : ['text', 'hex'];
