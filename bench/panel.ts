@@ -7,8 +7,9 @@
  *    the overview shows the channels, analysed from every event, in a painted
  *    frame. Handed over as DevTools opening on a busy tab gets it: an empty list,
  *    the tab's history in chunks of 1,000 events (one task and one JSON.parse each,
- *    standing for the port messages) before the bridge is in sync, then 'synced'
- *    (PanelStore.appendLive(chunk, true), setConnection). RI_BENCH_OPEN=reset
+ *    standing for the port messages) before the bridge is in sync, then 'synced',
+ *    called as src/panel/live.ts calls the store (resetLive(chunk, true) for the
+ *    chunk with the page's navigation, appendLive(chunk, true), setConnection). RI_BENCH_OPEN=reset
  *    hands it over as one new list instead (PanelStore.resetLive: what navigation
  *    without "preserve log", Clear and the preserve-log toggle do);
  *  - idle: frame intervals with no traffic (the control for the machine's load);
@@ -371,7 +372,14 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         // One task per chunk, as port messages come (a MessageChannel: nested setTimeouts are clamped to 4 ms).
         const tasks = new MessageChannel();
         const next = () => {
-          if (i < chunks.length) { store.appendLive(JSON.parse(chunks[i++]), true); tasks.port2.postMessage(0); return; }
+          if (i < chunks.length) {
+            const events = JSON.parse(chunks[i++]);
+            // As live.ts does: a chunk with the page's own navigation (a top-level doc.start) starts the list anew.
+            if (events.some((e) => e.type === 'doc.start' && e.frameId === 0)) store.resetLive(events, true);
+            else store.appendLive(events, true);
+            tasks.port2.postMessage(0);
+            return;
+          }
           store.setConnection({ connected: true, dropped: 0, recording: true });
           // Let the chunks go (an open channel's handler would keep them alive).
           tasks.port1.onmessage = null;
