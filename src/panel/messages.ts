@@ -245,6 +245,19 @@ export class MessageIndex {
     return out;
   }
 
+  /** The event row i shows. */
+  eventAt(i: number): CaptureEvent | undefined {
+    return i >= 0 && i < this.n ? this.rowEvents[i] : undefined;
+  }
+
+  /** The row showing `event` (rows are in time order: found by binary search), or -1 once it is gone. */
+  indexOf(event: CaptureEvent): number {
+    for (let i = this.searchTime(event.t, false, 0, this.n); i < this.n && this.t[i] === event.t; i++) {
+      if (this.rowEvents[i] === event) return i;
+    }
+    return -1;
+  }
+
   /** Row i's label, decoding its payload on first use. */
   label(i: number): string {
     let label = this.labels[i];

@@ -126,6 +126,31 @@ describe('message list', () => {
     expect(screen.queryByTestId('text-view')).toBeNull();
   });
 
+  test('the selected message stays selected when older ones are evicted, and the selection ends when it is evicted itself', () => {
+    const analyzer = new Analyzer();
+    analyzer.ingest(threeChannelCapture());
+    const all = analyzer.channelEvents(analyzer.report().channels.find((c) => c.kind === 'websocket')!.id);
+    const index = new MessageIndex('socket.io');
+    index.update(all);
+    const origin = all[0]!.t;
+    const { rerender } = render(<MessageList index={index} version={1} origin={origin} window={null} onClearWindow={() => {}} />);
+    fireEvent.input(screen.getByLabelText('Filter messages by regular expression'), { target: { value: 'hello 2' } });
+    fireEvent.click(listed()[0]!);
+    const before = Number(document.querySelector('.vrow.selected')!.getAttribute('data-row'));
+    // The oldest events (the connection's handshake frames) are let go: every row index shifts.
+    const hello2 = all.find((e) => e.type === 'ws.message' && e.data.data.includes('hello 2'))!;
+    index.update(all.slice(3));
+    rerender(<MessageList index={index} version={2} origin={origin} window={null} onClearWindow={() => {}} />);
+    const selectedRow = document.querySelector('.vrow.selected')!;
+    expect(Number(selectedRow.getAttribute('data-row'))).toBe(before - 3);
+    expect(screen.getByTestId('message-view').textContent).toContain('hello 2');
+    // Then the selected message itself goes.
+    index.update(all.slice(all.indexOf(hello2) + 1));
+    rerender(<MessageList index={index} version={3} origin={origin} window={null} onClearWindow={() => {}} />);
+    expect(document.querySelector('.vrow.selected')).toBeNull();
+    expect(document.body.textContent).toContain('Select a message to see its payload.');
+  });
+
   test('a binary frame opens as hex', () => {
     const rows = renderList();
     const binary = rows.findIndex((r) => r.payload?.encoding === 'binary');

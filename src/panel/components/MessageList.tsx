@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { compileSearch, DEFAULT_FILTER, formatBytes, type MessageFilter, type MessageIndex, type MessageKind } from '../messages.ts';
+import type { CaptureEvent } from '../../core/events.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { MessageView } from './MessageView.tsx';
 
@@ -33,7 +34,8 @@ const DIR_GLYPH = { in: '↓', out: '↑', none: '•' } as const;
 
 export function MessageList({ index, version, origin, window, onClearWindow }: MessageListProps) {
   const [filter, setFilter] = useState<MessageFilter>(DEFAULT_FILTER);
-  const [selected, setSelected] = useState<number | null>(null);
+  // The selected message, kept as its event: row indices shift when the oldest events are evicted.
+  const [selectedEvent, setSelectedEvent] = useState<CaptureEvent | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(FALLBACK_VIEWPORT);
   const [follow, setFollow] = useState(true);
@@ -56,7 +58,12 @@ export function MessageList({ index, version, origin, window, onClearWindow }: M
   const top = Math.min(scrollTop, Math.max(0, visible.length * ROW_HEIGHT - viewport));
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(visible.length, Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN);
-  const selectedRow = useMemo(() => (selected !== null && selected < total ? index.row(selected) : null), [index, version, selected]);
+  const selected = useMemo(() => {
+    const i = selectedEvent ? index.indexOf(selectedEvent) : -1;
+    return i < 0 ? null : i;
+  }, [index, version, selectedEvent]);
+  const selectedRow = useMemo(() => (selected !== null ? index.row(selected) : null), [index, version, selected]);
+  const select = (rowIndex: number) => setSelectedEvent(index.eventAt(rowIndex) ?? null);
 
   const setKind = (kind: MessageKind, on: boolean) => setFilter({ ...filter, kinds: { ...filter.kinds, [kind]: on } });
   const setDir = (dir: 'in' | 'out' | 'none', on: boolean) => setFilter({ ...filter, dirs: { ...filter.dirs, [dir]: on } });
@@ -65,7 +72,7 @@ export function MessageList({ index, version, origin, window, onClearWindow }: M
     if (visible.length === 0) return;
     const pos = selected === null ? -1 : visible.indexOf(selected);
     const next = Math.max(0, Math.min(visible.length - 1, pos < 0 ? (delta > 0 ? 0 : visible.length - 1) : pos + delta));
-    setSelected(visible[next]!);
+    select(visible[next]!);
     setFollow(false);
     const el = scroller.current;
     if (el) {
@@ -147,7 +154,7 @@ export function MessageList({ index, version, origin, window, onClearWindow }: M
                     role="option"
                     aria-selected={rowIndex === selected}
                     data-row={rowIndex}
-                    onClick={() => { setSelected(rowIndex); setFollow(false); }}
+                    onClick={() => { select(rowIndex); setFollow(false); }}
                   >
                     <span class="c-dir" title={dir}>{DIR_GLYPH[dir]}</span>
                     <span class="c-time">{timeLabel(r.t, origin)}</span>
