@@ -231,9 +231,10 @@ export class PanelStore {
       for (const e of events) this.liveBackup.push(e);
       return;
     }
-    if (history && !this.connected && this.all.length === 0) this.holdHistory();
+    const startsHistory = history && !this.connected && this.all.length === 0;
     for (const e of events) this.all.push(e);
     this.counts.add(events);
+    if (startsHistory) this.holdHistory();
     const holding = this.holdingHistory;
     if (!holding) this.post({ type: 'append', generation: this.generation, events });
     if (this.all.length > this.maxEvents * EVICT_SLACK) {
@@ -258,6 +259,8 @@ export class PanelStore {
     this.schedule(() => {
       if (hold === this.holds) this.endHistory();
     }, HISTORY_WAIT_MS);
+    // The view shows that events are being analysed, not the empty state.
+    this.notify();
   }
 
   /** The held history is complete (or waited for long enough): show it as a new list. */
