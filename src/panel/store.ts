@@ -137,6 +137,8 @@ export class PanelStore {
   private draining = false;
   /** One copy of each repeated string of the events held (see intern.ts). */
   private readonly strings = new StringPool();
+  /** The list being copied to the worker still needs interning (an import, a reset list); held history was interned as it came. */
+  private internCopies = true;
   /** Bumped on every change that listeners see. */
   version = 0;
   users = DEFAULT_USERS;
@@ -267,7 +269,7 @@ export class PanelStore {
   private endHistory(): void {
     if (!this.holdingHistory) return;
     this.holdingHistory = false;
-    if (this.mode.kind === 'live') this.load(this.all);
+    if (this.mode.kind === 'live') this.load(this.all, true);
   }
 
   /** Replace the live events (the connection re-sent its whole buffer, or was cleared). */
@@ -348,17 +350,20 @@ export class PanelStore {
    * worker_threads in Node 20 on a 2-core machine; the panel's postMessage of
    * them took 0.19 s plus 0.2 s of GC in Chromium 156), so the overview paints
    * sooner this way; the copy then goes to the worker in chunks after the paint,
-   * and the worker analyses every later change.
+   * and the worker analyses every later change. `interned`: the events came
+   * through appendLive or resetLive's history path (held history), so the copy
+   * need not intern them again.
    */
-  private load(events: CaptureEvent[]): void {
+  private load(events: CaptureEvent[], interned = false): void {
     this.all = events;
     this.counts = new EventCounts(events);
     this.generation++;
     this.awaitingHistory = false;
     this.holdingHistory = false;
     this.outbox = [];
+    this.internCopies = !interned;
     if (this.backend.inThread) {
-      this.intern(events);
+      if (!interned) this.intern(events);
       this.post({ type: 'reset', generation: this.generation, events });
       this.requestNow();
     } else {
@@ -407,7 +412,7 @@ export class PanelStore {
     const next = () => {
       const message = this.outbox.shift();
       // A new list's events are interned a chunk at a time as they are copied, after its first paint.
-      if (message && (message.type === 'reset' || message.type === 'append')) this.intern(message.events);
+      if (message && this.internCopies && (message.type === 'reset' || message.type === 'append')) this.intern(message.events);
       if (message) this.backend.post(message);
       if (this.outbox.length === 0) {
         this.draining = false;
