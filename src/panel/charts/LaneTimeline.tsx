@@ -224,7 +224,13 @@ export function LaneTimeline(props: LaneTimelineProps) {
           if (key !== 'x') return;
           const { min, max } = u.scales.x;
           if (min == null || max == null) return;
-          const [r0, r1] = dataRef.current.range;
+          // Compare with the range uPlot plots now, not the newest props: new data reaches uPlot at the next
+          // frame (UPlotChart), and a resize in between sets the scale of the old data, which against the new
+          // range would read as a zoom and filter the messages to a window the user never brushed.
+          const plotted = u.data[0] as ArrayLike<number>;
+          const r0 = plotted[0];
+          const r1 = plotted[plotted.length - 1];
+          if (r0 == null || r1 == null) return;
           const whole = min <= r0 + 1e-9 && max >= r1 - 1e-9;
           zoomed.current = !whole;
           const origin = dataRef.current.origin;
