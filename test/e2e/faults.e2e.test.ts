@@ -161,13 +161,16 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     await page.close();
   });
 
-  it('offline twice: a WebSocket is dropped, new ones fail until each window ends, and the backoff fits exponential with jitter', async () => {
+  it('offline three times: a WebSocket is dropped, new ones fail until each window ends, and the backoff fits exponential with jitter', async () => {
     // At scale 0.4 the page waits 200, 400, 800, 1600, 3200 ms (±50%) between attempts: about five failures per 6.5 s
     // window, enough growth (×16) to tell exponential from linear through the jitter.
     const { page, tabId } = await open('reconnect-backoff', { outage: 0, scale: 0.4 });
     await until(page, (log) => log.some((e) => e.kind === 'open'), 'open');
     const windows: number[] = [];
-    for (let round = 0; round < 2; round++) {
+    // Three outages: over two, one outage's few measurable delays can take even steps by chance and read as a
+    // deterministic policy (seen once in CI: 581, 774, 954 ms); every further outage is one more chance to show
+    // the randomisation (README, known limitations: backoff verdicts need enough reconnects).
+    for (let round = 0; round < 3; round++) {
       const before = await pageNow(page);
       await inject(tabId, { fault: 'offline', durationMs: 6500 });
       await until(page, (l) => l.some((e) => e.kind === 'open' && e.t > before + 6500), 'the reconnect after the window', 30_000);
@@ -176,7 +179,7 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     for (const e of (await session.exportTab(tabId)).events) {
       if (e.type === 'fault' && e.fault === 'offline' && e.phase === 'start') windows.push(e.t - timeOrigin);
     }
-    expect(windows).toHaveLength(2);
+    expect(windows).toHaveLength(3);
     const log = await labLog(page);
     for (const start of windows) {
       const closes = log.filter((e) => e.kind === 'close' && e.t >= start && e.t < start + 6500);
@@ -193,7 +196,8 @@ describe.concurrent('faults, as the page sees them', { timeout: 90_000 }, () => 
     expect(channel.backoff?.factor, seen).toBeLessThan(3);
     expect(channel.findings.map((f) => f.code)).not.toContain('reconnect-without-backoff');
     await page.close();
-  });
+    // Three 6.5 s windows and their reconnects: about 25 s on an idle machine.
+  }, 120_000);
 
   it('offline: the storm page retries every 100 ms and is flagged for having no backoff', async () => {
     const { page, tabId } = await open('reconnect-storm', { outage: 0 });
