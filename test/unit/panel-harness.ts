@@ -58,5 +58,13 @@ export function storeWithWorker(maxEvents = PANEL_MAX_EVENTS, rewrite?: (r: Anal
   const w = deferredBackend(rewrite);
   const t = manualTimers();
   const store = new PanelStore(t.schedule, maxEvents, w.factory);
-  return { w, t, store };
+  /** Run the due timers and deliver every result, and the timers and results those bring, until nothing is left. */
+  const settle = () => {
+    t.runAll();
+    while (w.pending.length) {
+      w.deliver();
+      t.runAll();
+    }
+  };
+  return { w, t, store, settle };
 }

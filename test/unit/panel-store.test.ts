@@ -105,18 +105,14 @@ describe('panel store with an analysis worker', () => {
 
   test('the open channel gets its events in time order, also after the oldest events were evicted', () => {
     const max = 60;
-    const { w, t, store } = storeWithWorker(max);
+    const { store, settle } = storeWithWorker(max);
     const events = threeChannelCapture();
     expect(events.length).toBeGreaterThan(max * 1.1);
     const ws = analyzeCapture(events).channels.find((c) => c.kind === 'websocket')!.id;
     store.resetLive(events.slice(0, 20));
     store.watch(ws);
     for (let i = 20; i < events.length; i += 7) store.appendLive(events.slice(i, i + 7));
-    t.runAll();
-    while (w.pending.length) {
-      w.deliver();
-      t.runAll();
-    }
+    settle();
     // Bounded, but the socket's creation (the oldest of its events) was kept with its channel.
     expect(store.events().length).toBeLessThanOrEqual(max * 1.1);
     expect(store.events()).toContain(events.find((e) => e.type === 'ws.create'));

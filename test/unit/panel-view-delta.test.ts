@@ -109,27 +109,23 @@ describe('view deltas: engine and store', () => {
 
   /** A store over the live socket's first 30 events, its channel open and both results delivered. */
   function watching(max = PANEL_MAX_EVENTS, rewrite?: (r: AnalysisResult) => AnalysisResult) {
-    const { w, t, store } = storeWithWorker(max, rewrite);
+    const { w, t, store, settle } = storeWithWorker(max, rewrite);
     const { events, ws } = liveSocket();
     store.appendLive(events.slice(0, 30));
     t.runAll();
     w.deliver();
     store.watch(ws);
     w.deliver();
-    return { w, t, store, events, ws };
+    return { w, t, store, settle, events, ws };
   }
 
   test('while the channel grows, each view after the first is a change of the one before, and the store shows the whole view', () => {
-    const { w, t, store, events, ws } = watching();
+    const { w, store, settle, events, ws } = watching();
     expectWhole(store, ws);
     const first = store.channelView(ws)!.events;
     for (let i = 30; i < events.length; i += 2) {
       store.appendLive(events.slice(i, i + 2));
-      t.runAll();
-      while (w.pending.length) {
-        w.deliver();
-        t.runAll();
-      }
+      settle();
       expectWhole(store, ws);
     }
     const views = w.delivered.map((r) => r.channel).filter((c) => c !== null);
@@ -150,16 +146,12 @@ describe('view deltas: engine and store', () => {
 
   test('after an eviction (a new generation) the view comes whole, in a new array', () => {
     const max = 60;
-    const { w, t, store, events, ws } = watching(max);
+    const { store, settle, events, ws } = watching(max);
     const before = store.channelView(ws)!.events;
     const snapshot = [...before];
     for (let i = 30; i < events.length; i += 5) {
       store.appendLive(events.slice(i, i + 5));
-      t.runAll();
-      while (w.pending.length) {
-        w.deliver();
-        t.runAll();
-      }
+      settle();
     }
     expect(store.events().length).toBeLessThan(events.length);
     expectWhole(store, ws);
