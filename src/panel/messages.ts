@@ -155,23 +155,6 @@ const dirCode = (dir: Direction | null) => (dir === null ? 0 : dir === 'in' ? 1 
 const kindCode = (kind: MessageKind) => (kind === 'data' ? 0 : kind === 'heartbeat' ? 1 : 2);
 const DATA = 0;
 
-/** The text a regex search reads in a row's payload: the event's own string (the row keeps a reference, no copy). */
-function payloadText(e: CaptureEvent): string | null {
-  switch (e.type) {
-    case 'ws.message':
-    case 'sse.message':
-      return e.data.data;
-    case 'sse.comment':
-      return e.text;
-    case 'http.chunk':
-      return e.preview;
-    case 'http.end':
-      return e.body?.data ?? null;
-    default:
-      return null;
-  }
-}
-
 /**
  * Rows of one channel, extended as its events grow.
  *
@@ -312,7 +295,7 @@ export class MessageIndex {
     this.kinds[i] = kindCode(row.kind);
     this.rowEvents.push(e);
     this.labels.push(row.label);
-    this.texts.push(payloadText(e));
+    this.texts.push(row.payload?.data ?? null);
     this.extras.push(row.extra);
     this.n = i + 1;
   }
