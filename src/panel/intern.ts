@@ -50,7 +50,7 @@ function internPayload(p: Payload | null, pool: StringPool): void {
 }
 
 /** String fields, besides type, doc and conn, that repeat across events of one kind. */
-const OTHER_FIELDS = ['url', 'method', 'transport', 'contentType', 'statusText', 'protocol', 'extensions', 'initiator', 'event', 'reason', 'fault', 'phase', 'where', 'hook', 'title', 'parentDoc'] as const;
+const OTHER_FIELDS = ['url', 'method', 'transport', 'contentType', 'statusText', 'protocol', 'extensions', 'initiator', 'reason', 'fault', 'phase', 'where', 'hook', 'title', 'parentDoc'] as const;
 
 /**
  * Replace the event's repeated strings by the pool's copies, in place (the

@@ -269,7 +269,7 @@ export class PanelStore {
   private endHistory(): void {
     if (!this.holdingHistory) return;
     this.holdingHistory = false;
-    if (this.mode.kind === 'live') this.load(this.all, true);
+    this.load(this.all, true);
   }
 
   /** Replace the live events (the connection re-sent its whole buffer, or was cleared). */
