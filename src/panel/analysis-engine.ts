@@ -357,7 +357,7 @@ export class AnalysisEngine {
 export function transferables(result: AnalysisResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   const lanes = (d: LaneData) => {
-    for (const col of [d.spans.start, d.spans.end, d.spans.lane, d.spans.style, d.marks.t, d.marks.lane, d.marks.style]) {
+    for (const col of [d.spans.start, d.spans.end, d.spans.lane, d.spans.style, d.marks.t, d.marks.lane, d.marks.style, d.marks.groups]) {
       if (ArrayBuffer.isView(col)) buffers.add(col.buffer as ArrayBuffer);
     }
   };

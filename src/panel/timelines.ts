@@ -116,7 +116,7 @@ export function pageTimeline(
     if (http) addSeries(b, seriesOf(ch.id), lanes, end);
     for (const r of ch.reconnects) b.mark(r.at, lane, MARK.open);
   });
-  return b.finish();
+  return b.finish({ grouped: true });
 }
 
 /** Lanes of the channel timeline (the first holds request bars on HTTP channels, the connection's lifetime on push channels). */

@@ -7,7 +7,7 @@
  */
 import { useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { MARK, SPAN, type LaneData } from '../timeline-data.ts';
+import { MARK, MARK_KEYS, SPAN, type LaneData } from '../timeline-data.ts';
 import type { Palette } from './palette.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 
@@ -40,12 +40,154 @@ function markColor(p: Palette, style: number): string {
   }
 }
 
-/** Slots per lane in the painted-pixel table (MARK has 6 styles). */
-const MARK_STYLES = 8;
 /** Slots per lane for span runs (SPAN has 4 styles). */
 const SPAN_STYLES = 4;
 
-function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
+/** What painting marks needs: the canvas, the palette, the plot box and the x scale. */
+interface MarkPainter {
+  ctx: CanvasRenderingContext2D;
+  p: Palette;
+  left: number;
+  right: number;
+  /** The scale's minimum and canvas pixels per unit: a mark at t is at `left + (t - x0) * perUnit`. */
+  x0: number;
+  perUnit: number;
+  laneH: number;
+  laneY: (lane: number) => number;
+  markH: number;
+  markW: number;
+}
+
+/** In (upper half) and out (lower half) marks of one lane, pixels `from` to `to`, as one rect. */
+function paintRun(k: MarkPainter, lane: number, style: number, from: number, to: number): void {
+  const y = k.laneY(lane) + k.laneH / 2;
+  k.ctx.fillStyle = markColor(k.p, style);
+  k.ctx.fillRect(from, y + (style === MARK.out ? -k.markH / 2 : 0), to - from + k.markW, k.markH / 2);
+}
+
+/** A lifecycle mark (a tall bar) or a heartbeat (a diamond) at pixel `px`. */
+function paintMark(k: MarkPainter, lane: number, style: number, px: number): void {
+  const { ctx, laneH, markH } = k;
+  const y = k.laneY(lane) + laneH / 2;
+  ctx.fillStyle = markColor(k.p, style);
+  if (style === MARK.open || style === MARK.close || style === MARK.fault) {
+    ctx.fillRect(px - 1, y - laneH * 0.45, 2, laneH * 0.9);
+  } else {
+    ctx.beginPath();
+    ctx.moveTo(px, y - markH / 2);
+    ctx.lineTo(px + markH / 2, y);
+    ctx.lineTo(px, y + markH / 2);
+    ctx.lineTo(px - markH / 2, y);
+    ctx.fill();
+  }
+}
+
+/** The first row in [from, to) whose time is at least `t`, searching from `from` (rows in time order): galloping, then binary search, so a step costs log(rows skipped). */
+function firstAtOrAfter(times: Float64Array, from: number, to: number, t: number): number {
+  if (from >= to || times[from]! >= t) return from;
+  let lo = from;
+  let step = 1;
+  let hi = from + 1;
+  while (hi < to && times[hi]! < t) {
+    lo = hi;
+    step *= 2;
+    hi = from + step;
+  }
+  if (hi > to) hi = to;
+  // times[lo] < t, and times[hi] >= t or hi === to
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * Marks grouped by lane and style, each group in time order (the page timeline): each group steps
+ * from one painted pixel to the next by a search for the first mark past it, so a redraw costs the
+ * pixels painted, not the marks (100k messages on a lane are ~1,000 steps). Groups paint in key
+ * order: in and out, then heartbeats, then lifecycle marks on top.
+ */
+function drawGroupedMarks(k: MarkPainter, t: Float64Array, groups: Int32Array): void {
+  const { left, right, x0, perUnit } = k;
+  // The time at which the rounded pixel reaches `px + 0.5`, i.e. the first time of the next pixel.
+  const timeOfPixel = (px: number) => (perUnit > 0 ? x0 + (px - left) / perUnit : px < left ? -Infinity : Infinity);
+  for (let key = 0; key + 1 < groups.length; key++) {
+    const end = groups[key + 1]!;
+    let i = firstAtOrAfter(t, groups[key]!, end, timeOfPixel(left - 0.5));
+    if (i >= end) continue;
+    const lane = Math.floor(key / MARK_KEYS);
+    const style = key % MARK_KEYS;
+    const run = style === MARK.in || style === MARK.out;
+    let runFrom = -1;
+    let last = -Infinity;
+    while (i < end) {
+      const px = Math.round(left + (t[i]! - x0) * perUnit);
+      if (px > right) break;
+      if (px !== last && px >= left) {
+        if (!run) paintMark(k, lane, style, px);
+        else if (runFrom < 0) runFrom = px;
+        else if (px !== last + 1) {
+          paintRun(k, lane, style, runFrom, last);
+          runFrom = px;
+        }
+        last = px;
+      }
+      i = firstAtOrAfter(t, i + 1, end, timeOfPixel(px + 0.5));
+    }
+    if (runFrom >= 0) paintRun(k, lane, style, runFrom, last);
+  }
+}
+
+/** Marks in the order they were added (the channel timeline): one pass over every mark, painting each pixel of a lane and style once. */
+function drawMarksInOrder(k: MarkPainter, m: LaneData['marks'], lanes: number): void {
+  const { left, right, x0, perUnit } = k;
+  // The last pixel painted per lane and style: marks come per lane in time order, so
+  // interleaved styles (in/out on one page lane) still paint each pixel once.
+  const lastPx = new Float64Array(lanes * MARK_KEYS).fill(-1);
+  // In/out marks on consecutive pixels of a lane are painted as one rect per run (100k
+  // messages across a lane are a few runs, not a fill per pixel); a run is painted when
+  // it breaks, and before any other mark, so marks still paint in data order.
+  const runFrom = new Float64Array(lanes * MARK_KEYS).fill(-1);
+  const pending: number[] = [];
+  const flush = (key: number) => {
+    paintRun(k, Math.floor(key / MARK_KEYS), key % MARK_KEYS, runFrom[key]!, lastPx[key]!);
+    runFrom[key] = -1;
+  };
+  const paintPending = () => {
+    for (const key of pending) if (runFrom[key]! >= 0) flush(key);
+    pending.length = 0;
+  };
+  // The hot loop (most marks land on a pixel already painted) with x() and the columns inlined:
+  // the first redraws run before the JIT has optimised it.
+  const mt = m.t;
+  const mStyle = m.style;
+  const mLane = m.lane;
+  for (let i = 0; i < mt.length; i++) {
+    const px = Math.round(left + (mt[i]! - x0) * perUnit);
+    if (px < left || px > right) continue;
+    const style = mStyle[i]!;
+    const key = mLane[i]! * MARK_KEYS + style;
+    const prev = lastPx[key]!;
+    if (prev === px) continue;
+    if (style === MARK.in || style === MARK.out) {
+      if (runFrom[key]! >= 0 && px !== prev + 1) flush(key);
+      if (runFrom[key]! < 0) {
+        runFrom[key] = px;
+        pending.push(key);
+      }
+      lastPx[key] = px;
+      continue;
+    }
+    paintPending();
+    lastPx[key] = px;
+    paintMark(k, mLane[i]!, style, px);
+  }
+  paintPending();
+}
+
+export function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
   const lanes = Math.max(1, d.lanes.length);
@@ -105,66 +247,20 @@ function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   for (let key = 0; key < spanFrom.length; key++) if (spanFrom[key] === spanFrom[key]) paintSpan(key);
 
   const m = d.marks;
-  const markH = Math.max(3, Math.min(12, laneH * 0.6));
-  const markW = 1.5 * devicePixelRatio;
-  // The last pixel painted per lane and style: marks come per lane in time order, so
-  // interleaved styles (in/out on one page lane) still paint each pixel once.
-  const lastPx = new Float64Array(lanes * MARK_STYLES).fill(-1);
-  // In/out marks on consecutive pixels of a lane are painted as one rect per run (100k
-  // messages across a lane are a few runs, not a fill per pixel); a run is painted when
-  // it breaks, and before any other mark, so marks still paint in data order.
-  const runFrom = new Float64Array(lanes * MARK_STYLES).fill(-1);
-  const pending: number[] = [];
-  const paintRun = (key: number) => {
-    const lane = Math.floor(key / MARK_STYLES);
-    const style = key % MARK_STYLES;
-    const y = laneY(lane) + laneH / 2;
-    ctx.fillStyle = markColor(p, style);
-    ctx.fillRect(runFrom[key]!, y + (style === MARK.out ? -markH / 2 : 0), lastPx[key]! - runFrom[key]! + markW, markH / 2);
-    runFrom[key] = -1;
+  const marks: MarkPainter = {
+    ctx,
+    p,
+    left,
+    right: left + width,
+    x0,
+    perUnit,
+    laneH,
+    laneY,
+    markH: Math.max(3, Math.min(12, laneH * 0.6)),
+    markW: 1.5 * devicePixelRatio,
   };
-  const paintPending = () => {
-    for (const key of pending) if (runFrom[key]! >= 0) paintRun(key);
-    pending.length = 0;
-  };
-  // The hot loop (most marks land on a pixel already painted) with x() and the columns inlined:
-  // the first redraws run before the JIT has optimised it.
-  const mt = m.t;
-  const mStyle = m.style;
-  const mLane = m.lane;
-  const right = left + width;
-  for (let i = 0; i < mt.length; i++) {
-    const px = Math.round(left + (mt[i]! - x0) * perUnit);
-    if (px < left || px > right) continue;
-    const style = mStyle[i]!;
-    const key = mLane[i]! * MARK_STYLES + style;
-    const prev = lastPx[key]!;
-    if (prev === px) continue;
-    if (style === MARK.in || style === MARK.out) {
-      if (runFrom[key]! >= 0 && px !== prev + 1) paintRun(key);
-      if (runFrom[key]! < 0) {
-        runFrom[key] = px;
-        pending.push(key);
-      }
-      lastPx[key] = px;
-      continue;
-    }
-    paintPending();
-    lastPx[key] = px;
-    const y = laneY(mLane[i]!) + laneH / 2;
-    ctx.fillStyle = markColor(p, style);
-    if (style === MARK.open || style === MARK.close || style === MARK.fault) {
-      ctx.fillRect(px - 1, y - laneH * 0.45, 2, laneH * 0.9);
-    } else {
-      ctx.beginPath();
-      ctx.moveTo(px, y - markH / 2);
-      ctx.lineTo(px + markH / 2, y);
-      ctx.lineTo(px, y + markH / 2);
-      ctx.lineTo(px - markH / 2, y);
-      ctx.fill();
-    }
-  }
-  paintPending();
+  if (m.groups && m.groups.length === lanes * MARK_KEYS + 1) drawGroupedMarks(marks, m.t, m.groups);
+  else drawMarksInOrder(marks, m, lanes);
 
   ctx.fillStyle = p.text;
   ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;

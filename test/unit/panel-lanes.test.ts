@@ -1,0 +1,154 @@
+// @vitest-environment happy-dom
+/**
+ * The lane timelines' marks: the page timeline's marks grouped by lane and
+ * style (LaneBuilder.finish({ grouped })), and the drawing that steps through
+ * those groups pixel by pixel, which must paint what a pass over every mark
+ * paints.
+ */
+import fc from 'fast-check';
+import type uPlot from 'uplot';
+import { describe, expect, it } from 'vitest';
+import { drawLanes } from '../../src/panel/charts/LaneTimeline.tsx';
+import type { Palette } from '../../src/panel/charts/palette.ts';
+import { LaneBuilder, MARK, MARK_KEYS, type LaneData } from '../../src/panel/timeline-data.ts';
+
+const palette = new Proxy({}, { get: (_t, key) => String(key) }) as Palette;
+
+interface Mark {
+  t: number;
+  lane: number;
+  style: number;
+}
+
+const markArb = (lanes: number) =>
+  fc.record({
+    // A coarse grid of times, so that many marks share a pixel and some share a time.
+    t: fc.integer({ min: -50, max: 1050 }).map((n) => n / 10),
+    lane: fc.integer({ min: 0, max: lanes - 1 }),
+    style: fc.constantFrom(MARK.in, MARK.in, MARK.in, MARK.out, MARK.out, MARK.heartbeat, MARK.open, MARK.close, MARK.fault),
+  });
+
+function build(lanes: number, marks: readonly Mark[], grouped: boolean): LaneData {
+  const b = new LaneBuilder(0, Array.from({ length: lanes }, (_, i) => `lane ${i}`));
+  for (const m of marks) b.mark(m.t * 1000, m.lane, m.style);
+  return b.finish({ grouped });
+}
+
+const rows = (d: LaneData): Mark[] => Array.from(d.marks.t, (t, i) => ({ t, lane: d.marks.lane[i]!, style: d.marks.style[i]! }));
+const byRow = (a: Mark, b: Mark) => a.lane - b.lane || a.style - b.style || a.t - b.t;
+
+/** Every pixel a drawing covers, per fill colour and row band: what a person would see, whatever the rects were cut into. */
+function paint(data: LaneData, scale: { min: number; max: number }, bbox = { left: 12.5, top: 0, width: 300, height: 120 }): Set<string> {
+  const covered = new Set<string>();
+  let fill = '';
+  let path: number[] = [];
+  const ctx = {
+    set fillStyle(v: string) {
+      fill = v;
+    },
+    get fillStyle() {
+      return fill;
+    },
+    font: '',
+    textBaseline: '',
+    save() {},
+    restore() {},
+    clip() {},
+    rect() {},
+    fillText() {},
+    beginPath() {
+      path = [];
+    },
+    moveTo(x: number) {
+      path.push(x);
+    },
+    lineTo() {},
+    fill() {
+      covered.add(`${fill} diamond@${path[0]}`);
+    },
+    fillRect(x: number, y: number, w: number) {
+      for (let px = Math.round(x); px < Math.round(x + w); px++) covered.add(`${fill} ${Math.round(y)} ${px}`);
+    },
+  };
+  const u = { ctx, bbox, scales: { x: scale } } as unknown as uPlot;
+  drawLanes(u, data, palette);
+  return covered;
+}
+
+describe('grouped marks (the page timeline)', () => {
+  it('holds the same marks, grouped by lane and style, each group in time order, with the right bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }).chain((lanes) => fc.tuple(fc.constant(lanes), fc.array(markArb(lanes), { maxLength: 300 }))),
+        ([lanes, marks]) => {
+          const d = build(lanes, marks, true);
+          const groups = d.marks.groups!;
+          expect(groups).toHaveLength(lanes * MARK_KEYS + 1);
+          expect(groups[0]).toBe(0);
+          expect(groups[groups.length - 1]).toBe(marks.length);
+          const got = rows(d);
+          // The same multiset of rows (lane and style stay with their time).
+          expect([...got].sort(byRow)).toEqual(rows(build(lanes, marks, false)).sort(byRow));
+          for (let key = 0; key + 1 < groups.length; key++) {
+            for (let i = groups[key]!; i < groups[key + 1]!; i++) {
+              expect(got[i]!.lane * MARK_KEYS + got[i]!.style).toBe(key);
+              if (i > groups[key]!) expect(got[i]!.t).toBeGreaterThanOrEqual(got[i - 1]!.t);
+            }
+          }
+        },
+      ),
+    );
+  });
+
+  it('refuses a mark outside its lanes instead of filing it under another lane', () => {
+    const b = new LaneBuilder(0, ['only']);
+    b.mark(1000, 1, MARK.in);
+    expect(() => b.finish({ grouped: true })).toThrow(RangeError);
+    expect(() => b.finish()).not.toThrow();
+  });
+
+  it('draws the same pixels stepping through the groups as a pass over every mark, at any zoom', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }).chain((lanes) =>
+          fc.tuple(
+            fc.constant(lanes),
+            fc.array(markArb(lanes), { maxLength: 400 }),
+            // Windows from the whole range to a few marks, and some that miss every mark.
+            fc.tuple(fc.integer({ min: -200, max: 1200 }), fc.integer({ min: 1, max: 1500 })).map(([from, span]) => ({ min: from / 10, max: from / 10 + span / 10 })),
+          ),
+        ),
+        ([lanes, marks, scale]) => {
+          const grouped = build(lanes, marks, true);
+          const inOrder = build(lanes, marks, false);
+          expect(inOrder.marks.groups).toBeUndefined();
+          expect(paint(grouped, scale)).toEqual(paint(inOrder, scale));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('paints each busy pixel once: 100,000 marks over 300 pixels cost a few hundred steps, not 100,000', () => {
+    const marks: Mark[] = [];
+    for (let i = 0; i < 100_000; i++) marks.push({ t: i / 1000, lane: 0, style: i % 10 === 0 ? MARK.out : MARK.in });
+    const data = build(1, marks, true);
+    let reads = 0;
+    const t = data.marks.t;
+    // Count the times the drawing reads: a pass over every mark reads each at least once.
+    data.marks.t = new Proxy(t, {
+      get(target, key) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const covered = paint(data, { min: 0, max: 100 });
+    expect(reads).toBeLessThan(20_000);
+    // Every pixel of both rows is painted: the marks are dense across the window.
+    const inPixels = [...covered].filter((k) => k.startsWith('inbound ')).length;
+    const outPixels = [...covered].filter((k) => k.startsWith('outbound ')).length;
+    expect(inPixels).toBeGreaterThanOrEqual(300);
+    expect(outPixels).toBeGreaterThanOrEqual(300);
+  });
+});
