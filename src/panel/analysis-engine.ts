@@ -305,8 +305,8 @@ export class AnalysisEngine {
     const report = this.analyzer.report({ users: request.users });
     const origin = this.events.length ? this.origin : 0;
     const end = this.events.length ? this.end : origin;
-    // channelEvents sorts a copy: once per channel per analysis.
-    const sorted = new Map<string, CaptureEvent[]>();
+    // channelEvents sorts a copy when a channel's events came out of order: at most once per channel per analysis.
+    const sorted = new Map<string, readonly CaptureEvent[]>();
     const eventsOf = (id: string) => {
       let events = sorted.get(id);
       if (!events) sorted.set(id, (events = this.analyzer.channelEvents(id)));

@@ -188,6 +188,27 @@ describe('report', () => {
     expect(a.channelEvents(id).length).toBe(b.events.length - 1);
   });
 
+  it("gives a channel's events in time order (arrival order for equal times), whether or not they arrived in order", () => {
+    const b = new CaptureBuilder();
+    const conn = b.wsCreate(T0, 'wss://x.example/ws');
+    b.wsOpen(T0 + 10, conn);
+    b.wsMsg(T0 + 100, conn, 'in', 'a');
+    b.wsMsg(T0 + 100, conn, 'in', 'b');
+    b.wsMsg(T0 + 200, conn, 'in', 'c');
+    const inOrder = new Analyzer();
+    inOrder.ingest(b.events);
+    const id = inOrder.report().channels[0]!.id;
+    const text = (events: readonly { type: string }[]) => events.filter((e) => e.type === 'ws.message').map((e) => (e as { data: { data: string } }).data.data);
+    expect(text(inOrder.channelEvents(id))).toEqual(['a', 'b', 'c']);
+    // Out of order (a page's clock stepped back; events of two frames interleaved): sorted, stably, and again on the next read.
+    const late = new Analyzer();
+    const [create, open, a, bee, c] = b.events;
+    late.ingest([create!, open!, c!, a!, bee!]);
+    expect(text(late.channelEvents(id))).toEqual(['a', 'b', 'c']);
+    expect(text(late.channelEvents(id))).toEqual(['a', 'b', 'c']);
+    expect(late.report().channels[0]!.messages.in).toBe(3);
+  });
+
   it('gives reconnect series with the fitted and the reference delays', () => {
     const b = new CaptureBuilder();
     let t = T0;

@@ -3,20 +3,24 @@ import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { ConnRecord } from '../model.ts';
 import { median } from '../stats.ts';
 
+/** Shared by every metric of one channel analysis: read-only. */
 export interface HttpCycles {
   /** Plain (non-SSE) requests of the dominant method, in start order. */
-  requests: ConnRecord[];
-  method: string;
-  starts: number[];
+  readonly requests: readonly ConnRecord[];
+  readonly method: string;
+  readonly starts: readonly number[];
   /** Intervals between consecutive request starts (none across a recording pause). */
-  intervals: number[];
+  readonly intervals: readonly number[];
   /** Durations of completed requests (start → end). */
-  durations: number[];
+  readonly durations: readonly number[];
   /** For each completed request followed by another: time from its end to the next start. */
-  reRequestGaps: number[];
+  readonly reRequestGaps: readonly number[];
   /** For the same pairs: how long the response was held. */
-  holds: number[];
+  readonly holds: readonly number[];
 }
+
+/** Per analysis context (made afresh for each analysis of a channel, and not changed after): the classifier and four metrics ask for the same cycles. */
+const cyclesOf = new WeakMap<ChannelContext, HttpCycles>();
 
 /** Plain HTTP requests of a channel (SSE streams excluded), in start order. */
 export function plainRequests(ctx: ChannelContext): ConnRecord[] {
@@ -26,6 +30,12 @@ export function plainRequests(ctx: ChannelContext): ConnRecord[] {
 
 /** Cycles of the method that carries most requests (GET for engine.io/SockJS receive loops). */
 export function httpCycles(ctx: ChannelContext): HttpCycles {
+  let cycles = cyclesOf.get(ctx);
+  if (!cycles) cyclesOf.set(ctx, (cycles = computeCycles(ctx)));
+  return cycles;
+}
+
+function computeCycles(ctx: ChannelContext): HttpCycles {
   const all = plainRequests(ctx);
   const counts = new Map<string, number>();
   for (const r of all) counts.set(r.method, (counts.get(r.method) ?? 0) + 1);

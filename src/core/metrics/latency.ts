@@ -16,7 +16,7 @@ export interface LatencyResult {
   gapMs: Spread | null;
   timeToFirstByteMs: Spread | null;
   /** Raw durations of completed requests (for the histogram). */
-  durations: number[];
+  durations: readonly number[];
 }
 
 /** Latency measures of a channel. */
