@@ -49,11 +49,50 @@ export function emptyLanes(origin: number, lanes: string[]): LaneData {
   };
 }
 
+type NumberColumn = Float64Array | Int32Array | Uint8Array;
+
+/**
+ * A typed column that grows by doubling. A timeline holds a row per message, and the panel builds its
+ * first one in its own thread: rows in typed arrays leave the growth's garbage in ArrayBuffers (outside
+ * the JS heap) rather than in number arrays that the panel's next major GC has to evacuate and free.
+ */
+class GrowingColumn<T extends NumberColumn> {
+  private buffer: T;
+  length = 0;
+
+  constructor(private readonly make: (length: number) => T) {
+    this.buffer = make(256);
+  }
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      const grown = this.make(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  /** The rows, read in place (valid until the next push). */
+  rows(): T {
+    return this.buffer.subarray(0, this.length) as T;
+  }
+
+  /** The rows as a column of their own, exactly as long. */
+  copy(): T {
+    return this.buffer.slice(0, this.length) as T;
+  }
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const i32 = (n: number) => new Int32Array(n);
+const u8 = (n: number) => new Uint8Array(n);
+
 /** Builder helpers that keep the columns aligned. */
 export class LaneBuilder {
   private readonly data: LaneData;
-  private readonly spans = { start: [] as number[], end: [] as number[], lane: [] as number[], style: [] as number[] };
-  private readonly marks = { t: [] as number[], lane: [] as number[], style: [] as number[] };
+  private readonly spans = { start: new GrowingColumn(f64), end: new GrowingColumn(f64), lane: new GrowingColumn(i32), style: new GrowingColumn(u8) };
+  private readonly marks = { t: new GrowingColumn(f64), lane: new GrowingColumn(i32), style: new GrowingColumn(u8) };
   private min = Infinity;
   private max = -Infinity;
 
@@ -99,8 +138,10 @@ export class LaneBuilder {
   finish(options: { grouped?: boolean } = {}): LaneData {
     const s = this.spans;
     const m = this.marks;
-    this.data.spans = { start: Float64Array.from(s.start), end: Float64Array.from(s.end), lane: Int32Array.from(s.lane), style: Uint8Array.from(s.style) };
-    this.data.marks = options.grouped ? groupMarks(m, this.data.lanes.length) : { t: Float64Array.from(m.t), lane: Int32Array.from(m.lane), style: Uint8Array.from(m.style) };
+    this.data.spans = { start: s.start.copy(), end: s.end.copy(), lane: s.lane.copy(), style: s.style.copy() };
+    this.data.marks = options.grouped
+      ? groupMarks({ t: m.t.rows(), lane: m.lane.rows(), style: m.style.rows() }, this.data.lanes.length)
+      : { t: m.t.copy(), lane: m.lane.copy(), style: m.style.copy() };
     if (this.min <= this.max) {
       const pad = Math.max(0.05, (this.max - this.min) * 0.01);
       this.data.range = [this.min - pad, this.max + pad];
@@ -110,7 +151,7 @@ export class LaneBuilder {
 }
 
 /** Marks grouped by key with a stable counting sort (O(n)); a group whose times go back is sorted on its own. */
-function groupMarks(m: { t: number[]; lane: number[]; style: number[] }, lanes: number): LaneData['marks'] {
+function groupMarks(m: { t: Float64Array; lane: Int32Array; style: Uint8Array }, lanes: number): LaneData['marks'] {
   const n = m.t.length;
   const keys = Math.max(1, lanes) * MARK_KEYS;
   const keyOf = (i: number) => {
