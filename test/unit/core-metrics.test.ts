@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture, Analyzer } from '../../src/core/index.ts';
 import { isEmptyJsonCollection } from '../../src/core/metrics/waste.ts';
+import type { CaptureEvent } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
 
@@ -198,7 +199,7 @@ describe('report', () => {
     const inOrder = new Analyzer();
     inOrder.ingest(b.events);
     const id = inOrder.report().channels[0]!.id;
-    const text = (events: readonly { type: string }[]) => events.filter((e) => e.type === 'ws.message').map((e) => (e as { data: { data: string } }).data.data);
+    const text = (events: readonly CaptureEvent[]) => events.flatMap((e) => (e.type === 'ws.message' ? [e.data.data] : []));
     expect(text(inOrder.channelEvents(id))).toEqual(['a', 'b', 'c']);
     // Out of order (a page's clock stepped back; events of two frames interleaved): sorted, stably, and again on the next read.
     const late = new Analyzer();
