@@ -31,7 +31,12 @@
  *    painted frame after the DOM settled;
  *  - heaps of the panel page and its workers at the end, after a forced GC;
  *    RI_BENCH_HEAP_SNAPSHOT=<file> also writes the panel page's heap snapshot
- *    there (loadable in DevTools' Memory panel).
+ *    there (loadable in DevTools' Memory panel). RI_BENCH_ALLOCATIONS=<file>
+ *    writes what the open allocated that outlived the young generation, by
+ *    function (V8's sampling heap profiler): what is still alive after the
+ *    hand-over to the worker and a full GC, or with
+ *    RI_BENCH_ALLOCATIONS_GARBAGE=1 also what a major GC collected; the
+ *    difference of two runs is the garbage the panel's first major GC frees.
  */
 import { writeFileSync } from 'node:fs';
 import { launchChromium, sleep, type Browser, type Target } from './cdp.ts';
@@ -236,6 +241,33 @@ async function heaps(panel: Target): Promise<{ panelMiB: number | null; workersM
  * With RI_BENCH_PROFILE=1, prints where the panel's main thread spent a phase
  * (self time per function; build with `--minify false` to read the names).
  */
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/** A sampling heap profile as self bytes per function and per stack of the three innermost named frames, largest first. */
+function allocationTable(head: AllocationNode): { totalMiB: number; functions: [string, number][]; stacks: [string, number][] } {
+  const functions = new Map<string, number>();
+  const stacks = new Map<string, number>();
+  let total = 0;
+  const name = (n: AllocationNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}:${n.callFrame.columnNumber + 1}`;
+  const walk = (n: AllocationNode, path: string[]) => {
+    const here = [...path, name(n)];
+    if (n.selfSize) {
+      total += n.selfSize;
+      functions.set(here[here.length - 1]!, (functions.get(here[here.length - 1]!) ?? 0) + n.selfSize);
+      const key = here.slice(-4).join(' < ');
+      stacks.set(key, (stacks.get(key) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c, here);
+  };
+  walk(head, []);
+  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]): [string, number] => [k, Math.round((v / 2 ** 20) * 100) / 100]);
+  return { totalMiB: total / 2 ** 20, functions: top(functions), stacks: top(stacks) };
+}
+
 async function profiled<T>(page: Target, phase: string, run: () => Promise<T>): Promise<T> {
   if (!process.env.RI_BENCH_PROFILE) return run();
   await startProfile(page);
@@ -343,26 +375,46 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
     await panel.evaluate(PANEL_PROBE);
 
     // Hand the capture over (download and parse not timed: they stand for the bridge delivering history).
-    // The history path: chunks as the bridge receives them from the background (each a port message, deserialised
-    // when it arrives). The panel downloads them as strings, so that the whole capture is never parsed into its heap
-    // ahead of time (its garbage would be the bench's, not the panel's).
+    // The history path: chunks as the bridge receives them from the background, each a port message. Chromium's
+    // extension messaging carries a message as JSON bytes and, when it arrives, makes a V8 string of them and
+    // parses it (extensions/renderer messaging_util.cc MessageToV8: gin::StringToV8, then v8::JSON::Parse). So the
+    // panel holds the chunks as UTF-8 bytes (ArrayBuffers, outside the JS heap) and decodes each into a string
+    // when it delivers it: the string dies young, as in the product. (Until 2026-11-30 the chunks were held as
+    // 33 MB of strings through the open, whose collection the panel's first major GC paid for.)
     const historyChunks = process.env.RI_BENCH_OPEN !== 'reset';
     result.openPath = historyChunks ? 'history' : 'reset';
     if (historyChunks) {
-      const chunks: string[] = [];
-      for (let i = 0; i < events.length; i += 1000) chunks.push(JSON.stringify(events.slice(i, i + 1000)));
-      server.serve('/capture.json', JSON.stringify(chunks));
-      await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((c) => { globalThis.__benchChunks = c; return c.length; })`, 120_000);
+      const chunks: Buffer[] = [];
+      const ends: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < events.length; i += 1000) {
+        const chunk = Buffer.from(JSON.stringify(events.slice(i, i + 1000)));
+        chunks.push(chunk);
+        ends.push((bytes += chunk.length));
+      }
+      server.serve('/capture.json', Buffer.concat(chunks).toString());
+      await panel.evaluate(
+        `fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.arrayBuffer()).then((b) => { const ends = ${JSON.stringify(ends)}; globalThis.__benchChunks = ends.map((end, i) => b.slice(i ? ends[i - 1] : 0, end)); return b.byteLength; })`,
+        120_000,
+      );
     } else {
       server.serve('/capture.json', JSON.stringify(events));
       await panel.evaluate(`fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.json()).then((e) => { globalThis.__benchEvents = e; return e.length; })`, 120_000);
+    }
+    const allocations = process.env.RI_BENCH_ALLOCATIONS;
+    if (allocations) {
+      await panel.send('HeapProfiler.enable');
+      await panel.send('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: process.env.RI_BENCH_ALLOCATIONS_GARBAGE === '1', includeObjectsCollectedByMinorGC: false });
     }
     result.openMs = await profiled(panel, 'open', () => panel.evaluate<number>(`new Promise((resolve) => {
       const t0 = performance.now();
       const store = globalThis.__riPanel.store;
       let delivered = () => true;
       if (${historyChunks}) {
+        // One ArrayBuffer per chunk, dropped once delivered (as a message's bytes are once parsed).
         const chunks = globalThis.__benchChunks;
+        delete globalThis.__benchChunks;
+        const decoder = new TextDecoder();
         let i = 0;
         const total = chunks.length;
         delivered = () => i === total;
@@ -372,8 +424,9 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         // One task per chunk, as port messages come (a MessageChannel: nested setTimeouts are clamped to 4 ms).
         const tasks = new MessageChannel();
         const next = () => {
-          if (i < chunks.length) {
-            const events = JSON.parse(chunks[i++]);
+          if (i < total) {
+            const events = JSON.parse(decoder.decode(chunks[i]));
+            chunks[i++] = null;
             // As live.ts does: a chunk with the page's own navigation (a top-level doc.start) starts the list anew.
             if (events.some((e) => e.type === 'doc.start' && e.frameId === 0)) store.resetLive(events, true);
             else store.appendLive(events, true);
@@ -384,7 +437,6 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
           // Let the chunks go (an open channel's handler would keep them alive).
           tasks.port1.onmessage = null;
           tasks.port1.close();
-          chunks.length = 0;
         };
         tasks.port1.onmessage = next;
         next();
@@ -404,6 +456,14 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
       result.openMs = null;
     }
     await panel.evaluate('delete globalThis.__benchEvents; delete globalThis.__benchChunks; true');
+    if (allocations) {
+      // The open's allocations that outlived the young generation: those still alive after the hand-over to the
+      // worker and a full GC, or with RI_BENCH_ALLOCATIONS_GARBAGE=1 also those a major GC collected, by function.
+      await sleep(3000);
+      await panel.send('HeapProfiler.collectGarbage');
+      const { profile } = await panel.send<{ profile: { head: AllocationNode } }>('HeapProfiler.stopSampling');
+      writeFileSync(allocations, JSON.stringify(allocationTable(profile.head), null, 1));
+    }
     const heap = await panel.send<{ usedSize: number }>('Runtime.getHeapUsage').catch(() => null);
     result.heapMiB = heap ? heap.usedSize / 2 ** 20 : null;
     opts.log(`  panel open with ${fmt(capture.wsMessages)} msgs + ${fmt(capture.pollRequests)} polls: ${fmt(result.openMs)} ms (page load ${fmt(result.pageLoadMs)} ms), heap ${fmt(result.heapMiB, 1)} MiB`);
