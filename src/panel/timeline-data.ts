@@ -115,7 +115,9 @@ export class LaneBuilder {
     s.style.push(style);
   }
 
+  /** A mark at `t` (epoch ms); one without a finite time (a malformed imported event) has no place on the axis and is left out. */
   mark(t: number, lane: number, style: number): void {
+    if (!Number.isFinite(t)) return;
     const m = this.marks;
     m.t.push(this.sec(t));
     m.lane.push(lane);
@@ -173,11 +175,12 @@ function groupMarks(m: { t: Float64Array; lane: Int32Array; style: Uint8Array },
     style[at] = m.style[i]!;
   }
   // Within a group only t differs (lane and style are the key), so sorting t alone keeps the rows whole.
+  // (A NaN reads as out of order; sorting puts it last. The builder leaves non-finite times out.)
   for (let k = 0; k < keys; k++) {
     const from = groups[k]!;
     const to = groups[k + 1]!;
     for (let i = from + 1; i < to; i++) {
-      if (t[i]! < t[i - 1]!) {
+      if (!(t[i]! >= t[i - 1]!)) {
         t.subarray(from, to).sort();
         break;
       }

@@ -82,23 +82,28 @@ function paintMark(k: MarkPainter, lane: number, style: number, px: number): voi
   }
 }
 
-/** The first row in [from, to) whose time is at least `t`, searching from `from` (rows in time order): galloping, then binary search, so a step costs log(rows skipped). */
-function firstAtOrAfter(times: Float64Array, from: number, to: number, t: number): number {
-  if (from >= to || times[from]! >= t) return from;
+/**
+ * The first row in [from, to) whose pixel is past `px` (rows in time order, so pixels never go back):
+ * galloping from `from`, then binary search, so a step costs log(rows skipped). It compares pixels
+ * computed as the painting computes them, not times from an inverse of the scale, whose rounding could
+ * put a mark that sits on a pixel's rounding boundary on the wrong side and skip it.
+ */
+function firstPast(times: Float64Array, from: number, to: number, pixelOf: (t: number) => number, px: number): number {
+  if (from >= to || pixelOf(times[from]!) > px) return from;
   let lo = from;
   let step = 1;
   let hi = from + 1;
-  while (hi < to && times[hi]! < t) {
+  while (hi < to && !(pixelOf(times[hi]!) > px)) {
     lo = hi;
     step *= 2;
     hi = from + step;
   }
   if (hi > to) hi = to;
-  // times[lo] < t, and times[hi] >= t or hi === to
+  // pixel(times[lo]) <= px, and pixel(times[hi]) > px or hi === to
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid;
-    else hi = mid;
+    if (pixelOf(times[mid]!) > px) hi = mid;
+    else lo = mid;
   }
   return hi;
 }
@@ -106,16 +111,17 @@ function firstAtOrAfter(times: Float64Array, from: number, to: number, t: number
 /**
  * Marks grouped by lane and style, each group in time order (the page timeline): each group steps
  * from one painted pixel to the next by a search for the first mark past it, so a redraw costs the
- * pixels painted, not the marks (100k messages on a lane are ~1,000 steps). Groups paint in key
- * order: in and out, then heartbeats, then lifecycle marks on top.
+ * pixels painted, not the marks (100k messages on a lane are ~1,000 steps). It covers the pixels a
+ * pass in data order covers; where marks of one lane overlap, the layering is by style instead of by
+ * data order: in and out runs, then heartbeats, then lifecycle marks on top.
  */
 function drawGroupedMarks(k: MarkPainter, t: Float64Array, groups: Int32Array): void {
   const { left, right, x0, perUnit } = k;
-  // The time at which the rounded pixel reaches `px + 0.5`, i.e. the first time of the next pixel.
-  const timeOfPixel = (px: number) => (perUnit > 0 ? x0 + (px - left) / perUnit : px < left ? -Infinity : Infinity);
+  const pixelOf = (time: number) => Math.round(left + (time - x0) * perUnit);
   for (let key = 0; key + 1 < groups.length; key++) {
     const end = groups[key + 1]!;
-    let i = firstAtOrAfter(t, groups[key]!, end, timeOfPixel(left - 0.5));
+    // The first mark on a pixel at or right of `left` (pixels are integers: past ceil(left) - 1).
+    let i = firstPast(t, groups[key]!, end, pixelOf, Math.ceil(left) - 1);
     if (i >= end) continue;
     const lane = Math.floor(key / MARK_KEYS);
     const style = key % MARK_KEYS;
@@ -123,7 +129,7 @@ function drawGroupedMarks(k: MarkPainter, t: Float64Array, groups: Int32Array): 
     let runFrom = -1;
     let last = -Infinity;
     while (i < end) {
-      const px = Math.round(left + (t[i]! - x0) * perUnit);
+      const px = pixelOf(t[i]!);
       if (px > right) break;
       if (px !== last && px >= left) {
         if (!run) paintMark(k, lane, style, px);
@@ -134,7 +140,7 @@ function drawGroupedMarks(k: MarkPainter, t: Float64Array, groups: Int32Array): 
         }
         last = px;
       }
-      i = firstAtOrAfter(t, i + 1, end, timeOfPixel(px + 0.5));
+      i = firstPast(t, i + 1, end, pixelOf, px);
     }
     if (runFrom >= 0) paintRun(k, lane, style, runFrom, last);
   }
