@@ -201,13 +201,21 @@ describe('report', () => {
     const id = inOrder.report().channels[0]!.id;
     const text = (events: readonly CaptureEvent[]) => events.flatMap((e) => (e.type === 'ws.message' ? [e.data.data] : []));
     expect(text(inOrder.channelEvents(id))).toEqual(['a', 'b', 'c']);
-    // Out of order (a page's clock stepped back; events of two frames interleaved): sorted, stably, and again on the next read.
+    // In order: the analyzer's own list, read without a copy.
+    expect(inOrder.channelEvents(id)).toBe(inOrder.channelEvents(id));
+    // Out of order (a page's clock stepped back; events of two frames interleaved): a sorted copy, stably,
+    // that leaves the analyzer's own list (and what it has applied of it) as it was.
     const late = new Analyzer();
     const [create, open, a, bee, c] = b.events;
     late.ingest([create!, open!, c!, a!, bee!]);
-    expect(text(late.channelEvents(id))).toEqual(['a', 'b', 'c']);
-    expect(text(late.channelEvents(id))).toEqual(['a', 'b', 'c']);
     expect(late.report().channels[0]!.messages.in).toBe(3);
+    const first = late.channelEvents(id);
+    expect(text(first)).toEqual(['a', 'b', 'c']);
+    expect(late.channelEvents(id)).not.toBe(first);
+    b.wsMsg(T0 + 300, conn, 'in', 'd');
+    late.ingest([b.events[b.events.length - 1]!]);
+    expect(late.report().channels[0]!.messages.in).toBe(4);
+    expect(text(late.channelEvents(id))).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('gives reconnect series with the fitted and the reference delays', () => {
