@@ -237,17 +237,13 @@ async function heaps(panel: Target): Promise<{ panelMiB: number | null; workersM
   return { panelMiB, workersMiB, workers: sessions.length };
 }
 
-/**
- * With RI_BENCH_PROFILE=1, prints where the panel's main thread spent a phase
- * (self time per function; build with `--minify false` to read the names).
- */
 interface AllocationNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   selfSize: number;
   children: AllocationNode[];
 }
 
-/** A sampling heap profile as self bytes per function and per stack of the three innermost named frames, largest first. */
+/** A sampling heap profile as self bytes per function and per stack of its four innermost frames (outermost first), largest first. */
 function allocationTable(head: AllocationNode): { totalMiB: number; functions: [string, number][]; stacks: [string, number][] } {
   const functions = new Map<string, number>();
   const stacks = new Map<string, number>();
@@ -268,6 +264,10 @@ function allocationTable(head: AllocationNode): { totalMiB: number; functions: [
   return { totalMiB: total / 2 ** 20, functions: top(functions), stacks: top(stacks) };
 }
 
+/**
+ * With RI_BENCH_PROFILE=1, prints where the panel's main thread spent a phase
+ * (self time per function; build with `--minify false` to read the names).
+ */
 async function profiled<T>(page: Target, phase: string, run: () => Promise<T>): Promise<T> {
   if (!process.env.RI_BENCH_PROFILE) return run();
   await startProfile(page);
@@ -392,7 +392,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
         chunks.push(chunk);
         ends.push((bytes += chunk.length));
       }
-      server.serve('/capture.json', Buffer.concat(chunks).toString());
+      server.serve('/capture.json', Buffer.concat(chunks));
       await panel.evaluate(
         `fetch(${JSON.stringify(`${server.origin}/capture.json`)}).then((r) => r.arrayBuffer()).then((b) => { const ends = ${JSON.stringify(ends)}; globalThis.__benchChunks = ends.map((end, i) => b.slice(i ? ends[i - 1] : 0, end)); return b.byteLength; })`,
         120_000,
@@ -463,6 +463,7 @@ export async function runPanel(opts: { extensionDir: string; quick: boolean; log
       await panel.send('HeapProfiler.collectGarbage');
       const { profile } = await panel.send<{ profile: { head: AllocationNode } }>('HeapProfiler.stopSampling');
       writeFileSync(allocations, JSON.stringify(allocationTable(profile.head), null, 1));
+      notes.push('RI_BENCH_ALLOCATIONS: the open ran under the sampling heap profiler, and its heap was read after a 3 s wait and a forced GC; open time and heap are not comparable with other runs');
     }
     const heap = await panel.send<{ usedSize: number }>('Runtime.getHeapUsage').catch(() => null);
     result.heapMiB = heap ? heap.usedSize / 2 ** 20 : null;

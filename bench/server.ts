@@ -14,7 +14,7 @@ export interface BenchServer {
   origin: string;
   wsOrigin: string;
   /** Serve `body` at `path` (JSON, readable cross-origin, e.g. by the panel page). */
-  serve(path: string, body: string): void;
+  serve(path: string, body: string | Buffer): void;
   close(): Promise<void>;
 }
 
@@ -138,7 +138,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     origin: `http://127.0.0.1:${port}`,
     wsOrigin: `ws://127.0.0.1:${port}`,
     serve(path, body) {
-      served.set(path, Buffer.from(body));
+      served.set(path, typeof body === 'string' ? Buffer.from(body) : body);
     },
     async close() {
       for (const c of wss.clients) c.terminate();
