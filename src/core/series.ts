@@ -91,11 +91,9 @@ export function buildSeries(a: ChannelAnalysis): ChannelSeries {
     reconnects.fittedMs.push(fit ? round1(predictBackoff(fit, r.attempt)) : null);
     reconnects.referenceMs.push(referenceBackoffMs(r.attempt));
   }
-  const gaps: number[] = [];
-  if (!http || a.classification.kind === 'sse' || a.classification.kind === 'streaming') {
-    for (let i = 1; i < all.length; i++) if (all[i]!.dir === 'in') gaps.push(all[i]!.t - all[i - 1]!.t);
-  }
-  const latency = histogram(http && a.classification.kind !== 'sse' && a.classification.kind !== 'streaming' ? a.latency.durations : gaps);
+  // Push kinds: the gaps the report's gapMs is taken from (inbound to inbound on one connection), so the
+  // histogram's median and p95 are the ones the channel's summary shows.
+  const latency = histogram(http && a.classification.kind !== 'sse' && a.classification.kind !== 'streaming' ? a.latency.durations : a.latency.gaps);
 
   const waste: ChannelSeries['waste'] = { bucketMs: 0, start: [], requests: [], wasted: [] };
   if (requests.start.length > 0) {

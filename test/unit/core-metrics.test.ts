@@ -189,6 +189,25 @@ describe('report', () => {
     expect(a.channelEvents(id).length).toBe(b.events.length - 1);
   });
 
+  it('charts the message gaps the summary reports: inbound to inbound on one connection, not since an outbound message', () => {
+    const b = new CaptureBuilder();
+    const conn = b.wsCreate(T0, 'wss://x.example/ws');
+    b.wsOpen(T0 + 10, conn);
+    // Inbound every 1,000 ms; each answered 100 ms later. Gaps since the previous message of either
+    // direction would read 900 ms; the inbound gaps are 1,000 ms.
+    for (let i = 1; i <= 20; i++) {
+      b.wsMsg(T0 + i * 1000, conn, 'in', `{"n":${i}}`);
+      b.wsMsg(T0 + i * 1000 + 100, conn, 'out', `{"ack":${i}}`);
+    }
+    const a = new Analyzer();
+    a.ingest(b.events);
+    const ch = a.report().channels[0]!;
+    const s = a.channelSeries(ch.id)!;
+    expect(ch.gapMs).toEqual({ median: 1000, p95: 1000 });
+    expect({ median: s.latency.median, p95: s.latency.p95 }).toEqual(ch.gapMs);
+    expect(s.latency.counts.reduce((x, y) => x + y, 0)).toBe(19);
+  });
+
   it("gives a channel's events in time order (arrival order for equal times), whether or not they arrived in order", () => {
     const b = new CaptureBuilder();
     const conn = b.wsCreate(T0, 'wss://x.example/ws');

@@ -17,6 +17,8 @@ export interface LatencyResult {
   timeToFirstByteMs: Spread | null;
   /** Raw durations of completed requests (for the histogram). */
   durations: readonly number[];
+  /** Raw gaps between inbound messages on one connection (for the histogram; `gapMs` is their median and p95). */
+  gaps: readonly number[];
 }
 
 /** Latency measures of a channel. */
@@ -56,5 +58,6 @@ export function measureLatency(ctx: ChannelContext, kind: ChannelKind): LatencyR
     gapMs: spread(gaps),
     timeToFirstByteMs: spread(ttfb),
     durations,
+    gaps,
   };
 }
