@@ -43,7 +43,13 @@ export function drawRule(u: uPlot, scale: 'x' | 'y', value: number, color: strin
   ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
   if (scale === 'x') {
-    ctx.fillText(label, pos + 3 * devicePixelRatio, top + (2 + row * 12) * devicePixelRatio);
+    // Right of the rule, or left of it where the label would run past the plot (a p95 in the last bins).
+    const gap = 3 * devicePixelRatio;
+    const y = top + (2 + row * 12) * devicePixelRatio;
+    if (pos + gap + ctx.measureText(label).width > left + width) {
+      ctx.textAlign = 'right';
+      ctx.fillText(label, pos - gap, y);
+    } else ctx.fillText(label, pos + gap, y);
   } else {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
