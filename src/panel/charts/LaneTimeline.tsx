@@ -2,8 +2,10 @@
  * A lane timeline over uPlot: uPlot provides the x scale, axes, drag-to-zoom
  * (the brush), and double-click reset; a draw hook paints spans, marks, notes
  * and idle gaps from columnar arrays. Wheel zooms around the cursor,
- * shift+wheel (or a horizontal wheel) pans. Drawing skips marks that land on
- * an already painted pixel, so 100k messages cost one pass and few fills.
+ * shift+wheel (or a horizontal wheel) pans. Drawing paints each pixel of a
+ * lane and style once: marks grouped by lane and style (the page timeline)
+ * are stepped through pixel by pixel, so 100k messages cost the pixels they
+ * cover; marks in arrival order (the channel timeline) cost one pass.
  */
 import { useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
