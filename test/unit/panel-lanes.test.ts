@@ -179,4 +179,42 @@ describe('grouped marks (the page timeline)', () => {
     expect(inPixels).toBeGreaterThanOrEqual(300);
     expect(outPixels).toBeGreaterThanOrEqual(300);
   });
+
+  it('prints notes (close codes, reconnect delays) only where they do not run into the previous one on their lane; zoom shows the rest', () => {
+    const b = new LaneBuilder(0, ['connection', 'lifecycle']);
+    // 40 reconnects 0.5 s apart over 20 s, each with its note, and a close code right after each.
+    for (let i = 0; i < 40; i++) {
+      b.note(i * 500, 1, `reconnect +${100 + i}ms`);
+      b.note(i * 500 + 50, 1, '1006');
+    }
+    const data = b.finish();
+    const drawn = (scale: { min: number; max: number }) => {
+      const texts: { from: number; to: number; y: number }[] = [];
+      const ctx = {
+        fillStyle: '',
+        font: '',
+        textBaseline: '',
+        save() {},
+        restore() {},
+        beginPath() {},
+        rect() {},
+        clip() {},
+        fillRect() {},
+        measureText: (text: string) => ({ width: text.length * 6 }),
+        fillText(text: string, x: number, y: number) {
+          texts.push({ from: x, to: x + text.length * 6, y });
+        },
+      };
+      drawLanes({ ctx, bbox: { left: 0, top: 0, width: 600, height: 60 }, scales: { x: scale } } as unknown as uPlot, data, palette);
+      return texts;
+    };
+    const whole = drawn({ min: 0, max: 20 });
+    expect(whole.length).toBeGreaterThan(3);
+    expect(whole.length).toBeLessThan(80);
+    const sorted = [...whole].sort((a, c) => a.from - c.from);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.from).toBeGreaterThanOrEqual(sorted[i - 1]!.to);
+    // Zoomed to 2 s: the notes of that window are far enough apart to print more of them.
+    const zoomed = drawn({ min: 0, max: 2 });
+    expect(zoomed.length).toBeGreaterThan(whole.filter((t) => t.from < 60).length);
+  });
 });

@@ -195,6 +195,41 @@ function drawMarksInOrder(k: MarkPainter, m: LaneData['marks'], lanes: number): 
   paintPending();
 }
 
+/**
+ * Text notes (close codes, reconnect delays) left to right per lane, each only where it does not run
+ * into the one drawn before it on its lane: dozens of reconnects would otherwise print over each other
+ * into an unreadable smear. Zooming in spreads them out and shows the rest.
+ */
+function drawNotes(
+  ctx: CanvasRenderingContext2D,
+  n: LaneData['notes'],
+  x: (s: number) => number,
+  laneY: (lane: number) => number,
+  left: number,
+  right: number,
+): void {
+  const order: number[] = [];
+  for (let i = 0; i < n.t.length; i++) {
+    const px = x(n.t[i]!);
+    if (px >= left && px <= right) order.push(i);
+  }
+  order.sort((a, b) => n.lane[a]! - n.lane[b]! || n.t[a]! - n.t[b]!);
+  const gap = 4 * devicePixelRatio;
+  let lane = Number.NaN;
+  let end = -Infinity;
+  for (const i of order) {
+    if (n.lane[i] !== lane) {
+      lane = n.lane[i]!;
+      end = -Infinity;
+    }
+    const at = x(n.t[i]!) + 3;
+    if (at < end + gap) continue;
+    const text = n.text[i]!;
+    ctx.fillText(text, at, laneY(lane) + 1);
+    end = at + ctx.measureText(text).width;
+  }
+}
+
 export function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
@@ -273,12 +308,7 @@ export function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   ctx.fillStyle = p.text;
   ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
-  const n = d.notes;
-  for (let i = 0; i < n.t.length; i++) {
-    const px = x(n.t[i]!);
-    if (px < left || px > left + width) continue;
-    ctx.fillText(n.text[i]!, px + 3, laneY(n.lane[i]!) + 1);
-  }
+  drawNotes(ctx, d.notes, x, laneY, left, left + width);
   ctx.restore();
 }
 
