@@ -9,7 +9,8 @@ import { drawRule } from '../../src/panel/charts/bars.ts';
 /** A canvas that records its text: where each label starts and ends (10 px a character). */
 function recorder() {
   const texts: { text: string; from: number; to: number }[] = [];
-  let align = 'left';
+  // As uPlot leaves it after drawing the y axis' values.
+  let align = 'right';
   const ctx = {
     strokeStyle: '',
     fillStyle: '',
@@ -24,7 +25,7 @@ function recorder() {
     },
     save() {},
     restore() {
-      align = 'left';
+      align = 'right';
     },
     setLineDash() {},
     beginPath() {},

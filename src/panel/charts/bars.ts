@@ -49,7 +49,11 @@ export function drawRule(u: uPlot, scale: 'x' | 'y', value: number, color: strin
     if (pos + gap + ctx.measureText(label).width > left + width) {
       ctx.textAlign = 'right';
       ctx.fillText(label, pos - gap, y);
-    } else ctx.fillText(label, pos + gap, y);
+    } else {
+      // Set, not assumed: uPlot leaves the context right- or centre-aligned from its axis labels.
+      ctx.textAlign = 'left';
+      ctx.fillText(label, pos + gap, y);
+    }
   } else {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
