@@ -219,7 +219,8 @@ export class Analyzer {
       for (const c of this.channelOrder) c.dirty = true;
       this.faultsChanged = false;
     }
-    if (ch.dirty || ch.analysis === null || (ch.analysis.endSensitive && ch.analysis.captureEnd !== this.captureEnd)) {
+    const a = ch.analysis;
+    if (ch.dirty || a === null || (a.endSensitive && a.captureEnd !== this.captureEnd) || (a.reviewAt !== null && this.captureEnd > a.reviewAt)) {
       for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
       ch.analysis = analyzeChannel({
         id: ch.id,
@@ -235,7 +236,7 @@ export class Analyzer {
       ch.series = null;
       ch.dirty = false;
     }
-    return ch.analysis;
+    return ch.analysis!;
   }
 
   /** Chart-ready columnar series for one channel (null for an unknown id). */

@@ -14,7 +14,7 @@ import { measureLatency } from './metrics/latency.ts';
 import { measureHeartbeat } from './metrics/heartbeat.ts';
 import { measureReconnects } from './metrics/reconnects.ts';
 import { measureStalls } from './metrics/stalls.ts';
-import { measureUserRates, projectLoad } from './metrics/load.ts';
+import { measureUserRates, pollingStopsAt, projectLoad } from './metrics/load.ts';
 import { runFindings } from './findings/index.ts';
 import type { FindingInput } from './findings/types.ts';
 import { wsUpgradeBlocked } from './findings/ws-upgrade-blocked.ts';
@@ -27,6 +27,8 @@ export interface ChannelAnalysis extends FindingInput {
   captureEnd: number;
   /** Some connection is still open: its measures run to the capture end, so they change as the capture grows. */
   endSensitive: boolean;
+  /** A capture end from which this analysis is out of date although nothing changed on the channel (a poller that has been silent long enough counts as stopped); null when none. */
+  reviewAt: number | null;
   /** The report minus the user-dependent load. */
   base: Omit<ChannelReport, 'load'>;
 }
@@ -125,7 +127,9 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
   };
   // Open connections run to the capture end; a lost last connection may turn into 'no-reconnect' as it grows.
   const endSensitive = records.some((r) => r.end === null) || endedAbnormally(records[records.length - 1]);
-  return { captureEnd: input.captureEnd, endSensitive, ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls, base };
+  const stopsAt = pollingStopsAt(ctx, kind);
+  const reviewAt = stopsAt !== null && input.captureEnd <= stopsAt ? stopsAt : null;
+  return { captureEnd: input.captureEnd, endSensitive, reviewAt, ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls, base };
 }
 
 export interface ReportInput {

@@ -30,6 +30,7 @@ const COUNT_FORMAT = new Intl.NumberFormat('en-US');
 
 /** Requests per second, compact. */
 export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return '0/s';
   if (perSecond >= 100) return `${formatCount(perSecond)}/s`;
   if (perSecond >= 1) return `${perSecond.toFixed(1)}/s`;
   return `${perSecond.toFixed(3)}/s`;

@@ -48,6 +48,48 @@ describe('waste', () => {
   });
 });
 
+describe('load projection', () => {
+  /** Four polls 2 s apart, then `silenceMs` of other traffic on the page (a WebSocket's messages) before the capture ends. */
+  const pollsThenSilence = (silenceMs: number, pending = false) => {
+    const b = new CaptureBuilder();
+    for (let i = 0; i < 4; i++) b.http({ at: T0 + i * 2000, url: 'https://api.example/updates', body: `{"v":${i}}`, pending: pending && i === 3 });
+    const ws = b.wsCreate(T0 + 100, 'wss://api.example/live');
+    b.wsOpen(T0 + 150, ws);
+    for (let t = 1000; t <= 6000 + silenceMs; t += 1000) b.wsMsg(T0 + t, ws, 'in', `{"tick":${t}}`);
+    return b;
+  };
+  const pollOf = (r: ReturnType<Analyzer['report']>) => r.channels.find((c) => c.url.includes('/updates'))!;
+
+  it('projects a poller that is still polling at its interval', () => {
+    const a = new Analyzer();
+    a.ingest(pollsThenSilence(5000).events);
+    const r = a.report({ users: 1000 });
+    expect(pollOf(r).load!.requestsPerSecond).toBe(500);
+    expect(r.summary.projectedRequestsPerSecond).toBe(500);
+  });
+
+  it('projects nothing for a poller silent for three of its intervals (handshake polls before an upgrade, a page that gave up), live or at once', () => {
+    const whole = new Analyzer();
+    whole.ingest(pollsThenSilence(7000).events);
+    expect(pollOf(whole.report({ users: 1000 })).load).toBeNull();
+    expect(whole.report({ users: 1000 }).summary.projectedRequestsPerSecond).toBe(0);
+    // Live: reported while polling, then the capture grows with other channels' events only.
+    const live = new Analyzer();
+    const events = pollsThenSilence(7000).events;
+    const cut = events.findIndex((e) => e.t > T0 + 8000);
+    live.ingest(events.slice(0, cut));
+    expect(pollOf(live.report({ users: 1000 })).load!.requestsPerSecond).toBe(500);
+    live.ingest(events.slice(cut));
+    expect(pollOf(live.report({ users: 1000 })).load).toBeNull();
+  });
+
+  it('keeps projecting a long-poll whose request is still held', () => {
+    const a = new Analyzer();
+    a.ingest(pollsThenSilence(7000, true).events);
+    expect(pollOf(a.report({ users: 1000 })).load).not.toBeNull();
+  });
+});
+
 describe('latency', () => {
   it('reports durations, intervals, staleness (interval/2 average, interval worst) and TTFB for polling', () => {
     const b = new CaptureBuilder();

@@ -9,6 +9,27 @@ import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 import { median, round3 } from '../stats.ts';
 
+/**
+ * Intervals of silence after which a polled channel counts as stopped. Timers drift and back off
+ * (socket.io and SockJS reconnect with growing delays; browsers throttle timers in background tabs),
+ * so one missed beat is not a stop: three are.
+ */
+const STOPPED_INTERVALS = 3;
+
+/**
+ * When a polled channel that is polling now will count as stopped if nothing more is asked: its last
+ * request's start plus STOPPED_INTERVALS median intervals. Null when the channel is not polled, has no
+ * interval, or has a request pending (a long-poll held open is polling).
+ */
+export function pollingStopsAt(ctx: ChannelContext, kind: ChannelKind): number | null {
+  if (kind !== 'polling' && kind !== 'long-polling') return null;
+  const c = httpCycles(ctx);
+  if (c.intervals.length === 0 || c.requests.some((r) => r.end === null)) return null;
+  const interval = median(c.intervals);
+  if (!(interval > 0)) return null;
+  return c.requests[c.requests.length - 1]!.start + STOPPED_INTERVALS * interval;
+}
+
 /** Per-user rates measured on the capture, before multiplying by users. */
 export interface UserRates {
   requestsPerSecond: number;
@@ -19,6 +40,11 @@ export interface UserRates {
 /** Measure one user's request (or message) and byte rate on this channel; null when there is no time base. */
 export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRatio: number | null): UserRates | null {
   if (kind === 'polling' || kind === 'long-polling') {
+    // A poller that stopped (engine.io's handshake polls before the upgrade to a WebSocket, a page that
+    // gave up or moved on) puts no load on the server any more: projecting its interval would count
+    // three handshake polls 40 ms apart as 25 requests/s per user for good.
+    const stopsAt = pollingStopsAt(ctx, kind);
+    if (stopsAt !== null && ctx.captureEnd > stopsAt) return null;
     const c = httpCycles(ctx);
     if (c.intervals.length === 0) return null;
     const interval = median(c.intervals);

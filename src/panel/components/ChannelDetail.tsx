@@ -112,7 +112,12 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label="time to first byte" value={formatMs(channel.timeToFirstByteMs?.median)} />
         <Stat label="heartbeat" value={channel.heartbeat?.intervalMs ? formatMs(channel.heartbeat.intervalMs) : channel.heartbeat ? 'none' : '—'} />
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
-        {channel.load ? <Stat label={`load for ${formatCount(channel.load.users)} users`} value={formatRate(channel.load.requestsPerSecond)} /> : null}
+        {channel.load ? (
+          <Stat
+            label={`${channel.kind === 'polling' || channel.kind === 'long-polling' ? 'requests' : 'messages'} for ${formatCount(channel.load.users)} users`}
+            value={formatRate(channel.load.requestsPerSecond)}
+          />
+        ) : null}
       </div>
       {timeline ? (
         <LaneTimeline name="channel-timeline" title="Timeline (drag to zoom and filter messages, wheel to zoom, shift+wheel to pan, double-click to reset)" data={timeline} theme={theme} onWindow={setWindow} />

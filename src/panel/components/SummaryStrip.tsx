@@ -24,7 +24,7 @@ export function SummaryStrip({ report, users, onUsers, dropped }: SummaryStripPr
       <div class="metric">
         <span class="metric-value" data-testid="projected-load">{formatRate(s.projectedRequestsPerSecond)}</span>
         <span class="metric-label">
-          server load for{' '}
+          polling requests for{' '}
           <input
             class="users-input"
             type="number"
