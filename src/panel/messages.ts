@@ -89,6 +89,17 @@ function sseExtra(e: SseMessageEvent): string {
 }
 
 /** Turn one captured event into a row, or null when it is not shown in the list. */
+/**
+ * Who closed a socket, as far as the page can tell. 1006 is never sent by anyone: the browser reports it
+ * when the connection ended without a close frame (RFC 6455 §7.4.1), so "by server" would blame a party
+ * that may never have been reached (a refused connection, a dropped network).
+ */
+function closedBy(initiator: 'client' | 'server', code: number, wasClean: boolean): string {
+  if (initiator === 'client') return 'by the page';
+  if (code === 1006) return '(abnormal: no close frame)';
+  return `by the server${wasClean ? '' : ' (unclean)'}`;
+}
+
 export function eventToRow(e: CaptureEvent): MessageRow | null {
   switch (e.type) {
     case 'ws.message':
@@ -114,7 +125,7 @@ export function eventToRow(e: CaptureEvent): MessageRow | null {
     case 'ws.open':
       return state(e, `open${e.protocol ? ` protocol=${e.protocol}` : ''}`);
     case 'ws.close':
-      return state(e, `close ${e.code}${e.reason ? ` "${preview(e.reason, 40)}"` : ''} by ${e.initiator}${e.wasClean ? '' : ' (unclean)'}`);
+      return state(e, `close ${e.code}${e.reason ? ` "${preview(e.reason, 40)}"` : ''} ${closedBy(e.initiator, e.code, e.wasClean)}`);
     case 'ws.error':
       return state(e, 'error');
     case 'sse.create':

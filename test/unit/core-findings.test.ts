@@ -238,6 +238,25 @@ describe('findings', () => {
     expect(finding(ch, 'ws-failed-before-open')).toMatchObject({ severity: 'warning', evidence: { failed: 3, neverOpened: true } });
   });
 
+  it('ws-failed-before-open: failures between successful opens are an outage met by reconnects, not a blocked upgrade', () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    const ok = b.wsCreate(T0, url);
+    b.wsOpen(T0 + 10, ok);
+    b.wsClose(T0 + 5000, ok, 1006, '', 'server');
+    for (let i = 0; i < 3; i++) {
+      const c = b.wsCreate(T0 + 6000 + i * 1000, url);
+      b.wsError(T0 + 6000 + i * 1000 + 5, c);
+      b.wsClose(T0 + 6000 + i * 1000 + 6, c, 1006, '', 'server');
+    }
+    const back = b.wsCreate(T0 + 10_000, url);
+    b.wsOpen(T0 + 10_010, back);
+    const f = finding(channel(b), 'ws-failed-before-open')!;
+    expect(f).toMatchObject({ severity: 'info', evidence: { failed: 3, connections: 5, neverOpened: false } });
+    expect(f.message).toMatch(/others opened/);
+    expect(`${f.message} ${f.advice}`).not.toMatch(/proxy|firewall/);
+  });
+
   it('no-sticky-sessions: engine.io polling answered "Session ID unknown"', () => {
     const b = new CaptureBuilder();
     const base = 'https://chat.example/socket.io/?EIO=4&transport=polling';

@@ -7,6 +7,7 @@ import type { CaptureEvent } from '../../src/core/events.ts';
 import { DEFAULT_FILTER, eventToRow, MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { hexLines, shownBytes } from '../../src/panel/components/HexView.tsx';
 import { threeChannelCapture } from './panel-fixtures.ts';
+import { CaptureBuilder, T0 } from './core-builders.ts';
 
 afterEach(cleanup);
 
@@ -29,6 +30,18 @@ function renderList(window: [number, number] | null = null) {
   render(<MessageList index={index} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
   return rows;
 }
+
+describe('close rows', () => {
+  test('say who closed: the page, the server, or nobody (1006: the connection ended without a close frame)', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://x.example/ws');
+    b.wsClose(T0 + 1, c, 1000, 'bye', 'client');
+    b.wsClose(T0 + 2, c, 4001, 'kicked', 'server');
+    b.wsClose(T0 + 3, c, 1006, '', 'server');
+    const labels = b.events.filter((e) => e.type === 'ws.close').map((e) => eventToRow(e)!.label);
+    expect(labels).toEqual(['close 1000 "bye" by the page', 'close 4001 "kicked" by the server', 'close 1006 (abnormal: no close frame)']);
+  });
+});
 
 describe('message list', () => {
   test('lists every frame and state change of the channel with direction, time, size and label', () => {
