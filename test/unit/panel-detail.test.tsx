@@ -82,6 +82,9 @@ describe('channel detail', () => {
     expect(ch.reconnects.length).toBeGreaterThan(0);
     expect(Array.from(backoff.observedMs as ArrayLike<number>)).toEqual(ch.reconnects.map((r) => Math.round(r.delayMs * 10) / 10));
     expect(Array.from(backoff.referenceMs as ArrayLike<number>)[0]).toBe(1000);
+    // The y axis fits the observed delays (+15%), not the reference curve.
+    const observedMaxS = Math.max(...(backoff.observedMs as number[])) / 1000;
+    expect((backoff.yMaxS as number[])[0]).toBeCloseTo(Math.max(1, observedMaxS) * 1.15, 5);
     expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl -N -H 'Accept: text/event-stream' 'http://127.0.0.1/events'");
   });
 

@@ -3,7 +3,7 @@
  * the primer's reference exponential curve (1 s, 2 s, 4 s, 8 s, capped); all
  * three columns come from the core's series.
  */
-import { useMemo } from 'preact/hooks';
+import { useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { ChannelSeries } from '../../core/index.ts';
 import type { Backoff } from '../../core/report-types.ts';
@@ -27,6 +27,11 @@ export function BackoffChart({ reconnects, backoff, theme }: { reconnects: Chann
       referenceMs: order.map((i) => reconnects.referenceMs[i]!),
     };
   }, [reconnects]);
+  // The y axis fits what this client did (observed and fitted delays), not the reference, which climbs to
+  // its 30 s cap by attempt 5 and would squash a client's sub-second delays into the bottom line; the
+  // reference runs off the top where it outgrows them. Read through a ref: the options are built once.
+  const top = useRef(1);
+  top.current = Math.max(1, ...data.observedMs.map((v) => v / 1000), ...data.fittedMs.map((v) => (v === null ? 0 : v / 1000))) * 1.15;
   const aligned = useMemo<uPlot.AlignedData>(
     () => [data.attempt, data.observedMs.map((v) => v / 1000), data.fittedMs.map((v) => (v === null ? null : v / 1000)), data.referenceMs.map((v) => v / 1000)],
     [data],
@@ -39,12 +44,12 @@ export function BackoffChart({ reconnects, backoff, theme }: { reconnects: Chann
       data={aligned}
       theme={theme}
       optionsKey={backoff ? `${backoff.model}:${backoff.initialMs}:${backoff.factor}` : 'none'}
-      exposed={data}
+      exposed={{ ...data, yMaxS: [top.current] }}
       empty={data.attempt.length === 0 ? 'No reconnects captured. Inject a "Drop connection" fault to watch the client recover.' : null}
       options={(p) => ({
         legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: () => [0, top.current] } },
         axes: themedAxes(p, (_u, splits) => splits.map((s) => (Number.isInteger(s) ? `#${s}` : '')), (_u, splits) => splits.map((s) => `${s}s`)),
         series: [
           {},
