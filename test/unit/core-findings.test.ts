@@ -69,6 +69,24 @@ describe('findings', () => {
     expect(codes(ch)).not.toContain('idle-gap-over-nat-timeout');
   });
 
+  it("no-heartbeat: an EventSource's reconnects are separate streams, each judged on its own length", () => {
+    // One EventSource object for 100 s, but the server ends each stream after ~11 s and the browser
+    // reconnects: no stream is open long enough for an idle NAT to matter.
+    const streams = (streamMs: number) => {
+      const b = new CaptureBuilder();
+      const es = b.esCreate(T0, 'https://api.example/events');
+      for (let start = 0; start < 100_000; start += streamMs + 1500) {
+        b.esOpen(T0 + start + 10, es);
+        for (let t = 1000; t < streamMs; t += 1000) b.esMsg(T0 + start + t, es, `{"price":${t}}`);
+        if (start + streamMs + 1500 < 100_000) b.esError(T0 + start + streamMs, es, 0);
+      }
+      return channel(b);
+    };
+    expect(codes(streams(11_000))).not.toContain('no-heartbeat');
+    const long = finding(streams(100_000), 'no-heartbeat');
+    expect(long.evidence.longestConnectionMs).toBeGreaterThan(90_000);
+  });
+
   it('idle-gap-over-nat-timeout: silence above 30 s on an open connection', () => {
     const ch = channel(wsSession(120_000, [[1000, 'in', '{"type":"state","items":[1,2,3],"version":"a91"}'], [70_000, 'in', '{"type":"state","items":[1,2,3,4],"version":"a92"}']]));
     const f = finding(ch, 'idle-gap-over-nat-timeout');

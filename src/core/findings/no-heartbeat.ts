@@ -1,7 +1,24 @@
 import type { FindingRule } from './types.ts';
 import type { Finding } from '../report-types.ts';
+import type { ConnRecord } from '../model.ts';
 import { IDLE_LIMIT_MS } from '../metrics/heartbeat.ts';
 import { formatMs, round1 } from '../stats.ts';
+
+/**
+ * How long the longest single connection of a record stayed open. A native EventSource is one record
+ * across its reconnects, but each reconnect is a new HTTP stream: a stream runs from an `open` to the
+ * next `error` (or the record's end), and a NAT sees each stream, not the object's lifetime.
+ */
+function longestStreamMs(r: ConnRecord, captureEnd: number): number {
+  const end = r.end ?? captureEnd;
+  if (r.opens.length <= 1) return end - (r.openAt ?? r.responseAt ?? end);
+  let longest = 0;
+  for (const open of r.opens) {
+    const lost = r.errors.find((e) => e.t >= open);
+    longest = Math.max(longest, (lost ? lost.t : end) - open);
+  }
+  return longest;
+}
 
 /** A connection open longer than idle intermediaries tolerate, with no heartbeat seen. */
 export const noHeartbeat: FindingRule = {
@@ -12,7 +29,7 @@ export const noHeartbeat: FindingRule = {
   check({ ctx, heartbeat }): Finding | null {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.source !== null) return null;
-    const longest = Math.max(0, ...ctx.records.map((r) => ((r.end ?? ctx.captureEnd) - (r.openAt ?? r.responseAt ?? r.end ?? ctx.captureEnd))));
+    const longest = Math.max(0, ...ctx.records.map((r) => longestStreamMs(r, ctx.captureEnd)));
     if (longest < IDLE_LIMIT_MS) return null;
     const timings = ctx.protocolTimings;
     if (timings?.heartbeatLevel === 'control-frame') {
