@@ -77,7 +77,10 @@ describe('findings', () => {
       const es = b.esCreate(T0, 'https://api.example/events');
       for (let start = 0; start < 100_000; start += streamMs + 1500) {
         b.esOpen(T0 + start + 10, es);
-        for (let t = 1000; t < streamMs; t += 1000) b.esMsg(T0 + start + t, es, `{"price":${t}}`);
+        // Data at irregular times with varied bodies: nothing a heartbeat detector could take for one.
+        for (let t = 900, i = 0; t < streamMs; t += 400 + ((i * 397) % 1300), i++) {
+          b.esMsg(T0 + start + t, es, JSON.stringify({ symbol: 'ACME', price: 100 + ((i * 37) % 50), book: 'x'.repeat((i * 53) % 200) }));
+        }
         if (start + streamMs + 1500 < 100_000) b.esError(T0 + start + streamMs, es, 0);
       }
       return channel(b);
