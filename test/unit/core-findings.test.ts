@@ -214,6 +214,15 @@ describe('findings', () => {
     expect(ch.wasted).toBe(9);
     expect(f.advice).toContain('ETag');
     expect(ch.advice).toContain('use SSE');
+    // News at 0 s, 60 s and 70 s: the data changed about every 35 s (median), so long polling is not the
+    // advice; polling at that pace is.
+    expect(f.evidence.dataChangedEveryMs).toBe(35_000);
+    expect(f.advice).not.toContain('long polling');
+    expect(f.advice).toContain('about every 35');
+
+    // A change every third poll of 5 s: every 15 s, more often than every 30 s, so long polling fits.
+    const often = channel(pollingCapture({ url: 'https://api.example/price', intervalMs: 5000, bodies: Array.from({ length: 12 }, (_, i) => `{"v":${Math.floor(i / 3)}}`) }));
+    expect(finding(often, 'polling-waste-high').advice).toContain('long polling (the data changed about every 15');
 
     const notModified = pollingCapture({ url: 'https://api.example/price', intervalMs: 10_000, bodies: Array(8).fill(''), status: (i) => (i === 0 ? 200 : 304) });
     const c2 = channel(notModified);

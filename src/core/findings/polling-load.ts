@@ -17,7 +17,7 @@ export const pollingLoad: FindingRule = {
     return {
       severity: 'warning',
       code: this.code,
-      message: `Polling every ${formatMs(latency.intervalMs?.median ?? 1000 / rates.requestsPerSecond)} puts ${round1(rps)} requests/s on the server per 1,000 users, whether or not anything changed.`,
+      message: `Polling every ${formatMs(latency.intervalMs?.median ?? 1000 / rates.requestsPerSecond)} puts ${round1(rps).toLocaleString('en-US')} requests/s on the server per ${REFERENCE_USERS.toLocaleString('en-US')} users, whether or not anything changed.`,
       evidence: { requestsPerSecondPerUser: round1(rates.requestsPerSecond * 1000) / 1000, requestsPerSecondPer1000Users: round1(rps) },
       advice: 'Poll less often, or switch to SSE (one connection per user, messages only when data changes) or long polling, following the primer\'s decision tree.',
     };

@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { formatMs, round3 } from '../stats.ts';
+import { formatMs, median, round3 } from '../stats.ts';
 
 /** Share of wasted polls above which a push channel or conditional requests pay off. */
 export const HIGH_WASTE_RATIO = 0.5;
@@ -15,15 +15,27 @@ export const pollingWaste: FindingRule = {
     const pct = Math.round(waste.wasteRatio * 100);
     const interval = latency.intervalMs?.median ?? null;
     const conditional = waste.reasons.some((r) => r === 'status-304');
+    // How often the data changed: the median time between responses that carried news. The primer's
+    // decision tree asks this, not the polling interval: data changing more often than every 30 s suits
+    // long polling; rarer changes, polling at about their pace.
+    const news = waste.judged.filter((_, i) => waste.reasons[i] === null).map((r) => r.start);
+    const changeGaps = news.slice(1).map((t, i) => t - news[i]!);
+    const changeEvery = changeGaps.length > 0 ? median(changeGaps) : null;
+    const pace =
+      changeEvery === null
+        ? ''
+        : changeEvery < 30_000
+          ? ` or long polling (the data changed about every ${formatMs(changeEvery)}, more often than every 30 s)`
+          : `, or poll about as often as the data changes (about every ${formatMs(changeEvery)})`;
     const advice =
       classification.kind === 'long-polling'
         ? 'Held requests that time out empty still cost a round trip each: for server→client updates, SSE keeps one connection open instead (primer decision tree).'
-        : `Server→client updates only: use SSE (near-instant, low server load)${interval !== null && interval < 30_000 ? ' or long polling (data changes more often than every 30 s)' : ''}; ${conditional ? 'the server already answers 304, so requests are cheap but still constant' : 'at minimum send ETag/If-None-Match so unchanged polls cost a 304'}.`;
+        : `Server→client updates only: use SSE (near-instant, low server load)${pace}; ${conditional ? 'the server already answers 304, so requests are cheap but still constant' : 'at minimum send ETag/If-None-Match so unchanged polls cost a 304'}.`;
     return {
       severity: 'warning',
       code: this.code,
       message: `${pct}% of ${waste.judged.length} polls were wasted (no new data)${interval !== null ? `, polling every ${formatMs(interval)}` : ''}.`,
-      evidence: { wasted: waste.wasted, judged: waste.judged.length, wasteRatio: round3(waste.wasteRatio), wastedBytes: waste.wastedBytes, intervalMs: interval },
+      evidence: { wasted: waste.wasted, judged: waste.judged.length, wasteRatio: round3(waste.wasteRatio), wastedBytes: waste.wastedBytes, intervalMs: interval, dataChangedEveryMs: changeEvery },
       advice,
     };
   },
