@@ -108,7 +108,14 @@ export function pageTimeline(
   origin: number,
   end: number,
 ): LaneData {
-  const b = new LaneBuilder(origin, channels.map(laneName));
+  // Channels on one path (engine.io's polling handshake and its WebSocket, say) get their kind added.
+  const names = channels.map(laneName);
+  const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i));
+  const b = new LaneBuilder(
+    origin,
+    // The kind first: the lane axis cuts long names at their end.
+    names.map((n, i) => (shared.has(n) ? `${channels[i]!.kind} ${n}` : n)),
+  );
   channels.forEach((ch, lane) => {
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
     const http = ch.transport === 'fetch' || ch.transport === 'xhr';

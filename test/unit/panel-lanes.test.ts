@@ -11,6 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { drawLanes } from '../../src/panel/charts/LaneTimeline.tsx';
 import type { Palette } from '../../src/panel/charts/palette.ts';
 import { emptyLanes, LaneBuilder, MARK, MARK_KEYS, type LaneData } from '../../src/panel/timeline-data.ts';
+import { pageTimeline } from '../../src/panel/timelines.ts';
+import { Analyzer } from '../../src/core/index.ts';
+import { CaptureBuilder, T0 } from './core-builders.ts';
 
 const palette = new Proxy({}, { get: (_t, key) => String(key) }) as Palette;
 
@@ -216,5 +219,20 @@ describe('grouped marks (the page timeline)', () => {
     // Zoomed to 2 s: the notes of that window are far enough apart to print more of them.
     const zoomed = drawn({ min: 0, max: 2 });
     expect(zoomed.length).toBeGreaterThan(whole.filter((t) => t.from < 60).length);
+  });
+
+  it("names lanes of channels on one path apart by their kind (engine.io's polling handshake and its WebSocket)", () => {
+    const b = new CaptureBuilder();
+    for (let i = 0; i < 3; i++) b.http({ at: T0 + i * 40, url: `https://chat.example/socket.io/?EIO=4&transport=polling&t=${i}`, body: '0{"sid":"a"}' });
+    const ws = b.wsCreate(T0 + 200, 'wss://chat.example/socket.io/?EIO=4&transport=websocket&sid=a');
+    b.wsOpen(T0 + 210, ws);
+    b.wsMsg(T0 + 300, ws, 'in', '42["hello"]');
+    const a = new Analyzer();
+    a.ingest(b.events);
+    const r = a.report();
+    const lanes = pageTimeline(r.channels, (id) => a.channelEvents(id), (id) => a.channelSeries(id), T0, T0 + 300).lanes;
+    expect(lanes).toHaveLength(2);
+    expect(new Set(lanes).size).toBe(2);
+    expect(lanes.every((l) => l.endsWith('/socket.io/'))).toBe(true);
   });
 });

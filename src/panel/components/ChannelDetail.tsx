@@ -109,7 +109,8 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label="bytes ↓/↑" value={`${formatBytes(channel.bytes.in)} / ${formatBytes(channel.bytes.out)}`} />
         <Stat label="waste" value={channel.wasteRatio === null ? '—' : `${formatPercent(channel.wasteRatio)} (${formatCount(channel.wasted)})`} />
         <Stat label={timing.label === 'every' ? 'interval' : timing.label === 'held' ? 'hold' : timing.label === 'gap' ? 'message gap' : 'duration'} value={formatMs(timing.ms)} />
-        <Stat label="time to first byte" value={formatMs(channel.timeToFirstByteMs?.median)} />
+        {/* The core measures a push connection from its creation to its first inbound message (src/core/metrics/latency.ts). */}
+        <Stat label={channel.transport === 'fetch' || channel.transport === 'xhr' ? 'time to first byte' : 'time to first message'} value={formatMs(channel.timeToFirstByteMs?.median)} />
         <Stat label="heartbeat" value={channel.heartbeat?.intervalMs ? formatMs(channel.heartbeat.intervalMs) : channel.heartbeat ? 'none' : '—'} />
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
         {channel.load ? (
