@@ -190,6 +190,17 @@ describe('panel', { timeout: 180_000 }, () => {
     expect(latency!.median as number).toBeGreaterThan(0);
     expect(await panel.locator('[data-chart="latency"] canvas').count()).toBeGreaterThan(0);
     await panel.screenshot({ path: resolve(SCREENSHOTS, 'panel-dark.png') });
+    // A narrow DevTools dock (480 px): the header's buttons stay on one line, and the message list's time column
+    // keeps its place on rows with long labels.
+    await panel.setViewportSize({ width: 480, height: 800 });
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.waitForSelector('.vrow .c-time');
+    const heights = await panel.locator('.detail-head button').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().height));
+    expect(heights.length).toBeGreaterThan(1);
+    expect(Math.max(...heights)).toBeLessThanOrEqual(24);
+    const lefts = await panel.locator('.vrow .c-time').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().left)));
+    expect(lefts.length).toBeGreaterThan(5);
+    expect(new Set(lefts).size).toBe(1);
     await panel.close();
   });
 
