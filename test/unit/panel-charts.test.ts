@@ -5,6 +5,7 @@
 import type uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
 import { drawRule } from '../../src/panel/charts/bars.ts';
+import { labelledBins } from '../../src/panel/charts/LatencyHistogram.tsx';
 
 /** A canvas that records its text: where each label starts and ends (10 px a character). */
 function recorder() {
@@ -61,5 +62,16 @@ describe('drawRule', () => {
     const { ctx, texts } = recorder();
     drawRule(plotAt(500, ctx), 'x', 0, 'red', 'median 3s');
     expect(texts).toEqual([]);
+  });
+});
+
+describe('latency histogram axis', () => {
+  it('labels the bins that hold data, and the ends, never two side by side', () => {
+    const counts = [0, 0, 0, 0, 0, 0, 0, 4, 9, 3, 0, 0, 0, 0];
+    const shown = labelledBins(counts);
+    expect(shown.flatMap((on, i) => (on ? [i] : []))).toEqual([0, 7, 9, 13]);
+    for (let i = 1; i < shown.length; i++) expect(shown[i] && shown[i - 1]).toBe(false);
+    expect(labelledBins([5])).toEqual([true]);
+    expect(labelledBins([])).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import type uPlot from 'uplot';
 import type { ChannelSeries } from '../../core/index.ts';
 import { barPaths, drawRule, themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
+import { formatMs } from '../format.ts';
 
 function fmt(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${Math.round(ms)}ms`;
@@ -28,35 +29,58 @@ export function binPosition(value: number, binsMs: readonly number[]): number {
   return binsMs.length - 1;
 }
 
+/**
+ * Which bins get a label on the axis: the bins that hold data, and the first and last, left to right,
+ * skipping one right next to a bin already labelled (14 labels do not fit under a chart 380 px wide).
+ * uPlot's own choice of splits labelled three bins and often not the ones with the bars.
+ */
+export function labelledBins(counts: readonly number[]): boolean[] {
+  const shown = counts.map(() => false);
+  let last = -2;
+  for (let i = 0; i < counts.length; i++) {
+    if (!(counts[i]! > 0 || i === 0 || i === counts.length - 1)) continue;
+    if (i - last < 2) continue;
+    shown[i] = true;
+    last = i;
+  }
+  return shown;
+}
+
 export function LatencyHistogram({ title, latency, theme }: { title: string; latency: ChannelSeries['latency']; theme: string }) {
   const labels = useMemo(() => binLabels(latency.binsMs), [latency]);
+  const shown = useMemo(() => labelledBins(latency.counts), [latency]);
   const aligned = useMemo<uPlot.AlignedData>(() => [latency.counts.map((_, i) => i), latency.counts], [latency]);
   const samples = latency.counts.reduce((a, b) => a + b, 0);
   const { median, p95 } = latency;
   return (
     <UPlotChart
       name="latency"
-      title={`${title}${median !== null ? `: median ${fmt(median)}, p95 ${fmt(p95 ?? median)}` : ''}`}
+      title={`${title}${median !== null ? `: median ${formatMs(median)}, p95 ${formatMs(p95 ?? median)}` : ''}`}
       height={150}
       data={aligned}
       theme={theme}
-      optionsKey={`${median}:${p95}`}
+      optionsKey={`${median}:${p95}:${shown.map(Number).join("")}`}
       exposed={{ binsMs: latency.binsMs, counts: latency.counts, median, p95, samples }}
       empty={samples === 0 ? 'Not enough timings yet.' : null}
       options={(p) => ({
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.3))] } },
-        axes: themedAxes(
-          p,
-          (_u, splits) => splits.map((s) => (Number.isInteger(s) ? labels[s] ?? '' : '')),
-        ),
+        axes: (() => {
+          const [x, y] = themedAxes(
+            p,
+            (_u, splits) => splits.map((s) => (Number.isInteger(s) && shown[s] ? labels[s] ?? '' : '')),
+            // Counts are whole: no "2.5" ticks.
+            (_u, splits) => splits.map((s) => (Number.isInteger(s) ? String(s) : '')),
+          );
+          return [{ ...x, splits: () => labels.map((_, i) => i) }, y!];
+        })(),
         series: [{}, { label: 'count', fill: p.useful, stroke: p.useful, paths: barPaths(0.9), points: { show: false } }],
         hooks: {
           draw: [
             (u) => {
-              if (median !== null) drawRule(u, 'x', binPosition(median, latency.binsMs), p.outbound, `median ${fmt(median)}`);
-              if (p95 !== null) drawRule(u, 'x', binPosition(p95, latency.binsMs), p.wasted, `p95 ${fmt(p95)}`, 1);
+              if (median !== null) drawRule(u, 'x', binPosition(median, latency.binsMs), p.outbound, `median ${formatMs(median)}`);
+              if (p95 !== null) drawRule(u, 'x', binPosition(p95, latency.binsMs), p.wasted, `p95 ${formatMs(p95)}`, 1);
             },
           ],
         },
