@@ -28,6 +28,14 @@ interface AnalyzeArgs {
   html: string | null;
 }
 
+
+/** A rate as a person reads it: whole above 100, one decimal above 1 (the report keeps three decimals). */
+function rate(perSecond: number): string {
+  if (perSecond >= 100) return String(Math.round(perSecond));
+  if (perSecond >= 1) return String(Math.round(perSecond * 10) / 10);
+  return String(perSecond);
+}
+
 function parseArgs(argv: readonly string[]): AnalyzeArgs | 'help' {
   let file: string | null = null;
   let json = false;
@@ -109,7 +117,7 @@ function channelLines(c: ChannelReport): string[] {
           : `stall ${formatMs(s.durationMs)} not detected`,
     );
   }
-  if (c.load) facts.push(`${c.load.requestsPerSecond} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
+  if (c.load) facts.push(`${rate(c.load.requestsPerSecond)} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
   for (const f of c.findings) {
     lines.push(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`);
@@ -127,7 +135,7 @@ export function formatSummary(report: Report): string {
     `Captured ${report.capturedAt}, ${formatMs(report.durationMs)}: ${s.channels} channel${s.channels === 1 ? '' : 's'}, ${s.requests} requests (${s.wasted} wasted), ${s.messages} messages`,
     `Findings: ${s.findings.error} error, ${s.findings.warning} warning, ${s.findings.info} info${s.droppedEvents > 0 ? ` · ${s.droppedEvents} events were dropped during capture` : ''}`,
   ];
-  if (s.projectedRequestsPerSecond > 0) head.push(`Polling load for ${s.users} users: ${s.projectedRequestsPerSecond} req/s`);
+  if (s.projectedRequestsPerSecond > 0) head.push(`Polling load for ${s.users} users: ${rate(s.projectedRequestsPerSecond)} req/s`);
   const blocks = report.channels.map((c) => channelLines(c).join('\n'));
   return [head.join('\n'), ...(blocks.length > 0 ? blocks : ['No real-time traffic in this capture.'])].join('\n\n') + '\n';
 }

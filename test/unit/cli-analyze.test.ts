@@ -34,6 +34,7 @@ beforeAll(async () => {
   const b = pollingCapture({ url: 'https://api.example/updates?since={i}', intervalMs: 2000, bodies: Array.from({ length: 14 }, (_, i) => (i % 5 === 0 ? `{"items":[${i}]}` : '{"items":[]}')) });
   const ws = b.wsCreate(T0 + 100, 'wss://live.example/socket');
   b.wsOpen(T0 + 150, ws);
+  for (const at of [500, 900, 1400]) b.wsMsg(T0 + at, ws, 'in', `{"tick":${at}}`);
   b.wsClose(T0 + 2000, ws, 1006);
   for (const at of [T0 + 2100, T0 + 2200, T0 + 2300]) {
     const c = b.wsCreate(at, 'wss://live.example/socket');
@@ -60,6 +61,10 @@ describe('realtime-inspector analyze', { timeout: 180_000 }, () => {
     expect(r.stdout).toContain('ERROR reconnect-without-backoff');
     expect(r.stdout).toContain('Advice: ');
     expect(r.stdout).toContain('Polling load for 1000 users: 500 req/s');
+    // Rates read as a person reads them, not with the report's three decimals.
+    // The socket: 3 messages in the 1,850 ms it was open, 1,621.6 msg/s for 1,000 users.
+    expect(r.stdout).toContain('1622 msg/s for 1000 users');
+    expect(r.stdout).not.toMatch(/\d\.\d{2,} (req|msg)\/s/);
   });
 
   it('prints the report JSON with --json and projects --users', async () => {
