@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
-import { drawLanes } from '../../src/panel/charts/LaneTimeline.tsx';
+import { drawLanes, formatSeconds } from '../../src/panel/charts/LaneTimeline.tsx';
 import type { Palette } from '../../src/panel/charts/palette.ts';
 import { emptyLanes, LaneBuilder, MARK, MARK_KEYS, type LaneData } from '../../src/panel/timeline-data.ts';
 import { pageTimeline } from '../../src/panel/timelines.ts';
@@ -234,5 +234,11 @@ describe('grouped marks (the page timeline)', () => {
     expect(lanes).toHaveLength(2);
     expect(new Set(lanes).size).toBe(2);
     expect(lanes.every((l) => l.endsWith('/socket.io/'))).toBe(true);
+  });
+});
+
+describe('timeline axis times', () => {
+  it('reads seconds under a minute and minutes:seconds from a minute on, rounding once', () => {
+    expect([0.25, 9.5, 59.5, 60, 110, 119.6, 179.6, 3600, -75].map(formatSeconds)).toEqual(['0.25s', '9.5s', '59.5s', '1m00', '1m50', '2m00', '3m00', '60m00', '-1m15']);
   });
 });

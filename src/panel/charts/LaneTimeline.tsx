@@ -312,9 +312,14 @@ export function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   ctx.restore();
 }
 
-function formatSeconds(s: number): string {
+/** An axis time: seconds under a minute, minutes and seconds from one minute on (one axis never mixes "110s" with "2m00"). */
+export function formatSeconds(s: number): string {
   const abs = Math.abs(s);
-  if (abs >= 120) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}`;
+  if (abs >= 60) {
+    // Rounded once, then split: 179.6 s is 3m00, not 2m60.
+    const total = Math.round(abs);
+    return `${s < 0 ? '-' : ''}${Math.floor(total / 60)}m${String(total % 60).padStart(2, '0')}`;
+  }
   return `${Number(s.toFixed(abs < 10 ? 2 : 1))}s`;
 }
 
