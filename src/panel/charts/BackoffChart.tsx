@@ -55,7 +55,7 @@ export function BackoffChart({ reconnects, backoff, theme }: { reconnects: Chann
           {},
           { label: 'observed', stroke: p.reconnect, width: 0, points: { show: true, size: 7, fill: p.reconnect } },
           { label: 'fitted', stroke: p.accent, width: 1.5, points: { show: false } },
-          { label: 'reference 1-2-4-8 s', stroke: p.reference, width: 1, dash: [4, 3], points: { show: false } },
+          { label: 'reference 1-2-4-8 s … 30 s', stroke: p.reference, width: 1, dash: [4, 3], points: { show: false } },
         ],
       })}
     />
