@@ -79,6 +79,9 @@ describe('channel detail', () => {
     const ch = store.report().channels.find((c) => c.kind === 'sse')!;
     fireEvent.click(document.querySelector('[data-tab="charts"]')!);
     const backoff = chartData('backoff')!;
+    // A push channel's first-byte time is its first message, and its load is messages.
+    expect(document.querySelector('.stats')!.textContent).toMatch(/time to first message/);
+    expect(document.querySelector('.stats')!.textContent).toMatch(/messages for 1,000 users/);
     expect(ch.reconnects.length).toBeGreaterThan(0);
     expect(Array.from(backoff.observedMs as ArrayLike<number>)).toEqual(ch.reconnects.map((r) => Math.round(r.delayMs * 10) / 10));
     expect(Array.from(backoff.referenceMs as ArrayLike<number>)[0]).toBe(1000);

@@ -104,6 +104,8 @@ describe('overview', () => {
     expect(store.report().summary.users).toBe(10000);
     expect(after).toBeCloseTo(before * 10, 3);
     expect(screen.getByTestId('projected-load').textContent).not.toBe('');
+    // What the number is: polling requests (push channels are not in it).
+    expect(screen.getByTestId('projected-load').parentElement!.textContent).toMatch(/polling requests for/);
   });
 
   test('dropped events are shown only when some were dropped', () => {
