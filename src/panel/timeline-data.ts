@@ -6,6 +6,7 @@
  * typed arrays once built, so the analysis worker hands them to the panel
  * without copying (a page timeline holds one mark per message).
  */
+import { ColumnBuffer, f64, i32, u8 } from './view-delta.ts';
 
 /** Span styles. */
 export const SPAN = { useful: 0, wasted: 1, failed: 2, open: 3 } as const;
@@ -49,50 +50,17 @@ export function emptyLanes(origin: number, lanes: string[]): LaneData {
   };
 }
 
-type NumberColumn = Float64Array | Int32Array | Uint8Array;
-
-/**
- * A typed column that grows by doubling. A timeline holds a row per message, and the panel builds its
- * first one in its own thread: rows in typed arrays leave the growth's garbage in ArrayBuffers (outside
- * the JS heap) rather than in number arrays that the panel's next major GC has to evacuate and free.
- */
-class GrowingColumn<T extends NumberColumn> {
-  private buffer: T;
-  length = 0;
-
-  constructor(private readonly make: (length: number) => T) {
-    this.buffer = make(256);
-  }
-
-  push(value: number): void {
-    if (this.length === this.buffer.length) {
-      const grown = this.make(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
-    this.buffer[this.length++] = value;
-  }
-
-  /** The rows, read in place (valid until the next push). */
-  rows(): T {
-    return this.buffer.subarray(0, this.length) as T;
-  }
-
-  /** The rows as a column of their own, exactly as long. */
-  copy(): T {
-    return this.buffer.slice(0, this.length) as T;
-  }
-}
-
-const f64 = (n: number) => new Float64Array(n);
-const i32 = (n: number) => new Int32Array(n);
-const u8 = (n: number) => new Uint8Array(n);
+/** A builder's column: small timelines (a channel with a few requests) start small. */
+const column = <T extends Float64Array | Int32Array | Uint8Array>(make: (n: number) => T) => new ColumnBuffer(make, 256);
 
 /** Builder helpers that keep the columns aligned. */
 export class LaneBuilder {
   private readonly data: LaneData;
-  private readonly spans = { start: new GrowingColumn(f64), end: new GrowingColumn(f64), lane: new GrowingColumn(i32), style: new GrowingColumn(u8) };
-  private readonly marks = { t: new GrowingColumn(f64), lane: new GrowingColumn(i32), style: new GrowingColumn(u8) };
+  // Typed columns, not number arrays: the panel builds its first timeline in its own thread, and a row per
+  // message grown in typed arrays leaves its garbage in ArrayBuffers (outside the JS heap) rather than in
+  // arrays the panel's next major GC has to evacuate and free.
+  private readonly spans = { start: column(f64), end: column(f64), lane: column(i32), style: column(u8) };
+  private readonly marks = { t: column(f64), lane: column(i32), style: column(u8) };
   private min = Infinity;
   private max = -Infinity;
 
@@ -142,7 +110,7 @@ export class LaneBuilder {
     const m = this.marks;
     this.data.spans = { start: s.start.copy(), end: s.end.copy(), lane: s.lane.copy(), style: s.style.copy() };
     this.data.marks = options.grouped
-      ? groupMarks({ t: m.t.rows(), lane: m.lane.rows(), style: m.style.rows() }, this.data.lanes.length)
+      ? groupMarks({ t: m.t.view(), lane: m.lane.view(), style: m.style.view() }, this.data.lanes.length)
       : { t: m.t.copy(), lane: m.lane.copy(), style: m.style.copy() };
     if (this.min <= this.max) {
       const pad = Math.max(0.05, (this.max - this.min) * 0.01);

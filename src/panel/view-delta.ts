@@ -56,21 +56,32 @@ export function laneTails(data: LaneData, spans: number, marks: number): LaneDat
 }
 
 /**
- * One column merged from changes: its rows live in a buffer with room to
- * grow (by half again), so appending rows does not allocate a new column
- * each time. The views it returns share the buffer: a later `apply`
- * rewrites the rows past its `from` in place.
+ * A typed column in a buffer with room to grow (by half again): rows appended, or merged from changes,
+ * without a new column each time. Views it returns share the buffer: a later `apply` rewrites the rows
+ * past its `from` in place. The lane timelines' builder (timeline-data.ts) grows its columns here too.
  */
 export class ColumnBuffer<T extends Column> {
   private buffer: T;
   private rows = 0;
 
-  constructor(private readonly make: (length: number) => T) {
+  /** `minCapacity`: the first buffer's size, once rows arrive. */
+  constructor(
+    private readonly make: (length: number) => T,
+    private readonly minCapacity = 1024,
+  ) {
     this.buffer = make(0);
   }
 
   get length(): number {
     return this.rows;
+  }
+
+  /** Room for `rows` rows, keeping the first `keep`. */
+  private reserve(rows: number, keep: number): void {
+    if (rows <= this.buffer.length) return;
+    const grown = this.make(Math.max(rows, Math.ceil(this.buffer.length * 1.5), this.minCapacity));
+    grown.set(this.buffer.subarray(0, keep));
+    this.buffer = grown;
   }
 
   /** Take a whole column as it is (no copy); later changes grow from it. */
@@ -84,20 +95,31 @@ export class ColumnBuffer<T extends Column> {
   apply(from: number, tail: T): T {
     if (from > this.rows) throw new RangeError(`a change keeps ${from} rows of a column of ${this.rows}`);
     const rows = from + tail.length;
-    if (rows > this.buffer.length) {
-      const grown = this.make(Math.max(rows, Math.ceil(this.buffer.length * 1.5), 1024));
-      grown.set(this.buffer.subarray(0, from));
-      this.buffer = grown;
-    }
+    this.reserve(rows, from);
     this.buffer.set(tail, from);
     this.rows = rows;
-    return this.buffer.subarray(0, rows) as T;
+    return this.view();
+  }
+
+  push(value: number): void {
+    this.reserve(this.rows + 1, this.rows);
+    this.buffer[this.rows++] = value;
+  }
+
+  /** The rows, read in place (valid until the next change). */
+  view(): T {
+    return this.buffer.subarray(0, this.rows) as T;
+  }
+
+  /** The rows as a column of their own, exactly as long. */
+  copy(): T {
+    return this.buffer.slice(0, this.rows) as T;
   }
 }
 
-const f64 = (n: number): Float64Array => new Float64Array(n);
-const i32 = (n: number): Int32Array => new Int32Array(n);
-const u8 = (n: number): Uint8Array => new Uint8Array(n);
+export const f64 = (n: number): Float64Array => new Float64Array(n);
+export const i32 = (n: number): Int32Array => new Int32Array(n);
+export const u8 = (n: number): Uint8Array => new Uint8Array(n);
 
 /** A timeline's span and mark columns, merged from the changes the engine sends. */
 export class LaneColumns {
