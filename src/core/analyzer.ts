@@ -220,23 +220,25 @@ export class Analyzer {
       this.faultsChanged = false;
     }
     const a = ch.analysis;
-    if (ch.dirty || a === null || (a.endSensitive && a.captureEnd !== this.captureEnd) || (a.reviewAt !== null && this.captureEnd > a.reviewAt)) {
-      for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
-      ch.analysis = analyzeChannel({
-        id: ch.id,
-        transport: ch.transport,
-        endpoint: ch.endpoint,
-        records: ch.builder.records,
-        labels: ch.labels,
-        faults: this.faults,
-        pauses: this.pauses,
-        announcedPingMs: ch.announcedPingMs,
-        captureEnd: this.captureEnd,
-      });
-      ch.series = null;
-      ch.dirty = false;
-    }
-    return ch.analysis!;
+    // Up to date unless the channel changed, or the capture grew past what the analysis depends on: its end
+    // while a connection is open, or the point from which a silent poller counts as stopped.
+    if (!ch.dirty && a !== null && !(a.endSensitive && a.captureEnd !== this.captureEnd) && !(a.reviewAt !== null && this.captureEnd > a.reviewAt)) return a;
+    for (; ch.applied < ch.events.length; ch.applied++) ch.builder.apply(ch.events[ch.applied]!);
+    const fresh = analyzeChannel({
+      id: ch.id,
+      transport: ch.transport,
+      endpoint: ch.endpoint,
+      records: ch.builder.records,
+      labels: ch.labels,
+      faults: this.faults,
+      pauses: this.pauses,
+      announcedPingMs: ch.announcedPingMs,
+      captureEnd: this.captureEnd,
+    });
+    ch.analysis = fresh;
+    ch.series = null;
+    ch.dirty = false;
+    return fresh;
   }
 
   /** Chart-ready columnar series for one channel (null for an unknown id). */

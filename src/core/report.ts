@@ -71,7 +71,13 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
   const latency = measureLatency(ctx, kind);
   const heartbeat = measureHeartbeat(ctx, kind);
   const reconnects = measureReconnects(ctx, kind);
-  const rates = measureUserRates(ctx, kind, waste.wasteRatio);
+  // A poller that stopped (engine.io's handshake polls before the upgrade to a WebSocket, a page that gave
+  // up or moved on) puts no load on the server any more: projecting its interval would count three
+  // handshake polls 40 ms apart as 25 requests/s per user for good. Until it counts as stopped, the
+  // analysis is reviewed when the capture grows past that point (reviewAt).
+  const stopsAt = pollingStopsAt(ctx, kind);
+  const stopped = stopsAt !== null && input.captureEnd > stopsAt;
+  const rates = stopped ? null : measureUserRates(ctx, kind, waste.wasteRatio);
   const stalls = measureStalls(ctx, kind);
   const findingInput = { ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls };
   const findings = runFindings(findingInput);
@@ -127,8 +133,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
   };
   // Open connections run to the capture end; a lost last connection may turn into 'no-reconnect' as it grows.
   const endSensitive = records.some((r) => r.end === null) || endedAbnormally(records[records.length - 1]);
-  const stopsAt = pollingStopsAt(ctx, kind);
-  const reviewAt = stopsAt !== null && input.captureEnd <= stopsAt ? stopsAt : null;
+  const reviewAt = stopsAt !== null && !stopped ? stopsAt : null;
   return { captureEnd: input.captureEnd, endSensitive, reviewAt, ctx, classification, waste, latency, heartbeat, reconnects, rates, stalls, base };
 }
 

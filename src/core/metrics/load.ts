@@ -40,11 +40,6 @@ export interface UserRates {
 /** Measure one user's request (or message) and byte rate on this channel; null when there is no time base. */
 export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRatio: number | null): UserRates | null {
   if (kind === 'polling' || kind === 'long-polling') {
-    // A poller that stopped (engine.io's handshake polls before the upgrade to a WebSocket, a page that
-    // gave up or moved on) puts no load on the server any more: projecting its interval would count
-    // three handshake polls 40 ms apart as 25 requests/s per user for good.
-    const stopsAt = pollingStopsAt(ctx, kind);
-    if (stopsAt !== null && ctx.captureEnd > stopsAt) return null;
     const c = httpCycles(ctx);
     if (c.intervals.length === 0) return null;
     const interval = median(c.intervals);
