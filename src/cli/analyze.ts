@@ -28,7 +28,6 @@ interface AnalyzeArgs {
   html: string | null;
 }
 
-
 /** A rate as a person reads it: whole above 100, one decimal above 1 (the report keeps three decimals). */
 function rate(perSecond: number): string {
   if (perSecond >= 100) return String(Math.round(perSecond));

@@ -59,7 +59,7 @@ export function LatencyHistogram({ title, latency, theme }: { title: string; lat
       height={150}
       data={aligned}
       theme={theme}
-      optionsKey={`${median}:${p95}:${shown.map(Number).join("")}`}
+      optionsKey={`${median}:${p95}:${shown.map(Number).join('')}`}
       exposed={{ binsMs: latency.binsMs, counts: latency.counts, median, p95, samples }}
       empty={samples === 0 ? 'Not enough timings yet.' : null}
       options={(p) => ({
