@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { analyzeCapture, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
-import type { ChannelReport, Report } from '../core/report-types.ts';
+import { isPolled, type ChannelReport, type Report } from '../core/report-types.ts';
 import { CaptureFormatError, describeSkipped, importCaptureOrHar } from '../core/formats/index.ts';
 import { formatBytes, formatMs } from '../core/stats.ts';
 
@@ -116,7 +116,7 @@ function channelLines(c: ChannelReport): string[] {
           : `stall ${formatMs(s.durationMs)} not detected`,
     );
   }
-  if (c.load) facts.push(`${rate(c.load.requestsPerSecond)} ${c.kind === 'polling' || c.kind === 'long-polling' ? 'req' : 'msg'}/s for ${c.load.users} users`);
+  if (c.load) facts.push(`${rate(c.load.requestsPerSecond)} ${isPolled(c.kind) ? 'req' : 'msg'}/s for ${c.load.users} users`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
   for (const f of c.findings) {
     lines.push(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`);

@@ -2,7 +2,7 @@
  * The gates of `audit`: `--assert` rules and the `--fail-on` level, judged on a
  * report. Pure: report in, verdicts out.
  */
-import type { ChannelReport, Report, Severity } from '../core/report-types.ts';
+import { isPolled, type ChannelReport, type Report, type Severity } from '../core/report-types.ts';
 import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
 import { EXIT } from './audit-exit.ts';
 
@@ -78,7 +78,7 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
     missing: 'too few reconnects to tell jitter',
   },
   waste: {
-    applies: (c) => c.kind === 'polling' || c.kind === 'long-polling',
+    applies: (c) => isPolled(c.kind),
     none: 'no polling or long-polling channel was seen',
     measure: (c) => c.wasteRatio,
     show: (v) => `${Math.round((v as number) * 100)}%`,

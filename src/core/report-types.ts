@@ -8,6 +8,11 @@ import type { Transport } from './events.ts';
 export const REPORT_VERSION = 1;
 
 export type ChannelKind = 'polling' | 'long-polling' | 'sse' | 'websocket' | 'streaming' | 'one-off';
+
+/** The kinds that ask again and again over HTTP (what waste, polling load and the polling interval apply to). */
+export function isPolled(kind: ChannelKind): boolean {
+  return kind === 'polling' || kind === 'long-polling';
+}
 export type Severity = 'error' | 'warning' | 'info';
 /**
  * 'schedule' (extension): an explicit per-attempt list no formula explains,

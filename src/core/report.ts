@@ -4,7 +4,7 @@
  * and projects load for N users.
  */
 import type { FaultEvent, Transport } from './events.ts';
-import { REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
+import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext, PauseWindow } from './context.ts';
 import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
@@ -167,7 +167,7 @@ export function buildReport(input: ReportInput): Report {
     wasted += c.wasted;
     wastedBytes += c.wastedBytes;
     messages += c.messages.in + c.messages.out;
-    if (c.load && (c.kind === 'polling' || c.kind === 'long-polling')) projected += c.load.requestsPerSecond;
+    if (c.load && isPolled(c.kind)) projected += c.load.requestsPerSecond;
   }
   return {
     version: REPORT_VERSION,

@@ -3,7 +3,7 @@
  * failure, HTTP polling to the same host (engine.io, SockJS and SignalR fall
  * back this way). The primer: corporate proxies "May block upgrade".
  */
-import type { Finding } from '../report-types.ts';
+import { isPolled, type Finding } from '../report-types.ts';
 import type { ChannelAnalysis } from '../report.ts';
 
 export const WS_UPGRADE_BLOCKED = {
@@ -32,7 +32,7 @@ export function wsUpgradeBlocked(analyses: readonly ChannelAnalysis[]): Map<stri
     const wsHost = host(ws.ctx.endpoint);
     const fallback = analyses.find(
       (a) =>
-        (a.classification.kind === 'polling' || a.classification.kind === 'long-polling') &&
+        isPolled(a.classification.kind) &&
         host(a.ctx.endpoint) === wsHost &&
         a.ctx.records.some((r) => r.start >= firstFailure),
     );

@@ -4,7 +4,7 @@
  * time to first byte / first message.
  */
 import type { ChannelContext } from '../context.ts';
-import type { ChannelKind, Spread } from '../report-types.ts';
+import { isPolled, type ChannelKind, type Spread } from '../report-types.ts';
 import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 import { median, round1, spread } from '../stats.ts';
@@ -26,7 +26,7 @@ export function measureLatency(ctx: ChannelContext, kind: ChannelKind): LatencyR
   const http = ctx.transport === 'fetch' || ctx.transport === 'xhr';
   const cycles = http ? httpCycles(ctx) : null;
   const durations = cycles?.durations ?? [];
-  const polled = kind === 'polling' || kind === 'long-polling';
+  const polled = isPolled(kind);
   const intervalMs = polled && cycles ? spread(cycles.intervals) : null;
   let stalenessMs: LatencyResult['stalenessMs'] = null;
   if (kind === 'polling' && cycles && cycles.intervals.length > 0) {

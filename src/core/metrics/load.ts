@@ -4,7 +4,7 @@
  * regardless of whether anything changed"), and what a push channel would need.
  */
 import { pausedWithin, type ChannelContext } from '../context.ts';
-import type { ChannelKind, Load } from '../report-types.ts';
+import { isPolled, type ChannelKind, type Load } from '../report-types.ts';
 import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 import { median, round3 } from '../stats.ts';
@@ -22,7 +22,7 @@ const STOPPED_INTERVALS = 3;
  * interval, or has a request pending (a long-poll held open is polling).
  */
 export function pollingStopsAt(ctx: ChannelContext, kind: ChannelKind): number | null {
-  if (kind !== 'polling' && kind !== 'long-polling') return null;
+  if (!isPolled(kind)) return null;
   const c = httpCycles(ctx);
   if (c.intervals.length === 0 || c.requests.some((r) => r.end === null)) return null;
   const interval = median(c.intervals);
@@ -39,7 +39,7 @@ export interface UserRates {
 
 /** Measure one user's request (or message) and byte rate on this channel; null when there is no time base. */
 export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRatio: number | null): UserRates | null {
-  if (kind === 'polling' || kind === 'long-polling') {
+  if (isPolled(kind)) {
     const c = httpCycles(ctx);
     if (c.intervals.length === 0) return null;
     const interval = median(c.intervals);
@@ -70,7 +70,7 @@ export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRa
 /** Multiply per-user rates by `users`. */
 export function projectLoad(rates: UserRates | null, kind: ChannelKind, users: number): Load | null {
   if (rates === null) return null;
-  const polled = kind === 'polling' || kind === 'long-polling';
+  const polled = isPolled(kind);
   return {
     requestsPerSecondPerUser: round3(rates.requestsPerSecond),
     requestsPerSecond: round3(rates.requestsPerSecond * users),

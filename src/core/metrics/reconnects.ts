@@ -6,7 +6,7 @@
  * is what the backoff fitter works on.
  */
 import { pausedBetween, type ChannelContext } from '../context.ts';
-import type { Backoff, ChannelKind, Reconnect } from '../report-types.ts';
+import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, type ConnRecord } from '../model.ts';
 import { fitBackoff } from './backoff.ts';
 
@@ -81,7 +81,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
   const out: ReconnectDetail[] = [];
   const records = ctx.records;
-  const pollingLoop = kind === 'polling' || kind === 'long-polling';
+  const pollingLoop = isPolled(kind);
   // -1: no streak yet, so the first retry after a failed or working connection is attempt 0.
   let attempt = -1;
   const paused = (a: number, b: number) => pausedBetween(ctx.pauses, a, b);

@@ -3,7 +3,7 @@
  * (the primer: "Most responses return 'no change.' The server does work for nothing").
  */
 import type { ChannelContext } from '../context.ts';
-import type { ChannelKind } from '../report-types.ts';
+import { isPolled, type ChannelKind } from '../report-types.ts';
 import type { ConnRecord } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 
@@ -65,7 +65,7 @@ export function wasteReason(r: ConnRecord, previousKey: string | null): WasteRea
 
 /** Measure waste on a polling or long-polling channel (others: nothing judged). */
 export function measureWaste(ctx: ChannelContext, kind: ChannelKind): WasteResult {
-  if (kind !== 'polling' && kind !== 'long-polling') return { judged: [], reasons: [], wasted: 0, wasteRatio: null, wastedBytes: 0 };
+  if (!isPolled(kind)) return { judged: [], reasons: [], wasted: 0, wasteRatio: null, wastedBytes: 0 };
   const judged = httpCycles(ctx).requests.filter((r) => r.endKind === 'end');
   const reasons: Array<WasteReason | null> = [];
   let previousKey: string | null = null;

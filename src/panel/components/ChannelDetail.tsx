@@ -4,7 +4,7 @@
  * charts, findings and fault injection.
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
-import type { ChannelReport } from '../../core/report-types.ts';
+import { isPolled, type ChannelReport } from '../../core/report-types.ts';
 import type { CaptureEvent } from '../../core/events.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
@@ -115,7 +115,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
         {channel.load ? (
           <Stat
-            label={`${channel.kind === 'polling' || channel.kind === 'long-polling' ? 'requests' : 'messages'} for ${formatCount(channel.load.users)} users`}
+            label={`${isPolled(channel.kind) ? 'requests' : 'messages'} for ${formatCount(channel.load.users)} users`}
             value={formatRate(channel.load.requestsPerSecond)}
           />
         ) : null}
