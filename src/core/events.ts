@@ -20,6 +20,11 @@ export const CAPTURE_SCHEMA_VERSION = 1;
 /** Which page API a request or connection went through. */
 export type Transport = 'fetch' | 'xhr' | 'eventsource' | 'websocket';
 
+/** fetch and XMLHttpRequest: request/response transports (requests, statuses, bodies), as opposed to EventSource and WebSocket. */
+export function isHttp(transport: Transport): boolean {
+  return transport === 'fetch' || transport === 'xhr';
+}
+
 /** Headers as an ordered list of [name, value] pairs (names lower-cased). */
 export type HeaderList = Array<[string, string]>;
 

@@ -2,7 +2,7 @@
  * The per-connection view of a channel's events: one record per request or
  * connection (`conn`), built lazily from the raw events when a report is asked for.
  */
-import type { CaptureEvent, Direction, HeaderList, Payload, Transport } from './events.ts';
+import { isHttp, type CaptureEvent, type Direction, type HeaderList, type Payload, type Transport } from './events.ts';
 import type { MessageRole } from './protocols/types.ts';
 
 /** One message on a connection: a WebSocket frame, an SSE event or comment, or a streamed chunk. */
@@ -146,7 +146,7 @@ export class RecordBuilder {
       case 'sse.create': {
         const r = this.get(e.conn, e.transport, e.url, e.t);
         r.sse = true;
-        if (r.transport !== 'fetch' && r.transport !== 'xhr') r.transport = e.transport;
+        if (!isHttp(r.transport)) r.transport = e.transport;
         if (e.transport === 'eventsource') r.start = e.t;
         break;
       }

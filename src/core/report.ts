@@ -3,7 +3,7 @@
  * protocol, classify, measure, judge. `buildReport` assembles the channels
  * and projects load for N users.
  */
-import type { FaultEvent, Transport } from './events.ts';
+import { isHttp, type FaultEvent, type Transport } from './events.ts';
 import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext, PauseWindow } from './context.ts';
@@ -88,7 +88,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
   let bytesOut = 0;
   let requests = 0;
   for (const r of records) {
-    if (r.transport === 'fetch' || r.transport === 'xhr') {
+    if (isHttp(r.transport)) {
       requests++;
       bytesOut += r.requestBytes;
       if (!r.sse && r.chunks.length === 0) bytesIn += r.size;

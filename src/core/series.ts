@@ -2,6 +2,7 @@
  * Chart-ready, columnar, pre-aggregated series for one channel (uPlot style:
  * parallel arrays, aggregation done here and not in the chart).
  */
+import { isHttp } from './events.ts';
 import type { ChannelKind } from './report-types.ts';
 import type { ChannelAnalysis } from './report.ts';
 import { allMessages } from './model.ts';
@@ -58,7 +59,7 @@ function histogram(values: readonly number[]): ChannelSeries['latency'] {
 /** Build the series of an analysed channel. */
 export function buildSeries(a: ChannelAnalysis): ChannelSeries {
   const { ctx } = a;
-  const http = ctx.transport === 'fetch' || ctx.transport === 'xhr';
+  const http = isHttp(ctx.transport);
   const wastedConns = new Set<string>();
   a.waste.judged.forEach((r, i) => {
     if (a.waste.reasons[i] !== null) wastedConns.add(r.conn);

@@ -4,7 +4,7 @@
  * messages, heartbeats and idle gaps come from the core's columnar series;
  * connection lifecycle (open, close codes, errors, faults) from the events.
  */
-import type { CaptureEvent } from '../core/events.ts';
+import { isHttp, type CaptureEvent } from '../core/events.ts';
 import type { ChannelSeries } from '../core/index.ts';
 import type { ChannelReport } from '../core/report-types.ts';
 import { LaneBuilder, MARK, SPAN, type LaneData } from './timeline-data.ts';
@@ -118,7 +118,7 @@ export function pageTimeline(
   );
   channels.forEach((ch, lane) => {
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
-    const http = ch.transport === 'fetch' || ch.transport === 'xhr';
+    const http = isHttp(ch.transport);
     addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http);
     if (http) addSeries(b, seriesOf(ch.id), lanes, end);
     for (const r of ch.reconnects) b.mark(r.at, lane, MARK.open);
@@ -128,7 +128,7 @@ export function pageTimeline(
 
 /** Lanes of the channel timeline (the first holds request bars on HTTP channels, the connection's lifetime on push channels). */
 export function channelLanes(ch: ChannelReport): string[] {
-  return [ch.transport === 'fetch' || ch.transport === 'xhr' ? 'requests' : 'connection', 'in', 'out', 'heartbeats', 'lifecycle'];
+  return [isHttp(ch.transport) ? 'requests' : 'connection', 'in', 'out', 'heartbeats', 'lifecycle'];
 }
 
 /** Channel timeline: request bars (wasted distinguished), in/out messages, heartbeats, lifecycle with close codes and reconnects, idle gaps over 30 s. */

@@ -1,4 +1,5 @@
 /** Request cycles of an HTTP channel: the timing facts polling and long-polling are judged on. */
+import { isHttp } from '../events.ts';
 import { pausedBetween, type ChannelContext } from '../context.ts';
 import type { ConnRecord } from '../model.ts';
 import { median } from '../stats.ts';
@@ -24,7 +25,7 @@ const cyclesOf = new WeakMap<ChannelContext, HttpCycles>();
 
 /** Plain HTTP requests of a channel (SSE streams excluded), in start order. */
 export function plainRequests(ctx: ChannelContext): ConnRecord[] {
-  if (ctx.transport !== 'fetch' && ctx.transport !== 'xhr') return [];
+  if (!isHttp(ctx.transport)) return [];
   return ctx.records.filter((r) => !r.sse);
 }
 

@@ -3,6 +3,7 @@
  * (the primer: "Latency: 0 to N seconds (average N/2)"), message gaps, and
  * time to first byte / first message.
  */
+import { isHttp } from '../events.ts';
 import type { ChannelContext } from '../context.ts';
 import { isPolled, type ChannelKind, type Spread } from '../report-types.ts';
 import { allMessages } from '../model.ts';
@@ -23,7 +24,7 @@ export interface LatencyResult {
 
 /** Latency measures of a channel. */
 export function measureLatency(ctx: ChannelContext, kind: ChannelKind): LatencyResult {
-  const http = ctx.transport === 'fetch' || ctx.transport === 'xhr';
+  const http = isHttp(ctx.transport);
   const cycles = http ? httpCycles(ctx) : null;
   const durations = cycles?.durations ?? [];
   const polled = isPolled(kind);

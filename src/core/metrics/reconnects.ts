@@ -5,6 +5,7 @@
  * number within its failure streak (reset by a connection that opened), which
  * is what the backoff fitter works on.
  */
+import { isHttp } from '../events.ts';
 import { pausedBetween, type ChannelContext } from '../context.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, type ConnRecord } from '../model.ts';
@@ -150,7 +151,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
       continue;
     }
     const s = cur.sse ? sseState(records, i - 1, prev.end) : { retry: null, lastId: null };
-    const headersVisible = cur.transport === 'fetch' || cur.transport === 'xhr';
+    const headersVisible = isHttp(cur.transport);
     push(
       {
         at: cur.start,

@@ -5,7 +5,7 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { isPolled, type ChannelReport } from '../../core/report-types.ts';
-import type { CaptureEvent } from '../../core/events.ts';
+import { isHttp, type CaptureEvent } from '../../core/events.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
 import { WasteChart } from '../charts/WasteChart.tsx';
@@ -80,7 +80,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
   const target = useMemo(() => latestConn(events), [view]);
 
   const isWs = channel.transport === 'websocket';
-  const isHttpDurations = (channel.transport === 'fetch' || channel.transport === 'xhr') && channel.kind !== 'sse' && channel.kind !== 'streaming';
+  const isHttpDurations = isHttp(channel.transport) && channel.kind !== 'sse' && channel.kind !== 'streaming';
   const isStream = channel.kind === 'sse' || channel.kind === 'streaming';
   const command = isWs
     ? websocatCommand({ url: channel.url, protocols: target?.protocols })
@@ -110,7 +110,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label="waste" value={channel.wasteRatio === null ? '—' : `${formatPercent(channel.wasteRatio)} (${formatCount(channel.wasted)})`} />
         <Stat label={timing.label === 'every' ? 'interval' : timing.label === 'held' ? 'hold' : timing.label === 'gap' ? 'message gap' : 'duration'} value={formatMs(timing.ms)} />
         {/* The core measures a push connection from its creation to its first inbound message (src/core/metrics/latency.ts). */}
-        <Stat label={channel.transport === 'fetch' || channel.transport === 'xhr' ? 'time to first byte' : 'time to first message'} value={formatMs(channel.timeToFirstByteMs?.median)} />
+        <Stat label={isHttp(channel.transport) ? 'time to first byte' : 'time to first message'} value={formatMs(channel.timeToFirstByteMs?.median)} />
         <Stat label="heartbeat" value={channel.heartbeat?.intervalMs ? formatMs(channel.heartbeat.intervalMs) : channel.heartbeat ? 'none' : '—'} />
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
         {channel.load ? (
