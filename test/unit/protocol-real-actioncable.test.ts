@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, createConsumer } from '@rails/actioncable';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { ACTIONCABLE_TIMINGS } from '../../src/core/protocols/actioncable.ts';
-import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { selectActionCableProtocol, serveActionCable, type ActionCableSession } from '../support/protocol-servers.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -35,33 +36,24 @@ afterAll(() => {
 
 describe('@rails/actioncable (real client) on an ActionCable server', () => {
   it("is recognised, every message labelled, the server's ping measured", async () => {
-    let pings = 0;
     const performed: unknown[] = [];
     let negotiated = '';
-    server = await startServer(
-      (socket) => {
-        negotiated = socket.protocol;
-        socket.send(JSON.stringify({ type: 'welcome' }));
+    let cable: ActionCableSession | null = null;
+    server = await startServer((socket) => {
+      negotiated = socket.protocol;
+      cable = serveActionCable(socket, {
         // Rails pings every BEAT_INTERVAL (3 s) with the epoch seconds; shorter here, the server picks it.
-        const timer = setInterval(() => {
-          pings++;
-          socket.send(JSON.stringify({ type: 'ping', message: Math.floor(Date.now() / 1000) }));
-        }, 400);
-        socket.on('close', () => clearInterval(timer));
-        socket.on('message', (raw) => {
-          const cmd = JSON.parse(rawText(raw)) as { command: string; identifier: string; data?: string };
-          if (cmd.command === 'subscribe' && (JSON.parse(cmd.identifier) as { channel: string }).channel === 'AdminChannel') {
-            socket.send(JSON.stringify({ identifier: cmd.identifier, type: 'reject_subscription' }));
-          } else if (cmd.command === 'subscribe') {
-            socket.send(JSON.stringify({ identifier: cmd.identifier, type: 'confirm_subscription' }));
-            for (let i = 1; i <= 3; i++) socket.send(JSON.stringify({ identifier: cmd.identifier, message: { body: `hello ${i}` } }));
-          } else if (cmd.command === 'message') {
-            performed.push(JSON.parse(cmd.data!));
-          }
-        });
-      },
-      (protocols) => (protocols.has('actioncable-v1-json') ? 'actioncable-v1-json' : false),
-    );
+        pingMs: 400,
+        accept: (identifier) => (JSON.parse(identifier) as { channel: string }).channel !== 'AdminChannel',
+        onConfirmed: (identifier, session) => {
+          for (let i = 1; i <= 3; i++) session.send({ identifier, message: { body: `hello ${i}` } });
+        },
+        onCommand: (cmd) => {
+          if (cmd.command === 'message') performed.push(JSON.parse(cmd.data!));
+        },
+      });
+    }, selectActionCableProtocol);
+    const pings = () => cable?.pingsSent ?? 0;
 
     const events: CaptureEvent[] = [];
     adapters.WebSocket = recordingWebSocket(events) as unknown as typeof WebSocket;
@@ -81,7 +73,7 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
     consumer.subscriptions.create({ channel: 'AdminChannel' }, { rejected: () => (rejected = true) });
     await until(() => rejected, 'subscription rejected');
     subscription.unsubscribe();
-    await until(() => performed.length === 1 && pings >= 4, 'perform and four pings');
+    await until(() => performed.length === 1 && pings() >= 4, 'perform and four pings');
     // The server ends the session: disconnect without reconnect (Rails ActionCable::Connection::Base#close).
     for (const c of server.wss.clients) c.send(JSON.stringify({ type: 'disconnect', reason: 'unauthorized', reconnect: false }));
     await until(() => events.some((e) => e.type === 'ws.close'), 'close');
@@ -110,7 +102,7 @@ describe('@rails/actioncable (real client) on an ActionCable server', () => {
       'in close actioncable disconnect "unauthorized" (no reconnect)',
     ]);
     const beats = lines.filter((l) => l.includes(' ping'));
-    expect(beats.length).toBe(pings);
+    expect(beats.length).toBe(pings());
     expect(new Set(beats)).toEqual(new Set(['in heartbeat actioncable ping']));
     expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
     expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(300);

@@ -9,7 +9,8 @@ import { Centrifuge } from 'centrifuge';
 import { Centrifuge as CentrifugeProtobuf } from 'centrifuge/build/protobuf';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { CENTRIFUGO_TIMINGS } from '../../src/core/protocols/centrifugo.ts';
-import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { serveCentrifugo, type CentrifugoSession } from '../support/protocol-servers.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -17,47 +18,34 @@ afterEach(async () => {
   server = null;
 });
 
-type Command = { id?: number } & Record<string, Record<string, unknown> | number | undefined>;
-
 describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
   it('is recognised, every command/reply/push labelled, ping/pong measured', async () => {
-    let pings = 0;
-    let pongs = 0;
     const published: unknown[] = [];
+    let centrifugo: CentrifugoSession | null = null;
     server = await startServer((socket) => {
-      let timer: NodeJS.Timeout | undefined;
-      socket.on('close', () => clearInterval(timer));
-      socket.on('message', (raw) => {
-        // Commands are JSON objects joined with "\n" (build/index.js JsonCodec.encodeCommands).
-        const replies: string[] = [];
-        const pushes: string[] = [];
-        for (const line of rawText(raw).split('\n').filter((l) => l.trim() !== '')) {
-          const cmd = JSON.parse(line) as Command;
-          if (Object.keys(cmd).length === 0) {
-            pongs++;
-          } else if (cmd.connect) {
-            // The server pings every `ping` seconds and wants `{}` back when `pong` is true (Centrifugo ping_interval, 25 s by default).
-            replies.push(JSON.stringify({ id: cmd.id, connect: { client: 'c0ffee', version: '6.0.0', ping: 1, pong: true } }));
-            timer = setInterval(() => {
-              pings++;
-              socket.send('{}');
-            }, 1000);
-          } else if (isRecord(cmd.subscribe) && cmd.subscribe.channel === 'secret') {
-            replies.push(JSON.stringify({ id: cmd.id, error: { code: 103, message: 'permission denied' } }));
+      centrifugo = serveCentrifugo(socket, {
+        // The server pings every `ping` seconds and wants `{}` back when `pong` is true (Centrifugo ping_interval, 25 s by default).
+        pingSeconds: 1,
+        onCommand: (cmd, frame) => {
+          if (isRecord(cmd.subscribe) && cmd.subscribe.channel === 'secret') {
+            frame.reply(cmd.id, { error: { code: 103, message: 'permission denied' } });
           } else if (isRecord(cmd.subscribe)) {
-            replies.push(JSON.stringify({ id: cmd.id, subscribe: {} }));
-            for (let i = 1; i <= 3; i++) pushes.push(JSON.stringify({ push: { channel: cmd.subscribe.channel, pub: { data: { text: `hello ${i}` }, offset: i } } }));
+            frame.reply(cmd.id, { subscribe: {} });
+            for (let i = 1; i <= 3; i++) frame.push({ channel: cmd.subscribe.channel, pub: { data: { text: `hello ${i}` }, offset: i } });
           } else if (isRecord(cmd.publish)) {
             published.push(cmd.publish.data);
-            replies.push(JSON.stringify({ id: cmd.id, publish: {} }));
+            frame.reply(cmd.id, { publish: {} });
           } else if (isRecord(cmd.rpc)) {
-            replies.push(JSON.stringify({ id: cmd.id, rpc: { data: { echo: cmd.rpc.data } } }));
+            frame.reply(cmd.id, { rpc: { data: { echo: cmd.rpc.data } } });
+          } else {
+            return false;
           }
-        }
-        if (replies.length) socket.send(replies.join('\n'));
-        for (const p of pushes) socket.send(p);
+          return true;
+        },
       });
     });
+    const pings = () => centrifugo?.pingsSent ?? 0;
+    const pongs = () => centrifugo?.pongs ?? 0;
 
     const events: CaptureEvent[] = [];
     const client = new Centrifuge(`ws://127.0.0.1:${server.port}/connection/websocket`, {
@@ -79,7 +67,7 @@ describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
     secret.subscribe();
     await until(() => unsubscribedCode !== 0, 'subscription refused');
     expect(unsubscribedCode).toBe(103);
-    await until(() => pongs >= 3, 'three pongs');
+    await until(() => pongs() >= 3, 'three pongs');
     client.disconnect();
     await sleep(50);
 
@@ -103,8 +91,8 @@ describe('centrifuge-js (real client) on a Centrifugo protocol server', () => {
       'out control centrifugo subscribe "secret" id=5',
       'in error centrifugo error 103 "permission denied" id=5',
     ]);
-    expect(lines.filter((l) => l === 'in heartbeat centrifugo ping').length).toBe(pings);
-    expect(lines.filter((l) => l === 'out heartbeat centrifugo pong').length).toBe(pongs);
+    expect(lines.filter((l) => l === 'in heartbeat centrifugo ping').length).toBe(pings());
+    expect(lines.filter((l) => l === 'out heartbeat centrifugo pong').length).toBe(pongs());
     expect(ch.heartbeat).toMatchObject({ direction: 'server', source: 'protocol' });
     expect(ch.heartbeat!.intervalMs).toBeGreaterThanOrEqual(900);
     expect(ch.heartbeat!.intervalMs).toBeLessThan(1_500);

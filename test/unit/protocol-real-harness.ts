@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { CaptureEvent, Direction, Payload } from '../../src/core/events.ts';
 import { Analyzer } from '../../src/core/index.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
@@ -104,10 +104,7 @@ export async function startServer(
   };
 }
 
-/** Text of a ws message (text frames arrive as Buffer with isBinary false). */
-export function rawText(data: RawData): string {
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-}
+export { rawText } from '../support/protocol-servers.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket } from 'phoenix';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { PHOENIX_TIMINGS } from '../../src/core/protocols/phoenix.ts';
-import { analyse, fallbacks, framesOnly, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
+import { servePhoenixChannels, type PhoenixSession } from '../support/protocol-servers.ts';
+import { analyse, fallbacks, framesOnly, libSource, libVersion, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -17,16 +18,15 @@ afterEach(async () => {
 
 describe('phoenix.js (real client) on a Phoenix channels server', () => {
   it("is recognised, every message labelled, the client's heartbeat measured", async () => {
-    let clientHeartbeats = 0;
     let pushed: unknown = null;
     let binaryPushed: Buffer | null = null;
     let socketUrl = '';
+    let phoenix: PhoenixSession | null = null;
     server = await startServer((socket, req) => {
       socketUrl = req.url ?? '';
-      socket.on('message', (raw, isBinary) => {
-        if (isBinary) {
+      phoenix = servePhoenixChannels(socket, {
+        onBinary: (bytes) => {
           // serializer.js binaryEncode: kind 0, sizes of join_ref, ref, topic, event, the fields, the payload.
-          const bytes = raw as Buffer;
           const sizes = [bytes[1]!, bytes[2]!, bytes[3]!, bytes[4]!];
           let offset = 5;
           const [joinRef, ref, topic] = sizes.map((n) => bytes.subarray(offset, (offset += n)).toString('utf8'));
@@ -37,26 +37,19 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
           socket.send(Buffer.concat([Buffer.from([1, ...replyFields.map((f) => f.length)]), ...replyFields, Buffer.from([9, 9])]));
           const castFields = [topic!, 'blob'].map(field);
           socket.send(Buffer.concat([Buffer.from([2, ...castFields.map((f) => f.length)]), ...castFields, Buffer.from([7, 7, 7])]));
-          return;
-        }
-        const [joinRef, ref, topic, event, payload] = JSON.parse(rawText(raw)) as [string | null, string, string, string, unknown];
-        const reply = (response: unknown, status = 'ok') => socket.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status, response }]));
-        if (topic === 'phoenix' && event === 'heartbeat') {
-          clientHeartbeats++;
-          reply({});
-        } else if (event === 'phx_join') {
-          reply({});
-          // Phoenix.Channel.broadcast/push: no refs on server pushes.
-          for (let i = 1; i <= 3; i++) socket.send(JSON.stringify([joinRef, null, topic, 'new_msg', { body: `hello ${i}` }]));
-        } else if (event === 'new_msg') {
-          pushed = payload;
-          reply({ accepted: true });
-        } else if (event === 'phx_leave') {
-          reply({});
-          socket.send(JSON.stringify([joinRef, ref, topic, 'phx_close', {}]));
-        }
+        },
+        // Phoenix.Channel.broadcast/push: no refs on server pushes.
+        onJoin: ([joinRef, , topic], session) => {
+          for (let i = 1; i <= 3; i++) session.push(joinRef, topic, 'new_msg', { body: `hello ${i}` });
+        },
+        onEvent: (message, session) => {
+          if (message[3] !== 'new_msg') return;
+          pushed = message[4];
+          session.reply(message, { accepted: true });
+        },
       });
     });
+    const clientHeartbeats = () => phoenix?.heartbeats ?? 0;
 
     const events: CaptureEvent[] = [];
     const received: string[] = [];
@@ -86,7 +79,7 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
     });
     channel.push('upload', new Uint8Array([1, 2, 3, 4]).buffer).receive('ok', (r: ArrayBuffer) => (binaryReply = r));
     await until(() => binaryReply !== null && blob !== null, 'binary reply and broadcast');
-    await until(() => clientHeartbeats >= 3, 'three heartbeats');
+    await until(() => clientHeartbeats() >= 3, 'three heartbeats');
     let left = false;
     channel.leave().receive('ok', () => (left = true));
     await until(() => left, 'leave');
@@ -132,7 +125,7 @@ describe('phoenix.js (real client) on a Phoenix channels server', () => {
       'in phoenix "room:lobby" blob',
     ]);
     // Each client push carries its ref, and the reply echoes it.
-    expect(lines.filter((l) => / phoenix heartbeat ref=\d+$/.test(l)).length).toBe(clientHeartbeats);
+    expect(lines.filter((l) => / phoenix heartbeat ref=\d+$/.test(l)).length).toBe(clientHeartbeats());
 
     expect(ch.heartbeat).toMatchObject({ direction: 'client', source: 'protocol' });
     // The client waits heartbeatIntervalMs after each reply (socket.js onConnMessage).

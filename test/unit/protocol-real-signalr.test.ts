@@ -10,9 +10,8 @@ import { Analyzer } from '../../src/core/index.ts';
 import { decodeMessage } from '../../src/core/protocols/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { SIGNALR_TIMINGS } from '../../src/core/protocols/signalr.ts';
-import { analyse, eventBase, fallbacks, framesOnly, nextConn, libSource, libVersion, rawText, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
-
-const RS = '\x1e';
+import { serveSignalrHub, signalrNegotiateResponse, type SignalrHubSession } from '../support/protocol-servers.ts';
+import { analyse, eventBase, fallbacks, framesOnly, nextConn, libSource, libVersion, recordingWebSocket, sleep, startServer, until, type TestServer } from './protocol-real-harness.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -22,38 +21,31 @@ afterEach(async () => {
 
 describe('@microsoft/signalr (real client) on a JSON hub protocol server', () => {
   it('is recognised, every record labelled, both sides\' pings seen', async () => {
-    let serverPings = 0;
-    let clientPings = 0;
     const invoked: unknown[] = [];
+    let hub: SignalrHubSession | null = null;
     server = await startServer((socket) => {
-      let timer: NodeJS.Timeout | undefined;
-      socket.on('close', () => clearInterval(timer));
-      socket.on('message', (raw) => {
-        for (const record of rawText(raw).split(RS).slice(0, -1)) {
-          const m = JSON.parse(record) as { protocol?: string; type?: number; target?: string; invocationId?: string; arguments?: unknown[] };
-          if (m.protocol === 'json') {
-            socket.send(`{}${RS}`);
-            for (let i = 1; i <= 3; i++) socket.send(JSON.stringify({ type: 1, target: 'ReceiveMessage', arguments: ['server', `hello ${i}`] }) + RS);
-            // ASP.NET Core HubOptions.KeepAliveInterval (15 s by default); shorter here, the server picks it.
-            timer = setInterval(() => {
-              serverPings++;
-              socket.send(JSON.stringify({ type: 6 }) + RS);
-            }, 500);
-          } else if (m.type === 1 && m.target === 'Fail') {
-            socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId, error: 'An unexpected error occurred invoking \'Fail\' on the server.' }) + RS);
+      hub = serveSignalrHub(socket, {
+        // ASP.NET Core HubOptions.KeepAliveInterval (15 s by default); shorter here, the server picks it.
+        keepAliveMs: 500,
+        onHandshake: (h) => {
+          for (let i = 1; i <= 3; i++) h.send({ type: 1, target: 'ReceiveMessage', arguments: ['server', `hello ${i}`] });
+        },
+        onRecord: (m, h) => {
+          if (m.type === 1 && m.target === 'Fail') {
+            h.send({ type: 3, invocationId: m.invocationId, error: 'An unexpected error occurred invoking \'Fail\' on the server.' });
           } else if (m.type === 4) {
             // StreamInvocation: items (type 2), then a completion (type 3).
-            for (let i = 1; i <= 2; i++) socket.send(JSON.stringify({ type: 2, invocationId: m.invocationId, item: i }) + RS);
-            socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId }) + RS);
+            for (let i = 1; i <= 2; i++) h.send({ type: 2, invocationId: m.invocationId, item: i });
+            h.send({ type: 3, invocationId: m.invocationId });
           } else if (m.type === 1) {
             invoked.push(m.arguments);
-            if (m.invocationId !== undefined) socket.send(JSON.stringify({ type: 3, invocationId: m.invocationId, result: 'stored' }) + RS);
-          } else if (m.type === 6) {
-            clientPings++;
+            if (m.invocationId !== undefined) h.send({ type: 3, invocationId: m.invocationId, result: 'stored' });
           }
-        }
+        },
       });
     });
+    const serverPings = () => hub?.pingsSent ?? 0;
+    const clientPings = () => hub?.pingsReceived ?? 0;
 
     const events: CaptureEvent[] = [];
     const connection = new HubConnectionBuilder()
@@ -77,7 +69,7 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     const items: number[] = [];
     await new Promise<void>((resolve, reject) => connection.stream<number>('Counter', 2).subscribe({ next: (n) => items.push(n), complete: resolve, error: reject }));
     expect(items).toEqual([1, 2]);
-    await until(() => clientPings >= 2 && serverPings >= 5, 'pings both ways', 15_000);
+    await until(() => clientPings() >= 2 && serverPings() >= 5, 'pings both ways', 15_000);
     await connection.stop();
     await sleep(50);
 
@@ -109,8 +101,8 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
       'in ack signalr completion id=2',
       'out close signalr close',
     ]);
-    expect(lines.filter((l) => l === 'in heartbeat signalr ping').length).toBe(serverPings);
-    expect(lines.filter((l) => l === 'out heartbeat signalr ping').length).toBe(clientPings);
+    expect(lines.filter((l) => l === 'in heartbeat signalr ping').length).toBe(serverPings());
+    expect(lines.filter((l) => l === 'out heartbeat signalr ping').length).toBe(clientPings());
     // The client pings once right after the handshake (HubConnection.ts _startInternal), then
     // when it has sent nothing for keepAliveIntervalInMilliseconds.
     expect(lines.filter((l) => l.startsWith('out ')).slice(0, 2)).toEqual(['out handshake signalr handshake json v1', 'out heartbeat signalr ping']);
@@ -123,12 +115,11 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
   }, 30_000);
 
   it("labels the server's Close with its error and allowReconnect", async () => {
-    server = await startServer((socket) => {
-      socket.once('message', () => {
-        socket.send(`{}${RS}`);
-        setTimeout(() => socket.send(JSON.stringify({ type: 7, error: 'Server is shutting down.', allowReconnect: true }) + RS), 50);
-      });
-    });
+    server = await startServer((socket) =>
+      serveSignalrHub(socket, {
+        onHandshake: (h) => setTimeout(() => h.send({ type: 7, error: 'Server is shutting down.', allowReconnect: true }), 50),
+      }),
+    );
     const events: CaptureEvent[] = [];
     const connection = new HubConnectionBuilder()
       .withUrl(`http://127.0.0.1:${server.port}/chathub`, {
@@ -159,27 +150,12 @@ describe('@microsoft/signalr (real client) on a JSON hub protocol server', () =>
     server = await startServer(
       (socket, req) => {
         socketUrl = req.url ?? '';
-        socket.once('message', () => {
-          socket.send(`{}${RS}`);
-          socket.send(JSON.stringify({ type: 1, target: 'ReceiveMessage', arguments: ['server', 'hello'] }) + RS);
-        });
+        serveSignalrHub(socket, { onHandshake: (h) => h.send({ type: 1, target: 'ReceiveMessage', arguments: ['server', 'hello'] }) });
       },
       undefined,
       (req, res) => {
         negotiateUrl = `${req.method} ${req.url}`;
-        // What ASP.NET Core answers for negotiateVersion=1 (HttpConnection.ts INegotiateResponse).
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            negotiateVersion: 1,
-            connectionId: 'conn-1',
-            connectionToken: 'token-1',
-            availableTransports: [
-              { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
-              { transport: 'ServerSentEvents', transferFormats: ['Text'] },
-              { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
-            ],
-          }),
-        );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(signalrNegotiateResponse('token-1'));
       },
     );
     const events: CaptureEvent[] = [];
