@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture, Analyzer } from '../../src/core/index.ts';
-import { isEmptyJsonCollection } from '../../src/core/metrics/waste.ts';
+import { holdsNoItems } from '../../src/core/metrics/waste.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
@@ -12,11 +12,11 @@ const only = (b: CaptureBuilder, users?: number): ChannelReport => {
 };
 
 describe('waste', () => {
-  it('recognises empty JSON collections, and only those', () => {
-    for (const empty of ['[]', '{}', ' { } ', '{"items":[]}', '{"updates":[],"timestamp":1700000000}', '{"data":{},"events":[]}'])
-      expect(isEmptyJsonCollection(empty), empty).toBe(true);
-    for (const full of ['[0]', '{"a":1}', '{"items":[1]}', '{"user":{"id":1}}', 'null', '0', '"[]"', '{"items":[]', 'no json'])
-      expect(isEmptyJsonCollection(full), full).toBe(false);
+  it('recognises JSON that holds no items, and only that', () => {
+    for (const empty of ['[]', '{}', ' { } ', '{"items":[]}', '{"updates":[],"timestamp":1700000000}', '{"data":{},"events":[]}', '{"data":[],"meta":{"total":0}}'])
+      expect(holdsNoItems(JSON.parse(empty)), empty).toBe(true);
+    for (const full of ['[0]', '[[]]', '{"a":1}', '{"items":[1]}', '{"user":{"id":1}}', '{"page":{"items":[{}]}}', 'null', '0', '"[]"'])
+      expect(holdsNoItems(JSON.parse(full)), full).toBe(false);
   });
 
   it('counts 204, 304, empty bodies, empty collections and repeats; wasted bytes and the rate push would save', () => {
@@ -26,7 +26,7 @@ describe('waste', () => {
       [204, ''],
       [304, ''],
       [200, ''],
-      [200, '{"items":[]}'],
+      [200, '{"v":1,"items":[]}'],
       [200, '{"v":2}'],
       [200, '{"v":2}'],
       [200, '{"v":3}'],
@@ -36,7 +36,7 @@ describe('waste', () => {
     expect(ch.kind).toBe('polling');
     expect(ch.wasted).toBe(5);
     expect(ch.wasteRatio).toBeCloseTo(5 / 8, 3);
-    expect(ch.wastedBytes).toBe('{"items":[]}'.length + '{"v":2}'.length);
+    expect(ch.wastedBytes).toBe('{"v":1,"items":[]}'.length + '{"v":2}'.length);
     expect(ch.load).toMatchObject({ requestsPerSecondPerUser: 0.2, requestsPerSecond: 20, users: 100, wastedPerSecond: 12.5 });
     expect(ch.load!.push).toEqual({ connections: 100, messagesPerSecond: 7.5 });
   });
