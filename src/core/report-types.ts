@@ -86,11 +86,41 @@ export interface Backoff {
   /** Observed or fitted ceiling; null when delays never plateaued. */
   maxMs: number | null;
   jitter: boolean;
+  /** How the randomisation is applied, when the delays tell: see JitterKind. */
+  jitterKind: JitterKind;
+  /** With a cap: whether the delays at the cap still spread (false: clamped after the jitter, so clients retry in lockstep there); null without a cap or with fewer than 3 delays at it. */
+  jitterAtCap: boolean | null;
   /** Goodness of fit, 0..1. */
   fit: number;
+  /** How far the verdict can be trusted: 'low' means the delays are too few or too ambiguous to name the model. */
+  confidence: BackoffConfidence;
+  /** Why the confidence is not high; null when it is. */
+  confidenceReason: string | null;
+  /** Where the client restarts its sequence, as read from the delays: see BackoffResetRule. */
+  resetRule: BackoffResetRule;
+  /** With resetRule 'uptime': the shortest uptime after which the sequence restarted, and the longest after which it continued. */
+  resetUptimeMs: { resetAfter: number; continuedAfter: number } | null;
   /** Observed median delay per attempt index (attempt 0 = first retry after a loss); NaN-free, null where no sample. */
   delaysMs: Array<number | null>;
 }
+
+/**
+ * 'none': deterministic; 'proportional': ± a share of the delay (socket.io-client, "equal jitter");
+ * 'full': uniform from 0 to the delay; 'decorrelated': between the base and 3× the previous delay;
+ * 'additive': a random amount of constant size added (graphql-ws); 'unknown': randomised, too few delays to tell how.
+ */
+export type JitterKind = 'none' | 'proportional' | 'full' | 'decorrelated' | 'additive' | 'unknown';
+
+export type BackoffConfidence = 'high' | 'medium' | 'low';
+
+/**
+ * Where the attempt count restarts after a connection that opened: 'every-open' (socket.io-client),
+ * 'uptime' (only after the connection stayed up long enough: reconnecting-websocket's minUptime),
+ * 'never' (the count runs on across connections), 'fallback' (the delays fall back with no uptime
+ * rule that explains it), 'unknown' (no retry after an opened connection, or a fixed delay where it
+ * does not matter).
+ */
+export type BackoffResetRule = 'every-open' | 'uptime' | 'never' | 'fallback' | 'unknown';
 
 export interface Load {
   /** Requests (or messages for push channels) per second for one user. */

@@ -119,7 +119,21 @@ describe('audit gates', () => {
   const ws = channel({ heartbeat: heartbeat(25_000) });
   const silentWs = channel({ url: 'ws://h/other', heartbeat: heartbeat(null) });
   const poll = channel({ kind: 'polling', transport: 'fetch', url: 'http://h/api', wasteRatio: 0.8 });
-  const backoff = { model: 'exponential' as const, initialMs: 1000, factor: 2, maxMs: null, jitter: true, fit: 0.9, delaysMs: [] };
+  const backoff = {
+    model: 'exponential' as const,
+    initialMs: 1000,
+    factor: 2,
+    maxMs: null,
+    jitter: true,
+    jitterKind: 'proportional' as const,
+    jitterAtCap: null,
+    fit: 0.9,
+    confidence: 'high' as const,
+    confidenceReason: null,
+    resetRule: 'every-open' as const,
+    resetUptimeMs: null,
+    delaysMs: [],
+  };
   const reconnecting = channel({ url: 'ws://h/rc', reconnects: [{ at: 1, delayMs: 1000, cause: 'close 1006' }], backoff });
 
   it('checks every channel a rule applies to, and fails when none exists', () => {

@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { measurableDelay, stepEvidence } from '../metrics/backoff.ts';
+import { measurableDelay, stepEvidence, TIMER_NOISE_MS } from '../metrics/backoff.ts';
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -14,14 +14,24 @@ export const noJitter: FindingRule = {
     // without spread, or three or more growing delays, long enough to show randomisation
     // (JITTER_MEASURABLE_MS), taking even steps (stepEvidence). A fit through a few
     // randomised delays can look exact, so "not seen" is not "absent".
-    const repeatedAttempts = new Set<number>();
-    const seen = new Set<number>();
     const points = reconnects.reconnects.filter((r) => !r.clientInitiated);
+    const byAttempt = new Map<number, number[]>();
     for (const r of points) {
       if (!measurableDelay(r.delayMs, b.maxMs)) continue;
-      (seen.has(r.attempt) ? repeatedAttempts : seen).add(r.attempt);
+      const list = byAttempt.get(r.attempt);
+      if (list) list.push(r.delayMs);
+      else byAttempt.set(r.attempt, [r.delayMs]);
     }
-    if (repeatedAttempts.size === 0 && stepEvidence(points, b.model, b.maxMs) !== 'even') return null;
+    // The same attempt in several outages is evidence of determinism only when its delays
+    // agree; one that disagrees (1.1 s, then 0.7 s for socket.io-client's first retry) is
+    // randomisation, or a stall, and either way no proof of its absence.
+    const repeated = [...byAttempt.values()].filter((l) => l.length >= 2);
+    const agree = (l: number[]) => {
+      const least = Math.min(...l);
+      return l.every((v) => v - least <= Math.max(TIMER_NOISE_MS, 0.05 * least));
+    };
+    const repeatsAgree = repeated.length > 0 && repeated.every(agree);
+    if (!repeatsAgree && stepEvidence(points, b.model, b.maxMs) !== 'even') return null;
     return {
       severity: 'warning',
       code: this.code,

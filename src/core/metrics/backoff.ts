@@ -19,7 +19,7 @@
  * (4.8 build/cjs/contrib/backo2.js: ms ± floor(rand·jitter·ms), randomizationFactor
  * 0.5 in build/cjs/manager.js) spreads delays by up to ±50%.
  */
-import type { Backoff, BackoffModel } from '../report-types.ts';
+import type { Backoff, BackoffModel, JitterKind } from '../report-types.ts';
 import { median, round1, round3 } from '../stats.ts';
 
 export interface BackoffPoint {
@@ -27,7 +27,8 @@ export interface BackoffPoint {
   delayMs: number;
 }
 
-export type BackoffFit = Backoff;
+/** A fit of the delays alone; the restart rule comes from the attempt numbering (backoff-attempts.ts). */
+export type BackoffFit = Omit<Backoff, 'resetRule' | 'resetUptimeMs'>;
 
 /** Relative residual spread above which delays are called jittered (timer noise stays far below). */
 export const JITTER_SPREAD = 0.08;
@@ -231,7 +232,7 @@ function trend(all: readonly BackoffPoint[]): number {
 const MIN_GROWTH_TREND = 0.5;
 
 /** Growing models (linear, exponential) through the delays below `cap`, capped there. */
-function growthCandidates(points: readonly BackoffPoint[], levels: ReadonlyArray<number | null>, cap: number | null, seenPlateau = false): Candidate[] {
+function growthCandidates(points: readonly BackoffPoint[], levels: ReadonlyArray<number | null>, cap: number | null, seenPlateau = false, anchor = false): Candidate[] {
   const out: Candidate[] = [];
   const tol = cap === null ? 0 : Math.max(20, 0.02 * cap);
   // Below a cap, only attempts that had not reached it yet: at a capped attempt the
@@ -249,10 +250,18 @@ function growthCandidates(points: readonly BackoffPoint[], levels: ReadonlyArray
   // Each fit is tried on all growth points and, for short series, without each one in
   // turn: with three or four attempts a single stalled delay outweighs the rest, and
   // robustError then excuses the left-out point only if it was late, never early.
+  // The growth must reach a seen plateau where the delays level off: the first capped attempt
+  // joins the fit at the cap (its policy delay is at least that), so that two jittered
+  // delays below a plateau cannot make a slow curve that would take a dozen attempts to
+  // get there (socket.io-client: 1.4 s, 1.4 s, then 5 s).
+  let firstCapped = -1;
+  if (cap !== null && anchor) for (let k = levels.length - 1; k >= 0; k--) if (levels[k] != null && levels[k]! >= cap - tol) firstCapped = k;
+  // That point is a lower bound, not a measurement: the anchored fit is one more candidate.
   const subsets: BackoffPoint[][] = [[...growth]];
   if (growth.length >= 3 && growth.length <= LEAVE_ONE_OUT_MAX) {
     for (let i = 0; i < growth.length; i++) subsets.push(growth.filter((_, j) => j !== i));
   }
+  if (firstCapped > 0 && !growth.some((p) => p.attempt === firstCapped)) subsets.push([...growth, { attempt: firstCapped, delayMs: cap! }]);
   for (const [index, subset] of subsets.entries()) {
     if (new Set(subset.map((p) => p.attempt)).size < 2) continue;
     const partial = index > 0;
@@ -292,7 +301,7 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
   const fixed: Candidate = { model: 'fixed', initialMs: c, factor: 1, maxMs: null, predict: () => c };
   // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
   if (plateau === null) out.push(fixed);
-  out.push(...growthCandidates(points, levels, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS));
+  out.push(...growthCandidates(points, levels, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS, true));
   if (plateau === null && out.length > 1) {
     // A cap is only seen once two attempts reached it.
     const medians = levels.filter((d): d is number => d !== null);
@@ -446,11 +455,25 @@ function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null
   return out;
 }
 
+/** The price of each entry of an explicit list, in the fitter's cost units. */
+const SCHEDULE_ENTRY_COST = 0.01;
+
 /** An explicit list is short: SignalR's default has four entries, Phoenix's reconnectAfterMs nine. */
 const MAX_SCHEDULE_ATTEMPTS = 12;
 
 /** Fit a delay sequence; null with fewer than 3 points. */
 export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
+  return fitBackoffScored(points)?.fit ?? null;
+}
+
+/** A fit and its cost (misfit plus the model's complexity): lower explains the delays better. */
+export interface ScoredFit {
+  fit: BackoffFit;
+  cost: number;
+}
+
+/** Fit a delay sequence and say how well the best model explains it; null with fewer than 3 points. */
+export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | null {
   if (points.length < 3) return null;
   const delaysMs = perAttemptMedians(points);
   const scored = candidates(points).map((cand) => {
@@ -465,7 +488,12 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
   // A fixed list: identical values per attempt across streaks, or an immediate
   // first retry followed by delays no formula explains (SignalR's default).
   const multi = groupByAttempt(points);
-  const repeated = [...multi.values()].filter((l) => l.length >= 2);
+  // Attempts clamped at a cap (two or more at the top level) agree whatever the policy
+  // below it: they say nothing about a list.
+  const top = Math.max(...delaysMs.map((d) => d ?? 0));
+  const atTop = (l: readonly number[]) => minOf(l) >= top - capTolerance(top);
+  const plateauAtTop = [...multi.values()].filter(atTop).length >= 2;
+  const repeated = [...multi.values()].filter((l) => l.length >= 2 && !(plateauAtTop && atTop(l)));
   // Stalls only lengthen a delay, so an attempt's shortest delay is its policy's value;
   // up to a quarter of the repeated attempts may have one above it (a stalled timer).
   const near = (v: number, m: number) => v - m <= Math.max(TIMER_NOISE_MS, 0.05 * m);
@@ -491,29 +519,233 @@ export function fitBackoff(points: readonly BackoffPoint[]): BackoffFit | null {
     ((repeatable && new Set(delaysMs.map((d) => (d === null ? null : Math.round(d / 100)))).size >= 3) || (immediateFirst && restErr > JITTER_SPREAD));
   if (schedule) {
     const finite = delaysMs.filter((d): d is number => d !== null);
+    const jitter = !repeatable && repeated.length > 0;
+    const outages = points.filter((p) => p.attempt === 0).length;
     return {
-      model: 'schedule',
-      initialMs: finite[0] ?? 0,
-      factor: 1,
-      maxMs: Math.max(...finite),
-      jitter: !repeatable && repeated.length > 0,
-      fit: 1,
-      delaysMs,
+      fit: {
+        model: 'schedule',
+        initialMs: finite[0] ?? 0,
+        factor: 1,
+        maxMs: Math.max(...finite),
+        jitter,
+        jitterKind: jitter ? 'unknown' : 'none',
+        jitterAtCap: null,
+        fit: 1,
+        ...(repeatable && outages >= 2
+          ? { confidence: 'high' as const, confidenceReason: null }
+          : { confidence: 'medium' as const, confidenceReason: 'one pass through the list: a second outage would show whether it repeats' }),
+        delaysMs,
+      },
+      // A list explains one pass through it exactly: its cost is its misfit across passes
+      // plus a price per entry, so that random delays never read as a long list.
+      cost: COMPLEXITY.schedule + SCHEDULE_ENTRY_COST * finite.length + robustError(residuals(points, (k) => delaysMs[k] ?? 0)),
     };
   }
+  // Jitter is the spread around the policy fitted to every delay: a fit that left a
+  // point out can pass exactly through the rest of a short, randomised series.
+  // Even steps within each outage are a deterministic policy, even when the model's
+  // shape misfits it (phoenix's list read as a capped exponential); uneven steps are
+  // randomisation even when a fit through a few delays hides it.
+  const jitter = steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs));
+  const uncapped = uncappedPredict(best.cand);
+  const kind = jitter ? jitterKind(points, best.cand.model, uncapped, best.cand.maxMs) : 'none';
+  if (best.cand.model === 'fixed' && kind === 'decorrelated') {
+    const promoted = decorrelatedGrowth(points, delaysMs);
+    if (promoted) return promoted;
+  }
   return {
-    model: best.cand.model,
-    initialMs: round1(best.cand.initialMs),
-    factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
-    maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
-    // Jitter is the spread around the policy fitted to every delay: a fit that left a
-    // point out can pass exactly through the rest of a short, randomised series.
-    // Even steps within each outage are a deterministic policy, even when the model's
-    // shape misfits it (phoenix's list read as a capped exponential); uneven steps are
-    // randomisation even when a fit through a few delays hides it.
-    jitter: steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs)),
-    fit: round3(Math.max(0, 1 - best.err)),
-    delaysMs,
+    fit: {
+      model: best.cand.model,
+      initialMs: round1(best.cand.initialMs),
+      factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
+      maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
+      jitter,
+      jitterKind: kind,
+      jitterAtCap: jitterAtCap(points, uncapped, best.cand.maxMs),
+      fit: round3(Math.max(0, 1 - best.err)),
+      ...confidenceOf(points, scored, best),
+      delaysMs,
+    },
+    cost: cost(best.cand, best.err),
+  };
+}
+
+/**
+ * Decorrelated jitter (AWS Architecture Blog, "Exponential Backoff And Jitter": sleep =
+ * min(cap, random_between(base, sleep·3))) is growth by a random factor per attempt: its
+ * delays follow the previous delay, not the attempt number, so no curve through the
+ * attempts fits and the constant model wins on cost. When the delays of later attempts
+ * still run above those of the first (the walk climbs), report the growth it makes,
+ * at medium confidence at best.
+ */
+function decorrelatedGrowth(points: readonly BackoffPoint[], delaysMs: ReadonlyArray<number | null>): ScoredFit | null {
+  const positive = points.filter((p) => p.delayMs > 0);
+  const line = robustLine(positive.map((p) => p.attempt), positive.map((p) => Math.log(p.delayMs)));
+  if (line === null || line.b < Math.log(1.05)) return null;
+  const first = points.filter((p) => p.attempt === 0).map((p) => p.delayMs);
+  const later = points.filter((p) => p.attempt >= 2).map((p) => p.delayMs);
+  if (first.length === 0 || later.length < 2 || median(later) < 1.5 * median(first)) return null;
+  const longest = Math.max(...points.map((p) => p.delayMs));
+  const atLongest = points.filter((p) => p.delayMs >= longest - capTolerance(longest)).length;
+  const fit: BackoffFit = {
+    model: 'exponential',
+    initialMs: round1(minOf(first)),
+    factor: round3(Math.exp(line.b)),
+    maxMs: atLongest >= 2 ? round1(longest) : null,
+    jitter: true,
+    jitterKind: 'decorrelated',
+    jitterAtCap: null,
+    fit: round3(Math.max(0, 1 - robustError(residuals(points, (k) => Math.exp(line.a + line.b * k))))),
+    confidence: 'medium',
+    confidenceReason: 'decorrelated jitter: each delay follows the one before, not the attempt, so the factor is a trend',
+    delaysMs: [...delaysMs],
+  };
+  return { fit, cost: COMPLEXITY.exponential + (1 - fit.fit) };
+}
+
+/** The policy without its cap: which attempts a cap clamps. */
+function uncappedPredict(cand: Candidate): (attempt: number) => number {
+  switch (cand.model) {
+    case 'linear':
+      return (k) => cand.initialMs + cand.factor * k;
+    case 'exponential':
+      return (k) => cand.initialMs * cand.factor ** k;
+    default:
+      return () => cand.initialMs;
+  }
+}
+
+/** Attempts whose policy delay reached the cap, clamped there. */
+function cappedPoints(points: readonly BackoffPoint[], uncapped: (attempt: number) => number, cap: number | null): BackoffPoint[] {
+  return cap === null ? [] : points.filter((p) => uncapped(p.attempt) >= cap);
+}
+
+/** At the cap, three or more delays are needed to tell a spread from a clamp. */
+const MIN_AT_CAP = 3;
+/** Share of delays at the cap within timer noise of it that reads as "clamped after the jitter". */
+const CLAMPED_SHARE = 0.75;
+
+/**
+ * Does randomisation survive at the cap? A client that randomises and then clamps
+ * (socket.io-client 4.8 build/esm/contrib/backo2.js: `Math.min(ms, this.max)` after the
+ * ± deviation) sends every client back at exactly the cap once the outage is long: the
+ * jitter is lost where it matters most. Null when no cap or too few delays at it.
+ */
+function jitterAtCap(points: readonly BackoffPoint[], uncapped: (attempt: number) => number, cap: number | null): boolean | null {
+  const at = cappedPoints(points, uncapped, cap);
+  if (cap === null || at.length < MIN_AT_CAP) return null;
+  const onCap = at.filter((p) => p.delayMs >= cap - EARLY_NOISE_MS - 0.01 * cap && p.delayMs <= cap + TIMER_NOISE_MS + 0.01 * cap).length;
+  return onCap / at.length < CLAMPED_SHARE;
+}
+
+/** The spread grows at most as (delay ratio)^this under additive jitter, at least as (delay ratio)^PROPORTIONAL_GROWTH under proportional. */
+const ADDITIVE_GROWTH = 0.35;
+const PROPORTIONAL_GROWTH = 0.65;
+/** Free delays needed before the kind of randomisation is named. */
+const MIN_KIND_POINTS = 5;
+/** A delay this far below the policy's centre only comes from full jitter (uniform from 0). */
+const FULL_JITTER_LOW = 0.35;
+
+/**
+ * How the randomisation is applied, from the delays under the cap:
+ * - full: uniform from 0 to the policy delay (AWS "full jitter"): some delays fall far
+ *   below the fitted centre;
+ * - decorrelated: each delay drawn between the base and 3× the previous one (AWS
+ *   "decorrelated jitter"): delays drop within one outage, never below the base;
+ * - additive: a random amount of constant size added (graphql-ws 6.4 dist/client.js
+ *   retryWait: 2^k s + 300-3000 ms): the spread in ms does not grow with the delay;
+ * - proportional: ± a share of the delay (socket.io-client ±50%; "equal jitter",
+ *   E/2 + U(0, E/2), reads the same as ±33%).
+ * Unknown with fewer than MIN_KIND_POINTS usable delays.
+ */
+function jitterKind(points: readonly BackoffPoint[], model: BackoffModel, uncapped: (attempt: number) => number, cap: number | null): JitterKind {
+  const free = points.filter((p) => (cap === null || uncapped(p.attempt) < cap) && uncapped(p.attempt) >= JITTER_MEASURABLE_MS);
+  if (free.length < MIN_KIND_POINTS) return 'unknown';
+  const ratios = free.map((p) => p.delayMs / uncapped(p.attempt));
+  if (Math.min(...ratios) < FULL_JITTER_LOW) {
+    const base = minOf(points.filter((p) => p.attempt === 0).map((p) => p.delayMs));
+    const aboveBase = points.every((p) => p.delayMs >= 0.7 * base);
+    return aboveBase && dropsWithinOutage(points) ? 'decorrelated' : 'full';
+  }
+  const predicted = free.map((p) => uncapped(p.attempt));
+  const span = Math.max(...predicted) / Math.min(...predicted);
+  // A constant delay cannot tell a share from an amount: only growth separates them.
+  if (span < 3) return model === 'fixed' ? 'unknown' : 'proportional';
+  // The range of the delays around the policy, among the shorter and among the longer
+  // delays: it grows with the delay under proportional jitter, stays put under additive.
+  const offMs = free.map((p) => p.delayMs - uncapped(p.attempt));
+  const mid = median(predicted);
+  const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  const low = offMs.filter((_, i) => predicted[i]! <= mid);
+  const high = offMs.filter((_, i) => predicted[i]! > mid);
+  if (low.length < 3 || high.length < 3) return 'unknown';
+  const lowP = median(predicted.filter((d) => d <= mid));
+  const highP = median(predicted.filter((d) => d > mid));
+  const grows = Math.max(range(high), TIMER_NOISE_MS) / Math.max(range(low), TIMER_NOISE_MS);
+  // Between the two (a few random draws decide a range): unknown rather than a guess.
+  if (grows < (highP / lowP) ** ADDITIVE_GROWTH) return 'additive';
+  if (grows < (highP / lowP) ** PROPORTIONAL_GROWTH) return 'unknown';
+  if (dropsWithinOutage(points) && Math.max(...ratios) > 1.8) return 'decorrelated';
+  return 'proportional';
+}
+
+/** Some delay falls below 0.7× the one before it within one outage (attempt numbers consecutive). */
+function dropsWithinOutage(points: readonly BackoffPoint[]): boolean {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (b.attempt === a.attempt + 1 && b.delayMs < 0.7 * a.delayMs && a.delayMs - b.delayMs > 2 * TIMER_NOISE_MS) return true;
+  }
+  return false;
+}
+
+/** Delays around a constant vary at most this much (standard deviation over mean, the longest tenth left out as stalls). */
+const MAX_CONSTANT_VARIATION = 0.45;
+
+function variation(values: readonly number[]): number {
+  const kept = [...values].sort((a, b) => a - b).slice(0, Math.max(1, Math.ceil(values.length * 0.9)));
+  const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
+  if (mean <= 0) return 0;
+  const variance = kept.reduce((a, b) => a + (b - mean) ** 2, 0) / kept.length;
+  return Math.sqrt(variance) / mean;
+}
+
+/** Below this fit, the delays scatter too far from any model to name one. */
+const LOW_FIT = 0.6;
+/** A rival model within this cost of the best one explains the delays about as well. */
+const CLOSE_RIVAL = 0.02;
+/** A rival this far behind, with enough delays, makes the verdict firm. */
+const CLEAR_RIVAL = 0.06;
+
+/** How much the verdict can be trusted, and why not more. */
+function confidenceOf(
+  points: readonly BackoffPoint[],
+  scored: ReadonlyArray<{ cand: Candidate; err: number }>,
+  best: { cand: Candidate; err: number },
+): Pick<BackoffFit, 'confidence' | 'confidenceReason'> {
+  const bestCost = cost(best.cand, best.err);
+  const rival = scored.filter((x) => x.cand.model !== best.cand.model).map((x) => cost(x.cand, x.err)).reduce((m, c) => Math.min(m, c), Number.POSITIVE_INFINITY);
+  const margin = rival - bestCost;
+  const attempts = new Set(points.map((p) => p.attempt)).size;
+  const growth = best.cand.model !== 'fixed';
+  const fit = 1 - best.err;
+  if (points.length < 4) return { confidence: 'low', confidenceReason: `only ${points.length} delays` };
+  if (growth && attempts < 3) return { confidence: 'low', confidenceReason: `only ${attempts} attempts per outage: growth needs three` };
+  if (fit < LOW_FIT) return { confidence: 'low', confidenceReason: `the delays scatter far from any model (fit ${round3(Math.max(0, fit))})` };
+  if (!growth) {
+    // ±50% around a constant spreads with a coefficient of variation of 0.29; a random walk
+    // (decorrelated jitter) or uniform-from-zero delays spread wider than any constant policy.
+    const cv = variation(points.map((p) => p.delayMs));
+    if (cv > MAX_CONSTANT_VARIATION) return { confidence: 'low', confidenceReason: `the delays vary too widely to call them constant (coefficient of variation ${round3(cv)})` };
+  }
+  if (margin < CLOSE_RIVAL) {
+    const other = scored.find((x) => x.cand.model !== best.cand.model && cost(x.cand, x.err) === rival)!.cand.model;
+    return { confidence: 'low', confidenceReason: `${other} explains the delays about as well` };
+  }
+  if (points.length >= 6 && (!growth || attempts >= 4) && margin >= CLEAR_RIVAL && fit >= 0.8) return { confidence: 'high', confidenceReason: null };
+  return {
+    confidence: 'medium',
+    confidenceReason: points.length < 6 ? `${points.length} delays` : growth && attempts < 4 ? `${attempts} attempts per outage` : margin < CLEAR_RIVAL ? 'a rival model fits nearly as well' : `fit ${round3(fit)}`,
   };
 }
 

@@ -2,14 +2,15 @@
  * Reconnects: a connection ends (close, error, server-ended stream) and a new
  * one starts on the same channel; EventSource's own retries (error, then open
  * again on the same object) count too. Each gets its delay, cause and attempt
- * number within its failure streak (reset by a connection that opened), which
- * is what the backoff fitter works on.
+ * number within its failure streak, which is what the backoff fitter works on.
+ * Where a streak restarts after a connection that opened is read from the delays
+ * (backoff-attempts.ts), not assumed.
  */
 import { isHttp } from '../events.ts';
 import { pausedBetween, type ChannelContext } from '../context.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, type ConnRecord } from '../model.ts';
-import { fitBackoff } from './backoff.ts';
+import { numberAttempts } from './backoff-attempts.ts';
 
 export interface ReconnectDetail extends Reconnect {
   /** Attempt number within the failure streak (0 = first retry after a working connection). */
@@ -80,15 +81,15 @@ function sseState(records: readonly ConnRecord[], uptoIndex: number, beforeT: nu
 /** Detect reconnects and fit their backoff. */
 export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): ReconnectResult {
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
-  const out: ReconnectDetail[] = [];
   const records = ctx.records;
   const pollingLoop = isPolled(kind);
-  // -1: no streak yet, so the first retry after a failed or working connection is attempt 0.
-  let attempt = -1;
+  const found: Array<{ detail: Omit<ReconnectDetail, 'attempt'>; afterOpen: boolean; uptimeMs: number | null; restart: boolean }> = [];
+  // Recording was paused before the next reconnect: the attempts made meanwhile are unknown.
+  let restart = false;
   const paused = (a: number, b: number) => pausedBetween(ctx.pauses, a, b);
-  const push = (d: Omit<ReconnectDetail, 'attempt'>, prevOpened: boolean) => {
-    attempt = prevOpened ? 0 : attempt + 1;
-    out.push({ ...d, attempt });
+  const push = (detail: Omit<ReconnectDetail, 'attempt'>, afterOpen: boolean, uptimeMs: number | null) => {
+    found.push({ detail, afterOpen, uptimeMs: afterOpen ? uptimeMs : null, restart });
+    restart = false;
   };
   for (let i = 0; i < records.length; i++) {
     const cur = records[i]!;
@@ -99,11 +100,11 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         ...cur.errors.map((e) => ({ t: e.t, open: false })),
       ].sort((a, b) => a.t - b.t || Number(a.open) - Number(b.open));
       let lastError: number | null = null;
+      let lastOpen: number | null = null;
       let openedSinceError = cur.opens.length > 0 && timeline[0]?.open === true;
       for (const step of timeline) {
         if (lastError !== null && paused(lastError, step.t)) {
-          // Recording was paused in between: the retries made meanwhile are unknown.
-          attempt = -1;
+          restart = true;
         } else if (lastError !== null) {
           const s = sseState(records, i, lastError);
           push(
@@ -120,10 +121,12 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
               headersVisible: false,
             },
             openedSinceError,
+            lastOpen === null ? null : lastError - lastOpen,
           );
         }
         if (step.open) {
           openedSinceError = true;
+          lastOpen = step.t;
           lastError = null;
         } else {
           if (lastError !== null) openedSinceError = false;
@@ -137,7 +140,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     if (paused(prev.end, cur.start)) {
       // Recording was paused in between: attempts made meanwhile were not seen, so this is
       // no measured delay, and the next streak starts afresh.
-      attempt = -1;
+      restart = true;
       continue;
     }
     // A page that calls close() and opens the replacement at once (e.g. on a heartbeat timeout)
@@ -147,7 +150,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     if (cur.start < prev.end - 5 && !replacedWhileClosing) continue;
     // Polling loops re-request by design; only re-requests after a failure are reconnects.
     if (pollingLoop && !failed(prev)) {
-      attempt = -1;
+      restart = true;
       continue;
     }
     const s = cur.sse ? sseState(records, i - 1, prev.end) : { retry: null, lastId: null };
@@ -169,9 +172,12 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         headersVisible,
       },
       pollingLoop ? !failed(prev) : prev.openAt !== null || (prev.responseAt !== null && !failed(prev)),
+      prev.end - (prev.openAt ?? prev.responseAt ?? prev.start),
     );
   }
-  out.sort((a, b) => a.at - b.at);
-  const points = out.filter((r) => !r.clientInitiated).map((r) => ({ attempt: r.attempt, delayMs: r.delayMs }));
-  return { reconnects: out, backoff: fitBackoff(points) };
+  found.sort((a, b) => a.detail.at - b.detail.at);
+  const { attempts, backoff } = numberAttempts(
+    found.map((f) => ({ delayMs: f.detail.delayMs, afterOpen: f.afterOpen, uptimeMs: f.uptimeMs, restart: f.restart, excluded: f.detail.clientInitiated })),
+  );
+  return { reconnects: found.map((f, i) => ({ ...f.detail, attempt: attempts[i]! })), backoff };
 }
