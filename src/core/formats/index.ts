@@ -4,7 +4,7 @@
  */
 import type { CaptureEvent } from '../events.ts';
 import { captureFromJson, CaptureFormatError, parseJsonText, type SkippedEvent } from './capture-file.ts';
-import { importHar } from './har.ts';
+import { importHar } from './har/index.ts';
 
 export {
   CAPTURE_FORMAT,
@@ -17,7 +17,7 @@ export {
   type ParsedCaptureFile,
   type SkippedEvent,
 } from './capture-file.ts';
-export { eventsToHar, harToEvents, importHar, type Har, type HarEntry, type HarExportOptions, type HarImport } from './har.ts';
+export { eventsToHar, harToEvents, HarEntryError, importHar, type Har, type HarEntry, type HarExportOptions, type HarImport, type HarSource } from './har/index.ts';
 export { isCredentialHeader, isCredentialName, REDACTED, redactEvent, redactEvents, redactHeaders, redactUrl } from './redact.ts';
 export { bodyHashOf } from './body-hash.ts';
 
