@@ -4,7 +4,7 @@
  * summary (channels, kinds, findings, advice) or the report JSON.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { analyzeCapture, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
+import { analyzeCapture, describeBackoff, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import { isPolled, type ChannelReport, type Report } from '../core/report-types.ts';
 import { CaptureFormatError, describeSkipped, importCaptureOrHar } from '../core/formats/index.ts';
@@ -101,12 +101,7 @@ function channelLines(c: ChannelReport): string[] {
     facts.push(`longest idle ${formatMs(hb.maxIdleMs)}`);
   }
   if (c.reconnects.length > 0) facts.push(`${c.reconnects.length} reconnect${c.reconnects.length === 1 ? '' : 's'}`);
-  if (c.backoff) {
-    const b = c.backoff;
-    facts.push(
-      `backoff ${b.model}${b.model === 'exponential' ? ` ×${b.factor}` : ''} from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ' with jitter' : ', no jitter'}`,
-    );
-  }
+  if (c.backoff) facts.push(`backoff ${describeBackoff(c.backoff)}`);
   for (const s of c.stalls) {
     facts.push(
       s.detectedAfterMs !== null

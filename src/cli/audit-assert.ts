@@ -5,6 +5,7 @@
 import { isPolled, type ChannelReport, type Report, type Severity } from '../core/report-types.ts';
 import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
 import { EXIT } from './audit-exit.ts';
+import { describeBackoff } from '../core/describe-backoff.ts';
 
 /** The outcome of one rule, with the channels it looked at. */
 export interface Verdict {
@@ -45,7 +46,15 @@ interface Subject {
   /** The measured value, or null when the channel does not show it (which fails the rule). */
   measure(channel: ChannelReport): number | string | boolean | null;
   show(value: number | string | boolean): string;
-  missing: string;
+  /** Why there is no value, for the user. */
+  missing: string | ((channel: ChannelReport) => string);
+  /** Context printed after the value (e.g. the whole backoff verdict). */
+  note?: (channel: ChannelReport) => string;
+}
+
+/** A backoff fit too thin to judge: the verdict's own reason, and the closest shape. */
+function noBackoffVerdict(c: ChannelReport): string {
+  return c.backoff ? describeBackoff(c.backoff) : 'too few reconnects to fit a backoff (3 delays needed)';
 }
 
 const SUBJECTS: Record<Assertion['metric'], Subject> = {
@@ -66,16 +75,19 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
   backoff: {
     applies: (c) => c.reconnects.length > 0,
     none: 'no reconnect was seen: break the connection with --fault (e.g. drop@10s or offline@10s:20s)',
-    measure: (c) => c.backoff?.model ?? null,
+    // A low-confidence fit is no verdict: it can neither pass nor fail a policy.
+    measure: (c) => (c.backoff && c.backoff.confidence !== 'low' ? c.backoff.model : null),
     show: String,
-    missing: 'too few reconnects to fit a backoff',
+    missing: noBackoffVerdict,
+    note: (c) => ` (${describeBackoff(c.backoff!)})`,
   },
   jitter: {
     applies: (c) => c.reconnects.length > 0,
     none: 'no reconnect was seen: break the connection with --fault (e.g. offline@10s:20s)',
-    measure: (c) => c.backoff?.jitter ?? null,
+    measure: (c) => (c.backoff && c.backoff.confidence !== 'low' ? c.backoff.jitter : null),
     show: String,
-    missing: 'too few reconnects to tell jitter',
+    missing: noBackoffVerdict,
+    note: (c) => ` (${describeBackoff(c.backoff!)})`,
   },
   waste: {
     applies: (c) => isPolled(c.kind),
@@ -116,7 +128,8 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
     const actual = subject.measure(channel);
     const pass = actual !== null && compare(actual, assertion.op, assertion.value);
     ok &&= pass;
-    const shown = actual === null ? subject.missing : subject.show(actual);
+    const shown =
+      actual === null ? (typeof subject.missing === 'string' ? subject.missing : subject.missing(channel)) : `${subject.show(actual)}${subject.note?.(channel) ?? ''}`;
     return `${pass ? 'ok  ' : 'FAIL'} ${channel.kind} ${channel.url}: ${shown}`;
   });
   return { spec: assertion.spec, ok, details };

@@ -5,6 +5,7 @@
  */
 import type { ChannelReport, Finding, Report, Spread } from './report-types.ts';
 import { formatBytes, formatMs } from './stats.ts';
+import { describeBackoff } from './describe-backoff.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -64,12 +65,7 @@ function channelHtml(c: ChannelReport): string {
     stats.push(stat('longest idle', formatMs(c.heartbeat.maxIdleMs)));
   }
   if (c.reconnects.length > 0) stats.push(stat('reconnects', String(c.reconnects.length)));
-  if (c.backoff) {
-    const b = c.backoff;
-    const shape =
-      b.model === 'exponential' ? `×${b.factor}` : b.model === 'linear' ? `+${formatMs(b.factor)}` : b.model === 'schedule' ? 'list' : 'constant';
-    stats.push(stat('backoff', `${b.model} ${shape}, from ${formatMs(b.initialMs)}${b.maxMs !== null ? ` to ${formatMs(b.maxMs)}` : ''}${b.jitter ? ', jitter' : ''}`));
-  }
+  if (c.backoff) stats.push(stat('backoff', describeBackoff(c.backoff)));
   for (const s of c.stalls) {
     const verdict =
       s.detectedAfterMs !== null

@@ -7,7 +7,11 @@ import { heartbeatTooSlow } from './heartbeat-too-slow.ts';
 import { heartbeatTooFast } from './heartbeat-too-fast.ts';
 import { noBackoff } from './no-backoff.ts';
 import { noJitter } from './no-jitter.ts';
-import { noCap } from './no-cap.ts';
+import { noCap } from './backoff-without-cap.ts';
+import { backoffJitterLostAtCap } from './backoff-jitter-lost-at-cap.ts';
+import { backoffNoReset } from './backoff-no-reset.ts';
+import { backoffCapTooHigh } from './backoff-cap-too-high.ts';
+import { retrySoonerThanAsked } from './retry-sooner-than-asked.ts';
 import { capTooLow } from './cap-too-low.ts';
 import { retryAfterFatalClose } from './retry-after-fatal-close.ts';
 import { sseRetryIgnored } from './sse-retry-ignored.ts';
@@ -28,8 +32,12 @@ export const FINDING_RULES: readonly FindingRule[] = [
   noReconnect,
   noBackoff,
   noJitter,
+  backoffJitterLostAtCap,
   noCap,
   capTooLow,
+  backoffCapTooHigh,
+  backoffNoReset,
+  retrySoonerThanAsked,
   stallUndetected,
   noHeartbeat,
   idleGap,

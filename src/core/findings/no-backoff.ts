@@ -18,6 +18,9 @@ export const noBackoff: FindingRule = {
     const serverPaced = ctx.transport === 'eventsource' || reconnects.reconnects.every((r) => r.sseRetryMs !== null);
     const failingRetries = reconnects.reconnects.some((r) => r.attempt > 0);
     if (serverPaced && !(storm && failingRetries)) return null;
+    // Delays too few or too scattered to call constant are no evidence against a backoff,
+    // unless they are a storm of sub-second retries whatever their shape.
+    if (b.confidence === 'low' && !storm) return null;
     return {
       severity: storm ? 'error' : 'warning',
       code: this.code,

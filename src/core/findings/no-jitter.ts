@@ -9,7 +9,7 @@ export const noJitter: FindingRule = {
   description: 'Deterministic delays make all clients that lost the same server reconnect at the same instants (thundering herd).',
   check({ reconnects }) {
     const b = reconnects.backoff;
-    if (b === null || b.model === 'fixed' || b.jitter) return null;
+    if (b === null || b.model === 'fixed' || b.jitter || b.confidence === 'low') return null;
     // Say so only on evidence of determinism: the same attempt repeated across outages
     // without spread, or three or more growing delays, long enough to show randomisation
     // (JITTER_MEASURABLE_MS), taking even steps (stepEvidence). A fit through a few

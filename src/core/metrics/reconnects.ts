@@ -25,6 +25,20 @@ export interface ReconnectDetail extends Reconnect {
   sentLastEventId: string | null;
   /** The new connection is a fetch/XHR request whose headers are visible. */
   headersVisible: boolean;
+  /** How long the previous connection stayed open; null when it never opened. */
+  uptimeMs: number | null;
+  /** The wait the server asked for before this attempt: a `Retry-After` on the previous response (RFC 9110 §10.2.3), in ms; null when none. */
+  retryAfterMs: number | null;
+}
+
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms after the response; null when absent or unreadable. */
+export function retryAfterMs(value: string | null, responseAt: number | null): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date) || responseAt === null) return null;
+  return Math.max(0, date - responseAt);
 }
 
 export interface ReconnectResult {
@@ -87,8 +101,8 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   // Recording was paused before the next reconnect: the attempts made meanwhile are unknown.
   let restart = false;
   const paused = (a: number, b: number) => pausedBetween(ctx.pauses, a, b);
-  const push = (detail: Omit<ReconnectDetail, 'attempt'>, afterOpen: boolean, uptimeMs: number | null) => {
-    found.push({ detail, afterOpen, uptimeMs: afterOpen ? uptimeMs : null, restart });
+  const push = (detail: Omit<ReconnectDetail, 'attempt' | 'uptimeMs'>, afterOpen: boolean, uptimeMs: number | null) => {
+    found.push({ detail: { ...detail, uptimeMs: afterOpen ? uptimeMs : null }, afterOpen, uptimeMs: afterOpen ? uptimeMs : null, restart });
     restart = false;
   };
   for (let i = 0; i < records.length; i++) {
@@ -119,6 +133,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
               lastEventId: s.lastId,
               sentLastEventId: null,
               headersVisible: false,
+              retryAfterMs: null,
             },
             openedSinceError,
             lastOpen === null ? null : lastError - lastOpen,
@@ -170,6 +185,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         lastEventId: s.lastId,
         sentLastEventId: headersVisible ? header(cur.requestHeaders, 'last-event-id') : null,
         headersVisible,
+        retryAfterMs: retryAfterMs(header(prev.responseHeaders, 'retry-after'), prev.responseAt),
       },
       pollingLoop ? !failed(prev) : prev.openAt !== null || (prev.responseAt !== null && !failed(prev)),
       prev.end - (prev.openAt ?? prev.responseAt ?? prev.start),

@@ -6,15 +6,10 @@
 import { useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { ChannelSeries } from '../../core/index.ts';
+import { describeBackoffShape } from '../../core/describe-backoff.ts';
 import type { Backoff } from '../../core/report-types.ts';
 import { themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
-
-function describe(b: Backoff | null): string {
-  if (!b) return '';
-  const step = b.model === 'exponential' ? `, ×${b.factor.toFixed(2)}` : b.model === 'linear' ? `, +${Math.round(b.factor)} ms` : '';
-  return `: fitted ${b.model} (initial ${Math.round(b.initialMs)} ms${step}${b.maxMs !== null ? `, max ${Math.round(b.maxMs)} ms` : ''}${b.jitter ? ', jittered' : ''})`;
-}
 
 export function BackoffChart({ reconnects, backoff, theme }: { reconnects: ChannelSeries['reconnects']; backoff: Backoff | null; theme: string }) {
   const data = useMemo(() => {
@@ -39,7 +34,7 @@ export function BackoffChart({ reconnects, backoff, theme }: { reconnects: Chann
   return (
     <UPlotChart
       name="backoff"
-      title={`Reconnect delay per attempt${describe(backoff)}`}
+      title={`Reconnect delay per attempt${backoff ? `: ${describeBackoffShape(backoff)}` : ''}`}
       height={150}
       data={aligned}
       theme={theme}

@@ -5,6 +5,7 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { isPolled, type ChannelReport } from '../../core/report-types.ts';
+import { describeBackoff } from '../../core/describe-backoff.ts';
 import { isHttp, type CaptureEvent } from '../../core/events.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
@@ -113,6 +114,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label={isHttp(channel.transport) ? 'time to first byte' : 'time to first message'} value={formatMs(channel.timeToFirstByteMs?.median)} />
         <Stat label="heartbeat" value={channel.heartbeat?.intervalMs ? formatMs(channel.heartbeat.intervalMs) : channel.heartbeat ? 'none' : '—'} />
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
+        {channel.backoff ? <Stat label="backoff" value={describeBackoff(channel.backoff)} /> : null}
         {channel.load ? (
           <Stat
             label={`${isPolled(channel.kind) ? 'requests' : 'messages'} for ${formatCount(channel.load.users)} users`}

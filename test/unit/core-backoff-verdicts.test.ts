@@ -1,0 +1,195 @@
+/**
+ * The backoff verdicts of issue 13's reports, through the whole core (capture events →
+ * channels → reconnects → attempt numbering → fit → findings): the delays real clients
+ * produced against a server that accepts each WebSocket and closes it, against one that
+ * is down, and after a long healthy connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture, describeBackoff } from '../../src/core/index.ts';
+import { checkAssertion } from '../../src/cli/audit-assert.ts';
+import { parseAssertion } from '../../src/cli/audit-args.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import { CaptureBuilder, T0 } from './core-builders.ts';
+
+const URL = 'wss://live.example/socket';
+
+function channel(b: CaptureBuilder): ChannelReport {
+  const report = analyzeCapture(b.sorted());
+  expect(report.channels).toHaveLength(1);
+  return report.channels[0]!;
+}
+const codes = (c: ChannelReport) => c.findings.map((f) => f.code);
+
+/**
+ * A healthy connection, then one attempt after each delay; every attempt is accepted and
+ * closed by the server `acceptedForMs` later (close `code`), except the last, which stays up.
+ */
+function acceptThenClose(delays: number[], opts: { acceptedForMs?: number; code?: number } = {}): CaptureBuilder {
+  const b = new CaptureBuilder();
+  const first = b.wsCreate(T0, URL);
+  b.wsOpen(T0 + 30, first);
+  let t = T0 + 60_000;
+  b.wsClose(t, first, 1006, '', 'server');
+  delays.forEach((d, i) => {
+    t += d;
+    const c = b.wsCreate(t, URL);
+    b.wsOpen(t + 5, c);
+    if (i === delays.length - 1) return;
+    t += 5 + (opts.acceptedForMs ?? 10);
+    b.wsClose(t, c, opts.code ?? 1011, '', 'server');
+  });
+  return b;
+}
+
+/** Outages (delays of attempts refused before open) separated by connections that stay up `healthyMs`. */
+function outages(series: number[][], healthyMs: number): CaptureBuilder {
+  const b = new CaptureBuilder();
+  let conn = b.wsCreate(T0, URL);
+  b.wsOpen(T0 + 30, conn);
+  let t = T0 + healthyMs;
+  for (const delays of series) {
+    b.wsClose(t, conn, 1006, '', 'server');
+    delays.forEach((d, i) => {
+      t += d;
+      conn = b.wsCreate(t, URL);
+      if (i < delays.length - 1) {
+        b.wsError(t + 3, conn);
+        t += 3;
+        b.wsClose(t, conn, 1006, '', 'server');
+      } else {
+        b.wsOpen(t + 20, conn);
+        t += healthyMs;
+      }
+    });
+  }
+  return b;
+}
+
+describe('backoff verdicts on the delays real clients produced', () => {
+  it('reconnecting-websocket 4.4 (minUptime 5 s) against a server that accepts and closes: exponential ×1.3, capped, not "fixed"', () => {
+    // The delays issue 13 reports: min 1 s, ×1.3 (dist/reconnecting-websocket-mjs.js DEFAULT), cap 5 s here.
+    const ch = channel(acceptThenClose([1000, 1300, 1690, 2197, 2856, 3713, 4827, 5000, 5000]));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: false, resetRule: 'never' });
+    expect(ch.backoff!.factor).toBeCloseTo(1.3, 1);
+    expect(ch.backoff!.maxMs).toBeCloseTo(5000, -2);
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('a hand-written 1-2-4-8 s client capped at 8 s against a server that accepts and closes', () => {
+    const ch = channel(acceptThenClose([1000, 2000, 4000, 8000, 8000, 8000]));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', factor: 2, maxMs: 8000, jitter: false });
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+    expect(codes(ch)).toContain('backoff-without-jitter');
+  });
+
+  it('delays of 250, 500, 1000, 2000, 4000 ms between short-lived connections are growth, not "a constant 1.0 s"', () => {
+    const ch = channel(acceptThenClose([250, 500, 1000, 2000, 4000]));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', factor: 2 });
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('a client that resets on every open (socket.io-client) against a server that accepts and closes: a constant retry, said as such', () => {
+    // socket.io-client 4.8 build/esm/manager.js onclose → backoff.reset(): every retry is the first.
+    const ch = channel(acceptThenClose([1210, 640, 1390, 880, 1050, 720, 1330, 960]));
+    expect(ch.backoff).toMatchObject({ model: 'fixed', jitter: true });
+    expect(codes(ch)).toContain('reconnect-without-backoff');
+  });
+
+  it('the same exponential policy over three outages separated by healthy minutes restarts each time (every open resets)', () => {
+    const ch = channel(outages([[1000, 2000, 4000, 8000], [1000, 2000, 4000], [1000, 2000, 4000, 8000, 16000]], 120_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', factor: 2, resetRule: 'every-open' });
+    expect(codes(ch)).not.toContain('backoff-no-reset');
+  });
+
+  it('backoff-no-reset: a client whose count runs on after a connection that stayed up two minutes', () => {
+    const ch = channel(outages([[1000, 2000, 4000, 8000, 8000], [8000, 8000, 8000]], 120_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', maxMs: 8000, resetRule: 'never' });
+    const f = ch.findings.find((x) => x.code === 'backoff-no-reset');
+    expect(f?.evidence).toMatchObject({ delayMs: 8000, firstDelayMs: 1000 });
+  });
+
+  it('restarts only after long uptimes (reconnecting-websocket minUptime): resetRule uptime, with the bracket', () => {
+    const b = new CaptureBuilder();
+    let conn = b.wsCreate(T0, URL);
+    b.wsOpen(T0 + 30, conn);
+    let t = T0 + 60_000;
+    // Two outages of accepted-then-closed attempts, a healthy minute between them.
+    for (let o = 0; o < 2; o++) {
+      b.wsClose(t, conn, 1006, '', 'server');
+      const delays = [1000, 1300, 1690, 2197, 2856];
+      delays.forEach((d, i) => {
+        t += d;
+        conn = b.wsCreate(t, URL);
+        b.wsOpen(t + 5, conn);
+        if (i < delays.length - 1) {
+          t += 20;
+          b.wsClose(t, conn, 1011, '', 'server');
+        } else t += 60_000;
+      });
+    }
+    const ch = channel(b);
+    expect(ch.backoff).toMatchObject({ model: 'exponential', resetRule: 'uptime' });
+    expect(ch.backoff!.resetUptimeMs!.resetAfter).toBeGreaterThan(50_000);
+    expect(ch.backoff!.resetUptimeMs!.continuedAfter).toBeLessThan(100);
+  });
+
+  it("backoff-jitter-lost-at-cap: socket.io-client's clamp after ±50% leaves every retry at exactly 5 s", () => {
+    // Three outages drawn from socket.io-client 4.8's Backoff (1 s ×2 ±50%, then min(·, 5 s)).
+    const ch = channel(
+      outages(
+        [
+          [1320, 2610, 5000, 5000, 5000, 5000],
+          [640, 1180, 3390, 5000, 5000, 5000],
+          [1480, 2950, 5000, 5000, 5000],
+        ],
+        90_000,
+      ),
+    );
+    expect(ch.backoff).toMatchObject({ model: 'exponential', maxMs: 5000, jitter: true, jitterAtCap: false });
+    expect(codes(ch)).toContain('backoff-jitter-lost-at-cap');
+    expect(describeBackoff(ch.backoff!)).toMatch(/^exponential ×[\d.]+ from [\d.]+ s to 5\.0 s, (proportional )?jitter, none at the cap/);
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+  });
+
+  it('says when three delays are too few to name a policy, instead of calling it fixed', () => {
+    const ch = channel(outages([[1200, 2900, 2100]], 60_000));
+    expect(ch.backoff!.confidence).toBe('low');
+    expect(ch.backoff!.confidenceReason).toMatch(/only 3 delays/);
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+    // The CLI, the HTML report and the panel word it as no verdict, and audit's gate cannot pass on it.
+    expect(describeBackoff(ch.backoff!)).toMatch(/^no verdict: only 3 delays \(closest: /);
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    for (const spec of ['backoff=exponential', 'backoff=fixed', 'jitter=true']) {
+      const verdict = checkAssertion(report, parseAssertion(spec));
+      expect(verdict.ok, spec).toBe(false);
+      expect(verdict.details.join('\n')).toMatch(/no verdict: only 3 delays/);
+    }
+  });
+
+  it('retry-sooner-than-asked: close 1013 Try Again Later followed by a retry within 200 ms', () => {
+    const ch = channel(acceptThenClose([200, 200, 200, 200], { code: 1013 }));
+    const f = ch.findings.find((x) => x.code === 'retry-sooner-than-asked');
+    expect(f?.evidence).toMatchObject({ closeCode: 1013, count: 3 });
+  });
+
+  it('retry-sooner-than-asked: a poll answered 503 with Retry-After: 10 retried after 2 s', () => {
+    const b = new CaptureBuilder();
+    const url = 'https://api.example/poll';
+    let t = T0;
+    for (let i = 0; i < 4; i++) {
+      b.http({ at: t, url, status: 200, body: `{"v":${i}}`, durationMs: 40 });
+      t += 2000;
+    }
+    for (let i = 0; i < 3; i++) {
+      b.http({ at: t, url, status: 503, body: '', durationMs: 40, responseHeaders: [['retry-after', '10']] });
+      t += 2040;
+    }
+    b.http({ at: t, url, status: 200, body: '{"v":9}', durationMs: 40 });
+    const report = analyzeCapture(b.sorted());
+    const ch = report.channels.find((c) => c.url.includes('/poll'))!;
+    const f = ch.findings.find((x) => x.code === 'retry-sooner-than-asked');
+    expect(f?.evidence).toMatchObject({ askedMs: 10_000 });
+  });
+});
