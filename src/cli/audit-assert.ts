@@ -50,6 +50,12 @@ interface Subject {
   missing: string | ((channel: ChannelReport) => string);
   /** Context printed after the value (e.g. the whole backoff verdict). */
   note?: (channel: ChannelReport) => string;
+  /**
+   * When some matching channels have a value and others have none, judge only those with
+   * one: an engine.io client's retries run on its polling channel while its WebSocket
+   * channel holds a single reconnect, and both match the user's URL filter.
+   */
+  judgeWhereMeasured?: boolean;
 }
 
 /** A backoff fit too thin to judge: the verdict's own reason, and the closest shape. */
@@ -80,14 +86,26 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
     show: String,
     missing: noBackoffVerdict,
     note: (c) => ` (${describeBackoff(c.backoff!)})`,
+    judgeWhereMeasured: true,
   },
   jitter: {
     applies: (c) => c.reconnects.length > 0,
     none: 'no reconnect was seen: break the connection with --fault (e.g. offline@10s:20s)',
-    measure: (c) => (c.backoff && c.backoff.confidence !== 'low' ? c.backoff.jitter : null),
+    // Jitter seen is true; false needs evidence of determinism (the backoff-without-jitter
+    // finding's, or an exact constant delay); jitter merely not seen in a few delays is unknown.
+    measure: (c) => {
+      const b = c.backoff;
+      if (!b || b.confidence === 'low') return null;
+      if (b.jitter) return true;
+      return b.model === 'fixed' || c.findings.some((f) => f.code === 'backoff-without-jitter') ? false : null;
+    },
     show: String,
-    missing: noBackoffVerdict,
+    missing: (c) =>
+      c.backoff && c.backoff.confidence !== 'low'
+        ? `jitter not seen, but ${c.reconnects.length} delays cannot rule it out (${describeBackoff(c.backoff)})`
+        : noBackoffVerdict(c),
     note: (c) => ` (${describeBackoff(c.backoff!)})`,
+    judgeWhereMeasured: true,
   },
   waste: {
     applies: (c) => isPolled(c.kind),
@@ -124,7 +142,10 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
     return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`] };
   }
   let ok = true;
-  const details = channels.map((channel) => {
+  const measured = channels.filter((c) => subject.measure(c) !== null);
+  const judged = subject.judgeWhereMeasured && measured.length > 0 ? measured : channels;
+  const skipped = channels.filter((c) => !judged.includes(c)).map((c) => `--   ${c.kind} ${c.url}: not judged (${typeof subject.missing === 'string' ? subject.missing : subject.missing(c)}); another matching channel carries the verdict`);
+  const details = judged.map((channel) => {
     const actual = subject.measure(channel);
     const pass = actual !== null && compare(actual, assertion.op, assertion.value);
     ok &&= pass;
@@ -132,7 +153,7 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
       actual === null ? (typeof subject.missing === 'string' ? subject.missing : subject.missing(channel)) : `${subject.show(actual)}${subject.note?.(channel) ?? ''}`;
     return `${pass ? 'ok  ' : 'FAIL'} ${channel.kind} ${channel.url}: ${shown}`;
   });
-  return { spec: assertion.spec, ok, details };
+  return { spec: assertion.spec, ok, details: [...details, ...skipped] };
 }
 
 /** Findings at or above `level`, as "severity code: message" lines. */

@@ -152,6 +152,21 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('backoff-without-jitter');
   });
 
+  it("socket.io-client 4.8 with transports ['websocket'], page offline 20 s in real Chromium: exponential to 5 s, jitter lost at the cap", () => {
+    // Delays recorded by the backoff matrix (test/e2e/backoff-matrix.e2e.test.ts) on 2026-12-06.
+    const ch = channel(outages([[1172, 2785, 3946, 5001, 5000, 5001]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', maxMs: 5001, jitter: true, jitterAtCap: false });
+    expect(codes(ch)).toContain('backoff-jitter-lost-at-cap');
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('graphql-ws 6 retryWait against a server that accepts and closes, in real Chromium: no claim that there is no jitter', () => {
+    // 2^k s + 300-3000 ms (dist/client.js), recorded by the backoff matrix on 2026-12-06.
+    const ch = channel(acceptThenClose([3198, 2793, 5072, 9667, 20_000]));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: true });
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+  });
+
   it('says when three delays are too few to name a policy, instead of calling it fixed', () => {
     const ch = channel(outages([[1200, 2900, 2100]], 60_000));
     expect(ch.backoff!.confidence).toBe('low');
@@ -191,5 +206,24 @@ describe('backoff verdicts on the delays real clients produced', () => {
     const ch = report.channels.find((c) => c.url.includes('/poll'))!;
     const f = ch.findings.find((x) => x.code === 'retry-sooner-than-asked');
     expect(f?.evidence).toMatchObject({ askedMs: 10_000 });
+  });
+
+  it("audit's backoff gate judges the channel that carries the retries, and jitter only on evidence", () => {
+    const withVerdict = channel(outages([[1172, 2785, 3946, 5001, 5000, 5001]], 60_000));
+    const single = channel(outages([[1000]], 60_000));
+    const exact = channel(acceptThenClose([1000, 2000, 4000, 8000, 8000, 8000]));
+    const report = (...channels: ChannelReport[]) => ({ channels }) as unknown as Parameters<typeof checkAssertion>[0];
+    const both = checkAssertion(report(withVerdict, single), parseAssertion('backoff=exponential'));
+    expect(both.ok).toBe(true);
+    expect(both.details.join('\n')).toMatch(/not judged .*another matching channel carries the verdict/);
+    expect(checkAssertion(report(withVerdict), parseAssertion('jitter=true')).ok).toBe(true);
+    expect(checkAssertion(report(exact), parseAssertion('jitter=false')).ok).toBe(true);
+    // Three growing delays that happen to look even cannot prove determinism.
+    const thin = channel(outages([[1000, 2000, 4000, 4000]], 60_000));
+    const verdict = checkAssertion(report(thin), parseAssertion('jitter=false'));
+    expect(thin.backoff).toMatchObject({ model: 'exponential', jitter: false });
+    expect(codes(thin)).not.toContain('backoff-without-jitter');
+    expect(verdict.ok).toBe(false);
+    expect(verdict.details.join('\n')).toMatch(/jitter not seen, but 4 delays cannot rule it out/);
   });
 });

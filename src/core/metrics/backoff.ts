@@ -356,6 +356,8 @@ const JITTER_ABSOLUTE_MS = 2 * TIMER_NOISE_MS;
  */
 export type StepEvidence = 'even' | 'uneven' | 'unknown';
 
+/** The most a stalled event loop delays one reconnect (measured up to ~500 ms on a loaded 2-core machine; the noise model of test/unit/backoff-sim.ts). */
+const MAX_STALL_MS = 500;
 /** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
 const EVEN_STEPS = 0.08;
 /** Steps this uneven, with no single late delay to blame, are randomisation. */
@@ -411,6 +413,10 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
     let evenWithout = false;
     for (let j = 0; j < r.length; j++) {
       if (y(r[j]!) <= lineAt(j)) continue;
+      // A stall makes a delay late by hundreds of ms at most; a delay far above the line
+      // through its neighbours is the policy's randomisation, not an excuse.
+      const lineMs = model === 'exponential' ? Math.exp(lineAt(j)) : lineAt(j);
+      if (r[j]!.delayMs - lineMs > MAX_STALL_MS) continue;
       excused = true;
       const rest = r.filter((_, i) => i !== j);
       if (rest.length >= 3 && stepSpread(rest, model) <= EVEN_STEPS) evenWithout = true;
