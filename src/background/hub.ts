@@ -76,6 +76,8 @@ interface RelayRecord {
   /** The relay's cumulative counters as last reported. */
   dropped: number;
   rejected: number;
+  /** URL and title of the relay's document when it is a top document (not persisted): the tab's again when it is restored. */
+  page?: { url: string; title: string };
 }
 
 interface RelayConnection {
@@ -225,15 +227,34 @@ export class Hub {
       rejectedHere += parsed.rejected;
     }
     this.trackClock(tab, events);
+    // The relay saw the document come back from the back/forward cache: before its new events.
+    for (const stay of batch.restored ?? []) {
+      if (!tab.recording) break;
+      if (connection.frameId === 0 && record.page) {
+        tab.url = record.page.url;
+        tab.title = record.page.title;
+      }
+      this.append(tab, {
+        type: 'doc.restored',
+        seq: ++tab.lastSeq,
+        pseq: 0,
+        t: stay.restoredAt,
+        frameId: connection.frameId,
+        doc: batch.doc || (events[0]?.doc ?? ''),
+        cachedAt: stay.cachedAt,
+      });
+    }
     for (const event of events) {
       if (event.type === 'doc.start' && connection.frameId === 0) {
         tab.url = event.url;
         tab.title = event.title;
+        record.page = { url: event.url, title: event.title };
       }
       // Paused: the hooks stop on `config`, but a new document emits its first events before that arrives.
       if (!tab.recording) continue;
-      // Only the background says when recording paused (the relay's guard lets the schema through).
-      if (event.type === 'capture.recording') {
+      // Only the background says when recording paused or a document came back from the
+      // back/forward cache (the guard lets the schema through).
+      if (event.type === 'capture.recording' || event.type === 'doc.restored') {
         tab.rejected++;
         continue;
       }

@@ -48,6 +48,14 @@ export const BASE_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
+/**
+ * Default switches of playwright-core's launcher not to pass: it switches the
+ * back/forward cache off (playwright-core 1.65 src/server/chromium/chromiumSwitches.ts,
+ * "--disable-back-forward-cache", so that page.goBack() reloads), but real Chrome restores
+ * pages from it on every Back and Forward, and the capture must survive that.
+ */
+export const IGNORED_DEFAULT_ARGS = ['--disable-back-forward-cache'];
+
 /** The background API as the audit uses it (see src/shared/messages.ts InspectorApi). */
 export interface InspectorSession {
   context: BrowserContext;
@@ -75,6 +83,7 @@ export async function launchInspector(opts: { headless?: boolean; args?: string[
       executablePath,
       headless: opts.headless ?? true,
       viewport: null,
+      ignoreDefaultArgs: IGNORED_DEFAULT_ARGS,
       args: [...BASE_ARGS, ...(opts.args ?? []), `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
     });
   } catch (error) {

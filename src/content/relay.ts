@@ -14,6 +14,13 @@
  * what was not acknowledged. It forwards the background's config and fault
  * commands to the hooks and acts on nothing else.
  *
+ * The back/forward cache: Chrome closes a cached document's extension ports
+ * without firing onDisconnect on this side (Chromium 156: messages posted on the
+ * port after the restore vanish), so on a trusted `pageshow` with `persisted`
+ * the relay opens a new port, resends what the closed one never acknowledged,
+ * and tells the background when the document was hidden and shown again, which
+ * becomes a `doc.restored` event (the analysis measures no gap across it).
+ *
  * `Relay` knows only a PortLike transport, so it is tested in Node with an in-memory one.
  */
 import {
@@ -31,6 +38,7 @@ import {
   RELAY_FLUSH_MS,
   RELAY_MAX_HELD_CHARS,
   RELAY_MAX_HELD_EVENTS,
+  RELAY_MAX_HELD_RESTORES,
   RELAY_MAX_IN_FLIGHT,
   RELAY_PORT_NAME,
   WELCOME_TIMEOUT_MS,
@@ -39,6 +47,7 @@ import {
   parseWire,
   send,
   TO_RELAY_MESSAGE_CHECKS,
+  type CacheStay,
   type PageConfig,
   type PortLike,
   type RelayMessages,
@@ -106,6 +115,11 @@ export class Relay {
   private dead = false;
   /** The document is being unloaded or cached (pagehide): send at once, timers may never run. */
   private hidden = false;
+  /** When the last pagehide came (page clock, epoch ms), and the port open then (Chrome closes it if the document is cached). */
+  private hiddenAt: number | null = null;
+  private portAtHide: PortLike | null = null;
+  /** Stays in the back/forward cache not yet sent to the background. */
+  private restores: CacheStay[] = [];
 
   constructor(private readonly env: RelayEnvironment) {}
 
@@ -156,14 +170,31 @@ export class Relay {
    * later page message at once, past the in-flight window (the port closes with
    * the document, so no acknowledgement would come to open it).
    */
-  pageHidden(): void {
+  pageHidden(at?: number): void {
     this.hidden = true;
+    this.hiddenAt = at ?? null;
+    this.portAtHide = this.port;
     this.flush();
   }
 
-  /** The document is shown again (restored from the back/forward cache): batch as usual. */
-  pageShown(): void {
+  /**
+   * The document is shown again: batch as usual. `restoredAt` (page clock) when it
+   * comes back from the back/forward cache (pageshow `persisted`): Chrome closed the
+   * port it had when it was cached, without telling this side, so open a new one
+   * (the background de-duplicates what the old one did deliver), and report the stay.
+   */
+  pageShown(restoredAt?: number): void {
     this.hidden = false;
+    if (restoredAt === undefined || this.dead) return;
+    if (this.restores.length < RELAY_MAX_HELD_RESTORES) {
+      this.restores.push({ cachedAt: Math.min(this.hiddenAt ?? restoredAt, restoredAt), restoredAt });
+    }
+    this.hiddenAt = null;
+    if (this.port !== null && this.port === this.portAtHide) {
+      this.reconnectAttempt = 0;
+      this.reopen();
+    }
+    this.portAtHide = null;
   }
 
   /** Current counters. */
@@ -203,7 +234,10 @@ export class Relay {
   /** Send queued messages as batches while the in-flight window allows. */
   private flush(): void {
     if (!this.connected || !this.port) return;
-    while ((this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) && (this.queue.length > 0 || this.countersChanged())) {
+    while (
+      (this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) &&
+      (this.queue.length > 0 || this.countersChanged() || this.restores.length > 0)
+    ) {
       // Whole page messages, at least one, up to the batch bounds.
       let taken = 0;
       let count = 0;
@@ -227,6 +261,10 @@ export class Relay {
         dropped: this.dropped,
         rejected: this.rejected,
       };
+      if (this.restores.length > 0) {
+        payload.restored = this.restores;
+        this.restores = [];
+      }
       this.sentDropped = this.dropped;
       this.sentRejected = this.rejected;
       this.unacked.push({ batch: payload.batch, count, chars, payload });
@@ -355,13 +393,16 @@ function startInFrame(): void {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     relayId: randomId(),
   });
+  const pageClock = (event: Event) => performance.timeOrigin + event.timeStamp;
   // Capture phase on window: runs before any listener the page adds later on the
   // way to `document`, so page code cannot stop the hooks' events from reaching us.
   window.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail), true);
   // Only the browser's own page-lifecycle events count: a page dispatching a fake
-  // pagehide must not switch off batching and flow control.
-  window.addEventListener('pagehide', (event) => event.isTrusted && relay.pageHidden(), true);
-  window.addEventListener('pageshow', (event) => event.isTrusted && relay.pageShown(), true);
+  // pagehide must not switch off batching and flow control, nor a fake pageshow reopen the port.
+  window.addEventListener('pagehide', (event) => event.isTrusted && relay.pageHidden(pageClock(event)), true);
+  window.addEventListener('pageshow', (event) => {
+    if (event.isTrusted) relay.pageShown(event.persisted ? pageClock(event) : undefined);
+  }, true);
   relay.start();
   relay.answerHello();
 }

@@ -15,7 +15,7 @@ import { buildSeries, type ChannelSeries } from './series.ts';
 import { announcedSessions } from './metrics/heartbeat.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
-import type { PauseWindow } from './context.ts';
+import type { PauseWindow, TransportEnd } from './context.ts';
 
 /** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
 export const DEFAULT_USERS = 1000;
@@ -50,6 +50,10 @@ interface ChannelState {
   series: ChannelSeries | null;
   /** The ping interval another channel announced for this channel's engine.io session. */
   announcedPingMs: number | null;
+  /** Ends of the engine.io WebSocket transport on the same path (see ChannelContext.transportEnds). */
+  transportEnds: readonly TransportEnd[];
+  /** Documents whose connections the channel holds (their back/forward cache stays apply to it). */
+  docs: Set<string>;
 }
 
 /** The events of one request/connection until its channel is known. */
@@ -70,6 +74,8 @@ export class Analyzer {
   private readonly faults: FaultEvent[] = [];
   /** Recording pauses, from `capture.recording` events (the last may still be open). */
   private readonly pauses: PauseWindow[] = [];
+  /** Each document's stays in the back/forward cache, from `doc.restored` events. */
+  private readonly cacheStays = new Map<string, PauseWindow[]>();
   private page: { url: string; title: string } | null = null;
   private firstT = Number.POSITIVE_INFINITY;
   private lastT = Number.NEGATIVE_INFINITY;
@@ -121,6 +127,15 @@ export class Analyzer {
         return;
       case 'hook.error':
         return;
+      case 'doc.restored': {
+        const stays = this.cacheStays.get(e.doc);
+        const stay = { from: Math.min(e.cachedAt, e.t), to: e.t };
+        if (stays) stays.push(stay);
+        else this.cacheStays.set(e.doc, [stay]);
+        // Rare: every channel is looked at again, as for a recording pause.
+        this.faultsChanged = true;
+        return;
+      }
       case 'fault':
         this.faults.push(e);
         this.faultsChanged = true;
@@ -179,10 +194,13 @@ export class Analyzer {
           analysis: null,
           series: null,
           announcedPingMs: null,
+          transportEnds: [],
+          docs: new Set(),
         };
         this.channels.set(key, ch);
         this.channelOrder.push(ch);
       }
+      ch.docs.add(c.doc);
       for (const e of bucket.events) ch.events.push(e);
       bucket.events = [];
       bucket.channel = ch;
@@ -231,14 +249,38 @@ export class Analyzer {
       records: ch.builder.records,
       labels: ch.labels,
       faults: this.faults,
-      pauses: this.pauses,
+      pauses: this.pausesOf(ch),
       announcedPingMs: ch.announcedPingMs,
+      transportEnds: ch.transportEnds,
       captureEnd: this.captureEnd,
     });
     ch.analysis = fresh;
     ch.series = null;
     ch.dirty = false;
     return fresh;
+  }
+
+  /**
+   * The windows in which a channel's silence says nothing: recording pauses, and the back/forward
+   * cache stays of the documents its connections belong to (not those of other documents: the page
+   * shown while another was cached is measured as usual). Overlapping windows are merged.
+   */
+  private pausesOf(ch: ChannelState): readonly PauseWindow[] {
+    if (this.cacheStays.size === 0) return this.pauses;
+    let windows: PauseWindow[] | null = null;
+    for (const doc of ch.docs) {
+      const stays = this.cacheStays.get(doc);
+      if (stays) (windows ??= this.pauses.slice()).push(...stays);
+    }
+    if (windows === null) return this.pauses;
+    windows.sort((a, b) => a.from - b.from);
+    const merged: PauseWindow[] = [];
+    for (const w of windows) {
+      const last = merged.at(-1);
+      if (last !== undefined && w.from <= last.to) last.to = Math.max(last.to, w.to);
+      else merged.push({ from: w.from, to: w.to });
+    }
+    return merged;
   }
 
   /** Chart-ready columnar series for one channel (null for an unknown id). */
@@ -285,7 +327,7 @@ export class Analyzer {
         for (const [sid, ms] of announcedSessions(a.ctx)) sessions.set(sid, ms);
       }
     }
-    let changed = false;
+    let changed = this.linkTransportEnds(analyses, isEngine);
     this.channelOrder.forEach((ch, i) => {
       const a = analyses[i]!;
       if (ch.transport !== 'websocket' || !isEngine(a)) return;
@@ -303,6 +345,39 @@ export class Analyzer {
     return changed;
   }
 
+  /**
+   * Hand each engine.io polling channel the ends of the WebSocket transports on its path:
+   * after an upgraded WebSocket drops, socket.io-client's Manager retries with a polling
+   * handshake (transports ['polling', 'websocket'], socket.io-client 4.8 build/esm/manager.js
+   * reconnect → open), so the first retry's delay runs from the WebSocket's end to a
+   * request of the polling channel. True when a channel must be analysed again.
+   */
+  private linkTransportEnds(analyses: readonly ChannelAnalysis[], isEngine: (a: ChannelAnalysis) => boolean): boolean {
+    const endsByPath = new Map<string, TransportEnd[]>();
+    analyses.forEach((a) => {
+      if (a.ctx.transport !== 'websocket' || !isEngine(a)) return;
+      const key = transportPath(a.ctx.endpoint);
+      const list = endsByPath.get(key) ?? [];
+      for (const r of a.ctx.records) {
+        if (r.end === null || r.closeInitiator === 'client') continue;
+        list.push({ t: r.end, uptimeMs: r.openAt === null ? null : r.end - r.openAt, cause: r.closeCode !== null ? `websocket close ${r.closeCode}` : 'websocket error', closeCode: r.closeCode });
+      }
+      endsByPath.set(key, list);
+    });
+    let changed = false;
+    this.channelOrder.forEach((ch, i) => {
+      const a = analyses[i]!;
+      if (ch.transport === 'websocket' || !isEngine(a)) return;
+      const ends = (endsByPath.get(transportPath(a.ctx.endpoint)) ?? []).sort((x, y) => x.t - y.t);
+      const same = ends.length === ch.transportEnds.length && ends.every((e, k) => e.t === ch.transportEnds[k]!.t);
+      if (same) return;
+      ch.transportEnds = ends;
+      ch.dirty = true;
+      changed = true;
+    });
+    return changed;
+  }
+
   /** One channel's report (null for an unknown id). */
   channelReport(channelId: string, options: AnalyzerOptions = {}): ChannelReport | null {
     return this.report(options).channels.find((c) => c.id === channelId) ?? null;
@@ -311,6 +386,16 @@ export class Analyzer {
 
 /** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */
 const ENGINE_IO_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3']);
+
+/** Host and path of an endpoint, whatever its scheme (ws: and http: transports of one engine.io server meet here). */
+function transportPath(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.host}${url.pathname}`;
+  } catch {
+    return endpoint;
+  }
+}
 
 /** The engine.io session id in a URL's query, null when none. */
 function sessionOf(url: string): string | null {

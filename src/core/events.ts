@@ -213,6 +213,19 @@ export interface WsBufferedEvent extends ConnBase {
   bufferedAmount: number;
 }
 
+/**
+ * The document came back from the back/forward cache (a Back or Forward navigation):
+ * it was frozen, its timers and connections stopped, from `cachedAt` (pagehide) until
+ * `t` (pageshow). Made by the background from what the relay saw of the browser's own
+ * page-lifecycle events (a page cannot send it). The analysis reads nothing into the
+ * document's silence in that window, as for a recording pause; the panel's default
+ * view starts at a top-level one as at a `doc.start`.
+ */
+export interface DocRestoredEvent extends Base {
+  type: 'doc.restored';
+  cachedAt: number;
+}
+
 /** A fault injected by Realtime Inspector (so analysis can tell it from organic failures). */
 export interface FaultEvent extends Base {
   type: 'fault';
@@ -252,6 +265,7 @@ export interface HookErrorEvent extends Base {
 /** Every captured event. */
 export type CaptureEvent =
   | DocStartEvent
+  | DocRestoredEvent
   | HttpRequestEvent
   | HttpResponseEvent
   | HttpChunkEvent

@@ -42,6 +42,7 @@ const conn = { ...base, conn: str };
 
 const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'doc.start': { ...base, url: str, title: str, top: bool, parentDoc: nullable(str) },
+  'doc.restored': { ...base, cachedAt: num },
   'http.request': {
     ...conn,
     transport: oneOf('fetch', 'xhr'),

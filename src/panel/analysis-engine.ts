@@ -107,10 +107,10 @@ export type ToAnalysis =
 const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.response', 'ws.create', 'ws.open', 'sse.create', 'sse.open']);
 
 /**
- * Events that say how to read the rest (recording pauses, injected faults): rare, made by
- * the user, and kept through every eviction, or a pause would read as silence again.
+ * Events that say how to read the rest (recording pauses, back/forward cache stays, injected
+ * faults): rare, and kept through every eviction, or a pause would read as silence again.
  */
-const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'fault']);
+const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'doc.restored', 'fault']);
 
 /**
  * How many events of a list belong to each connection and each document, kept

@@ -82,28 +82,52 @@ const chromeTransport = (): BridgeTransport => ({
   setTimeout: (fn, ms) => setTimeout(fn, ms),
 });
 
+/** A top-level navigation: a new top document, or one shown again from the back/forward cache. */
+export function isTopNavigation(e: CaptureEvent): boolean {
+  return (e.type === 'doc.start' || e.type === 'doc.restored') && e.frameId === 0;
+}
+
 /**
- * The events of the current page: from the last top-level `doc.start` on, from
- * documents that started after it (its frames), or from documents never announced.
+ * How far apart two frames of one page may see the same pagehide (the browser hides a
+ * page's frames in one go; other processes' frames a little later on a loaded machine).
  */
-export function currentPageEvents(events: readonly CaptureEvent[]): CaptureEvent[] {
-  let boundary = -1;
+const SAME_PAGEHIDE_MS = 1000;
+
+/** The documents of the current page and of earlier ones, from the last top-level navigation (`from`, -1 when none). */
+export function pageDocuments(events: readonly CaptureEvent[]): { from: number; current: Set<string>; earlier: Set<string> } {
+  let from = -1;
   for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'doc.start' && e.frameId === 0) {
-      boundary = i;
+    if (isTopNavigation(events[i]!)) {
+      from = i;
       break;
     }
   }
-  if (boundary < 0) return events.slice();
-  const announced = new Set<string>();
   const current = new Set<string>();
+  const earlier = new Set<string>();
+  if (from < 0) return { from, current, earlier };
+  const boundary = events[from]!;
+  // A page back from the back/forward cache brings its frames back with it; their doc.restored
+  // may be handled before the top document's.
+  const cachedAt = boundary.type === 'doc.restored' ? boundary.cachedAt : null;
+  const restoredWithIt = (e: CaptureEvent) => e.type === 'doc.restored' && cachedAt !== null && Math.abs(e.cachedAt - cachedAt) <= SAME_PAGEHIDE_MS;
   events.forEach((e, i) => {
-    if (e.type !== 'doc.start') return;
-    announced.add(e.doc);
-    if (i >= boundary) current.add(e.doc);
+    const announces = e.type === 'doc.start' || e.type === 'doc.restored';
+    if (i >= from ? announces : restoredWithIt(e)) current.add(e.doc);
+    else if (e.type === 'doc.start') earlier.add(e.doc);
   });
-  return events.slice(boundary).filter((e) => current.has(e.doc) || !announced.has(e.doc));
+  for (const doc of current) earlier.delete(doc);
+  return { from, current, earlier };
+}
+
+/**
+ * The events of the current page: from the last top-level navigation on (a `doc.start`, or a
+ * `doc.restored` from the back/forward cache), of its documents, of documents that started after
+ * it (its frames), or of documents never announced.
+ */
+export function currentPageEvents(events: readonly CaptureEvent[]): CaptureEvent[] {
+  const { from, current, earlier } = pageDocuments(events);
+  if (from < 0) return events.slice();
+  return events.slice(from).filter((e) => current.has(e.doc) || !earlier.has(e.doc));
 }
 
 /** Connect the panel to `tabId`'s capture. */

@@ -3,9 +3,8 @@
  * store: history and live events flow into the store; navigation without
  * "preserve log" starts a fresh view; the toolbar's commands go to the bridge.
  */
-import type { CaptureEvent } from '../core/events.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
-import type { BridgeUpdate, PanelBridge } from './bridge.ts';
+import { isTopNavigation, pageDocuments, type BridgeUpdate, type PanelBridge } from './bridge.ts';
 import type { PanelStore } from './store.ts';
 
 /** What the UI can do to a live capture. */
@@ -17,37 +16,20 @@ export interface LiveControls {
   injectFault(command: FaultCommand): void;
 }
 
-/** Docs announced before the latest top-level navigation: their late events are not shown without preserve log. */
-function staleDocs(events: readonly CaptureEvent[]): Set<string> {
-  let boundary = -1;
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'doc.start' && e.frameId === 0) {
-      boundary = i;
-      break;
-    }
-  }
-  const stale = new Set<string>();
-  for (let i = 0; i < boundary; i++) {
-    const e = events[i]!;
-    if (e.type === 'doc.start') stale.add(e.doc);
-  }
-  return stale;
-}
-
 /** Feed the store from the bridge; returns the controls and a disconnect function. */
 export function connectLive(store: PanelStore, bridge: PanelBridge, onError: (message: string) => void): { controls: LiveControls; dispose: () => void } {
   let stale = new Set<string>();
   /** Show the bridge's events anew; `history`: within the tab's history (the store holds it until in sync). */
   const reset = (history = false) => {
     const shown = bridge.visibleEvents();
-    stale = bridge.preserveLog() ? new Set() : staleDocs(bridge.events());
+    // Docs of earlier pages: their late events are not shown without preserve log.
+    stale = bridge.preserveLog() ? new Set() : pageDocuments(bridge.events()).earlier;
     store.resetLive(shown, history);
   };
   const onUpdate = (u: BridgeUpdate) => {
     switch (u.kind) {
       case 'events': {
-        const navigated = !bridge.preserveLog() && u.events.some((e) => e.type === 'doc.start' && e.frameId === 0);
+        const navigated = !bridge.preserveLog() && u.events.some(isTopNavigation);
         if (navigated) return reset(u.history);
         store.appendLive(stale.size ? u.events.filter((e) => !stale.has(e.doc)) : u.events, u.history);
         return;

@@ -47,6 +47,8 @@ export const RELAY_MAX_IN_FLIGHT = 8;
 export const RELAY_MAX_HELD_EVENTS = 100_000;
 /** Characters the relay holds, same rule as RELAY_MAX_HELD_EVENTS. */
 export const RELAY_MAX_HELD_CHARS = 32 * 1024 * 1024;
+/** Back/forward cache stays the relay holds for its next batch (more are not recorded); also the most one batch may carry. */
+export const RELAY_MAX_HELD_RESTORES = 16;
 /** Largest page→relay message (JSON characters); bigger ones are rejected unparsed. */
 export const PAGE_MESSAGE_MAX_CHARS = 8 * 1024 * 1024;
 /** Most events in one page→relay message. */

@@ -10,12 +10,21 @@
  */
 import type { CaptureEvent, CaptureFile } from '../core/events.ts';
 import type { FaultCommand } from './page-bridge.ts';
-import { MESSAGE_SOURCE, PAGE_MESSAGE_MAX_CHARS, PROTOCOL_VERSION, RELAY_BATCH_MAX_EVENTS } from './constants.ts';
+import { MESSAGE_SOURCE, PAGE_MESSAGE_MAX_CHARS, PROTOCOL_VERSION, RELAY_BATCH_MAX_EVENTS, RELAY_MAX_HELD_RESTORES } from './constants.ts';
 
 /** What the page hooks are told to do (forwarded by the relay as a `config` RelayToPage). */
 export interface PageConfig {
   recording: boolean;
   maxTextChars: number;
+}
+
+/**
+ * A document's stay in the back/forward cache, on the page's clock (epoch ms): hidden
+ * (trusted pagehide) at `cachedAt`, shown again (trusted pageshow, `persisted`) at `restoredAt`.
+ */
+export interface CacheStay {
+  cachedAt: number;
+  restoredAt: number;
 }
 
 /** Relay → background. */
@@ -28,9 +37,10 @@ export interface RelayMessages {
    * and checks every event (src/shared/page-events.ts). `batch` numbers are per
    * relay, consecutive from 1; `dropped`/`rejected` are the relay's cumulative
    * counters (so a resent batch never counts twice); `doc` is the relay's
-   * document id ('' until known).
+   * document id ('' until known). `restored`: the document's stays in the
+   * back/forward cache since the previous batch, seen by the relay (not the page).
    */
-  batch: { batch: number; doc: string; pages: string[]; dropped: number; rejected: number };
+  batch: { batch: number; doc: string; pages: string[]; dropped: number; rejected: number; restored?: CacheStay[] };
 }
 
 /** Background → relay. */
@@ -139,6 +149,8 @@ const isFrameId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as 
 const isShortString = (v: unknown, max = 256): v is string => typeof v === 'string' && v.length <= max;
 const isDuration = (v: unknown): v is number => isCount(v) && (v as number) <= 3_600_000;
 const isConn = (v: unknown) => v === null || isShortString(v);
+/** An epoch time in ms (performance.timeOrigin + a DOM high-resolution timestamp). */
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 /** True for a fault command of the page-bridge contract. */
 export function isFaultCommand(v: unknown): v is FaultCommand {
@@ -178,6 +190,11 @@ function isTabStats(v: unknown): v is TabStats {
 const isPageMessages = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= RELAY_BATCH_MAX_EVENTS && v.every((page) => typeof page === 'string' && page.length <= PAGE_MESSAGE_MAX_CHARS);
 
+const isCacheStays = (v: unknown): v is CacheStay[] =>
+  Array.isArray(v) &&
+  v.length <= RELAY_MAX_HELD_RESTORES &&
+  v.every((s) => isRecord(s) && isTime(s.cachedAt) && isTime(s.restoredAt) && s.cachedAt <= s.restoredAt);
+
 /** Checks of relay → background messages (the page messages' events are checked when the background parses them). */
 export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
   hello: (p) => isRecord(p) && isShortString(p.relayId, 64) && p.relayId.length > 0,
@@ -188,7 +205,8 @@ export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
     isShortString(p.doc) &&
     isCount(p.dropped) &&
     isCount(p.rejected) &&
-    isPageMessages(p.pages),
+    isPageMessages(p.pages) &&
+    (p.restored === undefined || isCacheStays(p.restored)),
 };
 
 /** Checks of background → relay messages. */

@@ -4,7 +4,7 @@
  */
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { BASE_ARGS, extensionDir, findChrome } from '../../src/cli/browser.ts';
+import { BASE_ARGS, extensionDir, findChrome, IGNORED_DEFAULT_ARGS } from '../../src/cli/browser.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,8 @@ export async function launchBrowser(opts: { extension?: boolean; args?: string[]
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: findChrome(),
     headless: true,
+    // The back/forward cache stays on, as in the browser users have.
+    ignoreDefaultArgs: IGNORED_DEFAULT_ARGS,
     args,
   });
   let worker: Worker | null = null;

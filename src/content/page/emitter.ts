@@ -242,6 +242,9 @@ function onRelayMessage(event: Event): void {
     if (message.kind === 'ready') {
       if (!ready) {
         ready = true;
+        // A relay that started after the hooks announced itself unasked, before it heard our
+        // hello: tell it this document's id (it names the document in what it reports itself).
+        post({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: docId });
         scheduleFlush(0);
       }
     } else if (message.kind === 'config') {
