@@ -9,7 +9,7 @@ import { CaptureFormatError, describeSkipped, parseJsonText, type SkippedEvent }
 import { readEntryFacts, type Draft } from './entry.ts';
 import { HarEntryError, isObj, objects, seqPair, str, type SeqPair } from './fields.ts';
 import { httpDrafts } from './http.ts';
-import { harSourceOf, type HarSource } from './source.ts';
+import { chromeMonotonicOffset, harSourceOf, MONOTONIC_BEFORE_MS, type HarSource } from './source.ts';
 import { endSupersededSockets, isWebSocketEntry, placeMonotonicAttempts, readWebSocketEntry, webSocketDrafts, type WebSocketReading } from './websocket.ts';
 
 /** The result of a HAR import. */
@@ -74,7 +74,6 @@ export function importHar(input: unknown): HarImport {
   let order = 0;
   const push = (d: Draft) => drafts.push({ ...d, order: order++ });
   const pages = pageDrafts(log.pages);
-  pages.forEach(push);
   const skipped: SkippedEvent[] = [];
   const notes: string[] = [];
   let ignored = 0;
@@ -100,10 +99,17 @@ export function importHar(input: unknown): HarImport {
     }
   });
   const readings = sockets.map((s) => s.reading);
+  const offset = source === 'chrome' ? chromeMonotonicOffset(log) : null;
+  // A page Chrome timed on its monotonic clock (see chromeMonotonicOffset) starts where its main request did.
+  const earliestWall = Math.min(...readings.filter((r) => r.clock === 'wall').map((r) => r.create), ...slots.flatMap((s) => (Array.isArray(s) ? s.map((d) => d.event.t) : [])));
+  for (const p of pages) {
+    if (p.event.t < MONOTONIC_BEFORE_MS) p.event.t = offset !== null ? p.event.t + offset : Number.isFinite(earliestWall) ? earliestWall : p.event.t;
+  }
   const pageStart = pages.length > 0 ? Math.min(...pages.map((p) => p.event.t)) : null;
-  const placed = placeMonotonicAttempts(readings, pageStart);
+  const placed = placeMonotonicAttempts(readings, offset, pageStart);
   if (placed) notes.push(placed);
   endSupersededSockets(readings);
+  pages.forEach(push);
   for (const slot of slots) (Array.isArray(slot) ? slot : webSocketDrafts(slot)).forEach(push);
   loggedDrafts(log).forEach(push);
 

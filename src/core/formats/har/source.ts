@@ -20,7 +20,7 @@
  *   `ws://` entry is the handshake alone, with no frames and no close.
  * - Realtime Inspector: exact times in `_realtimeInspector` and `_webSocketClose`.
  */
-import { str, type Json } from './fields.ts';
+import { objects, str, type Json } from './fields.ts';
 
 export type HarSource = 'realtime-inspector' | 'chrome' | 'firefox' | 'playwright' | 'other';
 
@@ -52,4 +52,25 @@ const EPOCH_MS_ABOVE = 1e11;
 /** A frame's `time` in milliseconds on the entry's clock. */
 export function frameTimeMs(time: number): number {
   return time > EPOCH_MS_ABOVE ? time : time * 1000;
+}
+
+/**
+ * Chrome's monotonic clock, turned into wall time. DevTools names a page's
+ * start by its first request in the saved order, which is by issue time, so a
+ * request with no wall time (issue time -1) comes first and the page's
+ * `startedDateTime` falls back to the monotonic clock too; the page's start is
+ * its main request's start (SDK PageLoad: `startTime = mainRequest.startTime`),
+ * whose own entry has the wall time. Their difference is the offset, exact to
+ * the millisecond. Null when no page is on the monotonic clock or its document
+ * entry is missing (DevTools opened after the page loaded).
+ */
+export function chromeMonotonicOffset(log: Json): number | null {
+  const entries = objects(log.entries);
+  for (const page of objects(log.pages)) {
+    const monotonic = Date.parse(str(page.startedDateTime) ?? '');
+    if (!(monotonic < MONOTONIC_BEFORE_MS)) continue;
+    const main = entries.find((e) => e._resourceType === 'document' && e.pageref === page.id && Date.parse(str(e.startedDateTime) ?? '') >= MONOTONIC_BEFORE_MS);
+    if (main) return Date.parse(str(main.startedDateTime) ?? '') - monotonic;
+  }
+  return null;
 }

@@ -185,17 +185,32 @@ interface Gap {
   to: number;
 }
 
+function shiftReading(r: WebSocketReading, shift: number): void {
+  r.create += shift;
+  r.lastSeen += shift;
+  r.errors = r.errors.map((t) => t + shift);
+  for (const m of r.messages) m.t += shift;
+  if (r.open) r.open.t += shift;
+  if (r.close) r.close.t += shift;
+  r.clock = 'wall';
+}
+
 /**
  * Attempts that failed before their handshake carry only Chrome's monotonic
- * clock: their spacing is exact, not their place. Shift them, together (one
- * clock), into the first gap between the wall-timed connections of their URLs
- * that holds them, splitting the gap's slack before and after them in the
- * proportion their own first and last delays suggest. Returns a note for the
- * import result, or null when there were none.
+ * clock. With the clock's offset (source.ts chromeMonotonicOffset) they are
+ * placed exactly. Without it their spacing is still exact, not their place:
+ * shift them, together (one clock), into the first gap between the wall-timed
+ * connections of their URLs that holds them, splitting the gap's slack before
+ * and after them in the proportion their own first and last delays suggest.
+ * Returns a note for the import result when the place was estimated.
  */
-export function placeMonotonicAttempts(readings: WebSocketReading[], pageStart: number | null): string | null {
+export function placeMonotonicAttempts(readings: WebSocketReading[], offset: number | null, pageStart: number | null): string | null {
   const mono = readings.filter((r) => r.clock === 'monotonic').sort((a, b) => a.create - b.create);
   if (mono.length === 0) return null;
+  if (offset !== null) {
+    for (const r of mono) shiftReading(r, offset);
+    return null;
+  }
   const endOf = (r: WebSocketReading) => r.close?.t ?? r.lastSeen;
   const first = mono[0]!.create;
   const span = Math.max(...mono.map(endOf)) - first;
@@ -229,24 +244,18 @@ export function placeMonotonicAttempts(readings: WebSocketReading[], pageStart: 
   } else {
     start += leadGuess;
   }
-  const shift = start - first;
-  for (const r of mono) {
-    r.create += shift;
-    r.lastSeen += shift;
-    r.errors = r.errors.map((t) => t + shift);
-    for (const m of r.messages) m.t += shift;
-    if (r.open) r.open.t += shift;
-    if (r.close) r.close.t += shift;
-    r.clock = 'wall';
-  }
+  for (const r of mono) shiftReading(r, start - first);
   return `${mono.length} WebSocket attempt(s) that failed before their handshake (e.g. connection refused) carry only Chrome's monotonic clock: their spacing is exact, their place among the other connections is estimated.`;
 }
 
 /**
  * Firefox and Playwright do not record when a socket closed. A socket that the
  * page replaced by a later attempt on the same URL had ended by then: end it
- * at the last instant the HAR shows it alive (its open or last frame), which
- * makes the reconnect delay an upper bound. The last socket of a URL stays open.
+ * at the last instant the HAR shows it alive (its open or last frame). The
+ * delay to the next attempt is then only an upper bound (the socket may have
+ * lived until just before it), so the close is marked as the page's own, which
+ * keeps the reconnect out of the backoff fit (metrics/reconnects.ts). The last
+ * socket of a URL stays open.
  */
 export function endSupersededSockets(readings: WebSocketReading[]): void {
   const byUrl = new Map<string, WebSocketReading[]>();
@@ -259,7 +268,7 @@ export function endSupersededSockets(readings: WebSocketReading[]): void {
     group.forEach((r, i) => {
       const next = group[i + 1];
       if (!next || r.lifetimeKnown || r.open === null || r.close !== null || r.lastSeen > next.create) return;
-      r.close = unknownClose(r.lastSeen);
+      r.close = { ...unknownClose(r.lastSeen), initiator: 'client' };
     });
   }
 }
