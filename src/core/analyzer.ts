@@ -15,7 +15,7 @@ import { buildSeries, type ChannelSeries } from './series.ts';
 import { announcedSessions } from './metrics/heartbeat.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
-import type { PauseWindow } from './context.ts';
+import type { PauseWindow, TransportEnd } from './context.ts';
 
 /** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
 export const DEFAULT_USERS = 1000;
@@ -50,6 +50,8 @@ interface ChannelState {
   series: ChannelSeries | null;
   /** The ping interval another channel announced for this channel's engine.io session. */
   announcedPingMs: number | null;
+  /** Ends of the engine.io WebSocket transport on the same path (see ChannelContext.transportEnds). */
+  transportEnds: readonly TransportEnd[];
   /** Documents whose connections the channel holds (their back/forward cache stays apply to it). */
   docs: Set<string>;
 }
@@ -192,6 +194,7 @@ export class Analyzer {
           analysis: null,
           series: null,
           announcedPingMs: null,
+          transportEnds: [],
           docs: new Set(),
         };
         this.channels.set(key, ch);
@@ -248,6 +251,7 @@ export class Analyzer {
       faults: this.faults,
       pauses: this.pausesOf(ch),
       announcedPingMs: ch.announcedPingMs,
+      transportEnds: ch.transportEnds,
       captureEnd: this.captureEnd,
     });
     ch.analysis = fresh;
@@ -323,7 +327,7 @@ export class Analyzer {
         for (const [sid, ms] of announcedSessions(a.ctx)) sessions.set(sid, ms);
       }
     }
-    let changed = false;
+    let changed = this.linkTransportEnds(analyses, isEngine);
     this.channelOrder.forEach((ch, i) => {
       const a = analyses[i]!;
       if (ch.transport !== 'websocket' || !isEngine(a)) return;
@@ -341,6 +345,39 @@ export class Analyzer {
     return changed;
   }
 
+  /**
+   * Hand each engine.io polling channel the ends of the WebSocket transports on its path:
+   * after an upgraded WebSocket drops, socket.io-client's Manager retries with a polling
+   * handshake (transports ['polling', 'websocket'], socket.io-client 4.8 build/esm/manager.js
+   * reconnect → open), so the first retry's delay runs from the WebSocket's end to a
+   * request of the polling channel. True when a channel must be analysed again.
+   */
+  private linkTransportEnds(analyses: readonly ChannelAnalysis[], isEngine: (a: ChannelAnalysis) => boolean): boolean {
+    const endsByPath = new Map<string, TransportEnd[]>();
+    analyses.forEach((a) => {
+      if (a.ctx.transport !== 'websocket' || !isEngine(a)) return;
+      const key = transportPath(a.ctx.endpoint);
+      const list = endsByPath.get(key) ?? [];
+      for (const r of a.ctx.records) {
+        if (r.end === null || r.closeInitiator === 'client') continue;
+        list.push({ t: r.end, uptimeMs: r.openAt === null ? null : r.end - r.openAt, cause: r.closeCode !== null ? `websocket close ${r.closeCode}` : 'websocket error', closeCode: r.closeCode });
+      }
+      endsByPath.set(key, list);
+    });
+    let changed = false;
+    this.channelOrder.forEach((ch, i) => {
+      const a = analyses[i]!;
+      if (ch.transport === 'websocket' || !isEngine(a)) return;
+      const ends = (endsByPath.get(transportPath(a.ctx.endpoint)) ?? []).sort((x, y) => x.t - y.t);
+      const same = ends.length === ch.transportEnds.length && ends.every((e, k) => e.t === ch.transportEnds[k]!.t);
+      if (same) return;
+      ch.transportEnds = ends;
+      ch.dirty = true;
+      changed = true;
+    });
+    return changed;
+  }
+
   /** One channel's report (null for an unknown id). */
   channelReport(channelId: string, options: AnalyzerOptions = {}): ChannelReport | null {
     return this.report(options).channels.find((c) => c.id === channelId) ?? null;
@@ -349,6 +386,16 @@ export class Analyzer {
 
 /** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */
 const ENGINE_IO_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3']);
+
+/** Host and path of an endpoint, whatever its scheme (ws: and http: transports of one engine.io server meet here). */
+function transportPath(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.host}${url.pathname}`;
+  } catch {
+    return endpoint;
+  }
+}
 
 /** The engine.io session id in a URL's query, null when none. */
 function sessionOf(url: string): string | null {

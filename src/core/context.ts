@@ -25,6 +25,21 @@ export interface ChannelContext {
    * WebSocket); null when none.
    */
   announcedPingMs?: number | null;
+  /**
+   * Ends of the session's WebSocket transport on another channel (engine.io: the polling
+   * channel's client reconnects with a polling handshake after its upgraded WebSocket
+   * dropped), in time order; empty when none.
+   */
+  transportEnds?: readonly TransportEnd[];
+}
+
+/** A WebSocket transport of the same session that ended other than by the page's own close. */
+export interface TransportEnd {
+  t: number;
+  /** How long it had been open; null when it never opened. */
+  uptimeMs: number | null;
+  cause: string;
+  closeCode: number | null;
 }
 
 export interface PauseWindow {

@@ -6,7 +6,7 @@
 import { isHttp, type FaultEvent, type Transport } from './events.ts';
 import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
-import type { ChannelContext, PauseWindow } from './context.ts';
+import type { ChannelContext, PauseWindow, TransportEnd } from './context.ts';
 import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
 import { classifyChannel } from './classify/index.ts';
 import { measureWaste } from './metrics/waste.ts';
@@ -46,6 +46,8 @@ export interface ChannelInput {
   pauses?: readonly PauseWindow[];
   /** See ChannelContext.announcedPingMs. */
   announcedPingMs?: number | null;
+  /** See ChannelContext.transportEnds. */
+  transportEnds?: readonly TransportEnd[];
   captureEnd: number;
 }
 
@@ -64,6 +66,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     faults: input.faults.slice(),
     pauses: input.pauses ?? [],
     announcedPingMs: input.announcedPingMs ?? null,
+    transportEnds: input.transportEnds ?? [],
   };
   const classification = classifyChannel(ctx);
   const kind = classification.kind;

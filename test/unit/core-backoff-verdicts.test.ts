@@ -226,4 +226,40 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.details.join('\n')).toMatch(/jitter not seen, but 4 delays cannot rule it out/);
   });
+
+  it("socket.io-client's default transports: the first retry after the WebSocket drops is a polling handshake, measured from the drop", () => {
+    const b = new CaptureBuilder();
+    const base = 'http://app.example/socket.io/?EIO=4&transport=polling';
+    const open = '0{"sid":"s1","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
+    b.http({ at: T0, url: `${base}&t=a1`, status: 200, body: open, contentType: 'text/plain; charset=UTF-8' });
+    b.http({ at: T0 + 20, url: `${base}&t=a2&sid=s1`, method: 'POST', status: 200, body: 'ok', contentType: 'text/html' });
+    b.http({ at: T0 + 25, url: `${base}&t=a3&sid=s1`, status: 200, body: '40{"sid":"n1"}', contentType: 'text/plain; charset=UTF-8' });
+    const ws = b.wsCreate(T0 + 40, 'ws://app.example/socket.io/?EIO=4&transport=websocket&sid=s1');
+    b.wsOpen(T0 + 45, ws);
+    b.wsMsg(T0 + 46, ws, 'out', '2probe');
+    b.wsMsg(T0 + 47, ws, 'in', '3probe');
+    b.wsMsg(T0 + 48, ws, 'out', '5');
+    for (let k = 1; k <= 2; k++) {
+      b.wsMsg(T0 + 25_000 * k, ws, 'in', '2');
+      b.wsMsg(T0 + 25_000 * k + 2, ws, 'out', '3');
+    }
+    const drop = T0 + 60_000;
+    b.wsClose(drop, ws, 1006, '', 'server');
+    // Recorded by the backoff matrix (socket.io-client 4.8 defaults, server down, real Chromium).
+    let t = drop;
+    for (const [i, d] of [755, 1999, 3845, 5001, 5000, 5001].entries()) {
+      t += d;
+      b.http({ at: t, url: `${base}&t=r${i}`, error: 'network' });
+      t += 3;
+    }
+    const report = analyzeCapture(b.sorted());
+    const polling = report.channels.find((c) => c.transport !== 'websocket' && c.url.includes('/socket.io/'))!;
+    // From the drop to the first handshake, then from each failed handshake's end to the next.
+    expect(polling.reconnects).toHaveLength(6);
+    expect(Math.round(polling.reconnects[0]!.delayMs)).toBe(755);
+    expect(polling.reconnects[0]!.cause).toBe('websocket close 1006');
+    expect(polling.backoff!.model).toBe('exponential');
+    expect(polling.backoff!.maxMs).toBeCloseTo(4973, -1);
+    expect(polling.backoff!.initialMs).toBeLessThan(1100);
+  });
 });

@@ -7,7 +7,7 @@
  * (backoff-attempts.ts), not assumed.
  */
 import { isHttp } from '../events.ts';
-import { pausedBetween, type ChannelContext } from '../context.ts';
+import { pausedBetween, type ChannelContext, type TransportEnd } from '../context.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, type ConnRecord } from '../model.ts';
 import { numberAttempts } from './backoff-attempts.ts';
@@ -92,6 +92,19 @@ function sseState(records: readonly ConnRecord[], uptoIndex: number, beforeT: nu
   return { retry, lastId };
 }
 
+/** An injected fault that ended the transport (within a second before its end), else the transport's own end. */
+function dropCause(ctx: ChannelContext, drop: TransportEnd): string {
+  const fault = ctx.faults.find((f) => f.phase !== 'end' && f.fault !== 'latency' && f.t <= drop.t && f.t >= drop.t - 1000);
+  return fault ? `fault: ${fault.fault}` : drop.cause;
+}
+
+/** The last transport end in [from, to], null when none. */
+function lastEndBetween(ends: readonly TransportEnd[], from: number, to: number): TransportEnd | null {
+  let found: TransportEnd | null = null;
+  for (const e of ends) if (e.t >= from && e.t <= to) found = e;
+  return found;
+}
+
 /** Detect reconnects and fit their backoff. */
 export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): ReconnectResult {
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
@@ -166,6 +179,28 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     // Polling loops re-request by design; only re-requests after a failure are reconnects.
     if (pollingLoop && !failed(prev)) {
       restart = true;
+      // The session's WebSocket dropped after this poll: this request is the client's first
+      // retry, and its delay runs from that drop (see ChannelContext.transportEnds).
+      const drop = lastEndBetween(ctx.transportEnds ?? [], prev.end, cur.start);
+      if (drop !== null) {
+        push(
+          {
+            at: cur.start,
+            delayMs: Math.max(0, cur.start - drop.t),
+            cause: dropCause(ctx, drop),
+            clientInitiated: false,
+            closeCode: drop.closeCode,
+            closeReason: '',
+            sseRetryMs: null,
+            lastEventId: null,
+            sentLastEventId: null,
+            headersVisible: true,
+            retryAfterMs: null,
+          },
+          drop.uptimeMs !== null,
+          drop.uptimeMs,
+        );
+      }
       continue;
     }
     const s = cur.sse ? sseState(records, i - 1, prev.end) : { retry: null, lastId: null };
