@@ -14,12 +14,17 @@
  * what was not acknowledged. It forwards the background's config and fault
  * commands to the hooks and acts on nothing else.
  *
- * The back/forward cache: Chrome closes a cached document's extension ports
- * without firing onDisconnect on this side (Chromium 156: messages posted on the
- * port after the restore vanish), so on a trusted `pageshow` with `persisted`
- * the relay opens a new port, resends what the closed one never acknowledged,
- * and tells the background when the document was hidden and shown again, which
- * becomes a `doc.restored` event (the analysis measures no gap across it).
+ * Two things a page's life does to the relay's links, both handled here:
+ * - The back/forward cache: Chrome closes a cached document's extension ports
+ *   without firing onDisconnect on this side (Chromium 156: messages posted on the
+ *   port after the restore vanish), so on a trusted `pageshow` with `persisted`
+ *   the relay opens a new port, resends what the closed one never acknowledged,
+ *   and tells the background when the document was hidden and shown again, which
+ *   becomes a `doc.restored` event (the analysis measures no gap across it).
+ * - `document.open()` erases every listener on `document` and `window` (HTML
+ *   "document open steps"), of every world: the relay watches the document's
+ *   children (a MutationObserver, which document.open does not erase) and adds its
+ *   listeners again, before the hooks' next batch (they post from timers).
  *
  * `Relay` knows only a PortLike transport, so it is tested in Node with an in-memory one.
  */
@@ -394,15 +399,25 @@ function startInFrame(): void {
     relayId: randomId(),
   });
   const pageClock = (event: Event) => performance.timeOrigin + event.timeStamp;
-  // Capture phase on window: runs before any listener the page adds later on the
-  // way to `document`, so page code cannot stop the hooks' events from reaching us.
-  window.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail), true);
+  const onPageMessage = (event: Event) => relay.receiveFromPage((event as CustomEvent).detail);
   // Only the browser's own page-lifecycle events count: a page dispatching a fake
   // pagehide must not switch off batching and flow control, nor a fake pageshow reopen the port.
-  window.addEventListener('pagehide', (event) => event.isTrusted && relay.pageHidden(pageClock(event)), true);
-  window.addEventListener('pageshow', (event) => {
-    if (event.isTrusted) relay.pageShown(event.persisted ? pageClock(event) : undefined);
-  }, true);
+  const onPageHide = (event: Event) => event.isTrusted && relay.pageHidden(pageClock(event));
+  const onPageShow = (event: Event) => {
+    if (event.isTrusted) relay.pageShown((event as PageTransitionEvent).persisted ? pageClock(event) : undefined);
+  };
+  const listen = () => {
+    // Capture phase on window: runs before any listener the page adds later on the
+    // way to `document`, so page code cannot stop the hooks' events from reaching us.
+    // Adding the same listener again is a no-op, so this runs after every change below.
+    window.addEventListener(PAGE_TO_RELAY_EVENT, onPageMessage, true);
+    window.addEventListener('pagehide', onPageHide, true);
+    window.addEventListener('pageshow', onPageShow, true);
+  };
+  listen();
+  // document.open() erases the listeners above and replaces the document's children:
+  // listen again once it did (the hooks post their batches from timers, after this runs).
+  new MutationObserver(listen).observe(document, { childList: true });
   relay.start();
   relay.answerHello();
 }

@@ -26,6 +26,8 @@ import {
   global,
   jsonParse,
   jsonStringify,
+  MutationObserverCtor,
+  observeMutations,
   performanceNow,
   setTimer,
   timeOrigin,
@@ -259,17 +261,30 @@ function onRelayMessage(event: Event): void {
   }
 }
 
+function onPageHide(event: Event): void {
+  if (!event.isTrusted) return;
+  hidden = true;
+  flushAll();
+}
+
+function onPageShow(event: Event): void {
+  if (event.isTrusted) hidden = false;
+}
+
+/** Listen to the relay and the page's lifecycle (adding the same listener again is a no-op). */
+function listen(): void {
+  addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
+  addListener(global, 'pagehide', onPageHide, { capture: true });
+  addListener(global, 'pageshow', onPageShow, { capture: true });
+}
+
 /** Start the bridge: listen to the relay, announce this document and keep saying hello until the relay answers. */
 export function startBridge(): void {
-  addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
-  addListener(global, 'pagehide', (event: Event) => {
-    if (!event.isTrusted) return;
-    hidden = true;
-    flushAll();
-  }, { capture: true });
-  addListener(global, 'pageshow', (event: Event) => {
-    if (event.isTrusted) hidden = false;
-  }, { capture: true });
+  listen();
+  // document.open() (a page rewriting itself, an ad iframe written with document.write) erases
+  // every listener on document and window and replaces the document's children: listen again
+  // once it did. The observer runs at the next microtask, before any batch (posted from timers).
+  observeMutations(new MutationObserverCtor(listen), doc, { childList: true });
   const started = now();
   let interval = 10;
   const hello = (): void => {

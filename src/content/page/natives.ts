@@ -43,6 +43,12 @@ export const addListener = uncurry(EventTarget.prototype.addEventListener);
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
 export const CustomEventCtor = CustomEvent;
+export const MutationObserverCtor = MutationObserver;
+export const observeMutations = uncurry(MutationObserver.prototype.observe) as (
+  observer: MutationObserver,
+  target: Node,
+  options: MutationObserverInit,
+) => void;
 export const MessageEventCtor = MessageEvent;
 export const CloseEventCtor = CloseEvent;
 export const EventCtor = Event;
