@@ -54,8 +54,8 @@ interface Expectation {
   jitterKind: DocumentedBackoff['jitter'];
   /** Retry delays in the outage from which a verdict is due; with fewer, no verdict is right too. */
   verdictFrom: number;
-  /** Problems with the fitted parameters, given a verdict and the delays it was drawn from. */
-  params(backoff: Backoff, delays: number[]): string[];
+  /** Problems with the fitted parameters, given a verdict. */
+  params(backoff: Backoff): string[];
   /** Reset rules the delays contradict (the report's resetRule, when it has one). */
   wrongResets: string[];
   /** Finding codes on the channel that must, and must not, be there. */
@@ -82,12 +82,6 @@ function scheduleParams(scheduleMs: number[]): (b: Backoff) => string[] {
     });
     return problems;
   };
-}
-
-/** Whatever the model, a ceiling below a delay the client waited is wrong (timers fire late, never early). */
-function capBelowDelays(b: Backoff, delays: number[]): string[] {
-  const longest = Math.max(0, ...delays);
-  return b.maxMs !== null && longest > b.maxMs * 1.1 + 250 ? [`maxMs ${b.maxMs} is below a delay of ${Math.round(longest)}`] : [];
 }
 
 /** The documented model of each client, read for each failure. */
@@ -149,7 +143,8 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         jitter: true,
         jitterKind: doc.jitter,
         verdictFrom: 6,
-        params: (b, delays) => [...within(b.factor, 1.05, 1.35, 'factor'), ...capBelowDelays(b, delays)],
+        // The ceiling comes at the tenth reopen (6 s · 1.15^10), long after the outage: none to report.
+        params: (b) => [...within(b.factor, 1.05, 1.35, 'factor'), ...(b.maxMs === null ? [] : within(b.maxMs, doc.maxMs!, doc.maxMs! * 1.15 + 250, 'maxMs'))],
         wrongResets: opensDoNotReset,
         present: [],
         absent: [...falseAlarms, 'backoff-without-jitter'],
@@ -163,11 +158,11 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         jitter: true,
         jitterKind: doc.jitter,
         verdictFrom: 10,
-        params: (b, delays) => [
+        params: (b) => [
           ...within(b.initialMs, 300, 1600, 'initialMs'),
           ...within(b.factor, 1.2, 3, 'factor'),
-          ...capBelowDelays(b, delays),
-          ...(b.maxMs === null ? [] : within(b.maxMs, 0, doc.maxMs! * 1.1 + 250, 'maxMs')),
+          // At the 20 s cap a delay is 20 s only when the draw reaches it (1 in 40): a lower plateau is noise.
+          ...(b.maxMs === null ? [] : near(b.maxMs, doc.maxMs!, 'maxMs')),
         ],
         wrongResets: opensDoNotReset,
         present: [],
@@ -181,17 +176,17 @@ function lowConfidence(b: Backoff): boolean {
   return 'confidence' in b && b.confidence === 'low';
 }
 
-/** What is wrong with the channel's backoff verdict and findings, given the retry delays of the outage. */
-function judge(channel: ChannelReport, delays: number[], want: Expectation): string[] {
+/** What is wrong with the channel's backoff verdict and findings, given how many retries the outage saw. */
+function judge(channel: ChannelReport, retries: number, want: Expectation): string[] {
   const b = channel.backoff;
   const codes = channel.findings.map((f) => f.code);
   const problems: string[] = [];
-  const due = delays.length >= want.verdictFrom;
+  const due = retries >= want.verdictFrom;
   if (b === null || lowConfidence(b)) {
-    if (due) problems.push(`no verdict from ${delays.length} retries (${want.model} is due from ${want.verdictFrom})`);
+    if (due) problems.push(`no verdict from ${retries} retries (${want.model} is due from ${want.verdictFrom})`);
   } else {
     if (b.model !== want.model) problems.push(`model ${b.model}, documented ${want.model}`);
-    else problems.push(...want.params(b, delays));
+    else problems.push(...want.params(b));
     if (b.jitter !== want.jitter) problems.push(`jitter ${b.jitter}, documented ${want.jitter}`);
     // 'unknown': randomised, too few delays to tell how; anything else must be the documented kind.
     const kind = 'jitterKind' in b ? b.jitterKind : 'unknown';
@@ -332,7 +327,7 @@ describe.skipIf(!RUN)('backoff verdict of each protocol client under each failur
     const delays = channel.reconnects.filter((r) => r.at >= result.faultAt - 100).map((r) => r.delayMs);
     const want = expectation(client, mode);
     const others = result.run.report.channels.filter((c) => c !== channel && c.url.includes(client.channel));
-    const problems = [...judge(channel, delays, want), ...otherChannelProblems(others, want)];
+    const problems = [...judge(channel, delays.length, want), ...otherChannelProblems(others, want)];
     // With a verdict due, the CLI's gates must pass with the documented model too.
     if (delays.length >= want.verdictFrom) problems.push(...gateProblems(result.run.report, result.options, client.channel, want));
     if (process.env.RI_MATRIX_OUT) save(process.env.RI_MATRIX_OUT, name, client, mode, result, channel, others, delays.length, problems);
