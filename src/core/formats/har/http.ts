@@ -9,6 +9,7 @@ import type { Payload } from '../../events.ts';
 import { base64ToBytes, utf8Bytes } from '../../protocols/util.ts';
 import { createSseParser, type ParsedSseEvent } from '../../sse-parser.ts';
 import { exactSeq, exactTime, type Draft, type EntryFacts } from './entry.ts';
+import type { HarSource } from './source.ts';
 import { harHeaders, isObj, num, objects, objOf, seqPair, str, textPayloadOf, type Json, type SeqPair } from './fields.ts';
 
 /** Resource types that are never real-time traffic (Chrome's `_resourceType` values). */
@@ -51,13 +52,17 @@ function sseOf(entry: Json, content: Json, responseT: number, endT: number): { m
   const messages: SseMessageFacts[] = [];
   const comments: Array<{ t: number; text: string }> = [];
   if (Array.isArray(entry._eventSourceMessages)) {
-    for (const m of objects(entry._eventSourceMessages)) {
-      // Chrome's "Save all as HAR (sanitized)" leaves `data` out.
-      const data = str(m.data) ?? '';
+    const listed = objects(entry._eventSourceMessages);
+    // Chrome's "Save all as HAR (sanitized)", its default, leaves each event's `data` out: the event is
+    // kept as truncated, with the stream's bytes spread evenly over its events as its size.
+    const streamBytes = num(content.size) ?? 0;
+    const sanitizedSize = listed.length > 0 ? Math.round(Math.max(0, streamBytes) / listed.length) : 0;
+    for (const m of listed) {
+      const data = str(m.data);
       messages.push({
         t: (num(m.time) ?? responseT / 1000) * 1000,
         event: str(m.eventName) || 'message',
-        data: textPayloadOf(data, num(m._size) ?? undefined, m._truncated === true),
+        data: data === null ? { size: sanitizedSize, encoding: 'text', data: '', truncated: true } : textPayloadOf(data, num(m._size) ?? undefined, m._truncated === true),
         id: '_id' in m ? str(m._id) : str(m.eventId) || null,
         lastEventId: str(m.lastEventId) ?? str(m.eventId) ?? '',
         retry: num(m.retry),
@@ -79,12 +84,14 @@ function sseOf(entry: Json, content: Json, responseT: number, endT: number): { m
   return { messages, comments };
 }
 
-/** The events of a fetch, XHR or EventSource entry; 'ignored' for page assets. */
-export function httpDrafts(facts: EntryFacts, entry: Json): Draft[] | 'ignored' {
+/** The events of a fetch, XHR or EventSource entry; 'ignored' for page assets and the browser's own requests. */
+export function httpDrafts(facts: EntryFacts, entry: Json, source: HarSource): Draft[] | 'ignored' {
   const { extras, ids, url, method, resourceType, mime, status } = facts;
   const isSse = resourceType === 'eventsource' || mime === 'text/event-stream';
   if (!isSse && resourceType !== 'fetch' && resourceType !== 'xhr') {
     if (STATIC_TYPES.has(resourceType)) return 'ignored';
+    // Chrome types every request page script makes; 'other' is the browser's own (the favicon...).
+    if (source === 'chrome' && resourceType === 'other') return 'ignored';
     // No type (other tools' HARs) or 'other': keep data, leave page assets out.
     if (!DATA_MEDIA.test(mime) && method === 'GET') return 'ignored';
   }

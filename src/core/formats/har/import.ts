@@ -90,7 +90,7 @@ export function importHar(input: unknown): HarImport {
         slots.push(reading);
         return;
       }
-      const events = httpDrafts(facts, raw);
+      const events = httpDrafts(facts, raw, source);
       if (events === 'ignored') ignored++;
       else slots.push(events);
     } catch (error) {
