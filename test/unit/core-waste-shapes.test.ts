@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureBuilder, T0 } from './core-builders.ts';
 import { everyPoll, judge, judgeEvents, type Poll } from './core-waste-polls.ts';
-import { readInstant, findClocks, clockPaths } from '../../src/core/metrics/json-clocks.ts';
+import { ClockFinder, clockPaths, readInstant } from '../../src/core/metrics/json-clocks.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const json = (v: unknown) => JSON.stringify(v);
@@ -186,6 +186,12 @@ describe('waste: scalars that look like time but are not clocks are news', () =>
     expect(r.reasons.map((x, i) => (x === null ? i : -1)).filter((i) => i >= 0)).toEqual([0, 6, 12]);
   });
 
+  it('a timestamp that stood still over some polls (the same bytes again) before moving on every poll', () => {
+    const r = judge(everyPoll(8, 2000, (i, now) => json({ items, ts: i < 3 ? T0 + 20 : now })));
+    expect(r.clocks).toEqual([]);
+    expect(r.reasons).toEqual([null, 'unchanged', 'unchanged', null, null, null, null, null]);
+  });
+
   it('an uptime or tick counter that steps once a second (relative clocks are not recognised)', () => {
     const r = judge(everyPoll(6, 1000, (i) => json({ items, uptime: 86_400 + i })));
     expect(r.clocks).toEqual([]);
@@ -240,7 +246,14 @@ describe('waste: bodies that are not JSON or not whole', () => {
   });
 });
 
-describe('readInstant and findClocks', () => {
+/** The clock paths ClockFinder finds in bodies polled at the given times. */
+function clocksIn(samples: Array<{ value: unknown; start: number; response: number }>): string[] {
+  const finder = new ClockFinder();
+  for (const s of samples) finder.add(s.value, s.start, s.response);
+  return clockPaths(finder.finish());
+}
+
+describe('readInstant and ClockFinder', () => {
   it('reads epoch numbers in s, ms, µs and ns, date-time strings and HTTP-dates as instants', () => {
     const at = Date.UTC(2026, 10, 24, 12, 0, 5, 123);
     expect(readInstant(at)).toMatchObject({ ms: at, resolutionMs: 1 });
@@ -264,7 +277,7 @@ describe('readInstant and findClocks', () => {
       const now = T0 + i * 2000;
       return { value: { ts: i < 2 ? Math.floor(now / 1000) : now }, start: now, response: now + 30 };
     });
-    expect(clockPaths(findClocks(samples))).toEqual([]);
+    expect(clocksIn(samples)).toEqual([]);
   });
 
   it('keeps object keys and array indices apart', () => {
@@ -272,6 +285,6 @@ describe('readInstant and findClocks', () => {
       const now = T0 + i * 2000;
       return { value: { a: [now], b: { '0': 'x' } }, start: now, response: now + 30 };
     });
-    expect(clockPaths(findClocks(samples))).toEqual(['a[0]']);
+    expect(clocksIn(samples)).toEqual(['a[0]']);
   });
 });

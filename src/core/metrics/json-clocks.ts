@@ -21,23 +21,14 @@ export interface Instant {
   form: string;
 }
 
-/** One poll's parsed body with its times, in poll order. */
-export interface ClockSample {
-  value: unknown;
-  /** Request sent. */
-  start: number;
-  /** Response headers arrived (else body end). */
-  response: number;
-}
-
 /**
- * A node of the path tree: one per JSON path that held an instant, and their
- * ancestors. Object keys and array indices key the children apart (the key '0' is
- * not the index 0).
+ * A node of the path tree: while bodies are read, one per path that held a container
+ * or an instant; once they all have been, only the clocks and their ancestors. Object
+ * keys and array indices key the children apart (the key '0' is not the index 0).
  */
 export interface ClockNode {
   readonly children: Map<string | number, ClockNode>;
-  /** Set when the path is a clock, once the samples have been read. */
+  /** True when the path is a clock (set by ClockFinder.finish). */
   clock: boolean;
 }
 
@@ -114,13 +105,13 @@ export function readInstant(value: unknown): Instant | null {
   return inRange(ms) ? { ms, resolutionMs: 1000, form: 'http-date' } : null;
 }
 
-/** What is known of one path while the samples are read. */
+/** What is known of one path while the bodies are read. */
 interface PathTrack {
   /** Still possibly a clock. */
   ok: boolean;
   form: string;
   last: Instant;
-  /** Index of the sample `last` came from. */
+  /** Index of the body `last` came from. */
   lastSample: number;
   moves: number;
 }
@@ -140,71 +131,107 @@ function inStep(step: number, elapsed: number, resolutionMs: number): boolean {
 }
 
 /**
- * Find the clocks of a channel's polled JSON bodies: the paths whose scalar reads as
- * an instant in every sample that has it, moves at least CLOCK_MIN_MOVES times, and
- * between every two consecutive samples moves by the time that passed between them.
- * Returns the root of the path tree (null when no path is a clock).
+ * Finds the clocks of a channel's polled JSON bodies, fed one body at a time in poll
+ * order: the paths whose scalar reads as an instant in every body that has it, moves
+ * at least CLOCK_MIN_MOVES times, and between every two consecutive bodies moves by
+ * the time that passed between them. The path tree (`root`) holds a node for every
+ * path that held an instant, so a body can be compared with the one before while the
+ * clocks are still being found; `finish` then marks which of those nodes are clocks.
  */
-export function findClocks(samples: readonly ClockSample[]): ClockNode | null {
-  const root = newNode();
-  samples.forEach((sample, i) => visit(sample.value, root, i));
+export class ClockFinder {
+  private readonly tree: TrackNode = newNode();
+  /** Every path that has held an instant. */
+  private readonly tracks: PathTrack[] = [];
+  /** Index of the body being read. */
+  private sample = -1;
+  private previous: { start: number; response: number } | null = null;
+  // The time between the current body and the one before, by request and by response.
+  private startStep = 0;
+  private responseStep = 0;
 
-  function visit(value: unknown, node: TrackNode, i: number): void {
+  /** The path tree: children by object key or array index. */
+  get root(): ClockNode {
+    return this.tree;
+  }
+
+  /** Read the next body. */
+  add(value: unknown, start: number, response: number): void {
+    this.next(start, response);
+    this.visit(value, this.tree);
+  }
+
+  /** Read the next body when it is the same bytes as the one before: every instant in it stood still. */
+  repeat(start: number, response: number): void {
+    this.next(start, response);
+    for (const track of this.tracks) if (track.ok && track.lastSample === this.sample - 1) this.step(track, track.last);
+  }
+
+  private next(start: number, response: number): void {
+    this.sample++;
+    if (this.previous) {
+      this.startStep = start - this.previous.start;
+      this.responseStep = response - this.previous.response;
+    }
+    this.previous = { start, response };
+  }
+
+  /** Mark the clocks once every body has been read; returns the root (null when no path is a clock). */
+  finish(): ClockNode | null {
+    return prune(this.tree) ? this.tree : null;
+  }
+
+  private visit(value: unknown, node: TrackNode): void {
     if (Array.isArray(value)) {
-      for (let k = 0; k < value.length; k++) visitChild(value[k], node, k, i);
+      for (let k = 0; k < value.length; k++) this.visitChild(value[k], node, k);
     } else if (typeof value === 'object' && value !== null) {
-      for (const key of Object.keys(value)) visitChild((value as Record<string, unknown>)[key], node, key, i);
+      for (const key of Object.keys(value)) this.visitChild((value as Record<string, unknown>)[key], node, key);
     }
   }
 
-  function visitChild(value: unknown, parent: TrackNode, key: string | number, i: number): void {
-    if (typeof value === 'object' && value !== null) {
-      let child = parent.children.get(key);
-      if (!child) parent.children.set(key, (child = newNode()));
-      // The path held an instant before: not one clock.
-      if (child.track) child.track.ok = false;
-      visit(value, child, i);
-      return;
-    }
-    const instant = readInstant(value);
+  private visitChild(value: unknown, parent: TrackNode, key: string | number): void {
     const child = parent.children.get(key);
-    if (!instant) {
-      if (child?.track) child.track.ok = false;
+    if (typeof value === 'object' && value !== null) {
+      if (child) {
+        // The path held an instant before: not one clock.
+        if (child.track) child.track.ok = false;
+        this.visit(value, child);
+      } else {
+        const fresh = newNode();
+        parent.children.set(key, fresh);
+        this.visit(value, fresh);
+      }
       return;
     }
-    if (!child) {
-      const fresh = newNode();
-      fresh.track = { ok: true, form: instant.form, last: instant, lastSample: i, moves: 0 };
-      parent.children.set(key, fresh);
-      return;
-    }
-    const track = child.track;
+    const track = child?.track;
+    // A path already ruled out, or one that held a container before (not one clock): nothing to read.
+    if (track?.ok === false || (child && !track)) return;
+    const instant = readInstant(value);
     if (!track) {
-      // The path held a container before: not one clock.
-      child.track = { ok: false, form: instant.form, last: instant, lastSample: i, moves: 0 };
+      if (instant) {
+        const fresh: PathTrack = { ok: true, form: instant.form, last: instant, lastSample: this.sample, moves: 0 };
+        this.tracks.push(fresh);
+        parent.children.set(key, { children: new Map(), clock: false, track: fresh });
+      }
       return;
     }
-    if (!track.ok) return;
-    if (instant.form !== track.form) {
-      track.ok = false;
-      return;
-    }
-    if (track.lastSample === i - 1) {
+    if (!instant || instant.form !== track.form) track.ok = false;
+    else this.step(track, instant);
+  }
+
+  /** The path's instant in the current body: it must have moved in step with the time since the body before. */
+  private step(track: PathTrack, instant: Instant): void {
+    if (track.lastSample === this.sample - 1) {
       const step = instant.ms - track.last.ms;
       const resolution = Math.max(instant.resolutionMs, track.last.resolutionMs);
-      const before = samples[i - 1]!;
-      const now = samples[i]!;
-      if (!inStep(step, now.start - before.start, resolution) && !inStep(step, now.response - before.response, resolution)) {
+      if (!inStep(step, this.startStep, resolution) && !inStep(step, this.responseStep, resolution)) {
         track.ok = false;
         return;
       }
       if (step !== 0) track.moves++;
     }
     track.last = instant;
-    track.lastSample = i;
+    track.lastSample = this.sample;
   }
-
-  return prune(root) ? root : null;
 }
 
 /** Mark the clocks and drop the branches without one; true when the subtree holds a clock. */

@@ -12,7 +12,7 @@ import type { ChannelContext } from '../context.ts';
 import { isPolled, type ChannelKind } from '../report-types.ts';
 import type { ConnRecord } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
-import { CLOCK_MIN_MOVES, clockPaths, findClocks, readInstant, type ClockNode, type ClockSample } from './json-clocks.ts';
+import { ClockFinder, clockPaths, readInstant, type ClockNode } from './json-clocks.ts';
 
 /**
  * - `empty-collection`: a JSON body that holds no items: `[]`, `{}`, or only empty
@@ -37,8 +37,9 @@ export interface WasteResult {
 /** A body the client holds: its hash (or text) and, when it is JSON, its parsed value. */
 interface Held {
   key: string | null;
-  json: unknown;
-  isJson: boolean;
+  json: { value: unknown } | undefined;
+  /** A JSON body that holds no items (holdsNoItems). */
+  empty: boolean;
 }
 
 function bodyKey(r: ConnRecord): string | null {
@@ -98,106 +99,109 @@ export function holdsNoItems(value: unknown): boolean {
   return (Array.isArray(value) || isObject(value)) && !holdsItems(value) && holdsEmptyCollection(value);
 }
 
-/** What differs between a body and the one held before it. */
-const SAME = 0;
-const CLOCKS = 1;
-const NEWS = 2;
-
-/** True when both scalars are instants on a clock path: the clock moved, nothing happened. */
-function clockMoved(now: unknown, before: unknown, node: ClockNode | undefined): boolean {
-  return node !== undefined && node.clock && readInstant(now) !== null && readInstant(before) !== null;
-}
-
 /**
- * Compare a JSON value with the one held before, path by path: NEWS as soon as a scalar changed
- * (or appeared or vanished) or a non-empty collection changed, CLOCKS when only clocks moved, SAME
- * otherwise. Collections empty now (or gone) are not news: a poll answering "nothing since" empties them.
+ * Compare a JSON value with the one held before, path by path. Returns NEWS as soon as a scalar changed
+ * (or appeared or vanished) or a non-empty collection changed, unless both sides of a changed scalar read
+ * as instants: those paths go into `moved`, to be judged once the clocks are known. Collections empty now
+ * (or gone) are not news: a poll answering "nothing since" empties them.
  */
-function compare(now: unknown, before: unknown, node: ClockNode | undefined): number {
+const NEWS = 'news';
+
+function compare(now: unknown, before: unknown, node: ClockNode | undefined, moved: ClockNode[]): typeof NEWS | null {
   if (Array.isArray(now)) {
-    if (now.length === 0) return SAME;
+    if (now.length === 0) return null;
     if (!Array.isArray(before) || before.length !== now.length) return NEWS;
-    let diff = SAME;
-    for (let i = 0; i < now.length; i++) {
-      diff |= compare(now[i], before[i], node?.children.get(i));
-      if (diff & NEWS) return NEWS;
-    }
-    return diff;
+    for (let i = 0; i < now.length; i++) if (compare(now[i], before[i], node?.children.get(i), moved) === NEWS) return NEWS;
+    return null;
   }
   if (isObject(now)) {
     const previous = isObject(before) ? before : undefined;
-    let diff = SAME;
     let keys = 0;
     for (const key in now) {
       if (!Object.hasOwn(now, key)) continue;
       keys++;
-      const child = node?.children.get(key);
       const held = previous !== undefined && Object.hasOwn(previous, key) ? previous[key] : undefined;
       if (held === undefined && !isContainer(now[key])) return NEWS;
-      diff |= compare(now[key], held, child);
-      if (diff & NEWS) return NEWS;
+      if (compare(now[key], held, node?.children.get(key), moved) === NEWS) return NEWS;
     }
-    if (keys === 0 || previous === undefined) return diff;
+    if (keys === 0 || previous === undefined) return null;
     for (const key in previous) {
       if (Object.hasOwn(previous, key) && !Object.hasOwn(now, key) && !isContainer(previous[key])) return NEWS;
     }
-    return diff;
+    return null;
   }
-  if (now === before) return SAME;
-  if (isContainer(before)) return NEWS;
-  return clockMoved(now, before, node) ? CLOCKS : NEWS;
+  if (now === before) return null;
+  if (isContainer(before) || node === undefined || readInstant(now) === null || readInstant(before) === null) return NEWS;
+  moved.push(node);
+  return null;
 }
 
 function isContainer(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
 }
 
-/** Why a response was wasted, given the body held before it (null: none yet); null when it carried news. */
-function judge(r: ConnRecord, body: Held, held: Held | null, clocks: ClockNode | null): WasteReason | null {
-  if (r.status === 204) return 'status-204';
-  if (r.status === 304) return 'status-304';
-  if (r.size === 0) return 'empty-body';
-  if (body.isJson) {
-    const diff = held === null ? null : body.key !== null && body.key === held.key ? SAME : held.isJson ? compare(body.json, held.json, clocks ?? undefined) : null;
-    // Nothing to compare with (the first body, or one that is not JSON): an answer that holds no items is still no news.
-    if (diff === null) return holdsNoItems(body.json) ? 'empty-collection' : null;
-    if (diff === NEWS) return null;
-    if (holdsNoItems(body.json)) return 'empty-collection';
-    return diff === CLOCKS ? 'clocks-only' : 'unchanged';
-  }
-  return held !== null && body.key !== null && body.key === held.key ? 'unchanged' : null;
+/** The verdict on one response: final, or waiting for the clocks (a JSON body whose only changes were instants). */
+type Verdict = { reason: WasteReason | null } | { empty: boolean; moved: ClockNode[] };
+
+/** Judge a JSON body that differs from the one held before it (null: none yet). */
+function judgeJson(body: Held & { json: { value: unknown } }, held: Held | null, clocks: ClockFinder): Verdict {
+  // Nothing to compare with (the first body, or one that is not JSON): an answer that holds no items is still no news.
+  if (held?.json === undefined) return { reason: body.empty ? 'empty-collection' : null };
+  const moved: ClockNode[] = [];
+  if (compare(body.json.value, held.json.value, clocks.root, moved) === NEWS) return { reason: null };
+  return { empty: body.empty, moved };
 }
 
-/** Measure waste on a polling or long-polling channel (others: nothing judged). */
+/** The reason of a verdict once the clocks are known: changes only to clocks are no news. */
+function settle(verdict: Verdict): WasteReason | null {
+  if ('reason' in verdict) return verdict.reason;
+  if (!verdict.moved.every((node) => node.clock)) return null;
+  return verdict.empty ? 'empty-collection' : verdict.moved.length > 0 ? 'clocks-only' : 'unchanged';
+}
+
+/**
+ * Measure waste on a polling or long-polling channel (others: nothing judged). One pass, one body parsed at a
+ * time: each body is compared with the one held before it while the clocks are being found, and changes to
+ * instants are settled at the end, when the clocks are known.
+ */
 export function measureWaste(ctx: ChannelContext, kind: ChannelKind): WasteResult {
   if (!isPolled(kind)) return { judged: [], reasons: [], wasted: 0, wasteRatio: null, wastedBytes: 0, clocks: [] };
   const judged = httpCycles(ctx).requests.filter((r) => r.endKind === 'end');
-  const bodies: Held[] = [];
-  const samples: ClockSample[] = [];
+  const clocks = new ClockFinder();
+  const verdicts: Verdict[] = [];
+  let held: Held | null = null;
   for (const r of judged) {
     if (keepsHeldBody(r)) {
-      bodies.push({ key: null, json: undefined, isJson: false });
+      verdicts.push({ reason: r.status === 204 ? 'status-204' : r.status === 304 ? 'status-304' : 'empty-body' });
       continue;
     }
-    const parsed = parseJsonBody(r);
-    bodies.push({ key: bodyKey(r), json: parsed?.value, isJson: parsed !== undefined });
-    if (parsed !== undefined) samples.push({ value: parsed.value, start: r.start, response: r.responseAt ?? r.end ?? r.start });
+    const response = r.responseAt ?? r.end ?? r.start;
+    const key = bodyKey(r);
+    if (held !== null && key !== null && key === held.key) {
+      // The same bytes again: nothing to parse, and its instants stood still.
+      if (held.json !== undefined) clocks.repeat(r.start, response);
+      verdicts.push({ reason: held.empty ? 'empty-collection' : 'unchanged' });
+      continue;
+    }
+    const json = parseJsonBody(r);
+    if (json === undefined) {
+      held = { key, json, empty: false };
+      verdicts.push({ reason: null });
+      continue;
+    }
+    clocks.add(json.value, r.start, response);
+    const body: Held & { json: { value: unknown } } = { key, json, empty: holdsNoItems(json.value) };
+    verdicts.push(judgeJson(body, held, clocks));
+    held = body;
   }
-  const clocks = samples.length > CLOCK_MIN_MOVES ? findClocks(samples) : null;
-  const reasons: Array<WasteReason | null> = [];
-  let held: Held | null = null;
+  const found = clocks.finish();
+  const reasons = verdicts.map(settle);
   let wasted = 0;
   let wastedBytes = 0;
-  for (let i = 0; i < judged.length; i++) {
-    const r = judged[i]!;
-    const body = bodies[i]!;
-    const reason = judge(r, body, held, clocks);
-    reasons.push(reason);
-    if (reason !== null) {
-      wasted++;
-      wastedBytes += r.size;
-    }
-    if (!keepsHeldBody(r)) held = body;
-  }
-  return { judged, reasons, wasted, wasteRatio: judged.length > 0 ? wasted / judged.length : null, wastedBytes, clocks: clockPaths(clocks) };
+  reasons.forEach((reason, i) => {
+    if (reason === null) return;
+    wasted++;
+    wastedBytes += judged[i]!.size;
+  });
+  return { judged, reasons, wasted, wasteRatio: judged.length > 0 ? wasted / judged.length : null, wastedBytes, clocks: clockPaths(found) };
 }
