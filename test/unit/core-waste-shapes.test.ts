@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CaptureBuilder, T0 } from './core-builders.ts';
 import { everyPoll, judge, judgeEvents, type Poll } from './core-waste-polls.ts';
 import { ClockFinder, clockPaths, readInstant } from '../../src/core/metrics/json-clocks.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const json = (v: unknown) => JSON.stringify(v);
@@ -124,9 +125,14 @@ describe('waste: clocks are not news', () => {
     expect(r.clocks.length).toBeGreaterThan(0);
   });
 
-  it('names the clocks it found', () => {
-    const r = judge(everyPoll(5, 2000, (_i, now) => json({ items: [{ id: 1, seenAt: now }], meta: { generatedAt: iso(now) }, ts: now })));
+  it('names the clocks it found, in the polling-waste-high evidence too', () => {
+    const polls = everyPoll(5, 2000, (_i, now) => json({ items: [{ id: 1, seenAt: now }], meta: { generatedAt: iso(now) }, ts: now }));
+    const r = judge(polls);
     expect(r.clocks.sort()).toEqual(['items[0].seenAt', 'meta.generatedAt', 'ts']);
+    const b = new CaptureBuilder();
+    for (const p of polls) b.http({ at: p.at, url: 'https://api.example.test/v1/updates', body: p.body });
+    const finding = analyzeCapture(b.events).channels[0]!.findings.find((f) => f.code === 'polling-waste-high');
+    expect(finding?.evidence).toMatchObject({ wasted: 4, judged: 5, clocks: 'items[0].seenAt, meta.generatedAt, ts' });
   });
 
   it('an empty answer whose clock moved is still an empty answer', () => {

@@ -35,7 +35,16 @@ export const pollingWaste: FindingRule = {
       severity: 'warning',
       code: this.code,
       message: `${pct}% of ${waste.judged.length} polls were wasted (no new data)${interval !== null ? `, polling every ${formatMs(interval)}` : ''}.`,
-      evidence: { wasted: waste.wasted, judged: waste.judged.length, wasteRatio: round3(waste.wasteRatio), wastedBytes: waste.wastedBytes, intervalMs: interval, dataChangedEveryMs: changeEvery },
+      evidence: {
+        wasted: waste.wasted,
+        judged: waste.judged.length,
+        wasteRatio: round3(waste.wasteRatio),
+        wastedBytes: waste.wastedBytes,
+        intervalMs: interval,
+        dataChangedEveryMs: changeEvery,
+        // The fields whose moves were not counted as news, so that a reader can check the call.
+        clocks: waste.clocks.length > 0 ? waste.clocks.join(', ') : null,
+      },
       advice,
     };
   },
