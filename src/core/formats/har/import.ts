@@ -94,8 +94,9 @@ export function importHar(input: unknown): HarImport {
       if (events === 'ignored') ignored++;
       else slots.push(events);
     } catch (error) {
-      if (!(error instanceof HarEntryError)) throw error;
-      skipped.push({ index, reason: error.message });
+      // A reader names what it found wrong; anything else an entry's odd content made fail is named here.
+      const named = error instanceof HarEntryError ? error : new HarEntryError(index, error instanceof Error ? error.message : String(error));
+      skipped.push({ index, reason: named.message });
     }
   });
   const readings = sockets.map((s) => s.reading);

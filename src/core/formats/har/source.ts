@@ -35,9 +35,9 @@ export function harSourceOf(log: Json): HarSource {
   return 'other';
 }
 
-/** Whether a closed WebSocket's entry says when it closed (`startedDateTime` + `time`). */
+/** Whether a WebSocket entry says when the socket closed (`startedDateTime` + `time`, `receive` 0 while open): Chrome's, and ours, which times entries as Chrome does. */
 export function recordsWebSocketLifetime(source: HarSource): boolean {
-  return source === 'chrome';
+  return source === 'chrome' || source === 'realtime-inspector';
 }
 
 /**

@@ -136,10 +136,11 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
 
   const failureText = str(facts.response._failureText);
   const opened = facts.status === 101;
+  const chromeTimed = recordsWebSocketLifetime(source);
   let failed = false;
   if (!opened) {
     // A socket still in its handshake when the HAR was saved is pending, not failed.
-    if (source === 'chrome') failed = errors.length > 0 || facts.total > 0;
+    if (chromeTimed) failed = errors.length > 0 || facts.total > 0;
     else if (source === 'playwright') failed = failureText !== null || facts.status > 0;
     else failed = true;
   }
@@ -156,7 +157,7 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
     errors,
     close: null,
     lastSeen: Math.max(create, lastFrame),
-    lifetimeKnown: recordsWebSocketLifetime(source),
+    lifetimeKnown: chromeTimed,
   };
   if (failed) {
     const durationKnown = source !== 'playwright' && facts.total >= 0;
@@ -175,7 +176,7 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
   reading.open = { t: openT, ...openHeaders };
   reading.lastSeen = Math.max(openT, lastFrame);
   // Chrome: a socket closed before the HAR was saved has a receive phase (open or last frame → close).
-  if (source === 'chrome' && phase(facts.timings, 'receive') > 0) reading.close = unknownClose(Math.max(create + facts.total, reading.lastSeen));
+  if (chromeTimed && phase(facts.timings, 'receive') > 0) reading.close = unknownClose(Math.max(create + facts.total, reading.lastSeen));
   return reading;
 }
 
