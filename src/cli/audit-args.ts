@@ -134,7 +134,7 @@ export function parseFault(spec: string): ScheduledFault {
   return { atMs, command, spec };
 }
 
-const BACKOFF_MODELS: BackoffModel[] = ['fixed', 'linear', 'exponential'];
+const BACKOFF_MODELS: BackoffModel[] = ['fixed', 'linear', 'exponential', 'schedule'];
 
 /** Parse `--assert` rules such as `heartbeat<=30s`, `backoff=exponential`, `waste<=0.5@/api/`. */
 export function parseAssertion(spec: string): Assertion {

@@ -262,4 +262,27 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(polling.backoff!.maxMs).toBeCloseTo(4973, -1);
     expect(polling.backoff!.initialMs).toBeLessThan(1100);
   });
+
+  it("phoenix 1.8.16's stepped list, precise delays from real Chromium (server down): a list, not a formula", () => {
+    // Recorded by the protocol backoff matrix (test/e2e/backoff-matrix-protocols.e2e.test.ts) on 2026-12-06.
+    const ch = channel(outages([[12, 55, 112, 152, 202, 254, 502, 1003, 2002, 5001, 5001, 5019, 5001]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'schedule', jitter: false, maxMs: 5001 });
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it("SignalR's default [0, 2, 10, 30 s] in one pass: a list without jitter, said so", () => {
+    const ch = channel(outages([[3, 2005, 10001, 30014]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'schedule', jitter: false });
+    expect(codes(ch)).toContain('backoff-without-jitter');
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    expect(checkAssertion(report, parseAssertion('backoff=schedule')).ok).toBe(true);
+    expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(true);
+  });
+
+  it("centrifuge's base + full jitter (a delay can jump past 3× the previous one) is not called decorrelated", () => {
+    // centrifuge 5.8, server down in real Chromium.
+    const ch = channel(outages([[516, 996, 1146, 4046, 2579, 7891, 2371, 10835, 3000]], 60_000));
+    expect(ch.backoff!.jitter).toBe(true);
+    expect(ch.backoff!.jitterKind).not.toBe('decorrelated');
+  });
 });

@@ -1,5 +1,20 @@
 import type { FindingRule } from './types.ts';
-import { measurableDelay, stepEvidence, TIMER_NOISE_MS } from '../metrics/backoff.ts';
+import { JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from '../metrics/backoff.ts';
+
+/** A delay written as a constant sits on a round grid; randomisation would scatter it. */
+const ROUND_GRID_MS = 100;
+/** A timer fires late by a few ms on an idle page, never early. */
+const ROUND_LATE_MS = 20;
+
+/**
+ * Three or more delays of 300 ms and more, each within a timer's lateness above a multiple of
+ * 100 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.002 s): a list of
+ * constants. Jitter would land each there by chance one time in five.
+ */
+function roundDelays(points: ReadonlyArray<{ delayMs: number }>): boolean {
+  const long = points.filter((p) => p.delayMs >= JITTER_MEASURABLE_MS);
+  return long.length >= 3 && long.every((p) => p.delayMs % ROUND_GRID_MS <= ROUND_LATE_MS);
+}
 
 /** Growing delays without randomisation: after a server restart every client retries in lock-step. */
 export const noJitter: FindingRule = {
@@ -31,7 +46,7 @@ export const noJitter: FindingRule = {
       return l.every((v) => v - least <= Math.max(TIMER_NOISE_MS, 0.05 * least));
     };
     const repeatsAgree = repeated.length > 0 && repeated.every(agree);
-    if (!repeatsAgree && stepEvidence(points, b.model, b.maxMs) !== 'even') return null;
+    if (!repeatsAgree && stepEvidence(points, b.model, b.maxMs) !== 'even' && !(b.model === 'schedule' && roundDelays(points))) return null;
     return {
       severity: 'warning',
       code: this.code,

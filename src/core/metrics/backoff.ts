@@ -461,6 +461,59 @@ function perAttemptMedians(points: readonly BackoffPoint[]): Array<number | null
   return out;
 }
 
+/** Precise delays (each attempt seen once or agreeing within this) can show the steps of a list that no formula makes. */
+const PRECISE_MS = 8;
+const PRECISE_SHARE = 0.03;
+
+/**
+ * A list written by hand often grows by two laws: equal steps, then doubling
+ * (phoenix 1.8.16 priv/static/phoenix.mjs Socket reconnectAfterMs:
+ * [10, 50, 100, 150, 200, 250, 500, 1000, 2000][tries - 1] || 5000). When the delays
+ * are precise enough to show two equal differences and, elsewhere, three equal ratios
+ * of at least 1.3 that the equal differences cannot continue, no single formula made
+ * them: it is a list. On a busy machine the delays are seldom this precise, and the
+ * fit falls back to the formula closest to the list.
+ */
+function twoGrowthLaws(points: readonly BackoffPoint[], delaysMs: ReadonlyArray<number | null>): boolean {
+  const list = trimPlateau(delaysMs);
+  if (list.length < 6 || list.length > MAX_SCHEDULE_ATTEMPTS || list.some((d) => d === null)) return false;
+  const values = list as number[];
+  // Every attempt's delays must agree: a randomised policy has no list.
+  for (const [attempt, group] of groupByAttempt(points)) {
+    if (attempt >= values.length) continue;
+    const least = minOf(group);
+    if (group.some((d) => d - least > Math.max(PRECISE_MS, PRECISE_SHARE * least))) return false;
+  }
+  const tol = (v: number) => Math.max(PRECISE_MS, PRECISE_SHARE * v);
+  let linearEnd = -1;
+  for (let i = 0; i + 2 < values.length; i++) {
+    const d = [values[i + 1]! - values[i]!, values[i + 2]! - values[i + 1]!];
+    if (d[0]! > 2 * tol(values[i + 2]!) && Math.abs(d[1]! - d[0]!) <= tol(values[i + 2]!)) linearEnd = i + 2;
+  }
+  if (linearEnd < 0) return false;
+  for (let i = 0; i + 3 < values.length; i++) {
+    const r = [values[i + 1]! / values[i]!, values[i + 2]! / values[i + 1]!, values[i + 3]! / values[i + 2]!];
+    if (r[0]! < 1.3 || !r.every((x) => Math.abs(x - r[0]!) <= PRECISE_SHARE * r[0]!)) continue;
+    // The equal steps, carried on, miss the geometric run by far.
+    const step = values[linearEnd]! - values[linearEnd - 1]!;
+    const carried = values[linearEnd]! + step * (i + 3 - linearEnd);
+    if (i + 3 > linearEnd && Math.abs(carried - values[i + 3]!) > 0.2 * values[i + 3]!) return true;
+  }
+  return false;
+}
+
+/** The per-attempt list without a repeated last value (a list whose last entry repeats: phoenix's 5000). */
+function trimPlateau(delaysMs: ReadonlyArray<number | null>): Array<number | null> {
+  const list = [...delaysMs];
+  while (list.length >= 2) {
+    const last = list.at(-1);
+    const before = list.at(-2);
+    if (last == null || before == null || Math.abs(last - before) > capTolerance(before)) break;
+    list.pop();
+  }
+  return list;
+}
+
 /** The price of each entry of an explicit list, in the fitter's cost units. */
 const SCHEDULE_ENTRY_COST = 0.01;
 
@@ -520,11 +573,12 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
     for (const cand of candidates(rest)) restErr = Math.min(restErr, cost(cand, robustError(residuals(rest, cand.predict))));
   }
   const schedule =
-    delaysMs.length <= MAX_SCHEDULE_ATTEMPTS &&
-    best.err > JITTER_SPREAD &&
-    ((repeatable && new Set(delaysMs.map((d) => (d === null ? null : Math.round(d / 100)))).size >= 3) || (immediateFirst && restErr > JITTER_SPREAD));
+    (delaysMs.length <= MAX_SCHEDULE_ATTEMPTS &&
+      best.err > JITTER_SPREAD &&
+      ((repeatable && new Set(delaysMs.map((d) => (d === null ? null : Math.round(d / 100)))).size >= 3) || (immediateFirst && restErr > JITTER_SPREAD))) ||
+    twoGrowthLaws(points, delaysMs);
   if (schedule) {
-    const finite = delaysMs.filter((d): d is number => d !== null);
+    const finite = trimPlateau(delaysMs).filter((d): d is number => d !== null);
     const jitter = !repeatable && repeated.length > 0;
     const outages = points.filter((p) => p.attempt === 0).length;
     return {
@@ -554,7 +608,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   // randomisation even when a fit through a few delays hides it.
   const jitter = steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs));
   const uncapped = uncappedPredict(best.cand);
-  const kind = jitter ? jitterKind(points, best.cand.model, uncapped, best.cand.maxMs) : 'none';
+  const kind = jitter ? jitterKind(points, uncapped, best.cand.maxMs) : 'none';
   if (best.cand.model === 'fixed' && kind === 'decorrelated') {
     const promoted = decorrelatedGrowth(points, delaysMs);
     if (promoted) return promoted;
@@ -647,6 +701,8 @@ function jitterAtCap(points: readonly BackoffPoint[], uncapped: (attempt: number
 /** The spread grows at most as (delay ratio)^this under additive jitter, at least as (delay ratio)^PROPORTIONAL_GROWTH under proportional. */
 const ADDITIVE_GROWTH = 0.35;
 const PROPORTIONAL_GROWTH = 0.65;
+/** Delays needed among the shorter and among the longer ones to compare how their spread grows. */
+const MIN_RANGE_POINTS = 4;
 /** Free delays needed before the kind of randomisation is named. */
 const MIN_KIND_POINTS = 5;
 /** A delay this far below the policy's centre only comes from full jitter (uniform from 0). */
@@ -664,19 +720,19 @@ const FULL_JITTER_LOW = 0.35;
  *   E/2 + U(0, E/2), reads the same as ±33%).
  * Unknown with fewer than MIN_KIND_POINTS usable delays.
  */
-function jitterKind(points: readonly BackoffPoint[], model: BackoffModel, uncapped: (attempt: number) => number, cap: number | null): JitterKind {
+function jitterKind(points: readonly BackoffPoint[], uncapped: (attempt: number) => number, cap: number | null): JitterKind {
   const free = points.filter((p) => (cap === null || uncapped(p.attempt) < cap) && uncapped(p.attempt) >= JITTER_MEASURABLE_MS);
   if (free.length < MIN_KIND_POINTS) return 'unknown';
   const ratios = free.map((p) => p.delayMs / uncapped(p.attempt));
   if (Math.min(...ratios) < FULL_JITTER_LOW) {
     const base = minOf(points.filter((p) => p.attempt === 0).map((p) => p.delayMs));
     const aboveBase = points.every((p) => p.delayMs >= 0.7 * base);
-    return aboveBase && dropsWithinOutage(points) ? 'decorrelated' : 'full';
+    return aboveBase && dropsWithinOutage(points) && withinDecorrelatedBound(points) ? 'decorrelated' : 'full';
   }
   const predicted = free.map((p) => uncapped(p.attempt));
   const span = Math.max(...predicted) / Math.min(...predicted);
   // A constant delay cannot tell a share from an amount: only growth separates them.
-  if (span < 3) return model === 'fixed' ? 'unknown' : 'proportional';
+  if (span < 3) return 'unknown';
   // The range of the delays around the policy, among the shorter and among the longer
   // delays: it grows with the delay under proportional jitter, stays put under additive.
   const offMs = free.map((p) => p.delayMs - uncapped(p.attempt));
@@ -684,15 +740,30 @@ function jitterKind(points: readonly BackoffPoint[], model: BackoffModel, uncapp
   const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
   const low = offMs.filter((_, i) => predicted[i]! <= mid);
   const high = offMs.filter((_, i) => predicted[i]! > mid);
-  if (low.length < 3 || high.length < 3) return 'unknown';
+  // A range of three random draws is itself random: four on each side at least.
+  if (low.length < MIN_RANGE_POINTS || high.length < MIN_RANGE_POINTS) return 'unknown';
   const lowP = median(predicted.filter((d) => d <= mid));
   const highP = median(predicted.filter((d) => d > mid));
   const grows = Math.max(range(high), TIMER_NOISE_MS) / Math.max(range(low), TIMER_NOISE_MS);
   // Between the two (a few random draws decide a range): unknown rather than a guess.
   if (grows < (highP / lowP) ** ADDITIVE_GROWTH) return 'additive';
   if (grows < (highP / lowP) ** PROPORTIONAL_GROWTH) return 'unknown';
-  if (dropsWithinOutage(points) && Math.max(...ratios) > 1.8) return 'decorrelated';
+  if (dropsWithinOutage(points) && withinDecorrelatedBound(points) && Math.max(...ratios) > 1.8) return 'decorrelated';
   return 'proportional';
+}
+
+/**
+ * Decorrelated jitter draws each delay below 3× the previous one; a delay that jumps
+ * further (centrifuge 5.8 build: min + random(0, min·2^step), from whatever came before)
+ * is full jitter above a floor. Timer noise forgiven.
+ */
+function withinDecorrelatedBound(points: readonly BackoffPoint[]): boolean {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (b.attempt === a.attempt + 1 && b.delayMs > 3 * a.delayMs + TIMER_NOISE_MS) return false;
+  }
+  return true;
 }
 
 /** Some delay falls below 0.7× the one before it within one outage (attempt numbers consecutive). */
