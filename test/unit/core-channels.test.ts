@@ -20,6 +20,13 @@ describe('endpoint normalisation', () => {
     expect(normalizeEndpoint('https://API.example/a#frag')).toBe('https://api.example/a');
   });
 
+  it('folds a SignalR connection token that happens to hold no digit, and keeps words in query values', () => {
+    // ASP.NET Core SignalR: ?id= carries 16 random bytes as 22 base64url characters.
+    expect(normalizeEndpoint('wss://app.example/hub?id=kPqZxWvTrLmNbGhJyUoIeA')).toBe(normalizeEndpoint('wss://app.example/hub?id=a1B2c3D4e5F6g7H8i9J0kL'));
+    expect(normalizeEndpoint('wss://app.example/hub?id=kPqZxWvTrLmNbGhJyUoIeA')).toBe('wss://app.example/hub?id=:token');
+    expect(normalizeEndpoint('https://api.example/feed?view=notificationsummaryfeed')).toBe('https://api.example/feed?view=notificationsummaryfeed');
+  });
+
   it('folds engine.io sid and t but keeps EIO and transport', () => {
     const handshake = 'https://chat.example/socket.io/?EIO=4&transport=polling&t=OqzX3b1';
     const poll = 'https://chat.example/socket.io/?EIO=4&transport=polling&t=OqzX5aa&sid=Nc2tNnYQk0fG3GBcAAAB';
