@@ -284,6 +284,8 @@ function judgeCase(expect: ExpectStatic, c: MatrixCase, r: CaseResult): void {
     } else if (shown.atCap === 0 && shown.underCap.length > 0) expect.soft(backoff.maxMs, `cap ${e.capMs} never reached\n  ${context}`).toBeNull();
     else if (backoff.maxMs !== null) within(expect, backoff.maxMs, cap, `maxMs\n  ${context}\n `);
   }
+  // A library that clamps after its jitter never spreads at the cap, whatever a run shows of it.
+  if (e.jitterAtCap === false) expect.soft(backoff.jitterAtCap, `jitterAtCap\n  ${context}`).not.toBe(true);
   // Jitter, where the run's own delays show it (or its absence); otherwise either answer is right.
   if (shown.jitter !== e.jitter) return;
   expect.soft(backoff.jitter, `jitter\n  ${context}`).toBe(e.jitter);
