@@ -7,7 +7,9 @@
  * Two measurements:
  *  - paced injection: the page posts well-formed capture batches on the
  *    page↔relay bridge (src/shared/page-bridge.ts), exactly as the hooks'
- *    emitter does (500 events per message), at rising rates for a fixed time.
+ *    emitter does (500 events per message), at rising rates for a fixed time,
+ *    on the hooks' private channel (tapped by a script that runs before the
+ *    content scripts, test/support/channel-tap.ts).
  *    This isolates the relay/background/panel path from Chrome's own limit on
  *    how fast a page can receive WebSocket messages (~20k/s here);
  *  - end-to-end: a real WebSocket flood through the real hooks, to the panel.
@@ -16,6 +18,7 @@ import { launchChromium, sleep, waitForQuiet, type Browser, type Target } from '
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, table } from './stats.ts';
 import { PAGE_BRIDGE_VERSION, PAGE_TO_RELAY_EVENT } from '../src/shared/page-bridge.ts';
+import { CHANNEL_TAP_SCRIPT } from '../test/support/channel-tap.ts';
 
 export interface RelayStep {
   /** Target rate (events/s) and how long it was held. */
@@ -65,7 +68,7 @@ const INJECT = (rate: number, seconds: number, doc: string) => `(() => new Promi
       sent++;
       events[i] = { seq: 0, pseq: sent, t, frameId: 0, doc: ${JSON.stringify(doc)}, type: 'ws.message', conn: ${JSON.stringify(`${doc}:1`)}, dir: 'in', data };
     }
-    document.dispatchEvent(new CustomEvent(${JSON.stringify(PAGE_TO_RELAY_EVENT)}, { detail: JSON.stringify({ v: ${PAGE_BRIDGE_VERSION}, kind: 'events', n: events.length, events }) }));
+    window.__riChannel.dispatchEvent(new CustomEvent(${JSON.stringify(PAGE_TO_RELAY_EVENT)}, { detail: JSON.stringify({ v: ${PAGE_BRIDGE_VERSION}, kind: 'events', n: events.length, events }) }));
   };
   const tick = () => {
     const due = Math.min(total, Math.floor((performance.now() - start) * perMs));
@@ -126,8 +129,8 @@ export async function openPanel(browser: Browser, tabId: number): Promise<Target
   return null;
 }
 
-/** Open the bench page in a new tab of the extension browser; returns it with its tab id. */
-export async function openBenchTab(browser: Browser, server: BenchServer, tag: string): Promise<{ page: Target; tabId: number }> {
+/** Open the bench page in a new tab of the extension browser; returns it with its tab id. `tap`: keep the hooks' channel as `window.__riChannel`. */
+export async function openBenchTab(browser: Browser, server: BenchServer, tag: string, tap = false): Promise<{ page: Target; tabId: number }> {
   const url = `${server.origin}/bench.html?${tag}=${Math.random().toString(36).slice(2)}`;
   const known = new Set(await tabIds(browser));
   const page = await browser.newPage();
@@ -137,13 +140,14 @@ export async function openBenchTab(browser: Browser, server: BenchServer, tag: s
     if (tabId === undefined) await sleep(50);
   }
   if (tabId === undefined) throw new Error('the new tab did not appear in chrome.tabs');
+  if (tap) await page.send('Page.addScriptToEvaluateOnNewDocument', { source: CHANNEL_TAP_SCRIPT });
   await page.goto(url);
   return { page, tabId };
 }
 
 async function runStep(browser: Browser, server: BenchServer, rate: number, seconds: number): Promise<RelayStep> {
   const doc = `bench${rate}x${Math.random().toString(36).slice(2, 8)}`;
-  const { page, tabId } = await openBenchTab(browser, server, 'relay');
+  const { page, tabId } = await openBenchTab(browser, server, 'relay', true);
   const panel = await openPanel(browser, tabId);
   try {
     await sleep(200);

@@ -2,13 +2,18 @@
  * The isolated-world relay, one per frame document, built as a standalone IIFE
  * that runs at document_start (vite.config.ts): page hooks → relay → background.
  *
- * It listens for the hooks' CustomEvents and forwards their event messages as the
+ * It hands the hooks a private channel at document_start (src/shared/page-bridge.ts),
+ * listens there for their CustomEvents and forwards their event messages as the
  * JSON strings they came as, batched (time- and size-bounded), on a runtime port.
+ * What a page dispatches under the bridge's names where it can (on `document` or
+ * `window`: forged events, config or faults, a channel of its own) is refused and
+ * counted as rejected.
+ *
  * It runs on the page's thread, so it does not parse them: it reads each message's
  * event count from its fixed header (src/shared/page-bridge.ts) for its bounds and
  * counters, and the background parses the message and checks every event with the
- * one guard (page script can dispatch these too). A message whose header is not
- * an events message's, or that is too large, is rejected here and counted.
+ * one guard. A message whose header is not an events message's, or that is too
+ * large, is rejected here and counted.
  * Batches stay held until the background acknowledges them as persisted; when the
  * port drops (Chrome stopped the service worker) the relay reconnects and resends
  * what was not acknowledged. It forwards the background's config and fault
@@ -24,11 +29,13 @@
  * - `document.open()` erases every listener on `document` and `window` (HTML
  *   "document open steps"), of every world: the relay watches the document's
  *   children (a MutationObserver, which document.open does not erase) and adds its
- *   listeners again, before the hooks' next batch (they post from timers).
+ *   listeners again. The private channel, outside the document, is not affected.
  *
  * `Relay` knows only a PortLike transport, so it is tested in Node with an in-memory one.
  */
 import {
+  CHANNEL_OFFER_EVENT,
+  CHANNEL_REQUEST_EVENT,
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
   pageEventsCount,
@@ -120,6 +127,8 @@ export class Relay {
   private dead = false;
   /** The document is being unloaded or cached (pagehide): send at once, timers may never run. */
   private hidden = false;
+  /** The hooks said hello (on the private channel). */
+  private greeted = false;
   /** When the last pagehide came (page clock, epoch ms), and the port open then (Chrome closes it if the document is cached). */
   private hiddenAt: number | null = null;
   private portAtHide: PortLike | null = null;
@@ -148,6 +157,7 @@ export class Relay {
         return;
       }
       if (!this.doc) this.doc = doc;
+      this.greeted = true;
       this.answerHello();
       return;
     }
@@ -164,7 +174,7 @@ export class Relay {
     this.scheduleFlush();
   }
 
-  /** Tell the hooks the relay listens (also sent unprompted at start, in case their hello came first). */
+  /** Tell the hooks the relay listens, and the current config. */
   answerHello(): void {
     this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'ready' });
     if (this.config) this.env.postToPage({ v: PAGE_BRIDGE_VERSION, kind: 'config', ...this.config });
@@ -200,6 +210,16 @@ export class Relay {
       this.reopen();
     }
     this.portAtHide = null;
+  }
+
+  /** True once the hooks said hello. */
+  hooksGreeted(): boolean {
+    return this.greeted;
+  }
+
+  /** Count one message a page dispatched under the bridge's names, outside the private channel. */
+  refuse(): void {
+    if (!this.dead) this.reject(1);
   }
 
   /** Current counters. */
@@ -390,16 +410,39 @@ function startInFrame(): void {
   const scope = globalThis as typeof globalThis & { [INSTALLED]?: true };
   if (scope[INSTALLED]) return;
   scope[INSTALLED] = true;
+  // The private channel: a node outside the document, so its events reach only its own
+  // listeners (ours and the hooks'), never the page's, and document.open() leaves them be.
+  const channel = document.createElement('span');
   const relay = new Relay({
     connect: () => chrome.runtime.connect({ name: RELAY_PORT_NAME }),
     postToPage: (message) => {
-      document.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON.stringify(message) }));
+      channel.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON.stringify(message) }));
     },
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     relayId: randomId(),
   });
+  channel.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail));
+  let offering = false;
+  let answeredRequest = false;
+  const offer = () => {
+    offering = true;
+    try {
+      document.dispatchEvent(new MouseEvent(CHANNEL_OFFER_EVENT, { relatedTarget: channel }));
+    } finally {
+      offering = false;
+    }
+  };
+  // Hooks that started after us ask once, at document_start; any other ask is a page's.
+  const onRequest = () => {
+    if (relay.hooksGreeted() || answeredRequest) relay.refuse();
+    else {
+      answeredRequest = true;
+      offer();
+    }
+  };
+  const onForgedOffer = () => offering || relay.refuse();
+  const onForgedMessage = () => relay.refuse();
   const pageClock = (event: Event) => performance.timeOrigin + event.timeStamp;
-  const onPageMessage = (event: Event) => relay.receiveFromPage((event as CustomEvent).detail);
   // Only the browser's own page-lifecycle events count: a page dispatching a fake
   // pagehide must not switch off batching and flow control, nor a fake pageshow reopen the port.
   const onPageHide = (event: Event) => event.isTrusted && relay.pageHidden(pageClock(event));
@@ -407,10 +450,12 @@ function startInFrame(): void {
     if (event.isTrusted) relay.pageShown((event as PageTransitionEvent).persisted ? pageClock(event) : undefined);
   };
   const listen = () => {
-    // Capture phase on window: runs before any listener the page adds later on the
-    // way to `document`, so page code cannot stop the hooks' events from reaching us.
-    // Adding the same listener again is a no-op, so this runs after every change below.
-    window.addEventListener(PAGE_TO_RELAY_EVENT, onPageMessage, true);
+    // Capture phase on window sees every event dispatched in the document. Adding the same
+    // listener again is a no-op, so this runs again after every change below.
+    window.addEventListener(CHANNEL_REQUEST_EVENT, onRequest, true);
+    window.addEventListener(CHANNEL_OFFER_EVENT, onForgedOffer, true);
+    window.addEventListener(PAGE_TO_RELAY_EVENT, onForgedMessage, true);
+    window.addEventListener(RELAY_TO_PAGE_EVENT, onForgedMessage, true);
     window.addEventListener('pagehide', onPageHide, true);
     window.addEventListener('pageshow', onPageShow, true);
   };
@@ -419,7 +464,8 @@ function startInFrame(): void {
   // listen again once it did (the hooks post their batches from timers, after this runs).
   new MutationObserver(listen).observe(document, { childList: true });
   relay.start();
-  relay.answerHello();
+  // Hooks that started first (the manifest's order) take it now and say hello.
+  offer();
 }
 
 if (typeof chrome !== 'undefined' && chrome.runtime?.id && typeof document !== 'undefined') startInFrame();

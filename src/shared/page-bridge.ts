@@ -1,9 +1,23 @@
 /**
  * The wire between the MAIN-world page hooks and the isolated-world relay of the
  * same frame. Both worlds share the DOM only, so messages travel as CustomEvents
- * dispatched on `document` whose `detail` is a JSON string (strings cross worlds
- * intact; objects may not). Page code can dispatch these too, and a page can only
- * ever affect its own tab's capture.
+ * whose `detail` is a JSON string (strings cross worlds intact; objects may not).
+ *
+ * They are dispatched on a private channel, not on `document`: a detached element
+ * the relay creates and hands to the hooks at document_start, before any page
+ * script exists, as the `relatedTarget` of a MouseEvent (DOM objects, unlike a
+ * CustomEvent's detail, reach the other world as themselves). Events dispatched
+ * on a node outside the document reach only the node's own listeners, so page
+ * code can neither read nor write the channel: it cannot switch recording off,
+ * inject faults, or forge the hooks' events, counters or document starts.
+ *
+ * The handshake, in either start order (both run at document_start, the hooks first
+ * in the manifest): the relay offers the channel on `document` as it starts
+ * (CHANNEL_OFFER_EVENT); hooks that start later ask for it (CHANNEL_REQUEST_EVENT)
+ * and the relay offers it again, once. The hooks take the first offer only and then
+ * say hello on the channel; the relay answers `ready` and the config. Everything a
+ * page dispatches under these names on `document` or `window` later is refused, and
+ * the relay counts it (`rejected`).
  *
  * The relay runs on the page's thread, so it does not parse event messages: it
  * reads the event count from the message's fixed header (`pageEventsCount`) and
@@ -16,10 +30,14 @@ import { PAGE_MESSAGE_MAX_EVENTS } from './constants.ts';
 
 export const PAGE_BRIDGE_VERSION = 1;
 
-/** Page hooks → relay. */
+/** Page hooks → relay, on the private channel. */
 export const PAGE_TO_RELAY_EVENT = 'realtime-inspector:page';
-/** Relay → page hooks (configuration, fault injection). */
+/** Relay → page hooks (configuration, fault injection), on the private channel. */
 export const RELAY_TO_PAGE_EVENT = 'realtime-inspector:control';
+/** Relay → hooks on `document`: a MouseEvent whose `relatedTarget` is the private channel. */
+export const CHANNEL_OFFER_EVENT = 'realtime-inspector:channel';
+/** Hooks → relay on `document`: offer the channel (to a relay that started before the hooks). */
+export const CHANNEL_REQUEST_EVENT = 'realtime-inspector:request';
 
 /** Message from the page hooks to the relay. */
 export type PageToRelay =
@@ -28,7 +46,7 @@ export type PageToRelay =
    * `n` from the text's start without parsing the rest.
    */
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'events'; n: number; events: CaptureEvent[] }
-  /** Sent once by the hooks when installed; the relay answers with `ready`. */
+  /** Sent once by the hooks on the channel they were given; the relay answers with `ready` and the config. */
   | { v: typeof PAGE_BRIDGE_VERSION; kind: 'hello'; doc: string };
 
 /** A fault the page hooks inject into the page's own connections. */

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { CHANNEL_TAP_SCRIPT } from '../support/channel-tap.ts';
 import { callApi, exportTab, PanelPage, stopServiceWorker, tabIdOf } from './fixtures/extension.ts';
 import { appPage, framePage, socketPage } from './fixtures/pages.ts';
 import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
@@ -171,9 +172,11 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).url).toBe(`${server.origin}/socket`);
   }, E2E_TIMEOUT_MS);
 
-  it('rejects and counts junk the page dispatches; the page gets no extension API', async () => {
+  it('rejects and counts junk the page dispatches, and junk on the hooks\' own channel; the page gets no extension API', async () => {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
+    // As privileged as the hooks: taps the channel the relay hands them (no page script can).
+    await page.addInitScript(CHANNEL_TAP_SCRIPT);
     await page.goto(`${server.origin}/socket`);
     await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
     const tabId = await tabIdOf(browser.worker!, `${server.origin}/socket`);
@@ -181,16 +184,21 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     await panel.waitForCount(3);
     const pageApi = await page.evaluate(() => {
       const name = 'realtime-inspector:page';
-      const send = (detail: unknown) => document.dispatchEvent(new CustomEvent(name, { detail }));
+      const channel = (window as unknown as { __riChannel: EventTarget }).__riChannel;
       const base = { seq: 0, pseq: 1, t: Date.now(), frameId: 0, doc: 'forged' };
-      send({ v: 1, kind: 'events', events: [] }); // an object: does not cross worlds as a string
-      send('{broken');
-      send(JSON.stringify({ v: 2, kind: 'events', events: [] }));
-      // Headed as the hooks' messages, so the relay forwards them unparsed: the background's guard rejects their events.
-      send(JSON.stringify({ v: 1, kind: 'events', n: 1, events: [{ ...base, type: 'ws.error' }] })); // no conn
-      send(JSON.stringify({ v: 1, kind: 'events', n: 1, events: [{ ...base, type: 'capture.dropped', count: 5, where: 'background' }] }));
-      send('{"v":1,"kind":"events","n":2,"events":[{"broken');
-      send('x'.repeat(9 * 1024 * 1024));
+      // On document, where a page can dispatch: each is refused unread (7). On the channel: the relay
+      // and the background's guard reject them as before (8: one claims two events).
+      for (const target of [document, channel]) {
+        const send = (detail: unknown) => target.dispatchEvent(new CustomEvent(name, { detail }));
+        send({ v: 1, kind: 'events', events: [] }); // an object: does not cross worlds as a string
+        send('{broken');
+        send(JSON.stringify({ v: 2, kind: 'events', events: [] }));
+        // Headed as the hooks' messages, so the relay forwards them unparsed: the background's guard rejects their events.
+        send(JSON.stringify({ v: 1, kind: 'events', n: 1, events: [{ ...base, type: 'ws.error' }] })); // no conn
+        send(JSON.stringify({ v: 1, kind: 'events', n: 1, events: [{ ...base, type: 'capture.dropped', count: 5, where: 'background' }] }));
+        send('{"v":1,"kind":"events","n":2,"events":[{"broken');
+        send('x'.repeat(9 * 1024 * 1024));
+      }
       const w = window as unknown as { chrome?: { runtime?: { sendMessage?: unknown; connect?: unknown } } };
       return [typeof w.chrome?.runtime?.sendMessage, typeof w.chrome?.runtime?.connect];
     });
@@ -199,22 +207,24 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     await page.waitForTimeout(200);
     const drops = of(await panel.events(), 'capture.dropped');
     expect(drops.every((d) => d.where === 'relay')).toBe(true);
-    expect(drops.reduce((n, d) => n + d.count, 0)).toBe(8);
+    expect(drops.reduce((n, d) => n + d.count, 0)).toBe(15);
     expect(events.some((e) => e.doc === 'forged')).toBe(false);
-    expect((await panel.stats()).rejected).toBe(8);
-    expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).rejected).toBe(8);
+    expect((await panel.stats()).rejected).toBe(15);
+    expect((await callApi<TabStats>(browser.worker!, 'stats', tabId)).rejected).toBe(15);
   }, E2E_TIMEOUT_MS);
 
   it('measures throughput page → panel with nothing dropped: the relay path alone, and a WebSocket flood through the hooks', async () => {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
+    await page.addInitScript(CHANNEL_TAP_SCRIPT);
     await page.goto(`${server.origin}/socket`);
     await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
     const tabId = await tabIdOf(browser.worker!, `${server.origin}/socket`);
     const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
     await panel.waitForCount(3);
 
-    // 1. The relay → worker → panel path alone: well-formed events dispatched as the hooks do, 500 per message.
+    // 1. The relay → worker → panel path alone: well-formed events dispatched as the hooks do, 500 per message,
+    // on their channel (tapped by the init script).
     const relayed = 20_000;
     const relayStart = Date.now();
     const relayDone = panel.whenCount(3 + relayed);
@@ -225,7 +235,8 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
           type: 'ws.message', seq: 0, pseq: ++pseq, t: Date.now(), frameId: 0, doc: 'synthetic', conn: 'synthetic:1',
           dir: 'in', data: { size: 8, encoding: 'text', data: `m${pseq}`, truncated: false },
         }));
-        document.dispatchEvent(new CustomEvent('realtime-inspector:page', { detail: JSON.stringify({ v: 1, kind: 'events', n: events.length, events }) }));
+        const channel = (window as unknown as { __riChannel: EventTarget }).__riChannel;
+        channel.dispatchEvent(new CustomEvent('realtime-inspector:page', { detail: JSON.stringify({ v: 1, kind: 'events', n: events.length, events }) }));
       }
     }, relayed);
     const relaySeconds = ((await relayDone) - relayStart) / 1000;

@@ -2,12 +2,15 @@
  * The page side of the page↔relay bridge (src/shared/page-bridge.ts): numbers
  * events per document, batches them (at most MAX_BATCH events or FLUSH_MS,
  * whichever comes first), buffers until the relay says `ready`, and dispatches
- * each batch as one JSON string on `document` with the natives captured at
- * document_start. Flushes run in their own tasks (a few batches each), never
- * inside the page's call, and nothing here throws into the page.
+ * each batch as one JSON string on the private channel the relay handed over at
+ * document_start, with the natives captured then. Flushes run in their own tasks
+ * (a few batches each), never inside the page's call, and nothing here throws
+ * into the page.
  */
 import type { CaptureEvent } from '../../core/events.ts';
 import {
+  CHANNEL_OFFER_EVENT,
+  CHANNEL_REQUEST_EVENT,
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
   pageEventsMessage,
@@ -26,9 +29,11 @@ import {
   global,
   jsonParse,
   jsonStringify,
+  mouseEventRelatedTarget,
   MutationObserverCtor,
   observeMutations,
   performanceNow,
+  removeListener,
   setTimer,
   timeOrigin,
   Uint8ArrayCtor,
@@ -48,9 +53,6 @@ const FLUSH_MS = 50;
 const MAX_BATCHES_PER_TASK = 4;
 /** Events held while no relay has answered; beyond, they are counted as dropped. */
 const MAX_BUFFERED_BEFORE_READY = 20_000;
-/** Hello retries back off up to this interval and stop after HELLO_GIVE_UP_MS. */
-const HELLO_MAX_INTERVAL_MS = 1000;
-const HELLO_GIVE_UP_MS = 60_000;
 /** hook.error events per document; later failures are only counted. */
 const MAX_HOOK_ERROR_EVENTS = 50;
 /** Live capture settings, set by the relay's `config`. */
@@ -76,6 +78,8 @@ let queue: CaptureEvent[] = [];
 let queuedChars = 0;
 let droppedCount = 0;
 let ready = false;
+/** The private channel to the relay (src/shared/page-bridge.ts), once offered. */
+let channel: EventTarget | null = null;
 let flushTimer: number | null = null;
 let flushDelayMs = FLUSH_MS;
 let hookErrors = 0;
@@ -156,7 +160,7 @@ function onFlushTimer(): void {
 }
 
 function postJson(json: string): void {
-  dispatch(doc, new CustomEventCtor(PAGE_TO_RELAY_EVENT, { detail: json }));
+  if (channel !== null) dispatch(channel, new CustomEventCtor(PAGE_TO_RELAY_EVENT, { detail: json }));
 }
 
 function post(message: PageToRelay): void {
@@ -244,9 +248,6 @@ function onRelayMessage(event: Event): void {
     if (message.kind === 'ready') {
       if (!ready) {
         ready = true;
-        // A relay that started after the hooks announced itself unasked, before it heard our
-        // hello: tell it this document's id (it names the document in what it reports itself).
-        post({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: docId });
         scheduleFlush(0);
       }
     } else if (message.kind === 'config') {
@@ -271,32 +272,38 @@ function onPageShow(event: Event): void {
   if (event.isTrusted) hidden = false;
 }
 
-/** Listen to the relay and the page's lifecycle (adding the same listener again is a no-op). */
+/**
+ * The relay offers its private channel (at document_start, before any page script):
+ * take the first offer, listen there, and say hello on it. Later offers can only be a
+ * page's; the relay sees and counts those.
+ */
+function onChannelOffer(event: Event): void {
+  try {
+    const offered = mouseEventRelatedTarget(event);
+    if (channel !== null || offered === null) return;
+    channel = offered;
+    removeListener(doc, CHANNEL_OFFER_EVENT, onChannelOffer);
+    addListener(channel, RELAY_TO_PAGE_EVENT, onRelayMessage);
+    post({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: docId });
+  } catch (error) {
+    hookError('channel', error);
+  }
+}
+
+/** Listen for the channel and to the page's lifecycle (adding the same listener again is a no-op). */
 function listen(): void {
-  addListener(doc, RELAY_TO_PAGE_EVENT, onRelayMessage);
+  if (channel === null) addListener(doc, CHANNEL_OFFER_EVENT, onChannelOffer);
   addListener(global, 'pagehide', onPageHide, { capture: true });
   addListener(global, 'pageshow', onPageShow, { capture: true });
 }
 
-/** Start the bridge: listen to the relay, announce this document and keep saying hello until the relay answers. */
+/** Start the bridge: take the relay's channel when it offers it, or ask a relay that started first to offer it. */
 export function startBridge(): void {
   listen();
   // document.open() (a page rewriting itself, an ad iframe written with document.write) erases
   // every listener on document and window and replaces the document's children: listen again
   // once it did. The observer runs at the next microtask, before any batch (posted from timers).
+  // The channel is a node outside the document: its listeners survive.
   observeMutations(new MutationObserverCtor(listen), doc, { childList: true });
-  const started = now();
-  let interval = 10;
-  const hello = (): void => {
-    if (ready) return;
-    try {
-      post({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc: docId });
-    } catch (error) {
-      hookError('hello', error);
-    }
-    if (now() - started > HELLO_GIVE_UP_MS) return;
-    setTimer(hello, interval);
-    interval = Math.min(interval * 2, HELLO_MAX_INTERVAL_MS);
-  };
-  hello();
+  if (channel === null) dispatch(doc, new CustomEventCtor(CHANNEL_REQUEST_EVENT));
 }

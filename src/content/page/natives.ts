@@ -40,9 +40,13 @@ export const fromCharCode = String.fromCharCode;
 export const getRandomValues = win.crypto.getRandomValues.bind(win.crypto);
 
 export const addListener = uncurry(EventTarget.prototype.addEventListener);
+export const removeListener = uncurry(EventTarget.prototype.removeEventListener);
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
 export const CustomEventCtor = CustomEvent;
+export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (
+  event: Event,
+) => EventTarget | null;
 export const MutationObserverCtor = MutationObserver;
 export const observeMutations = uncurry(MutationObserver.prototype.observe) as (
   observer: MutationObserver,

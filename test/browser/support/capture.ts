@@ -1,36 +1,32 @@
 /**
- * Reading what the page hooks emit, independently of the relay and background:
- * an init script (which Chromium runs in every frame as the document is created,
- * before any timer of the hooks can fire a batch) collects the hooks'
- * PAGE_TO_RELAY_EVENT batches into `window.__riCapture` and answers their hello
- * with `ready`, as the relay does. It also lets a test send relay commands.
+ * Reading what the page hooks emit, independently of the background: init
+ * scripts, which Chromium runs in every frame as the document is created, before
+ * the extension's content scripts (checked: they see no hooks installed yet), tap
+ * the private channel the relay hands the hooks at document_start
+ * (test/support/channel-tap.ts; no page script can, since none runs that early).
+ * They collect the hooks' PAGE_TO_RELAY_EVENT batches into `window.__riCapture`,
+ * and a test sends relay commands on the channel.
  */
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import type { CaptureEvent } from '../../../src/core/events.ts';
 import { explainInvalidEvent } from '../../../src/core/guard.ts';
 import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
+import { CHANNEL_TAP_SCRIPT } from '../../support/channel-tap.ts';
 
-function collector(names: { toRelay: string; toPage: string }): void {
-  const w = window as unknown as { __riCapture: unknown[]; __riHellos: number };
+function collector(toRelay: string): void {
+  const w = window as unknown as { __riCapture: unknown[]; __riOnChannel: (channel: EventTarget) => void };
   w.__riCapture = [];
-  w.__riHellos = 0;
-  const ready = () =>
-    document.dispatchEvent(new CustomEvent(names.toPage, { detail: JSON.stringify({ v: 1, kind: 'ready' }) }));
-  document.addEventListener(names.toRelay, (event) => {
-    const message = JSON.parse((event as CustomEvent<string>).detail) as { kind: string; events?: unknown[] };
-    if (message.kind === 'hello') {
-      w.__riHellos++;
-      ready();
-    } else if (message.kind === 'events') {
-      w.__riCapture.push(...(message.events ?? []));
-    }
-  });
-  ready();
+  w.__riOnChannel = (channel) =>
+    channel.addEventListener(toRelay, (event) => {
+      const message = JSON.parse((event as CustomEvent<string>).detail) as { kind: string; events?: unknown[] };
+      if (message.kind === 'events') w.__riCapture.push(...(message.events ?? []));
+    });
 }
 
 /** Collect the hooks' events in every frame of pages of `context`. */
 export async function installCollector(context: BrowserContext): Promise<void> {
-  await context.addInitScript(collector, { toRelay: PAGE_TO_RELAY_EVENT, toPage: RELAY_TO_PAGE_EVENT });
+  await context.addInitScript(collector, PAGE_TO_RELAY_EVENT);
+  await context.addInitScript(CHANNEL_TAP_SCRIPT);
 }
 
 /** Events collected so far in a frame (after the hooks' next flush); each must pass the relay's guard. */
@@ -59,10 +55,14 @@ export async function waitForEvents(
   throw new Error(`timed out waiting for events; got:\n${events.map((e) => e.type).join(' ')}`);
 }
 
-/** Send a relay → page message to the hooks of a frame (what the relay does for config and faults). */
+/** Send a relay → page message to the hooks of a frame, on the tapped channel (what the relay does for config and faults). */
 export async function sendToHooks(target: Page | Frame, message: RelayToPage): Promise<void> {
   await target.evaluate(
-    ({ name, detail }) => document.dispatchEvent(new CustomEvent(name, { detail })),
+    ({ name, detail }) => {
+      const channel = (window as unknown as { __riChannel?: EventTarget }).__riChannel;
+      if (!channel) throw new Error('no channel was offered in this frame');
+      channel.dispatchEvent(new CustomEvent(name, { detail }));
+    },
     { name: RELAY_TO_PAGE_EVENT, detail: JSON.stringify(message) },
   );
 }
