@@ -58,6 +58,8 @@ export interface Reconnect {
   delayMs: number;
   /** e.g. 'close 1006', 'error', 'stream ended', 'fault: drop'. */
   cause: string;
+  /** Attempt number within the retry sequence as the backoff numbering read it (0 = its first retry); see Backoff.resetRule. */
+  attempt: number;
 }
 
 /** An injected stall (incoming traffic held) and whether the client noticed it. */

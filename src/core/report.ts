@@ -128,7 +128,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     gapMs: latency.gapMs,
     timeToFirstByteMs: latency.timeToFirstByteMs,
     heartbeat: heartbeat.heartbeat,
-    reconnects: reconnects.reconnects.map((r) => ({ at: r.at, delayMs: round1(r.delayMs), cause: r.cause })),
+    reconnects: reconnects.reconnects.map((r) => ({ at: r.at, delayMs: round1(r.delayMs), cause: r.cause, attempt: r.attempt })),
     backoff: reconnects.backoff,
     stalls,
     findings,

@@ -285,4 +285,26 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(ch.backoff!.jitter).toBe(true);
     expect(ch.backoff!.jitterKind).not.toBe('decorrelated');
   });
+
+  it('a first delay far above the fitted curve is the policy, not a stalled timer (socket.io-client offline, real Chromium)', () => {
+    // Delays from the backoff matrix's runs 5 and 7 (1 s ×2 ±50%, then the 5 s clamp).
+    for (const delays of [
+      [1396, 1111, 3047, 5002, 5002, 5002],
+      [1470, 1105, 4002, 5002, 5001, 5002],
+    ]) {
+      const ch = channel(outages([delays], 60_000));
+      const b = ch.backoff!;
+      expect(b.model, JSON.stringify(delays)).toBe('exponential');
+      expect(b.initialMs, JSON.stringify(delays)).toBeGreaterThan(700);
+      expect(b.maxMs).toBeCloseTo(5002, -1);
+    }
+  });
+
+  it("graphql-ws's additive jitter over four or five growing delays: jitter seen, never a confident linear", () => {
+    // 2^k s + 300-3000 ms (graphql-ws 6.4 dist/client.js), recorded against a server that accepts and closes.
+    const seen = channel(acceptThenClose([2836, 3596, 5709, 8368, 20_000]));
+    expect(seen.backoff).toMatchObject({ model: 'exponential', jitter: true });
+    const odd = channel(acceptThenClose([1491, 4723, 4431, 9601, 20_000]));
+    expect(odd.backoff!.model === 'linear' && odd.backoff!.confidence !== 'low').toBe(false);
+  });
 });

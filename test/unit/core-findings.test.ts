@@ -132,6 +132,21 @@ describe('findings', () => {
     expect(codes(ch).filter((c) => c.startsWith('heartbeat') || c === 'no-heartbeat' || c.startsWith('idle'))).toEqual([]);
   });
 
+  it("no-reconnect: not raised when the tool's own offline fault ended a native EventSource (its reconnect cannot be driven from the page)", () => {
+    const build = (withFault: boolean) => {
+      const b = new CaptureBuilder();
+      const es = b.esCreate(T0, 'https://live.example/events');
+      b.esOpen(T0 + 30, es);
+      b.esMsg(T0 + 1000, es, '{"n":1}');
+      if (withFault) b.fault(T0 + 5000, 'offline', null);
+      b.esError(T0 + 5001, es, 2);
+      b.esMsg(T0 + 60_000, b.esCreate(T0 + 59_000, 'https://other.example/feed'), '{"n":2}');
+      return analyzeCapture(b.sorted()).channels.find((c) => c.url.includes('live.example'))!;
+    };
+    expect(codes(build(false))).toContain('no-reconnect');
+    expect(codes(build(true))).not.toContain('no-reconnect');
+  });
+
   it('reconnect-without-backoff: a reconnect storm at 100 ms', () => {
     const ch = channel(wsOutage([100, 100, 100, 100, 100, 100]));
     expect(ch.backoff).toMatchObject({ model: 'fixed' });

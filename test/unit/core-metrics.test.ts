@@ -187,7 +187,7 @@ describe('reconnects', () => {
     b.wsClose(T0 + 5001, c1, 1006, '', 'server');
     const c2 = b.wsCreate(T0 + 6001, 'wss://live.example/ws');
     b.wsOpen(T0 + 6030, c2);
-    expect(only(b).reconnects).toEqual([{ at: T0 + 6001, delayMs: 1000, cause: 'fault: drop' }]);
+    expect(only(b).reconnects).toEqual([{ at: T0 + 6001, delayMs: 1000, cause: 'fault: drop', attempt: 0 }]);
   });
 
   it('does not call overlapping connections reconnects', () => {

@@ -134,7 +134,7 @@ describe('audit gates', () => {
     resetUptimeMs: null,
     delaysMs: [],
   };
-  const reconnecting = channel({ url: 'ws://h/rc', reconnects: [{ at: 1, delayMs: 1000, cause: 'close 1006' }], backoff });
+  const reconnecting = channel({ url: 'ws://h/rc', reconnects: [{ at: 1, delayMs: 1000, cause: 'close 1006', attempt: 0 }], backoff });
 
   it('checks every channel a rule applies to, and fails when none exists', () => {
     expect(checkAssertion(report([ws]), parseAssertion('heartbeat<=30s')).ok).toBe(true);

@@ -22,6 +22,10 @@ export const noReconnect: FindingRule = {
   check({ ctx }) {
     const last = ctx.records[ctx.records.length - 1];
     if (!endedAbnormally(last)) return null;
+    // An injected drop or offline window ends a native EventSource for good: the page hooks
+    // cannot drive its built-in reconnect (README, known limitations). That is the tool's
+    // doing, not the client's.
+    if (last!.transport === 'eventsource' && ctx.faults.some((f) => (f.fault === 'drop' || f.fault === 'offline') && f.phase !== 'end' && f.t >= last!.start && f.t <= last!.end! + 100)) return null;
     const since = ctx.captureEnd - last!.end!;
     if (since < NO_RECONNECT_AFTER_MS) return null;
     const how = last!.closeCode !== null ? `close ${last!.closeCode}` : 'a fatal error';

@@ -89,12 +89,27 @@ const OUTLIER_SCALE = 3;
 const OUTLIER_MIN = 0.25;
 const OUTLIER_SHARE = 0.2;
 
+/** How much later than predicted each delay came, ms. */
+function lateness(points: readonly BackoffPoint[], predict: (k: number) => number): number[] {
+  return points.map((p) => p.delayMs - predict(p.attempt));
+}
+
+/** The robust error of a policy over the delays (relative residuals, stalls excused up to MAX_STALL_MS). */
+function policyError(points: readonly BackoffPoint[], predict: (k: number) => number): number {
+  return robustError(residuals(points, predict), lateness(points, predict));
+}
+
 /** Mean absolute residual without the stalled outliers. */
-function robustError(res: readonly number[]): number {
+function robustError(res: readonly number[], lateMs?: readonly number[]): number {
   if (res.length === 0) return 0;
   const abs = res.map(Math.abs);
   const threshold = Math.max(OUTLIER_MIN, OUTLIER_SCALE * median(abs));
-  const outliers = res.map((r, i) => ({ r, i })).filter((x) => x.r > threshold).sort((a, b) => b.r - a.r).slice(0, Math.floor(res.length * OUTLIER_SHARE));
+  // A stall lengthens a delay by MAX_STALL_MS at most: a delay later than that is the policy's.
+  const outliers = res
+    .map((r, i) => ({ r, i }))
+    .filter((x) => x.r > threshold && (lateMs === undefined || lateMs[x.i]! <= MAX_STALL_MS))
+    .sort((a, b) => b.r - a.r)
+    .slice(0, Math.floor(res.length * OUTLIER_SHARE));
   const skip = new Set(outliers.map((x) => x.i));
   let s = 0;
   for (let i = 0; i < abs.length; i++) if (!skip.has(i)) s += abs[i]!;
@@ -425,6 +440,9 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
     even = false;
     if (r.length === 3 && excused) continue;
     if (stepSpread(r, model) >= UNEVEN_STEPS) return 'uneven';
+    // No single late delay to blame: steps more uneven than the timer noise of these delays
+    // can make them (two delays each late by up to TIMER_NOISE_MS) are randomisation.
+    if (!excused && model === 'exponential' && stepSpread(r, model) >= EVEN_STEPS + 2 * Math.log1p(TIMER_NOISE_MS / Math.min(...r.map((p) => p.delayMs)))) return 'uneven';
   }
   return even ? 'even' : 'unknown';
 }
@@ -537,7 +555,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   const delaysMs = perAttemptMedians(points);
   const scored = candidates(points).map((cand) => {
     const res = residuals(points, cand.predict);
-    return { cand, res, err: robustError(res) };
+    return { cand, res, err: robustError(res, lateness(points, cand.predict)) };
   });
   scored.sort((x, y) => cost(x.cand, x.err) - cost(y.cand, y.err));
   const best = scored[0]!;
@@ -570,7 +588,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   let restErr = Number.POSITIVE_INFINITY;
   if (immediateFirst) {
     const rest = points.filter((p) => p.attempt > 0).map((p) => ({ attempt: p.attempt - 1, delayMs: p.delayMs }));
-    for (const cand of candidates(rest)) restErr = Math.min(restErr, cost(cand, robustError(residuals(rest, cand.predict))));
+    for (const cand of candidates(rest)) restErr = Math.min(restErr, cost(cand, policyError(rest, cand.predict)));
   }
   const schedule =
     (delaysMs.length <= MAX_SCHEDULE_ATTEMPTS &&
@@ -598,7 +616,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
       },
       // A list explains one pass through it exactly: its cost is its misfit across passes
       // plus a price per entry, so that random delays never read as a long list.
-      cost: COMPLEXITY.schedule + SCHEDULE_ENTRY_COST * finite.length + robustError(residuals(points, (k) => delaysMs[k] ?? 0)),
+      cost: COMPLEXITY.schedule + SCHEDULE_ENTRY_COST * finite.length + policyError(points, (k) => delaysMs[k] ?? 0),
     };
   }
   // Jitter is the spread around the policy fitted to every delay: a fit that left a
@@ -655,7 +673,7 @@ function decorrelatedGrowth(points: readonly BackoffPoint[], delaysMs: ReadonlyA
     jitter: true,
     jitterKind: 'decorrelated',
     jitterAtCap: null,
-    fit: round3(Math.max(0, 1 - robustError(residuals(points, (k) => Math.exp(line.a + line.b * k))))),
+    fit: round3(Math.max(0, 1 - policyError(points, (k) => Math.exp(line.a + line.b * k)))),
     confidence: 'medium',
     confidenceReason: 'decorrelated jitter: each delay follows the one before, not the attempt, so the factor is a trend',
     delaysMs: [...delaysMs],
@@ -787,6 +805,8 @@ function variation(values: readonly number[]): number {
   return Math.sqrt(variance) / mean;
 }
 
+/** Four growing delays name a model only when it passes this close to them (an exact policy does). */
+const CLOSE_FIT = 0.95;
 /** Below this fit, the delays scatter too far from any model to name one. */
 const LOW_FIT = 0.6;
 /** A rival model within this cost of the best one explains the delays about as well. */
@@ -808,6 +828,7 @@ function confidenceOf(
   const fit = 1 - best.err;
   if (points.length < 4) return { confidence: 'low', confidenceReason: `only ${points.length} delays` };
   if (growth && attempts < 3) return { confidence: 'low', confidenceReason: `only ${attempts} attempts per outage: growth needs three` };
+  if (growth && points.length < 5 && fit < CLOSE_FIT) return { confidence: 'low', confidenceReason: `${points.length} delays that no model fits closely (fit ${round3(fit)})` };
   if (fit < LOW_FIT) return { confidence: 'low', confidenceReason: `the delays scatter far from any model (fit ${round3(Math.max(0, fit))})` };
   if (!growth) {
     // ±50% around a constant spreads with a coefficient of variation of 0.29; a random walk
