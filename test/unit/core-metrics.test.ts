@@ -123,6 +123,15 @@ describe('latency', () => {
 });
 
 describe('heartbeat', () => {
+  it('does not take small messages whose text was not kept (a sanitized HAR) for a heartbeat pattern', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://live.example/ws');
+    b.wsOpen(T0, c);
+    for (let k = 1; k <= 8; k++) b.push({ seq: 1000 + k, pseq: 1000 + k, t: T0 + 5000 * k, frameId: 0, doc: 'doc1', conn: c, type: 'ws.message', dir: 'in', data: { size: 12, encoding: 'text', data: '', truncated: true } });
+    b.wsClose(T0 + 45_000, c, 1000, '', 'client');
+    expect(only(b).heartbeat!.source).toBeNull();
+  });
+
   it('tells a client-initiated ping/pong, measures jitter and the longest idle gap', () => {
     const b = new CaptureBuilder();
     const c = b.wsCreate(T0, 'wss://live.example/ws');

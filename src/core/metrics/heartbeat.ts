@@ -110,6 +110,9 @@ function computePatternKey(m: ConnMessage): string | null {
   if (m.kind === 'sse-comment') return 'sse-comment';
   if (m.kind === 'sse' && m.event !== null && m.event !== 'message' && HEARTBEAT_WORD.test(m.event)) return `event:${m.event}`;
   if (m.size > HEARTBEAT_MAX_BYTES) return null;
+  // Bytes whose text was not kept (a HAR saved without content, DevTools' sanitized export):
+  // nothing says they repeat.
+  if (m.size > 0 && m.sample === '') return null;
   if (HEARTBEAT_WORD.test(m.sample)) return `${m.dir}|${m.sample.replace(/\d+/g, '#')}`;
   // Byte-identical tiny repeats ("2", "\n", "{}", h) without a heartbeat word.
   if (m.size <= 16) return `${m.dir}|=${m.sample}`;
