@@ -15,7 +15,7 @@ import { buildSeries, type ChannelSeries } from './series.ts';
 import { announcedSessions } from './metrics/heartbeat.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
-import type { PauseWindow, TransportEnd } from './context.ts';
+import type { HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
 
 /** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
 export const DEFAULT_USERS = 1000;
@@ -52,6 +52,8 @@ interface ChannelState {
   announcedPingMs: number | null;
   /** Ends of the engine.io WebSocket transport on the same path (see ChannelContext.transportEnds). */
   transportEnds: readonly TransportEnd[];
+  /** Failed handshakes made for this WebSocket channel (see ChannelContext.handshakeFailures). */
+  handshakeFailures: readonly HandshakeFailure[];
   /** Documents whose connections the channel holds (their back/forward cache stays apply to it). */
   docs: Set<string>;
 }
@@ -195,6 +197,7 @@ export class Analyzer {
           series: null,
           announcedPingMs: null,
           transportEnds: [],
+          handshakeFailures: [],
           docs: new Set(),
         };
         this.channels.set(key, ch);
@@ -252,6 +255,7 @@ export class Analyzer {
       pauses: this.pausesOf(ch),
       announcedPingMs: ch.announcedPingMs,
       transportEnds: ch.transportEnds,
+      handshakeFailures: ch.handshakeFailures,
       captureEnd: this.captureEnd,
     });
     ch.analysis = fresh;
@@ -300,7 +304,8 @@ export class Analyzer {
     if (this.cachedReport && this.cachedReport.users === users) return this.cachedReport.report;
     this.assign();
     let analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
-    if (this.linkSessions(analyses)) analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
+    const relinked = this.linkSessions(analyses);
+    if (this.linkHandshakes(analyses) || relinked) analyses = this.channelOrder.map((ch) => this.analysisOf(ch));
     const report = buildReport({
       analyses,
       users,
@@ -378,6 +383,38 @@ export class Analyzer {
     return changed;
   }
 
+  /**
+   * Hand each WebSocket channel the failed requests of its handshake channel: SignalR's
+   * `<hub>/negotiate` (@microsoft/signalr 10.0 dist/esm/HttpConnection.js `_getNegotiationResponse`,
+   * made before every connection and reconnection unless skipNegotiation). True when a
+   * channel must be analysed again.
+   */
+  private linkHandshakes(analyses: readonly ChannelAnalysis[]): boolean {
+    const byPath = new Map<string, HandshakeFailure[]>();
+    analyses.forEach((a) => {
+      if (a.ctx.transport === 'websocket') return;
+      const path = transportPath(a.ctx.endpoint).replace(/\/$/, '');
+      if (!path.endsWith(HANDSHAKE_SUFFIX)) return;
+      const failures = a.ctx.records
+        .filter((r) => r.end !== null && (r.endKind === 'error' || r.status === 0 || (r.status !== null && r.status >= 500)))
+        .map((r) => ({ start: r.start, end: r.end!, cause: r.status !== null && r.status > 0 ? `negotiate status ${r.status}` : `negotiate ${r.errorReason ?? 'error'}` }));
+      byPath.set(path.slice(0, -HANDSHAKE_SUFFIX.length), failures);
+    });
+    if (byPath.size === 0 && this.channelOrder.every((ch) => ch.handshakeFailures.length === 0)) return false;
+    let changed = false;
+    this.channelOrder.forEach((ch, i) => {
+      const a = analyses[i]!;
+      if (ch.transport !== 'websocket') return;
+      const failures = byPath.get(transportPath(a.ctx.endpoint).replace(/\/$/, '')) ?? [];
+      const same = failures.length === ch.handshakeFailures.length && failures.every((f, k) => f.start === ch.handshakeFailures[k]!.start && f.end === ch.handshakeFailures[k]!.end);
+      if (same) return;
+      ch.handshakeFailures = failures;
+      ch.dirty = true;
+      changed = true;
+    });
+    return changed;
+  }
+
   /** One channel's report (null for an unknown id). */
   channelReport(channelId: string, options: AnalyzerOptions = {}): ChannelReport | null {
     return this.report(options).channels.find((c) => c.id === channelId) ?? null;
@@ -386,6 +423,9 @@ export class Analyzer {
 
 /** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */
 const ENGINE_IO_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3']);
+
+/** The path SignalR appends to the hub URL for its negotiate request (@microsoft/signalr 10.0 dist/esm/HttpConnection.js _resolveNegotiateUrl). */
+const HANDSHAKE_SUFFIX = '/negotiate';
 
 /** Host and path of an endpoint, whatever its scheme (ws: and http: transports of one engine.io server meet here). */
 function transportPath(endpoint: string): string {

@@ -31,6 +31,19 @@ export interface ChannelContext {
    * dropped), in time order; empty when none.
    */
   transportEnds?: readonly TransportEnd[];
+  /**
+   * Failed handshake requests made for this WebSocket channel on another channel (SignalR's
+   * `<hub>/negotiate`): while the server is down, a client's retries fail there and never
+   * reach the socket. Empty when none.
+   */
+  handshakeFailures?: readonly HandshakeFailure[];
+}
+
+/** A handshake request of the channel's client that failed (SignalR's negotiate): an attempt that never got to open the socket. */
+export interface HandshakeFailure {
+  start: number;
+  end: number;
+  cause: string;
 }
 
 /** A WebSocket transport of the same session that ended other than by the page's own close. */

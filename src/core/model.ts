@@ -64,7 +64,8 @@ export interface ConnRecord {
   maxBuffered: number;
 }
 
-function newRecord(conn: string, transport: Transport, url: string, t: number): ConnRecord {
+/** An empty record of a request or connection created at `t`. */
+export function newRecord(conn: string, transport: Transport, url: string, t: number): ConnRecord {
   return {
     conn,
     transport,

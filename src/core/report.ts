@@ -6,7 +6,7 @@
 import { isHttp, type FaultEvent, type Transport } from './events.ts';
 import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
-import type { ChannelContext, PauseWindow, TransportEnd } from './context.ts';
+import type { ChannelContext, HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
 import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
 import { classifyChannel } from './classify/index.ts';
 import { measureWaste } from './metrics/waste.ts';
@@ -48,6 +48,8 @@ export interface ChannelInput {
   announcedPingMs?: number | null;
   /** See ChannelContext.transportEnds. */
   transportEnds?: readonly TransportEnd[];
+  /** See ChannelContext.handshakeFailures. */
+  handshakeFailures?: readonly HandshakeFailure[];
   captureEnd: number;
 }
 
@@ -67,6 +69,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     pauses: input.pauses ?? [],
     announcedPingMs: input.announcedPingMs ?? null,
     transportEnds: input.transportEnds ?? [],
+    handshakeFailures: input.handshakeFailures ?? [],
   };
   const classification = classifyChannel(ctx);
   const kind = classification.kind;

@@ -307,4 +307,28 @@ describe('backoff verdicts on the delays real clients produced', () => {
     const odd = channel(acceptThenClose([1491, 4723, 4431, 9601, 20_000]));
     expect(odd.backoff!.model === 'linear' && odd.backoff!.confidence !== 'low').toBe(false);
   });
+
+  it("SignalR's default client with the server down: its retries fail at negotiate, and still make the socket channel's verdict", () => {
+    const b = new CaptureBuilder();
+    const hub = 'https://app.example/hub';
+    b.http({ at: T0, url: `${hub}/negotiate?negotiateVersion=1`, method: 'POST', status: 200, body: '{"connectionToken":"a1b2c3d4e5f6g7h8i9j0kL","negotiateVersion":1}', durationMs: 20 });
+    const ws = b.wsCreate(T0 + 30, 'wss://app.example/hub?id=a1b2c3d4e5f6g7h8i9j0kL');
+    b.wsOpen(T0 + 40, ws);
+    b.wsMsg(T0 + 50, ws, 'out', '{"protocol":"json","version":1}\u001e');
+    b.wsMsg(T0 + 60, ws, 'in', '{}\u001e');
+    const drop = T0 + 60_000;
+    b.wsClose(drop, ws, 1006, '', 'server');
+    // DefaultReconnectPolicy [0, 2000, 10000, 30000], each attempt refused at negotiate.
+    let t = drop;
+    for (const d of [0, 2000, 10_000, 30_000]) {
+      t += d + 2;
+      b.http({ at: t, url: `${hub}/negotiate?negotiateVersion=1`, method: 'POST', error: 'network' });
+      t += 5;
+    }
+    const report = analyzeCapture(b.sorted());
+    const socket = report.channels.find((c) => c.transport === 'websocket')!;
+    expect(socket.reconnects.map((r) => r.cause)).toEqual(['close 1006', 'negotiate network', 'negotiate network', 'negotiate network']);
+    expect(socket.backoff).toMatchObject({ model: 'schedule', jitter: false });
+    expect(socket.backoff!.delaysMs.map((d) => Math.round((d ?? 0) / 1000))).toEqual([0, 2, 10, 30]);
+  });
 });

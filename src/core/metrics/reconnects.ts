@@ -9,7 +9,7 @@
 import { isHttp } from '../events.ts';
 import { pausedBetween, type ChannelContext, type TransportEnd } from '../context.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
-import { header, type ConnRecord } from '../model.ts';
+import { header, newRecord, type ConnRecord } from '../model.ts';
 import { numberAttempts } from './backoff-attempts.ts';
 
 export interface ReconnectDetail extends Reconnect {
@@ -92,6 +92,24 @@ function sseState(records: readonly ConnRecord[], uptoIndex: number, beforeT: nu
   return { retry, lastId };
 }
 
+/**
+ * The channel's connections with its failed handshakes (ChannelContext.handshakeFailures)
+ * among them as attempts that never opened, in start order: while the server is down,
+ * SignalR's retries fail at `negotiate` and never create a socket.
+ */
+function withHandshakeFailures(ctx: ChannelContext): readonly ConnRecord[] {
+  const failures = ctx.handshakeFailures ?? [];
+  if (failures.length === 0) return ctx.records;
+  const attempts = failures.map((f, i) => {
+    const r = newRecord(`handshake:${i}`, ctx.transport, ctx.endpoint, f.start);
+    r.end = f.end;
+    r.endKind = 'error';
+    r.errorReason = f.cause;
+    return r;
+  });
+  return [...ctx.records, ...attempts].sort((a, b) => a.start - b.start);
+}
+
 /** An injected fault that ended the transport (within a second before its end), else the transport's own end. */
 function dropCause(ctx: ChannelContext, drop: TransportEnd): string {
   const fault = ctx.faults.find((f) => f.phase !== 'end' && f.fault !== 'latency' && f.t <= drop.t && f.t >= drop.t - 1000);
@@ -108,7 +126,7 @@ function lastEndBetween(ends: readonly TransportEnd[], from: number, to: number)
 /** Detect reconnects and fit their backoff. */
 export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): ReconnectResult {
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
-  const records = ctx.records;
+  const records = withHandshakeFailures(ctx);
   const pollingLoop = isPolled(kind);
   const found: Array<{ detail: Omit<ReconnectDetail, 'attempt'>; afterOpen: boolean; uptimeMs: number | null; restart: boolean }> = [];
   // Recording was paused before the next reconnect: the attempts made meanwhile are unknown.
