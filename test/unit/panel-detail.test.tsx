@@ -44,7 +44,7 @@ describe('channel detail', () => {
   test('polling: copy as cURL, findings with evidence, advice and background', () => {
     const store = openChannel('polling');
     const ch = store.report().channels.find((c) => c.kind === 'polling')!;
-    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl 'http://127.0.0.1/api/poll'");
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl -g --url 'http://127.0.0.1/api/poll'");
     fireEvent.click(document.querySelector('[data-tab="findings"]')!);
     const cards = document.querySelectorAll('.finding');
     expect(cards).toHaveLength(ch.findings.length);
@@ -67,7 +67,7 @@ describe('channel detail', () => {
     // ...and the message list marks the same ones.
     expect(document.querySelectorAll('.vrow.kind-heartbeat').length).toBe(beats);
     expect(beats).toBeGreaterThan(0);
-    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("websocat 'ws://127.0.0.1/socket.io/?EIO=4&transport=websocket'");
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("websocat -- 'ws://127.0.0.1/socket.io/?EIO=4&transport=websocket'");
     fireEvent.click(document.querySelector('[data-tab="charts"]')!);
     const hb = chartData('heartbeat')!;
     expect(Array.from(hb.intervalMs as ArrayLike<number>)).toEqual(series.heartbeat.intervals);
@@ -88,7 +88,7 @@ describe('channel detail', () => {
     // The y axis fits the observed delays (+15%), not the reference curve.
     const observedMaxS = Math.max(...(backoff.observedMs as number[])) / 1000;
     expect((backoff.yMaxS as number[])[0]).toBeCloseTo(Math.max(1, observedMaxS) * 1.15, 5);
-    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl -N -H 'Accept: text/event-stream' 'http://127.0.0.1/events'");
+    expect(screen.getByTestId('copy-command').getAttribute('title')).toBe("curl -g -N -H 'Accept: text/event-stream' --url 'http://127.0.0.1/events'");
   });
 
   test('fault injection is disabled without a live page and explains the EventSource limit', () => {

@@ -96,7 +96,13 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         {channel.protocol ? <span class="proto">{channel.protocol}</span> : null}
         <span class="detail-url" title={channel.url}>{channel.url}</span>
         <span class="spacer" />
-        <button type="button" data-testid="copy-command" title={command} onClick={async () => setCopied((await copyText(command)) ? `Copied ${isWs ? 'websocat' : 'cURL'} command` : 'Copy failed')}>
+        <button
+          type="button"
+          data-testid="copy-command"
+          disabled={command === null}
+          title={command ?? `No command: only ${isWs ? 'ws: and wss:' : 'http: and https:'} URLs with valid methods and subprotocols are copied`}
+          onClick={async () => command !== null && setCopied((await copyText(command)) ? `Copied ${isWs ? 'websocat' : 'cURL'} command` : 'Copy failed')}
+        >
           Copy as {isWs ? 'websocat' : 'cURL'}
         </button>
         {copied ? <span class="muted">{copied}</span> : null}
