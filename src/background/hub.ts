@@ -8,7 +8,9 @@
  * `durable` once the commit resolved. Acknowledgements to relays and live events to
  * panels are sent only for durable chunks, so whatever a relay forgets or a panel
  * shows survives a restart. Bounds evict the oldest chunks and say so in a
- * `capture.dropped` event (where: 'background').
+ * `capture.dropped` event (where: 'background'). The character bound is shared
+ * fairly: every tab holding events is guaranteed an equal share of it, so one
+ * tab's flood cannot evict a quiet tab's history (see `victimOf`).
  */
 import type { CaptureEvent, CaptureFile, DroppedEvent } from '../core/events.ts';
 import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
@@ -92,6 +94,8 @@ interface Tab {
   clearedAtSeq: number;
   nextChunk: number;
   chunks: Chunk[];
+  /** Characters of all its chunks (the sum of their `chars`). */
+  chars: number;
   recording: boolean;
   relays: Map<string, RelayRecord>;
   dropped: { page: number; relay: number; background: number };
@@ -318,11 +322,13 @@ export class Hub {
     ) {
       chunk = { key: `${CHUNK_PREFIX}${tab.tabId}:${tab.nextChunk++}`, events: [], parts: [], chars: 1, state: 'open' };
       this.totalChars += 1;
+      tab.chars += 1;
       tab.chunks.push(chunk);
     }
     chunk.events.push(event);
     chunk.parts.push(json);
     chunk.chars += chars;
+    tab.chars += chars;
     this.totalChars += chars;
   }
 
@@ -350,27 +356,51 @@ export class Hub {
     return tab.chunks.reduce((n, c) => n + c.events.length, 0);
   }
 
-  private tabChars(tab: Tab): number {
-    return tab.chunks.reduce((n, c) => n + c.chars, 0);
+  /**
+   * Which tab gives up its oldest chunk when the character bound is exceeded after `grown`
+   * grew. Every tab holding events is guaranteed an equal share of the bound:
+   * - the tab that grew pays for its own growth once it holds more than its share;
+   * - below its share, it takes room from the tab furthest above its share, and only
+   *   from a tab that stays at or above its share without that chunk (eviction is by
+   *   whole chunks: without this rule a quiet tab just above its share lost a whole
+   *   chunk to a flood in another tab);
+   * - when no tab can give a chunk that way, the tab that grew pays, and failing that
+   *   the largest tab: the bound holds whatever the shapes.
+   * A tab always keeps its newest chunk (the one open for appends).
+   */
+  private victimOf(grown: Tab): Tab | null {
+    let holding = 0;
+    for (const t of this.tabs.values()) if (t.chunks.length > 0) holding++;
+    const share = this.limits.storeMaxChars / Math.max(1, holding);
+    const canGive = (t: Tab) => t.chunks.length > 1;
+    if (canGive(grown) && grown.chars > share) return grown;
+    let furthest: Tab | null = null;
+    for (const t of this.tabs.values()) {
+      if (t === grown || !canGive(t) || t.chars - t.chunks[0]!.chars < share) continue;
+      if (!furthest || t.chars > furthest.chars) furthest = t;
+    }
+    if (furthest) return furthest;
+    if (canGive(grown)) return grown;
+    let largest: Tab | null = null;
+    for (const t of this.tabs.values()) if (canGive(t) && (!largest || t.chars > largest.chars)) largest = t;
+    return largest;
   }
 
-  /** Evict the oldest chunks while a bound is exceeded, and record the loss in the affected tabs. */
+  /** Evict the oldest chunks while a bound is exceeded after `tab` grew, and record the loss in the affected tabs. */
   private enforceBounds(tab: Tab): void {
     const evicted = new Map<Tab, number>();
     const evictFront = (victim: Tab) => {
       const chunk = victim.chunks.shift()!;
       this.totalChars -= chunk.chars;
+      victim.chars -= chunk.chars;
       if (chunk.state !== 'open') this.evictedKeys.push(chunk.key);
       evicted.set(victim, (evicted.get(victim) ?? 0) + chunk.events.length);
     };
     while (tab.chunks.length > 1 && this.eventCount(tab) > this.limits.tabMaxEvents) evictFront(tab);
     while (this.totalChars > this.limits.storeMaxChars) {
-      let largest: Tab | null = null;
-      for (const t of this.tabs.values()) {
-        if (t.chunks.length > 1 && (!largest || this.tabChars(t) > this.tabChars(largest))) largest = t;
-      }
-      if (!largest) break;
-      evictFront(largest);
+      const victim = this.victimOf(tab);
+      if (!victim) break;
+      evictFront(victim);
     }
     for (const [victim, count] of evicted) {
       victim.dropped.background += count;
@@ -518,6 +548,7 @@ export class Hub {
         if (typeof json !== 'string') continue;
         referenced.add(chunkKey);
         tab.chunks.push({ key: chunkKey, events: JSON.parse(json) as CaptureEvent[], parts: [], chars, state: 'durable' });
+        tab.chars += chars;
         this.totalChars += chars;
       }
     }
@@ -535,7 +566,7 @@ export class Hub {
     return {
       tabId: tab.tabId,
       events: this.eventCount(tab),
-      chars: this.tabChars(tab),
+      chars: tab.chars,
       firstSeq: tab.chunks[0]?.events[0]?.seq ?? 0,
       lastSeq: tab.lastSeq,
       clearedAtSeq: tab.clearedAtSeq,
@@ -617,6 +648,7 @@ export class Hub {
         if (chunk.state !== 'open') this.evictedKeys.push(chunk.key);
       }
       tab.chunks = [];
+      tab.chars = 0;
       tab.clearedAtSeq = tab.lastSeq;
       tab.dropped = { page: 0, relay: 0, background: 0 };
       tab.rejected = 0;
@@ -639,6 +671,7 @@ function emptyTab(tabId: number): Tab {
     clearedAtSeq: 0,
     nextChunk: 1,
     chunks: [],
+    chars: 0,
     recording: true,
     relays: new Map(),
     dropped: { page: 0, relay: 0, background: 0 },

@@ -40,7 +40,7 @@ describe('background buffer (node)', () => {
     expect((await world.hub.api.stats(1)).dropped.background).toBe(lost);
   });
 
-  it('bounds the characters held across tabs, evicting from the largest tab', async () => {
+  it('bounds the characters held across tabs; the flooding tab pays, a small one keeps everything', async () => {
     const world = new World({ storeMaxChars: 200_000, chunkMaxChars: 20_000 });
     const big = new Frame(world, 1, 0, 'big');
     const small = new Frame(world, 2, 0, 'small');
@@ -207,6 +207,90 @@ describe('background buffer (node)', () => {
     expect(aSub.toPage.filter((m) => m.kind === 'fault')).toHaveLength(1);
     expect(a.toPage.filter((m) => m.kind === 'fault')).toHaveLength(0);
     expect(b.toPage.filter((m) => m.kind === 'fault')).toHaveLength(0);
+  });
+});
+
+describe('fair share of the character bound between tabs (node)', () => {
+  // 200k chars across tabs, chunks of at most 20k: with 5k-char events a chunk holds 3 of them (about 15.6k chars).
+  const limits = { storeMaxChars: 200_000, chunkMaxChars: 20_000 };
+  /** `count` events of about `chars` characters each, numbered `<prefix><i>`, one page message each. */
+  const postSized = (frame: Frame, count: number, chars: number, prefix: string) => {
+    for (let i = 0; i < count; i++) frame.post([frame.event(`${prefix}${i}:`.padEnd(chars, 'x'))]);
+  };
+  const names = (events: readonly CaptureEvent[]) => texts(events).map((t) => t.slice(0, t.indexOf(':')));
+  const numbered = (prefix: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+
+  /**
+   * What a tab kept is its newest events, in order, and every event it lost is counted: the
+   * evicted ones are exactly those before the first kept seq (drop reports evicted in turn included).
+   */
+  const expectNewestKept = async (world: World, tabId: number, prefix: string, sent: number) => {
+    const stats = await world.hub.api.stats(tabId);
+    const events = (await world.hub.api.exportTab(tabId)).events;
+    const kept = names(events);
+    expect(kept).toEqual(numbered(prefix, sent - kept.length, sent));
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => events[0]!.seq + i));
+    expect(events[0]!.seq - 1).toBe(stats.dropped.background);
+    expect(stats.dropped.background).toBeGreaterThanOrEqual(sent - kept.length);
+    return stats;
+  };
+
+  it('a quiet tab just above its share keeps all of its history while another tab floods (two tabs)', async () => {
+    const world = new World(limits);
+    const quiet = new Frame(world, 2, 0, 'quiet');
+    postSized(quiet, 20, 5000, 'q');
+    await settle(world, quiet);
+    const before = await world.hub.api.stats(2);
+    // Above half the bound by less than one chunk: taking a chunk would leave it below its share.
+    expect(before.chars).toBeGreaterThan(100_000);
+    expect(before.chars).toBeLessThan(115_000);
+    const flood = new Frame(world, 1, 0, 'flood');
+    postSized(flood, 60, 10_000, 'f');
+    await settle(world, flood);
+    const quietStats = await expectNewestKept(world, 2, 'q', 20);
+    expect(quietStats.dropped.background).toBe(0);
+    expect(quietStats.chars).toBe(before.chars);
+    const floodStats = await expectNewestKept(world, 1, 'f', 60);
+    expect(floodStats.dropped.background).toBeGreaterThan(0);
+    expect(floodStats.chars + quietStats.chars).toBeLessThanOrEqual(200_000);
+  });
+
+  it('with three tabs, the flooding tab pays for itself once it holds its share; a larger quiet tab keeps its history', async () => {
+    const world = new World(limits);
+    const quiet = new Frame(world, 2, 0, 'quiet');
+    const small = new Frame(world, 3, 0, 'small');
+    postSized(quiet, 20, 5000, 'q');
+    postSized(small, 4, 5000, 's');
+    await settle(world, quiet, small);
+    const flood = new Frame(world, 1, 0, 'flood');
+    postSized(flood, 60, 10_000, 'f');
+    await settle(world, flood);
+    expect((await expectNewestKept(world, 2, 'q', 20)).dropped.background).toBe(0);
+    expect((await expectNewestKept(world, 3, 's', 4)).dropped.background).toBe(0);
+    const floodStats = await expectNewestKept(world, 1, 'f', 60);
+    // It kept about its share (a third of the bound), give or take a chunk.
+    expect(floodStats.chars).toBeGreaterThan(200_000 / 3 - 20_000);
+    const total = (await world.hub.api.tabs()).reduce((n, t) => n + t.chars, 0);
+    expect(total).toBeLessThanOrEqual(200_000);
+  });
+
+  it('a tab below its share takes room from the tab furthest above its share, never below that share', async () => {
+    const world = new World(limits);
+    const hoarder = new Frame(world, 2, 0, 'hoarder');
+    postSized(hoarder, 32, 5000, 'h');
+    await settle(world, hoarder);
+    expect((await world.hub.api.stats(2)).chars).toBeGreaterThan(160_000);
+    const newcomer = new Frame(world, 1, 0, 'newcomer');
+    postSized(newcomer, 60, 10_000, 'n');
+    await settle(world, newcomer);
+    const hoarderStats = await expectNewestKept(world, 2, 'h', 32);
+    const newcomerStats = await expectNewestKept(world, 1, 'n', 60);
+    expect(hoarderStats.dropped.background).toBeGreaterThan(0);
+    // It gave what it held above its share (half the bound), to within one chunk, and nothing below it.
+    expect(hoarderStats.chars).toBeGreaterThanOrEqual(100_000);
+    expect(hoarderStats.chars).toBeLessThan(100_000 + 20_000);
+    expect(newcomerStats.chars).toBeGreaterThan(100_000 - 2 * 20_000);
+    expect(hoarderStats.chars + newcomerStats.chars).toBeLessThanOrEqual(200_000);
   });
 });
 
