@@ -272,6 +272,55 @@ describe('findings', () => {
     expect(finding(ch, 'intermediary-timeout').evidence.gatewayErrors).toBe(3);
   });
 
+  it('intermediary-timeout: WebSockets cut after 45 s of silence, age and idle measured (not a known product timeout)', () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    let t = T0;
+    for (let i = 0; i < 4; i++) {
+      const c = b.wsCreate(t, url);
+      b.wsOpen(t + 20, c);
+      b.wsMsg(t + 100, c, 'in', '{"type":"welcome"}');
+      t += 20 + 45_000 + (i % 2 === 0 ? 180 : -150);
+      b.wsClose(t, c, 1006, '', 'server');
+      t += 1000;
+    }
+    const f = finding(channel(b), 'intermediary-timeout');
+    expect(f.evidence).toMatchObject({ cutCount: 4, gatewayErrors: 0 });
+    expect(Math.abs((f.evidence.cutAtMs as number) - 45_000)).toBeLessThan(300);
+    expect(f.message).toMatch(/idle timeout/);
+    expect(f.advice).toMatch(/heartbeat more often than every 45\.0 s/);
+  });
+
+  it('intermediary-timeout: EventSource streams ended at one age while events flowed are a lifetime limit', () => {
+    const b = new CaptureBuilder();
+    const c = b.esCreate(T0, 'https://api.example/events');
+    let t = T0;
+    for (let i = 0; i < 4; i++) {
+      b.esOpen(t + 30, c);
+      for (let k = 1; k <= 29; k++) b.esMsg(t + 30 + k * 1000 + (k % 3) * 40, c, `{"n":${k}}`);
+      t += 30 + 30_000;
+      b.esError(t, c, 0);
+      t += 3000;
+    }
+    const f = finding(channel(b), 'intermediary-timeout');
+    expect(f.message).toMatch(/lifetime limit/);
+    expect(f.evidence).toMatchObject({ cutCount: 4 });
+  });
+
+  it('intermediary-timeout: WebSockets that end at different ages are not a timeout', () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    let t = T0;
+    for (const life of [12_000, 47_000, 23_000, 80_000]) {
+      const c = b.wsCreate(t, url);
+      b.wsOpen(t + 20, c);
+      t += 20 + life;
+      b.wsClose(t, c, 1006, '', 'server');
+      t += 1000;
+    }
+    expect(codes(channel(b))).not.toContain('intermediary-timeout');
+  });
+
   it('ws-failed-before-open: every upgrade fails', () => {
     const b = new CaptureBuilder();
     for (let i = 0; i < 3; i++) {
