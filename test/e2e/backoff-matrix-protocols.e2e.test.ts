@@ -3,9 +3,9 @@
  * phoenix, @rails/actioncable and centrifuge, each with its default reconnect
  * options in real Chromium with the built extension, audited through the CLI's
  * code path (src/cli/audit-run.ts) in parallel tabs of one browser, under three
- * failures of ~20 s: the server down (connections refused), the server
- * accepting each WebSocket and closing it at once, and the page offline
- * (`--fault offline@5s:20s`).
+ * failures: the server down (connections refused), the server accepting each
+ * WebSocket and closing it at once, and the page offline (`--fault offline@5s:…`).
+ * Each failure lasts 20 s, ActionCable's 40 s (see its entry).
  *
  * Each case asserts what the library's documented model says a report must
  * state (test/e2e/fixtures/matrix-protocol-servers.ts cites the source of every
@@ -13,45 +13,27 @@
  * its parameters, its jitter and the findings that follow; with too few, no
  * verdict (null or low confidence) or the documented one, never another.
  *
- * The cases run with RI_BACKOFF_MATRIX=1 (all at once, about 65 s; RI_MATRIX_ONLY=<client id>,…
- * runs some); RI_MATRIX_OUT=<dir> writes each case's report channel, reconnect list and
- * connections as JSON there (regression data for the fitter).
+ * All cases run at once (about 70 s). RI_MATRIX_ONLY=<client id>,… runs some;
+ * RI_MATRIX_OUT=<dir> writes each case's report channel, reconnect list, page log
+ * and server log as JSON there (regression data for the fitter).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
-import { readAuditOptions } from '../../src/cli/audit.ts';
-import { auditPage, type AuditRun } from '../../src/cli/audit-run.ts';
 import { parseAssertion, type AuditOptions } from '../../src/cli/audit-args.ts';
 import { judge as judgeGates } from '../../src/cli/audit-assert.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
-import type { Backoff, BackoffModel, ChannelReport, Report } from '../../src/core/report-types.ts';
-import { FAILURE_AT_MS, FAILURE_MODES, FAILURE_MS, reconnectRows, type FailureMode } from './fixtures/backoff-matrix.ts';
-import {
-  PROTOCOL_CLIENTS,
-  packageFile,
-  packageVersion,
-  startProtocolServer,
-  type DocumentedBackoff,
-  type ProtocolClient,
-  type ProtocolClientId,
-  type ProtocolServer,
-} from './fixtures/matrix-protocol-servers.ts';
-
-/** Off by default, with the other backoff matrix (backoff-matrix.e2e.test.ts), until the fitter of issue 13 lands. */
-const RUN = process.env.RI_BACKOFF_MATRIX === '1';
-
-/** A server's failure starts this long after the first working session (the offline fault, FAILURE_AT_MS after the page load). */
-const SERVER_FAULT_AFTER_MS = 5_000;
-const OFFLINE_FAULT = `offline@${FAILURE_AT_MS / 1000}s:${FAILURE_MS / 1000}s`;
+import type { Backoff, BackoffModel, ChannelReport, JitterKind, Report } from '../../src/core/report-types.ts';
+import { evidenceOf, reconnectRows, scheduleJitterShown } from './fixtures/backoff-matrix.ts';
+import { FAILURE_MODES, MATRIX_ONLY, auditCase, keepRaw, offlineFault, packageFile, packageVersion, type CaseAudit, type FailureMode, type MatrixServer } from './fixtures/matrix-server.ts';
+import { PROTOCOL_CLIENTS, startProtocolServer, type ProtocolClient, type ProtocolClientId } from './fixtures/matrix-protocol-servers.ts';
 
 /** What a report must say about one client under one failure. */
 interface Expectation {
   model: BackoffModel;
+  /** Randomised delays; held to it where the outage's delays show it (jitterShown), else the report must not claim the opposite. */
   jitter: boolean;
-  /** How the delays are randomised (the report's jitterKind, when it has one and can tell). */
-  jitterKind: DocumentedBackoff['jitter'];
+  /** The report's jitterKind values that describe the library ('unknown': randomised, too few delays to tell how). */
+  jitterKinds: JitterKind[];
   /** Retry delays in the outage from which a verdict is due; with fewer, no verdict is right too. */
   verdictFrom: number;
   /** Problems with the fitted parameters, given a verdict. */
@@ -84,11 +66,18 @@ function scheduleParams(scheduleMs: number[]): (b: Backoff) => string[] {
   };
 }
 
+/**
+ * Findings no case here can earn: caps of 2-30 s, no connection up 30 s before a retry, no server that
+ * asks to wait (close 1013, Retry-After).
+ */
+const NEVER_HERE = ['backoff-cap-too-low', 'backoff-cap-too-high', 'backoff-no-reset', 'retry-sooner-than-asked'];
+
 /** The documented model of each client, read for each failure. */
 function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
   const doc = client.documented;
-  // Each of these libraries backs off and has a ceiling of several seconds (or gives up).
-  const falseAlarms = ['reconnect-without-backoff', 'backoff-without-cap', 'backoff-cap-too-low'];
+  // Each of these libraries backs off and has a ceiling of several seconds (or gives up); no server here asks to
+  // wait, and no connection is up 30 s before a retry.
+  const falseAlarms = ['reconnect-without-backoff', 'backoff-without-cap', ...NEVER_HERE];
   // SignalR, ActionCable and centrifuge restart their count on their protocol's handshake, which an open
   // the server closes at once never reaches: 'uptime' reads that right, 'every-open' does not.
   const opensDoNotReset = mode === 'accept-close' ? ['every-open'] : [];
@@ -102,11 +91,11 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
       return {
         model: 'schedule',
         jitter: false,
-        jitterKind: doc.jitter,
+        jitterKinds: ['none'],
         verdictFrom: 4,
         params: scheduleParams(doc.scheduleMs!),
         wrongResets: opensDoNotReset,
-        present: ['backoff-without-jitter'],
+        present: [],
         absent: falseAlarms,
       };
     case 'phoenix':
@@ -116,38 +105,41 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         return {
           model: 'fixed',
           jitter: false,
-          jitterKind: doc.jitter,
+          jitterKinds: ['none'],
           verdictFrom: 3,
           params: (b) => within(b.initialMs, 0, 100, 'initialMs'),
           wrongResets: ['never', 'uptime'],
           present: ['reconnect-without-backoff'],
-          absent: ['backoff-without-cap', 'backoff-cap-too-low'],
+          absent: ['backoff-without-cap', ...NEVER_HERE],
         };
       }
       // The whole list (4.3 s), then 5 s steps: about 13 retries in 20 s.
       return {
         model: 'schedule',
         jitter: false,
-        jitterKind: doc.jitter,
+        jitterKinds: ['none'],
         verdictFrom: doc.scheduleMs!.length,
         params: (b) => [...scheduleParams(doc.scheduleMs!)(b), ...near(b.maxMs, doc.maxMs!, 'maxMs')],
         wrongResets: [],
-        present: ['backoff-without-jitter'],
+        present: [],
         absent: falseAlarms,
       };
     case 'actioncable':
-      // The stale check reopens 6-18 s after the loss, then every 6.9-7.9 s, 7.9-9.1 s, …: two or three
-      // retries in 20 s, 15 % apart with up to 15 % jitter, which cannot name the model.
+      // The stale check reopens 6-18 s after the loss (its first poll jitters by up to 100 %, and one that
+      // finds the disconnect under 6 s old only counts an attempt), then every 6 s · 1.15^n · (1 + 0-15 %):
+      // about 13.6, 9.1, 9.6, 10.6, 13.2, 15.8 s in a 60 s outage. Its 40 s outage gives four or five
+      // delays, the first out of line: too few to name the model, never enough to call it fixed.
       return {
         model: 'exponential',
         jitter: true,
-        jitterKind: doc.jitter,
+        // A share of the delay (0-15 %): 'proportional'.
+        jitterKinds: ['proportional', 'unknown'],
         verdictFrom: 6,
         // The ceiling comes at the tenth reopen (6 s · 1.15^10), long after the outage: none to report.
         params: (b) => [...within(b.factor, 1.05, 1.35, 'factor'), ...(b.maxMs === null ? [] : within(b.maxMs, doc.maxMs!, doc.maxMs! * 1.15 + 250, 'maxMs'))],
         wrongResets: opensDoNotReset,
         present: [],
-        absent: [...falseAlarms, 'backoff-without-jitter'],
+        absent: falseAlarms,
       };
     case 'centrifuge':
       // Uniform in [500, 500 + 500·2^k] ms: six to eight retries in 20 s. Each may fall anywhere down to
@@ -156,7 +148,10 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
       return {
         model: 'exponential',
         jitter: true,
-        jitterKind: doc.jitter,
+        // min + U(0, min·2^k): full jitter over the exponential part, above a floor. Its spread is a growing share
+        // of the delay, ±33 % of the mean at k = 0 to nearly ±100 % by k = 5: in one outage's six to eight draws
+        // 'proportional' describes it as well as 'full'; 'additive' (a spread that does not grow) does not.
+        jitterKinds: ['full', 'proportional', 'unknown'],
         verdictFrom: 10,
         params: (b) => [
           ...within(b.initialMs, 300, 1600, 'initialMs'),
@@ -166,37 +161,45 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         ],
         wrongResets: opensDoNotReset,
         present: [],
-        absent: [...falseAlarms, 'backoff-without-jitter'],
+        absent: falseAlarms,
       };
   }
 }
 
-/** A verdict the report itself marks as not to be trusted (confidence 'low'), when it says. */
+/** A verdict the report itself marks as not to be trusted. */
 function lowConfidence(b: Backoff): boolean {
-  return 'confidence' in b && b.confidence === 'low';
+  return b.confidence === 'low';
 }
 
-/** What is wrong with the channel's backoff verdict and findings, given how many retries the outage saw. */
-function judge(channel: ChannelReport, retries: number, want: Expectation): string[] {
+/** What one outage's delays show of the library's jitter (true, false, or null: they cannot tell). */
+function jitterShown(client: ProtocolClient, delays: readonly number[]): boolean | null {
+  const doc = client.documented;
+  return doc.model === 'schedule' ? scheduleJitterShown(delays, doc.scheduleMs!, doc.repeatsLast!) : evidenceOf(delays, doc.maxMs).jitter;
+}
+
+/** What is wrong with the channel's backoff verdict and findings, given the outage's delays and what they show of jitter. */
+function judge(channel: ChannelReport, delays: readonly number[], shown: boolean | null, want: Expectation): string[] {
   const b = channel.backoff;
   const codes = channel.findings.map((f) => f.code);
   const problems: string[] = [];
-  const due = retries >= want.verdictFrom;
+  const due = delays.length >= want.verdictFrom;
   if (b === null || lowConfidence(b)) {
-    if (due) problems.push(`no verdict from ${retries} retries (${want.model} is due from ${want.verdictFrom})`);
+    if (due) problems.push(`no verdict from ${delays.length} retries (${want.model} is due from ${want.verdictFrom})`);
   } else {
     if (b.model !== want.model) problems.push(`model ${b.model}, documented ${want.model}`);
     else problems.push(...want.params(b));
-    if (b.jitter !== want.jitter) problems.push(`jitter ${b.jitter}, documented ${want.jitter}`);
-    // 'unknown': randomised, too few delays to tell how; anything else must be the documented kind.
-    const kind = 'jitterKind' in b ? b.jitterKind : 'unknown';
-    if (kind !== 'unknown' && kind !== want.jitterKind) problems.push(`jitterKind ${kind}, documented ${want.jitterKind}`);
-    const reset = 'resetRule' in b ? b.resetRule : 'unknown';
-    if (typeof reset === 'string' && want.wrongResets.includes(reset)) problems.push(`resetRule ${reset} contradicts the library (${want.wrongResets.join(', ')} ruled out)`);
+    // Jitter as the delays show it; where they cannot tell, the report may leave it open but not claim it wrongly.
+    if (shown === want.jitter && b.jitter !== want.jitter) problems.push(`jitter ${b.jitter}, documented ${want.jitter}, which the delays show`);
+    if (shown === null && !want.jitter && b.jitter) problems.push(`jitter claimed on delays that cannot show it, documented none`);
+    if (b.jitter && !want.jitterKinds.includes(b.jitterKind)) problems.push(`jitterKind ${b.jitterKind}, documented ${want.jitterKinds.join(' or ')}`);
+    const reset = b.resetRule;
+    if (want.wrongResets.includes(reset)) problems.push(`resetRule ${reset} contradicts the library (${want.wrongResets.join(', ')} ruled out)`);
   }
-  // Findings that state a verdict are due with it; false alarms are wrong whatever the evidence.
-  if (due) for (const code of want.present) if (!codes.includes(code)) problems.push(`finding ${code} missing`);
+  // Findings that state a verdict are due with it; determinism is named where the delays show it; false alarms are wrong whatever the evidence.
+  const present = [...want.present, ...(!want.jitter && want.model !== 'fixed' && shown === false ? ['backoff-without-jitter'] : [])];
+  if (due) for (const code of present) if (!codes.includes(code)) problems.push(`finding ${code} missing`);
   for (const code of want.absent) if (codes.includes(code)) problems.push(`finding ${code} is a false alarm`);
+  if (want.jitter && shown !== false && codes.includes('backoff-without-jitter')) problems.push('finding backoff-without-jitter on a randomised client');
   return problems;
 }
 
@@ -208,134 +211,141 @@ function otherChannelProblems(channels: ChannelReport[], want: Expectation): str
   ]);
 }
 
-/** `audit --assert backoff=<model> --assert jitter=<bool>` on the client's channel: what fails, or why a rule is refused. */
-function gateProblems(report: Report, options: AuditOptions, channel: string, want: Expectation): string[] {
-  const specs = [`backoff=${want.model}@${channel}`, `jitter=${want.jitter}@${channel}`];
-  const asserts = [];
+/**
+ * `audit --assert backoff=<model> --assert jitter=<documented>` on the client's channel: what fails, or why
+ * a rule is refused. The jitter rule where the delays show it; where they cannot, `jitter=<opposite>` must fail.
+ */
+function gateProblems(report: Report, options: AuditOptions, channel: string, want: Expectation, shown: boolean | null): string[] {
   const problems: string[] = [];
-  for (const spec of specs) {
+  const parse = (spec: string) => {
     try {
-      asserts.push(parseAssertion(spec));
+      return [parseAssertion(spec)];
     } catch (error) {
       problems.push(`audit --assert ${spec} refused: ${(error as Error).message}`);
+      return [];
     }
-  }
+  };
+  const asserts = [...parse(`backoff=${want.model}@${channel}`), ...(shown === want.jitter ? parse(`jitter=${want.jitter}@${channel}`) : [])];
   const gates = judgeGates(report, { ...options, asserts });
   for (const v of gates.verdicts) if (!v.ok) problems.push(`audit --assert ${v.spec} fails: ${v.details.join('; ')}`);
+  if (shown === null) {
+    const opposite = judgeGates(report, { ...options, asserts: parse(`jitter=${!want.jitter}@${channel}`) });
+    for (const v of opposite.verdicts) if (v.ok) problems.push(`audit --assert ${v.spec} passes on delays that cannot show it: ${v.details.join('; ')}`);
+  }
   return problems;
 }
 
 interface CaseResult {
-  /** The audit's options, parsed from its command line as the CLI does. */
-  options: AuditOptions;
-  run: AuditRun;
-  server: ProtocolServer;
-  /** Epoch ms the failure began (server fault or offline fault event). */
+  audit: CaseAudit;
+  server: MatrixServer;
+  /** Epoch ms, page clock, the failure began: the offline fault's event, or the page's first loss of its connection to a failing server. */
   faultAt: number;
 }
 
-const PROTOCOL_ID: Record<ProtocolClientId, string> = { signalr: 'signalr', 'signalr-negotiate': 'signalr', phoenix: 'phoenix', actioncable: 'actioncable', centrifuge: 'centrifugo' };
-
-/** Long enough for the retry after the outage: SignalR's fourth comes 42 s after the loss. */
-function durationMs(client: ProtocolClientId): number {
-  return client.startsWith('signalr') ? 60_000 : client === 'phoenix' ? 40_000 : 50_000;
-}
-
-/** RI_MATRIX_ONLY=<client id>,… runs those clients only. */
-const ONLY = process.env.RI_MATRIX_ONLY?.split(',') ?? null;
-const CASES = (Object.keys(PROTOCOL_CLIENTS) as ProtocolClientId[]).filter((id) => !ONLY || ONLY.includes(id)).flatMap((id) => FAILURE_MODES.map((mode) => ({ name: `${id}-${mode}`, client: PROTOCOL_CLIENTS[id], mode })));
+const CASES = (Object.keys(PROTOCOL_CLIENTS) as ProtocolClientId[])
+  .filter((id) => !MATRIX_ONLY || MATRIX_ONLY.includes(id))
+  .flatMap((id) => FAILURE_MODES.map((mode) => ({ name: `${id}-${mode}`, client: PROTOCOL_CLIENTS[id], mode })));
 
 let session: InspectorSession;
 const results = new Map<string, Promise<CaseResult | Error>>();
-const servers: ProtocolServer[] = [];
+const started = Date.now();
 
 async function runCase(client: ProtocolClient, mode: FailureMode, name: string): Promise<CaseResult> {
-  const server = await startProtocolServer(client, mode === 'offline' ? {} : { fault: { kind: mode, afterMs: SERVER_FAULT_AFTER_MS, durationMs: FAILURE_MS } });
-  servers.push(server);
-  const argv = [server.pageUrl(`${name}.localhost`), '--duration', `${durationMs(client.id) / 1000}s`, ...(mode === 'offline' ? ['--fault', OFFLINE_FAULT] : [])];
-  const options = await readAuditOptions(argv);
-  if (options === 'help') throw new Error('unexpected --help');
-  const run = await auditPage(session, options);
-  const offline = run.capture.events.find((e): e is Extract<CaptureEvent, { type: 'fault' }> => e.type === 'fault' && e.fault === 'offline' && e.phase === 'start');
-  const faultAt = mode === 'offline' ? offline?.t : server.faultWindow()?.start;
-  if (faultAt === undefined) throw new Error(`${name}: the ${mode} fault never started (server log: ${server.log.map((l) => l.event).join(', ')}; ${run.faultErrors.join('; ')})`);
-  return { options, run, server, faultAt };
+  const server = await startProtocolServer(client, name, mode === 'offline' ? undefined : mode);
+  try {
+    const argv = [`${server.origin}/`, '--duration', `${client.recordMs / 1000}s`, ...(mode === 'offline' ? ['--fault', offlineFault(client.outageMs)] : [])];
+    const audit = await auditCase(session, argv);
+    // On the page's clock, as the capture's times are (this VM's wall clock, which the server reads, may step).
+    const offline = audit.run.capture.events.find((e): e is Extract<CaptureEvent, { type: 'fault' }> => e.type === 'fault' && e.fault === 'offline' && e.phase === 'start');
+    const firstLoss = server.failure() ? audit.pageLog.find((e) => e.event === 'lost')?.t : undefined;
+    const faultAt = mode === 'offline' ? offline?.t : firstLoss;
+    if (faultAt === undefined) throw new Error(`${name}: the ${mode} fault never started or the page never lost its connection (server log: ${server.log.map((l) => l.what).join(', ')}; ${audit.run.faultErrors.join('; ')})`);
+    return { audit, server, faultAt };
+  } finally {
+    await server.close();
+  }
 }
 
 /** The client's WebSocket channel in the report. */
-function channelOf(client: ProtocolClient, run: AuditRun): ChannelReport {
-  const channel = run.report.channels.find((c) => c.transport === 'websocket' && new URL(c.url).pathname === client.channel);
-  if (!channel) throw new Error(`no WebSocket channel on ${client.channel}: ${run.report.channels.map((c) => `${c.kind} ${c.url}`).join('; ')}`);
+function channelOf(client: ProtocolClient, report: Report): ChannelReport {
+  const channel = report.channels.find((c) => c.transport === 'websocket' && new URL(c.url).pathname === client.channel);
+  if (!channel) throw new Error(`no WebSocket channel on ${client.channel}: ${report.channels.map((c) => `${c.kind} ${c.url}`).join('; ')}`);
   return channel;
 }
 
-function save(dir: string, name: string, client: ProtocolClient, mode: FailureMode, result: CaseResult, channel: ChannelReport, others: ChannelReport[], retries: number, problems: string[]): void {
-  const { run, server, faultAt } = result;
+/** The case's raw data for the lead's regression set (RI_MATRIX_OUT). */
+function rawData(name: string, client: ProtocolClient, mode: FailureMode, result: CaseResult, channel: ChannelReport, others: ChannelReport[], delays: number[], shown: boolean | null, problems: string[]): object {
+  const { audit, server, faultAt } = result;
   const inOutage = channel.reconnects.filter((r) => r.at >= faultAt - 100);
-  mkdirSync(dir, { recursive: true });
-  const data = {
+  const since = (t: number) => Math.round(t - faultAt);
+  return {
     case: name,
     client: client.id,
     mode,
     documented: client.documented,
-    outageMs: FAILURE_MS,
+    outageMs: client.outageMs,
     faultAt,
-    serverLog: server.log.map((l) => ({ at: l.at - faultAt, event: l.event })),
-    retriesInOutage: retries,
+    serverLog: server.log.map((l) => ({ atMs: since(l.t), what: l.what })),
+    pageLog: audit.pageLog.map((e) => ({ ...e, atMs: since(e.t) })),
+    retriesInOutage: delays.length,
+    jitterShown: shown,
     // retry: the reconnect's number within this outage (0 = the first after the loss), as the library counts
     // them there (phoenix restarts its count on every open); the rest as the other matrix keeps it.
-    reconnects: reconnectRows(channel.reconnects, run.capture.events, client.channel, faultAt).map((row, i) => ({ retry: inOutage.indexOf(channel.reconnects[i]!), ...row })),
+    reconnects: reconnectRows(channel.reconnects, audit.run.capture.events, client.channel, faultAt).map((row, i) => ({ retry: inOutage.indexOf(channel.reconnects[i]!), ...row })),
     verdict: { kind: channel.kind, protocol: channel.protocol, backoff: channel.backoff, findings: channel.findings.map((f) => ({ code: f.code, message: f.message, evidence: f.evidence })) },
     problems,
+    auditMs: audit.elapsedMs,
     channel,
     otherChannels: others.map((c) => ({
       kind: c.kind,
       url: c.url,
-      reconnects: c.reconnects.map((r) => ({ atMs: Math.round(r.at - faultAt), delayMs: r.delayMs, cause: r.cause })),
+      reconnects: c.reconnects.map((r) => ({ atMs: since(r.at), delayMs: r.delayMs, cause: r.cause })),
       backoff: c.backoff,
       findings: c.findings.map((f) => f.code),
     })),
   };
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
 }
 
 describe('documented defaults are what the installed libraries do', () => {
   it.each(Object.values(PROTOCOL_CLIENTS).map((c) => [c.id, c] as const))('%s', (_id, client) => {
     const { library, sources } = client.documented;
-    expect(library).toBe(`${client.vendor.pkg} ${packageVersion(client.vendor.pkg)}`);
-    for (const { path, snippets } of sources) for (const snippet of snippets) expect(packageFile(client.vendor.pkg, path), `${path}`).toContain(snippet);
+    expect(packageVersion(library.name), `the model was read in ${library.name} ${library.version}; read it again`).toBe(library.version);
+    for (const { path, snippets } of sources) for (const snippet of snippets) expect(packageFile(library.name, path), `${path}`).toContain(snippet);
   });
 });
 
-describe.skipIf(!RUN)('backoff verdict of each protocol client under each failure', { timeout: 180_000 }, () => {
+describe('backoff verdict of each protocol client under each failure', { timeout: Math.max(0, ...CASES.map((c) => c.client.recordMs)) + 60_000 }, () => {
   beforeAll(async () => {
     session = await launchInspector();
     for (const c of CASES) results.set(c.name, runCase(c.client, c.mode, c.name).catch((e: Error) => e));
   }, 60_000);
 
   afterAll(async () => {
+    await Promise.all(results.values());
     await session?.close();
-    await Promise.all(servers.map((s) => s.close()));
+    process.stdout.write(`protocol backoff matrix: ${CASES.length} cases in ${Math.round((Date.now() - started) / 1000)} s\n`);
   });
 
   it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (name, { client, mode }) => {
     const result = await results.get(name)!;
     if (result instanceof Error) throw result;
-    const channel = channelOf(client, result.run);
+    const { report } = result.audit.run;
+    const channel = channelOf(client, report);
     const context = `${name}: ${channel.reconnects.map((r) => `${Math.round(r.delayMs)} (${r.cause})`).join(', ')} → ${JSON.stringify(channel.backoff)}; findings ${channel.findings.map((f) => f.code).join(', ')}`;
     // The last reconnect is the one that worked; its delay counts like the others.
     const delays = channel.reconnects.filter((r) => r.at >= result.faultAt - 100).map((r) => r.delayMs);
     const want = expectation(client, mode);
-    const others = result.run.report.channels.filter((c) => c !== channel && c.url.includes(client.channel));
-    const problems = [...judge(channel, delays.length, want), ...otherChannelProblems(others, want)];
+    const shown = jitterShown(client, delays);
+    const others = report.channels.filter((c) => c !== channel && c.url.includes(client.channel));
+    const problems = [...judge(channel, delays, shown, want), ...otherChannelProblems(others, want)];
     // With a verdict due, the CLI's gates must pass with the documented model too.
-    if (delays.length >= want.verdictFrom) problems.push(...gateProblems(result.run.report, result.options, client.channel, want));
-    if (process.env.RI_MATRIX_OUT) save(process.env.RI_MATRIX_OUT, name, client, mode, result, channel, others, delays.length, problems);
+    if (delays.length >= want.verdictFrom) problems.push(...gateProblems(report, result.audit.options, client.channel, want, shown));
+    keepRaw(name, () => rawData(name, client, mode, result, channel, others, delays, shown, problems));
     expect(channel.kind, context).toBe('websocket');
-    expect(channel.protocol, context).toBe(PROTOCOL_ID[client.id]);
+    expect(channel.protocol, context).toBe(client.protocol);
     // The case tests something only if the client lost a working connection and got it back.
     expect(delays.length, context).toBeGreaterThan(0);
-    expect(channel.reconnects.at(-1)!.at - result.faultAt, context).toBeGreaterThanOrEqual(FAILURE_MS - 1000);
+    expect(channel.reconnects.at(-1)!.at - result.faultAt, context).toBeGreaterThanOrEqual(client.outageMs - 1000);
     expect(problems, context).toEqual([]);
   });
 });
