@@ -10,7 +10,7 @@
  * show the same verdict.
  *
  * All cases run at once in one browser, each with a server on its own port and host name
- * (`<client>-<mode>.localhost`), so the matrix takes under a minute. RI_MATRIX_OUT=<dir> keeps
+ * (`<client>-<mode>.localhost`), so the matrix takes about a minute. RI_MATRIX_OUT=<dir> keeps
  * each case's raw data (report, reconnect rows, the library's own log) as <client>--<mode>.json;
  * RI_MATRIX_ONLY=<client id>,… runs only those clients (test/e2e/fixtures/matrix-server.ts).
  */
