@@ -74,7 +74,7 @@ describe('installation', () => {
   it('hooks are installed before the first inline script runs and its early fetch is captured', async () => {
     const page = await openPage(`<script>
       window.__early = {
-        marker: !!window[Symbol.for('realtime-inspector.hooks')],
+        marker: !!Function.prototype.toString[Symbol.for('realtime-inspector.hooks')],
         fetchSource: fetch.toString(),
         readyState: document.readyState,
       };
@@ -495,7 +495,7 @@ describe('frames and hostile pages', () => {
     const page = await openPage(`<script>
       const frame = document.createElement('iframe');
       document.body.appendChild(frame);
-      window.__sync = !!frame.contentWindow[Symbol.for('realtime-inspector.hooks')];
+      window.__sync = !!frame.contentWindow.Function.prototype.toString[Symbol.for('realtime-inspector.hooks')];
       frame.contentWindow.fetch('/json?n=11');
     </script>`);
     expect(await page.evaluate('window.__sync')).toBe(true);
@@ -594,13 +594,16 @@ describe('relay commands and failures', () => {
   });
 
   it('a hook that fails internally reports hook.error and the page call still goes through unchanged', async () => {
+    // The platform converts the body to a string without looking at its prototype; the hook's size check does.
     const page = await openPage(`<script>
-      window.__result = fetch('/json', { get method() { throw new Error('boom'); } })
-        .then(() => 'resolved', (e) => [e.constructor.name, e.message]);
+      const body = new Proxy({}, { getPrototypeOf() { throw new Error('boom'); } });
+      window.__result = fetch('/echo', { method: 'POST', body })
+        .then((res) => res.text(), (e) => [e.constructor.name, e.message]);
     </script>`);
-    expect(await page.evaluate(() => (window as unknown as { __result: Promise<unknown> }).__result)).toEqual(['Error', 'boom']);
-    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'hook.error'));
+    expect(await page.evaluate(() => (window as unknown as { __result: Promise<unknown> }).__result)).toBe('[object Object]');
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'hook.error') && e.some((x) => x.type === 'http.end'));
     expect(find(events, 'hook.error')).toMatchObject([{ hook: 'fetch', message: 'boom' }]);
+    expect(find(events, 'http.request')).toMatchObject([{ method: 'POST', bodySize: null }]);
     await page.close();
   });
 });

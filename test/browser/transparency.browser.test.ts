@@ -23,12 +23,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Run an async function body (page JavaScript, `WS` = ws origin) in a fresh page of `browser`. */
+/** Run an async function body (page JavaScript, `WS` = ws origin, `WHO` = 'plain' or 'hooked') in a fresh page of `browser`. */
 async function run(browser: LaunchedBrowser, body: string): Promise<unknown> {
   const page = await browser.context.newPage();
   try {
     await page.goto(`${server.origin}/blank.html`);
-    return await page.evaluate(`(async () => { const WS = ${JSON.stringify(server.wsOrigin)}; ${body} })()`);
+    const who = browser === hooked ? 'hooked' : 'plain';
+    return await page.evaluate(`(async () => { const WS = ${JSON.stringify(server.wsOrigin)}; const WHO = '${who}'; ${body} })()`);
   } finally {
     await page.close();
   }
@@ -45,7 +46,8 @@ const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error
 
 describe('transparency (with vs without the extension)', () => {
   it('the extension is really hooking in the hooked browser', async () => {
-    const marker = `return !!window[Symbol.for('realtime-inspector.hooks')];`;
+    // The hooked toString answers this key (no own property of anything holds it).
+    const marker = `return !!Function.prototype.toString[Symbol.for('realtime-inspector.hooks')];`;
     expect(await run(plain, marker)).toBe(false);
     expect(await run(hooked, marker)).toBe(true);
   });
@@ -266,5 +268,191 @@ describe('transparency (with vs without the extension)', () => {
       return log;
     `)) as unknown[];
     expect(result).toHaveLength(6);
+  });
+
+  it('fetch() without arguments rejects with fetch\'s TypeError and sends nothing', async () => {
+    const before = server.requests.length;
+    const result = (await same(`${ERR}
+      return await fetch().then(() => 'resolved', (e) => [...err(e), e.stack]);
+    `)) as unknown[];
+    expect(result.slice(0, 2)).toEqual(['TypeError', "Failed to execute 'fetch' on 'Window': 1 argument required, but only 0 present."]);
+    expect(server.requests.slice(before).map((r) => r.url)).not.toContain('/undefined');
+  });
+
+  it('headers given as a one-shot iterator are sent (the iterator is consumed once, by the platform)', async () => {
+    await same(`
+      const once = (function* () { yield ['x-once', 'yes']; yield ['x-twice', 'no']; })();
+      const res = await fetch('/json?once=' + WHO, { headers: once });
+      return [res.status, once.next().done];
+    `);
+    const sent = (who: string) => server.requests.find((r) => r.url === `/json?once=${who}`)?.headers;
+    expect([sent('plain')?.['x-once'], sent('hooked')?.['x-once']]).toEqual(['yes', 'yes']);
+    expect([sent('plain')?.['x-twice'], sent('hooked')?.['x-twice']]).toEqual(['no', 'no']);
+  });
+
+  it('every member of a fetch init is read once, in the platform\'s order, with the init as this', async () => {
+    const result = (await same(`
+      const log = [];
+      const members = ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method', 'mode',
+        'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window'];
+      const values = { body: 'payload', credentials: 'include', headers: { 'x-a': '1' }, method: 'POST', mode: 'cors', signal: new AbortController().signal };
+      class Init {}
+      const init = new Init();
+      for (const m of members) Object.defineProperty(init, m, { get() { log.push([m, this === init]); return values[m]; }, enumerable: true });
+      await (await fetch('/echo', init)).text();
+      const traps = [];
+      const target = { method: 'PUT', body: 'x', headers: [['x-b', '2']] };
+      const proxy = new Proxy(target, Object.fromEntries(['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'set', 'defineProperty']
+        .map((t) => [t, (...a) => { traps.push([t, typeof a[1] === 'symbol' ? String(a[1]) : a[1]]); return Reflect[t](...a); }])));
+      await (await fetch('/echo', proxy)).text();
+      const request = new Request('/echo', { method: 'POST', body: 'r' });
+      const withRequest = [];
+      await (await fetch(request, { get method() { withRequest.push('method'); return 'PUT'; }, get signal() { withRequest.push('signal'); return undefined; } })).text();
+      const empty = [];
+      await (await fetch(new Request('/json'), { get signal() { empty.push('signal'); return undefined; } })).text();
+      return { log, traps, withRequest, empty };
+    `)) as { log: unknown[] };
+    expect(result.log).toContainEqual(['method', true]);
+  });
+
+  it('errors leave hooked functions with the stacks they have natively (no extension frames)', async () => {
+    const result = (await same(`
+      const stacks = [];
+      const note = (e) => stacks.push([e && e.name, e && e.message, e && e.stack]);
+      const attempt = async (fn) => { try { await fn(); stacks.push('no error'); } catch (e) { note(e); } };
+      function callsFetch(...a) { return fetch(...a); }
+      await attempt(() => callsFetch('http://[bad'));
+      await attempt(() => callsFetch());
+      await attempt(() => callsFetch('/json', { method: 'GET', body: 'x' }));
+      await attempt(() => callsFetch('/json', { get method() { throw new Error('from a getter'); } }));
+      await attempt(() => callsFetch({ toString() { throw new RangeError('from toString'); } }));
+      await attempt(() => callsFetch('http://127.0.0.1:1/closed'));
+      await attempt(() => new WebSocket('http://[bad'));
+      await attempt(() => new WebSocket({ toString() { throw new Error('url toString'); } }));
+      await attempt(() => new XMLHttpRequest().open('GET', { toString() { throw new Error('xhr url toString'); } }));
+      await attempt(() => new WebSocket(WS + '/ws').send('too early'));
+      await attempt(() => new EventSource('http://[bad'));
+      await attempt(() => new XMLHttpRequest().open('GET', 'http://[bad'));
+      await attempt(() => new XMLHttpRequest().send());
+      await attempt(() => Function.prototype.toString.call({}));
+      await attempt(() => WebSocket.prototype.send.call({}, 'x'));
+      const res = await fetch('/json');
+      await res.text();
+      await attempt(() => res.text());
+      await attempt(() => res.clone());
+      await attempt(() => Object.getOwnPropertyDescriptor(Response.prototype, 'body').get.call({}));
+      const res2 = await fetch('/stream?n=3');
+      const reader = res2.body.getReader();
+      await attempt(() => res2.body.getReader());
+      reader.releaseLock();
+      await attempt(() => reader.read());
+      await attempt(() => res2.body.pipeThrough({}));
+      const formatted = [];
+      Error.prepareStackTrace = (error, sites) => sites.map((site) => String(site.getFunctionName())).join('|');
+      try { await callsFetch('http://[bad'); } catch (e) { formatted.push(e.stack); }
+      try { new WebSocket('http://[bad'); } catch (e) { formatted.push(e.stack); }
+      delete Error.prepareStackTrace;
+      return { stacks, formatted };
+    `)) as { stacks: unknown[][] };
+    expect(JSON.stringify(result)).not.toContain('chrome-extension://');
+    expect(result.stacks.length).toBeGreaterThan(18);
+  });
+
+  it('the hooks add no own property or symbol to window', async () => {
+    await same(`return [Object.getOwnPropertySymbols(window).map(String), Object.getOwnPropertyNames(window).sort()];`);
+  });
+
+  it('Function.prototype.toString of another realm shows hooked functions as native, both ways', async () => {
+    const result = (await same(`
+      const frame = document.createElement('iframe');
+      document.body.appendChild(frame);
+      const other = frame.contentWindow;
+      const pick = (w) => [w.fetch, w.WebSocket, w.EventSource, w.XMLHttpRequest, w.XMLHttpRequest.prototype.send,
+        w.WebSocket.prototype.send, w.Function.prototype.toString, w.Response.prototype.text,
+        Object.getOwnPropertyDescriptor(w.Response.prototype, 'body').get, w.ReadableStream.prototype.getReader];
+      return {
+        topFunctionsThere: pick(window).map((f) => other.Function.prototype.toString.call(f)),
+        frameFunctionsHere: pick(other).map((f) => Function.prototype.toString.call(f)),
+      };
+    `)) as { topFunctionsThere: string[] };
+    expect(result.topFunctionsThere[0]).toBe('function fetch() { [native code] }');
+  });
+
+  it('identity of the stream and body functions the hooks follow', async () => {
+    await same(`
+      const reader = new ReadableStream().getReader();
+      const iterProto = Object.getPrototypeOf(new ReadableStream().values());
+      const fns = [
+        ...['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text', 'clone'].map((k) => Response.prototype[k]),
+        Object.getOwnPropertyDescriptor(Response.prototype, 'body').get,
+        ...['getReader', 'cancel', 'tee', 'pipeTo', 'pipeThrough', 'values'].map((k) => ReadableStream.prototype[k]),
+        ...['read', 'releaseLock', 'cancel'].map((k) => ReadableStreamDefaultReader.prototype[k]),
+        ...['read', 'releaseLock', 'cancel'].map((k) => ReadableStreamBYOBReader.prototype[k]),
+        iterProto.next, iterProto.return, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
+      ];
+      const desc = (o, k) => { const d = Object.getOwnPropertyDescriptor(o, k); return Object.fromEntries(Object.entries(d).map(([n, v]) => [n, typeof v === 'function' ? v.name : v])); };
+      return {
+        sources: fns.map((f) => Function.prototype.toString.call(f)),
+        names: fns.map((f) => [f.name, f.length]),
+        asyncIterator: ReadableStream.prototype.values === ReadableStream.prototype[Symbol.asyncIterator],
+        descriptors: [desc(Response.prototype, 'body'), desc(Response.prototype, 'text'), desc(ReadableStream.prototype, Symbol.asyncIterator),
+          desc(iterProto, 'next'), desc(window, 'ReadableStreamDefaultReader')],
+        readers: [reader instanceof ReadableStreamDefaultReader, reader.constructor === ReadableStreamDefaultReader,
+          new ReadableStreamDefaultReader(new ReadableStream()) instanceof ReadableStreamDefaultReader],
+      };
+    `);
+  });
+
+  it('fetch bodies: identity, locked and used states and errors, however the page reads them', async () => {
+    await same(`${ERR}
+      const out = [];
+      const state = (res) => [res.bodyUsed, res.body === null ? null : res.body.locked];
+      const attempt = async (fn) => { try { const v = await fn(); return ['ok', typeof v]; } catch (e) { return err(e); } };
+      let res = await fetch('/stream?n=4');
+      const s = res.body;
+      out.push(['same body', s === res.body, state(res)]);
+      const r = s.getReader();
+      out.push(['locked', state(res), await attempt(() => res.text()), await attempt(() => res.clone())]);
+      const first = await r.read();
+      out.push(['read', first.value.byteLength, state(res)]);
+      r.releaseLock();
+      out.push(['released', state(res), await attempt(() => res.text()), await attempt(() => res.arrayBuffer())]);
+      res = await fetch('/json?n=2');
+      const body = res.body;
+      out.push(['text after body', await res.text(), body === res.body, state(res), await attempt(() => body.getReader())]);
+      res = await fetch('/json?n=3');
+      const copy = res.clone();
+      out.push(['clone', res.body === copy.body, await copy.text(), state(res), state(copy), await res.json()]);
+      res = await fetch('/stream?n=3');
+      const byob = res.body.getReader({ mode: 'byob' });
+      const part = await byob.read(new Uint8Array(3));
+      out.push(['byob', part.value.constructor.name, part.value.byteLength, new TextDecoder().decode(part.value), state(res)]);
+      await byob.cancel('stop');
+      out.push(['byob cancelled', state(res), await byob.read(new Uint8Array(1)).then((x) => [x.done, x.value && x.value.byteLength])]);
+      res = await fetch('/stream?n=3');
+      const [a, b] = res.body.tee();
+      out.push(['tee', state(res), a.locked, b.locked]);
+      out.push(['tee a', new TextDecoder().decode((await a.getReader().read()).value)]);
+      res = await fetch('/stream?n=2');
+      const piped = res.body.pipeThrough(new TextDecoderStream());
+      out.push(['piped', state(res), piped.locked]);
+      let text = '';
+      for await (const t of piped) text += t;
+      // The hook's half of the pipe lets go of the body a few microtasks before the page's would: look a task later.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      out.push(['piped text', text, state(res)]);
+      res = await fetch('/stream?n=2');
+      const it = res.body.values();
+      const step = await it.next();
+      out.push(['iterated', step.done, step.value.byteLength, state(res)]);
+      out.push(['returned', await it.return('done').then((x) => x.done), state(res)]);
+      res = await fetch('/stream?n=2');
+      out.push(['pipe to locked', await res.body.pipeTo(new WritableStream().getWriter() && new WritableStream()).then(() => 'ok'), state(res)]);
+      const locked = new WritableStream();
+      locked.getWriter();
+      res = await fetch('/stream?n=2');
+      out.push(['pipe rejected', await attempt(() => res.body.pipeTo(locked)), state(res), await attempt(() => res.body.pipeThrough({ writable: locked, readable: new ReadableStream() })), state(res)]);
+      return out;
+    `);
   });
 });

@@ -7,37 +7,38 @@ import { applyFault } from './faults.ts';
 import { docId, emit, hookError, onFaultCommand, startBridge } from './emitter.ts';
 import { installEventSourceHooks } from './event-source.ts';
 import { installFetchHook } from './fetch.ts';
-import { defineProperty, global, doc } from './natives.ts';
-import { installNativeToString } from './patch.ts';
+import { global, doc } from './natives.ts';
+import { adoptRecord, hooksRecordOf, installNativeToString, ownHooksRecord, type HooksRecord } from './patch.ts';
 import { installWebSocketHooks } from './web-socket.ts';
 import { installXhrHooks } from './xhr.ts';
 
-/** Marks a window whose hooks are installed (against double installation); holds the document id. */
-const INSTALLED = Symbol.for('realtime-inspector.hooks');
-
-function parentDocId(): string | null {
+/** The related realm whose hooks share this realm's registry: the parent frame, else the opener. */
+function relatedRecord(): { parent: HooksRecord | null; shared: HooksRecord | null } {
+  let parent: HooksRecord | null = null;
+  let opener: HooksRecord | null = null;
   try {
-    if (global.parent === global) return null;
-    const marker = (global.parent as unknown as Record<symbol, { doc?: unknown } | undefined>)[INSTALLED];
-    return marker && typeof marker.doc === 'string' ? marker.doc : null;
+    if (global.parent !== global) parent = hooksRecordOf(global.parent);
+    else if (global.opener) opener = hooksRecordOf(global.opener);
   } catch {
-    // A cross-origin parent: its document id is not readable from here.
-    return null;
+    // A cross-origin parent or opener: nothing to share.
   }
+  return { parent, shared: parent ?? opener };
 }
 
 function install(): void {
-  const marked = global as unknown as Record<symbol, unknown>;
-  if (marked[INSTALLED]) return;
-  defineProperty(global, INSTALLED, { value: Object.freeze({ doc: docId }), enumerable: false });
+  // A Window reused by its first navigation (the initial about:blank of a frame)
+  // keeps the hooks it had; they go on capturing under their document id.
+  if (ownHooksRecord()) return;
+  const { parent, shared } = relatedRecord();
+  adoptRecord(shared);
   emit({
     type: 'doc.start',
     url: global.location.href,
     title: doc.title,
     top: global.top === global,
-    parentDoc: parentDocId(),
+    parentDoc: parent ? parent.doc : null,
   });
-  installNativeToString();
+  installNativeToString(docId);
   const hooks: Array<[string, () => boolean]> = [
     ['fetch', installFetchHook],
     ['xhr', installXhrHooks],

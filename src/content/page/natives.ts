@@ -11,6 +11,9 @@ export const construct = R.construct;
 export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const defineProperty = Object.defineProperty;
 export const ProxyCtor = Proxy;
+export const reflectGet = R.get;
+export const deleteProperty = R.deleteProperty;
+export const ErrorCtor = Error;
 
 const functionCall = Function.prototype.call;
 const functionBind = Function.prototype.bind;
@@ -92,6 +95,14 @@ export const objectCreate = Object.create;
 export const WeakMapCtor = WeakMap;
 export const weakMapGet = uncurry(WeakMap.prototype.get) as (m: WeakMap<object, unknown>, k: unknown) => unknown;
 export const weakMapSet = uncurry(WeakMap.prototype.set) as (m: WeakMap<object, unknown>, k: object, v: unknown) => void;
+export const weakMapDelete = uncurry(WeakMap.prototype.delete) as (m: WeakMap<object, unknown>, k: unknown) => boolean;
+export const FinalizationRegistryCtor = typeof FinalizationRegistry === 'function' ? FinalizationRegistry : null;
+export const finalizationRegister = FinalizationRegistryCtor
+  ? (uncurry(FinalizationRegistryCtor.prototype.register) as (r: FinalizationRegistry<unknown>, target: object, held: unknown, token?: object) => void)
+  : null;
+export const finalizationUnregister = FinalizationRegistryCtor
+  ? (uncurry(FinalizationRegistryCtor.prototype.unregister) as (r: FinalizationRegistry<unknown>, token: object) => boolean)
+  : null;
 
 export const HeadersCtor = Headers;
 export const headersForEach = uncurry(Headers.prototype.forEach) as (
@@ -113,6 +124,7 @@ export const responseGet = {
   body: getter(Response.prototype, 'body')!,
   type: getter(Response.prototype, 'type')!,
 };
+export const responseBodyUsed = getter(Response.prototype, 'bodyUsed')!;
 export const responseClone = uncurry(Response.prototype.clone);
 export const RequestCtor = Request;
 export const requestGet = {
@@ -132,6 +144,20 @@ export const readerCancel = uncurry(ReadableStreamDefaultReader.prototype.cancel
   r: ReadableStreamDefaultReader<Uint8Array>,
   reason?: unknown,
 ) => Promise<void>;
+export const streamLocked = getter(ReadableStream.prototype, 'locked')! as (s: unknown) => boolean;
+export const streamPipeTo = uncurry(ReadableStream.prototype.pipeTo) as (
+  s: ReadableStream<Uint8Array>,
+  dest: WritableStream<Uint8Array>,
+) => Promise<void>;
+export const TransformStreamCtor = TransformStream;
+export const transformEnqueue = uncurry(TransformStreamDefaultController.prototype.enqueue) as (
+  c: TransformStreamDefaultController<Uint8Array>,
+  chunk: Uint8Array,
+) => void;
+export const transformGet = {
+  readable: getter(TransformStream.prototype, 'readable')! as (t: unknown) => ReadableStream<Uint8Array>,
+  writable: getter(TransformStream.prototype, 'writable')! as (t: unknown) => WritableStream<Uint8Array>,
+};
 export const AbortControllerCtor = AbortController;
 export const abortControllerSignal = getter(AbortController.prototype, 'signal')!;
 export const abortControllerAbort = uncurry(AbortController.prototype.abort);
@@ -139,6 +165,8 @@ export const abortSignalAny = (AbortSignal as unknown as { any?: (s: AbortSignal
   AbortSignal,
 );
 export const AbortSignalCtor = AbortSignal;
+export const abortSignalReason = getter(AbortSignal.prototype, 'reason')!;
+export const urlSearchParamsToString = uncurry(URLSearchParams.prototype.toString);
 
 export const xhrGet = {
   readyState: getter(XMLHttpRequest.prototype, 'readyState')!,

@@ -3,13 +3,23 @@
  * that a property exists and is configurable before replacing it, replace
  * functions by Proxies of the originals (so `name`, `length`, statics and
  * `prototype` survive), and answer `Function.prototype.toString` for every hooked
- * function, toString included, with the original's native source text.
+ * function, toString included, with the original's native source text, in every
+ * realm that has the hooks (an iframe's toString called on the top page's fetch).
+ *
+ * The hooks leave nothing on `window`: what other realms need (the registry of
+ * hooked functions, the document id) is answered by the hooked toString's Proxy
+ * for one registered symbol, which is not an own property of anything. And an
+ * error that leaves a hooked function has the hooks' frames taken out of its
+ * stack, which would otherwise show `chrome-extension://<id>/…` to the page.
  */
 import {
   apply,
   defineProperty,
+  deleteProperty,
+  ErrorCtor,
   getOwnPropertyDescriptor,
   ProxyCtor,
+  reflectGet,
   WeakMapCtor,
   weakMapGet,
   weakMapSet,
@@ -18,23 +28,162 @@ import {
 type AnyFunction = (...args: unknown[]) => unknown;
 type Constructor = new (...args: unknown[]) => object;
 
-/** Hooked function → the native it stands for. */
-const originals: WeakMap<object, unknown> = new WeakMapCtor();
+/**
+ * The key under which the hooked `Function.prototype.toString` answers with its
+ * realm's HooksRecord. It is no own property of anything (`getOwnPropertySymbols`
+ * shows nothing); a script has to know it to ask.
+ */
+const HOOKS_KEY = Symbol.for('realtime-inspector.hooks');
 
-/** Make `Function.prototype.toString` report native source for every hooked function, itself included. */
-export function installNativeToString(): void {
+/** What the hooks of one realm tell the hooks of related realms. */
+export interface HooksRecord {
+  /** The document id of that realm's hooks. */
+  doc: string;
+  /** Hooked function → the native it stands for, shared by every related realm. */
+  originals: WeakMap<object, unknown>;
+}
+
+/** Hooked function → the native it stands for; shared with related realms once `adoptRecord` ran. */
+let originals: WeakMap<object, unknown> = new WeakMapCtor();
+
+/** The HooksRecord of the realm of `win`, when it has hooks and is reachable (same origin); else null. */
+export function hooksRecordOf(win: unknown): HooksRecord | null {
+  try {
+    if (win === null || (typeof win !== 'object' && typeof win !== 'function')) return null;
+    const fn = getOwnPropertyDescriptor(win, 'Function')?.value as { prototype?: unknown } | undefined;
+    if (typeof fn !== 'function') return null;
+    const toString = getOwnPropertyDescriptor(fn.prototype as object, 'toString')?.value as unknown;
+    if (typeof toString !== 'function') return null;
+    const record = (toString as unknown as Record<symbol, unknown>)[HOOKS_KEY] as HooksRecord | undefined;
+    if (!record || typeof record.doc !== 'string') return null;
+    // A real WeakMap (a page could define the key itself): get() throws on anything else.
+    weakMapGet(record.originals, record);
+    return record;
+  } catch {
+    // Cross-origin, or not ours.
+    return null;
+  }
+}
+
+/** Share the hooked-function registry of a related realm (so each realm's toString knows the other's hooks). */
+export function adoptRecord(related: HooksRecord | null): void {
+  if (related) originals = related.originals;
+}
+
+/** Where the hooks' own script is (`chrome-extension://<id>/…js`), learnt at install; null when unknown. */
+let ownScriptUrl: string | null = null;
+
+/**
+ * Learn the URL V8 gives the hooks' frames. Runs at document_start, before any
+ * page script could have set Error.prepareStackTrace.
+ */
+function learnOwnScriptUrl(): void {
+  if (getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace')) return;
+  defineProperty(ErrorCtor, 'prepareStackTrace', {
+    value: (_error: unknown, sites: Array<{ getFileName(): string | null }>) => sites[0]?.getFileName() ?? null,
+    writable: true,
+    configurable: true,
+  });
+  try {
+    const url = new ErrorCtor().stack as unknown;
+    ownScriptUrl = typeof url === 'string' && url.length > 0 ? url : null;
+  } finally {
+    deleteProperty(ErrorCtor, 'prepareStackTrace');
+  }
+}
+
+interface CallSite {
+  getFileName(): string | null | undefined;
+}
+
+/** V8's call sites of a stack without the hooks' own. */
+function withoutOwnSites(sites: CallSite[]): CallSite[] {
+  const kept: CallSite[] = [];
+  for (const site of sites) if (site.getFileName() !== ownScriptUrl) kept[kept.length] = site;
+  return kept;
+}
+
+/**
+ * Take the hooks' frames out of the stack of an error that leaves a hooked
+ * function (a native's error made inside the hook, a page getter's error thrown
+ * through it), so the page sees the stack the native call gives. The stack is
+ * formatted now rather than on the page's first read; with a page-set
+ * Error.prepareStackTrace, that function gets the frames without the hooks'.
+ * Error.stackTraceLimit still counts the hooks' frames: a stack at the limit
+ * shows fewer of the page's frames than natively.
+ */
+export function scrubbed<E>(error: E): E {
+  if (ownScriptUrl === null || error === null || (typeof error !== 'object' && typeof error !== 'function')) return error;
+  try {
+    const stack = getOwnPropertyDescriptor(error, 'stack');
+    // Only stacks V8 captured (an own accessor pair): a page's own `stack` value is left alone.
+    if (!stack || typeof stack.get !== 'function' || typeof stack.set !== 'function') return error;
+    const format = getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace');
+    if (format && 'value' in format && typeof format.value === 'function') {
+      if (!format.writable || !format.configurable) return error;
+      const pageFormat = format.value as AnyFunction;
+      defineProperty(ErrorCtor, 'prepareStackTrace', {
+        ...format,
+        value: (e: unknown, sites: CallSite[]) => apply(pageFormat, ErrorCtor, [e, withoutOwnSites(sites)]),
+      });
+      try {
+        apply(stack.get, error, []);
+      } finally {
+        defineProperty(ErrorCtor, 'prepareStackTrace', format);
+      }
+      return error;
+    }
+    if (format && !('value' in format)) return error;
+    const text = apply(stack.get, error, []);
+    if (typeof text !== 'string' || text.indexOf(ownScriptUrl) < 0) return error;
+    const marker = `${ownScriptUrl}:`;
+    const lines = text.split('\n');
+    let kept = lines[0]!;
+    for (let i = 1; i < lines.length; i++) if (lines[i]!.indexOf(marker) < 0) kept = `${kept}\n${lines[i]!}`;
+    apply(stack.set, error, [kept]);
+  } catch {
+    // Leave the error as it is rather than fail the page's call.
+  }
+  return error;
+}
+
+/** Rethrow a rejection reason scrubbed (for promises a hooked function returns: their errors are made inside the hook). */
+export function rethrowScrubbed(error: unknown): never {
+  throw scrubbed(error);
+}
+
+/**
+ * Make `Function.prototype.toString` report native source for every hooked
+ * function of every related realm, itself included, and answer HOOKS_KEY with
+ * this realm's record.
+ */
+export function installNativeToString(doc: string): void {
+  learnOwnScriptUrl();
+  const record: HooksRecord = { doc, originals };
   const proto = Function.prototype as unknown as Record<string, unknown>;
   const nativeToString = proto.toString as AnyFunction;
   const d = getOwnPropertyDescriptor(proto, 'toString');
   if (!d || !d.configurable) return;
   const hooked = new ProxyCtor(nativeToString, {
     apply(target, self, args) {
-      const original = weakMapGet(originals, self);
-      return apply(target, original === undefined ? self : original, args);
+      try {
+        const original = weakMapGet(originals, self);
+        return apply(target, original === undefined ? self : original, args);
+      } catch (error) {
+        throw scrubbed(error);
+      }
+    },
+    get(target, key, receiver) {
+      return key === HOOKS_KEY ? record : reflectGet(target, key, receiver);
     },
   });
   weakMapSet(originals, hooked, nativeToString);
   defineProperty(proto, 'toString', { ...d, value: hooked });
+}
+
+/** The HooksRecord of this realm when its hooks are installed already (a Window reused by a navigation). */
+export function ownHooksRecord(): HooksRecord | null {
+  return hooksRecordOf(globalThis);
 }
 
 function replaceable(owner: object, key: PropertyKey): PropertyDescriptor | null {
@@ -43,20 +192,54 @@ function replaceable(owner: object, key: PropertyKey): PropertyDescriptor | null
   return d;
 }
 
-/** Replace the method `owner[key]` with a Proxy whose `apply` trap is `trap`; false when not patchable. */
+/** A Proxy of `native` whose calls run `trap`, registered as standing for `native`; errors leave it scrubbed. */
+function hookedFunction<F extends AnyFunction>(native: F, trap: (native: F, self: unknown, args: unknown[]) => unknown): F {
+  const hooked = new ProxyCtor(native, {
+    apply: (target, self, args) => {
+      try {
+        return trap(target, self, args);
+      } catch (error) {
+        throw scrubbed(error);
+      }
+    },
+  });
+  weakMapSet(originals, hooked, native);
+  return hooked;
+}
+
+/**
+ * Replace the method `owner[key]` with a Proxy whose `apply` trap is `trap`;
+ * false when not patchable. `alsoKeys` are further keys holding the same function
+ * (e.g. ReadableStream's `values` and `@@asyncIterator`): they get the same Proxy.
+ */
 export function hookMethod<F extends AnyFunction>(
   owner: object,
   key: PropertyKey,
   trap: (native: F, self: unknown, args: unknown[]) => unknown,
+  alsoKeys: PropertyKey[] = [],
 ): boolean {
   const d = replaceable(owner, key);
   if (!d) return false;
   const native = d.value as F;
-  const hooked = new ProxyCtor(native, {
-    apply: (target, self, args) => trap(target, self, args),
-  });
-  weakMapSet(originals, hooked, native);
+  const hooked = hookedFunction(native, trap);
   defineProperty(owner, key, { ...d, value: hooked });
+  for (const other of alsoKeys) {
+    const od = replaceable(owner, other);
+    if (od && od.value === native) defineProperty(owner, other, { ...od, value: hooked });
+  }
+  return true;
+}
+
+/** Replace the getter of the accessor `owner[key]` with a Proxy whose `apply` trap is `trap`; false when not patchable. */
+export function hookGetter<F extends AnyFunction>(
+  owner: object,
+  key: PropertyKey,
+  trap: (native: F, self: unknown) => unknown,
+): boolean {
+  const d = getOwnPropertyDescriptor(owner, key);
+  if (!d || !d.configurable || typeof d.get !== 'function') return false;
+  const hooked = hookedFunction(d.get as F, (native, self) => trap(native, self));
+  defineProperty(owner, key, { ...d, get: hooked });
   return true;
 }
 
@@ -74,7 +257,13 @@ export function hookConstructor<C extends Constructor>(
   if (!d) return false;
   const native = d.value as C;
   const hooked: C = new ProxyCtor(native, {
-    construct: (target: C, args: unknown[], newTarget: C): object => trap(target, args, newTarget === hooked ? target : newTarget),
+    construct: (target: C, args: unknown[], newTarget: C): object => {
+      try {
+        return trap(target, args, newTarget === hooked ? target : newTarget);
+      } catch (error) {
+        throw scrubbed(error);
+      }
+    },
   });
   weakMapSet(originals, hooked, native);
   defineProperty(owner, key, { ...d, value: hooked });

@@ -5,7 +5,19 @@
  */
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
-import { apply, btoaNative, fromCharCode, ownRegExp, regExpSearch, regExpTest, textEncode, textEncoder, Uint8ArrayCtor } from './natives.ts';
+import {
+  apply,
+  blobSize,
+  btoaNative,
+  fromCharCode,
+  ownRegExp,
+  regExpSearch,
+  regExpTest,
+  textEncode,
+  textEncoder,
+  Uint8ArrayCtor,
+  urlSearchParamsToString,
+} from './natives.ts';
 import { hashHex, Murmur3 } from '../../core/formats/body-hash.ts';
 
 
@@ -190,7 +202,8 @@ export function requestBodySize(body: unknown): number | null {
   if (typeof body === 'string') return utf8Length(body);
   if (body instanceof ArrayBuffer) return body.byteLength;
   if (ArrayBuffer.isView(body)) return body.byteLength;
-  if (body instanceof Blob) return body.size;
-  if (body instanceof URLSearchParams) return utf8Length(body.toString());
+  // Through the natives: the platform sends these without calling the page's overrides.
+  if (body instanceof Blob) return blobSize(body);
+  if (body instanceof URLSearchParams) return utf8Length(urlSearchParamsToString(body) as string);
   return null;
 }

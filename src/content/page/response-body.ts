@@ -1,0 +1,598 @@
+/**
+ * Response bodies of fetch, observed without taking back-pressure from the page.
+ *
+ * Chromium's `Response.clone()` tees a network body natively (Blink
+ * bytes_consumer_tee.cc, TeeHelper::OnStateChange): it reads the source whenever
+ * data is there and queues every chunk for both branches, however slowly either
+ * is read, and cancelling one branch leaves the other filling. A hook that clones
+ * every response therefore downloads and buffers every body in full, read by the
+ * page or not (an endless stream the page never read: 1.6 GB in 5 s). So a body
+ * is cloned only when it is known to be small, or when the page itself consumes
+ * all of it (`text()`, `json()`, …); otherwise the hook observes the bytes as the
+ * page reads them, on the page's own stream:
+ * - small: Content-Length at most the capture's text cap and no content coding
+ *   (the decoded size is then known): cloned at once, as the body is downloaded
+ *   natively anyway; bodies the page never reads are captured too;
+ * - `arrayBuffer()`, `blob()`, `bytes()`, `formData()`, `json()`, `text()`: cloned
+ *   at the call, the hook reading its branch as the native call reads the other;
+ * - the `body` stream: every way of reading it is followed (default and BYOB
+ *   readers, async iteration, `tee()`, `pipeTo()`/`pipeThrough()`), the hook seeing
+ *   each chunk the page's read returns, first, and never reading ahead of the page.
+ *   A pipe runs through an identity TransformStream of the hook's (one chunk of
+ *   buffering); a page pipe with `preventCancel` that stops early leaves the body
+ *   locked by the hook's half of the pipe.
+ * A body the page consumes in a way the hook cannot follow (a `new Response(body)`,
+ * a Cache API put) leaves its request open in the capture; one the page drops unread
+ * ends with an abort when the Response is garbage-collected, as the browser then
+ * cancels it.
+ */
+import { emit, hookError, now, settings } from './emitter.ts';
+import { recordingSseParser } from './sse-stream.ts';
+import { registerTarget, unregisterTarget } from './faults.ts';
+import type { HeaderList } from '../../core/events.ts';
+import type { SseParser } from '../../core/sse-parser.ts';
+import {
+  abortControllerAbort,
+  abortSignalReason,
+  addListener,
+  apply,
+  construct,
+  FinalizationRegistryCtor,
+  finalizationRegister,
+  finalizationUnregister,
+  global,
+  promiseThen,
+  readerCancel,
+  readerRead,
+  removeListener,
+  responseBodyUsed,
+  responseClone,
+  responseGet,
+  streamGetReader,
+  streamLocked,
+  streamPipeTo,
+  textDecode,
+  TextDecoderCtor,
+  transformEnqueue,
+  transformGet,
+  TransformStreamCtor,
+  TypeErrorCtor,
+  Uint8ArrayCtor,
+  WeakMapCtor,
+  weakMapDelete,
+  weakMapGet,
+  weakMapSet,
+} from './natives.ts';
+import { hookConstructor, hookGetter, hookMethod, rethrowScrubbed, scrubbed } from './patch.ts';
+import { binaryPayload, binaryPreviewBytes, BodyHasher, bytesOf, EMPTY_BODY_HASH, isStreamingType, isTextual } from './payload.ts';
+
+/** What the hook knows of the request a response answers. */
+export interface ResponseFacts {
+  conn: string;
+  url: string;
+  method: string;
+  credentials: string;
+  /** The signal that aborts the request (its body too); null when only the hook's own can. */
+  signal: AbortSignal | null;
+  /** The hook's controller, aborted by a `drop` fault. */
+  controller: AbortController;
+}
+
+/** One way of reading a body (a stream, one of its readers, a branch): how far it has read. */
+interface Source {
+  watch: BodyWatch;
+  /** Bytes this source has delivered. */
+  offset: number;
+  cancelled: boolean;
+}
+
+/** The capture's reason for an error that ended a request. */
+export function errorReason(error: unknown): 'abort' | 'network' | 'timeout' {
+  const name = error && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;
+  if (name === 'AbortError') return 'abort';
+  if (name === 'TimeoutError') return 'timeout';
+  return 'network';
+}
+
+/** The message of an error, '' when it has none that converts. */
+export function errorMessage(error: unknown): string {
+  try {
+    return String(error && typeof error === 'object' ? (error as { message?: unknown }).message : error);
+  } catch {
+    return '';
+  }
+}
+
+/** Bodies that end with an abort when the page drops their unread Response. */
+const unread = FinalizationRegistryCtor ? new FinalizationRegistryCtor<BodyWatch>((watch) => watch.abandoned()) : null;
+
+/**
+ * What the capture learns of one response body: bytes are fed in order by
+ * whichever sources read it (the page's stream or readers, the hook's clone),
+ * each byte once, however many branches deliver it.
+ */
+class BodyWatch {
+  /** Bytes observed so far. */
+  private size = 0;
+  private readonly hasher = new BodyHasher();
+  private text = '';
+  /** Part of the text was left out at the cap. */
+  private textCut = false;
+  private head: Uint8Array = new Uint8ArrayCtor(0);
+  private chunks = 0;
+  /** The first chunk of a body of unknown kind: reported only once a second one proves it streams. */
+  private firstChunk: { t: number; size: number; preview: string } | null = null;
+  private readonly textual: boolean;
+  private readonly streaming: boolean;
+  private readonly decoder: TextDecoder | null;
+  private readonly sse: SseParser | null;
+  ended = false;
+  /** Body streams the page can still read (a clone or a tee adds one, a cancel takes one). */
+  streams = 1;
+  /** The reader of the hook's own clone, when it reads one. */
+  ownReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** Still registered in `unread`: nothing has read or consumed the body yet. */
+  private untouched = false;
+  private onAbort: (() => void) | null = null;
+
+  constructor(
+    private readonly facts: ResponseFacts,
+    contentType: string,
+  ) {
+    this.textual = isTextual(contentType);
+    this.streaming = isStreamingType(contentType);
+    this.decoder = this.textual ? new TextDecoderCtor() : null;
+    this.sse = contentType === 'text/event-stream' ? recordingSseParser(facts.conn) : null;
+    if (this.sse) {
+      emit({ type: 'sse.create', conn: facts.conn, transport: 'fetch', url: facts.url, withCredentials: facts.credentials === 'include' });
+      emit({ type: 'sse.open', conn: facts.conn });
+    }
+    // Chromium's error for a body cut by the network (what a reader sees on a real drop).
+    registerTarget(facts.conn, {
+      drop: () => abortControllerAbort(facts.controller, new TypeErrorCtor('network error')),
+    });
+    const signal = facts.signal;
+    if (signal) {
+      this.onAbort = () => this.fail(abortSignalReason(signal));
+      addListener(signal, 'abort', this.onAbort);
+    }
+  }
+
+  /** End with an abort if the page drops the Response before anything reads its body. */
+  watchUnread(response: object): void {
+    if (!unread || !finalizationRegister) return;
+    this.untouched = true;
+    finalizationRegister(unread, response, this, this);
+  }
+
+  /** Something reads or consumes the body: its end will be seen. */
+  touched(): void {
+    if (!this.untouched) return;
+    this.untouched = false;
+    if (unread && finalizationUnregister) finalizationUnregister(unread, this);
+  }
+
+  /** A new source of this body, starting at `offset` bytes. */
+  source(offset: number): Source {
+    return { watch: this, offset, cancelled: false };
+  }
+
+  /** `bytes` read by `source`; what lies beyond the bytes already observed is recorded. */
+  feed(source: Source, bytes: Uint8Array): void {
+    const start = source.offset;
+    source.offset = start + bytes.byteLength;
+    this.touched();
+    if (this.ended || source.offset <= this.size) return;
+    const skip = this.size - start;
+    this.onChunk(skip > 0 ? bytes.subarray(skip) : bytes);
+  }
+
+  private appendCapped(sofar: string, more: string): string {
+    const room = settings.maxTextChars - sofar.length;
+    if (more.length <= room) return sofar + more;
+    this.textCut = true;
+    return room > 0 ? sofar + more.slice(0, room) : sofar;
+  }
+
+  private onChunk(bytes: Uint8Array): void {
+    const { conn } = this.facts;
+    this.size += bytes.byteLength;
+    this.hasher.update(bytes);
+    this.chunks++;
+    let chunkText = '';
+    const decoder = this.decoder;
+    if (decoder && (this.sse || this.streaming)) {
+      chunkText = textDecode(decoder, bytes, { stream: true }) as string;
+      this.text = this.appendCapped(this.text, chunkText);
+      if (this.sse) this.sse.push(chunkText);
+    } else if (decoder && this.text.length < settings.maxTextChars) {
+      // Decode only what the cap can keep: a UTF-8 byte never makes more than one
+      // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
+      // (decoding a whole 1 MiB chunk cost the page more than hashing it).
+      const need = (settings.maxTextChars - this.text.length) * 4;
+      chunkText = textDecode(decoder, need < bytes.byteLength ? bytes.subarray(0, need) : bytes, { stream: true }) as string;
+      if (need < bytes.byteLength) this.textCut = true;
+      this.text = this.appendCapped(this.text, chunkText);
+    } else if (decoder) {
+      this.textCut = true;
+    } else if (!this.textual && this.head.byteLength < binaryPreviewBytes()) {
+      const keep = bytes.subarray(0, binaryPreviewBytes() - this.head.byteLength);
+      const grown = new Uint8ArrayCtor(this.head.byteLength + keep.byteLength);
+      grown.set(this.head);
+      grown.set(keep, this.head.byteLength);
+      this.head = grown;
+    }
+    const preview = chunkText.slice(0, settings.maxTextChars);
+    if (this.streaming || this.chunks > 2) {
+      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+    } else if (this.chunks === 1) {
+      this.firstChunk = { t: now(), size: bytes.byteLength, preview };
+    } else {
+      const first = this.firstChunk!;
+      emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
+      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+    }
+  }
+
+  private close(): void {
+    this.ended = true;
+    this.touched();
+    unregisterTarget(this.facts.conn);
+    if (this.onAbort && this.facts.signal) removeListener(this.facts.signal, 'abort', this.onAbort);
+    this.onAbort = null;
+  }
+
+  /** `source` reached the end of the body. */
+  finish(source: Source): void {
+    if (this.ended || source.cancelled || source.offset < this.size) return;
+    this.close();
+    const decoder = this.decoder;
+    if (decoder) {
+      const rest = textDecode(decoder) as string;
+      this.text = this.appendCapped(this.text, rest);
+      if (this.sse) this.sse.push(rest);
+    }
+    this.sse?.end();
+    const payload = this.textual
+      ? { size: this.size, encoding: 'text' as const, data: this.text, truncated: this.textCut }
+      : binaryPayload(this.head, this.size);
+    emit({ type: 'http.end', conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload });
+  }
+
+  /** The body failed (network error, abort). */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.close();
+    emit({ type: 'http.error', conn: this.facts.conn, reason: errorReason(error), message: errorMessage(error) });
+  }
+
+  /** The page cancelled `source`; when no stream of the body is left, the request ends (natively the connection closes). */
+  cancelled(source: Source, reason: unknown): void {
+    if (source.cancelled) return;
+    source.cancelled = true;
+    this.streams--;
+    if (this.streams > 0 || this.ended) return;
+    this.close();
+    emit({ type: 'http.error', conn: this.facts.conn, reason: 'abort', message: 'body canceled by the page' });
+    // The hook's own branch would keep a tee's source open: cancel it too.
+    const own = this.ownReader;
+    if (own) promiseThen(readerCancel(own, reason), undefined, () => undefined);
+  }
+
+  /** The page dropped the Response without reading its body: the browser cancels it. */
+  abandoned(): void {
+    if (this.ended) return;
+    this.close();
+    emit({ type: 'http.error', conn: this.facts.conn, reason: 'abort', message: 'the page dropped the response without reading its body' });
+  }
+
+  /** Read a clone of the response to its end (the hook's own branch). */
+  readClone(clone: Response): void {
+    const reader = streamGetReader(responseGet.body(clone) as ReadableStream<Uint8Array>);
+    this.ownReader = reader;
+    this.touched();
+    const source = this.source(0);
+    const pump = (): void => {
+      promiseThen(
+        readerRead(reader),
+        (result) => {
+          const { done, value } = result as ReadableStreamReadResult<Uint8Array>;
+          try {
+            if (done) {
+              this.finish(source);
+              return;
+            }
+            this.feed(source, value);
+          } catch (error) {
+            hookError('fetch.body', error);
+          }
+          if (!this.ended) pump();
+        },
+        (error) => {
+          try {
+            this.fail(error);
+          } catch (failure) {
+            hookError('fetch.body', failure);
+          }
+        },
+      );
+    };
+    pump();
+  }
+}
+
+/** Response → its BodyWatch (also the page's clones of it). */
+const watchOf: WeakMap<object, BodyWatch> = new WeakMapCtor();
+/** A body stream, reader or async iterator of a watched body → its Source. */
+const sourceOf: WeakMap<object, Source> = new WeakMapCtor();
+/** A Response whose body the hook teed after the page got its stream → that stream, which `body` keeps returning. */
+const pageBodyOf: WeakMap<object, unknown> = new WeakMapCtor();
+const watchAt = (key: unknown): BodyWatch | undefined => weakMapGet(watchOf, key) as BodyWatch | undefined;
+const sourceAt = (key: unknown): Source | undefined => weakMapGet(sourceOf, key) as Source | undefined;
+
+function header(list: HeaderList, name: string): string | null {
+  for (const [key, value] of list) if (key === name) return value;
+  return null;
+}
+
+/** Fetch § "null body status" (with 101 and 103, which never reach a page). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * True when the decoded body is known to be at most the capture's cap: a
+ * Content-Length within it and no content coding, seen (a same-origin response
+ * shows every header; a CORS one hides Content-Encoding unless exposed).
+ */
+function knownSmall(response: Response, facts: ResponseFacts, headers: HeaderList, contentType: string): boolean {
+  // Fetch § null body status, and HEAD: no body bytes, whatever the headers say.
+  if (facts.method === 'HEAD' || NULL_BODY_STATUS.has(responseGet.status(response) as number)) return true;
+  if (isStreamingType(contentType)) return false;
+  const length = header(headers, 'content-length');
+  if (length === null || !/^[0-9]{1,9}$/.test(length.trim()) || Number(length) > settings.maxTextChars) return false;
+  const coding = header(headers, 'content-encoding');
+  if (coding !== null) return coding.trim().toLowerCase() === 'identity';
+  return responseGet.type(response) === 'basic';
+}
+
+/** Observe the body of a response the page gets from fetch. */
+export function watchResponse(response: Response, facts: ResponseFacts, headers: HeaderList, contentType: string): void {
+  const body = responseGet.body(response);
+  if (body === null) {
+    emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
+    return;
+  }
+  const watch = new BodyWatch(facts, contentType);
+  weakMapSet(watchOf, response, watch);
+  if (knownSmall(response, facts, headers, contentType)) watch.readClone(responseClone(response) as Response);
+  else watch.watchUnread(response);
+}
+
+/** A page-side reader or iterator read: observe what it returns before the page does. */
+function followRead(reader: object, source: Source, read: Promise<unknown>): void {
+  promiseThen(
+    read,
+    (result) => {
+      try {
+        if (sourceAt(reader) !== source) return;
+        const { done, value } = result as ReadableStreamReadResult<ArrayBufferView>;
+        if (value !== undefined && value !== null && value.byteLength > 0) source.watch.feed(source, bytesOf(value));
+        if (done) source.watch.finish(source);
+      } catch (error) {
+        hookError('fetch.read', error);
+      }
+    },
+    (error) => {
+      try {
+        // The page's handlers run after this one: an error made in the hooked read leaves without the hook's frames.
+        scrubbed(error);
+        // A reader released while its read was pending is no failure of the body.
+        if (sourceAt(reader) === source) source.watch.fail(error);
+      } catch (failure) {
+        hookError('fetch.read', failure);
+      }
+    },
+  );
+}
+
+/** `result` (a reader or iterator the page got from `stream`) reads for the stream's source. */
+function inherit(stream: unknown, result: unknown): void {
+  const source = sourceAt(stream);
+  if (source !== undefined && result !== null && typeof result === 'object') {
+    weakMapSet(sourceOf, result, source);
+    source.watch.touched();
+  }
+}
+
+/**
+ * Pipe `stream` through the hook's identity transform into `pipe(readable)`, the
+ * page's own pipe call (which validates its arguments first: when it does not
+ * lock the transform's readable, the page's stream is left alone).
+ */
+function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: (from: ReadableStream<Uint8Array>) => unknown): unknown {
+  const observer = construct(TransformStreamCtor, [
+    {
+      transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) {
+        try {
+          source.watch.feed(source, bytesOf(chunk));
+        } catch (error) {
+          hookError('fetch.pipe', error);
+        }
+        transformEnqueue(controller, chunk);
+      },
+      flush() {
+        try {
+          source.watch.finish(source);
+        } catch (error) {
+          hookError('fetch.pipe', error);
+        }
+      },
+    },
+  ]) as TransformStream<Uint8Array, Uint8Array>;
+  const readable = transformGet.readable(observer);
+  const result = pipe(readable);
+  if (streamLocked(readable)) {
+    source.watch.touched();
+    promiseThen(streamPipeTo(stream, transformGet.writable(observer)), undefined, (error) => {
+      try {
+        source.watch.fail(error);
+      } catch (failure) {
+        hookError('fetch.pipe', failure);
+      }
+    });
+  }
+  return result;
+}
+
+/** Before the page consumes a whole body with `text()` & co.: read a clone of it alongside. */
+function beforeConsume(response: unknown): void {
+  const watch = watchAt(response);
+  if (watch === undefined || watch.ended || watch.ownReader !== null) return;
+  const body = responseGet.body(response);
+  if (body === null || streamLocked(body) || responseBodyUsed(response)) return;
+  // The page holds this stream: `body` goes on returning it, as natively (the tee replaces the Response's own).
+  if (sourceAt(body) !== undefined) weakMapSet(pageBodyOf, response as object, body);
+  watch.readClone(responseClone(response) as Response);
+}
+
+/** Follow the page's reads of fetch bodies (see the file comment). */
+export function installBodyFollowers(): void {
+  const responseProto = Response.prototype;
+  hookGetter(responseProto, 'body', (get, self) => {
+    const shown = weakMapGet(pageBodyOf, self);
+    if (shown !== undefined) return shown;
+    const body = apply(get, self, []);
+    try {
+      const watch = watchAt(self);
+      if (watch !== undefined && body !== null && sourceAt(body) === undefined) {
+        weakMapSet(sourceOf, body as object, watch.source(0));
+        watch.touched();
+      }
+    } catch (error) {
+      hookError('fetch.body', error);
+    }
+    return body;
+  });
+  for (const name of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
+    hookMethod(responseProto, name, (consume, self, args) => {
+      try {
+        beforeConsume(self);
+      } catch (error) {
+        hookError('fetch.consume', error);
+      }
+      // A rejection made now (a used body) would carry the hook's frames.
+      return promiseThen(apply(consume, self, args) as Promise<unknown>, undefined, rethrowScrubbed);
+    });
+  }
+  hookMethod(responseProto, 'clone', (clone, self, args) => {
+    const copy = apply(clone, self, args) as object;
+    const watch = watchAt(self);
+    if (watch !== undefined && !watch.ended) {
+      weakMapSet(watchOf, copy, watch);
+      watch.streams++;
+    }
+    return copy;
+  });
+
+  const streamProto = ReadableStream.prototype;
+  hookMethod(streamProto, 'getReader', (getReader, self, args) => {
+    const reader = apply(getReader, self, args);
+    inherit(self, reader);
+    return reader;
+  });
+  const readerCtor = (name: 'ReadableStreamDefaultReader' | 'ReadableStreamBYOBReader') => {
+    if (typeof global[name] !== 'function') return;
+    hookConstructor(global, name, (target, args, newTarget) => {
+      const reader = construct(target, args, newTarget);
+      inherit(args[0], reader);
+      return reader;
+    });
+  };
+  readerCtor('ReadableStreamDefaultReader');
+  readerCtor('ReadableStreamBYOBReader');
+  const readerProtos: object[] = [ReadableStreamDefaultReader.prototype];
+  if (typeof ReadableStreamBYOBReader === 'function') readerProtos.push(ReadableStreamBYOBReader.prototype);
+  // Readers the page released: their read() and cancel() reject with an error made inside the hook.
+  const released: WeakMap<object, boolean> = new WeakMapCtor();
+  for (const proto of readerProtos) {
+    const byob = proto !== ReadableStreamDefaultReader.prototype;
+    hookMethod(proto, 'read', (read, self, args) => {
+      const result = apply(read, self, args) as Promise<unknown>;
+      const source = sourceAt(self);
+      if (source !== undefined) followRead(self as object, source, result);
+      // A BYOB read also rejects at once for a view it cannot use.
+      else if (byob || weakMapGet(released, self)) return promiseThen(result, undefined, rethrowScrubbed);
+      return result;
+    });
+    hookMethod(proto, 'releaseLock', (release, self, args) => {
+      const result = apply(release, self, args);
+      weakMapDelete(sourceOf, self);
+      weakMapSet(released, self as object, true);
+      return result;
+    });
+    hookMethod(proto, 'cancel', (cancel, self, args) => {
+      const source = sourceAt(self);
+      const result = apply(cancel, self, args) as Promise<unknown>;
+      if (source !== undefined) source.watch.cancelled(source, args[0]);
+      return weakMapGet(released, self) ? promiseThen(result, undefined, rethrowScrubbed) : result;
+    });
+  }
+  hookMethod(streamProto, 'cancel', (cancel, self, args) => {
+    const source = sourceAt(self);
+    // A locked stream's cancel() only rejects, with an error made inside the hook.
+    const locked = streamLocked(self);
+    const result = apply(cancel, self, args) as Promise<unknown>;
+    if (locked) return promiseThen(result, undefined, rethrowScrubbed);
+    if (source !== undefined) source.watch.cancelled(source, args[0]);
+    return result;
+  });
+  hookMethod(streamProto, 'tee', (tee, self, args) => {
+    const source = sourceAt(self);
+    const branches = apply(tee, self, args) as ReadableStream[];
+    if (source !== undefined) {
+      weakMapSet(sourceOf, branches[0]!, source.watch.source(source.offset));
+      weakMapSet(sourceOf, branches[1]!, source.watch.source(source.offset));
+      source.watch.streams++;
+      source.watch.touched();
+    }
+    return branches;
+  });
+  for (const name of ['pipeTo', 'pipeThrough']) {
+    hookMethod(streamProto, name, (pipe, self, args) => {
+      const source = sourceAt(self);
+      const result =
+        source === undefined || streamLocked(self)
+          ? apply(pipe, self, args)
+          : observedPipe(self as ReadableStream<Uint8Array>, source, (from) => apply(pipe, from, args));
+      // pipeTo rejects at once for arguments it refuses, with an error made inside the hook.
+      return name === 'pipeTo' ? promiseThen(result as Promise<unknown>, undefined, rethrowScrubbed) : result;
+    });
+  }
+  const values = streamProto.values as unknown;
+  if (typeof values === 'function') {
+    hookMethod(
+      streamProto,
+      'values',
+      (iterate, self, args) => {
+        const iterator = apply(iterate, self, args);
+        inherit(self, iterator);
+        return iterator;
+      },
+      [Symbol.asyncIterator],
+    );
+    const iteratorProto = Object.getPrototypeOf(apply(values, construct(ReadableStream, []), [])) as object;
+    hookMethod(iteratorProto, 'next', (next, self, args) => {
+      const result = apply(next, self, args) as Promise<unknown>;
+      const source = sourceAt(self);
+      if (source !== undefined) followRead(self as object, source, result);
+      return result;
+    });
+    // Leaving a for-await loop calls return(), which cancels the stream (unless values() was given preventCancel).
+    hookMethod(iteratorProto, 'return', (stop, self, args) => {
+      const source = sourceAt(self);
+      weakMapDelete(sourceOf, self);
+      const result = apply(stop, self, args);
+      if (source !== undefined) source.watch.cancelled(source, args[0]);
+      return result;
+    });
+  }
+}
