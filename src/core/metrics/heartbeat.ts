@@ -8,7 +8,7 @@
  * any traffic, so a heartbeat is "at most every N s of silence": the pattern
  * test therefore accepts regular intervals OR regular silence before each beat.
  */
-import { pausedBetween, pausedWithin, type ChannelContext, type PauseWindow } from '../context.ts';
+import type { ChannelContext } from '../context.ts';
 import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types.ts';
 import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
@@ -16,6 +16,7 @@ import { percentile, median, regularity, round1 } from '../stats.ts';
 import { decodeMessage } from '../protocols/index.ts';
 import { flattenDecoded, isRecord } from '../protocols/util.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
+import { countAtOrBelow, indexPauses, type PauseIndex } from './pause-index.ts';
 
 /** Mobile carriers kill idle TCP connections after 30-60 s (primer, "Mobile Networks"): 30 s is the safe bound. */
 export const IDLE_LIMIT_MS = 30_000;
@@ -119,6 +120,8 @@ function computePatternKey(m: ConnMessage): string | null {
   return null;
 }
 
+const NO_PAUSES = indexPauses([]);
+
 interface Located {
   m: ConnMessage;
   rec: number;
@@ -126,13 +129,13 @@ interface Located {
   idx: number;
 }
 
-function intervalsWithin(items: readonly Located[], pauses: readonly PauseWindow[] = []): number[] {
+function intervalsWithin(items: readonly Located[], pauses: PauseIndex = NO_PAUSES): number[] {
   const out: number[] = [];
   for (let i = 1; i < items.length; i++) {
     const a = items[i - 1]!;
     const b = items[i]!;
     // Beats sent while recording was paused were not seen: no interval spans a pause.
-    if (b.rec === a.rec && !pausedBetween(pauses, a.m.t, b.m.t)) out.push(b.m.t - a.m.t);
+    if (b.rec === a.rec && !pauses.between(a.m.t, b.m.t)) out.push(b.m.t - a.m.t);
   }
   return out;
 }
@@ -163,7 +166,8 @@ function findBeats(perRecord: readonly ConnMessage[][]): { beats: Located[]; sou
     if (g.length < HEARTBEAT_MIN_REPEATS) continue;
     const regularTimer = regularity(intervalsWithin(g), 0.3) >= 0.6;
     const regularSilence = regularity(silencesBefore(g, perRecord), 0.3) >= 0.6;
-    if (regularTimer || regularSilence) beats.push(...g);
+    // One by one: spreading a group of a few hundred thousand beats as arguments overflows the stack.
+    if (regularTimer || regularSilence) for (const b of g) beats.push(b);
   }
   beats.sort((a, b) => a.m.t - b.m.t || a.rec - b.rec);
   return { beats, source: beats.length > 0 ? 'pattern' : null };
@@ -189,11 +193,33 @@ function initiator(beats: readonly Located[]): HeartbeatDirection {
   if (outs.length === 0) return 'server';
   if (ins.length === 0) return 'client';
   const window = Math.min(REPLY_WINDOW_MS, 0.25 * Math.min(sideInterval(ins), sideInterval(outs)));
-  const follows = (replies: readonly Located[], pings: readonly Located[]) =>
-    replies.filter((r) => pings.some((p) => p.rec === r.rec && r.m.t >= p.m.t && r.m.t - p.m.t <= window)).length / replies.length;
-  if (follows(outs, ins) >= 0.8) return 'server';
-  if (follows(ins, outs) >= 0.8) return 'client';
+  if (shareFollowing(outs, ins, window) >= 0.8) return 'server';
+  if (shareFollowing(ins, outs, window) >= 0.8) return 'client';
   return 'both';
+}
+
+/**
+ * Share of `replies` that come at most `window` ms after one of `pings` on the same connection. The
+ * nearest ping at or before a reply decides, found by binary search among its connection's ping times:
+ * n·log n, where testing every ping for every reply made alternating tiny messages quadratic.
+ */
+function shareFollowing(replies: readonly Located[], pings: readonly Located[], window: number): number {
+  const timesByRec = new Map<number, number[]>();
+  for (const p of pings) {
+    const list = timesByRec.get(p.rec);
+    if (list) list.push(p.m.t);
+    else timesByRec.set(p.rec, [p.m.t]);
+  }
+  const sortedByRec = new Map<number, Float64Array>();
+  for (const [rec, times] of timesByRec) sortedByRec.set(rec, Float64Array.from(times).sort());
+  let following = 0;
+  for (const r of replies) {
+    const times = sortedByRec.get(r.rec);
+    if (times === undefined) continue;
+    const atOrBefore = countAtOrBelow(times, r.m.t);
+    if (atOrBefore > 0 && r.m.t - times[atOrBefore - 1]! <= window) following++;
+  }
+  return following / replies.length;
 }
 
 /**
@@ -218,7 +244,9 @@ function longPollHeartbeat(ctx: ChannelContext, empty: HeartbeatResult): Heartbe
   if (beats.length === 0) return empty;
   const intervals: number[] = [];
   for (let i = 1; i < beats.length; i++) intervals.push(beats[i]!.t - beats[i - 1]!.t);
-  const maxIdleMs = c.holds.length > 0 ? Math.max(...c.holds) : 0;
+  let maxIdleMs = c.holds.length > 0 ? Number.NEGATIVE_INFINITY : 0;
+  // Not Math.max(...holds): a few hundred thousand arguments overflow the stack.
+  for (const hold of c.holds) if (hold > maxIdleMs) maxIdleMs = hold;
   return {
     heartbeat: {
       intervalMs: intervals.length > 0 ? round1(median(intervals)) : announcedInterval(payloadTexts(ctx)),
@@ -241,6 +269,7 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
   if (!LONG_LIVED.has(kind)) return empty;
   const records = ctx.records.filter((r) => kind !== 'streaming' || r.chunks.length > 0 || r.sse);
   const perRecord = records.map((r) => allMessages(r));
+  const pauses = indexPauses(ctx.pauses);
   let maxIdleMs = 0;
   let openMs = 0;
   const idleGaps: Array<{ start: number; end: number }> = [];
@@ -248,11 +277,11 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
     const open = r.openAt ?? r.responseAt;
     if (open === null) return;
     const end = r.end ?? ctx.captureEnd;
-    openMs += Math.max(0, end - open - pausedWithin(ctx.pauses, open, end));
+    openMs += Math.max(0, end - open - pauses.within(open, end));
     const times = [open, ...perRecord[i]!.map((m) => m.t), end];
     for (let k = 1; k < times.length; k++) {
       // Silence while recording was paused is unknown, not idle.
-      if (pausedBetween(ctx.pauses, times[k - 1]!, times[k]!)) continue;
+      if (pauses.between(times[k - 1]!, times[k]!)) continue;
       const gap = times[k]! - times[k - 1]!;
       if (gap > maxIdleMs) maxIdleMs = gap;
       if (gap > IDLE_LIMIT_MS) idleGaps.push({ start: times[k - 1]!, end: times[k]! });
@@ -272,8 +301,8 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
   const leading = direction === 'both' ? beats : beats.filter((b) => b.m.dir === (direction === 'server' ? 'in' : 'out'));
   const intervals =
     direction === 'both'
-      ? [...intervalsWithin(beats.filter((b) => b.m.dir === 'in'), ctx.pauses), ...intervalsWithin(beats.filter((b) => b.m.dir === 'out'), ctx.pauses)]
-      : intervalsWithin(leading, ctx.pauses);
+      ? [...intervalsWithin(beats.filter((b) => b.m.dir === 'in'), pauses), ...intervalsWithin(beats.filter((b) => b.m.dir === 'out'), pauses)]
+      : intervalsWithin(leading, pauses);
   return {
     heartbeat: {
       intervalMs:
