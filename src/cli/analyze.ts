@@ -1,20 +1,22 @@
 /**
- * `realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html out.html]`:
+ * `realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html out.html] [--redact]`:
  * a thin shell over the core. Reads a capture file or a HAR, prints a readable
  * summary (channels, kinds, findings, advice) or the report JSON.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { analyzeCapture, describeBackoff, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
+import { analyzeCapture, describeBackoff, describeStall, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
 import type { CaptureEvent } from '../core/events.ts';
 import { isPolled, type ChannelReport, type Report } from '../core/report-types.ts';
-import { CaptureFormatError, describeSkipped, importCaptureOrHar } from '../core/formats/index.ts';
+import { CaptureFormatError, describeSkipped, importCaptureOrHar, redactReport } from '../core/formats/index.ts';
 import { formatBytes, formatMs } from '../core/stats.ts';
 
-export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html]
+export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html] [--redact]
 
   --json        print the report JSON (docs/report-format.md) instead of the summary
   --users N     concurrent users for the load projection (default ${DEFAULT_USERS})
   --html FILE   also write a self-contained HTML report to FILE
+  --redact      replace credentials (URL tokens, user-info, the page URL's, any
+                secret found in the capture) in the summary, the JSON and the HTML
 
 Exit codes: 0 analysed, 2 usage error or unreadable/malformed input.`;
 
@@ -26,6 +28,7 @@ interface AnalyzeArgs {
   json: boolean;
   users: number;
   html: string | null;
+  redact: boolean;
 }
 
 /** A rate as a person reads it: whole above 100, one decimal above 1 (the report keeps three decimals). */
@@ -40,10 +43,12 @@ function parseArgs(argv: readonly string[]): AnalyzeArgs | 'help' {
   let json = false;
   let users = DEFAULT_USERS;
   let html: string | null = null;
+  let redact = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') return 'help';
     if (a === '--json') json = true;
+    else if (a === '--redact') redact = true;
     else if (a === '--users' || a.startsWith('--users=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       const n = Number(v);
@@ -58,7 +63,7 @@ function parseArgs(argv: readonly string[]): AnalyzeArgs | 'help' {
     else throw new InputError(`unexpected argument ${a}`);
   }
   if (file === null) throw new InputError('missing input file');
-  return { file, json, users, html };
+  return { file, json, users, html, redact };
 }
 
 /** Read and parse a capture or HAR file into events; InputError when it cannot be read at all. */
@@ -102,15 +107,7 @@ function channelLines(c: ChannelReport): string[] {
   }
   if (c.reconnects.length > 0) facts.push(`${c.reconnects.length} reconnect${c.reconnects.length === 1 ? '' : 's'}`);
   if (c.backoff) facts.push(`backoff ${describeBackoff(c.backoff)}`);
-  for (const s of c.stalls) {
-    facts.push(
-      s.detectedAfterMs !== null
-        ? `stall detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`
-        : s.reaction === 'server-closed'
-          ? `stall ended by the server after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}`
-          : `stall ${formatMs(s.durationMs)} not detected`,
-    );
-  }
+  for (const s of c.stalls) facts.push(describeStall(s));
   if (c.load) facts.push(`${rate(c.load.requestsPerSecond)} ${isPolled(c.kind) ? 'req' : 'msg'}/s for ${c.load.users} users`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
   for (const f of c.findings) {
@@ -150,8 +147,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   try {
     const { events, page, skipped } = await readEvents(args.file);
     if (skipped.length > 0) process.stderr.write(`realtime-inspector analyze: left out invalid entries of ${args.file}:\n  ${skipped.join('\n  ')}\n`);
-    const report = analyzeCapture(events, { users: args.users });
-    if (report.page.url === '' && page.url !== '') report.page = page;
+    const analysed = analyzeCapture(events, { users: args.users });
+    if (analysed.page.url === '' && page.url !== '') analysed.page = page;
+    const report = args.redact ? redactReport(analysed, events) : analysed;
     if (args.html) await writeFile(args.html, renderHtmlReport(report));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return 0;

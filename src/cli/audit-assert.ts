@@ -5,7 +5,7 @@
 import { isPolled, type ChannelReport, type Report, type Severity } from '../core/report-types.ts';
 import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
 import { EXIT } from './audit-exit.ts';
-import { describeBackoff } from '../core/describe-backoff.ts';
+import { describeBackoff } from '../core/describe.ts';
 
 /** The outcome of one rule, with the channels it looked at. */
 export interface Verdict {

@@ -1,8 +1,8 @@
 /**
- * One wording of a backoff verdict, for the CLI, the HTML report and the panel alike,
- * so that the three say the same thing about the same fit.
+ * One wording of a verdict (backoff, stall check), for the CLI, the HTML report and the
+ * panel alike, so that they say the same thing about the same result.
  */
-import type { Backoff, BackoffResetRule, JitterKind } from './report-types.ts';
+import type { Backoff, BackoffResetRule, JitterKind, StallCheck } from './report-types.ts';
 import { formatMs } from './stats.ts';
 
 const JITTER_WORDS: Record<JitterKind, string> = {
@@ -50,4 +50,12 @@ export function describeBackoff(b: Backoff): string {
   if (reset) parts.push(b.resetRule === 'uptime' && b.resetUptimeMs ? `${reset} ${formatMs(b.resetUptimeMs.resetAfter)}` : reset);
   const confidence = b.confidence === 'medium' ? ` (medium confidence: ${b.confidenceReason ?? 'few delays'})` : '';
   return `${parts.join(', ')}${confidence}`;
+}
+
+/** One injected stall and the client's reaction: "stall 60.0 s: closed the silent connection after 41.0 s". */
+export function describeStall(s: StallCheck): string {
+  const head = `stall ${formatMs(s.durationMs)}`;
+  if (s.detectedAfterMs !== null) return `${head}: ${s.reaction === 'closed' ? 'closed the silent connection' : 'opened a new connection'} after ${formatMs(s.detectedAfterMs)}`;
+  if (s.reaction === 'server-closed') return `${head}: the server closed the connection after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}, before the client reacted (inconclusive)`;
+  return `${head}: not detected (no close, no reconnect before it ended)`;
 }

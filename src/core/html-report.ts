@@ -5,7 +5,7 @@
  */
 import type { ChannelReport, Finding, Report, Spread } from './report-types.ts';
 import { formatBytes, formatMs } from './stats.ts';
-import { describeBackoff } from './describe-backoff.ts';
+import { describeBackoff, describeStall } from './describe.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -67,13 +67,8 @@ function channelHtml(c: ChannelReport): string {
   if (c.reconnects.length > 0) stats.push(stat('reconnects', String(c.reconnects.length)));
   if (c.backoff) stats.push(stat('backoff', describeBackoff(c.backoff)));
   for (const s of c.stalls) {
-    const verdict =
-      s.detectedAfterMs !== null
-        ? `detected after ${formatMs(s.detectedAfterMs)} (${s.reaction})`
-        : s.reaction === 'server-closed'
-          ? `server closed after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}`
-          : 'not detected';
-    stats.push(stat(`stall ${formatMs(s.durationMs)}`, verdict));
+    const [label, verdict] = describeStall(s).split(/: (.*)/s);
+    stats.push(stat(label!, verdict ?? ''));
   }
   if (c.load) stats.push(stat(`req/s for ${c.load.users} users`, String(c.load.requestsPerSecond)));
   const findings = c.findings.length > 0 ? `<table>${c.findings.map(findingHtml).join('')}</table>` : '<p class="muted">No findings.</p>';

@@ -134,7 +134,7 @@ describe('the audit command', { timeout: 240_000 }, () => {
     expect(r.stderr).toMatch(/recording… \d+s left · \d+ channels? · \d+ events/);
     expect(r.stderr).toContain('PASS --assert heartbeat<=30s');
     expect(r.stderr).toContain('PASS --assert detect<=10s');
-    expect(r.stdout).toMatch(/stall detected after [\d.]+ s \(closed\)/);
+    expect(r.stdout).toMatch(/stall [\d.]+ s: closed the silent connection after [\d.]+ s/);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\[websocket\] websocket · json\s+ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
     const report = JSON.parse(readFileSync(out, 'utf8'));

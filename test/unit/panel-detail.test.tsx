@@ -169,9 +169,9 @@ describe('fault controls', () => {
     );
     const items = screen.getByTestId('stall-checks').querySelectorAll('li');
     expect(Array.from(items, (li) => li.textContent)).toEqual([
-      'Stall of 10.0 s: the client closed the silent connection after 5.2 s.',
-      'Stall of 60.0 s: not detected (no close, no reconnect before it ended).',
-      'Stall of 60.0 s: the server closed the connection after 30.0 s, before the client reacted (inconclusive).',
+      'Stall 10.0 s: closed the silent connection after 5.2 s.',
+      'Stall 60.0 s: not detected (no close, no reconnect before it ended).',
+      'Stall 60.0 s: the server closed the connection after 30.0 s, before the client reacted (inconclusive).',
     ]);
     expect(items[1]!.className).toBe('bad');
   });

@@ -1,5 +1,6 @@
 import type { FindingRule } from './types.ts';
 import { formatMs } from '../stats.ts';
+import { noJitter } from './no-jitter.ts';
 
 /**
  * Randomised growth that ends in an exact cap: the client randomises and then clamps
@@ -12,13 +13,18 @@ export const backoffJitterLostAtCap: FindingRule = {
   title: 'Jitter lost at the backoff cap',
   severity: 'warning',
   description: 'Clamping after randomising makes every client retry at exactly the cap during a long outage: a thundering herd every cap interval.',
-  check({ reconnects }) {
+  check(input) {
+    const { reconnects } = input;
     const b = reconnects.backoff;
-    if (b === null || !b.jitter || b.jitterAtCap !== false || b.maxMs === null) return null;
+    if (b === null || b.jitterAtCap !== false || b.maxMs === null || b.confidence === 'low') return null;
+    // A policy shown to have no jitter at all is backoff-without-jitter's to name.
+    if (!b.jitter && noJitter.check(input) !== null) return null;
     return {
       severity: 'warning',
       code: this.code,
-      message: `Delays are randomised while they grow, but every retry at the cap waits exactly ${formatMs(b.maxMs)}: after a long outage all clients retry in lockstep.`,
+      message: b.jitter
+        ? `Delays are randomised while they grow, but every retry at the cap waits exactly ${formatMs(b.maxMs)}: after a long outage all clients retry in lockstep.`
+        : `Every retry at the cap waits exactly ${formatMs(b.maxMs)}: after a long outage all clients retry in lockstep there.`,
       evidence: { maxMs: b.maxMs, model: b.model, factor: b.factor, jitterKind: b.jitterKind },
       advice: 'Apply the jitter after the cap (e.g. delay = cap·(0.5 + random/2) once capped), so that delays at the cap still spread.',
     };

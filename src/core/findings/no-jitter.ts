@@ -2,14 +2,14 @@ import type { FindingRule } from './types.ts';
 import { JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from '../metrics/backoff.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
-const ROUND_GRID_MS = 100;
+const ROUND_GRID_MS = 250;
 /** A timer fires late by a few ms on an idle page, never early. */
-const ROUND_LATE_MS = 20;
+const ROUND_LATE_MS = 40;
 
 /**
  * Three or more delays of 300 ms and more, each within a timer's lateness above a multiple of
- * 100 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.002 s): a list of
- * constants. Jitter would land each there by chance one time in five.
+ * 250 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s): a list of
+ * constants. Jitter would land each there by chance about one time in six.
  */
 function roundDelays(points: ReadonlyArray<{ delayMs: number }>): boolean {
   const long = points.filter((p) => p.delayMs >= JITTER_MEASURABLE_MS);

@@ -63,6 +63,8 @@ interface Candidate {
   hiddenCap?: boolean;
   /** Fitted without one of the points (see growthCandidates). */
   partial?: boolean;
+  /** The first retry follows its own rule; the policy is fitted from the second on. */
+  firstFree?: boolean;
   initialMs: number;
   factor: number;
   maxMs: number | null;
@@ -201,6 +203,9 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
     }
   }
   if (plateauAttempts.length < 2) return null;
+  // Two randomised delays agree within 5% by chance (ActionCable's 10.3 s and 10.9 s): a
+  // plateau of two attempts must agree as a clamp does, the later one by a stall at most.
+  if (plateauAttempts.length === 2 && Math.max(...plateau) - Math.min(...plateau) > MAX_STALL_MS) return null;
   // Slow growth (a few % per attempt) stays within the plateau tolerance: a "plateau" whose
   // every attempt waited longer than the one before by as much as the step into it (half
   // of it at least) is still growing. A stalled timer lifts one attempt by far less.
@@ -326,6 +331,27 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
       for (const cand of growthCandidates(points, levels, caps[i]!)) out.push({ ...cand, hiddenCap: true });
     }
   }
+  // A first retry by a rule of its own: @rails/actioncable 8.1 connection_monitor.js waits
+  // staleThreshold·(1 + random·1) before its first reopen (jitterMax 1 at attempt 0), then
+  // staleThreshold·1.15^n·(1 + random·0.15): a long first delay that no curve through the
+  // later ones reaches. The policy is fitted from the second retry on.
+  const first = points.filter((p) => p.attempt === 0).map((p) => p.delayMs);
+  const later = points.filter((p) => p.attempt >= 1);
+  // The later delays must make the growth plain on their own: three attempts under any
+  // plateau, rising together (a jittered first retry of socket.io-client, 1.4 s before
+  // 1.1 s and 3.0 s, is no rule of its own).
+  const laterCap = later.length >= MIN_AFTER_FIRST ? detectCap(later) : null;
+  const laterGrowing = new Set(later.filter((p) => laterCap === null || p.delayMs < laterCap.level - capTolerance(laterCap.level)).map((p) => p.attempt)).size;
+  if (first.length > 0 && laterGrowing >= MIN_AFTER_FIRST && trend(later) >= FIRST_FREE_TREND) {
+    const firstMs = median(first);
+    const laterLevels = perAttemptMedians(later);
+    for (const cand of growthCandidates(later, laterLevels, laterCap?.level ?? null, (laterCap?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS, true)) {
+      // Only a first retry longer than the policy would make (an immediate first retry is
+      // an explicit list's, SignalR's: see the schedule test in fitBackoffScored).
+      if (cand.model !== 'exponential' || firstMs <= FIRST_LONGER * cand.predict(0) + TIMER_NOISE_MS) continue;
+      out.push({ ...cand, firstFree: true, predict: (k) => (k === 0 ? firstMs : cand.predict(k)) });
+    }
+  }
   if (out.length === 0) out.push(fixed);
   return out;
 }
@@ -341,8 +367,17 @@ const COMPLEXITY: Record<BackoffModel, number> = { fixed: 0, linear: 0.08, expon
 const HIDDEN_CAP_COST = 0.03;
 
 function cost(cand: Candidate, err: number): number {
-  return err + COMPLEXITY[cand.model] + (cand.hiddenCap ? HIDDEN_CAP_COST : 0);
+  return err + COMPLEXITY[cand.model] + (cand.hiddenCap ? HIDDEN_CAP_COST : 0) + (cand.firstFree ? FIRST_FREE_COST : 0);
 }
+
+/** The price of letting the first retry follow a rule of its own (one more parameter). */
+const FIRST_FREE_COST = 0.04;
+/** A first retry of its own waits at least this much longer than the policy's first delay. */
+const FIRST_LONGER = 1.3;
+/** The later delays rise together this consistently (Kendall's tau) before the first may follow a rule of its own. */
+const FIRST_FREE_TREND = 0.8;
+/** Growth after a first retry of its own is fitted on this many later delays at least. */
+const MIN_AFTER_FIRST = 3;
 
 /**
  * Randomisation spreads most delays away from the policy, both ways (socket.io-client's
@@ -392,6 +427,27 @@ function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear
   return Math.max(0, spread - 2 * TIMER_NOISE_MS) / Math.max(median(steps.map(Math.abs)), NOISE_FLOOR_MS);
 }
 
+/** How uneven (log ratio) timer lateness alone can make the steps of a run: two delays each late by up to TIMER_NOISE_MS. */
+function timerNoiseSteps(run: readonly BackoffPoint[]): number {
+  return 2 * Math.log1p(TIMER_NOISE_MS / Math.min(...run.map((p) => p.delayMs)));
+}
+
+/** Delays needed to judge a constant policy's spread. */
+const MIN_SPREAD_POINTS = 4;
+
+/**
+ * A constant policy's delays lie within a timer's lateness of one another, but for a few
+ * stalled ones: with the longest fifth left out as stalls, a spread wider than timer noise
+ * (and 3%) is randomisation (socket.io-client's first retry, 1 s ±50%, met again and again
+ * against a server that accepts and closes: 878-1296 ms).
+ */
+function constantSpread(points: readonly BackoffPoint[]): boolean {
+  const all = points.map((p) => p.delayMs).sort((a, b) => a - b);
+  if (all.length < MIN_SPREAD_POINTS || median(all) < JITTER_MEASURABLE_MS) return false;
+  const kept = all.slice(0, all.length - Math.max(1, Math.ceil(all.length * 0.25)));
+  return kept.at(-1)! - kept[0]! > TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
+}
+
 /** A delay long enough to show randomisation (JITTER_MEASURABLE_MS) and not clamped at the cap. */
 export function measurableDelay(d: number, cap: number | null): boolean {
   return d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
@@ -415,7 +471,10 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
   if (runs.length === 0) return 'unknown';
   let even = true;
   for (const r of runs) {
-    if (stepSpread(r, model) <= EVEN_STEPS) continue;
+    // Even within what two late timers can do to these delays (tight for long delays: a
+    // 0-15% jitter on 6-12 s delays is not even), and never looser than EVEN_STEPS.
+    const evenSteps = model === 'exponential' ? Math.min(EVEN_STEPS, timerNoiseSteps(r) + 0.01) : EVEN_STEPS;
+    if (stepSpread(r, model) <= evenSteps) continue;
     // One late delay (a stalled timer) may be to blame: it lies above the line through its
     // neighbours. Without it, do three or more delays take even steps? With only three
     // delays, such a late delay leaves the run undecided.
@@ -433,8 +492,9 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
       const lineMs = model === 'exponential' ? Math.exp(lineAt(j)) : lineAt(j);
       if (r[j]!.delayMs - lineMs > MAX_STALL_MS) continue;
       excused = true;
+      // Two steps left even by chance prove little: four delays must remain.
       const rest = r.filter((_, i) => i !== j);
-      if (rest.length >= 3 && stepSpread(rest, model) <= EVEN_STEPS) evenWithout = true;
+      if (rest.length >= 4 && stepSpread(rest, model) <= evenSteps) evenWithout = true;
     }
     if (evenWithout) continue;
     even = false;
@@ -442,12 +502,13 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
     if (stepSpread(r, model) >= UNEVEN_STEPS) return 'uneven';
     // No single late delay to blame: steps more uneven than the timer noise of these delays
     // can make them (two delays each late by up to TIMER_NOISE_MS) are randomisation.
-    if (!excused && model === 'exponential' && stepSpread(r, model) >= EVEN_STEPS + 2 * Math.log1p(TIMER_NOISE_MS / Math.min(...r.map((p) => p.delayMs)))) return 'uneven';
+    if (!excused && model === 'exponential' && stepSpread(r, model) >= EVEN_STEPS + timerNoiseSteps(r)) return 'uneven';
   }
   return even ? 'even' : 'unknown';
 }
 
-function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null): boolean {
+function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null, model: BackoffModel): boolean {
+  if (model === 'fixed' && constantSpread(points)) return true;
   // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
   // show it; delays well above a cap do (randomised after capping, or stalled).
   const shows = points.map((p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS);
@@ -624,7 +685,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   // Even steps within each outage are a deterministic policy, even when the model's
   // shape misfits it (phoenix's list read as a capped exponential); uneven steps are
   // randomisation even when a fit through a few delays hides it.
-  const jitter = steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs));
+  const jitter = steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs, best.cand.model));
   const uncapped = uncappedPredict(best.cand);
   const kind = jitter ? jitterKind(points, uncapped, best.cand.maxMs) : 'none';
   if (best.cand.model === 'fixed' && kind === 'decorrelated') {
@@ -840,6 +901,9 @@ function confidenceOf(
     const other = scored.find((x) => x.cand.model !== best.cand.model && cost(x.cand, x.err) === rival)!.cand.model;
     return { confidence: 'low', confidenceReason: `${other} explains the delays about as well` };
   }
+  const cap = best.cand.maxMs;
+  const underCap = cap === null ? attempts : new Set(points.filter((p) => p.delayMs < cap - capTolerance(cap)).map((p) => p.attempt)).size;
+  if (growth && underCap < 3) return { confidence: 'medium', confidenceReason: `the growth is seen over ${underCap} attempts under the cap: the factor is rough` };
   if (points.length >= 6 && (!growth || attempts >= 4) && margin >= CLEAR_RIVAL && fit >= 0.8) return { confidence: 'high', confidenceReason: null };
   return {
     confidence: 'medium',

@@ -5,7 +5,7 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { isPolled, type ChannelReport } from '../../core/report-types.ts';
-import { describeBackoff } from '../../core/describe-backoff.ts';
+import { describeBackoff } from '../../core/describe.ts';
 import { isHttp, type CaptureEvent } from '../../core/events.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';

@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import type { Transport } from '../../core/events.ts';
 import type { StallCheck } from '../../core/report-types.ts';
+import { describeStall } from '../../core/describe.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 
 type FaultName = FaultCommand['fault'];
@@ -18,15 +19,10 @@ export interface FaultControlsProps {
   stalls?: readonly StallCheck[];
 }
 
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** One line per injected stall: did the client give up on the silent connection, and when? */
 function stallLine(s: StallCheck): string {
-  if (s.detectedAfterMs !== null) return `Stall of ${seconds(s.durationMs)}: the client ${s.reaction === 'closed' ? 'closed the silent connection' : 'opened a new connection'} after ${seconds(s.detectedAfterMs)}.`;
-  if (s.reaction === 'server-closed') return `Stall of ${seconds(s.durationMs)}: the server closed the connection after ${seconds(s.serverClosedAfterMs ?? s.durationMs)}, before the client reacted (inconclusive).`;
-  return `Stall of ${seconds(s.durationMs)}: not detected (no close, no reconnect before it ended).`;
+  const line = describeStall(s);
+  return `${line[0]!.toUpperCase()}${line.slice(1)}.`;
 }
 
 const PAGE_WIDE: ReadonlySet<FaultName> = new Set(['offline', 'latency']);
