@@ -40,6 +40,8 @@ export interface AuditOptions {
   cookies: Array<{ name: string; value: string }>;
   /** Print the report JSON on stdout instead of the readable summary. */
   printJson: boolean;
+  /** Replace credentials in every report output (summary, JSON, HTML). */
+  redact: boolean;
 }
 
 /** Bad flags or config: the message says which and why. */
@@ -65,6 +67,8 @@ Options:
   --users <n>              concurrent users for the load projection (default 1000)
   --json <file>            write the report JSON ('-' for stdout)
   --html <file>            write the HTML report
+  --redact                 replace credentials in the summary, JSON and HTML: URL tokens,
+                             user-info, payload credentials, the --header/--cookie values
   --fail-on <level>        exit 1 when a finding of this severity or worse exists (warning|error)
   --assert <rule>          exit 2 when a rule fails (repeatable; optional @url-substring):
                              heartbeat<=30s  idle<=45s  backoff=exponential  jitter=true
@@ -200,17 +204,18 @@ interface RawOptions {
   asserts: string[];
   headers: string[];
   cookies: string[];
+  redact?: boolean;
 }
 
 function emptyRaw(): RawOptions {
   return { faults: [], asserts: [], headers: [], cookies: [] };
 }
 
-/** Read a config file's JSON into raw options (keys as in README: url, duration, faults, users, json, html, failOn, asserts, headers, cookies). */
+/** Read a config file's JSON into raw options (keys as in README: url, duration, faults, users, json, html, failOn, asserts, headers, cookies, redact). */
 export function rawFromConfig(config: unknown, file: string): RawOptions {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`${file}: expected a JSON object`);
   const c = config as Record<string, unknown>;
-  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies']);
+  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact']);
   const unknownKeys = Object.keys(c).filter((k) => !known.has(k));
   if (unknownKeys.length) throw new UsageError(`${file}: unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
   const str = (key: string): string | undefined => {
@@ -225,6 +230,11 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     if (v === undefined) return [];
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
     throw new UsageError(`${file}: "${key}" must be an array of strings`);
+  };
+  const flag = (key: string): boolean | undefined => {
+    const v = c[key];
+    if (v === undefined || typeof v === 'boolean') return v;
+    throw new UsageError(`${file}: "${key}" must be true or false`);
   };
   let headers: string[];
   if (c.headers !== undefined && typeof c.headers === 'object' && c.headers !== null && !Array.isArray(c.headers)) {
@@ -243,6 +253,7 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     asserts: list('asserts'),
     headers,
     cookies: list('cookies'),
+    redact: flag('redact'),
   };
 }
 
@@ -297,6 +308,9 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string |
       case '--config':
         config = takeValue();
         break;
+      case '--redact':
+        raw.redact = true;
+        break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
@@ -349,5 +363,6 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
     headers,
     cookies: [...config.cookies, ...flags.cookies].flatMap(parseCookies),
     printJson: flags.json === '-',
+    redact: pick('redact') ?? false,
   };
 }

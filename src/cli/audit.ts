@@ -64,12 +64,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
   };
 
   // The browser driver and the core load only once the options are known to be good.
-  const [{ launchInspector }, { auditPage }, { judge }, { formatSummary }, { renderHtmlReport }] = await Promise.all([
+  const [{ launchInspector }, { auditPage }, { judge }, { formatSummary }, { renderHtmlReport }, { Redactor }] = await Promise.all([
     import('./browser.ts'),
     import('./audit-run.ts'),
     import('./audit-assert.ts'),
     import('./analyze.ts'),
     import('../core/index.ts'),
+    import('../core/formats/index.ts'),
   ]);
   let session;
   try {
@@ -80,7 +81,14 @@ export async function auditCommand(argv: string[]): Promise<number> {
     for (const e of run.faultErrors) err(`warning: fault not applied: ${e}`);
     if (run.pageErrors.length) err(`note: the page threw ${run.pageErrors.length} uncaught error(s), first: ${run.pageErrors[0]}`);
 
-    const { report } = run;
+    // Assertions read the report as captured; what is printed or written is redacted when asked,
+    // of what the capture's redaction finds and of the credentials given on the command line.
+    const redactor = opts.redact ? new Redactor() : null;
+    if (redactor) {
+      redactor.events(run.capture.events);
+      for (const secret of [...Object.values(opts.headers), ...opts.cookies.map((c) => c.value)]) redactor.addSecret(secret);
+    }
+    const report = redactor ? redactor.value(run.report) : run.report;
     if (opts.printJson) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(formatSummary(report));
     if (opts.json && opts.json !== '-') {
@@ -91,8 +99,8 @@ export async function auditCommand(argv: string[]): Promise<number> {
       await writeFile(opts.html, renderHtmlReport(report));
       err(`HTML report written to ${opts.html}`);
     }
-    const verdict = judge(report, opts);
-    for (const line of verdict.lines) err(line);
+    const verdict = judge(run.report, opts);
+    for (const line of verdict.lines) err(redactor ? redactor.text(line) : line);
     return verdict.code;
   } catch (error) {
     if (tty) process.stderr.write('\r\x1b[2K');

@@ -1,12 +1,14 @@
 /**
  * Export and import: capture files (JSON), HAR, and the report (JSON and the
- * self-contained HTML report). Redaction of credentials is on by default.
+ * self-contained HTML report). Redaction of credentials is on by default, for
+ * all four: a report's URLs, evidence and page URL are redacted with what the
+ * capture's redaction found (src/core/formats/redact.ts).
  * Imports never replace the current data unless the file parses completely.
  */
 import type { CaptureEvent } from '../core/events.ts';
 import { renderHtmlReport } from '../core/index.ts';
 import type { Report } from '../core/report-types.ts';
-import { eventsToHar, importCaptureOrHar, serializeCaptureFile } from '../core/formats/index.ts';
+import { eventsToHar, importCaptureOrHar, redactReport, serializeCaptureFile } from '../core/formats/index.ts';
 import { downloadText, fileStamp } from './io.ts';
 import type { ExportKind, ImportResult, Transfer } from './transfer-types.ts';
 
@@ -29,9 +31,9 @@ export function exportText(kind: ExportKind, events: readonly CaptureEvent[], re
     case 'capture-har':
       return { name: `realtime-capture-${stamp}.har`, text: JSON.stringify(eventsToHar(events, pageOf(events), { redact }), null, 2), mime: 'application/json' };
     case 'report-json':
-      return { name: `realtime-report-${stamp}.json`, text: JSON.stringify(report, null, 2), mime: 'application/json' };
+      return { name: `realtime-report-${stamp}.json`, text: JSON.stringify(redact ? redactReport(report, events) : report, null, 2), mime: 'application/json' };
     case 'report-html':
-      return { name: `realtime-report-${stamp}.html`, text: renderHtmlReport(report), mime: 'text/html' };
+      return { name: `realtime-report-${stamp}.html`, text: renderHtmlReport(redact ? redactReport(report, events) : report), mime: 'text/html' };
   }
 }
 

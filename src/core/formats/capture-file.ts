@@ -6,7 +6,7 @@
  */
 import { CAPTURE_SCHEMA_VERSION, type CaptureEvent, type CaptureFile } from '../events.ts';
 import { explainInvalidEvent } from '../guard.ts';
-import { redactEvents, redactUrl } from './redact.ts';
+import { Redactor } from './redact.ts';
 
 export const CAPTURE_FORMAT = 'realtime-inspector-capture';
 
@@ -24,7 +24,9 @@ export class CaptureFormatError extends Error {
 
 /** An event that was left out on import, and why. */
 export interface SkippedEvent {
+  /** Its index in the file's events; -1 for an event a HAR entry was converted to (the reason names it). */
   index: number;
+  /** The guard's reason: the event's type, its seq when it has one, the field, and the bound a number broke. */
   reason: string;
 }
 
@@ -58,9 +60,9 @@ export function parseJsonText(text: string, what: string): unknown {
   }
 }
 
-/** Skipped-event reasons as a readable list (first few, then a count). */
+/** Skipped-event reasons as a readable list, one line each (first few, then a count). */
 export function describeSkipped(skipped: readonly SkippedEvent[]): string[] {
-  const lines = skipped.slice(0, LISTED_PROBLEMS).map((s) => `event ${s.index}: ${s.reason}`);
+  const lines = skipped.slice(0, LISTED_PROBLEMS).map((s) => (s.index >= 0 ? `event ${s.index}: ${s.reason}` : s.reason));
   if (skipped.length > LISTED_PROBLEMS) lines.push(`… and ${skipped.length - LISTED_PROBLEMS} more`);
   return lines;
 }
@@ -118,7 +120,7 @@ export function captureFromJson(json: unknown): ParsedCaptureFile {
 
 /** Options of an export. */
 export interface ExportOptions {
-  /** Replace credentials (headers, URL tokens, JSON credential keys); default true. */
+  /** Replace credentials (redact.ts: headers, URL tokens, payload credentials, and each secret wherever else it appears); default true. */
   redact?: boolean;
   /** ISO time written as createdAt; default now. */
   createdAt?: string;
@@ -130,14 +132,14 @@ export function serializeCaptureFile(
   page: { url: string; title: string },
   options: ExportOptions = {},
 ): string {
-  const redact = options.redact ?? true;
-  const out = redact ? redactEvents(events) : events;
+  const redactor = (options.redact ?? true) ? new Redactor() : null;
+  const out = redactor ? redactor.events(events) : events;
   const header: Omit<CaptureFile, 'events'> = {
     format: CAPTURE_FORMAT,
     version: CAPTURE_SCHEMA_VERSION,
     createdAt: options.createdAt ?? new Date().toISOString(),
-    page: { url: redact ? redactUrl(page.url) : page.url, title: page.title },
-    redacted: redact,
+    page: redactor ? { url: redactor.text(page.url), title: redactor.text(page.title) } : page,
+    redacted: redactor !== null,
   };
   const head = JSON.stringify(header).slice(0, -1);
   if (out.length === 0) return `${head},"events":[]}\n`;

@@ -18,7 +18,7 @@ export {
   type SkippedEvent,
 } from './capture-file.ts';
 export { eventsToHar, harToEvents, HarEntryError, importHar, type Har, type HarEntry, type HarExportOptions, type HarImport, type HarSource } from './har/index.ts';
-export { isCredentialHeader, isCredentialName, REDACTED, redactEvent, redactEvents, redactHeaders, redactUrl } from './redact.ts';
+export { isCredentialHeader, isCredentialName, REDACTED, Redactor, redactEvents, redactReport, redactUrl } from './redact.ts';
 export { bodyHashOf } from './body-hash.ts';
 
 /** What an imported file held. */

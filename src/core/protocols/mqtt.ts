@@ -95,6 +95,14 @@ function readPacket(r: ByteReader): MqttPacket {
       const keepalive = body.u16();
       if (level === 5) skipProperties(body);
       const clientId = str(body);
+      // §3.1.3: the will (MQTT 5: its properties first), then user name and password; read past, never shown.
+      if (connectFlags & 0x04) {
+        if (level === 5) skipProperties(body);
+        str(body);
+        body.take(body.u16());
+      }
+      if (connectFlags & 0x80) body.take(body.u16());
+      if (connectFlags & 0x40) body.take(body.u16());
       Object.assign(value, { protocolName, level, keepalive, clientId, cleanSession: (connectFlags & 2) !== 0, hasUsername: (connectFlags & 0x80) !== 0 });
       label += ` v${level === 5 ? '5' : level === 4 ? '3.1.1' : '3.1'} keepalive=${keepalive}s${clientId ? ` client=${clientId}` : ''}`;
       break;

@@ -1,6 +1,6 @@
 /**
  * The DevTools-style toolbar: record/pause, clear, preserve log, import,
- * export (capture JSON/HAR redacted by default, report JSON/HTML), and the
+ * export (capture JSON/HAR and report JSON/HTML, redacted by default), and the
  * capture state (live, imported, disconnected, dropped events).
  */
 import { useRef, useState } from 'preact/hooks';
@@ -73,10 +73,10 @@ export function Toolbar(p: ToolbarProps) {
               <button type="button" role="menuitem" data-export="capture-har" onClick={() => doExport('capture-har')}>Capture (HAR)</button>
               <button type="button" role="menuitem" data-export="report-json" onClick={() => doExport('report-json')}>Report (JSON)</button>
               <button type="button" role="menuitem" data-export="report-html" onClick={() => doExport('report-html')}>Report (HTML)</button>
-              <label class="menu-check" title="Authorization, Cookie and token-like values are replaced in exported captures">
+              <label class="menu-check" title="Authorization, Cookie and token-like values are replaced in exported captures and reports">
                 <input type="checkbox" checked={redact} onChange={(e) => setRedact((e.currentTarget as HTMLInputElement).checked)} data-testid="redact" /> Redact credentials
               </label>
-              {!redact ? <div class="menu-warn">Exported captures will contain credentials and tokens as captured.</div> : null}
+              {!redact ? <div class="menu-warn">Exported captures and reports will contain credentials and tokens as captured.</div> : null}
             </div>
           ) : null}
         </div>

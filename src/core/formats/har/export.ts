@@ -15,7 +15,7 @@
 import type { CaptureEvent, EventOf, HeaderList, HttpRequestEvent, SseCreateEvent, WsCreateEvent } from '../../events.ts';
 import { base64ToBytes, utf8Bytes } from '../../protocols/util.ts';
 import type { ExportOptions } from '../capture-file.ts';
-import { redactEvents, redactUrl } from '../redact.ts';
+import { Redactor } from '../redact.ts';
 import type { EntryExtras, Har, HarEntry, HarEventSourceMessage, HarNameValue, HarWebSocketMessage } from './types.ts';
 
 export const EXPORT_VERSION = 1;
@@ -279,8 +279,8 @@ export function eventsToHar(
 ): Har {
   const page = pageOrOptions && 'url' in pageOrOptions ? pageOrOptions : null;
   const options = (page ? maybeOptions : (pageOrOptions as HarExportOptions | undefined)) ?? {};
-  const redact = options.redact ?? true;
-  const source = redact ? redactEvents(events) : [...events];
+  const redactor = (options.redact ?? true) ? new Redactor() : null;
+  const source = redactor ? redactor.events(events) : [...events];
 
   const conns = new Map<string, ConnEvents>();
   const pages: Har['log']['pages'] = [];
@@ -327,10 +327,10 @@ export function eventsToHar(
   }
   const rest = source.filter((e) => e.type !== 'doc.start' && !mapped.has(e));
   const top = source.find((e): e is EventOf<'doc.start'> => e.type === 'doc.start' && e.top);
-  const title = page?.title || top?.title || '';
+  const title = (redactor && page ? redactor.text(page.title) : page?.title) || top?.title || '';
   if (pages.length === 0) {
     const first = source[0];
-    pages.push({ startedDateTime: iso(first?.t ?? 0), id: first?.doc ?? 'page', title: (redact && page ? redactUrl(page.url) : page?.url) || title, pageTimings: {} });
+    pages.push({ startedDateTime: iso(first?.t ?? 0), id: first?.doc ?? 'page', title: (redactor && page ? redactor.text(page.url) : page?.url) || title, pageTimings: {} });
   }
   return {
     log: {
@@ -338,7 +338,7 @@ export function eventsToHar(
       creator: { name: 'Realtime Inspector', version: String(EXPORT_VERSION) },
       pages,
       entries,
-      _realtimeInspector: { version: EXPORT_VERSION, redacted: redact, events: rest },
+      _realtimeInspector: { version: EXPORT_VERSION, redacted: redactor !== null, events: rest },
     },
   };
 }
