@@ -185,7 +185,7 @@ function redactLines(text: string, found: FoundSecret): string {
 
 const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s"'<>\\]+)@/gi;
 /** A `name=value` parameter: in a URL, a fragment, form-encoded text, or at the start of a JSON string or a line. */
-const PARAM = /(^|[?&#;\s:,"])([A-Za-z0-9_.\-[\]%+]{1,100})=([^&#;\s"'<>]*)/gm;
+const PARAM = /(^|[?&#;\s:,"])([A-Za-z0-9_.\-[\]%+]{1,100})=([^?&#;\s"'<>]*)/gm;
 /** An HTTP authentication credential in text (RFC 9110 §11.4); with a digit or padding, so that prose ("Basic authentication") is left alone. */
 const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?=[A-Za-z0-9._~+/-]*[0-9=])([A-Za-z0-9._~+/-]{8,}={0,2})/gi;
 
