@@ -331,4 +331,12 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(socket.backoff).toMatchObject({ model: 'schedule', jitter: false });
     expect(socket.backoff!.delaysMs.map((d) => Math.round((d ?? 0) / 1000))).toEqual([0, 2, 10, 30]);
   });
+
+  it("socket.io-client's ±50% drawing three nearly even steps is no proof of determinism", () => {
+    // Default transports, page offline 20 s, real Chromium (backoff matrix, 2026-12-06).
+    const ch = channel(outages([[1383, 2362, 3913, 5002, 5002, 5002]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitterAtCap: false });
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+    expect(codes(ch)).toContain('backoff-jitter-lost-at-cap');
+  });
 });

@@ -46,7 +46,7 @@ export const noJitter: FindingRule = {
       return l.every((v) => v - least <= Math.max(TIMER_NOISE_MS, 0.05 * least));
     };
     const repeatsAgree = repeated.length > 0 && repeated.every(agree);
-    if (!repeatsAgree && stepEvidence(points, b.model, b.maxMs) !== 'even' && !(b.model === 'schedule' && roundDelays(points))) return null;
+    if (!repeatsAgree && stepEvidence(points, b.model, b.maxMs, true) !== 'even' && !(b.model === 'schedule' && roundDelays(points))) return null;
     return {
       severity: 'warning',
       code: this.code,

@@ -410,6 +410,8 @@ export type StepEvidence = 'even' | 'uneven' | 'unknown';
 const MAX_STALL_MS = 500;
 /** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
 const EVEN_STEPS = 0.08;
+/** Two steps (three delays) this even are a deterministic policy; random draws rarely land this close. */
+const EVEN_THREE_STEPS = 0.025;
 /** Steps this uneven, with no single late delay to blame, are randomisation. */
 const UNEVEN_STEPS = 0.3;
 
@@ -453,8 +455,8 @@ export function measurableDelay(d: number, cap: number | null): boolean {
   return d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
 }
 
-/** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays. */
-export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null): StepEvidence {
+/** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays; `claim`: the stricter reading that may claim there is no jitter. */
+export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null, claim = false): StepEvidence {
   if (model !== 'exponential' && model !== 'linear') return 'unknown';
   const usable = (d: number) => measurableDelay(d, cap);
   // Points arrive in capture order; an attempt number that does not grow starts a new outage.
@@ -473,7 +475,10 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
   for (const r of runs) {
     // Even within what two late timers can do to these delays (tight for long delays: a
     // 0-15% jitter on 6-12 s delays is not even), and never looser than EVEN_STEPS.
-    const evenSteps = model === 'exponential' ? Math.min(EVEN_STEPS, timerNoiseSteps(r) + 0.01) : EVEN_STEPS;
+    // To claim determinism (claim): three delays take two steps, and two random steps agree
+    // within 8% one time in ten (socket.io-client's 1383, 2362, 3913 ms): three must agree
+    // as a timer does.
+    const evenSteps = Math.min(claim && r.length === 3 ? EVEN_THREE_STEPS : EVEN_STEPS, model === 'exponential' ? timerNoiseSteps(r) + 0.01 : EVEN_STEPS);
     if (stepSpread(r, model) <= evenSteps) continue;
     // One late delay (a stalled timer) may be to blame: it lies above the line through its
     // neighbours. Without it, do three or more delays take even steps? With only three
