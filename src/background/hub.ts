@@ -169,6 +169,8 @@ export class Hub {
         const message = parseWire<RelayMessages>(raw, RELAY_MESSAGE_CHECKS);
         if (!message) return;
         tab ??= this.tab(tabId);
+        // The tab was closed (removeTab): what its ports still deliver is neither kept nor counted against the bound.
+        if (this.tabs.get(tabId) !== tab) return;
         if (message.type === 'hello') {
           this.helloFromRelay(tab, connection, message.payload.relayId);
         } else if (connection.relayId !== null) {

@@ -274,6 +274,23 @@ describe('fair share of the character bound between tabs (node)', () => {
     expect(total).toBeLessThanOrEqual(200_000);
   });
 
+  it("a closed tab's late batches are neither kept nor counted against the bound", async () => {
+    const world = new World(limits);
+    const closed = new Frame(world, 9, 0, 'closed');
+    postSized(closed, 2, 1000, 'c');
+    await settle(world, closed);
+    await world.hub.removeTab(9);
+    // Batches its relay still sends after the tab closed: about 156k chars.
+    postSized(closed, 30, 5000, 'late');
+    await tick(200);
+    await world.hub.settled();
+    const open = new Frame(world, 1, 0, 'open');
+    postSized(open, 20, 5000, 'o');
+    await settle(world, open);
+    expect((await expectNewestKept(world, 1, 'o', 20)).dropped.background).toBe(0);
+    expect((await world.hub.api.tabs()).map((t) => t.tabId)).toEqual([1]);
+  });
+
   it('a tab below its share takes room from the tab furthest above its share, never below that share', async () => {
     const world = new World(limits);
     const hoarder = new Frame(world, 2, 0, 'hoarder');
