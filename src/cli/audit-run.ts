@@ -71,7 +71,7 @@ export async function auditPage(
       const { hostname, protocol } = new URL(options.url);
       await session.context.addCookies(options.cookies.map((c) => ({ ...c, domain: hostname, path: '/', secure: protocol === 'https:' })));
     }
-    const started = Date.now();
+    const started = performance.now();
     const timers = options.faults.map((fault) =>
       setTimeout(() => {
         injectWhenConnected(session, tabId, fault).then(
@@ -104,12 +104,12 @@ const FAULT_CONNECT_WAIT_MS = 10_000;
 
 /** Deliver a fault, waiting for the document's hooks to connect when none is yet (page still loading). */
 async function injectWhenConnected(session: InspectorSession, tabId: number, fault: ScheduledFault): Promise<void> {
-  const deadline = Date.now() + FAULT_CONNECT_WAIT_MS;
+  const deadline = performance.now() + FAULT_CONNECT_WAIT_MS;
   for (;;) {
     try {
       return await session.injectFault(tabId, fault.command);
     } catch (error) {
-      if (!/no connected frame/.test(firstLine(error)) || Date.now() > deadline) throw error;
+      if (!/no connected frame/.test(firstLine(error)) || performance.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -144,7 +144,7 @@ async function record(
   let channels = 0;
   let lastAnalysis = 0;
   for (;;) {
-    const elapsedMs = Date.now() - started;
+    const elapsedMs = performance.now() - started;
     if (elapsedMs >= durationMs || isCrashed() || page.isClosed()) return;
     if (onProgress) {
       const events = await session.eventCount(tabId).catch(() => 0);
