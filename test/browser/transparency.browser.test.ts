@@ -378,7 +378,7 @@ describe('transparency (with vs without the extension)', () => {
     expect(result.topFunctionsThere[0]).toBe('function fetch() { [native code] }');
   });
 
-  it('identity of the stream and body functions the hooks follow', async () => {
+  it('identity of the stream, body and frame functions the hooks follow', async () => {
     await same(`
       const reader = new ReadableStream().getReader();
       const iterProto = Object.getPrototypeOf(new ReadableStream().values());
@@ -389,6 +389,7 @@ describe('transparency (with vs without the extension)', () => {
         ...['read', 'releaseLock', 'cancel'].map((k) => ReadableStreamDefaultReader.prototype[k]),
         ...['read', 'releaseLock', 'cancel'].map((k) => ReadableStreamBYOBReader.prototype[k]),
         iterProto.next, iterProto.return, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
+        ...[HTMLIFrameElement, HTMLFrameElement].flatMap((c) => ['contentWindow', 'contentDocument'].map((k) => Object.getOwnPropertyDescriptor(c.prototype, k).get)),
       ];
       const desc = (o, k) => { const d = Object.getOwnPropertyDescriptor(o, k); return Object.fromEntries(Object.entries(d).map(([n, v]) => [n, typeof v === 'function' ? v.name : v])); };
       return {
@@ -396,7 +397,7 @@ describe('transparency (with vs without the extension)', () => {
         names: fns.map((f) => [f.name, f.length]),
         asyncIterator: ReadableStream.prototype.values === ReadableStream.prototype[Symbol.asyncIterator],
         descriptors: [desc(Response.prototype, 'body'), desc(Response.prototype, 'text'), desc(ReadableStream.prototype, Symbol.asyncIterator),
-          desc(iterProto, 'next'), desc(window, 'ReadableStreamDefaultReader')],
+          desc(iterProto, 'next'), desc(window, 'ReadableStreamDefaultReader'), desc(HTMLIFrameElement.prototype, 'contentWindow')],
         readers: [reader instanceof ReadableStreamDefaultReader, reader.constructor === ReadableStreamDefaultReader,
           new ReadableStreamDefaultReader(new ReadableStream()) instanceof ReadableStreamDefaultReader],
       };

@@ -19,11 +19,10 @@ import {
   messageEventGet,
   MessageEventCtor,
   setTimer,
-  WeakMapCtor,
   weakMapGet,
   weakMapSet,
 } from './natives.ts';
-import { hookConstructor, hookMethod } from './patch.ts';
+import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
 import { textPayload } from './payload.ts';
 
 // WHATWG HTML § 9.2.2 EventSource readyState values.
@@ -40,7 +39,8 @@ interface SourceRecord {
   ended: boolean;
 }
 
-const records: WeakMap<object, SourceRecord> = new WeakMapCtor();
+/** EventSource → its record, shared with related realms (set when the hooks install). */
+let records: WeakMap<object, SourceRecord & Owned>;
 
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
@@ -104,14 +104,14 @@ function drop(rec: SourceRecord): void {
 
 function track(source: EventSource): SourceRecord {
   const conn = nextConn();
-  const rec: SourceRecord = {
+  const rec = owned<SourceRecord>({
     conn,
     source,
     gate: new InboundGate(source, conn),
     lastEventId: '',
     types: new Set(BUILT_IN),
     ended: false,
-  };
+  });
   weakMapSet(records, source, rec);
   emit({
     type: 'sse.create',
@@ -152,7 +152,8 @@ export function installEventSourceHooks(): boolean {
   const native = global.EventSource;
   if (typeof native !== 'function' || !esGet || !esClose) return false;
 
-  hookMethod(native.prototype, 'close', (close, self, args) => {
+  records = sharedMap('eventsource');
+  hookRecordedMethod(native.prototype, 'close', 'sse.close', records, (close, self, args) => {
     const rec = weakMapGet(records, self) as SourceRecord | undefined;
     if (rec && !rec.ended) {
       try {
@@ -165,7 +166,7 @@ export function installEventSourceHooks(): boolean {
     return apply(close, self, args);
   });
 
-  hookMethod(EventTarget.prototype, 'addEventListener', (add, self, args) => {
+  hookRecordedMethod(EventTarget.prototype, 'addEventListener', 'sse.listen', records, (add, self, args) => {
     const rec = weakMapGet(records, self) as SourceRecord | undefined;
     if (rec !== undefined) {
       try {

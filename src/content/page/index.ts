@@ -9,6 +9,7 @@ import { installEventSourceHooks } from './event-source.ts';
 import { installFetchHook } from './fetch.ts';
 import { global, doc } from './natives.ts';
 import { adoptRecord, hooksRecordOf, installNativeToString, ownHooksRecord, type HooksRecord } from './patch.ts';
+import { installRealmMarks } from './realms.ts';
 import { installWebSocketHooks } from './web-socket.ts';
 import { installXhrHooks } from './xhr.ts';
 
@@ -45,6 +46,11 @@ function install(): void {
     ['eventsource', installEventSourceHooks],
     ['websocket', installWebSocketHooks],
   ];
+  try {
+    installRealmMarks();
+  } catch (error) {
+    hookError('install.realm', error);
+  }
   for (const [name, installHook] of hooks) {
     try {
       if (!installHook()) hookError(`install.${name}`, 'global missing or not configurable');

@@ -50,6 +50,10 @@ export const CustomEventCtor = CustomEvent;
 export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (
   event: Event,
 ) => EventTarget | null;
+export const getAttribute = uncurry(Element.prototype.getAttribute) as (element: unknown, name: string) => string | null;
+export const iframeSandbox = getter(HTMLIFrameElement.prototype, 'sandbox')! as (iframe: unknown) => DOMTokenList;
+export const tokenListContains = uncurry(DOMTokenList.prototype.contains) as (list: DOMTokenList, token: string) => boolean;
+export const documentDefaultView = getter(Document.prototype, 'defaultView')! as (d: unknown) => Window | null;
 export const MutationObserverCtor = MutationObserver;
 export const observeMutations = uncurry(MutationObserver.prototype.observe) as (
   observer: MutationObserver,

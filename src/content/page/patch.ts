@@ -18,6 +18,7 @@ import {
   deleteProperty,
   ErrorCtor,
   getOwnPropertyDescriptor,
+  objectCreate,
   ProxyCtor,
   reflectGet,
   WeakMapCtor,
@@ -41,10 +42,28 @@ export interface HooksRecord {
   doc: string;
   /** Hooked function → the native it stands for, shared by every related realm. */
   originals: WeakMap<object, unknown>;
+  /** Per-object state of the transport hooks, by hook, shared by every related realm (see `sharedMap`). */
+  maps: Record<string, WeakMap<object, unknown>>;
 }
 
 /** Hooked function → the native it stands for; shared with related realms once `adoptRecord` ran. */
 let originals: WeakMap<object, unknown> = new WeakMapCtor();
+let maps: Record<string, WeakMap<object, unknown>> = objectCreate(null) as Record<string, WeakMap<object, unknown>>;
+
+/**
+ * The map `name` of the hooks' per-object state (a socket's record, a body's
+ * source), shared by every related realm: a prototype method of one realm called
+ * on another realm's object (an iframe's `XMLHttpRequest.prototype.send` on the
+ * top page's request) finds the object's record. Call it once the hooks install.
+ */
+export function sharedMap<V>(name: string): WeakMap<object, V> {
+  let map = maps[name];
+  if (map === undefined) {
+    map = new WeakMapCtor();
+    maps[name] = map;
+  }
+  return map as WeakMap<object, V>;
+}
 
 /** The HooksRecord of the realm of `win`, when it has hooks and is reachable (same origin); else null. */
 export function hooksRecordOf(win: unknown): HooksRecord | null {
@@ -55,7 +74,7 @@ export function hooksRecordOf(win: unknown): HooksRecord | null {
     const toString = getOwnPropertyDescriptor(fn.prototype as object, 'toString')?.value as unknown;
     if (typeof toString !== 'function') return null;
     const record = (toString as unknown as Record<symbol, unknown>)[HOOKS_KEY] as HooksRecord | undefined;
-    if (!record || typeof record.doc !== 'string') return null;
+    if (!record || typeof record.doc !== 'string' || typeof record.maps !== 'object' || record.maps === null) return null;
     // A real WeakMap (a page could define the key itself): get() throws on anything else.
     weakMapGet(record.originals, record);
     return record;
@@ -67,7 +86,9 @@ export function hooksRecordOf(win: unknown): HooksRecord | null {
 
 /** Share the hooked-function registry of a related realm (so each realm's toString knows the other's hooks). */
 export function adoptRecord(related: HooksRecord | null): void {
-  if (related) originals = related.originals;
+  if (!related) return;
+  originals = related.originals;
+  maps = related.maps;
 }
 
 /** Where the hooks' own script is (`chrome-extension://<id>/…js`), learnt at install; null when unknown. */
@@ -159,7 +180,7 @@ export function rethrowScrubbed(error: unknown): never {
  */
 export function installNativeToString(doc: string): void {
   learnOwnScriptUrl();
-  const record: HooksRecord = { doc, originals };
+  const record: HooksRecord = { doc, originals, maps };
   const proto = Function.prototype as unknown as Record<string, unknown>;
   const nativeToString = proto.toString as AnyFunction;
   const d = getOwnPropertyDescriptor(proto, 'toString');
@@ -205,6 +226,43 @@ function hookedFunction<F extends AnyFunction>(native: F, trap: (native: F, self
   });
   weakMapSet(originals, hooked, native);
   return hooked;
+}
+
+type Trap = (native: AnyFunction, self: unknown, args: unknown[]) => unknown;
+
+/** This realm's traps of methods that act on per-object records (`hookRecordedMethod`), by name. */
+const ownTraps: Record<string, Trap> = objectCreate(null) as Record<string, Trap>;
+
+/** A per-object record, marked with the traps of the realm whose hooks made it. */
+export interface Owned {
+  traps: Record<string, Trap>;
+}
+
+/** `record`, marked as this realm's (store it in a `sharedMap`). */
+export function owned<R extends object>(record: R): R & Owned {
+  (record as R & Owned).traps = ownTraps;
+  return record as R & Owned;
+}
+
+/**
+ * `hookMethod` for a method whose hook works on the object's record in `records`
+ * (a `sharedMap`): called on an object another realm's hooks recorded, it runs
+ * that realm's trap (which reports into that realm's document) with this realm's
+ * native, which is what the page called.
+ */
+export function hookRecordedMethod<F extends AnyFunction>(
+  owner: object,
+  key: string,
+  name: string,
+  records: WeakMap<object, unknown>,
+  trap: (native: F, self: unknown, args: unknown[]) => unknown,
+): boolean {
+  ownTraps[name] = trap as Trap;
+  return hookMethod<F>(owner, key, (native, self, args) => {
+    const record = weakMapGet(records, self) as Owned | undefined;
+    const traps = record === undefined ? ownTraps : record.traps;
+    return (traps[name] ?? (trap as Trap))(native, self, args);
+  });
 }
 
 /**

@@ -58,12 +58,11 @@ import {
   TransformStreamCtor,
   TypeErrorCtor,
   Uint8ArrayCtor,
-  WeakMapCtor,
   weakMapDelete,
   weakMapGet,
   weakMapSet,
 } from './natives.ts';
-import { hookConstructor, hookGetter, hookMethod, rethrowScrubbed, scrubbed } from './patch.ts';
+import { hookConstructor, hookGetter, hookMethod, rethrowScrubbed, scrubbed, sharedMap } from './patch.ts';
 import { binaryPayload, binaryPreviewBytes, BodyHasher, bytesOf, EMPTY_BODY_HASH, isStreamingType, isTextual } from './payload.ts';
 
 /** What the hook knows of the request a response answers. */
@@ -321,12 +320,14 @@ class BodyWatch {
   }
 }
 
+// Shared with related realms (an iframe's ReadableStreamDefaultReader.prototype.read
+// called on the top page's reader follows it too); set when the hooks install.
 /** Response → its BodyWatch (also the page's clones of it). */
-const watchOf: WeakMap<object, BodyWatch> = new WeakMapCtor();
+let watchOf: WeakMap<object, BodyWatch>;
 /** A body stream, reader or async iterator of a watched body → its Source. */
-const sourceOf: WeakMap<object, Source> = new WeakMapCtor();
+let sourceOf: WeakMap<object, Source>;
 /** A Response whose body the hook teed after the page got its stream → that stream, which `body` keeps returning. */
-const pageBodyOf: WeakMap<object, unknown> = new WeakMapCtor();
+let pageBodyOf: WeakMap<object, unknown>;
 const watchAt = (key: unknown): BodyWatch | undefined => weakMapGet(watchOf, key) as BodyWatch | undefined;
 const sourceAt = (key: unknown): Source | undefined => weakMapGet(sourceOf, key) as Source | undefined;
 
@@ -456,6 +457,9 @@ function beforeConsume(response: unknown): void {
 
 /** Follow the page's reads of fetch bodies (see the file comment). */
 export function installBodyFollowers(): void {
+  watchOf = sharedMap('fetch.response');
+  sourceOf = sharedMap('fetch.source');
+  pageBodyOf = sharedMap('fetch.pageBody');
   const responseProto = Response.prototype;
   hookGetter(responseProto, 'body', (get, self) => {
     const shown = weakMapGet(pageBodyOf, self);
@@ -512,7 +516,7 @@ export function installBodyFollowers(): void {
   const readerProtos: object[] = [ReadableStreamDefaultReader.prototype];
   if (typeof ReadableStreamBYOBReader === 'function') readerProtos.push(ReadableStreamBYOBReader.prototype);
   // Readers the page released: their read() and cancel() reject with an error made inside the hook.
-  const released: WeakMap<object, boolean> = new WeakMapCtor();
+  const released = sharedMap<boolean>('fetch.released');
   for (const proto of readerProtos) {
     const byob = proto !== ReadableStreamDefaultReader.prototype;
     hookMethod(proto, 'read', (read, self, args) => {

@@ -33,13 +33,12 @@ import {
   promiseThen,
   setTimer,
   Uint8ArrayCtor,
-  WeakMapCtor,
   weakMapGet,
   weakMapSet,
   wsClose,
   wsGet,
 } from './natives.ts';
-import { hookConstructor, hookMethod } from './patch.ts';
+import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
 import { binaryPayload, binaryPreviewBytes, bytesOf, textPayload } from './payload.ts';
 
 /**
@@ -74,7 +73,8 @@ interface SocketRecord {
   lastBuffered: number;
 }
 
-const records: WeakMap<object, SocketRecord> = new WeakMapCtor();
+/** WebSocket → its record, shared with related realms (set when the hooks install). */
+let records: WeakMap<object, SocketRecord & Owned>;
 
 function protocolList(value: unknown): string[] {
   if (value === undefined) return [];
@@ -225,7 +225,7 @@ function listen(rec: SocketRecord): void {
 
 function track(socket: WebSocket, protocols: unknown): void {
   const conn = nextConn();
-  const rec: SocketRecord = {
+  const rec = owned<SocketRecord>({
     conn,
     socket,
     gate: new InboundGate(socket, conn),
@@ -233,7 +233,7 @@ function track(socket: WebSocket, protocols: unknown): void {
     override: null,
     pending: null,
     lastBuffered: 0,
-  };
+  });
   weakMapSet(records, socket, rec);
   emit({ type: 'ws.create', conn, url: wsGet.url(socket) as string, protocols: protocolList(protocols) });
   listen(rec);
@@ -249,8 +249,9 @@ export function installWebSocketHooks(): boolean {
   const native = global.WebSocket;
   if (typeof native !== 'function') return false;
   const proto = native.prototype;
+  records = sharedMap('websocket');
 
-  hookMethod(proto, 'send', (send, self, args) => {
+  hookRecordedMethod(proto, 'send', 'ws.send', records, (send, self, args) => {
     const rec = weakMapGet(records, self) as SocketRecord | undefined;
     const result = apply(send, self, args);
     if (rec) {
@@ -270,7 +271,7 @@ export function installWebSocketHooks(): boolean {
     return result;
   });
 
-  hookMethod(proto, 'close', (close, self, args) => {
+  hookRecordedMethod(proto, 'close', 'ws.close', records, (close, self, args) => {
     const rec = weakMapGet(records, self) as SocketRecord | undefined;
     let marked = false;
     if (rec && !rec.closedByPage) {

@@ -29,7 +29,6 @@ import {
   textDecode,
   TextDecoderCtor,
   Uint8ArrayCtor,
-  WeakMapCtor,
   weakMapGet,
   weakMapSet,
   xhrAbort,
@@ -37,7 +36,7 @@ import {
   xhrGetAllResponseHeaders,
   xhrOpen,
 } from './natives.ts';
-import { hookConstructor, hookMethod } from './patch.ts';
+import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
 import {
   binaryPayload,
   bytesOf,
@@ -81,7 +80,8 @@ interface XhrRecord {
   abortAsError: boolean;
 }
 
-const records: WeakMap<object, XhrRecord> = new WeakMapCtor();
+/** XMLHttpRequest → its record, shared with related realms (set when the hooks install). */
+let records: WeakMap<object, XhrRecord & Owned>;
 
 function responseHeaders(xhr: XMLHttpRequest): HeaderList {
   const raw = xhrGetAllResponseHeaders(xhr) as string;
@@ -272,8 +272,9 @@ export function installXhrHooks(): boolean {
   const native = global.XMLHttpRequest;
   if (typeof native !== 'function') return false;
   const proto = native.prototype;
+  records = sharedMap('xhr');
 
-  hookMethod(proto, 'open', (open, self, args) => {
+  hookRecordedMethod(proto, 'open', 'xhr.open', records, (open, self, args) => {
     // Convert method and URL once, in WebIDL order, so page objects' toString runs once.
     const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
     const result = apply(open, self, callArgs);
@@ -293,7 +294,7 @@ export function installXhrHooks(): boolean {
     return result;
   });
 
-  hookMethod(proto, 'setRequestHeader', (set, self, args) => {
+  hookRecordedMethod(proto, 'setRequestHeader', 'xhr.setRequestHeader', records, (set, self, args) => {
     const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
     const result = apply(set, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
@@ -301,7 +302,7 @@ export function installXhrHooks(): boolean {
     return result;
   });
 
-  hookMethod(proto, 'send', (send, self, args) => {
+  hookRecordedMethod(proto, 'send', 'xhr.send', records, (send, self, args) => {
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
     let delay = 0;
     if (rec && rec.conn === null && (xhrGet.readyState(self) as number) === OPENED) {
@@ -360,7 +361,7 @@ export function installXhrHooks(): boolean {
   return hookConstructor(global, 'XMLHttpRequest', (target, args, newTarget) => {
     const xhr = construct(target, args, newTarget) as XMLHttpRequest;
     try {
-      const rec: XhrRecord = {
+      const rec = owned<XhrRecord>({
         xhr,
         method: 'GET',
         url: '',
@@ -375,7 +376,7 @@ export function installXhrHooks(): boolean {
         firstChunk: null,
         sse: null,
         abortAsError: false,
-      };
+      });
       weakMapSet(records, xhr, rec);
       listen(rec);
     } catch (error) {
