@@ -13,17 +13,22 @@ import { installRealmMarks } from './realms.ts';
 import { installWebSocketHooks } from './web-socket.ts';
 import { installXhrHooks } from './xhr.ts';
 
-/** The related realm whose hooks share this realm's registry: the parent frame, else the opener. */
+/**
+ * The related realm whose hooks share this realm's registries: the parent frame,
+ * else the top frame (same origin across a cross-origin parent), else the opener.
+ */
 function relatedRecord(): { parent: HooksRecord | null; shared: HooksRecord | null } {
   let parent: HooksRecord | null = null;
-  let opener: HooksRecord | null = null;
+  let other: HooksRecord | null = null;
   try {
-    if (global.parent !== global) parent = hooksRecordOf(global.parent);
-    else if (global.opener) opener = hooksRecordOf(global.opener);
+    if (global.parent !== global) {
+      parent = hooksRecordOf(global.parent);
+      if (parent === null && global.top !== global.parent) other = hooksRecordOf(global.top);
+    } else if (global.opener) other = hooksRecordOf(global.opener);
   } catch {
-    // A cross-origin parent or opener: nothing to share.
+    // Nothing reachable to share with.
   }
-  return { parent, shared: parent ?? opener };
+  return { parent, shared: parent ?? other };
 }
 
 function install(): void {
