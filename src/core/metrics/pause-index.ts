@@ -18,7 +18,7 @@ export interface PauseIndex {
 const NONE: PauseIndex = { between: () => false, within: () => 0 };
 
 /** First index in `sorted` (ascending) whose value is not below `x`: the count of values below `x`. */
-export function countBelow(sorted: ArrayLike<number>, x: number): number {
+function countBelow(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
