@@ -37,6 +37,20 @@ export function spread(values: readonly number[]): Spread | null {
 }
 
 /** Round to one decimal (keeps reports readable and stable). */
+/** Smallest value, without spreading into arguments (a storm's 100k delays overflow the stack); +Infinity when empty. */
+export function minOf(values: readonly number[]): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (const v of values) if (v < least) least = v;
+  return least;
+}
+
+/** Largest value, without spreading into arguments; -Infinity when empty. */
+export function maxOf(values: readonly number[]): number {
+  let most = Number.NEGATIVE_INFINITY;
+  for (const v of values) if (v > most) most = v;
+  return most;
+}
+
 export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }

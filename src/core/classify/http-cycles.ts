@@ -1,6 +1,7 @@
 /** Request cycles of an HTTP channel: the timing facts polling and long-polling are judged on. */
 import { isHttp } from '../events.ts';
-import { pausedBetween, type ChannelContext } from '../context.ts';
+import type { ChannelContext } from '../context.ts';
+import { indexPauses } from '../metrics/pause-index.ts';
 import type { ConnRecord } from '../model.ts';
 import { median } from '../stats.ts';
 
@@ -56,7 +57,8 @@ function computeCycles(ctx: ChannelContext): HttpCycles {
   const holds: number[] = [];
   // While recording was paused the page went on polling unseen: the span across a
   // pause is not one interval of the timer.
-  const seen = (a: number, b: number) => !pausedBetween(ctx.pauses, a, b);
+  const pauses = indexPauses(ctx.pauses);
+  const seen = (a: number, b: number) => !pauses.between(a, b);
   for (let i = 0; i + 1 < requests.length; i++) {
     const r = requests[i]!;
     if (r.end === null || !seen(r.start, requests[i + 1]!.start)) continue;

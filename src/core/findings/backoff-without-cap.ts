@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import { formatMs } from '../stats.ts';
+import { formatMs, maxOf } from '../stats.ts';
 
 /** Above this, a growing delay without a ceiling leaves users disconnected long after the server is back. */
 export const UNCAPPED_DELAY_MS = 60_000;
@@ -13,7 +13,7 @@ export const noCap: FindingRule = {
   check({ reconnects }) {
     const b = reconnects.backoff;
     if (b === null || (b.model !== 'exponential' && b.model !== 'linear') || b.maxMs !== null) return null;
-    const longest = Math.max(...reconnects.reconnects.map((r) => r.delayMs));
+    const longest = maxOf(reconnects.reconnects.map((r) => r.delayMs));
     if (longest <= UNCAPPED_DELAY_MS) return null;
     return {
       severity: 'warning',

@@ -1,4 +1,5 @@
 import type { FindingRule } from './types.ts';
+import { maxOf } from '../stats.ts';
 
 /** Reconnects that line up with the page going offline (primer: "Moving from WiFi to cellular drops all TCP connections"). */
 export const networkChange: FindingRule = {
@@ -9,7 +10,7 @@ export const networkChange: FindingRule = {
   check({ reconnects }) {
     const offline = reconnects.reconnects.filter((r) => r.cause === 'fault: offline');
     if (offline.length === 0) return null;
-    const worst = Math.max(...offline.map((r) => r.delayMs));
+    const worst = maxOf(offline.map((r) => r.delayMs));
     return {
       severity: 'info',
       code: this.code,

@@ -1,5 +1,6 @@
 import type { FindingRule } from './types.ts';
 import { JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from '../metrics/backoff.ts';
+import { minOf } from '../stats.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
 const ROUND_GRID_MS = 250;
@@ -42,7 +43,7 @@ export const noJitter: FindingRule = {
     // randomisation, or a stall, and either way no proof of its absence.
     const repeated = [...byAttempt.values()].filter((l) => l.length >= 2);
     const agree = (l: number[]) => {
-      const least = Math.min(...l);
+      const least = minOf(l);
       return l.every((v) => v - least <= Math.max(TIMER_NOISE_MS, 0.05 * least));
     };
     const repeatsAgree = repeated.length > 0 && repeated.every(agree);

@@ -1,7 +1,7 @@
 import type { FindingRule } from './types.ts';
 import type { Finding } from '../report-types.ts';
 import { IDLE_LIMIT_MS } from '../metrics/heartbeat.ts';
-import { formatMs, round1 } from '../stats.ts';
+import { formatMs, maxOf, minOf, round1 } from '../stats.ts';
 
 /**
  * An injected stall (incoming traffic held) tests dead-connection detection: a client
@@ -25,17 +25,17 @@ export const stallUndetected: FindingRule = {
     const detected = stalls.filter((s) => s.detectedAfterMs !== null);
     const missed = stalls.filter((s) => s.detectedAfterMs === null && s.reaction !== 'server-closed');
     const serverClosed = stalls.filter((s) => s.reaction === 'server-closed');
-    const longest = Math.max(...stalls.map((s) => s.durationMs));
+    const longest = maxOf(stalls.map((s) => s.durationMs));
     const evidence = {
       stalls: stalls.length,
       detected: detected.length,
-      detectedAfterMs: detected.length > 0 ? round1(Math.max(...detected.map((s) => s.detectedAfterMs!))) : null,
+      detectedAfterMs: detected.length > 0 ? round1(maxOf(detected.map((s) => s.detectedAfterMs!))) : null,
       serverClosed: serverClosed.length,
       longestStallMs: round1(longest),
       expectedWithinMs: round1(expectedMs),
     };
     if (missed.length === 0 && detected.length === 0) {
-      const first = Math.min(...serverClosed.map((s) => s.serverClosedAfterMs ?? s.durationMs));
+      const first = minOf(serverClosed.map((s) => s.serverClosedAfterMs ?? s.durationMs));
       return {
         severity: 'info',
         code: this.code,
@@ -59,7 +59,7 @@ export const stallUndetected: FindingRule = {
       return {
         severity: 'info',
         code: this.code,
-        message: `The client did not give up on the connection during a ${formatMs(Math.max(...missed.map((s) => s.durationMs)))} stall, shorter than the ${formatMs(expectedMs)} its heartbeat needs to notice one.`,
+        message: `The client did not give up on the connection during a ${formatMs(maxOf(missed.map((s) => s.durationMs)))} stall, shorter than the ${formatMs(expectedMs)} its heartbeat needs to notice one.`,
         evidence,
         advice: `Inject a stall longer than ${formatMs(expectedMs)} to test dead-connection detection.`,
       };
@@ -67,7 +67,7 @@ export const stallUndetected: FindingRule = {
     return {
       severity: 'warning',
       code: this.code,
-      message: `The client did not notice that the connection delivered nothing for ${formatMs(Math.max(...longMissed.map((s) => s.durationMs)))}: it neither closed it nor reconnected, so a connection silently cut by a NAT or proxy would hang it.`,
+      message: `The client did not notice that the connection delivered nothing for ${formatMs(maxOf(longMissed.map((s) => s.durationMs)))}: it neither closed it nor reconnected, so a connection silently cut by a NAT or proxy would hang it.`,
       evidence,
       advice: hb?.intervalMs
         ? 'Close and reconnect when no heartbeat reply (or any message) arrives within a timeout after each ping, as engine.io-client does with pingInterval + pingTimeout.'

@@ -5,6 +5,7 @@
  */
 import { isPolled, type Finding } from '../report-types.ts';
 import type { ChannelAnalysis } from '../report.ts';
+import { minOf } from '../stats.ts';
 
 export const WS_UPGRADE_BLOCKED = {
   code: 'ws-upgrade-blocked',
@@ -28,7 +29,7 @@ export function wsUpgradeBlocked(analyses: readonly ChannelAnalysis[]): Map<stri
     if (ws.ctx.transport !== 'websocket') continue;
     const failed = ws.ctx.records.filter((r) => r.openAt === null && r.end !== null && (r.closeCode === 1006 || r.errors.length > 0));
     if (failed.length === 0) continue;
-    const firstFailure = Math.min(...failed.map((r) => r.end!));
+    const firstFailure = minOf(failed.map((r) => r.end!));
     const wsHost = host(ws.ctx.endpoint);
     const fallback = analyses.find(
       (a) =>

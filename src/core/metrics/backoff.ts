@@ -20,7 +20,7 @@
  * 0.5 in build/cjs/manager.js) spreads delays by up to ±50%.
  */
 import type { Backoff, BackoffModel, JitterKind } from '../report-types.ts';
-import { median, round1, round3 } from '../stats.ts';
+import { maxOf, median, minOf, round1, round3 } from '../stats.ts';
 
 export interface BackoffPoint {
   attempt: number;
@@ -160,12 +160,6 @@ function groupByAttempt(points: readonly BackoffPoint[]): Map<number, number[]> 
 }
 
 /** Smallest value without spreading (a storm can put 100k delays at one attempt index). */
-function minOf(values: readonly number[]): number {
-  let least = Number.POSITIVE_INFINITY;
-  for (const v of values) if (v < least) least = v;
-  return least;
-}
-
 /** Attempts walked back from the last one when looking for a plateau. */
 const PLATEAU_MAX_ATTEMPTS = 64;
 
@@ -205,7 +199,7 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
   if (plateauAttempts.length < 2) return null;
   // Two randomised delays agree within 5% by chance (ActionCable's 10.3 s and 10.9 s): a
   // plateau of two attempts must agree as a clamp does, the later one by a stall at most.
-  if (plateauAttempts.length === 2 && Math.max(...plateau) - Math.min(...plateau) > MAX_STALL_MS) return null;
+  if (plateauAttempts.length === 2 && maxOf(plateau) - minOf(plateau) > MAX_STALL_MS) return null;
   // Slow growth (a few % per attempt) stays within the plateau tolerance: a "plateau" whose
   // every attempt waited longer than the one before by as much as the step into it (half
   // of it at least) is still growing. A stalled timer lifts one attempt by far less.
@@ -217,7 +211,7 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
     if (stepIn > TIMER_NOISE_MS && levels.every((v, i) => i === 0 || v - levels[i - 1]! >= Math.max(TIMER_NOISE_MS, stepIn / 2))) return null;
   }
   const level = median(plateau);
-  const firstCapped = Math.min(...plateauAttempts);
+  const firstCapped = minOf(plateauAttempts);
   const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
   return below.length >= 1 ? { level, attempts: plateauAttempts.length } : null;
 }
@@ -423,7 +417,7 @@ function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear
     const span = b.attempt - a.attempt;
     steps.push(model === 'exponential' ? Math.log(b.delayMs / a.delayMs) / span : (b.delayMs - a.delayMs) / span);
   }
-  const spread = Math.max(...steps) - Math.min(...steps);
+  const spread = maxOf(steps) - minOf(steps);
   if (model === 'exponential') return spread;
   // Linear: relative to the typical step, with the timer noise of two delays forgiven.
   return Math.max(0, spread - 2 * TIMER_NOISE_MS) / Math.max(median(steps.map(Math.abs)), NOISE_FLOOR_MS);
@@ -431,7 +425,7 @@ function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear
 
 /** How uneven (log ratio) timer lateness alone can make the steps of a run: two delays each late by up to TIMER_NOISE_MS. */
 function timerNoiseSteps(run: readonly BackoffPoint[]): number {
-  return 2 * Math.log1p(TIMER_NOISE_MS / Math.min(...run.map((p) => p.delayMs)));
+  return 2 * Math.log1p(TIMER_NOISE_MS / minOf(run.map((p) => p.delayMs)));
 }
 
 /** Delays needed to judge a constant policy's spread. */
@@ -633,7 +627,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   const multi = groupByAttempt(points);
   // Attempts clamped at a cap (two or more at the top level) agree whatever the policy
   // below it: they say nothing about a list.
-  const top = Math.max(...delaysMs.map((d) => d ?? 0));
+  const top = maxOf(delaysMs.map((d) => d ?? 0));
   const atTop = (l: readonly number[]) => minOf(l) >= top - capTolerance(top);
   const plateauAtTop = [...multi.values()].filter(atTop).length >= 2;
   const repeated = [...multi.values()].filter((l) => l.length >= 2 && !(plateauAtTop && atTop(l)));
@@ -670,7 +664,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
         model: 'schedule',
         initialMs: finite[0] ?? 0,
         factor: 1,
-        maxMs: Math.max(...finite),
+        maxMs: maxOf(finite),
         jitter,
         jitterKind: jitter ? 'unknown' : 'none',
         jitterAtCap: null,
@@ -729,7 +723,7 @@ function decorrelatedGrowth(points: readonly BackoffPoint[], delaysMs: ReadonlyA
   const first = points.filter((p) => p.attempt === 0).map((p) => p.delayMs);
   const later = points.filter((p) => p.attempt >= 2).map((p) => p.delayMs);
   if (first.length === 0 || later.length < 2 || median(later) < 1.5 * median(first)) return null;
-  const longest = Math.max(...points.map((p) => p.delayMs));
+  const longest = maxOf(points.map((p) => p.delayMs));
   const atLongest = points.filter((p) => p.delayMs >= longest - capTolerance(longest)).length;
   const fit: BackoffFit = {
     model: 'exponential',
@@ -808,20 +802,20 @@ function jitterKind(points: readonly BackoffPoint[], uncapped: (attempt: number)
   const free = points.filter((p) => (cap === null || uncapped(p.attempt) < cap) && uncapped(p.attempt) >= JITTER_MEASURABLE_MS);
   if (free.length < MIN_KIND_POINTS) return 'unknown';
   const ratios = free.map((p) => p.delayMs / uncapped(p.attempt));
-  if (Math.min(...ratios) < FULL_JITTER_LOW) {
+  if (minOf(ratios) < FULL_JITTER_LOW) {
     const base = minOf(points.filter((p) => p.attempt === 0).map((p) => p.delayMs));
     const aboveBase = points.every((p) => p.delayMs >= 0.7 * base);
     return aboveBase && dropsWithinOutage(points) && withinDecorrelatedBound(points) ? 'decorrelated' : 'full';
   }
   const predicted = free.map((p) => uncapped(p.attempt));
-  const span = Math.max(...predicted) / Math.min(...predicted);
+  const span = maxOf(predicted) / minOf(predicted);
   // A constant delay cannot tell a share from an amount: only growth separates them.
   if (span < 3) return 'unknown';
   // The range of the delays around the policy, among the shorter and among the longer
   // delays: it grows with the delay under proportional jitter, stays put under additive.
   const offMs = free.map((p) => p.delayMs - uncapped(p.attempt));
   const mid = median(predicted);
-  const range = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  const range = (xs: number[]) => maxOf(xs) - minOf(xs);
   const low = offMs.filter((_, i) => predicted[i]! <= mid);
   const high = offMs.filter((_, i) => predicted[i]! > mid);
   // A range of three random draws is itself random: four on each side at least.
@@ -832,7 +826,7 @@ function jitterKind(points: readonly BackoffPoint[], uncapped: (attempt: number)
   // Between the two (a few random draws decide a range): unknown rather than a guess.
   if (grows < (highP / lowP) ** ADDITIVE_GROWTH) return 'additive';
   if (grows < (highP / lowP) ** PROPORTIONAL_GROWTH) return 'unknown';
-  if (dropsWithinOutage(points) && withinDecorrelatedBound(points) && Math.max(...ratios) > 1.8) return 'decorrelated';
+  if (dropsWithinOutage(points) && withinDecorrelatedBound(points) && maxOf(ratios) > 1.8) return 'decorrelated';
   return 'proportional';
 }
 

@@ -7,7 +7,8 @@
  * (backoff-attempts.ts), not assumed.
  */
 import { isHttp } from '../events.ts';
-import { pausedBetween, type ChannelContext, type TransportEnd } from '../context.ts';
+import type { ChannelContext, TransportEnd } from '../context.ts';
+import { indexPauses } from './pause-index.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, newRecord, type ConnRecord } from '../model.ts';
 import { numberAttempts } from './backoff-attempts.ts';
@@ -79,17 +80,42 @@ function endCause(ctx: ChannelContext, r: ConnRecord): string {
   return 'closed';
 }
 
-function sseState(records: readonly ConnRecord[], uptoIndex: number, beforeT: number): { retry: number | null; lastId: string | null } {
-  let retry: number | null = null;
-  let lastId: string | null = null;
-  for (let i = 0; i <= uptoIndex; i++) {
-    for (const m of records[i]!.messages) {
-      if (m.t > beforeT) break;
-      if (m.retry !== null) retry = m.retry;
-      if (m.id !== null) lastId = m.id;
+/** SSE `retry:` values and event ids in record order, then message order (what a client keeps last wins). */
+interface SseMarks {
+  retry: Array<{ rec: number; t: number; value: number }>;
+  id: Array<{ rec: number; t: number; value: string }>;
+}
+
+function sseMarks(records: readonly ConnRecord[]): SseMarks {
+  const marks: SseMarks = { retry: [], id: [] };
+  records.forEach((r, rec) => {
+    for (const m of r.messages) {
+      if (m.retry !== null) marks.retry.push({ rec, t: m.t, value: m.retry });
+      if (m.id !== null) marks.id.push({ rec, t: m.t, value: m.id });
     }
+  });
+  return marks;
+}
+
+/**
+ * The last mark of records up to `uptoIndex` sent by `beforeT`. Searched back from the last
+ * mark of those records: reconnects come in time order, so the answer is near the end and
+ * a channel's analysis stays linear (it rescanned every earlier message per reconnect).
+ */
+function lastMark<V>(list: ReadonlyArray<{ rec: number; t: number; value: V }>, uptoIndex: number, beforeT: number): V | null {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.rec <= uptoIndex) lo = mid + 1;
+    else hi = mid;
   }
-  return { retry, lastId };
+  for (let k = lo - 1; k >= 0; k--) if (list[k]!.t <= beforeT) return list[k]!.value;
+  return null;
+}
+
+function sseState(marks: SseMarks, uptoIndex: number, beforeT: number): { retry: number | null; lastId: string | null } {
+  return { retry: lastMark(marks.retry, uptoIndex, beforeT), lastId: lastMark(marks.id, uptoIndex, beforeT) };
 }
 
 /**
@@ -127,11 +153,13 @@ function lastEndBetween(ends: readonly TransportEnd[], from: number, to: number)
 export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): ReconnectResult {
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
   const records = withHandshakeFailures(ctx);
+  const marks = sseMarks(records);
   const pollingLoop = isPolled(kind);
   const found: Array<{ detail: Omit<ReconnectDetail, 'attempt'>; afterOpen: boolean; uptimeMs: number | null; restart: boolean }> = [];
   // Recording was paused before the next reconnect: the attempts made meanwhile are unknown.
   let restart = false;
-  const paused = (a: number, b: number) => pausedBetween(ctx.pauses, a, b);
+  const pauseIndex = indexPauses(ctx.pauses);
+  const paused = (a: number, b: number) => pauseIndex.between(a, b);
   const push = (detail: Omit<ReconnectDetail, 'attempt' | 'uptimeMs'>, afterOpen: boolean, uptimeMs: number | null) => {
     found.push({ detail: { ...detail, uptimeMs: afterOpen ? uptimeMs : null }, afterOpen, uptimeMs: afterOpen ? uptimeMs : null, restart });
     restart = false;
@@ -151,7 +179,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         if (lastError !== null && paused(lastError, step.t)) {
           restart = true;
         } else if (lastError !== null) {
-          const s = sseState(records, i, lastError);
+          const s = sseState(marks, i, lastError);
           push(
             {
               at: step.t,
@@ -221,7 +249,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
       }
       continue;
     }
-    const s = cur.sse ? sseState(records, i - 1, prev.end) : { retry: null, lastId: null };
+    const s = cur.sse ? sseState(marks, i - 1, prev.end) : { retry: null, lastId: null };
     const headersVisible = isHttp(cur.transport);
     push(
       {

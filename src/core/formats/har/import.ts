@@ -11,6 +11,7 @@ import { HarEntryError, isObj, objects, seqPair, str, type SeqPair } from './fie
 import { httpDrafts } from './http.ts';
 import { chromeMonotonicOffset, harSourceOf, MONOTONIC_BEFORE_MS, type HarSource } from './source.ts';
 import { endSupersededSockets, isWebSocketEntry, placeMonotonicAttempts, readWebSocketEntry, webSocketDrafts, type WebSocketReading } from './websocket.ts';
+import { minOf } from '../../stats.ts';
 
 /** The result of a HAR import. */
 export interface HarImport {
@@ -102,11 +103,14 @@ export function importHar(input: unknown): HarImport {
   const readings = sockets.map((s) => s.reading);
   const offset = source === 'chrome' ? chromeMonotonicOffset(log) : null;
   // A page Chrome timed on its monotonic clock (see chromeMonotonicOffset) starts where its main request did.
-  const earliestWall = Math.min(...readings.filter((r) => r.clock === 'wall').map((r) => r.create), ...slots.flatMap((s) => (Array.isArray(s) ? s.map((d) => d.event.t) : [])));
+  const earliestWall = Math.min(
+    minOf(readings.filter((r) => r.clock === 'wall').map((r) => r.create)),
+    minOf(slots.flatMap((s) => (Array.isArray(s) ? s.map((d) => d.event.t) : []))),
+  );
   for (const p of pages) {
     if (p.event.t < MONOTONIC_BEFORE_MS) p.event.t = offset !== null ? p.event.t + offset : Number.isFinite(earliestWall) ? earliestWall : p.event.t;
   }
-  const pageStart = pages.length > 0 ? Math.min(...pages.map((p) => p.event.t)) : null;
+  const pageStart = pages.length > 0 ? minOf(pages.map((p) => p.event.t)) : null;
   const placed = placeMonotonicAttempts(readings, offset, pageStart);
   if (placed) notes.push(placed);
   endSupersededSockets(readings);

@@ -9,6 +9,7 @@ import { base64ToBytes, utf8Bytes } from '../../protocols/util.ts';
 import { exactSeq, exactTime, phase, type Draft, type EntryFacts } from './entry.ts';
 import { headerValue, isObj, num, objects, seqPair, str, type Json, type SeqPair } from './fields.ts';
 import { frameTimeMs, MONOTONIC_BEFORE_MS, recordsWebSocketLifetime, type HarSource } from './source.ts';
+import { maxOf, minOf } from '../../stats.ts';
 
 /** A close as the page's `close` event reports it. */
 interface WsCloseFacts {
@@ -111,8 +112,8 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
     protocol: headerValue(facts.response.headers, 'sec-websocket-protocol') ?? '',
     extensions: headerValue(facts.response.headers, 'sec-websocket-extensions') ?? '',
   };
-  const firstFrame = messages.length > 0 ? Math.min(...messages.map((m) => m.t)) : Infinity;
-  const lastFrame = messages.length > 0 ? Math.max(...messages.map((m) => m.t)) : -Infinity;
+  const firstFrame = messages.length > 0 ? minOf(messages.map((m) => m.t)) : Infinity;
+  const lastFrame = messages.length > 0 ? maxOf(messages.map((m) => m.t)) : -Infinity;
   const withUrl = { ...facts, url: socketUrl(facts.url) };
 
   if (facts.extras) {
@@ -214,7 +215,7 @@ export function placeMonotonicAttempts(readings: WebSocketReading[], offset: num
   }
   const endOf = (r: WebSocketReading) => r.close?.t ?? r.lastSeen;
   const first = mono[0]!.create;
-  const span = Math.max(...mono.map(endOf)) - first;
+  const span = maxOf(mono.map(endOf)) - first;
   const urls = new Set(mono.map((r) => r.facts.url));
   const wall = readings.filter((r) => r.clock === 'wall');
   if (wall.length === 0) return `${mono.length} WebSocket attempt(s) carry only Chrome's monotonic clock and the HAR has no wall-clock time to place them by.`;
@@ -222,7 +223,7 @@ export function placeMonotonicAttempts(readings: WebSocketReading[], offset: num
     .filter((r) => urls.has(r.facts.url))
     .map((r) => ({ from: r.create, to: r.close?.t ?? Infinity }))
     .sort((a, b) => a.from - b.from);
-  const floor = pageStart ?? Math.min(...wall.map((r) => r.create));
+  const floor = pageStart ?? minOf(wall.map((r) => r.create));
   const gaps: Gap[] = [];
   let cursor = floor;
   for (const b of busy) {
