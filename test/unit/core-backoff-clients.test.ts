@@ -35,7 +35,8 @@ const CLIENTS: ClientCase[] = [
   {
     // reconnecting-websocket 4.4 dist/reconnecting-websocket-mjs.js DEFAULT: min 1000 + random·4000 once, ×1.3, max 10 s, minUptime 5 s.
     name: 'reconnecting-websocket defaults',
-    bounds: { model: 2, jitter: 3, calledFixed: 0 },
+    // Two stalls in one outage make no a·b^n fit with no early delay: read as randomised (5 of 60).
+    bounds: { model: 2, jitter: 7, calledFixed: 0 },
     client: (r) => ({ model: 'exponential', initialMs: 1000 + 4000 * r(), factor: 1.3, capMs: 10_000, jitter: 'none', jitterShare: 0, clampAfterJitter: false, reset: { kind: 'uptime', ms: 5000 } }),
   },
   {

@@ -339,4 +339,18 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('backoff-without-jitter');
     expect(codes(ch)).toContain('backoff-jitter-lost-at-cap');
   });
+
+  it("ActionCable's 0-15% jitter on 6-11 s delays is seen (no timer formula leaves none early), never claimed absent", () => {
+    // @rails/actioncable 8.1 in real Chromium (protocol matrix), server down and accept-close.
+    for (const delays of [
+      [6853, 7689, 8417, 10195, 11295],
+      [6349, 7343, 9057, 10267, 11379],
+      [6191, 7034, 8943, 10337, 11646],
+    ]) {
+      const ch = channel(outages([delays], 60_000));
+      expect(ch.backoff!.model, JSON.stringify(delays)).toBe('exponential');
+      expect(ch.backoff!.jitter, JSON.stringify(delays)).toBe(true);
+      expect(codes(ch)).not.toContain('backoff-without-jitter');
+    }
+  });
 });

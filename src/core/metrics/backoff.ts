@@ -428,6 +428,51 @@ function timerNoiseSteps(run: readonly BackoffPoint[]): number {
   return 2 * Math.log1p(TIMER_NOISE_MS / minOf(run.map((p) => p.delayMs)));
 }
 
+/**
+ * A timer never fires early. If no deterministic a·b^n through two of an outage's delays
+ * (under the cap, long enough to show it) leaves every other delay on time or late, with at
+ * most a quarter of them (one at least) later than timer noise, the delays were randomised
+ * (ActionCable's 0-15% on 6-11 s delays: 6853, 7689, 8417, 10195, 11295 ms).
+ */
+function noTimerExplains(points: readonly BackoffPoint[], cap: number | null): boolean {
+  for (const run of outageRuns(points, (d) => measurableDelay(d, cap))) {
+    if (run.length < 4) continue;
+    const lateAllowed = Math.max(1, Math.floor(run.length / 4));
+    let explained = false;
+    for (let i = 0; i < run.length && !explained; i++) {
+      for (let j = i + 1; j < run.length && !explained; j++) {
+        const b = (run[j]!.delayMs / run[i]!.delayMs) ** (1 / (run[j]!.attempt - run[i]!.attempt));
+        const a = run[i]!.delayMs / b ** run[i]!.attempt;
+        let late = 0;
+        let early = false;
+        for (const p of run) {
+          const predicted = a * b ** p.attempt;
+          if (p.delayMs < predicted - Math.max(EARLY_NOISE_MS, 0.01 * predicted)) early = true;
+          else if (p.delayMs > predicted + Math.max(TIMER_NOISE_MS, 0.03 * predicted)) late++;
+        }
+        explained = !early && late <= lateAllowed;
+      }
+    }
+    if (!explained) return true;
+  }
+  return false;
+}
+
+/** Consecutive attempts of one outage whose delays pass `usable`, in capture order. */
+function outageRuns(points: readonly BackoffPoint[], usable: (d: number) => boolean): BackoffPoint[][] {
+  const runs: BackoffPoint[][] = [];
+  let run: BackoffPoint[] = [];
+  for (const p of points) {
+    const last = run.at(-1);
+    if (!usable(p.delayMs) || (last !== undefined && p.attempt !== last.attempt + 1)) {
+      if (run.length > 0) runs.push(run);
+      run = usable(p.delayMs) ? [p] : [];
+    } else run.push(p);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 /** Delays needed to judge a constant policy's spread. */
 const MIN_SPREAD_POINTS = 4;
 
@@ -684,7 +729,9 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
   // Even steps within each outage are a deterministic policy, even when the model's
   // shape misfits it (phoenix's list read as a capped exponential); uneven steps are
   // randomisation even when a fit through a few delays hides it.
-  const jitter = steps === 'uneven' || (steps !== 'even' && jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs, best.cand.model));
+  const jitter =
+    steps === 'uneven' ||
+    (steps !== 'even' && (jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs, best.cand.model) || (best.cand.model === 'exponential' && noTimerExplains(points, best.cand.maxMs))));
   const uncapped = uncappedPredict(best.cand);
   const kind = jitter ? jitterKind(points, uncapped, best.cand.maxMs) : 'none';
   if (best.cand.model === 'fixed' && kind === 'decorrelated') {
