@@ -251,7 +251,10 @@ export function defineDecoder(
 
   function guardedNegotiated(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): ProtocolTimings | null {
     try {
-      return negotiated!.call(decoder, messages);
+      const timings = negotiated!.call(decoder, messages);
+      // A peer may announce any number (pingInterval -1, heart-beat 1e400): an interval that is not a positive,
+      // finite number of ms says nothing usable, and the library defaults stand.
+      return timings && [timings.heartbeatMs, timings.timeoutMs].every((ms) => ms === undefined || (Number.isFinite(ms) && ms > 0)) ? timings : null;
     } catch {
       return null;
     }
