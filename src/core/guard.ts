@@ -6,6 +6,7 @@
  * and the panel can then take any accepted event as it is.
  */
 import type { CaptureEvent, CaptureEventType } from './events.ts';
+import { oneLine, quoteValue } from './message-text.ts';
 
 /** Largest string accepted in any single field (bytes of UTF-16 code units). */
 export const MAX_FIELD_CHARS = 1_048_576;
@@ -180,7 +181,8 @@ function explainField(type: string, key: string, check: Check, value: unknown, r
   const seq = Number.isSafeInteger(record.seq) && (record.seq as number) > 0 ? ` (seq ${record.seq as number})` : '';
   const broken = check.bound && typeof value === 'number' ? { key, bound: check.bound } : (check.inner?.(value) ?? null);
   if (broken === null) return `${type}: bad field "${key}"`;
-  const path = broken.key === key ? key : `${key}.${broken.key}`;
+  // A fault parameter's name is the page's: shown on one line, cut short.
+  const path = broken.key === key ? key : `${key}.${oneLine(broken.key, 60)}`;
   const v = broken.key === key ? value : (value as Record<string, unknown>)[broken.key];
   return `${type}${seq}: bad field "${path}": ${String(v)} is not ${broken.bound.what}`;
 }
@@ -190,7 +192,7 @@ export function explainInvalidEvent(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   const record = value as Record<string, unknown>;
   const type = record.type;
-  if (typeof type !== 'string' || !Object.hasOwn(SHAPES, type)) return `unknown event type ${JSON.stringify(type)}`;
+  if (typeof type !== 'string' || !Object.hasOwn(SHAPES, type)) return `unknown event type ${quoteValue(type)}`;
   const shape = SHAPES[type as CaptureEventType];
   // The relay runs this on every event the page posts: no per-event arrays.
   const fields = FIELDS[type as CaptureEventType];
@@ -199,7 +201,7 @@ export function explainInvalidEvent(value: unknown): string | null {
     if (!check(record[key])) return explainField(type, key, check, record[key], record);
   }
   for (const key in record) {
-    if (key !== 'type' && Object.hasOwn(record, key) && !Object.hasOwn(shape, key)) return `${type}: unexpected field "${key}"`;
+    if (key !== 'type' && Object.hasOwn(record, key) && !Object.hasOwn(shape, key)) return `${type}: unexpected field ${quoteValue(key)}`;
   }
   return null;
 }

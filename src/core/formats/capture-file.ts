@@ -6,6 +6,7 @@
  */
 import { CAPTURE_SCHEMA_VERSION, type CaptureEvent, type CaptureFile } from '../events.ts';
 import { explainInvalidEvent } from '../guard.ts';
+import { oneLine, quoteValue } from '../message-text.ts';
 import { Redactor } from './redact.ts';
 
 export const CAPTURE_FORMAT = 'realtime-inspector-capture';
@@ -24,7 +25,11 @@ export class CaptureFormatError extends Error {
 
 /** An event that was left out on import, and why. */
 export interface SkippedEvent {
-  /** Its index in the file's events; -1 for an event a HAR entry was converted to (the reason names it). */
+  /**
+   * Its index in the file's events (a HAR: in log.entries); -1 for a part of a HAR that is
+   * not a whole entry (a frame, an event-stream message, a page, an event our export kept
+   * outside the entries, an event an entry was converted to): the reason names it.
+   */
   index: number;
   /** The guard's reason: the event's type, its seq when it has one, the field, and the bound a number broke. */
   reason: string;
@@ -56,7 +61,8 @@ export function parseJsonText(text: string, what: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new CaptureFormatError(`The ${what} is not valid JSON${jsonErrorLocation(text, message)}: ${message}`);
+    // The engine's message quotes the text around the error, line breaks and all.
+    throw new CaptureFormatError(`The ${what} is not valid JSON${jsonErrorLocation(text, message)}: ${oneLine(message)}`);
   }
 }
 
@@ -83,11 +89,11 @@ export function captureFromJson(json: unknown): ParsedCaptureFile {
   }
   if (obj.format !== CAPTURE_FORMAT) {
     throw new CaptureFormatError(
-      `Not a capture file: "format" is ${JSON.stringify(obj.format) ?? 'missing'}, expected "${CAPTURE_FORMAT}".`,
+      `Not a capture file: "format" is ${quoteValue(obj.format)}, expected "${CAPTURE_FORMAT}".`,
     );
   }
   if (typeof obj.version !== 'number' || !Number.isInteger(obj.version) || obj.version < 1) {
-    throw new CaptureFormatError(`Invalid capture file: "version" is ${JSON.stringify(obj.version) ?? 'missing'}.`);
+    throw new CaptureFormatError(`Invalid capture file: "version" is ${quoteValue(obj.version)}.`);
   }
   if (obj.version > CAPTURE_SCHEMA_VERSION) {
     throw new CaptureFormatError(

@@ -85,6 +85,13 @@ export interface EntryFacts {
   resourceType: string;
   extras: EntryExtras | null;
   ids: { frameId: number; doc: string; conn: string };
+  /** The parts of this entry its readers could not read (a frame, an event-stream message), each in words naming the entry. */
+  unread: string[];
+}
+
+/** Count a part of the entry that could not be read: `what` names it and says why. */
+export function leaveOut(facts: EntryFacts, what: string): void {
+  facts.unread.push(`entry ${facts.index}: ${what}`);
 }
 
 /** A timing phase in ms; absent or -1 counts as 0. */
@@ -123,6 +130,7 @@ export function readEntryFacts(entry: unknown, index: number): EntryFacts {
       doc: extras?.doc ?? str(entry.pageref) ?? 'har',
       conn: extras?.conn ?? `har:${index}`,
     },
+    unread: [],
   };
 }
 

@@ -35,6 +35,18 @@ export function objects(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter(isObj) : [];
 }
 
+/**
+ * Visit the objects of an optional list field (absent: none) in order, each with
+ * its index; an element that is not an object, and a field that is not a list,
+ * is passed to `leaveOut` by name (`name[j]: …`, `name is not a list`), so that
+ * what a HAR holds is read or counted, never dropped unsaid.
+ */
+export function forEachItem(v: unknown, name: string, leaveOut: (what: string) => void, visit: (item: Json, j: number) => void): void {
+  if (v === undefined || v === null) return;
+  if (!Array.isArray(v)) return leaveOut(`${name} is not a list`);
+  v.forEach((item: unknown, j) => (isObj(item) ? visit(item, j) : leaveOut(`${name}[${j}]: not an object`)));
+}
+
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 

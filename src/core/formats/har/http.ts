@@ -8,9 +8,9 @@ import { bodyHashOf } from '../body-hash.ts';
 import type { Payload } from '../../events.ts';
 import { base64ToBytes, utf8Bytes } from '../../protocols/util.ts';
 import { createSseParser, type ParsedSseEvent } from '../../sse-parser.ts';
-import { exactSeq, exactTime, type Draft, type EntryFacts } from './entry.ts';
+import { exactSeq, exactTime, leaveOut, type Draft, type EntryFacts } from './entry.ts';
 import type { HarSource } from './source.ts';
-import { harHeaders, isObj, num, objects, objOf, seqPair, str, textPayloadOf, type Json, type SeqPair } from './fields.ts';
+import { forEachItem, harHeaders, isObj, num, objOf, seqPair, str, textPayloadOf, type Json, type SeqPair } from './fields.ts';
 
 /** Resource types that are never real-time traffic (Chrome's `_resourceType` values). */
 const STATIC_TYPES = new Set(['document', 'stylesheet', 'script', 'image', 'font', 'media', 'manifest', 'texttrack', 'wasm', 'signedexchange', 'signed-exchange', 'preflight', 'cspviolationreport', 'csp-violation-report', 'ping', 'prefetch', 'fedcm', 'webtransport']);
@@ -45,19 +45,22 @@ interface SseMessageFacts {
   lastEventId: string;
   retry: number | null;
   origSeq?: SeqPair;
+  /** Where the HAR holds it, for a message that has to be left out. */
+  source: string;
 }
 
 /** The SSE events and comments of an event-stream entry. */
-function sseOf(entry: Json, content: Json, responseT: number, endT: number): { messages: SseMessageFacts[]; comments: Array<{ t: number; text: string }> } {
+function sseOf(facts: EntryFacts, entry: Json, content: Json, responseT: number, endT: number): { messages: SseMessageFacts[]; comments: Array<{ t: number; text: string }> } {
   const messages: SseMessageFacts[] = [];
   const comments: Array<{ t: number; text: string }> = [];
   if (Array.isArray(entry._eventSourceMessages)) {
-    const listed = objects(entry._eventSourceMessages);
+    const listed = entry._eventSourceMessages as unknown[];
     // Chrome's "Save all as HAR (sanitized)", its default, leaves each event's `data` out: the event is
     // kept as truncated, with the stream's bytes spread evenly over its events as its size.
     const streamBytes = num(content.size) ?? 0;
-    const sanitizedSize = listed.length > 0 ? Math.round(Math.max(0, streamBytes) / listed.length) : 0;
-    for (const m of listed) {
+    const readable = listed.filter(isObj).length;
+    const sanitizedSize = readable > 0 ? Math.round(Math.max(0, streamBytes) / readable) : 0;
+    forEachItem(listed, '_eventSourceMessages', (what) => leaveOut(facts, what), (m, j) => {
       const data = str(m.data);
       messages.push({
         t: (num(m.time) ?? responseT / 1000) * 1000,
@@ -67,10 +70,13 @@ function sseOf(entry: Json, content: Json, responseT: number, endT: number): { m
         lastEventId: str(m.lastEventId) ?? str(m.eventId) ?? '',
         retry: num(m.retry),
         origSeq: seqPair(m._seq),
+        source: `_eventSourceMessages[${j}]`,
       });
-    }
+    });
     return { messages, comments };
   }
+  // Present but not a list: counted, and the events are read from the response text as in a plain HAR.
+  if ((entry._eventSourceMessages ?? null) !== null) leaveOut(facts, '_eventSourceMessages is not a list');
   const text = str(content.text);
   if (text === null) return { messages, comments };
   // Plain HAR has no per-event times: spread the events evenly over the response (docs/capture-format.md).
@@ -79,7 +85,7 @@ function sseOf(entry: Json, content: Json, responseT: number, endT: number): { m
   parsed.forEach((p, i) => {
     const t = responseT + (parsed.length > 1 ? (span * i) / (parsed.length - 1) : 0);
     if (p.kind === 'comment') comments.push({ text: p.text, t });
-    else messages.push({ t, event: p.event.type, data: textPayloadOf(p.event.data), id: p.event.id, lastEventId: p.event.lastEventId, retry: p.event.retry });
+    else messages.push({ t, event: p.event.type, data: textPayloadOf(p.event.data), id: p.event.id, lastEventId: p.event.lastEventId, retry: p.event.retry, source: `event ${i} of the response text` });
   });
   return { messages, comments };
 }
@@ -87,7 +93,8 @@ function sseOf(entry: Json, content: Json, responseT: number, endT: number): { m
 /** The events of a fetch, XHR or EventSource entry; 'ignored' for page assets and the browser's own requests. */
 export function httpDrafts(facts: EntryFacts, entry: Json, source: HarSource): Draft[] | 'ignored' {
   const { extras, ids, url, method, resourceType, mime, status } = facts;
-  const isSse = resourceType === 'eventsource' || mime === 'text/event-stream';
+  // An event-stream messages field makes one too (Chrome writes it on EventSource entries only).
+  const isSse = resourceType === 'eventsource' || mime === 'text/event-stream' || (entry._eventSourceMessages ?? null) !== null;
   if (!isSse && resourceType !== 'fetch' && resourceType !== 'xhr') {
     if (STATIC_TYPES.has(resourceType)) return 'ignored';
     // Chrome types every request page script makes; 'other' is the browser's own (the favicon...).
@@ -102,11 +109,11 @@ export function httpDrafts(facts: EntryFacts, entry: Json, source: HarSource): D
   const responded = extras ? exactTime(facts, 'http.response') !== null || exactTime(facts, 'sse.open') !== null : status !== 0;
   const failed = extras ? exactTime(facts, 'http.error') !== null : status === 0;
   const content = objOf(facts.response.content);
-  const sse = isSse ? sseOf(entry, content, responseT, endT) : { messages: [], comments: [] };
+  const sse = isSse ? sseOf(facts, entry, content, responseT, endT) : { messages: [], comments: [] };
   const out: Draft[] = [];
   const sseDrafts = () => {
     for (const m of sse.messages) {
-      const { origSeq, ...fields } = m;
+      const { origSeq, source: _source, ...fields } = m;
       out.push({ event: { type: 'sse.message', ...fields, ...ids }, origSeq });
     }
     for (const c of sse.comments) out.push({ event: { type: 'sse.comment', ...c, ...ids } });
@@ -148,6 +155,10 @@ export function httpDrafts(facts: EntryFacts, entry: Json, source: HarSource): D
     out.push({ event: { type: 'sse.create', t: exactTime(facts, 'sse.create') ?? responseT, transport, url, withCredentials: extras?.withCredentials === true, ...ids }, origSeq: exactSeq(facts, 'sse.create') });
     out.push({ event: { type: 'sse.open', t: exactTime(facts, 'sse.open') ?? responseT, ...ids }, origSeq: exactSeq(facts, 'sse.open') });
     sseDrafts();
+  } else {
+    // A stream read through fetch or XHR begins with its response: events of a request that got none contradict the entry.
+    for (const m of sse.messages) leaveOut(facts, `${m.source}: the request got no response`);
+    sse.comments.forEach((_, k) => leaveOut(facts, `comment ${k} of the response text: the request got no response`));
   }
   if (failed) {
     const message = str(facts.response._error) ?? 'request failed';

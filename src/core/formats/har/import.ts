@@ -7,10 +7,11 @@ import type { CaptureEvent, EventOf } from '../../events.ts';
 import { explainInvalidEvent, isCaptureEvent } from '../../guard.ts';
 import { CaptureFormatError, describeSkipped, parseJsonText, type SkippedEvent } from '../capture-file.ts';
 import { readEntryFacts, type Draft } from './entry.ts';
-import { HarEntryError, isObj, objects, seqPair, str, type SeqPair } from './fields.ts';
+import { forEachItem, HarEntryError, isObj, seqPair, str, type SeqPair } from './fields.ts';
 import { httpDrafts } from './http.ts';
 import { chromeMonotonicOffset, harSourceOf, MONOTONIC_BEFORE_MS, type HarSource } from './source.ts';
 import { endSupersededSockets, isWebSocketEntry, placeMonotonicAttempts, readWebSocketEntry, webSocketDrafts, type WebSocketReading } from './websocket.ts';
+import { oneLine } from '../../message-text.ts';
 import { minOf } from '../../stats.ts';
 
 /** The result of a HAR import. */
@@ -19,7 +20,12 @@ export interface HarImport {
   page: { url: string; title: string };
   /** The tool that wrote the HAR (`log.creator.name`). */
   source: HarSource;
-  /** Entries that could not be read, by index in log.entries. */
+  /**
+   * What could not be read: entries by their index in log.entries; with index -1, a part
+   * of an entry (a frame, an event-stream message), a page, an event our export kept
+   * outside the entries, or an event the guard refused after conversion, each named in
+   * its reason.
+   */
   skipped: SkippedEvent[];
   /** Entries left out because they are page assets (scripts, images...). */
   ignored: number;
@@ -32,9 +38,11 @@ interface Ordered extends Draft {
 }
 
 /** Our export's pages carry the doc.start event's exact facts; other HARs a start time and a title (Chrome: the URL). */
-function pageDrafts(pages: unknown): Draft[] {
+function pageDrafts(pages: unknown, leaveOut: (what: string) => void): Draft[] {
   const out: Draft[] = [];
-  objects(pages).forEach((p, i) => {
+  let read = 0;
+  forEachItem(pages, 'log.pages', leaveOut, (p, j) => {
+    const first = read++ === 0;
     if (isObj(p._realtimeInspector)) {
       const { seq, ...exact } = p._realtimeInspector;
       const candidate = { type: 'doc.start', doc: str(p.id) ?? 'har', ...exact, seq: 0, pseq: 0 };
@@ -45,22 +53,33 @@ function pageDrafts(pages: unknown): Draft[] {
       }
     }
     const t = Date.parse(str(p.startedDateTime) ?? '');
-    if (!Number.isFinite(t)) return;
+    if (!Number.isFinite(t)) return leaveOut(`log.pages[${j}]: startedDateTime is not a date`);
     const title = str(p.title) ?? '';
-    out.push({ event: { type: 'doc.start', t, frameId: -1, doc: str(p.id) ?? 'har', url: /^[a-z]+:\/\//i.test(title) ? title : '', title, top: i === 0, parentDoc: null } });
+    out.push({ event: { type: 'doc.start', t, frameId: -1, doc: str(p.id) ?? 'har', url: /^[a-z]+:\/\//i.test(title) ? title : '', title, top: first, parentDoc: null } });
   });
   return out;
 }
 
-/** Events our export kept outside any entry (faults, drop counts, chunks...). */
-function loggedDrafts(log: Record<string, unknown>): Draft[] {
-  const logged = isObj(log._realtimeInspector) && Array.isArray(log._realtimeInspector.events) ? log._realtimeInspector.events : [];
-  const out: Draft[] = [];
-  for (const e of logged) {
-    if (!isCaptureEvent(e)) continue;
-    const { seq, pseq, ...event } = e;
-    out.push({ event, origSeq: [seq, pseq] });
+/** Events our export kept outside any entry (faults, drop counts, chunks...); one the guard refuses is left out by its index. */
+function loggedDrafts(log: Record<string, unknown>, leaveOut: (what: string) => void): Draft[] {
+  const ours = log._realtimeInspector;
+  if (ours === undefined || ours === null) return [];
+  if (!isObj(ours)) {
+    leaveOut('log._realtimeInspector is not an object');
+    return [];
   }
+  const out: Draft[] = [];
+  if (ours.events === undefined || ours.events === null) return out;
+  if (!Array.isArray(ours.events)) {
+    leaveOut('log._realtimeInspector.events is not a list');
+    return out;
+  }
+  ours.events.forEach((e: unknown, j) => {
+    const reason = explainInvalidEvent(e);
+    if (reason !== null) return leaveOut(`log._realtimeInspector.events[${j}]: ${reason}`);
+    const { seq, pseq, ...event } = e as CaptureEvent;
+    out.push({ event, origSeq: [seq, pseq] });
+  });
   return out;
 }
 
@@ -74,8 +93,10 @@ export function importHar(input: unknown): HarImport {
   const drafts: Ordered[] = [];
   let order = 0;
   const push = (d: Draft) => drafts.push({ ...d, order: order++ });
-  const pages = pageDrafts(log.pages);
   const skipped: SkippedEvent[] = [];
+  /** A part of the file outside the entries (a page, an event of ours) that could not be read. */
+  const leaveOut = (what: string) => skipped.push({ index: -1, reason: what });
+  const pages = pageDrafts(log.pages, leaveOut);
   const notes: string[] = [];
   let ignored = 0;
   // WebSocket entries are read first and placed together: their lifetimes depend on each other (websocket.ts).
@@ -89,14 +110,16 @@ export function importHar(input: unknown): HarImport {
         const reading = readWebSocketEntry(facts, raw, source);
         sockets.push({ reading, slot: slots.length });
         slots.push(reading);
+        for (const reason of facts.unread) skipped.push({ index: -1, reason });
         return;
       }
       const events = httpDrafts(facts, raw, source);
       if (events === 'ignored') ignored++;
       else slots.push(events);
+      for (const reason of facts.unread) skipped.push({ index: -1, reason });
     } catch (error) {
       // A reader names what it found wrong; anything else an entry's odd content made fail is named here.
-      const named = error instanceof HarEntryError ? error : new HarEntryError(index, error instanceof Error ? error.message : String(error));
+      const named = error instanceof HarEntryError ? error : new HarEntryError(index, oneLine(error instanceof Error ? error.message : String(error), 200));
       skipped.push({ index, reason: named.message });
     }
   });
@@ -116,7 +139,7 @@ export function importHar(input: unknown): HarImport {
   endSupersededSockets(readings);
   pages.forEach(push);
   for (const slot of slots) (Array.isArray(slot) ? slot : webSocketDrafts(slot)).forEach(push);
-  loggedDrafts(log).forEach(push);
+  loggedDrafts(log, leaveOut).forEach(push);
 
   if (drafts.length === 0 && skipped.length > 0) {
     const problems = describeSkipped(skipped);

@@ -6,8 +6,9 @@
  */
 import type { Direction, Payload } from '../../events.ts';
 import { base64ToBytes, utf8Bytes } from '../../protocols/util.ts';
-import { exactSeq, exactTime, phase, type Draft, type EntryFacts } from './entry.ts';
-import { headerValue, isObj, num, objects, seqPair, str, type Json, type SeqPair } from './fields.ts';
+import { quoteValue } from '../../message-text.ts';
+import { exactSeq, exactTime, leaveOut, phase, type Draft, type EntryFacts } from './entry.ts';
+import { forEachItem, headerValue, isObj, num, seqPair, str, type Json, type SeqPair } from './fields.ts';
 import { frameTimeMs, MONOTONIC_BEFORE_MS, recordsWebSocketLifetime, type HarSource } from './source.ts';
 import { maxOf, minOf } from '../../stats.ts';
 
@@ -45,12 +46,12 @@ export interface WebSocketReading {
   lifetimeKnown: boolean;
 }
 
-/** Whether an entry is a WebSocket (by type, scheme, frames, or an `Upgrade: websocket` request as Firefox writes it). */
+/** Whether an entry is a WebSocket (by type, scheme, a frames field, or an `Upgrade: websocket` request as Firefox writes it). */
 export function isWebSocketEntry(facts: EntryFacts, entry: Json): boolean {
   return (
     facts.resourceType === 'websocket' ||
     /^wss?:/i.test(facts.url) ||
-    Array.isArray(entry._webSocketMessages) ||
+    (entry._webSocketMessages ?? null) !== null ||
     (headerValue(facts.request.headers, 'upgrade') ?? '').toLowerCase() === 'websocket'
   );
 }
@@ -60,22 +61,24 @@ function socketUrl(url: string): string {
   return url.replace(/^http(s?):/i, 'ws$1:');
 }
 
-function readFrames(entry: Json): Pick<WebSocketReading, 'messages' | 'errors'> {
+/** The frames of an entry: data frames and error frames; any other element is counted as left out. */
+function readFrames(facts: EntryFacts, entry: Json): Pick<WebSocketReading, 'messages' | 'errors'> {
   const messages: WebSocketReading['messages'] = [];
   const errors: number[] = [];
-  for (const m of objects(entry._webSocketMessages)) {
+  forEachItem(entry._webSocketMessages, '_webSocketMessages', (what) => leaveOut(facts, what), (m, j) => {
     const time = num(m.time);
-    if (time === null) continue;
+    if (time === null) return leaveOut(facts, `_webSocketMessages[${j}]: no time`);
     const t = frameTimeMs(time);
     const opcode = num(m.opcode);
     // Chrome DevTools writes frame errors (handshake failures too) as type 'error', opcode -1.
     if (m.type === 'error' || opcode === -1) {
       errors.push(t);
-      continue;
+      return;
     }
     const data = str(m.data);
-    // Only data frames (1 text, 2 binary); Chrome does not record control frames here.
-    if ((opcode !== 1 && opcode !== 2) || data === null) continue;
+    // Only data frames (1 text, 2 binary); Chrome does not record control frames here, so another is not the page's.
+    if (opcode !== 1 && opcode !== 2) return leaveOut(facts, `_webSocketMessages[${j}]: opcode ${quoteValue(m.opcode)} is not a data frame`);
+    if (data === null) return leaveOut(facts, `_webSocketMessages[${j}]: no data`);
     const shown = opcode === 1 ? utf8Bytes(data).length : base64ToBytes(data).length;
     messages.push({
       t,
@@ -83,7 +86,7 @@ function readFrames(entry: Json): Pick<WebSocketReading, 'messages' | 'errors'> 
       data: { size: num(m._size) ?? shown, encoding: opcode === 1 ? 'text' : 'binary', data, truncated: m._truncated === true },
       origSeq: seqPair(m._seq),
     });
-  }
+  });
   return { messages, errors };
 }
 
@@ -106,7 +109,7 @@ const failedClose = (t: number): WsCloseFacts => ({ t, code: CLOSE_CODE_ABNORMAL
 
 /** Read one WebSocket entry. */
 export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSource): WebSocketReading {
-  const { messages, errors } = readFrames(entry);
+  const { messages, errors } = readFrames(facts, entry);
   const requested = (headerValue(facts.request.headers, 'sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const openHeaders = {
     protocol: headerValue(facts.response.headers, 'sec-websocket-protocol') ?? '',
@@ -147,7 +150,7 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
   }
   const monotonic = source === 'chrome' && facts.started < MONOTONIC_BEFORE_MS;
   // Chrome without a wall time: its timings run from -1 s, so started + ttfb is the failure on its monotonic clock.
-  const create = monotonic ? Math.min(facts.started + facts.ttfb, ...errors) : facts.started;
+  const create = monotonic ? Math.min(facts.started + facts.ttfb, minOf(errors)) : facts.started;
   const reading: WebSocketReading = {
     facts: withUrl,
     clock: monotonic ? 'monotonic' : 'wall',
@@ -162,7 +165,7 @@ export function readWebSocketEntry(facts: EntryFacts, entry: Json, source: HarSo
   };
   if (failed) {
     const durationKnown = source !== 'playwright' && facts.total >= 0;
-    const end = Math.max(durationKnown ? facts.started + facts.total : create, ...errors);
+    const end = Math.max(durationKnown ? facts.started + facts.total : create, maxOf(errors));
     if (errors.length === 0) errors.push(end);
     reading.close = failedClose(end);
     reading.lastSeen = end;
