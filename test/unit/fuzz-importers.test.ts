@@ -242,7 +242,7 @@ describe('importers fuzz: nothing but CaptureFormatError leaves an import (node)
         expectReadable(result.skipped);
         expectUsable(result.events);
       }),
-      fuzz(200),
+      fuzz(150),
     );
   });
 });
@@ -272,7 +272,7 @@ describe('importers fuzz: every rejection counted (node)', () => {
         expectReadable(result.skipped);
         captureAccounting(input, result);
       }),
-      fuzz(300),
+      fuzz(200),
     );
   });
 

@@ -95,7 +95,7 @@ describe('protocol decoders without their safety net (node)', () => {
           expect(() => JSON.stringify(timings)).not.toThrow();
         }
       }),
-      fuzz(250),
+      fuzz(150),
     );
   });
 
