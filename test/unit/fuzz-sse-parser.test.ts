@@ -11,27 +11,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSseParser, type ParsedSseEvent } from '../../src/core/sse-parser.ts';
 import { fuzz } from './fuzz-runs.ts';
-
-interface Parsed {
-  events: ParsedSseEvent[];
-  comments: string[];
-  retries: number[];
-}
-
-/** The parser's output for `chunks` pushed one by one, then ended. */
-function parseChunks(chunks: readonly string[]): Parsed {
-  const out: Parsed = { events: [], comments: [], retries: [] };
-  const parser = createSseParser(
-    (e) => out.events.push(e),
-    (c) => out.comments.push(c),
-    (r) => out.retries.push(r),
-  );
-  for (const c of chunks) parser.push(c);
-  parser.end();
-  return out;
-}
+import { cutAt, parseChunks, type Parsed } from './sse-chunks.ts';
 
 /**
  * WHATWG HTML § 9.2.6, read literally and without streaming: drop one leading
@@ -78,19 +59,6 @@ function referenceParse(stream: string): Parsed {
     }
   }
   return out;
-}
-
-/** `text` cut at the given positions (any order, repeats give empty chunks). */
-function cutAt(text: string, cuts: readonly number[]): string[] {
-  const points = cuts.map((c) => c % (text.length + 1)).sort((a, b) => a - b);
-  const chunks: string[] = [];
-  let prev = 0;
-  for (const p of points) {
-    chunks.push(text.slice(prev, p));
-    prev = p;
-  }
-  chunks.push(text.slice(prev));
-  return chunks;
 }
 
 /** The characters and words that steer the parser, so that generated streams reach every branch. */

@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSseParser, type ParsedSseEvent } from '../../src/core/sse-parser.ts';
-
-interface Parsed {
-  events: ParsedSseEvent[];
-  comments: string[];
-  retries: number[];
-}
-
-function parseChunks(chunks: string[], end = true): Parsed {
-  const out: Parsed = { events: [], comments: [], retries: [] };
-  const parser = createSseParser(
-    (e) => out.events.push(e),
-    (c) => out.comments.push(c),
-    (r) => out.retries.push(r),
-  );
-  for (const c of chunks) parser.push(c);
-  if (end) parser.end();
-  return out;
-}
+import { cutAt, parseChunks, type Parsed } from './sse-chunks.ts';
 
 const parse = (text: string): Parsed => parseChunks([text]);
 
@@ -143,25 +125,12 @@ const sseStream = fc
       .map((endings) => lines.map((l, i) => l + endings[i]).join('')),
   );
 
-/** Split `text` at the given (sorted, deduplicated) positions. */
-function splitAt(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  const chunks: string[] = [];
-  let prev = 0;
-  for (const p of points) {
-    chunks.push(text.slice(prev, p));
-    prev = p;
-  }
-  chunks.push(text.slice(prev));
-  return chunks;
-}
-
 describe('SSE parser properties', () => {
   it('any split of a stream into chunks yields the same events, comments and retries as one chunk', () => {
     fc.assert(
       fc.property(fc.boolean(), sseStream, fc.array(fc.nat(), { maxLength: 20 }), (bom, body, cuts) => {
         const text = (bom ? '\uFEFF' : '') + body;
-        expect(parseChunks(splitAt(text, cuts))).toEqual(parse(text));
+        expect(parseChunks(cutAt(text, cuts))).toEqual(parse(text));
       }),
       { numRuns: 500 },
     );
@@ -171,7 +140,7 @@ describe('SSE parser properties', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.array(fc.nat(), { maxLength: 10 }), (text, cuts) => {
         const one = parse(text);
-        expect(parseChunks(splitAt(text, cuts))).toEqual(one);
+        expect(parseChunks(cutAt(text, cuts))).toEqual(one);
       }),
       { numRuns: 500 },
     );

@@ -155,7 +155,7 @@ export function httpDrafts(facts: EntryFacts, entry: Json, source: HarSource): D
     out.push({ event: { type: 'sse.create', t: exactTime(facts, 'sse.create') ?? responseT, transport, url, withCredentials: extras?.withCredentials === true, ...ids }, origSeq: exactSeq(facts, 'sse.create') });
     out.push({ event: { type: 'sse.open', t: exactTime(facts, 'sse.open') ?? responseT, ...ids }, origSeq: exactSeq(facts, 'sse.open') });
     sseDrafts();
-  } else {
+  } else if (isSse) {
     // A stream read through fetch or XHR begins with its response: events of a request that got none contradict the entry.
     for (const m of sse.messages) leaveOut(facts, `${m.source}: the request got no response`);
     sse.comments.forEach((_, k) => leaveOut(facts, `comment ${k} of the response text: the request got no response`));

@@ -63,21 +63,12 @@ function pageDrafts(pages: unknown, leaveOut: (what: string) => void): Draft[] {
 /** Events our export kept outside any entry (faults, drop counts, chunks...); one the guard refuses is left out by its index. */
 function loggedDrafts(log: Record<string, unknown>, leaveOut: (what: string) => void): Draft[] {
   const ours = log._realtimeInspector;
-  if (ours === undefined || ours === null) return [];
-  if (!isObj(ours)) {
-    leaveOut('log._realtimeInspector is not an object');
-    return [];
-  }
+  if ((ours ?? null) !== null && !isObj(ours)) leaveOut('log._realtimeInspector is not an object');
   const out: Draft[] = [];
-  if (ours.events === undefined || ours.events === null) return out;
-  if (!Array.isArray(ours.events)) {
-    leaveOut('log._realtimeInspector.events is not a list');
-    return out;
-  }
-  ours.events.forEach((e: unknown, j) => {
+  forEachItem(isObj(ours) ? ours.events : null, 'log._realtimeInspector.events', leaveOut, (e, j) => {
     const reason = explainInvalidEvent(e);
     if (reason !== null) return leaveOut(`log._realtimeInspector.events[${j}]: ${reason}`);
-    const { seq, pseq, ...event } = e as CaptureEvent;
+    const { seq, pseq, ...event } = e as unknown as CaptureEvent;
     out.push({ event, origSeq: [seq, pseq] });
   });
   return out;
@@ -110,12 +101,12 @@ export function importHar(input: unknown): HarImport {
         const reading = readWebSocketEntry(facts, raw, source);
         sockets.push({ reading, slot: slots.length });
         slots.push(reading);
-        for (const reason of facts.unread) skipped.push({ index: -1, reason });
-        return;
+      } else {
+        const events = httpDrafts(facts, raw, source);
+        if (events === 'ignored') ignored++;
+        else slots.push(events);
       }
-      const events = httpDrafts(facts, raw, source);
-      if (events === 'ignored') ignored++;
-      else slots.push(events);
+      // The parts of a read entry that were not (a frame without a time...), each named.
       for (const reason of facts.unread) skipped.push({ index: -1, reason });
     } catch (error) {
       // A reader names what it found wrong; anything else an entry's odd content made fail is named here.
