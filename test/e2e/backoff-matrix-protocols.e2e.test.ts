@@ -166,6 +166,28 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
   }
 }
 
+/**
+ * A written list is told from a formula only by steps that timers keep precise (the fitter's
+ * twoGrowthLaws: within 8 ms or 3%). On a loaded machine phoenix's 100, 150, 200, 250 ms came
+ * out as 106, 173, 206, 295 ms, and the list is then read as the capped exponential it
+ * approximates (README, known limitations): hold such a run to that reading, never to a
+ * wrong one.
+ */
+function listReadable(client: ProtocolClient, delays: readonly number[], want: Expectation): Expectation {
+  const doc = client.documented;
+  if (want.model !== 'schedule' || !doc.repeatsLast) return want;
+  const imprecise = delays.some((d, i) => {
+    const entry = doc.scheduleMs![i];
+    return entry !== undefined && entry >= 50 && entry < 300 && d - entry > Math.max(8, entry * 0.03);
+  });
+  if (!imprecise) return want;
+  return {
+    ...want,
+    model: 'exponential',
+    params: (b) => [...near(b.maxMs, doc.maxMs!, 'maxMs'), ...(b.factor > 1.3 && b.factor < 2.5 ? [] : [`factor ${b.factor} is not 1.3..2.5`])],
+  };
+}
+
 /** A verdict the report itself marks as not to be trusted. */
 function lowConfidence(b: Backoff): boolean {
   return b.confidence === 'low';
@@ -334,7 +356,7 @@ describe('backoff verdict of each protocol client under each failure', { timeout
     const context = `${name}: ${channel.reconnects.map((r) => `${Math.round(r.delayMs)} (${r.cause})`).join(', ')} → ${JSON.stringify(channel.backoff)}; findings ${channel.findings.map((f) => f.code).join(', ')}`;
     // The last reconnect is the one that worked; its delay counts like the others.
     const delays = channel.reconnects.filter((r) => r.at >= result.faultAt - 100).map((r) => r.delayMs);
-    const want = expectation(client, mode);
+    const want = listReadable(client, delays, expectation(client, mode));
     const shown = jitterShown(client, delays);
     const others = report.channels.filter((c) => c !== channel && c.url.includes(client.channel));
     const problems = [...judge(channel, delays, shown, want), ...otherChannelProblems(others, want)];

@@ -191,7 +191,9 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
     if (candidate.some((d) => d < level - tol)) break;
     values = candidate;
     walked.push(k);
-    if (candidate.filter((d) => d > level + tol).length <= Math.floor(candidate.length / 4)) {
+    // A quarter of them may be stalled late, one at least once three attempts level off.
+    const stallsAllowed = candidate.length >= 3 ? Math.max(1, Math.floor(candidate.length / 4)) : 0;
+    if (candidate.filter((d) => d > level + tol).length <= stallsAllowed) {
       plateau = candidate;
       plateauAttempts = [...walked];
     }
@@ -199,7 +201,7 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
   if (plateauAttempts.length < 2) return null;
   // Two randomised delays agree within 5% by chance (ActionCable's 10.3 s and 10.9 s): a
   // plateau of two attempts must agree as a clamp does, the later one by a stall at most.
-  if (plateauAttempts.length === 2 && maxOf(plateau) - minOf(plateau) > MAX_STALL_MS) return null;
+  if (plateauAttempts.length === 2 && maxOf(plateau) - minOf(plateau) > Math.max(2 * EARLY_NOISE_MS, 0.01 * median(plateau))) return null;
   // Slow growth (a few % per attempt) stays within the plateau tolerance: a "plateau" whose
   // every attempt waited longer than the one before by as much as the step into it (half
   // of it at least) is still growing. A stalled timer lifts one attempt by far less.
