@@ -16,7 +16,7 @@ function nested(depth: number): unknown {
 
 /** JSON values chosen to break assumptions: extreme and fractional numbers, wrong types, deep nesting, long strings, separators. */
 export const hostileJsonValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(1e308, -1e308, -1, 0, -0.5, 0.5, 2 ** 53 + 2, 4_294_967_297, -2_147_483_649, 1e-300, '', null, true, false, [], {}, '\0', RS, '\n\n', 'NaN', '-1', '1e999', '__proto__') },
+  { weight: 4, arbitrary: fc.constantFrom(1e308, -1e308, -1, 0, -0.5, 0.5, 2 ** 53 + 2, 4_294_967_297, -2_147_483_649, 1e-300, '', null, true, false, [], {}, '\0', RS, '\n\n', 'NaN', '-1', '1e999', '__proto__', 'constructor', 'toString') },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 1000 }).map(nested) },
   { weight: 1, arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => 'x'.repeat(n)) },

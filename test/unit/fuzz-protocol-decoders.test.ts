@@ -11,10 +11,13 @@
  * connections reordered, split, duplicated and turned around. protocol-properties.test.ts
  * checks the wrapped registry on random payloads.
  */
+import { encode as msgpackEncode } from '@msgpack/msgpack';
+import cbor from 'cbor';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Payload } from '../../src/core/events.ts';
 import { channelTimings, decodeMessage, decodeMessages, detectProtocol, PROTOCOL_DECODERS, type DecodedMessage, type MessageRole, type ProtocolHint } from '../../src/core/protocols/index.ts';
+import { binaryPayload, flattenDecoded } from '../../src/core/protocols/util.ts';
 import { arbitraryPayload, hostileChannel, hostileFrame, type Frame, type SeedChannel } from './fuzz-frames.ts';
 import { fuzz } from './fuzz-runs.ts';
 
@@ -121,6 +124,44 @@ describe('protocol decoders without their safety net (node)', () => {
       }),
       fuzz(3),
     );
+  });
+});
+
+describe('protocol decoders: what the fuzz found, as regression tests (node)', () => {
+  // RI_FUZZ_RUNS=25 RI_FUZZ_SEED=102: graphql-ws labelled {"type":"__proto__"} with Object.prototype as its role.
+  const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('a message type, event, command or STOMP command named like an Object.prototype property gets a real role', () => {
+    for (const name of PROTOTYPE_NAMES) {
+      const frames = [
+        JSON.stringify({ type: name }),
+        JSON.stringify({ type: name, id: '1', payload: {} }),
+        JSON.stringify({ command: name, identifier: '{}' }),
+        JSON.stringify({ event: name, data: {} }),
+        `${name}\ndestination:/a\n\nbody\0`,
+        `${name}\ndestination:/a\n\n`,
+      ];
+      for (const text of frames) {
+        for (const decoder of PROTOCOL_DECODERS) {
+          const m = decoder.decode({ size: text.length, encoding: 'text', data: text, truncated: false }, 'in');
+          expect(ROLES.has(m.role), `${decoder.id} on ${JSON.stringify(text)}: ${String(m.role)}`).toBe(true);
+          for (const part of flattenDecoded(m)) expect(ROLES.has(part.role), `${decoder.id} part`).toBe(true);
+        }
+        for (const decoder of PROTOCOL_DECODERS.filter((d) => d.sequenceDecoder)) {
+          const live = decoder.sequenceDecoder!();
+          expect(ROLES.has(live({ dir: 'in', data: { size: text.length, encoding: 'text', data: text, truncated: true } }).role)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('a MessagePack or CBOR map key "__proto__" stays a key of the map, not its prototype', () => {
+    const map = JSON.parse('{"__proto__":{"type":"hijacked"},"n":1}') as Record<string, unknown>;
+    for (const bytes of [msgpackEncode(map), cbor.encode(map)]) {
+      const m = decodeMessage(null, binaryPayload(new Uint8Array(bytes)), 'in');
+      expect(JSON.stringify(m.value)).toContain('"__proto__":{"type":"hijacked"}');
+      expect(m.label).not.toContain('hijacked');
+    }
   });
 });
 

@@ -43,12 +43,13 @@ function decodeCable(text: string): DecodedMessage | null {
   const v = json.value;
   const channel = channelName(v.identifier);
   const on = channel ? ` ${channel}` : '';
-  if (typeof v.type === 'string' && v.type in SERVER_TYPES) {
+  // Own keys only: a type "constructor" or "__proto__" names no ActionCable message.
+  if (typeof v.type === 'string' && Object.hasOwn(SERVER_TYPES, v.type)) {
     let label = `actioncable ${v.type}${on}`;
     if (v.type === 'disconnect' && typeof v.reason === 'string') label += ` ${quote(v.reason)}${v.reconnect === false ? ' (no reconnect)' : ''}`;
     return { protocol: 'actioncable', role: SERVER_TYPES[v.type]!, label, value: v };
   }
-  if (typeof v.command === 'string' && v.command in COMMAND_ROLES && typeof v.identifier === 'string') {
+  if (typeof v.command === 'string' && Object.hasOwn(COMMAND_ROLES, v.command) && typeof v.identifier === 'string') {
     let data: unknown = v.data;
     let action = '';
     if (typeof v.data === 'string') {

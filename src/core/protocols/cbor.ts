@@ -100,14 +100,15 @@ function readItem(r: ByteReader, depth: number, mode: Mode = 'value'): unknown {
       return out;
     }
     case 5: {
-      const out: Record<string, unknown> = {};
+      const entries: Array<[string, unknown]> = [];
       const n = arg === -1 ? Infinity : count(arg);
       for (let i = 0; i < n; i++) {
         const key = readItem(r, depth + 1, arg === -1 ? 'element' : 'value');
         if (key === BREAK) break;
-        out[typeof key === 'string' ? key : JSON.stringify(key)] = readItem(r, depth + 1);
+        entries.push([typeof key === 'string' ? key : JSON.stringify(key), readItem(r, depth + 1)]);
       }
-      return out;
+      // fromEntries defines each key as the map's own: a key "__proto__" assigned would replace the object's prototype.
+      return Object.fromEntries(entries);
     }
     default: {
       // Major type 6: a tag. Tag 1 is an epoch time (RFC 8949 §3.4.2).

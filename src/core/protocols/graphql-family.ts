@@ -49,7 +49,8 @@ export function graphqlFamilyDecoder(dialect: GraphqlDialect): ProtocolDecoder {
 
   function parse(text: string): GraphqlMessage | null {
     const json = parseJson(text);
-    if (!json || !isRecord(json.value) || typeof json.value.type !== 'string' || !(json.value.type in roles)) return null;
+    // Own keys only: a type "constructor" or "__proto__" names no message of the protocol.
+    if (!json || !isRecord(json.value) || typeof json.value.type !== 'string' || !Object.hasOwn(roles, json.value.type)) return null;
     return json.value as { type: string };
   }
 

@@ -8,13 +8,13 @@ import type { ProtocolDecoder } from './types.ts';
 import { schemalessDecoder, selfDescribingFormat, type SchemalessFormat } from './schemaless.ts';
 
 function readMap(r: ByteReader, count: number, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const entries: Array<[string, unknown]> = [];
   for (let i = 0; i < count; i++) {
     const key = readValue(r, depth + 1);
-    const name = typeof key === 'string' ? key : JSON.stringify(key);
-    out[name] = readValue(r, depth + 1);
+    entries.push([typeof key === 'string' ? key : JSON.stringify(key), readValue(r, depth + 1)]);
   }
-  return out;
+  // fromEntries defines each key as the map's own: a key "__proto__" assigned would replace the object's prototype.
+  return Object.fromEntries(entries);
 }
 
 function readArray(r: ByteReader, count: number, depth: number): unknown[] {

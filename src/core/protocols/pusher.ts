@@ -59,7 +59,8 @@ function decodePusher(text: string): DecodedMessage | null {
     if (event === 'pusher:error' && isRecord(data) && typeof data.message === 'string') label += ` ${quote(data.message)}`;
   } else label = `pusher event ${quote(event)}`;
   if (channel) label += ` on ${channel}`;
-  return { protocol: 'pusher', role: EVENT_ROLES[event] ?? 'data', label, value: { ...v, data } };
+  // Own keys only: an event "constructor" or "__proto__" is a plain data event, not one of the table's.
+  return { protocol: 'pusher', role: Object.hasOwn(EVENT_ROLES, event) ? EVENT_ROLES[event]! : 'data', label, value: { ...v, data } };
 }
 
 export const pusherDecoder: ProtocolDecoder = defineDecoder(

@@ -90,7 +90,8 @@ function scanFrames(text: string): Scan | null {
       return COMMANDS.some((c) => c.startsWith(partial)) ? { frames, rest: text.slice(start), restCommand: null, restFrame: null } : null;
     }
     const command = text.slice(i, lineEnd).replace(/\r$/, '');
-    if (!(command in ROLES)) return null;
+    // Own keys only: a command line "constructor" or "__proto__" names no STOMP command.
+    if (!Object.hasOwn(ROLES, command)) return null;
     i = lineEnd + 1;
     const headers: Array<[string, string]> = [];
     for (;;) {
