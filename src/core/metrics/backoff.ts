@@ -519,7 +519,7 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
     // To claim determinism (claim): three delays take two steps, and two random steps agree
     // within 8% one time in ten (socket.io-client's 1383, 2362, 3913 ms): three must agree
     // as a timer does.
-    const evenSteps = Math.min(claim && r.length === 3 ? EVEN_THREE_STEPS : EVEN_STEPS, model === 'exponential' ? timerNoiseSteps(r) + 0.01 : EVEN_STEPS);
+    const evenSteps = Math.min(claim && (r.length === 3 || model === 'linear') ? EVEN_THREE_STEPS : EVEN_STEPS, model === 'exponential' ? timerNoiseSteps(r) + 0.01 : EVEN_STEPS);
     if (stepSpread(r, model) <= evenSteps) continue;
     // One late delay (a stalled timer) may be to blame: it lies above the line through its
     // neighbours. Without it, do three or more delays take even steps? With only three
@@ -938,6 +938,9 @@ function confidenceOf(
   if (points.length < 4) return { confidence: 'low', confidenceReason: `only ${points.length} delays` };
   if (growth && attempts < 3) return { confidence: 'low', confidenceReason: `only ${attempts} attempts per outage: growth needs three` };
   if (growth && points.length < 5 && fit < CLOSE_FIT) return { confidence: 'low', confidenceReason: `${points.length} delays that no model fits closely (fit ${round3(fit)})` };
+  // Libraries back off exponentially; four delays that happen to lie on a line (graphql-ws's
+  // 2^k s plus 0.3-3 s drew 1.5, 4.0, 6.3, 9.0 s) are too few to say it is linear instead.
+  if (best.cand.model === 'linear' && points.length < 5) return { confidence: 'low', confidenceReason: `${points.length} delays: too few to tell linear growth from exponential` };
   if (fit < LOW_FIT) return { confidence: 'low', confidenceReason: `the delays scatter far from any model (fit ${round3(Math.max(0, fit))})` };
   if (!growth) {
     // ±50% around a constant spreads with a coefficient of variation of 0.29; a random walk
