@@ -9,13 +9,11 @@
  * the analysis of the redacted capture must find the same channels. The CLI's
  * `analyze --redact` is run on all of them at once.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -44,6 +42,7 @@ import { rawFromArgv, rawFromConfig, resolveOptions } from '../../src/cli/audit-
 import { recordingWebSocket, libVersion, sleep, startServer, until, rawText } from './protocol-real-harness.ts';
 import { serveActionCable, selectActionCableProtocol, serveCentrifugo, servePhoenixChannels } from '../support/protocol-servers.ts';
 import { startRecordingProxy } from '../support/ws-recording-proxy.ts';
+import { runCli } from '../support/cli.ts';
 
 interface Placement {
   /** Where the credential travels. */
@@ -556,17 +555,8 @@ describe('redaction corpus', () => {
 });
 
 describe('redaction in the CLI', { timeout: 180_000 }, () => {
-  const BIN = fileURLToPath(new URL('../../bin/realtime-inspector.mjs', import.meta.url));
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = runCli;
+
 
   it('analyze --redact: no secret of the corpus in the summary, the report JSON or the HTML report', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ri-redact-'));

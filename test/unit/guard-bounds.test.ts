@@ -4,16 +4,15 @@
  * bound is named: event type, seq, field, value and the bound. A capture file
  * or HAR with such an event loses that event only, and says which.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureEventType } from '../../src/core/events.ts';
 import { describeSkipped, eventsToHar, importCaptureOrHar, importHar, parseCaptureFile, serializeCaptureFile, type Har } from '../../src/core/formats/index.ts';
 import { BOUNDS, explainInvalidEvent, isCaptureEvent, MAX_EPOCH_MS } from '../../src/core/guard.ts';
 import { CaptureBuilder, T0 } from './core-builders.ts';
+import { runCli } from '../support/cli.ts';
 
 type Bound = (typeof BOUNDS)[keyof typeof BOUNDS];
 
@@ -166,19 +165,8 @@ describe('a capture or HAR that breaks a bound (node)', () => {
 describe('realtime-inspector analyze on a capture that breaks a bound (node)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ri-bounds-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const BIN = fileURLToPath(new URL('../../bin/realtime-inspector.mjs', import.meta.url));
+  const run = runCli;
 
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
 
   it('analyses the rest, names the event on one line, and prints no stack trace', async () => {
     const { events, bad } = sessionWithExtremeTime();
