@@ -59,7 +59,7 @@ describe('the guard on hostile values (node)', () => {
         }
         analyzeCapture(accepted);
       }),
-      fuzz(400),
+      fuzz(300),
     );
   });
 
@@ -92,7 +92,7 @@ describe('the page→background wire counts every event a message claims (node)'
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.tuple(fc.nat(2000), fc.string({ maxLength: 200 })).map(([n, rest]) => `{"v":1,"kind":"events","n":${n},"events":[${rest}`)), (json) => {
         expectCounted(json);
       }),
-      fuzz(300),
+      fuzz(200),
     );
   });
 
