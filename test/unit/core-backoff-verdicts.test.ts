@@ -353,4 +353,10 @@ describe('backoff verdicts on the delays real clients produced', () => {
       expect(codes(ch)).not.toContain('backoff-without-jitter');
     }
   });
+
+  it('reconnecting-websocket reaching its 10 s cap once: three even steps then a clamp still show no jitter', () => {
+    // Real Chromium, server accepts then closes (backoff matrix, full-suite run, 2026-12-06).
+    const ch = channel(acceptThenClose([4971, 6463, 8403, 10_000]));
+    expect(codes(ch)).toContain('backoff-without-jitter');
+  });
 });

@@ -425,6 +425,16 @@ function stepSpread(run: readonly BackoffPoint[], model: 'exponential' | 'linear
   return Math.max(0, spread - 2 * TIMER_NOISE_MS) / Math.max(median(steps.map(Math.abs)), NOISE_FLOOR_MS);
 }
 
+/** The first three delays of a run step within EVEN_THREE_STEPS, and every later one lies under their line (clamped). */
+function cappedAfterEvenStart(run: readonly BackoffPoint[]): boolean {
+  const start = run.slice(0, 3);
+  if (stepSpread(start, 'exponential') > EVEN_THREE_STEPS) return false;
+  const a = start[0]!;
+  const b = start[2]!;
+  const rate = Math.log(b.delayMs / a.delayMs) / (b.attempt - a.attempt);
+  return run.slice(3).every((p) => p.delayMs <= a.delayMs * Math.exp(rate * (p.attempt - a.attempt)) + TIMER_NOISE_MS && p.delayMs >= b.delayMs - EARLY_NOISE_MS);
+}
+
 /** How uneven (log ratio) timer lateness alone can make the steps of a run: two delays each late by up to TIMER_NOISE_MS. */
 function timerNoiseSteps(run: readonly BackoffPoint[]): number {
   return 2 * Math.log1p(TIMER_NOISE_MS / minOf(run.map((p) => p.delayMs)));
@@ -521,6 +531,10 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
     // as a timer does.
     const evenSteps = Math.min(claim && (r.length === 3 || model === 'linear') ? EVEN_THREE_STEPS : EVEN_STEPS, model === 'exponential' ? timerNoiseSteps(r) + 0.01 : EVEN_STEPS);
     if (stepSpread(r, model) <= evenSteps) continue;
+    // A deterministic policy reaching an unseen cap: its first three delays step as a timer
+    // does and the rest fall under their line (reconnecting-websocket's 4971, 6463, 8403 ms,
+    // then its 10 s cap once: 4971·1.3³ would be 10.9 s).
+    if (claim && model === 'exponential' && r.length > 3 && cappedAfterEvenStart(r)) continue;
     // One late delay (a stalled timer) may be to blame: it lies above the line through its
     // neighbours. Without it, do three or more delays take even steps? With only three
     // delays, such a late delay leaves the run undecided.
