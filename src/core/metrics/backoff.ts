@@ -969,6 +969,9 @@ function confidenceOf(
   const cap = best.cand.maxMs;
   const underCap = cap === null ? attempts : new Set(points.filter((p) => p.delayMs < cap - capTolerance(cap)).map((p) => p.attempt)).size;
   if (growth && underCap < 3) return { confidence: 'medium', confidenceReason: `the growth is seen over ${underCap} attempts under the cap: the factor is rough` };
+  // A cap read from growth that stopped, not from equal delays at it: randomised draws stop
+  // growing by chance (centrifuge's 4.2, 5.4, 4.1, 3.8 s under its 20 s cap).
+  if (best.cand.hiddenCap) return { confidence: 'medium', confidenceReason: 'the cap is read from growth that stopped, not from delays that level off' };
   if (points.length >= 6 && (!growth || attempts >= 4) && margin >= CLEAR_RIVAL && fit >= 0.8) return { confidence: 'high', confidenceReason: null };
   return {
     confidence: 'medium',
