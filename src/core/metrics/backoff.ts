@@ -406,6 +406,8 @@ export type StepEvidence = 'even' | 'uneven' | 'unknown';
 const MAX_STALL_MS = 500;
 /** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
 const EVEN_STEPS = 0.08;
+/** Delays at least this long take part in a claim that there is no jitter. */
+const CLAIM_MIN_DELAY_MS = 2 * JITTER_MEASURABLE_MS;
 /** Two steps (three delays) this even are a deterministic policy; random draws rarely land this close. */
 const EVEN_THREE_STEPS = 0.025;
 /** Steps this uneven, with no single late delay to blame, are randomisation. */
@@ -509,7 +511,9 @@ export function measurableDelay(d: number, cap: number | null): boolean {
 /** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays; `claim`: the stricter reading that may claim there is no jitter. */
 export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null, claim = false): StepEvidence {
   if (model !== 'exponential' && model !== 'linear') return 'unknown';
-  const usable = (d: number) => measurableDelay(d, cap);
+  // A claim on a few delays needs them long enough that a clock's few ms (the page's against
+  // Chrome's network timing: 301 vs 308 ms) stay under its 2.5%.
+  const usable = (d: number) => measurableDelay(d, cap) && (!claim || d >= CLAIM_MIN_DELAY_MS);
   // Points arrive in capture order; an attempt number that does not grow starts a new outage.
   const runs: BackoffPoint[][] = [];
   let run: BackoffPoint[] = [];
