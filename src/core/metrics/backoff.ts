@@ -472,7 +472,7 @@ function noTimerExplains(points: readonly BackoffPoint[], cap: number | null): b
   return false;
 }
 
-/** Consecutive attempts of one outage whose delays pass `usable`, in capture order. */
+/** Consecutive attempts of one outage whose delays pass `usable`: points arrive in capture order, and an attempt number that does not grow starts a new outage. */
 function outageRuns(points: readonly BackoffPoint[], usable: (d: number) => boolean): BackoffPoint[][] {
   const runs: BackoffPoint[][] = [];
   let run: BackoffPoint[] = [];
@@ -514,17 +514,7 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
   // A claim on a few delays needs them long enough that a clock's few ms (the page's against
   // Chrome's network timing: 301 vs 308 ms) stay under its 2.5%.
   const usable = (d: number) => measurableDelay(d, cap) && (!claim || d >= CLAIM_MIN_DELAY_MS);
-  // Points arrive in capture order; an attempt number that does not grow starts a new outage.
-  const runs: BackoffPoint[][] = [];
-  let run: BackoffPoint[] = [];
-  for (const p of points) {
-    const last = run.at(-1);
-    if (!usable(p.delayMs) || (last !== undefined && p.attempt !== last.attempt + 1)) {
-      if (run.length >= 3) runs.push(run);
-      run = usable(p.delayMs) ? [p] : [];
-    } else run.push(p);
-  }
-  if (run.length >= 3) runs.push(run);
+  const runs = outageRuns(points, usable).filter((r) => r.length >= 3);
   if (runs.length === 0) return 'unknown';
   let even = true;
   for (const r of runs) {
