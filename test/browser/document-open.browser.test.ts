@@ -6,11 +6,12 @@
  * extension (RI_DIST) in real Chromium; events read from the background, as the panel gets them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
+import type { CaptureEvent } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { callApi, exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
 import { startServer, type TestServer } from './support/server.ts';
+import { httpRequests, requestTags } from './support/capture.ts';
 
 let browser: LaunchedBrowser;
 let server: TestServer;
@@ -25,8 +26,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const requests = (events: CaptureEvent[]) => events.filter((e): e is EventOf<'http.request'> => e.type === 'http.request');
-const tags = (events: CaptureEvent[]) => requests(events).map((e) => new URL(e.url).searchParams.get('tag'));
 
 /** Export the tab until every tag is captured (or time runs out), then return its events. */
 async function captureOf(url: string, expected: string[]): Promise<CaptureEvent[]> {
@@ -34,7 +33,7 @@ async function captureOf(url: string, expected: string[]): Promise<CaptureEvent[
   let events: CaptureEvent[] = [];
   for (let i = 0; i < 100; i++) {
     events = (await exportTab(browser.worker!, tabId)).events;
-    if (expected.every((tag) => tags(events).includes(tag))) break;
+    if (expected.every((tag) => requestTags(events).includes(tag))) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const stats = await callApi<TabStats>(browser.worker!, 'stats', tabId);
@@ -59,7 +58,7 @@ describe('document.open (built extension, real Chromium)', () => {
     await page.goto(`${server.origin}/rewrite`);
     await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true);
     const events = await captureOf(`${server.origin}/rewrite`, ['before', 'right-after-open', 'written-script', 'later']);
-    expect(tags(events)).toEqual(['before', 'right-after-open', 'written-script', 'later']);
+    expect(requestTags(events)).toEqual(['before', 'right-after-open', 'written-script', 'later']);
     // One document throughout: document.open() keeps the document and its window.
     expect(new Set(events.map((e) => e.doc)).size).toBe(1);
     await page.close();
@@ -81,8 +80,8 @@ describe('document.open (built extension, real Chromium)', () => {
     await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true);
     const expected = ['ad-inline', 'ad-from-parent', 'ad-timer', 'ad-later'];
     const events = await captureOf(`${server.origin}/ad-host`, expected);
-    expect(tags(events).sort()).toEqual(expected.slice().sort());
-    const adRequests = requests(events);
+    expect(requestTags(events).sort()).toEqual(expected.slice().sort());
+    const adRequests = httpRequests(events);
     // All from the iframe's own document and frame.
     expect(new Set(adRequests.map((e) => e.doc)).size).toBe(1);
     expect(adRequests.every((e) => e.frameId > 0)).toBe(true);
@@ -109,11 +108,11 @@ describe('document.open (built extension, real Chromium)', () => {
     const tabId = await tabIdOf(browser.worker!, `${server.origin}/leaving`);
     await page.goto(`${server.origin}/next`);
     let events: CaptureEvent[] = [];
-    for (let i = 0; i < 40 && !tags(events).includes('in-pagehide'); i++) {
+    for (let i = 0; i < 40 && !requestTags(events).includes('in-pagehide'); i++) {
       await new Promise((r) => setTimeout(r, 50));
       events = (await exportTab(browser.worker!, tabId)).events;
     }
-    expect(tags(events)).toContain('in-pagehide');
+    expect(requestTags(events)).toContain('in-pagehide');
     await page.close();
   });
 });

@@ -12,6 +12,7 @@ import { CHANNEL_OFFER_EVENT, CHANNEL_REQUEST_EVENT, PAGE_TO_RELAY_EVENT, RELAY_
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { callApi, exportTab, PanelPage, tabIdOf } from '../e2e/fixtures/extension.ts';
 import { startServer, type TestServer } from './support/server.ts';
+import { requestTags } from './support/capture.ts';
 
 let browser: LaunchedBrowser;
 let server: TestServer;
@@ -26,8 +27,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const requests = (events: CaptureEvent[]) => events.filter((e): e is EventOf<'http.request'> => e.type === 'http.request');
-const tags = (events: CaptureEvent[]) => requests(events).map((e) => new URL(e.url).searchParams.get('tag'));
 
 describe('a page cannot control its capture (built extension, real Chromium)', () => {
   it('cannot switch recording off, inject a fault, forge counters or a page start, offer its own channel or obtain the real one; each try is counted', async () => {
@@ -68,12 +67,12 @@ describe('a page cannot control its capture (built extension, real Chromium)', (
 
     const tabId = await tabIdOf(browser.worker!, `${server.origin}/hostile`);
     let events: CaptureEvent[] = [];
-    for (let i = 0; i < 100 && !tags(events).includes('after'); i++) {
+    for (let i = 0; i < 100 && !requestTags(events).includes('after'); i++) {
       events = (await exportTab(browser.worker!, tabId)).events;
       await new Promise((r) => setTimeout(r, 50));
     }
     // Recording went on, with the whole body kept (the forged 1-character cap did not apply).
-    expect(tags(events)).toEqual(['before', 'after']);
+    expect(requestTags(events)).toEqual(['before', 'after']);
     const bodies = events.filter((e): e is EventOf<'http.end'> => e.type === 'http.end').map((e) => e.body?.truncated);
     expect(bodies).toEqual([false, false]);
     expect(events.some((e) => e.doc === 'forged')).toBe(false);
@@ -85,7 +84,7 @@ describe('a page cannot control its capture (built extension, real Chromium)', (
     // The panel's default view still shows the page's traffic.
     const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
     await panel.waitForCount(events.length);
-    expect(tags(await panel.visibleEvents())).toEqual(['before', 'after']);
+    expect(requestTags(await panel.visibleEvents())).toEqual(['before', 'after']);
     await panel.page.close();
     await page.close();
   });

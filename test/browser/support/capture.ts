@@ -8,7 +8,7 @@
  * and a test sends relay commands on the channel.
  */
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import type { CaptureEvent } from '../../../src/core/events.ts';
+import type { CaptureEvent, EventOf } from '../../../src/core/events.ts';
 import { explainInvalidEvent } from '../../../src/core/guard.ts';
 import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
 import { CHANNEL_TAP_SCRIPT } from '../../support/channel-tap.ts';
@@ -77,4 +77,14 @@ export function connOf(events: CaptureEvent[], match: (e: CaptureEvent) => boole
   const found = events.find(match);
   if (!found || !('conn' in found) || typeof found.conn !== 'string') throw new Error('no matching event');
   return found.conn;
+}
+
+/** The fetch/XHR requests of a capture. */
+export function httpRequests(events: CaptureEvent[]): Array<EventOf<'http.request'>> {
+  return events.filter((e): e is EventOf<'http.request'> => e.type === 'http.request');
+}
+
+/** The `tag` query parameter of each request, in capture order (the tests mark their requests with it). */
+export function requestTags(events: CaptureEvent[]): Array<string | null> {
+  return httpRequests(events).map((e) => new URL(e.url).searchParams.get('tag'));
 }
