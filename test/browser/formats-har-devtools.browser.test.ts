@@ -4,23 +4,15 @@
  * end of a tab is reached over the remote debugging port and its
  * `models/har/har.js` module reads the HAR we wrote. No extension needed.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { eventsToHar } from '../../src/core/formats/index.ts';
 import { realisticSession } from '../fixtures/har/realistic-session.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { freePort } from '../../lab/demo.ts';
 
 let browser: LaunchedBrowser;
 let devtools: WebSocket;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let nextId = 0;
 function evaluate<T>(expression: string): Promise<T> {

@@ -27,7 +27,6 @@
  * renderer, Chrome times the handshake request and the network close, a few
  * ms apart on loopback and tens of ms on a loaded 2-core machine.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture, type ChannelReport, type Heartbeat, type Report } from '../../src/core/index.ts';
 import { importCaptureOrHar, importHar } from '../../src/core/formats/index.ts';
@@ -35,6 +34,7 @@ import { DevToolsFrontend } from '../fixtures/har/devtools-frontend.ts';
 import { startReconnectSite, type ReconnectSite, type SitePlan } from '../fixtures/har/reconnect-site.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { exportTab, tabIdOf } from './fixtures/extension.ts';
+import { freePort } from '../../lab/demo.ts';
 
 const SESSION: SitePlan = {
   sockets: [
@@ -70,14 +70,6 @@ let live: Report;
 let fromHar: Report;
 let fromSensitiveHar: Report;
 let harNotes: string[];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   site = await startReconnectSite(SESSION);

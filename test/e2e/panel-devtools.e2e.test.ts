@@ -6,12 +6,12 @@
  * page's channels. This uses DevTools internals (ui/legacy/legacy.js), which can
  * change between Chrome versions; the other panel tests open the panel page directly.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { startPanelServer, type PanelServer } from './fixtures/panel-server.ts';
 import { tabIdOf } from './fixtures/extension.ts';
+import { freePort } from '../../lab/demo.ts';
 
 let browser: LaunchedBrowser;
 let server: PanelServer;
@@ -22,14 +22,6 @@ interface Target {
   url: string;
   title: string;
   webSocketDebuggerUrl: string;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return p;
 }
 
 async function findTarget(predicate: (t: Target) => boolean, what: string): Promise<Target> {

@@ -40,6 +40,7 @@ import { DIST_DIR, launchBrowser, type LaunchedBrowser } from '../support/browse
 import { PanelPage, stopServiceWorker, tabIdOf } from './fixtures/extension.ts';
 import { appPage, framePage } from './fixtures/pages.ts';
 import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
+import { freePort } from '../../lab/demo.ts';
 
 const E2E_TIMEOUT_MS = 120_000;
 
@@ -330,14 +331,6 @@ async function startProxySink(): Promise<{ port: number; seen: Proxied[]; close(
  * (update.googleapis.com, whose request names that component, not this extension).
  */
 const CHROMIUM_OWN_HOSTS = ['accounts.google.com', 'update.googleapis.com'];
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return p;
-}
 
 async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
