@@ -100,7 +100,9 @@ export function policyDelay(c: SimClient, attempt: number, previous: number | nu
       break;
     }
   }
-  return Math.min(d, cap);
+  // Decorrelated jitter clamps by its definition; otherwise only a client that clamps after
+  // randomising keeps every delay under the cap (the others randomise the capped delay).
+  return c.clampAfterJitter || c.jitter === 'decorrelated' ? Math.min(d, cap) : d;
 }
 
 /**

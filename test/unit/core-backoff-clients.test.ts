@@ -22,15 +22,26 @@ interface ClientCase {
    * policy claimed deterministic (or the reverse), and a growing policy called constant with
    * more than low confidence. A little above what was measured on 2026-12-06 (in BENCHMARKS.md).
    */
-  bounds: { model: number; jitter: number; calledFixed: number };
+  bounds: { model: number; jitter: number; calledFixed: number; atCap?: number };
 }
 
 const CLIENTS: ClientCase[] = [
   {
     // socket.io-client 4.8 build/esm/manager.js + contrib/backo2.js: 1 s ×2, ±50%, then min(·, 5 s); Manager.onclose resets.
     name: 'socket.io-client defaults',
-    bounds: { model: 3, jitter: 4, calledFixed: 0 },
+    bounds: { model: 3, jitter: 4, calledFixed: 0, atCap: 2 },
     client: () => ({ model: 'exponential', initialMs: 1000, factor: 2, capMs: 5000, jitter: 'proportional', jitterShare: 0.5, clampAfterJitter: true, reset: { kind: 'every-open' } }),
+  },
+  {
+    // The opposite order: cap first, then ±25% (the jitter survives at the cap).
+    name: 'cap then jitter: 1 s ×2, cap 5 s, ±10-50%',
+    bounds: { model: 3, jitter: 4, calledFixed: 1, atCap: 2 },
+    client: (r) => ({ model: 'exponential', initialMs: 1000, factor: 2, capMs: 5000, jitter: 'proportional', jitterShare: 0.1 + 0.4 * r(), clampAfterJitter: false, reset: { kind: 'every-open' } }),
+  },
+  {
+    name: 'jitter then clamp: 0.5 s ×1.5, cap 4 s, ±10-50%',
+    bounds: { model: 3, jitter: 4, calledFixed: 0, atCap: 1 },
+    client: (r) => ({ model: 'exponential', initialMs: 500, factor: 1.5, capMs: 4000, jitter: 'proportional', jitterShare: 0.1 + 0.4 * r(), clampAfterJitter: true, reset: { kind: 'every-open' } }),
   },
   {
     // reconnecting-websocket 4.4 dist/reconnecting-websocket-mjs.js DEFAULT: min 1000 + random·4000 once, ×1.3, max 10 s, minUptime 5 s.
@@ -101,10 +112,12 @@ interface Tally {
   wrongJitter: number;
   wrongKind: number;
   kindNamed: number;
+  /** jitterAtCap claimed the opposite of the client's order of cap and jitter. */
+  wrongAtCap: number;
 }
 
 function run(cc: ClientCase, failure: SimFailure): Tally {
-  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0 };
+  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0, wrongAtCap: 0 };
   for (let seed = 1; seed <= SEEDS; seed++) {
     let s = seed * 7919;
     const client = cc.client(() => ((s = (s * 48271) % 2147483647) / 2147483647));
@@ -126,6 +139,10 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
     const reconnects = samples.map((s, i) => ({ attempt: attempts[i]!, delayMs: s.delayMs, at: 0, cause: 'close 1006', clientInitiated: false }));
     const claimsNoJitter = noJitter.check({ reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null;
     if (client.jitter !== 'none' ? claimsNoJitter : backoff.jitter) t.wrongJitter++;
+    if (client.capMs !== null && client.jitter !== 'none' && backoff.jitterAtCap !== null && backoff.jitterAtCap === client.clampAfterJitter) {
+      t.wrongAtCap++;
+      if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, 'jitterAtCap', backoff.jitterAtCap, backoff.delaysMs.map((d) => (d === null ? '-' : Math.round(d))).join(','));
+    }
     if (backoff.jitterKind !== 'none' && backoff.jitterKind !== 'unknown') {
       t.kindNamed++;
       const kind = client.jitter === 'equal' ? 'proportional' : client.jitter;
@@ -144,11 +161,12 @@ describe('backoff verdicts on simulated clients (policy × restart rule × jitte
     for (const failure of FAILURES) {
       it(`${cc.name}, ${failure}`, () => {
         const t = run(cc, failure);
-        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed}`);
+        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed} | ${t.wrongAtCap}`);
         if (process.env.RI_PRINT_RATES) console.log(table.at(-1));
         expect(t.wrongModel, 'wrong model').toBeLessThanOrEqual(cc.bounds.model);
         expect(t.wrongJitter, 'wrong jitter verdict').toBeLessThanOrEqual(cc.bounds.jitter);
         expect(t.growthCalledFixed, 'growth called constant').toBeLessThanOrEqual(cc.bounds.calledFixed);
+        if (cc.bounds.atCap !== undefined) expect(t.wrongAtCap, 'jitter at the cap').toBeLessThanOrEqual(cc.bounds.atCap);
       });
     }
   }

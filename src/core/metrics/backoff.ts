@@ -817,20 +817,36 @@ function cappedPoints(points: readonly BackoffPoint[], uncapped: (attempt: numbe
 
 /** At the cap, three or more delays are needed to tell a spread from a clamp. */
 const MIN_AT_CAP = 3;
-/** Share of delays at the cap within timer noise of it that reads as "clamped after the jitter". */
-const CLAMPED_SHARE = 0.75;
 
 /**
  * Does randomisation survive at the cap? A client that randomises and then clamps
  * (socket.io-client 4.8 build/esm/contrib/backo2.js: `Math.min(ms, this.max)` after the
  * ± deviation) sends every client back at exactly the cap once the outage is long: the
- * jitter is lost where it matters most. Null when no cap or too few delays at it.
+ * jitter is lost where it matters most. A client that caps and then randomises spreads
+ * its capped delays on both sides of the cap.
+ *
+ * Among the attempts whose policy delay reached the cap, timers never fire early and
+ * are late by tens of ms, now and then by a stall of up to MAX_STALL_MS:
+ * - clamped (false): two or more delays sit on the cap, none lies beyond a stall above
+ *   it, at most one lies above it beyond timer noise, and the rest are below it (the
+ *   attempts near the cap, whose randomised delay fell short of it);
+ * - kept (true): one delay beyond a stall above the cap, or two beyond timer noise
+ *   (two stalls in a few attempts are rare);
+ * - null otherwise, and with fewer than MIN_AT_CAP delays at the cap.
  */
 function jitterAtCap(points: readonly BackoffPoint[], uncapped: (attempt: number) => number, cap: number | null): boolean | null {
   const at = cappedPoints(points, uncapped, cap);
   if (cap === null || at.length < MIN_AT_CAP) return null;
-  const onCap = at.filter((p) => p.delayMs >= cap - EARLY_NOISE_MS - 0.01 * cap && p.delayMs <= cap + TIMER_NOISE_MS + 0.01 * cap).length;
-  return onCap / at.length < CLAMPED_SHARE;
+  const slack = 0.01 * cap;
+  const on = at.map((p) => p.delayMs).filter((d) => d >= cap - EARLY_NOISE_MS - slack && d <= cap + TIMER_NOISE_MS + slack);
+  const above = at.filter((p) => p.delayMs > cap + TIMER_NOISE_MS + slack).length;
+  const farAbove = at.filter((p) => p.delayMs > cap + MAX_STALL_MS + slack).length;
+  if (farAbove > 0 || above >= 3) return true;
+  // On the cap means together: a clamp repeats one delay (timer lateness apart), while a
+  // spread kept at the cap puts two delays this close only by chance.
+  const together = on.length >= 2 && maxOf(on) - minOf(on) <= 2 * EARLY_NOISE_MS;
+  if (together && 2 * (on.length + above) >= at.length) return false;
+  return null;
 }
 
 /** The spread grows at most as (delay ratio)^this under additive jitter, at least as (delay ratio)^PROPORTIONAL_GROWTH under proportional. */
