@@ -160,6 +160,25 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('reconnect-without-backoff');
   });
 
+  it('socket.io-client 4.8 defaults, page offline in real Chromium, one randomised delay short of the cap: still clamped at it', () => {
+    // The CI run of 2026-12-06 that failed: the attempt whose ±50 % draw fell under the cap
+    // (4453 ms) read as jitter kept at the cap, beside two delays 0.3 ms apart on it.
+    const ch = channel(outages([[765.4, 1397, 3573.8, 4453.3, 5000.7, 5001]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: true, jitterAtCap: false });
+    expect(ch.backoff!.maxMs).toBeCloseTo(5001, -1);
+    expect(codes(ch)).toContain('backoff-jitter-lost-at-cap');
+  });
+
+  it('@rails/actioncable 8.1, page offline 40 s in real Chromium: two randomised delays that agree are no cap', () => {
+    // connection_monitor.js: 6 s · 1.15^n · (1 + 0-15 %), capped at the tenth reopen. Recorded by
+    // the protocol backoff matrix on 2026-12-06; the 83 ms apart pair read as a 10.5 s cap. The 42 ms
+    // pair is the same run with the last delay moved closer.
+    for (const last of [10_518.6, 10_478.6]) {
+      const ch = channel(outages([[8560, 7179.6, 8800.6, 10_436.2, last]], 60_000));
+      expect(ch.backoff, `last ${last}`).toMatchObject({ model: 'exponential', maxMs: null, jitter: true });
+    }
+  });
+
   it('graphql-ws 6 retryWait against a server that accepts and closes, in real Chromium: no claim that there is no jitter', () => {
     // 2^k s + 300-3000 ms (dist/client.js), recorded by the backoff matrix on 2026-12-06.
     const ch = channel(acceptThenClose([3198, 2793, 5072, 9667, 20_000]));

@@ -202,6 +202,7 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
   // Two randomised delays agree within 5% by chance (ActionCable's 10.3 s and 10.9 s): a
   // plateau of two attempts must agree as a clamp does, the later one by a stall at most.
   if (plateauAttempts.length === 2 && maxOf(plateau) - minOf(plateau) > Math.max(2 * EARLY_NOISE_MS, 0.01 * median(plateau))) return null;
+  if (plateauAttempts.length === 2 && !growthOvershoots(byAttempt, plateauAttempts, median(plateau))) return null;
   // Slow growth (a few % per attempt) stays within the plateau tolerance: a "plateau" whose
   // every attempt waited longer than the one before by as much as the step into it (half
   // of it at least) is still growing. A stalled timer lifts one attempt by far less.
@@ -216,6 +217,30 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
   const firstCapped = minOf(plateauAttempts);
   const below = points.filter((p) => p.attempt < firstCapped && p.delayMs < level - capTolerance(level));
   return below.length >= 1 ? { level, attempts: plateauAttempts.length } : null;
+}
+
+/** Growth, extrapolated past a two-attempt plateau, must overshoot it by this factor at least. */
+const MIN_OVERSHOOT = 1.25;
+
+/**
+ * Two delays agree by chance even within timer noise, once randomisation spreads them
+ * over a second or more (@rails/actioncable 8.1 connection_monitor.js: 6 s · 1.15^n ·
+ * (1 + 0-15 %) gave 10,436 and 10,519 ms at its fourth and fifth reopens, with its cap
+ * at the tenth). A clamp is what stops growth that would have gone on: the trend of the
+ * attempts under the plateau (per-attempt medians, log scale), carried to its last attempt,
+ * must land above the plateau by more than the scatter of those attempts around it and
+ * by MIN_OVERSHOOT at least. socket.io-client's 1, 2, 4 s ±50 % heads for 16 s where it
+ * waits 5 s; ActionCable's 7.2, 8.8, 10.4 s heads for 11 s where it waited 10.5 s.
+ */
+function growthOvershoots(byAttempt: ReadonlyMap<number, number[]>, plateauAttempts: readonly number[], level: number): boolean {
+  const first = minOf(plateauAttempts);
+  const under = [...byAttempt.entries()].filter(([k]) => k < first).map(([k, ds]) => ({ k, y: Math.log(Math.max(1, median(ds))) }));
+  const line = robustLine(under.map((u) => u.k), under.map((u) => u.y));
+  // One attempt under the plateau shows no trend to carry: the plateau stands as seen.
+  if (line === null) return true;
+  const scatter = maxOf(under.map((u) => Math.abs(u.y - (line.a + line.b * u.k))));
+  const headed = line.a + line.b * maxOf(plateauAttempts);
+  return headed - Math.log(level) > Math.max(Math.log(MIN_OVERSHOOT), 2 * scatter);
 }
 
 /** Attempts at a plateau before delays within noise of the cap count as ties in the growth trend (two agree by chance too often). */
