@@ -147,7 +147,7 @@ export interface PanelResult {
 }
 
 /** In-page helpers: interaction timing (DOM settle + next frame) and frame recording. */
-const PANEL_PROBE = `(() => {
+export const PANEL_PROBE = `(() => {
   if (globalThis.__benchProbe) return true;
   const probe = (globalThis.__benchProbe = { lastInput: 0, lastMutation: 0, frames: [], longTasks: [], recording: false });
   for (const type of ['input', 'change', 'click', 'wheel', 'keydown']) {
@@ -202,12 +202,12 @@ async function click(page: Target, at: { x: number; y: number }): Promise<void> 
   }
 }
 
-async function focus(page: Target, selector: string): Promise<boolean> {
+export async function focus(page: Target, selector: string): Promise<boolean> {
   return page.evaluate<boolean>(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); if (!el) return false; el.focus(); el.select?.(); return true; })()`);
 }
 
 /** Empty a text field the way a user does: select all, Backspace. */
-async function clearInput(page: Target, selector: string): Promise<void> {
+export async function clearInput(page: Target, selector: string): Promise<void> {
   if (!(await focus(page, selector))) return;
   for (const type of ['rawKeyDown', 'keyUp'] as const) {
     await page.send('Input.dispatchKeyEvent', { type, key: 'Backspace', code: 'Backspace', windowsVirtualKeyCode: 8 });

@@ -5,6 +5,8 @@
  *   npm run bench -- --quick       short run (< 2 min), writes bench/results-quick.json
  *   node --import tsx bench/run.ts --smoke --out <file>   core only, seconds (the smoke test)
  *   --only page,relay,core,panel,scaling   run some sections
+ *   --only soak                    the soak (not in the default run): 1,000 WebSocket msgs/s with the panel
+ *                                  open for RI_SOAK_MINUTES (default 30; --quick: 2), bench/results-soak.json
  *   --rounds N                     page-overhead rounds
  *   --scale X                      page-overhead workload sizes × X (1 = the issue's sizes)
  *   --compare DIR                  page overhead: also measure the extension built in DIR
@@ -28,10 +30,13 @@ import { pageOverheadTables, runPageOverhead, SETUP_LABELS, type PageOverheadRes
 import { panelTable, runPanel, type PanelResult } from './panel.ts';
 import { relayTable, runRelay, type RelayResult } from './relay.ts';
 import { runScaling, scalingTable, type ScalingResult } from './scaling.ts';
+import { runSoak, soakTable, type SoakResult } from './soak.ts';
 
 type Mode = 'full' | 'quick' | 'smoke';
-type Section = 'page' | 'relay' | 'core' | 'panel' | 'scaling';
+type Section = 'page' | 'relay' | 'core' | 'panel' | 'scaling' | 'soak';
+/** The default run; the soak (30 minutes) runs only when named in --only. */
 const ALL_SECTIONS: Section[] = ['page', 'relay', 'core', 'panel', 'scaling'];
+const KNOWN_SECTIONS: Section[] = [...ALL_SECTIONS, 'soak'];
 
 interface Args {
   mode: Mode;
@@ -54,10 +59,11 @@ function parseArgs(argv: string[]): Args {
   const mode: Mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
   const only = value('--only');
   const sections = only ? (only.split(',') as Section[]) : mode === 'smoke' ? ['core' as const] : ALL_SECTIONS;
-  for (const s of sections) if (!ALL_SECTIONS.includes(s)) throw new Error(`unknown section ${s} (use ${ALL_SECTIONS.join(',')})`);
+  for (const s of sections) if (!KNOWN_SECTIONS.includes(s)) throw new Error(`unknown section ${s} (use ${KNOWN_SECTIONS.join(',')})`);
   const rounds = value('--rounds');
   const scale = value('--scale');
-  const defaultOut = mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
+  // A soak alone keeps its own file: it must not replace the full run's bench/results.json.
+  const defaultOut = sections.length === 1 && sections[0] === 'soak' ? 'bench/results-soak.json' : mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
   const compare = value('--compare');
   const setups = value('--setups');
   const setupList = setups ? (setups.split(',') as SetupId[]) : null;
@@ -145,6 +151,7 @@ export interface BenchResults {
   core?: CoreResult;
   panel?: PanelResult;
   scaling?: ScalingResult;
+  soak?: SoakResult;
   errors: Record<string, string>;
 }
 
@@ -196,6 +203,10 @@ async function main(): Promise<void> {
     results.scaling = await runScaling({ extensionDir: DIST_DIR, quick, log });
   });
 
+  await section('soak', async () => {
+    results.soak = await runSoak({ extensionDir: DIST_DIR, quick, log });
+  });
+
   results.durationMs = performance.now() - started;
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
@@ -208,6 +219,7 @@ async function main(): Promise<void> {
   if (results.core) out.push('', coreTable(results.core));
   if (results.panel) out.push('', panelTable(results.panel));
   if (results.scaling) out.push('', scalingTable(results.scaling));
+  if (results.soak) out.push('', soakTable(results.soak));
   for (const [name, message] of Object.entries(results.errors)) out.push('', `${name}: FAILED — ${message}`);
   out.push('', `results: ${args.out} (${(results.durationMs / 1000).toFixed(0)} s)`);
   process.stdout.write(out.join('\n') + '\n');
