@@ -32,6 +32,12 @@ export const ENGINE_IO_V3_TIMINGS: ProtocolTimings = {
 interface EngineEvidence {
   pathFamily: 'socket.io' | 'engine.io' | null;
   eioParam: EioVersion | null;
+  /**
+   * The URL carries both EIO=<3|4> and transport=<polling|websocket|webtransport>: engine.io-client
+   * adds them to every request of every transport (engine.io-client 6.6.8 build/esm/socket.js
+   * createTransport: query.EIO = protocol; query.transport = name), whatever `path` the app chose.
+   */
+  queryFits: boolean;
   version: EioVersion | null;
   sawOpen: boolean;
   sawSocketIo: boolean;
@@ -43,6 +49,7 @@ function gatherEvidence(hint: ProtocolHint): EngineEvidence {
   const path = url?.pathname ?? '';
   const eio = url?.searchParams.get('EIO');
   const eioParam: EioVersion | null = eio === '3' ? 3 : eio === '4' ? 4 : null;
+  const queryFits = eioParam !== null && ['polling', 'websocket', 'webtransport'].includes(url?.searchParams.get('transport') ?? '');
   const pathFamily = path.includes('/socket.io/') || path.endsWith('/socket.io') ? 'socket.io' : path.includes('/engine.io') ? 'engine.io' : null;
   let sawOpen = false;
   let sawSocketIo = false;
@@ -69,7 +76,7 @@ function gatherEvidence(hint: ProtocolHint): EngineEvidence {
   }
   const version: EioVersion | null =
     eioParam ?? (openSaysV4 === true ? 4 : openSaysV4 === false ? 3 : pingDir === 'in' ? 4 : pingDir === 'out' ? 3 : null);
-  return { pathFamily, eioParam, version, sawOpen, sawSocketIo, contradicted };
+  return { pathFamily, eioParam, queryFits, version, sawOpen, sawSocketIo, contradicted };
 }
 
 /** Build an engine.io-family decoder for one protocol revision, with or without socket.io on top. */
@@ -91,7 +98,13 @@ export function engineFamilyDecoder(options: {
         const e = gatherEvidence(hint);
         if (e.version !== null && e.version !== version) return 0;
         const familyFits = e.pathFamily === family || (socketIo ? e.sawSocketIo : e.sawOpen && !e.sawSocketIo && e.pathFamily !== 'socket.io');
-        if (!familyFits) return 0;
+        if (!familyFits) {
+          // An app-chosen path and no payload that tells (a WebSocket upgrade that failed before opening,
+          // handshake polls that got no body, a capture without bodies): engine.io-client's own query
+          // parameters still name the family. socket.io is by far the more common user of engine.io.
+          if (!e.queryFits || e.contradicted || e.pathFamily !== null || e.sawOpen || e.sawSocketIo) return 0;
+          return socketIo ? 0.6 : 0.5;
+        }
         let score = e.pathFamily === family ? (e.eioParam ? 0.95 : 0.85) : e.eioParam ? 0.85 : 0.7;
         if (e.contradicted) score = Math.min(score, e.pathFamily === family ? 0.6 : 0.2);
         // Without any version evidence, protocol 4 (current) is the better guess.

@@ -1,0 +1,156 @@
+/**
+ * The protocols beyond the classics (issue 15 section 2), end to end: the real
+ * client libraries' browser builds in real Chromium with the built extension
+ * (RI_DIST), real servers on 127.0.0.1 (test/e2e/fixtures/beyond-server.ts).
+ * Each test reads the tab's capture from the extension, analyses it as the panel
+ * and `audit` do, and asserts the channel's protocol and the labels the message
+ * list shows for its messages (decodeMessage with the channel's protocol, as
+ * src/panel/messages.ts labels rows).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
+import type { CaptureEvent, Direction, Payload } from '../../src/core/events.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import { decodeMessage } from '../../src/core/protocols/index.ts';
+import { flattenDecoded } from '../../src/core/protocols/util.ts';
+import { startBeyondServer, type BeyondServer } from './fixtures/beyond-server.ts';
+
+const E2E_TIMEOUT_MS = 120_000;
+
+let server: BeyondServer;
+let session: InspectorSession;
+let hosts = 0;
+
+beforeAll(async () => {
+  server = await startBeyondServer({ pingIntervalMs: 1000, pingTimeoutMs: 4000, socketIoTickMs: 700, fayeTimeoutS: 1, fayeTickMs: 2500 });
+  session = await launchInspector();
+}, 60_000);
+afterAll(async () => {
+  await session?.close();
+  await server?.close();
+});
+
+/** Open `html` in a new tab on a host of its own (long-polls must not share Chrome's six connections per host). */
+async function open(html: string): Promise<{ page: Page; tabId: number }> {
+  const path = `/page/${++hosts}`;
+  server.page(path, html);
+  const origin = new URL(server.origin);
+  origin.hostname = `p${hosts}.localhost`;
+  const tab = await session.newTab();
+  await tab.page.goto(`${origin.origin}${path}`);
+  return tab;
+}
+
+/** Wait until the page's `window.log` satisfies `ok`. */
+async function untilLog(page: Page, ok: (log: unknown[]) => boolean, what: string, timeoutMs = 30_000): Promise<unknown[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await page.evaluate(() => (window as unknown as { log: unknown[] }).log ?? []);
+    if (ok(log)) return log;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page log: ${JSON.stringify(log.slice(-10))}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+interface Captured {
+  events: CaptureEvent[];
+  channels: ChannelReport[];
+}
+
+/** The capture as the extension holds it, re-read until `ok` holds (events trail the page by a relay batch). */
+async function capture(tabId: number, ok: (c: Captured) => boolean): Promise<Captured> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const { events } = await session.exportTab(tabId);
+    const c = { events, channels: analyzeCapture(events).channels };
+    if (ok(c) || Date.now() > deadline) return c;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const describeChannels = (channels: ChannelReport[]) => channels.map((c) => `${c.transport} ${c.kind}/${c.protocol} ${c.url}`).join('; ');
+
+function channelOf(c: Captured, transport: string, path: string): ChannelReport {
+  const channel = c.channels.find((ch) => ch.transport === transport && new URL(ch.url).pathname.startsWith(path));
+  if (!channel) throw new Error(`no ${transport} channel on ${path}: ${describeChannels(c.channels)}`);
+  return channel;
+}
+
+/** The payloads of a channel's connections as the message list shows them: WebSocket frames, SSE data, HTTP response bodies. */
+function payloads(c: Captured, channel: ChannelReport): Array<{ dir: Direction; data: Payload; event?: string }> {
+  const conns = new Set<string>();
+  const path = new URL(channel.url).pathname;
+  for (const e of c.events) {
+    if (e.type !== 'http.request' && e.type !== 'ws.create' && e.type !== 'sse.create') continue;
+    const transport = e.type === 'ws.create' ? 'websocket' : e.transport;
+    if (transport === channel.transport && new URL(e.url).pathname === path) conns.add(e.conn);
+  }
+  const out: Array<{ dir: Direction; data: Payload; event?: string }> = [];
+  for (const e of c.events) {
+    if (!('conn' in e) || e.conn === null || !conns.has(e.conn)) continue;
+    if (e.type === 'ws.message') out.push({ dir: e.dir, data: e.data });
+    else if (e.type === 'sse.message') out.push({ dir: 'in', data: e.data, event: e.event });
+    else if (e.type === 'http.end' && e.body) out.push({ dir: 'in', data: e.body });
+  }
+  return out;
+}
+
+/** `<role> <label>` of every message of the channel, batches flattened. */
+function labels(c: Captured, channel: ChannelReport): string[] {
+  return payloads(c, channel).flatMap((p) => flattenDecoded(decodeMessage(channel.protocol, p.data, p.dir)).map((d) => `${p.dir} ${d.role} ${d.label}`));
+}
+
+const SOCKET_IO_PAGE = (options: string) => `<!doctype html><script src="/vendor/socket.io.js"></script><script>
+  window.log = [];
+  const socket = io(${options});
+  socket.on('connect', () => {
+    log.push({ kind: 'connect', transport: socket.io.engine.transport.name });
+    socket.emit('hello', 'from the page', (reply) => log.push({ kind: 'ack', reply }));
+  });
+  socket.on('tick', (n) => log.push({ kind: 'tick', n }));
+  socket.io.engine.on('ping', () => log.push({ kind: 'ping' }));
+  socket.io.engine.on('upgradeError', (e) => log.push({ kind: 'upgradeError', message: String(e && e.message) }));
+</script>`;
+
+describe('socket.io over plain polling', { timeout: E2E_TIMEOUT_MS }, () => {
+  it("transports: ['polling'] reads as socket.io, with open, CONNECT, pings and events labelled", async () => {
+    const { page, tabId } = await open(SOCKET_IO_PAGE("{ transports: ['polling'] }"));
+    await untilLog(page, (log) => log.filter((e) => (e as { kind: string }).kind === 'ping').length >= 2 && log.some((e) => (e as { kind: string }).kind === 'ack'), 'two pings and the ack');
+    const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.transport === 'xhr' && (ch.heartbeat?.intervalMs ?? 0) > 0));
+    const channel = channelOf(c, 'xhr', '/socket.io/');
+    expect(channel.protocol, describeChannels(c.channels)).toBe('socket.io');
+    expect(channel.kind).toBe('long-polling');
+    expect(new URL(channel.url).searchParams.get('EIO')).toBe('4');
+    const seen = labels(c, channel);
+    expect(seen).toContain('in handshake engine.io open pingInterval=1000');
+    expect(seen).toContain('in handshake socket.io CONNECT');
+    expect(seen).toContain('in heartbeat engine.io ping');
+    expect(seen).toContain('in data socket.io EVENT "tick"');
+    expect(seen).toContain('in ack socket.io ACK id=0');
+    // Each POST (pong, emit) is answered "ok".
+    expect(seen).toContain('in ack engine.io polling POST ok');
+    expect(channel.heartbeat?.intervalMs).toBeGreaterThan(0);
+  });
+
+  it('a WebSocket upgrade refused by a proxy, on an app-chosen path: the polls and the failed socket read as socket.io', async () => {
+    const { page, tabId } = await open(SOCKET_IO_PAGE("{ path: '/live/' }"));
+    await untilLog(page, (log) => log.filter((e) => (e as { kind: string }).kind === 'tick').length >= 3, 'three ticks');
+    const log = await page.evaluate(() => (window as unknown as { log: Array<{ kind: string; transport?: string }> }).log);
+    expect(log.find((e) => e.kind === 'connect')?.transport).toBe('polling');
+    expect(log.some((e) => e.kind === 'upgradeError')).toBe(true);
+    const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.transport === 'websocket') && cc.channels.some((ch) => ch.transport === 'xhr' && ch.protocol !== null));
+    const polls = channelOf(c, 'xhr', '/live/');
+    expect(polls.protocol, describeChannels(c.channels)).toBe('socket.io');
+    expect(polls.kind).toBe('long-polling');
+    const seen = labels(c, polls);
+    expect(seen).toContain('in handshake engine.io open pingInterval=1000');
+    expect(seen).toContain('in data socket.io EVENT "tick"');
+    // The probe never opened: no frame to go by, only engine.io-client's query (EIO=4&transport=websocket).
+    const socket = channelOf(c, 'websocket', '/live/');
+    expect(socket.protocol, describeChannels(c.channels)).toBe('socket.io');
+    expect(payloads(c, socket)).toEqual([]);
+    expect(socket.findings.map((f) => f.code).concat(polls.findings.map((f) => f.code))).toContain('ws-upgrade-blocked');
+  });
+});
