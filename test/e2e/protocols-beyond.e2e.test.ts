@@ -154,3 +154,55 @@ describe('socket.io over plain polling', { timeout: E2E_TIMEOUT_MS }, () => {
     expect(socket.findings.map((f) => f.code).concat(polls.findings.map((f) => f.code))).toContain('ws-upgrade-blocked');
   });
 });
+
+/** faye's browser client (client/faye-browser.js): subscribe to /ticks, publish once; `disable` picks the transport. */
+const FAYE_PAGE = (disable: string[]) => `<!doctype html><script src="/vendor/faye.js"></script><script>
+  window.log = [];
+  const client = new Faye.Client(location.origin + '/faye');
+  ${disable.map((d) => `client.disable(${JSON.stringify(d)});`).join('\n  ')}
+  client.on('transport:up', () => log.push({ kind: 'up' }));
+  client.subscribe('/ticks', (m) => log.push({ kind: 'tick', n: m.n })).then(() => {
+    log.push({ kind: 'subscribed' });
+    return client.publish('/chat', { text: 'hi' });
+  }).then(() => log.push({ kind: 'published' }));
+</script>`;
+
+const count = (log: unknown[], kind: string) => log.filter((e) => (e as { kind: string }).kind === kind).length;
+
+describe('Bayeux (faye)', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('long-polling: the /faye channel reads as bayeux (not json), connect cycles are its heartbeat', async () => {
+    const { page, tabId } = await open(FAYE_PAGE(['websocket', 'eventsource']));
+    await untilLog(page, (log) => count(log, 'tick') >= 2 && count(log, 'published') === 1, 'two ticks and the publish');
+    const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.protocol === 'bayeux' && (ch.heartbeat?.intervalMs ?? 0) > 0));
+    const channel = channelOf(c, 'xhr', '/faye');
+    expect(channel.protocol, describeChannels(c.channels)).toBe('bayeux');
+    expect(channel.kind, `${describeChannels(c.channels)} ${channel.evidence}`).toBe('long-polling');
+    const seen = labels(c, channel);
+    expect(seen.some((l) => /^in handshake bayeux \/meta\/handshake ok clientId=\w+ advice reconnect=retry timeout=1000 interval=0 id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^in control bayeux \/meta\/subscribe ok \/ticks id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    // Idle connects come back after advice.timeout with the reply alone.
+    expect(seen.some((l) => /^in heartbeat bayeux \/meta\/connect ok advice reconnect=retry timeout=1000 interval=0 id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^in data bayeux message \/ticks/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^in ack bayeux publish ok \/chat id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.filter((l) => / text "/.test(l))).toEqual([]);
+    // The connect cycle (≈ advice.timeout = 1 s here) is the heartbeat the analysis measures.
+    expect(channel.heartbeat?.intervalMs).toBeGreaterThan(500);
+    expect(channel.heartbeat?.intervalMs).toBeLessThan(2500);
+  });
+
+  it('WebSocket: the handshake polls and the socket both read as bayeux, connects go out as heartbeats', async () => {
+    const { page, tabId } = await open(FAYE_PAGE([]));
+    await untilLog(page, (log) => count(log, 'tick') >= 2 && count(log, 'published') === 1, 'two ticks and the publish');
+    const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.transport === 'websocket' && ch.protocol === 'bayeux'));
+    const socket = channelOf(c, 'websocket', '/faye');
+    expect(socket.protocol, describeChannels(c.channels)).toBe('bayeux');
+    const seen = labels(c, socket);
+    expect(seen.some((l) => /^out heartbeat bayeux \/meta\/connect \(websocket\) id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^in heartbeat bayeux \/meta\/connect ok advice reconnect=retry timeout=1000 interval=0 id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^in data bayeux message \/ticks/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^out data bayeux publish \/chat id=\w+$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.filter((l) => / text "/.test(l))).toEqual([]);
+    for (const channel of c.channels.filter((ch) => new URL(ch.url).pathname === '/faye')) expect(channel.protocol, describeChannels(c.channels)).toBe('bayeux');
+    expect(socket.heartbeat?.intervalMs).toBeGreaterThan(0);
+  });
+});

@@ -17,6 +17,9 @@ export const LONG_POLL_MIN_HELD_SHARE = 0.6;
 const LONG_POLLING_PROTOCOLS = new Set(['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3', 'sockjs']);
 
 function isProtocolPolling(protocol: string | null, url: string): boolean {
+  // Bayeux over HTTP (faye 1.4.3 src/transport/xhr.js, jsonp.js): every /meta/connect is held up to
+  // advice.timeout and re-sent on the reply; subscribes and publishes share the endpoint in between.
+  if (protocol === 'bayeux') return true;
   if (protocol === null || !LONG_POLLING_PROTOCOLS.has(protocol)) return false;
   return /[?&]transport=polling(&|$)/.test(url) || /\/xhr(\?|$)/.test(url);
 }

@@ -6,6 +6,7 @@
  */
 import type { Direction, Payload } from '../events.ts';
 import { actionCableDecoder } from './actioncable.ts';
+import { bayeuxDecoder } from './bayeux.ts';
 import { cborDecoder } from './cbor.ts';
 import { centrifugoDecoder } from './centrifugo.ts';
 import { engineIoDecoder, engineIoV3Decoder } from './engine-io.ts';
@@ -44,6 +45,7 @@ export const PROTOCOL_DECODERS: readonly ProtocolDecoder[] = [
   mqttDecoder,
   centrifugoDecoder,
   pusherDecoder,
+  bayeuxDecoder,
   jsonRpcDecoder,
   jsonDecoder,
   msgpackDecoder,
