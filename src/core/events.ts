@@ -120,6 +120,24 @@ export interface HttpEndEvent extends ConnBase {
   body: Payload | null;
 }
 
+/**
+ * The browser's Resource Timing entry of a fetch/XHR request (PerformanceResourceTiming),
+ * matched to the request by URL and start time. Sent once the entry exists (after the body
+ * completed); absent when the page's performance timeline has none (buffer full, a cleared
+ * timeline, no entry for the initiator).
+ */
+export interface HttpTimingEvent extends ConnBase {
+  type: 'http.timing';
+  /**
+   * From the request's start to its sending, less DNS and connection set-up: the time it
+   * queued for a connection (HAR's `timings.blocked`). Null when the entry hides its detail
+   * (cross-origin without Timing-Allow-Origin: requestStart is 0).
+   */
+  blockedMs: number | null;
+  /** nextHopProtocol: 'http/1.1', 'h2', 'h3'…, '' when hidden or unknown. */
+  protocol: string;
+}
+
 /** The request failed: abort, network error, timeout. */
 export interface HttpErrorEvent extends ConnBase {
   type: 'http.error';
@@ -270,6 +288,7 @@ export type CaptureEvent =
   | HttpResponseEvent
   | HttpChunkEvent
   | HttpEndEvent
+  | HttpTimingEvent
   | HttpErrorEvent
   | SseCreateEvent
   | SseOpenEvent

@@ -50,6 +50,8 @@ export const BOUNDS = {
   /** Byte counts: Blob.size, WebSocket.bufferedAmount (WebIDL unsigned long long) and body lengths, exact up to 2^53 − 1. */
   bytes: { min: 0, max: SAFE, integer: true, what: 'a byte count from 0 to 2^53 − 1' },
   count: { min: 0, max: SAFE, integer: true, what: 'a count from 0 to 2^53 − 1' },
+  /** A span measured in the page (Resource Timing differences): up to a day, in ms. */
+  durationMs: { min: 0, max: 86_400_000, integer: false, what: 'a duration in ms from 0 to 86,400,000' },
   /** Sequence numbers count up from 1 (0: not yet sequenced). */
   seq: { min: 0, max: SAFE, integer: true, what: 'a sequence number from 0 to 2^53 − 1' },
   /**
@@ -151,6 +153,7 @@ const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'http.response': { ...conn, status: bounded(BOUNDS.httpStatus), statusText: str, headers, url: str, contentType: str },
   'http.chunk': { ...conn, size: bytes, preview: str },
   'http.end': { ...conn, size: bytes, bodyHash: nullable(str), body: nullable(payload) },
+  'http.timing': { ...conn, blockedMs: nullable(bounded(BOUNDS.durationMs)), protocol: str },
   'http.error': { ...conn, reason: oneOf('abort', 'network', 'timeout'), message: str },
   'sse.create': { ...conn, transport: oneOf('eventsource', 'fetch', 'xhr'), url: str, withCredentials: bool },
   'sse.open': conn,

@@ -36,6 +36,10 @@ export interface ConnRecord {
   /** Creation time (request sent, socket/EventSource constructed). */
   start: number;
   responseAt: number | null;
+  /** Time the request queued for a connection before it was sent (Resource Timing); null when unknown. */
+  blockedMs: number | null;
+  /** The protocol it went over (Resource Timing nextHopProtocol), '' when unknown. */
+  nextHopProtocol: string;
   status: number | null;
   contentType: string;
   responseHeaders: HeaderList;
@@ -75,6 +79,8 @@ export function newRecord(conn: string, transport: Transport, url: string, t: nu
     requestBytes: 0,
     start: t,
     responseAt: null,
+    blockedMs: null,
+    nextHopProtocol: '',
     status: null,
     contentType: '',
     responseHeaders: [],
@@ -191,6 +197,10 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
       r.size = e.size;
       r.bodyHash = e.bodyHash;
       r.body = e.body;
+      break;
+    case 'http.timing':
+      r.blockedMs = e.blockedMs;
+      r.nextHopProtocol = e.protocol;
       break;
     case 'http.error':
       r.end = e.t;

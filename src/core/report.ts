@@ -15,9 +15,8 @@ import { measureHeartbeat } from './metrics/heartbeat.ts';
 import { measureReconnects } from './metrics/reconnects.ts';
 import { measureStalls } from './metrics/stalls.ts';
 import { measureUserRates, pollingStopsAt, projectLoad } from './metrics/load.ts';
-import { runFindings } from './findings/index.ts';
+import { runCrossChannelFindings, runFindings } from './findings/index.ts';
 import type { FindingInput } from './findings/types.ts';
-import { wsUpgradeBlocked } from './findings/ws-upgrade-blocked.ts';
 import { endedAbnormally } from './findings/no-reconnect.ts';
 import { adviseChannel } from './advice.ts';
 import { round1, round3 } from './stats.ts';
@@ -152,13 +151,16 @@ export interface ReportInput {
   droppedEvents: number;
 }
 
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
 /** Assemble the report; the only user-dependent part is the load projection. */
 export function buildReport(input: ReportInput): Report {
   const present = input.analyses.filter((a) => a.ctx.records.length > 0);
-  const cross = wsUpgradeBlocked(present);
+  const cross = runCrossChannelFindings(present);
   const channels: ChannelReport[] = present.map((a) => {
     const extra = cross.get(a.ctx.id);
-    const findings = extra ? [...a.base.findings.filter((f) => f.severity === 'error'), extra, ...a.base.findings.filter((f) => f.severity !== 'error')] : a.base.findings;
+    // Cross-channel findings go after the channel's own of their severity and above the lower ones.
+    const findings = extra ? [...a.base.findings, ...extra].sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity]) : a.base.findings;
     return { ...a.base, findings, load: projectLoad(a.rates, a.classification.kind, input.users) };
   });
   const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };

@@ -48,10 +48,11 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
   it('a panel opened after the traffic receives all of it, exactly: fetch, XHR, SSE with a reconnect, WebSocket, an iframe, a fetch override', async () => {
     const { tabId, page } = await openApp();
     const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
-    const events = await panel.waitForCount(31);
+    // 31 events of the traffic, and the Resource Timing (http.timing) of each of its 4 requests.
+    const events = await panel.waitForCount(35);
     await page.waitForTimeout(200);
-    expect(await panel.events()).toHaveLength(31);
-    expect(seqs(events)).toEqual(oneTo(31));
+    expect(await panel.events()).toHaveLength(35);
+    expect(seqs(events)).toEqual(oneTo(35));
     expect(of(events, 'capture.dropped')).toEqual([]);
     expect(events).toEqual((await exportTab(browser.worker!, tabId)).events);
 
@@ -63,8 +64,8 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     const frameDoc = events.filter((e) => e.doc === frameStart!.doc);
     expect(mainDoc.every((e) => e.frameId === 0)).toBe(true);
     expect(frameDoc.every((e) => e.frameId === frameStart!.frameId)).toBe(true);
-    expect(mainDoc).toHaveLength(27);
-    expect(frameDoc).toHaveLength(4);
+    expect(mainDoc).toHaveLength(30);
+    expect(frameDoc).toHaveLength(5);
 
     const requests = of(events, 'http.request');
     // The iframe runs concurrently with the top page: compare each frame's requests in its own order.
@@ -76,8 +77,9 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     ]);
     expect(requests.filter((r) => r.frameId !== 0).map(summary)).toEqual([['fetch', 'GET', '?n=frame']]);
     for (const request of requests) {
-      const conn = byConn(events, request.conn);
+      const conn = byConn(events, request.conn).filter((e) => e.type !== 'http.timing');
       expect(conn.map((e) => e.type)).toEqual(['http.request', 'http.response', 'http.end']);
+      expect(of(byConn(events, request.conn), 'http.timing')).toMatchObject([{ protocol: 'http/1.1' }]);
       const end = conn[2] as EventOf<'http.end'>;
       expect(end.body?.data).toBe(JSON.stringify({ n: new URL(request.url).searchParams.get('n') }));
       expect((conn[1] as EventOf<'http.response'>).status).toBe(200);
@@ -110,9 +112,9 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
 
     // Live after history: a request made now arrives next, once.
     await page.evaluate(() => fetch('/json?n=live').then((r) => r.text()));
-    const after = await panel.waitForCount(34);
-    expect(seqs(after)).toEqual(oneTo(34));
-    expect(of(after.slice(31), 'http.request')[0]!.url).toBe(`${server.origin}/json?n=live`);
+    const after = await panel.waitForCount(39);
+    expect(seqs(after)).toEqual(oneTo(39));
+    expect(of(after.slice(35), 'http.request')[0]!.url).toBe(`${server.origin}/json?n=live`);
   }, E2E_TIMEOUT_MS);
 
   it('survives a real service-worker stop with traffic before, during and after: nothing lost, nothing duplicated', async () => {
@@ -161,7 +163,7 @@ describe('pipeline e2e (built extension, real Chromium)', () => {
     await page.goto(`${server.origin}/socket`);
     await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
     const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
-    const events = await panel.waitForCount(31 + 3);
+    const events = await panel.waitForCount(35 + 3);
     const starts = of(events, 'doc.start').filter((e) => e.frameId === 0);
     expect(starts.map((s) => new URL(s.url).pathname)).toEqual(['/app', '/socket']);
     const visible = await panel.visibleEvents();

@@ -12,7 +12,8 @@
  * the hook's frames in its stack.
  */
 import type { HeaderList } from '../../core/events.ts';
-import { emit, hookError, nextConn } from './emitter.ts';
+import { emit, hookError, nextConn, now } from './emitter.ts';
+import { noteRequest } from './resource-timing.ts';
 import { delayed, isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
 import {
   AbortControllerCtor,
@@ -111,6 +112,7 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
       headers: request ? headerList(requestGet.headers(request) as Headers) : [],
       bodySize: request ? null : 0,
     });
+    noteRequest(conn, url, now());
     return {
       callArgs: droppable ? [input, objectCreate(null, { signal: { value: ours, enumerable: true } })] : [input],
       facts: {
@@ -186,6 +188,7 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
     headers: headerList(requestGet.headers(request) as Headers),
     bodySize,
   });
+  noteRequest(conn, url, now());
   return {
     callArgs: [request],
     facts: {

@@ -10,6 +10,7 @@ import { installFetchHook } from './fetch.ts';
 import { global, doc } from './natives.ts';
 import { adoptRecord, hooksRecordOf, installNativeToString, ownHooksRecord, type HooksRecord } from './patch.ts';
 import { installRealmMarks } from './realms.ts';
+import { installResourceTiming } from './resource-timing.ts';
 import { installWebSocketHooks } from './web-socket.ts';
 import { installXhrHooks } from './xhr.ts';
 
@@ -50,6 +51,7 @@ function install(): void {
     ['xhr', installXhrHooks],
     ['eventsource', installEventSourceHooks],
     ['websocket', installWebSocketHooks],
+    ['resource-timing', installResourceTiming],
   ];
   try {
     installRealmMarks();

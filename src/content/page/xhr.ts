@@ -9,6 +9,7 @@
 import type { HeaderList, Payload } from '../../core/events.ts';
 import type { SseParser } from '../../core/sse-parser.ts';
 import { emit, hookError, nextConn, now, settings } from './emitter.ts';
+import { noteRequest } from './resource-timing.ts';
 import { recordingSseParser } from './sse-stream.ts';
 import { isOffline, latencyMs, registerTarget, unregisterTarget } from './faults.ts';
 import { absoluteUrl } from './fetch.ts';
@@ -326,6 +327,7 @@ export function installXhrHooks(): boolean {
           bodySize: bodyless ? 0 : requestBodySize(args[0]),
           sync: !rec.async,
         });
+        noteRequest(conn, rec.url, now());
         registerTarget(conn, {
           drop: () => {
             rec.abortAsError = true;

@@ -25,6 +25,9 @@ import { noStickySessions } from './no-sticky-sessions.ts';
 import { networkChange } from './network-change.ts';
 import { noReconnect } from './no-reconnect.ts';
 import { stallUndetected } from './stall-undetected.ts';
+import { wsUpgradeBlocked } from './ws-upgrade-blocked.ts';
+import { connectionStarvation } from './connection-starvation.ts';
+import type { ChannelAnalysis } from '../report.ts';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   retryAfterFatalClose,
@@ -63,6 +66,22 @@ export function runFindings(input: FindingInput): Finding[] {
     if (f) out.push(f);
   }
   return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+}
+
+/** Rules judged across all channels at once; each gives the findings to add per channel id. */
+export const CROSS_CHANNEL_RULES: ReadonlyArray<(analyses: readonly ChannelAnalysis[]) => Map<string, Finding>> = [wsUpgradeBlocked, connectionStarvation];
+
+/** Every cross-channel rule's findings, per channel id, in rule order. */
+export function runCrossChannelFindings(analyses: readonly ChannelAnalysis[]): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
+  for (const rule of CROSS_CHANNEL_RULES) {
+    for (const [id, finding] of rule(analyses)) {
+      const list = out.get(id);
+      if (list) list.push(finding);
+      else out.set(id, [finding]);
+    }
+  }
+  return out;
 }
 
 export type { FindingInput, FindingRule };

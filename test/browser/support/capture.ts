@@ -69,7 +69,13 @@ export async function sendToHooks(target: Page | Frame, message: RelayToPage): P
 
 /** The events of one request/connection, in page order. */
 export function ofConn(events: CaptureEvent[], conn: string): CaptureEvent[] {
-  return events.filter((e) => 'conn' in e && e.conn === conn).sort((a, b) => a.pseq - b.pseq);
+  // The request's Resource Timing (http.timing) comes on the browser's schedule, after the body: see timingOf.
+  return events.filter((e) => 'conn' in e && e.conn === conn && e.type !== 'http.timing').sort((a, b) => a.pseq - b.pseq);
+}
+
+/** The http.timing event of a request, when the browser's Resource Timing entry has arrived. */
+export function timingOf(events: CaptureEvent[], conn: string): Extract<CaptureEvent, { type: 'http.timing' }> | undefined {
+  return events.find((e): e is Extract<CaptureEvent, { type: 'http.timing' }> => e.type === 'http.timing' && e.conn === conn);
 }
 
 /** The conn of the first event matching `match`. */

@@ -1,0 +1,130 @@
+/**
+ * The browser's own timing of each fetch/XHR request (Resource Timing), read from a
+ * PerformanceObserver of our own: the page's performance timeline, its buffer and its
+ * own observers are left as they were. An entry is matched to the request the hooks
+ * captured by URL and start time and sent as `http.timing`: how long the request
+ * queued for a connection before it was sent, and over which protocol it went. That
+ * queueing is what Chromium's six connections per host on HTTP/1.1 cause when
+ * long-lived streams hold them all (src/core/findings/connection-starvation.ts).
+ */
+import { emit, hookError } from './emitter.ts';
+import { apply, getOwnPropertyDescriptor, global, timeOrigin } from './natives.ts';
+
+/** Requests awaiting their entry; the oldest is forgotten beyond this (an entry that never comes). */
+const MAX_PENDING = 256;
+/**
+ * A request's hook time and its entry's startTime are both taken in the page's call to
+ * fetch()/send(), microseconds apart; a busy page may hold the call a little.
+ */
+const MATCH_WINDOW_MS = 50;
+
+interface Pending {
+  conn: string;
+  url: string;
+  t: number;
+}
+
+const pending: Array<Pending | null> = [];
+let oldest = 0;
+
+function uncurryGetter(proto: object | undefined, key: string): ((self: unknown) => unknown) | null {
+  if (proto === undefined) return null;
+  const d = getOwnPropertyDescriptor(proto, key);
+  const get = d?.get;
+  return get ? (self: unknown) => apply(get, self, []) : null;
+}
+
+const ObserverCtor = (global as unknown as { PerformanceObserver?: typeof PerformanceObserver }).PerformanceObserver;
+const observe = ObserverCtor?.prototype.observe;
+const listEntries = (global as unknown as { PerformanceObserverEntryList?: typeof PerformanceObserverEntryList }).PerformanceObserverEntryList?.prototype.getEntries;
+const entryProto = (global as unknown as { PerformanceEntry?: typeof PerformanceEntry }).PerformanceEntry?.prototype;
+const timingProto = (global as unknown as { PerformanceResourceTiming?: typeof PerformanceResourceTiming }).PerformanceResourceTiming?.prototype;
+const get = {
+  name: uncurryGetter(entryProto, 'name'),
+  startTime: uncurryGetter(entryProto, 'startTime'),
+  initiatorType: uncurryGetter(timingProto, 'initiatorType'),
+  nextHopProtocol: uncurryGetter(timingProto, 'nextHopProtocol'),
+  domainLookupStart: uncurryGetter(timingProto, 'domainLookupStart'),
+  domainLookupEnd: uncurryGetter(timingProto, 'domainLookupEnd'),
+  connectStart: uncurryGetter(timingProto, 'connectStart'),
+  connectEnd: uncurryGetter(timingProto, 'connectEnd'),
+  requestStart: uncurryGetter(timingProto, 'requestStart'),
+};
+
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
+}
+
+/** Remember a request the hooks captured so its Resource Timing entry can be matched to it. */
+export function noteRequest(conn: string, url: string, t: number): void {
+  if (ObserverCtor === undefined) return;
+  if (pending.length - oldest >= MAX_PENDING) pending[oldest++] = null;
+  pending[pending.length] = { conn, url: withoutFragment(url), t };
+  if (oldest > MAX_PENDING) {
+    // Compact now and then, without the page's (patchable) Array methods.
+    let k = 0;
+    for (let i = oldest; i < pending.length; i++) pending[k++] = pending[i]!;
+    pending.length = k;
+    oldest = 0;
+  }
+}
+
+/** The pending request an entry belongs to (same URL, start within the window), removed from the list. */
+function take(url: string, startEpoch: number): Pending | null {
+  let best = -1;
+  let bestGap = MATCH_WINDOW_MS;
+  for (let i = oldest; i < pending.length; i++) {
+    const p = pending[i];
+    if (p === null || p === undefined || p.url !== url) continue;
+    const gap = Math.abs(p.t - startEpoch);
+    if (gap <= bestGap) {
+      best = i;
+      bestGap = gap;
+    }
+  }
+  if (best < 0) return null;
+  const found = pending[best]!;
+  pending[best] = null;
+  return found;
+}
+
+function num(getter: ((self: unknown) => unknown) | null, entry: unknown): number {
+  const v = getter ? getter(entry) : 0;
+  return typeof v === 'number' ? v : 0;
+}
+
+function onEntries(list: PerformanceObserverEntryList): void {
+  try {
+    const entries = apply(listEntries!, list, []) as PerformanceEntry[];
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const initiator = get.initiatorType ? get.initiatorType(entry) : '';
+      if (initiator !== 'fetch' && initiator !== 'xmlhttprequest') continue;
+      const startTime = num(get.startTime, entry);
+      const request = take(withoutFragment(String(get.name ? get.name(entry) : '')), timeOrigin + startTime);
+      if (request === null) continue;
+      const requestStart = num(get.requestStart, entry);
+      // requestStart is 0 when a cross-origin response hides its detail (no Timing-Allow-Origin).
+      const blockedMs =
+        requestStart > 0
+          ? Math.max(
+              0,
+              requestStart - startTime - (num(get.connectEnd, entry) - num(get.connectStart, entry)) - (num(get.domainLookupEnd, entry) - num(get.domainLookupStart, entry)),
+            )
+          : null;
+      const protocol = get.nextHopProtocol ? get.nextHopProtocol(entry) : '';
+      emit({ type: 'http.timing', conn: request.conn, blockedMs, protocol: typeof protocol === 'string' ? protocol : '' });
+    }
+  } catch (error) {
+    hookError('resource-timing', error);
+  }
+}
+
+/** Observe the page's resource entries; false when the browser has no PerformanceObserver. */
+export function installResourceTiming(): boolean {
+  if (ObserverCtor === undefined || observe === undefined || listEntries === undefined || get.requestStart === null) return false;
+  const observer = new ObserverCtor(onEntries);
+  apply(observe, observer, [{ type: 'resource' }]);
+  return true;
+}
