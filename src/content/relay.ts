@@ -44,7 +44,6 @@ import {
 } from '../shared/page-bridge.ts';
 import {
   PAGE_MESSAGE_MAX_CHARS,
-  RECONNECT_DELAYS_MS,
   RELAY_BATCH_MAX_CHARS,
   RELAY_BATCH_MAX_EVENTS,
   RELAY_FLUSH_MS,
@@ -53,8 +52,8 @@ import {
   RELAY_MAX_HELD_RESTORES,
   RELAY_MAX_IN_FLIGHT,
   RELAY_PORT_NAME,
-  WELCOME_TIMEOUT_MS,
 } from '../shared/constants.ts';
+import { PortSession } from '../shared/port-session.ts';
 import {
   parseWire,
   send,
@@ -117,14 +116,10 @@ export class Relay {
   private sentDropped = 0;
   private sentRejected = 0;
   private doc = '';
-  private port: PortLike | null = null;
-  /** True once the background answered hello on the current port. */
-  private connected = false;
+  /** The port to the background, reopened when Chrome stops the service worker. */
+  private readonly session: PortSession;
   private config: PageConfig | null = null;
   private flushTimer: unknown = null;
-  private reconnectAttempt = 0;
-  /** The extension was reloaded or removed: this relay can never reach it again. */
-  private dead = false;
   /** The document is being unloaded or cached (pagehide): send at once, timers may never run. */
   private hidden = false;
   /** The hooks said hello (on the private channel). */
@@ -135,11 +130,25 @@ export class Relay {
   /** Stays in the back/forward cache not yet sent to the background. */
   private restores: CacheStay[] = [];
 
-  constructor(private readonly env: RelayEnvironment) {}
+  constructor(private readonly env: RelayEnvironment) {
+    this.session = new PortSession({
+      connect: () => env.connect(),
+      setTimeout: (fn, ms) => env.setTimeout(fn, ms),
+      greet: (port) => send<RelayMessages, 'hello'>(port, 'hello', { relayId: env.relayId }),
+      onMessage: (raw) => this.receiveFromBackground(raw),
+      // The extension was reloaded or removed: this relay can never reach it again.
+      onConnectError: () => 'stop',
+    });
+  }
+
+  /** The extension was reloaded or removed: this relay can never reach it again. */
+  private get dead(): boolean {
+    return this.session.isStopped();
+  }
 
   /** Open the port (call once, early, so events queue against a live connection). */
   start(): void {
-    this.openPort();
+    this.session.open();
   }
 
   /** Handle one page → relay CustomEvent detail. Anything that is not one of the hooks' messages is rejected and counted. */
@@ -188,7 +197,7 @@ export class Relay {
   pageHidden(at?: number): void {
     this.hidden = true;
     this.hiddenAt = at ?? null;
-    this.portAtHide = this.port;
+    this.portAtHide = this.session.current();
     this.flush();
   }
 
@@ -205,9 +214,10 @@ export class Relay {
       this.restores.push({ cachedAt: Math.min(this.hiddenAt ?? restoredAt, restoredAt), restoredAt });
     }
     this.hiddenAt = null;
-    if (this.port !== null && this.port === this.portAtHide) {
-      this.reconnectAttempt = 0;
-      this.reopen();
+    const port = this.session.current();
+    if (port !== null && port === this.portAtHide) {
+      this.session.resetBackoff();
+      this.session.reopen();
     }
     this.portAtHide = null;
   }
@@ -230,7 +240,7 @@ export class Relay {
       heldEvents: this.heldEvents,
       dropped: this.dropped,
       rejected: this.rejected,
-      connected: this.connected,
+      connected: this.session.isWelcomed(),
       nextBatch: this.nextBatch,
     };
   }
@@ -258,7 +268,8 @@ export class Relay {
 
   /** Send queued messages as batches while the in-flight window allows. */
   private flush(): void {
-    if (!this.connected || !this.port) return;
+    const port = this.session.current();
+    if (!port || !this.session.isWelcomed()) return;
     while (
       (this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) &&
       (this.queue.length > 0 || this.countersChanged() || this.restores.length > 0)
@@ -294,7 +305,7 @@ export class Relay {
       this.sentRejected = this.rejected;
       this.unacked.push({ batch: payload.batch, count, chars, payload });
       this.unackedChars += chars;
-      if (!send<RelayMessages, 'batch'>(this.port, 'batch', payload)) return;
+      if (!send<RelayMessages, 'batch'>(port, 'batch', payload)) return;
     }
   }
 
@@ -302,55 +313,19 @@ export class Relay {
     return this.dropped !== this.sentDropped || this.rejected !== this.sentRejected;
   }
 
-  private openPort(): void {
-    let port: PortLike;
-    try {
-      port = this.env.connect();
-    } catch {
-      this.dead = true;
-      return;
-    }
-    this.port = port;
-    this.connected = false;
-    port.onMessage.addListener((message) => {
-      if (this.port === port) this.receiveFromBackground(message);
-    });
-    port.onDisconnect.addListener(() => {
-      if (this.port === port) this.reopen();
-    });
-    send<RelayMessages, 'hello'>(port, 'hello', { relayId: this.env.relayId });
-    // A port opened while the worker was stopping can stay silent: retry if no welcome comes.
-    this.env.setTimeout(() => {
-      if (this.port === port && !this.connected) this.reopen();
-    }, WELCOME_TIMEOUT_MS);
-  }
-
-  /** Drop the current port and open a new one after a back-off delay. */
-  private reopen(): void {
-    const old = this.port;
-    this.port = null;
-    this.connected = false;
-    try {
-      old?.disconnect();
-    } catch {
-      // already gone
-    }
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
-    this.env.setTimeout(() => this.openPort(), delay);
-  }
-
   private receiveFromBackground(raw: unknown): void {
     const message = parseWire<ToRelayMessages>(raw, TO_RELAY_MESSAGE_CHECKS);
-    if (!message || !this.port) return;
+    const port = this.session.current();
+    if (!message || !port) return;
     switch (message.type) {
       case 'welcome': {
-        this.connected = true;
-        this.reconnectAttempt = 0;
+        this.session.welcomed();
+        this.session.resetBackoff();
         this.release(message.payload.ackedBatch);
         this.setConfig(message.payload.config);
         // Resend, in order, what the previous service worker never persisted.
         for (const sent of this.unacked) {
-          if (!send<RelayMessages, 'batch'>(this.port, 'batch', sent.payload)) return;
+          if (!send<RelayMessages, 'batch'>(port, 'batch', sent.payload)) return;
         }
         this.flush();
         break;

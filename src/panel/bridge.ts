@@ -7,7 +7,8 @@
  * The panel UI builds on `connectPanel`; tests read `globalThis.__riPanel`.
  */
 import type { CaptureEvent, CaptureFile } from '../core/events.ts';
-import { PANEL_PORT_NAME, PROTOCOL_VERSION, RECONNECT_DELAYS_MS, TAB_MAX_EVENTS, WELCOME_TIMEOUT_MS } from '../shared/constants.ts';
+import { PANEL_PORT_NAME, PROTOCOL_VERSION, TAB_MAX_EVENTS } from '../shared/constants.ts';
+import { PortSession } from '../shared/port-session.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import {
   parseWire,
@@ -134,12 +135,7 @@ export function currentPageEvents(events: readonly CaptureEvent[]): CaptureEvent
 export function connectPanel(tabId: number, listener?: BridgeListener, transport: BridgeTransport = chromeTransport()): PanelBridge {
   let events: CaptureEvent[] = [];
   let lastSeq = 0;
-  let port: PortLike | null = null;
   let preserve = false;
-  let closed = false;
-  /** The current port got its welcome. */
-  let welcomed = false;
-  let reconnectAttempt = 0;
   const listeners = new Set<BridgeListener>(listener ? [listener] : []);
   const status: BridgeStatus = { state: 'connecting', dropped: 0, rejected: 0, stats: null, reconnects: 0, panelEvicted: 0 };
 
@@ -181,7 +177,7 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
     }
     switch (message.type) {
       case 'welcome':
-        welcomed = true;
+        session.welcomed();
         setStats(message.payload.stats);
         forgetThrough(message.payload.stats.clearedAtSeq);
         break;
@@ -200,7 +196,7 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
       }
       case 'synced':
         status.state = 'connected';
-        reconnectAttempt = 0;
+        session.resetBackoff();
         setStats(message.payload.stats);
         emitStatus();
         break;
@@ -218,47 +214,21 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
     }
   };
 
-  /** Drop the current port (if any) and open a new one after a back-off delay. */
-  const reopen = () => {
-    const old = port;
-    port = null;
-    if (closed) return;
-    try {
-      old?.disconnect();
-    } catch {
-      // already gone
-    }
-    status.state = 'reconnecting';
-    status.reconnects++;
-    const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
-    transport.setTimeout(open, delay);
-    emitStatus();
-  };
-  const open = () => {
-    if (closed) return;
-    let current: PortLike;
-    try {
-      current = transport.connect();
-    } catch (error) {
+  const session = new PortSession({
+    connect: () => transport.connect(),
+    setTimeout: (fn, ms) => transport.setTimeout(fn, ms),
+    greet: (port) => send<PanelMessages, 'subscribe'>(port, 'subscribe', { tabId, afterSeq: lastSeq }),
+    onMessage: (raw) => receive(raw),
+    onReconnecting: () => {
+      status.state = 'reconnecting';
+      status.reconnects++;
+      emitStatus();
+    },
+    onConnectError: (error) => {
       console.error('[realtime-inspector] cannot connect to the background', error);
-      port = null;
-      reopen();
-      return;
-    }
-    port = current;
-    welcomed = false;
-    current.onMessage.addListener((raw) => {
-      if (port === current) receive(raw);
-    });
-    current.onDisconnect.addListener(() => {
-      if (port === current) reopen();
-    });
-    send<PanelMessages, 'subscribe'>(current, 'subscribe', { tabId, afterSeq: lastSeq });
-    // A port opened while the worker was stopping can stay silent: retry if no welcome comes.
-    transport.setTimeout(() => {
-      if (port === current && !welcomed) reopen();
-    }, WELCOME_TIMEOUT_MS);
-  };
+      return 'retry';
+    },
+  });
 
   const call = async <K extends keyof ApiMethods>(method: K, ...args: ApiMethods[K]['args']): Promise<ApiMethods[K]['result']> => {
     const reply = (await transport.request(wire<ApiMessages, 'api'>('api', { method, args } as ApiMessages['api']))) as ApiReply | undefined;
@@ -287,14 +257,12 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
       frameId === undefined ? call('injectFault', tabId, command) : call('injectFault', tabId, command, frameId),
     exportCapture: () => call('exportTab', tabId),
     close() {
-      closed = true;
       status.state = 'closed';
-      port?.disconnect();
-      port = null;
+      session.close();
     },
   };
 
-  open();
+  session.open();
   if (typeof location !== 'undefined' && location.protocol === 'chrome-extension:') {
     (globalThis as unknown as { __riPanel: unknown }).__riPanel = {
       events: () => bridge.events(),
