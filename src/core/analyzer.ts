@@ -8,7 +8,7 @@
  * again. Feeding events in batches or all at once yields the same report.
  */
 import type { CaptureEvent, FaultEvent, Transport } from './events.ts';
-import { channelKey, normalizeEndpoint } from './channels.ts';
+import { EndpointGrouper } from './channels.ts';
 import type { ChannelReport, Report } from './report-types.ts';
 import { buildReport, analyzeChannel, type ChannelAnalysis } from './report.ts';
 import { buildSeries, type ChannelSeries } from './series.ts';
@@ -56,6 +56,8 @@ interface ChannelState {
   handshakeFailures: readonly HandshakeFailure[];
   /** Documents whose connections the channel holds (their back/forward cache stays apply to it). */
   docs: Set<string>;
+  /** The connections filed under the channel, in arrival order. */
+  buckets: ConnBucket[];
 }
 
 /** The events of one request/connection until its channel is known. */
@@ -69,7 +71,10 @@ interface ConnBucket {
 export class Analyzer {
   private readonly users: number;
   private readonly channels = new Map<string, ChannelState>();
-  private readonly channelOrder: ChannelState[] = [];
+  private channelOrder: ChannelState[] = [];
+  /** Which URL parts vary across one client's requests (channels.ts): what the channel keys fold. */
+  private readonly grouper = new EndpointGrouper();
+  private groupedAt = 0;
   private readonly conns = new Map<string, ConnBucket>();
   /** Connections whose creating event arrived but that are not in a channel yet, in arrival order. */
   private unassigned: ConnBucket[] = [];
@@ -178,38 +183,74 @@ export class Analyzer {
   private assign(): void {
     if (this.unassigned.length === 0) return;
     for (const bucket of this.unassigned) {
+      const { transport, url, method } = identityOf(bucket.create!);
+      this.grouper.observe(transport, url, method);
+    }
+    if (this.grouper.version !== this.groupedAt) this.regroup();
+    for (const bucket of this.unassigned) {
       const c = bucket.create!;
-      const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.transport;
-      const method = c.type === 'http.request' ? c.method : c.type === 'sse.create' && c.transport !== 'eventsource' ? 'GET' : null;
-      const key = channelKey(transport, c.url, method);
+      const { transport, url, method } = identityOf(c);
+      const key = this.grouper.key(transport, url, method);
       let ch = this.channels.get(key);
       if (!ch) {
-        ch = {
-          id: key,
-          transport,
-          endpoint: normalizeEndpoint(c.url),
-          events: [],
-          applied: 0,
-          builder: new RecordBuilder(),
-          labels: { decoderId: null },
-          dirty: true,
-          analysis: null,
-          series: null,
-          announcedPingMs: null,
-          transportEnds: [],
-          handshakeFailures: [],
-          docs: new Set(),
-        };
+        ch = newChannelState(key, transport, this.grouper.endpoint(transport, url, method));
         this.channels.set(key, ch);
         this.channelOrder.push(ch);
       }
       ch.docs.add(c.doc);
+      ch.buckets.push(bucket);
       for (const e of bucket.events) ch.events.push(e);
       bucket.events = [];
       bucket.channel = ch;
       ch.dirty = true;
     }
     this.unassigned = [];
+  }
+
+  /**
+   * The grouper's judgement of which URL parts vary changed: key every connection again.
+   * A channel whose connections stay together keeps its state (and takes its new id); the
+   * others are rebuilt from the events of the connections they now hold.
+   */
+  private regroup(): void {
+    this.groupedAt = this.grouper.version;
+    const groups = new Map<string, ConnBucket[]>();
+    for (const ch of this.channelOrder) {
+      for (const bucket of ch.buckets) {
+        const { transport, url, method } = identityOf(bucket.create!);
+        const key = this.grouper.key(transport, url, method);
+        const list = groups.get(key);
+        if (list) list.push(bucket);
+        else groups.set(key, [bucket]);
+      }
+    }
+    const order: ChannelState[] = [];
+    this.channels.clear();
+    for (const [key, buckets] of groups) {
+      const owner = buckets[0]!.channel!;
+      let ch: ChannelState;
+      if (owner.buckets.length === buckets.length && buckets.every((b) => b.channel === owner)) {
+        ch = owner;
+        if (ch.id !== key) {
+          ch.analysis = null;
+          ch.series = null;
+          ch.dirty = true;
+        }
+      } else {
+        const conns = new Set(buckets.map((b) => b.create!.conn));
+        const sources = new Set(buckets.map((b) => b.channel!));
+        const events: CaptureEvent[] = [];
+        for (const source of sources) for (const e of source.events) if ('conn' in e && e.conn !== null && conns.has(e.conn)) events.push(e);
+        ch = { ...newChannelState(key, owner.transport, ''), events, buckets, docs: new Set(buckets.map((b) => b.create!.doc)) };
+      }
+      const { transport, url, method } = identityOf(buckets[0]!.create!);
+      ch.id = key;
+      ch.endpoint = this.grouper.endpoint(transport, url, method);
+      this.channels.set(key, ch);
+      order.push(ch);
+    }
+    for (const ch of order) for (const bucket of ch.buckets) bucket.channel = ch;
+    this.channelOrder = order;
   }
 
   /** Ids of the channels in first-seen order. */
@@ -419,6 +460,34 @@ export class Analyzer {
   channelReport(channelId: string, options: AnalyzerOptions = {}): ChannelReport | null {
     return this.report(options).channels.find((c) => c.id === channelId) ?? null;
   }
+}
+
+/** A channel with no connections yet. */
+function newChannelState(id: string, transport: Transport, endpoint: string): ChannelState {
+  return {
+    id,
+    transport,
+    endpoint,
+    events: [],
+    applied: 0,
+    builder: new RecordBuilder(),
+    labels: { decoderId: null },
+    dirty: true,
+    analysis: null,
+    series: null,
+    announcedPingMs: null,
+    transportEnds: [],
+    handshakeFailures: [],
+    docs: new Set(),
+    buckets: [],
+  };
+}
+
+/** What a connection's channel is keyed on: its transport, URL, and method for plain HTTP. */
+function identityOf(c: CreateEvent): { transport: Transport; url: string; method: string | null } {
+  const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.transport;
+  const method = c.type === 'http.request' ? c.method : c.type === 'sse.create' && c.transport !== 'eventsource' ? 'GET' : null;
+  return { transport, url: c.url, method };
 }
 
 /** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */
