@@ -179,6 +179,15 @@ describe('backoff verdicts on the delays real clients produced', () => {
     }
   });
 
+  it('socket.io-client 4.8 against a server that accepts and closes: 1 s ± 50 % every time is fixed, not a slow linear growth', () => {
+    // The backoff matrix on a loaded machine, 2026-12-06: a chance trend in 20 delays and a hidden
+    // cap just above their median read as "linear +10 ms per attempt from 623 ms to 855 ms".
+    const ch = channel(
+      outages([[571.4, 597.9, 1107.2, 764.3, 1297.7, 1002.2, 1298.2, 696.3, 1170.1, 714.2, 1286.7, 1189.9, 883.2, 902.7, 937.2, 1330.8, 1587.1, 890.5, 785.1, 820.4]], 60_000),
+    );
+    expect(ch.backoff).toMatchObject({ model: 'fixed', jitter: true });
+  });
+
   it('graphql-ws 6 retryWait against a server that accepts and closes, in real Chromium: no claim that there is no jitter', () => {
     // 2^k s + 300-3000 ms (dist/client.js), recorded by the backoff matrix on 2026-12-06.
     const ch = channel(acceptThenClose([3198, 2793, 5072, 9667, 20_000]));
@@ -296,6 +305,14 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).toContain('backoff-without-jitter');
     const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
     expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(true);
+  });
+
+  it("phoenix's list with its short entries blurred by a loaded machine, read as an exponential: its round delays still say no jitter", () => {
+    // Entries of 10-250 ms arrive tens of ms late under load, which reads as growth; 0.5, 1, 2 s stay on the grid.
+    const ch = channel(outages([[36, 131, 118, 186, 231, 293, 502, 1003, 2004, 5001, 5002, 5019, 5001]], 60_000));
+    expect(ch.backoff!.model).not.toBe('fixed');
+    expect(ch.backoff!.jitter).toBe(false);
+    expect(codes(ch)).toContain('backoff-without-jitter');
   });
 
   it("SignalR's default [0, 2, 10, 30 s] in one pass: a list without jitter, said so", () => {

@@ -20,7 +20,7 @@
  * 0.5 in build/cjs/manager.js) spreads delays by up to ±50%.
  */
 import type { Backoff, BackoffModel, JitterKind } from '../report-types.ts';
-import { maxOf, median, minOf, round1, round3 } from '../stats.ts';
+import { maxOf, median, minOf, percentile, round1, round3 } from '../stats.ts';
 
 export interface BackoffPoint {
   attempt: number;
@@ -303,22 +303,45 @@ function growthCandidates(points: readonly BackoffPoint[], levels: ReadonlyArray
     for (let i = 0; i < growth.length; i++) subsets.push(growth.filter((_, j) => j !== i));
   }
   if (firstCapped > 0 && !growth.some((p) => p.attempt === firstCapped)) subsets.push([...growth, { attempt: firstCapped, delayMs: cap! }]);
+  const all = thin(points);
+  const grows = (predict: (k: number) => number) => risesAboveScatter(all, predict);
   for (const [index, subset] of subsets.entries()) {
     if (new Set(subset.map((p) => p.attempt)).size < 2) continue;
     const partial = index > 0;
     const lin = robustLine(subset.map((p) => p.attempt), subset.map((p) => p.delayMs));
     if (lin && lin.b > 0) {
-      out.push({ model: 'linear', initialMs: lin.a, factor: lin.b, maxMs: cap, partial, predict: (k) => limit(lin.a + lin.b * k) });
+      const predict = (k: number) => limit(lin.a + lin.b * k);
+      if (grows(predict)) out.push({ model: 'linear', initialMs: lin.a, factor: lin.b, maxMs: cap, partial, predict });
     }
     const positive = subset.filter((p) => p.delayMs > 0);
     const exp = robustLine(positive.map((p) => p.attempt), positive.map((p) => Math.log(p.delayMs)));
     if (exp && exp.b > Math.log(1.05)) {
       const initial = Math.exp(exp.a);
       const factor = Math.exp(exp.b);
-      out.push({ model: 'exponential', initialMs: initial, factor, maxMs: cap, partial, predict: (k) => limit(initial * factor ** k) });
+      const predict = (k: number) => limit(initial * factor ** k);
+      if (grows(predict)) out.push({ model: 'exponential', initialMs: initial, factor, maxMs: cap, partial, predict });
     }
   }
   return out;
+}
+
+/** Delays from which a growth must rise above their scatter around it. */
+const MIN_RISE_POINTS = 6;
+
+/**
+ * A growing policy must rise, over the attempts seen, by more than the delays scatter
+ * around it (the interquartile range of the residuals); a rise the randomisation alone
+ * would make is no growth. socket.io-client against a server that accepts and closes
+ * restarts its count on every open: 20 delays of 1 s ± 50 %, a chance trend in them, and
+ * a low hidden cap made "linear +10 ms per attempt from 623 to 855 ms" (a 232 ms rise
+ * under a 400 ms scatter). Short series are left to the confidence rules.
+ */
+function risesAboveScatter(points: readonly BackoffPoint[], predict: (k: number) => number): boolean {
+  if (points.length < MIN_RISE_POINTS) return true;
+  const attempts = points.map((p) => p.attempt);
+  const rise = predict(maxOf(attempts)) - predict(minOf(attempts));
+  const residuals = points.map((p) => p.delayMs - predict(p.attempt));
+  return rise > percentile(residuals, 75) - percentile(residuals, 25);
 }
 
 /** Series up to this many growth points are also fitted leaving one point out. */
