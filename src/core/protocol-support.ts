@@ -33,10 +33,11 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   for (const r of records) {
     for (const m of r.messages) {
       if (m.data === null) continue;
-      samples.push({ dir: m.dir, data: m.data });
+      samples.push({ dir: m.dir, data: m.data, ...(m.kind === 'sse' ? { event: m.event } : {}) });
       if (samples.length >= SAMPLE_COUNT) break;
     }
-    if (r.body !== null && r.body.size > 0 && samples.length < SAMPLE_COUNT) samples.push({ dir: 'in', data: r.body });
+    // An SSE response's body is the raw event stream, already sampled above as its messages (with their event names).
+    if (!r.sse && r.body !== null && r.body.size > 0 && samples.length < SAMPLE_COUNT) samples.push({ dir: 'in', data: r.body });
     if (samples.length >= SAMPLE_COUNT) break;
   }
   let decoder: ProtocolDecoder | undefined;
@@ -47,6 +48,10 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
       requestedProtocols: first.requestedProtocols,
       negotiatedProtocol: records.find((r) => r.negotiatedProtocol !== '')?.negotiatedProtocol ?? '',
       samples,
+      method: first.method,
+      requestHeaders: first.requestHeaders,
+      status: first.status,
+      contentType: first.contentType,
     });
     decoder = found ? getDecoder(found.id) : undefined;
   } catch {
@@ -84,7 +89,7 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
       if (m.data === null || (m.role !== null && !relabel)) continue;
       try {
         // Only the role is kept: labels are for display, and the panel decodes what it shows.
-        m.role = decodeMessage(decoder.id, m.data, m.dir).role;
+        m.role = decodeMessage(decoder.id, m.data, m.dir, m.kind === 'sse' ? { event: m.event } : undefined).role;
       } catch {
         m.role = 'data';
       }

@@ -6,7 +6,7 @@
  */
 import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/events.ts';
 import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
-import type { DecodedMessage } from '../core/protocols/types.ts';
+import type { DecodedMessage, MessageContext } from '../core/protocols/types.ts';
 import type { ChannelSeries } from '../core/index.ts';
 
 /** The three groups a user filters by. */
@@ -44,9 +44,9 @@ function preview(text: string, max = 80): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
-function decodedLabel(protocol: string | null, data: Payload, dir: Direction): string {
+function decodedLabel(protocol: string | null, data: Payload, dir: Direction, context?: MessageContext): string {
   try {
-    const d = decodeMessage(protocol, data, dir);
+    const d = decodeMessage(protocol, data, dir, context);
     if (d.label) return d.label;
   } catch {
     // A decoder must not throw; if one does, the raw preview below still labels the row.
@@ -258,7 +258,9 @@ export class MessageIndex {
     if (label === null || label === undefined) {
       const e = this.rowEvents[i]!;
       const payload = rowPayload(e);
-      const decoded = payload ? decodedLabel(this.protocol, payload, DIRS[this.dirs[i]!] ?? 'in') : '';
+      // SSE messages: the event name is part of the message (graphql-sse's next/complete).
+      const context = e.type === 'sse.message' ? { event: e.event } : undefined;
+      const decoded = payload ? decodedLabel(this.protocol, payload, DIRS[this.dirs[i]!] ?? 'in', context) : '';
       const extra = this.extras[i]!;
       label = extra ? `${extra} ${decoded}` : decoded;
       this.labels[i] = label;

@@ -79,7 +79,7 @@ function channelOf(c: Captured, transport: string, path: string): ChannelReport 
 }
 
 /** The payloads of a channel's connections as the message list shows them: WebSocket frames, SSE data, HTTP response bodies. */
-function payloads(c: Captured, channel: ChannelReport): Array<{ dir: Direction; data: Payload; event?: string }> {
+function payloads(c: Captured, channel: ChannelReport): Array<{ dir: Direction; data: Payload; event?: string; source: CaptureEvent }> {
   const conns = new Set<string>();
   const path = new URL(channel.url).pathname;
   for (const e of c.events) {
@@ -87,12 +87,14 @@ function payloads(c: Captured, channel: ChannelReport): Array<{ dir: Direction; 
     const transport = e.type === 'ws.create' ? 'websocket' : e.transport;
     if (transport === channel.transport && new URL(e.url).pathname === path) conns.add(e.conn);
   }
-  const out: Array<{ dir: Direction; data: Payload; event?: string }> = [];
+  // An SSE response's body is its raw event stream: its events are listed instead.
+  const sseConns = new Set(c.events.flatMap((e) => (e.type === 'sse.create' ? [e.conn] : [])));
+  const out: Array<{ dir: Direction; data: Payload; event?: string; source: CaptureEvent }> = [];
   for (const e of c.events) {
     if (!('conn' in e) || e.conn === null || !conns.has(e.conn)) continue;
-    if (e.type === 'ws.message') out.push({ dir: e.dir, data: e.data });
-    else if (e.type === 'sse.message') out.push({ dir: 'in', data: e.data, event: e.event });
-    else if (e.type === 'http.end' && e.body) out.push({ dir: 'in', data: e.body });
+    if (e.type === 'ws.message') out.push({ dir: e.dir, data: e.data, source: e });
+    else if (e.type === 'sse.message') out.push({ dir: 'in', data: e.data, event: e.event, source: e });
+    else if (e.type === 'http.end' && e.body && !sseConns.has(e.conn)) out.push({ dir: 'in', data: e.body, source: e });
   }
   return out;
 }
@@ -204,5 +206,70 @@ describe('Bayeux (faye)', { timeout: E2E_TIMEOUT_MS }, () => {
     expect(seen.filter((l) => / text "/.test(l))).toEqual([]);
     for (const channel of c.channels.filter((ch) => new URL(ch.url).pathname === '/faye')) expect(channel.protocol, describeChannels(c.channels)).toBe('bayeux');
     expect(socket.heartbeat?.intervalMs).toBeGreaterThan(0);
+  });
+});
+
+/** graphql-sse's browser client (umd/graphql-sse.js): a query, then a subscription of 3 ticks. */
+const GRAPHQL_SSE_PAGE = (singleConnection: boolean) => `<!doctype html><script src="/vendor/graphql-sse.js"></script><script>
+  window.log = [];
+  const client = graphqlSse.createClient({ url: location.origin + '/graphql/stream', singleConnection: ${singleConnection} });
+  const run = (payload) => new Promise((resolve, reject) =>
+    client.subscribe(payload, { next: (r) => log.push({ kind: 'next', r }), error: (e) => (log.push({ kind: 'error', e: String(e) }), reject(e)), complete: resolve }));
+  run({ query: '{ hello }' })
+    .then(() => run({ query: 'subscription Ticks { ticks(count: 3, every: 300) }' }))
+    .then(() => log.push({ kind: 'done' }));
+</script>`;
+
+/** The SSE events of the capture's streams on the channels' path: `<event> <role> <label>` as the message list labels them. */
+function sseLabels(c: Captured, channels: ChannelReport[]): string[] {
+  const seen = new Set<CaptureEvent>();
+  const out: string[] = [];
+  for (const channel of channels) {
+    for (const p of payloads(c, channel)) {
+      if (p.event === undefined || seen.has(p.source)) continue;
+      seen.add(p.source);
+      const d = decodeMessage(channel.protocol, p.data, p.dir, { event: p.event });
+      out.push(`${p.event} ${d.role} ${d.label}`);
+    }
+  }
+  return out;
+}
+
+describe('GraphQL over SSE (graphql-sse)', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('distinct connections: each operation is a POST whose event stream reads as graphql-sse next/complete, not json', async () => {
+    const { page, tabId } = await open(GRAPHQL_SSE_PAGE(false));
+    const log = await untilLog(page, (l) => count(l, 'done') === 1 || count(l, 'error') > 0, 'both operations');
+    expect(count(log, 'error'), JSON.stringify(log)).toBe(0);
+    expect(count(log, 'next')).toBe(4);
+    const c = await capture(tabId, (cc) => cc.events.filter((e) => e.type === 'sse.message' && e.event === 'complete').length >= 2);
+    const streams = c.channels.filter((ch) => new URL(ch.url).pathname === '/graphql/stream');
+    expect(streams.length, describeChannels(c.channels)).toBeGreaterThan(0);
+    for (const ch of streams) expect(ch.protocol, describeChannels(c.channels)).toBe('graphql-sse');
+    const seen = sseLabels(c, streams);
+    expect(seen, seen.join('\n')).toEqual([
+      'next data graphql-sse next hello',
+      'complete control graphql-sse complete',
+      'next data graphql-sse next ticks',
+      'next data graphql-sse next ticks',
+      'next data graphql-sse next ticks',
+      'complete control graphql-sse complete',
+    ]);
+  });
+
+  it('single connection: the reservation PUT, the token-bearing stream and operations read as graphql-sse', async () => {
+    const { page, tabId } = await open(GRAPHQL_SSE_PAGE(true));
+    const log = await untilLog(page, (l) => count(l, 'done') === 1 || count(l, 'error') > 0, 'both operations');
+    expect(count(log, 'error'), JSON.stringify(log)).toBe(0);
+    const c = await capture(tabId, (cc) => cc.events.filter((e) => e.type === 'sse.message' && e.event === 'complete').length >= 2);
+    const requests = c.events.filter((e): e is Extract<CaptureEvent, { type: 'http.request' }> => e.type === 'http.request' && e.url.includes('/graphql/stream'));
+    expect(requests.map((r) => r.method)).toEqual(expect.arrayContaining(['PUT', 'GET', 'POST']));
+    const streams = c.channels.filter((ch) => new URL(ch.url).pathname === '/graphql/stream');
+    for (const ch of streams) expect(ch.protocol, describeChannels(c.channels)).toBe('graphql-sse');
+    const all = streams.flatMap((ch) => labels(c, ch));
+    expect(all, all.join('\n')).toContain('in handshake graphql-sse reservation token');
+    const events = sseLabels(c, streams);
+    expect(events.filter((l) => /^next data graphql-sse next id=[\w-]+ hello$/.test(l)), events.join('\n')).toHaveLength(1);
+    expect(events.filter((l) => /^next data graphql-sse next id=[\w-]+ ticks$/.test(l)), events.join('\n')).toHaveLength(3);
+    expect(events.filter((l) => /^complete control graphql-sse complete id=[\w-]+$/.test(l)), events.join('\n')).toHaveLength(2);
   });
 });

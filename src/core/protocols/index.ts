@@ -11,6 +11,7 @@ import { cborDecoder } from './cbor.ts';
 import { centrifugoDecoder } from './centrifugo.ts';
 import { engineIoDecoder, engineIoV3Decoder } from './engine-io.ts';
 import { decodeGeneric } from './generic.ts';
+import { graphqlSseDecoder } from './graphql-sse.ts';
 import { graphqlWsDecoder } from './graphql-ws.ts';
 import { jsonDecoder } from './json.ts';
 import { jsonRpcDecoder } from './json-rpc.ts';
@@ -24,9 +25,9 @@ import { socketIoDecoder, socketIoV2Decoder } from './socket-io.ts';
 import { sockjsDecoder } from './sockjs.ts';
 import { stompDecoder } from './stomp.ts';
 import { subscriptionsTransportWsDecoder } from './subscriptions-transport-ws.ts';
-import type { DecodedMessage, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
+import type { DecodedMessage, MessageContext, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 
-export type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
+export type { DecodedMessage, MessageContext, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 export { decodeGeneric, sniffBinary } from './generic.ts';
 
 /** Every decoder, most specific first (ties in confidence go to the earlier one). */
@@ -46,6 +47,7 @@ export const PROTOCOL_DECODERS: readonly ProtocolDecoder[] = [
   centrifugoDecoder,
   pusherDecoder,
   bayeuxDecoder,
+  graphqlSseDecoder,
   jsonRpcDecoder,
   jsonDecoder,
   msgpackDecoder,
@@ -73,10 +75,13 @@ export function detectProtocol(hint: ProtocolHint): { id: string; confidence: nu
   return best;
 }
 
-/** Decode one message with the channel's protocol, or generically (JSON-RPC, JSON, binary sniffing, text) when none. */
-export function decodeMessage(protocolId: string | null, data: Payload, dir: Direction): DecodedMessage {
+/**
+ * Decode one message with the channel's protocol, or generically (JSON-RPC, JSON, binary sniffing, text) when none.
+ * `context` gives what the envelope says (the SSE event name), for protocols that use it (graphql-sse).
+ */
+export function decodeMessage(protocolId: string | null, data: Payload, dir: Direction, context?: MessageContext): DecodedMessage {
   const decoder = protocolId === null ? undefined : BY_ID.get(protocolId);
-  return decoder ? decoder.decode(data, dir) : decodeGeneric(data);
+  return decoder ? decoder.decode(data, dir, context) : decodeGeneric(data);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The contract every wire-protocol decoder implements: one file per protocol
  * under src/core/protocols/, registered in ./index.ts.
  */
-import type { Direction, Payload, Transport } from '../events.ts';
+import type { Direction, HeaderList, Payload, Transport } from '../events.ts';
 
 /** What role a message plays in its protocol. */
 export type MessageRole = 'handshake' | 'data' | 'heartbeat' | 'ack' | 'error' | 'close' | 'control';
@@ -25,8 +25,18 @@ export interface ProtocolHint {
   /** WebSocket subprotocols requested and the one negotiated. */
   requestedProtocols: string[];
   negotiatedProtocol: string;
-  /** The first few payloads of the channel, in order, with direction. */
-  samples: Array<{ dir: Direction; data: Payload }>;
+  /** The first few payloads of the channel, in order, with direction (and the SSE event name of SSE messages). */
+  samples: Array<{ dir: Direction; data: Payload; event?: string | null }>;
+  /** HTTP channels: the first request's method and headers, its response status and media type. */
+  method?: string;
+  requestHeaders?: HeaderList;
+  status?: number | null;
+  contentType?: string;
+}
+
+/** What a message's envelope says besides its payload: the SSE event name of an SSE message. */
+export interface MessageContext {
+  event?: string | null;
 }
 
 /** Defaults from a library's source that the analysis compares against. */
@@ -61,7 +71,7 @@ export interface ProtocolDecoder {
   /** Confidence 0..1 that the channel speaks this protocol (0 = no). */
   detect(hint: ProtocolHint): number;
   /** Decode one message; never throws (returns role 'data' with a plain label when unsure). */
-  decode(data: Payload, dir: Direction): DecodedMessage;
+  decode(data: Payload, dir: Direction, context?: MessageContext): DecodedMessage;
   /**
    * Optional: decode a connection's messages in order, one result per message,
    * for protocols whose packets may span several WebSocket messages (MQTT over

@@ -4,7 +4,7 @@
  * throwing. Pure; runs in the panel, the CLI and Node tests.
  */
 import type { Direction, Payload } from '../events.ts';
-import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
+import type { DecodedMessage, MessageContext, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 
 const lossyUtf8 = new TextDecoder('utf-8', { fatal: false });
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -260,9 +260,9 @@ export function defineDecoder(
     }
   }
 
-  function decode(data: Payload, dir: Direction): DecodedMessage {
+  function decode(data: Payload, dir: Direction, context?: MessageContext): DecodedMessage {
     try {
-      return decoder.decode(data, dir);
+      return decoder.decode(data, dir, context);
     } catch {
       try {
         return onDecodeFailure(data, dir);
