@@ -85,9 +85,16 @@ export function formatMs(ms: number): string {
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 
-/** Human byte count. */
+/**
+ * Human byte count, in IEC binary units everywhere the product shows bytes (CLI, HTML
+ * report, panel): 1 KiB = 1024 B, 1 MiB = 1024 KiB. The capture's own bounds are set in
+ * those units too (src/shared/constants.ts), so a limit and a size read alike.
+ */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (!Number.isFinite(bytes)) return 'n/a';
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${Math.round(bytes)} B`;
+  if (abs < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (abs < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }

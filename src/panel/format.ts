@@ -3,7 +3,7 @@
  */
 import type { ChannelReport, Severity } from '../core/report-types.ts';
 
-export { formatBytes } from './messages.ts';
+export { formatBytes } from '../core/stats.ts';
 
 /** Milliseconds as DevTools shows durations. */
 export function formatMs(ms: number | null | undefined): string {

@@ -5,7 +5,8 @@
  * the brushed timeline window. Arrow keys move the selection.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { compileSearch, DEFAULT_FILTER, formatBytes, type MessageFilter, type MessageIndex, type MessageKind } from '../messages.ts';
+import { compileSearch, DEFAULT_FILTER, type MessageFilter, type MessageIndex, type MessageKind } from '../messages.ts';
+import { formatBytes } from '../format.ts';
 import type { CaptureEvent } from '../../core/events.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { MessageView } from './MessageView.tsx';
