@@ -190,6 +190,18 @@ describe('Bayeux (faye)', { timeout: E2E_TIMEOUT_MS }, () => {
     // The connect cycle (≈ advice.timeout = 1 s here) is the heartbeat the analysis measures.
     expect(channel.heartbeat?.intervalMs).toBeGreaterThan(500);
     expect(channel.heartbeat?.intervalMs).toBeLessThan(2500);
+
+    // The panel's message list labels the response rows with their Bayeux messages.
+    const panel = await session.context.newPage();
+    await panel.goto(`chrome-extension://${session.extensionId}/src/panel/panel.html?tabId=${tabId}`);
+    await panel.locator('.overview-table tbody tr', { hasText: '/faye' }).first().dblclick();
+    await panel.waitForSelector('.detail');
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /bayeux \/meta\/handshake ok/.test(l.textContent ?? '')), null, { timeout: 15_000 });
+    const rows = await panel.locator('.vrow .c-label').allTextContents();
+    expect(rows.some((r) => /bayeux \/meta\/connect ok advice/.test(r)), rows.join('\n')).toBe(true);
+    expect(rows.some((r) => /bayeux message \/ticks/.test(r)), rows.join('\n')).toBe(true);
+    await panel.close();
   });
 
   it('WebSocket: the handshake polls and the socket both read as bayeux, connects go out as heartbeats', async () => {
@@ -254,6 +266,17 @@ describe('GraphQL over SSE (graphql-sse)', { timeout: E2E_TIMEOUT_MS }, () => {
       'next data graphql-sse next ticks',
       'complete control graphql-sse complete',
     ]);
+
+    // The panel's message list labels the stream's rows with the event and its decoding.
+    const panel = await session.context.newPage();
+    await panel.goto(`chrome-extension://${session.extensionId}/src/panel/panel.html?tabId=${tabId}`);
+    await panel.locator('.overview-table tbody tr', { hasText: '/graphql/stream' }).first().dblclick();
+    await panel.waitForSelector('.detail');
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).filter((l) => /graphql-sse complete/.test(l.textContent ?? '')).length >= 2, null, { timeout: 15_000 });
+    const rows = await panel.locator('.vrow .c-label').allTextContents();
+    expect(rows, rows.join('\n')).toEqual(expect.arrayContaining(['event: next graphql-sse next hello', 'event: next graphql-sse next ticks', 'event: complete graphql-sse complete']));
+    await panel.close();
   });
 
   it('single connection: the reservation PUT, the token-bearing stream and operations read as graphql-sse', async () => {
