@@ -3,8 +3,8 @@
  * channel's protocol from its URL, subprotocols and first payloads, and label
  * each message with its role (handshake, data, heartbeat, ...).
  */
-import { decodeMessage, detectProtocol, getDecoder } from './protocols/index.ts';
-import type { DecodedMessage, ProtocolDecoder, ProtocolHint } from './protocols/types.ts';
+import { channelTimings, decodeMessage, detectProtocol, getDecoder } from './protocols/index.ts';
+import type { DecodedMessage, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './protocols/types.ts';
 import type { ConnRecord } from './model.ts';
 import type { Direction, Payload, Transport } from './events.ts';
 
@@ -96,4 +96,33 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
     }
   }
   return decoder;
+}
+
+/** How many of a channel's first payloads are searched for the timings its handshake announced. */
+const TIMING_PAYLOADS = 32;
+
+/**
+ * The timings a channel runs with: what its own messages announced when the protocol says it in-band
+ * (engine.io's open packet, STOMP heart-beats, MQTT keepalive, Pusher activity_timeout, Centrifugo's
+ * connect reply, Bayeux's advice), else the library defaults of `decoder`; null without a decoder.
+ * Reads the first payloads (frames, SSE data, non-stream response bodies) in time order.
+ */
+export function channelProtocolTimings(decoder: ProtocolDecoder | null, records: readonly ConnRecord[]): ProtocolTimings | null {
+  if (!decoder) return null;
+  const payloads: Array<{ t: number; dir: Direction; data: Payload }> = [];
+  for (const r of records) {
+    let n = 0;
+    for (const m of r.messages) {
+      if (m.data === null || m.data.size === 0) continue;
+      payloads.push({ t: m.t, dir: m.dir, data: m.data });
+      if (++n >= TIMING_PAYLOADS) break;
+    }
+    if (!r.sse && r.body !== null && r.body.size > 0) payloads.push({ t: r.end ?? r.start, dir: 'in', data: r.body });
+  }
+  payloads.sort((a, b) => a.t - b.t);
+  try {
+    return channelTimings(decoder.id, payloads.slice(0, TIMING_PAYLOADS)) ?? decoder.timings;
+  } catch {
+    return decoder.timings;
+  }
 }

@@ -13,6 +13,9 @@ import { BAYEUX_TIMINGS } from '../../src/core/protocols/bayeux.ts';
 import { channelTimings, decodeMessage, detectProtocol, protocolTimings, type ProtocolHint } from '../../src/core/protocols/index.ts';
 import { textPayload } from '../../src/core/protocols/util.ts';
 import { libSource, libVersion } from './protocol-real-harness.ts';
+import { newRecord } from '../../src/core/model.ts';
+import { channelProtocolTimings } from '../../src/core/protocol-support.ts';
+import { getDecoder } from '../../src/core/protocols/index.ts';
 
 const t = textPayload;
 const line = (data: Payload, dir: Direction = 'in') => {
@@ -124,5 +127,24 @@ describe('Bayeux frames as faye writes them', () => {
     // faye advises EventSource clients timeout 0 (src/protocol/server.js _advize): the cycle is the interval.
     expect(channelTimings('bayeux', [reply({ timeout: 0, interval: 60_000 })])).toMatchObject({ heartbeatMs: 60_000, timeoutMs: 72_000 });
     expect(channelTimings('bayeux', [reply({ reconnect: 'none' })])).toEqual(BAYEUX_TIMINGS);
+  });
+});
+
+describe("a channel's timings for the analysis (channelProtocolTimings)", () => {
+  it("Bayeux: the advice in the channel's response bodies; engine.io: the open packet; else the defaults", () => {
+    const bayeux = getDecoder('bayeux')!;
+    const handshake = newRecord('c:1', 'xhr', 'http://x/faye', 1000);
+    handshake.body = t('[{"channel":"/meta/handshake","successful":true,"clientId":"a","version":"1.0","advice":{"reconnect":"retry","interval":0,"timeout":45000}}]');
+    handshake.end = 1010;
+    const connect = newRecord('c:2', 'xhr', 'http://x/faye', 1020);
+    connect.body = t('[{"channel":"/meta/connect","successful":true,"advice":{"reconnect":"retry","interval":0,"timeout":45000}}]');
+    connect.end = 46_020;
+    expect(channelProtocolTimings(bayeux, [connect, handshake])).toMatchObject({ heartbeatMs: 45_000, timeoutMs: 54_000 });
+    expect(channelProtocolTimings(bayeux, [newRecord('c:3', 'xhr', 'http://x/faye', 0)])).toEqual(BAYEUX_TIMINGS);
+    expect(channelProtocolTimings(null, [handshake])).toBeNull();
+
+    const socket = newRecord('c:4', 'websocket', 'ws://x/socket.io/?EIO=4&transport=websocket', 0);
+    socket.messages.push({ t: 5, dir: 'in', size: 90, kind: 'ws', data: t('0{"sid":"s","upgrades":[],"pingInterval":5000,"pingTimeout":3000,"maxPayload":1000000}'), sample: '', event: null, id: null, retry: null, role: null });
+    expect(channelProtocolTimings(getDecoder('socket.io')!, [socket])).toMatchObject({ heartbeatMs: 5000, timeoutMs: 3000 });
   });
 });
