@@ -15,7 +15,7 @@ import { measureHeartbeat } from './metrics/heartbeat.ts';
 import { measureReconnects } from './metrics/reconnects.ts';
 import { measureStalls } from './metrics/stalls.ts';
 import { measureUserRates, pollingStopsAt, projectLoad } from './metrics/load.ts';
-import { runCrossChannelFindings, runFindings } from './findings/index.ts';
+import { runCrossChannelFindings, runFindings, withoutExplained } from './findings/index.ts';
 import type { FindingInput } from './findings/types.ts';
 import { endedAbnormally } from './findings/no-reconnect.ts';
 import { adviseChannel } from './advice.ts';
@@ -158,9 +158,10 @@ export function buildReport(input: ReportInput): Report {
   const present = input.analyses.filter((a) => a.ctx.records.length > 0);
   const cross = runCrossChannelFindings(present);
   const channels: ChannelReport[] = present.map((a) => {
-    const extra = cross.get(a.ctx.id);
-    // Cross-channel findings go after the channel's own of their severity and above the lower ones.
-    const findings = extra ? [...a.base.findings, ...extra].sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity]) : a.base.findings;
+    // A cross-channel finding adds to the channel's own unless it has one of that code already; it goes
+    // after the channel's own of its severity and above the lower ones.
+    const extra = cross.get(a.ctx.id)?.filter((f) => !a.base.findings.some((own) => own.code === f.code));
+    const findings = extra?.length ? withoutExplained([...a.base.findings, ...extra].sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity])) : a.base.findings;
     return { ...a.base, findings, load: projectLoad(a.rates, a.classification.kind, input.users) };
   });
   const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };

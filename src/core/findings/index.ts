@@ -21,7 +21,7 @@ import { pollingLoad } from './polling-load.ts';
 import { streamBuffered } from './stream-buffered.ts';
 import { intermediaryTimeout } from './intermediary-timeout.ts';
 import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
-import { noStickySessions } from './no-sticky-sessions.ts';
+import { noStickySessions, noStickySessionsAcross } from './no-sticky-sessions.ts';
 import { networkChange } from './network-change.ts';
 import { noReconnect } from './no-reconnect.ts';
 import { stallUndetected } from './stall-undetected.ts';
@@ -69,7 +69,19 @@ export function runFindings(input: FindingInput): Finding[] {
 }
 
 /** Rules judged across all channels at once; each gives the findings to add per channel id. */
-export const CROSS_CHANNEL_RULES: ReadonlyArray<(analyses: readonly ChannelAnalysis[]) => Map<string, Finding>> = [wsUpgradeBlocked, connectionStarvation];
+export const CROSS_CHANNEL_RULES: ReadonlyArray<(analyses: readonly ChannelAnalysis[]) => Map<string, Finding>> = [wsUpgradeBlocked, connectionStarvation, noStickySessionsAcross];
+
+/**
+ * Findings that explain another on the same channel: the other is dropped. A WebSocket refused
+ * because its negotiated token reached the wrong server is not an upgrade blocked on the way.
+ */
+const EXPLAINS: ReadonlyMap<string, readonly string[]> = new Map([['no-sticky-sessions', ['ws-upgrade-blocked']]]);
+
+/** A channel's findings without those another of them explains. */
+export function withoutExplained(findings: readonly Finding[]): Finding[] {
+  const explained = new Set(findings.flatMap((f) => EXPLAINS.get(f.code) ?? []));
+  return explained.size === 0 ? [...findings] : findings.filter((f) => !explained.has(f.code));
+}
 
 /** Every cross-channel rule's findings, per channel id, in rule order. */
 export function runCrossChannelFindings(analyses: readonly ChannelAnalysis[]): Map<string, Finding[]> {
