@@ -247,6 +247,44 @@ function sseLabels(c: Captured, channels: ChannelReport[]): string[] {
   return out;
 }
 
+/** The CometD client (cometd 9.0.0, ES modules) against the faye server: the same Bayeux protocol from another library. */
+const COMETD_PAGE = (transport: 'websocket' | 'long-polling') => `<!doctype html><script type="module">
+  import { CometD } from '/vendor/cometd/cometd.js';
+  window.log = [];
+  const cometd = new CometD();
+  ${transport === 'long-polling' ? "cometd.unregisterTransport('websocket');" : ''}
+  // faye serves Bayeux at its mount path only: no /handshake, /connect suffixes (Client.js appendMessageTypeToURL).
+  cometd.configure({ url: location.origin + '/faye', appendMessageTypeToURL: false });
+  cometd.handshake((reply) => {
+    log.push({ kind: 'handshake', ok: reply.successful });
+    if (!reply.successful) return;
+    cometd.subscribe('/ticks', (m) => log.push({ kind: 'tick', n: m.data.n }), () => {
+      log.push({ kind: 'subscribed' });
+      cometd.publish('/chat', { text: 'hi' }, (r) => log.push({ kind: 'published', ok: r.successful }));
+    });
+  });
+</script>`;
+
+describe('Bayeux (CometD client)', { timeout: E2E_TIMEOUT_MS }, () => {
+  for (const transport of ['long-polling', 'websocket'] as const) {
+    it(`${transport}: a CometD client reads as bayeux, its connects labelled as heartbeats`, async () => {
+      const { page, tabId } = await open(COMETD_PAGE(transport));
+      await untilLog(page, (log) => count(log, 'tick') >= 2 && count(log, 'published') === 1, 'two ticks and the publish');
+      const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.protocol === 'bayeux' && (transport === 'long-polling' ? ch.transport === 'xhr' : ch.transport === 'websocket')));
+      const faye = c.channels.filter((ch) => new URL(ch.url).pathname === '/faye');
+      expect(faye.length, describeChannels(c.channels)).toBeGreaterThan(0);
+      for (const channel of faye) expect(channel.protocol, describeChannels(c.channels)).toBe('bayeux');
+      const seen = faye.flatMap((ch) => labels(c, ch));
+      expect(seen.some((l) => /^in handshake bayeux \/meta\/handshake ok clientId=\w+ advice reconnect=retry timeout=1000 interval=0/.test(l)), seen.join('\n')).toBe(true);
+      expect(seen.some((l) => /^in data bayeux message \/ticks/.test(l)), seen.join('\n')).toBe(true);
+      expect(seen.some((l) => /^in heartbeat bayeux \/meta\/connect ok/.test(l)), seen.join('\n')).toBe(true);
+      expect(seen.filter((l) => / text "/.test(l))).toEqual([]);
+      if (transport === 'websocket') expect(seen.some((l) => /^out heartbeat bayeux \/meta\/connect \(websocket\)/.test(l)), seen.join('\n')).toBe(true);
+      else expect(faye.find((ch) => ch.transport === 'xhr')?.kind).toBe('long-polling');
+    });
+  }
+});
+
 describe('GraphQL over SSE (graphql-sse)', { timeout: E2E_TIMEOUT_MS }, () => {
   it('distinct connections: each operation is a POST whose event stream reads as graphql-sse next/complete, not json', async () => {
     const { page, tabId } = await open(GRAPHQL_SSE_PAGE(false));

@@ -120,6 +120,8 @@ describe('Bayeux frames as faye writes them', () => {
     expect(libSource('faye', 'src/engines/proxy.js')).toMatch(/INTERVAL:\s+0,\s+TIMEOUT:\s+60,/);
     expect(libSource('faye', 'src/protocol/client.js')).toContain('1.2 * this._advice.timeout / 1000');
     expect(libSource('faye', 'src/engines/memory.js')).toContain('this.addTimeout(clientId, 2 * timeout,');
+    expect(libVersion('cometd')).toBe('9.0.0');
+    expect(libSource('cometd', 'Client.js')).toMatch(/advice: \{\s+timeout: 60000,\s+interval: 0,/);
     expect(protocolTimings('bayeux')).toEqual(BAYEUX_TIMINGS);
     expect(BAYEUX_TIMINGS).toMatchObject({ heartbeatMs: 60_000, timeoutMs: 72_000 });
     const reply = (advice: object) => ({ dir: 'in' as const, data: t(JSON.stringify([{ channel: '/meta/connect', successful: true, advice }])) });

@@ -29,9 +29,9 @@ export const BAYEUX_TIMINGS: ProtocolTimings = {
   heartbeatDirection: 'client',
   timeoutMs: 72_000,
   notes:
-    'The /meta/connect cycle is the heartbeat: the server holds each connect up to advice.timeout and the client reconnects advice.interval after the reply. The server announces both in the advice of its handshake and connect replies, which overrides these defaults (faye: timeout 60 s, interval 0; CometD servers advise their own, 30 s by default). The client gives up on a connect after 1.2 × timeout; faye\'s server drops a client silent for 2 × timeout.',
+    'The /meta/connect cycle is the heartbeat: the server holds each connect up to advice.timeout and the client reconnects advice.interval after the reply. The server announces both in the advice of its handshake and connect replies, which overrides these defaults (faye: timeout 60 s, interval 0; the CometD client assumes the same 60 s until its server advises). The client gives up on a connect after 1.2 × timeout; faye\'s server drops a client silent for 2 × timeout.',
   source:
-    'faye 1.4.3 src/engines/proxy.js (TIMEOUT: 60, INTERVAL: 0), src/protocol/server.js (_advize: reconnect retry, interval, timeout in ms), src/protocol/client.js (_sendMessage: timeout 1.2 * advice.timeout), src/engines/memory.js (ping: destroyClient after 2 * timeout)',
+    'faye 1.4.3 src/engines/proxy.js (TIMEOUT: 60, INTERVAL: 0), src/protocol/server.js (_advize: reconnect retry, interval, timeout in ms), src/protocol/client.js (_sendMessage: timeout 1.2 * advice.timeout), src/engines/memory.js (ping: destroyClient after 2 * timeout); cometd 9.0.0 Client.js (#config.advice: timeout 60000, interval 0; maxNetworkDelay 10000)',
 };
 
 /** One Bayeux message as it travels. */
