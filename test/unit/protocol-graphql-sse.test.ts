@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { HeaderList, Payload } from '../../src/core/events.ts';
 import { GRAPHQL_SSE_TIMINGS } from '../../src/core/protocols/graphql-sse.ts';
 import { decodeMessage, detectProtocol, protocolTimings, type ProtocolHint } from '../../src/core/protocols/index.ts';
@@ -181,5 +182,23 @@ describe('graphql-sse: what it must leave to others', () => {
     expect(libVersion('graphql-sse')).toBe('2.6.1');
     expect(libSource('graphql-sse', 'lib/handler.js')).toContain("pinger = setInterval(() => msgs.next(':\\n\\n'), 12000);");
     expect(protocolTimings('graphql-sse')).toEqual(GRAPHQL_SSE_TIMINGS);
+  });
+});
+
+describe('graphql-sse on arbitrary input', () => {
+  it('decode with any event name and detect with any HTTP facts never throw and stay well-formed', () => {
+    const event = fc.oneof(fc.constantFrom('next', 'complete', 'message', null, undefined, '__proto__'), fc.string());
+    const json = fc.jsonValue().map((v) => JSON.stringify(v));
+    const text = fc.oneof(json, fc.string(), json.map((j) => `{"id":"x","payload":${j}}`));
+    fc.assert(
+      fc.property(text, event, fc.string(), fc.oneof(fc.integer(), fc.constant(null)), fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 3 }), (body, ev, method, status, headers) => {
+        const d = decodeMessage('graphql-sse', textPayload(body), 'in', { event: ev });
+        expect(d.protocol).toBe('graphql-sse');
+        expect(typeof d.label).toBe('string');
+        const c = detectProtocol({ transport: 'fetch', url: 'http://x/graphql?token=1', requestedProtocols: [], negotiatedProtocol: '', samples: [{ dir: 'in', data: textPayload(body), event: ev }], method, status, requestHeaders: headers });
+        if (c) expect(c.confidence).toBeGreaterThanOrEqual(0.3);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
