@@ -470,7 +470,7 @@ describe('privacy e2e (built extension, real Chromium)', () => {
     const firstWorker = m.extensionSessions('service_worker')[0]!;
     await stopServiceWorker(browser.context, panel.page);
     await page.evaluate(() => fetch('/json?n=after-restart').then((r) => r.text()));
-    const events = await panel.waitForCount(34);
+    const events = await panel.waitForRequest('/json?n=after-restart');
     expect(events.some((e) => e.type === 'http.request' && e.url.endsWith('/json?n=after-restart'))).toBe(true);
     await waitFor('the restarted service worker attached', () => m.extensionSessions('service_worker').find((s) => s.sessionId !== firstWorker.sessionId));
 
