@@ -7,7 +7,7 @@ import { isHttp, type FaultEvent, type Transport } from './events.ts';
 import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext, HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
-import { applyProtocol, type ProtocolLabels } from './protocol-support.ts';
+import { applyProtocol, channelProtocolTimings, type ProtocolLabels } from './protocol-support.ts';
 import { classifyChannel } from './classify/index.ts';
 import { measureWaste } from './metrics/waste.ts';
 import { measureLatency } from './metrics/latency.ts';
@@ -62,7 +62,8 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     endpoint: input.endpoint,
     records,
     protocol: decoder?.id ?? null,
-    protocolTimings: decoder?.timings ?? null,
+    // What this session announced (engine.io open packet, STOMP heart-beats, Bayeux advice...), else the library defaults.
+    protocolTimings: channelProtocolTimings(decoder, records),
     captureEnd: input.captureEnd,
     faults: input.faults.slice(),
     pauses: input.pauses ?? [],
