@@ -247,6 +247,32 @@ function sseLabels(c: Captured, channels: ChannelReport[]): string[] {
   return out;
 }
 
+describe("Bayeux: the server's advice sets the analysis' expectations", { timeout: E2E_TIMEOUT_MS }, () => {
+  it('a stall on the faye WebSocket is judged against 1.2 × advice.timeout, not the 60 s default', async () => {
+    const { page, tabId } = await open(FAYE_PAGE([]));
+    await untilLog(page, (log) => count(log, 'tick') >= 1 && count(log, 'published') === 1, 'a tick and the publish');
+    const before = await capture(tabId, (cc) => cc.channels.some((ch) => ch.transport === 'websocket' && (ch.heartbeat?.intervalMs ?? 0) > 0));
+    expect(channelOf(before, 'websocket', '/faye').heartbeat?.intervalMs).toBeGreaterThan(0);
+    for (let i = 0; ; i++) {
+      try {
+        await session.injectFault(tabId, { fault: 'stall', durationMs: 4000, conn: null });
+        break;
+      } catch (error) {
+        if (i > 30) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const c = await capture(tabId, (cc) => cc.channels.some((ch) => ch.transport === 'websocket' && ch.findings.some((f) => f.code === 'stall-undetected')));
+    const socket = channelOf(c, 'websocket', '/faye');
+    const finding = socket.findings.find((f) => f.code === 'stall-undetected');
+    expect(finding, describeChannels(c.channels)).toBeDefined();
+    const evidence = finding!.evidence as { expectedWithinMs: number };
+    // One beat (the connect cycle, about 1 s here) plus the client's 1.2 × advice.timeout = 1.2 s;
+    // faye's defaults would have said a beat plus 72 s.
+    expect(evidence.expectedWithinMs - socket.heartbeat!.intervalMs!).toBeCloseTo(1200, 0);
+  });
+});
+
 /** The CometD client (cometd 9.0.0, ES modules) against the faye server: the same Bayeux protocol from another library. */
 const COMETD_PAGE = (transport: 'websocket' | 'long-polling') => `<!doctype html><script type="module">
   import { CometD } from '/vendor/cometd/cometd.js';
