@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { numberAttempts } from '../../src/core/metrics/backoff-attempts.ts';
-import { noJitter } from '../../src/core/findings/no-jitter.ts';
+import { noJitter } from '../../src/core/findings/backoff-without-jitter.ts';
 import type { FindingInput } from '../../src/core/findings/types.ts';
 import type { Backoff } from '../../src/core/report-types.ts';
 import { simulateClient, type SimClient, type SimFailure } from './backoff-sim.ts';

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitBackoff, type BackoffFit, type BackoffPoint } from '../../src/core/metrics/backoff.ts';
-import { noJitter } from '../../src/core/findings/no-jitter.ts';
+import { noJitter } from '../../src/core/findings/backoff-without-jitter.ts';
 import type { FindingInput } from '../../src/core/findings/types.ts';
 
 /** Would the report say "no randomisation" (backoff-without-jitter) for these delays? */

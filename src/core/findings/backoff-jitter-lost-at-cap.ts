@@ -1,6 +1,6 @@
 import type { FindingRule } from './types.ts';
 import { formatMs } from '../stats.ts';
-import { noJitter } from './no-jitter.ts';
+import { noJitter } from './backoff-without-jitter.ts';
 
 /**
  * Randomised growth that ends in an exact cap: the client randomises and then clamps
