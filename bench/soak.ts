@@ -9,7 +9,10 @@
  *  - JS heaps after a forced GC (CDP HeapProfiler.collectGarbage, then
  *    Runtime.getHeapUsage, as bench/panel.ts reads them): the inspected page,
  *    the extension's service worker, the panel page and its dedicated workers
- *    (the analysis worker); the panel's DOM counters; the proportional set size
+ *    (the analysis worker); the panel's DOM counters (they grow by one node per
+ *    typed-and-cleared filter below: a plain <input> typed into through CDP does
+ *    the same and a filter set from script does not, so Chromium's editing holds
+ *    it, not the panel; BENCHMARKS.md); the proportional set size
  *    of every Chromium process (/proc/<pid>/smaps_rollup);
  *  - the extension origin's IndexedDB usage (CDP Storage.getUsageAndQuota),
  *    where the background persists its buffer (src/background/idb-store.ts),
@@ -96,8 +99,26 @@ export interface SoakTrend {
   /** Fitted change across the second half (MiB) and the mean level (MiB). */
   growthMiB: number | null;
   meanMiB: number | null;
-  /** |growth| ≤ max(1 MiB, 5% of the level). */
-  flat: boolean | null;
+  /**
+   * flat: |growth| ≤ max(1 MiB, 5% of the level); grows / falls beyond it either way (only
+   * growth is a leak: a store that oscillates, as LevelDB's files do, can fit a falling line).
+   */
+  verdict: 'flat' | 'grows' | 'falls' | null;
+}
+
+export interface SoakVerdict {
+  trends: Record<'page' | 'serviceWorker' | 'panel' | 'panelWorkers' | 'idb' | 'idbDisk' | 'chromiumPss', SoakTrend>;
+  /** Highest buffer held against its bounds (TAB_MAX_EVENTS events, STORE_MAX_CHARS characters). */
+  bufferMax: { events: number; chars: number; maxEvents: number; maxChars: number; within: boolean };
+  panelMaxEvents: { held: number; bound: number; within: boolean };
+  /** sent − recorded − counted drops at the end (must be 0). */
+  loss: number | null;
+  drainedAfterS: number | null;
+  workerRestarts: number;
+  first: { workP95: number | null; cpuP95: number | null; frameP95: number; typeMs: number | null; clearMs: number | null } | null;
+  last: { workP95: number | null; cpuP95: number | null; frameP95: number; typeMs: number | null; clearMs: number | null } | null;
+  /** The panel's DOM nodes (Memory.getDOMCounters: attached and detached) in the first and last sample while streaming. */
+  panelDomNodes: { first: number | null; last: number | null };
 }
 
 export interface SoakResult {
@@ -108,18 +129,7 @@ export interface SoakResult {
   /** Messages the server was asked to send (rate × seconds) and sent. */
   sent: number;
   samples: SoakSample[];
-  verdict: {
-    trends: Record<'page' | 'serviceWorker' | 'panel' | 'panelWorkers' | 'idb' | 'idbDisk' | 'chromiumPss', SoakTrend>;
-    /** Highest buffer held against its bounds (TAB_MAX_EVENTS events, STORE_MAX_CHARS characters). */
-    bufferMax: { events: number; chars: number; maxEvents: number; maxChars: number; within: boolean };
-    panelMaxEvents: { held: number; bound: number; within: boolean };
-    /** sent − recorded − counted drops at the end (must be 0). */
-    loss: number | null;
-    drainedAfterS: number | null;
-    workerRestarts: number;
-    first: { workP95: number | null; cpuP95: number | null; frameP95: number; typeMs: number | null; clearMs: number | null } | null;
-    last: { workP95: number | null; cpuP95: number | null; frameP95: number; typeMs: number | null; clearMs: number | null } | null;
-  };
+  verdict: SoakVerdict;
   notes: string[];
 }
 
@@ -194,11 +204,12 @@ function trend(samples: SoakSample[], read: (s: SoakSample) => number | null): S
     return y === null ? [] : [[s.atS / 60, y]];
   });
   const b = slope(points);
-  if (b === null) return { slopePer10Min: null, growthMiB: null, meanMiB: null, flat: null };
+  if (b === null) return { slopePer10Min: null, growthMiB: null, meanMiB: null, verdict: null };
   const span = points[points.length - 1]![0] - points[0]![0];
   const mean = points.reduce((s, p) => s + p[1], 0) / points.length;
   const growth = b * span;
-  return { slopePer10Min: round(b * 10, 3), growthMiB: round(growth, 2), meanMiB: round(mean, 2), flat: Math.abs(growth) <= Math.max(1, 0.05 * mean) };
+  const noise = Math.max(1, 0.05 * mean);
+  return { slopePer10Min: round(b * 10, 3), growthMiB: round(growth, 2), meanMiB: round(mean, 2), verdict: growth > noise ? 'grows' : growth < -noise ? 'falls' : 'flat' };
 }
 
 /** Used JS heap (MiB) of a target after a forced GC. */
@@ -473,6 +484,21 @@ export async function runSoak(opts: { extensionDir: string; quick: boolean; log:
     await server.close();
   }
 
+  const lc = samples[samples.length - 1]!.counts;
+  return {
+    minutes,
+    rate,
+    sampleSeconds,
+    frameSeconds,
+    sent: lc.received >= n ? n : lc.received,
+    samples,
+    verdict: soakVerdict(samples, streamSeconds, drainedAfterS),
+    notes,
+  };
+}
+
+/** The verdict from the samples of a stream of `streamSeconds` (also for re-reading a saved run). */
+export function soakVerdict(samples: SoakSample[], streamSeconds: number, drainedAfterS: number | null): SoakVerdict {
   const streaming = samples.filter((s) => s.phase === 'streaming');
   const secondHalf = streaming.filter((s) => s.atS >= streamSeconds / 2);
   const last = samples[samples.length - 1]!;
@@ -485,38 +511,31 @@ export async function runSoak(opts: { extensionDir: string; quick: boolean; log:
   };
   bufferMax.within = bufferMax.events <= TAB_MAX_EVENTS && bufferMax.chars <= STORE_MAX_CHARS;
   const panelHeld = Math.max(0, ...samples.map((s) => s.panelEvents ?? 0));
-  // The store lets its list grow 10% past PANEL_MAX_EVENTS before evicting, keeping the events that define live connections (src/panel/store.ts).
-  const panelBound = Math.ceil(PANEL_MAX_EVENTS * 1.1);
+  // The store evicts once its list passes PANEL_MAX_EVENTS × 1.1 (src/panel/store.ts EVICT_SLACK, not exported),
+  // down to PANEL_MAX_EVENTS plus the few events that define the connections still shown.
+  const panelBound = Math.floor(PANEL_MAX_EVENTS * 1.1);
   const starts = new Set(samples.flatMap((s) => (s.buffer ? [s.buffer.workerStartedAt] : [])));
   const point = (s: SoakSample | undefined) =>
     s ? { workP95: s.work?.p95 ?? null, cpuP95: s.work?.cpuP95 ?? null, frameP95: s.frames.p95, typeMs: s.filter.typeMs, clearMs: s.filter.clearMs } : null;
   const lc = last.counts;
   return {
-    minutes,
-    rate,
-    sampleSeconds,
-    frameSeconds,
-    sent: lc.received >= n ? n : lc.received,
-    samples,
-    verdict: {
-      trends: {
-        page: trend(secondHalf, (s) => s.heapMiB.page),
-        serviceWorker: trend(secondHalf, (s) => s.heapMiB.serviceWorker),
-        panel: trend(secondHalf, (s) => s.heapMiB.panel),
-        panelWorkers: trend(secondHalf, (s) => s.heapMiB.panelWorkers),
-        idb: trend(secondHalf, (s) => s.idbMiB),
-        idbDisk: trend(secondHalf, (s) => s.idbDiskMiB),
-        chromiumPss: trend(secondHalf, (s) => s.chromiumPssMiB),
-      },
-      bufferMax,
-      panelMaxEvents: { held: panelHeld, bound: panelBound, within: panelHeld <= panelBound },
-      loss: last.phase === 'drained' ? lc.received - lc.recorded - lc.dropped.page - lc.dropped.relay - lc.rejected : null,
-      drainedAfterS,
-      workerRestarts: Math.max(0, starts.size - 1),
-      first: point(streaming[0]),
-      last: point(streaming[streaming.length - 1]),
+    trends: {
+      page: trend(secondHalf, (s) => s.heapMiB.page),
+      serviceWorker: trend(secondHalf, (s) => s.heapMiB.serviceWorker),
+      panel: trend(secondHalf, (s) => s.heapMiB.panel),
+      panelWorkers: trend(secondHalf, (s) => s.heapMiB.panelWorkers),
+      idb: trend(secondHalf, (s) => s.idbMiB),
+      idbDisk: trend(secondHalf, (s) => s.idbDiskMiB),
+      chromiumPss: trend(secondHalf, (s) => s.chromiumPssMiB),
     },
-    notes,
+    bufferMax,
+    panelMaxEvents: { held: panelHeld, bound: panelBound, within: panelHeld <= panelBound },
+    loss: last.phase === 'drained' ? lc.received - lc.recorded - lc.dropped.page - lc.dropped.relay - lc.rejected : null,
+    drainedAfterS,
+    workerRestarts: Math.max(0, starts.size - 1),
+    first: point(streaming[0]),
+    last: point(streaming[streaming.length - 1]),
+    panelDomNodes: { first: streaming[0]?.panelDom?.nodes ?? null, last: streaming[streaming.length - 1]?.panelDom?.nodes ?? null },
   };
 }
 
@@ -532,7 +551,7 @@ function sampleLine(s: SoakSample): string {
 }
 
 const trendText = (name: string, t: SoakTrend) =>
-  `${name} ${t.slopePer10Min === null ? '—' : `${t.slopePer10Min >= 0 ? '+' : ''}${fmt(t.slopePer10Min, 2)} MiB/10 min`} (mean ${fmt(t.meanMiB, 1)} MiB, ${t.flat === null ? 'too few samples' : t.flat ? 'flat' : 'GROWS'})`;
+  `${name} ${t.slopePer10Min === null ? '—' : `${t.slopePer10Min >= 0 ? '+' : ''}${fmt(t.slopePer10Min, 2)} MiB/10 min`} (mean ${fmt(t.meanMiB, 1)} MiB, ${t.verdict === null ? 'too few samples' : t.verdict === 'grows' ? 'GROWS' : t.verdict})`;
 
 /** The section's table and verdict. */
 export function soakTable(r: SoakResult): string {
@@ -551,6 +570,7 @@ export function soakTable(r: SoakResult): string {
     fmt(s.heapMiB.panel, 1),
     fmt(s.heapMiB.panelWorkers, 1),
     fmt(s.chromiumPssMiB),
+    fmt(s.panelDom?.nodes),
     fmt(s.frames.p95, 1),
     fmt(s.work?.p95, 1),
     fmt(s.work?.cpuP95, 1),
@@ -565,7 +585,7 @@ export function soakTable(r: SoakResult): string {
   return [
     `Soak: ${r.minutes} min at ${fmt(r.rate)} WebSocket messages/s through the hooks, panel open (sample every ${r.sampleSeconds} s; heaps after a forced GC; frames over ${r.frameSeconds} s)`,
     table(
-      ['min', 'received', 'recorded', 'dropped p/r/b', 'unacc.', 'buffer ev', 'Mi chars', 'IDB MiB', 'IDB disk', 'page', 'sw', 'panel', 'workers', 'PSS MiB', 'frame p95', 'work p95', 'CPU p95', 'long', 'filter ms'],
+      ['min', 'received', 'recorded', 'dropped p/r/b', 'unacc.', 'buffer ev', 'Mi chars', 'IDB MiB', 'IDB disk', 'page', 'sw', 'panel', 'workers', 'PSS MiB', 'DOM', 'frame p95', 'work p95', 'CPU p95', 'long', 'filter ms'],
       rows,
     ),
     `heap slope over the second half: ${trendText('page', t.page)}; ${trendText('service worker', t.serviceWorker)}; ${trendText('panel', t.panel)}; ${trendText('panel workers', t.panelWorkers)}`,
@@ -575,6 +595,7 @@ export function soakTable(r: SoakResult): string {
     f && l
       ? `panel, first vs last sample while streaming: work per frame p95 ${fmt(f.workP95, 1)} → ${fmt(l.workP95, 1)} ms (CPU ${fmt(f.cpuP95, 1)} → ${fmt(l.cpuP95, 1)} ms), frame interval p95 ${fmt(f.frameP95, 1)} → ${fmt(l.frameP95, 1)} ms, filter keystroke ${fmt(f.typeMs)} → ${fmt(l.typeMs)} ms, clearing it ${fmt(f.clearMs)} → ${fmt(l.clearMs)} ms`
       : '',
+    `panel DOM nodes (attached and detached, before the sample's GC) ${fmt(v.panelDomNodes.first)} → ${fmt(v.panelDomNodes.last)}`,
     ...r.notes,
   ].join('\n');
 }
