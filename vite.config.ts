@@ -5,7 +5,7 @@ import manifest from './manifest.json' with { type: 'json' };
 
 // Both content scripts run at document_start and must be self-contained IIFEs:
 // crxjs' default async loader would install the MAIN-world hooks after the page's
-// first scripts ran (see ../shared/TOOLCHAIN.md and INTERNALS.md).
+// first scripts ran (see INTERNALS.md).
 export default defineConfig({
   plugins: [
     preact(),

@@ -9,7 +9,7 @@
  *    reconnectionDelay 1000, factor 2, cap 5000, randomizationFactor 0.5);
  *  - an EventSource with ids and named events;
  *  - a polling loop (fetch every 2 s with a cache-buster, most responses unchanged,
- *    some 304), the primer's classic waste case;
+ *    some 304), the classic waste case (docs/domain.md);
  *  - a few one-off API calls.
  * Deterministic (seeded) so that every run ingests the same stream.
  */

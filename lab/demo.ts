@@ -56,7 +56,7 @@ export function cdpEvaluate(webSocketUrl: string, expression: string): Promise<u
 
 /**
  * Switch the DevTools window of the lab tab to the Realtime panel. This uses DevTools
- * front-end internals (InspectorView), as ../shared/TOOLCHAIN.md describes; they can change
+ * front-end internals (InspectorView); they can change
  * between Chrome versions, so failure only prints a hint.
  */
 export async function showRealtimePanel(debugPort: number, extensionId: string, pageHost: string): Promise<boolean> {

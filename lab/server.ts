@@ -1,7 +1,7 @@
 /**
  * The demo lab: one local server (127.0.0.1 only, no internet) with a page per
  * real-time technique, each in a good and a bad variant, built on the real
- * libraries (socket.io, graphql-ws, ws) and reproducing the primer's production
+ * libraries (socket.io, graphql-ws, ws) and reproducing the production
  * realities (a buffering proxy, a 30 s intermediary timeout, a blocked upgrade).
  *
  * Run it alone with `npx tsx lab/server.ts [--port 8080] [--scale 1]`.

@@ -33,7 +33,7 @@ export function findChrome(): string {
   return found;
 }
 
-/** Flags for Chromium on a machine with no network but loopback and no GPU (see ../shared/TOOLCHAIN.md). */
+/** Flags for Chromium on a machine with no network but loopback and no GPU (a CI runner, a container). */
 export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -1,5 +1,5 @@
 /**
- * Per-channel advice from the primer's comparison table and decision tree:
+ * Per-channel advice from the decision tree and the intermediaries table of docs/domain.md:
  * bidirectional → WebSockets; server push → SSE; changes more often than every
  * 30 s → long polling; otherwise regular polling.
  */
@@ -7,7 +7,7 @@ import type { FindingInput } from './findings/types.ts';
 import { allMessages } from './model.ts';
 import { formatMs } from './stats.ts';
 
-/** Data changing more often than this favours long polling over polling (primer decision tree). */
+/** Data changing more often than this favours long polling over polling (docs/domain.md, decision tree). */
 export const FREQUENT_CHANGE_MS = 30_000;
 
 /** Application data messages the page sent (heartbeats and protocol control excluded). */
@@ -47,7 +47,7 @@ export function adviseChannel(input: FindingInput): string | null {
       const out = dataOut(input);
       const inCount = input.ctx.records.reduce((s, r) => s + r.messages.filter((m) => m.dir === 'in').length, 0);
       if (inCount >= 10 && out <= 1) {
-        return `Server→client only (${inCount} messages in, ${out} data message${out === 1 ? '' : 's'} out): SSE would do, with built-in reconnection and fewer proxy problems (primer comparison table).`;
+        return `Server→client only (${inCount} messages in, ${out} data message${out === 1 ? '' : 's'} out): SSE would do, with built-in reconnection and fewer proxy problems.`;
       }
       return null;
     }

@@ -17,7 +17,7 @@ import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
 import type { HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
 
-/** Projection default: the primer's "1,000 users polling every 2 s = 500 req/s". */
+/** Projection default: docs/domain.md's "1,000 users polling every 2 s make 500 requests/s". */
 export const DEFAULT_USERS = 1000;
 
 export interface AnalyzerOptions {

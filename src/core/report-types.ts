@@ -35,7 +35,7 @@ export interface Finding {
   message: string;
   /** The numbers behind it. */
   evidence: Record<string, number | string | boolean | null>;
-  /** What to do about it, grounded in the primer. */
+  /** What to do about it, grounded in docs/domain.md. */
   advice: string;
 }
 
@@ -172,7 +172,7 @@ export interface ChannelReport {
   stalls: StallCheck[];
   load: Load | null;
   findings: Finding[];
-  /** One recommendation for the channel, grounded in the primer's comparison table and decision tree; null when it fits its use. */
+  /** One recommendation for the channel, grounded in docs/domain.md's decision tree and intermediaries table; null when it fits its use. */
   advice: string | null;
 }
 

@@ -19,7 +19,7 @@ export interface ChannelSeries {
   requests: { start: number[]; durationMs: Array<number | null>; status: number[]; wasted: number[]; size: number[] };
   /** Messages (WebSocket frames, SSE events/comments, streamed chunks); dir 0 = in, 1 = out. */
   messages: { t: number[]; dir: number[]; size: number[]; role: SeriesRole[] };
-  /** Reconnects: observed delay, the fitted policy's delay and the primer's 1-2-4-8 s reference (capped at 30 s). */
+  /** Reconnects: observed delay, the fitted policy's delay and the 1-2-4-8 s reference (docs/domain.md) (capped at 30 s). */
   reconnects: { t: number[]; attempt: number[]; delayMs: number[]; fittedMs: Array<number | null>; referenceMs: number[] };
   /** Heartbeat times and intervals of the initiating side. */
   heartbeat: { t: number[]; intervals: number[] };

@@ -1,6 +1,6 @@
 /**
  * Incremental `text/event-stream` parser, following the WHATWG HTML standard,
- * "Server-sent events" § 9.2.6 (interpreting an event stream) and the primer's
+ * "Server-sent events" § 9.2.6 (interpreting an event stream) and docs/domain.md's
  * field table. Pure: text in, callbacks out; the caller decodes bytes as UTF-8
  * (TextDecoder with `stream: true`) and pushes the text in whatever pieces it
  * arrives in. Used by the page hooks on fetch/XHR-read streams and by analysis.

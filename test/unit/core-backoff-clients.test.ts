@@ -121,7 +121,7 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
   for (let seed = 1; seed <= SEEDS; seed++) {
     let s = seed * 7919;
     const client = cc.client(() => ((s = (s * 48271) % 2147483647) / 2147483647));
-    // Offline windows of the primer's order (20 s), a minute of health between two outages.
+    // Offline windows of 20 s, a minute of health between two outages.
     const samples = simulateClient(seed, client, failure, { outages: 2, outageMs: 20_000, healthyMs: 60_000 });
     const { backoff, attempts } = numberAttempts(samples);
     t.runs++;

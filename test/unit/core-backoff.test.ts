@@ -46,7 +46,7 @@ function reconnectingWebSocketStreak(attempts: number): number[] {
 const SIGNALR_DEFAULT = [0, 2000, 10000, 30000];
 
 describe('backoff fitter', () => {
-  it("fits the primer's 1, 2, 4, 8 s as exponential ×2 from 1 s, without jitter", () => {
+  it("fits the reference 1, 2, 4, 8 s as exponential ×2 from 1 s, without jitter", () => {
     const fit = fitBackoff(points([1000, 2000, 4000, 8000]))!;
     expect(fit.model).toBe('exponential');
     expect(fit.initialMs).toBeCloseTo(1000, -1);
@@ -130,7 +130,7 @@ describe('backoff fitter', () => {
     expect(fitBackoff(points([1000, 2000]))).toBeNull();
   });
 
-  it("the reference policy is the primer's 1, 2, 4, 8 s, capped at 30 s", () => {
+  it("the reference policy is 1, 2, 4, 8 s, capped at 30 s", () => {
     expect([0, 1, 2, 3, 4, 5, 6].map(referenceBackoffMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   });
 });

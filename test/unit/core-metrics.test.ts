@@ -113,7 +113,7 @@ describe('latency', () => {
     expect(ch.stalenessMs).toBeNull();
   });
 
-  it('projects the primer example: 1,000 users polling every 2 s = 500 req/s', () => {
+  it('projects the docs/domain.md example: 1,000 users polling every 2 s = 500 req/s', () => {
     const ch = only(pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: Array.from({ length: 6 }, (_, i) => String(i)) }));
     expect(ch.load!.requestsPerSecond).toBe(500);
     const report = analyzeCapture(pollingCapture({ url: 'https://api.example/x', intervalMs: 2000, bodies: ['1', '2', '3'] }).sorted(), { users: 10_000 });
@@ -312,7 +312,7 @@ describe('report', () => {
   });
 });
 
-describe('advice (primer decision tree)', () => {
+describe('advice (the decision tree of docs/domain.md)', () => {
   it('suggests SSE for a server→client-only WebSocket', () => {
     const b = new CaptureBuilder();
     const c = b.wsCreate(T0, 'wss://live.example/prices');

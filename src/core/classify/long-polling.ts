@@ -24,7 +24,7 @@ function isProtocolPolling(protocol: string | null, url: string): boolean {
   return /[?&]transport=polling(&|$)/.test(url) || /\/xhr(\?|$)/.test(url);
 }
 
-/** Held responses followed by an immediate re-request (the primer's long polling). */
+/** Held responses followed by an immediate re-request (long polling, docs/domain.md). */
 export const longPollingClassifier: Classifier = {
   kind: 'long-polling',
   title: 'Long polling',

@@ -2,7 +2,7 @@ import type { Classifier } from './types.ts';
 import { httpCycles, median } from './http-cycles.ts';
 import { formatMs, regularity, round3 } from '../stats.ts';
 
-/** The primer: polling is "ask repeatedly on a timer"; a timer shows after 3 requests. */
+/** Polling is asking again on a timer (docs/domain.md); a timer shows after 3 requests. */
 export const POLL_MIN_REQUESTS = 3;
 /** Intervals within ±30% of the median count as the same tick (fixed-delay timers add the round trip). */
 export const POLL_TOLERANCE = 0.3;

@@ -7,7 +7,7 @@ export const backoffCapTooHigh: FindingRule = {
   code: 'backoff-cap-too-high',
   title: 'Backoff cap too high',
   severity: 'info',
-  description: 'A cap of minutes keeps users offline long after an outage ends; the primer reconnects within seconds (1 s, 2 s, 4 s, 8 s).',
+  description: 'A cap of minutes keeps users offline long after an outage ends; backoff that reconnects within seconds (1 s, 2 s, 4 s, 8 s, capped around 30 s) recovers as soon as the server does.',
   check({ reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model === 'fixed' || b.maxMs === null || b.maxMs <= UNCAPPED_DELAY_MS || b.confidence === 'low') return null;

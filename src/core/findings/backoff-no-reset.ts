@@ -3,7 +3,7 @@ import { formatMs } from '../stats.ts';
 
 /**
  * A connection that stayed up this long was healthy by any measure: past the 30-60 s in
- * which the primer says NATs and proxies cut idle connections. A client that still
+ * which NATs and proxies cut idle connections (docs/domain.md). A client that still
  * continues its retry count after it starts the next outage at the cap.
  */
 export const HEALTHY_UPTIME_MS = 30_000;

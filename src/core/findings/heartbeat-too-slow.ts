@@ -7,7 +7,7 @@ export const heartbeatTooSlow: FindingRule = {
   code: 'heartbeat-too-slow',
   title: 'Heartbeat slower than 30 s',
   severity: 'warning',
-  description: 'The primer: send heartbeat/ping frames every 15-30 s; NATs cut idle connections after 30-60 s.',
+  description: 'Heartbeats every 15-30 s keep a connection open; NATs cut idle connections after 30-60 s.',
   check({ heartbeat }) {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.intervalMs === null || hb.intervalMs <= IDLE_LIMIT_MS) return null;

@@ -78,7 +78,7 @@ export const intermediaryTimeout: FindingRule = {
   title: 'Connections cut by an intermediary timeout',
   severity: 'warning',
   description:
-    'The primer: long polling "may timeout" behind corporate proxies and mobile carriers, SSE "needs config" on load balancers; streams that all end at one age were cut by a timer.',
+    'Corporate proxies and mobile carriers time out held requests, and load balancers need configuring for long-lived streams; streams that all end at one age were cut by a timer.',
   check({ ctx, classification }) {
     const kind = classification.kind;
     if (kind !== 'long-polling' && kind !== 'streaming' && kind !== 'sse' && kind !== 'websocket') return null;

@@ -25,7 +25,7 @@ export const noHeartbeat: FindingRule = {
   code: 'no-heartbeat',
   title: 'No heartbeat on a long-lived connection',
   severity: 'warning',
-  description: 'Mobile carriers kill idle TCP connections after 30-60 s; the primer advises heartbeats every 15-30 s.',
+  description: 'Mobile carriers kill idle TCP connections after 30-60 s; a heartbeat every 15-30 s keeps them open and detects loss.',
   check({ ctx, heartbeat }): Finding | null {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.source !== null) return null;
@@ -52,7 +52,7 @@ export const noHeartbeat: FindingRule = {
       code: this.code,
       message: `No application-level heartbeat seen on a connection open ${formatMs(longest)}.${invisible}`,
       evidence: { longestConnectionMs: round1(longest), maxIdleMs: hb.maxIdleMs, transport: ctx.transport },
-      advice: 'Send a small heartbeat every 15-30 s (primer: mobile NATs drop idle connections after 30-60 s) so that dead connections are detected and idle ones are kept open.',
+      advice: 'Send a small heartbeat every 15-30 s (mobile NATs drop idle connections after 30-60 s) so that dead connections are detected and idle ones are kept open.',
     };
   },
 };

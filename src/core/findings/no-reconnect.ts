@@ -13,7 +13,7 @@ export function endedAbnormally(r: ConnRecord | undefined): boolean {
   return false;
 }
 
-/** A WebSocket/EventSource lost and never re-established (the primer: WebSocket auto-reconnect is "Manual"). */
+/** A WebSocket/EventSource lost and never re-established (a WebSocket never reconnects by itself; docs/domain.md). */
 export const noReconnect: FindingRule = {
   code: 'no-reconnect',
   title: 'Connection lost and not re-established',

@@ -57,7 +57,7 @@ export const noStickySessions: FindingRule = {
   code: 'no-sticky-sessions',
   title: 'Session unknown to the server (no sticky sessions?)',
   severity: 'error',
-  description: 'The primer: WebSockets and session-based transports "Need sticky sessions" behind load balancers.',
+  description: 'Behind a load balancer, WebSockets and session-based transports need sticky sessions: every request of a session must reach the server that holds it.',
   check({ ctx }) {
     const requests = plainRequests(ctx);
     const rejected = requests.filter(

@@ -1,7 +1,7 @@
 import type { FindingRule } from './types.ts';
 import { maxOf } from '../stats.ts';
 
-/** Reconnects that line up with the page going offline (primer: "Moving from WiFi to cellular drops all TCP connections"). */
+/** Reconnects that line up with the page going offline (moving between Wi-Fi and cellular drops every TCP connection; docs/domain.md). */
 export const networkChange: FindingRule = {
   code: 'reconnect-on-network-change',
   title: 'Reconnects after the network went away',

@@ -6,7 +6,7 @@ export const noBackoff: FindingRule = {
   code: 'reconnect-without-backoff',
   title: 'Reconnects without backoff',
   severity: 'warning',
-  description: 'The primer: implement auto-reconnect with exponential backoff (1 s, 2 s, 4 s, 8 s).',
+  description: 'Reconnects should back off exponentially (1 s, 2 s, 4 s, 8 s), or every client hammers a server that is already down.',
   check({ ctx, reconnects }) {
     const b = reconnects.backoff;
     if (b === null || b.model !== 'fixed') return null;
@@ -26,7 +26,7 @@ export const noBackoff: FindingRule = {
       code: this.code,
       message: `${reconnects.reconnects.length} reconnects at a constant ${formatMs(b.initialMs)}${storm ? ': a reconnect storm during an outage' : ''}.`,
       evidence: { reconnects: reconnects.reconnects.length, delayMs: b.initialMs, jitter: b.jitter },
-      advice: 'Back off exponentially (1 s, 2 s, 4 s, 8 s ... capped, per the primer) with random jitter, and reset after a connection stays up.',
+      advice: 'Back off exponentially (1 s, 2 s, 4 s, 8 s ... capped) with random jitter, and reset after a connection stays up.',
     };
   },
 };

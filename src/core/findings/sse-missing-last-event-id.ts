@@ -5,7 +5,7 @@ export const sseMissingLastEventId: FindingRule = {
   code: 'sse-missing-last-event-id',
   title: 'SSE resume without Last-Event-ID',
   severity: 'warning',
-  description: 'The primer: on reconnect the browser sends Last-Event-ID; fetch-based clients must send it themselves.',
+  description: 'On reconnect, EventSource sends the last event id as Last-Event-ID; fetch-based clients must send it themselves.',
   check({ reconnects }) {
     const missing = reconnects.reconnects.filter((r) => r.headersVisible && r.lastEventId !== null && r.lastEventId !== '' && r.sentLastEventId === null);
     if (missing.length === 0) return null;

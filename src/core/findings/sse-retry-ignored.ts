@@ -5,7 +5,7 @@ export const sseRetryIgnored: FindingRule = {
   code: 'sse-retry-ignored',
   title: 'SSE retry: ignored',
   severity: 'warning',
-  description: 'The primer: "retry: Reconnection interval in milliseconds". A fetch-based SSE client must honour it.',
+  description: 'An SSE retry: field sets the reconnection time in milliseconds; a fetch-based SSE client must honour it.',
   check({ reconnects }) {
     const off = reconnects.reconnects.filter(
       (r) => r.sseRetryMs !== null && (r.delayMs < 0.5 * r.sseRetryMs || r.delayMs > 2 * r.sseRetryMs + 1000),

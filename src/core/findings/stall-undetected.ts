@@ -8,7 +8,7 @@ import { formatMs, maxOf, minOf, round1 } from '../stats.ts';
  * with a heartbeat timeout gives up on a silent connection within about one heartbeat
  * interval plus its timeout (engine.io-client: pingInterval + pingTimeout), then
  * reconnects. One without it hangs on a connection that NATs and proxies have cut
- * (primer: mobile carriers drop idle TCP connections after 30-60 s).
+ * (mobile carriers drop idle TCP connections after 30-60 s; docs/domain.md).
  */
 export const stallUndetected: FindingRule = {
   code: 'stall-undetected',
@@ -20,7 +20,7 @@ export const stallUndetected: FindingRule = {
     const hb = heartbeat.heartbeat;
     const timeoutMs = ctx.protocolTimings?.timeoutMs ?? null;
     // How long a client with a heartbeat timeout needs to notice: one beat, then its timeout
-    // (the protocol's, else one more beat); without a heartbeat seen, the primer's 30 s bound.
+    // (the protocol's, else one more beat); without a heartbeat seen, the 30 s bound of docs/domain.md.
     const expectedMs = hb?.intervalMs ? hb.intervalMs + (timeoutMs ?? hb.intervalMs) : IDLE_LIMIT_MS;
     const detected = stalls.filter((s) => s.detectedAfterMs !== null);
     const missed = stalls.filter((s) => s.detectedAfterMs === null && s.reaction !== 'server-closed');
@@ -71,7 +71,7 @@ export const stallUndetected: FindingRule = {
       evidence,
       advice: hb?.intervalMs
         ? 'Close and reconnect when no heartbeat reply (or any message) arrives within a timeout after each ping, as engine.io-client does with pingInterval + pingTimeout.'
-        : 'Add a heartbeat with a timeout: ping every 15-30 s and close and reconnect when no reply arrives in time (primer: mobile NATs drop idle connections after 30-60 s).',
+        : 'Add a heartbeat with a timeout: ping every 15-30 s and close and reconnect when no reply arrives in time (mobile NATs drop idle connections after 30-60 s).',
     };
   },
 };

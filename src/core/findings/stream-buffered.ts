@@ -7,12 +7,12 @@ const BURST_WINDOW_MS = 50;
 const BURST_SILENCE_MS = 1000;
 const BURST_MIN_MESSAGES = 3;
 
-/** Events that arrive in bursts after silences: an intermediary buffers the stream (primer: "SSE ... May buffer"). */
+/** Events that arrive in bursts after silences: an intermediary buffers the stream (docs/domain.md, "What sits between"). */
 export const streamBuffered: FindingRule = {
   code: 'stream-buffered',
   title: 'Stream delivered in bursts',
   severity: 'warning',
-  description: 'Corporate proxies, CDNs and mobile carriers may buffer SSE and streamed responses (primer, Implementation Realities).',
+  description: 'Corporate proxies, CDNs and mobile carriers may buffer SSE and streamed responses (see docs/domain.md).',
   check({ ctx, classification }) {
     if (classification.kind !== 'sse' && classification.kind !== 'streaming') return null;
     let bursts = 0;

@@ -33,5 +33,5 @@ export interface FindingRule {
   check(input: FindingInput): Finding | null;
 }
 
-/** Reference users for messages: the primer's "1,000 users polling every 2 seconds = 500 requests/second". */
+/** Reference users for messages: docs/domain.md's "1,000 users polling every 2 s make 500 requests/s". */
 export const REFERENCE_USERS = 1000;

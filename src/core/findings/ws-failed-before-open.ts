@@ -1,6 +1,6 @@
 import type { FindingRule } from './types.ts';
 
-/** WebSockets that never open (1006 before open) usually meet a proxy that blocks the upgrade (primer: "May block upgrade"). */
+/** WebSockets that never open (1006 before open) usually meet a proxy that blocks the upgrade (docs/domain.md, "What sits between"). */
 export const wsFailedBeforeOpen: FindingRule = {
   code: 'ws-failed-before-open',
   title: 'WebSocket upgrade fails',

@@ -1,7 +1,7 @@
 /**
  * A cross-channel finding: a WebSocket that fails before `open` and, after the
  * failure, HTTP polling to the same host (engine.io, SockJS and SignalR fall
- * back this way). The primer: corporate proxies "May block upgrade".
+ * back this way). Corporate proxies may block the upgrade (docs/domain.md, "What sits between").
  */
 import { isPolled, type Finding } from '../report-types.ts';
 import type { ChannelAnalysis } from '../report.ts';

@@ -51,7 +51,7 @@ const IMMEDIATE_MS = 100;
 /** An explicit 0 ms first retry, as SignalR's default list starts. */
 const SCHEDULE_IMMEDIATE_MS = 50;
 
-/** The primer's reference policy: "wait 1s, then 2s, then 4s, then 8s", capped (cap: 30 s, our choice, the top of the primer's heartbeat window). */
+/** The reference policy (docs/domain.md, "Reconnecting"): 1 s, 2 s, 4 s, 8 s, capped (cap: 30 s, our choice, the top of the idle window). */
 export function referenceBackoffMs(attempt: number): number {
   return Math.min(1000 * 2 ** attempt, REFERENCE_CAP_MS);
 }
@@ -402,7 +402,7 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
 
 /**
  * Parameters penalise complex models: prefer the simpler one unless it fits clearly worse.
- * Exponential backoff is what the libraries and the primer use (socket.io-client,
+ * Exponential backoff is what the libraries and docs/domain.md use (socket.io-client,
  * reconnecting-websocket, graphql-ws's randomised exponential retryWait); linear is rare,
  * so it must beat exponential by a clear margin.
  */

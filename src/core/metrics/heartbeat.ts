@@ -18,7 +18,7 @@ import { flattenDecoded, isRecord } from '../protocols/util.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
 import { countAtOrBelow, indexPauses, type PauseIndex } from './pause-index.ts';
 
-/** Mobile carriers kill idle TCP connections after 30-60 s (primer, "Mobile Networks"): 30 s is the safe bound. */
+/** Mobile carriers kill idle TCP connections after 30-60 s (docs/domain.md, "Idle connections"): 30 s is the safe bound. */
 export const IDLE_LIMIT_MS = 30_000;
 /** Largest message that can be a heartbeat by pattern alone. */
 export const HEARTBEAT_MAX_BYTES = 64;

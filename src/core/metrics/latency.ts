@@ -1,6 +1,6 @@
 /**
  * Latency: request durations, polling intervals, the staleness polling adds
- * (the primer: "Latency: 0 to N seconds (average N/2)"), message gaps, and
+ * (docs/domain.md, "Polling": 0 to N, N/2 on average), message gaps, and
  * time to first byte / first message.
  */
 import { isHttp } from '../events.ts';

@@ -1,6 +1,6 @@
 /**
  * Load projection: what this channel puts on the server for N concurrent
- * users (the primer: "1,000 users polling every 2 seconds = 500 requests/second,
+ * users (docs/domain.md, "Polling": "1,000 users polling every 2 s make 500 requests/s,
  * regardless of whether anything changed"), and what a push channel would need.
  */
 import { pausedWithin, type ChannelContext } from '../context.ts';

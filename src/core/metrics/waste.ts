@@ -1,6 +1,6 @@
 /**
  * Waste: a polling or long-polling response that carries no new information
- * (the primer: "Most responses return 'no change.' The server does work for nothing").
+ * (docs/domain.md, "Polling": most polls find nothing new, and the server works for nothing).
  *
  * Each response with a body is compared with the last body the client holds (a 304
  * or a 204 leaves it as it was). A JSON body carries news when a scalar changed, or

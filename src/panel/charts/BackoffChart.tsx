@@ -1,6 +1,6 @@
 /**
  * Reconnect delay per attempt, with the fitted backoff model drawn over it and
- * the primer's reference exponential curve (1 s, 2 s, 4 s, 8 s, capped); all
+ * the reference exponential curve of docs/domain.md (1 s, 2 s, 4 s, 8 s, capped); all
  * three columns come from the core's series.
  */
 import { useMemo, useRef } from 'preact/hooks';
