@@ -32,13 +32,6 @@ export interface MessageRow {
   event: CaptureEvent;
 }
 
-/** Byte count as DevTools shows it. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function preview(text: string, max = 80): string {
   const oneLine = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;

@@ -4,7 +4,8 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { copyText } from '../io.ts';
-import { formatBytes, type MessageRow } from '../messages.ts';
+import type { MessageRow } from '../messages.ts';
+import { formatBytes } from '../format.ts';
 import { HexView } from './HexView.tsx';
 import { JsonTree } from './JsonTree.tsx';
 
