@@ -8,6 +8,7 @@ import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/
 import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
 import type { DecodedMessage, MessageContext } from '../core/protocols/types.ts';
 import type { ChannelSeries } from '../core/index.ts';
+import { formatBytes } from '../core/stats.ts';
 
 /** The three groups a user filters by. */
 export type MessageKind = 'data' | 'heartbeat' | 'control';
