@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Analyzer, analyzeCapture } from '../../src/core/index.ts';
 import { rolesOf } from '../../src/panel/messages.ts';
-import { HISTORY_WAIT_MS, PANEL_MAX_EVENTS, PanelStore, REANALYZE_MIN_MS } from '../../src/panel/store.ts';
+import { HISTORY_WAIT_MS, PanelStore, REANALYZE_MIN_MS } from '../../src/panel/store.ts';
 import { threeChannelCapture } from './panel-fixtures.ts';
 import { storeWithWorker } from './panel-harness.ts';
 

@@ -10,7 +10,7 @@ import { Relay } from '../../src/content/relay.ts';
 import { connectPanel, type PanelBridge } from '../../src/panel/bridge.ts';
 import { PANEL_PORT_NAME, RELAY_PORT_NAME } from '../../src/shared/constants.ts';
 import type { RelayToPage } from '../../src/shared/page-bridge.ts';
-import { PAGE_BRIDGE_VERSION, pageEventsMessage } from '../../src/shared/page-bridge.ts';
+import { pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { API_MESSAGE_CHECKS, parseWire, type ApiMessages, type PortLike } from '../../src/shared/messages.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 
