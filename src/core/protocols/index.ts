@@ -11,7 +11,9 @@ import { cborDecoder } from './cbor.ts';
 import { centrifugoDecoder } from './centrifugo.ts';
 import { engineIoDecoder, engineIoV3Decoder } from './engine-io.ts';
 import { decodeGeneric } from './generic.ts';
+import { graphqlMultipartDecoder } from './graphql-multipart.ts';
 import { graphqlSseDecoder } from './graphql-sse.ts';
+import { connectDecoder, grpcWebDecoder } from './grpc-web.ts';
 import { graphqlWsDecoder } from './graphql-ws.ts';
 import { jsonDecoder } from './json.ts';
 import { jsonRpcDecoder } from './json-rpc.ts';
@@ -48,6 +50,9 @@ export const PROTOCOL_DECODERS: readonly ProtocolDecoder[] = [
   pusherDecoder,
   bayeuxDecoder,
   graphqlSseDecoder,
+  graphqlMultipartDecoder,
+  grpcWebDecoder,
+  connectDecoder,
   jsonRpcDecoder,
   jsonDecoder,
   msgpackDecoder,
