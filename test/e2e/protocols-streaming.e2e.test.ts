@@ -1,0 +1,180 @@
+/**
+ * Streaming HTTP protocols (issue 15 section 2), end to end: real client libraries
+ * bundled for the page (@connectrpc/connect-web 2.3.0, Apollo Client 3.14's
+ * HttpLink) in real Chromium with the built extension (RI_DIST), real servers on
+ * 127.0.0.1 (test/e2e/fixtures/streaming-server.ts: @connectrpc/connect-node 2.3.0,
+ * and multipart/mixed GraphQL written on node:http). Each test reads the tab's
+ * capture from the extension, analyses it as the panel and `audit` do, and asserts
+ * the channel's protocol and the labels of each frame or part of the streamed
+ * response bodies (decodeMessage with the channel's protocol, as
+ * src/panel/messages.ts labels a response row).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
+import type { CaptureEvent } from '../../src/core/events.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
+import { decodeMessage } from '../../src/core/protocols/index.ts';
+import { flattenDecoded } from '../../src/core/protocols/util.ts';
+import { startStreamingServer, type StreamingServer } from './fixtures/streaming-server.ts';
+
+const E2E_TIMEOUT_MS = 120_000;
+
+let server: StreamingServer;
+let session: InspectorSession;
+let hosts = 0;
+
+beforeAll(async () => {
+  server = await startStreamingServer({ heartbeatMs: 300 });
+  session = await launchInspector();
+}, 60_000);
+afterAll(async () => {
+  await session?.close();
+  await server?.close();
+});
+
+async function open(html: string): Promise<{ page: Page; tabId: number }> {
+  const path = `/page/${++hosts}`;
+  server.page(path, html);
+  const origin = new URL(server.origin);
+  origin.hostname = `s${hosts}.localhost`;
+  const tab = await session.newTab();
+  await tab.page.goto(`${origin.origin}${path}`);
+  return tab;
+}
+
+type Log = Array<{ kind: string; [key: string]: unknown }>;
+
+async function untilLog(page: Page, ok: (log: Log) => boolean, what: string, timeoutMs = 30_000): Promise<Log> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await page.evaluate(() => (window as unknown as { log: Log }).log ?? []);
+    if (ok(log)) return log;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page log: ${JSON.stringify(log.slice(-10))}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+interface Captured {
+  events: CaptureEvent[];
+  channels: ChannelReport[];
+}
+
+async function capture(tabId: number, ok: (c: Captured) => boolean): Promise<Captured> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const { events } = await session.exportTab(tabId);
+    const c = { events, channels: analyzeCapture(events).channels };
+    if (ok(c) || Date.now() > deadline) return c;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const describeChannels = (channels: ChannelReport[]) => channels.map((c) => `${c.transport} ${c.kind}/${c.protocol} ${c.url}`).join('; ');
+
+function channelOf(c: Captured, path: string): ChannelReport {
+  const channel = c.channels.find((ch) => ch.transport === 'fetch' && new URL(ch.url).pathname === path);
+  if (!channel) throw new Error(`no fetch channel on ${path}: ${describeChannels(c.channels)}`);
+  return channel;
+}
+
+/** The response bodies (http.end) of the requests to `path`. */
+function bodies(c: Captured, path: string): Array<Extract<CaptureEvent, { type: 'http.end' }>> {
+  const conns = new Set(c.events.flatMap((e) => (e.type === 'http.request' && new URL(e.url).pathname === path ? [e.conn] : [])));
+  return c.events.filter((e): e is Extract<CaptureEvent, { type: 'http.end' }> => e.type === 'http.end' && conns.has(e.conn));
+}
+
+/** `<role> <label>` of every frame or part of every response body on the channel, as the message list shows them. */
+function labels(c: Captured, channel: ChannelReport): string[] {
+  const path = new URL(channel.url).pathname;
+  return bodies(c, path).flatMap((e) => (e.body ? flattenDecoded(decodeMessage(channel.protocol, e.body, 'in')).map((d) => `${d.role} ${d.label}`) : []));
+}
+
+const hasBody = (path: string, n = 1) => (c: Captured) => bodies(c, path).filter((e) => e.body !== null).length >= n;
+
+/** connect-web's client for TickService over `transport`, one streaming call per entry of `calls`. */
+const RPC_PAGE = (transport: 'connect' | 'grpc-web', binary: boolean, calls: Array<{ count: number; failWith?: string }>) => `<!doctype html><script type="module">
+  import { createClient, createConnectTransport, createGrpcWebTransport, TickService } from '/vendor/connect.js';
+  window.log = [];
+  const make = ${transport === 'connect' ? 'createConnectTransport' : 'createGrpcWebTransport'};
+  const client = createClient(TickService, make({ baseUrl: location.origin, useBinaryFormat: ${binary} }));
+  (async () => {
+    for (const call of ${JSON.stringify(calls)}) {
+      try {
+        for await (const tick of client.ticks({ count: call.count, everyMs: 150, failWith: call.failWith ?? '' })) log.push({ kind: 'tick', n: tick.n, text: tick.text });
+        log.push({ kind: 'end' });
+      } catch (e) {
+        log.push({ kind: 'error', code: e.code, message: e.rawMessage });
+      }
+    }
+    log.push({ kind: 'done' });
+  })();
+</script>`;
+
+const PATH = '/demo.v1.TickService/Ticks';
+
+describe('gRPC-web and Connect server streaming (connect-web against connect-node)', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('gRPC-web, binary: each message decodes as schemaless protobuf fields, the trailers carry grpc-status 0, then 5', async () => {
+    const { page, tabId } = await open(RPC_PAGE('grpc-web', true, [{ count: 3 }, { count: 1, failWith: 'no tick after 1' }]));
+    const log = await untilLog(page, (l) => l.some((e) => e.kind === 'done'), 'both calls');
+    expect(log.filter((e) => e.kind === 'tick').map((e) => e.n)).toEqual([1, 2, 3, 1]);
+    // connect-es Code.NotFound = 5.
+    expect(log.find((e) => e.kind === 'error')).toEqual({ kind: 'error', code: 5, message: 'no tick after 1' });
+    const c = await capture(tabId, hasBody(PATH, 2));
+    const channel = channelOf(c, PATH);
+    expect(channel.protocol, describeChannels(c.channels)).toBe('grpc-web');
+    expect(labels(c, channel)).toEqual([
+      'data grpc-web message 1 fields {1, 2}',
+      'data grpc-web message 2 fields {1, 2}',
+      'data grpc-web message 3 fields {1, 2}',
+      'control grpc-web trailers grpc-status=0 (OK)',
+      'data grpc-web message 1 fields {1, 2}',
+      'error grpc-web trailers grpc-status=5 (NOT_FOUND) grpc-message="no tick after 1"',
+    ]);
+    const first = flattenDecoded(decodeMessage('grpc-web', bodies(c, PATH)[0]!.body!, 'in'))[1]!;
+    expect(first.value).toEqual({ fields: ['1:varint', '2:len'], message: { 1: 2, 2: 'tick 2' } });
+    // The body arrived in pieces as the server streamed it.
+    const conn = bodies(c, PATH)[0]!.conn;
+    expect(c.events.filter((e) => e.type === 'http.chunk' && e.conn === conn).length).toBeGreaterThanOrEqual(2);
+
+    // The panel's message list labels the response rows with their frames.
+    const panel = await session.context.newPage();
+    await panel.goto(`chrome-extension://${session.extensionId}/src/panel/panel.html?tabId=${tabId}`);
+    await panel.locator('.overview-table tbody tr', { hasText: PATH }).first().dblclick();
+    await panel.waitForSelector('.detail');
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /grpc-status=5/.test(l.textContent ?? '')), null, { timeout: 15_000 });
+    const rows = await panel.locator('.vrow .c-label').allTextContents();
+    expect(rows.some((r) => /^response \d+ B grpc-web stream ×4: grpc-web message 1 fields \{1, 2\}, .*grpc-web trailers grpc-status=0 \(OK\)$/.test(r)), rows.join('\n')).toBe(true);
+    await panel.close();
+  });
+
+  it('gRPC-web, JSON codec: the trailers flag read through the text capture still ends the stream', async () => {
+    const { page, tabId } = await open(RPC_PAGE('grpc-web', false, [{ count: 2 }]));
+    await untilLog(page, (l) => l.some((e) => e.kind === 'done'), 'the call');
+    const c = await capture(tabId, hasBody(PATH));
+    const channel = channelOf(c, PATH);
+    expect(channel.protocol, describeChannels(c.channels)).toBe('grpc-web');
+    expect(labels(c, channel)).toEqual(['data grpc-web message 1 {n, text}', 'data grpc-web message 2 {n, text}', 'control grpc-web trailers grpc-status=0 (OK)']);
+  });
+
+  it('Connect, JSON (connect-web default) and binary: messages, end-of-stream, end-of-stream with an error', async () => {
+    for (const binary of [false, true]) {
+      const { page, tabId } = await open(RPC_PAGE('connect', binary, [{ count: 2 }, { count: 1, failWith: 'no tick after 1' }]));
+      const log = await untilLog(page, (l) => l.some((e) => e.kind === 'done'), 'both calls');
+      expect(log.find((e) => e.kind === 'error')).toEqual({ kind: 'error', code: 5, message: 'no tick after 1' });
+      const c = await capture(tabId, hasBody(PATH, 2));
+      const channel = channelOf(c, PATH);
+      expect(channel.protocol, describeChannels(c.channels)).toBe('connect');
+      const fields = binary ? 'fields {1, 2}' : '{n, text}';
+      expect(labels(c, channel), `binary=${binary}`).toEqual([
+        `data connect message 1 ${fields}`,
+        `data connect message 2 ${fields}`,
+        'control connect end-of-stream',
+        `data connect message 1 ${fields}`,
+        'error connect end-of-stream error=not_found "no tick after 1"',
+      ]);
+    }
+  });
+});
