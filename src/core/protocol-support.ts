@@ -3,8 +3,9 @@
  * channel's protocol from its URL, subprotocols and first payloads, and label
  * each message with its role (handshake, data, heartbeat, ...).
  */
+import { SequenceLabeller } from './sequence-labeller.ts';
 import { channelTimings, decodeMessage, detectProtocol, getDecoder } from './protocols/index.ts';
-import type { DecodedMessage, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './protocols/types.ts';
+import type { ProtocolDecoder, ProtocolHint, ProtocolTimings } from './protocols/types.ts';
 import type { ConnRecord } from './model.ts';
 import type { Direction, Payload, Transport } from './events.ts';
 
@@ -18,7 +19,7 @@ export interface ProtocolLabels {
    * For decoders that reassemble packets across messages (MQTT, STOMP): per connection,
    * the live sequence decoder and how many of its messages it has decoded.
    */
-  sequences?: Map<string, { decode: (message: { dir: Direction; data: Payload }) => DecodedMessage; next: number }>;
+  sequences?: SequenceLabeller | null;
 }
 
 /**
@@ -65,21 +66,15 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
     if (relabel) for (const r of records) for (const m of r.messages) m.role = null;
     return null;
   }
-  const makeSequence = decoder.sequenceDecoder;
-  if (makeSequence) {
-    // Packets may span messages: each connection's messages are decoded in order, once,
-    // by a decoder that keeps the unfinished packet between reports.
-    const sequences = (labels.sequences ??= new Map());
+  // Packets may span messages: each connection's messages are decoded in order, once,
+  // by a decoder that keeps the unfinished packet between reports.
+  const sequences = (labels.sequences ??= SequenceLabeller.of(decoder));
+  if (sequences) {
     for (const r of records) {
-      let state = sequences.get(r.conn);
-      if (!state) {
-        state = { decode: makeSequence.call(decoder), next: 0 };
-        sequences.set(r.conn, state);
-      }
-      for (; state.next < r.messages.length; state.next++) {
-        const m = r.messages[state.next]!;
-        if (m.data === null) continue;
-        m.role = state.decode({ dir: m.dir, data: m.data }).role;
+      for (let i = sequences.fed(r.conn); i < r.messages.length; i++) {
+        const m = r.messages[i]!;
+        const decoded = sequences.next(r.conn, m.dir, m.data);
+        if (decoded) m.role = decoded.role;
       }
     }
     return decoder;

@@ -6,8 +6,9 @@
  */
 import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/events.ts';
 import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
-import type { DecodedMessage, MessageContext } from '../core/protocols/types.ts';
+import type { MessageContext } from '../core/protocols/types.ts';
 import type { ChannelSeries } from '../core/index.ts';
+import { SequenceLabeller } from '../core/sequence-labeller.ts';
 import { formatBytes } from '../core/stats.ts';
 
 /** The three groups a user filters by. */
@@ -197,10 +198,11 @@ export class MessageIndex {
    * labelled as they are indexed, in order, by a decoder that keeps the unfinished packet
    * (the lazy, row-by-row labelling would show the later pieces as raw bytes).
    */
-  private readonly sequences: Map<string, (message: { dir: Direction; data: Payload }) => DecodedMessage> | null;
+  /** Labels of protocols whose packets span messages (MQTT, STOMP): the core's labeller, with the list's own state. */
+  private readonly sequences: SequenceLabeller | null;
 
   constructor(readonly protocol: string | null) {
-    this.sequences = protocol !== null && getDecoder(protocol)?.sequenceDecoder ? new Map() : null;
+    this.sequences = protocol !== null ? SequenceLabeller.of(getDecoder(protocol)) : null;
   }
 
   /** Number of rows. */
@@ -323,17 +325,9 @@ export class MessageIndex {
   }
 
   private labelInSequence(row: MessageRow): void {
-    let decode = this.sequences!.get(row.conn);
-    if (!decode) {
-      decode = getDecoder(this.protocol!)!.sequenceDecoder!();
-      this.sequences!.set(row.conn, decode);
-    }
-    try {
-      row.label = decode({ dir: row.dir ?? 'in', data: row.payload! }).label || null;
-    } catch {
-      row.label = null;
-    }
+    row.label = this.sequences!.next(row.conn, row.dir ?? 'in', row.payload ?? null)?.label || null;
   }
+
 
   /** Append rows for events past the ones already indexed; returns true when rows were added. */
   update(events: readonly CaptureEvent[]): boolean {
