@@ -17,6 +17,7 @@ import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
 import { DEFAULT_MAX_TEXT_CHARS, PANEL_HISTORY_CHUNK, STORE_MAX_CHARS, TAB_MAX_EVENTS, TAB_MAX_RELAYS } from '../shared/constants.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import { parsePageEvents } from '../shared/page-events.ts';
+import { isCaptureEvent } from '../core/guard.ts';
 import {
   PANEL_MESSAGE_CHECKS,
   parseWire,
@@ -29,6 +30,7 @@ import {
   type RelayMessages,
   type TabStats,
   type ToPanelMessages,
+  type WorkerCaptureState,
   type ToRelayMessages,
 } from '../shared/messages.ts';
 
@@ -42,6 +44,12 @@ export interface SessionStore {
   getAll(): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
   remove(keys: string[]): Promise<void>;
+}
+
+/** Worker capture of a tab over chrome.debugger (src/background/index.ts), behind the panel's "Include workers". */
+export interface WorkerControl {
+  set(tabId: number, on: boolean): Promise<WorkerCaptureState>;
+  state(tabId: number): WorkerCaptureState;
 }
 
 /** Bounds, overridable for tests. */
@@ -147,11 +155,14 @@ export class Hub {
   private committing: Promise<void> | null = null;
   private totalChars = 0;
 
+  private readonly workerControl: WorkerControl | null;
+
   constructor(
     private readonly store: SessionStore,
-    opts: { limits?: Partial<HubLimits>; liveTabIds?: () => Promise<number[] | null> } = {},
+    opts: { limits?: Partial<HubLimits>; liveTabIds?: () => Promise<number[] | null>; workers?: WorkerControl } = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.workerControl = opts.workers ?? null;
     this.ready = this.load(opts.liveTabIds ?? (async () => null)).catch((error: unknown) => {
       // Unreadable storage must not stop capture: start empty (the loss shows as a seq restart).
       console.error('[realtime-inspector] could not load the persisted buffer', error);
@@ -600,6 +611,32 @@ export class Hub {
     this.scheduleCommit();
   }
 
+  /**
+   * Worker traffic translated from the DevTools protocol (src/shared/cdp-workers.ts: the
+   * background's chrome.debugger tap, or the CLI's own connection through the API): each
+   * event must pass the guard and carry its worker `origin` (page hooks never set one), and
+   * is sequenced into the tab's buffer like the page's own. Returns how many were taken.
+   */
+  async addWorkerEvents(tabId: number, events: readonly unknown[]): Promise<number> {
+    await this.ready;
+    const tab = this.tab(tabId);
+    if (!tab.recording) return 0;
+    let taken = 0;
+    for (const event of events) {
+      if (!isCaptureEvent(event) || !('origin' in event) || event.origin === undefined) {
+        tab.rejected++;
+        continue;
+      }
+      event.seq = ++tab.lastSeq;
+      event.frameId = -1;
+      this.append(tab, event);
+      taken++;
+    }
+    this.enforceBounds(tab);
+    this.markDirty(tab);
+    return taken;
+  }
+
   /** The API of `self.realtimeInspector` and of panel runtime messages. */
   readonly api: InspectorApi = {
     tabs: async () => {
@@ -662,6 +699,16 @@ export class Hub {
       await this.ready;
       const tab = this.tabs.get(tabId);
       return this.statsOf(tab ?? emptyTab(tabId));
+    },
+    addWorkerEvents: (tabId, events) => this.addWorkerEvents(tabId, events),
+    setWorkerCapture: async (tabId, on) => {
+      await this.ready;
+      if (!this.workerControl) return { on: false, workers: [], error: 'worker capture is not available here' };
+      return this.workerControl.set(tabId, on);
+    },
+    workerCapture: async (tabId) => {
+      await this.ready;
+      return this.workerControl?.state(tabId) ?? { on: false, workers: [], error: null };
     },
   };
 }

@@ -42,6 +42,8 @@ export interface AuditOptions {
   printJson: boolean;
   /** Replace credentials in every report output (summary, JSON, HTML). */
   redact: boolean;
+  /** Capture the traffic of the page's workers too (dedicated, shared, service; src/cli/workers.ts). */
+  workers: boolean;
 }
 
 /** Bad flags or config: the message says which and why. */
@@ -69,6 +71,8 @@ Options:
   --html <file>            write the HTML report
   --redact                 replace credentials in the summary, JSON and HTML: URL tokens,
                              user-info, payload credentials, the --header/--cookie values
+  --no-workers             leave out the traffic of the page's Workers, SharedWorkers and
+                             Service Workers (recorded by default, over the DevTools protocol)
   --fail-on <level>        exit 1 when a finding of this severity or worse exists (warning|error)
   --assert <rule>          exit 2 when a rule fails (repeatable; optional @url-substring):
                              heartbeat<=30s  idle<=45s  backoff=exponential  jitter=true
@@ -205,17 +209,18 @@ interface RawOptions {
   headers: string[];
   cookies: string[];
   redact?: boolean;
+  workers?: boolean;
 }
 
 function emptyRaw(): RawOptions {
   return { faults: [], asserts: [], headers: [], cookies: [] };
 }
 
-/** Read a config file's JSON into raw options (keys as in README: url, duration, faults, users, json, html, failOn, asserts, headers, cookies, redact). */
+/** Read a config file's JSON into raw options (keys as in README: url, duration, faults, users, json, html, failOn, asserts, headers, cookies, redact, workers). */
 export function rawFromConfig(config: unknown, file: string): RawOptions {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`${file}: expected a JSON object`);
   const c = config as Record<string, unknown>;
-  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact']);
+  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers']);
   const unknownKeys = Object.keys(c).filter((k) => !known.has(k));
   if (unknownKeys.length) throw new UsageError(`${file}: unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
   const str = (key: string): string | undefined => {
@@ -254,6 +259,7 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     headers,
     cookies: list('cookies'),
     redact: flag('redact'),
+    workers: flag('workers'),
   };
 }
 
@@ -311,6 +317,9 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string |
       case '--redact':
         raw.redact = true;
         break;
+      case '--no-workers':
+        raw.workers = false;
+        break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
@@ -364,5 +373,6 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
     cookies: [...config.cookies, ...flags.cookies].flatMap(parseCookies),
     printJson: flags.json === '-',
     redact: pick('redact') ?? false,
+    workers: pick('workers') ?? true,
   };
 }

@@ -19,6 +19,8 @@ export interface AuditRunOptions {
   users?: number;
   headers?: Record<string, string>;
   cookies?: Array<{ name: string; value: string }>;
+  /** Capture the page's workers' traffic too (default true; src/cli/workers.ts). */
+  workers?: boolean;
 }
 
 export interface AuditProgress {
@@ -56,6 +58,7 @@ export async function auditPage(
   onProgress?: (progress: AuditProgress) => void,
 ): Promise<AuditRun> {
   const { page, tabId } = await session.newTab();
+  const workers = options.workers === false ? null : await session.captureWorkers(page, tabId);
   const pageErrors: string[] = [];
   const faultErrors: string[] = [];
   const applied: string[] = [];
@@ -87,6 +90,7 @@ export async function auditPage(
       for (const timer of timers) clearTimeout(timer);
     }
     if (crashed) throw new CliError(`the page crashed while recording ${options.url}`, EXIT.crashed);
+    await workers?.flush();
     const capture = await session.exportTab(tabId).catch((error: unknown) => {
       throw new CliError(`the extension did not hand over the capture: ${firstLine(error)}`, EXIT.crashed);
     });
@@ -95,6 +99,7 @@ export async function auditPage(
     if (report.page.url === '') report.page = capture.page;
     return { capture, report, pageErrors, faultErrors };
   } finally {
+    await workers?.close();
     await page.close().catch(() => {});
   }
 }

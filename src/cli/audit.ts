@@ -74,7 +74,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
   ]);
   let session;
   try {
-    session = await launchInspector();
+    session = await launchInspector({ workers: opts.workers });
     err(`auditing ${opts.url} for ${opts.durationMs / 1000}s${opts.faults.length ? ` with ${opts.faults.map((f) => f.spec).join(', ')}` : ''}`);
     const run = await auditPage(session, opts, onProgress);
     if (tty) process.stderr.write('\r\x1b[2K');

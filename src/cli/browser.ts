@@ -7,9 +7,10 @@ import { chromium, type BrowserContext, type Page, type Worker } from 'playwrigh
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CaptureFile } from '../core/events.ts';
+import type { CaptureEvent, CaptureFile } from '../core/events.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import { CliError, EXIT } from './audit-exit.ts';
+import { WorkerCapture, type TabWorkers } from './workers.ts';
 
 /** Repository root (src/cli → ../..). */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -66,11 +67,18 @@ export interface InspectorSession {
   exportTab(tabId: number): Promise<CaptureFile>;
   eventCount(tabId: number): Promise<number>;
   injectFault(tabId: number, command: FaultCommand): Promise<void>;
+  /**
+   * Start capturing the workers of a tab's page (call before it navigates): their traffic,
+   * translated from the DevTools protocol, goes into the tab's capture. Null when the
+   * session was launched without workers.
+   */
+  captureWorkers(page: Page, tabId: number): Promise<TabWorkers | null>;
   close(): Promise<void>;
 }
 
 /** Launch Chromium with the built extension. */
-export async function launchInspector(opts: { headless?: boolean; args?: string[] } = {}): Promise<InspectorSession> {
+export async function launchInspector(opts: { headless?: boolean; args?: string[]; workers?: boolean } = {}): Promise<InspectorSession> {
+  const workers = opts.workers ?? true;
   const dist = extensionDir();
   if (!existsSync(join(dist, 'manifest.json'))) {
     throw new CliError(`the built extension is missing (${dist}/manifest.json): run \`npm run build\` first`, EXIT.unavailable);
@@ -84,7 +92,14 @@ export async function launchInspector(opts: { headless?: boolean; args?: string[
       headless: opts.headless ?? true,
       viewport: null,
       ignoreDefaultArgs: IGNORED_DEFAULT_ARGS,
-      args: [...BASE_ARGS, ...(opts.args ?? []), `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
+      args: [
+        ...BASE_ARGS,
+        ...(opts.args ?? []),
+        // Worker capture's own DevTools connection (src/cli/workers.ts): an ephemeral port on 127.0.0.1, named in the profile.
+        ...(workers ? ['--remote-debugging-port=0'] : []),
+        `--disable-extensions-except=${dist}`,
+        `--load-extension=${dist}`,
+      ],
     });
   } catch (error) {
     rmSync(profile, { recursive: true, force: true });
@@ -106,6 +121,19 @@ export async function launchInspector(opts: { headless?: boolean; args?: string[
     await context.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
     throw new CliError(`the extension in ${dist} has no realtimeInspector API: rebuild it with \`npm run build\``, EXIT.unavailable);
+  }
+
+  let workerCapture: WorkerCapture | null = null;
+  if (workers) {
+    try {
+      workerCapture = await WorkerCapture.start(profile, (tabId, events) =>
+        worker.evaluate(([id, list]) => (self as unknown as RiSelf).realtimeInspector.addWorkerEvents(id, list), [tabId, events] as const),
+      );
+    } catch (error) {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+      throw new CliError(`could not open a DevTools connection for worker capture: ${firstLine(error)}`, EXIT.crashed);
+    }
   }
 
   // New tabs are opened one at a time, so the tab id that appears is the new page's.
@@ -135,7 +163,9 @@ export async function launchInspector(opts: { headless?: boolean; args?: string[
     eventCount: (tabId) => worker.evaluate(async (id) => (await (self as unknown as RiSelf).realtimeInspector.stats(id)).events, tabId),
     injectFault: (tabId, command) =>
       worker.evaluate(([id, cmd]) => (self as unknown as RiSelf).realtimeInspector.injectFault(id, cmd), [tabId, command] as const),
+    captureWorkers: async (page, tabId) => (workerCapture ? workerCapture.attach(page, tabId) : null),
     async close() {
+      workerCapture?.close();
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });
     },
@@ -148,6 +178,7 @@ interface RiSelf {
     exportTab(tabId: number): Promise<CaptureFile>;
     stats(tabId: number): Promise<{ events: number }>;
     injectFault(tabId: number, command: FaultCommand): Promise<void>;
+    addWorkerEvents(tabId: number, events: CaptureEvent[]): Promise<number>;
   };
 }
 

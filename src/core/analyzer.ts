@@ -7,7 +7,7 @@
  * (or whose open connections the advancing capture end affects) are analysed
  * again. Feeding events in batches or all at once yields the same report.
  */
-import type { CaptureEvent, FaultEvent, Transport } from './events.ts';
+import type { CaptureEvent, FaultEvent, Transport, WorkerOrigin } from './events.ts';
 import { EndpointGrouper } from './channels.ts';
 import type { ChannelReport, Report } from './report-types.ts';
 import { buildReport, analyzeChannel, type ChannelAnalysis } from './report.ts';
@@ -58,6 +58,8 @@ interface ChannelState {
   docs: Set<string>;
   /** The connections filed under the channel, in arrival order. */
   buckets: ConnBucket[];
+  /** The worker the channel's traffic ran in (absent: the page's own). */
+  origin?: WorkerOrigin;
 }
 
 /** The events of one request/connection until its channel is known. */
@@ -190,10 +192,11 @@ export class Analyzer {
     for (const bucket of this.unassigned) {
       const c = bucket.create!;
       const { transport, url, method } = identityOf(c);
-      const key = this.grouper.key(transport, url, method);
+      const key = originKey(c) + this.grouper.key(transport, url, method);
       let ch = this.channels.get(key);
       if (!ch) {
         ch = newChannelState(key, transport, this.grouper.endpoint(transport, url, method));
+        if (c.origin) ch.origin = { kind: c.origin.kind, url: c.origin.url };
         this.channels.set(key, ch);
         this.channelOrder.push(ch);
       }
@@ -218,7 +221,7 @@ export class Analyzer {
     for (const ch of this.channelOrder) {
       for (const bucket of ch.buckets) {
         const { transport, url, method } = identityOf(bucket.create!);
-        const key = this.grouper.key(transport, url, method);
+        const key = originKey(bucket.create!) + this.grouper.key(transport, url, method);
         const list = groups.get(key);
         if (list) list.push(bucket);
         else groups.set(key, [bucket]);
@@ -241,7 +244,7 @@ export class Analyzer {
         const sources = new Set(buckets.map((b) => b.channel!));
         const events: CaptureEvent[] = [];
         for (const source of sources) for (const e of source.events) if ('conn' in e && e.conn !== null && conns.has(e.conn)) events.push(e);
-        ch = { ...newChannelState(key, owner.transport, ''), events, buckets, docs: new Set(buckets.map((b) => b.create!.doc)) };
+        ch = { ...newChannelState(key, owner.transport, ''), events, buckets, docs: new Set(buckets.map((b) => b.create!.doc)), origin: owner.origin };
       }
       const { transport, url, method } = identityOf(buckets[0]!.create!);
       ch.id = key;
@@ -290,6 +293,7 @@ export class Analyzer {
       id: ch.id,
       transport: ch.transport,
       endpoint: ch.endpoint,
+      origin: ch.origin,
       records: ch.builder.records,
       labels: ch.labels,
       faults: this.faults,
@@ -488,6 +492,14 @@ function identityOf(c: CreateEvent): { transport: Transport; url: string; method
   const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.transport;
   const method = c.type === 'http.request' ? c.method : c.type === 'sse.create' && c.transport !== 'eventsource' ? 'GET' : null;
   return { transport, url: c.url, method };
+}
+
+/**
+ * What goes before the grouper's key: a worker's traffic is a channel of its own, apart from
+ * the page's to the same endpoint and from other workers' (one per worker script and kind).
+ */
+function originKey(c: CreateEvent): string {
+  return c.origin ? `[${c.origin.kind} worker ${c.origin.url}] ` : '';
 }
 
 /** Protocols whose sessions open with an engine.io handshake (src/core/protocols/engine-io.ts, socket-io.ts). */

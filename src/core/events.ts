@@ -56,9 +56,24 @@ interface Base {
   doc: string;
 }
 
+/** Which kind of worker a request or connection came from (HTML §10.2 Workers; Service Workers §3). */
+export type WorkerKind = 'dedicated' | 'shared' | 'service';
+
+/**
+ * The worker a request or connection ran in, for traffic captured over the DevTools
+ * protocol (src/core/formats/cdp-network.ts); absent for the page's own traffic.
+ */
+export interface WorkerOrigin {
+  kind: WorkerKind;
+  /** The worker's script URL. */
+  url: string;
+}
+
 interface ConnBase extends Base {
   /** Request/connection id, unique within the tab capture. */
   conn: string;
+  /** Set when the request or connection ran in a worker rather than in a document (never by the page hooks). */
+  origin?: WorkerOrigin;
 }
 
 /** A document started (one per frame load): the navigation boundary. */

@@ -135,8 +135,17 @@ const params: Check = Object.assign(
   },
 );
 
+const workerKind = oneOf('dedicated', 'shared', 'service');
+/** A worker origin (events.ts WorkerOrigin): exactly `kind` and `url`. */
+const workerOrigin: Check = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  for (const key in o) if (Object.hasOwn(o, key) && key !== 'kind' && key !== 'url') return false;
+  return workerKind(o.kind) && str(o.url);
+};
+
 const base = { seq: bounded(BOUNDS.seq), pseq: bounded(BOUNDS.seq), t: time, frameId: bounded(BOUNDS.frameId), doc: str };
-const conn = { ...base, conn: str };
+const conn = { ...base, conn: str, origin: optional(workerOrigin) };
 
 const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'doc.start': { ...base, url: str, title: str, top: bool, parentDoc: nullable(str) },

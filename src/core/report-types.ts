@@ -3,7 +3,7 @@
  * the CLI and the HTML report render. Versioned; documented in docs/report-format.md.
  * Every field is present; null where unknown.
  */
-import type { Transport } from './events.ts';
+import type { Transport, WorkerOrigin } from './events.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -147,6 +147,8 @@ export interface ChannelReport {
   url: string;
   /** The first real URL seen on the channel. */
   sampleUrl: string;
+  /** The worker whose traffic this is (dedicated, shared or service worker, and its script URL); absent for the page's own. */
+  origin?: WorkerOrigin;
   transport: Transport;
   protocol: string | null;
   /** HTTP requests (fetch/XHR) on the channel. */

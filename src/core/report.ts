@@ -3,7 +3,7 @@
  * protocol, classify, measure, judge. `buildReport` assembles the channels
  * and projects load for N users.
  */
-import { isHttp, type FaultEvent, type Transport } from './events.ts';
+import { isHttp, type FaultEvent, type Transport, type WorkerOrigin } from './events.ts';
 import { isPolled, REPORT_VERSION, type ChannelReport, type Report, type Severity } from './report-types.ts';
 import { allMessages, type ConnRecord } from './model.ts';
 import type { ChannelContext, HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
@@ -36,6 +36,8 @@ export interface ChannelInput {
   id: string;
   transport: Transport;
   endpoint: string;
+  /** The worker the channel's traffic ran in; absent for the page's own. */
+  origin?: WorkerOrigin;
   /** The channel's records (kept up to date incrementally by the caller). */
   records: readonly ConnRecord[];
   /** Protocol labelling state kept with the records. */
@@ -116,6 +118,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     evidence: classification.evidence,
     url: input.endpoint,
     sampleUrl: records[0]?.url ?? input.endpoint,
+    ...(input.origin ? { origin: { kind: input.origin.kind, url: input.origin.url } } : {}),
     transport: input.transport,
     protocol: ctx.protocol,
     requests,

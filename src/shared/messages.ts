@@ -113,7 +113,22 @@ export interface ApiMethods {
   setRecording: { args: [tabId: number, on: boolean]; result: void };
   clear: { args: [tabId: number]; result: void };
   stats: { args: [tabId: number]; result: TabStats };
+  /** Worker traffic a DevTools protocol client translated (the CLI's tap); each event needs its `origin`. Returns how many were taken. */
+  addWorkerEvents: { args: [tabId: number, events: CaptureEvent[]]; result: number };
+  /** Turn the tab's worker capture (chrome.debugger, optional permission) on or off. */
+  setWorkerCapture: { args: [tabId: number, on: boolean]; result: WorkerCaptureState };
+  workerCapture: { args: [tabId: number]; result: WorkerCaptureState };
 }
+
+/** Whether a tab's workers are captured over chrome.debugger, which workers were seen, and why it is off when it failed. */
+export interface WorkerCaptureState {
+  on: boolean;
+  workers: Array<{ kind: 'dedicated' | 'shared' | 'service'; url: string }>;
+  error: string | null;
+}
+
+/** Most events of one addWorkerEvents call. */
+export const WORKER_EVENTS_MAX_PER_CALL = 10_000;
 
 /** The API as functions. */
 export type InspectorApi = {
@@ -239,6 +254,10 @@ const API_ARG_CHECKS: { [K in keyof ApiMethods]: (args: unknown[]) => boolean } 
   setRecording: (a) => a.length === 2 && isTabId(a[0]) && typeof a[1] === 'boolean',
   clear: (a) => a.length === 1 && isTabId(a[0]),
   stats: (a) => a.length === 1 && isTabId(a[0]),
+  // Each event is checked by the guard in the Hub.
+  addWorkerEvents: (a) => a.length === 2 && isTabId(a[0]) && Array.isArray(a[1]) && a[1].length <= WORKER_EVENTS_MAX_PER_CALL,
+  setWorkerCapture: (a) => a.length === 2 && isTabId(a[0]) && typeof a[1] === 'boolean',
+  workerCapture: (a) => a.length === 1 && isTabId(a[0]),
 };
 
 /** Checks of API runtime messages. */

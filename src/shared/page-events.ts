@@ -9,11 +9,14 @@ import { PAGE_MESSAGE_MAX_CHARS } from './constants.ts';
 import { PAGE_BRIDGE_VERSION, pageEventsCount } from './page-bridge.ts';
 
 /**
- * A captured event the page may send: schema-valid, not yet sequenced, and not
- * claiming to be a relay or background drop report (only those layers make them).
+ * A captured event the page may send: schema-valid, not yet sequenced, not
+ * claiming to be a relay or background drop report (only those layers make them),
+ * and not claiming to come from a worker (only the background's DevTools protocol tap does).
  */
 export function isPageEvent(value: unknown): value is CaptureEvent {
   if (!isCaptureEvent(value)) return false;
+  // Worker traffic comes from the DevTools protocol in the background, never from the hooks.
+  if ('origin' in value && value.origin !== undefined) return false;
   return value.type !== 'capture.dropped' || value.where === 'page';
 }
 
