@@ -178,3 +178,52 @@ describe('gRPC-web and Connect server streaming (connect-web against connect-nod
     }
   });
 });
+
+/** Apollo Client 3.14's HttpLink (link/http/parseAndCheckHttpResponse.js readMultipartBody): a @defer query, then a multipart subscription. */
+const APOLLO_PAGE = `<!doctype html><script type="module">
+  import { execute, HttpLink, gql } from '/vendor/apollo.js';
+  window.log = [];
+  const link = new HttpLink({ uri: location.origin + '/graphql/multipart' });
+  const run = (query) => new Promise((resolve) => execute(link, { query: gql(query) }).subscribe({
+    next: (r) => log.push({ kind: 'next', r }),
+    error: (e) => (log.push({ kind: 'error', e: String(e) }), resolve()),
+    complete: () => (log.push({ kind: 'complete' }), resolve()),
+  }));
+  await run('query Hero { hero { id name ... @defer(label: "friends") { friends { id name } } ... @defer(label: "films") { appearsIn } } }');
+  await run('subscription Ticks { ticks }');
+  log.push({ kind: 'done' });
+</script>`;
+
+const GRAPHQL = '/graphql/multipart';
+
+describe('GraphQL over multipart/mixed (Apollo Client HttpLink)', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('@defer parts read as initial / subsequent (incremental) / hasNext=false; subscription heartbeats {} as heartbeats', async () => {
+    const { page, tabId } = await open(APOLLO_PAGE);
+    const log = await untilLog(page, (l) => l.some((e) => e.kind === 'done'), 'both operations');
+    expect(log.filter((e) => e.kind === 'error'), JSON.stringify(log)).toEqual([]);
+    // Apollo delivers the initial result, both deferred payloads, and the three subscription events.
+    expect(log.filter((e) => e.kind === 'next').length, JSON.stringify(log)).toBe(6);
+    const requests = (await capture(tabId, hasBody(GRAPHQL, 2))).events.filter((e): e is Extract<CaptureEvent, { type: 'http.request' }> => e.type === 'http.request' && e.url.endsWith(GRAPHQL));
+    // What Apollo Client asked for (link/http/createHttpLink.js).
+    expect(requests.map((r) => r.headers.find(([k]) => k === 'accept')?.[1])).toEqual([
+      'multipart/mixed;deferSpec=20220824,application/json',
+      'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json',
+    ]);
+    const c = await capture(tabId, hasBody(GRAPHQL, 2));
+    const channel = channelOf(c, GRAPHQL);
+    expect(channel.protocol, describeChannels(c.channels)).toBe('graphql-multipart');
+    expect(labels(c, channel)).toEqual([
+      'data graphql-multipart initial {hero} hasNext=true',
+      'data graphql-multipart subsequent (incremental ×1) hasNext=true',
+      'data graphql-multipart subsequent (incremental ×1) hasNext=false',
+      'heartbeat graphql-multipart heartbeat',
+      'heartbeat graphql-multipart heartbeat',
+      'data graphql-multipart subscription next {ticks}',
+      'heartbeat graphql-multipart heartbeat',
+      'data graphql-multipart subscription next {ticks}',
+      'heartbeat graphql-multipart heartbeat',
+      'data graphql-multipart subscription next {ticks}',
+    ]);
+    expect(labels(c, channel).filter((l) => / (text|binary) /.test(l))).toEqual([]);
+  });
+});
