@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
-import { drawLanes, formatSeconds } from '../../src/panel/charts/LaneTimeline.tsx';
+import { drawLanes, formatSeconds } from '../../src/panel/charts/lane-painter.ts';
 import type { Palette } from '../../src/panel/charts/palette.ts';
 import { emptyLanes, LaneBuilder, MARK, MARK_KEYS, type LaneData } from '../../src/panel/timeline-data.ts';
 import { pageTimeline } from '../../src/panel/timelines.ts';
