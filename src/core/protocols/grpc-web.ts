@@ -200,6 +200,9 @@ export function envelopesOfText(text: string, truncated: boolean): Envelope[] | 
 
 /** A grpc-web-text body: base64 (each flushed chunk padded on its own), null when it is not. */
 function base64Body(text: string): Uint8Array | null {
+  // The first envelope's flags byte is 0x00-0x03 or 0x80-0x83: base64 'A' or 'g' (a cheap refusal of other text).
+  const lead = text.trimStart()[0];
+  if (lead !== 'A' && lead !== 'g') return null;
   const compact = text.replace(/\s+/g, '');
   if (compact.length < 8 || !/^[A-Za-z0-9+/=]+$/.test(compact)) return null;
   const pieces = compact.match(/[A-Za-z0-9+/]*={0,2}/g)?.filter((p) => p.length > 0) ?? [];
