@@ -75,14 +75,7 @@ export class PortSession {
 
   /** Drop the current port (if any) and open a new one after the next back-off delay. */
   reopen(): void {
-    const old = this.port;
-    this.port = null;
-    this.welcome = false;
-    try {
-      old?.disconnect();
-    } catch {
-      // already gone
-    }
+    this.drop();
     if (this.stopped) return;
     const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt++, RECONNECT_DELAYS_MS.length - 1)]!;
     this.options.onReconnecting?.(delay);
@@ -117,6 +110,11 @@ export class PortSession {
   /** Close for good: disconnect the current port and open no other. */
   close(): void {
     this.stopped = true;
+    this.drop();
+  }
+
+  /** Forget the current port and disconnect it. */
+  private drop(): void {
     const old = this.port;
     this.port = null;
     this.welcome = false;
