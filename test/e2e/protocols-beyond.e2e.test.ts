@@ -8,9 +8,8 @@
  * src/panel/messages.ts labels rows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
-import { analyzeCapture } from '../../src/core/index.ts';
+import { describeChannels, protocolTabs, type Captured } from './fixtures/protocol-tabs.ts';
 import type { CaptureEvent, Direction, Payload } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { decodeMessage } from '../../src/core/protocols/index.ts';
@@ -21,7 +20,7 @@ const E2E_TIMEOUT_MS = 120_000;
 
 let server: BeyondServer;
 let session: InspectorSession;
-let hosts = 0;
+const { open, untilLog, capture } = protocolTabs(() => session, () => server, 'p');
 
 beforeAll(async () => {
   server = await startBeyondServer({ pingIntervalMs: 1000, pingTimeoutMs: 4000, socketIoTickMs: 700, fayeTimeoutS: 1, fayeTickMs: 2500 });
@@ -31,46 +30,6 @@ afterAll(async () => {
   await session?.close();
   await server?.close();
 });
-
-/** Open `html` in a new tab on a host of its own (long-polls must not share Chrome's six connections per host). */
-async function open(html: string): Promise<{ page: Page; tabId: number }> {
-  const path = `/page/${++hosts}`;
-  server.page(path, html);
-  const origin = new URL(server.origin);
-  origin.hostname = `p${hosts}.localhost`;
-  const tab = await session.newTab();
-  await tab.page.goto(`${origin.origin}${path}`);
-  return tab;
-}
-
-/** Wait until the page's `window.log` satisfies `ok`. */
-async function untilLog(page: Page, ok: (log: unknown[]) => boolean, what: string, timeoutMs = 30_000): Promise<unknown[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = await page.evaluate(() => (window as unknown as { log: unknown[] }).log ?? []);
-    if (ok(log)) return log;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page log: ${JSON.stringify(log.slice(-10))}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-interface Captured {
-  events: CaptureEvent[];
-  channels: ChannelReport[];
-}
-
-/** The capture as the extension holds it, re-read until `ok` holds (events trail the page by a relay batch). */
-async function capture(tabId: number, ok: (c: Captured) => boolean): Promise<Captured> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const { events } = await session.exportTab(tabId);
-    const c = { events, channels: analyzeCapture(events).channels };
-    if (ok(c) || Date.now() > deadline) return c;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const describeChannels = (channels: ChannelReport[]) => channels.map((c) => `${c.transport} ${c.kind}/${c.protocol} ${c.url}`).join('; ');
 
 function channelOf(c: Captured, transport: string, path: string): ChannelReport {
   const channel = c.channels.find((ch) => ch.transport === transport && new URL(ch.url).pathname.startsWith(path));

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts';
-import { analyzeCapture } from '../../src/core/index.ts';
+import { describeChannels, protocolTabs, type Captured } from './fixtures/protocol-tabs.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { decodeMessage } from '../../src/core/protocols/index.ts';
@@ -23,7 +23,8 @@ const E2E_TIMEOUT_MS = 120_000;
 
 let server: StreamingServer;
 let session: InspectorSession;
-let hosts = 0;
+const tabs = protocolTabs(() => session, () => server, 's');
+const { open, capture } = tabs;
 
 beforeAll(async () => {
   server = await startStreamingServer({ heartbeatMs: 300 });
@@ -34,44 +35,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(html: string): Promise<{ page: Page; tabId: number }> {
-  const path = `/page/${++hosts}`;
-  server.page(path, html);
-  const origin = new URL(server.origin);
-  origin.hostname = `s${hosts}.localhost`;
-  const tab = await session.newTab();
-  await tab.page.goto(`${origin.origin}${path}`);
-  return tab;
-}
-
 type Log = Array<{ kind: string; [key: string]: unknown }>;
-
-async function untilLog(page: Page, ok: (log: Log) => boolean, what: string, timeoutMs = 30_000): Promise<Log> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = await page.evaluate(() => (window as unknown as { log: Log }).log ?? []);
-    if (ok(log)) return log;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page log: ${JSON.stringify(log.slice(-10))}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-interface Captured {
-  events: CaptureEvent[];
-  channels: ChannelReport[];
-}
-
-async function capture(tabId: number, ok: (c: Captured) => boolean): Promise<Captured> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const { events } = await session.exportTab(tabId);
-    const c = { events, channels: analyzeCapture(events).channels };
-    if (ok(c) || Date.now() > deadline) return c;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const describeChannels = (channels: ChannelReport[]) => channels.map((c) => `${c.transport} ${c.kind}/${c.protocol} ${c.url}`).join('; ');
+const untilLog = (page: Page, ok: (log: Log) => boolean, what: string, timeoutMs?: number) => tabs.untilLog<Log[number]>(page, ok, what, timeoutMs);
 
 function channelOf(c: Captured, path: string): ChannelReport {
   const channel = c.channels.find((ch) => ch.transport === 'fetch' && new URL(ch.url).pathname === path);
