@@ -15,6 +15,8 @@ import { SummaryStrip } from './components/SummaryStrip.tsx';
 import { OverviewTable, type OverviewFilter } from './components/OverviewTable.tsx';
 import { PageTimeline } from './components/PageTimeline.tsx';
 import { ChannelDetail } from './components/ChannelDetail.tsx';
+import { WorkersToggle } from './components/Workers.tsx';
+import { inspectedTabId } from './bridge.ts';
 
 export interface AppProps {
   store: PanelStore;
@@ -105,6 +107,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
   };
 
   const isLive = store.mode.kind === 'live';
+  const workersTabId = live && typeof chrome !== 'undefined' && chrome.runtime?.id ? inspectedTabId() : null;
   const dropped = report.summary.droppedEvents + (isLive ? store.connectionDropped : 0);
 
   return (
@@ -151,6 +154,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
               analysing={report.channels.length === 0 && store.events().length > 0 && store.analysing()}
             />
             <PageTimeline data={store.pageTimeline()} theme={theme} />
+            {isLive && live && workersTabId !== null ? <WorkersToggle tabId={workersTabId} /> : null}
             <footer class="limits muted">{HOOK_LIMITS}</footer>
           </div>
         )}

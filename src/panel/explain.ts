@@ -77,4 +77,4 @@ export function blindSpot(ch: ChannelReport, f: Finding): string | null {
 
 /** The general limits of page hooks, for the footer. */
 export const HOOK_LIMITS =
-  'Not visible to page hooks: WebSocket ping/pong control frames, SSE comments on a native EventSource, and traffic from Web Workers, SharedWorkers and Service Workers.';
+  'Not visible to page hooks: WebSocket ping/pong control frames and SSE comments on a native EventSource. Traffic of Workers, SharedWorkers and Service Workers shows only with "Include workers" on (over the DevTools protocol), and faults are never injected inside a worker.';

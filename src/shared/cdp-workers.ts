@@ -48,7 +48,8 @@ export class WorkerTap {
   private readonly tree = new Set<string>();
   /** Per worker session: the chain its events are translated on, so a body fetch keeps them in order. */
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly seen = new Map<string, WorkerOrigin & { targetId: string }>();
+  /** The workers attached now, by session. */
+  private readonly attachedWorkers = new Map<string, WorkerOrigin & { targetId: string }>();
   private stopped = false;
 
   constructor(
@@ -69,9 +70,9 @@ export class WorkerTap {
     this.stopped = true;
   }
 
-  /** The workers seen so far (attached now or before). */
+  /** The workers attached now. */
   workers(): Array<WorkerOrigin & { targetId: string }> {
-    return [...this.seen.values()];
+    return [...this.attachedWorkers.values()];
   }
 
   /** True when `sessionId` is a worker this tap translates. */
@@ -103,6 +104,7 @@ export class WorkerTap {
       const child = typeof params.sessionId === 'string' ? params.sessionId : '';
       if (!this.tree.has(from) && !this.has(child)) return;
       this.tree.delete(child);
+      this.attachedWorkers.delete(child);
       this.enqueue(child, async () => this.emit(this.translator.removeWorker(child)));
       return;
     }
@@ -136,7 +138,7 @@ export class WorkerTap {
   private addWorker(sessionId: string, info: CdpTargetInfo, kind: WorkerOrigin['kind']): void {
     const origin: WorkerOrigin = { kind, url: typeof info.url === 'string' ? info.url : '' };
     this.translator.addWorker(sessionId, String(info.targetId), origin);
-    this.seen.set(String(info.targetId), { ...origin, targetId: String(info.targetId) });
+    this.attachedWorkers.set(sessionId, { ...origin, targetId: String(info.targetId) });
   }
 
   private enqueue(sessionId: string, step: () => Promise<void>): void {

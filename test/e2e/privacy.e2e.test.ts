@@ -50,15 +50,17 @@ const E2E_TIMEOUT_MS = 120_000;
 describe('built manifest asks for no more than it does today', () => {
   const manifest = JSON.parse(readFileSync(join(DIST_DIR, 'manifest.json'), 'utf8')) as Record<string, unknown>;
 
-  it('permissions are exactly ["storage"]; no host, optional or externally reachable surface', () => {
+  it('permissions are exactly ["storage"], optionally "debugger"; no host or externally reachable surface', () => {
     expect(manifest.manifest_version).toBe(3);
     expect(manifest.permissions).toEqual(['storage']);
-    for (const key of ['host_permissions', 'optional_permissions', 'optional_host_permissions', 'externally_connectable', 'web_accessible_resources', 'content_security_policy', 'update_url', 'oauth2', 'key']) {
+    // Asked for only when the user turns on the panel's "Include workers" (README "Known limitations").
+    expect(manifest.optional_permissions).toEqual(['debugger']);
+    for (const key of ['host_permissions', 'optional_host_permissions', 'externally_connectable', 'web_accessible_resources', 'content_security_policy', 'update_url', 'oauth2', 'key']) {
       expect(manifest, key).not.toHaveProperty(key);
     }
     // Only these keys: a new one (say "sandbox" or "declarative_net_request") must be a conscious change to this test.
     expect(Object.keys(manifest).sort()).toEqual(
-      ['background', 'content_scripts', 'description', 'devtools_page', 'manifest_version', 'minimum_chrome_version', 'name', 'permissions', 'short_name', 'version'].sort(),
+      ['background', 'content_scripts', 'description', 'devtools_page', 'manifest_version', 'minimum_chrome_version', 'name', 'optional_permissions', 'permissions', 'short_name', 'version'].sort(),
     );
   });
 

@@ -21,6 +21,7 @@ import type { PanelStore } from '../store.ts';
 import { FaultControls } from './FaultControls.tsx';
 import { FindingsList } from './FindingsList.tsx';
 import { KindBadge } from './KindBadge.tsx';
+import { WorkerBadge } from './Workers.tsx';
 import { MessageList } from './MessageList.tsx';
 
 type Tab = 'messages' | 'charts' | 'findings' | 'faults';
@@ -95,6 +96,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <KindBadge kind={channel.kind} />
         {channel.protocol ? <span class="proto">{channel.protocol}</span> : null}
         <span class="detail-url" title={channel.url}>{channel.url}</span>
+        <WorkerBadge origin={channel.origin} />
         <span class="spacer" />
         <button
           type="button"

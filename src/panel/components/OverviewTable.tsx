@@ -10,6 +10,7 @@ import { channelTiming, channelTraffic, formatCount, formatMs, SEVERITY_RANK, sh
 import { IDLE_LIMIT_MS } from '../../core/metrics/heartbeat.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { KindBadge } from './KindBadge.tsx';
+import { WorkerBadge } from './Workers.tsx';
 import { SeverityIcon } from './SeverityIcon.tsx';
 import { WasteBar } from './WasteBar.tsx';
 
@@ -178,6 +179,7 @@ export function OverviewTable({ channels, selectedId, onSelect, onOpen, filter, 
                     <td>{ch.protocol ?? <span class="muted">—</span>}</td>
                     <td class="col-endpoint" title={ch.url}>
                       <a href="#" class="endpoint-link" onClick={(e) => { e.preventDefault(); onOpen(ch.id); }}>{shortUrl(ch.url)}</a>
+                      <WorkerBadge origin={ch.origin} />
                     </td>
                     <td class="num">{ch.requests > 0 ? formatCount(ch.requests) : `${formatCount(ch.messages.in)}↓ ${formatCount(ch.messages.out)}↑`}</td>
                     <td><WasteBar ratio={ch.wasteRatio} /></td>
