@@ -328,17 +328,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         return void res.end('log in first\n');
       }
     }
-    const pageMatch = /^\/pages\/([a-z-]+)\.html$/.exec(privateMatch ? privateMatch[1] : path);
+    const pageMatch = /^\/pages\/([a-z-]+)\.html$/.exec(privateMatch?.[1] ?? path);
     if (pageMatch) {
       const html = await readFile(join(PAGES_DIR, `${pageMatch[1]}.html`), 'utf8').catch(() => null);
       if (html === null) return sendJson(res, 404, { error: 'no such page' });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(html);
     }
-    const vendorMatch = /^\/vendor\/([\w.-]+)$/.exec(path);
-    if (vendorMatch && VENDOR[vendorMatch[1]]) {
+    const vendorFile = VENDOR[/^\/vendor\/([\w.-]+)$/.exec(path)?.[1] ?? ''];
+    if (vendorFile) {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      return void res.end(await readFile(VENDOR[vendorMatch[1]]));
+      return void res.end(await readFile(vendorFile));
     }
 
     if (path === '/api/poll/naive') return sendJson(res, 200, JSON.parse(pollData(url).body));

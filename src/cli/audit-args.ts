@@ -104,7 +104,8 @@ function isSendableCloseCode(code: number): boolean {
 export function parseFault(spec: string): ScheduledFault {
   const m = /^(drop|offline|close|stall|latency)@([^:]+)(?::(.*))?$/.exec(spec.trim());
   if (!m) throw new UsageError(`--fault "${spec}": expected <drop|offline|close|stall|latency>@<time>[:<arg>], e.g. drop@10s`);
-  const [, fault, at, rest] = m;
+  // Groups 1 and 2 are not optional in the pattern: a match has them.
+  const [, fault, at, rest] = m as unknown as [string, string, string, string | undefined];
   const atMs = parseTime(at, `--fault ${spec}`);
   const args = rest === undefined ? [] : rest.split(':');
   const need = (n: number, example: string) => {
@@ -118,11 +119,11 @@ export function parseFault(spec: string): ScheduledFault {
       break;
     case 'offline':
       need(1, 'a duration, e.g. offline@20s:5s');
-      command = { fault: 'offline', durationMs: parseTime(args[0], `--fault ${spec}`) };
+      command = { fault: 'offline', durationMs: parseTime(args[0]!, `--fault ${spec}`) };
       break;
     case 'stall':
       need(1, 'a duration, e.g. stall@10s:5s');
-      command = { fault: 'stall', durationMs: parseTime(args[0], `--fault ${spec}`), conn: null };
+      command = { fault: 'stall', durationMs: parseTime(args[0]!, `--fault ${spec}`), conn: null };
       break;
     case 'close': {
       need(1, 'a close code, e.g. close@10s:4001');
@@ -136,7 +137,7 @@ export function parseFault(spec: string): ScheduledFault {
     default: {
       need(1, 'a delay, e.g. latency@0s:500ms');
       const durationMs = args[1] === undefined ? 0 : parseTime(args[1], `--fault ${spec}`);
-      command = { fault: 'latency', delayMs: parseTime(args[0], `--fault ${spec}`), durationMs };
+      command = { fault: 'latency', delayMs: parseTime(args[0]!, `--fault ${spec}`), durationMs };
     }
   }
   return { atMs, command, spec };
@@ -152,7 +153,8 @@ export function parseAssertion(spec: string): Assertion {
   }
   const metric = m[1] as AssertMetric;
   const op = m[2] as AssertOp;
-  const raw = m[3];
+  // Group 3 is not optional in the pattern.
+  const raw = m[3]!;
   const channel = m[4] ?? null;
   const equality = op === '=' || op === '!=';
   let value: Assertion['value'];
@@ -270,7 +272,7 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string |
   let help = false;
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const takeValue = (): string => {

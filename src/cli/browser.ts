@@ -149,8 +149,8 @@ export async function launchInspector(opts: { headless?: boolean; args?: string[
         const before = new Set(await tabIds());
         const page = await context.newPage();
         for (let i = 0; i < 100; i++) {
-          const fresh = (await tabIds()).filter((id) => id >= 0 && !before.has(id));
-          if (fresh.length === 1) return { page, tabId: fresh[0] };
+          const [fresh, ...more] = (await tabIds()).filter((id) => id >= 0 && !before.has(id));
+          if (fresh !== undefined && more.length === 0) return { page, tabId: fresh };
           await new Promise((r) => setTimeout(r, 20));
         }
         await page.close();
@@ -184,5 +184,5 @@ interface RiSelf {
 
 /** First line of an error message (playwright's are long). */
 export function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0];
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 }

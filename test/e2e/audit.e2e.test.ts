@@ -197,7 +197,7 @@ describe('the audit command', { timeout: 240_000 }, () => {
     const [usage, refused, anonymous, noBuild, noBrowser] = await Promise.all([
       cli([pageUrl('ws-idle'), '--fault', 'explode@1s']),
       cli([`http://127.0.0.1:${closedPort}/`, '--duration', '2s']),
-      cli([`${lab.url}/private${labPath(LAB_PAGES[0])}`, '--duration', '2s']),
+      cli([`${lab.url}/private${labPath(LAB_PAGES[0]!)}`, '--duration', '2s']),
       cli([pageUrl('ws-idle'), '--duration', '2s'], { RI_DIST: join(tmp, 'no-build') }),
       cli([pageUrl('ws-idle'), '--duration', '2s'], { CHROME_PATH: join(tmp, 'no-chrome') }),
     ]);

@@ -41,7 +41,7 @@ describe('body hash: MurmurHash3_x86_32, seed 0 (node)', () => {
     const seen = new Set([bodyHashOf(body)]);
     for (let i = 0; i < body.length; i++) {
       const changed = body.slice();
-      changed[i] ^= 1;
+      changed[i]! ^= 1;
       seen.add(bodyHashOf(changed));
     }
     seen.add(bodyHashOf(body.subarray(0, body.length - 1)));

@@ -45,7 +45,7 @@ describe('lab server', () => {
   });
 
   it('serves /private/ pages only with the bearer token or the session cookie', async () => {
-    const path = `/private${labPath(LAB_PAGES[0])}`;
+    const path = `/private${labPath(LAB_PAGES[0]!)}`;
     expect((await fetch(`${lab.url}${path}`)).status).toBe(401);
     expect((await fetch(`${lab.url}${path}`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(`${lab.url}${path}`, { headers: { Authorization: `Bearer ${LAB_TOKEN}` } })).status).toBe(200);
@@ -110,9 +110,10 @@ describe('lab server', () => {
       if (events) bursts.push({ at: Date.now() - started, events });
     }
     controller.abort();
-    expect(bursts[0].events).toBeGreaterThanOrEqual(4);
-    expect(bursts[1].events).toBeGreaterThanOrEqual(4);
-    expect(bursts[1].at - bursts[0].at).toBeGreaterThanOrEqual(400);
+    const [first, second] = bursts;
+    expect(first?.events).toBeGreaterThanOrEqual(4);
+    expect(second?.events).toBeGreaterThanOrEqual(4);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(400);
   });
 
   it('answers the JSON heartbeat and keeps the idle socket silent after its welcome', async () => {

@@ -57,7 +57,7 @@ export function LaneTimeline(props: LaneTimelineProps) {
       setScale: [
         (u, key) => {
           if (key !== 'x') return;
-          const { min, max } = u.scales.x;
+          const { min, max } = u.scales.x ?? {};
           if (min == null || max == null) return;
           // Compare with the range uPlot plots now, not the newest props: new data reaches uPlot at the next
           // frame (UPlotChart), and a resize in between sets the scale of the old data, which against the new
@@ -78,7 +78,7 @@ export function LaneTimeline(props: LaneTimelineProps) {
             'wheel',
             (e) => {
               e.preventDefault();
-              const { min, max } = u.scales.x;
+              const { min, max } = u.scales.x ?? {};
               if (min == null || max == null) return;
               const span = max - min;
               if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {

@@ -224,7 +224,7 @@ export function drawLanes(u: uPlot, d: LaneData, p: Palette): void {
   const laneH = height / lanes;
   // uPlot's valToPos(s, 'x', true) for a linear, left-to-right x scale (uplot 1.6.32 dist/uPlot.esm.js valToPos/getHPos), inlined:
   // the page timeline maps 100k marks per redraw.
-  const { min: xMin, max: xMax } = u.scales.x;
+  const { min: xMin, max: xMax } = u.scales.x ?? {};
   const perUnit = xMin != null && xMax != null && xMax > xMin ? width / (xMax - xMin) : 0;
   const x0 = xMin ?? 0;
   const x = (s: number) => left + (s - x0) * perUnit;
