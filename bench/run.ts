@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { parseArgs as parseArgv } from 'node:util';
 import { DIST_DIR, findChrome } from '../test/support/browser.ts';
 import { coreTable, runCore, type CoreResult } from './core.ts';
 import { mswVersion } from './msw-bundle.ts';
@@ -51,21 +52,34 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (name: string) => {
-    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-    if (i < 0) return null;
-    return argv[i]!.includes('=') ? argv[i]!.split('=').slice(1).join('=') : (argv[i + 1] ?? null);
-  };
-  const mode: Mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
-  const only = value('--only');
+  // node:util's parser: unknown flags and missing values are errors, not silently ignored.
+  const { values } = parseArgv({
+    args: argv,
+    strict: true,
+    options: {
+      smoke: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      scale: { type: 'string' },
+      compare: { type: 'string' },
+      setups: { type: 'string' },
+      workloads: { type: 'string' },
+      'no-profile': { type: 'boolean' },
+      out: { type: 'string' },
+    },
+  });
+  const value = (name: 'only' | 'rounds' | 'scale' | 'compare' | 'setups' | 'workloads' | 'out') => values[name] ?? null;
+  const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const only = value('only');
   const sections = only ? (only.split(',') as Section[]) : mode === 'smoke' ? ['core' as const] : ALL_SECTIONS;
   for (const s of sections) if (!KNOWN_SECTIONS.includes(s)) throw new Error(`unknown section ${s} (use ${KNOWN_SECTIONS.join(',')})`);
-  const rounds = value('--rounds');
-  const scale = value('--scale');
+  const rounds = value('rounds');
+  const scale = value('scale');
   // A soak alone keeps its own file: it must not replace the full run's bench/results.json.
   const defaultOut = sections.length === 1 && sections[0] === 'soak' ? 'bench/results-soak.json' : mode === 'full' ? 'bench/results.json' : `bench/results-${mode}.json`;
-  const compare = value('--compare');
-  const setups = value('--setups');
+  const compare = value('compare');
+  const setups = value('setups');
   const setupList = setups ? (setups.split(',') as SetupId[]) : null;
   for (const s of setupList ?? []) if (!Object.hasOwn(SETUP_LABELS, s)) throw new Error(`unknown set-up ${s} (use ${Object.keys(SETUP_LABELS).join(',')})`);
   return {
@@ -75,9 +89,9 @@ function parseArgs(argv: string[]): Args {
     scale: scale ? Number(scale) : null,
     compare: compare ? resolve(compare) : null,
     setups: setupList,
-    workloads: value('--workloads')?.split(',') ?? null,
-    profile: !argv.includes('--no-profile'),
-    out: resolve(value('--out') ?? defaultOut),
+    workloads: value('workloads')?.split(',') ?? null,
+    profile: !values['no-profile'],
+    out: resolve(value('out') ?? defaultOut),
   };
 }
 

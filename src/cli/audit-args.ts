@@ -2,6 +2,7 @@
  * `audit` options: command-line flags and an optional JSON config file, parsed
  * into one validated `AuditOptions`. Pure (the config file is read by the caller).
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import type { BackoffModel, Severity } from '../core/report-types.ts';
 
@@ -265,71 +266,61 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
   };
 }
 
+/** The audit's flags, for node:util parseArgs (`--name value` and `--name=value` both work). */
+const ARGV_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  duration: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  users: { type: 'string' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  'fail-on': { type: 'string' },
+  assert: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+  cookie: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  redact: { type: 'boolean' },
+  'no-workers': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** parseArgs' errors in the CLI's words (its own name the option and say what to do, at length). */
+function argvError(error: unknown): UsageError {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option}`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/argument missing/.test(message)) return new UsageError(`${option} needs a value`);
+    if (/ambiguous/.test(message)) return new UsageError(`${option} needs a value; for one that starts with "-", write ${option}=<value>`);
+    return new UsageError(`${option} takes no value`);
+  }
+  return new UsageError(message);
+}
+
 /** Split argv into raw options and the config file path. */
 export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string | null; help: boolean } {
-  const raw = emptyRaw();
-  let config: string | null = null;
-  let help = false;
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const takeValue = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        help = true;
-        break;
-      case '--duration':
-        raw.duration = takeValue();
-        break;
-      case '--fault':
-        raw.faults.push(takeValue());
-        break;
-      case '--users':
-        raw.users = takeValue();
-        break;
-      case '--json':
-        raw.json = takeValue();
-        break;
-      case '--html':
-        raw.html = takeValue();
-        break;
-      case '--fail-on':
-        raw.failOn = takeValue();
-        break;
-      case '--assert':
-        raw.asserts.push(takeValue());
-        break;
-      case '--header':
-        raw.headers.push(takeValue());
-        break;
-      case '--cookie':
-        raw.cookies.push(takeValue());
-        break;
-      case '--config':
-        config = takeValue();
-        break;
-      case '--redact':
-        raw.redact = true;
-        break;
-      case '--no-workers':
-        raw.workers = false;
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        positional.push(arg);
-    }
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof ARGV_OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: ARGV_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw argvError(error);
   }
-  if (positional.length > 1) throw new UsageError(`one URL expected, got ${positional.length}: ${positional.join(' ')}`);
-  raw.url = positional[0];
-  return { raw, config, help };
+  const { values: v, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`one URL expected, got ${positionals.length}: ${positionals.join(' ')}`);
+  const raw = emptyRaw();
+  raw.url = positionals[0];
+  raw.duration = v.duration;
+  raw.faults.push(...(v.fault ?? []));
+  raw.users = v.users;
+  raw.json = v.json;
+  raw.html = v.html;
+  raw.failOn = v['fail-on'];
+  raw.asserts.push(...(v.assert ?? []));
+  raw.headers.push(...(v.header ?? []));
+  raw.cookies.push(...(v.cookie ?? []));
+  if (v.redact) raw.redact = true;
+  if (v['no-workers']) raw.workers = false;
+  return { raw, config: v.config ?? null, help: v.help === true };
 }
 
 /** Merge config (base) and flags (win; lists add up) and validate. */
