@@ -17,6 +17,7 @@ import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
 import { DEFAULT_MAX_TEXT_CHARS, PANEL_HISTORY_CHUNK, STORE_MAX_CHARS, TAB_MAX_EVENTS, TAB_MAX_RELAYS } from '../shared/constants.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import { parsePageEvents } from '../shared/page-events.ts';
+import { CHUNK_PREFIX, decodeTabMeta, META_PREFIX, TAB_META_VERSION, type TabMeta } from './tab-meta.ts';
 import { isCaptureEvent } from '../core/guard.ts';
 import {
   PANEL_MESSAGE_CHECKS,
@@ -122,25 +123,9 @@ interface Tab {
   clockMeasuredAt: number;
 }
 
-/** The persisted form of a tab (key `tab:<id>`); chunks are stored under their own keys. */
-interface TabMeta {
-  lastSeq: number;
-  clearedAtSeq: number;
-  nextChunk: number;
-  chunks: Array<{ key: string; chars: number }>;
-  recording: boolean;
-  relays: Array<[string, { durable: number; dropped: number; rejected: number }]>;
-  dropped: Tab['dropped'];
-  rejected: number;
-  url: string;
-  title: string;
-}
-
 /** The `doc` of events the background makes itself (no document: a panel's bridge keeps them on every page). */
 const BACKGROUND_DOC = 'background';
 
-const META_PREFIX = 'tab:';
-const CHUNK_PREFIX = 'chunk:';
 
 /** The background: buffers, persistence, port pairing and the API. */
 export class Hub {
@@ -520,6 +505,7 @@ export class Hub {
 
   private metaOf(tab: Tab): TabMeta {
     return {
+      v: TAB_META_VERSION,
       lastSeq: tab.lastSeq,
       clearedAtSeq: tab.clearedAtSeq,
       nextChunk: tab.nextChunk,
@@ -541,11 +527,17 @@ export class Hub {
     for (const [key, value] of Object.entries(all)) {
       if (!key.startsWith(META_PREFIX)) continue;
       const tabId = Number(key.slice(META_PREFIX.length));
-      if (live && !live.includes(tabId)) {
+      if (!Number.isSafeInteger(tabId) || (live && !live.includes(tabId))) {
         stale.push(key);
         continue;
       }
-      const meta = value as TabMeta;
+      const meta = decodeTabMeta(value);
+      if (meta === null) {
+        // Written by another version, or damaged: dropped (its chunks go as unreferenced), not misread.
+        console.warn(`[realtime-inspector] stored state of tab ${tabId} is not readable by this version; dropped`);
+        stale.push(key);
+        continue;
+      }
       const tab = this.tab(tabId);
       tab.lastSeq = meta.lastSeq;
       tab.clearedAtSeq = meta.clearedAtSeq;
@@ -557,10 +549,13 @@ export class Hub {
       tab.title = meta.title;
       for (const [id, r] of meta.relays) tab.relays.set(id, { accepted: r.durable, ...r });
       for (const { key: chunkKey, chars } of meta.chunks) {
-        const json = all[chunkKey];
-        if (typeof json !== 'string') continue;
+        const events = parseChunk(all[chunkKey]);
+        if (events === null) {
+          console.warn(`[realtime-inspector] stored chunk ${chunkKey} of tab ${tabId} is missing or damaged; its events are lost`);
+          continue;
+        }
         referenced.add(chunkKey);
-        tab.chunks.push({ key: chunkKey, events: JSON.parse(json) as CaptureEvent[], parts: [], chars, state: 'durable' });
+        tab.chunks.push({ key: chunkKey, events, parts: [], chars, state: 'durable' });
         tab.chars += chars;
         this.totalChars += chars;
       }
@@ -732,4 +727,15 @@ function emptyTab(tabId: number): Tab {
     clockOffsetMs: 0,
     clockMeasuredAt: 0,
   };
+}
+
+/** A stored chunk's events, or null when it is missing or damaged (its events are then lost with it). */
+function parseChunk(json: unknown): CaptureEvent[] | null {
+  if (typeof json !== 'string') return null;
+  try {
+    const events: unknown = JSON.parse(json);
+    return Array.isArray(events) ? (events as CaptureEvent[]) : null;
+  } catch {
+    return null;
+  }
 }

@@ -101,6 +101,37 @@ describe('background buffer (node)', () => {
     expect(events.filter((e) => e.type === 'capture.recording').map((e) => (e as { on: boolean }).on)).toEqual([false, true]);
   });
 
+  it('a worker that finds stored state it cannot read drops it and goes on capturing every tab', async () => {
+    const world = new World();
+    const good = new Frame(world, 3, 0, 'd1');
+    const other = new Frame(world, 4, 0, 'd2');
+    good.postMany(30, 10);
+    other.postMany(20, 10);
+    await settle(world, good);
+    await settle(world, other);
+    await world.hub.settled();
+    // Tab 4's record as an older version wrote it (no version), a damaged chunk of tab 3, and a key that is no tab.
+    const meta4 = JSON.parse(world.store.data.get('tab:4')!) as Record<string, unknown>;
+    delete meta4.v;
+    world.store.data.set('tab:4', JSON.stringify(meta4));
+    const chunk3 = (JSON.parse(world.store.data.get('tab:3')!) as { chunks: Array<{ key: string }> }).chunks[0]!.key;
+    world.store.data.set(chunk3, JSON.stringify('[{"type":'));
+    world.store.data.set('tab:not-a-tab', JSON.stringify({ v: 1 }));
+    world.killWorker();
+    await world.hub.ready;
+    // Tab 4's state is gone, tab 3 keeps what was readable; both capture on.
+    expect((await world.hub.api.exportTab(4)).events).toEqual([]);
+    expect([...world.store.data.keys()].filter((k) => k === 'tab:not-a-tab')).toEqual([]);
+    const kept = (await world.hub.api.exportTab(3)).events.length;
+    expect(kept).toBeLessThan(30);
+    other.postMany(5, 5, 'after');
+    good.postMany(5, 5, 'after');
+    await settle(world, other);
+    await settle(world, good);
+    expect(texts((await world.hub.api.exportTab(4)).events).filter((t) => t.startsWith('after'))).toHaveLength(5);
+    expect((await world.hub.api.exportTab(3)).events.length).toBe(kept + 5);
+  });
+
   it('clear empties the buffer and every panel; seq continues; a panel that missed the clear forgets too', async () => {
     const world = new World();
     const frame = new Frame(world, 1, 0, 'd1');
