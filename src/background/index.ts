@@ -235,7 +235,12 @@ function chromeWorkerControl(addEvents: (tabId: number, events: CaptureEvent[]) 
       }
       listen();
       try {
-        await chrome.debugger.attach({ tabId }, CDP_VERSION);
+        await chrome.debugger.attach({ tabId }, CDP_VERSION).catch(async (error: unknown) => {
+          // A stopped service worker forgot the tab it had attached (its session lives on): take it over.
+          if (!/already attached/i.test(error instanceof Error ? error.message : String(error))) throw error;
+          await chrome.debugger.detach({ tabId });
+          await chrome.debugger.attach({ tabId }, CDP_VERSION);
+        });
       } catch (error) {
         errors.set(tabId, `could not attach: ${error instanceof Error ? error.message : String(error)}`);
         return state(tabId);

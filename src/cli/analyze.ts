@@ -88,8 +88,12 @@ function pct(x: number | null): string {
   return x === null ? '—' : `${Math.round(x * 100)}%`;
 }
 
+const WORKER_KIND = { dedicated: 'a Worker', shared: 'a SharedWorker', service: 'a Service Worker' } as const;
+
 function channelLines(c: ChannelReport): string[] {
-  const lines = [`[${c.kind}] ${c.transport}${c.protocol ? ` · ${c.protocol}` : ''}  ${c.url}  (confidence ${pct(c.confidence)})`, `  ${c.evidence}`];
+  const lines = [`[${c.kind}] ${c.transport}${c.protocol ? ` · ${c.protocol}` : ''}  ${c.url}  (confidence ${pct(c.confidence)})`];
+  if (c.origin) lines.push(`  in ${WORKER_KIND[c.origin.kind]} ${c.origin.url}`);
+  lines.push(`  ${c.evidence}`);
   const facts: string[] = [];
   if (c.wasteRatio !== null) facts.push(`wasted ${c.wasted}/${c.requests} (${pct(c.wasteRatio)}, ${formatBytes(c.wastedBytes)})`);
   if (c.stalenessMs) facts.push(`staleness avg ${formatMs(c.stalenessMs.average)}, worst ${formatMs(c.stalenessMs.worst)}`);

@@ -45,6 +45,9 @@ function findingHtml(f: Finding): string {
   return `<tr><td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span><br><span class="muted">${escapeHtml(f.code)}</span></td><td><b>${escapeHtml(f.message)}</b><br><span class="muted">${escapeHtml(f.advice)}</span><br>${evidence}</td></tr>`;
 }
 
+/** How a worker origin reads in the report. */
+const WORKER_KIND = { dedicated: 'a Worker', shared: 'a SharedWorker', service: 'a Service Worker' } as const;
+
 function channelHtml(c: ChannelReport): string {
   const stats: string[] = [];
   if (c.requests > 0) stats.push(stat('requests', String(c.requests)));
@@ -80,7 +83,7 @@ function channelHtml(c: ChannelReport): string {
       : '';
   return `<section class="card">
 <h3><span class="kind">${escapeHtml(c.kind)}</span>${escapeHtml(c.url)}</h3>
-<p class="muted">${escapeHtml(c.transport)}${c.protocol ? ` · ${escapeHtml(c.protocol)}` : ''} · confidence ${escapeHtml(Math.round(c.confidence * 100))}% · ${escapeHtml(c.evidence)}</p>
+<p class="muted">${c.origin ? `in ${escapeHtml(WORKER_KIND[c.origin.kind])} ${escapeHtml(c.origin.url)} · ` : ''}${escapeHtml(c.transport)}${c.protocol ? ` · ${escapeHtml(c.protocol)}` : ''} · confidence ${escapeHtml(Math.round(c.confidence * 100))}% · ${escapeHtml(c.evidence)}</p>
 <div class="grid">${stats.join('')}</div>
 ${c.advice ? `<div class="advice">${escapeHtml(c.advice)}</div>` : ''}
 ${findings}

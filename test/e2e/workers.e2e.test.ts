@@ -119,22 +119,32 @@ describe('audit captures workers', () => {
 });
 
 describe('the CLI', () => {
-  it('--json reports worker channels with their origin, valid against docs/report.schema.json', async () => {
+  it('--json reports worker channels with their origin, valid against docs/report.schema.json; a drop fault leaves the worker’s socket alone', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'ri-workers-'));
     try {
       const out = join(tmp, 'report.json');
-      const code = await new Promise<number>((done) => {
-        execFile(process.execPath, [BIN, 'audit', `${server.url}/`, '--duration', '8s', '--json', out], { cwd: ROOT, env: process.env, timeout: 60_000 }, (error) =>
-          done(error ? ((error as { code?: number }).code ?? 1) : 0),
+      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [BIN, 'audit', `${server.url}/`, '--duration', '9s', '--fault', 'drop@4s', '--json', out],
+          { cwd: ROOT, env: process.env, timeout: 60_000 },
+          (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
-      expect(code).toBe(0);
+      expect(code, stderr).toBe(0);
+      // The fault was delivered (to the page), not refused.
+      expect(stderr).not.toContain('fault not applied');
+      expect(stdout).toContain(`  in a Worker ${server.url}/dedicated.js\n`);
       const report = JSON.parse(readFileSync(out, 'utf8')) as { channels: ChannelReport[] };
       const ajv = new Ajv({ allErrors: true, strict: false });
       const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')));
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
       const kinds = new Set(report.channels.flatMap((c) => (c.origin ? [c.origin.kind] : [])));
       expect([...kinds].sort()).toEqual(['dedicated', 'service', 'shared']);
+      // Faults act on the page's connections only (README "Known limitations"): the worker's socket lived through the drop.
+      const socket = report.channels.find((c) => c.sampleUrl.endsWith('/socket'))!;
+      expect(socket.connections).toBe(1);
+      expect(socket.reconnects).toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -11,6 +11,10 @@ import { isPageEvent } from '../../src/shared/page-events.ts';
 import { Hub } from '../../src/background/hub.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
+import { redactEvents } from '../../src/core/formats/redact.ts';
+import { eventsToHar, harToEvents } from '../../src/core/formats/index.ts';
+import { formatSummary } from '../../src/cli/analyze.ts';
+import { renderHtmlReport } from '../../src/core/index.ts';
 
 const S = 'SESSION1';
 const origin = { kind: 'dedicated' as const, url: 'http://127.0.0.1:1/w.js' };
@@ -149,5 +153,58 @@ describe('worker origin on events', () => {
     expect(report.channels).toHaveLength(2);
     expect(report.channels.map((c) => c.origin ?? null)).toEqual([null, origin]);
     expect(report.channels.map((c) => c.requests)).toEqual([6, 6]);
+  });
+});
+
+describe('worker origin in the outputs', () => {
+  it('redaction covers the worker’s script URL', () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const e: CaptureEvent = { type: 'ws.create', seq: 1, pseq: 1, t: 1, frameId: -1, doc: 'worker:T', conn: 'worker:T:1', url: 'ws://x/', protocols: [], origin: { kind: 'shared', url: `http://x/shared.js?access_token=${token}` } };
+    const [out] = redactEvents([e]);
+    expect(JSON.stringify(out)).not.toContain(token);
+    expect((out as typeof e).origin!.url.startsWith('http://x/shared.js?access_token=')).toBe(true);
+  });
+
+  it('the summary and the HTML report say which worker a channel ran in', () => {
+    const poll = (i: number): CaptureEvent[] => {
+      const conn = `worker:T:${i}`;
+      const o = { kind: 'service' as const, url: 'http://x/sw.js' };
+      return [
+        { type: 'http.request', seq: 0, pseq: 0, t: i * 1000, frameId: -1, doc: 'worker:T', conn, transport: 'fetch', method: 'GET', url: 'http://x/poll', headers: [], bodySize: 0, origin: o },
+        { type: 'http.response', seq: 0, pseq: 0, t: i * 1000 + 5, frameId: -1, doc: 'worker:T', conn, status: 200, statusText: 'OK', headers: [], url: 'http://x/poll', contentType: 'application/json', origin: o },
+        { type: 'http.end', seq: 0, pseq: 0, t: i * 1000 + 6, frameId: -1, doc: 'worker:T', conn, size: 2, bodyHash: null, body: null, origin: o },
+      ];
+    };
+    const events = [0, 1, 2, 3, 4, 5].flatMap(poll);
+    events.forEach((e, i) => (e.seq = i + 1));
+    const report = analyzeCapture(events);
+    expect(formatSummary(report)).toContain('  in a Service Worker http://x/sw.js\n');
+    expect(renderHtmlReport(report)).toContain('in a Service Worker http://x/sw.js · ');
+  });
+});
+
+describe('worker origin through HAR', () => {
+  it('export and import keep each worker event’s origin, and the page’s events have none', () => {
+    const t = translator();
+    const worker = [
+      ...t.translate(S, 'Network.requestWillBeSent', { requestId: '7', timestamp: MONO, wallTime: WALL, type: 'Fetch', request: { url: 'http://127.0.0.1:1/poll', method: 'GET', headers: {} } }),
+      ...t.translate(S, 'Network.responseReceived', { requestId: '7', timestamp: MONO + 0.05, response: { url: 'http://127.0.0.1:1/poll', status: 200, statusText: 'OK', headers: {}, mimeType: 'application/json' } }),
+      ...t.translate(S, 'Network.loadingFinished', { requestId: '7', timestamp: MONO + 0.07, encodedDataLength: 2 }, { body: '{}', base64Encoded: false }),
+      ...t.translate(S, 'Network.webSocketCreated', { requestId: '9', url: 'ws://127.0.0.1:1/socket' }),
+      ...t.translate(S, 'Network.webSocketWillSendHandshakeRequest', { requestId: '9', timestamp: MONO + 1, wallTime: WALL + 1, request: { headers: {} } }),
+      ...t.translate(S, 'Network.webSocketHandshakeResponseReceived', { requestId: '9', timestamp: MONO + 1.01, response: { status: 101, headers: {} } }),
+      ...t.translate(S, 'Network.webSocketFrameSent', { requestId: '9', timestamp: MONO + 2, response: { opcode: 1, payloadData: 'ping' } }),
+    ];
+    const page: CaptureEvent[] = [
+      { type: 'http.request', seq: 0, pseq: 1, t: WALL * 1000 + 500, frameId: 0, doc: 'd', conn: 'd:1', transport: 'fetch', method: 'GET', url: 'http://127.0.0.1:1/own', headers: [], bodySize: 0 },
+      { type: 'http.response', seq: 0, pseq: 2, t: WALL * 1000 + 510, frameId: 0, doc: 'd', conn: 'd:1', status: 200, statusText: 'OK', headers: [], url: 'http://127.0.0.1:1/own', contentType: '' },
+      { type: 'http.end', seq: 0, pseq: 3, t: WALL * 1000 + 511, frameId: 0, doc: 'd', conn: 'd:1', size: 0, bodyHash: null, body: null },
+    ];
+    const events = [...worker, ...page].sort((a, b) => a.t - b.t);
+    events.forEach((e, i) => (e.seq = i + 1));
+    const back = harToEvents(JSON.parse(JSON.stringify(eventsToHar(events, { redact: false }))));
+    const originOf = (list: CaptureEvent[]) => new Map(list.flatMap((e) => ('conn' in e && e.conn !== null ? [[`${e.type} ${e.conn}`, 'origin' in e ? e.origin : undefined] as const] : [])));
+    expect(originOf(back)).toEqual(originOf(events));
+    for (const e of back) expect(isCaptureEvent(e)).toBe(true);
   });
 });

@@ -62,7 +62,7 @@ export class Redactor {
     const replaced = new Map<CaptureEvent, CaptureEvent>();
     this.splitSecrets(events, replaced);
     this.splitMqttConnects(events, replaced);
-    const first = events.map((e) => this.byRule(replaced.get(e) ?? e));
+    const first = events.map((e) => this.workerOrigin(this.byRule(replaced.get(e) ?? e)));
     return first.map((e) => this.scrubEvent(e));
   }
 
@@ -105,6 +105,13 @@ export class Redactor {
   private payload(p: Payload): Payload {
     const data = p.encoding === 'text' ? redactText(p.data, this.found) : redactBinary(p.data, this.found);
     return data === p.data ? p : { ...p, data };
+  }
+
+  /** A worker's script URL (`origin.url` of worker traffic) can carry a token as any URL can. */
+  private workerOrigin(e: CaptureEvent): CaptureEvent {
+    if (!('origin' in e) || e.origin === undefined) return e;
+    const url = redactText(e.origin.url, this.found);
+    return url === e.origin.url ? e : { ...e, origin: { ...e.origin, url } };
   }
 
   private byRule(e: CaptureEvent): CaptureEvent {

@@ -3,7 +3,7 @@
  * and identity (doc, conn, frame), our own exact facts when the HAR is our
  * export, and a collector for the events the entry stands for.
  */
-import type { CaptureEvent } from '../../events.ts';
+import type { CaptureEvent, WorkerOrigin } from '../../events.ts';
 import { HarEntryError, isObj, mediaType, num, objOf, seqPair, str, type Json, type SeqPair } from './fields.ts';
 import type { EntryExtras } from './types.ts';
 
@@ -63,6 +63,8 @@ export function readExtras(v: unknown): EntryExtras | null {
   if (typeof v.hasEnd === 'boolean') out.hasEnd = v.hasEnd;
   if (v.errorReason === 'abort' || v.errorReason === 'network' || v.errorReason === 'timeout') out.errorReason = v.errorReason;
   if (typeof v.finalUrl === 'string') out.finalUrl = v.finalUrl;
+  const origin = objOf(v.origin);
+  if ((origin.kind === 'dedicated' || origin.kind === 'shared' || origin.kind === 'service') && typeof origin.url === 'string') out.origin = { kind: origin.kind, url: origin.url };
   return out;
 }
 
@@ -84,7 +86,7 @@ export interface EntryFacts {
   mime: string;
   resourceType: string;
   extras: EntryExtras | null;
-  ids: { frameId: number; doc: string; conn: string };
+  ids: { frameId: number; doc: string; conn: string; origin?: WorkerOrigin };
   /** The parts of this entry its readers could not read (a frame, an event-stream message), each in words naming the entry. */
   unread: string[];
 }
@@ -129,6 +131,7 @@ export function readEntryFacts(entry: unknown, index: number): EntryFacts {
       frameId: extras?.frameId ?? -1,
       doc: extras?.doc ?? str(entry.pageref) ?? 'har',
       conn: extras?.conn ?? `har:${index}`,
+      ...(extras?.origin ? { origin: extras.origin } : {}),
     },
     unread: [],
   };

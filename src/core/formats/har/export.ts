@@ -153,6 +153,7 @@ function httpEntry(req: HttpRequestEvent, c: ConnEvents): HarEntry {
       conn: req.conn,
       doc: req.doc,
       frameId: req.frameId,
+      ...(req.origin ? { origin: req.origin } : {}),
       ...lifecycle(c, HTTP_MAPPED),
       hasBody: Boolean(end?.body),
       sync: req.sync,
@@ -202,7 +203,7 @@ function eventSourceEntry(create: SseCreateEvent, c: ConnEvents): HarEntry {
     timings: emptyTimings((open?.t ?? last) - create.t, last - (open?.t ?? last)),
     _resourceType: 'eventsource',
     _eventSourceMessages: sseMessagesToHar(messages),
-    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...lifecycle(c, SSE_MAPPED), withCredentials: create.withCredentials },
+    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...(create.origin ? { origin: create.origin } : {}), ...lifecycle(c, SSE_MAPPED), withCredentials: create.withCredentials },
   };
 }
 
@@ -254,7 +255,7 @@ function webSocketEntry(create: WsCreateEvent, c: ConnEvents): HarEntry {
       if (m.data.truncated || m.data.size !== shown) out._size = m.data.size;
       return out;
     }),
-    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...lifecycle(c, WS_MAPPED) },
+    _realtimeInspector: { conn: create.conn, doc: create.doc, frameId: create.frameId, ...(create.origin ? { origin: create.origin } : {}), ...lifecycle(c, WS_MAPPED) },
   };
   if (close) {
     entry._webSocketClose = { time: close.t / SECONDS, code: close.code, reason: close.reason, wasClean: close.wasClean, initiator: close.initiator };

@@ -4,7 +4,7 @@
  * `_webSocketMessages`, `_eventSourceMessages`) and our own fields, which HAR
  * viewers ignore and our import reads back (docs/capture-format.md).
  */
-import type { CaptureEvent } from '../../events.ts';
+import type { CaptureEvent, WorkerOrigin } from '../../events.ts';
 
 export interface HarNameValue {
   name: string;
@@ -102,6 +102,8 @@ export interface EntryExtras {
   hasEnd?: boolean;
   errorReason?: 'abort' | 'network' | 'timeout';
   finalUrl?: string;
+  /** The worker the request or connection ran in (worker traffic, docs/capture-format.md). */
+  origin?: WorkerOrigin;
 }
 
 export interface HarPage {
