@@ -131,11 +131,11 @@ describe('with the debugger permission granted (test profile)', () => {
     expect(socket!.messages.out).toBeGreaterThanOrEqual(3);
     expect(socket!.heartbeat?.intervalMs ?? 0).toBeGreaterThan(HEARTBEAT_MS * 0.75);
     expect(socket!.heartbeat?.intervalMs ?? Infinity).toBeLessThan(HEARTBEAT_MS * 1.5);
-    for (const [path, kind] of [['/poll/service', 'service'], ['/poll/nested', 'dedicated'], ['/poll/shared', 'shared']] as const) {
+    for (const [path, kind, channelKind] of [['/poll/service', 'service', 'polling'], ['/poll/nested', 'dedicated', 'polling'], ['/poll/shared', 'shared', 'polling'], ['/events', 'dedicated', 'sse']] as const) {
       const [channel] = on(path);
       expect(channel, `${path}\n${describe}`).toBeDefined();
       expect(channel!.origin?.kind).toBe(kind);
-      expect(channel!.kind).toBe('polling');
+      expect(channel!.kind).toBe(channelKind);
     }
     // The page's own polling: once, from the hooks.
     const own = on('/poll/page');

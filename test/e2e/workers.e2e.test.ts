@@ -96,6 +96,18 @@ describe('audit captures workers', () => {
     expect(nested.requests).toBeGreaterThanOrEqual(6);
   });
 
+  it('the parent worker’s EventSource is an sse channel, its reconnects on one connection', () => {
+    const sse = channelOn('/events');
+    expect(sse.origin).toEqual({ kind: 'dedicated', url: `${server.url}/parent.js` });
+    expect(sse.kind).toBe('sse');
+    expect(sse.transport).toBe('eventsource');
+    expect(sse.connections).toBe(1);
+    // Three events per stream, a stream every ~4 s (3 × 1 s, then retry: 1000) for 14 s.
+    expect(sse.reconnects.length).toBeGreaterThanOrEqual(2);
+    expect(sse.reconnects.length).toBeLessThanOrEqual(server.streams() - 1);
+    expect(sse.messages.in).toBeGreaterThanOrEqual(6);
+  });
+
   it('the page’s own polling is captured once, by the page hooks', () => {
     const own = channelOn('/poll/page');
     expect(own.origin).toBeUndefined();
@@ -112,7 +124,7 @@ describe('audit captures workers', () => {
     for (const e of fromWorkers) expect(isCaptureEvent(e)).toBe(true);
     const seqs = run.capture.events.map((e) => e.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
-    for (const path of ['/dedicated.js', '/shared.js', '/sw.js', '/parent.js', '/nested.js']) {
+    for (const path of ['/dedicated.js', '/shared.js', '/sw.js', '/parent.js', '/nested.js', '/page.html', '/']) {
       expect(run.report.channels.some((c) => new URL(c.sampleUrl).pathname === path)).toBe(false);
     }
   });
