@@ -102,9 +102,9 @@ describe('protocol decoders without their safety net (node)', () => {
     );
   });
 
-  it('a live sequence decoder, fed one message at a time, labels as decoding the whole connection does (MQTT, STOMP)', () => {
+  it('a live sequence decoder, fed one message at a time, labels as decoding the whole connection does (MQTT, STOMP, gRPC-web, Connect, GraphQL multipart)', () => {
     const sequential = PROTOCOL_DECODERS.filter((d) => d.sequenceDecoder && d.decodeSequence);
-    expect(sequential.map((d) => d.id).sort()).toEqual(['mqtt', 'stomp']);
+    expect(sequential.map((d) => d.id).sort()).toEqual(['connect', 'graphql-multipart', 'grpc-web', 'mqtt', 'stomp']);
     fc.assert(
       fc.property(hostileChannel, (c) => {
         for (const decoder of sequential) {

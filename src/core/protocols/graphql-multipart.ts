@@ -20,7 +20,7 @@
  * `graphql-multipart subsequent (incremental ×1) hasNext=false`,
  * `graphql-multipart heartbeat`, `graphql-multipart subscription next {ticks}`.
  */
-import type { Payload } from '../events.ts';
+import type { Direction, Payload } from '../events.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 import { combineMessages, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote } from './util.ts';
 
@@ -39,10 +39,25 @@ export interface MultipartPart {
   cut: boolean;
 }
 
+/** A part's header lines and body (what lies between two delimiter lines). */
+function partOf(raw: string): { headers: Record<string, string>; body: string } {
+  const split = /\r?\n\r?\n/.exec(raw);
+  const headerText = raw.startsWith('\r\n') || raw.startsWith('\n') ? '' : split ? raw.slice(0, split.index) : raw;
+  const body = raw.startsWith('\r\n') ? raw.slice(2) : raw.startsWith('\n') ? raw.slice(1) : split ? raw.slice(split.index + split[0].length) : '';
+  const headers: Record<string, string> = {};
+  for (const line of headerText.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { headers, body };
+}
+
+/** RFC 2046 §5.1.1: the first delimiter line (a preamble of blank lines only), its boundary 1 to 70 characters. */
+const FIRST_DELIMITER = /^(?:[ \t]*\r?\n)*--([^\r\n]{1,70}?)[ \t]*\r?\n/;
+
 /** The parts of a multipart body, the boundary read from its first delimiter; null when it is not multipart. */
 export function splitMultipart(text: string, truncated: boolean): { boundary: string; parts: MultipartPart[]; closed: boolean } | null {
-  // RFC 2046 §5.1.1: a boundary is 1 to 70 characters; a preamble may precede the first delimiter (only blank lines are accepted here).
-  const first = /^(?:[ \t]*\r?\n)*--([^\r\n]{1,70}?)[ \t]*\r?\n/.exec(text);
+  const first = FIRST_DELIMITER.exec(text);
   if (!first) return null;
   const boundary = first[1]!;
   if (boundary.endsWith('--') && boundary.length > 2 && text.length === first[0].length) return null;
@@ -53,14 +68,7 @@ export function splitMultipart(text: string, truncated: boolean): { boundary: st
   for (;;) {
     const next = text.indexOf(delimiter, pos);
     const raw = next < 0 ? text.slice(pos) : text.slice(pos, next).replace(/\r$/, '');
-    const split = /\r?\n\r?\n/.exec(raw);
-    const headerText = raw.startsWith('\r\n') || raw.startsWith('\n') ? '' : split ? raw.slice(0, split.index) : raw;
-    const body = raw.startsWith('\r\n') ? raw.slice(2) : raw.startsWith('\n') ? raw.slice(1) : split ? raw.slice(split.index + split[0].length) : '';
-    const headers: Record<string, string> = {};
-    for (const line of headerText.split(/\r?\n/)) {
-      const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
+    const { headers, body } = partOf(raw);
     if (next < 0) {
       // No delimiter after this part: the stream was cut (or is still open).
       if (raw.trim() !== '') parts.push({ headers, body, cut: true });
@@ -157,6 +165,123 @@ export function decodeMultipart(data: Payload): DecodedMessage[] | null {
   return out;
 }
 
+/** Most text kept of one part not complete yet; beyond it the part is described as cut and the rest skipped to the next delimiter. */
+const STREAM_PART_MAX_CHARS = 1024 * 1024;
+
+const utf8Size = (text: string) => new TextEncoder().encode(text).length;
+
+/**
+ * A multipart body decoded as it streams in, chunk by chunk (the `http.chunk` texts of one
+ * request, in order): each call takes the next chunk and returns the parts it completed, each
+ * with its size, one message per part ({@link flattenDecoded}); a chunk that completes none
+ * returns no message. A part is complete at the delimiter that follows it (Apollo Router writes
+ * it at the end of each part's chunk: apollo-router/src/protocols/multipart.rs), or, when the
+ * delimiter comes first (graphql-helix, the IncrementalDelivery RFC's examples), as soon as its
+ * body is a whole JSON object: it is then not reported again at the next delimiter. Text the
+ * capture left out of a chunk cuts the part it falls in (described as cut), and what follows is
+ * skipped to the next delimiter. After the close delimiter the next chunk starts a new body.
+ */
+function multipartStream(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
+  let boundary: string | null = null;
+  /** Text of the body not consumed: from the start of the current part (or of a delimiter line). */
+  let buf = '';
+  /** The current part was reported already (its JSON body was whole before its delimiter came). */
+  let reported = false;
+  /** After a delimiter: its line's end (or `--`, the close) is still to come. */
+  let afterDelimiter = false;
+  /** Text was lost in the current part: skip to the next delimiter. */
+  let skipping = false;
+  let index = 0;
+  let notMultipart = false;
+  let parts: DecodedMessage[] = [];
+
+  const report = (raw: string, cut: boolean): void => {
+    const d = decodePart({ ...partOf(raw), cut }, index) ?? { protocol: P, role: 'data' as const, label: `${P} part ${quote(raw.trim())}`, value: raw };
+    index++;
+    parts.push({ ...d, size: utf8Size(raw) });
+  };
+  const reset = (): void => {
+    boundary = null;
+    buf = '';
+    reported = afterDelimiter = skipping = false;
+    index = 0;
+  };
+
+  const feed = (text: string, lost: boolean): void => {
+    buf += text;
+    for (;;) {
+      if (boundary === null) {
+        const first = FIRST_DELIMITER.exec(buf);
+        if (!first) {
+          // Past blank lines, the first line must be a delimiter: a whole line that is not, or a start that cannot become one, is no multipart body.
+          const lead = buf.replace(/^(?:[ \t]*\r?\n)*[ \t\r]*/, '');
+          if (/\n/.test(lead) || !'--'.startsWith(lead.slice(0, 2)) || lead.length > 80) {
+            notMultipart = true;
+            buf = '';
+          }
+          return;
+        }
+        boundary = first[1]!;
+        buf = buf.slice(first[0].length);
+        continue;
+      }
+      if (afterDelimiter) {
+        if (buf.startsWith('--')) {
+          // The close delimiter: the body is complete.
+          reset();
+          return;
+        }
+        const eol = buf.indexOf('\n');
+        if (eol < 0) {
+          if (buf.length >= 2 && !/^[ \t\r]*$/.test(buf)) afterDelimiter = false;
+          else return;
+        } else {
+          buf = buf.slice(eol + 1);
+          afterDelimiter = false;
+        }
+        continue;
+      }
+      const delimiter = `\n--${boundary}`;
+      const next = buf.indexOf(delimiter);
+      if (next < 0) {
+        if (skipping) {
+          // Keep only what may start the delimiter.
+          buf = buf.slice(Math.max(0, buf.length - delimiter.length));
+          return;
+        }
+        if (!reported) {
+          const { body } = partOf(buf);
+          const json = /\n\r?\n|^\r?\n/.test(buf) ? parseJson(body.trim()) : null;
+          if (json && isRecord(json.value)) {
+            report(buf, false);
+            reported = true;
+          }
+        }
+        if (lost || buf.length > STREAM_PART_MAX_CHARS) {
+          if (!reported) report(buf, true);
+          reported = true;
+          skipping = true;
+          buf = buf.slice(Math.max(0, buf.length - delimiter.length));
+        }
+        return;
+      }
+      if (!reported && !skipping) report(buf.slice(0, next).replace(/\r$/, ''), false);
+      reported = skipping = false;
+      buf = buf.slice(next + delimiter.length);
+      afterDelimiter = true;
+    }
+  };
+
+  return ({ data }) => {
+    parts = [];
+    if (data.size === 0) return { protocol: P, role: 'data', label: `${P} (empty chunk)`, value: [] };
+    if (!notMultipart) feed(payloadText(data), data.truncated);
+    if (notMultipart) return { ...plainMessage(P, data), value: [] };
+    if (parts.length > 0) return combineMessages(P, parts, 'parts');
+    return { protocol: P, role: 'data', label: `${P} part continues (${data.size} B)`, value: [] };
+  };
+}
+
 function header(hint: ProtocolHint, name: string): string {
   for (const [key, value] of hint.requestHeaders ?? []) if (key.toLowerCase() === name) return value;
   return '';
@@ -199,6 +324,8 @@ export const graphqlMultipartDecoder: ProtocolDecoder = defineDecoder(
       const parts = decodeMultipart(data);
       return parts ? combineMessages(P, parts, 'parts') : plainMessage(P, data);
     },
+    decodeSequence: (messages) => messages.map(multipartStream()),
+    sequenceDecoder: multipartStream,
   },
   (data) => plainMessage(P, data),
 );

@@ -22,7 +22,7 @@
  * Labels such as `grpc-web message 1 fields {1, 2}`, `grpc-web trailers
  * grpc-status=0 (OK)`, `connect end-of-stream error=not_found "…"`.
  */
-import type { Payload } from '../events.ts';
+import type { Direction, Payload } from '../events.ts';
 import { parseProtobuf } from './protobuf.ts';
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolHint, ProtocolTimings } from './types.ts';
 import { base64ToBytes, combineMessages, defineDecoder, isRecord, parseJson, payloadBytes, plainMessage, quote, strictUtf8Text } from './util.ts';
@@ -79,6 +79,8 @@ interface Envelope {
   text: string | null;
   /** The body ended inside this envelope. */
   cut: boolean;
+  /** Text bodies: where the envelope ends in the text (exclusive). */
+  end?: number;
 }
 
 /** Envelopes of binary bytes; null when they are not a series of envelopes (a cut body may end inside one). */
@@ -162,11 +164,11 @@ export function envelopesOfText(text: string, truncated: boolean): Envelope[] | 
       }
       if (bytes < length) {
         if (!truncated) return null;
-        out.push({ flags, length, bytes: null, text: text.slice(start), cut: true });
+        out.push({ flags, length, bytes: null, text: text.slice(start), cut: true, end: text.length });
         return out;
       }
       if (bytes !== length) return null;
-      out.push({ flags, length, bytes: null, text: text.slice(start, i), cut: false });
+      out.push({ flags, length, bytes: null, text: text.slice(start, i), cut: false, end: i });
       pos = i;
       continue;
     }
@@ -174,7 +176,7 @@ export function envelopesOfText(text: string, truncated: boolean): Envelope[] | 
     if (flags & GRPC_WEB_TRAILER_FLAG) {
       const m = /[a-z]/i.exec(text.slice(pos + 1, pos + 5));
       if (!m) return null;
-      out.push({ flags, length: null, bytes: null, text: text.slice(pos + 1 + m.index), cut: truncated });
+      out.push({ flags, length: null, bytes: null, text: text.slice(pos + 1 + m.index), cut: truncated, end: text.length });
       return out;
     }
     let found = false;
@@ -184,16 +186,19 @@ export function envelopesOfText(text: string, truncated: boolean): Envelope[] | 
       const end = jsonEnd(text, start);
       if (end < 0) {
         if (!truncated) continue;
-        out.push({ flags, length: null, bytes: null, text: text.slice(start), cut: true });
+        out.push({ flags, length: null, bytes: null, text: text.slice(start), cut: true, end: text.length });
         return out;
       }
       if (!parseJson(text.slice(start, end))) continue;
-      out.push({ flags, length: null, bytes: null, text: text.slice(start, end), cut: false });
+      out.push({ flags, length: null, bytes: null, text: text.slice(start, end), cut: false, end });
       pos = end;
       found = true;
       break;
     }
-    if (!found) return null;
+    if (!found) {
+      // A cut body may end inside the prefix, before the value starts.
+      return truncated && out.length > 0 && text.length - pos <= 6 ? out : null;
+    }
   }
   return out.length > 0 ? out : null;
 }
@@ -395,6 +400,191 @@ function detectConnect(hint: ProtocolHint): number {
   return samplesEnd(hint, 'connect', CONNECT_END_STREAM_FLAG) > 0 ? 0.7 : 0;
 }
 
+/** Most payload bytes of one envelope kept while it streams in: a longer one is described from its first bytes, cut. */
+const STREAM_ENVELOPE_MAX_BYTES = 64 * 1024;
+/** Most text kept for an envelope of the JSON codec not complete yet; beyond it the stream is out of step until a chunk starts an envelope. */
+const STREAM_TEXT_MAX_CHARS = 1024 * 1024;
+
+const isFlags = (b: number) => (b & ~(GRPC_WEB_TRAILER_FLAG | CONNECT_END_STREAM_FLAG | COMPRESSED_FLAG)) === 0;
+
+/**
+ * A response body decoded as it streams in, chunk by chunk (the `http.chunk` payloads of one
+ * request, in order): each call takes the next chunk and returns the envelopes it completed, each
+ * with its size, one message per envelope ({@link flattenDecoded}); a chunk that completes none
+ * returns no message, its label saying what is pending. Envelopes span chunks anywhere, the
+ * 5-byte prefix included. Binary chunks (`+proto`) are read byte by byte, and bytes the capture
+ * left out of a chunk (its payload `truncated`) are counted inside the envelope they fall in,
+ * which is then described as cut; text chunks are the JSON codec (`+json`, through the capture's
+ * UTF-8 decoding, as {@link envelopesOfText} reads it) or grpc-web-text (base64, each flush
+ * padded on its own). When the bytes stop making envelopes the stream is out of step until a
+ * chunk starts with a valid flags byte. After the trailers (gRPC-web) or the end-of-stream
+ * message (Connect) the numbering starts again, so whole bodies fed one after another decode
+ * as each alone.
+ */
+function envelopeStream(protocol: 'grpc-web' | 'connect'): (message: { dir: Direction; data: Payload }) => DecodedMessage {
+  let mode: 'binary' | 'json' | 'base64' | null = null;
+  let synced = true;
+  let n = 0;
+  // Binary (and base64 once decoded): the envelope being read.
+  const header = new Uint8Array(5);
+  let headerGot = 0;
+  let flags = 0;
+  let length = 0;
+  let body = new Uint8Array(0);
+  let bodyGot = 0;
+  let bodyKept = 0;
+  let cut = false;
+  // Text: what is not a complete envelope yet.
+  let pending = '';
+  let frames: DecodedMessage[] = [];
+
+  const describe = (e: Envelope, codec: 'proto' | 'json', size: number): void => {
+    let d: DecodedMessage;
+    if (e.flags & GRPC_WEB_TRAILER_FLAG) d = describeTrailers(protocol, e);
+    else if (e.flags & CONNECT_END_STREAM_FLAG) d = describeEndStream(protocol, e);
+    else {
+      const p = describePayload(e, codec);
+      d = { protocol, role: 'data', label: `${protocol} message ${++n}${p.text}`, value: p.value };
+    }
+    frames.push({ ...d, size });
+    if (e.flags & (GRPC_WEB_TRAILER_FLAG | CONNECT_END_STREAM_FLAG)) n = 0;
+  };
+
+  const finishEnvelope = (): void => {
+    describe({ flags, length, bytes: body.subarray(0, bodyKept), text: null, cut }, 'proto', 5 + length);
+    headerGot = 0;
+    body = new Uint8Array(0);
+  };
+
+  /** Feed bytes (then `lost` bytes the capture left out) to the binary reader. */
+  const feedBytes = (bytes: Uint8Array, lost: number): void => {
+    let i = 0;
+    while (i < bytes.length && synced) {
+      if (headerGot < 5) {
+        const take = Math.min(5 - headerGot, bytes.length - i);
+        header.set(bytes.subarray(i, i + take), headerGot);
+        headerGot += take;
+        i += take;
+        if (headerGot < 5) break;
+        flags = header[0]!;
+        if (!isFlags(flags)) {
+          synced = false;
+          break;
+        }
+        length = ((header[1]! << 24) >>> 0) + (header[2]! << 16) + (header[3]! << 8) + header[4]!;
+        body = new Uint8Array(Math.min(length, STREAM_ENVELOPE_MAX_BYTES));
+        bodyGot = 0;
+        bodyKept = 0;
+        cut = false;
+        if (length === 0) finishEnvelope();
+        continue;
+      }
+      const take = Math.min(length - bodyGot, bytes.length - i);
+      const keep = Math.min(take, body.length - bodyKept);
+      body.set(bytes.subarray(i, i + keep), bodyKept);
+      bodyKept += keep;
+      if (keep < take) cut = true;
+      bodyGot += take;
+      i += take;
+      if (bodyGot === length) finishEnvelope();
+    }
+    if (lost > 0 && synced) {
+      // Left out by the capture: inside the current envelope's payload, or the stream is out of step.
+      if (headerGot === 5 && length - bodyGot >= lost) {
+        bodyGot += lost;
+        cut = true;
+        if (bodyGot === length) finishEnvelope();
+      } else synced = false;
+    }
+  };
+
+  /** Feed text of the JSON codec. */
+  const feedJson = (text: string, lost: boolean): void => {
+    const all = pending + text;
+    pending = '';
+    if (all.length < 5) {
+      pending = all;
+    } else {
+      const envelopes = envelopesOfText(all, true);
+      if (!envelopes) {
+        // The first envelope's prefix, lossy, and no value after it yet; else not envelopes.
+        if (all.length <= 6) pending = all;
+        else synced = false;
+        return;
+      }
+      let end = 0;
+      for (const [i, e] of envelopes.entries()) {
+        // Trailers read after a lost prefix run to the end of the text: complete once their last line is.
+        const complete = !e.cut || (i === envelopes.length - 1 && e.length === null && e.flags & GRPC_WEB_TRAILER_FLAG && /\n$/.test(all));
+        if (!complete) break;
+        const from = end;
+        end = e.end ?? all.length;
+        describe({ ...e, cut: false }, 'json', e.length !== null ? 5 + e.length : new TextEncoder().encode(all.slice(from, end)).length);
+      }
+      pending = all.slice(end);
+    }
+    if (lost || pending.length > STREAM_TEXT_MAX_CHARS) {
+      pending = '';
+      synced = false;
+    }
+  };
+
+  /** Feed grpc-web-text: base64, decoded by whole quads (a flush's padding ends its quad). */
+  const feedBase64 = (text: string, lost: boolean): void => {
+    const all = pending + text.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/=]*$/.test(all)) {
+      pending = '';
+      synced = false;
+      return;
+    }
+    const whole = all.length - (all.length % 4);
+    pending = all.slice(whole);
+    const pieces = all.slice(0, whole).match(/[A-Za-z0-9+/]*={0,2}/g) ?? [];
+    for (const piece of pieces) {
+      if (piece.length === 0) continue;
+      if (piece.length % 4 !== 0) {
+        synced = false;
+        break;
+      }
+      feedBytes(base64ToBytes(piece), 0);
+    }
+    if (lost) {
+      pending = '';
+      synced = false;
+    }
+  };
+
+  return ({ data }) => {
+    frames = [];
+    if (data.size === 0) return { protocol, role: 'data', label: `${protocol} (empty chunk)`, value: [] };
+    const binary = data.encoding === 'binary';
+    const bytes = binary ? payloadBytes(data) : null;
+    if (mode === null) mode = binary ? 'binary' : /^[Ag][A-Za-z0-9+/=\s]*$/.test(data.data.trimStart()) ? 'base64' : 'json';
+    if (!synced) {
+      // Back in step when a chunk starts an envelope (servers flush whole messages).
+      const first = bytes ? bytes[0] : mode === 'base64' ? (/^\s*[Ag]/.test(data.data) ? 0 : 0xff) : data.data.charCodeAt(0) === 0xfffd ? GRPC_WEB_TRAILER_FLAG : data.data.charCodeAt(0);
+      if (first !== undefined && first <= 0xff && isFlags(first)) {
+        synced = true;
+        headerGot = 0;
+        pending = '';
+        n = 0;
+      }
+    }
+    if (synced) {
+      if (bytes) feedBytes(bytes, data.truncated ? Math.max(0, data.size - bytes.length) : 0);
+      else if (mode === 'base64') feedBase64(data.data, data.truncated);
+      else feedJson(data.data, data.truncated);
+    }
+    if (frames.length > 0) return combineMessages(protocol, frames, 'stream');
+    const label = synced ? `${protocol} envelope continues (${data.size} B)` : `${protocol} ${data.size} B (not at an envelope)`;
+    return { protocol, role: 'data', label, value: [] };
+  };
+}
+
+/** decodeSequence for envelope streams: the chunks of a body, in order, one result per chunk. */
+const envelopeSequence = (protocol: 'grpc-web' | 'connect') => (messages: ReadonlyArray<{ dir: Direction; data: Payload }>) =>
+  messages.map(envelopeStream(protocol));
+
 export const grpcWebDecoder: ProtocolDecoder = defineDecoder(
   {
     id: 'grpc-web',
@@ -405,6 +595,8 @@ export const grpcWebDecoder: ProtocolDecoder = defineDecoder(
       const frames = decodeEnvelopes('grpc-web', data);
       return frames ? combineMessages('grpc-web', frames, 'stream') : plainMessage('grpc-web', data);
     },
+    decodeSequence: envelopeSequence('grpc-web'),
+    sequenceDecoder: () => envelopeStream('grpc-web'),
   },
   (data) => plainMessage('grpc-web', data),
 );
@@ -420,6 +612,8 @@ export const connectDecoder: ProtocolDecoder = defineDecoder(
       if (frames) return combineMessages('connect', frames, 'stream');
       return decodeConnectUnary(data) ?? plainMessage('connect', data);
     },
+    decodeSequence: envelopeSequence('connect'),
+    sequenceDecoder: () => envelopeStream('connect'),
   },
   (data) => plainMessage('connect', data),
 );

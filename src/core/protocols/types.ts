@@ -16,6 +16,11 @@ export interface DecodedMessage {
   label: string;
   /** Structured view of the payload for display (JSON-safe), null when none. */
   value: unknown;
+  /**
+   * Bytes of this frame on the wire, when a sequence decoder read it from a byte stream cut
+   * anywhere (a gRPC-web envelope, a multipart part): the frames of one chunk have their own sizes.
+   */
+  size?: number;
 }
 
 /** What a decoder can see about a channel to decide whether it speaks its protocol. */

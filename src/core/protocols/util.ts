@@ -191,7 +191,7 @@ export function combineMessages(protocol: string, parts: DecodedMessage[], noun:
     protocol,
     role: dominantRole(parts.map((p) => p.role)),
     label: `${protocol} ${noun} ×${parts.length}: ${shown.join(', ')}`,
-    value: parts.map((p) => ({ role: p.role, label: p.label, value: p.value })),
+    value: parts.map((p) => ({ role: p.role, label: p.label, value: p.value, ...(p.size !== undefined ? { size: p.size } : {}) })),
   };
 }
 
