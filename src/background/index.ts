@@ -86,6 +86,8 @@ interface TabTap {
   origin: string;
 }
 
+/** chrome.storage.session key of the tabs with workers on. */
+const WORKER_TABS_KEY = 'ri-worker-tabs';
 /** The pseudo session id of a shared worker attached by target id. */
 const TARGET_SESSION = 'target:';
 /** How often the SharedWorkers of the watched tabs' origins are looked for. */
@@ -193,13 +195,18 @@ function chromeWorkerControl(addEvents: (tabId: number, events: CaptureEvent[]) 
       if (source.tabId === undefined || !taps.has(source.tabId)) return;
       taps.get(source.tabId)!.tap.stop();
       taps.delete(source.tabId);
+      remember();
       // target_closed: the tab went away; canceled_by_user: the debugging bar was closed.
       if (reason !== 'target_closed') errors.set(source.tabId, `detached (${reason})`);
       void releaseShared();
     });
   };
-  // A worker restart with the permission already granted: be ready for the panel's next request.
-  void chrome.permissions?.contains(DEBUGGER_PERMISSION).then((granted) => granted && listen()).catch(() => {});
+  // With the permission granted, chrome.debugger exists from the start: listen at once, as MV3 wants
+  // listeners added in the first turn of a restarted worker.
+  if (chrome.debugger) listen();
+
+  /** The tabs with workers on, kept for a restarted service worker (chrome.storage.session: this browser session only). */
+  const remember = () => void chrome.storage.session.set({ [WORKER_TABS_KEY]: [...taps.keys()] }).catch(() => {});
 
   const state = (tabId: number): WorkerCaptureState => {
     const entry = taps.get(tabId);
@@ -215,11 +222,12 @@ function chromeWorkerControl(addEvents: (tabId: number, events: CaptureEvent[]) 
     if (!entry) return;
     entry.tap.stop();
     taps.delete(tabId);
+    remember();
     await chrome.debugger.detach({ tabId }).catch(() => {});
     await releaseShared();
   };
 
-  return {
+  const control: WorkerControl = {
     state,
     async set(tabId, on) {
       errors.delete(tabId);
@@ -255,9 +263,24 @@ function chromeWorkerControl(addEvents: (tabId: number, events: CaptureEvent[]) 
         errors.set(tabId, `could not watch the tab's workers: ${error instanceof Error ? error.message : String(error)}`);
         return state(tabId);
       }
+      remember();
       await scanShared();
       scanTimer ??= setInterval(() => void scanShared(), SHARED_SCAN_MS);
       return state(tabId);
     },
   };
+
+  // A restarted service worker (Chrome stopped it) takes up the tabs that had workers on: it
+  // attaches again (taking over the session it forgot) and auto-attach finds the running workers.
+  // What they did in between is not captured.
+  if (chrome.debugger) {
+    void chrome.storage.session
+      .get(WORKER_TABS_KEY)
+      .then(async (items) => {
+        const saved: unknown = items[WORKER_TABS_KEY];
+        for (const tabId of Array.isArray(saved) ? saved : []) if (typeof tabId === 'number' && !taps.has(tabId)) await control.set(tabId, true);
+      })
+      .catch(() => {});
+  }
+  return control;
 }

@@ -8,7 +8,8 @@
  *   panel's toggle, clicked like a user would, attaches chrome.debugger to the tab and the
  *   workers' traffic reaches the tab's buffer and the panel: the dedicated worker's
  *   WebSocket with its heartbeat, the service worker's, the nested worker's and the
- *   SharedWorker's (used by a second tab too) polling, each a channel marked with its worker. The screenshot of that panel is docs/screenshots/panel-workers.png.
+ *   SharedWorker's (used by a second tab too) polling, each a channel marked with its worker;
+ *   after a real stop of the extension's service worker, the restarted one takes them up again. The screenshot of that panel is docs/screenshots/panel-workers.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
@@ -20,7 +21,7 @@ import { IGNORED_DEFAULT_ARGS } from '../../src/cli/browser.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import type { WorkerCaptureState } from '../../src/shared/messages.ts';
-import { callApi, exportTab, PanelPage, tabIdOf } from './fixtures/extension.ts';
+import { callApi, exportTab, PanelPage, stopServiceWorker, tabIdOf } from './fixtures/extension.ts';
 import { startWorkersServer, type WorkersServer } from './fixtures/workers-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -150,6 +151,22 @@ describe('with the debugger permission granted (test profile)', () => {
     await panel.page.setViewportSize({ width: 1280, height: 720 });
     await panel.page.screenshot({ path: join(ROOT, 'docs/screenshots/panel-workers.png') });
   }, 30_000);
+
+  it('a real service-worker stop: the restarted background takes the tab’s workers up again', async () => {
+    const origins = async () => (await exportTab(worker, tabId)).events.filter((e) => 'origin' in e && e.origin !== undefined && e.type === 'http.request').length;
+    await stopServiceWorker(context, panel.page);
+    // The API call starts it again; it reads which tabs had workers on and attaches again.
+    const on = async () => {
+      // The restarted worker is a new target: take its handle once it exists.
+      worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? worker;
+      return (await callApi<WorkerCaptureState>(worker, 'workerCapture', tabId)).on;
+    };
+    await expect.poll(on, { timeout: 15_000 }).toBe(true);
+    const before = await origins();
+    await new Promise((r) => setTimeout(r, 3000));
+    // Three pollers, one request a second each.
+    expect(await origins()).toBeGreaterThanOrEqual(before + 4);
+  }, 40_000);
 
   it('turned off, it detaches: no more worker events', async () => {
     await panel.page.getByLabel('Include workers').click();
