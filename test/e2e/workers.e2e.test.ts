@@ -108,6 +108,15 @@ describe('audit captures workers', () => {
     expect(sse.messages.in).toBeGreaterThanOrEqual(6);
   });
 
+  it('the dedicated worker’s streamed fetch is a streaming channel, its pieces as they came', () => {
+    const stream = channelOn('/stream');
+    expect(stream.origin).toEqual({ kind: 'dedicated', url: `${server.url}/dedicated.js` });
+    expect(stream.kind).toBe('streaming');
+    const chunks = run.capture.events.filter((e) => e.type === 'http.chunk' && e.origin !== undefined);
+    // Four lines a stream, three streams or so in 14 s; the network may join two lines in one piece.
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
+  });
+
   it('the page’s own polling is captured once, by the page hooks', () => {
     const own = channelOn('/poll/page');
     expect(own.origin).toBeUndefined();

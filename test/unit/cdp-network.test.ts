@@ -62,6 +62,22 @@ describe('CdpNetworkTranslator', () => {
     expect(out.map((e) => e.pseq)).toEqual([1, 2, 3]);
   });
 
+  it('reports a streamed body’s pieces once a second one shows it streams, the first at its own time', () => {
+    const t = translator();
+    t.translate(S, 'Network.requestWillBeSent', { requestId: '4', timestamp: MONO, wallTime: WALL, type: 'Fetch', request: { url: 'http://127.0.0.1:1/stream', method: 'GET', headers: {} } });
+    const piece = (dt: number, n: number) => t.translate(S, 'Network.dataReceived', { requestId: '4', timestamp: MONO + dt, dataLength: n, encodedDataLength: n });
+    expect(piece(1, 10)).toEqual([]);
+    const second = piece(2, 11);
+    expect(second).toMatchObject([
+      { type: 'http.chunk', size: 10, preview: '', t: WALL * 1000 + 1000 },
+      { type: 'http.chunk', size: 11, preview: '' },
+    ]);
+    expect(piece(3, 12)).toMatchObject([{ type: 'http.chunk', size: 12 }]);
+    for (const e of second) expect(explainInvalidEvent(e)).toBeNull();
+    const [end] = t.translate(S, 'Network.loadingFinished', { requestId: '4', timestamp: MONO + 4, encodedDataLength: 33 });
+    expect(end).toMatchObject({ type: 'http.end', size: 33, bodyHash: null, body: null });
+  });
+
   it('leaves out the worker’s own script loads and requests of sessions it does not translate', () => {
     const t = translator();
     expect(t.translate(S, 'Network.requestWillBeSent', { requestId: '1', timestamp: MONO, wallTime: WALL, type: 'Script', request: { url: 'http://127.0.0.1:1/w.js', method: 'GET', headers: {} } })).toEqual([]);

@@ -11,8 +11,9 @@
  * - ping/pong control frames are left out (the hooks cannot see them either);
  * - an EventSource's reconnect is a new request: requests of one worker to the same
  *   EventSource URL after the previous one ended are the same connection (`sse.open` again);
- * - streamed response chunks are not reported (`http.chunk`): the body's size, hash and
- *   text come with `http.end`, from `Network.getResponseBody` when the driver fetched it.
+ * - a streamed body's pieces (`http.chunk`, from `Network.dataReceived`) have their size but no
+ *   text; the body's size, hash and text come with `http.end`, from `Network.getResponseBody`
+ *   when the driver fetched it.
  */
 import type { CaptureEvent, HeaderList, Payload, WorkerKind, WorkerOrigin } from '../events.ts';
 import { bodyHashOf } from './body-hash.ts';
@@ -62,6 +63,9 @@ interface RequestState {
   /** Decoded bytes received (Network.dataReceived dataLength). */
   received: number;
   encoded: number;
+  /** Network.dataReceived events so far, and the first one, held until a second proves the body streams. */
+  chunks: number;
+  firstChunk: { t: number; size: number } | null;
   created: boolean;
   done: boolean;
 }
@@ -141,14 +145,8 @@ export class CdpNetworkTranslator {
         return this.requestWillBeSent(s, requestId, params);
       case 'Network.responseReceived':
         return this.responseReceived(s, requestId, params);
-      case 'Network.dataReceived': {
-        const r = s.requests.get(requestId);
-        if (r) {
-          r.received += num(params.dataLength) ?? 0;
-          r.encoded += num(params.encodedDataLength) ?? 0;
-        }
-        return [];
-      }
+      case 'Network.dataReceived':
+        return this.dataReceived(s, requestId, params);
       case 'Network.loadingFinished':
         return this.loadingFinished(s, requestId, params, body);
       case 'Network.loadingFailed':
@@ -157,7 +155,7 @@ export class CdpNetworkTranslator {
         return this.eventSourceMessage(s, requestId, params);
       case 'Network.webSocketCreated': {
         const id = `${s.doc}:${requestId}`;
-        s.requests.set(requestId, { conn: id, kind: 'websocket', url: str(params.url), received: 0, encoded: 0, created: false, done: false });
+        s.requests.set(requestId, { conn: id, kind: 'websocket', url: str(params.url), received: 0, encoded: 0, chunks: 0, firstChunk: null, created: false, done: false });
         return [];
       }
       case 'Network.webSocketWillSendHandshakeRequest': {
@@ -209,18 +207,18 @@ export class CdpNetworkTranslator {
       const known = s.eventSources.get(url);
       if (known && !known.live) {
         known.live = true;
-        s.requests.set(requestId, { conn: known.conn, kind: 'eventsource', url, received: 0, encoded: 0, created: true, done: false });
+        s.requests.set(requestId, { conn: known.conn, kind: 'eventsource', url, received: 0, encoded: 0, chunks: 0, firstChunk: null, created: true, done: false });
         return [];
       }
       const conn = `${s.doc}:${requestId}`;
       s.eventSources.set(url, { conn, lastEventId: '', live: true });
-      s.requests.set(requestId, { conn, kind: 'eventsource', url, received: 0, encoded: 0, created: true, done: false });
+      s.requests.set(requestId, { conn, kind: 'eventsource', url, received: 0, encoded: 0, chunks: 0, firstChunk: null, created: true, done: false });
       return [this.make(s, conn, t, { type: 'sse.create', transport: 'eventsource', url, withCredentials: false })];
     }
     if (type !== 'Fetch' && type !== 'XHR') return [];
     const transport = type === 'Fetch' ? 'fetch' : 'xhr';
     const conn = `${s.doc}:${requestId}`;
-    s.requests.set(requestId, { conn, kind: transport, url, received: 0, encoded: 0, created: true, done: false });
+    s.requests.set(requestId, { conn, kind: transport, url, received: 0, encoded: 0, chunks: 0, firstChunk: null, created: true, done: false });
     const postData = typeof request.postData === 'string' ? request.postData : null;
     const bodySize = postData !== null ? utf8Bytes(postData).length : request.hasPostData === true ? null : 0;
     return [
@@ -258,6 +256,30 @@ export class CdpNetworkTranslator {
         contentType: (header(headers, 'content-type').split(';')[0] ?? '').trim().toLowerCase(),
       }),
     ];
+  }
+
+  /**
+   * A piece of an HTTP body arrived. As the page hooks do (src/content/page/response-body.ts), a
+   * body's first piece is held and reported only once a second one shows it streams; pieces carry
+   * their size, not their text (the protocol sends no data without Network.streamResourceContent).
+   */
+  private dataReceived(s: Session, requestId: string, params: Params): CaptureEvent[] {
+    const r = s.requests.get(requestId);
+    if (!r || r.done) return [];
+    const size = Math.max(0, Math.trunc(num(params.dataLength) ?? 0));
+    r.received += size;
+    r.encoded += num(params.encodedDataLength) ?? 0;
+    if (r.kind !== 'fetch' && r.kind !== 'xhr') return [];
+    const t = this.time(params);
+    r.chunks++;
+    if (r.chunks === 1) {
+      r.firstChunk = { t, size };
+      return [];
+    }
+    const out: CaptureEvent[] = [];
+    if (r.chunks === 2 && r.firstChunk) out.push(this.make(s, r.conn, r.firstChunk.t, { type: 'http.chunk', size: r.firstChunk.size, preview: '' }));
+    out.push(this.make(s, r.conn, t, { type: 'http.chunk', size, preview: '' }));
+    return out;
   }
 
   private loadingFinished(s: Session, requestId: string, params: Params, body: CdpBody | null): CaptureEvent[] {
