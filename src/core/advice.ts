@@ -44,6 +44,8 @@ export function adviseChannel(input: FindingInput): string | null {
         ? `${Math.round(waste.wasteRatio * 100)}% of held requests returned nothing new: SSE keeps one connection open for server→client updates instead of a request per event.`
         : null;
     case 'websocket': {
+      // WebTransport is chosen for datagrams and independent streams, which SSE cannot replace.
+      if (input.ctx.transport === 'webtransport') return null;
       const out = dataOut(input);
       const inCount = input.ctx.records.reduce((s, r) => s + r.messages.filter((m) => m.dir === 'in').length, 0);
       if (inCount >= 10 && out <= 1) {

@@ -32,7 +32,7 @@ export interface AnalyzerOptions {
 }
 
 type ConnEvent = Extract<CaptureEvent, { conn: string }>;
-type CreateEvent = Extract<CaptureEvent, { type: 'http.request' | 'ws.create' | 'sse.create' }>;
+type CreateEvent = Extract<CaptureEvent, { type: 'http.request' | 'ws.create' | 'sse.create' | 'wt.create' }>;
 
 /** One channel's raw material and derived state. */
 interface ChannelState {
@@ -175,7 +175,7 @@ export class Analyzer {
       return;
     }
     bucket.events.push(e);
-    if (bucket.create === null && (e.type === 'http.request' || e.type === 'ws.create' || e.type === 'sse.create')) {
+    if (bucket.create === null && (e.type === 'http.request' || e.type === 'ws.create' || e.type === 'sse.create' || e.type === 'wt.create')) {
       bucket.create = e;
       this.unassigned.push(bucket);
     }
@@ -489,7 +489,7 @@ function newChannelState(id: string, transport: Transport, endpoint: string): Ch
 
 /** What a connection's channel is keyed on: its transport, URL, and method for plain HTTP. */
 function identityOf(c: CreateEvent): { transport: Transport; url: string; method: string | null } {
-  const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.transport;
+  const transport: Transport = c.type === 'ws.create' ? 'websocket' : c.type === 'wt.create' ? 'webtransport' : c.transport;
   const method = c.type === 'http.request' ? c.method : c.type === 'sse.create' && c.transport !== 'eventsource' ? 'GET' : null;
   return { transport, url: c.url, method };
 }

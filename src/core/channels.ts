@@ -144,7 +144,7 @@ export function isMethodAgnostic(rawUrl: string): boolean {
 
 /** What the channel key puts before the endpoint: the transport, and the method for plain HTTP. */
 function scopeOf(transport: Transport, rawUrl: string, method: string | null): string {
-  if (transport === 'websocket' || transport === 'eventsource') return transport;
+  if (transport === 'websocket' || transport === 'eventsource' || transport === 'webtransport') return transport;
   if (method === null || isMethodAgnostic(rawUrl)) return transport;
   return `${transport} ${method.toUpperCase()}`;
 }

@@ -18,9 +18,9 @@
 export const CAPTURE_SCHEMA_VERSION = 1;
 
 /** Which page API a request or connection went through. */
-export type Transport = 'fetch' | 'xhr' | 'eventsource' | 'websocket';
+export type Transport = 'fetch' | 'xhr' | 'eventsource' | 'websocket' | 'webtransport';
 
-/** fetch and XMLHttpRequest: request/response transports (requests, statuses, bodies), as opposed to EventSource and WebSocket. */
+/** fetch and XMLHttpRequest: request/response transports (requests, statuses, bodies), as opposed to EventSource, WebSocket and WebTransport. */
 export function isHttp(transport: Transport): boolean {
   return transport === 'fetch' || transport === 'xhr';
 }
@@ -246,6 +246,74 @@ export interface WsBufferedEvent extends ConnBase {
   bufferedAmount: number;
 }
 
+/** A WebTransport session was constructed (the URL as the page gave it). */
+export interface WtCreateEvent extends ConnBase {
+  type: 'wt.create';
+  url: string;
+}
+
+/** The session's `ready` promise resolved: the HTTP/3 handshake succeeded. */
+export interface WtReadyEvent extends ConnBase {
+  type: 'wt.ready';
+  /** The negotiated application protocol (`WebTransport.protocol`), '' when none. */
+  protocol: string;
+}
+
+/** The session's `closed` promise resolved: it ended cleanly, with the WebTransportCloseInfo. */
+export interface WtCloseEvent extends ConnBase {
+  type: 'wt.close';
+  /** WebTransportCloseInfo.closeCode (an unsigned 32-bit application code). */
+  code: number;
+  reason: string;
+  /** The page called close(), or the server (or the network) ended it. */
+  initiator: 'client' | 'server';
+}
+
+/** The session failed: `closed` rejected (and `ready` too when it never opened), with this error. */
+export interface WtErrorEvent extends ConnBase {
+  type: 'wt.error';
+  /** The error's name ('WebTransportError' in Chromium). */
+  name: string;
+  message: string;
+  /** WebTransportError.source: 'session' or 'stream'; '' for another kind of error. */
+  source: string;
+}
+
+/** A stream of the session opened, by the page (create…Stream) or by the server (incoming…Streams). */
+export interface WtStreamEvent extends ConnBase {
+  type: 'wt.stream';
+  /** The stream's number in its session (1, 2, … in the order the hooks saw them; not the QUIC stream id). */
+  stream: number;
+  /** Bidirectional, or unidirectional (client→server when the page opened it, server→client otherwise). */
+  bidi: boolean;
+  initiator: 'client' | 'server';
+}
+
+/** Bytes on a stream: written by the page (`out`) or read by the page (`in`, as its reads returned them). */
+export interface WtDataEvent extends ConnBase {
+  type: 'wt.data';
+  stream: number;
+  dir: Direction;
+  data: Payload;
+}
+
+/** One side of a stream ended: its end was read or written (`end`), the page cancelled or aborted it, or it errored. */
+export interface WtStreamEndEvent extends ConnBase {
+  type: 'wt.stream.end';
+  stream: number;
+  dir: Direction;
+  how: 'end' | 'cancel' | 'abort' | 'error';
+  /** The error's message for `error`, '' otherwise. */
+  message: string;
+}
+
+/** One datagram, sent by the page (`out`) or read by the page (`in`). */
+export interface WtDatagramEvent extends ConnBase {
+  type: 'wt.datagram';
+  dir: Direction;
+  data: Payload;
+}
+
 /**
  * The document came back from the back/forward cache (a Back or Forward navigation):
  * it was frozen, its timers and connections stopped, from `cachedAt` (pagehide) until
@@ -317,6 +385,14 @@ export type CaptureEvent =
   | WsCloseEvent
   | WsErrorEvent
   | WsBufferedEvent
+  | WtCreateEvent
+  | WtReadyEvent
+  | WtCloseEvent
+  | WtErrorEvent
+  | WtStreamEvent
+  | WtDataEvent
+  | WtStreamEndEvent
+  | WtDatagramEvent
   | FaultEvent
   | DroppedEvent
   | RecordingEvent

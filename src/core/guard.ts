@@ -63,6 +63,10 @@ export const BOUNDS = {
   httpStatus: { min: 0, max: 999, integer: true, what: 'an HTTP status from 0 to 999' },
   /** RFC 6455 §7.4.2: codes 0-999 are not used, 1000-4999 are the defined ranges (browsers report 1005 and 1006 themselves). */
   closeCode: { min: 1000, max: 4999, integer: true, what: 'a WebSocket close code from 1000 to 4999' },
+  /** W3C WebTransport §5 WebTransportCloseInfo.closeCode: an `unsigned long` application code. */
+  wtCloseCode: { min: 0, max: 2 ** 32 - 1, integer: true, what: 'a WebTransport close code from 0 to 2^32 − 1' },
+  /** A WebTransport stream's number in its session (src/content/page/web-transport.ts counts from 1). */
+  wtStream: { min: 1, max: SAFE, integer: true, what: 'a WebTransport stream number from 1 to 2^53 − 1' },
   /** HTML §9.2.2 EventSource readyState: CONNECTING 0, OPEN 1, CLOSED 2. */
   readyState: { min: 0, max: 2, integer: true, what: 'an EventSource readyState from 0 to 2' },
   /** HTML §9.2.6: a `retry:` field is ASCII digits, a whole number of ms. */
@@ -176,6 +180,14 @@ const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'ws.close': { ...conn, code: bounded(BOUNDS.closeCode), reason: str, wasClean: bool, initiator: oneOf('client', 'server') },
   'ws.error': conn,
   'ws.buffered': { ...conn, bufferedAmount: bytes },
+  'wt.create': { ...conn, url: str },
+  'wt.ready': { ...conn, protocol: str },
+  'wt.close': { ...conn, code: bounded(BOUNDS.wtCloseCode), reason: str, initiator: oneOf('client', 'server') },
+  'wt.error': { ...conn, name: str, message: str, source: str },
+  'wt.stream': { ...conn, stream: bounded(BOUNDS.wtStream), bidi: bool, initiator: oneOf('client', 'server') },
+  'wt.data': { ...conn, stream: bounded(BOUNDS.wtStream), dir: oneOf('in', 'out'), data: payload },
+  'wt.stream.end': { ...conn, stream: bounded(BOUNDS.wtStream), dir: oneOf('in', 'out'), how: oneOf('end', 'cancel', 'abort', 'error'), message: str },
+  'wt.datagram': { ...conn, dir: oneOf('in', 'out'), data: payload },
   fault: {
     ...base,
     fault: oneOf('drop', 'offline', 'close', 'stall', 'latency'),

@@ -5,13 +5,13 @@
 import { isHttp, type CaptureEvent, type Direction, type HeaderList, type Payload, type Transport } from './events.ts';
 import type { MessageRole } from './protocols/types.ts';
 
-/** One message on a connection: a WebSocket frame, an SSE event or comment, or a streamed chunk. */
+/** One message on a connection: a WebSocket frame, an SSE event or comment, a streamed chunk, or WebTransport stream bytes or a datagram. */
 export interface ConnMessage {
   t: number;
   dir: Direction;
   size: number;
-  kind: 'ws' | 'sse' | 'sse-comment' | 'chunk';
-  /** Payload (WebSocket, SSE data); null for chunks and comments. */
+  kind: 'ws' | 'sse' | 'sse-comment' | 'chunk' | 'wt-stream' | 'wt-datagram';
+  /** Payload (WebSocket, SSE data, WebTransport bytes); null for chunks and comments. */
   data: Payload | null;
   /** Short text used to recognise repeats (first bytes of the payload, comment text, chunk preview). */
   sample: string;
@@ -21,6 +21,8 @@ export interface ConnMessage {
   retry: number | null;
   /** Protocol role, filled by the protocol decoder when one is recognised. */
   role: MessageRole | null;
+  /** The WebTransport stream the bytes went over ('wt-stream' messages only). */
+  stream?: number;
   /** Heartbeat pattern key, computed once on first use (undefined until then). */
   patternKey?: string | null;
 }
@@ -60,12 +62,20 @@ export interface ConnRecord {
   bodyHash: string | null;
   body: Payload | null;
   chunks: ConnMessage[];
+  /**
+   * The frames the channel's protocol decoder read from the streamed chunks (gRPC-web and Connect
+   * envelopes, multipart parts; src/core/protocol-support.ts), each at the time of the chunk that
+   * completed it, with its role; null while none was read. `allMessages` counts them instead of the chunks.
+   */
+  frames: ConnMessage[] | null;
   messages: ConnMessage[];
   /** The response is an SSE stream (EventSource or text/event-stream on fetch/XHR). */
   sse: boolean;
   requestedProtocols: string[];
   negotiatedProtocol: string;
   maxBuffered: number;
+  /** WebTransport streams opened on the session, by whom and how. */
+  wtStreams: Array<{ t: number; stream: number; bidi: boolean; initiator: 'client' | 'server' }>;
 }
 
 /** An empty record of a request or connection created at `t`. */
@@ -97,11 +107,13 @@ export function newRecord(conn: string, transport: Transport, url: string, t: nu
     bodyHash: null,
     body: null,
     chunks: [],
+    frames: null,
     messages: [],
     sse: false,
     requestedProtocols: [],
     negotiatedProtocol: '',
     maxBuffered: 0,
+    wtStreams: [],
   };
 }
 
@@ -163,6 +175,11 @@ export class RecordBuilder {
         r.requestedProtocols = e.protocols;
         break;
       }
+      case 'wt.create': {
+        const r = this.get(e.conn, 'webtransport', e.url, e.t);
+        r.start = e.t;
+        break;
+      }
       default: {
         if (!('conn' in e) || typeof e.conn !== 'string') break;
         const r = this.byConn.get(e.conn);
@@ -189,7 +206,7 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
       if (e.contentType === 'text/event-stream') r.sse = true;
       break;
     case 'http.chunk':
-      r.chunks.push(message(e.t, 'in', 'chunk', e.size, null, e.preview));
+      r.chunks.push(message(e.t, 'in', 'chunk', e.size, chunkPayload(e), e.preview));
       break;
     case 'http.end':
       r.end = e.t;
@@ -260,17 +277,63 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
     case 'ws.buffered':
       r.maxBuffered = Math.max(r.maxBuffered, e.bufferedAmount);
       break;
+    case 'wt.ready':
+      r.openAt = e.t;
+      r.opens.push(e.t);
+      r.responseAt = e.t;
+      r.negotiatedProtocol = e.protocol;
+      break;
+    case 'wt.stream':
+      r.wtStreams.push({ t: e.t, stream: e.stream, bidi: e.bidi, initiator: e.initiator });
+      break;
+    case 'wt.data': {
+      const m = message(e.t, e.dir, 'wt-stream', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`);
+      m.stream = e.stream;
+      r.messages.push(m);
+      break;
+    }
+    case 'wt.datagram':
+      r.messages.push(message(e.t, e.dir, 'wt-datagram', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`));
+      break;
+    case 'wt.close':
+      if (r.end !== null) break;
+      r.end = e.t;
+      r.endKind = 'close';
+      r.closeCode = e.code;
+      r.closeReason = e.reason;
+      r.closeInitiator = e.initiator;
+      break;
+    case 'wt.error':
+      r.errors.push({ t: e.t, readyState: null });
+      if (r.end !== null) break;
+      r.end = e.t;
+      r.endKind = 'error';
+      r.errorReason = e.message === '' ? e.name : `${e.name}: ${e.message}`;
+      break;
     default:
       break;
   }
 }
 
-/** Every message of a record, streamed chunks included, in time order. */
+/**
+ * What a chunk's message holds for a decoder: its bytes (binary streaming types) or its text
+ * preview, `truncated` when the preview holds fewer bytes than the chunk; null for a binary chunk without bytes.
+ */
+function chunkPayload(e: Extract<CaptureEvent, { type: 'http.chunk' }>): Payload | null {
+  if (e.data !== undefined) return e.data;
+  if (e.preview === '') return null;
+  // UTF-8 never takes fewer bytes than UTF-16 units: a preview as long as the chunk is whole.
+  const truncated = e.preview.length < e.size && new TextEncoder().encode(e.preview).length < e.size;
+  return { size: e.size, encoding: 'text', data: e.preview, truncated };
+}
+
+/** Every message of a record, streamed chunks (or the frames decoded from them) included, in time order. */
 export function allMessages(r: ConnRecord): ConnMessage[] {
+  const chunks = r.frames ?? r.chunks;
   // An SSE stream read through fetch/XHR reports both chunks and parsed events: count the events.
-  if (r.chunks.length === 0 || (r.sse && r.messages.length > 0)) return r.messages;
-  if (r.messages.length === 0) return r.chunks;
-  return [...r.messages, ...r.chunks].sort((a, b) => a.t - b.t);
+  if (chunks.length === 0 || (r.sse && r.messages.length > 0)) return r.messages;
+  if (r.messages.length === 0) return chunks;
+  return [...r.messages, ...chunks].sort((a, b) => a.t - b.t);
 }
 
 /** A request header value (names are lower-cased in the capture). */

@@ -142,9 +142,15 @@ export class WorkerTap {
   }
 
   private enqueue(sessionId: string, step: () => Promise<void>): void {
-    const next = (this.queues.get(sessionId) ?? Promise.resolve()).then(step).catch((error: unknown) => {
-      console.error('[realtime-inspector] worker event', error);
-    });
+    const next: Promise<void> = (this.queues.get(sessionId) ?? Promise.resolve())
+      .then(step)
+      .catch((error: unknown) => {
+        console.error('[realtime-inspector] worker event', error);
+      })
+      .finally(() => {
+        // Nothing queued behind it: forget the session's chain (workers come and go).
+        if (this.queues.get(sessionId) === next) this.queues.delete(sessionId);
+      });
     this.queues.set(sessionId, next);
   }
 

@@ -1,7 +1,8 @@
 /**
  * MAIN-world entry, run by the manifest at document_start in every frame as a
- * standalone IIFE (see vite.config.ts): captures the natives, patches the four
- * transports, announces the document and starts the bridge to the relay.
+ * standalone IIFE (see vite.config.ts): captures the natives, patches the five
+ * transports (fetch, XHR, EventSource, WebSocket, WebTransport), announces the
+ * document and starts the bridge to the relay.
  */
 import { applyFault } from './faults.ts';
 import { docId, emit, hookError, onFaultCommand, startBridge } from './emitter.ts';
@@ -12,6 +13,7 @@ import { adoptRecord, hooksRecordOf, installNativeToString, ownHooksRecord, type
 import { installRealmMarks } from './realms.ts';
 import { installResourceTiming } from './resource-timing.ts';
 import { installWebSocketHooks } from './web-socket.ts';
+import { installWebTransportHooks } from './web-transport.ts';
 import { installXhrHooks } from './xhr.ts';
 
 /**
@@ -51,6 +53,7 @@ function install(): void {
     ['xhr', installXhrHooks],
     ['eventsource', installEventSourceHooks],
     ['websocket', installWebSocketHooks],
+    ['webtransport', installWebTransportHooks],
     ['resource-timing', installResourceTiming],
   ];
   try {

@@ -41,6 +41,7 @@ import {
   finalizationRegister,
   finalizationUnregister,
   global,
+  isView,
   promiseThen,
   readerCancel,
   readerRead,
@@ -77,12 +78,41 @@ export interface ResponseFacts {
   controller: AbortController;
 }
 
+/**
+ * What follows the page's reads of one stream (a response body's BodyWatch, or a WebTransport
+ * stream's in src/content/page/web-transport.ts): told each chunk a page read returns, first,
+ * and how the stream ended, through every way of reading it the hooks below follow.
+ */
+export interface StreamFollower {
+  /** `bytes` read by `source` (each source counts its own offset: a tee's branches deliver the same bytes). */
+  feed(source: Source, bytes: Uint8Array): void;
+  /** A chunk that is no byte view (a stream of objects, such as WebTransport's incoming streams); ignored when absent. */
+  value?(source: Source, value: unknown): void;
+  /** `source` read the end of the stream. */
+  finish(source: Source): void;
+  /** The stream errored. */
+  fail(error: unknown): void;
+  /** The page cancelled `source`. */
+  cancelled(source: Source, reason: unknown): void;
+  /** Something reads the stream. */
+  touched(): void;
+  /** A new source starting at `offset`. */
+  source(offset: number): Source;
+  /** Streams of it the page can still read (a tee adds one). */
+  streams: number;
+}
+
 /** One way of reading a body (a stream, one of its readers, a branch): how far it has read. */
-interface Source {
-  watch: BodyWatch;
-  /** Bytes this source has delivered. */
+export interface Source {
+  watch: StreamFollower;
+  /** Bytes (or chunks, for streams of objects) this source has delivered. */
   offset: number;
   cancelled: boolean;
+}
+
+/** Follow the page's reads of `stream` (a ReadableStream the hooks did not get from a Response). */
+export function followStream(stream: object, follower: StreamFollower): void {
+  weakMapSet(sourceOf, stream, follower.source(0));
 }
 
 /** The capture's reason for an error that ended a request. */
@@ -110,7 +140,7 @@ const unread = FinalizationRegistryCtor ? new FinalizationRegistryCtor<BodyWatch
  * whichever sources read it (the page's stream or readers, the hook's clone),
  * each byte once, however many branches deliver it.
  */
-class BodyWatch {
+class BodyWatch implements StreamFollower {
   /** Bytes observed so far. */
   private size = 0;
   private readonly hasher = new BodyHasher();
@@ -376,7 +406,7 @@ function followRead(reader: object, source: Source, read: Promise<unknown>): voi
       try {
         if (sourceAt(reader) !== source) return;
         const { done, value } = result as ReadableStreamReadResult<ArrayBufferView>;
-        if (value !== undefined && value !== null && value.byteLength > 0) source.watch.feed(source, bytesOf(value));
+        if (!done) feedChunk(source, value);
         if (done) source.watch.finish(source);
       } catch (error) {
         hookError('fetch.read', error);
@@ -393,6 +423,13 @@ function followRead(reader: object, source: Source, read: Promise<unknown>): voi
       }
     },
   );
+}
+
+/** One chunk a page's read (or pipe) took from a followed stream. */
+function feedChunk(source: Source, value: unknown): void {
+  if (isView(value)) {
+    if (value.byteLength > 0) source.watch.feed(source, bytesOf(value));
+  } else if (source.watch.value) source.watch.value(source, value);
 }
 
 /** `result` (a reader or iterator the page got from `stream`) reads for the stream's source. */
@@ -414,7 +451,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
     {
       transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) {
         try {
-          source.watch.feed(source, bytesOf(chunk));
+          feedChunk(source, chunk);
         } catch (error) {
           hookError('fetch.pipe', error);
         }

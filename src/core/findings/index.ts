@@ -21,6 +21,7 @@ import { pollingLoad } from './polling-load-high.ts';
 import { streamBuffered } from './stream-buffered.ts';
 import { intermediaryTimeout } from './intermediary-timeout.ts';
 import { wsFailedBeforeOpen } from './ws-failed-before-open.ts';
+import { webtransportFailed } from './webtransport-failed.ts';
 import { noStickySessions, noStickySessionsAcross } from './no-sticky-sessions.ts';
 import { networkChange } from './reconnect-on-network-change.ts';
 import { noReconnect } from './no-reconnect.ts';
@@ -53,6 +54,7 @@ export const FINDING_RULES: readonly FindingRule[] = [
   streamBuffered,
   intermediaryTimeout,
   wsFailedBeforeOpen,
+  webtransportFailed,
   networkChange,
 ];
 

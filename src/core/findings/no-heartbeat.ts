@@ -46,7 +46,9 @@ export const noHeartbeat: FindingRule = {
         ? ' WebSocket ping/pong control frames never reach page scripts, so a control-frame heartbeat may exist without being visible here.'
         : ctx.transport === 'eventsource'
           ? ' SSE comment lines (": keep-alive") never reach a native EventSource, so a comment heartbeat may exist without being visible here.'
-          : '';
+          : ctx.transport === 'webtransport'
+            ? ' QUIC PING frames never reach page scripts, so a transport-level keep-alive may exist without being visible here.'
+            : '';
     return {
       severity: hb.maxIdleMs > IDLE_LIMIT_MS ? 'warning' : 'info',
       code: this.code,

@@ -144,6 +144,18 @@ export class Redactor {
         return { ...e, text: text(e.text) };
       case 'ws.close':
         return { ...e, reason: text(e.reason) };
+      case 'wt.create':
+        return { ...e, url: text(e.url) };
+      case 'wt.ready':
+        return { ...e, protocol: this.subprotocol(e.protocol) };
+      case 'wt.data':
+      case 'wt.datagram':
+        return { ...e, data: this.payload(e.data) };
+      case 'wt.close':
+        return { ...e, reason: text(e.reason) };
+      case 'wt.error':
+      case 'wt.stream.end':
+        return { ...e, message: text(e.message) };
       case 'fault':
         return { ...e, params: Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, typeof v === 'string' ? text(v) : v])) };
       default:
