@@ -118,6 +118,12 @@ export interface HttpChunkEvent extends ConnBase {
   size: number;
   /** Bounded preview of the chunk's text; '' for binary. */
   preview: string;
+  /**
+   * Binary streaming media types only (gRPC-web, Connect `+proto`): the chunk's bytes, base64 of
+   * at most the first 4096 (fewer when the text cap is smaller), `truncated` when some were left
+   * out. Absent for text chunks (the preview holds them) and for other binary bodies.
+   */
+  data?: Payload;
 }
 
 /** The response body completed. */

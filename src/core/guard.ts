@@ -101,7 +101,7 @@ const bool: Check = (v) => typeof v === 'boolean';
 const time = bounded(BOUNDS.time);
 const bytes = bounded(BOUNDS.bytes);
 const nullable = (c: Check): Check => Object.assign((v: unknown) => v === null || c(v), { bound: c.bound, inner: c.inner });
-const optional = (c: Check): Check => (v) => v === undefined || c(v);
+const optional = (c: Check): Check => Object.assign((v: unknown) => v === undefined || c(v), { bound: c.bound, inner: c.inner });
 const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 const headers: Check = (v) =>
   Array.isArray(v) &&
@@ -164,7 +164,7 @@ const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
     sync: optional(bool),
   },
   'http.response': { ...conn, status: bounded(BOUNDS.httpStatus), statusText: str, headers, url: str, contentType: str },
-  'http.chunk': { ...conn, size: bytes, preview: str },
+  'http.chunk': { ...conn, size: bytes, preview: str, data: optional(payload) },
   'http.end': { ...conn, size: bytes, bodyHash: nullable(str), body: nullable(payload) },
   'http.timing': { ...conn, blockedMs: nullable(bounded(BOUNDS.durationMs)), protocol: str },
   'http.error': { ...conn, reason: oneOf('abort', 'network', 'timeout'), message: str },

@@ -20,4 +20,12 @@ describe('event guard (node)', () => {
   it('rejects oversized strings', () => {
     expect(isCaptureEvent({ ...wsMessage, doc: 'x'.repeat(2_000_000) })).toBe(false);
   });
+  it('http.chunk: takes a binary chunk payload (gRPC-web, Connect), and only a payload', () => {
+    const chunk = { type: 'http.chunk', seq: 0, pseq: 4, t: 1700000000001, frameId: 0, doc: 'd1', conn: 'd1:2', size: 7, preview: '' };
+    expect(explainInvalidEvent(chunk)).toBeNull();
+    expect(explainInvalidEvent({ ...chunk, data: { size: 7, encoding: 'binary', data: 'AAAAAAIIAQ==', truncated: false } })).toBeNull();
+    expect(explainInvalidEvent({ ...chunk, data: 'AAAAAAIIAQ==' })).toMatch(/"data"/);
+    expect(explainInvalidEvent({ ...chunk, data: { size: -1, encoding: 'binary', data: '', truncated: false } })).toMatch(/"data.size"/);
+    expect(explainInvalidEvent({ ...chunk, data: null })).toMatch(/"data"/);
+  });
 });

@@ -166,15 +166,24 @@ export function bodyHashOfText(text: string): string {
   return bodyHashOfBytes(textEncode(textEncoder, text));
 }
 
-const TEXTUAL = ownRegExp(/^text\/|json|xml|javascript|ecmascript|x-www-form-urlencoded|ndjson|jsonl|graphql|csv|event-stream/);
+/** application/grpc-web-text(+proto) is base64 (github.com/grpc/grpc doc/PROTOCOL-WEB.md), text like the others. */
+const TEXTUAL = ownRegExp(/^text\/|json|xml|javascript|ecmascript|x-www-form-urlencoded|ndjson|jsonl|graphql|csv|event-stream|grpc-web-text/);
 
 /** True when a media type (lower-cased, no parameters) carries text; '' counts as text. */
 export function isTextual(contentType: string): boolean {
   return contentType === '' || regExpTest(TEXTUAL, contentType);
 }
 
-/** Media types whose bodies are streams of records, observed chunk by chunk. */
-const STREAMING = ownRegExp(/^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/stream\+json|multipart\/x-mixed-replace)$/);
+/**
+ * Media types whose bodies are streams of records, observed chunk by chunk: SSE, JSON lines,
+ * multipart (`multipart/mixed`: GraphQL incremental delivery and multipart subscriptions), and
+ * the enveloped RPC streams of gRPC-web (`application/grpc-web`, `+proto`, `+json`,
+ * `application/grpc-web-text`) and Connect (`application/connect+proto`, `+json`), as
+ * connect-es 2.3.0 protocol-grpc-web/content-type.js and protocol-connect/content-type.js match them.
+ */
+const STREAMING = ownRegExp(
+  /^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/stream\+json|multipart\/x-mixed-replace|multipart\/mixed|application\/grpc-web(-text)?(\+[\w.-]+)?|application\/connect\+[\w.-]+)$/,
+);
 
 /** True when a media type is a known streaming format. */
 export function isStreamingType(contentType: string): boolean {

@@ -252,7 +252,10 @@ class BodyWatch implements StreamFollower {
       this.head = grown;
     }
     const preview = chunkText.slice(0, settings.maxTextChars);
-    if (this.streaming || this.chunks > 2) {
+    if (this.streaming && !this.textual) {
+      // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
+      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview, data: binaryPayload(bytes, bytes.byteLength) });
+    } else if (this.streaming || this.chunks > 2) {
       emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
     } else if (this.chunks === 1) {
       this.firstChunk = { t: now(), size: bytes.byteLength, preview };
