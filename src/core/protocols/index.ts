@@ -100,6 +100,7 @@ export function decodeMessages(
 ): DecodedMessage[] {
   const decoder = protocolId === null ? undefined : BY_ID.get(protocolId);
   if (decoder?.decodeSequence) return decoder.decodeSequence(messages);
+  if (decoder?.sequenceDecoder) return messages.map(decoder.sequenceDecoder());
   return messages.map((m) => decodeMessage(protocolId, m.data, m.dir));
 }
 

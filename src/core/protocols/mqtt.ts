@@ -240,11 +240,6 @@ function decodeFrame(bytes: Uint8Array): DecodedMessage | null {
   return parts.length ? combineMessages('mqtt', parts, 'packets') : null;
 }
 
-/** Reassemble packets across each direction's messages (MQTT 3.1.1 §6: frames need not align with packets). */
-function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
-  return messages.map(sequenceDecoder());
-}
-
 /** One connection's messages, decoded as they come: the unfinished packet of each direction is kept. */
 function sequenceDecoder(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
   const pending: Record<Direction, Uint8Array> = { in: new Uint8Array(0), out: new Uint8Array(0) };
@@ -290,7 +285,7 @@ export const mqttDecoder: ProtocolDecoder = defineDecoder(
       if (sub) return sub;
       const binary = hint.samples.filter((s) => s.data.size > 0);
       if (binary.length === 0 || binary.some((s) => s.data.encoding !== 'binary')) return 0;
-      const decoded = decodeSequence(binary);
+      const decoded = binary.map(sequenceDecoder());
       if (decoded.some((d) => d.label.startsWith('mqtt fragment') || d.label.startsWith('mqtt binary'))) return 0;
       const out = binary.filter((s) => s.dir === 'out').map((s) => payloadBytes(s.data));
       const outStream = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
@@ -301,11 +296,10 @@ export const mqttDecoder: ProtocolDecoder = defineDecoder(
       const decoded = data.encoding === 'binary' ? decodeFrame(payloadBytes(data)) : null;
       return decoded ?? plainMessage('mqtt', data);
     },
-    decodeSequence,
     sequenceDecoder,
     negotiatedTimings(messages) {
       // The CONNECT packet carries the keepalive the client pings by (0 disables it, §3.1.2.10).
-      for (const d of decodeSequence(messages.filter((m) => m.dir === 'out'))) {
+      for (const d of messages.filter((m) => m.dir === 'out').map(sequenceDecoder())) {
         for (const part of flattenDecoded(d)) {
           const v = part.value;
           if (!isRecord(v) || v.type !== 'CONNECT' || typeof v.keepalive !== 'number') continue;

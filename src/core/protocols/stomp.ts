@@ -179,11 +179,6 @@ function describePart(scan: Scan, size: number, frameStart: boolean): DecodedMes
 
 const utf8Size = (text: string) => new TextEncoder().encode(text).length;
 
-/** Decode a connection's messages in order, reassembling frames split across messages (per direction). */
-function decodeSequence(messages: ReadonlyArray<{ dir: Direction; data: Payload }>): DecodedMessage[] {
-  return messages.map(sequenceDecoder());
-}
-
 /** One connection's messages, decoded as they come: the unfinished frame of each direction is kept. */
 function sequenceDecoder(): (message: { dir: Direction; data: Payload }) => DecodedMessage {
   const pending: Record<Direction, string> = { in: '', out: '' };
@@ -269,7 +264,7 @@ export const stompDecoder: ProtocolDecoder = defineDecoder(
       const sub = subprotocolScore(hint, ['v10.stomp', 'v11.stomp', 'v12.stomp']);
       if (sub) return sub;
       // Decoded in order, so that the pieces of a split frame read as STOMP too.
-      const sequence = decodeSequence(hint.samples);
+      const sequence = hint.samples.map(sequenceDecoder());
       const decoded = new Map(hint.samples.map((s, i) => [s.data, sequence[i]!] as const));
       return sampleScore(hint, (data) => {
         const d = decoded.get(data);
@@ -280,7 +275,6 @@ export const stompDecoder: ProtocolDecoder = defineDecoder(
     decode(data) {
       return decodeStomp(payloadText(data)) ?? plainMessage('stomp', data);
     },
-    decodeSequence,
     sequenceDecoder,
     negotiatedTimings,
   },

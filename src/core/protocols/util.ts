@@ -228,8 +228,10 @@ export function defineDecoder(
   decoder: ProtocolDecoder,
   onDecodeFailure: (data: Payload, dir: Direction) => DecodedMessage,
 ): ProtocolDecoder {
-  const sequence = decoder.decodeSequence;
   const makeSequence = decoder.sequenceDecoder;
+  // A connection's messages decoded in order are, unless a decoder says otherwise, its sequence
+  // decoder fed each in turn: protocols give sequenceDecoder alone.
+  const sequence = decoder.decodeSequence ?? (makeSequence ? (messages: ReadonlyArray<{ dir: Direction; data: Payload }>) => messages.map(makeSequence.call(decoder)) : undefined);
   const negotiated = decoder.negotiatedTimings;
   return {
     id: decoder.id,
