@@ -6,11 +6,56 @@
 import { SequenceLabeller } from './sequence-labeller.ts';
 import { channelTimings, decodeMessage, detectProtocol, getDecoder } from './protocols/index.ts';
 import type { ProtocolDecoder, ProtocolHint, ProtocolTimings } from './protocols/types.ts';
-import type { ConnRecord } from './model.ts';
-import type { Direction, Payload, Transport } from './events.ts';
+import { flattenDecoded } from './protocols/util.ts';
+import type { ConnMessage, ConnRecord } from './model.ts';
+import { isHttp, type Direction, type Payload, type Transport } from './events.ts';
 
 /** How many payloads a decoder sees to recognise a channel. */
 const SAMPLE_COUNT = 8;
+
+/**
+ * Response media types whose body is a stream of frames a sequence decoder reads across chunks:
+ * gRPC-web and Connect streams (connect-es 2.3.0 protocol-grpc-web/content-type.js,
+ * protocol-connect/content-type.js contentTypeStreamRegExp) and multipart/mixed (GraphQL
+ * incremental delivery, multipart subscriptions).
+ */
+const FRAMED_STREAM = /^(application\/grpc-web(-text)?(\+[\w.-]+)?|application\/connect\+[\w.-]+|multipart\/mixed)$/;
+
+/** True when a response of this media type streams frames that span its chunks (decoded chunk by chunk). */
+export function isFramedStream(contentType: string): boolean {
+  return FRAMED_STREAM.test(contentType);
+}
+
+/** A streamed response whose chunks the channel's sequence decoder reads into frames. */
+function streamsFrames(r: ConnRecord): boolean {
+  return isHttp(r.transport) && !r.sse && isFramedStream(r.contentType);
+}
+
+/** Feed the chunks of `r` not fed yet to its sequence decoder; each frame they complete becomes a message at its chunk's time. */
+function decodeChunks(r: ConnRecord, sequences: SequenceLabeller): void {
+  for (let i = sequences.fed(r.conn); i < r.chunks.length; i++) {
+    const c = r.chunks[i]!;
+    const decoded = sequences.next(r.conn, c.dir, c.data);
+    if (!decoded) continue;
+    for (const f of flattenDecoded(decoded)) {
+      const frame: ConnMessage = {
+        t: c.t,
+        dir: c.dir,
+        size: f.size ?? c.size,
+        kind: 'chunk',
+        data: null,
+        // No sample: a frame is judged by its role, not by the repeats of its text.
+        sample: '',
+        event: null,
+        id: null,
+        retry: null,
+        role: f.role,
+        patternKey: undefined,
+      };
+      (r.frames ??= []).push(frame);
+    }
+  }
+}
 
 /** Which decoder labelled a channel's messages so far (kept across reports of a live capture). */
 export interface ProtocolLabels {
@@ -61,7 +106,10 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   const id = decoder?.id ?? null;
   const relabel = id !== labels.decoderId;
   labels.decoderId = id;
-  if (relabel) labels.sequences = undefined;
+  if (relabel) {
+    labels.sequences = undefined;
+    for (const r of records) r.frames = null;
+  }
   if (!decoder) {
     if (relabel) for (const r of records) for (const m of r.messages) m.role = null;
     return null;
@@ -71,6 +119,11 @@ export function applyProtocol(transport: Transport, records: readonly ConnRecord
   const sequences = (labels.sequences ??= SequenceLabeller.of(decoder));
   if (sequences) {
     for (const r of records) {
+      // A streamed body (gRPC-web, Connect, multipart): its chunks, each frame once (not again from its http.end body).
+      if (streamsFrames(r)) {
+        decodeChunks(r, sequences);
+        continue;
+      }
       for (let i = sequences.fed(r.conn); i < r.messages.length; i++) {
         const m = r.messages[i]!;
         const decoded = sequences.next(r.conn, m.dir, m.data);
