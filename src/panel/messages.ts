@@ -6,7 +6,9 @@
  */
 import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/events.ts';
 import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
-import type { MessageContext } from '../core/protocols/types.ts';
+import type { MessageContext, MessageRole } from '../core/protocols/types.ts';
+import { flattenDecoded } from '../core/protocols/util.ts';
+import { isFramedStream } from '../core/protocol-support.ts';
 import type { ChannelSeries } from '../core/index.ts';
 import { SequenceLabeller } from '../core/sequence-labeller.ts';
 import { formatBytes } from '../core/stats.ts';
@@ -71,7 +73,7 @@ function rowPayload(e: CaptureEvent): Payload | null {
     case 'sse.comment':
       return { size: e.text.length, encoding: 'text', data: e.text, truncated: false };
     case 'http.chunk':
-      return { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size };
+      return e.data ?? { size: e.size, encoding: 'text', data: e.preview, truncated: e.preview.length < e.size };
     case 'http.end':
       return e.body;
     default:
@@ -155,6 +157,16 @@ export function rolesOf(series: Pick<ChannelSeries, 'messages'>): MessageRoles {
   return roles;
 }
 
+/** The list's kind of a frame's protocol role (as the core's series counts it: src/core/series.ts roleOf). */
+const kindOfRole = (role: MessageRole): MessageKind => (role === 'heartbeat' ? 'heartbeat' : role === 'data' ? 'data' : 'control');
+
+/** A frame a chunk of a streamed body completed (a gRPC-web envelope, a multipart part): one row each. */
+interface ChunkFrame {
+  label: string;
+  kind: MessageKind;
+  size: number;
+}
+
 const DIRS: ReadonlyArray<Direction | null> = [null, 'in', 'out'];
 const KINDS: readonly MessageKind[] = ['data', 'heartbeat', 'control'];
 const dirCode = (dir: Direction | null) => (dir === null ? 0 : dir === 'in' ? 1 : 2);
@@ -200,6 +212,16 @@ export class MessageIndex {
    */
   /** Labels of protocols whose packets span messages (MQTT, STOMP): the core's labeller, with the list's own state. */
   private readonly sequences: SequenceLabeller | null;
+  /** Response media type of each request (http.response), to know the streams whose chunks hold frames. */
+  private readonly contentTypes = new Map<string, string>();
+  /**
+   * The frames each chunk of a framed stream (gRPC-web, Connect, multipart; the same labeller
+   * reads them across chunks) completed, one row each: decoded once, when the chunk is indexed
+   * (a re-indexing reuses them). A chunk that completed none keeps one row, labelled with what is pending.
+   */
+  private readonly chunkFrames = new WeakMap<CaptureEvent, ChunkFrame[]>();
+  /** Requests whose chunks gave frames: their http.end row is not decoded again (its frames are listed already). */
+  private readonly streamed = new Set<string>();
 
   constructor(readonly protocol: string | null) {
     this.sequences = protocol !== null ? SequenceLabeller.of(getDecoder(protocol)) : null;
@@ -294,8 +316,37 @@ export class MessageIndex {
   private push(e: CaptureEvent, reused?: string | null): void {
     const row = eventToRow(e);
     if (!row) return;
+    if (e.type === 'http.response') this.contentTypes.set(e.conn, e.contentType);
+    if (e.type === 'http.chunk' && this.sequences && isFramedStream(this.contentTypes.get(e.conn) ?? '')) {
+      let frames = this.chunkFrames.get(e);
+      if (frames === undefined) {
+        frames = this.framesOf(e, row);
+        this.chunkFrames.set(e, frames);
+      }
+      if (frames.length > 0) {
+        this.streamed.add(e.conn);
+        for (const f of frames) this.pushRow(e, { ...row, label: f.label, kind: f.kind, size: f.size });
+        return;
+      }
+    } else if (e.type === 'http.end' && this.streamed.has(e.conn)) {
+      row.label = `response ${formatBytes(e.size)}, the end of the stream`;
+      row.kind = 'control';
+    }
     if (reused !== undefined) row.label = reused ?? row.label;
     else if (this.sequences && e.type === 'ws.message') this.labelInSequence(row);
+    this.pushRow(e, row);
+  }
+
+  /** The frames a chunk of a framed stream completes, read by the connection's sequence decoder; none leaves the chunk's row labelled with what is pending. */
+  private framesOf(e: CaptureEvent, row: MessageRow): ChunkFrame[] {
+    const decoded = this.sequences!.next(row.conn, 'in', row.payload);
+    if (!decoded) return [];
+    const frames = flattenDecoded(decoded);
+    if (frames.length === 0 && decoded.label) row.label = `chunk ${formatBytes(row.size)}: ${decoded.label}`;
+    return frames.map((f) => ({ label: f.label, kind: kindOfRole(f.role), size: f.size ?? row.size }));
+  }
+
+  private pushRow(e: CaptureEvent, row: MessageRow): void {
     const i = this.n;
     this.grow(i + 1);
     this.t[i] = row.t;
@@ -391,9 +442,9 @@ export class MessageIndex {
     let g = 0;
     let cutFrom = -1;
     for (j = 0; j < n && g < gone.length; j++) {
-      const has = r < this.n && rowEvents[r] === old[j];
       if (j === gone[g]) cutFrom = r;
-      if (has) r++;
+      // A chunk of a framed stream has a row per frame.
+      while (r < this.n && rowEvents[r] === old[j]) r++;
       if (j + 1 === gone[g + 1]) {
         if (r > cutFrom) cut.push(cutFrom, r);
         g += 2;
@@ -438,7 +489,8 @@ export class MessageIndex {
   private markRows(dir: number, t: number, kind: MessageKind): void {
     const code = kindCode(kind);
     for (let i = this.searchTime(t, false, 0, this.n); i < this.n && this.t[i] === t; i++) {
-      if (this.dirs[i] !== dir || this.kinds[i] !== DATA || this.texts[i] === null) continue;
+      // Frame rows have their kinds from their own roles (the core's roles are per time, and a chunk's frames share one).
+      if (this.dirs[i] !== dir || this.kinds[i] !== DATA || this.texts[i] === null || this.chunkFrames.has(this.rowEvents[i]!)) continue;
       this.kinds[i] = code;
       this.marked.push(i);
     }
