@@ -16,10 +16,13 @@ import { describeChannels, protocolTabs, type Captured } from './fixtures/protoc
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { decodeMessage } from '../../src/core/protocols/index.ts';
+import { Analyzer } from '../../src/core/index.ts';
 import { flattenDecoded } from '../../src/core/protocols/util.ts';
 import { startStreamingServer, type StreamingServer } from './fixtures/streaming-server.ts';
 
 const E2E_TIMEOUT_MS = 120_000;
+/** The fixture's multipart heartbeat period: the subscription spans 3.5 of them, past the streaming classifier's 1 s (STREAM_MIN_SPAN_MS). */
+const HEARTBEAT_MS = 400;
 
 let server: StreamingServer;
 let session: InspectorSession;
@@ -27,7 +30,7 @@ const tabs = protocolTabs(() => session, () => server, 's');
 const { open, capture } = tabs;
 
 beforeAll(async () => {
-  server = await startStreamingServer({ heartbeatMs: 300 });
+  server = await startStreamingServer({ heartbeatMs: HEARTBEAT_MS });
   session = await launchInspector();
 }, 60_000);
 afterAll(async () => {
@@ -111,8 +114,46 @@ describe('gRPC-web and Connect server streaming (connect-web against connect-nod
     await panel.locator('[data-tab="messages"]').click();
     await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /grpc-status=5/.test(l.textContent ?? '')), null, { timeout: 15_000 });
     const rows = await panel.locator('.vrow .c-label').allTextContents();
-    expect(rows.some((r) => /^response \d+ B grpc-web stream ×4: grpc-web message 1 fields \{1, 2\}, .*grpc-web trailers grpc-status=0 \(OK\)$/.test(r)), rows.join('\n')).toBe(true);
+    // A row per envelope, read from the chunks; the end rows do not list them again.
+    expect(rows.filter((r) => r.startsWith('grpc-web ')), rows.join('\n')).toEqual([
+      'grpc-web message 1 fields {1, 2}',
+      'grpc-web message 2 fields {1, 2}',
+      'grpc-web message 3 fields {1, 2}',
+      'grpc-web trailers grpc-status=0 (OK)',
+      'grpc-web message 1 fields {1, 2}',
+      'grpc-web trailers grpc-status=5 (NOT_FOUND) grpc-message="no tick after 1"',
+    ]);
+    expect(rows.filter((r) => /^response \d+ B, the end of the stream$/.test(r)), rows.join('\n')).toHaveLength(2);
     await panel.close();
+  });
+
+  it('gRPC-web, an open server stream: its messages are labelled rows and analysed frames before it ends', async () => {
+    // 200 ticks 150 ms apart: the stream stays open for 30 s, longer than the test looks.
+    const { page, tabId } = await open(RPC_PAGE('grpc-web', true, [{ count: 200 }]));
+    await untilLog(page, (l) => l.filter((e) => e.kind === 'tick').length >= 3, 'three ticks');
+    const panel = await session.context.newPage();
+    await panel.goto(`chrome-extension://${session.extensionId}/src/panel/panel.html?tabId=${tabId}`);
+    await panel.locator('.overview-table tbody tr', { hasText: PATH }).first().dblclick();
+    await panel.waitForSelector('.detail');
+    await panel.locator('[data-tab="messages"]').click();
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => l.textContent === 'grpc-web message 3 fields {1, 2}'), null, { timeout: 15_000 });
+    const rows = await panel.locator('.vrow .c-label').allTextContents();
+    expect(rows.slice(rows.indexOf('grpc-web message 1 fields {1, 2}')).slice(0, 3), rows.join('\n')).toEqual(['grpc-web message 1 fields {1, 2}', 'grpc-web message 2 fields {1, 2}', 'grpc-web message 3 fields {1, 2}']);
+    await panel.close();
+    // Still open: no end, no trailers; the analysis counts the frames read so far, each once.
+    const c = await capture(tabId, (x) => x.events.filter((e) => e.type === 'http.chunk' && e.data !== undefined).length >= 3);
+    const conn = c.events.find((e): e is Extract<CaptureEvent, { type: 'http.request' }> => e.type === 'http.request' && new URL(e.url).pathname === PATH)!.conn;
+    expect(c.events.filter((e) => 'conn' in e && e.conn === conn && (e.type === 'http.end' || e.type === 'http.error'))).toEqual([]);
+    const chunks = c.events.filter((e): e is Extract<CaptureEvent, { type: 'http.chunk' }> => e.type === 'http.chunk' && e.conn === conn);
+    expect(chunks.every((e) => e.data?.encoding === 'binary' && e.data.size === e.size)).toBe(true);
+    const analyzer = new Analyzer();
+    analyzer.ingest(c.events);
+    const channel = analyzer.report().channels.find((ch) => ch.transport === 'fetch' && new URL(ch.url).pathname === PATH)!;
+    expect(channel.protocol).toBe('grpc-web');
+    const roles = analyzer.channelSeries(channel.id)!.messages.role;
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(roles)).toEqual(new Set(['data']));
+    await page.close();
   });
 
   it('gRPC-web, JSON codec: the trailers flag read through the text capture still ends the stream', async () => {
@@ -190,5 +231,11 @@ describe('GraphQL over multipart/mixed (Apollo Client HttpLink)', { timeout: E2E
       'data graphql-multipart subscription next {ticks}',
     ]);
     expect(labels(c, channel).filter((l) => / (text|binary) /.test(l))).toEqual([]);
+    // The {} parts, read from the chunks as they came, are the channel's heartbeat: the fixture's period, from the server.
+    expect(channel.kind, describeChannels(c.channels)).toBe('streaming');
+    expect(channel.heartbeat, JSON.stringify(channel.heartbeat)).toMatchObject({ direction: 'server', source: 'protocol' });
+    console.log(`multipart heartbeat: measured ${channel.heartbeat!.intervalMs} ms, fixture ${HEARTBEAT_MS} ms, jitter ${channel.heartbeat!.jitterMs} ms`);
+    expect(channel.heartbeat!.intervalMs!).toBeGreaterThan(HEARTBEAT_MS * 0.75);
+    expect(channel.heartbeat!.intervalMs!).toBeLessThan(HEARTBEAT_MS * 1.5);
   });
 });
