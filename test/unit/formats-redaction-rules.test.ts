@@ -92,6 +92,21 @@ describe('what goes', () => {
     expect(mqttConnectCredentials(Buffer.from([0x30, 0x02, 0x00, 0x00]))).toEqual([]);
   });
 
+  it("a binary stream's chunk bytes (gRPC-web, Connect) are redacted like any binary payload", () => {
+    const base = { pseq: 0, t: 1, frameId: 0, doc: 'd' };
+    // A gRPC-web envelope whose protobuf field holds a bearer token, as the hooks record a streamed chunk.
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXZhbHVlLTEyMzQ1Njc4';
+    const body = Buffer.concat([Buffer.from([0x00, 0x00, 0x00, 0x00, token.length + 2, 0x0a, token.length]), Buffer.from(token)]);
+    const events: CaptureEvent[] = [
+      { ...base, seq: 1, type: 'http.chunk', conn: 'd:1', size: body.length, preview: '', data: { size: body.length, encoding: 'binary', data: body.toString('base64'), truncated: false } },
+    ];
+    const [chunk] = redactEvents(events) as Array<Extract<CaptureEvent, { type: 'http.chunk' }>>;
+    const bytes = Buffer.from(chunk!.data!.data, 'base64');
+    expect(bytes.length).toBe(body.length);
+    expect(bytes.toString('latin1')).not.toContain(token);
+    expect(bytes.subarray(0, 7).equals(body.subarray(0, 7))).toBe(true);
+  });
+
   it('a secret found in one event goes from every other, text and binary, and from a report', () => {
     const base = { pseq: 0, t: 1, frameId: 0, doc: 'd' };
     const events: CaptureEvent[] = [

@@ -137,6 +137,14 @@ function fromLatin1(view: string): Uint8Array {
   return out;
 }
 
+/**
+ * The token patterns without their leading word boundary: in binary a token follows a length
+ * or tag byte, which is often an ASCII letter or digit (a protobuf string of 77 bytes is
+ * preceded by 0x4D, "M"), so `\beyJ` never matched a JWT there. The prefixes (eyJ, ghp_,
+ * xoxb-, AKIA...) are specific enough on their own.
+ */
+const BINARY_TOKENS = [JWT, NAMED_TOKEN].map((p) => new RegExp(p.source.replace(/^\\b/, ''), p.flags));
+
 /** A binary payload (base64) with MQTT CONNECT credentials, JWTs and named tokens masked; the same string when none. */
 export function redactBinary(base64: string, found: FoundSecret): string {
   const bytes = base64ToBytes(base64);
@@ -147,7 +155,7 @@ export function redactBinary(base64: string, found: FoundSecret): string {
     view = view.slice(0, start) + '*'.repeat(end - start) + view.slice(end);
     changed = true;
   }
-  for (const pattern of [JWT, NAMED_TOKEN]) {
+  for (const pattern of BINARY_TOKENS) {
     view = view.replace(pattern, (token) => {
       found(token);
       changed = true;

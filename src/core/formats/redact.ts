@@ -132,7 +132,8 @@ export class Redactor {
       case 'http.end':
         return e.body ? { ...e, body: this.payload(e.body) } : e;
       case 'http.chunk':
-        return { ...e, preview: text(e.preview) };
+        // A binary stream's chunk (gRPC-web, Connect, multipart) carries its bytes as a payload too.
+        return { ...e, preview: text(e.preview), ...(e.data ? { data: this.payload(e.data) } : {}) };
       case 'http.error':
       case 'hook.error':
         return { ...e, message: text(e.message) };
