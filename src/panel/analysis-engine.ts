@@ -104,7 +104,7 @@ export type ToAnalysis =
   | { type: 'analyze'; generation: number; request: AnalysisRequest };
 
 /** Events that say what a connection is (its channel, its start): an eviction keeps them while the connection has events left. */
-const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.response', 'ws.create', 'ws.open', 'sse.create', 'sse.open']);
+const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.response', 'ws.create', 'ws.open', 'sse.create', 'sse.open', 'wt.create', 'wt.ready']);
 
 /**
  * Events that say how to read the rest (recording pauses, back/forward cache stays, injected

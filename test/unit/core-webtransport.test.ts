@@ -14,6 +14,7 @@ import { explainInvalidEvent } from '../../src/core/guard.ts';
 import { redactEvents } from '../../src/core/formats/index.ts';
 import { eventsToHar } from '../../src/core/formats/har/export.ts';
 import { harToEvents } from '../../src/core/formats/har/import.ts';
+import { evictOldest } from '../../src/panel/analysis-engine.ts';
 import { T0, text } from './core-builders.ts';
 
 function binary(bytes: number[]): Payload {
@@ -167,5 +168,17 @@ describe('WebTransport in the core', () => {
     const wt = (list: CaptureEvent[]) => list.filter((e) => e.type.startsWith('wt.')).map((e) => [e.type, e.t]);
     expect(wt(back)).toEqual(wt(events));
     expect(analyzeCapture(back).channels[0]).toMatchObject({ transport: 'webtransport', kind: 'websocket', messages: { in: 4, out: 2 } });
+  });
+
+  it("the panel's eviction keeps a live session's creation and ready, so its channel outlives its first messages", () => {
+    const conn = 'doc1:1';
+    const drafts: Draft[] = [start, { type: 'wt.create', t: T0 + 1, conn, url: 'https://game.example/wt' }, { type: 'wt.ready', t: T0 + 2, conn, protocol: '' }];
+    for (let i = 0; i < 50; i++) drafts.push({ type: 'wt.datagram', t: T0 + 10 + i, conn, dir: 'in', data: binary([i]) });
+    const events = sequence(drafts);
+    const kept = evictOldest(events, 40);
+    expect(kept.slice(0, 3).map((e) => e.type)).toEqual(['doc.start', 'wt.create', 'wt.ready']);
+    const ch = analyzeCapture(kept).channels[0]!;
+    expect(ch).toMatchObject({ transport: 'webtransport', connections: 1, messages: { in: 13, out: 0 } });
+    expect(buildRecords(kept)[0]!.openAt).toBe(T0 + 2);
   });
 });
