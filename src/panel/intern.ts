@@ -65,6 +65,8 @@ export function internEvent(e: CaptureEvent, pool: StringPool): void {
   e.doc = pool.get(e.doc);
   switch (e.type) {
     case 'ws.message':
+    case 'wt.data':
+    case 'wt.datagram':
       e.conn = pool.get(e.conn);
       e.dir = pool.get(e.dir) as typeof e.dir;
       internPayload(e.data, pool);

@@ -53,6 +53,7 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
     switch (e.type) {
       case 'ws.open':
       case 'sse.open':
+      case 'wt.ready':
         if (!openAt.has(e.conn)) openAt.set(e.conn, e.t);
         b.mark(e.t, lanes.life, MARK.open);
         break;
@@ -60,6 +61,16 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
         closeSpan(e.conn, e.t);
         b.mark(e.t, lanes.life, MARK.close);
         b.note(e.t, lanes.life, String(e.code));
+        break;
+      case 'wt.close':
+        closeSpan(e.conn, e.t);
+        b.mark(e.t, lanes.life, MARK.close);
+        if (notes) b.note(e.t, lanes.life, `close ${e.code}`);
+        break;
+      case 'wt.error':
+        closeSpan(e.conn, e.t);
+        b.mark(e.t, lanes.life, MARK.close);
+        if (notes) b.note(e.t, lanes.life, e.message.slice(0, 40) || e.name);
         break;
       case 'sse.error':
         closeSpan(e.conn, e.t);
@@ -75,6 +86,8 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
         if (notes) b.note(e.t, lanes.life, e.reason);
         break;
       case 'ws.message':
+      case 'wt.data':
+      case 'wt.datagram':
         if (messages) b.mark(e.t, e.dir === 'in' ? lanes.in : lanes.out, e.dir === 'in' ? MARK.in : MARK.out);
         break;
       case 'sse.message':

@@ -15,6 +15,9 @@ import { redactEvents } from '../../src/core/formats/index.ts';
 import { eventsToHar } from '../../src/core/formats/har/export.ts';
 import { harToEvents } from '../../src/core/formats/har/import.ts';
 import { evictOldest } from '../../src/panel/analysis-engine.ts';
+import { channelTimeline, pageTimeline } from '../../src/panel/timelines.ts';
+import { MARK } from '../../src/panel/timeline-data.ts';
+import { Analyzer } from '../../src/core/index.ts';
 import { T0, text } from './core-builders.ts';
 
 function binary(bytes: number[]): Payload {
@@ -180,5 +183,28 @@ describe('WebTransport in the core', () => {
     const ch = analyzeCapture(kept).channels[0]!;
     expect(ch).toMatchObject({ transport: 'webtransport', connections: 1, messages: { in: 13, out: 0 } });
     expect(buildRecords(kept)[0]!.openAt).toBe(T0 + 2);
+  });
+
+  it("the panel's timelines draw a session's lifetime, its failure or close note, and its messages", () => {
+    const events = sequence([
+      start,
+      ...liveSession('doc1:1', T0 + 10),
+      { type: 'wt.create', t: T0 + 2000, conn: 'doc1:2', url: 'https://game.example:4433/wt' },
+      { type: 'wt.error', t: T0 + 2006, conn: 'doc1:2', name: 'WebTransportError', message: 'Opening handshake failed.', source: 'session' },
+    ]);
+    const analyzer = new Analyzer();
+    analyzer.ingest(events);
+    const ch = analyzer.report().channels[0]!;
+    const line = channelTimeline(ch, analyzer.channelSeries(ch.id), analyzer.channelEvents(ch.id), T0, T0 + 3000);
+    // The second session, 990 ms after the first closed, is its reconnect.
+    expect(line.notes.text).toEqual(['close 4000', 'Opening handshake failed.', 'reconnect +990ms']);
+    // The connection lane spans the live session from ready to close; the failed one never opened.
+    // (in seconds from the origin, T0)
+    expect([...line.spans.start]).toEqual([0.05]);
+    expect([...line.spans.end]).toEqual([1.01]);
+    const page = pageTimeline([ch], (id) => analyzer.channelEvents(id), (id) => analyzer.channelSeries(id), T0, T0 + 3000);
+    const inMarks = [...page.marks.style].filter((style) => style === MARK.in).length;
+    const outMarks = [...page.marks.style].filter((style) => style === MARK.out).length;
+    expect([inMarks, outMarks]).toEqual([4, 2]);
   });
 });
