@@ -133,6 +133,22 @@ export function eventToRow(e: CaptureEvent): MessageRow | null {
       return state(e, e.readyState === 2 ? 'error, closed' : 'error, reconnecting');
     case 'sse.close':
       return state(e, 'closed by page');
+    case 'wt.create':
+      return state(e, 'connect (WebTransport)');
+    case 'wt.ready':
+      return state(e, `ready${e.protocol ? ` protocol=${e.protocol}` : ''}`);
+    case 'wt.close':
+      return state(e, `close ${e.code}${e.reason ? ` "${preview(e.reason, 40)}"` : ''} by ${e.initiator === 'client' ? 'the page' : 'the server'}`);
+    case 'wt.error':
+      return state(e, `failed: ${e.name}${e.message ? ` ${preview(e.message, 60)}` : ''}`);
+    case 'wt.stream':
+      return state(e, `stream ${e.stream} opened by ${e.initiator === 'client' ? 'the page' : 'the server'} (${e.bidi ? 'bidirectional' : 'unidirectional'})`);
+    case 'wt.data':
+      return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: `stream ${e.stream}`, payload: e.data, conn: e.conn, event: e };
+    case 'wt.stream.end':
+      return state(e, `stream ${e.stream} ${e.dir === 'out' ? 'sending' : 'receiving'} side: ${e.how}${e.message ? ` (${preview(e.message, 60)})` : ''}`);
+    case 'wt.datagram':
+      return { seq: e.seq, t: e.t, dir: e.dir, size: e.data.size, kind: 'data', label: null, extra: 'datagram', payload: e.data, conn: e.conn, event: e };
     case 'fault':
       return state(e, `injected fault: ${e.fault} ${e.phase}`);
     default:

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { Analyzer } from '../../src/core/index.ts';
 import { MessageList } from '../../src/panel/components/MessageList.tsx';
+import { KindBadge } from '../../src/panel/components/KindBadge.tsx';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { DEFAULT_FILTER, eventToRow, MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { hexLines, shownBytes } from '../../src/panel/components/HexView.tsx';
@@ -30,6 +31,39 @@ function renderList(window: [number, number] | null = null) {
   render(<MessageList index={index} version={1} origin={origin} window={window} onClearWindow={() => {}} />);
   return rows;
 }
+
+describe('WebTransport rows', () => {
+  test('a session, its streams, bytes and datagrams each have a row; the badge names the transport', () => {
+    const base = { pseq: 0, frameId: 0, doc: 'd', conn: 'd:wt1' };
+    const text = (data: string) => ({ size: data.length, encoding: 'text' as const, data, truncated: false });
+    const events: CaptureEvent[] = [
+      { ...base, seq: 1, t: T0, type: 'wt.create', url: 'https://h.test/wt' },
+      { ...base, seq: 2, t: T0 + 1, type: 'wt.ready', protocol: '' },
+      { ...base, seq: 3, t: T0 + 2, type: 'wt.stream', stream: 1, bidi: true, initiator: 'client' },
+      { ...base, seq: 4, t: T0 + 3, type: 'wt.data', stream: 1, dir: 'out', data: text('hello') },
+      { ...base, seq: 5, t: T0 + 4, type: 'wt.datagram', dir: 'in', data: text('tick') },
+      { ...base, seq: 6, t: T0 + 5, type: 'wt.stream.end', stream: 1, dir: 'out', how: 'end', message: '' },
+      { ...base, seq: 7, t: T0 + 6, type: 'wt.close', code: 0, reason: 'done', initiator: 'client' },
+      { ...base, seq: 8, t: T0 + 7, type: 'wt.error', name: 'WebTransportError', message: 'Opening handshake failed.', source: 'session' },
+    ];
+    const rows = events.map((e) => eventToRow(e));
+    expect(rows.every((r) => r !== null)).toBe(true);
+    expect(rows.map((r) => r!.label ?? r!.extra)).toEqual([
+      'connect (WebTransport)',
+      'ready',
+      'stream 1 opened by the page (bidirectional)',
+      'stream 1',
+      'datagram',
+      'stream 1 sending side: end',
+      'close 0 "done" by the page',
+      'failed: WebTransportError Opening handshake failed.',
+    ]);
+    expect(rows[3]).toMatchObject({ dir: 'out', size: 5, kind: 'data' });
+    expect(rows[4]).toMatchObject({ dir: 'in', size: 4, kind: 'data' });
+    render(<KindBadge kind="websocket" transport="webtransport" />);
+    expect(screen.getByText('WebTransport')).toBeTruthy();
+  });
+});
 
 describe('close rows', () => {
   test('say who closed: the page, the server, or nobody (1006: the connection ended without a close frame)', () => {

@@ -93,7 +93,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
     <section class="detail" aria-label="Channel detail">
       <div class="detail-head">
         <button type="button" class="back" onClick={onBack} title="Back to all channels (Esc)">← Channels</button>
-        <KindBadge kind={channel.kind} />
+        <KindBadge kind={channel.kind} transport={channel.transport} />
         {channel.protocol ? <span class="proto">{channel.protocol}</span> : null}
         <span class="detail-url" title={channel.url}>{channel.url}</span>
         <WorkerBadge origin={channel.origin} />

@@ -9,7 +9,11 @@ const LABEL: Record<ChannelKind, string> = {
   'one-off': 'One-off',
 };
 
-/** The channel kind as a coloured badge. */
-export function KindBadge({ kind }: { kind: ChannelKind }) {
-  return <span class={`badge kind-${kind}`} data-kind={kind}>{LABEL[kind]}</span>;
+/**
+ * The channel kind as a coloured badge. A WebTransport session classifies as a bidirectional
+ * push channel (kind `websocket`) but is named for what it is.
+ */
+export function KindBadge({ kind, transport }: { kind: ChannelKind; transport?: string }) {
+  const label = transport === 'webtransport' ? 'WebTransport' : LABEL[kind];
+  return <span class={`badge kind-${kind}`} data-kind={kind}>{label}</span>;
 }

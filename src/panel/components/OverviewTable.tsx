@@ -175,7 +175,7 @@ export function OverviewTable({ channels, selectedId, onSelect, onOpen, filter, 
                     onClick={() => onSelect(ch.id)}
                     onDblClick={() => onOpen(ch.id)}
                   >
-                    <td><KindBadge kind={ch.kind} /></td>
+                    <td><KindBadge kind={ch.kind} transport={ch.transport} /></td>
                     <td>{ch.protocol ?? <span class="muted">—</span>}</td>
                     <td class="col-endpoint" title={ch.url}>
                       <a href="#" class="endpoint-link" onClick={(e) => { e.preventDefault(); onOpen(ch.id); }}>{shortUrl(ch.url)}</a>
