@@ -53,6 +53,8 @@ export const EXPLANATIONS: Readonly<Record<string, string>> = {
   'sse-missing-last-event-id': SSE_RESUME,
   'connection-starvation': PER_HOST,
   'reconnect-on-network-change': NETWORK_CHANGE,
+  'webtransport-failed':
+    'WebTransport runs over HTTP/3 (QUIC, on UDP): a session fails where UDP is blocked or the server does not speak HTTP/3, which many corporate networks and proxies do not pass. A client needs a fallback (WebSocket) for those users.',
 };
 
 /** Findings about whether an idle connection is still alive: where the hooks' blind spots matter. */

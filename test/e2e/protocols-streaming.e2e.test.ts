@@ -15,7 +15,7 @@ import { launchInspector, type InspectorSession } from '../../src/cli/browser.ts
 import { describeChannels, protocolTabs, type Captured } from './fixtures/protocol-tabs.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
-import { decodeMessage } from '../../src/core/protocols/index.ts';
+import { decodeMessage, decodeMessages } from '../../src/core/protocols/index.ts';
 import { Analyzer } from '../../src/core/index.ts';
 import { flattenDecoded } from '../../src/core/protocols/util.ts';
 import { startStreamingServer, type StreamingServer } from './fixtures/streaming-server.ts';
@@ -53,13 +53,34 @@ function bodies(c: Captured, path: string): Array<Extract<CaptureEvent, { type: 
   return c.events.filter((e): e is Extract<CaptureEvent, { type: 'http.end' }> => e.type === 'http.end' && conns.has(e.conn));
 }
 
-/** `<role> <label>` of every frame or part of every response body on the channel, as the message list shows them. */
+/**
+ * `<role> <label>` of every frame or part of every response on the channel, as the analysis and the
+ * message list read them: from the streamed chunks' bytes where the capture has them (a client may
+ * stop reading once it has the end-of-stream frame, before the body's end, and then no `http.end`
+ * comes), else from the whole body.
+ */
 function labels(c: Captured, channel: ChannelReport): string[] {
   const path = new URL(channel.url).pathname;
-  return bodies(c, path).flatMap((e) => (e.body ? flattenDecoded(decodeMessage(channel.protocol, e.body, 'in')).map((d) => `${d.role} ${d.label}`) : []));
+  const conns = [...new Set(c.events.flatMap((e) => (e.type === 'http.request' && new URL(e.url).pathname === path ? [e.conn] : [])))];
+  return conns.flatMap((conn) => {
+    // As the analysis reads a chunk (src/core/model.ts chunkPayload): its bytes, else its text preview.
+    const chunks = c.events.flatMap((e) =>
+      e.type === 'http.chunk' && e.conn === conn && (e.data || e.preview)
+        ? [{ dir: 'in' as const, data: e.data ?? { size: e.size, encoding: 'text' as const, data: e.preview, truncated: e.preview.length < e.size } }]
+        : [],
+    );
+    const decoded = chunks.length > 0 ? decodeMessages(channel.protocol, chunks) : bodies(c, path).filter((e) => e.conn === conn && e.body).map((e) => decodeMessage(channel.protocol, e.body!, 'in'));
+    return decoded.flatMap((d) => flattenDecoded(d)).map((d) => `${d.role} ${d.label}`);
+  });
 }
 
 const hasBody = (path: string, n = 1) => (c: Captured) => bodies(c, path).filter((e) => e.body !== null).length >= n;
+
+/** The channel on `path` has `n` frames or parts, however they were captured. */
+const hasFrames = (path: string, n: number) => (c: Captured) => {
+  const channel = c.channels.find((ch) => new URL(ch.url).pathname === path && ch.protocol !== null);
+  return channel !== undefined && labels(c, channel).length >= n;
+};
 
 /** connect-web's client for TickService over `transport`, one streaming call per entry of `calls`. */
 const RPC_PAGE = (transport: 'connect' | 'grpc-web', binary: boolean, calls: Array<{ count: number; failWith?: string }>) => `<!doctype html><script type="module">
@@ -89,7 +110,7 @@ describe('gRPC-web and Connect server streaming (connect-web against connect-nod
     expect(log.filter((e) => e.kind === 'tick').map((e) => e.n)).toEqual([1, 2, 3, 1]);
     // connect-es Code.NotFound = 5.
     expect(log.find((e) => e.kind === 'error')).toEqual({ kind: 'error', code: 5, message: 'no tick after 1' });
-    const c = await capture(tabId, hasBody(PATH, 2));
+    const c = await capture(tabId, hasFrames(PATH, 6));
     const channel = channelOf(c, PATH);
     expect(channel.protocol, describeChannels(c.channels)).toBe('grpc-web');
     expect(labels(c, channel)).toEqual([
@@ -170,7 +191,7 @@ describe('gRPC-web and Connect server streaming (connect-web against connect-nod
       const { page, tabId } = await open(RPC_PAGE('connect', binary, [{ count: 2 }, { count: 1, failWith: 'no tick after 1' }]));
       const log = await untilLog(page, (l) => l.some((e) => e.kind === 'done'), 'both calls');
       expect(log.find((e) => e.kind === 'error')).toEqual({ kind: 'error', code: 5, message: 'no tick after 1' });
-      const c = await capture(tabId, hasBody(PATH, 2));
+      const c = await capture(tabId, hasFrames(PATH, 5));
       const channel = channelOf(c, PATH);
       expect(channel.protocol, describeChannels(c.channels)).toBe('connect');
       const fields = binary ? 'fields {1, 2}' : '{n, text}';
