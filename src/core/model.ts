@@ -262,14 +262,10 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
       r.negotiatedProtocol = e.protocol;
       break;
     case 'ws.message':
-      r.messages.push(message(e.t, e.dir, 'ws', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`));
+      r.messages.push(message(e.t, e.dir, 'ws', e.data.size, e.data, sampleOf(e.data)));
       break;
     case 'ws.close':
-      r.end = e.t;
-      r.endKind = 'close';
-      r.closeCode = e.code;
-      r.closeReason = e.reason;
-      r.closeInitiator = e.initiator;
+      closeWith(r, e);
       break;
     case 'ws.error':
       r.errors.push({ t: e.t, readyState: null });
@@ -287,21 +283,16 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
       r.wtStreams.push({ t: e.t, stream: e.stream, bidi: e.bidi, initiator: e.initiator });
       break;
     case 'wt.data': {
-      const m = message(e.t, e.dir, 'wt-stream', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`);
+      const m = message(e.t, e.dir, 'wt-stream', e.data.size, e.data, sampleOf(e.data));
       m.stream = e.stream;
       r.messages.push(m);
       break;
     }
     case 'wt.datagram':
-      r.messages.push(message(e.t, e.dir, 'wt-datagram', e.data.size, e.data, e.data.encoding === 'text' ? e.data.data : `#bin:${e.data.data}`));
+      r.messages.push(message(e.t, e.dir, 'wt-datagram', e.data.size, e.data, sampleOf(e.data)));
       break;
     case 'wt.close':
-      if (r.end !== null) break;
-      r.end = e.t;
-      r.endKind = 'close';
-      r.closeCode = e.code;
-      r.closeReason = e.reason;
-      r.closeInitiator = e.initiator;
+      if (r.end === null) closeWith(r, e);
       break;
     case 'wt.error':
       r.errors.push({ t: e.t, readyState: null });
@@ -313,6 +304,20 @@ function applyEvent(r: ConnRecord, e: CaptureEvent): void {
     default:
       break;
   }
+}
+
+/** A message's repeat key: its text, or its bytes marked as binary. */
+function sampleOf(data: Payload): string {
+  return data.encoding === 'text' ? data.data : `#bin:${data.data}`;
+}
+
+/** A WebSocket or WebTransport close ends the connection with its code, reason and side. */
+function closeWith(r: ConnRecord, e: { t: number; code: number; reason: string; initiator: ConnRecord['closeInitiator'] }): void {
+  r.end = e.t;
+  r.endKind = 'close';
+  r.closeCode = e.code;
+  r.closeReason = e.reason;
+  r.closeInitiator = e.initiator;
 }
 
 /**
