@@ -188,6 +188,29 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(ch.backoff).toMatchObject({ model: 'fixed', jitter: true });
   });
 
+  it('graphql-ws 6 accept-close, two first retries 8 ms apart by chance: no claim that there is no jitter', () => {
+    // The backoff matrix, 2026-12-06: 2^k s + 0.3-3 s drew 3339 and 3347 ms; the second connection
+    // stayed up 119 ms (the others 1-3 ms), read as a reset, so both were "attempt 0" and agreed.
+    const b = new CaptureBuilder();
+    const first = b.wsCreate(T0, URL);
+    b.wsOpen(T0 + 30, first);
+    let t = T0 + 4662;
+    b.wsClose(t, first, 1012, '', 'server');
+    const uptimes = [119, 3, 1];
+    [3339, 3347, 5924, 10_358].forEach((d, i) => {
+      t += d;
+      const c = b.wsCreate(t, URL);
+      b.wsOpen(t + 2, c);
+      if (i === 3) return;
+      t += 2 + uptimes[i]!;
+      b.wsClose(t, c, 1012, '', 'server');
+    });
+    const ch = channel(b);
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(false);
+  });
+
   it('graphql-ws 6 retryWait against a server that accepts and closes, in real Chromium: no claim that there is no jitter', () => {
     // 2^k s + 300-3000 ms (dist/client.js), recorded by the backoff matrix on 2026-12-06.
     const ch = channel(acceptThenClose([3198, 2793, 5072, 9667, 20_000]));
