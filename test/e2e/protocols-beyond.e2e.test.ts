@@ -156,7 +156,8 @@ describe('Bayeux (faye)', { timeout: E2E_TIMEOUT_MS }, () => {
     // The panel's message list labels the response rows with their Bayeux messages.
     const panel = await session.context.newPage();
     await panel.goto(`chrome-extension://${session.extensionId}/src/panel/panel.html?tabId=${tabId}`);
-    await panel.locator('.overview-table tbody tr', { hasText: '/faye' }).first().dblclick();
+    // The long-polling channel's row (other /faye channels, sorted by severity, may come first).
+    await panel.locator('.overview-table tbody tr', { hasText: '/faye' }).filter({ hasText: 'Long-poll' }).first().dblclick();
     await panel.waitForSelector('.detail');
     await panel.locator('[data-tab="messages"]').click();
     await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /bayeux \/meta\/handshake ok/.test(l.textContent ?? '')), null, { timeout: 15_000 });
