@@ -79,6 +79,13 @@ function pointsOf(samples: readonly DelaySample[], attempts: readonly number[]):
 }
 
 /**
+ * The shortest uptime tried as a reset threshold: reconnecting-websocket 4.4's minUptime defaults
+ * to 5 s (dist/reconnecting-websocket-mjs.js DEFAULT); the other clients read here restart on an
+ * open or on their protocol's acknowledgement, never after a few ms.
+ */
+const MIN_RESET_UPTIME_MS = 1000;
+
+/**
  * An uptime threshold worth trying: the widest gap (as a ratio) between the uptimes of
  * connections that retries followed, when it is wide (UPTIME_GAP). Trying every uptime
  * would let the fitter pick whichever split of random delays happens to look like growth.
@@ -87,6 +94,9 @@ function uptimeGap(samples: readonly DelaySample[]): number | null {
   const uptimes = [...new Set(samples.filter((s, i) => i > 0 && s.afterOpen && !s.restart && s.uptimeMs !== null).map((s) => Math.max(1, s.uptimeMs!)))].sort((a, b) => a - b);
   let best: { ratio: number; at: number } | null = null;
   for (let i = 1; i < uptimes.length; i++) {
+    // A connection up for less than a second did not stay up in any client's sense (a server
+    // that accepts and closes takes 1-120 ms: graphql-ws's first retry waited for ConnectionInit).
+    if (uptimes[i]! < MIN_RESET_UPTIME_MS) continue;
     const ratio = uptimes[i]! / uptimes[i - 1]!;
     if (best === null || ratio > best.ratio) best = { ratio, at: uptimes[i]! };
   }
