@@ -160,6 +160,13 @@ describe('Bayeux (faye)', { timeout: E2E_TIMEOUT_MS }, () => {
     await panel.locator('.overview-table tbody tr', { hasText: '/faye' }).filter({ hasText: 'Long-poll' }).first().dblclick();
     await panel.waitForSelector('.detail');
     await panel.locator('[data-tab="messages"]').click();
+    // The list is virtualised and follows a live channel's newest rows (MessageList's follow mode):
+    // scroll it to the top, which stops following, to read the session's first rows.
+    await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /bayeux \/meta\/connect ok advice/.test(l.textContent ?? '')), null, { timeout: 15_000 });
+    await panel.locator('.vlist').evaluate((el) => {
+      el.scrollTop = 0;
+      el.dispatchEvent(new Event('scroll'));
+    });
     await panel.waitForFunction(() => Array.from(document.querySelectorAll('.vrow .c-label')).some((l) => /bayeux \/meta\/handshake ok/.test(l.textContent ?? '')), null, { timeout: 15_000 });
     const rows = await panel.locator('.vrow .c-label').allTextContents();
     expect(rows.some((r) => /bayeux \/meta\/connect ok advice/.test(r)), rows.join('\n')).toBe(true);
