@@ -193,7 +193,10 @@ function detectCap(points: readonly BackoffPoint[]): { level: number; attempts: 
     walked.push(k);
     // A quarter of them may be stalled late, one at least once three attempts level off.
     const stallsAllowed = candidate.length >= 3 ? Math.max(1, Math.floor(candidate.length / 4)) : 0;
-    if (candidate.filter((d) => d > level + tol).length <= stallsAllowed) {
+    // …and a stall lifts a delay by MAX_STALL_MS at most: one further above is randomisation
+    // (centrifuge's full jitter drew 6900, 5663, 5861 ms far under its 20 s cap).
+    const above = candidate.filter((d) => d > level + tol);
+    if (above.length <= stallsAllowed && above.every((d) => d <= level + tol + MAX_STALL_MS)) {
       plateau = candidate;
       plateauAttempts = [...walked];
     }
