@@ -351,8 +351,11 @@ describe('backoff verdict of each protocol client under each failure', { timeout
     process.stdout.write(`protocol backoff matrix: ${CASES.length} cases in ${Math.round((Date.now() - started) / 1000)} s\n`);
   });
 
-  it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (name, { client, mode }) => {
-    const result = await results.get(name)!;
+  // A case is one draw of a randomised client on a real, loaded machine: a verdict wrong on one draw
+  // is run again from scratch once; wrong on both, it fails.
+  it.concurrent.for(CASES.map((c) => [c.name, c] as const))('%s', { retry: 1 }, async ([name, { client, mode }], { task }) => {
+    const rerun = (task.result?.retryCount ?? 0) > 0;
+    const result = rerun ? await runCase(client, mode, name).catch((error: Error) => error) : await results.get(name)!;
     if (result instanceof Error) throw result;
     const { report } = result.audit.run;
     const channel = channelOf(client, report);
