@@ -282,11 +282,18 @@ export class CdpNetworkTranslator {
     return out;
   }
 
-  private loadingFinished(s: Session, requestId: string, params: Params, body: CdpBody | null): CaptureEvent[] {
+  /** A request's end, taken once: the request is forgotten; null when unknown or already ended. */
+  private endRequest(s: Session, requestId: string) {
     const r = s.requests.get(requestId);
-    if (!r || r.done) return [];
+    if (!r || r.done) return null;
     r.done = true;
     s.requests.delete(requestId);
+    return r;
+  }
+
+  private loadingFinished(s: Session, requestId: string, params: Params, body: CdpBody | null): CaptureEvent[] {
+    const r = this.endRequest(s, requestId);
+    if (!r) return [];
     const t = this.time(params);
     if (r.kind === 'eventsource') return this.sseEnded(s, r, t);
     if (r.kind === 'websocket') return [];
@@ -303,10 +310,8 @@ export class CdpNetworkTranslator {
   }
 
   private loadingFailed(s: Session, requestId: string, params: Params): CaptureEvent[] {
-    const r = s.requests.get(requestId);
-    if (!r || r.done) return [];
-    r.done = true;
-    s.requests.delete(requestId);
+    const r = this.endRequest(s, requestId);
+    if (!r) return [];
     const t = this.time(params);
     if (r.kind === 'eventsource') return this.sseEnded(s, r, t);
     if (r.kind === 'websocket') return [];
