@@ -15,7 +15,7 @@ import { SummaryStrip } from './components/SummaryStrip.tsx';
 import { OverviewTable, type OverviewFilter } from './components/OverviewTable.tsx';
 import { PageTimeline } from './components/PageTimeline.tsx';
 import { ChannelDetail } from './components/ChannelDetail.tsx';
-import { WorkersToggle } from './components/Workers.tsx';
+import { offersWorkerCapture, WorkersToggle } from './components/Workers.tsx';
 import { inspectedTabId } from './bridge.ts';
 
 export interface AppProps {
@@ -107,7 +107,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
   };
 
   const isLive = store.mode.kind === 'live';
-  const workersTabId = live && typeof chrome !== 'undefined' && chrome.runtime?.id ? inspectedTabId() : null;
+  const workersTabId = live && typeof chrome !== 'undefined' && chrome.runtime?.id && offersWorkerCapture() ? inspectedTabId() : null;
   const dropped = report.summary.droppedEvents + (isLive ? store.connectionDropped : 0);
 
   return (

@@ -263,7 +263,7 @@ export function connectPanel(tabId: number, listener?: BridgeListener, transport
   };
 
   session.open();
-  if (typeof location !== 'undefined' && location.protocol === 'chrome-extension:') {
+  if (typeof location !== 'undefined' && (location.protocol === 'chrome-extension:' || location.protocol === 'moz-extension:')) {
     (globalThis as unknown as { __riPanel: unknown }).__riPanel = {
       events: () => bridge.events(),
       visibleEvents: () => bridge.visibleEvents(),

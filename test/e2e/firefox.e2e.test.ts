@@ -1,0 +1,232 @@
+/**
+ * The Firefox build end to end, in real Firefox (Debian's firefox-esr, over WebDriver BiDi with
+ * puppeteer-core) against a real server on 127.0.0.1: the add-on installed as a temporary add-on,
+ * page hooks → relay → event page → panel page (moz-extension://…/panel.html?tabId=N).
+ * The same page runs in Firefox without the add-on (what the page sees must not change) and in
+ * Chromium with the Chrome build (the capture must be the same).
+ */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { analyzeCapture } from '../../src/core/index.ts';
+import type { CaptureEvent, CaptureFile, EventOf } from '../../src/core/events.ts';
+import type { TabStats } from '../../src/shared/messages.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { callFirefoxApi, launchFirefox, type LaunchedFirefox } from '../support/firefox.ts';
+import { exportTab, tabIdOf } from './fixtures/extension.ts';
+import { observedAppPage } from './fixtures/firefox-pages.ts';
+import { framePage } from './fixtures/pages.ts';
+import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
+
+/** Firefox starts in 3-8 s on a loaded 2-core machine; the whole file stays well under a minute and a half. */
+const SETUP_TIMEOUT_MS = 120_000;
+
+type Seen = Array<[string, unknown]>;
+
+const of = <T extends CaptureEvent['type']>(events: CaptureEvent[], type: T) => events.filter((e): e is EventOf<T> => e.type === type);
+
+let server: PipelineServer;
+let firefox: LaunchedFirefox;
+let closedPortUrl: string;
+let seenWithout: Seen;
+let seenWith: Seen;
+let firefoxTabId: number;
+let firefoxCapture: CaptureFile;
+let chromeCapture: CaptureFile;
+let apiPage: Page;
+
+/** A URL on 127.0.0.1 where nothing listens (a port just freed). */
+async function closedPort(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}/`;
+}
+
+/** The app's last event: the response body of the fetch made through an override after load. */
+const appFinished = (capture: CaptureFile) => {
+  const last = of(capture.events, 'http.request').find((e) => e.url.endsWith('?n=override'));
+  return last !== undefined && of(capture.events, 'http.end').some((e) => e.conn === last.conn);
+};
+
+/** Export a tab's capture once the app's traffic has all reached the background. */
+async function settledCapture(exportCapture: () => Promise<CaptureFile>): Promise<CaptureFile> {
+  for (let i = 0; i < 200; i++) {
+    const capture = await exportCapture();
+    if (appFinished(capture)) return capture;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the capture never held the end of the app\'s traffic');
+}
+
+/** Load the app in a new Firefox tab and return what the page observed. */
+async function runApp(): Promise<{ page: Page; seen: Seen }> {
+  const page = await firefox.browser.newPage();
+  await page.goto(`${server.origin}/app`);
+  await page.waitForFunction(() => (window as { __done?: boolean }).__done === true, { timeout: 20_000 });
+  return { page, seen: await page.evaluate(() => (window as unknown as { __seen: Seen }).__seen) };
+}
+
+beforeAll(async () => {
+  server = await startPipelineServer();
+  closedPortUrl = await closedPort();
+  server.page('/app', observedAppPage(server.wsOrigin, closedPortUrl));
+  server.page('/frame', framePage);
+
+  firefox = await launchFirefox();
+  const without = await runApp();
+  seenWithout = without.seen;
+  await without.page.close();
+  await firefox.installAddon();
+  seenWith = (await runApp()).seen;
+  apiPage = await firefox.openExtensionPage('src/panel/panel.html');
+  for (let i = 0; i < 100 && firefoxTabId === undefined; i++) {
+    const tab = (await callFirefoxApi<TabStats[]>(apiPage, 'tabs')).find((t) => t.url === `${server.origin}/app`);
+    if (tab) firefoxTabId = tab.tabId;
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  firefoxCapture = await settledCapture(() => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', firefoxTabId));
+
+  const chromium = await launchBrowser();
+  try {
+    const page = await chromium.context.newPage();
+    await page.goto(`${server.origin}/app`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true, null, { timeout: 20_000 });
+    const tabId = await tabIdOf(chromium.worker!, `${server.origin}/app`);
+    chromeCapture = await settledCapture(() => exportTab(chromium.worker!, tabId));
+  } finally {
+    await chromium.close();
+  }
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await firefox?.close();
+  await server?.close();
+});
+
+/** An event without what differs between any two runs (ids, clocks, sequence numbers, frame ids, the Date header). */
+function comparable(e: CaptureEvent): Record<string, unknown> {
+  const { seq: _s, t: _t, doc: _d, conn: _c, pseq: _p, frameId: _f, ...rest } = e as CaptureEvent & { conn?: string; pseq?: number };
+  const out: Record<string, unknown> = { ...rest };
+  if (e.type === 'http.response') out.headers = e.headers.filter(([name]) => name !== 'date');
+  // The browser's own wording of a network error (compared with what the page saw, below).
+  if (e.type === 'http.error') delete out.message;
+  if (e.type === 'doc.start') delete out.parentDoc;
+  if (e.type === 'http.timing') return { type: e.type, protocol: e.protocol };
+  return out;
+}
+
+/**
+ * Each connection's events in order, without Resource Timing entries (they arrive when the
+ * browser files them, before or after the end of the body), sorted by URL; and the timing
+ * entries of each connection on their own.
+ */
+function connections(capture: CaptureFile): { flow: string[]; timing: string[] } {
+  const byConn = new Map<string, CaptureEvent[]>();
+  for (const e of capture.events) {
+    const conn = 'conn' in e ? e.conn : null;
+    if (conn === null) continue;
+    const list = byConn.get(conn) ?? [];
+    list.push(e);
+    byConn.set(conn, list);
+  }
+  const lists = [...byConn.values()];
+  const urlOf = (list: CaptureEvent[]) => String((list[0] as { url?: string }).url);
+  return {
+    flow: lists.map((l) => `${urlOf(l)} ${JSON.stringify(l.filter((e) => e.type !== 'http.timing').map(comparable))}`).sort(),
+    timing: lists.map((l) => `${urlOf(l)} ${JSON.stringify(l.filter((e) => e.type === 'http.timing').map(comparable))}`).sort(),
+  };
+}
+
+const seenOf = (seen: Seen, what: string) => seen.filter(([w]) => w === what).map(([, v]) => v);
+
+describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => {
+  it('the page sees exactly what it sees without the add-on: results, errors, identities', () => {
+    // What the page observed holds the real traffic (so an empty or broken run cannot compare equal).
+    expect(seenOf(seenWithout, 'fetch')).toEqual([[true, 200, 'OK', true, 'basic', `${server.origin}/json?n=fetch`, 'application/json', true, '{"n":"fetch"}']]);
+    expect(seenOf(seenWithout, 'refused')).toEqual([[true, 'TypeError', 'NetworkError when attempting to fetch resource.']]);
+    expect(seenOf(seenWithout, 'xhr')).toEqual([[true, 200, 'OK', `${server.origin}/json?n=xhr`, 'application/json', '{"n":"xhr"}', [1, 2, 3, 4]]]);
+    expect(seenOf(seenWithout, 'sse').map((v) => (v as unknown[])[1])).toEqual([null, 'one', 'two', null, null, 'after 2', 'plain']);
+    expect(seenOf(seenWithout, 'ws.message')).toEqual(['echo:hello', [3, 2, 1]]);
+    expect(seenOf(seenWithout, 'ws.close')).toEqual([[4001, 'done', true, 3]]);
+    expect((seenOf(seenWithout, 'identity')[0] as { fetch: string[] }).fetch[3]).toContain('[native code]');
+
+    expect(seenWith).toEqual(seenWithout);
+  });
+
+  it('captures fetch, XHR, EventSource and WebSocket with the same events as Chromium', () => {
+    const events = firefoxCapture.events;
+    expect(of(events, 'capture.dropped')).toEqual([]);
+    expect(of(events, 'hook.error')).toEqual([]);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+
+    const firefox = connections(firefoxCapture);
+    const chrome = connections(chromeCapture);
+    expect(firefox.flow).toHaveLength(8);
+    expect(firefox.flow).toEqual(chrome.flow);
+    // Resource Timing: one entry per request in both browsers, with the same protocol.
+    expect(firefox.timing).toEqual(chrome.timing);
+
+    // Spelled out, the way the Chromium pipeline test states them.
+    const sse = events.filter((e) => 'conn' in e && e.conn === of(events, 'sse.create')[0]!.conn);
+    expect(sse.map((e) => e.type)).toEqual(['sse.create', 'sse.open', 'sse.message', 'sse.message', 'sse.error', 'sse.open', 'sse.message', 'sse.message', 'sse.close']);
+    const ws = events.filter((e) => 'conn' in e && e.conn === of(events, 'ws.create')[0]!.conn);
+    expect(of(ws, 'ws.message').map((m) => [m.dir, m.data.encoding, m.data.data])).toEqual([
+      ['out', 'text', 'hello'],
+      ['out', 'binary', 'AQID'],
+      ['in', 'text', 'echo:hello'],
+      ['in', 'binary', 'AwIB'],
+      ['out', 'text', 'close'],
+    ]);
+    expect(of(ws, 'ws.close')[0]).toMatchObject({ code: 4001, reason: 'done', wasClean: true, initiator: 'server' });
+    expect(of(events, 'http.request').map((r) => [r.transport, new URL(r.url).search])).toEqual(
+      expect.arrayContaining([['fetch', '?n=fetch'], ['xhr', '?n=xhr'], ['fetch', '?n=stream'], ['fetch', '?n=frame'], ['fetch', '?n=override']]),
+    );
+    // The refused fetch fails with Firefox's own error, the one the page saw.
+    expect(of(events, 'http.error')).toMatchObject([{ reason: 'network', message: 'NetworkError when attempting to fetch resource.' }]);
+
+    // Documents: the app and its iframe, with their frame ids, as in Chromium; Firefox also
+    // runs the hooks in the new tab's initial about:blank, which Chromium does not.
+    const docs = of(events, 'doc.start');
+    expect(docs.map((d) => [d.url, d.top])).toEqual([
+      ['about:blank', true],
+      [`${server.origin}/app`, true],
+      [`${server.origin}/frame`, false],
+    ]);
+    expect(of(chromeCapture.events, 'doc.start').map((d) => d.url)).toEqual([`${server.origin}/app`, `${server.origin}/frame`]);
+    const [, top, frame] = docs;
+    expect(top!.frameId).toBe(0);
+    expect(frame).toMatchObject({ parentDoc: top!.doc });
+    expect(frame!.frameId).toBeGreaterThan(0);
+    expect(events.filter((e) => e.doc === frame!.doc).every((e) => e.frameId === frame!.frameId)).toBe(true);
+  });
+
+  it('the panel renders the capture: every event, the channels the core finds, no worker toggle', async () => {
+    const panel = await firefox.openExtensionPage(`src/panel/panel.html?tabId=${firefoxTabId}`);
+    const expected = analyzeCapture(firefoxCapture.events).channels.map((c) => c.kind).sort();
+    expect(expected).toEqual(expect.arrayContaining(['sse', 'websocket']));
+    await panel.waitForFunction(
+      (count, kinds) => {
+        const p = (globalThis as unknown as { __riPanel?: { events(): unknown[]; stats(): { state: string } } }).__riPanel;
+        const shown = Array.from(document.querySelectorAll('.overview-table tbody tr [data-kind]'), (e) => e.getAttribute('data-kind')).sort();
+        return p?.stats().state === 'connected' && p.events().length >= count && JSON.stringify(shown) === JSON.stringify(kinds);
+      },
+      { timeout: 30_000, polling: 100 },
+      firefoxCapture.events.length,
+      expected,
+    );
+    const shown = await panel.evaluate(() => ({
+      events: (globalThis as unknown as { __riPanel: { events(): CaptureEvent[] } }).__riPanel.events(),
+      rows: Array.from(document.querySelectorAll('.overview-table tbody tr'), (r) => r.textContent ?? ''),
+      workersToggle: document.querySelector('[data-testid="workers"]') !== null,
+      debuggerApi: typeof (globalThis as { chrome?: { debugger?: unknown } }).chrome?.debugger,
+    }));
+    expect(shown.events.slice(0, firefoxCapture.events.length)).toEqual(firefoxCapture.events);
+    expect(shown.rows.some((r) => r.includes('/ws'))).toBe(true);
+    expect(shown.rows.some((r) => r.includes('/sse'))).toBe(true);
+    expect(shown.workersToggle).toBe(false);
+    expect(shown.debuggerApi).toBe('undefined');
+    await panel.close();
+  });
+});
