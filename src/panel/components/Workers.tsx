@@ -32,9 +32,13 @@ const OFF: WorkerCaptureState = { on: false, workers: [], error: null };
 /** How often the toggle asks which workers the tab has (they come and go). */
 const REFRESH_MS = 2000;
 
-/** Whether this build offers worker capture: Chrome's does (optional `debugger` permission); Firefox has no chrome.debugger and its build asks for none (manifest.firefox.ts). */
+/**
+ * Whether this build offers worker capture: Chrome's asks for the `debugger` permission (optional,
+ * or at install in a test profile); Firefox has no chrome.debugger and its build asks for none (manifest.firefox.ts).
+ */
 export function offersWorkerCapture(): boolean {
-  return (chrome.runtime.getManifest().optional_permissions as string[] | undefined)?.includes('debugger') === true;
+  const manifest = chrome.runtime.getManifest();
+  return [...(manifest.permissions ?? []), ...(manifest.optional_permissions ?? [])].some((p) => p === 'debugger');
 }
 
 /** "Include workers": off by default; on asks for the debugger permission, then the background attaches. */
