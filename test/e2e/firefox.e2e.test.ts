@@ -11,11 +11,12 @@ import type { Page } from 'puppeteer-core';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { CaptureEvent, CaptureFile, EventOf } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
+import type { BridgeStatus } from '../../src/panel/bridge.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { callFirefoxApi, launchFirefox, type LaunchedFirefox } from '../support/firefox.ts';
 import { exportTab, tabIdOf } from './fixtures/extension.ts';
 import { dropPage, observedAppPage, startCacheableServer, type CacheableServer } from './fixtures/firefox-pages.ts';
-import { framePage } from './fixtures/pages.ts';
+import { framePage, socketPage } from './fixtures/pages.ts';
 import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
 
 /** Firefox starts in 3-8 s on a loaded 2-core machine; the whole file stays well under a minute and a half. */
@@ -133,6 +134,7 @@ async function setUpBrowsers(): Promise<void> {
   server.page('/app', observedAppPage(server.wsOrigin, closedPortUrl));
   server.page('/frame', framePage);
   server.page('/drop', dropPage(server.wsOrigin));
+  server.page('/socket', socketPage(server.wsOrigin));
 
   plain = await startCacheableServer();
 
@@ -355,5 +357,58 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     // The restored document is the first one, captured on under its own id.
     expect(of(capture.events, 'doc.restored')[0]!.doc).toBe(of(capture.events, 'doc.start')[1]!.doc);
     await run.page.close();
+  });
+
+  it('survives Firefox stopping the event page, with traffic before, during and after: nothing lost, nothing duplicated', async () => {
+    setUp();
+    const page = await firefox.browser.newPage();
+    await page.goto(`${server.origin}/socket`);
+    await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+    const tabId = await firefoxTabOf(`${server.origin}/socket`);
+    const panel = await firefox.openExtensionPage(`src/panel/panel.html?tabId=${tabId}`);
+    type PanelGlobal = { __riPanel: { events(): CaptureEvent[]; stats(): BridgeStatus } };
+    const panelCount = () => panel.evaluate(() => (globalThis as unknown as PanelGlobal).__riPanel.events().length);
+    const waitForPanel = (count: number) =>
+      panel.waitForFunction(
+        (n) => {
+          const p = (globalThis as unknown as { __riPanel?: { events(): unknown[]; stats(): { state: string } } }).__riPanel;
+          return p?.stats().state === 'connected' && p.events().length >= n;
+        },
+        { timeout: 60_000, polling: 50 },
+        count,
+      );
+    const flood = (n: number) =>
+      page.evaluate(async (count) => {
+        const w = window as unknown as { ws: WebSocket; received: number };
+        const target = w.received + count;
+        w.ws.send(`flood:${count}`);
+        while (w.received < target) await new Promise((r) => setTimeout(r, 5));
+      }, n);
+    // The page's own events so far: its documents, the socket's create and open, Resource Timing.
+    const base = (await until(() => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId), (c) => of(c.events, 'ws.open').length === 1)).events.length;
+    await waitForPanel(base);
+    const startedBefore = (await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).workerStartedAt;
+    await flood(300);
+    await waitForPanel(base + 301);
+
+    expect(await firefox.terminateBackground()).toEqual(['running', 'stopped']);
+    await flood(300); // the relay holds these until the restarted event page acknowledges them
+    await waitForPanel(base + 602);
+    await flood(300);
+    await waitForPanel(base + 903);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const events = await panel.evaluate(() => (globalThis as unknown as PanelGlobal).__riPanel.events());
+    expect(await panelCount()).toBe(base + 903);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => `${e.doc}:${e.pseq}`)).size).toBe(events.length);
+    expect(of(events, 'capture.dropped')).toEqual([]);
+    expect(of(events, 'ws.message').filter((m) => m.dir === 'in').map((m) => m.data.data)).toEqual(
+      [0, 1, 2].flatMap(() => Array.from({ length: 300 }, (_, i) => `m${i}`)),
+    );
+    expect((await panel.evaluate(() => (globalThis as unknown as PanelGlobal).__riPanel.stats())).reconnects).toBeGreaterThanOrEqual(1);
+    expect((await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).workerStartedAt).toBeGreaterThan(startedBefore);
+    await panel.close();
+    await page.close();
   });
 });

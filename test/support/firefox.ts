@@ -32,10 +32,21 @@ export const FIREFOX_EXTENSION_UUID = '5f6d7a3e-1c2b-4e8f-9a0d-7b3c2e1f4a5d';
 /** The origin of the add-on's pages. */
 export const FIREFOX_EXTENSION_ORIGIN = `moz-extension://${FIREFOX_EXTENSION_UUID}`;
 
+/** Raw WebDriver BiDi commands on puppeteer's connection (puppeteer-core 25.19 lib/puppeteer/bidi/Browser.js: BidiBrowser.connection). */
+interface BidiSend {
+  send(method: string, params: object): Promise<unknown>;
+}
+
 export interface LaunchedFirefox {
   browser: Browser;
   /** Install the built add-on (temporary, over BiDi `webExtension.install`); resolves with its id. */
   installAddon(): Promise<string>;
+  /**
+   * Stop the add-on's event page as Firefox does when it is idle, through the call behind
+   * about:debugging's "Terminate background script"; resolves with its state before and after.
+   * It starts again on the next event (a port opened, a message).
+   */
+  terminateBackground(): Promise<[string, string]>;
   /** Load an extension page (`moz-extension://…`) in a new tab. */
   openExtensionPage(path: string): Promise<Page>;
   close(): Promise<void>;
@@ -62,6 +73,28 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
   return {
     browser,
     installAddon: () => browser.installExtension(FIREFOX_DIST_DIR),
+    async terminateBackground() {
+      // Privileged code in the browser window ("moz:scope": "chrome", allowed by
+      // --remote-allow-system-access); firefox 153 resource://gre/modules/ExtensionParent.sys.mjs,
+      // DebugUtils.terminateBackgroundScript, the about:debugging action.
+      const connection = (browser as unknown as { connection: BidiSend }).connection;
+      const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })) as { result: { contexts: Array<{ context: string }> } };
+      const id = JSON.stringify(FIREFOX_ADDON_ID);
+      const reply = (await connection.send('script.evaluate', {
+        expression: `(async () => {
+          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+          const extension = WebExtensionPolicy.getByID(${id}).extension;
+          const before = extension.backgroundState;
+          await ExtensionParent.DebugUtils.terminateBackgroundScript(${id});
+          return [before, extension.backgroundState].join(' ');
+        })()`,
+        target: { context: tree.result.contexts[0]!.context },
+        awaitPromise: true,
+      })) as { result: { type: string; result?: { value?: string }; exceptionDetails?: { text?: string } } };
+      if (reply.result.type !== 'success') throw new Error(`terminateBackgroundScript: ${reply.result.exceptionDetails?.text ?? 'failed'}`);
+      const [before, after] = String(reply.result.result?.value).split(' ');
+      return [before!, after!];
+    },
     async openExtensionPage(path) {
       const page = await browser.newPage();
       // page.goto waits for a network response that BiDi never reports for a moz-extension:
