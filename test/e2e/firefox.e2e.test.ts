@@ -13,7 +13,7 @@ import type { CaptureEvent, CaptureFile, EventOf } from '../../src/core/events.t
 import type { TabStats } from '../../src/shared/messages.ts';
 import type { BridgeStatus } from '../../src/panel/bridge.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { callFirefoxApi, launchFirefox, type LaunchedFirefox } from '../support/firefox.ts';
+import { callFirefoxApi, FIREFOX_EXTENSION_ORIGIN, launchFirefox, type LaunchedFirefox } from '../support/firefox.ts';
 import { exportTab, tabIdOf } from './fixtures/extension.ts';
 import { dropPage, observedAppPage, startCacheableServer, type CacheableServer } from './fixtures/firefox-pages.ts';
 import { framePage, socketPage } from './fixtures/pages.ts';
@@ -410,5 +410,21 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect((await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).workerStartedAt).toBeGreaterThan(startedBefore);
     await panel.close();
     await page.close();
+  });
+
+  it('the Realtime tab of Firefox\'s own DevTools loads the panel for the inspected tab', async () => {
+    setUp();
+    const page = await firefox.browser.newPage();
+    await page.goto(`${server.origin}/drop`);
+    await page.waitForFunction(() => (window as { __open?: boolean }).__open === true);
+    const tabId = await firefoxTabOf(`${server.origin}/drop`);
+    expect((await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).panels).toBe(0);
+    // devtools.panels.create's path starts at the root: Firefox resolves a relative one against the devtools page.
+    expect(await firefox.openDevToolsPanel(`${server.origin}/drop`)).toBe(`${FIREFOX_EXTENSION_ORIGIN}/src/panel/panel.html`);
+    // The panel subscribed to the tab chrome.devtools.inspectedWindow.tabId names.
+    await until(
+      () => callFirefoxApi<TabStats>(apiPage, 'stats', tabId),
+      (stats) => stats.panels === 1,
+    );
   });
 });

@@ -47,6 +47,11 @@ export interface LaunchedFirefox {
    * It starts again on the next event (a port opened, a message).
    */
   terminateBackground(): Promise<[string, string]>;
+  /**
+   * Open Firefox's DevTools on the tab showing `url` and select the add-on's "Realtime" tool, as a
+   * user would; resolves with the URL of the page the tool loaded.
+   */
+  openDevToolsPanel(url: string): Promise<string>;
   /** Load an extension page (`moz-extension://…`) in a new tab. */
   openExtensionPage(path: string): Promise<Page>;
   close(): Promise<void>;
@@ -70,30 +75,58 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
     args: ['--remote-allow-system-access'],
     extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ADDON_ID]: FIREFOX_EXTENSION_UUID }) },
   });
+  /** Evaluate privileged code in the browser window ("moz:scope": "chrome", allowed by --remote-allow-system-access). */
+  const evaluateInBrowserWindow = async (expression: string): Promise<string> => {
+    const connection = (browser as unknown as { connection: BidiSend }).connection;
+    const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })) as { result: { contexts: Array<{ context: string }> } };
+    const reply = (await connection.send('script.evaluate', { expression, target: { context: tree.result.contexts[0]!.context }, awaitPromise: true })) as {
+      result: { type: string; result?: { value?: unknown }; exceptionDetails?: { text?: string } };
+    };
+    if (reply.result.type !== 'success') throw new Error(`in the browser window: ${reply.result.exceptionDetails?.text ?? 'failed'}`);
+    return String(reply.result.result?.value);
+  };
   return {
     browser,
     installAddon: () => browser.installExtension(FIREFOX_DIST_DIR),
     async terminateBackground() {
-      // Privileged code in the browser window ("moz:scope": "chrome", allowed by
-      // --remote-allow-system-access); firefox 153 resource://gre/modules/ExtensionParent.sys.mjs,
-      // DebugUtils.terminateBackgroundScript, the about:debugging action.
-      const connection = (browser as unknown as { connection: BidiSend }).connection;
-      const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })) as { result: { contexts: Array<{ context: string }> } };
+      // firefox 153 resource://gre/modules/ExtensionParent.sys.mjs: DebugUtils.terminateBackgroundScript,
+      // the about:debugging action.
       const id = JSON.stringify(FIREFOX_ADDON_ID);
-      const reply = (await connection.send('script.evaluate', {
-        expression: `(async () => {
-          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-          const extension = WebExtensionPolicy.getByID(${id}).extension;
-          const before = extension.backgroundState;
-          await ExtensionParent.DebugUtils.terminateBackgroundScript(${id});
-          return [before, extension.backgroundState].join(' ');
-        })()`,
-        target: { context: tree.result.contexts[0]!.context },
-        awaitPromise: true,
-      })) as { result: { type: string; result?: { value?: string }; exceptionDetails?: { text?: string } } };
-      if (reply.result.type !== 'success') throw new Error(`terminateBackgroundScript: ${reply.result.exceptionDetails?.text ?? 'failed'}`);
-      const [before, after] = String(reply.result.result?.value).split(' ');
+      const states = await evaluateInBrowserWindow(`(async () => {
+        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+        const extension = WebExtensionPolicy.getByID(${id}).extension;
+        const before = extension.backgroundState;
+        await ExtensionParent.DebugUtils.terminateBackgroundScript(${id});
+        return [before, extension.backgroundState].join(' ');
+      })()`);
+      const [before, after] = states.split(' ');
       return [before!, after!];
+    },
+    openDevToolsPanel(url) {
+      // firefox 153 devtools/client/framework/devtools.js (gDevTools.showToolboxForTab) and
+      // toolbox.js (getAdditionalTools: the tools add-ons register with devtools.panels.create).
+      return evaluateInBrowserWindow(`(async () => {
+        const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs');
+        const { gDevTools } = require('devtools/client/framework/devtools');
+        const tab = gBrowser.tabs.find((t) => t.linkedBrowser.currentURI.spec === ${JSON.stringify(url)});
+        if (!tab) throw new Error('no tab shows ' + ${JSON.stringify(url)});
+        gBrowser.selectedTab = tab;
+        const toolbox = await gDevTools.showToolboxForTab(tab, { toolId: 'webconsole' });
+        let panel;
+        for (let i = 0; i < 200 && !panel; i++) {
+          panel = toolbox.getAdditionalTools().find((t) => t.label === 'Realtime');
+          if (!panel) await new Promise((r) => setTimeout(r, 50));
+        }
+        if (!panel) throw new Error('no Realtime tool in the toolbox');
+        await toolbox.selectTool(panel.id);
+        const host = toolbox.doc.getElementById('toolbox-panel-iframe-' + panel.id);
+        let page = '';
+        for (let i = 0; i < 200 && !page.startsWith('moz-extension:'); i++) {
+          page = host?.contentDocument?.querySelector('browser')?.currentURI?.spec ?? '';
+          if (!page.startsWith('moz-extension:')) await new Promise((r) => setTimeout(r, 50));
+        }
+        return page;
+      })()`);
     },
     async openExtensionPage(path) {
       const page = await browser.newPage();
