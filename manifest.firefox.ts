@@ -9,32 +9,32 @@ import chromeManifest from './manifest.json' with { type: 'json' };
 export const FIREFOX_ADDON_ID = 'realtime-inspector@realtime-inspector.dev';
 
 /**
- * Firefox 128 is the first to run content scripts in the MAIN world from the manifest
- * (`world: "MAIN"`, MDN content_scripts, "Browser compatibility"), which the hooks need.
+ * Firefox 128 is the first to run content scripts in the MAIN world from the manifest, which the
+ * hooks need (@mdn/browser-compat-data, as bundled with web-ext 10.7's linter:
+ * webextensions.manifest.content_scripts.world and .match_origin_as_fallback, version_added 128).
  */
 export const FIREFOX_MIN_VERSION = '128.0';
 
 type Manifest = typeof chromeManifest;
-type ContentScript = Manifest['content_scripts'][number];
 
 /** The Firefox MV3 manifest for a Chrome MV3 manifest of this extension. */
 export function firefoxManifest(manifest: Manifest) {
-  const { minimum_chrome_version: _chromeOnly, optional_permissions, background, content_scripts, ...rest } = manifest;
+  const { minimum_chrome_version: _chromeOnly, optional_permissions, background, ...rest } = manifest;
   const firefoxOptional = optional_permissions.filter((p) => p !== 'debugger');
   return {
     ...rest,
     // Firefox runs MV3 background code as an event page (background.scripts), not a service worker
-    // (background.service_worker is not supported, MDN manifest.json/background).
+    // (@mdn/browser-compat-data: webextensions.manifest.background.service_worker, firefox version_added false).
     background: { scripts: [background.service_worker], type: background.type },
     // There is no chrome.debugger in Firefox: "Include workers" has nothing to ask for.
     ...(firefoxOptional.length > 0 ? { optional_permissions: firefoxOptional } : {}),
-    content_scripts: content_scripts.map((script: ContentScript) => ({ ...script })),
     browser_specific_settings: {
       gecko: {
         id: FIREFOX_ADDON_ID,
         strict_min_version: FIREFOX_MIN_VERSION,
-        // Firefox's built-in data consent (Firefox 140+; older versions ignore the key): the
-        // extension sends nothing anywhere (README "Privacy", test/e2e/privacy.e2e.test.ts).
+        // Firefox's built-in data consent (Firefox 140+, Android 142+, @mdn/browser-compat-data; older
+        // versions ignore the key): the extension makes no network request of its own (README
+        // "Privacy", measured in Chromium by test/e2e/privacy.e2e.test.ts).
         data_collection_permissions: { required: ['none'] },
       },
     },

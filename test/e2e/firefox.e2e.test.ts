@@ -219,6 +219,7 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     // What the page observed holds the real traffic (so an empty or broken run cannot compare equal).
     expect(seenOf(seenWithout, 'fetch')).toEqual([[true, 200, 'OK', true, 'basic', `${server.origin}/json?n=fetch`, 'application/json', true, '{"n":"fetch"}']]);
     expect(seenOf(seenWithout, 'refused')).toEqual([[true, 'TypeError', 'NetworkError when attempting to fetch resource.']]);
+    expect(seenOf(seenWithout, 'blank')).toEqual(['{"n":"blank"}']);
     expect(seenOf(seenWithout, 'xhr')).toEqual([[true, 200, 'OK', `${server.origin}/json?n=xhr`, 'application/json', '{"n":"xhr"}', [1, 2, 3, 4]]]);
     expect(seenOf(seenWithout, 'sse').map((v) => (v as unknown[])[1])).toEqual([null, 'one', 'two', null, null, 'after 2', 'plain']);
     expect(seenOf(seenWithout, 'ws.message')).toEqual(['echo:hello', [3, 2, 1]]);
@@ -237,10 +238,10 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
 
     const firefox = connections(firefoxCapture);
     const chrome = connections(chromeCapture);
-    expect(firefox.flow).toHaveLength(8);
+    expect(firefox.flow).toHaveLength(9);
     expect(firefox.flow).toEqual(chrome.flow);
     // Resource Timing: one entry per fetch and XHR in both browsers, with the same protocol.
-    expect(firefox.timing).toHaveLength(6);
+    expect(firefox.timing).toHaveLength(7);
     expect(firefox.timing).toEqual(chrome.timing);
     // Firefox clamps page clocks to 1 ms (privacy.reduceTimerPrecision): waits before a request come in whole milliseconds.
     const blocked = of(events, 'http.timing').flatMap((t) => (t.blockedMs === null ? [] : [t.blockedMs]));
@@ -260,26 +261,34 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     ]);
     expect(of(ws, 'ws.close')[0]).toMatchObject({ code: 4001, reason: 'done', wasClean: true, initiator: 'server' });
     expect(of(events, 'http.request').map((r) => [r.transport, new URL(r.url).search])).toEqual(
-      expect.arrayContaining([['fetch', '?n=fetch'], ['xhr', '?n=xhr'], ['fetch', '?n=stream'], ['fetch', '?n=frame'], ['fetch', '?n=override']]),
+      expect.arrayContaining([['fetch', '?n=fetch'], ['xhr', '?n=xhr'], ['fetch', '?n=stream'], ['fetch', '?n=blank'], ['fetch', '?n=frame'], ['fetch', '?n=override']]),
     );
     // The refused fetch fails with Firefox's own error, the one the page saw.
     expect(of(events, 'http.error')).toMatchObject([{ reason: 'network', message: 'NetworkError when attempting to fetch resource.' }]);
 
     // Documents: the app and its iframe, with their frame ids, as in Chromium. Firefox may also run
     // the hooks in the new tab's initial about:blank (in some runs, not in others); nothing happens there.
-    const blank = of(events, 'doc.start').filter((d) => d.url === 'about:blank');
-    expect(blank.every((d) => d.top && events.filter((e) => e.doc === d.doc).length === 1)).toBe(true);
-    const docs = of(events, 'doc.start').filter((d) => d.url !== 'about:blank');
-    expect(docs.map((d) => [d.url, d.top])).toEqual([
+    const initialBlank = of(events, 'doc.start').filter((d) => d.url === 'about:blank' && d.top);
+    expect(initialBlank.every((d) => events.filter((e) => e.doc === d.doc).length === 1)).toBe(true);
+    const docs = of(events, 'doc.start').filter((d) => !initialBlank.includes(d));
+    const docList = (list: EventOf<'doc.start'>[]) => list.map((d) => [d.url, d.top]).sort();
+    expect(docList(docs)).toEqual([
       [`${server.origin}/app`, true],
       [`${server.origin}/frame`, false],
-    ]);
-    expect(of(chromeCapture.events, 'doc.start').map((d) => d.url)).toEqual([`${server.origin}/app`, `${server.origin}/frame`]);
-    const [top, frame] = docs;
+      ['about:blank', false],
+    ].sort());
+    expect(docList(of(chromeCapture.events, 'doc.start'))).toEqual(docList(docs));
+    const top = docs.find((d) => d.top)!;
+    const frame = docs.find((d) => d.url.endsWith('/frame'))!;
     expect(top!.frameId).toBe(0);
     expect(frame).toMatchObject({ parentDoc: top!.doc });
     expect(frame!.frameId).toBeGreaterThan(0);
     expect(events.filter((e) => e.doc === frame!.doc).every((e) => e.frameId === frame!.frameId)).toBe(true);
+    // The about:blank frame's fetch is its own document's, in its own frame.
+    const blankRequest = of(events, 'http.request').find((r) => r.url.endsWith('?n=blank'))!;
+    const blankDoc = docs.find((d) => d.url === 'about:blank')!;
+    expect(blankRequest).toMatchObject({ doc: blankDoc.doc, frameId: blankDoc.frameId });
+    expect(blankDoc.frameId).not.toBe(0);
   });
 
   it('the panel renders the capture: every event, the channels the core finds, no worker toggle', async () => {
