@@ -4,11 +4,8 @@
  * summary (channels, kinds, findings, advice) or the report JSON.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { analyzeCapture, describeBackoff, describeStall, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
-import type { CaptureEvent } from '../core/events.ts';
-import { isPolled, type ChannelReport, type Report } from '../core/report-types.ts';
-import { CaptureFormatError, describeSkipped, importCaptureOrHar, redactReport } from '../core/formats/index.ts';
-import { formatBytes, formatMs } from '../core/stats.ts';
+import { CaptureFormatError, DEFAULT_USERS, analyzeCapture, describeBackoff, describeSkipped, describeStall, formatBytes, formatMs, importCaptureOrHar, isPolled, redactReport, renderHtmlReport } from '../core/index.ts';
+import type { CaptureEvent, ChannelReport, Report } from '../core/index.ts';
 
 export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html] [--redact]
 

@@ -33,7 +33,7 @@ export function describeBackoffShape(b: Backoff): string {
     case 'exponential':
       return `exponential ×${Number(b.factor.toFixed(2))} from ${formatMs(b.initialMs)}${cap}`;
     case 'schedule':
-      return `list ${b.delaysMs.filter((d): d is number => d !== null).map(formatMs).join(', ')}`;
+      return `list ${b.delaysMs.filter((d): d is number => d !== null).map((d) => formatMs(d)).join(', ')}`;
   }
 }
 

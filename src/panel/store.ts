@@ -16,8 +16,7 @@
  * the few events that define the connections still shown (evictOldest).
  */
 import { Analyzer, DEFAULT_USERS } from '../core/index.ts';
-import type { CaptureEvent } from '../core/events.ts';
-import type { Report } from '../core/report-types.ts';
+import type { CaptureEvent, Report } from '../core/index.ts';
 import { TAB_MAX_EVENTS } from '../shared/constants.ts';
 import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analysis-backend.ts';
 import { AnalysisEngine, EventCounts, evictOldestInPlace, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';

@@ -4,9 +4,8 @@
  * charts, findings and fault injection.
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { isPolled, type ChannelReport } from '../../core/report-types.ts';
-import { describeBackoff } from '../../core/describe.ts';
-import { isHttp, type CaptureEvent } from '../../core/events.ts';
+import { describeBackoff, isHttp, isPolled } from '../../core/index.ts';
+import type { CaptureEvent, ChannelReport } from '../../core/index.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
 import { WasteChart } from '../charts/WasteChart.tsx';
