@@ -8,7 +8,7 @@ export type { ChannelSeries } from './series.ts';
 export { renderHtmlReport } from './html-report.ts';
 export { normalizeEndpoint, channelKey } from './channels.ts';
 export { fitBackoff, referenceBackoffMs } from './metrics/backoff.ts';
-export { describeBackoff, describeBackoffShape, describeStall } from './describe.ts';
+export { describeBackoff, describeBackoffShape, describeHeartbeat, describeStall } from './describe.ts';
 export type { BackoffFit } from './metrics/backoff.ts';
 export { REPORT_VERSION } from './report-types.ts';
 export type * from './report-types.ts';
