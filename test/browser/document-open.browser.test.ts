@@ -5,7 +5,7 @@
  * document.write (as ad and widget iframes are), must go on being captured. The BUILT
  * extension (RI_DIST) in real Chromium; events read from the background, as the panel gets them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
 import { callApi, exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';

@@ -3,7 +3,7 @@
  * real local server. Events are read in the page world from the hooks' own bridge
  * events (support/capture.ts), so these tests do not depend on relay or background.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { capturedEvents, connOf, ofConn, sendToHooks, waitForEvents } from './support/capture.ts';

@@ -3,7 +3,7 @@
  * page's objects (and the other way round), sandboxed frames, and same-origin
  * frames the hooks cannot be in, which the capture marks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
 import { capturedEvents, ofConn, waitForEvents } from './support/capture.ts';

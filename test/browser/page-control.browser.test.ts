@@ -5,7 +5,7 @@
  * on `document` is refused and counted (`stats().rejected`). The BUILT extension
  * (RI_DIST) in real Chromium; events read from the background and the panel.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
 import { CHANNEL_OFFER_EVENT, CHANNEL_REQUEST_EVENT, PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT } from '../../src/shared/page-bridge.ts';

@@ -3,7 +3,7 @@
  * every chunk the page reads is reported as it comes with its bytes (`http.chunk` `data`,
  * base64, at most 4096 bytes, `truncated` beyond), while the page reads the very same bytes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventOf } from '../../src/core/events.ts';
 import { connOf, ofConn, waitForEvents } from './support/capture.ts';
 import { browser, server, useBrowserAndServer } from './support/session.ts';
