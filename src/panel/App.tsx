@@ -9,7 +9,7 @@ import type { PanelStore } from './store.ts';
 import type { Theme } from './theme.ts';
 import { useStoreVersion } from './hooks.ts';
 import type { ExportKind, Transfer } from './transfer-types.ts';
-import { HOOK_LIMITS } from './explain.ts';
+import { HOOK_LIMITS, HOOK_LIMITS_WITHOUT_WORKER_CAPTURE } from './explain.ts';
 import { Toolbar } from './components/Toolbar.tsx';
 import { SummaryStrip } from './components/SummaryStrip.tsx';
 import { OverviewTable, type OverviewFilter } from './components/OverviewTable.tsx';
@@ -114,7 +114,10 @@ export function App({ store, live, theme, transfer }: AppProps) {
   };
 
   const isLive = store.mode.kind === 'live';
-  const workersTabId = live && typeof chrome !== 'undefined' && chrome.runtime?.id && offersWorkerCapture() ? inspectedTabId() : null;
+  const extensionPage = typeof chrome !== 'undefined' && Boolean(chrome.runtime?.id);
+  // Firefox's build captures no workers: no toggle, and the footer says so.
+  const workerCapture = !extensionPage || offersWorkerCapture();
+  const workersTabId = live && extensionPage && workerCapture ? inspectedTabId() : null;
   const dropped = report.summary.droppedEvents + (isLive ? store.connectionDropped : 0);
 
   return (
@@ -162,7 +165,7 @@ export function App({ store, live, theme, transfer }: AppProps) {
             />
             <PageTimeline data={store.pageTimeline()} theme={theme} />
             {isLive && live && workersTabId !== null ? <WorkersToggle tabId={workersTabId} /> : null}
-            <footer class="limits muted">{HOOK_LIMITS}</footer>
+            <footer class="limits muted">{workerCapture ? HOOK_LIMITS : HOOK_LIMITS_WITHOUT_WORKER_CAPTURE}</footer>
           </div>
         )}
       </main>

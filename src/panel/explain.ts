@@ -77,6 +77,10 @@ export function blindSpot(ch: ChannelReport, f: Finding): string | null {
   return null;
 }
 
+const PAGE_HOOK_BLIND_SPOTS = 'Not visible to page hooks: WebSocket ping/pong control frames and SSE comments on a native EventSource.';
+
 /** The general limits of page hooks, for the footer. */
-export const HOOK_LIMITS =
-  'Not visible to page hooks: WebSocket ping/pong control frames and SSE comments on a native EventSource. Traffic of Workers, SharedWorkers and Service Workers shows only with "Include workers" on (over the DevTools protocol), and faults are never injected inside a worker.';
+export const HOOK_LIMITS = `${PAGE_HOOK_BLIND_SPOTS} Traffic of Workers, SharedWorkers and Service Workers shows only with "Include workers" on (over the DevTools protocol), and faults are never injected inside a worker.`;
+
+/** The same, for a build without worker capture (Firefox: no chrome.debugger). */
+export const HOOK_LIMITS_WITHOUT_WORKER_CAPTURE = `${PAGE_HOOK_BLIND_SPOTS} Traffic of Workers, SharedWorkers and Service Workers is not captured in this browser (extensions get no DevTools protocol here).`;

@@ -6,6 +6,7 @@
  * Chromium with the Chrome build (the capture must be the same).
  */
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { analyzeCapture } from '../../src/core/index.ts';
@@ -291,9 +292,10 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect(blankDoc.frameId).not.toBe(0);
   });
 
-  it('the panel renders the capture: every event, the channels the core finds, no worker toggle', async () => {
+  it('the panel renders the capture: every event, the channels the core finds, no worker toggle (docs/screenshots/panel-firefox.png)', async () => {
     setUp();
     const panel = await firefox.openExtensionPage(`src/panel/panel.html?tabId=${firefoxTabId}`);
+    await panel.setViewport({ width: 1280, height: 800 });
     const expected = analyzeCapture(firefoxCapture.events).channels.map((c) => c.kind).sort();
     expect(expected).toEqual(expect.arrayContaining(['sse', 'websocket']));
     await panel.waitForFunction(
@@ -310,6 +312,7 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
       events: (globalThis as unknown as { __riPanel: { events(): CaptureEvent[] } }).__riPanel.events(),
       rows: Array.from(document.querySelectorAll('.overview-table tbody tr'), (r) => r.textContent ?? ''),
       workersToggle: document.querySelector('[data-testid="workers"]') !== null,
+      footer: document.querySelector('footer.limits')?.textContent ?? '',
       debuggerApi: typeof (globalThis as { chrome?: { debugger?: unknown } }).chrome?.debugger,
     }));
     // Host access comes from the content scripts' matches; Firefox grants it at install (README, Firefox).
@@ -318,7 +321,9 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect(shown.rows.some((r) => r.includes('/ws'))).toBe(true);
     expect(shown.rows.some((r) => r.includes('/sse'))).toBe(true);
     expect(shown.workersToggle).toBe(false);
+    expect(shown.footer).toContain('Traffic of Workers, SharedWorkers and Service Workers is not captured in this browser');
     expect(shown.debuggerApi).toBe('undefined');
+    await panel.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/panel-firefox.png') });
     await panel.close();
   });
 
