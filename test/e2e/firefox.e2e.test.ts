@@ -57,23 +57,19 @@ const appFinished = (capture: CaptureFile) => {
 };
 
 /** Export a tab's capture once the app's traffic has all reached the background. */
-async function settledCapture(exportCapture: () => Promise<CaptureFile>): Promise<CaptureFile> {
-  for (let i = 0; i < 200; i++) {
-    const capture = await exportCapture();
-    if (appFinished(capture)) return capture;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the capture never held the end of the app\'s traffic');
+function settledCapture(exportCapture: () => Promise<CaptureFile>): Promise<CaptureFile> {
+  return until(exportCapture, appFinished);
 }
 
 /** Poll `read` until `done` holds (the background files events a little after the page made them). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const value = await read();
     if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the capture; last read: ${JSON.stringify(value).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('timed out waiting for the capture');
 }
 
 /** The tab id Firefox gave the tab whose top document is `url`, from the background's API. */
@@ -97,8 +93,8 @@ async function bfcacheRound(): Promise<{ page: Page; shows: boolean[] }> {
   await page.goto(`${plain.origin}/next`);
   await page.evaluate(() => history.back());
   await page.waitForFunction(() => document.title === 'cached' && document.readyState === 'complete' && (window as unknown as { shows: boolean[] }).shows.length > 0);
-  // A document loaded anew shows once; give a restored one's second pageshow time to arrive.
-  await new Promise((r) => setTimeout(r, 300));
+  // A restored document shows twice (its load, then the restore); one loaded anew, once.
+  await page.waitForFunction(() => (window as unknown as { shows: boolean[] }).shows.length > 1, { timeout: 5_000 }).catch(() => {});
   const shows = await page.evaluate(() => (window as unknown as { shows: boolean[] }).shows);
   await page.evaluate(() => fetch('/json?n=after-restore').then((r) => r.text()));
   return { page, shows };
@@ -424,7 +420,7 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect((await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).workerStartedAt).toBeGreaterThan(startedBefore);
     await panel.close();
     await page.close();
-  });
+  }, 120_000);
 
   it('the Realtime tab of Firefox\'s own DevTools loads the panel for the inspected tab', async () => {
     setUp();

@@ -113,7 +113,7 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
         gBrowser.selectedTab = tab;
         const toolbox = await gDevTools.showToolboxForTab(tab, { toolId: 'webconsole' });
         let panel;
-        for (let i = 0; i < 200 && !panel; i++) {
+        for (let i = 0; i < 600 && !panel; i++) {
           panel = toolbox.getAdditionalTools().find((t) => t.label === 'Realtime');
           if (!panel) await new Promise((r) => setTimeout(r, 50));
         }
@@ -121,7 +121,7 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
         await toolbox.selectTool(panel.id);
         const host = toolbox.doc.getElementById('toolbox-panel-iframe-' + panel.id);
         let page = '';
-        for (let i = 0; i < 200 && !page.startsWith('moz-extension:'); i++) {
+        for (let i = 0; i < 600 && !page.startsWith('moz-extension:'); i++) {
           page = host?.contentDocument?.querySelector('browser')?.currentURI?.spec ?? '';
           if (!page.startsWith('moz-extension:')) await new Promise((r) => setTimeout(r, 50));
         }
