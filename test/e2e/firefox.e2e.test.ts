@@ -326,9 +326,9 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
   it('injects faults as in Chromium: a drop closes the page\'s WebSocket with 1006, and the capture says so', async () => {
     setUp();
     const page = await firefox.browser.newPage();
-    await page.goto(`${server.origin}/drop`);
+    await page.goto(`${server.origin}/drop?for=drop`);
     await page.waitForFunction(() => (window as { __open?: boolean }).__open === true);
-    const tabId = await firefoxTabOf(`${server.origin}/drop`);
+    const tabId = await firefoxTabOf(`${server.origin}/drop?for=drop`);
     await callFirefoxApi(apiPage, 'injectFault', tabId, { fault: 'drop', conn: null });
     await page.waitForFunction(() => (window as unknown as { closes: unknown[] }).closes.length > 0, { timeout: 15_000 });
     // README "Known limitations": the page gets close 1006, not clean, from an untrusted event.
@@ -425,16 +425,46 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
   it('the Realtime tab of Firefox\'s own DevTools loads the panel for the inspected tab', async () => {
     setUp();
     const page = await firefox.browser.newPage();
-    await page.goto(`${server.origin}/drop`);
+    await page.goto(`${server.origin}/drop?for=devtools`);
     await page.waitForFunction(() => (window as { __open?: boolean }).__open === true);
-    const tabId = await firefoxTabOf(`${server.origin}/drop`);
+    const tabId = await firefoxTabOf(`${server.origin}/drop?for=devtools`);
     expect((await callFirefoxApi<TabStats>(apiPage, 'stats', tabId)).panels).toBe(0);
     // devtools.panels.create's path starts at the root: Firefox resolves a relative one against the devtools page.
-    expect(await firefox.openDevToolsPanel(`${server.origin}/drop`)).toBe(`${FIREFOX_EXTENSION_ORIGIN}/src/panel/panel.html`);
+    expect(await firefox.openDevToolsPanel(`${server.origin}/drop?for=devtools`)).toBe(`${FIREFOX_EXTENSION_ORIGIN}/src/panel/panel.html`);
     // The panel subscribed to the tab chrome.devtools.inspectedWindow.tabId names.
     await until(
       () => callFirefoxApi<TabStats>(apiPage, 'stats', tabId),
       (stats) => stats.panels === 1,
     );
+    await page.close();
+  });
+
+  it('injects close and offline as in Chromium: the chosen close code, then fetches failing only inside the window', async () => {
+    setUp();
+    const page = await firefox.browser.newPage();
+    await page.goto(`${server.origin}/drop?for=close`);
+    await page.waitForFunction(() => (window as { __open?: boolean }).__open === true);
+    const tabId = await firefoxTabOf(`${server.origin}/drop?for=close`);
+    type FaultPage = { closes: unknown[]; tryFetch(n: string): Promise<unknown> };
+    await callFirefoxApi(apiPage, 'injectFault', tabId, { fault: 'close', code: 4002, reason: 'bye', conn: null });
+    await page.waitForFunction(() => (window as unknown as FaultPage).closes.length > 0, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as FaultPage).closes)).toEqual([[4002, 'bye', true, false]]);
+
+    await callFirefoxApi(apiPage, 'injectFault', tabId, { fault: 'offline', durationMs: 3000 });
+    await until(
+      () => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId),
+      (c) => of(c.events, 'fault').some((f) => f.fault === 'offline' && f.phase === 'start'),
+    );
+    const during = (await page.evaluate(() => (window as unknown as FaultPage).tryFetch('offline'))) as [string, string];
+    // A TypeError, as Firefox's own network failures; its text is the hooks' (README, Firefox).
+    expect(during[0]).toBe('TypeError');
+    const capture = await until(
+      () => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId),
+      (c) => of(c.events, 'fault').some((f) => f.fault === 'offline' && f.phase === 'end'),
+    );
+    expect(await page.evaluate(() => (window as unknown as FaultPage).tryFetch('after'))).toBe('{"n":"after"}');
+    expect(of(capture.events, 'ws.close')).toMatchObject([{ code: 4002, reason: 'bye', wasClean: true, initiator: 'server' }]);
+    expect(of(capture.events, 'http.error')).toMatchObject([{ reason: 'network', message: during[1] }]);
+    await page.close();
   });
 });
