@@ -6,7 +6,7 @@
  * Chromium with the Chrome build (the capture must be the same).
  */
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { analyzeCapture } from '../../src/core/index.ts';
@@ -145,11 +145,7 @@ async function setUpBrowsers(): Promise<void> {
   await firefox.installAddon();
   seenWith = (await runApp()).seen;
   apiPage = await firefox.openExtensionPage('src/panel/panel.html');
-  for (let i = 0; i < 100 && firefoxTabId === undefined; i++) {
-    const tab = (await callFirefoxApi<TabStats[]>(apiPage, 'tabs')).find((t) => t.url === `${server.origin}/app`);
-    if (tab) firefoxTabId = tab.tabId;
-    else await new Promise((r) => setTimeout(r, 50));
-  }
+  firefoxTabId = await firefoxTabOf(`${server.origin}/app`);
   firefoxCapture = await settledCapture(() => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', firefoxTabId));
 
   const chromium = await launchBrowser();
@@ -319,7 +315,7 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect(shown.workersToggle).toBe(false);
     expect(shown.footer).toContain('Traffic of Workers, SharedWorkers and Service Workers is not captured in this browser');
     expect(shown.debuggerApi).toBe('undefined');
-    await panel.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/panel-firefox.png') });
+    await panel.screenshot({ path: resolvePath(import.meta.dirname, '../../docs/screenshots/panel-firefox.png') });
     await panel.close();
   });
 
