@@ -207,7 +207,7 @@ function connections(capture: CaptureFile): { flow: string[]; timing: string[] }
 const seenOf = (seen: Seen, what: string) => seen.filter(([w]) => w === what).map(([, v]) => v);
 
 describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => {
-  it('the page sees exactly what it sees without the add-on: results, errors, identities', () => {
+  it('the page sees exactly what it sees without the add-on: results, errors, identities (WebTransport and Response too)', () => {
     setUp();
     // What the page observed holds the real traffic (so an empty or broken run cannot compare equal).
     expect(seenOf(seenWithout, 'fetch')).toEqual([[true, 200, 'OK', true, 'basic', `${server.origin}/json?n=fetch`, 'application/json', true, '{"n":"fetch"}']]);
@@ -217,7 +217,10 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect(seenOf(seenWithout, 'sse').map((v) => (v as unknown[])[1])).toEqual([null, 'one', 'two', null, null, 'after 2', 'plain']);
     expect(seenOf(seenWithout, 'ws.message')).toEqual(['echo:hello', [3, 2, 1]]);
     expect(seenOf(seenWithout, 'ws.close')).toEqual([[4001, 'done', true, 3]]);
-    expect((seenOf(seenWithout, 'identity')[0] as { fetch: string[] }).fetch[3]).toContain('[native code]');
+    const identity = seenOf(seenWithout, 'identity')[0] as { fetch: string[]; webTransport: string[] | null; bodies: string[] };
+    expect(identity.fetch[3]).toContain('[native code]');
+    expect(identity.webTransport?.[0]).toBe('WebTransport');
+    expect(identity.bodies[1]).toContain('[native code]');
 
     expect(seenWith).toEqual(seenWithout);
   });
