@@ -19,11 +19,16 @@ import { exportTab, tabIdOf } from './fixtures/extension.ts';
 import { dropPage, observedAppPage, startCacheableServer, type CacheableServer } from './fixtures/firefox-pages.ts';
 import { framePage, socketPage } from './fixtures/pages.ts';
 import { startPipelineServer, type PipelineServer } from './fixtures/server.ts';
+import { startLab } from '../../lab/server.ts';
+import { LAB_PAGES, labPath, mainChannel } from '../../lab/catalog.ts';
 
 /** Firefox starts in 3-8 s on a loaded 2-core machine; the whole file stays well under a minute and a half. */
 const SETUP_TIMEOUT_MS = 120_000;
 
 type Seen = Array<[string, unknown]>;
+
+/** The lab's time scale: engine.io pings and feeds five times faster than in production. */
+const LAB_SCALE = 0.2;
 
 const of = <T extends CaptureEvent['type']>(events: CaptureEvent[], type: T) => events.filter((e): e is EventOf<T> => e.type === type);
 
@@ -82,14 +87,15 @@ async function firefoxTabOf(url: string): Promise<number> {
 }
 
 /**
- * Load /cached, go to /next and back; the pageshow `persisted` flags the page saw, then one
- * request from the page shown again. (history.back(): puppeteer's goBack waits for a
+ * Load /cached?round=N, go to /next and back; the pageshow `persisted` flags the page saw, then
+ * one request from the page shown again. (history.back(): puppeteer's goBack waits for a
  * navigation response that a restore from the cache never gives.)
  */
-async function bfcacheRound(): Promise<{ page: Page; shows: boolean[] }> {
+async function bfcacheRound(round: string): Promise<{ page: Page; url: string; shows: boolean[] }> {
   const page = await firefox.browser.newPage();
-  await page.goto(`${plain.origin}/cached`);
-  await page.waitForFunction(() => (window as { __done?: boolean }).__done === true);
+  const url = `${plain.origin}/cached?round=${round}`;
+  await page.goto(url);
+  await page.waitForFunction(() => (window as { __done?: boolean }).__done === true && document.readyState === 'complete');
   await page.goto(`${plain.origin}/next`);
   await page.evaluate(() => history.back());
   await page.waitForFunction(() => document.title === 'cached' && document.readyState === 'complete' && (window as unknown as { shows: boolean[] }).shows.length > 0);
@@ -97,7 +103,20 @@ async function bfcacheRound(): Promise<{ page: Page; shows: boolean[] }> {
   await page.waitForFunction(() => (window as unknown as { shows: boolean[] }).shows.length > 1, { timeout: 5_000 }).catch(() => {});
   const shows = await page.evaluate(() => (window as unknown as { shows: boolean[] }).shows);
   await page.evaluate(() => fetch('/json?n=after-restore').then((r) => r.text()));
-  return { page, shows };
+  return { page, url, shows };
+}
+
+/**
+ * A round, and a second one when the first page was not restored: once in about a dozen full
+ * runs on the loaded test machine a round (with the add-on) was not, which 56 rounds in a row
+ * with the add-on (also with its event page stopped just before leaving) and 20 without never
+ * repeated. Two misses in a row fail the test.
+ */
+async function bfcacheRounds(name: string): Promise<{ page: Page; url: string; shows: boolean[] }> {
+  const first = await bfcacheRound(`${name}-1`);
+  if (first.shows.length > 1) return first;
+  await first.page.close();
+  return bfcacheRound(`${name}-2`);
 }
 
 /** Load the app in a new Firefox tab and return what the page observed. */
@@ -139,7 +158,7 @@ async function setUpBrowsers(): Promise<void> {
   const without = await runApp();
   seenWithout = without.seen;
   await without.page.close();
-  const bfcacheRun = await bfcacheRound();
+  const bfcacheRun = await bfcacheRounds('without');
   bfcacheWithout = bfcacheRun.shows;
   await bfcacheRun.page.close();
   await firefox.installAddon();
@@ -343,17 +362,17 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
 
   it('keeps capturing a page restored from the back/forward cache, which Firefox restores as it does without the add-on', async () => {
     setUp();
-    const run = await bfcacheRound();
+    const run = await bfcacheRounds('with');
     expect(bfcacheWithout).toEqual([false, true]);
     expect(run.shows).toEqual(bfcacheWithout);
-    const tabId = await firefoxTabOf(`${plain.origin}/cached`);
+    const tabId = await firefoxTabOf(run.url);
     const capture = await until(
       () => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId),
       (c) => of(c.events, 'http.end').length >= 2,
     );
     const flow = capture.events.filter((e) => e.type !== 'http.timing' && !(e.type === 'doc.start' && e.url === 'about:blank'));
     expect(flow.map((e) => [e.type, e.type === 'doc.start' || e.type === 'http.request' ? e.url : ''])).toEqual([
-      ['doc.start', `${plain.origin}/cached`],
+      ['doc.start', run.url],
       ['http.request', `${plain.origin}/json?n=before`],
       ['http.response', ''],
       ['http.end', ''],
@@ -465,5 +484,37 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
     expect(of(capture.events, 'ws.close')).toMatchObject([{ code: 4002, reason: 'bye', wasClean: true, initiator: 'server' }]);
     expect(of(capture.events, 'http.error')).toMatchObject([{ reason: 'network', message: during[1] }]);
     await page.close();
+  });
+
+  it('captures real client libraries from the demo lab: socket.io, graphql-ws and SSE channels as the lab expects them', async () => {
+    setUp();
+    const lab = await startLab({ port: 0, scale: LAB_SCALE });
+    try {
+      const ids = ['socketio-ws', 'graphql-ws-keepalive', 'sse-resume'];
+      const pages = LAB_PAGES.filter((p) => ids.includes(p.id));
+      expect(pages.map((p) => p.id).sort()).toEqual([...ids].sort());
+      const opened = await Promise.all(
+        pages.map(async (labPage) => {
+          const page = await firefox.browser.newPage();
+          const url = `${lab.url}${labPath(labPage, { scale: LAB_SCALE })}`;
+          await page.goto(url);
+          return { labPage, page, url };
+        }),
+      );
+      for (const { labPage, page, url } of opened) {
+        const tabId = await firefoxTabOf(url);
+        // Wait until the lab page's own channel is classified as the lab says (a few messages in).
+        const capture = await until(
+          () => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId),
+          (c) => mainChannel(labPage, analyzeCapture(c.events).channels)?.kind === labPage.expect.kind,
+        );
+        const channel = mainChannel(labPage, analyzeCapture(capture.events).channels)!;
+        expect([labPage.id, channel.kind, channel.protocol]).toEqual([labPage.id, labPage.expect.kind, labPage.expect.protocol]);
+        expect(of(capture.events, 'hook.error')).toEqual([]);
+        await page.close();
+      }
+    } finally {
+      await lab.close();
+    }
   });
 });
