@@ -108,8 +108,8 @@ async function bfcacheRound(round: string): Promise<{ page: Page; url: string; s
 
 /**
  * A round, and a second one when the first page was not restored: once in about a dozen full
- * runs on the loaded test machine a round (with the add-on) was not, which 56 rounds in a row
- * with the add-on (also with its event page stopped just before leaving) and 20 without never
+ * runs on the loaded test machine a round (with the add-on) was not, which 36 rounds in a row
+ * with the add-on (8 with its event page stopped just before leaving) and 20 without never
  * repeated. Two misses in a row fail the test.
  */
 async function bfcacheRounds(name: string): Promise<{ page: Page; url: string; shows: boolean[] }> {
