@@ -158,7 +158,7 @@ function builtChannels(): SeedChannel[] {
       ],
       'v12.stomp',
     ),
-    // Meteor DDP as ddp-client and ddp-server write it (test/unit/protocol-ddp.test.ts).
+    // Meteor DDP as ddp-client and ddp-server write it (test/unit/protocol-ddp.test.ts), raw and inside SockJS.
     ws('ddp', 'wss://app.example/websocket', [
       t('in', '{"server_id":"0"}'),
       t('out', '{"msg":"connect","version":"1","support":["1","pre2","pre1"]}'),
@@ -180,6 +180,12 @@ function builtChannels(): SeedChannel[] {
       t('in', '{"msg":"nosub","id":"s9","error":{"isClientSafe":true,"error":404,"reason":"Subscription \'x\' not found","errorType":"Meteor.Error"}}'),
       t('in', '{"msg":"error","reason":"Bad request","offendingMessage":{"msg":"sub"}}'),
       t('in', '{"msg":"failed","version":"1"}'),
+    ]),
+    ws('sockjs', 'wss://app.example/sockjs/123/a1b2c3d4/websocket', [
+      t('in', 'o'),
+      t('out', '["{\\"msg\\":\\"connect\\",\\"version\\":\\"1\\",\\"support\\":[\\"1\\"]}"]'),
+      t('in', 'a["{\\"msg\\":\\"connected\\",\\"session\\":\\"x\\"}","{\\"msg\\":\\"ping\\"}"]'),
+      t('out', '["{\\"msg\\":\\"pong\\"}"]'),
     ]),
     ws('json-rpc', 'wss://eth.example/ws', [
       t('out', '{"jsonrpc":"2.0","method":"eth_subscribe","params":["newHeads"],"id":1}'),

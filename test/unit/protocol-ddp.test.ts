@@ -4,8 +4,8 @@
  * pong; packages/ddp-server/livedata_server.js Session.send of connected, ping,
  * pong, added, changed, removed, ready, nosub, result, updated, error, and
  * Server._handleConnect's failed; field order as in those object literals,
- * undefined fields dropped by DDPCommon.stringifyDDP), over a raw WebSocket.
- * The real ddp.js client runs in protocol-real-ddp.test.ts.
+ * undefined fields dropped by DDPCommon.stringifyDDP), over a raw WebSocket
+ * and inside SockJS frames. The real ddp.js client runs in protocol-real-ddp.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Direction, Payload } from '../../src/core/events.ts';
@@ -134,5 +134,35 @@ describe('Meteor DDP over a raw WebSocket', () => {
     expect(channelTimings('ddp', frames)).toBe(DDP_TIMINGS);
     expect(DDP_TIMINGS).toMatchObject({ heartbeatMs: 15_000, heartbeatDirection: 'both', idleOnly: true, timeoutMs: 15_000 });
     expect(DDP_TIMINGS.source).toContain('024061123a49');
+  });
+});
+
+describe('Meteor DDP inside SockJS frames (Meteor\'s default client transport, /sockjs/…)', () => {
+  const url = 'wss://app.example/sockjs/123/a1b2c3d4/websocket';
+  const sockjsFrames = [
+    { dir: 'in' as const, data: t('o') },
+    { dir: 'out' as const, data: t(JSON.stringify([JSON.stringify(SESSION[0]![1])])) },
+    { dir: 'in' as const, data: t(`a${JSON.stringify([JSON.stringify(SESSION[1]![1])])}`) },
+    { dir: 'in' as const, data: t(`a${JSON.stringify([JSON.stringify(SESSION[3]![1]), JSON.stringify(SESSION[4]![1])])}`) },
+    { dir: 'in' as const, data: t(`a${JSON.stringify([JSON.stringify({ msg: 'ping' })])}`) },
+    { dir: 'out' as const, data: t(JSON.stringify([JSON.stringify({ msg: 'pong' })])) },
+    { dir: 'in' as const, data: t('h') },
+  ];
+
+  it('stays SockJS (its URL and framing say so), with the DDP inside labelled', () => {
+    expect(detectProtocol(hint({ url, samples: sockjsFrames }))?.id).toBe('sockjs');
+    expect(sockjsFrames.map((f) => label('sockjs', f.data, f.dir))).toEqual([
+      'handshake sockjs open',
+      'handshake sockjs send › ddp connect version=1',
+      'handshake sockjs message › ddp connected',
+      'data sockjs messages ×2: sockjs message › ddp added tasks id=a1, sockjs message › ddp ready subs=hTYm8nvv6r3s4i2Wz',
+      'heartbeat sockjs message › ddp ping',
+      'heartbeat sockjs send › ddp pong',
+      'heartbeat sockjs heartbeat',
+    ]);
+  });
+
+  it('other application messages inside SockJS are still shown as SockJS messages', () => {
+    expect(label('sockjs', t('a["{\\"msg\\":\\"hello\\"}"]'))).toBe('data sockjs message "{\\"msg\\":\\"hello\\"}"');
   });
 });

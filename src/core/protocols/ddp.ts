@@ -5,8 +5,8 @@
  * ping/pong (optional id), sub/unsub/nosub/ready, added/changed/removed/
  * addedBefore/movedBefore, method/result/updated, error. Over a raw WebSocket
  * (Meteor's `/websocket` endpoint) each message is one text frame; Meteor's own
- * client goes through SockJS (`/sockjs/…`): such a channel is SockJS's
- * (sockjs.ts). No subprotocol is negotiated. The server may first send an object
+ * client goes through SockJS (`/sockjs/…`): such a channel is SockJS's, and
+ * sockjs.ts labels the DDP inside with decodeDdp. No subprotocol is negotiated. The server may first send an object
  * without `msg` (older Meteor: `{"server_id":"0"}`), which clients ignore.
  */
 import type { DecodedMessage, MessageRole, ProtocolDecoder, ProtocolTimings } from './types.ts';
