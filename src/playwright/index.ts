@@ -1,0 +1,21 @@
+/**
+ * `realtime-inspector/playwright`: record and judge a web app's real-time layer
+ * from a Playwright test. README.md, section "Playwright", shows a whole test.
+ *
+ *   import { test, expect } from 'realtime-inspector/playwright';
+ *   test('prices stream', async ({ page, rt }) => {
+ *     await page.goto('/');
+ *     await expect(rt).toHaveChannel({ url: /socket.io/, kind: 'websocket' });
+ *   });
+ *
+ * Or on a page or context of your own: `const rt = await attach(page)`, then
+ * `await rt.report()`, `rt.events()`, `await rt.fault('offline', { for: 20_000 })`.
+ */
+export { attach } from './recorder.ts';
+export type { AttachOptions, RealtimeInspector } from './recorder.ts';
+export type { FaultName, FaultOptions } from './faults.ts';
+export { expect, realtimeMatchers, test } from './expect.ts';
+export type { RealtimeFixtures } from './expect.ts';
+export type { ChannelQuery, UrlMatcher } from './matchers.ts';
+export type { CaptureEvent, CaptureFile } from '../core/events.ts';
+export type { BackoffModel, ChannelKind, ChannelReport, Finding, Report, Severity } from '../core/report-types.ts';
