@@ -16,7 +16,7 @@
  * dedicated Worker polling) recorded by both routes at the same time for the same time; the
  * channels (endpoint, kind, protocol), heartbeats, backoff models and finding codes compared.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -57,14 +57,9 @@ interface Browsers {
   extension: InspectorSession;
 }
 
-async function threadTimeMs(page: Page): Promise<number> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
-    return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN) * 1000;
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
+async function threadTimeMs(cdp: CDPSession): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+  return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN) * 1000;
 }
 
 /** Wait until `count()` reaches `want` or stops moving for 2 s. */
@@ -100,12 +95,12 @@ async function runOnce(b: Browsers, route: Route, w: ReturnType<typeof workloads
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await page.goto(`${server.origin}/bench.html?route=${route}&w=${w.id}&r=${Math.random().toString(36).slice(2)}`);
-    const before = await threadTimeMs(page);
+    const before = await threadTimeMs(cdp);
     const result = (await Promise.race([page.evaluate(w.expression(server)), sleep(CAP_MS).then(() => null)])) as { count: number } | null;
     if (!result || result.count !== w.expectedCount) throw new Error(`page saw ${result?.count ?? 'nothing before the cap'} of ${w.expectedCount}`);
     const events = route === 'baseline' ? 0 : await drained(count, w.expectedCount);
     await sleep(500);
-    const after = await threadTimeMs(page);
+    const after = await threadTimeMs(cdp);
     await cdp.detach().catch(() => {});
     return { threadMs: after - before, events };
   } finally {
