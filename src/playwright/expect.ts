@@ -6,7 +6,7 @@
  */
 import { expect as baseExpect, test as baseTest } from '@playwright/test';
 import type { ExpectMatcherState, MatcherReturnType } from '@playwright/test';
-import type { BackoffModel, Report } from '../core/report-types.ts';
+import type { BackoffModel, Report } from '../core/index.ts';
 import {
   checkBackoff,
   checkChannel,

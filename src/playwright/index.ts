@@ -17,5 +17,4 @@ export type { FaultName, FaultOptions } from './faults.ts';
 export { expect, realtimeMatchers, test } from './expect.ts';
 export type { RealtimeFixtures } from './expect.ts';
 export type { ChannelQuery, UrlMatcher } from './matchers.ts';
-export type { CaptureEvent, CaptureFile } from '../core/events.ts';
-export type { BackoffModel, ChannelKind, ChannelReport, Finding, Report, Severity } from '../core/report-types.ts';
+export type { BackoffModel, CaptureEvent, CaptureFile, ChannelKind, ChannelReport, Finding, Report, Severity } from '../core/index.ts';

@@ -8,7 +8,7 @@
  */
 import { checkAssertion, findingsAtOrAbove, type Verdict } from '../cli/audit-assert.ts';
 import type { AssertMetric, AssertOp } from '../cli/audit-args.ts';
-import type { BackoffModel, ChannelKind, ChannelReport, Report } from '../core/report-types.ts';
+import { formatMs, type BackoffModel, type ChannelKind, type ChannelReport, type Report } from '../core/index.ts';
 
 /** A channel URL test: a substring, or a RegExp tried on the channel's normalised and first real URL. */
 export type UrlMatcher = string | RegExp;
@@ -28,11 +28,6 @@ export interface Check {
   expected: string;
   /** What the report shows, one line per channel judged (or why nothing could be). */
   received: string[];
-}
-
-/** The duration as the audit prints it (`30s`, `2.5s`, `800ms`). */
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
 }
 
 function describeUrl(url: UrlMatcher): string {
@@ -104,7 +99,7 @@ export interface Scoped {
 /** Every long-lived channel (in scope) heartbeats at most every `atMost` ms. */
 export function checkHeartbeat(report: Report, options: Scoped & { atMost: number }): Check {
   const v = viaAudit(report, options.url, 'heartbeat', '<=', options.atMost);
-  return { pass: v.ok, expected: `heartbeat at most every ${formatMs(options.atMost)}${scope(options.url)}`, received: v.details };
+  return { pass: v.ok, expected: `heartbeat at most every ${formatMs(options.atMost, 'compact')}${scope(options.url)}`, received: v.details };
 }
 
 /** Reconnects (in scope) follow `model` and, when `jitter` is given, are (or are not) jittered. */

@@ -13,10 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { analyzeCapture } from '../core/index.ts';
-import type { CaptureEvent, CaptureFile } from '../core/events.ts';
-import { CAPTURE_SCHEMA_VERSION } from '../core/events.ts';
-import type { Report } from '../core/report-types.ts';
+import { analyzeCapture, CAPTURE_SCHEMA_VERSION, type CaptureEvent, type CaptureFile, type Report } from '../core/index.ts';
 import { parsePageEvents } from '../shared/page-events.ts';
 import { faultCommand, type FaultName, type FaultOptions } from './faults.ts';
 import { pageScripts } from './scripts.ts';
