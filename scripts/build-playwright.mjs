@@ -3,7 +3,7 @@
 //   index.d.ts …    its declarations (tsc), under lib/playwright/ with the sources' layout
 //   page-hooks.js   the extension's MAIN-world hooks (src/content/page/index.ts) as a standalone IIFE
 //   page-relay.js   the Playwright route's relay (src/playwright/page-relay.ts), IIFE `__riPlaywrightRelay`
-// Run by `npm run build` after the extension's vite build.
+// Run by `npm run build` before the extension's vite build (so that arguments after `--` still reach vite).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

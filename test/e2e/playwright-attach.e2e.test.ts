@@ -2,7 +2,7 @@
  * `attach()` of realtime-inspector/playwright (src/playwright/recorder.ts) in real
  * Chromium with no extension: a page whose real-time traffic runs in two iframes
  * (one cross-site, so in its own renderer process) is recorded from document_start in
- * every frame, each frame under a frame id of its own, and a fault reaches the frame that holds the connection.
+ * every frame, each frame under a frame id of its own, and faults reach the frames that hold the connections.
  * Needs lib/playwright/ built (`npm run build`) for the page scripts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ async function until(check: () => boolean, what: string, events: () => CaptureEv
 }
 
 describe('attach() on a page with frames, no extension', () => {
-  it('records every frame from its first document, with a frame id each, and injects a close into the frame that holds the socket', async () => {
+  it('records every frame from its first document, with a frame id each, and injects faults into the frames that hold the connections', async () => {
     const page = await browser.context.newPage();
     try {
       const rt = await attach(page);
@@ -81,6 +81,15 @@ describe('attach() on a page with frames, no extension', () => {
       await until(() => of('ws.close').some((e) => e.code === 4001), 'the injected close', rt.events);
       const close = of('ws.close').find((e) => e.code === 4001)!;
       expect(close).toMatchObject({ frameId: wsFrame.frameId, reason: 'from the test' });
+
+      // The other faults reach the hooks too: each one's fault event, from the frames that hold hooks.
+      await rt.fault('stall', { for: 300 });
+      await rt.fault('latency', { delay: 50, for: 300 });
+      await until(() => of('fault').filter((e) => e.phase === 'end').length >= 4, 'the stall and latency windows ending in both frames', rt.events);
+      await rt.fault('drop');
+      await until(() => of('ws.close').some((e) => e.code === 1006 && !e.wasClean), 'the dropped socket closing 1006', rt.events);
+      const applied = of('fault').map((e) => `${e.fault}:${e.phase}`);
+      for (const phase of ['close:instant', 'stall:start', 'stall:end', 'latency:start', 'latency:end', 'drop:instant']) expect(applied).toContain(phase);
 
       const report = await rt.report();
       expect(report.page.url).toBe(topUrl);
