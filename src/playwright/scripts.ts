@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** File names of the built scripts, shared with scripts/build-playwright.mjs. */
+/** File names of the built scripts, as scripts/build-playwright.mjs writes them. */
 export const HOOKS_FILE = 'page-hooks.js';
 export const RELAY_FILE = 'page-relay.js';
 
