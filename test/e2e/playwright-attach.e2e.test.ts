@@ -2,7 +2,8 @@
  * `attach()` of realtime-inspector/playwright (src/playwright/recorder.ts) in real
  * Chromium with no extension: a page whose real-time traffic runs in two iframes
  * (one cross-site, so in its own renderer process) is recorded from document_start in
- * every frame, each frame under a frame id of its own, and faults reach the frames that hold the connections.
+ * every frame, each frame under a frame id of its own, and faults reach the frames that hold the connections;
+ * attached to a context, every page of it is recorded.
  * Needs lib/playwright/ built (`npm run build`) for the page scripts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,27 @@ describe('attach() on a page with frames, no extension', () => {
       expect(rt.events().length).toBe(held);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe('attach() on a context', () => {
+  it("records every page of the context, each page's top frame as frame 0", async () => {
+    // The launched (persistent) context itself: this test runs last in the file, after the page-level one.
+    const context = browser.context;
+    const rt = await attach(context);
+    const pages = [await context.newPage(), await context.newPage()];
+    try {
+      await pages[0]!.goto(`${lab.url}/pages/websocket.html?mode=ws-heartbeat&scale=0.2`);
+      await pages[1]!.goto(`${lab.url}/pages/sse.html?mode=sse-resume&scale=0.2`);
+      // A new page's initial about:blank document has hooks too (as with the extension's match_about_blank).
+      const tops = () => rt.events().filter((e) => e.type === 'doc.start' && e.top && e.url !== 'about:blank');
+      await until(() => tops().length === 2 && rt.events().some((e) => e.type === 'sse.message') && rt.events().some((e) => e.type === 'ws.open'), 'both pages', rt.events);
+      expect(tops().map((e) => e.frameId)).toEqual([0, 0]);
+      const report = await rt.report();
+      expect(report.channels.map((c) => `${c.kind} ${new URL(c.url).pathname}`)).toEqual(expect.arrayContaining(['websocket /ws/heartbeat', 'sse /sse/feed']));
+    } finally {
+      await Promise.all(pages.map((p) => p.close()));
     }
   });
 });
