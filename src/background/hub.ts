@@ -45,6 +45,11 @@ export class Hub implements PortHub {
     this.persistence = new Persistence(store, this.buffers, {
       committed: (tab, events, acked) => deliverDurable(this, tab, events, acked),
       shrunk: (tab) => this.bound(tab),
+      lostInStorage: (tab, count) => {
+        tab.dropped.background += count;
+        this.buffers.append(tab, droppedEvent(tab, count, 'background', -1, currentDoc(tab)));
+        this.markDirty(tab);
+      },
     });
     this.workerControl = opts.workers ?? null;
     this.ready = this.persistence.load(opts.liveTabIds ?? (async () => null)).catch((error: unknown) => {

@@ -23,6 +23,8 @@ export interface CommitListener {
   committed(tab: Tab, events: CaptureEvent[], ackedRelays: string[]): void;
   /** A failed commit shrank the character bound: apply it to `tab` (evict and record the loss). */
   shrunk(tab: Tab): void;
+  /** `count` events of `tab` were in stored chunks found damaged at start-up. */
+  lostInStorage(tab: Tab, count: number): void;
 }
 
 export class Persistence {
@@ -158,15 +160,19 @@ export class Persistence {
       tab.url = meta.url;
       tab.title = meta.title;
       for (const [id, r] of meta.relays) tab.relays.set(id, { accepted: r.durable, ...r });
-      for (const { key: chunkKey, chars } of meta.chunks) {
+      let lost = 0;
+      for (const { key: chunkKey, chars, events: count } of meta.chunks) {
         const events = parseChunk(all[chunkKey]);
         if (events === null) {
-          console.warn(`[realtime-inspector] stored chunk ${chunkKey} of tab ${tabId} is missing or damaged; its events are lost`);
+          console.warn(`[realtime-inspector] stored chunk ${chunkKey} of tab ${tabId} is missing or damaged; its ${count ?? 'unknown number of'} events are lost`);
+          lost += count ?? 0;
           continue;
         }
         referenced.add(chunkKey);
         this.buffers.restore(tab, chunkKey, events, chars);
       }
+      // Counted like any other loss, so the gap in the tab's sequence is explained.
+      if (lost > 0) this.listener.lostInStorage(tab, lost);
     }
     for (const key of Object.keys(all)) if (key.startsWith(CHUNK_PREFIX) && !referenced.has(key)) stale.push(key);
     if (stale.length) await this.store.remove(stale);
@@ -180,7 +186,7 @@ function metaOf(tab: Tab): TabMeta {
     lastSeq: tab.lastSeq,
     clearedAtSeq: tab.clearedAtSeq,
     nextChunk: tab.nextChunk,
-    chunks: tab.chunks.map((c) => ({ key: c.key, chars: c.chars })),
+    chunks: tab.chunks.map((c) => ({ key: c.key, chars: c.chars, events: c.events.length })),
     recording: tab.recording,
     relays: [...tab.relays].map(([id, r]) => [id, { durable: r.accepted, dropped: r.dropped, rejected: r.rejected }]),
     dropped: { ...tab.dropped },

@@ -6,7 +6,7 @@ export { Analyzer, analyzeCapture, DEFAULT_USERS } from './analyzer.ts';
 export type { AnalyzerOptions } from './analyzer.ts';
 export type { ChannelSeries } from './series.ts';
 export { renderHtmlReport } from './html-report.ts';
-export { normalizeEndpoint, channelKey } from './channels.ts';
+export { normalizeEndpoint, channelKey, successorChannel } from './channels.ts';
 export { fitBackoff, referenceBackoffMs } from './metrics/backoff.ts';
 export { describeBackoff, describeBackoffShape, describeHeartbeat, describeStall } from './describe.ts';
 export type { BackoffFit } from './metrics/backoff.ts';
