@@ -13,8 +13,9 @@
  */
 export { attach } from './recorder.ts';
 export type { AttachOptions, RealtimeInspector } from './recorder.ts';
-export type { FaultName, FaultOptions } from './faults.ts';
+export type { FaultName, FaultOptions, Target } from './faults.ts';
 export { expect, realtimeMatchers, test } from './expect.ts';
 export type { RealtimeFixtures } from './expect.ts';
-export type { ChannelQuery, UrlMatcher } from './matchers.ts';
+export type { ChannelQuery } from './matchers.ts';
+export type { UrlMatcher } from './url-matcher.ts';
 export type { BackoffModel, CaptureEvent, CaptureFile, ChannelKind, ChannelReport, Finding, Report, Severity } from '../core/index.ts';

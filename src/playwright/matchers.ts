@@ -9,9 +9,9 @@
 import { checkAssertion, findingsAtOrAbove, type Verdict } from '../cli/audit-assert.ts';
 import type { AssertMetric, AssertOp } from '../cli/audit-args.ts';
 import { formatMs, type BackoffModel, type ChannelKind, type ChannelReport, type Report } from '../core/index.ts';
+import { describeUrl, urlMatches, type UrlMatcher } from './url-matcher.ts';
 
-/** A channel URL test: a substring, or a RegExp tried on the channel's normalised and first real URL. */
-export type UrlMatcher = string | RegExp;
+export type { UrlMatcher };
 
 /** What `toHaveChannel` looks for; every given field must hold. */
 export interface ChannelQuery {
@@ -30,22 +30,9 @@ export interface Check {
   received: string[];
 }
 
-function describeUrl(url: UrlMatcher): string {
-  return typeof url === 'string' ? `containing ${JSON.stringify(url)}` : `matching ${String(url)}`;
-}
-
-function urlMatches(channel: ChannelReport, url: UrlMatcher | undefined): boolean {
-  if (url === undefined) return true;
-  if (typeof url === 'string') return channel.url.includes(url) || channel.sampleUrl.includes(url);
-  url.lastIndex = 0;
-  if (url.test(channel.url)) return true;
-  url.lastIndex = 0;
-  return url.test(channel.sampleUrl);
-}
-
-/** The report's channels whose URL matches. */
+/** The report's channels whose normalised or first real URL matches (all of them without a matcher). */
 export function channelsMatching(report: Report, url: UrlMatcher | undefined): ChannelReport[] {
-  return report.channels.filter((c) => urlMatches(c, url));
+  return report.channels.filter((c) => url === undefined || urlMatches(c.url, url) || urlMatches(c.sampleUrl, url));
 }
 
 /** One line per channel, as the failure messages list them. */

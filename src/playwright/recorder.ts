@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { analyzeCapture, CAPTURE_SCHEMA_VERSION, type CaptureEvent, type CaptureFile, type Report } from '../core/index.ts';
 import { parsePageEvents } from '../shared/page-events.ts';
-import { faultCommand, type FaultName, type FaultOptions } from './faults.ts';
+import { faultCommand, targetConnections, type FaultName, type FaultOptions } from './faults.ts';
+import type { UrlMatcher } from './url-matcher.ts';
 import { pageScripts } from './scripts.ts';
 
 /** Options of `attach`. */
@@ -131,22 +132,29 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
       return report;
     },
     async fault(name: FaultName, faultOptions?: FaultOptions[FaultName]) {
-      const command = faultCommand(name, faultOptions as FaultOptions[typeof name]);
+      const base = faultCommand(name, faultOptions as FaultOptions[typeof name]);
+      const url = (faultOptions as { url?: UrlMatcher } | undefined)?.url;
+      // A URL names connections: one command per open connection that matches, as the panel does for one channel.
+      const commands = url === undefined || !('conn' in base) ? [base] : targetConnections(name, events, url).map((conn) => ({ ...base, conn }));
       const since = seq;
+      const applied = () => events.some((e) => e.seq > since && e.type === 'fault' && e.fault === base.fault && e.phase !== 'end');
       const deadline = Date.now() + FAULT_APPLIED_TIMEOUT_MS;
       for (;;) {
         const frames = pages().flatMap((p) => p.frames());
         await Promise.all(
-          frames.map((frame) =>
-            frame
-              .evaluate(({ name: type, detail }) => document.dispatchEvent(new CustomEvent(type, { detail })), { name: commandEvent, detail: JSON.stringify(command) })
-              .catch(() => {}),
+          frames.flatMap((frame) =>
+            commands.map((command) =>
+              frame
+                .evaluate(({ type, detail }) => document.dispatchEvent(new CustomEvent(type, { detail })), { type: commandEvent, detail: JSON.stringify(command) })
+                .catch(() => {}),
+            ),
           ),
         );
+        // The hooks report a fault at once; a page still loading may have none yet, so try again.
         const until = Date.now() + 2000;
         while (Date.now() < until) {
           await sleep(50);
-          if (events.some((e) => e.seq > since && e.type === 'fault' && e.fault === command.fault && e.phase !== 'end')) return;
+          if (applied()) return;
         }
         if (Date.now() > deadline) {
           throw new Error(`rt.fault('${name}'): no frame's hooks applied it within ${FAULT_APPLIED_TIMEOUT_MS / 1000} s (was the page loaded after attach()?)`);

@@ -87,8 +87,13 @@ describe('attach() on a page with frames, no extension', () => {
       await rt.fault('stall', { for: 300 });
       await rt.fault('latency', { delay: 50, for: 300 });
       await until(() => of('fault').filter((e) => e.phase === 'end').length >= 4, 'the stall and latency windows ending in both frames', rt.events);
-      await rt.fault('drop');
+      // By URL: the open connections that match, here the WebSocket the page opened again after the close.
+      await until(() => of('ws.open').length >= 2, 'the page reconnecting after the close', rt.events);
+      await rt.fault('drop', { url: '/ws/heartbeat' });
       await until(() => of('ws.close').some((e) => e.code === 1006 && !e.wasClean), 'the dropped socket closing 1006', rt.events);
+      const dropped = of('fault').find((e) => e.fault === 'drop')!;
+      expect(of('ws.create').map((e) => e.conn)).toContain(dropped.conn);
+      await expect(rt.fault('drop', { url: '/nowhere' })).rejects.toThrow(/no open connection with url containing "\/nowhere" \(open: .*\/sse\/feed/);
       const applied = of('fault').map((e) => `${e.fault}:${e.phase}`);
       for (const phase of ['close:instant', 'stall:start', 'stall:end', 'latency:start', 'latency:end', 'drop:instant']) expect(applied).toContain(phase);
 

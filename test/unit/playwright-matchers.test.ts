@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { Report } from '../../src/core/report-types.ts';
 import { checkBackoff, checkChannel, checkHeartbeat, checkNoFindings, checkReconnected, checkWaste, failureMessage } from '../../src/playwright/matchers.ts';
-import { faultCommand } from '../../src/playwright/faults.ts';
+import { faultCommand, openConnections, targetConnections } from '../../src/playwright/faults.ts';
 import { CaptureBuilder, T0, pollingCapture } from './core-builders.ts';
 
 const WS_URL = 'wss://app.example/socket';
@@ -179,5 +179,27 @@ describe('faultCommand', () => {
     expect(() => faultCommand('offline', { for: -1 })).toThrow(/rt\.fault\('offline'\): `for` must be/);
     expect(() => faultCommand('close', { code: 99 })).toThrow(/close code from 1000 to 4999, got 99/);
     expect(() => faultCommand('nope' as 'drop', {})).toThrow(/unknown fault "nope"/);
+  });
+});
+
+describe('targetConnections', () => {
+  const b = new CaptureBuilder();
+  const closed = b.wsCreate(T0, 'wss://app.example/socket?attempt=1');
+  b.wsOpen(T0 + 10, closed).wsClose(T0 + 1000, closed, 1006);
+  const socket = b.wsCreate(T0 + 2000, 'wss://app.example/socket?attempt=2');
+  b.wsOpen(T0 + 2010, socket);
+  const stream = b.esCreate(T0 + 2100, 'https://app.example/events');
+  b.http({ at: T0 + 2200, url: 'https://app.example/api/done' });
+
+  it('names the open connections a URL matches, never one that ended', () => {
+    expect(openConnections(b.events).map((c) => c.conn)).toEqual([socket, stream]);
+    expect(targetConnections('drop', b.events, /socket/)).toEqual([socket]);
+    expect(targetConnections('stall', b.events, 'app.example')).toEqual([socket, stream]);
+  });
+
+  it('lists the open ones when none matches', () => {
+    expect(() => targetConnections('close', b.events, '/api/done')).toThrow(
+      "rt.fault('close'): no open connection with url containing \"/api/done\" (open: wss://app.example/socket?attempt=2, https://app.example/events)",
+    );
   });
 });
