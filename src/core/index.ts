@@ -16,7 +16,7 @@ export type { CaptureEvent, CaptureFile } from './events.ts';
 
 // What the panel and the CLI use besides the analysis itself. They import the core only
 // through this file (biome.json holds it), so what the core offers them is listed here.
-export { isHttp } from './events.ts';
+export { CAPTURE_SCHEMA_VERSION, isHttp } from './events.ts';
 export type { Direction, HeaderList, Payload, SseMessageEvent, Transport, WorkerOrigin } from './events.ts';
 export { isPolled } from './report-types.ts';
 export { formatBytes, formatMs } from './stats.ts';
