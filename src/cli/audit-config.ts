@@ -154,6 +154,13 @@ function checkEntries(raw: Record<string, unknown>, path: string, problems: Prob
   entries('asserts', parseAssertion);
   entries('faults', parseFault);
   if (typeof raw.duration === 'string') problems.at(`${path}duration`, () => parseTime(raw.duration as string, 'duration'));
+  const users = raw.users;
+  if (users !== undefined && !(Number.isInteger(Number(users)) && Number(users) >= 1 && (typeof users === 'number' || typeof users === 'string'))) {
+    problems.add(`${path}users`, `${JSON.stringify(users)}: expected a positive integer`);
+  }
+  if (raw.failOn !== undefined && raw.failOn !== 'warning' && raw.failOn !== 'error') {
+    problems.add(`${path}failOn`, `${JSON.stringify(raw.failOn)}: expected "warning" or "error"`);
+  }
 }
 
 function unknownKeys(object: Record<string, unknown>, known: string[], path: string, problems: Problems): void {

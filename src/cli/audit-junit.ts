@@ -14,9 +14,12 @@ import type { PageResult, SuiteResult } from './audit-suite.ts';
  */
 const NOT_XML_CHAR = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Text content: markup characters as entities, forbidden characters as U+FFFD. */
+/**
+ * Text content: markup characters as entities, forbidden characters as U+FFFD, and CR as a
+ * reference (a parser turns a literal CR, or CR LF, into LF: XML 1.0 §2.11).
+ */
 export function xmlText(value: string): string {
-  return value.replace(NOT_XML_CHAR, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value.replace(NOT_XML_CHAR, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 }
 
 /**
@@ -25,7 +28,7 @@ export function xmlText(value: string): string {
  * (XML 1.0 §3.3.3) where literal ones would become spaces.
  */
 export function xmlAttr(value: string): string {
-  return xmlText(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+  return xmlText(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
 }
 
 function element(name: string, attrs: Record<string, string | number>, children: string[] | string | null, indent: string): string {
@@ -64,7 +67,8 @@ function pageSuite(page: PageResult, judge: SuiteResult['judge']): { xml: string
     // No rule to judge: the page was audited, which is the one thing to report.
     cases.push(element('testcase', { classname, name: 'audit' }, null, '    '));
   }
-  for (const gate of v.gates) {
+  // A page with no report has no rule to judge: its one test case is the error.
+  for (const gate of v.error ? [] : v.gates) {
     const { headline, details } = describeGate(gate, judge);
     if (gate.ok) {
       cases.push(element('testcase', { classname, name: gate.title }, details.length ? [element('system-out', {}, [headline, ...details].join('\n'), '      ')] : null, '    '));
