@@ -88,6 +88,7 @@ Options:
   --runs <n>               audit each page n times and judge the runs together (default 1)
   --judge <median|worst>   with --runs: a rule passes when it passes in more than half the
                              runs (median, default) or in every run (worst)
+  --base-url <url>         resolve page URLs that start with "/" against this origin
   --out-dir <dir>          per-page reports and summary.json (default with pages:
                              realtime-inspector-reports)
   --junit <file>           write a JUnit XML file: one test case per page and rule

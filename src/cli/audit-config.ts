@@ -36,6 +36,8 @@ export interface AuditSuite {
   outDir: string | null;
   junit: string | null;
   markdown: string | null;
+  /** What page URLs starting with "/" are resolved against (the same config for a local lab, a preview deploy, staging). */
+  baseUrl: string | null;
 }
 
 export const DEFAULT_PARALLEL = 2;
@@ -45,7 +47,7 @@ const MAX_RUNS = 20;
 const MAX_PARALLEL = 16;
 
 /** Keys of a config file that are about the whole suite (the rest are a page's options). */
-const SUITE_KEYS = ['parallel', 'runs', 'judge', 'outDir', 'junit', 'markdown'] as const;
+const SUITE_KEYS = ['parallel', 'runs', 'judge', 'outDir', 'junit', 'markdown', 'baseUrl'] as const;
 /** Keys a page of a config's "pages" may have besides the options of a single audit. */
 const PAGE_OPTION_KEYS = ['duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers'];
 const PAGE_KEYS = ['name', 'url', ...PAGE_OPTION_KEYS];
@@ -92,6 +94,24 @@ function judgeOf(value: unknown, what: string): Judge {
   throw new UsageError(`${what} "${String(value)}": expected ${JUDGES.join(' or ')}`);
 }
 
+function baseUrlOf(value: unknown, what: string): string {
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    // Not absolute: said below.
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${what} "${String(value)}": expected an absolute http(s) URL, e.g. http://127.0.0.1:8080`);
+  return url.href;
+}
+
+/** A page URL with a base: one starting with "/" is resolved against it; without a base, such a URL is an error. */
+function withBase(url: string, baseUrl: string | null): string {
+  if (!url.startsWith('/')) return url;
+  if (!baseUrl) throw new UsageError(`"${url}" is a path: set "baseUrl" in the config or --base-url`);
+  return new URL(url, baseUrl).href;
+}
+
 function pathOf(value: unknown, what: string): string {
   if (typeof value === 'string' && value !== '') return value;
   throw new UsageError(`${what} must be a file or folder path (a non-empty string)`);
@@ -113,6 +133,7 @@ function suiteSettings(flags: RawSuiteFlags, config: Record<string, unknown>, pr
     outDir: setting('outDir', 'outDir', pathOf) ?? (multi ? DEFAULT_OUT_DIR : null),
     junit: setting('junit', 'junit', pathOf) ?? null,
     markdown: setting('markdown', 'markdown', pathOf) ?? null,
+    baseUrl: setting('baseUrl', 'baseUrl', baseUrlOf) ?? null,
   };
 }
 
@@ -192,7 +213,9 @@ export function resolveSuite(flags: RawOptions, suiteFlags: RawSuiteFlags, confi
     for (const [key, value] of Object.entries(top)) if (!(SUITE_KEYS as readonly string[]).includes(key)) single[key] = value;
     if (config) checkEntries(single, '', problems);
     problems.throwIfAny();
-    const options = resolveOptions(flags, config ? rawFromConfig(single, file) : emptyRaw());
+    const raw = config ? rawFromConfig(single, file) : emptyRaw();
+    const url = flags.url ?? raw.url;
+    const options = resolveOptions({ ...flags, url: url === undefined ? undefined : withBase(url, settings.baseUrl) }, raw);
     return { ...settings, multi, pages: [{ name: pageName(options.url), options }] };
   }
 
@@ -219,7 +242,7 @@ export function resolveSuite(flags: RawOptions, suiteFlags: RawSuiteFlags, confi
   const names = new Map<string, number>();
   (top.pages as unknown[]).forEach((entry, i) => {
     const path = `pages[${i}]`;
-    const page: Record<string, unknown> | undefined = typeof entry === 'string' ? { url: entry } : isObject(entry) ? entry : undefined;
+    const page: Record<string, unknown> | undefined = typeof entry === 'string' ? { url: entry } : isObject(entry) ? { ...entry } : undefined;
     if (!page) {
       problems.add(path, 'expected a URL or an object with "url"');
       return;
@@ -227,6 +250,7 @@ export function resolveSuite(flags: RawOptions, suiteFlags: RawSuiteFlags, confi
     const before = problems.list.length;
     unknownKeys(page, PAGE_KEYS, `${path}.`, problems);
     if (typeof page.url !== 'string' || page.url === '') problems.add(`${path}.url`, 'required: the page to audit');
+    else problems.at(`${path}.url`, () => (page.url = withBase(page.url as string, settings.baseUrl)));
     if (page.name !== undefined && (typeof page.name !== 'string' || !NAME_PATTERN.test(page.name))) {
       problems.add(`${path}.name`, `"${String(page.name)}" must be a file name: letters, digits, "_", "-", "." (at most 80, not starting with ".")`);
     }

@@ -18,6 +18,7 @@ export interface RawSuiteFlags {
   outDir?: string;
   junit?: string;
   markdown?: string;
+  baseUrl?: string;
 }
 
 /** node:util parseArgs options of the suite flags. */
@@ -28,6 +29,7 @@ export const SUITE_ARGV_OPTIONS = {
   'out-dir': { type: 'string' },
   junit: { type: 'string' },
   markdown: { type: 'string' },
+  'base-url': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Pick the suite flags out of parseArgs' values. */
@@ -39,5 +41,6 @@ export function suiteFlagsFromArgv(values: Partial<Record<keyof typeof SUITE_ARG
     outDir: values['out-dir'],
     junit: values.junit,
     markdown: values.markdown,
+    baseUrl: values['base-url'],
   };
 }

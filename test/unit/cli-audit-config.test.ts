@@ -64,6 +64,15 @@ describe('audit suite options', () => {
     expect(sse!.options.asserts.map((a) => a.spec)).toEqual(['idle<=45s', 'reconnects<=5']);
   });
 
+  it('resolves page paths against baseUrl, and --base-url over it, so one config serves a local lab and a preview deploy', () => {
+    const config = { baseUrl: 'http://127.0.0.1:8080', pages: ['/pages/sse.html?mode=sse-resume', { url: 'http://other:9/x', name: 'other' }] };
+    expect(suite([], config).pages.map((p) => p.options.url)).toEqual(['http://127.0.0.1:8080/pages/sse.html?mode=sse-resume', 'http://other:9/x']);
+    expect(suite(['--base-url', 'https://preview-42.example.com/'], config).pages[0]!.options.url).toBe('https://preview-42.example.com/pages/sse.html?mode=sse-resume');
+    expect(suite(['/pages/sse.html', '--base-url', 'http://127.0.0.1:8080']).pages[0]!.options.url).toBe('http://127.0.0.1:8080/pages/sse.html');
+    expect(problem([], { pages: ['/pages/sse.html'] })).toBe('audit.json: pages[0].url: "/pages/sse.html" is a path: set "baseUrl" in the config or --base-url');
+    expect(problem([], { baseUrl: 'lab', pages: ['/x'] })).toContain('baseUrl: value "lab": expected an absolute http(s) URL');
+  });
+
   it('gives pages without a name distinct file names', () => {
     const s = suite([], { pages: [WS, WS, { url: WS }] });
     expect(s.pages.map((p) => p.name)).toEqual(['pages-websocket-mode-ws-heartbeat', 'pages-websocket-mode-ws-heartbeat-2', 'pages-websocket-mode-ws-heartbeat-3']);
@@ -91,7 +100,7 @@ describe('audit suite options', () => {
     for (const expected of [
       'runs: value "0": expected a whole number from 1 to 20',
       'judge: value "best": expected median or worst',
-      'colour: unknown key (known: pages, defaults, parallel, runs, judge, outDir, junit, markdown)',
+      'colour: unknown key (known: pages, defaults, parallel, runs, judge, outDir, junit, markdown, baseUrl)',
       'defaults.faults[0]: --fault "explode@1s"',
       'pages[0].durration: unknown key',
       'pages[1].asserts[1]: --assert "hearbeat<=30s"',
