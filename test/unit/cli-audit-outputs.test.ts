@@ -5,44 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import sax from 'sax';
 import { escapeData, escapeProperty, githubAnnotations } from '../../src/cli/audit-github.ts';
 import { junitXml, xmlAttr, xmlText } from '../../src/cli/audit-junit.ts';
 import { markdownSummary, mdText } from '../../src/cli/audit-markdown.ts';
+import { all, parseCommand, parseXml, unescapeData, unescapeProperty } from '../support/ci-formats.ts';
 import { channel, failedRun, finding, gates, heartbeatChannel, ok, pageResult, report, suiteResult } from './cli-suite-fixtures.ts';
-
-interface XmlNode {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlNode[];
-  text: string;
-}
-
-/** Parse with sax in strict mode: any well-formedness error throws. */
-function parseXml(xml: string): XmlNode {
-  const parser = sax.parser(true);
-  const root: XmlNode = { name: '#document', attributes: {}, children: [], text: '' };
-  const stack = [root];
-  parser.onerror = (error) => {
-    throw error;
-  };
-  parser.onopentag = (tag) => {
-    const node: XmlNode = { name: tag.name, attributes: tag.attributes, children: [], text: '' };
-    stack[stack.length - 1]!.children.push(node);
-    stack.push(node);
-  };
-  parser.onclosetag = () => void stack.pop();
-  parser.ontext = (text) => {
-    stack[stack.length - 1]!.text += text;
-  };
-  parser.write(xml).close();
-  expect(root.children).toHaveLength(1);
-  return root.children[0]!;
-}
-
-function all(node: XmlNode, name: string): XmlNode[] {
-  return [...(node.name === name ? [node] : []), ...node.children.flatMap((c) => all(c, name))];
-}
 
 /** What XML 1.0 can carry of a string, written independently of the writer: each code point kept or made U+FFFD. */
 function xmlCarried(value: string): string {
@@ -120,32 +87,6 @@ describe('JUnit XML', () => {
     expect(xmlText('\u0000\uD800x\uFFFF')).toBe('\uFFFD\uFFFDx\uFFFD');
   });
 });
-
-/** A workflow command parsed as the Actions runner does (actions/runner src/Runner.Common/ActionCommand.cs TryParseV2). */
-function parseCommand(line: string): { name: string; properties: Record<string, string>; message: string } {
-  expect(line.startsWith('::')).toBe(true);
-  const end = line.indexOf('::', 2);
-  expect(end).toBeGreaterThan(2);
-  const info = line.slice(2, end);
-  const space = info.indexOf(' ');
-  const name = space < 0 ? info : info.slice(0, space);
-  const properties: Record<string, string> = {};
-  if (space >= 0) {
-    for (const pair of info.slice(space + 1).split(',')) {
-      const eq = pair.indexOf('=');
-      properties[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1));
-    }
-  }
-  return { name, properties, message: unescapeData(line.slice(end + 2)) };
-}
-
-function unescapeData(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-}
-
-function unescapeProperty(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
-}
 
 describe('GitHub Actions annotations', () => {
   it('gives an error per failed rule and unreachable page, a warning per flaky rule', () => {
