@@ -245,11 +245,11 @@ export function describeGate(gate: GateVerdict, judge: Judge): { headline: strin
   }
   const need = judge === 'median' ? 'more than half needed' : 'every run needed';
   const perRun = runs.map((r) => `${r.value ?? 'no value'} ${r.ok ? 'ok' : 'FAIL'}`).join(' · ');
+  // Passing runs say no more than their value in the headline; failing ones say why.
   const failing = runs.map((r, i) => ({ r, i })).filter(({ r }) => !r.ok);
-  const shown = failing.length ? failing : [{ r: runs[0]!, i: 0 }];
   return {
     headline: `${gate.title}: passed in ${gate.passes} of ${runs.length} runs (${judge}: ${need}) · per run: ${perRun}`,
-    details: shown.flatMap(({ r, i }) => r.details.map((d) => `run ${i + 1}: ${d}`)),
+    details: failing.flatMap(({ r, i }) => r.details.map((d) => `run ${i + 1}: ${d}`)),
   };
 }
 
