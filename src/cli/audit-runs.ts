@@ -8,7 +8,7 @@
  * when N is even (so two runs must both pass), and it extends to rules on a model or a
  * flag, which have no order.
  */
-import type { ChannelReport, Report } from '../core/report-types.ts';
+import { formatMs, type ChannelReport, type Report } from '../core/index.ts';
 import type { AuditOptions } from './audit-args.ts';
 import { checkAssertion, findingsAtOrAbove } from './audit-assert.ts';
 import { EXIT } from './audit-exit.ts';
@@ -275,7 +275,7 @@ export function describeSpread(channels: readonly ChannelSpread[], runs: number)
 }
 
 function formatMetric(metric: string, value: number): string {
-  if (metric.endsWith('Ms')) return value >= 1000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`;
+  if (metric.endsWith('Ms')) return formatMs(value, 'compact');
   if (metric === 'wasteRatio') return `${Math.round(value * 100)}%`;
   return String(Math.round(value * 100) / 100);
 }

@@ -6,9 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { renderHtmlReport } from '../core/index.ts';
-import { Redactor } from '../core/formats/index.ts';
-import type { Report } from '../core/report-types.ts';
+import { Redactor, renderHtmlReport, type Report } from '../core/index.ts';
 import type { AuditOptions } from './audit-args.ts';
 import type { AuditSuite, SuitePage } from './audit-config.ts';
 import { CliError, EXIT } from './audit-exit.ts';

@@ -21,7 +21,8 @@ export function parseXml(xml: string): XmlNode {
     throw error;
   };
   parser.onopentag = (tag) => {
-    const node: XmlNode = { name: tag.name, attributes: tag.attributes, children: [], text: '' };
+    // Without the xmlns option sax gives plain string attributes (QualifiedAttribute objects only with it).
+    const node: XmlNode = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' };
     stack[stack.length - 1]!.children.push(node);
     stack.push(node);
   };
