@@ -56,6 +56,7 @@ export class UsageError extends Error {
 export const DEFAULT_DURATION_MS = 60_000;
 
 export const AUDIT_USAGE = `Usage: realtime-inspector audit <url> [options]
+       realtime-inspector audit --config pages.json [options]
 
 Loads <url> in headless Chromium with the built extension, records its real-time
 traffic, optionally breaks its connections on purpose, and prints the report.
@@ -96,7 +97,9 @@ Options:
                              GitHub Actions annotations are printed when GITHUB_ACTIONS=true
 
 Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, 64 bad usage,
-68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.`;
+68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.
+With several pages, a page that could not be audited gives its code (68, 70); otherwise
+the gates' codes of all pages combine.`;
 
 /** Parse a time: `500ms`, `10s`, `1.5m`, or a bare number of seconds. */
 export function parseTime(text: string, what: string): number {

@@ -18,6 +18,7 @@ import {
   type RawOptions,
 } from './audit-args.ts';
 import { JUDGES, type Judge, type RawSuiteFlags } from './audit-suite-args.ts';
+import { Redactor } from '../core/index.ts';
 
 export interface SuitePage {
   /** File-name-safe id: the report files are `<name>.json` and `<name>.html`. */
@@ -137,10 +138,20 @@ function suiteSettings(flags: RawSuiteFlags, config: Record<string, unknown>, pr
   };
 }
 
-/** A report file name for a page without one: its path and query, folded to [a-z0-9-]. */
-export function pageName(url: string): string {
-  const u = new URL(url);
-  const text = `${u.pathname}${u.search}`.replace(/\.html?(?=$|\?)/, '');
+/**
+ * A report file name for a page without one: its path and query, folded to [a-z0-9-].
+ * With `redact`, of the URL as redacted (a token in the query must not name a file).
+ */
+export function pageName(url: string, redact = false): string {
+  const u = new URL(redact ? new Redactor().text(url) : url);
+  let text = `${u.pathname}${u.search}`;
+  try {
+    // %5BREDACTED%5D reads as [REDACTED]: name the file by what the URL says, not its escapes.
+    text = decodeURIComponent(text);
+  } catch {
+    // A malformed escape: keep the text as it is.
+  }
+  text = text.replace(/\.html?(?=$|\?)/, '');
   const slug = text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -216,7 +227,7 @@ export function resolveSuite(flags: RawOptions, suiteFlags: RawSuiteFlags, confi
     const raw = config ? rawFromConfig(single, file) : emptyRaw();
     const url = flags.url ?? raw.url;
     const options = resolveOptions({ ...flags, url: url === undefined ? undefined : withBase(url, settings.baseUrl) }, raw);
-    return { ...settings, multi, pages: [{ name: pageName(options.url), options }] };
+    return { ...settings, multi, pages: [{ name: pageName(options.url, options.redact), options }] };
   }
 
   unknownKeys(top, PAGES_TOP_KEYS, '', problems);
@@ -261,7 +272,7 @@ export function resolveSuite(flags: RawOptions, suiteFlags: RawSuiteFlags, confi
     if (!raw) return;
     const options = pageOptions(flags, mergeRaw(defaults, raw), path, problems);
     if (!options) return;
-    let pageId = typeof name === 'string' ? name : pageName(options.url);
+    let pageId = typeof name === 'string' ? name : pageName(options.url, options.redact);
     const seen = names.get(pageId);
     if (seen !== undefined) {
       if (typeof name === 'string') {

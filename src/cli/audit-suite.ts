@@ -106,12 +106,14 @@ export async function runSuite(session: InspectorSession, suite: AuditSuite, hoo
       suite.judge,
     );
     let report = verdict.representative === null ? null : runs[verdict.representative]!.input.report;
+    let url = page.options.url;
     if (page.options.redact) {
       const redactor = pageRedactor(page.options, runs.map((r) => r.run));
       verdict = redactor.value(verdict);
       report = report && redactor.value(report);
+      url = redactor.text(url);
     }
-    return { name: page.name, url: page.options.url, verdict, report, files: reportFiles(suite, page, report) };
+    return { name: page.name, url, verdict, report, files: reportFiles(suite, page, report) };
   });
   const failed = pages.find((p) => p.verdict.error);
   const code = failed ? failed.verdict.code : pages.reduce((c, p) => c | p.verdict.code, 0);

@@ -3,6 +3,7 @@
  * the gates (as the single-page audit always printed them, prefixed with the page when
  * there are several), and for several pages or runs a table and how the runs differed.
  */
+import { Redactor } from '../core/index.ts';
 import type { AuditSuite, SuitePage } from './audit-config.ts';
 import { describeGate, describeSpread, type RunInput } from './audit-runs.ts';
 import type { SuiteResult } from './audit-suite.ts';
@@ -16,15 +17,23 @@ function label(suite: AuditSuite, page: SuitePage, run: number): string {
   return suite.multi ? `[${page.name}${runs}] ` : runs ? `[run ${run}/${suite.runs}] ` : '';
 }
 
-/** The line printed when a run starts. */
+/** The line printed when a run starts (the URL redacted by the rules with --redact: no capture has been seen yet). */
 export function startLine(suite: AuditSuite, page: SuitePage, run: number): string {
   const o = page.options;
   const faults = o.faults.length ? ` with ${o.faults.map((f) => f.spec).join(', ')}` : '';
-  return `${label(suite, page, run)}auditing ${o.url} for ${o.durationMs / 1000}s${faults}`;
+  const url = o.redact ? new Redactor().text(o.url) : o.url;
+  return `${label(suite, page, run)}auditing ${url} for ${o.durationMs / 1000}s${faults}`;
 }
 
-/** The lines printed when a run ends: faults not applied, page errors, and for a suite the run's outcome. */
+/** The lines printed when a run ends: faults not applied, page errors, and for a suite the run's outcome (redacted by the rules with --redact). */
 export function runDoneLines(suite: AuditSuite, page: SuitePage, run: number, outcome: RunInput): string[] {
+  const lines = outcomeLines(suite, page, run, outcome);
+  if (!page.options.redact) return lines;
+  const redactor = new Redactor();
+  return lines.map((line) => redactor.text(line));
+}
+
+function outcomeLines(suite: AuditSuite, page: SuitePage, run: number, outcome: RunInput): string[] {
   const prefix = label(suite, page, run);
   const lines = outcome.faultErrors.map((e) => `${prefix}warning: fault not applied: ${e}`);
   if (outcome.pageErrors.length) lines.push(`${prefix}note: the page threw ${outcome.pageErrors.length} uncaught error(s), first: ${outcome.pageErrors[0]}`);

@@ -4,13 +4,14 @@
  *   the files and run as the CI systems run them (the lab started by their own step, in a
  *   scratch folder that stands for the checkout), and the files they write checked: JUnit
  *   XML parsed, the Markdown summary (and $GITHUB_STEP_SUMMARY), summary.json, the reports;
- * - the same command with a failing rule, --runs 2 and an unreachable page: annotations,
- *   JUnit failures and errors, per-run outcomes, exit code;
+ * - the same command with a failing rule, --runs 2, an unreachable page and a token in the
+ *   URLs under redaction: annotations, JUnit failures and errors, per-run outcomes, exit
+ *   code, and the token in no output;
  * - a bad config: every bad field named, nothing run, nothing written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,8 @@ import yaml from 'js-yaml';
 import { all, parseCommand, parseXml } from '../support/ci-formats.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** A credential in page URLs that --redact must keep out of every output. */
+const TOKEN = 's3cr3t-0f-the-page';
 const EXAMPLES = join(ROOT, 'examples/ci');
 /** What a checkout needs for the examples' commands; the rest of the repository stays out of the scratch folder. */
 const LINKED = ['package.json', 'node_modules', 'bin', 'src', 'examples'];
@@ -181,7 +184,7 @@ describe('audit in CI', { timeout: 150_000 }, () => {
     expectReports(join(dir, 'realtime-inspector-reports'));
   });
 
-  it.concurrent('with a failing rule, two runs and an unreachable page: error annotations, JUnit failures and errors, each run\'s outcome, exit 68', async () => {
+  it.concurrent('with a failing rule, two runs, an unreachable page and --redact: error annotations, JUnit failures and errors, each run\'s outcome, exit 68', async () => {
     const dir = checkout('failing');
     const labPort = await freePort();
     const closedPort = await freePort();
@@ -192,10 +195,11 @@ describe('audit in CI', { timeout: 150_000 }, () => {
       join(dir, 'failing.json'),
       JSON.stringify({
         baseUrl: 'http://127.0.0.1:8080',
-        defaults: { duration: '10s' },
+        // With --redact, a token in a page's URL must reach no output.
+        defaults: { duration: '10s', redact: true },
         pages: [
-          { name: 'ws-heartbeat', url: '/pages/websocket.html?mode=ws-heartbeat&scale=0.2', asserts: ['heartbeat<=1s', 'reconnects<=0'] },
-          { name: 'down', url: `http://127.0.0.1:${closedPort}/` },
+          { name: 'ws-heartbeat', url: `/pages/websocket.html?mode=ws-heartbeat&scale=0.2&token=${TOKEN}`, asserts: ['heartbeat<=1s', 'reconnects<=0'] },
+          { name: 'down', url: `http://127.0.0.1:${closedPort}/?token=${TOKEN}` },
         ],
       }),
     );
@@ -203,16 +207,25 @@ describe('audit in CI', { timeout: 150_000 }, () => {
     const command = step(job.steps, 'Audit the demo lab').replace('examples/ci/audit.config.json', 'failing.json');
     const audit = await bash(`${command} --runs 2`, dir, env);
     expect(audit.code, audit.stderr).toBe(68);
+    const out = join(dir, 'realtime-inspector-reports');
+    for (const [what, text] of [
+      ['stdout', audit.stdout],
+      ['stderr', audit.stderr],
+      ...readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]),
+      ['$GITHUB_STEP_SUMMARY', readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')],
+    ]) {
+      expect(text, what).not.toContain(TOKEN);
+    }
 
     const commands = audit.stdout
       .split('\n')
       .filter((l) => l.startsWith('::'))
       .map(parseCommand);
     expect(commands.map((c) => `${c.name} ${c.properties.title}`)).toEqual(['error Realtime audit ws-heartbeat: --assert heartbeat<=1s', 'error Realtime audit down: not audited']);
-    expect(commands[0]!.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pages\/websocket\.html\?mode=ws-heartbeat&scale=0\.2\nFAIL --assert heartbeat<=1s: passed in 0 of 2 runs \(median: more than half needed\) · per run: [^\n]+ FAIL · [^\n]+ FAIL\nrun 1: FAIL websocket ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
-    expect(commands[1]!.message).toMatch(/cannot load http:\/\/127\.0\.0\.1:\d+\/: net::ERR_CONNECTION_REFUSED/);
+    expect(commands[0]!.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pages\/websocket\.html\?mode=ws-heartbeat&scale=0\.2&token=%5BREDACTED%5D\nFAIL --assert heartbeat<=1s: passed in 0 of 2 runs \(median: more than half needed\) · per run: [^\n]+ FAIL · [^\n]+ FAIL\nrun 1: FAIL websocket ws:\/\/127\.0\.0\.1:\d+\/ws\/heartbeat/);
+    // The redaction rule for URL tokens takes the message's ':' after the URL with the token.
+    expect(commands[1]!.message).toMatch(/cannot load http:\/\/127\.0\.0\.1:\d+\/\?token=%5BREDACTED%5D:? net::ERR_CONNECTION_REFUSED/);
 
-    const out = join(dir, 'realtime-inspector-reports');
     const root = parseXml(readFileSync(join(out, 'junit.xml'), 'utf8'));
     expect(root.attributes).toMatchObject({ tests: '3', failures: '1', errors: '1' });
     const [ws, down] = all(root, 'testsuite');

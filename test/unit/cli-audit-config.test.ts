@@ -77,6 +77,8 @@ describe('audit suite options', () => {
     const s = suite([], { pages: [WS, WS, { url: WS }] });
     expect(s.pages.map((p) => p.name)).toEqual(['pages-websocket-mode-ws-heartbeat', 'pages-websocket-mode-ws-heartbeat-2', 'pages-websocket-mode-ws-heartbeat-3']);
     expect(pageName('http://127.0.0.1:8080/')).toBe('127-0-0-1');
+    // With --redact a token in the URL names no file.
+    expect(suite(['http://lab/live?token=s3cr3t', '--redact']).pages[0]!.name).toBe('live-token-redacted');
   });
 
   it('lists every problem of a config at once, each by the path of its field', () => {
