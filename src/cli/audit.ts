@@ -110,15 +110,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
   }
 
   // One page audited once reads as it always has: its error, or its report and gates.
-  if (single) {
-    const page = result.pages[0]!;
-    if (page.verdict.error) {
-      err(`realtime-inspector audit: ${page.verdict.error.message}`);
-    } else {
-      const options = suite.pages[0]!.options;
-      if (options.printJson) process.stdout.write(`${JSON.stringify(page.report, null, 2)}\n`);
-      else process.stdout.write(formatSummary(page.report!));
-    }
+  // `--json -` prints the report that stands for the page, however many runs made it.
+  const first = result.pages[0]!;
+  if (!suite.multi && suite.pages[0]!.options.printJson && first.report) {
+    process.stdout.write(`${JSON.stringify(first.report, null, 2)}\n`);
+  } else if (single) {
+    if (first.verdict.error) err(`realtime-inspector audit: ${first.verdict.error.message}`);
+    else process.stdout.write(formatSummary(first.report!));
   } else {
     process.stdout.write(suiteText(result));
   }
