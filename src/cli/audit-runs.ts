@@ -8,7 +8,7 @@
  * when N is even (so two runs must both pass), and it extends to rules on a model or a
  * flag, which have no order.
  */
-import { formatMs, type ChannelReport, type Report } from '../core/index.ts';
+import { formatMs, median, type ChannelReport, type Report } from '../core/index.ts';
 import type { AuditOptions } from './audit-args.ts';
 import { checkAssertion, findingsAtOrAbove } from './audit-assert.ts';
 import { EXIT } from './audit-exit.ts';
@@ -92,14 +92,6 @@ export interface PageVerdict {
 export function gatePasses(outcomes: readonly boolean[], judge: Judge): boolean {
   const passes = outcomes.filter(Boolean).length;
   return judge === 'worst' ? passes === outcomes.length : passes * 2 > outcomes.length;
-}
-
-/** The median of numbers (mean of the middle two when even); undefined for none. */
-export function median(values: readonly number[]): number | undefined {
-  if (!values.length) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function gateRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'asserts' | 'failOn'>): Array<Omit<GateVerdict, 'ok' | 'passes'>> {
@@ -191,7 +183,7 @@ export function channelSpread(reports: ReadonlyArray<Report | null>): ChannelSpr
       const differs = new Set(present).size > 1 || present.length < made;
       const numbers = present.filter((v): v is number => typeof v === 'number');
       if (numbers.length !== present.length) return [{ metric, values, differs }];
-      return [{ metric, values, differs, min: Math.min(...numbers), median: median(numbers)!, max: Math.max(...numbers) }];
+      return [{ metric, values, differs, min: Math.min(...numbers), median: median(numbers), max: Math.max(...numbers) }];
     });
     const findings: Record<string, number> = {};
     for (const channel of channels) for (const code of new Set(channel?.findings.map((f) => f.code))) findings[code] = (findings[code] ?? 0) + 1;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { judge } from '../../src/cli/audit-assert.ts';
-import { channelKey, channelSpread, describeGate, gatePasses, judgeRuns, median } from '../../src/cli/audit-runs.ts';
+import { channelKey, channelSpread, describeGate, gatePasses, judgeRuns } from '../../src/cli/audit-runs.ts';
 import { gateLines } from '../../src/cli/audit-text.ts';
 import { channel, failedRun, finding, gates, heartbeatChannel, ok, pageResult, report, suiteResult } from './cli-suite-fixtures.ts';
 
@@ -63,12 +63,6 @@ describe('judging several runs', () => {
         expect(verdict.gates[0]!.ok).toBe(worseMiddle <= limit);
       }),
     );
-  });
-
-  it('takes the median of numbers, the mean of the middle two when even', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeUndefined();
   });
 });
 
