@@ -81,7 +81,9 @@ function pageSuite(page: PageResult, judge: SuiteResult['judge']): { xml: string
   const notes = [...v.runs.flatMap((r) => [...r.faultErrors.map((e) => `run ${r.run}: fault not applied: ${e}`), ...r.pageErrors.map((e) => `run ${r.run}: page error: ${e}`)]), ...(spread.length ? ['How the runs differed:', ...spread] : [])];
   const children = [properties, ...cases, ...(notes.length ? [element('system-out', {}, notes.join('\n'), '    ')] : [])];
   const tests = cases.length;
-  const xml = element('testsuite', { name: page.name, tests, failures, errors, skipped: 0 }, children, '  ');
+  // time: seconds recorded over the page's runs (JUnit's unit; reporters show it per suite).
+  const time = (v.runs.reduce((ms, r) => ms + r.durationMs, 0) / 1000).toFixed(3);
+  const xml = element('testsuite', { name: page.name, tests, failures, errors, skipped: 0, time }, children, '  ');
   return { xml, tests, failures, errors };
 }
 

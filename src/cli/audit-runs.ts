@@ -46,6 +46,8 @@ export interface RunSummary {
   /** 1-based, in the order the runs were made. */
   run: number;
   error: { message: string; exitCode: number } | null;
+  /** How long the run recorded (its report's duration); 0 without a report. */
+  durationMs: number;
   /** Gates this run failed. */
   failed: number;
   findings: { error: number; warning: number };
@@ -70,6 +72,8 @@ export interface ChannelSpread {
   key: string;
   /** Runs in which the channel appeared. */
   seenIn: number;
+  /** Per run, whether the channel appeared in it. */
+  seen: boolean[];
   metrics: MetricSpread[];
   /** Finding codes and the number of runs that raised them. */
   findings: Record<string, number>;
@@ -187,7 +191,7 @@ export function channelSpread(reports: ReadonlyArray<Report | null>): ChannelSpr
     });
     const findings: Record<string, number> = {};
     for (const channel of channels) for (const code of new Set(channel?.findings.map((f) => f.code))) findings[code] = (findings[code] ?? 0) + 1;
-    return { key, seenIn, metrics, findings };
+    return { key, seenIn, seen: channels.map(Boolean), metrics, findings };
   });
 }
 
@@ -201,6 +205,7 @@ export function judgeRuns(runs: readonly RunInput[], options: Pick<AuditOptions,
   const summaries: RunSummary[] = runs.map((run, i) => ({
     run: i + 1,
     error: run.error,
+    durationMs: run.report?.durationMs ?? 0,
     failed: gates.filter((g) => !g.perRun[i]!.ok).length,
     findings: {
       error: run.report?.summary.findings.error ?? 0,
@@ -253,8 +258,9 @@ export function describeSpread(channels: readonly ChannelSpread[], runs: number)
     if (channel.seenIn < runs) parts.push(`seen in ${channel.seenIn} of ${runs} runs`);
     for (const m of channel.metrics) {
       const texts = m.values.map((v) => (v === null ? '—' : typeof v === 'number' ? formatMetric(m.metric, v) : v));
-      // A difference below the shown precision (1.42 s and 1.38 s both read 1.4s) is no difference to report.
-      if (!m.differs || new Set(texts).size === 1) continue;
+      // Where the channel was seen, do the runs disagree? A difference below the shown precision
+      // (1.42 s and 1.38 s both read 1.4s) is none; a run without the channel is said once, above.
+      if (!m.differs || new Set(texts.filter((_, i) => channel.seen[i])).size === 1) continue;
       const shown = texts.join(' / ');
       const range = m.min !== undefined ? ` (median ${formatMetric(m.metric, m.median!)})` : '';
       parts.push(`${m.metric} ${shown}${range}`);

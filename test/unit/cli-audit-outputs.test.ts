@@ -50,7 +50,7 @@ describe('JUnit XML', () => {
     expect(root.name).toBe('testsuites');
     expect(root.attributes).toMatchObject({ tests: '7', failures: '2', errors: '1' });
     const [ws, sse, down] = all(root, 'testsuite');
-    expect(ws!.attributes).toMatchObject({ name: 'ws', tests: '3', failures: '2', errors: '0' });
+    expect(ws!.attributes).toMatchObject({ name: 'ws', tests: '3', failures: '2', errors: '0', time: '60.000' });
     expect(all(ws!, 'testcase').map((c) => c.attributes.name)).toEqual(['--assert heartbeat<=30s', '--assert reconnects<=0', '--fail-on error']);
     expect(all(ws!, 'testcase').every((c) => c.attributes.classname === 'realtime-inspector.ws')).toBe(true);
     const failure = all(ws!, 'failure')[0]!;
@@ -59,7 +59,7 @@ describe('JUnit XML', () => {
     expect(all(ws!, 'property').find((p) => p.attributes.name === 'url')!.attributes.value).toBe('http://lab/pages/websocket.html?mode=ws-heartbeat&scale=0.2');
     expect(sse!.attributes).toMatchObject({ failures: '0', errors: '0' });
     expect(all(sse!, 'system-out').map((s) => s.text).join('\n')).toContain('findings in some runs only: idle-gap-over-nat-timeout (1/3)');
-    expect(down!.attributes).toMatchObject({ tests: '1', errors: '1' });
+    expect(down!.attributes).toMatchObject({ tests: '1', errors: '1', time: '0.000' });
     expect(all(down!, 'error')[0]!.attributes).toEqual({ message: 'cannot load http://127.0.0.1:9/: net::ERR_CONNECTION_REFUSED', type: 'exit 68' });
   });
 

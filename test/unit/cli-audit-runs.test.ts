@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { judge } from '../../src/cli/audit-assert.ts';
-import { channelKey, channelSpread, describeGate, gatePasses, judgeRuns } from '../../src/cli/audit-runs.ts';
+import { channelKey, channelSpread, describeGate, describeSpread, gatePasses, judgeRuns } from '../../src/cli/audit-runs.ts';
 import { gateLines } from '../../src/cli/audit-text.ts';
 import { channel, failedRun, finding, gates, heartbeatChannel, ok, pageResult, report, suiteResult } from './cli-suite-fixtures.ts';
 
@@ -83,6 +83,21 @@ describe('how the runs differed', () => {
     expect(p!.findings).toEqual({ 'polling-waste-high': 1 });
     expect(ws!.seenIn).toBe(1);
     expect(ws!.metrics.find((m) => m.metric === 'heartbeatMs')!.differs).toBe(true);
+  });
+
+  it('words only the disagreements: metrics that differ where the channel was seen, a channel missing from runs, findings of some runs', () => {
+    const poll = (waste: number, requests: number, findings = [] as ReturnType<typeof finding>[]) =>
+      channel({ kind: 'polling', transport: 'fetch', url: 'http://lab/api/poll', wasteRatio: waste, requests, findings });
+    const spread = channelSpread([
+      report([poll(0.8, 10, [finding('polling-waste-high', 'warning')]), heartbeatChannel(1420)]),
+      report([poll(0.6, 10), heartbeatChannel(1380)]),
+      report([poll(0.7, 10)]),
+    ]);
+    expect(describeSpread(spread, 3)).toEqual([
+      'http://lab/api/poll: wasteRatio 80% / 60% / 70% (median 70%); findings in some runs only: polling-waste-high (1/3)',
+      'ws://lab/ws/heartbeat: seen in 2 of 3 runs',
+    ]);
+    expect(describeSpread(channelSpread([report([poll(0.5, 10)]), report([poll(0.5, 10)])]), 2)).toEqual([]);
   });
 
   it('keeps two channels on one endpoint apart, and a worker\'s apart from the page\'s', () => {
