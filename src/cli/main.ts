@@ -18,6 +18,8 @@ Commands:
   analyze <capture.json|file.har> [--json] [--users N] [--html FILE]
                  classify and judge the real-time traffic of a capture or HAR
   audit <url> ...  record a live page in headless Chromium and judge it
+  audit --config pages.json [--runs N] [--junit FILE] [--markdown FILE]
+                 several pages in one run, repeated and judged, with CI outputs
 
 Run "realtime-inspector <command> --help" for a command's options.`;
 

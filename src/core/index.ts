@@ -19,7 +19,7 @@ export type { CaptureEvent, CaptureFile } from './events.ts';
 export { CAPTURE_SCHEMA_VERSION, isHttp } from './events.ts';
 export type { Direction, HeaderList, Payload, SseMessageEvent, Transport, WorkerOrigin } from './events.ts';
 export { isPolled } from './report-types.ts';
-export { formatBytes, formatMs } from './stats.ts';
+export { formatBytes, formatMs, median } from './stats.ts';
 export { IDLE_LIMIT_MS } from './metrics/heartbeat.ts';
 export { decodeMessage, getDecoder } from './protocols/index.ts';
 export { flattenDecoded, payloadBytes } from './protocols/util.ts';
