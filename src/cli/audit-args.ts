@@ -45,6 +45,9 @@ export interface AuditOptions {
   redact: boolean;
   /** Capture the traffic of the page's workers too (dedicated, shared, service; src/cli/workers.ts). */
   workers: boolean;
+  /** `--baseline`: a report (or capture) to compare the run with; `--budget`: the regression budget file (src/cli/diff.ts). */
+  baseline: string | null;
+  budget: string | null;
 }
 
 /** Bad flags or config: the message says which and why. */
@@ -82,8 +85,12 @@ Options:
   --header 'Name: value'   extra request header (repeatable)
   --cookie 'name=value'    cookie for the audited site (repeatable; 'a=1; b=2' works)
   --config <file.json>     the same options as JSON (flags given on the command line win)
+  --baseline <report.json> compare with an earlier report (or capture) of the page and
+                             add 4 to the exit code on a regression beyond the budget
+  --budget <budget.json>   the regression budget for --baseline (default: waste +5 points,
+                             heartbeat ±20%, request rate +50%, backoff model, new errors)
 
-Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, 64 bad usage,
+Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, +4 budget breached, 64 bad usage,
 68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.`;
 
 /** Parse a time: `500ms`, `10s`, `1.5m`, or a bare number of seconds. */
@@ -213,6 +220,8 @@ interface RawOptions {
   cookies: string[];
   redact?: boolean;
   workers?: boolean;
+  baseline?: string;
+  budget?: string;
 }
 
 function emptyRaw(): RawOptions {
@@ -223,7 +232,7 @@ function emptyRaw(): RawOptions {
 export function rawFromConfig(config: unknown, file: string): RawOptions {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`${file}: expected a JSON object`);
   const c = config as Record<string, unknown>;
-  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers']);
+  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers', 'baseline', 'budget']);
   const unknownKeys = Object.keys(c).filter((k) => !known.has(k));
   if (unknownKeys.length) throw new UsageError(`${file}: unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
   const str = (key: string): string | undefined => {
@@ -263,6 +272,8 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     cookies: list('cookies'),
     redact: flag('redact'),
     workers: flag('workers'),
+    baseline: str('baseline'),
+    budget: str('budget'),
   };
 }
 
@@ -281,6 +292,8 @@ const ARGV_OPTIONS = {
   config: { type: 'string' },
   redact: { type: 'boolean' },
   'no-workers': { type: 'boolean' },
+  baseline: { type: 'string' },
+  budget: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** parseArgs' errors in the CLI's words (its own name the option and say what to do, at length). */
@@ -320,6 +333,8 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string |
   raw.cookies.push(...(v.cookie ?? []));
   if (v.redact) raw.redact = true;
   if (v['no-workers']) raw.workers = false;
+  raw.baseline = v.baseline;
+  raw.budget = v.budget;
   return { raw, config: v.config ?? null, help: v.help === true };
 }
 
@@ -348,6 +363,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
   if (users !== undefined && (!Number.isInteger(users) || users < 1)) throw new UsageError(`--users "${usersText}": expected a positive integer`);
   const failOn = pick('failOn');
   if (failOn !== undefined && failOn !== 'warning' && failOn !== 'error') throw new UsageError(`--fail-on "${failOn}": expected warning or error`);
+  if (pick('budget') !== undefined && pick('baseline') === undefined) throw new UsageError('--budget needs --baseline <report.json> to compare with');
   const headers: Record<string, string> = {};
   for (const text of [...config.headers, ...flags.headers]) {
     const [name, value] = parseHeader(text);
@@ -367,5 +383,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
     printJson: flags.json === '-',
     redact: pick('redact') ?? false,
     workers: pick('workers') ?? true,
+    baseline: pick('baseline') ?? null,
+    budget: pick('budget') ?? null,
   };
 }

@@ -52,6 +52,12 @@ export async function auditCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const opts = options;
+  // The baseline and budget are read before the browser starts: a bad file is a usage error.
+  const gate = await (await import('./diff.ts')).loadBaselineGate(opts).catch((error: Error) => error);
+  if (gate instanceof Error) {
+    err(`realtime-inspector audit: ${gate.message}`);
+    return EXIT.usage;
+  }
   const tty = process.stderr.isTTY === true;
   let lastPrinted = 0;
   const onProgress = (p: AuditProgress) => {
@@ -100,8 +106,9 @@ export async function auditCommand(argv: string[]): Promise<number> {
       err(`HTML report written to ${opts.html}`);
     }
     const verdict = judge(run.report, opts);
-    for (const line of verdict.lines) err(redactor ? redactor.text(line) : line);
-    return verdict.code;
+    const budget = gate?.check(run.report);
+    for (const line of [...verdict.lines, ...(budget?.lines ?? [])]) err(redactor ? redactor.text(line) : line);
+    return verdict.code | (budget?.code ?? 0);
   } catch (error) {
     if (tty) process.stderr.write('\r\x1b[2K');
     if (error instanceof CliError) {
