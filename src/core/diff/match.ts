@@ -11,6 +11,7 @@
 import type { Transport } from '../events.ts';
 import type { ChannelReport } from '../report-types.ts';
 import { bitsPerChar, foldSegment, MIN_VARYING_CHARS } from '../channels.ts';
+import { REDACTED } from '../formats/redact-names.ts';
 
 /** One channel of `before` paired with one of `after`. */
 export interface ChannelPair {
@@ -58,9 +59,11 @@ const BOTH_MIXED_IDS = 0.85;
 /** Equal once digit runs are ignored (`v1.2.3`/`v1.2.4`, `room-12`/`room-13`). */
 const SAME_BUT_DIGITS = 0.8;
 /**
- * Both letters only, of one length and at least MIN_VARYING_CHARS long: a random token that
- * happened to draw no digit, or two names of one length (`notifications`/`subscriptions`).
- * Weak: it decides only where no better partner exists (README, Known limitations).
+ * Two query values of letters only, of one length and at least MIN_VARYING_CHARS long: a random
+ * token that happened to draw no digit (ASP.NET Core SignalR's `?id=` connection token, 22
+ * base64url characters, has none once in about forty) or two names of one length. Weak: it
+ * decides only where no better partner exists (README, Known limitations). Path segments of
+ * letters are names (`/api/notifications`, `/api/subscriptions`) and never pair this way.
  */
 const SAME_LENGTH_LETTERS = 0.5;
 const DIFFERENT = 0;
@@ -146,11 +149,13 @@ function couldBeToken(value: string): boolean {
 }
 
 /** How alike two values of one position (a path segment, one query key's value) are, 0..1; 0 means another name. */
-export function valueSimilarity(rawA: string, rawB: string): number {
+export function valueSimilarity(rawA: string, rawB: string, position: 'path' | 'query'): number {
   if (rawA === rawB) return SAME;
   const a = decoded(rawA);
   const b = decoded(rawB);
   if (a === b) return SAME;
+  // A credential removed from a redacted report stands for whatever the other run sent there.
+  if (a === REDACTED || b === REDACTED) return BOTH_FOLDED;
   const placeholderA = PLACEHOLDER.test(a);
   const placeholderB = PLACEHOLDER.test(b);
   if (placeholderA && placeholderB) return BOTH_FOLDED;
@@ -158,7 +163,7 @@ export function valueSimilarity(rawA: string, rawB: string): number {
   if (JWT.test(a) && JWT.test(b)) return BOTH_FOLDED;
   if (looksGenerated(a) && looksGenerated(b) && Math.min(a.length, b.length) * 2 >= Math.max(a.length, b.length)) return BOTH_MIXED_IDS;
   if (/\d/.test(a) && a.replace(/\d+/g, '#') === b.replace(/\d+/g, '#')) return SAME_BUT_DIGITS;
-  if (a.length === b.length && a.length >= MIN_VARYING_CHARS && ID_CHARS.test(a) && ID_CHARS.test(b)) return SAME_LENGTH_LETTERS;
+  if (position === 'query' && a.length === b.length && a.length >= MIN_VARYING_CHARS && ID_CHARS.test(a) && ID_CHARS.test(b)) return SAME_LENGTH_LETTERS;
   return DIFFERENT;
 }
 
@@ -181,7 +186,7 @@ function identitySimilarity(a: Identity, b: Identity): number {
   if (a.method !== null && b.method !== null && a.method !== b.method) return 0;
   let path = 0;
   for (let i = 0; i < a.segments.length; i++) {
-    const s = valueSimilarity(a.segments[i]!, b.segments[i]!);
+    const s = valueSimilarity(a.segments[i]!, b.segments[i]!, 'path');
     if (s === DIFFERENT) return 0;
     path += s;
   }
@@ -192,7 +197,7 @@ function identitySimilarity(a: Identity, b: Identity): number {
     const va = a.query.get(key);
     const vb = b.query.get(key);
     if (va === undefined || vb === undefined) continue;
-    const s = valueSimilarity(va, vb);
+    const s = valueSimilarity(va, vb, 'query');
     if (s === DIFFERENT) return 0;
     query += s;
   }
