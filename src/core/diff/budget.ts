@@ -18,7 +18,7 @@ export interface BudgetRules {
   maxRequestRateIncreasePercent?: number;
   /** Messages per second (both directions) may grow by at most this percentage. */
   maxMessageRateIncreasePercent?: number;
-  /** Rates are judged only where the new run counted at least this many requests (or messages); default 10. */
+  /** Rates and waste are judged only where the new run counted at least this many requests (or messages); default 10. */
   minSamples?: number;
   /** A backoff fitted with medium or high confidence on both sides must keep its model. */
   failOnBackoffModelChange?: boolean;
@@ -151,8 +151,8 @@ function channelBreaches(d: ChannelDiff, rules: BudgetRules): Breach[] {
   const minSamples = rules.minSamples ?? DEFAULT_MIN_SAMPLES;
   if (rules.failOnKindChange && d.kind.changed) add('failOnKindChange', `kind changed: ${d.kind.before} → ${d.kind.after}`);
   const waste = rules.maxWasteIncreasePoints;
-  if (waste !== undefined && d.waste.points !== null && d.waste.points > waste) {
-    add('maxWasteIncreasePoints', `waste up ${formatPoints(d.waste.points)} (${wastePercent(d.waste.before)} → ${wastePercent(d.waste.after)}), budget +${waste} points`);
+  if (waste !== undefined && d.waste.points !== null && d.waste.points > waste && d.requestRate.countAfter >= minSamples) {
+    add('maxWasteIncreasePoints', `waste ${formatPoints(d.waste.points)} (${wastePercent(d.waste.before)} → ${wastePercent(d.waste.after)}), budget +${waste} points`);
   }
   const hb = rules.maxHeartbeatChangePercent;
   if (hb !== undefined && d.heartbeat.before !== null) {
