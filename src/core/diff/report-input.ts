@@ -28,8 +28,10 @@ type Json = Record<string, unknown>;
 /** Check a parsed report JSON; returns it typed, or throws ReportInputError naming each problem. */
 export function parseReport(value: unknown): Report {
   const problems: string[] = [];
+  let unlisted = 0;
   const problem = (path: string, expected: string, got: unknown) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(`${path}: expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`);
+    if (problems.length >= MAX_PROBLEMS) unlisted++;
+    else problems.push(`${path}: expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`);
   };
   const obj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
   const field = (o: Json, key: string, path: string, ok: (v: unknown) => boolean, expected: string) => {
@@ -89,6 +91,7 @@ export function parseReport(value: unknown): Report {
       }
     });
   }
+  if (unlisted > 0) problems.push(`(and ${unlisted} more)`);
   if (problems.length > 0) throw new ReportInputError(`not a valid report:\n  ${problems.join('\n  ')}`);
   return value as unknown as Report;
 }
