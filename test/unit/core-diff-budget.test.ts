@@ -9,12 +9,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { Ajv } from 'ajv';
 import { analyzeCapture } from '../../src/core/index.ts';
 import { importCaptureOrHar } from '../../src/core/formats/index.ts';
 import { BudgetError, checkBudget, DEFAULT_BUDGET, diffReports, parseBudget, type Budget } from '../../src/core/diff/index.ts';
 import type { ChannelReport, Report } from '../../src/core/report-types.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/diff');
+const ROOT = join(import.meta.dirname, '../..');
+const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(ROOT, 'docs/budget.schema.json'), 'utf8')));
+
+/** The budget example in README's "Baselines and diff". */
+function readmeBudget(): unknown {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Baselines and diff'));
+  return JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!);
+}
 const cache = new Map<string, Report>();
 function lab(name: string): Report {
   if (!cache.has(name)) cache.set(name, analyzeCapture(importCaptureOrHar(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')).events));
@@ -60,6 +70,28 @@ describe('budget file validation', () => {
     });
     expect(budget.maxRequestRateIncreasePercent).toBe(50);
     expect(budget.channels).toEqual([{ url: '/socket.io/', maxHeartbeatChangePercent: 10 }, { url: '/metrics', ignore: true }]);
+  });
+
+  it("README's example passes the JSON Schema and the parser; what one refuses, so does the other", () => {
+    const example = readmeBudget();
+    expect(validateSchema(example), JSON.stringify(validateSchema.errors)).toBe(true);
+    expect(parseBudget(example).channels).toHaveLength(2);
+    const wrong: unknown[] = [
+      { maxWaste: 5 },
+      { maxWasteIncreasePoints: '5' },
+      { minSamples: 2.5 },
+      { maxHeartbeatChangePercent: -1 },
+      { failOnNewFindings: true },
+      { failOnGoneChannels: 'yes' },
+      { channels: [{ maxHeartbeatChangePercent: 10 }] },
+      { channels: [{ url: '/x', unknown: 1 }] },
+      { channels: [{ url: '' }] },
+      { channels: {} },
+    ];
+    for (const budget of wrong) {
+      expect(validateSchema(budget), JSON.stringify(budget)).toBe(false);
+      expect(() => parseBudget(budget), JSON.stringify(budget)).toThrow(BudgetError);
+    }
   });
 
   it('names every problem at once', () => {

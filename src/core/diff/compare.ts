@@ -50,6 +50,8 @@ export interface ChannelDiff {
   requestRate: RateChange;
   /** Messages (both directions) per second of capture. */
   messageRate: RateChange;
+  /** Reconnects counted in each capture. */
+  reconnects: { before: number; after: number };
   /** Wasted share of polls, 0..1, and the change in percentage points; null where not measured. */
   waste: { before: number | null; after: number | null; points: number | null };
   /** Median heartbeat interval (ms) and its change in percent; null where none was seen. */
@@ -149,6 +151,7 @@ function diffChannel(before: ChannelReport, after: ChannelReport, score: number,
     protocol: { before: before.protocol, after: after.protocol, changed: before.protocol !== after.protocol },
     requestRate: rateChange(before.requests, secondsBefore, after.requests, secondsAfter),
     messageRate: rateChange(before.messages.in + before.messages.out, secondsBefore, after.messages.in + after.messages.out, secondsAfter),
+    reconnects: { before: before.reconnects.length, after: after.reconnects.length },
     waste: {
       before: before.wasteRatio,
       after: after.wasteRatio,

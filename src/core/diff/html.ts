@@ -10,7 +10,7 @@ import { budgetLines, channelHeading, channelRows, diffHeading } from './words.t
 
 const DIFF_CSS = `
 .changed td{font-weight:600}.mark{color:#9b1c1c}
-.added{color:#14632d}.removed{color:#5b6475;text-decoration:line-through}
+.added{color:#9b1c1c}.removed{color:#14632d;text-decoration:line-through}
 .fail{border-left:3px solid #d64545;padding:4px 10px;background:#fdf0f0}.pass{border-left:3px solid #2f9e55;padding:4px 10px;background:#eff9f2}
 `;
 

@@ -81,6 +81,9 @@ export function channelRows(d: ChannelDiff): DiffRow[] {
   };
   rate('requests', d.requestRate, 'req');
   rate('messages', d.messageRate, 'msg');
+  if (d.reconnects.before > 0 || d.reconnects.after > 0) {
+    rows.push({ label: 'reconnects', text: `${d.reconnects.before} → ${d.reconnects.after}`, changed: d.reconnects.after > 2 * d.reconnects.before + 1 });
+  }
   if (d.waste.before !== null || d.waste.after !== null) {
     const points = d.waste.points === null ? '' : ` (${formatPoints(d.waste.points)})`;
     rows.push({ label: 'waste', text: `${wastePercent(d.waste.before)} → ${wastePercent(d.waste.after)}${points}`, changed: d.waste.points === null || Math.abs(d.waste.points) >= 5 });
