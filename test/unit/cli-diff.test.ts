@@ -112,4 +112,18 @@ describe('realtime-inspector diff', { timeout: 180_000 }, () => {
     expect(budget.stderr).toBe(`realtime-inspector diff: ${badBudget}: invalid budget:\n  "maxRequestRateIncreasePercent" must be a number ≥ 0, got "lots"\n`);
     expect(usage.stderr).toMatch(/^realtime-inspector diff: expected two files \(before and after\), got 1\n\nUsage: realtime-inspector diff/);
   });
+
+  it('audit refuses a missing baseline, an invalid budget and a budget without baseline before starting a browser (exit 64)', async () => {
+    const badBudget = join(dir, 'audit-bad-budget.json');
+    await writeFile(badBudget, '{"failOnNewFindings": "sometimes"}');
+    const [missing, invalid, alone] = await Promise.all([
+      runCli(['audit', 'http://127.0.0.1:9/', '--baseline', join(dir, 'none.json')]),
+      runCli(['audit', 'http://127.0.0.1:9/', '--baseline', capture('ws-idle.run1'), '--budget', badBudget]),
+      runCli(['audit', 'http://127.0.0.1:9/', '--budget', badBudget]),
+    ]);
+    expect([missing.code, invalid.code, alone.code]).toEqual([64, 64, 64]);
+    expect(missing.stderr).toBe(`realtime-inspector audit: ${join(dir, 'none.json')}: no such file\n`);
+    expect(invalid.stderr).toBe(`realtime-inspector audit: ${badBudget}: invalid budget:\n  "failOnNewFindings" must be "error", "warning", "info" or false, got "sometimes"\n`);
+    expect(alone.stderr).toContain('realtime-inspector audit: --budget needs --baseline <report.json> to compare with');
+  });
 });
