@@ -6,7 +6,8 @@
  */
 import type { Severity } from '../report-types.ts';
 import type { ChannelDiff, RateChange, ReportDiff } from './compare.ts';
-import { describeBackoffChange, describeRateChange, formatPercent, formatPoints, heartbeatText, wastePercent } from './words.ts';
+import { describeBackoffChange, formatPercent, formatPoints, heartbeatText, wastePercent } from '../describe.ts';
+import { describeRateChange } from './words.ts';
 
 /** The rules of a budget; each is checked only when set. */
 export interface BudgetRules {

@@ -1,56 +1,18 @@
 /**
  * How a diff and a budget verdict read, for the CLI's text, the HTML page and the breach
- * messages alike. Durations and backoff verdicts are worded by the report's own formatters
- * (src/core/stats.ts formatMs, src/core/describe.ts describeBackoff).
+ * messages alike: the layout of rows and blocks. The values in them are worded by
+ * src/core/describe.ts (changes, rates, backoff verdicts) and src/core/stats.ts (durations).
  */
-import type { Backoff } from '../report-types.ts';
-import { describeBackoff } from '../describe.ts';
+import { describeBackoffChange, formatPercent, formatPoints, formatRate, heartbeatText, wastePercent } from '../describe.ts';
 import { formatMs } from '../stats.ts';
 import type { Breach } from './budget.ts';
 import type { ChannelDiff, ChannelRef, LoneChannel, RateChange, ReportDiff, ReportSide } from './compare.ts';
-
-/** A signed percentage: "+100%", "−20%", "0%". */
-export function formatPercent(percent: number): string {
-  const rounded = Math.round(percent);
-  return rounded > 0 ? `+${rounded}%` : rounded < 0 ? `−${-rounded}%` : '0%';
-}
-
-/** A signed change in percentage points: "+12 points", "−3.5 points". */
-export function formatPoints(points: number): string {
-  const abs = Math.abs(points);
-  const n = Number.isInteger(abs) ? String(abs) : abs.toFixed(1);
-  return `${points > 0 ? '+' : points < 0 ? '−' : ''}${n} point${abs === 1 ? '' : 's'}`;
-}
-
-/** A waste ratio as a percentage; "—" when not measured. */
-export function wastePercent(ratio: number | null): string {
-  return ratio === null ? '—' : `${Math.round(ratio * 100)}%`;
-}
-
-/** A heartbeat interval; "none seen" when null. */
-export function heartbeatText(ms: number | null): string {
-  return ms === null ? 'none seen' : formatMs(ms);
-}
-
-/** A rate per second: two decimals below 10, one above. */
-export function formatRate(perSecond: number, unit: string): string {
-  return `${perSecond < 10 ? perSecond.toFixed(2) : perSecond.toFixed(1)} ${unit}/s`;
-}
 
 /** "1.00 req/s → 2.00 req/s (+100%, 20 → 40 requests)". */
 export function describeRateChange(rate: RateChange, unit: 'req' | 'msg'): string {
   const change = rate.percent === null ? (rate.after > 0 ? 'new' : 'unchanged') : formatPercent(rate.percent);
   const noun = unit === 'req' ? 'requests' : 'messages';
   return `${formatRate(rate.before, unit)} → ${formatRate(rate.after, unit)} (${change}, ${rate.countBefore} → ${rate.countAfter} ${noun})`;
-}
-
-function backoffText(b: Backoff | null): string {
-  return b === null ? 'none fitted' : describeBackoff(b);
-}
-
-/** Both backoff verdicts: "exponential ×2 from 500 ms to 10.0 s, … → constant 100 ms, …". */
-export function describeBackoffChange(before: Backoff | null, after: Backoff | null): string {
-  return `${backoffText(before)} → ${backoffText(after)}`;
 }
 
 /** A channel's heading: "[polling] fetch · json  http://…". */
