@@ -3,6 +3,7 @@
  * page hooks emit for fetch/XHR, EventSource and WebSocket traffic.
  */
 import type { CaptureEvent, HeaderList, Payload } from '../../src/core/events.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
 import { bodyHashOf } from '../../src/core/formats/body-hash.ts';
 
 export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -187,4 +188,38 @@ export function pollingCapture(opts: { url: string; intervalMs: number; bodies: 
     b.http({ at: T0 + i * opts.intervalMs, url: opts.url.replace('{i}', String(1700000000000 + i * opts.intervalMs)), durationMs: opts.durationMs ?? 40, body, status: opts.status?.(i) });
   });
   return b;
+}
+
+/** A channel report with nothing measured: the identity is what `over` sets (id, url, kind...). */
+export function channelReport(over: Partial<ChannelReport>): ChannelReport {
+  return {
+    id: 'c',
+    kind: 'websocket',
+    confidence: 1,
+    evidence: '',
+    url: 'ws://h/socket',
+    sampleUrl: 'ws://h/socket',
+    transport: 'websocket',
+    protocol: null,
+    requests: 0,
+    connections: 1,
+    messages: { in: 0, out: 0 },
+    bytes: { in: 0, out: 0 },
+    wasted: 0,
+    wasteRatio: null,
+    wastedBytes: 0,
+    intervalMs: null,
+    durationMs: null,
+    stalenessMs: null,
+    gapMs: null,
+    timeToFirstByteMs: null,
+    heartbeat: null,
+    reconnects: [],
+    backoff: null,
+    stalls: [],
+    load: null,
+    findings: [],
+    advice: null,
+    ...over,
+  };
 }

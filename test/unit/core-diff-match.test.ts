@@ -16,6 +16,7 @@ import { channelSimilarity, matchChannels, MIN_MATCH_SCORE, valueSimilarity } fr
 import { importCaptureOrHar } from '../../src/core/formats/index.ts';
 import type { ChannelKind, ChannelReport, Report } from '../../src/core/report-types.ts';
 import type { Transport } from '../../src/core/events.ts';
+import { channelReport } from './core-builders.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/diff');
 
@@ -26,32 +27,9 @@ function labRuns(): Array<{ page: string; run1: Report; run2: Report }> {
   return pages.map((page) => ({ page, run1: load(`${page}.run1.json`), run2: load(`${page}.run2.json`) }));
 }
 
-/** A channel report with only the identity the matcher reads set to something meaningful. */
-function channel(identity: { id: string; url: string; sampleUrl: string; transport: Transport; kind: ChannelKind; protocol: string | null; origin?: ChannelReport['origin'] }): ChannelReport {
-  return {
-    ...identity,
-    confidence: 1,
-    evidence: '',
-    requests: 0,
-    connections: 1,
-    messages: { in: 0, out: 0 },
-    bytes: { in: 0, out: 0 },
-    wasted: 0,
-    wasteRatio: null,
-    wastedBytes: 0,
-    intervalMs: null,
-    durationMs: null,
-    stalenessMs: null,
-    gapMs: null,
-    timeToFirstByteMs: null,
-    heartbeat: null,
-    reconnects: [],
-    backoff: null,
-    stalls: [],
-    load: null,
-    findings: [],
-    advice: null,
-  };
+/** A channel report with only the identity the matcher reads. */
+function channel(identity: Pick<ChannelReport, 'id' | 'url' | 'sampleUrl' | 'transport' | 'kind' | 'protocol' | 'origin'>): ChannelReport {
+  return channelReport(identity);
 }
 
 describe('channel matching on real captures of the demo lab, taken twice', () => {
