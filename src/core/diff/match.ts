@@ -36,7 +36,7 @@ export interface ChannelMatching {
 export const MIN_MATCH_SCORE = 0.6;
 
 /** How much each part of the identity weighs in the score (they add up to 1). */
-const WEIGHTS = { origin: 0.15, path: 0.4, query: 0.25, kind: 0.1, protocol: 0.05, transport: 0.05 } as const;
+const WEIGHTS = { origin: 0.25, path: 0.35, query: 0.2, kind: 0.1, protocol: 0.05, transport: 0.05 } as const;
 
 /** Placeholders the endpoint normalisation writes for a folded value (src/core/channels.ts). */
 const PLACEHOLDER = /^:(uuid|n|date|hash|token|server|session)$/;
