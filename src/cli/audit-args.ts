@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { FaultCommand } from '../shared/page-bridge.ts';
-import type { BackoffModel, Severity } from '../core/report-types.ts';
+import type { BackoffModel, Severity } from '../core/index.ts';
 
 /** A fault and when to apply it, relative to the start of the page load. */
 export interface ScheduledFault {

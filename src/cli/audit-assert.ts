@@ -2,10 +2,10 @@
  * The gates of `audit`: `--assert` rules and the `--fail-on` level, judged on a
  * report. Pure: report in, verdicts out.
  */
-import { isPolled, type ChannelReport, type Report, type Severity } from '../core/report-types.ts';
+import { describeBackoff, formatMs, isPolled } from '../core/index.ts';
+import type { ChannelReport, Report, Severity } from '../core/index.ts';
 import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
 import { EXIT } from './audit-exit.ts';
-import { describeBackoff } from '../core/describe.ts';
 
 /** The outcome of one rule, with the channels it looked at. */
 export interface Verdict {
@@ -35,7 +35,7 @@ function compare(actual: number | string | boolean, op: AssertOp, expected: numb
 }
 
 function seconds(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
+  return formatMs(ms, 'compact');
 }
 
 interface Subject {

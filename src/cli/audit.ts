@@ -70,13 +70,12 @@ export async function auditCommand(argv: string[]): Promise<number> {
   };
 
   // The browser driver and the core load only once the options are known to be good.
-  const [{ launchInspector }, { auditPage }, { judge }, { formatSummary }, { renderHtmlReport }, { Redactor }] = await Promise.all([
+  const [{ launchInspector }, { auditPage }, { judge }, { formatSummary }, { renderHtmlReport, Redactor }] = await Promise.all([
     import('./browser.ts'),
     import('./audit-run.ts'),
     import('./audit-assert.ts'),
     import('./analyze.ts'),
     import('../core/index.ts'),
-    import('../core/formats/index.ts'),
   ]);
   let session;
   try {

@@ -1,9 +1,9 @@
 /**
- * One wording of a verdict (backoff, stall check) and of a change between two runs (the
- * diff's percentages, points, rates), for the CLI, the HTML reports and the panel alike, so
- * that they say the same thing about the same result.
+ * One wording of a verdict (backoff, stall check, heartbeat) and of a change between two runs
+ * (the diff's percentages, points, rates), for the CLI, the HTML reports and the panel alike,
+ * so that they say the same thing about the same result.
  */
-import type { Backoff, BackoffResetRule, JitterKind, StallCheck } from './report-types.ts';
+import type { Backoff, BackoffResetRule, Heartbeat, HeartbeatDirection, JitterKind, StallCheck } from './report-types.ts';
 import { formatMs } from './stats.ts';
 
 const JITTER_WORDS: Record<JitterKind, string> = {
@@ -34,7 +34,7 @@ export function describeBackoffShape(b: Backoff): string {
     case 'exponential':
       return `exponential ×${Number(b.factor.toFixed(2))} from ${formatMs(b.initialMs)}${cap}`;
     case 'schedule':
-      return `list ${b.delaysMs.filter((d): d is number => d !== null).map(formatMs).join(', ')}`;
+      return `list ${b.delaysMs.filter((d): d is number => d !== null).map((d) => formatMs(d)).join(', ')}`;
   }
 }
 
@@ -59,6 +59,22 @@ export function describeStall(s: StallCheck): string {
   if (s.detectedAfterMs !== null) return `${head}: ${s.reaction === 'closed' ? 'closed the silent connection' : 'opened a new connection'} after ${formatMs(s.detectedAfterMs)}`;
   if (s.reaction === 'server-closed') return `${head}: the server closed the connection after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}, before the client reacted (inconclusive)`;
   return `${head}: not detected (no close, no reconnect before it ended)`;
+}
+
+const DIRECTION_WORDS: Record<HeartbeatDirection, string> = {
+  client: 'sent by the client',
+  server: 'sent by the server',
+  both: 'both ways',
+};
+
+/**
+ * A connection's heartbeat: "every 25.0 s, sent by the server (protocol)", "seen, interval
+ * unclear (pattern)", "none seen". The longest idle gap is a separate fact (`maxIdleMs`).
+ */
+export function describeHeartbeat(hb: Heartbeat): string {
+  const source = hb.source ? ` (${hb.source})` : '';
+  if (hb.intervalMs !== null) return `every ${formatMs(hb.intervalMs)}${hb.direction ? `, ${DIRECTION_WORDS[hb.direction]}` : ''}${source}`;
+  return hb.source ? `seen, interval unclear${source}` : 'none seen';
 }
 
 /** A signed percentage: "+100%", "−20%", "0%". */

@@ -5,7 +5,7 @@
  */
 import type { ChannelReport, Finding, Report, Spread } from './report-types.ts';
 import { formatBytes, formatMs } from './stats.ts';
-import { describeBackoff, describeStall } from './describe.ts';
+import { describeBackoff, describeHeartbeat, describeStall } from './describe.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -62,7 +62,7 @@ function channelHtml(c: ChannelReport): string {
     stats.push(
       stat(
         'heartbeat',
-        c.heartbeat.intervalMs !== null ? `${formatMs(c.heartbeat.intervalMs)} (${c.heartbeat.direction ?? '?'})` : c.heartbeat.source ? 'seen' : 'none seen',
+        describeHeartbeat(c.heartbeat),
       ),
     );
     stats.push(stat('longest idle', formatMs(c.heartbeat.maxIdleMs)));
