@@ -7,16 +7,16 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { analyzeCapture } from '../core/index.ts';
-import type { Report } from '../core/report-types.ts';
-import { CaptureFormatError, importCaptureOrHar } from '../core/formats/index.ts';
 import {
+  analyzeCapture,
   BudgetError,
   budgetLines,
+  CaptureFormatError,
   checkBudget,
   DEFAULT_BUDGET,
   diffReports,
   formatDiffText,
+  importCaptureOrHar,
   looksLikeReport,
   parseBudget,
   parseReport,
@@ -24,7 +24,8 @@ import {
   ReportInputError,
   type Breach,
   type Budget,
-} from '../core/diff/index.ts';
+  type Report,
+} from '../core/index.ts';
 
 export const DIFF_USAGE = `Usage: realtime-inspector diff <before> <after> [--json] [--html FILE] [--budget FILE]
 
