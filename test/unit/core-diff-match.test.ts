@@ -305,4 +305,29 @@ describe('channel matching properties', () => {
       { numRuns: 200 },
     );
   });
+
+  it('is stable: no two channels left apart would both score higher together than with their partners', () => {
+    // Endpoints drawn from few words, hosts and transports: many look-alikes compete for each partner.
+    const crowded = fc.array(endpointArb('live'), { minLength: 1, maxLength: 7 });
+    fc.assert(
+      fc.property(crowded.chain((x) => fc.tuple(fc.constant(x), valuesFor(x))), crowded.chain((y) => fc.tuple(fc.constant(y), valuesFor(y))), ([x, vx], [y, vy]) => {
+        const a = runChannels(x, vx);
+        const b = runChannels(y, vy);
+        const m = matchChannels(a, b);
+        const scoreOfBefore = new Map(m.pairs.map((p) => [p.before, p.score]));
+        const scoreOfAfter = new Map(m.pairs.map((p) => [p.after, p.score]));
+        expect(new Set(m.pairs.map((p) => p.after)).size).toBe(m.pairs.length);
+        a.forEach((ca, i) => {
+          b.forEach((cb, j) => {
+            if (m.pairs.some((p) => p.before === i && p.after === j)) return;
+            const s = channelSimilarity(ca, cb);
+            if (s < MIN_MATCH_SCORE) return;
+            const blocking = s > (scoreOfBefore.get(i) ?? 0) && s > (scoreOfAfter.get(j) ?? 0);
+            expect(blocking, `${ca.id} / ${cb.id} (${s})`).toBe(false);
+          });
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
