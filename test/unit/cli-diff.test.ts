@@ -14,6 +14,7 @@ import { importCaptureOrHar } from '../../src/core/formats/index.ts';
 import type { ReportDiff } from '../../src/core/diff/index.ts';
 import type { Report } from '../../src/core/report-types.ts';
 import { runCli } from '../support/cli.ts';
+import { rawFromArgv, rawFromConfig, resolveOptions } from '../../src/cli/audit-args.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/diff');
 const capture = (name: string) => join(FIXTURES, `${name}.json`);
@@ -125,5 +126,13 @@ describe('realtime-inspector diff', { timeout: 180_000 }, () => {
     expect(missing.stderr).toBe(`realtime-inspector audit: ${join(dir, 'none.json')}: no such file\n`);
     expect(invalid.stderr).toBe(`realtime-inspector audit: ${badBudget}: invalid budget:\n  "failOnNewFindings" must be "error", "warning", "info" or false, got "sometimes"\n`);
     expect(alone.stderr).toContain('realtime-inspector audit: --budget needs --baseline <report.json> to compare with');
+  });
+
+  it('audit takes --baseline and --budget from flags or a --config file', () => {
+    const fromConfig = resolveOptions(rawFromArgv(['http://a.example/']).raw, rawFromConfig({ baseline: 'base.json', budget: 'budget.json' }, 'audit.json'));
+    expect([fromConfig.baseline, fromConfig.budget]).toEqual(['base.json', 'budget.json']);
+    const fromFlags = resolveOptions(rawFromArgv(['http://a.example/', '--baseline', 'flag.json']).raw, rawFromConfig({ baseline: 'base.json' }, 'audit.json'));
+    expect([fromFlags.baseline, fromFlags.budget]).toEqual(['flag.json', null]);
+    expect(() => rawFromConfig({ baseline: 3 }, 'audit.json')).toThrow('audit.json: "baseline" must be a string');
   });
 });
