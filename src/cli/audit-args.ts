@@ -46,6 +46,9 @@ export interface AuditOptions {
   redact: boolean;
   /** Capture the traffic of the page's workers too (dedicated, shared, service; src/cli/workers.ts). */
   workers: boolean;
+  /** `--baseline`: a report (or capture) to compare the run with; `--budget`: the regression budget file (src/cli/diff.ts). */
+  baseline: string | null;
+  budget: string | null;
 }
 
 /** Bad flags or config: the message says which and why. */
@@ -95,8 +98,12 @@ Options:
   --junit <file>           write a JUnit XML file: one test case per page and rule
   --markdown <file>        write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY);
                              GitHub Actions annotations are printed when GITHUB_ACTIONS=true
+  --baseline <report.json> compare with an earlier report (or capture) of the page and
+                             add 4 to the exit code on a regression beyond the budget
+  --budget <budget.json>   the regression budget for --baseline (default: waste +5 points,
+                             heartbeat ±20%, request rate +50%, backoff model, new errors)
 
-Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, 64 bad usage,
+Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, +4 budget breached, 64 bad usage,
 68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.
 With several pages, a page that could not be audited gives its code (68, 70); otherwise
 the gates' codes of all pages combine.`;
@@ -228,6 +235,8 @@ export interface RawOptions {
   cookies: string[];
   redact?: boolean;
   workers?: boolean;
+  baseline?: string;
+  budget?: string;
 }
 
 export function emptyRaw(): RawOptions {
@@ -238,7 +247,7 @@ export function emptyRaw(): RawOptions {
 export function rawFromConfig(config: unknown, file: string): RawOptions {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`${file}: expected a JSON object`);
   const c = config as Record<string, unknown>;
-  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers']);
+  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers', 'baseline', 'budget']);
   const unknownKeys = Object.keys(c).filter((k) => !known.has(k));
   if (unknownKeys.length) throw new UsageError(`${file}: unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
   const str = (key: string): string | undefined => {
@@ -278,6 +287,8 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     cookies: list('cookies'),
     redact: flag('redact'),
     workers: flag('workers'),
+    baseline: str('baseline'),
+    budget: str('budget'),
   };
 }
 
@@ -296,6 +307,8 @@ const ARGV_OPTIONS = {
   config: { type: 'string' },
   redact: { type: 'boolean' },
   'no-workers': { type: 'boolean' },
+  baseline: { type: 'string' },
+  budget: { type: 'string' },
   ...SUITE_ARGV_OPTIONS,
 } as const satisfies ParseArgsConfig['options'];
 
@@ -336,6 +349,8 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; suite: RawSuiteF
   raw.cookies.push(...(v.cookie ?? []));
   if (v.redact) raw.redact = true;
   if (v['no-workers']) raw.workers = false;
+  raw.baseline = v.baseline;
+  raw.budget = v.budget;
   return { raw, suite: suiteFlagsFromArgv(v), config: v.config ?? null, help: v.help === true };
 }
 
@@ -364,6 +379,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
   if (users !== undefined && (!Number.isInteger(users) || users < 1)) throw new UsageError(`--users "${usersText}": expected a positive integer`);
   const failOn = pick('failOn');
   if (failOn !== undefined && failOn !== 'warning' && failOn !== 'error') throw new UsageError(`--fail-on "${failOn}": expected warning or error`);
+  if (pick('budget') !== undefined && pick('baseline') === undefined) throw new UsageError('--budget needs --baseline <report.json> to compare with');
   const headers: Record<string, string> = {};
   for (const text of [...config.headers, ...flags.headers]) {
     const [name, value] = parseHeader(text);
@@ -383,5 +399,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
     printJson: flags.json === '-',
     redact: pick('redact') ?? false,
     workers: pick('workers') ?? true,
+    baseline: pick('baseline') ?? null,
+    budget: pick('budget') ?? null,
   };
 }

@@ -50,7 +50,7 @@ const MAX_PARALLEL = 16;
 /** Keys of a config file that are about the whole suite (the rest are a page's options). */
 const SUITE_KEYS = ['parallel', 'runs', 'judge', 'outDir', 'junit', 'markdown', 'baseUrl'] as const;
 /** Keys a page of a config's "pages" may have besides the options of a single audit. */
-const PAGE_OPTION_KEYS = ['duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers'];
+const PAGE_OPTION_KEYS = ['duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers', 'baseline', 'budget'];
 const PAGE_KEYS = ['name', 'url', ...PAGE_OPTION_KEYS];
 const PAGES_TOP_KEYS = ['pages', 'defaults', ...SUITE_KEYS];
 

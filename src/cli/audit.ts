@@ -67,6 +67,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const suite = parsed;
+  // Baselines and budgets are read before the browser starts: a bad file is a usage error.
+  const { loadBaselineGate } = await import('./diff.ts');
+  const gates = await Promise.all(suite.pages.map(async (p) => [p.name, await loadBaselineGate(p.options)] as const)).catch((error: Error) => error);
+  if (gates instanceof Error) {
+    err(`realtime-inspector audit: ${gates.message}`);
+    return EXIT.usage;
+  }
   const single = !suite.multi && suite.runs === 1;
   const tty = process.stderr.isTTY === true;
   let lastPrinted = 0;
@@ -122,13 +129,22 @@ export async function auditCommand(argv: string[]): Promise<number> {
   }
   for (const file of await writePageReports(result)) err(`${file.endsWith('.html') ? 'HTML report' : 'report JSON'} written to ${file}`);
   for (const line of gateLines(result)) err(line);
+  let code = result.code;
+  const gateOf = new Map(gates);
+  for (const page of result.pages) {
+    const budget = page.report ? gateOf.get(page.name)?.check(page.report) : undefined;
+    if (!budget) continue;
+    for (const line of budget.lines) err(suite.multi ? `${page.name}: ${line}` : line);
+    // A page that could not be audited gives its own code (68, 70); otherwise the budget's bit adds to the gates'.
+    if (!result.pages.some((p) => p.verdict.error)) code |= budget.code;
+  }
   if (suite.outDir) {
     const file = `${suite.outDir}/summary.json`;
     await writeOutput(file, summaryJson(result));
     err(`summary written to ${file}`);
   }
   await writeCiOutputs(result, suite, err, writeOutput);
-  return result.code;
+  return code;
 }
 
 /** JUnit, Markdown (to a file and $GITHUB_STEP_SUMMARY) and the GitHub annotations. */

@@ -27,3 +27,17 @@ export type { MessageContext, MessageRole } from './protocols/types.ts';
 export { isFramedStream } from './protocol-support.ts';
 export { SequenceLabeller } from './sequence-labeller.ts';
 export { CaptureFormatError, describeSkipped, eventsToHar, importCaptureOrHar, Redactor, redactReport, serializeCaptureFile } from './formats/index.ts';
+export {
+  BudgetError,
+  budgetLines,
+  checkBudget,
+  DEFAULT_BUDGET,
+  diffReports,
+  formatDiffText,
+  looksLikeReport,
+  parseBudget,
+  parseReport,
+  renderDiffHtml,
+  ReportInputError,
+} from './diff/index.ts';
+export type { Breach, Budget, ReportDiff } from './diff/index.ts';
