@@ -26,6 +26,7 @@ import {
   type Budget,
   type Report,
 } from '../core/index.ts';
+import { EXIT } from './audit-exit.ts';
 
 export const DIFF_USAGE = `Usage: realtime-inspector diff <before> <after> [--json] [--html FILE] [--budget FILE]
 
@@ -40,7 +41,7 @@ export const DIFF_USAGE = `Usage: realtime-inspector diff <before> <after> [--js
 Exit codes: 0 done (and within budget), 1 budget breached, 2 usage error or unreadable input.`;
 
 /** Exit bit of a budget breach in `audit --baseline` (it adds to audit's 1 and 2: 4 to 7). */
-export const EXIT_BUDGET = 4;
+export const EXIT_BUDGET = EXIT.budget;
 
 /** A file the user named cannot be used: the message says which and why. */
 export class DiffInputError extends Error {
