@@ -13,6 +13,12 @@ export interface Verdict {
   ok: boolean;
   /** One line per checked channel, or why nothing could be checked. */
   details: string[];
+  /**
+   * The value that decided the rule, as shown to the user: the failing channel's (the
+   * farthest past the limit) when one fails, else the one closest to the limit; null when
+   * no channel had a value. What --runs lists per run.
+   */
+  decisive: string | null;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -139,7 +145,7 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
   );
   if (!channels.length) {
     const scope = assertion.channel === null ? '' : ` matching "${assertion.channel}"`;
-    return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`] };
+    return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`], decisive: null };
   }
   let ok = true;
   const measured = channels.filter((c) => subject.measure(c) !== null);
@@ -153,7 +159,21 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
       actual === null ? (typeof subject.missing === 'string' ? subject.missing : subject.missing(channel)) : `${subject.show(actual)}${subject.note?.(channel) ?? ''}`;
     return `${pass ? 'ok  ' : 'FAIL'} ${channel.kind} ${channel.url}: ${shown}`;
   });
-  return { spec: assertion.spec, ok, details: [...details, ...skipped] };
+  return { spec: assertion.spec, ok, details: [...details, ...skipped], decisive: decisiveValue(judged.map(subject.measure), assertion, subject) };
+}
+
+/** The judged channels' value that decides the rule (see Verdict.decisive). */
+function decisiveValue(values: Array<number | string | boolean | null>, assertion: Assertion, subject: Subject): string | null {
+  if (values.includes(null)) return null;
+  const present = values as Array<number | string | boolean>;
+  const failing = present.filter((v) => !compare(v, assertion.op, assertion.value));
+  const pool = failing.length ? failing : present;
+  const numbers = pool.filter((v): v is number => typeof v === 'number');
+  if (numbers.length !== pool.length || !numbers.length) return pool.length ? subject.show(pool[0]!) : null;
+  // Below a ceiling the largest value is the nearest to (or farthest past) it; above a floor, the smallest.
+  const upper = assertion.op === '<=' || assertion.op === '<';
+  const lower = assertion.op === '>=' || assertion.op === '>';
+  return subject.show(upper ? Math.max(...numbers) : lower ? Math.min(...numbers) : numbers[0]!);
 }
 
 /** Findings at or above `level`, as "severity code: message" lines. */

@@ -3,6 +3,7 @@
  * page hooks emit for fetch/XHR, EventSource and WebSocket traffic.
  */
 import type { CaptureEvent, HeaderList, Payload } from '../../src/core/events.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
 import { bodyHashOf } from '../../src/core/formats/body-hash.ts';
 import { bytesToBase64 } from '../../src/core/protocols/util.ts';
 
@@ -221,4 +222,38 @@ export function grpcWebEnvelope(flags: number, payload: Uint8Array): Uint8Array 
   new DataView(out.buffer).setUint32(1, payload.length);
   out.set(payload, 5);
   return out;
+}
+
+/** A channel report with nothing measured: the identity is what `over` sets (id, url, kind...). */
+export function channelReport(over: Partial<ChannelReport>): ChannelReport {
+  return {
+    id: 'c',
+    kind: 'websocket',
+    confidence: 1,
+    evidence: '',
+    url: 'ws://h/socket',
+    sampleUrl: 'ws://h/socket',
+    transport: 'websocket',
+    protocol: null,
+    requests: 0,
+    connections: 1,
+    messages: { in: 0, out: 0 },
+    bytes: { in: 0, out: 0 },
+    wasted: 0,
+    wasteRatio: null,
+    wastedBytes: 0,
+    intervalMs: null,
+    durationMs: null,
+    stalenessMs: null,
+    gapMs: null,
+    timeToFirstByteMs: null,
+    heartbeat: null,
+    reconnects: [],
+    backoff: null,
+    stalls: [],
+    load: null,
+    findings: [],
+    advice: null,
+    ...over,
+  };
 }
