@@ -4,39 +4,18 @@ import { judgeRuns, type RunInput } from '../../src/cli/audit-runs.ts';
 import type { PageResult, SuiteResult } from '../../src/cli/audit-suite.ts';
 import type { Judge } from '../../src/cli/audit-suite-args.ts';
 import type { ChannelReport, Finding, Report } from '../../src/core/report-types.ts';
+import { channelReport } from './core-builders.ts';
 
-/** A channel with every field present, as the core writes it. */
+/** A channel with every field present, as the core writes it (a JSON WebSocket of the lab unless `over` says otherwise). */
 export function channel(over: Partial<ChannelReport>): ChannelReport {
-  return {
-    id: 'c',
-    kind: 'websocket',
-    confidence: 1,
-    evidence: '',
+  return channelReport({
     url: 'ws://lab/ws/heartbeat',
     sampleUrl: 'ws://lab/ws/heartbeat',
-    transport: 'websocket',
     protocol: 'json',
-    requests: 0,
-    connections: 1,
     messages: { in: 10, out: 2 },
     bytes: { in: 100, out: 20 },
-    wasted: 0,
-    wasteRatio: null,
-    wastedBytes: 0,
-    intervalMs: null,
-    durationMs: null,
-    stalenessMs: null,
-    gapMs: null,
-    timeToFirstByteMs: null,
-    heartbeat: null,
-    reconnects: [],
-    backoff: null,
-    stalls: [],
-    load: null,
-    findings: [],
-    advice: null,
     ...over,
-  };
+  });
 }
 
 /** A WebSocket channel with a heartbeat every `intervalMs`. */
