@@ -2,7 +2,8 @@
  * The page side of the page↔relay bridge (src/shared/page-bridge.ts): numbers
  * events per document, batches them (at most MAX_BATCH events or FLUSH_MS,
  * whichever comes first), buffers until the relay says `ready`, and dispatches
- * each batch as one JSON string on the private channel the relay handed over at
+ * each batch as one string (`encodePageEvents`: a JSON envelope, then the payload
+ * texts, serialised once) on the private channel the relay handed over at
  * document_start, with the natives captured then. Flushes run in their own tasks
  * (a few batches each), never inside the page's call, and nothing here throws
  * into the page.
@@ -13,7 +14,7 @@ import {
   CHANNEL_REQUEST_EVENT,
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
-  pageEventsMessage,
+  encodePageEvents,
   RELAY_TO_PAGE_EVENT,
   type FaultCommand,
   type PageToRelay,
@@ -199,7 +200,7 @@ function flush(): void {
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
 function sendBatch(batch: CaptureEvent[]): void {
   try {
-    const json = jsonStringify(pageEventsMessage(batch));
+    const json = encodePageEvents(batch, jsonStringify);
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
       sendBatch(batch.slice(0, half));
