@@ -133,7 +133,7 @@ export interface HttpEndEvent extends ConnBase {
   size: number;
   /**
    * Hash of the body for "unchanged response" tests: MurmurHash3 32-bit hex (src/core/formats/body-hash.ts) of every byte up to
-   * 1 MiB; beyond, the page hooks hash samples and the size (`<8 hex>~<size>`). Null when
+   * 64 KiB (FULL_BODY_HASH_MAX_BYTES); beyond, the page hooks hash samples, the end and the size (`<16 hex>~<size>`). Null when
    * not computed.
    */
   bodyHash: string | null;
