@@ -41,6 +41,12 @@ export interface Payload {
   data: string;
   /** True when `data` holds less than the whole payload. */
   truncated: boolean;
+  /**
+   * Set when the page hooks kept only the message's first bytes because its connection
+   * ran above the payload budget (a flood; src/content/page/payload.ts TextBudget): the
+   * message is recorded, its text sampled. Absent otherwise.
+   */
+  sampled?: true;
 }
 
 interface Base {

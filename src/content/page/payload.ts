@@ -70,6 +70,48 @@ export function textPayload(text: string): Payload {
   return { size: utf8Length(text), encoding: 'text', data: truncated ? text.slice(0, cap) : text, truncated };
 }
 
+/**
+ * Payload text one connection keeps whole per second; beyond it, in that second, its
+ * messages longer than SAMPLED_PREFIX_CHARS keep only their first SAMPLED_PREFIX_CHARS
+ * (marked `sampled`), except one message whole every SAMPLE_WHOLE_EVERY_MS. Every
+ * message is still recorded, with its time, direction and full size. Each character
+ * kept costs the page's thread about 3.5 ns to serialise and post (BENCHMARKS.md): at
+ * this budget at most about 1 ms a second per connection, while a flood of 64 KiB
+ * frames kept whole at the 16 KiB cap cost the page twice its own work.
+ */
+export const TEXT_BUDGET_CHARS_PER_SECOND = 256 * 1024;
+/**
+ * What a sampled message keeps: enough for the protocol decoders to tell the message's
+ * kind (socket.io's packet type and event name, a GraphQL-over-WebSocket `type`, STOMP's
+ * command line, a JSON message's first keys).
+ */
+export const SAMPLED_PREFIX_CHARS = 256;
+/** Under a flood, one message of a connection is still kept whole this often. */
+export const SAMPLE_WHOLE_EVERY_MS = 100;
+
+/** One connection's payload text budget (TEXT_BUDGET_CHARS_PER_SECOND), by one-second windows of the page clock. */
+export class TextBudget {
+  private windowStart = -Infinity;
+  private used = 0;
+  private lastWhole = -Infinity;
+
+  /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
+  payload(text: string, t: number): Payload {
+    if (t - this.windowStart >= 1000) {
+      this.windowStart = t;
+      this.used = 0;
+    }
+    const kept = text.length < settings.maxTextChars ? text.length : settings.maxTextChars;
+    if (kept <= SAMPLED_PREFIX_CHARS || this.used + kept <= TEXT_BUDGET_CHARS_PER_SECOND || t - this.lastWhole >= SAMPLE_WHOLE_EVERY_MS) {
+      if (this.used + kept > TEXT_BUDGET_CHARS_PER_SECOND && kept > SAMPLED_PREFIX_CHARS) this.lastWhole = t;
+      this.used += kept;
+      return textPayload(text);
+    }
+    this.used += SAMPLED_PREFIX_CHARS;
+    return { size: utf8Length(text), encoding: 'text', data: text.slice(0, SAMPLED_PREFIX_CHARS), truncated: true, sampled: true };
+  }
+}
+
 /** Base64 of bytes. */
 function base64(bytes: Uint8Array): string {
   let binary = '';
