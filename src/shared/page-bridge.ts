@@ -53,6 +53,11 @@ export interface PageEventsEnvelope {
   n: number;
   events: CaptureEvent[];
   /**
+   * The document of every event that leaves out `doc` (the hooks' do: it is the same for
+   * all); `seq` and `frameId`, which the background sets, are left out too and read as 0.
+   */
+  doc?: string;
+  /**
    * The payload texts taken out of the events, in the order they follow the envelope:
    * [event index, field (TEXT_FIELDS), length in UTF-16 units] per text. Absent when none.
    */
@@ -116,10 +121,11 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  * `pageEventsCount` reads), then, when any event carries payload text, a newline
  * (JSON.stringify never writes a raw one) and the texts, each taken out of its event
  * for the envelope's serialisation (left '') and listed in `texts`. The events are
- * given back unchanged. `stringify` is the page hooks' captured JSON.stringify.
+ * given back unchanged. `stringify` is the page hooks' captured JSON.stringify; `doc`, the
+ * document of events that leave it out (with `seq` and `frameId`, which the background sets).
  * Written without array or string methods, which a page can replace.
  */
-export function encodePageEvents(events: CaptureEvent[], stringify: (value: unknown) => string = JSON.stringify): string {
+export function encodePageEvents(events: CaptureEvent[], stringify: (value: unknown) => string = JSON.stringify, doc?: string): string {
   const slots: number[] = [];
   const taken: string[] = [];
   const holders: Holder[] = [];
@@ -143,6 +149,7 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
   }
   try {
     const envelope = pageEventsMessage(events);
+    if (doc !== undefined) envelope.doc = doc;
     if (taken.length === 0) return stringify(envelope);
     envelope.texts = slots;
     return stringify(envelope) + '\n' + tail;
@@ -181,6 +188,15 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
   const m = value as { v?: unknown; kind?: unknown; n?: unknown; events?: unknown; texts?: unknown };
   if (m.v !== PAGE_BRIDGE_VERSION || m.kind !== 'events' || !Array.isArray(m.events) || m.events.length !== m.n) return null;
   const events = m.events as unknown[];
+  const doc = (m as { doc?: unknown }).doc;
+  if (doc !== undefined && typeof doc !== 'string') return null;
+  for (const event of events) {
+    if (event === null || typeof event !== 'object') continue;
+    const e = event as Holder;
+    if (e.seq === undefined) e.seq = 0;
+    if (e.frameId === undefined) e.frameId = 0;
+    if (e.doc === undefined && doc !== undefined) e.doc = doc;
+  }
   if (end < 0) return m.texts === undefined ? (m as PageEventsEnvelope) : null;
   const slots = m.texts;
   if (!Array.isArray(slots) || slots.length === 0 || slots.length % 3 !== 0) return null;

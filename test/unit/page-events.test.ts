@@ -94,4 +94,17 @@ describe('page events wire: the relay reads the header, the background parses (n
       expect(parsePageEvents(bad)).toEqual({ events: [], rejected: 2 });
     }
   });
+
+  it('events that leave out doc, seq and frameId get the envelope doc and 0, as the hooks send them', () => {
+    const full = wsMessage('hi', 1);
+    const { seq: _seq, frameId: _frameId, doc: _doc, ...sent } = full;
+    const message = encodePageEvents([sent as CaptureEvent], JSON.stringify, 'd1');
+    expect(message).not.toContain('"seq"');
+    expect(message).not.toContain('"frameId"');
+    expect(message.indexOf('"doc"')).toBe(message.lastIndexOf('"doc"'));
+    expect(parsePageEvents(message)).toEqual({ events: [full], rejected: 0 });
+    // Without a doc in the envelope, an event without one fails the guard.
+    expect(parsePageEvents(encodePageEvents([sent as CaptureEvent]))).toEqual({ events: [], rejected: 1 });
+    expect(decodePageEvents(message.replace('"doc":"d1"', '"doc":7'))).toBeNull();
+  });
 });

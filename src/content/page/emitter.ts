@@ -95,13 +95,13 @@ export function nextConn(): string {
 
 type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId' | 'doc' | 't'> & { t?: number } : never;
 
-/** Queue one event (the page fills pseq/doc; the background fills seq/frameId). */
+/**
+ * Queue one event (the page fills pseq; the background fills seq/frameId). Its `doc`
+ * travels once per message (`encodePageEvents`), not in every event.
+ */
 export function emit(event: Unsequenced<CaptureEvent>): void {
   if (!settings.recording) return;
   const full = event as CaptureEvent;
-  full.seq = 0;
-  full.frameId = 0;
-  full.doc = docId;
   if (full.t === undefined) full.t = now();
   if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
     droppedCount++;
@@ -200,7 +200,7 @@ function flush(): void {
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
 function sendBatch(batch: CaptureEvent[]): void {
   try {
-    const json = encodePageEvents(batch, jsonStringify);
+    const json = encodePageEvents(batch, jsonStringify, docId);
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
       sendBatch(batch.slice(0, half));
@@ -224,9 +224,6 @@ function emitDropped(count: number): void {
     type: 'capture.dropped',
     count,
     where: 'page',
-    seq: 0,
-    frameId: 0,
-    doc: docId,
     t: now(),
     pseq: ++pseq,
   } as CaptureEvent;
