@@ -26,7 +26,8 @@ export interface TabMeta {
   lastSeq: number;
   clearedAtSeq: number;
   nextChunk: number;
-  chunks: Array<{ key: string; chars: number }>;
+  /** `events`: how many the chunk holds, so that a chunk found damaged is counted as lost (absent in records written before it was kept). */
+  chunks: Array<{ key: string; chars: number; events?: number }>;
   recording: boolean;
   relays: Array<[string, RelayMeta]>;
   dropped: { page: number; relay: number; background: number };
@@ -45,7 +46,7 @@ export function decodeTabMeta(value: unknown): TabMeta | null {
   if (!isCount(lastSeq) || !isCount(clearedAtSeq) || !isCount(nextChunk) || !isCount(rejected)) return null;
   if (typeof recording !== 'boolean' || typeof url !== 'string' || typeof title !== 'string') return null;
   if (!isRecord(dropped) || !isCount(dropped.page) || !isCount(dropped.relay) || !isCount(dropped.background)) return null;
-  if (!Array.isArray(chunks) || !chunks.every((c) => isRecord(c) && typeof c.key === 'string' && c.key.startsWith(CHUNK_PREFIX) && isCount(c.chars))) return null;
+  if (!Array.isArray(chunks) || !chunks.every((c) => isRecord(c) && typeof c.key === 'string' && c.key.startsWith(CHUNK_PREFIX) && isCount(c.chars) && (c.events === undefined || isCount(c.events)))) return null;
   if (
     !Array.isArray(relays) ||
     !relays.every((r) => Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && isRecord(r[1]) && isCount(r[1].durable) && isCount(r[1].dropped) && isCount(r[1].rejected))
@@ -57,7 +58,7 @@ export function decodeTabMeta(value: unknown): TabMeta | null {
     lastSeq,
     clearedAtSeq,
     nextChunk,
-    chunks: (chunks as Array<{ key: string; chars: number }>).map(({ key, chars }) => ({ key, chars })),
+    chunks: (chunks as Array<{ key: string; chars: number; events?: number }>).map(({ key, chars, events }) => (events === undefined ? { key, chars } : { key, chars, events })),
     recording,
     relays: (relays as Array<[string, RelayMeta]>).map(([id, r]) => [id, { durable: r.durable, dropped: r.dropped, rejected: r.rejected }]),
     dropped: { page: dropped.page, relay: dropped.relay, background: dropped.background },

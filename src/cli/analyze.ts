@@ -4,11 +4,8 @@
  * summary (channels, kinds, findings, advice) or the report JSON.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { analyzeCapture, describeBackoff, describeStall, renderHtmlReport, DEFAULT_USERS } from '../core/index.ts';
-import type { CaptureEvent } from '../core/events.ts';
-import { isPolled, type ChannelReport, type Report } from '../core/report-types.ts';
-import { CaptureFormatError, describeSkipped, importCaptureOrHar, redactReport } from '../core/formats/index.ts';
-import { formatBytes, formatMs } from '../core/stats.ts';
+import { CaptureFormatError, DEFAULT_USERS, analyzeCapture, describeBackoff, describeHeartbeat, describeSkipped, describeStall, formatBytes, formatMs, importCaptureOrHar, isPolled, redactReport, renderHtmlReport } from '../core/index.ts';
+import type { CaptureEvent, ChannelReport, Report } from '../core/index.ts';
 
 export const ANALYZE_USAGE = `Usage: realtime-inspector analyze <capture.json|file.har> [--json] [--users N] [--html report.html] [--redact]
 
@@ -100,13 +97,7 @@ function channelLines(c: ChannelReport): string[] {
   if (c.gapMs) facts.push(`message gap median ${formatMs(c.gapMs.median)}`);
   if (c.heartbeat) {
     const hb = c.heartbeat;
-    facts.push(
-      hb.intervalMs !== null
-        ? `heartbeat ${formatMs(hb.intervalMs)} (${hb.direction}, ${hb.source})`
-        : hb.source
-          ? `heartbeat seen (${hb.source})`
-          : 'no heartbeat seen',
-    );
+    facts.push(`heartbeat ${describeHeartbeat(hb)}`);
     facts.push(`longest idle ${formatMs(hb.maxIdleMs)}`);
   }
   if (c.reconnects.length > 0) facts.push(`${c.reconnects.length} reconnect${c.reconnects.length === 1 ? '' : 's'}`);

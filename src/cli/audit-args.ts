@@ -4,7 +4,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { FaultCommand } from '../shared/page-bridge.ts';
-import type { BackoffModel, Severity } from '../core/report-types.ts';
+import type { BackoffModel, Severity } from '../core/index.ts';
+import { SUITE_ARGV_OPTIONS, suiteFlagsFromArgv, type RawSuiteFlags } from './audit-suite-args.ts';
 
 /** A fault and when to apply it, relative to the start of the page load. */
 export interface ScheduledFault {
@@ -45,6 +46,9 @@ export interface AuditOptions {
   redact: boolean;
   /** Capture the traffic of the page's workers too (dedicated, shared, service; src/cli/workers.ts). */
   workers: boolean;
+  /** `--baseline`: a report (or capture) to compare the run with; `--budget`: the regression budget file (src/cli/diff.ts). */
+  baseline: string | null;
+  budget: string | null;
 }
 
 /** Bad flags or config: the message says which and why. */
@@ -55,6 +59,7 @@ export class UsageError extends Error {
 export const DEFAULT_DURATION_MS = 60_000;
 
 export const AUDIT_USAGE = `Usage: realtime-inspector audit <url> [options]
+       realtime-inspector audit --config pages.json [options]
 
 Loads <url> in headless Chromium with the built extension, records its real-time
 traffic, optionally breaks its connections on purpose, and prints the report.
@@ -81,10 +86,27 @@ Options:
                              within 45 s)  e.g. heartbeat<=25s@/socket.io/
   --header 'Name: value'   extra request header (repeatable)
   --cookie 'name=value'    cookie for the audited site (repeatable; 'a=1; b=2' works)
-  --config <file.json>     the same options as JSON (flags given on the command line win)
+  --config <file.json>     the same options as JSON (flags given on the command line win);
+                             with "pages": [...], several pages in one run (README "Several pages")
+  --parallel <n>           pages audited at once with a config of pages (default 2)
+  --runs <n>               audit each page n times and judge the runs together (default 1)
+  --judge <median|worst>   with --runs: a rule passes when it passes in more than half the
+                             runs (median, default) or in every run (worst)
+  --base-url <url>         resolve page URLs that start with "/" against this origin
+  --out-dir <dir>          per-page reports and summary.json (default with pages:
+                             realtime-inspector-reports)
+  --junit <file>           write a JUnit XML file: one test case per page and rule
+  --markdown <file>        write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY);
+                             GitHub Actions annotations are printed when GITHUB_ACTIONS=true
+  --baseline <report.json> compare with an earlier report (or capture) of the page and
+                             add 4 to the exit code on a regression beyond the budget
+  --budget <budget.json>   the regression budget for --baseline (default: waste +5 points,
+                             heartbeat ±20%, request rate +50%, backoff model, new errors)
 
-Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, 64 bad usage,
-68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.`;
+Exit codes: 0 ok, 1 --fail-on reached, 2 --assert failed, 3 both, +4 budget breached, 64 bad usage,
+68 URL unreachable, 69 no browser or extension not built, 70 page or browser crashed.
+With several pages, a page that could not be audited gives its code (68, 70); otherwise
+the gates' codes of all pages combine.`;
 
 /** Parse a time: `500ms`, `10s`, `1.5m`, or a bare number of seconds. */
 export function parseTime(text: string, what: string): number {
@@ -200,7 +222,7 @@ function parseCookies(text: string): Array<{ name: string; value: string }> {
 }
 
 /** The raw, still textual form shared by flags and the config file. */
-interface RawOptions {
+export interface RawOptions {
   url?: string;
   duration?: string;
   faults: string[];
@@ -213,9 +235,11 @@ interface RawOptions {
   cookies: string[];
   redact?: boolean;
   workers?: boolean;
+  baseline?: string;
+  budget?: string;
 }
 
-function emptyRaw(): RawOptions {
+export function emptyRaw(): RawOptions {
   return { faults: [], asserts: [], headers: [], cookies: [] };
 }
 
@@ -223,7 +247,7 @@ function emptyRaw(): RawOptions {
 export function rawFromConfig(config: unknown, file: string): RawOptions {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`${file}: expected a JSON object`);
   const c = config as Record<string, unknown>;
-  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers']);
+  const known = new Set(['url', 'duration', 'faults', 'users', 'json', 'html', 'failOn', 'asserts', 'headers', 'cookies', 'redact', 'workers', 'baseline', 'budget']);
   const unknownKeys = Object.keys(c).filter((k) => !known.has(k));
   if (unknownKeys.length) throw new UsageError(`${file}: unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
   const str = (key: string): string | undefined => {
@@ -263,6 +287,8 @@ export function rawFromConfig(config: unknown, file: string): RawOptions {
     cookies: list('cookies'),
     redact: flag('redact'),
     workers: flag('workers'),
+    baseline: str('baseline'),
+    budget: str('budget'),
   };
 }
 
@@ -281,6 +307,9 @@ const ARGV_OPTIONS = {
   config: { type: 'string' },
   redact: { type: 'boolean' },
   'no-workers': { type: 'boolean' },
+  baseline: { type: 'string' },
+  budget: { type: 'string' },
+  ...SUITE_ARGV_OPTIONS,
 } as const satisfies ParseArgsConfig['options'];
 
 /** parseArgs' errors in the CLI's words (its own name the option and say what to do, at length). */
@@ -297,8 +326,8 @@ function argvError(error: unknown): UsageError {
   return new UsageError(message);
 }
 
-/** Split argv into raw options and the config file path. */
-export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string | null; help: boolean } {
+/** Split argv into raw options, the suite's own flags (src/cli/audit-config.ts) and the config file path. */
+export function rawFromArgv(argv: string[]): { raw: RawOptions; suite: RawSuiteFlags; config: string | null; help: boolean } {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof ARGV_OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: ARGV_OPTIONS, allowPositionals: true, strict: true });
@@ -320,7 +349,9 @@ export function rawFromArgv(argv: string[]): { raw: RawOptions; config: string |
   raw.cookies.push(...(v.cookie ?? []));
   if (v.redact) raw.redact = true;
   if (v['no-workers']) raw.workers = false;
-  return { raw, config: v.config ?? null, help: v.help === true };
+  raw.baseline = v.baseline;
+  raw.budget = v.budget;
+  return { raw, suite: suiteFlagsFromArgv(v), config: v.config ?? null, help: v.help === true };
 }
 
 /** Merge config (base) and flags (win; lists add up) and validate. */
@@ -348,6 +379,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
   if (users !== undefined && (!Number.isInteger(users) || users < 1)) throw new UsageError(`--users "${usersText}": expected a positive integer`);
   const failOn = pick('failOn');
   if (failOn !== undefined && failOn !== 'warning' && failOn !== 'error') throw new UsageError(`--fail-on "${failOn}": expected warning or error`);
+  if (pick('budget') !== undefined && pick('baseline') === undefined) throw new UsageError('--budget needs --baseline <report.json> to compare with');
   const headers: Record<string, string> = {};
   for (const text of [...config.headers, ...flags.headers]) {
     const [name, value] = parseHeader(text);
@@ -367,5 +399,7 @@ export function resolveOptions(flags: RawOptions, config: RawOptions = emptyRaw(
     printJson: flags.json === '-',
     redact: pick('redact') ?? false,
     workers: pick('workers') ?? true,
+    baseline: pick('baseline') ?? null,
+    budget: pick('budget') ?? null,
   };
 }

@@ -2,10 +2,10 @@
  * The gates of `audit`: `--assert` rules and the `--fail-on` level, judged on a
  * report. Pure: report in, verdicts out.
  */
-import { isPolled, type ChannelReport, type Report, type Severity } from '../core/report-types.ts';
+import { describeBackoff, formatMs, isPolled } from '../core/index.ts';
+import type { ChannelReport, Report, Severity } from '../core/index.ts';
 import type { Assertion, AssertOp, AuditOptions } from './audit-args.ts';
 import { EXIT } from './audit-exit.ts';
-import { describeBackoff } from '../core/describe.ts';
 
 /** The outcome of one rule, with the channels it looked at. */
 export interface Verdict {
@@ -13,6 +13,12 @@ export interface Verdict {
   ok: boolean;
   /** One line per checked channel, or why nothing could be checked. */
   details: string[];
+  /**
+   * The value that decided the rule, as shown to the user: the failing channel's (the
+   * farthest past the limit) when one fails, else the one closest to the limit; null when
+   * no channel had a value. What --runs lists per run.
+   */
+  decisive: string | null;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -35,7 +41,7 @@ function compare(actual: number | string | boolean, op: AssertOp, expected: numb
 }
 
 function seconds(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
+  return formatMs(ms, 'compact');
 }
 
 interface Subject {
@@ -139,7 +145,7 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
   );
   if (!channels.length) {
     const scope = assertion.channel === null ? '' : ` matching "${assertion.channel}"`;
-    return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`] };
+    return { spec: assertion.spec, ok: false, details: [`${subject.none}${scope}`], decisive: null };
   }
   let ok = true;
   const measured = channels.filter((c) => subject.measure(c) !== null);
@@ -153,7 +159,21 @@ export function checkAssertion(report: Report, assertion: Assertion): Verdict {
       actual === null ? (typeof subject.missing === 'string' ? subject.missing : subject.missing(channel)) : `${subject.show(actual)}${subject.note?.(channel) ?? ''}`;
     return `${pass ? 'ok  ' : 'FAIL'} ${channel.kind} ${channel.url}: ${shown}`;
   });
-  return { spec: assertion.spec, ok, details: [...details, ...skipped] };
+  return { spec: assertion.spec, ok, details: [...details, ...skipped], decisive: decisiveValue(judged.map(subject.measure), assertion, subject) };
+}
+
+/** The judged channels' value that decides the rule (see Verdict.decisive). */
+function decisiveValue(values: Array<number | string | boolean | null>, assertion: Assertion, subject: Subject): string | null {
+  if (values.includes(null)) return null;
+  const present = values as Array<number | string | boolean>;
+  const failing = present.filter((v) => !compare(v, assertion.op, assertion.value));
+  const pool = failing.length ? failing : present;
+  const numbers = pool.filter((v): v is number => typeof v === 'number');
+  if (numbers.length !== pool.length || !numbers.length) return pool.length ? subject.show(pool[0]!) : null;
+  // Below a ceiling the largest value is the nearest to (or farthest past) it; above a floor, the smallest.
+  const upper = assertion.op === '<=' || assertion.op === '<';
+  const lower = assertion.op === '>=' || assertion.op === '>';
+  return subject.show(upper ? Math.max(...numbers) : lower ? Math.min(...numbers) : numbers[0]!);
 }
 
 /** Findings at or above `level`, as "severity code: message" lines. */

@@ -18,6 +18,8 @@ export const EXIT = {
   failOn: 1,
   /** An --assert was violated (2 | 1 = 3 when both). */
   assert: 2,
+  /** --baseline: a regression beyond the budget (added to the others: 4 to 7). */
+  budget: 4,
   /** Bad arguments or config file. */
   usage: 64,
   /** The URL could not be loaded (DNS, refused, TLS, HTTP error status). */

@@ -6,8 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { analyzeCapture } from '../core/index.ts';
-import type { CaptureFile } from '../core/events.ts';
-import type { Report } from '../core/report-types.ts';
+import type { CaptureFile, Report } from '../core/index.ts';
 import type { ScheduledFault } from './audit-args.ts';
 import { firstLine, type InspectorSession } from './browser.ts';
 import { CliError, EXIT } from './audit-exit.ts';

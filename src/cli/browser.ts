@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page, type Worker } from 'playwrigh
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CaptureEvent, CaptureFile } from '../core/events.ts';
+import type { CaptureEvent, CaptureFile } from '../core/index.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';
 import { CliError, EXIT } from './audit-exit.ts';
 import { WorkerCapture, type TabWorkers } from './workers.ts';

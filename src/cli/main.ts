@@ -10,6 +10,7 @@ export type Command = (argv: string[]) => Promise<number>;
 export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   audit: async (argv) => (await import('./audit.ts')).auditCommand(argv),
+  diff: async (argv) => (await import('./diff.ts')).diffCommand(argv),
 };
 
 const USAGE = `Usage: realtime-inspector <command> [options]
@@ -18,6 +19,10 @@ Commands:
   analyze <capture.json|file.har> [--json] [--users N] [--html FILE]
                  classify and judge the real-time traffic of a capture or HAR
   audit <url> ...  record a live page in headless Chromium and judge it
+  audit --config pages.json [--runs N] [--junit FILE] [--markdown FILE]
+                 several pages in one run, repeated and judged, with CI outputs
+  diff <before> <after> [--json] [--html FILE] [--budget FILE]
+                 what changed between two reports or captures of a page
 
 Run "realtime-inspector <command> --help" for a command's options.`;
 

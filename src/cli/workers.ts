@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { CaptureEvent } from '../core/events.ts';
+import type { CaptureEvent } from '../core/index.ts';
 import { DEFAULT_MAX_TEXT_CHARS } from '../shared/constants.ts';
 import { AUTO_ATTACH, WorkerTap, type CdpLink, type CdpTargetInfo } from '../shared/cdp-workers.ts';
 

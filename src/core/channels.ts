@@ -154,6 +154,54 @@ export function channelKey(transport: Transport, rawUrl: string, method: string 
   return `${scopeOf(transport, rawUrl, method)} ${normalizeEndpoint(rawUrl)}`;
 }
 
+/** Placeholders the endpoint normalisation and the grouping put where an id was. */
+const PLACEHOLDER = /^:(uuid|n|date|hash|token)$/;
+
+/**
+ * The channel an earlier channel id now belongs to, among `ids`. The grouping learns as
+ * requests come: once a position shows one session's token after another it is folded to
+ * `:token`, and the channel that had a literal token in its id joins the folded one
+ * (channel ids are `<scope> <endpoint>`, see channelKey). The successor has the same scope
+ * and the same endpoint except where it has a placeholder. Null when no channel, or more
+ * than one, fits.
+ */
+export function successorChannel(oldId: string, ids: readonly string[]): string | null {
+  if (ids.includes(oldId)) return oldId;
+  const old = splitId(oldId);
+  if (!old) return null;
+  let found: string | null = null;
+  for (const id of ids) {
+    const candidate = splitId(id);
+    if (!candidate || candidate.scope !== old.scope || !endpointCovers(candidate.endpoint, old.endpoint)) continue;
+    if (found !== null) return null;
+    found = id;
+  }
+  return found;
+}
+
+function splitId(id: string): { scope: string; endpoint: string } | null {
+  const at = id.lastIndexOf(' ');
+  return at > 0 ? { scope: id.slice(0, at), endpoint: id.slice(at + 1) } : null;
+}
+
+/** Whether `pattern` is `endpoint` with some of its path segments or query values folded to placeholders. */
+function endpointCovers(pattern: string, endpoint: string): boolean {
+  const [pPath = '', pQuery = ''] = pattern.split('?', 2);
+  const [ePath = '', eQuery = ''] = endpoint.split('?', 2);
+  const same = (p: string, e: string) => p === e || (PLACEHOLDER.test(p) && !PLACEHOLDER.test(e));
+  const pSegments = pPath.split('/');
+  const eSegments = ePath.split('/');
+  if (pSegments.length !== eSegments.length || !pSegments.every((p, i) => same(p, eSegments[i]!))) return false;
+  const pPairs = pQuery === '' ? [] : pQuery.split('&');
+  const ePairs = eQuery === '' ? [] : eQuery.split('&');
+  if (pPairs.length !== ePairs.length) return false;
+  return pPairs.every((pair, i) => {
+    const [pk, pv = ''] = pair.split('=', 2);
+    const [ek, ev = ''] = ePairs[i]!.split('=', 2);
+    return pk === ek && same(pv, ev);
+  });
+}
+
 /**
  * Values shorter than this are names a page chooses (`?topic=a`, `/api/users`), not
  * generated ids: SockJS's session id, the shortest generated id met, is 8 characters

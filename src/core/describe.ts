@@ -1,8 +1,9 @@
 /**
- * One wording of a verdict (backoff, stall check), for the CLI, the HTML report and the
- * panel alike, so that they say the same thing about the same result.
+ * One wording of a verdict (backoff, stall check, heartbeat) and of a change between two runs
+ * (the diff's percentages, points, rates), for the CLI, the HTML reports and the panel alike,
+ * so that they say the same thing about the same result.
  */
-import type { Backoff, BackoffResetRule, JitterKind, StallCheck } from './report-types.ts';
+import type { Backoff, BackoffResetRule, Heartbeat, HeartbeatDirection, JitterKind, StallCheck } from './report-types.ts';
 import { formatMs } from './stats.ts';
 
 const JITTER_WORDS: Record<JitterKind, string> = {
@@ -33,7 +34,7 @@ export function describeBackoffShape(b: Backoff): string {
     case 'exponential':
       return `exponential ×${Number(b.factor.toFixed(2))} from ${formatMs(b.initialMs)}${cap}`;
     case 'schedule':
-      return `list ${b.delaysMs.filter((d): d is number => d !== null).map(formatMs).join(', ')}`;
+      return `list ${b.delaysMs.filter((d): d is number => d !== null).map((d) => formatMs(d)).join(', ')}`;
   }
 }
 
@@ -58,4 +59,57 @@ export function describeStall(s: StallCheck): string {
   if (s.detectedAfterMs !== null) return `${head}: ${s.reaction === 'closed' ? 'closed the silent connection' : 'opened a new connection'} after ${formatMs(s.detectedAfterMs)}`;
   if (s.reaction === 'server-closed') return `${head}: the server closed the connection after ${formatMs(s.serverClosedAfterMs ?? s.durationMs)}, before the client reacted (inconclusive)`;
   return `${head}: not detected (no close, no reconnect before it ended)`;
+}
+
+const DIRECTION_WORDS: Record<HeartbeatDirection, string> = {
+  client: 'sent by the client',
+  server: 'sent by the server',
+  both: 'both ways',
+};
+
+/**
+ * A connection's heartbeat: "every 25.0 s, sent by the server (protocol)", "seen, interval
+ * unclear (pattern)", "none seen". The longest idle gap is a separate fact (`maxIdleMs`).
+ */
+export function describeHeartbeat(hb: Heartbeat): string {
+  const source = hb.source ? ` (${hb.source})` : '';
+  if (hb.intervalMs !== null) return `every ${formatMs(hb.intervalMs)}${hb.direction ? `, ${DIRECTION_WORDS[hb.direction]}` : ''}${source}`;
+  return hb.source ? `seen, interval unclear${source}` : 'none seen';
+}
+
+/** A signed percentage: "+100%", "−20%", "0%". */
+export function formatPercent(percent: number): string {
+  const rounded = Math.round(percent);
+  return rounded > 0 ? `+${rounded}%` : rounded < 0 ? `−${-rounded}%` : '0%';
+}
+
+/** A signed change in percentage points: "+12 points", "−3.5 points". */
+export function formatPoints(points: number): string {
+  const abs = Math.abs(points);
+  const n = Number.isInteger(abs) ? String(abs) : abs.toFixed(1);
+  return `${points > 0 ? '+' : points < 0 ? '−' : ''}${n} point${abs === 1 ? '' : 's'}`;
+}
+
+/** A waste ratio as a percentage; "—" when not measured. */
+export function wastePercent(ratio: number | null): string {
+  return ratio === null ? '—' : `${Math.round(ratio * 100)}%`;
+}
+
+/** A heartbeat interval; "none seen" when null. */
+export function heartbeatText(ms: number | null): string {
+  return ms === null ? 'none seen' : formatMs(ms);
+}
+
+/** A rate per second: two decimals below 10, one above. */
+export function formatRate(perSecond: number, unit: string): string {
+  return `${perSecond < 10 ? perSecond.toFixed(2) : perSecond.toFixed(1)} ${unit}/s`;
+}
+
+function backoffText(b: Backoff | null): string {
+  return b === null ? 'none fitted' : describeBackoff(b);
+}
+
+/** Both backoff verdicts: "exponential ×2 from 500 ms to 10.0 s, … → constant 100 ms, …". */
+export function describeBackoffChange(before: Backoff | null, after: Backoff | null): string {
+  return `${backoffText(before)} → ${backoffText(after)}`;
 }

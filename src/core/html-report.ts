@@ -5,7 +5,7 @@
  */
 import type { ChannelReport, Finding, Report, Spread } from './report-types.ts';
 import { formatBytes, formatMs } from './stats.ts';
-import { describeBackoff, describeStall } from './describe.ts';
+import { describeBackoff, describeHeartbeat, describeStall } from './describe.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -14,7 +14,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 }
 
-const CSS = `
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:15px;margin:0;word-break:break-all}
@@ -62,7 +62,7 @@ function channelHtml(c: ChannelReport): string {
     stats.push(
       stat(
         'heartbeat',
-        c.heartbeat.intervalMs !== null ? `${formatMs(c.heartbeat.intervalMs)} (${c.heartbeat.direction ?? '?'})` : c.heartbeat.source ? 'seen' : 'none seen',
+        describeHeartbeat(c.heartbeat),
       ),
     );
     stats.push(stat('longest idle', formatMs(c.heartbeat.maxIdleMs)));
@@ -100,7 +100,7 @@ export function renderHtmlReport(report: Report): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Realtime Inspector report: ${escapeHtml(title)}</title>
-<style>${CSS}</style></head>
+<style>${REPORT_CSS}</style></head>
 <body><main>
 <h1>Realtime Inspector report</h1>
 <p class="muted">${escapeHtml(report.page.url)}${report.page.title ? ` · ${escapeHtml(report.page.title)}` : ''} · captured ${escapeHtml(report.capturedAt)} · ${escapeHtml(formatMs(report.durationMs))} · report v${escapeHtml(report.version)}</p>

@@ -77,11 +77,26 @@ export function regularity(values: readonly number[], tolerance = 0.3): number {
   return regular / values.length;
 }
 
-/** Human duration: "40 ms", "2.0 s", "1.5 min". */
-export function formatMs(ms: number): string {
+/**
+ * The product's one duration formatter (CLI, HTML report, findings, panel).
+ * - `prose` (default), for sentences and verdicts: "40 ms", "2.0 s" up to two minutes, then "1.5 min".
+ * - `table`, for columns of measured values, with DevTools' precision: "0.25 ms", "40 ms",
+ *   "2.35 s" under ten seconds, "12.5 s", then "1.5 min".
+ * - `compact`, for chart ticks and thresholds as the assertion grammar spells them: "40ms", "1.5s", "30s".
+ * A missing or non-finite value reads "n/a"; the panel shows its own placeholder for it.
+ */
+export function formatMs(ms: number, style: 'prose' | 'table' | 'compact' = 'prose'): string {
   if (!Number.isFinite(ms)) return 'n/a';
-  if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
-  if (Math.abs(ms) < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  const abs = Math.abs(ms);
+  if (style === 'compact') return abs >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${Math.round(ms)}ms`;
+  if (style === 'table') {
+    if (abs < 1) return `${ms.toFixed(2)} ms`;
+    if (abs < 1000) return `${Math.round(ms)} ms`;
+    if (abs < 60_000) return `${(ms / 1000).toFixed(abs < 10_000 ? 2 : 1)} s`;
+    return `${(ms / 60_000).toFixed(1)} min`;
+  }
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  if (abs < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 

@@ -17,6 +17,7 @@ import { PageTimeline } from './components/PageTimeline.tsx';
 import { ChannelDetail } from './components/ChannelDetail.tsx';
 import { WorkersToggle } from './components/Workers.tsx';
 import { inspectedTabId } from './bridge.ts';
+import { successorChannel } from '../core/index.ts';
 
 export interface AppProps {
   store: PanelStore;
@@ -47,12 +48,18 @@ export function App({ store, live, theme, transfer }: AppProps) {
   const [filter, setFilter] = useState<OverviewFilter>(NO_FILTER);
   const [importError, setImportError] = useState<string | null>(null);
   const [preserveLog, setPreserveLog] = useState(live?.preserveLog() ?? false);
-  const openChannel = openId ? report.channels.find((c) => c.id === openId) ?? null : null;
+  // The grouping may fold a token of the open channel's URL as more requests come (see
+  // successorChannel): the detail then follows the channel it joined instead of closing.
+  const openIdNow = openId === null ? null : successorChannel(openId, report.channels.map((c) => c.id));
+  const openChannel = openIdNow ? report.channels.find((c) => c.id === openIdNow) ?? null : null;
   // The analysis prepares the open channel's series, timeline and message positions.
   const openChannelById = (id: string) => {
     store.watch(id);
     setOpenId(id);
   };
+  useEffect(() => {
+    if (openIdNow !== null && openIdNow !== openId) openChannelById(openIdNow);
+  }, [openIdNow, openId]);
   const closeChannel = () => {
     store.watch(null);
     setOpenId(null);

@@ -15,10 +15,8 @@
  * events `evict` let go: the panel's list and this mirror stay index-aligned
  * because both apply the same reset/append/evict in the same order.
  */
-import { Analyzer } from '../core/analyzer.ts';
-import type { CaptureEvent } from '../core/events.ts';
-import type { ChannelSeries } from '../core/series.ts';
-import type { Report } from '../core/report-types.ts';
+import { Analyzer } from '../core/index.ts';
+import type { CaptureEvent, ChannelSeries, Report } from '../core/index.ts';
 import { rolesOf, type MessageRoles } from './messages.ts';
 import type { LaneData } from './timeline-data.ts';
 import { channelTimeline, pageTimeline } from './timelines.ts';

@@ -6,7 +6,7 @@
  *
  * The panel UI builds on `connectPanel`; tests read `globalThis.__riPanel`.
  */
-import type { CaptureEvent, CaptureFile } from '../core/events.ts';
+import type { CaptureEvent, CaptureFile } from '../core/index.ts';
 import { PANEL_PORT_NAME, PROTOCOL_VERSION, TAB_MAX_EVENTS } from '../shared/constants.ts';
 import { PortSession } from '../shared/port-session.ts';
 import type { FaultCommand } from '../shared/page-bridge.ts';

@@ -9,7 +9,7 @@
  * websocat reads a URL like `sh-c:…` or `exec:…` as "run this program", cURL
  * reads `file:`, `-o…` and `{a,b}`/`[1-9]` globs.
  */
-import type { HeaderList } from '../core/events.ts';
+import type { HeaderList } from '../core/index.ts';
 
 /** Quote a value for a POSIX shell: one single-quoted word that the shell gives back unchanged. */
 export function shellQuote(value: string): string {

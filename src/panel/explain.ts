@@ -4,7 +4,7 @@
  * registered finding has an entry (test/unit/panel-explain.test.ts holds it), so a new
  * finding cannot go out without one, and no wording of a message can change which applies.
  */
-import type { ChannelReport, Finding } from '../core/report-types.ts';
+import type { ChannelReport, Finding } from '../core/index.ts';
 
 const LIVENESS =
   'Mobile carriers and NAT gateways drop idle TCP connections after 30 to 60 seconds; a connection silent for longer can be dead without either side knowing. Heartbeats every 15 to 30 seconds keep it alive and detect loss early.';

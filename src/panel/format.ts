@@ -1,17 +1,15 @@
 /**
  * Display formatting for the panel (numbers from the report; never page markup).
  */
-import type { ChannelReport, Severity } from '../core/report-types.ts';
+import { formatMs as formatDuration } from '../core/index.ts';
+import type { ChannelReport, Severity } from '../core/index.ts';
 
-export { formatBytes } from '../core/stats.ts';
+export { formatBytes } from '../core/index.ts';
 
-/** Milliseconds as DevTools shows durations. */
+/** A duration in a panel column (the core's formatter, DevTools' precision); '—' when missing. */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
+  return formatDuration(ms, 'table');
 }
 
 /** A ratio 0..1 as a percentage. */

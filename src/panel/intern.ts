@@ -12,7 +12,7 @@
  * direction, URLs, header names and values...) leaves one string each; the
  * payloads, which rarely repeat, are left as they are.
  */
-import type { CaptureEvent, HeaderList, Payload } from '../core/events.ts';
+import type { CaptureEvent, HeaderList, Payload } from '../core/index.ts';
 
 /** Longest string interned: URLs and header values fit; a long one is rarely repeated. */
 const MAX_INTERNED_CHARS = 2048;

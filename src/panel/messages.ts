@@ -4,14 +4,8 @@
  * not yet seen become rows); payload rows are labelled by the protocol decoder
  * when first shown, and typed (data/heartbeat/control) by the core's series.
  */
-import type { CaptureEvent, Direction, Payload, SseMessageEvent } from '../core/events.ts';
-import { decodeMessage, getDecoder } from '../core/protocols/index.ts';
-import type { MessageContext, MessageRole } from '../core/protocols/types.ts';
-import { flattenDecoded } from '../core/protocols/util.ts';
-import { isFramedStream } from '../core/protocol-support.ts';
-import type { ChannelSeries } from '../core/index.ts';
-import { SequenceLabeller } from '../core/sequence-labeller.ts';
-import { formatBytes } from '../core/stats.ts';
+import { SequenceLabeller, decodeMessage, flattenDecoded, formatBytes, getDecoder, isFramedStream } from '../core/index.ts';
+import type { CaptureEvent, ChannelSeries, Direction, MessageContext, MessageRole, Payload, SseMessageEvent } from '../core/index.ts';
 
 /** The three groups a user filters by. */
 export type MessageKind = 'data' | 'heartbeat' | 'control';

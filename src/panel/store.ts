@@ -3,42 +3,31 @@
  * a file) and the latest analysis of them.
  *
  * The analysis runs in an AnalysisBackend (a Web Worker in the panel), which
- * mirrors the event list: every change of the list is posted to it at once
- * (cheap), and an analysis is requested at most every REANALYZE_MIN_MS (longer
- * when the view's renders or the requests themselves cost the panel's thread
- * more, see REANALYZE_COST_FACTOR), one at a time; a change made while a
- * request is in flight is always followed by one more request, so the last
- * state is always analysed. Results describe one generation of the list
- * (bumped by every reset and eviction); older results are dropped.
+ * mirrors the event list (worker-mirror.ts: every change is posted to it at
+ * once, a new list is copied in chunks after its first paint). When to ask it
+ * for a new result is the AnalysisScheduler's call (analysis-scheduler.ts:
+ * throttled by cost, one request at a time, the last state always analysed).
+ * Results describe one generation of the list (bumped by every reset and
+ * eviction); older results are dropped.
  *
  * Bound: at most PANEL_MAX_EVENTS × 1.1 events are held (and mirrored once
  * in the worker); past it the oldest are let go down to PANEL_MAX_EVENTS, plus
  * the few events that define the connections still shown (evictOldest).
  */
 import { Analyzer, DEFAULT_USERS } from '../core/index.ts';
-import type { CaptureEvent } from '../core/events.ts';
-import type { Report } from '../core/report-types.ts';
+import type { CaptureEvent, Report } from '../core/index.ts';
 import { TAB_MAX_EVENTS } from '../shared/constants.ts';
-import { localAnalysis, type AnalysisBackend, type ResultHandler } from './analysis-backend.ts';
+import { localAnalysis } from './analysis-backend.ts';
 import { AnalysisEngine, EventCounts, evictOldestInPlace, type AnalysisResult, type ToAnalysis, type ViewSeries } from './analysis-engine.ts';
+import { AnalysisScheduler, HISTORY_WAIT_MS } from './analysis-scheduler.ts';
 import type { MessageRoles } from './messages.ts';
-import { internEvent, StringPool } from './intern.ts';
+import { type BackendFactory, WorkerMirror } from './worker-mirror.ts';
 import { emptyLanes, type LaneData } from './timeline-data.ts';
 import { LaneColumns } from './view-delta.ts';
 
-/** Lower bound between two analysis requests while events stream in. */
-export const REANALYZE_MIN_MS = 250;
-/** A request or render that cost the panel's thread X ms waits at least X * this before the next request. */
-export const REANALYZE_COST_FACTOR = 3;
-/** ...but never longer than this, so a flood on a huge capture still shows progress. */
-export const REANALYZE_MAX_MS = 4000;
-/**
- * While the connection is still delivering a tab's history, wait this long for
- * the rest before analysing, so the first overview comes from one analysis of
- * the whole history rather than one per chunk (the wait ends when the bridge
- * reports it is in sync).
- */
-export const HISTORY_WAIT_MS = 1000;
+export { HISTORY_WAIT_MS, REANALYZE_COST_FACTOR, REANALYZE_MAX_MS, REANALYZE_MIN_MS } from './analysis-scheduler.ts';
+export { MIRROR_CHUNK_EVENTS, MIRROR_START_MS, type BackendFactory } from './worker-mirror.ts';
+
 /**
  * Most events the panel analyses: the background's per-tab bound, so the panel
  * never holds more than the tab buffer it mirrors. Past it (plus 10% slack, so
@@ -46,24 +35,10 @@ export const HISTORY_WAIT_MS = 1000;
  */
 export const PANEL_MAX_EVENTS = TAB_MAX_EVENTS;
 const EVICT_SLACK = 1.1;
-/**
- * Events per message when a whole list is copied to the worker: each copy
- * (structured clone, about 1.5 µs per event on a 2-core machine, several times
- * that when the machine is loaded: 5,000-event copies took 8-59 ms in
- * bench/panel.ts traces) stays a short task, so the panel keeps painting while
- * the worker catches up.
- */
-export const MIRROR_CHUNK_EVENTS = 1000;
-/** The copy starts after the new list's first overview had time to paint (its render and one frame). */
-export const MIRROR_START_MS = 100;
-
 export type StoreListener = () => void;
 
 /** Where the shown events come from. */
 export type StoreMode = { kind: 'live' } | { kind: 'import'; name: string };
-
-/** Builds the backend the store posts to; it answers through `onResult`. */
-export type BackendFactory = (onResult: ResultHandler, onError: (message: string) => void) => AnalysisBackend;
 
 /** The channel open in detail, as of the latest analysis. */
 export interface ChannelView {
@@ -89,22 +64,11 @@ export class PanelStore {
   private counts = new EventCounts();
   private liveBackup: CaptureEvent[] | null = null;
   private listeners = new Set<StoreListener>();
-  private backend: AnalysisBackend;
+  /** The backend's copy of the list. */
+  private readonly mirror: WorkerMirror;
+  /** When to ask the backend for a new result. */
+  private readonly scheduler: AnalysisScheduler;
   private generation = 0;
-  private nextRequestId = 1;
-  /** The request whose result is awaited. */
-  private inFlight: number | null = null;
-  /** The list or the request changed since the last request was sent. */
-  private dirty = false;
-  /** A user action is waiting for the request in flight: send the next one as soon as it returns. */
-  private urgent = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  /** When the last request was sent or answered: the throttle's gap counts from there, so the worker rests between analyses too. */
-  private lastAnalysisAt = Number.NEGATIVE_INFINITY;
-  private lastCostMs = 0;
-  private lastRenderMs = 0;
-  /** History chunks are arriving: analyse once the bridge is in sync. */
-  private awaitingHistory = false;
   /**
    * A tab's history is arriving into an empty list (DevTools just opened): it is held here,
    * not mirrored, and once in sync analysed as one new list (`load`: the first analysis in
@@ -132,13 +96,6 @@ export class PanelStore {
   private waiters: Array<(report: Report) => void> = [];
   /** The first analysis of a new list, in this thread, kept until the worker's first result for that list. */
   private interim: { engine: AnalysisEngine; generation: number } | null = null;
-  /** Messages waiting to be posted one per task (a whole list being copied to the worker). */
-  private outbox: ToAnalysis[] = [];
-  private draining = false;
-  /** One copy of each repeated string of the events held (see intern.ts). */
-  private readonly strings = new StringPool();
-  /** The list being copied to the worker still needs interning (an import, a reset list); held history was interned as it came. */
-  private internCopies = true;
   /** Bumped on every change that listeners see. */
   version = 0;
   users = DEFAULT_USERS;
@@ -158,13 +115,12 @@ export class PanelStore {
     private readonly maxEvents = PANEL_MAX_EVENTS,
     backend: BackendFactory = localAnalysis,
   ) {
-    const onResult = (result: AnalysisResult) => this.receive(result);
-    try {
-      this.backend = backend(onResult, (message) => this.fallBack(message));
-    } catch (error) {
-      console.warn('[realtime-inspector] no analysis worker; analysing in the panel thread', error);
-      this.backend = localAnalysis(onResult);
-    }
+    this.mirror = new WorkerMirror(schedule, backend, (result) => this.receive(result), (message) => this.fallBack(message));
+    this.scheduler = new AnalysisScheduler(schedule, (id) => {
+      const full = this.needFullView;
+      this.needFullView = false;
+      this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched, page: this.watched === null, full } });
+    });
   }
 
   /** Every event currently shown. */
@@ -192,7 +148,7 @@ export class PanelStore {
 
   /** Where the analysis runs: 'worker', or 'panel' (no worker could start, or it failed). */
   analysisThread(): 'worker' | 'panel' {
-    return this.backend.inThread ? 'panel' : 'worker';
+    return this.mirror.inThread ? 'panel' : 'worker';
   }
 
   /** Earliest event time (epoch ms) of the analysed events: timelines measure from it. */
@@ -211,7 +167,7 @@ export class PanelStore {
     this.watched = channelId;
     // A channel's view, or (back on the overview) the page timeline left out while the channel was open.
     if (channelId !== null) this.askInterim();
-    this.requestNow();
+    this.scheduler.now();
   }
 
   /** The open channel's series, timeline and events, once analysed. */
@@ -248,8 +204,8 @@ export class PanelStore {
       if (!holding) this.post({ type: 'evict', generation: this.generation, count });
     }
     if (holding) return;
-    if (history && !this.connected) this.awaitingHistory = true;
-    this.requestSoon();
+    if (history && !this.connected) this.scheduler.awaitHistory(true);
+    this.scheduler.soon();
   }
 
   /** Start holding a tab's history (see holdingHistory); the wait counts from the first chunk and setConnection ends it early. */
@@ -315,7 +271,7 @@ export class PanelStore {
     if (!Number.isFinite(users) || users < 1) return;
     this.users = Math.round(users);
     this.emptyReport = null;
-    this.requestNow();
+    this.scheduler.now();
     this.notify();
   }
 
@@ -325,17 +281,14 @@ export class PanelStore {
     this.connected = status.connected;
     this.connectionDropped = status.dropped;
     this.recording = status.recording;
-    if (this.connected && this.awaitingHistory) {
-      this.awaitingHistory = false;
-      if (this.dirty) this.requestNow();
-    }
+    if (this.connected) this.scheduler.historyInSync();
     if (this.connected) this.endHistory();
     this.notify();
   }
 
   /** The view reports what rendering the last update cost (ms), so floods slow re-analysis down instead of freezing the panel. */
   noteRenderCost(ms: number): void {
-    this.lastRenderMs = ms;
+    this.scheduler.noteRenderCost(ms);
   }
 
   subscribe(listener: StoreListener): () => void {
@@ -358,29 +311,20 @@ export class PanelStore {
     this.all = events;
     this.counts = new EventCounts(events);
     this.generation++;
-    this.awaitingHistory = false;
+    this.scheduler.awaitHistory(false);
     this.holdingHistory = false;
-    this.outbox = [];
-    this.internCopies = !interned;
-    if (this.backend.inThread) {
-      if (!interned) this.intern(events);
-      this.post({ type: 'reset', generation: this.generation, events });
-      this.requestNow();
+    if (this.mirror.inThread) {
+      this.mirror.replaceList(this.generation, events, interned);
+      this.scheduler.now();
     } else {
       this.analyseHere();
-      const generation = this.generation;
-      this.outbox.push({ type: 'reset', generation, events: events.slice(0, MIRROR_CHUNK_EVENTS) });
-      for (let i = MIRROR_CHUNK_EVENTS; i < events.length; i += MIRROR_CHUNK_EVENTS) {
-        this.outbox.push({ type: 'append', generation, events: events.slice(i, i + MIRROR_CHUNK_EVENTS) });
-      }
-      this.drain();
+      this.mirror.replaceList(this.generation, events, interned);
     }
     this.notify();
   }
 
   private intern(events: readonly CaptureEvent[]): void {
-    const strings = this.strings;
-    for (let i = 0; i < events.length; i++) internEvent(events[i]!, strings);
+    this.mirror.intern(events);
   }
 
   /** One analysis of the whole list in this thread (the first paint of a new list). */
@@ -399,76 +343,18 @@ export class PanelStore {
     if (result) this.receive(result);
   }
 
-  /** Post in order: straight away, or behind a list still being copied. */
   private post(message: ToAnalysis): void {
-    if (this.outbox.length === 0) this.backend.post(message);
-    else this.outbox.push(message);
-  }
-
-  /** Post the outbox one message per task. */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    const next = () => {
-      const message = this.outbox.shift();
-      // A new list's events are interned a chunk at a time as they are copied, after its first paint.
-      if (message && this.internCopies && (message.type === 'reset' || message.type === 'append')) this.intern(message.events);
-      if (message) this.backend.post(message);
-      if (this.outbox.length === 0) {
-        this.draining = false;
-        return;
-      }
-      this.schedule(next, 0);
-    };
-    this.schedule(next, MIRROR_START_MS);
+    this.mirror.post(message);
   }
 
   private isCurrent(): boolean {
     const r = this.latest;
-    if (!r) return this.all.length === 0 && !this.dirty;
-    return !this.dirty && this.inFlight === null && r.generation === this.generation && r.covered === this.all.length && r.report.summary.users === this.users;
-  }
-
-  /** Ask for an analysis within the throttle's gap. */
-  private requestSoon(): void {
-    this.dirty = true;
-    if (this.inFlight !== null || this.timer !== null) return;
-    const gap = Math.min(REANALYZE_MAX_MS, Math.max(REANALYZE_MIN_MS, Math.max(this.lastCostMs, this.lastRenderMs) * REANALYZE_COST_FACTOR));
-    // History: counted from its first chunk (the timer is set once), ended early by setConnection.
-    const wait = this.awaitingHistory ? HISTORY_WAIT_MS : Math.max(0, this.lastAnalysisAt + gap - performance.now());
-    this.timer = this.schedule(() => {
-      this.timer = null;
-      this.send();
-    }, wait);
-  }
-
-  /** Ask for an analysis now (a user action, a new list), or right after the one in flight. */
-  private requestNow(): void {
-    this.dirty = true;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.inFlight === null) this.send();
-    else this.urgent = true;
-  }
-
-  private send(): void {
-    const id = this.nextRequestId++;
-    this.dirty = false;
-    this.urgent = false;
-    this.inFlight = id;
-    const started = performance.now();
-    this.lastAnalysisAt = started;
-    const full = this.needFullView;
-    this.needFullView = false;
-    this.post({ type: 'analyze', generation: this.generation, request: { id, users: this.users, channel: this.watched, page: this.watched === null, full } });
-    this.lastCostMs = performance.now() - started;
+    if (!r) return this.all.length === 0 && !this.scheduler.pending();
+    return this.scheduler.idle() && r.generation === this.generation && r.covered === this.all.length && r.report.summary.users === this.users;
   }
 
   private receive(result: AnalysisResult): void {
-    if (result.id === this.inFlight) this.inFlight = null;
-    this.lastAnalysisAt = performance.now();
+    this.scheduler.answered(result.id);
     // The worker caught up (or the list moved on past the first analysis's generation): the first analysis is done.
     if (result.id !== 0 && this.interim && this.interim.generation <= result.generation) this.interim = null;
     if (result.generation === this.generation) {
@@ -477,10 +363,7 @@ export class PanelStore {
       if (result.channel) this.receiveView(result.channel, result.generation);
       this.notify();
     }
-    if (this.dirty && this.inFlight === null) {
-      if (this.urgent) this.requestNow();
-      else this.requestSoon();
-    }
+    this.scheduler.followUp();
     if (this.waiters.length && this.isCurrent()) {
       const report = this.report();
       for (const w of this.waiters.splice(0)) w(report);
@@ -502,8 +385,7 @@ export class PanelStore {
       const size = source?.columns.size();
       if (!source || !size || this.view?.id !== channel.id || source.generation !== generation || source.seq !== base.seq || base.positions > source.events.length || base.spans > size.spans || base.marks > size.marks) {
         this.needFullView = true;
-        this.dirty = true;
-        this.urgent = true;
+        this.scheduler.again();
         return;
       }
       events = source.events;
@@ -531,17 +413,13 @@ export class PanelStore {
 
   /** The worker failed: analyse in this thread from now on (slower, but the panel keeps working). */
   private fallBack(message: string): void {
-    console.warn('[realtime-inspector]', message, '; analysing in the panel thread');
-    this.backend.dispose();
-    this.backend = localAnalysis((result) => this.receive(result));
-    this.outbox = [];
     this.interim = null;
-    this.inFlight = null;
+    this.scheduler.abandon();
     // The whole list goes to the new backend below: nothing is held back any more.
     this.holdingHistory = false;
     this.generation++;
-    this.post({ type: 'reset', generation: this.generation, events: this.all });
-    this.requestNow();
+    this.mirror.fallBack(message, this.generation, this.all);
+    this.scheduler.now();
   }
 
   private notify(): void {

@@ -4,9 +4,8 @@
  * messages, heartbeats and idle gaps come from the core's columnar series;
  * connection lifecycle (open, close codes, errors, faults) from the events.
  */
-import { isHttp, type CaptureEvent } from '../core/events.ts';
-import type { ChannelSeries } from '../core/index.ts';
-import type { ChannelReport } from '../core/report-types.ts';
+import { isHttp } from '../core/index.ts';
+import type { CaptureEvent, ChannelReport, ChannelSeries } from '../core/index.ts';
 import { LaneBuilder, MARK, SPAN, type LaneData } from './timeline-data.ts';
 
 function laneName(ch: ChannelReport): string {

@@ -2,8 +2,7 @@
  * The import/export surface the App uses (implemented in transfer.ts over the
  * core's formats), kept separate so the UI does not depend on the formats module.
  */
-import type { CaptureEvent } from '../core/events.ts';
-import type { Report } from '../core/report-types.ts';
+import type { CaptureEvent, Report } from '../core/index.ts';
 
 export type ExportKind = 'capture-json' | 'capture-har' | 'report-json' | 'report-html';
 

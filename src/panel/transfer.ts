@@ -5,10 +5,8 @@
  * capture's redaction found (src/core/formats/redact.ts).
  * Imports never replace the current data unless the file parses completely.
  */
-import type { CaptureEvent } from '../core/events.ts';
-import { renderHtmlReport } from '../core/index.ts';
-import type { Report } from '../core/report-types.ts';
-import { eventsToHar, importCaptureOrHar, redactReport, serializeCaptureFile } from '../core/formats/index.ts';
+import { eventsToHar, importCaptureOrHar, redactReport, renderHtmlReport, serializeCaptureFile } from '../core/index.ts';
+import type { CaptureEvent, Report } from '../core/index.ts';
 import { downloadText, fileStamp } from './io.ts';
 import type { ExportKind, ImportResult, Transfer } from './transfer-types.ts';
 

@@ -5,26 +5,14 @@
  * document.write (as ad and widget iframes are), must go on being captured. The BUILT
  * extension (RI_DIST) in real Chromium; events read from the background, as the panel gets them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
-import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { callApi, exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
-import { startServer, type TestServer } from './support/server.ts';
 import { httpRequests, requestTags } from './support/capture.ts';
+import { browser, server, useBrowserAndServer } from './support/session.ts';
 
-let browser: LaunchedBrowser;
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useBrowserAndServer();
 
 
 /** Export the tab until every tag is captured (or time runs out), then return its events. */

@@ -3,28 +3,16 @@
  * real local server. Events are read in the page world from the hooks' own bridge
  * events (support/capture.ts), so these tests do not depend on relay or background.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
-import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
-import { capturedEvents, connOf, installCollector, ofConn, sendToHooks, waitForEvents } from './support/capture.ts';
-import { byteRamp, startServer, type TestServer } from './support/server.ts';
+import { capturedEvents, connOf, ofConn, sendToHooks, waitForEvents } from './support/capture.ts';
+import { byteRamp } from './support/server.ts';
 import { DEFAULT_MAX_TEXT_CHARS } from '../../src/shared/constants.ts';
 import { exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
+import { browser, server, useBrowserAndServer } from './support/session.ts';
 
-let browser: LaunchedBrowser;
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser({ extension: true });
-  await installCollector(browser.context);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useBrowserAndServer({ collector: true });
 
 /** MurmurHash3_x86_32, seed 0, written out independently of src/core/formats/body-hash.ts (byte by byte, one pass). */
 function murmur3Hex(bytes: Uint8Array): string {

@@ -3,28 +3,14 @@
  * page's objects (and the other way round), sandboxed frames, and same-origin
  * frames the hooks cannot be in, which the capture marks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
-import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
-import { startServer, type TestServer } from './support/server.ts';
-import { capturedEvents, installCollector, ofConn, waitForEvents } from './support/capture.ts';
+import { capturedEvents, ofConn, waitForEvents } from './support/capture.ts';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
+import { browser, server, useBrowserAndServer } from './support/session.ts';
 
-let server: TestServer;
-let browser: LaunchedBrowser;
-
-beforeAll(async () => {
-  server = await startServer();
-  server.page('/child.html', '<!doctype html><title>child</title>');
-  browser = await launchBrowser({ extension: true });
-  await installCollector(browser.context);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useBrowserAndServer({ collector: true, prepare: (s) => s.page('/child.html', '<!doctype html><title>child</title>') });
 
 let pageCounter = 0;
 async function openPage(body: string): Promise<Page> {

@@ -5,27 +5,15 @@
  * on `document` is refused and counted (`stats().rejected`). The BUILT extension
  * (RI_DIST) in real Chromium; events read from the background and the panel.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import type { TabStats } from '../../src/shared/messages.ts';
 import { CHANNEL_OFFER_EVENT, CHANNEL_REQUEST_EVENT, PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT } from '../../src/shared/page-bridge.ts';
-import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { callApi, exportTab, PanelPage, tabIdOf } from '../e2e/fixtures/extension.ts';
-import { startServer, type TestServer } from './support/server.ts';
 import { requestTags } from './support/capture.ts';
+import { browser, server, useBrowserAndServer } from './support/session.ts';
 
-let browser: LaunchedBrowser;
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useBrowserAndServer();
 
 
 describe('a page cannot control its capture (built extension, real Chromium)', () => {

@@ -3,25 +3,12 @@
  * every chunk the page reads is reported as it comes with its bytes (`http.chunk` `data`,
  * base64, at most 4096 bytes, `truncated` beyond), while the page reads the very same bytes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventOf } from '../../src/core/events.ts';
-import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
-import { connOf, installCollector, ofConn, waitForEvents } from './support/capture.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { connOf, ofConn, waitForEvents } from './support/capture.ts';
+import { browser, server, useBrowserAndServer } from './support/session.ts';
 
-let browser: LaunchedBrowser;
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser({ extension: true });
-  await installCollector(browser.context);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useBrowserAndServer({ collector: true });
 
 const fromBase64 = (b64: string) => Uint8Array.from(Buffer.from(b64, 'base64'));
 

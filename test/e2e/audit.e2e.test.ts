@@ -106,7 +106,8 @@ describe('audit of every lab page', { timeout: 240_000 }, () => {
     if (run instanceof Error) throw run;
     expect(run, 'audit ran').toBeDefined();
     const channel = channelOf(page, run!);
-    const context = `${page.id}: ${describeChannels(run!.report.channels)}`;
+    const retries = channel.reconnects.map((r) => Math.round(r.delayMs)).join(', ');
+    const context = `${page.id}: ${describeChannels(run!.report.channels)}\n  delays ${retries}; backoff ${JSON.stringify({ ...channel.backoff, delaysMs: undefined })}`;
     expect(channel.kind, context).toBe(page.expect.kind);
     expect(channel.protocol, context).toBe(page.expect.protocol);
     if (page.expect.heartbeat === true) expect(channel.heartbeat?.intervalMs, context).toBeGreaterThan(0);

@@ -124,6 +124,14 @@ describe('background buffer (node)', () => {
     expect([...world.store.data.keys()].filter((k) => k === 'tab:not-a-tab')).toEqual([]);
     const kept = (await world.hub.api.exportTab(3)).events.length;
     expect(kept).toBeLessThan(30);
+    // The damaged chunk's events are counted as lost, where the sequence has its gap.
+    const restored = (await world.hub.api.exportTab(3)).events;
+    const drops = restored.filter((e) => e.type === 'capture.dropped');
+    expect(drops).toHaveLength(1);
+    const lost = (drops[0] as { count: number; where: string }).count;
+    expect(drops[0]).toMatchObject({ where: 'background' });
+    expect(restored.length - 1 + lost).toBe(30);
+    expect((await world.hub.api.stats(3)).dropped.background).toBe(lost);
     other.postMany(5, 5, 'after');
     good.postMany(5, 5, 'after');
     await settle(world, other);

@@ -317,6 +317,39 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(polling.backoff!.initialMs).toBeLessThan(1100);
   });
 
+  it("engine.io's close packet after a failed poll is the old session's, not a retry (socket.io-client, server down)", () => {
+    // The backoff matrix on 2026-12-06: engine.io-client 6.6.8 socket.js _onClose closes the
+    // polling transport, which POSTs a close packet with the old sid 1 ms after the poll failed;
+    // read as a first retry of 1 ms, it made the delays a line "from -245 ms".
+    const b = new CaptureBuilder();
+    const base = 'http://app.example/socket.io/?EIO=4&transport=polling';
+    const open = '0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
+    b.http({ at: T0, url: `${base}&t=a1`, status: 200, body: open, contentType: 'text/plain; charset=UTF-8' });
+    b.http({ at: T0 + 20, url: `${base}&t=a2&sid=s1`, status: 200, body: '40{"sid":"n1"}', contentType: 'text/plain; charset=UTF-8' });
+    let t = T0 + 30_000;
+    b.http({ at: T0 + 40, url: `${base}&t=a3&sid=s1`, durationMs: t - T0 - 40, error: 'network' });
+    b.http({ at: t + 1.3, url: `${base}&t=a4&sid=s1`, method: 'POST', durationMs: 3, error: 'network' });
+    t += 1.3 + 3;
+    for (const [i, d] of [870.3, 2753.4, 3616.4, 5001.4, 5002, 5001.4].entries()) {
+      t += d;
+      b.http({ at: t, url: `${base}&t=r${i}`, durationMs: 3, error: 'network' });
+      t += 3;
+    }
+    const report = analyzeCapture(b.sorted());
+    const polling = report.channels.find((c) => c.url.includes('/socket.io/'))!;
+    expect(polling.reconnects.map((r) => Math.round(r.delayMs))).toEqual([870, 2753, 3616, 5001, 5002, 5001]);
+    expect(polling.backoff!.model).toBe('exponential');
+  });
+
+  it("socket.io-client's first draw far below a curve through the next two: the fit says its initial delay is rough", () => {
+    // The backoff matrix on 2026-12-06 (server down): 1 s ×2 ±50% drew 667, 1183 and 4351 ms
+    // before the 5 s clamp. Left out as a stalled timer, the first draw left two delays that any
+    // exponential passes through ("×3.68 from 322 ms", fit 1, high confidence).
+    const ch = channel(outages([[667.1, 1182.9, 4350.7, 5002.9, 5002.5, 5007.9]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', confidence: 'medium' });
+    expect(ch.backoff!.confidenceReason).toMatch(/rests on 2 delays.*initial delay and factor are rough/);
+  });
+
   it("phoenix 1.8.16's stepped list, precise delays from real Chromium (server down): a list, not a formula", () => {
     // Recorded by the protocol backoff matrix (test/e2e/backoff-matrix-protocols.e2e.test.ts) on 2026-12-06.
     const ch = channel(outages([[12, 55, 112, 152, 202, 254, 502, 1003, 2002, 5001, 5001, 5019, 5001]], 60_000));

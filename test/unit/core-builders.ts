@@ -3,7 +3,9 @@
  * page hooks emit for fetch/XHR, EventSource and WebSocket traffic.
  */
 import type { CaptureEvent, HeaderList, Payload } from '../../src/core/events.ts';
+import type { ChannelReport } from '../../src/core/report-types.ts';
 import { bodyHashOf } from '../../src/core/formats/body-hash.ts';
+import { bytesToBase64 } from '../../src/core/protocols/util.ts';
 
 export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
@@ -173,6 +175,30 @@ export class CaptureBuilder {
     return this.push({ ...this.base(t), type: 'capture.dropped', count, where: 'relay' });
   }
 
+  /**
+   * A GraphQL subscription over multipart/mixed (Apollo Client's accept header) whose body
+   * arrives as `chunks` ([ms after T0, text]); `ended`: the response completed, with the
+   * closing boundary. Returns the connection id.
+   */
+  graphqlMultipart(chunks: Array<[number, string]>, opts: { ended: boolean; durationMs: number }): string {
+    return this.http({
+      at: T0,
+      url: 'https://api.example/graphql',
+      method: 'POST',
+      contentType: 'multipart/mixed',
+      headers: [['accept', 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json']],
+      chunks,
+      pending: !opts.ended,
+      durationMs: opts.durationMs,
+      ...(opts.ended ? { body: `${chunks.map((c) => c[1]).join('')}--\r\n` } : {}),
+    });
+  }
+
+  /** A chunk of a binary streamed body at `t`, its bytes carried as the hooks report them (http.chunk `data`, base64). */
+  binaryChunk(t: number, conn: string, bytes: Uint8Array, pseq: number): this {
+    return this.push({ type: 'http.chunk', seq: pseq, pseq, t, frameId: 0, doc: this.doc, conn, size: bytes.length, preview: '', data: { size: bytes.length, encoding: 'binary', data: bytesToBase64(bytes), truncated: false } });
+  }
+
   /** Events sorted by time (builders may add connections out of order). */
   sorted(): CaptureEvent[] {
     return this.events.slice().sort((a, b) => a.t - b.t || a.pseq - b.pseq);
@@ -187,4 +213,47 @@ export function pollingCapture(opts: { url: string; intervalMs: number; bodies: 
     b.http({ at: T0 + i * opts.intervalMs, url: opts.url.replace('{i}', String(1700000000000 + i * opts.intervalMs)), durationMs: opts.durationMs ?? 40, body, status: opts.status?.(i) });
   });
   return b;
+}
+
+/** A gRPC-web length-prefixed envelope: a flags byte (0x80: trailers), the payload's length (big-endian u32), the payload. */
+export function grpcWebEnvelope(flags: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + payload.length);
+  out[0] = flags;
+  new DataView(out.buffer).setUint32(1, payload.length);
+  out.set(payload, 5);
+  return out;
+}
+
+/** A channel report with nothing measured: the identity is what `over` sets (id, url, kind...). */
+export function channelReport(over: Partial<ChannelReport>): ChannelReport {
+  return {
+    id: 'c',
+    kind: 'websocket',
+    confidence: 1,
+    evidence: '',
+    url: 'ws://h/socket',
+    sampleUrl: 'ws://h/socket',
+    transport: 'websocket',
+    protocol: null,
+    requests: 0,
+    connections: 1,
+    messages: { in: 0, out: 0 },
+    bytes: { in: 0, out: 0 },
+    wasted: 0,
+    wasteRatio: null,
+    wastedBytes: 0,
+    intervalMs: null,
+    durationMs: null,
+    stalenessMs: null,
+    gapMs: null,
+    timeToFirstByteMs: null,
+    heartbeat: null,
+    reconnects: [],
+    backoff: null,
+    stalls: [],
+    load: null,
+    findings: [],
+    advice: null,
+    ...over,
+  };
 }

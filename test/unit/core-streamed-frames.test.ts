@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/core/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { bytesToBase64 } from '../../src/core/protocols/util.ts';
-import { CaptureBuilder, T0 } from './core-builders.ts';
+import { CaptureBuilder, grpcWebEnvelope, T0 } from './core-builders.ts';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -26,34 +26,16 @@ function subscription(events: number): { chunks: Array<[number, string]>; parts:
 function multipartCapture(events: number, ended: boolean): CaptureEvent[] {
   const b = new CaptureBuilder();
   const { chunks } = subscription(events);
-  b.http({
-    at: T0,
-    url: 'https://api.example/graphql',
-    method: 'POST',
-    contentType: 'multipart/mixed',
-    headers: [['accept', 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json']],
-    chunks,
-    pending: !ended,
-    durationMs: chunks.at(-1)![0] + 200,
-    ...(ended ? { body: `${chunks.map((c) => c[1]).join('')}--\r\n` } : {}),
-  });
+  b.graphqlMultipart(chunks, { ended, durationMs: chunks.at(-1)![0] + 200 });
   return b.sorted();
-}
-
-function envelope(flags: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + payload.length);
-  out[0] = flags;
-  new DataView(out.buffer).setUint32(1, payload.length);
-  out.set(payload, 5);
-  return out;
 }
 
 /** A gRPC-web server stream whose envelopes are cut across chunks, its chunks carrying their bytes (http.chunk `data`). */
 function grpcCapture(ended: boolean): { events: CaptureEvent[]; frames: number } {
   const b = new CaptureBuilder();
   const conn = b.http({ at: T0, url: 'https://api.example/demo.v1.TickService/Ticks', method: 'POST', contentType: 'application/grpc-web+proto', chunks: [], pending: true });
-  const tick = (n: number) => envelope(0, Uint8Array.from([0x08, n, 0x12, 6, ...new TextEncoder().encode(`tick ${n}`)]));
-  const frames = [tick(1), tick(2), tick(3), tick(4), envelope(0x80, new TextEncoder().encode('grpc-status: 0\r\n'))];
+  const tick = (n: number) => grpcWebEnvelope(0, Uint8Array.from([0x08, n, 0x12, 6, ...new TextEncoder().encode(`tick ${n}`)]));
+  const frames = [tick(1), tick(2), tick(3), tick(4), grpcWebEnvelope(0x80, new TextEncoder().encode('grpc-status: 0\r\n'))];
   const body = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const f of frames) {
@@ -63,8 +45,7 @@ function grpcCapture(ended: boolean): { events: CaptureEvent[]; frames: number }
   // Chunks of 7 bytes: every envelope boundary falls inside a chunk, prefixes included.
   let pseq = 100;
   for (let i = 0, k = 0; i < body.length; i += 7, k++) {
-    const bytes = body.subarray(i, i + 7);
-    b.push({ type: 'http.chunk', seq: pseq, pseq: pseq++, t: T0 + 100 + k * 500, frameId: 0, doc: b.doc, conn, size: bytes.length, preview: '', data: { size: bytes.length, encoding: 'binary', data: bytesToBase64(bytes), truncated: false } });
+    b.binaryChunk(T0 + 100 + k * 500, conn, body.subarray(i, i + 7), pseq++);
   }
   if (ended) {
     b.push({ type: 'http.end', seq: pseq, pseq, t: T0 + 100 + Math.ceil(body.length / 7) * 500, frameId: 0, doc: b.doc, conn, size: body.length, bodyHash: null, body: { size: body.length, encoding: 'binary', data: bytesToBase64(body), truncated: false } });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAssertion, parseFault, parseTime, rawFromArgv, rawFromConfig, resolveOptions, UsageError } from '../../src/cli/audit-args.ts';
 import { checkAssertion, findingsAtOrAbove, judge } from '../../src/cli/audit-assert.ts';
 import type { ChannelReport, Report } from '../../src/core/report-types.ts';
+import { channelReport } from './core-builders.ts';
 
 function parse(argv: string[]) {
   return resolveOptions(rawFromArgv(argv).raw);
@@ -79,35 +80,7 @@ describe('audit options', () => {
   });
 });
 
-function channel(over: Partial<ChannelReport>): ChannelReport {
-  return {
-    id: 'c',
-    kind: 'websocket',
-    confidence: 1,
-    evidence: '',
-    url: 'ws://h/socket',
-    transport: 'websocket',
-    protocol: null,
-    requests: 0,
-    messages: { in: 0, out: 0 },
-    bytes: { in: 0, out: 0 },
-    wasted: 0,
-    wasteRatio: null,
-    wastedBytes: 0,
-    intervalMs: null,
-    durationMs: null,
-    stalenessMs: null,
-    gapMs: null,
-    timeToFirstByteMs: null,
-    heartbeat: null,
-    reconnects: [],
-    backoff: null,
-    stalls: [],
-    load: null,
-    findings: [],
-    ...over,
-  } as ChannelReport;
-}
+const channel = channelReport;
 
 function report(channels: ChannelReport[]): Report {
   return { channels } as unknown as Report;

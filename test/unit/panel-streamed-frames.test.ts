@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/core/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
-import { bytesToBase64 } from '../../src/core/protocols/util.ts';
 import { MessageIndex, rolesOf } from '../../src/panel/messages.ts';
 import { CaptureBuilder, T0 } from './core-builders.ts';
 
@@ -22,17 +21,7 @@ function subscription(ended: boolean): CaptureEvent[] {
     [5_200, `${second.slice(20)}${part('{}')}`],
     [10_100, part('{}')],
   ];
-  b.http({
-    at: T0,
-    url: 'https://api.example/graphql',
-    method: 'POST',
-    contentType: 'multipart/mixed',
-    headers: [['accept', 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json']],
-    chunks,
-    pending: !ended,
-    durationMs: 10_300,
-    ...(ended ? { body: `${chunks.map((c) => c[1]).join('')}--\r\n` } : {}),
-  });
+  b.graphqlMultipart(chunks, { ended, durationMs: 10_300 });
   return b.sorted();
 }
 
@@ -90,9 +79,7 @@ describe('message rows of streamed frames', () => {
     const env = (flags: number, payload: number[]) => [flags, 0, 0, 0, payload.length, ...payload];
     const tick = (n: number) => env(0, [0x08, n, 0x12, 1, 0x41]);
     const body = Uint8Array.from([...tick(1), ...tick(2), ...env(0x80, [...new TextEncoder().encode('grpc-status: 0\r\n')])]);
-    [body.subarray(0, 3), body.subarray(3, 12), body.subarray(12, 30), body.subarray(30)].forEach((bytes, k) =>
-      b.push({ type: 'http.chunk', seq: 50 + k, pseq: 50 + k, t: T0 + 100 + k * 400, frameId: 0, doc: b.doc, conn, size: bytes.length, preview: '', data: { size: bytes.length, encoding: 'binary', data: bytesToBase64(bytes), truncated: false } }),
-    );
+    [body.subarray(0, 3), body.subarray(3, 12), body.subarray(12, 30), body.subarray(30)].forEach((bytes, k) => b.binaryChunk(T0 + 100 + k * 400, conn, bytes, 50 + k));
     const { index, rows } = rowsOf(b.sorted(), true);
     expect(rows).toEqual([
       'data POST /demo.v1.TickService/Ticks',

@@ -355,7 +355,7 @@ describe('library defaults are the installed libraries\' own', () => {
   });
 
   it('every timing cites its source', () => {
-    for (const id of ['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3', 'sockjs', 'graphql-ws', 'subscriptions-transport-ws', 'phoenix', 'actioncable', 'signalr', 'stomp', 'mqtt', 'centrifugo', 'pusher']) {
+    for (const id of ['socket.io', 'socket.io-v2', 'engine.io', 'engine.io-v3', 'sockjs', 'graphql-ws', 'subscriptions-transport-ws', 'phoenix', 'actioncable', 'signalr', 'stomp', 'mqtt', 'centrifugo', 'pusher', 'ddp']) {
       expect(protocolTimings(id)?.source, id).toMatch(/\d+\.\d+/);
     }
     expect(protocolTimings('json')).toBeNull();

@@ -103,7 +103,12 @@ function policyError(points: readonly BackoffPoint[], predict: (k: number) => nu
 
 /** Mean absolute residual without the stalled outliers. */
 function robustError(res: readonly number[], lateMs?: readonly number[]): number {
-  if (res.length === 0) return 0;
+  return stalledOut(res, lateMs).err;
+}
+
+/** The robust error, and which points it left out as stalled (indices into `res`). */
+function stalledOut(res: readonly number[], lateMs?: readonly number[]): { err: number; skipped: ReadonlySet<number> } {
+  if (res.length === 0) return { err: 0, skipped: new Set() };
   const abs = res.map(Math.abs);
   const threshold = Math.max(OUTLIER_MIN, OUTLIER_SCALE * median(abs));
   // A stall lengthens a delay by MAX_STALL_MS at most: a delay later than that is the policy's.
@@ -115,7 +120,7 @@ function robustError(res: readonly number[], lateMs?: readonly number[]): number
   const skip = new Set(outliers.map((x) => x.i));
   let s = 0;
   for (let i = 0; i < abs.length; i++) if (!skip.has(i)) s += abs[i]!;
-  return s / (abs.length - skip.size);
+  return { err: s / (abs.length - skip.size), skipped: skip };
 }
 
 /** At most this many points enter the pairwise slope estimate (a storm has thousands of attempts). */
@@ -723,10 +728,16 @@ export interface ScoredFit {
 export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | null {
   if (points.length < 3) return null;
   const delaysMs = perAttemptMedians(points);
-  const scored = candidates(points).map((cand) => {
-    const res = residuals(points, cand.predict);
-    return { cand, res, err: robustError(res, lateness(points, cand.predict)) };
-  });
+  // A policy never waits less than nothing: a line through later delays that crosses zero
+  // before the first attempt (an immediate first retry read as "linear from -245 ms") is no policy.
+  const scored = candidates(points)
+    .filter((cand) => cand.model === 'fixed' || points.every((p) => cand.predict(p.attempt) >= 0))
+    .map((cand) => {
+      const res = residuals(points, cand.predict);
+      const { err, skipped } = stalledOut(res, lateness(points, cand.predict));
+      return { cand, res, err, skipped };
+    });
+  if (scored.length === 0) return null;
   scored.sort((x, y) => cost(x.cand, x.err) - cost(y.cand, y.err));
   const best = scored[0]!;
   const spreadFit = scored.find((x) => !x.cand.partial && x.cand.model === best.cand.model && x.cand.maxMs === best.cand.maxMs) ?? best;
@@ -1006,7 +1017,7 @@ const CLEAR_RIVAL = 0.06;
 function confidenceOf(
   points: readonly BackoffPoint[],
   scored: ReadonlyArray<{ cand: Candidate; err: number }>,
-  best: { cand: Candidate; err: number },
+  best: { cand: Candidate; err: number; skipped: ReadonlySet<number> },
 ): Pick<BackoffFit, 'confidence' | 'confidenceReason'> {
   const bestCost = cost(best.cand, best.err);
   const rival = scored.filter((x) => x.cand.model !== best.cand.model).map((x) => cost(x.cand, x.err)).reduce((m, c) => Math.min(m, c), Number.POSITIVE_INFINITY);
@@ -1034,6 +1045,13 @@ function confidenceOf(
   const cap = best.cand.maxMs;
   const underCap = cap === null ? attempts : new Set(points.filter((p) => p.delayMs < cap - capTolerance(cap)).map((p) => p.attempt)).size;
   if (growth && underCap < 3) return { confidence: 'medium', confidenceReason: `the growth is seen over ${underCap} attempts under the cap: the factor is rough` };
+  // A delay left out as a stalled timer may have been the policy's own (a randomised draw):
+  // when the growth then rests on two delays, any curve passes through them exactly
+  // (socket.io-client's 667, 1183, 4351 ms under its 5 s cap read as ×3.7 from 322 ms).
+  const tested = new Set(points.filter((p, i) => !best.skipped.has(i) && (cap === null || p.delayMs < cap - capTolerance(cap))).map((p) => p.attempt)).size;
+  if (growth && tested < 3) {
+    return { confidence: 'medium', confidenceReason: `the growth rests on ${tested} delays once a late one is left out as a stalled timer: initial delay and factor are rough` };
+  }
   // A cap read from growth that stopped, not from equal delays at it: randomised draws stop
   // growing by chance (centrifuge's 4.2, 5.4, 4.1, 3.8 s under its 20 s cap).
   if (best.cand.hiddenCap) return { confidence: 'medium', confidenceReason: 'the cap is read from growth that stopped, not from delays that level off' };

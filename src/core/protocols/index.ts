@@ -9,6 +9,7 @@ import { actionCableDecoder } from './actioncable.ts';
 import { bayeuxDecoder } from './bayeux.ts';
 import { cborDecoder } from './cbor.ts';
 import { centrifugoDecoder } from './centrifugo.ts';
+import { ddpDecoder } from './ddp.ts';
 import { engineIoDecoder, engineIoV3Decoder } from './engine-io.ts';
 import { decodeGeneric } from './generic.ts';
 import { graphqlMultipartDecoder } from './graphql-multipart.ts';
@@ -48,6 +49,7 @@ export const PROTOCOL_DECODERS: readonly ProtocolDecoder[] = [
   mqttDecoder,
   centrifugoDecoder,
   pusherDecoder,
+  ddpDecoder,
   bayeuxDecoder,
   graphqlSseDecoder,
   graphqlMultipartDecoder,

@@ -5,6 +5,7 @@
  * transports end each frame with "\n" and xhr_streaming starts with a 2048
  * "h" prelude. The client sends a JSON array of strings.
  */
+import { decodeDdp } from './ddp.ts';
 import { decodeStomp } from './stomp.ts';
 import type { DecodedMessage, ProtocolDecoder, ProtocolTimings } from './types.ts';
 import { combineMessages, combineParts, defineDecoder, hintUrl, isRecord, parseJson, payloadText, plainMessage, quote, sampleScore } from './util.ts';
@@ -21,23 +22,25 @@ export const SOCKJS_TIMINGS: ProtocolTimings = {
 const SESSION_URL = /\/\d{3}\/[^/.]+\/(websocket|xhr|xhr_streaming|xhr_send|eventsource|htmlfile|jsonp|jsonp_send)$/;
 
 /**
- * STOMP carried inside SockJS messages (Spring's default WebSocket set-up):
- * labelled with its STOMP meaning, so that STOMP heart-beats count as heartbeats.
+ * A protocol carried inside SockJS messages: STOMP (Spring's default WebSocket set-up) or Meteor's
+ * DDP (meteor packages/ddp-server/stream_server.js serves DDP under /sockjs): labelled with its own
+ * meaning, so that STOMP heart-beats and DDP pings count as heartbeats. Null unless every message
+ * of the frame is that protocol.
  */
-function describeStompInside(kind: 'message' | 'send', messages: unknown[]): DecodedMessage | null {
+function describeInside(kind: 'message' | 'send', messages: unknown[], decodeInner: (text: string) => DecodedMessage | null): DecodedMessage | null {
   if (messages.length === 0 || !messages.every((m) => typeof m === 'string')) return null;
   const parts: DecodedMessage[] = [];
   for (const m of messages as string[]) {
-    const stomp = decodeStomp(m);
-    if (!stomp) return null;
-    parts.push({ ...stomp, protocol: 'sockjs', label: `sockjs ${kind} › ${stomp.label}` });
+    const decoded = decodeInner(m);
+    if (!decoded) return null;
+    parts.push({ ...decoded, protocol: 'sockjs', label: `sockjs ${kind} › ${decoded.label}` });
   }
   return combineMessages('sockjs', parts, kind === 'send' ? 'sends' : 'messages');
 }
 
 function describeMessages(kind: 'message' | 'send', messages: unknown[]): DecodedMessage {
-  const stomp = describeStompInside(kind, messages);
-  if (stomp) return stomp;
+  const inside = describeInside(kind, messages, decodeStomp) ?? describeInside(kind, messages, decodeDdp);
+  if (inside) return inside;
   const first = messages[0];
   const preview = typeof first === 'string' ? quote(first) : JSON.stringify(first) ?? '';
   const label = messages.length === 1 ? `sockjs ${kind} ${preview}` : `sockjs ${kind} ×${messages.length} ${preview}, …`;

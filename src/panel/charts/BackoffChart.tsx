@@ -5,9 +5,8 @@
  */
 import { useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import type { ChannelSeries } from '../../core/index.ts';
-import { describeBackoffShape } from '../../core/describe.ts';
-import type { Backoff } from '../../core/report-types.ts';
+import { describeBackoffShape } from '../../core/index.ts';
+import type { Backoff, ChannelSeries } from '../../core/index.ts';
 import { themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 

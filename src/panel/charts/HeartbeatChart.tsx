@@ -4,8 +4,8 @@
  */
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
+import { IDLE_LIMIT_MS } from '../../core/index.ts';
 import type { ChannelSeries } from '../../core/index.ts';
-import { IDLE_LIMIT_MS } from '../../core/metrics/heartbeat.ts';
 import { drawRule, themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 

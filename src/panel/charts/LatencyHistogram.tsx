@@ -8,9 +8,10 @@ import type { ChannelSeries } from '../../core/index.ts';
 import { barPaths, drawRule, themedAxes } from './bars.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 import { formatMs } from '../format.ts';
+import { formatMs as formatDuration } from '../../core/index.ts';
 
 function fmt(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${Math.round(ms)}ms`;
+  return formatDuration(ms, 'compact');
 }
 
 /** Bin labels: upper bounds ("≤10ms"), the open last bin as "more". */

@@ -4,9 +4,8 @@
  * charts, findings and fault injection.
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { isPolled, type ChannelReport } from '../../core/report-types.ts';
-import { describeBackoff } from '../../core/describe.ts';
-import { isHttp, type CaptureEvent } from '../../core/events.ts';
+import { describeBackoff, describeHeartbeat, isHttp, isPolled } from '../../core/index.ts';
+import type { CaptureEvent, ChannelReport } from '../../core/index.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { LaneTimeline } from '../charts/LaneTimeline.tsx';
 import { WasteChart } from '../charts/WasteChart.tsx';
@@ -120,7 +119,7 @@ export function ChannelDetail({ store, channel, theme, onBack, onInject }: Chann
         <Stat label={timing.label === 'every' ? 'interval' : timing.label === 'held' ? 'hold' : timing.label === 'gap' ? 'message gap' : 'duration'} value={formatMs(timing.ms)} />
         {/* The core measures a push connection from its creation to its first inbound message (src/core/metrics/latency.ts). */}
         <Stat label={isHttp(channel.transport) ? 'time to first byte' : 'time to first message'} value={formatMs(channel.timeToFirstByteMs?.median)} />
-        <Stat label="heartbeat" value={channel.heartbeat?.intervalMs ? formatMs(channel.heartbeat.intervalMs) : channel.heartbeat ? 'none' : '—'} />
+        <Stat label="heartbeat" value={channel.heartbeat ? describeHeartbeat(channel.heartbeat) : '—'} />
         <Stat label="reconnects" value={String(channel.reconnects.length)} />
         {channel.backoff ? <Stat label="backoff" value={describeBackoff(channel.backoff)} /> : null}
         {channel.load ? (

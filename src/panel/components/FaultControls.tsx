@@ -3,9 +3,8 @@
  * applied by the page hooks to this channel's connection or the whole page.
  */
 import { useState } from 'preact/hooks';
-import type { Transport } from '../../core/events.ts';
-import type { StallCheck } from '../../core/report-types.ts';
-import { describeStall } from '../../core/describe.ts';
+import { describeStall } from '../../core/index.ts';
+import type { StallCheck, Transport } from '../../core/index.ts';
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 
 type FaultName = FaultCommand['fault'];

@@ -2,7 +2,7 @@
  * A channel's findings: severity, the message, its evidence, the advice, and
  * the background that makes the advice make sense.
  */
-import type { ChannelReport } from '../../core/report-types.ts';
+import type { ChannelReport } from '../../core/index.ts';
 import { blindSpot, explainFinding } from '../explain.ts';
 import { SEVERITY_RANK } from '../format.ts';
 import { SeverityIcon } from './SeverityIcon.tsx';

@@ -1,8 +1,8 @@
 /**
  * A classic hex dump (offset, 16 bytes, ASCII) of the first bytes of a payload.
  */
-import type { Payload } from '../../core/events.ts';
-import { payloadBytes } from '../../core/protocols/util.ts';
+import { payloadBytes } from '../../core/index.ts';
+import type { Payload } from '../../core/index.ts';
 
 /** Bytes shown at most (binary captures only keep the first bytes anyway). */
 export const HEX_MAX_BYTES = 4096;

@@ -1,4 +1,4 @@
-import type { ChannelKind } from '../../core/report-types.ts';
+import type { ChannelKind } from '../../core/index.ts';
 
 const LABEL: Record<ChannelKind, string> = {
   polling: 'Polling',

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { compileSearch, DEFAULT_FILTER, type MessageFilter, type MessageIndex, type MessageKind } from '../messages.ts';
 import { formatBytes } from '../format.ts';
-import type { CaptureEvent } from '../../core/events.ts';
+import type { CaptureEvent } from '../../core/index.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { MessageView } from './MessageView.tsx';
 

@@ -5,9 +5,9 @@
  * Arrow keys move the selection, Enter opens the channel.
  */
 import { useMemo, useState } from 'preact/hooks';
-import type { ChannelKind, ChannelReport } from '../../core/report-types.ts';
+import { IDLE_LIMIT_MS } from '../../core/index.ts';
+import type { ChannelKind, ChannelReport } from '../../core/index.ts';
 import { channelTiming, channelTraffic, formatCount, formatMs, SEVERITY_RANK, shortUrl, worstFinding } from '../format.ts';
-import { IDLE_LIMIT_MS } from '../../core/metrics/heartbeat.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { KindBadge } from './KindBadge.tsx';
 import { WorkerBadge } from './Workers.tsx';

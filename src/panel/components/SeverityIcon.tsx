@@ -1,4 +1,4 @@
-import type { Severity } from '../../core/report-types.ts';
+import type { Severity } from '../../core/index.ts';
 
 const GLYPH: Record<Severity, string> = { error: '✖', warning: '▲', info: 'ℹ' };
 

@@ -1,4 +1,4 @@
-import type { Report } from '../../core/report-types.ts';
+import type { Report } from '../../core/index.ts';
 import { formatBytes, formatCount, formatRate } from '../format.ts';
 import { SeverityIcon } from './SeverityIcon.tsx';
 

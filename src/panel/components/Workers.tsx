@@ -4,7 +4,7 @@
  * channel's traffic ran in.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { WorkerOrigin } from '../../core/events.ts';
+import type { WorkerOrigin } from '../../core/index.ts';
 import { wire, type ApiMessages, type ApiReply, type WorkerCaptureState } from '../../shared/messages.ts';
 
 const KIND_LABEL: Record<WorkerOrigin['kind'], string> = { dedicated: 'Worker', shared: 'SharedWorker', service: 'Service Worker' };
