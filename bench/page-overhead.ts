@@ -24,15 +24,19 @@ import { startProfile, stopProfile, type ProfileSummary } from './profile.ts';
 import { startBenchServer, type BenchServer } from './server.ts';
 import { fmt, round, summarize, table, type Summary } from './stats.ts';
 
-export type SetupId = 'baseline' | 'ri' | 'cdp' | 'msw' | 'ri-compare';
-/** The set-ups run by default; `ri-compare` (another build of the extension, `--compare DIR`) is added on request. */
-export const SETUPS: SetupId[] = ['baseline', 'ri', 'cdp', 'msw'];
+export type SetupId = 'baseline' | 'ri' | 'cdp' | 'msw' | 'ri-compare' | 'baseline-again';
+/**
+ * The set-ups run by default; `ri-compare` (another build of the extension, `--compare DIR`) is added on request.
+ * `baseline-again` is the baseline run a second time in each round: its ratio to the baseline is the noise band.
+ */
+export const SETUPS: SetupId[] = ['baseline', 'ri', 'cdp', 'msw', 'baseline-again'];
 export const SETUP_LABELS: Record<SetupId, string> = {
   baseline: 'no instrumentation',
   ri: 'Realtime Inspector',
   cdp: 'CDP Network (DevTools)',
   msw: '@mswjs/interceptors',
   'ri-compare': 'RI, compared build',
+  'baseline-again': 'no instrumentation, again (noise)',
 };
 const isExtensionSetup = (s: SetupId) => s === 'ri' || s === 'ri-compare';
 
@@ -58,6 +62,9 @@ export function workloads(scale: number): Workload[] {
   const fetchSmall = n(2_000);
   const fetchLarge = n(200);
   const sse = n(100_000);
+  // The realistic workload is paced: its length, not its rate, follows the scale.
+  const realisticSeconds = Math.max(4, Math.round(20 * scale));
+  const realisticRate = 200;
   return [
     { id: 'ws-in-small', label: `WS receive ${fmt(wsInSmall)} small msgs`, params: { messages: wsInSmall, bytesEach: 60 }, expectedCount: wsInSmall, expression: (s) => `__bench.wsIn(${ws(s)}, ${wsInSmall}, 0)` },
     { id: 'ws-in-64k', label: `WS receive ${fmt(wsInLarge)} × 64 KiB`, params: { messages: wsInLarge, bytesEach: 65_536 }, expectedCount: wsInLarge, expression: (s) => `__bench.wsIn(${ws(s)}, ${wsInLarge}, 65536)` },
@@ -65,11 +72,20 @@ export function workloads(scale: number): Workload[] {
     { id: 'fetch-small', label: `fetch ${fmt(fetchSmall)} small JSON`, params: { requests: fetchSmall }, expectedCount: fetchSmall, expression: () => `__bench.fetchSmall(${fetchSmall})` },
     { id: 'fetch-1mib', label: `fetch ${fmt(fetchLarge)} × 1 MiB`, params: { requests: fetchLarge, bytesEach: 1 << 20 }, expectedCount: fetchLarge, expression: () => `__bench.fetchLarge(${fetchLarge})` },
     { id: 'sse', label: `SSE ${fmt(sse)} events`, params: { events: sse }, expectedCount: sse, expression: () => `__bench.sse(${sse})` },
+    {
+      id: 'realistic',
+      label: `app: WS + SSE ${realisticRate}/s each, poll 2 s, ${realisticSeconds} s`,
+      params: { seconds: realisticSeconds, messagesPerSecondEach: realisticRate, pollMs: 2000 },
+      expectedCount: 2 * realisticSeconds * realisticRate,
+      expression: (s) => `__bench.realistic(${ws(s)}, ${realisticSeconds}, ${realisticRate}, 2000)`,
+    },
   ];
 }
 
 interface RunSample {
   wallMs: number;
+  /** The page's own handler time, when the workload measures it (the realistic one). */
+  workMs?: number;
   taskMs: number;
   scriptMs: number;
   threadMs: number;
@@ -85,6 +101,8 @@ interface RunSample {
 export interface SetupResult {
   setup: SetupId;
   wallMs: Summary;
+  /** The page's own handler time (workloads that measure it), to check the work per message the workload intends. */
+  workMs?: Summary;
   taskMs: Summary;
   threadMs: Summary;
   scriptMs: Summary;
@@ -206,10 +224,10 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
     await page.goto(url);
     if (profile) await startProfile(page);
     const before = await metrics(browser, page);
-    let result = { ms: capMs, count: w.expectedCount, bytes: 0 };
+    let result: { ms: number; count: number; bytes: number; workMs?: number } = { ms: capMs, count: w.expectedCount, bytes: 0 };
     let timedOut = false;
     try {
-      result = await page.evaluate<{ ms: number; count: number; bytes: number }>(w.expression(server), capMs);
+      result = await page.evaluate<{ ms: number; count: number; bytes: number; workMs?: number }>(w.expression(server), capMs);
     } catch (e) {
       if (!/timed out after/.test((e as Error).message)) throw e;
       timedOut = true;
@@ -234,6 +252,7 @@ async function runOnce(b: Browsers, setup: SetupId, w: Workload, server: BenchSe
       ...(recorded !== undefined ? { recorded } : {}),
       ...(profile ? { profile: await stopProfile(page) } : {}),
       wallMs: result.ms,
+      ...(result.workMs !== undefined ? { workMs: result.workMs } : {}),
       taskMs: d('TaskDuration'),
       scriptMs: d('ScriptDuration'),
       threadMs: d('ThreadTime'),
@@ -353,6 +372,7 @@ export async function runPageOverhead(opts: {
         return {
           setup: s,
           wallMs: summarize(present.map((r) => r.wallMs)),
+          ...(present.some((r) => r.workMs !== undefined) ? { workMs: summarize(present.map((r) => r.workMs ?? NaN)) } : {}),
           taskMs: summarize(present.map((r) => r.taskMs)),
           threadMs: summarize(present.map((r) => r.threadMs)),
           scriptMs: summarize(present.map((r) => r.scriptMs)),

@@ -11,8 +11,9 @@
  *   --scale X                      page-overhead workload sizes × X (1 = the issue's sizes)
  *   --compare DIR                  page overhead: also measure the extension built in DIR
  *                                  (set-up `ri-compare`), in the same rounds: before/after a change
- *   --setups a,b                   page overhead: only these set-ups (baseline,ri,cdp,msw,ri-compare)
- *   --workloads a,b                page overhead: only these workloads (ws-in-small,ws-in-64k,ws-out,fetch-small,fetch-1mib,sse)
+ *   --setups a,b                   page overhead: only these set-ups (baseline,ri,cdp,msw,ri-compare,baseline-again;
+ *                                  baseline-again runs the baseline twice per round: its ratio is the noise band)
+ *   --workloads a,b                page overhead: only these workloads (ws-in-small,ws-in-64k,ws-out,fetch-small,fetch-1mib,sse,realistic)
  *   --no-profile                   page overhead: skip the profiled runs
  *   RI_DIST=<dir>                  the built extension to measure (default dist/)
  *

@@ -32,6 +32,11 @@ export function jsonText(size: number, seed = 0): string {
 }
 
 const BIG_BODY = Buffer.from(jsonText(MIB));
+/** A polled status document of about 1.2 KiB, the same on every poll (as most polls are). */
+const POLL_BODY = JSON.stringify({
+  updated: '2026-12-01T00:00:00Z',
+  services: Array.from({ length: 24 }, (_, i) => ({ name: `service-${i}`, state: i % 7 ? 'ok' : 'degraded', latencyMs: 20 + ((i * 37) % 80) })),
+});
 
 /** A small realistic JSON message, e.g. a chat or ticker update. */
 function smallMessage(i: number): string {
@@ -91,12 +96,20 @@ function onSocket(ws: WebSocket): void {
   };
 }
 
-async function sse(req: IncomingMessage, res: ServerResponse, n: number): Promise<void> {
+/** An SSE stream of n events: as fast as it can in chunks of 500, or perSecond events a second (every 10 ms, those due by then). */
+async function sse(req: IncomingMessage, res: ServerResponse, n: number, perSecond: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   const perChunk = 500;
-  for (let i = 0; i < n && !req.destroyed; i += perChunk) {
+  const start = performance.now();
+  for (let i = 0; i < n && !req.destroyed; ) {
+    const end = perSecond > 0 ? Math.min(n, Math.floor(((performance.now() - start) / 1000) * perSecond)) : Math.min(n, i + perChunk);
+    if (end <= i) {
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
     let chunk = '';
-    for (let j = i; j < Math.min(n, i + perChunk); j++) chunk += `id: ${j}\ndata: ${smallMessage(j)}\n\n`;
+    for (let j = i; j < end; j++) chunk += `id: ${j}\ndata: ${smallMessage(j)}\n\n`;
+    i = end;
     if (!res.write(chunk)) await once(res, 'drain');
   }
   // The page closes the EventSource after the last event; `retry` keeps a late reconnect away.
@@ -123,7 +136,10 @@ export async function startBenchServer(): Promise<BenchServer> {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': BIG_BODY.length, 'cache-control': 'no-store' });
       res.end(BIG_BODY);
     } else if (url.pathname === '/sse') {
-      sse(req, res, Number(url.searchParams.get('n') ?? 1000)).catch(() => res.destroy());
+      sse(req, res, Number(url.searchParams.get('n') ?? 1000), Number(url.searchParams.get('perSecond') ?? 0)).catch(() => res.destroy());
+    } else if (url.pathname === '/poll') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(POLL_BODY);
     } else {
       res.writeHead(404).end();
     }

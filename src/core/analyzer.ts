@@ -90,6 +90,8 @@ export class Analyzer {
   private lastT = Number.NEGATIVE_INFINITY;
   private until = Number.NEGATIVE_INFINITY;
   private dropped = 0;
+  /** Messages whose text the page hooks sampled under a flood (Payload.sampled). */
+  private sampled = 0;
   private eventCount = 0;
   private faultsChanged = false;
   private cachedReport: { users: number; report: Report } | null = null;
@@ -127,6 +129,7 @@ export class Analyzer {
     this.eventCount++;
     if (e.t < this.firstT) this.firstT = e.t;
     if (e.t > this.lastT) this.lastT = e.t;
+    if ('data' in e && e.data?.sampled) this.sampled++;
     switch (e.type) {
       case 'doc.start':
         if (e.top && this.page === null) this.page = { url: e.url, title: e.title };
@@ -358,6 +361,7 @@ export class Analyzer {
       firstT: this.eventCount > 0 ? this.firstT : 0,
       lastT: this.eventCount > 0 ? this.captureEnd : 0,
       droppedEvents: this.dropped,
+      sampledMessages: this.sampled,
     });
     this.cachedReport = { users, report };
     return report;

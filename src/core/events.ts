@@ -41,6 +41,12 @@ export interface Payload {
   data: string;
   /** True when `data` holds less than the whole payload. */
   truncated: boolean;
+  /**
+   * Set when the page hooks kept only the message's first bytes because its connection
+   * ran above the payload budget (a flood; src/content/page/payload.ts TextBudget): the
+   * message is recorded, its text sampled. Absent otherwise.
+   */
+  sampled?: true;
 }
 
 interface Base {
@@ -133,7 +139,7 @@ export interface HttpEndEvent extends ConnBase {
   size: number;
   /**
    * Hash of the body for "unchanged response" tests: MurmurHash3 32-bit hex (src/core/formats/body-hash.ts) of every byte up to
-   * 1 MiB; beyond, the page hooks hash samples and the size (`<8 hex>~<size>`). Null when
+   * 64 KiB (FULL_BODY_HASH_MAX_BYTES); beyond, the page hooks hash samples, the end and the size (`<16 hex>~<size>`). Null when
    * not computed.
    */
   bodyHash: string | null;

@@ -112,7 +112,7 @@ const payload: Check = Object.assign(
   (v: unknown) => {
     if (typeof v !== 'object' || v === null) return false;
     const p = v as Record<string, unknown>;
-    return bytes(p.size) && encoding(p.encoding) && str(p.data) && bool(p.truncated);
+    return bytes(p.size) && encoding(p.encoding) && str(p.data) && bool(p.truncated) && (p.sampled === undefined || p.sampled === true);
   },
   { inner: (v: unknown) => (typeof v === 'object' && v !== null && typeof (v as { size?: unknown }).size === 'number' && !bytes((v as { size: unknown }).size) ? { key: 'size', bound: BOUNDS.bytes } : null) },
 );

@@ -109,6 +109,7 @@ ${stat('channels', String(s.channels))}${stat('requests', String(s.requests))}${
 ${stat(`polling req/s for ${s.users} users`, String(s.projectedRequestsPerSecond))}
 ${stat('findings (error / warning / info)', `${s.findings.error} / ${s.findings.warning} / ${s.findings.info}`)}
 ${s.droppedEvents > 0 ? stat('events dropped during capture', String(s.droppedEvents)) : ''}
+${s.sampledMessages ? stat('message texts sampled under a flood (first bytes kept)', String(s.sampledMessages)) : ''}
 </div>
 <h2>Channels</h2>
 ${report.channels.length > 0 ? report.channels.map(channelHtml).join('\n') : '<p class="muted">No real-time traffic captured.</p>'}

@@ -194,5 +194,11 @@ export interface Report {
     projectedRequestsPerSecond: number;
     findings: Record<Severity, number>;
     droppedEvents: number;
+    /**
+     * Messages recorded with only their first bytes because their connection ran above the
+     * page hooks' payload budget (a flood): counts, sizes and times stay exact, decoded
+     * protocol details and text matches cover the whole messages only. Absent when none.
+     */
+    sampledMessages?: number;
   };
 }

@@ -153,6 +153,8 @@ export interface ReportInput {
   firstT: number;
   lastT: number;
   droppedEvents: number;
+  /** Messages whose text was sampled under a flood (0 when none). */
+  sampledMessages?: number;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -198,6 +200,7 @@ export function buildReport(input: ReportInput): Report {
       projectedRequestsPerSecond: round3(projected),
       findings,
       droppedEvents: input.droppedEvents,
+      ...(input.sampledMessages ? { sampledMessages: input.sampledMessages } : {}),
     },
   };
 }

@@ -6,7 +6,7 @@
 import type { CaptureEvent } from '../core/events.ts';
 import { isCaptureEvent } from '../core/guard.ts';
 import { PAGE_MESSAGE_MAX_CHARS } from './constants.ts';
-import { PAGE_BRIDGE_VERSION, pageEventsCount } from './page-bridge.ts';
+import { decodePageEvents, pageEventsCount } from './page-bridge.ts';
 
 /**
  * A captured event the page may send: schema-valid, not yet sequenced, not
@@ -24,21 +24,15 @@ export function isPageEvent(value: unknown): value is CaptureEvent {
  * The events of a page events message (as the relay forwarded it) that pass the
  * guard, and how many it held that did not: every event that fails the guard,
  * or, for a message that is not well-formed as a whole (bad JSON, wrong version,
- * a count that does not match its events, too large), every event its header
+ * a count that does not match its events, texts that do not fit, too large), every event its header
  * claims (at least 1).
  */
 export function parsePageEvents(json: string): { events: CaptureEvent[]; rejected: number } {
   const claimed = pageEventsCount(json);
   const whole = { events: [], rejected: Math.max(1, claimed ?? 1) };
   if (claimed === null || json.length > PAGE_MESSAGE_MAX_CHARS) return whole;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return whole;
-  }
-  const m = value as { v?: unknown; kind?: unknown; n?: unknown; events?: unknown };
-  if (m.v !== PAGE_BRIDGE_VERSION || m.kind !== 'events' || !Array.isArray(m.events) || m.events.length !== claimed) return whole;
+  const m = decodePageEvents(json);
+  if (m === null || m.n !== claimed) return whole;
   const events: CaptureEvent[] = [];
   for (const event of m.events as unknown[]) if (isPageEvent(event)) events.push(event);
   return { events, rejected: claimed - events.length };

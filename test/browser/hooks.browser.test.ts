@@ -34,14 +34,15 @@ function murmur3Hex(bytes: Uint8Array): string {
 }
 
 /**
- * The hooks' body hash, written out independently: whole MurmurHash3 up to 1 MiB;
- * beyond, the first 1 MiB and 64 bytes of each following 4 KiB, plus the size.
+ * The hooks' body hash, written out independently: whole MurmurHash3 up to 64 KiB;
+ * beyond, the first 64 KiB and 64 bytes of each following 4 KiB, then the hash of the
+ * last 256 bytes and the size.
  */
-const MIB = 1_048_576;
+const WHOLE_HASH_BYTES = 65_536;
 function sampledBodyHash(bytes: Uint8Array): string {
-  if (bytes.length <= MIB) return murmur3Hex(bytes);
-  const kept = bytes.filter((_, i) => i < MIB || i % 4096 < 64);
-  return `${murmur3Hex(kept)}~${bytes.length}`;
+  if (bytes.length <= WHOLE_HASH_BYTES) return murmur3Hex(bytes);
+  const kept = bytes.filter((_, i) => i < WHOLE_HASH_BYTES || i % 4096 < 64);
+  return `${murmur3Hex(kept)}${murmur3Hex(bytes.subarray(bytes.length - 256))}~${bytes.length}`;
 }
 
 let pageCounter = 0;
@@ -172,18 +173,19 @@ describe('fetch', () => {
     await page.close();
   });
 
-  it('hashes bodies up to 1 MiB whole and larger ones by samples and size, the same through fetch and XHR', async () => {
+  it('hashes bodies up to 64 KiB whole and larger ones by samples, end and size, the same through fetch and XHR', async () => {
     const page = await openPage(`<script>
       const base = Array.from({ length: 1_100_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const at = (i, c) => base.slice(0, i) + c + base.slice(i + 1);
       window.__bodies = {
-        whole: base.slice(0, 1_048_576),
+        whole: base.slice(0, 65_536),
         same1: base,
         same2: base,
         early: at(100, '#'),
-        middle: at(700_000, '#'),
-        sampled: at(1_048_576 + 4096 + 10, '#'),
-        unsampled: at(1_048_576 + 4096 + 500, '#'),
+        middle: at(40_000, '#'),
+        sampled: at(65_536 + 4096 + 10, '#'),
+        unsampled: at(65_536 + 4096 + 500, '#'),
+        end: at(1_099_990, '#'),
         longer: base + 'z',
         accents: 'é'.repeat(40_000),
       };
@@ -202,20 +204,20 @@ describe('fetch', () => {
     </script>`);
     await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done);
     const bodies = (await page.evaluate(() => (window as unknown as { __bodies: unknown }).__bodies)) as Record<string, string>;
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 10);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 11);
     const hashOf = (query: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!.bodyHash;
     };
     for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(sampledBodyHash(Buffer.from(body)));
     expect(hashOf('whole')).toMatch(/^[0-9a-f]{8}$/);
-    expect(hashOf('same1')).toMatch(/^[0-9a-f]{8}~1100000$/);
+    expect(hashOf('same1')).toMatch(/^[0-9a-f]{16}~1100000$/);
     expect(hashOf('same2')).toBe(hashOf('same1'));
     expect(hashOf('xhr')).toBe(hashOf('same1'));
-    // What the bound changes: a same-length change outside the sampled bytes of a body over 1 MiB is not seen.
+    // What the bound changes: a same-length change outside the sampled bytes of a body over 64 KiB is not seen.
     expect(bodies.unsampled!.length).toBe(bodies.same1!.length);
     expect(hashOf('unsampled')).toBe(hashOf('same1'));
-    for (const changed of ['early', 'middle', 'sampled', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
+    for (const changed of ['early', 'middle', 'sampled', 'end', 'longer']) expect(hashOf(changed)).not.toBe(hashOf('same1'));
     // The text kept is exactly the cap, however the body was split and decoded.
     const endOf = (query: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
@@ -461,6 +463,40 @@ describe('WebSocket', () => {
     expect(buffered[0]!.bufferedAmount).toBeGreaterThan(256 * 1024);
     expect(buffered[0]!.bufferedAmount).toBeLessThanOrEqual((await page.evaluate('window.__buffered')) as number);
     expect(find(events, 'ws.close')[0]).toMatchObject({ code: 1000, reason: 'done', wasClean: true, initiator: 'client' });
+    await page.close();
+  });
+});
+
+describe('payload budget under a flood', () => {
+  it('records every message with its size, keeps the first 256 chars of most past 256 KiB a second, one whole every 100 ms', async () => {
+    const page = await openPage(`<script>
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
+      ws.onopen = () => {
+        // 100 messages of 8,000 chars sent at once: 800,000 chars, about three times the budget of one second.
+        for (let i = 0; i < 100; i++) ws.send(String(i).padStart(3, '0') + '-' + 'x'.repeat(7996));
+        ws.send('small');
+        ws.close(1000, 'done');
+      };
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
+    const sent = find(events, 'ws.message').filter((m) => m.dir === 'out');
+    expect(sent).toHaveLength(101);
+    for (const [i, m] of sent.slice(0, 100).entries()) {
+      expect(m.data.size).toBe(8000);
+      expect(m.data.data.startsWith(String(i).padStart(3, '0') + '-')).toBe(true);
+    }
+    const whole = sent.slice(0, 100).filter((m) => !m.data.sampled);
+    const sampled = sent.filter((m) => m.data.sampled);
+    // The budget's 256 KiB keep 32 whole; the 33rd, past it, is the first kept whole by the clock; later
+    // ones are sampled unless 100 ms passed since the last kept whole.
+    expect(whole.slice(0, 33).every((m) => m.data.data.length === 8000 && !m.data.truncated)).toBe(true);
+    expect(whole.slice(0, 33).map((m) => sent.indexOf(m))).toEqual(Array.from({ length: 33 }, (_, i) => i));
+    expect(sampled.length).toBeGreaterThan(50);
+    for (const m of sampled) expect(m.data).toMatchObject({ truncated: true, sampled: true, encoding: 'text', size: 8000 });
+    for (const m of sampled) expect(m.data.data).toHaveLength(256);
+    for (let k = 33; k < whole.length; k++) expect(whole[k]!.t - whole[k - 1]!.t).toBeGreaterThanOrEqual(100);
+    // A message within the sampled prefix is always whole.
+    expect(sent[100]!.data).toEqual({ size: 5, encoding: 'text', data: 'small', truncated: false });
     await page.close();
   });
 });

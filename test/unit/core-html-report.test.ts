@@ -30,6 +30,21 @@ describe('HTML report', () => {
     expect(escapeHtml(`&<>"'\``)).toBe('&amp;&lt;&gt;&quot;&#39;&#96;');
   });
 
+  it('says how many message texts were sampled under a flood, only when some were', () => {
+    const b = new CaptureBuilder();
+    const c = b.wsCreate(T0, 'wss://flood.example/feed');
+    b.wsOpen(T0 + 1, c);
+    for (let i = 0; i < 5; i++) b.wsMsg(T0 + 10 + i, c, 'in', `{"i":${i},"pad":"${'x'.repeat(300)}"}`);
+    const events = b.sorted();
+    for (const m of events.filter((e) => e.type === 'ws.message').slice(2)) {
+      if (m.type === 'ws.message') m.data = { ...m.data, data: m.data.data.slice(0, 256), truncated: true, sampled: true };
+    }
+    const report = analyzeCapture(events);
+    expect(report.summary.sampledMessages).toBe(3);
+    expect(renderHtmlReport(report)).toContain('message texts sampled under a flood');
+    expect(renderHtmlReport(analyzeCapture([]))).not.toContain('sampled under a flood');
+  });
+
   it('renders an empty capture', () => {
     expect(renderHtmlReport(analyzeCapture([]))).toContain('No real-time traffic captured.');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bodyHashOf, hashHex, Murmur3 } from '../../src/core/formats/body-hash.ts';
+import { BodyHasher, bodyHashOf, FULL_BODY_HASH_MAX_BYTES, hashHex, Murmur3 } from '../../src/core/formats/body-hash.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
@@ -47,5 +47,38 @@ describe('body hash: MurmurHash3_x86_32, seed 0 (node)', () => {
     seen.add(bodyHashOf(body.subarray(0, body.length - 1)));
     seen.add(bodyHashOf(new Uint8Array([...body, 0])));
     expect(seen.size).toBe(body.length + 3);
+  });
+});
+
+describe('the hooks body hash: whole up to 64 KiB, sampled beyond with the end and the size (node)', () => {
+  const hashOf = (bytes: Uint8Array, chunk = bytes.length || 1) => {
+    const hasher = new BodyHasher();
+    for (let i = 0; i < bytes.length; i += chunk) hasher.update(bytes.subarray(i, i + chunk));
+    return hasher.hex();
+  };
+  const body = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
+
+  it('equals the import hash up to the bound, and carries the size beyond it', () => {
+    const atBound = body(FULL_BODY_HASH_MAX_BYTES);
+    expect(hashOf(atBound)).toBe(bodyHashOf(atBound));
+    expect(hashOf(body(FULL_BODY_HASH_MAX_BYTES + 1))).toMatch(/^[0-9a-f]{16}~65537$/);
+  });
+
+  it('does not depend on the chunking', () => {
+    const big = body(300_000);
+    const whole = hashOf(big);
+    for (const chunk of [1000, 4096, 65_536, 100_003, 7]) expect(hashOf(big, chunk)).toBe(whole);
+  });
+
+  it('sees a change in the first 64 KiB, in a sampled byte, in the last 256 bytes, or of length', () => {
+    const big = body(300_000);
+    const seen = new Set([hashOf(big)]);
+    for (const at of [0, FULL_BODY_HASH_MAX_BYTES - 1, FULL_BODY_HASH_MAX_BYTES + 4096, 299_744, 299_999]) {
+      const changed = big.slice();
+      changed[at] = changed[at]! ^ 1;
+      seen.add(hashOf(changed, 10_000));
+    }
+    seen.add(hashOf(big.subarray(0, big.length - 1)));
+    expect(seen.size).toBe(7);
   });
 });

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { explainInvalidEvent, isCaptureEvent } from '../../src/core/guard.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
-import { pageEventsCount, pageEventsMessage } from '../../src/shared/page-bridge.ts';
+import { encodePageEvents, pageEventsCount, pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { isPageEvent, parsePageEvents } from '../../src/shared/page-events.ts';
 import { realisticSession } from '../fixtures/har/realistic-session.ts';
 import { captureArb } from './core-arbitraries.ts';
@@ -103,6 +103,17 @@ describe('the page→background wire counts every event a message claims (node)'
         expectCounted(cut === null ? json : json.slice(0, cut % (json.length + 1)));
       }),
       fuzz(500),
+    );
+  });
+
+  it('messages as the hooks encode them (texts after the envelope), cut or extended as text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pageEvents), { minLength: 1, maxLength: 20 }), fc.nat(), fc.string({ maxLength: 3 }), (events, cut, extra) => {
+        const encoded = encodePageEvents(events as CaptureEvent[]);
+        expect(parsePageEvents(encoded).rejected).toBe(0);
+        expectCounted(encoded.slice(0, cut % (encoded.length + 1)) + extra);
+      }),
+      fuzz(300),
     );
   });
 

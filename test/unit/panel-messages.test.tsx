@@ -198,6 +198,21 @@ describe('message list', () => {
     expect(document.body.textContent).toContain('Select a message to see its payload.');
   });
 
+  test('a message sampled under a flood says so, a truncated one says truncated', () => {
+    const events = threeChannelCapture();
+    const texts = events.filter((e): e is Extract<CaptureEvent, { type: 'ws.message' }> => e.type === 'ws.message' && e.data.encoding === 'text');
+    texts[0]!.data = { ...texts[0]!.data, data: texts[0]!.data.data.slice(0, 3), truncated: true, sampled: true };
+    texts[1]!.data = { ...texts[1]!.data, data: texts[1]!.data.data.slice(0, 3), truncated: true };
+    const { index, rows, origin } = wsRows(events);
+    render(<MessageList index={index} version={1} origin={origin} window={null} onClearWindow={() => {}} />);
+    const rowOf = (e: CaptureEvent) => rows.findIndex((r) => r.event === e);
+    fireEvent.click(document.querySelector(`.vrow[data-row="${rowOf(texts[0]!)}"]`)!);
+    expect(screen.getByTestId('message-view').textContent).toContain('(sampled under a flood: first bytes only)');
+    fireEvent.click(document.querySelector(`.vrow[data-row="${rowOf(texts[1]!)}"]`)!);
+    expect(screen.getByTestId('message-view').textContent).toContain('(truncated in capture)');
+    expect(screen.getByTestId('message-view').textContent).not.toContain('sampled');
+  });
+
   test('a binary frame opens as hex', () => {
     const rows = renderList();
     const binary = rows.findIndex((r) => r.payload?.encoding === 'binary');

@@ -119,4 +119,25 @@ describe('overview', () => {
     render(<App store={storeWith(events)} live={null} theme="light" transfer={transfer} />);
     expect(screen.getByTestId('dropped').textContent).toContain('42');
   });
+
+  test('messages sampled under a flood are counted in the report and said in the summary, only when some were', () => {
+    const store = storeWith();
+    render(<App store={store} live={null} theme="light" transfer={transfer} />);
+    expect(screen.queryByTestId('sampled')).toBeNull();
+    expect(store.report().summary.sampledMessages).toBeUndefined();
+    cleanup();
+    const events = threeChannelCapture();
+    let sampled = 0;
+    for (const e of events) {
+      if (e.type === 'ws.message' && e.dir === 'in' && sampled < 3) {
+        e.data = { ...e.data, data: e.data.data.slice(0, 2), truncated: true, sampled: true };
+        sampled++;
+      }
+    }
+    expect(sampled).toBe(3);
+    const flooded = storeWith(events);
+    render(<App store={flooded} live={null} theme="light" transfer={transfer} />);
+    expect(flooded.report().summary.sampledMessages).toBe(3);
+    expect(screen.getByTestId('sampled').textContent).toMatch(/3.*sampled under a flood/);
+  });
 });

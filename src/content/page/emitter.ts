@@ -2,7 +2,8 @@
  * The page side of the page↔relay bridge (src/shared/page-bridge.ts): numbers
  * events per document, batches them (at most MAX_BATCH events or FLUSH_MS,
  * whichever comes first), buffers until the relay says `ready`, and dispatches
- * each batch as one JSON string on the private channel the relay handed over at
+ * each batch as one string (`encodePageEvents`: a JSON envelope, then the payload
+ * texts, serialised once) on the private channel the relay handed over at
  * document_start, with the natives captured then. Flushes run in their own tasks
  * (a few batches each), never inside the page's call, and nothing here throws
  * into the page.
@@ -13,7 +14,7 @@ import {
   CHANNEL_REQUEST_EVENT,
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
-  pageEventsMessage,
+  encodePageEvents,
   RELAY_TO_PAGE_EVENT,
   type FaultCommand,
   type PageToRelay,
@@ -94,13 +95,13 @@ export function nextConn(): string {
 
 type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId' | 'doc' | 't'> & { t?: number } : never;
 
-/** Queue one event (the page fills pseq/doc; the background fills seq/frameId). */
+/**
+ * Queue one event (the page fills pseq; the background fills seq/frameId). Its `doc`
+ * travels once per message (`encodePageEvents`), not in every event.
+ */
 export function emit(event: Unsequenced<CaptureEvent>): void {
   if (!settings.recording) return;
   const full = event as CaptureEvent;
-  full.seq = 0;
-  full.frameId = 0;
-  full.doc = docId;
   if (full.t === undefined) full.t = now();
   if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
     droppedCount++;
@@ -199,7 +200,7 @@ function flush(): void {
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
 function sendBatch(batch: CaptureEvent[]): void {
   try {
-    const json = jsonStringify(pageEventsMessage(batch));
+    const json = encodePageEvents(batch, jsonStringify, docId);
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
       sendBatch(batch.slice(0, half));
@@ -223,9 +224,6 @@ function emitDropped(count: number): void {
     type: 'capture.dropped',
     count,
     where: 'page',
-    seq: 0,
-    frameId: 0,
-    doc: docId,
     t: now(),
     pseq: ++pseq,
   } as CaptureEvent;

@@ -6,7 +6,7 @@
  * a tracked EventSource just before the page's (so it still runs first).
  * Events the page never listens to cannot be observed on a native EventSource.
  */
-import { emit, hookError, nextConn } from './emitter.ts';
+import { emit, hookError, nextConn, now } from './emitter.ts';
 import { InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
   addListener,
@@ -23,7 +23,7 @@ import {
   weakMapSet,
 } from './natives.ts';
 import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
-import { textPayload } from './payload.ts';
+import { TextBudget } from './payload.ts';
 
 // WHATWG HTML § 9.2.2 EventSource readyState values.
 const CLOSED = 2;
@@ -37,6 +37,7 @@ interface SourceRecord {
   lastEventId: string;
   types: Set<string>;
   ended: boolean;
+  budget: TextBudget;
 }
 
 /** EventSource → its record, shared with related realms (set when the hooks install). */
@@ -54,14 +55,16 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string): void {
   // changed lastEventId proves one, an unchanged one is reported as none.
   const id = lastEventId !== rec.lastEventId ? lastEventId : null;
   rec.lastEventId = lastEventId;
+  const t = now();
   emit({
     type: 'sse.message',
     conn: rec.conn,
     event: type,
-    data: textPayload(typeof data === 'string' ? data : String(data)),
+    data: rec.budget.payload(typeof data === 'string' ? data : String(data), t),
     id,
     lastEventId,
     retry: null,
+    t,
   });
   rec.gate.intercept(
     event,
@@ -111,6 +114,7 @@ function track(source: EventSource): SourceRecord {
     lastEventId: '',
     types: new Set(BUILT_IN),
     ended: false,
+    budget: new TextBudget(),
   });
   weakMapSet(records, source, rec);
   emit({

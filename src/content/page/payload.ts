@@ -18,7 +18,9 @@ import {
   Uint8ArrayCtor,
   urlSearchParamsToString,
 } from './natives.ts';
-import { hashHex, Murmur3 } from '../../core/formats/body-hash.ts';
+import { BodyHasher } from '../../core/formats/body-hash.ts';
+
+export { BodyHasher };
 
 
 /** Most binary bytes kept (as base64) in a payload preview. */
@@ -68,6 +70,48 @@ export function textPayload(text: string): Payload {
   return { size: utf8Length(text), encoding: 'text', data: truncated ? text.slice(0, cap) : text, truncated };
 }
 
+/**
+ * Payload text one connection keeps whole per second; beyond it, in that second, its
+ * messages longer than SAMPLED_PREFIX_CHARS keep only their first SAMPLED_PREFIX_CHARS
+ * (marked `sampled`), except one message whole every SAMPLE_WHOLE_EVERY_MS. Every
+ * message is still recorded, with its time, direction and full size. Each character
+ * kept costs the page's thread about 3.5 ns to serialise and post (BENCHMARKS.md): at
+ * this budget at most about 1 ms a second per connection, while a flood of 64 KiB
+ * frames kept whole at the 16 KiB cap cost the page twice its own work.
+ */
+export const TEXT_BUDGET_CHARS_PER_SECOND = 256 * 1024;
+/**
+ * What a sampled message keeps: enough for the protocol decoders to tell the message's
+ * kind (socket.io's packet type and event name, a GraphQL-over-WebSocket `type`, STOMP's
+ * command line, a JSON message's first keys).
+ */
+export const SAMPLED_PREFIX_CHARS = 256;
+/** Under a flood, one message of a connection is still kept whole this often. */
+export const SAMPLE_WHOLE_EVERY_MS = 100;
+
+/** One connection's payload text budget (TEXT_BUDGET_CHARS_PER_SECOND), by one-second windows of the page clock. */
+export class TextBudget {
+  private windowStart = -Infinity;
+  private used = 0;
+  private lastWhole = -Infinity;
+
+  /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
+  payload(text: string, t: number): Payload {
+    if (t - this.windowStart >= 1000) {
+      this.windowStart = t;
+      this.used = 0;
+    }
+    const kept = text.length < settings.maxTextChars ? text.length : settings.maxTextChars;
+    if (kept <= SAMPLED_PREFIX_CHARS || this.used + kept <= TEXT_BUDGET_CHARS_PER_SECOND || t - this.lastWhole >= SAMPLE_WHOLE_EVERY_MS) {
+      if (this.used + kept > TEXT_BUDGET_CHARS_PER_SECOND && kept > SAMPLED_PREFIX_CHARS) this.lastWhole = t;
+      this.used += kept;
+      return textPayload(text);
+    }
+    this.used += SAMPLED_PREFIX_CHARS;
+    return { size: utf8Length(text), encoding: 'text', data: text.slice(0, SAMPLED_PREFIX_CHARS), truncated: true, sampled: true };
+  }
+}
+
 /** Base64 of bytes. */
 function base64(bytes: Uint8Array): string {
   let binary = '';
@@ -90,65 +134,6 @@ export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   return data instanceof ArrayBuffer
     ? new Uint8ArrayCtor(data)
     : new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/**
- * Bodies up to this many bytes are hashed whole, with the same MurmurHash3 as imports
- * (src/core/formats/body-hash.ts), so the core's "unchanged body" test (waste) is
- * exact for them: polling bodies are typically a few KiB, large dashboards' a few
- * hundred. Hashing every byte in JavaScript costs the page about 1 ms per MiB in
- * Chromium (1.7–3.4 ms with the FNV-1a used before; src/core/formats/body-hash.ts),
- * so beyond this bound the hash only samples the body (see BodyHasher). (WebCrypto's SHA-256 was tried: in the bench it cost
- * the page's main thread about three times as much as FNV-1a, 2.8× against ~1.5×
- * the baseline on 1 MiB fetches.)
- */
-export const FULL_BODY_HASH_MAX_BYTES = 1024 * 1024;
-/** Beyond FULL_BODY_HASH_MAX_BYTES, the first BODY_HASH_SAMPLE_BYTES of every BODY_HASH_STRIDE bytes are hashed. */
-const BODY_HASH_STRIDE = 4096;
-const BODY_HASH_SAMPLE_BYTES = 64;
-
-/**
- * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
- * MurmurHash3 of every byte (8 hex digits, equal to an imported body's hash). A longer
- * body hashes its first 1 MiB whole, then 64 bytes of each following 4 KiB, and its
- * hash carries the total size (`<8 hex>~<size>`): two large bodies compare equal
- * when they have the same size, the same first 1 MiB and the same sampled bytes.
- * A same-length change only in unsampled bytes of a body over 1 MiB goes unseen
- * (reported as "unchanged"); any change of length, or in the first 1 MiB, is seen.
- * Sampling is by absolute offset, so chunking does not change the hash.
- */
-export class BodyHasher {
-  private readonly hash = new Murmur3();
-  private size = 0;
-
-  /** Feed the next bytes of the body. */
-  update(bytes: Uint8Array): void {
-    const start = this.size;
-    const end = start + bytes.byteLength;
-    let pos = start;
-    if (pos < FULL_BODY_HASH_MAX_BYTES) {
-      const whole = Math.min(end, FULL_BODY_HASH_MAX_BYTES) - pos;
-      this.hash.update(whole === bytes.byteLength ? bytes : bytes.subarray(0, whole));
-      pos += whole;
-    }
-    while (pos < end) {
-      const inStride = pos % BODY_HASH_STRIDE;
-      if (inStride < BODY_HASH_SAMPLE_BYTES) {
-        const take = Math.min(BODY_HASH_SAMPLE_BYTES - inStride, end - pos);
-        this.hash.update(bytes.subarray(pos - start, pos - start + take));
-        pos += take;
-      } else {
-        pos += Math.min(BODY_HASH_STRIDE - inStride, end - pos);
-      }
-    }
-    this.size = end;
-  }
-
-  /** The hash of everything fed so far. */
-  hex(): string {
-    const hex = hashHex(this.hash.digest());
-    return this.size <= FULL_BODY_HASH_MAX_BYTES ? hex : `${hex}~${this.size}`;
-  }
 }
 
 /** The http.end body hash of complete bytes. */

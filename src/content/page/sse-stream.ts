@@ -3,18 +3,19 @@
  * parser, and each dispatched event and comment is recorded on the request's conn.
  */
 import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
-import { emit, settings } from './emitter.ts';
-import { textPayload } from './payload.ts';
+import { emit, now, settings } from './emitter.ts';
+import { TextBudget } from './payload.ts';
 
 /** A parser that records the events and comments of the SSE stream carried by `conn`. */
 export function recordingSseParser(conn: string): SseParser {
+  const budget = new TextBudget();
   return createSseParser(
     (e) =>
       emit({
         type: 'sse.message',
         conn,
         event: e.type,
-        data: textPayload(e.data),
+        data: budget.payload(e.data, now()),
         id: e.id,
         lastEventId: e.lastEventId,
         retry: e.retry,

@@ -39,7 +39,7 @@ import {
   wsGet,
 } from './natives.ts';
 import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
-import { binaryPayload, binaryPreviewBytes, bytesOf, textPayload } from './payload.ts';
+import { binaryPayload, binaryPreviewBytes, bytesOf, TextBudget } from './payload.ts';
 
 /**
  * bufferedAmount above which a send is reported as backpressure; reported again
@@ -71,6 +71,8 @@ interface SocketRecord {
   /** Pending Blob reads: later events of this socket wait for them, to keep order. */
   pending: Promise<unknown> | null;
   lastBuffered: number;
+  /** Text kept per second, both directions together. */
+  budget: TextBudget;
 }
 
 /** WebSocket → its record, shared with related realms (set when the hooks install). */
@@ -92,7 +94,7 @@ function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void
 
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
-    emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: textPayload(data), t });
+    emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: rec.budget.payload(data, t), t });
   } else if (data instanceof ArrayBuffer || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
@@ -233,6 +235,7 @@ function track(socket: WebSocket, protocols: unknown): void {
     override: null,
     pending: null,
     lastBuffered: 0,
+    budget: new TextBudget(),
   });
   weakMapSet(records, socket, rec);
   emit({ type: 'ws.create', conn, url: wsGet.url(socket) as string, protocols: protocolList(protocols) });

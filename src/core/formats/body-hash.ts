@@ -20,6 +20,7 @@ const C2 = 0x1b873593;
 // page script could replace them.
 const imul = Math.imul;
 const Uint32ArrayCtor = Uint32Array;
+const Uint8ArrayCtor = Uint8Array;
 
 /** True where a Uint32Array reads bytes as little-endian words (every platform Chrome ships on). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32ArrayCtor([1]).buffer)[0] === 1;
@@ -102,4 +103,85 @@ export function bodyHashOf(bytes: Uint8Array): string {
   const m = new Murmur3();
   m.update(bytes);
   return hashHex(m.digest());
+}
+
+/**
+ * Bodies up to this many bytes are hashed whole, so the core's "unchanged body" test
+ * (waste) is exact for them and equal to an imported body's hash: polling bodies are
+ * typically a few KiB. Hashing every byte in JavaScript costs the page's thread about
+ * 1 ms per MiB in Chromium 156 (a third of what recording a 1 MiB fetch cost it in the
+ * bench, BENCHMARKS.md), so beyond this bound the hash samples the body (BodyHasher).
+ * It was 1 MiB until 2026-12; WebCrypto's SHA-256, tried before, cost about three times
+ * as much as a JavaScript hash on the page's thread.
+ */
+export const FULL_BODY_HASH_MAX_BYTES = 64 * 1024;
+/** Beyond FULL_BODY_HASH_MAX_BYTES, the first BODY_HASH_SAMPLE_BYTES of every BODY_HASH_STRIDE bytes are hashed, and the last BODY_HASH_TAIL_BYTES. */
+const BODY_HASH_STRIDE = 4096;
+const BODY_HASH_SAMPLE_BYTES = 64;
+const BODY_HASH_TAIL_BYTES = 256;
+
+/**
+ * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
+ * MurmurHash3 of every byte (8 hex digits, equal to `bodyHashOf`). A longer body hashes
+ * its first 64 KiB whole, then 64 bytes of each following 4 KiB, then its last 256 bytes
+ * (where a document's closing fields, such as a timestamp, often sit), and its hash carries
+ * the total size (`<8 hex><8 hex>~<size>`): two large bodies compare equal when they have
+ * the same size, the same first 64 KiB, the same sampled bytes and the same end. A
+ * same-length change only in unsampled bytes of a body over 64 KiB goes unseen (reported
+ * as "unchanged"); any change of length, in the first 64 KiB or in the last 256 bytes is
+ * seen. Sampling is by absolute offset, so chunking does not change the hash.
+ */
+export class BodyHasher {
+  private readonly hash = new Murmur3();
+  private size = 0;
+  /** The body's last bytes so far (at most BODY_HASH_TAIL_BYTES), once it is past the whole-hash bound. */
+  private tail = new Uint8ArrayCtor(0);
+
+  /** Feed the next bytes of the body. */
+  update(bytes: Uint8Array): void {
+    const start = this.size;
+    const end = start + bytes.byteLength;
+    let pos = start;
+    if (pos < FULL_BODY_HASH_MAX_BYTES) {
+      const whole = Math.min(end, FULL_BODY_HASH_MAX_BYTES) - pos;
+      this.hash.update(whole === bytes.byteLength ? bytes : bytes.subarray(0, whole));
+      pos += whole;
+    }
+    while (pos < end) {
+      const inStride = pos % BODY_HASH_STRIDE;
+      if (inStride < BODY_HASH_SAMPLE_BYTES) {
+        const take = Math.min(BODY_HASH_SAMPLE_BYTES - inStride, end - pos);
+        this.hash.update(bytes.subarray(pos - start, pos - start + take));
+        pos += take;
+      } else {
+        pos += Math.min(BODY_HASH_STRIDE - inStride, end - pos);
+      }
+    }
+    if (end > FULL_BODY_HASH_MAX_BYTES) this.keepTail(bytes);
+    this.size = end;
+  }
+
+  /** Keep the last BODY_HASH_TAIL_BYTES seen (copies, by the captured constructor: no page-replaceable method). */
+  private keepTail(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
+    if (n >= BODY_HASH_TAIL_BYTES) {
+      this.tail = new Uint8ArrayCtor(bytes.subarray(n - BODY_HASH_TAIL_BYTES));
+      return;
+    }
+    const old = this.tail;
+    const keepOld = Math.min(old.byteLength, BODY_HASH_TAIL_BYTES - n);
+    const joined = new Uint8ArrayCtor(keepOld + n);
+    for (let i = 0; i < keepOld; i++) joined[i] = old[old.byteLength - keepOld + i]!;
+    for (let i = 0; i < n; i++) joined[keepOld + i] = bytes[i]!;
+    this.tail = joined;
+  }
+
+  /** The hash of everything fed so far. */
+  hex(): string {
+    const hex = hashHex(this.hash.digest());
+    if (this.size <= FULL_BODY_HASH_MAX_BYTES) return hex;
+    const end = new Murmur3();
+    end.update(this.tail);
+    return `${hex}${hashHex(end.digest())}~${this.size}`;
+  }
 }

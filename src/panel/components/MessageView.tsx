@@ -42,7 +42,7 @@ export function MessageView({ row, label }: { row: MessageRow | null; label: str
     <div class="message-view" data-testid="message-view">
       <div class="mv-head">
         <span class="mv-label">{label}</span>
-        <span class="muted">{formatBytes(row.size)}{payload?.truncated ? ' (truncated in capture)' : ''}</span>
+        <span class="muted">{formatBytes(row.size)}{payload?.sampled ? ' (sampled under a flood: first bytes only)' : payload?.truncated ? ' (truncated in capture)' : ''}</span>
         <span class="spacer" />
         {modes.map((m) => (
           <button type="button" key={m} class={`tab ${m === mode ? 'active' : ''}`} aria-pressed={m === mode} onClick={() => setMode(m)}>

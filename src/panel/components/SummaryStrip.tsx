@@ -49,6 +49,12 @@ export function SummaryStrip({ report, users, onUsers, dropped }: SummaryStripPr
           <span class="metric-label">events dropped by buffer bounds: counts may be low</span>
         </div>
       ) : null}
+      {s.sampledMessages ? (
+        <div class="metric sampled" data-testid="sampled" title="A connection ran above the payload budget: every message is counted with its time and size, but only its first bytes were kept (and one whole message every 100 ms).">
+          <span class="metric-value">{formatCount(s.sampledMessages)}</span>
+          <span class="metric-label">message texts sampled under a flood: first bytes only</span>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -10,16 +10,17 @@
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import type { CaptureEvent, EventOf } from '../../../src/core/events.ts';
 import { explainInvalidEvent } from '../../../src/core/guard.ts';
-import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
+import { decodePageEvents, PAGE_TO_RELAY_EVENT, pageEventsCount, RELAY_TO_PAGE_EVENT, type RelayToPage } from '../../../src/shared/page-bridge.ts';
 import { CHANNEL_TAP_SCRIPT } from '../../support/channel-tap.ts';
 
+/** Runs in the page as an init script: keeps the hooks' messages as they came (decoded in Node, `capturedEvents`). */
 function collector(toRelay: string): void {
-  const w = window as unknown as { __riCapture: unknown[]; __riOnChannel: (channel: EventTarget) => void };
+  const w = window as unknown as { __riCapture: string[]; __riOnChannel: (channel: EventTarget) => void };
   w.__riCapture = [];
   w.__riOnChannel = (channel) =>
     channel.addEventListener(toRelay, (event) => {
-      const message = JSON.parse((event as CustomEvent<string>).detail) as { kind: string; events?: unknown[] };
-      if (message.kind === 'events') w.__riCapture.push(...(message.events ?? []));
+      const detail = (event as CustomEvent<unknown>).detail;
+      if (typeof detail === 'string') w.__riCapture.push(detail);
     });
 }
 
@@ -31,7 +32,14 @@ export async function installCollector(context: BrowserContext): Promise<void> {
 
 /** Events collected so far in a frame (after the hooks' next flush); each must pass the relay's guard. */
 export async function capturedEvents(target: Page | Frame): Promise<CaptureEvent[]> {
-  const events = (await target.evaluate(() => (window as unknown as { __riCapture?: unknown[] }).__riCapture ?? [])) as unknown[];
+  const messages = (await target.evaluate(() => (window as unknown as { __riCapture?: string[] }).__riCapture ?? [])) as string[];
+  const events: unknown[] = [];
+  for (const message of messages) {
+    if (pageEventsCount(message) === null) continue; // the hooks' hello
+    const decoded = decodePageEvents(message);
+    if (!decoded) throw new Error(`hooks sent an events message that does not decode: ${message.slice(0, 300)}`);
+    events.push(...decoded.events);
+  }
   for (const event of events) {
     const problem = explainInvalidEvent(event);
     if (problem) throw new Error(`hooks emitted an event the guard rejects: ${problem}: ${JSON.stringify(event).slice(0, 300)}`);
