@@ -119,7 +119,7 @@ export function formatSummary(report: Report): string {
   const head = [
     `Realtime Inspector report${report.page.url ? ` for ${report.page.url}` : ''}${report.page.title ? ` (${report.page.title})` : ''}`,
     `Captured ${report.capturedAt}, ${formatMs(report.durationMs)}: ${s.channels} channel${s.channels === 1 ? '' : 's'}, ${s.requests} requests (${s.wasted} wasted), ${s.messages} messages`,
-    `Findings: ${s.findings.error} error, ${s.findings.warning} warning, ${s.findings.info} info${s.droppedEvents > 0 ? ` · ${s.droppedEvents} events were dropped during capture` : ''}`,
+    `Findings: ${s.findings.error} error, ${s.findings.warning} warning, ${s.findings.info} info${s.droppedEvents > 0 ? ` · ${s.droppedEvents} events were dropped during capture` : ''}${s.sampledMessages ? ` · ${s.sampledMessages} messages of flooding connections kept only their first characters (sizes and times are whole)` : ''}`,
   ];
   if (s.projectedRequestsPerSecond > 0) head.push(`Polling load for ${s.users} users: ${rate(s.projectedRequestsPerSecond)} req/s`);
   const blocks = report.channels.map((c) => channelLines(c).join('\n'));

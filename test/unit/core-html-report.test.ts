@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCapture, renderHtmlReport } from '../../src/core/index.ts';
 import { escapeHtml } from '../../src/core/html-report.ts';
 import { CaptureBuilder, T0 } from './core-builders.ts';
+import { formatSummary } from '../../src/cli/analyze.ts';
 
 const EVIL = `<img src=x onerror="alert(1)"><script>alert('x')</script>`;
 
@@ -43,6 +44,9 @@ describe('HTML report', () => {
     expect(report.summary.sampledMessages).toBe(3);
     expect(renderHtmlReport(report)).toContain('message texts sampled under a flood');
     expect(renderHtmlReport(analyzeCapture([]))).not.toContain('sampled under a flood');
+    // The CLI's summary says it too.
+    expect(formatSummary(report)).toContain('3 messages of flooding connections kept only their first characters');
+    expect(formatSummary(analyzeCapture([]))).not.toContain('flooding');
   });
 
   it('renders an empty capture', () => {

@@ -50,7 +50,7 @@ describe('body hash: MurmurHash3_x86_32, seed 0 (node)', () => {
   });
 });
 
-describe('the hooks body hash: whole up to 64 KiB, sampled beyond with the end and the size (node)', () => {
+describe('the hooks body hash: whole up to 1 MiB, sampled beyond with the end and the size (node)', () => {
   const hashOf = (bytes: Uint8Array, chunk = bytes.length || 1) => {
     const hasher = new BodyHasher();
     for (let i = 0; i < bytes.length; i += chunk) hasher.update(bytes.subarray(i, i + chunk));
@@ -61,19 +61,19 @@ describe('the hooks body hash: whole up to 64 KiB, sampled beyond with the end a
   it('equals the import hash up to the bound, and carries the size beyond it', () => {
     const atBound = body(FULL_BODY_HASH_MAX_BYTES);
     expect(hashOf(atBound)).toBe(bodyHashOf(atBound));
-    expect(hashOf(body(FULL_BODY_HASH_MAX_BYTES + 1))).toMatch(/^[0-9a-f]{16}~65537$/);
+    expect(hashOf(body(FULL_BODY_HASH_MAX_BYTES + 1))).toMatch(/^[0-9a-f]{16}~1048577$/);
   });
 
   it('does not depend on the chunking', () => {
-    const big = body(300_000);
+    const big = body(FULL_BODY_HASH_MAX_BYTES + 300_000);
     const whole = hashOf(big);
     for (const chunk of [1000, 4096, 65_536, 100_003, 7]) expect(hashOf(big, chunk)).toBe(whole);
   });
 
-  it('sees a change in the first 64 KiB, in a sampled byte, in the last 256 bytes, or of length', () => {
-    const big = body(300_000);
+  it('sees a change in the first 1 MiB, in a sampled byte, in the last 256 bytes, or of length', () => {
+    const big = body(FULL_BODY_HASH_MAX_BYTES + 300_000);
     const seen = new Set([hashOf(big)]);
-    for (const at of [0, FULL_BODY_HASH_MAX_BYTES - 1, FULL_BODY_HASH_MAX_BYTES + 4096, 299_744, 299_999]) {
+    for (const at of [0, FULL_BODY_HASH_MAX_BYTES - 1, FULL_BODY_HASH_MAX_BYTES + 4096, big.length - 256, big.length - 1]) {
       const changed = big.slice();
       changed[at] = changed[at]! ^ 1;
       seen.add(hashOf(changed, 10_000));

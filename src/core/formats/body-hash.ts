@@ -107,14 +107,17 @@ export function bodyHashOf(bytes: Uint8Array): string {
 
 /**
  * Bodies up to this many bytes are hashed whole, so the core's "unchanged body" test
- * (waste) is exact for them and equal to an imported body's hash: polling bodies are
- * typically a few KiB. Hashing every byte in JavaScript costs the page's thread about
- * 1 ms per MiB in Chromium 156 (a third of what recording a 1 MiB fetch cost it in the
- * bench, BENCHMARKS.md), so beyond this bound the hash samples the body (BodyHasher).
- * It was 1 MiB until 2026-12; WebCrypto's SHA-256, tried before, cost about three times
- * as much as a JavaScript hash on the page's thread.
+ * (waste) is exact for them and equal to an imported body's hash. Hashing every byte in
+ * JavaScript costs the page's thread about 1 ms per MiB in Chromium 156, so beyond this
+ * bound the hash samples the body (BodyHasher). A 64 KiB bound was tried (2026-12-06,
+ * issue 18): it took 1 MiB fetches from 1.97 to 1.79 times the page's own CPU, but a
+ * same-length change deep in a poll's body (a counter, a timestamp: the usual change of a
+ * JSON poll) then read as "unchanged" and its request as wasted, a false verdict on the
+ * metric users audit polling with. Exact judgement up to 1 MiB was kept.
+ * WebCrypto's SHA-256, tried before, cost about three times as much as a JavaScript hash
+ * on the page's thread.
  */
-export const FULL_BODY_HASH_MAX_BYTES = 64 * 1024;
+export const FULL_BODY_HASH_MAX_BYTES = 1024 * 1024;
 /** Beyond FULL_BODY_HASH_MAX_BYTES, the first BODY_HASH_SAMPLE_BYTES of every BODY_HASH_STRIDE bytes are hashed, and the last BODY_HASH_TAIL_BYTES. */
 const BODY_HASH_STRIDE = 4096;
 const BODY_HASH_SAMPLE_BYTES = 64;
@@ -123,12 +126,12 @@ const BODY_HASH_TAIL_BYTES = 256;
 /**
  * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
  * MurmurHash3 of every byte (8 hex digits, equal to `bodyHashOf`). A longer body hashes
- * its first 64 KiB whole, then 64 bytes of each following 4 KiB, then its last 256 bytes
+ * its first 1 MiB whole, then 64 bytes of each following 4 KiB, then its last 256 bytes
  * (where a document's closing fields, such as a timestamp, often sit), and its hash carries
  * the total size (`<8 hex><8 hex>~<size>`): two large bodies compare equal when they have
  * the same size, the same first 64 KiB, the same sampled bytes and the same end. A
- * same-length change only in unsampled bytes of a body over 64 KiB goes unseen (reported
- * as "unchanged"); any change of length, in the first 64 KiB or in the last 256 bytes is
+ * same-length change only in unsampled bytes of a body over 1 MiB goes unseen (reported
+ * as "unchanged"); any change of length, in the first 1 MiB or in the last 256 bytes is
  * seen. Sampling is by absolute offset, so chunking does not change the hash.
  */
 export class BodyHasher {
