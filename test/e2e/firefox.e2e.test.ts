@@ -474,8 +474,8 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
       (c) => of(c.events, 'fault').some((f) => f.fault === 'offline' && f.phase === 'start'),
     );
     const during = (await page.evaluate(() => (window as unknown as FaultPage).tryFetch('offline'))) as [string, string];
-    // A TypeError, as Firefox's own network failures; its text is the hooks' (README, Firefox).
-    expect(during[0]).toBe('TypeError');
+    // A TypeError with Firefox's own text, as its real network failures (the refused fetch above).
+    expect(during).toEqual(['TypeError', 'NetworkError when attempting to fetch resource.']);
     const capture = await until(
       () => callFirefoxApi<CaptureFile>(apiPage, 'exportTab', tabId),
       (c) => of(c.events, 'fault').some((f) => f.fault === 'offline' && f.phase === 'end'),

@@ -34,6 +34,7 @@ import {
   RequestCtor,
   requestGet,
   responseGet,
+  FETCH_NETWORK_ERROR_MESSAGE,
   TypeErrorCtor,
   URLCtor,
 } from './natives.ts';
@@ -224,7 +225,7 @@ function onResponse(facts: ResponseFacts, response: Response): void {
 /** The failure an offline fault gives a request: its own argument error, else a network error. */
 function offlineFailure(prepared: Prepared): unknown {
   if (prepared.failure !== undefined) return asFetchError(prepared.failure);
-  return new TypeErrorCtor('Failed to fetch');
+  return new TypeErrorCtor(FETCH_NETWORK_ERROR_MESSAGE);
 }
 
 /** Install the fetch hook; false when the global is missing or not patchable. */
@@ -267,9 +268,9 @@ export function installFetchHook(): boolean {
     }
     const native = apply(nativeFetch, self, prepared.callArgs) as Promise<Response>;
     if (prepared.droppable) {
-      // Until headers arrive, a drop fails the request as the network would: TypeError 'Failed to fetch'.
+      // Until headers arrive, a drop fails the request as the network would: the browser's network TypeError.
       registerTarget(facts.conn, {
-        drop: () => abortControllerAbort(controller, new TypeErrorCtor('Failed to fetch')),
+        drop: () => abortControllerAbort(controller, new TypeErrorCtor(FETCH_NETWORK_ERROR_MESSAGE)),
       });
     }
     return promiseThen(

@@ -64,6 +64,14 @@ export const MessageEventCtor = MessageEvent;
 export const CloseEventCtor = CloseEvent;
 export const EventCtor = Event;
 export const TypeErrorCtor = TypeError;
+/**
+ * The message of the TypeError a fetch rejects with on a network failure, in this browser:
+ * Gecko says "NetworkError when attempting to fetch resource." where Chromium says "Failed to
+ * fetch" (both measured: test/e2e/firefox.e2e.test.ts, test/browser/faults.browser.test.ts).
+ * Read at install, before page scripts run: `mozInnerScreenX` exists only in Gecko.
+ */
+export const FETCH_NETWORK_ERROR_MESSAGE =
+  typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
 export const URLCtor = URL;
 export const TextDecoderCtor = TextDecoder;
 export const textDecode = uncurry(TextDecoder.prototype.decode);
