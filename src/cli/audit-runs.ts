@@ -31,10 +31,10 @@ export interface GateRun {
 }
 
 export interface GateVerdict {
-  kind: 'assert' | 'fail-on';
-  /** As the user wrote it: `heartbeat<=30s`, or the level for --fail-on. */
+  kind: 'assert' | 'fail-on' | 'budget';
+  /** As the user wrote it: `heartbeat<=30s`, the level for --fail-on, the budget's source for --baseline. */
   spec: string;
-  /** `--assert heartbeat<=30s`, `--fail-on error`: the name of the test case. */
+  /** `--assert heartbeat<=30s`, `--fail-on error`, `budget (budget.json against base.json)`: the name of the test case. */
   title: string;
   ok: boolean;
   /** Runs that passed it. */
@@ -92,13 +92,23 @@ export interface PageVerdict {
   channels: ChannelSpread[];
 }
 
+/**
+ * `--baseline`'s gate (src/cli/diff.ts loadBaselineGate): each run's report against the
+ * baseline, as the breaches of the budget, worded one per line.
+ */
+export interface BudgetGate {
+  /** `budget.json against base.json` (or `default budget against …`). */
+  source: string;
+  breaches(report: Report): string[];
+}
+
 /** Whether a gate passes over its runs' outcomes under a judge. */
 export function gatePasses(outcomes: readonly boolean[], judge: Judge): boolean {
   const passes = outcomes.filter(Boolean).length;
   return judge === 'worst' ? passes === outcomes.length : passes * 2 > outcomes.length;
 }
 
-function gateRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'asserts' | 'failOn'>): Array<Omit<GateVerdict, 'ok' | 'passes'>> {
+function gateRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'asserts' | 'failOn'>, budget: BudgetGate | null): Array<Omit<GateVerdict, 'ok' | 'passes'>> {
   const noReport = (run: RunInput): GateRun => ({ ok: false, value: null, details: [`no report: ${run.error?.message ?? 'the run failed'}`] });
   const gates: Array<Omit<GateVerdict, 'ok' | 'passes'>> = options.asserts.map((assertion) => ({
     kind: 'assert',
@@ -120,6 +130,19 @@ function gateRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'assert
         if (!run.report) return noReport(run);
         const hits = findingsAtOrAbove(run.report, level);
         return { ok: hits.length === 0, value: `${hits.length} finding${hits.length === 1 ? '' : 's'}`, details: hits };
+      }),
+    });
+  }
+  if (budget) {
+    gates.push({
+      kind: 'budget',
+      spec: budget.source,
+      title: `budget (${budget.source})`,
+      perRun: runs.map((run) => {
+        if (!run.report) return noReport(run);
+        const breaches = budget.breaches(run.report);
+        const value = breaches.length === 0 ? 'no regression beyond the budget' : `${breaches.length} breach${breaches.length === 1 ? '' : 'es'}`;
+        return { ok: breaches.length === 0, value, details: breaches };
       }),
     });
   }
@@ -196,8 +219,8 @@ export function channelSpread(reports: ReadonlyArray<Report | null>): ChannelSpr
 }
 
 /** Judge a page's runs together. */
-export function judgeRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'asserts' | 'failOn'>, judge: Judge): PageVerdict {
-  const partial = gateRuns(runs, options);
+export function judgeRuns(runs: readonly RunInput[], options: Pick<AuditOptions, 'asserts' | 'failOn'>, judge: Judge, budget: BudgetGate | null = null): PageVerdict {
+  const partial = gateRuns(runs, options, budget);
   const gates: GateVerdict[] = partial.map((g) => {
     const outcomes = g.perRun.map((r) => r.ok);
     return { ...g, ok: gatePasses(outcomes, judge), passes: outcomes.filter(Boolean).length };
@@ -217,7 +240,7 @@ export function judgeRuns(runs: readonly RunInput[], options: Pick<AuditOptions,
   const representative = representativeRun(summaries, judge);
   const error = representative === null ? (runs.find((r) => r.error)?.error ?? { message: 'no run was made', exitCode: EXIT.crashed }) : null;
   let code = 0;
-  for (const g of gates) if (!g.ok) code |= g.kind === 'assert' ? EXIT.assert : EXIT.failOn;
+  for (const g of gates) if (!g.ok) code |= g.kind === 'assert' ? EXIT.assert : g.kind === 'budget' ? EXIT.budget : EXIT.failOn;
   return {
     judge,
     runs: summaries,
@@ -238,7 +261,7 @@ export function describeGate(gate: GateVerdict, judge: Judge): { headline: strin
   const runs = gate.perRun;
   if (runs.length === 1) {
     const only = runs[0]!;
-    return { headline: gate.kind === 'fail-on' ? `${gate.title}: ${only.value ?? 'no report'}` : gate.title, details: only.details };
+    return { headline: gate.kind === 'assert' ? gate.title : `${gate.title}: ${only.value ?? 'no report'}`, details: only.details };
   }
   const need = judge === 'median' ? 'more than half needed' : 'every run needed';
   const perRun = runs.map((r) => `${r.value ?? 'no value'} ${r.ok ? 'ok' : 'FAIL'}`).join(' · ');

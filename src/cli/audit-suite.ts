@@ -11,7 +11,7 @@ import type { AuditOptions } from './audit-args.ts';
 import type { AuditSuite, SuitePage } from './audit-config.ts';
 import { CliError, EXIT } from './audit-exit.ts';
 import { auditPage, type AuditProgress, type AuditRun } from './audit-run.ts';
-import { judgeRuns, type PageVerdict, type RunInput } from './audit-runs.ts';
+import { judgeRuns, type BudgetGate, type PageVerdict, type RunInput } from './audit-runs.ts';
 import type { Judge } from './audit-suite-args.ts';
 import { firstLine, type InspectorSession } from './browser.ts';
 
@@ -40,6 +40,8 @@ export interface SuiteHooks {
   onRunDone?(page: SuitePage, run: number, outcome: RunInput): void;
   /** Recording progress of a run (as the single-page audit prints it). */
   onProgress?(page: SuitePage, progress: AuditProgress): void;
+  /** `--baseline` gates by page name (src/cli/diff.ts loadBaselineGate), judged with the other gates. */
+  budgets?: ReadonlyMap<string, BudgetGate | null>;
 }
 
 interface Job {
@@ -104,6 +106,7 @@ export async function runSuite(session: InspectorSession, suite: AuditSuite, hoo
       runs.map((r) => r.input),
       page.options,
       suite.judge,
+      hooks.budgets?.get(page.name) ?? null,
     );
     let report = verdict.representative === null ? null : runs[verdict.representative]!.input.report;
     let url = page.options.url;

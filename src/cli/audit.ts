@@ -104,6 +104,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
       },
       // Several tabs at once would interleave their progress lines: only a single page shows them.
       onProgress: single ? (_page, p) => onProgress(p) : undefined,
+      budgets: new Map(gates),
     });
   } catch (error) {
     if (tty) process.stderr.write('\r\x1b[2K');
@@ -128,16 +129,9 @@ export async function auditCommand(argv: string[]): Promise<number> {
     process.stdout.write(suiteText(result));
   }
   for (const file of await writePageReports(result)) err(`${file.endsWith('.html') ? 'HTML report' : 'report JSON'} written to ${file}`);
+  // The --baseline budget is one of the gates: printed, in the exit code and in JUnit, Markdown and annotations like the others.
   for (const line of gateLines(result)) err(line);
-  let code = result.code;
-  const gateOf = new Map(gates);
-  for (const page of result.pages) {
-    const budget = page.report ? gateOf.get(page.name)?.check(page.report) : undefined;
-    if (!budget) continue;
-    for (const line of budget.lines) err(suite.multi ? `${page.name}: ${line}` : line);
-    // A page that could not be audited gives its own code (68, 70); otherwise the budget's bit adds to the gates'.
-    if (!result.pages.some((p) => p.verdict.error)) code |= budget.code;
-  }
+  const code = result.code;
   if (suite.outDir) {
     const file = `${suite.outDir}/summary.json`;
     await writeOutput(file, summaryJson(result));

@@ -10,7 +10,6 @@ import { parseArgs } from 'node:util';
 import {
   analyzeCapture,
   BudgetError,
-  budgetLines,
   CaptureFormatError,
   checkBudget,
   DEFAULT_BUDGET,
@@ -22,11 +21,10 @@ import {
   parseReport,
   renderDiffHtml,
   ReportInputError,
-  type Breach,
   type Budget,
   type Report,
 } from '../core/index.ts';
-import { EXIT } from './audit-exit.ts';
+import type { BudgetGate } from './audit-runs.ts';
 
 export const DIFF_USAGE = `Usage: realtime-inspector diff <before> <after> [--json] [--html FILE] [--budget FILE]
 
@@ -40,8 +38,6 @@ export const DIFF_USAGE = `Usage: realtime-inspector diff <before> <after> [--js
 
 Exit codes: 0 done (and within budget), 1 budget breached, 2 usage error or unreadable input.`;
 
-/** Exit bit of a budget breach in `audit --baseline` (it adds to audit's 1 and 2: 4 to 7). */
-export const EXIT_BUDGET = EXIT.budget;
 
 /** A file the user named cannot be used: the message says which and why. */
 export class DiffInputError extends Error {
@@ -90,22 +86,16 @@ export async function loadBudgetFile(file: string): Promise<Budget> {
   }
 }
 
-/** The baseline gate of `audit`: loaded before the browser starts, so a bad file fails at once. */
-export interface BaselineGate {
-  /** Compare a run's report with the baseline: the exit bit (0 or EXIT_BUDGET) and the lines to print. */
-  check(report: Report): { code: number; lines: string[]; breaches: Breach[] };
-}
-
-/** Load `--baseline` (and `--budget`, else DEFAULT_BUDGET) for audit; null without a baseline. */
-export async function loadBaselineGate(options: { baseline: string | null; budget: string | null }): Promise<BaselineGate | null> {
+/**
+ * `audit --baseline`'s gate (a gate of the run judging, src/cli/audit-runs.ts): loaded
+ * before the browser starts, so a bad file fails at once; null without a baseline.
+ */
+export async function loadBaselineGate(options: { baseline: string | null; budget: string | null }): Promise<BudgetGate | null> {
   if (options.baseline === null) return null;
   const [baseline, budget] = await Promise.all([loadReportFile(options.baseline), options.budget ? loadBudgetFile(options.budget) : DEFAULT_BUDGET]);
-  const source = `${options.budget ?? 'default budget'} against ${options.baseline}`;
   return {
-    check(report) {
-      const breaches = checkBudget(diffReports(baseline, report), budget);
-      return { code: breaches.length ? EXIT_BUDGET : 0, lines: budgetLines(breaches, source), breaches };
-    },
+    source: `${options.budget ?? 'default budget'} against ${options.baseline}`,
+    breaches: (report) => checkBudget(diffReports(baseline, report), budget).map((b) => `${b.kind} ${b.channel}: ${b.message}`),
   };
 }
 

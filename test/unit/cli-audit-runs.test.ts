@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { judge } from '../../src/cli/audit-assert.ts';
 import { channelKey, channelSpread, describeGate, describeSpread, gatePasses, judgeRuns } from '../../src/cli/audit-runs.ts';
 import { gateLines } from '../../src/cli/audit-text.ts';
+import { junitXml } from '../../src/cli/audit-junit.ts';
 import { channel, failedRun, finding, gates, heartbeatChannel, ok, pageResult, report, suiteResult } from './cli-suite-fixtures.ts';
 
 const HEARTBEAT = gates(['heartbeat<=30s']);
@@ -37,6 +38,31 @@ describe('judging several runs', () => {
     expect(once.gates[1]!.perRun.map((r) => r.value)).toEqual(['0 findings', '1 finding', '0 findings']);
     const twice = judgeRuns([ok(bad), ok(bad), ok(clean)], gates(['heartbeat<=5s'], 'error'), 'median');
     expect(twice.code).toBe(3);
+  });
+
+  it('judges the --baseline budget as a gate of its own: its exit bit, its words, and JUnit carries it', () => {
+    const clean = report([heartbeatChannel(10_000)]);
+    // A budget that breaches on a channel whose heartbeat is slower than 20 s (as diff.ts words breaches).
+    const budget = {
+      source: 'budget.json against base.json',
+      breaches: (r: ReturnType<typeof report>) =>
+        r.channels.filter((c) => (c.heartbeat?.intervalMs ?? 0) > 20_000).map((c) => `heartbeat ${c.kind} ${c.url}: heartbeat 10 s → 25 s (+150%), budget ±20%`),
+    };
+    const slow = report([heartbeatChannel(25_000)]);
+    const passing = judgeRuns([ok(clean)], gates(['heartbeat<=30s']), 'median', budget);
+    expect(passing.code).toBe(0);
+    expect(passing.gates.map((g) => g.kind)).toEqual(['assert', 'budget']);
+    const failing = judgeRuns([ok(slow)], gates(['heartbeat<=30s']), 'median', budget);
+    expect(failing.code).toBe(4);
+    expect(describeGate(failing.gates[1]!, 'median')).toEqual({
+      headline: 'budget (budget.json against base.json): 1 breach',
+      details: ['heartbeat websocket ws://lab/ws/heartbeat: heartbeat 10 s → 25 s (+150%), budget ±20%'],
+    });
+    // With an assert failing too, the bits add up (2 + 4), as audit's exit codes say.
+    expect(judgeRuns([ok(slow)], gates(['heartbeat<=20s']), 'median', budget).code).toBe(6);
+    const lines = gateLines(suiteResult([{ ...pageResult('ws', 'http://lab/', [ok(slow)], gates([])), verdict: failing }]));
+    expect(lines).toContain('FAIL budget (budget.json against base.json): 1 breach');
+    expect(junitXml(suiteResult([{ ...pageResult('ws', 'http://lab/', [ok(slow)], gates([])), verdict: failing }]))).toContain('name="budget (budget.json against base.json)"');
   });
 
   it('counts a run that could not be made as failing every rule, and a page with no run made as its error', () => {
