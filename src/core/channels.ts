@@ -154,8 +154,24 @@ export function channelKey(transport: Transport, rawUrl: string, method: string 
   return `${scopeOf(transport, rawUrl, method)} ${normalizeEndpoint(rawUrl)}`;
 }
 
-/** Placeholders the endpoint normalisation and the grouping put where an id was. */
-const PLACEHOLDER = /^:(uuid|n|date|hash|token)$/;
+/** Placeholders the endpoint normalisation and the grouping put where an id was (foldSegment, endpointOf). */
+export const FOLDED_PLACEHOLDER = /^:(uuid|n|date|hash|token|server|session)$/;
+
+/**
+ * The session a request belongs to, when its protocol names one in the URL: engine.io's `sid`
+ * query parameter (engine.io-client 6.6.8 lib/transports/polling.ts; a new session's handshake
+ * has none) and SockJS's `/<server>/<session>/<transport>` path (sockjs-client 1.6
+ * lib/utils/random.js). Null when the URL names no session.
+ */
+export function sessionOf(rawUrl: string): string | null {
+  const parts = parseUrl(rawUrl);
+  if (parts === null) return null;
+  if (parts.engineIo) {
+    const sid = parts.query.find(([key]) => key === 'sid')?.[1];
+    return sid ? `eio:${sid}` : null;
+  }
+  return parts.sockjsAt >= 0 ? `sockjs:${parts.segments[parts.sockjsAt]}/${parts.segments[parts.sockjsAt + 1]}` : null;
+}
 
 /**
  * The channel an earlier channel id now belongs to, among `ids`. The grouping learns as
@@ -188,7 +204,7 @@ function splitId(id: string): { scope: string; endpoint: string } | null {
 function endpointCovers(pattern: string, endpoint: string): boolean {
   const [pPath = '', pQuery = ''] = pattern.split('?', 2);
   const [ePath = '', eQuery = ''] = endpoint.split('?', 2);
-  const same = (p: string, e: string) => p === e || (PLACEHOLDER.test(p) && !PLACEHOLDER.test(e));
+  const same = (p: string, e: string) => p === e || (FOLDED_PLACEHOLDER.test(p) && !FOLDED_PLACEHOLDER.test(e));
   const pSegments = pPath.split('/');
   const eSegments = ePath.split('/');
   if (pSegments.length !== eSegments.length || !pSegments.every((p, i) => same(p, eSegments[i]!))) return false;

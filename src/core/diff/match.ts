@@ -10,7 +10,7 @@
  */
 import type { Transport } from '../events.ts';
 import type { ChannelReport } from '../report-types.ts';
-import { bitsPerChar, foldSegment, MIN_VARYING_CHARS } from '../channels.ts';
+import { bitsPerChar, FOLDED_PLACEHOLDER, foldSegment, MIN_VARYING_CHARS } from '../channels.ts';
 import { REDACTED } from '../formats/redact-names.ts';
 
 /** One channel of `before` paired with one of `after`. */
@@ -38,8 +38,6 @@ export const MIN_MATCH_SCORE = 0.6;
 /** How much each part of the identity weighs in the score (they add up to 1). */
 const WEIGHTS = { origin: 0.25, path: 0.35, query: 0.2, kind: 0.1, protocol: 0.05, transport: 0.05 } as const;
 
-/** Placeholders the endpoint normalisation writes for a folded value (src/core/channels.ts). */
-const PLACEHOLDER = /^:(uuid|n|date|hash|token|server|session)$/;
 /** A JSON Web Token (header.payload.signature, base64url), which the grouper's patterns do not fold: it has dots. */
 const JWT = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$/;
 /** Characters of generated ids: base64url, base36, hex, and the dots of a JWT. */
@@ -156,8 +154,8 @@ export function valueSimilarity(rawA: string, rawB: string, position: 'path' | '
   if (a === b) return SAME;
   // A credential removed from a redacted report stands for whatever the other run sent there.
   if (a === REDACTED || b === REDACTED) return BOTH_FOLDED;
-  const placeholderA = PLACEHOLDER.test(a);
-  const placeholderB = PLACEHOLDER.test(b);
+  const placeholderA = FOLDED_PLACEHOLDER.test(a);
+  const placeholderB = FOLDED_PLACEHOLDER.test(b);
   if (placeholderA && placeholderB) return BOTH_FOLDED;
   if (placeholderA || placeholderB) return couldBeToken(placeholderA ? b : a) ? BOTH_FOLDED : DIFFERENT;
   if (JWT.test(a) && JWT.test(b)) return BOTH_FOLDED;

@@ -12,6 +12,7 @@ import { indexPauses } from './pause-index.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, newRecord, type ConnRecord } from '../model.ts';
 import { numberAttempts } from './backoff-attempts.ts';
+import { sessionOf } from '../channels.ts';
 
 export interface ReconnectDetail extends Reconnect {
   /** Attempt number within the failure streak (0 = first retry after a working connection). */
@@ -149,21 +150,6 @@ function lastEndBetween(ends: readonly TransportEnd[], from: number, to: number)
   return found;
 }
 
-/**
- * The session a long-polling request belongs to, when its protocol names one in the URL:
- * engine.io's `sid` query parameter (engine.io-client 6.6.8 lib/transports/polling.ts; a
- * new session's handshake has none) and SockJS's `/<server>/<session>/<transport>` path
- * (sockjs-client 1.6 lib/utils/random.js). Null when the URL names no session.
- */
-function sessionOf(url: string): string | null {
-  if (/[?&]EIO=\d/.test(url)) {
-    const sid = /[?&]sid=([^&#]+)/.exec(url)?.[1];
-    return sid ? `eio:${sid}` : null;
-  }
-  const sockjs = /\/(\d{1,3})\/([^/?#]+)\/(?:xhr|xhr_send|xhr_streaming|eventsource|htmlfile|jsonp|jsonp_send)(?:[?#]|$)/.exec(url);
-  return sockjs ? `sockjs:${sockjs[1]}/${sockjs[2]}` : null;
-}
-
 /** Detect reconnects and fit their backoff. */
 export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): ReconnectResult {
   if (!RECONNECTING_KINDS.has(kind)) return { reconnects: [], backoff: null };
@@ -237,11 +223,6 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
     const replacedWhileClosing =
       prev.closeInitiator === 'client' && cur.start >= (prev.openAt ?? prev.start) && cur.start >= prev.end - CLOSING_HANDSHAKE_MS;
     if (cur.start < prev.end - 5 && !replacedWhileClosing) continue;
-    // A request of the failed request's own session is no new attempt: engine.io-client
-    // 6.6.8 socket.js _onClose closes the polling transport, which POSTs a close packet with
-    // the old sid right after the poll failed (read as a 1 ms "retry" before the backoff's first).
-    const session = sessionOf(cur.url);
-    if (session !== null && session === sessionOf(prev.url)) continue;
     // Polling loops re-request by design; only re-requests after a failure are reconnects.
     if (pollingLoop && !failed(prev)) {
       restart = true;
@@ -269,6 +250,11 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
       }
       continue;
     }
+    // After a failure, a request of the failed request's own session is no new attempt:
+    // engine.io-client 6.6.8 socket.js _onClose closes the polling transport, which POSTs a
+    // close packet with the old sid right after the poll failed (read as a 1 ms "retry").
+    const session = sessionOf(cur.url);
+    if (session !== null && session === sessionOf(prev.url)) continue;
     const s = cur.sse ? sseState(marks, i - 1, prev.end) : { retry: null, lastId: null };
     const headersVisible = isHttp(cur.transport);
     push(
