@@ -127,8 +127,8 @@ const MiB = 1024 * 1024;
 // In two of seven full runs on fresh clones, a page of the extension's browser crashed ("Target
 // crashed") in one of them, while the same tests passed in every run of this file alone or beside
 // other browser files; the cause is not known (README, Known limitations). A crashed test runs again
-// once, on new pages; a second failure fails.
-describe('fetch bodies keep the page\'s back-pressure', { retry: 1 }, () => {
+// once, on new pages (vitest.config.ts retry); a second failure fails.
+describe('fetch bodies keep the page\'s back-pressure', () => {
   it('an endless body the page never reads: the server writes no more than without the extension, and nothing is captured beyond it', async () => {
     const { without, withExtension, pages } = await bytesWritten(
       'unread',

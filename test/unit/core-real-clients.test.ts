@@ -50,7 +50,7 @@ afterEach(async () => {
 });
 
 describe('real client libraries', () => {
-  it('reconnecting-websocket refused by a ws server: exponential backoff ×1.5 capped at 2.4 s, no jitter', { timeout: 40_000, retry: 1 }, async () => {
+  it('reconnecting-websocket refused by a ws server: exponential backoff ×1.5 capped at 2.4 s, no jitter', { timeout: 40_000 }, async () => {
     server = createServer();
     let accept = true;
     let accepted = 0;
@@ -100,6 +100,6 @@ describe('real client libraries', () => {
     expect(codes, detail).toContain('ws-failed-before-open');
     // One draw of real timers: in a full CI run (browsers in the other worker) a timer now and then
     // fires 100-300 ms late (716 ms for 600 ms, 2026-12-06), which makes the steps uneven, so the
-    // report cannot claim "no jitter" from that draw (rightly). A new draw decides, as in the matrices.
+    // report cannot claim "no jitter" from that draw (rightly). A new draw decides (vitest.config.ts retry).
   });
 });
