@@ -28,7 +28,9 @@
  * Payload texts are serialised once: an events message is the JSON of a small
  * envelope, then a newline and the events' payload texts one after another
  * (`encodePageEvents`), not escaped into the page's JSON and then escaped again
- * by the port's own serialisation (BENCHMARKS.md). Anything that reads page
+ * by the port's own serialisation (BENCHMARKS.md); WebSocket and SSE messages,
+ * what a flood is made of, travel as arrays of their values, without keys (see
+ * COMPACT_WS). Anything that reads page
  * messages decodes them with `decodePageEvents` (the background, through
  * `parsePageEvents`; the Playwright route; the browser tests' collector).
  */
@@ -62,6 +64,13 @@ export interface PageEventsEnvelope {
    * [event index, field (TEXT_FIELDS), length in UTF-16 units] per text. Absent when none.
    */
   texts?: number[];
+  /**
+   * The time base of the message's compact events (epoch ms, the first one's `t`): a compact
+   * event carries its `t` as whole microseconds from it. Absent when none is compact.
+   */
+  t0?: number;
+  /** The connections compact events refer to by index (`COMPACT_CONNS` at most). Absent when none is compact. */
+  conns?: string[];
 }
 
 /** Message from the page hooks to the relay. */
@@ -117,10 +126,134 @@ function textHolder(event: Holder, field: number): Holder | null {
 const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
 
 /**
+ * Compact events: the two kinds a flood is made of (one per WebSocket or SSE message)
+ * travel as arrays of their values instead of objects, so neither the page's JSON nor the
+ * port's serialisation of it (which escapes every quote of the page's JSON once more)
+ * writes their keys: an SSE event took 212 characters of JSON as an object and 67 as an
+ * array, and the page's plus the port's serialisation 1.1 µs against 0.4 µs (Node 20,
+ * 500-event batches; BENCHMARKS.md). Only an event of exactly the hooks' shape is made
+ * compact (anything else travels as an object, unchanged):
+ *
+ *   ws.message  [1, conn, µs, pseq, size, encoding, cut, dir]
+ *   sse.message [2, conn, µs, pseq, size, encoding, cut, event, id, lastEventId, retry]
+ *
+ * `conn` is an index into the envelope's `conns` (or the string itself beyond
+ * COMPACT_CONNS), `µs` whole microseconds from the envelope's `t0` (the page's clock ticks
+ * in 5 or 100 µs, so rounding loses nothing it measured), `encoding` 0 text or 1 binary,
+ * `cut` 0 whole, 1 truncated, 2 truncated and sampled, `dir` 0 in or 1 out. The payload's
+ * text is in the message's texts, as any other's.
+ */
+const COMPACT_WS = 1;
+const COMPACT_SSE = 2;
+/** Connections listed in an envelope's `conns`; a batch's compact events rarely span more. */
+const COMPACT_CONNS = 16;
+
+/** Keys of a hooks ws.message: type, conn, dir, data, t, pseq. */
+const WS_KEYS = 6;
+/** Keys of a hooks sse.message: type, conn, event, data, id, lastEventId, retry, t, pseq. */
+const SSE_KEYS = 9;
+
+/** Own and inherited enumerable keys (for-in: no method a page can replace). */
+function keyCount(value: Holder): number {
+  let n = 0;
+  for (const _ in value) n++;
+  return n;
+}
+
+/** The cut code of a hooks Payload (size, encoding, data, truncated[, sampled]), or -1 when it is not one. */
+function payloadCut(payload: unknown): number {
+  if (payload === null || typeof payload !== 'object') return -1;
+  const p = payload as Holder;
+  if (typeof p.size !== 'number' || typeof p.data !== 'string' || (p.encoding !== 'text' && p.encoding !== 'binary')) return -1;
+  const keys = keyCount(p);
+  if (keys === 4 && typeof p.truncated === 'boolean') return p.truncated ? 1 : 0;
+  if (keys === 5 && p.truncated === true && p.sampled === true) return 2;
+  return -1;
+}
+
+/** Builds one message's compact events: their time base and connection table. */
+class CompactWriter {
+  t0 = 0;
+  used = false;
+  readonly conns: string[] = [];
+
+  private conn(conn: string): number | string {
+    const conns = this.conns;
+    for (let i = 0; i < conns.length; i++) if (conns[i] === conn) return i;
+    if (conns.length >= COMPACT_CONNS) return conn;
+    conns[conns.length] = conn;
+    return conns.length - 1;
+  }
+
+  /**
+   * Whole microseconds from t0, rounded half up, with operators only (no page-replaceable
+   * Math): `| 0` within 35 minutes of t0 (a double's `%` is a call into the C library, which
+   * cost the page more than the rest of this writer), `%` beyond.
+   */
+  private micros(t: number): number {
+    const us = (t - this.t0) * 1000 + 0.5;
+    if (us >= 0 && us < 2147483647) return us | 0;
+    const whole = us - (us % 1);
+    return us < 0 && whole !== us ? whole - 1 : whole;
+  }
+
+  /** The compact form of `event`, or null when it is not of a compact kind and exactly the hooks' shape. */
+  write(event: Holder): unknown[] | null {
+    const type = event.type;
+    if (type !== 'ws.message' && type !== 'sse.message') return null;
+    const { conn, t, pseq } = event;
+    if (typeof conn !== 'string' || typeof t !== 'number' || typeof pseq !== 'number') return null;
+    const cut = payloadCut(event.data);
+    if (cut < 0) return null;
+    const data = event.data as Holder;
+    let tail: unknown[];
+    if (type === 'ws.message') {
+      if ((event.dir !== 'in' && event.dir !== 'out') || keyCount(event) !== WS_KEYS) return null;
+      tail = [event.dir === 'in' ? 0 : 1];
+    } else {
+      const { id, lastEventId, retry } = event;
+      if (typeof event.event !== 'string' || typeof lastEventId !== 'string') return null;
+      if ((id !== null && typeof id !== 'string') || (retry !== null && typeof retry !== 'number')) return null;
+      if (keyCount(event) !== SSE_KEYS) return null;
+      tail = [event.event, id, lastEventId, retry];
+    }
+    if (!this.used) {
+      this.used = true;
+      this.t0 = t;
+    }
+    const compact: unknown[] = [type === 'ws.message' ? COMPACT_WS : COMPACT_SSE, this.conn(conn), this.micros(t), pseq, data.size, data.encoding === 'text' ? 0 : 1, cut];
+    for (let i = 0; i < tail.length; i++) compact[compact.length] = tail[i];
+    return compact;
+  }
+}
+
+/**
+ * The event a compact array stands for, or null when it is not one (an unknown kind, a
+ * wrong length: the message is then malformed). A garbled value is left for the guard to
+ * refuse, that event alone.
+ */
+function expandCompact(value: unknown[], t0: unknown, conns: unknown): Holder | null {
+  const code = value[0];
+  if (code !== COMPACT_WS && code !== COMPACT_SSE) return null;
+  const [, connRef, micros, pseq, size, encoding, cut] = value;
+  const conn = typeof connRef === 'number' && Array.isArray(conns) ? conns[connRef] : connRef;
+  const t = typeof t0 === 'number' && typeof micros === 'number' ? t0 + micros / 1000 : undefined;
+  const data: Holder = { size, encoding: encoding === 0 ? 'text' : encoding === 1 ? 'binary' : undefined, data: '', truncated: cut === 0 ? false : cut === 1 || cut === 2 ? true : undefined };
+  if (cut === 2) data.sampled = true;
+  if (code === COMPACT_WS) {
+    if (value.length !== 8) return null;
+    return { type: 'ws.message', conn, dir: value[7] === 0 ? 'in' : value[7] === 1 ? 'out' : undefined, data, t, pseq };
+  }
+  if (value.length !== 11) return null;
+  return { type: 'sse.message', conn, event: value[7], data, id: value[8], lastEventId: value[9], retry: value[10], t, pseq };
+}
+
+/**
  * An events message for the relay: the JSON of the envelope (keys in the order
  * `pageEventsCount` reads), then, when any event carries payload text, a newline
  * (JSON.stringify never writes a raw one) and the texts, each taken out of its event
- * for the envelope's serialisation (left '') and listed in `texts`. The events are
+ * for the envelope's serialisation (left '') and listed in `texts`. WebSocket and SSE
+ * messages of the hooks' shape go as compact arrays (see COMPACT_WS). The events are
  * given back unchanged. `stringify` is the page hooks' captured JSON.stringify; `doc`, the
  * document of events that leave it out (with `seq` and `frameId`, which the background sets).
  * Written without array or string methods, which a page can replace.
@@ -129,6 +262,8 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
   const slots: number[] = [];
   const taken: string[] = [];
   const holders: Holder[] = [];
+  const compact = new CompactWriter();
+  const wire: unknown[] = [];
   let tail = '';
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as unknown as Holder;
@@ -146,10 +281,15 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
       holder![key] = '';
       tail += text;
     }
+    wire[i] = compact.write(event) ?? event;
   }
   try {
-    const envelope = pageEventsMessage(events);
+    const envelope = pageEventsMessage(wire as CaptureEvent[]);
     if (doc !== undefined) envelope.doc = doc;
+    if (compact.used) {
+      envelope.t0 = compact.t0;
+      envelope.conns = compact.conns;
+    }
     if (taken.length === 0) return stringify(envelope);
     envelope.texts = slots;
     return stringify(envelope) + '\n' + tail;
@@ -190,6 +330,16 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
   const events = m.events as unknown[];
   const doc = (m as { doc?: unknown }).doc;
   if (doc !== undefined && typeof doc !== 'string') return null;
+  const { t0, conns } = m as { t0?: unknown; conns?: unknown };
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (!Array.isArray(event)) continue;
+    const expanded = expandCompact(event, t0, conns);
+    if (expanded === null) return null;
+    events[i] = expanded;
+  }
+  delete (m as { t0?: unknown }).t0;
+  delete (m as { conns?: unknown }).conns;
   for (const event of events) {
     if (event === null || typeof event !== 'object') continue;
     const e = event as Holder;

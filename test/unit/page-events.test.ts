@@ -107,4 +107,107 @@ describe('page events wire: the relay reads the header, the background parses (n
     expect(parsePageEvents(encodePageEvents([sent as CaptureEvent]))).toEqual({ events: [], rejected: 1 });
     expect(decodePageEvents(message.replace('"doc":"d1"', '"doc":7'))).toBeNull();
   });
+
+  describe('compact events: WebSocket and SSE messages of the hooks\' shape travel as arrays', () => {
+    /** Events as the hooks emit them: no seq, frameId or doc (the background fills them). */
+    const hookWs = (text: string, pseq: number, t: number, conn = 'd1:1', dir: 'in' | 'out' = 'in') =>
+      ({ type: 'ws.message', conn, dir, data: { size: text.length, encoding: 'text', data: text, truncated: false }, t, pseq }) as unknown as CaptureEvent;
+    const hookSse = (text: string, pseq: number, t: number, id: string | null, retry: number | null = null) =>
+      ({ type: 'sse.message', conn: 'd1:2', event: 'tick', data: { size: text.length, encoding: 'text', data: text, truncated: false }, id, lastEventId: id ?? '7', retry, t, pseq }) as unknown as CaptureEvent;
+    const filled = (e: CaptureEvent) => ({ ...e, seq: 0, frameId: 0, doc: 'd1' });
+
+    it('writes no keys for them, and they parse back to the events the hooks emitted', () => {
+      const binary = { ...hookWs('', 3, 1700000000002.5, 'd1:3', 'out'), data: { size: 9000, encoding: 'binary', data: 'AAEC', truncated: true } } as unknown as CaptureEvent;
+      const sampled = { ...hookWs('{"a":', 4, 1700000000003, 'd1:1'), data: { size: 5000, encoding: 'text', data: '{"a":', truncated: true, sampled: true } } as unknown as CaptureEvent;
+      const events = [hookWs('he said "hi"', 1, 1700000000000.25), hookSse('data "x"', 2, 1700000000001.75, '42', 3000), binary, sampled, hookSse('', 5, 1700000000004, null)];
+      const before = JSON.parse(JSON.stringify(events));
+      const message = encodePageEvents(events, JSON.stringify, 'd1');
+      expect(events).toEqual(before);
+      const envelope = JSON.parse(message.slice(0, message.indexOf('\n')));
+      expect(envelope.events.every(Array.isArray)).toBe(true);
+      expect(message).not.toContain('"type"');
+      expect(envelope.conns).toEqual(['d1:1', 'd1:2', 'd1:3']);
+      expect(envelope.events[1]).toEqual([2, 1, 1500, 2, 8, 0, 0, 'tick', '42', '42', 3000]);
+      expect(parsePageEvents(message)).toEqual({ events: events.map(filled), rejected: 0 });
+    });
+
+    it('property: any times, sizes, ids and texts round-trip, times to the microsecond', () => {
+      const text = fc.string({ unit: 'binary', maxLength: 20 });
+      const ws = fc.record({ text, conn: fc.constantFrom('d1:1', 'd1:2', 'other:9'), dir: fc.constantFrom('in' as const, 'out' as const), cut: fc.constantFrom(0, 1, 2), binary: fc.boolean() });
+      const sse = fc.record({ text, id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), retry: fc.option(fc.integer({ min: 0, max: 1e6 })), name: fc.string({ maxLength: 8 }) });
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.oneof(ws, sse), fc.double({ min: -5e6, max: 5e6, noNaN: true })), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
+          const events = specs.map(([spec, dt], i) => {
+            const t = t0 + dt;
+            if ('dir' in spec) {
+              const data: Record<string, unknown> = { size: spec.text.length * 3, encoding: spec.binary ? 'binary' : 'text', data: spec.text, truncated: spec.cut > 0 };
+              if (spec.cut === 2) data.sampled = true;
+              return { type: 'ws.message', conn: spec.conn, dir: spec.dir, data, t, pseq: i + 1 };
+            }
+            return { type: 'sse.message', conn: 'd1:2', event: spec.name, data: { size: spec.text.length, encoding: 'text', data: spec.text, truncated: false }, id: spec.id, lastEventId: spec.last, retry: spec.retry, t, pseq: i + 1 };
+          }) as unknown as CaptureEvent[];
+          const decoded = decodePageEvents(encodePageEvents(events, JSON.stringify, 'd1'))!.events;
+          expect(decoded).toHaveLength(events.length);
+          decoded.forEach((e, i) => {
+            expect(Math.abs(e.t - events[i]!.t)).toBeLessThanOrEqual(0.0005 + 1e-3 * Number.EPSILON * Math.abs(events[i]!.t));
+            expect({ ...e, t: 0 }).toEqual({ ...filled(events[i]!), t: 0 });
+          });
+        }),
+      );
+    });
+
+    it('keeps objects for any other shape: extra or missing keys, a worker origin, a polluted prototype', () => {
+      const base = hookWs('x', 1, 1700000000000);
+      const others = [
+        { ...base, seq: 0 },
+        { ...base, origin: { kind: 'dedicated', url: 'https://w' } },
+        { ...base, data: { ...(base as unknown as { data: object }).data, extra: 1 } },
+        { ...base, dir: 'sideways' },
+        { ...hookSse('y', 2, 1700000000000, '1'), retry: 'soon' },
+      ] as unknown as CaptureEvent[];
+      for (const event of others) {
+        const envelope = JSON.parse(encodePageEvents([event], JSON.stringify, 'd1').split('\n')[0]!);
+        expect(Array.isArray(envelope.events[0])).toBe(false);
+        expect(envelope.t0).toBeUndefined();
+      }
+      const proto = Object.prototype as Record<string, unknown>;
+      proto.polluted = 1;
+      try {
+        const envelope = JSON.parse(encodePageEvents([base], JSON.stringify, 'd1').split('\n')[0]!);
+        expect(Array.isArray(envelope.events[0])).toBe(false);
+      } finally {
+        delete proto.polluted;
+      }
+    });
+
+    it('lists at most 16 connections and names the others in place', () => {
+      const events = Array.from({ length: 20 }, (_, i) => hookWs('m', i + 1, 1700000000000 + i, `d1:${i + 1}`));
+      const message = encodePageEvents(events, JSON.stringify, 'd1');
+      const envelope = JSON.parse(message.split('\n')[0]!);
+      expect(envelope.conns).toHaveLength(16);
+      expect(envelope.events[19][1]).toBe('d1:20');
+      expect(parsePageEvents(message)).toEqual({ events: events.map(filled), rejected: 0 });
+    });
+
+    it('refuses a garbled compact event on its own, and a message with a malformed one or without its time base', () => {
+      const message = encodePageEvents([hookWs('a', 1, 1700000000000), hookWs('b', 2, 1700000000001)], JSON.stringify, 'd1');
+      // Not a compact event at all: the message is malformed.
+      for (const bad of [message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,0]'), message.replace('[1,0,1000,2,1,0,0,0]', '[9,0,1000,2,1,0,0,0]')]) {
+        expect(bad).not.toBe(message);
+        expect(parsePageEvents(bad)).toEqual({ events: [], rejected: 2 });
+      }
+      const garbled = [
+        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,0,5]'), // no such direction
+        message.replace('[1,0,1000,2,1,0,0,0]', '[1,7,1000,2,1,0,0,0]'), // no such connection
+        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,9,0,0]'), // no such encoding
+        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,4,0]'), // no such cut
+      ];
+      for (const bad of garbled) {
+        expect(bad).not.toBe(message);
+        expect(parsePageEvents(bad)).toEqual({ events: [filled(hookWs('a', 1, 1700000000000))], rejected: 1 });
+      }
+      expect(parsePageEvents(message.replace(/"t0":[0-9.]+,/, ''))).toEqual({ events: [], rejected: 2 });
+    });
+  });
 });
+
