@@ -45,10 +45,19 @@ let records: WeakMap<object, SourceRecord & Owned>;
 
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
-  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type);
+  const copy = (event: Event): Event =>
+    new MessageEventCtor(type, {
+      data: messageEventGet.data(event),
+      origin: messageEventGet.origin(event) as string,
+      lastEventId: messageEventGet.lastEventId(event) as string,
+    });
+  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type, copy);
 }
 
-function onEvent(rec: SourceRecord, event: MessageEvent, type: string): void {
+const copyOpen = (): Event => new EventCtor('open');
+const copyError = (): Event => new EventCtor('error');
+
+function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (event: Event) => Event): void {
   const data = messageEventGet.data(event);
   const lastEventId = messageEventGet.lastEventId(event) as string;
   // A native EventSource does not say whether this event had an `id:` line; a
@@ -66,15 +75,7 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string): void {
     retry: null,
     t,
   });
-  rec.gate.intercept(
-    event,
-    () =>
-      new MessageEventCtor(type, {
-        data,
-        origin: messageEventGet.origin(event) as string,
-        lastEventId,
-      }),
-  );
+  rec.gate.intercept(event, copy);
 }
 
 function guarded(rec: SourceRecord, name: string, handler: (rec: SourceRecord, event: never) => void) {
@@ -130,7 +131,7 @@ function track(source: EventSource): SourceRecord {
     'open',
     guarded(rec, 'sse.open', (r, event: Event) => {
       emit({ type: 'sse.open', conn: r.conn });
-      r.gate.intercept(event, () => new EventCtor('open'));
+      r.gate.intercept(event, copyOpen);
     }),
     opts,
   );
@@ -141,7 +142,7 @@ function track(source: EventSource): SourceRecord {
       const readyState = esGet!.readyState(r.source) as number;
       emit({ type: 'sse.error', conn: r.conn, readyState });
       if (readyState === CLOSED) end(r);
-      r.gate.intercept(event, () => new EventCtor('error'));
+      r.gate.intercept(event, copyError);
     }),
     opts,
   );

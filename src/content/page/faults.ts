@@ -91,15 +91,18 @@ export class InboundGate {
     private readonly conn: string,
   ) {}
 
-  /** Take `event` away from the page if it must wait; `copy` builds the event delivered later. */
-  intercept(event: Event, copy: () => Event): boolean {
+  /**
+   * Take `event` away from the page if it must wait; `copy(event)` builds the event delivered
+   * later (a function made once, not a closure per event: this runs on every message).
+   */
+  intercept(event: Event, copy: (event: Event) => Event): boolean {
     const delay = latencyMs();
     const hold = holdUntil(this.conn);
     // No fault active (the usual case): no clock read on the page's every message.
     if (this.held.length === 0 && delay === 0 && hold === 0) return false;
     const t = now();
     if (this.held.length === 0 && delay === 0 && hold <= t) return false;
-    this.defer(event, copy(), Math.max(t + delay, hold));
+    this.defer(event, copy(event), Math.max(t + delay, hold));
     return true;
   }
 

@@ -46,6 +46,7 @@ import {
   readerCancel,
   readerRead,
   removeListener,
+  responseArrayBuffer,
   responseBodyUsed,
   responseClone,
   responseGet,
@@ -158,8 +159,10 @@ class BodyWatch implements StreamFollower {
   ended = false;
   /** Body streams the page can still read (a clone or a tee adds one, a cancel takes one). */
   streams = 1;
-  /** The reader of the hook's own clone, when it reads one. */
+  /** The reader of the hook's own clone, when it reads one chunk by chunk. */
   ownReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** The hook reads its own clone (chunk by chunk or whole). */
+  ownRead = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
   private untouched = false;
   private onAbort: (() => void) | null = null;
@@ -167,6 +170,11 @@ class BodyWatch implements StreamFollower {
   constructor(
     private readonly facts: ResponseFacts,
     contentType: string,
+    /**
+     * The response declares its length and is no stream of records: one document, whose
+     * chunks' arrival says nothing the analysis reads, so the hook's clone is read whole.
+     */
+    private readonly whole: boolean,
   ) {
     this.textual = isTextual(contentType);
     this.streaming = isStreamingType(contentType);
@@ -318,8 +326,42 @@ class BodyWatch implements StreamFollower {
     emit({ type: 'http.error', conn: this.facts.conn, reason: 'abort', message: 'the page dropped the response without reading its body' });
   }
 
-  /** Read a clone of the response to its end (the hook's own branch). */
+  /**
+   * Read a clone of the response to its end (the hook's own branch): in one native call
+   * when the body is one document of declared length (no stream, reader or promise per
+   * chunk on the page's thread), else chunk by chunk.
+   */
   readClone(clone: Response): void {
+    this.ownRead = true;
+    if (this.whole) this.readWhole(clone);
+    else this.readChunks(clone);
+  }
+
+  private readWhole(clone: Response): void {
+    this.touched();
+    const source = this.source(0);
+    promiseThen(
+      responseArrayBuffer(clone),
+      (buffer) => {
+        try {
+          const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
+          if (bytes.byteLength > 0) this.feed(source, bytes);
+          this.finish(source);
+        } catch (error) {
+          hookError('fetch.body', error);
+        }
+      },
+      (error) => {
+        try {
+          this.fail(error);
+        } catch (failure) {
+          hookError('fetch.body', failure);
+        }
+      },
+    );
+  }
+
+  private readChunks(clone: Response): void {
     const reader = streamGetReader(responseGet.body(clone) as ReadableStream<Uint8Array>);
     this.ownReader = reader;
     this.touched();
@@ -395,7 +437,8 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
     emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
-  const watch = new BodyWatch(facts, contentType);
+  const whole = !isStreamingType(contentType) && header(headers, 'content-length') !== null;
+  const watch = new BodyWatch(facts, contentType, whole);
   weakMapSet(watchOf, response, watch);
   if (knownSmall(response, facts, headers, contentType)) watch.readClone(responseClone(response) as Response);
   else watch.watchUnread(response);
@@ -487,7 +530,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
 /** Before the page consumes a whole body with `text()` & co.: read a clone of it alongside. */
 function beforeConsume(response: unknown): void {
   const watch = watchAt(response);
-  if (watch === undefined || watch.ended || watch.ownReader !== null) return;
+  if (watch === undefined || watch.ended || watch.ownRead) return;
   const body = responseGet.body(response);
   if (body === null || streamLocked(body) || responseBodyUsed(response)) return;
   // The page holds this stream: `body` goes on returning it, as natively (the tee replaces the Response's own).

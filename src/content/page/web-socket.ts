@@ -128,16 +128,19 @@ function onOpen(rec: SocketRecord): void {
 function onMessage(rec: SocketRecord, event: MessageEvent): void {
   const data = messageEventGet.data(event);
   emitMessage(rec, 'in', data, now());
-  rec.gate.intercept(
-    event,
-    () =>
-      new MessageEventCtor('message', {
-        data,
-        origin: messageEventGet.origin(event) as string,
-        lastEventId: messageEventGet.lastEventId(event) as string,
-      }),
-  );
+  rec.gate.intercept(event, copyMessage);
 }
+
+/** A held message, to deliver later. */
+function copyMessage(event: Event): Event {
+  return new MessageEventCtor('message', {
+    data: messageEventGet.data(event),
+    origin: messageEventGet.origin(event) as string,
+    lastEventId: messageEventGet.lastEventId(event) as string,
+  });
+}
+
+const copyError = (): Event => new EventCtor('error');
 
 function onError(rec: SocketRecord, event: Event): void {
   if (rec.override) {
@@ -146,7 +149,7 @@ function onError(rec: SocketRecord, event: Event): void {
     return;
   }
   emitInOrder(rec, { type: 'ws.error', conn: rec.conn });
-  rec.gate.intercept(event, () => new EventCtor('error'));
+  rec.gate.intercept(event, copyError);
 }
 
 function deliverOverride(rec: SocketRecord, nativeClose: Event | null): void {
