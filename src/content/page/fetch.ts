@@ -207,7 +207,8 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
 function onResponse(facts: ResponseFacts, response: Response): void {
   const headers = headerList(responseGet.headers(response) as Headers);
   let contentTypeHeader: string | null = null;
-  for (const [name, value] of headers) if (name === 'content-type') contentTypeHeader = value;
+  // Indexed, not for-of: a page may replace Array.prototype[Symbol.iterator].
+  for (let i = 0; i < headers.length; i++) if (headers[i]![0] === 'content-type') contentTypeHeader = headers[i]![1];
   const contentType = mediaType(contentTypeHeader);
   const finalUrl = responseGet.url(response) as string;
   emit({

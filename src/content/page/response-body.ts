@@ -44,7 +44,9 @@ import {
   isView,
   promiseThen,
   readerCancel,
+  ownRegExp,
   readerRead,
+  regExpTest,
   removeListener,
   responseArrayBuffer,
   responseBodyUsed,
@@ -171,8 +173,11 @@ class BodyWatch implements StreamFollower {
     private readonly facts: ResponseFacts,
     contentType: string,
     /**
-     * The response declares its length and is no stream of records: one document, whose
-     * chunks' arrival says nothing the analysis reads, so the hook's clone is read whole.
+     * The response declares a length within the text cap and is no stream of records: one
+     * small document, whose chunks' arrival says nothing the analysis reads, so the hook's
+     * clone is read whole. (A larger body read whole cost the page more than chunk by chunk:
+     * 100 fetches of 1 MiB took 2.52 times the page's own CPU against 2.29, measured side
+     * by side in one run of the bench; the body is gathered into one buffer first.)
      */
     private readonly whole: boolean,
   ) {
@@ -407,8 +412,18 @@ const watchAt = (key: unknown): BodyWatch | undefined => weakMapGet(watchOf, key
 const sourceAt = (key: unknown): Source | undefined => weakMapGet(sourceOf, key) as Source | undefined;
 
 function header(list: HeaderList, name: string): string | null {
-  for (const [key, value] of list) if (key === name) return value;
+  // Indexed, not for-of: a page may replace Array.prototype[Symbol.iterator].
+  for (let i = 0; i < list.length; i++) if (list[i]![0] === name) return list[i]![1];
   return null;
+}
+
+/** A Content-Length value: digits, perhaps with whitespace around (HTTP strips it; a header list may not). */
+const DECIMAL = ownRegExp(/^\s*[0-9]{1,15}\s*$/);
+
+/** The Content-Length a response declares, Infinity when none (or not a plain number). */
+function declaredLength(headers: HeaderList): number {
+  const length = header(headers, 'content-length');
+  return length !== null && regExpTest(DECIMAL, length) ? +length : Infinity;
 }
 
 /** Fetch § "null body status" (with 101 and 103, which never reach a page). */
@@ -423,8 +438,7 @@ function knownSmall(response: Response, facts: ResponseFacts, headers: HeaderLis
   // Fetch § null body status, and HEAD: no body bytes, whatever the headers say.
   if (facts.method === 'HEAD' || NULL_BODY_STATUS.has(responseGet.status(response) as number)) return true;
   if (isStreamingType(contentType)) return false;
-  const length = header(headers, 'content-length');
-  if (length === null || !/^[0-9]{1,9}$/.test(length.trim()) || Number(length) > settings.maxTextChars) return false;
+  if (declaredLength(headers) > settings.maxTextChars) return false;
   const coding = header(headers, 'content-encoding');
   if (coding !== null) return coding.trim().toLowerCase() === 'identity';
   return responseGet.type(response) === 'basic';
@@ -437,7 +451,7 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
     emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
-  const whole = !isStreamingType(contentType) && header(headers, 'content-length') !== null;
+  const whole = !isStreamingType(contentType) && declaredLength(headers) <= settings.maxTextChars;
   const watch = new BodyWatch(facts, contentType, whole);
   weakMapSet(watchOf, response, watch);
   if (knownSmall(response, facts, headers, contentType)) watch.readClone(responseClone(response) as Response);

@@ -101,7 +101,8 @@ function onResponse(rec: XhrRecord): void {
   const conn = rec.conn;
   const headers = responseHeaders(rec.xhr);
   let contentTypeHeader: string | null = null;
-  for (const [name, value] of headers) if (name === 'content-type') contentTypeHeader = value;
+  // Indexed, not for-of: a page may replace Array.prototype[Symbol.iterator].
+  for (let i = 0; i < headers.length; i++) if (headers[i]![0] === 'content-type') contentTypeHeader = headers[i]![1];
   rec.contentType = mediaType(contentTypeHeader);
   const responseUrl = xhrGet.responseURL(rec.xhr) as string;
   emit({
