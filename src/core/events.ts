@@ -138,9 +138,9 @@ export interface HttpEndEvent extends ConnBase {
   /** Decoded body size in bytes as the page sees it. */
   size: number;
   /**
-   * Hash of the body for "unchanged response" tests: MurmurHash3 32-bit hex (src/core/formats/body-hash.ts) of every byte up to
-   * 64 KiB (FULL_BODY_HASH_MAX_BYTES); beyond, the page hooks hash samples, the end and the size (`<16 hex>~<size>`). Null when
-   * not computed.
+   * Hash of the body for "unchanged response" tests: a 32-bit hash as 8 hex digits (src/core/formats/body-hash.ts) of every byte
+   * up to 1 MiB (FULL_BODY_HASH_MAX_BYTES); beyond, the page hooks hash samples, the end and the size (`<16 hex>~<size>`). Null
+   * when not computed.
    */
   bodyHash: string | null;
   /** Bounded body text; binary bodies are base64 of their first bytes. */

@@ -11,39 +11,9 @@ import { byteRamp } from './support/server.ts';
 import { DEFAULT_MAX_TEXT_CHARS } from '../../src/shared/constants.ts';
 import { exportTab, tabIdOf } from '../e2e/fixtures/extension.ts';
 import { browser, server, useBrowserAndServer } from './support/session.ts';
+import { referenceBodyHash, referenceSampledBodyHash } from '../support/body-hash-reference.ts';
 
 useBrowserAndServer({ collector: true });
-
-/** MurmurHash3_x86_32, seed 0, written out independently of src/core/formats/body-hash.ts (byte by byte, one pass). */
-function murmur3Hex(bytes: Uint8Array): string {
-  const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
-  const mixK = (k: number) => Math.imul(rotl(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593);
-  let h = 0;
-  const blocks = bytes.length - (bytes.length % 4);
-  for (let i = 0; i < blocks; i += 4) {
-    h = rotl(h ^ mixK(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 13);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  let k = 0;
-  for (let i = bytes.length - 1; i >= blocks; i--) k = (k << 8) | bytes[i]!;
-  if (bytes.length > blocks) h ^= mixK(k);
-  h ^= bytes.length;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
-}
-
-/**
- * The hooks' body hash, written out independently: whole MurmurHash3 up to 1 MiB;
- * beyond, the first 1 MiB and 64 bytes of each following 4 KiB, then the hash of the
- * last 256 bytes and the size.
- */
-const WHOLE_HASH_BYTES = 1_048_576;
-function sampledBodyHash(bytes: Uint8Array): string {
-  if (bytes.length <= WHOLE_HASH_BYTES) return murmur3Hex(bytes);
-  const kept = bytes.filter((_, i) => i < WHOLE_HASH_BYTES || i % 4096 < 64);
-  return `${murmur3Hex(kept)}${murmur3Hex(bytes.subarray(bytes.length - 256))}~${bytes.length}`;
-}
 
 let pageCounter = 0;
 /** Serve `body` (inline scripts) as a fresh page and open it. */
@@ -83,7 +53,7 @@ describe('installation', () => {
       {
         type: 'http.end',
         size: body.length,
-        bodyHash: murmur3Hex(Buffer.from(body)),
+        bodyHash: referenceBodyHash(Buffer.from(body)),
         body: { size: body.length, encoding: 'text', data: body, truncated: false },
       },
     ]);
@@ -128,14 +98,14 @@ describe('fetch', () => {
     const ramp = byteRamp(300);
     expect(bytes![2]).toMatchObject({
       size: 300,
-      bodyHash: murmur3Hex(ramp),
+      bodyHash: referenceBodyHash(ramp),
       body: { encoding: 'binary', size: 300, data: ramp.toString('base64'), truncated: false },
     });
     expect(bytes![1]).toMatchObject({ contentType: 'application/octet-stream' });
     expect((bytes![1] as EventOf<'http.response'>).headers).toContainEqual(['content-length', '300']);
     expect(empty!.slice(1)).toMatchObject([
       { type: 'http.response', status: 204 },
-      { type: 'http.end', size: 0, bodyHash: murmur3Hex(new Uint8Array(0)), body: { data: '', size: 0 } },
+      { type: 'http.end', size: 0, bodyHash: referenceBodyHash(new Uint8Array(0)), body: { data: '', size: 0 } },
     ]);
     expect(closed!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'network', message: 'Failed to fetch' }]);
     expect(slow!.slice(1)).toMatchObject([{ type: 'http.error', reason: 'abort' }]);
@@ -210,7 +180,7 @@ describe('fetch', () => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(`/echo?${query}`))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!.bodyHash;
     };
-    for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(sampledBodyHash(Buffer.from(body)));
+    for (const [name, body] of Object.entries(bodies)) expect(hashOf(name)).toBe(referenceSampledBodyHash(Buffer.from(body)));
     expect(hashOf('whole')).toMatch(/^[0-9a-f]{8}$/);
     expect(hashOf('same1')).toMatch(/^[0-9a-f]{16}~1100000$/);
     expect(hashOf('same2')).toBe(hashOf('same1'));
@@ -315,7 +285,7 @@ describe('XMLHttpRequest', () => {
     expect(json).toMatchObject([
       { type: 'http.request', method: 'GET', headers: [['x-req', 'r']], sync: false, bodySize: 0 },
       { type: 'http.response', status: 200, contentType: 'application/json' },
-      { type: 'http.end', size: 17, bodyHash: murmur3Hex(Buffer.from('{"ok":true,"n":3}')), body: { data: '{"ok":true,"n":3}' } },
+      { type: 'http.end', size: 17, bodyHash: referenceBodyHash(Buffer.from('{"ok":true,"n":3}')), body: { data: '{"ok":true,"n":3}' } },
     ]);
     expect(byPath('/text').at(-1)).toMatchObject({ type: 'http.end', size: 13, body: { data: 'héllo wörld', size: 13 } });
     const ramp = byteRamp(20);
@@ -323,7 +293,7 @@ describe('XMLHttpRequest', () => {
       expect(byPath('/bytes?n=20', index).at(-1)).toMatchObject({
         type: 'http.end',
         size: 20,
-        bodyHash: murmur3Hex(ramp),
+        bodyHash: referenceBodyHash(ramp),
         body: { encoding: 'binary', data: ramp.toString('base64') },
       });
     }

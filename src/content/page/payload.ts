@@ -1,7 +1,7 @@
 /**
  * Bounded views of payloads, computed with as little work as the bound allows:
  * text is cut at the cap before anything is copied, binary keeps base64 of its
- * first bytes, and the body hash is MurmurHash3 32-bit over the bytes.
+ * first bytes, and the body hash is src/core/formats/body-hash.ts over the bytes.
  */
 import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
