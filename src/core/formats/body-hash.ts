@@ -209,7 +209,7 @@ export function bodyHashOf(bytes: Uint8Array): string {
  * change deep in a poll's body (a counter, a timestamp: the usual change of a JSON poll)
  * then read as "unchanged" and its request as wasted, a false verdict on the metric users
  * audit polling with. Exact judgement up to 1 MiB was kept, and the hash made cheaper
- * instead (XXH32, above). WebCrypto's SHA-256, tried before, cost about three times as
+ * instead (LaneHash32, above). WebCrypto's SHA-256, tried before, cost about three times as
  * much as a JavaScript hash on the page's thread.
  */
 export const FULL_BODY_HASH_MAX_BYTES = 1024 * 1024;
@@ -220,7 +220,7 @@ const BODY_HASH_TAIL_BYTES = 256;
 
 /**
  * The http.end body hash, fed chunk by chunk. Up to FULL_BODY_HASH_MAX_BYTES it is
- * XXH32 of every byte (8 hex digits, equal to `bodyHashOf`). A longer body hashes
+ * LaneHash32 of every byte (8 hex digits, equal to `bodyHashOf`). A longer body hashes
  * its first 1 MiB whole, then 64 bytes of each following 4 KiB, then its last 256 bytes
  * (where a document's closing fields, such as a timestamp, often sit), and its hash carries
  * the total size (`<8 hex><8 hex>~<size>`): two large bodies compare equal when they have
