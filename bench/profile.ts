@@ -44,7 +44,7 @@ export async function startProfile(page: Target): Promise<void> {
 }
 
 /** Stop sampling and summarise self time. */
-export async function stopProfile(page: Target, top = 15): Promise<ProfileSummary> {
+export async function stopProfile(page: Target, top = Number(process.env.RI_PROFILE_TOP ?? 15)): Promise<ProfileSummary> {
   const { profile } = await page.send<{ profile: Profile }>('Profiler.stop');
   await page.send('Profiler.disable');
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
