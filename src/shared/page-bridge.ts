@@ -206,24 +206,25 @@ class CompactWriter {
     const cut = payloadCut(event.data);
     if (cut < 0) return null;
     const data = event.data as Holder;
-    let tail: unknown[];
-    if (type === 'ws.message') {
+    const isWs = type === 'ws.message';
+    if (isWs) {
       if ((event.dir !== 'in' && event.dir !== 'out') || keyCount(event) !== WS_KEYS) return null;
-      tail = [event.dir === 'in' ? 0 : 1];
     } else {
-      const { id, lastEventId, retry } = event;
-      if (typeof event.event !== 'string' || typeof lastEventId !== 'string') return null;
+      const { id, retry } = event;
+      if (typeof event.event !== 'string' || typeof event.lastEventId !== 'string') return null;
       if ((id !== null && typeof id !== 'string') || (retry !== null && typeof retry !== 'number')) return null;
       if (keyCount(event) !== SSE_KEYS) return null;
-      tail = [event.event, id, lastEventId, retry];
     }
     if (!this.used) {
       this.used = true;
       this.t0 = t;
     }
-    const compact: unknown[] = [type === 'ws.message' ? COMPACT_WS : COMPACT_SSE, this.conn(conn), this.micros(t), pseq, data.size, data.encoding === 'text' ? 0 : 1, cut];
-    for (let i = 0; i < tail.length; i++) compact[compact.length] = tail[i];
-    return compact;
+    const ref = this.conn(conn);
+    const micros = this.micros(t);
+    const encoding = data.encoding === 'text' ? 0 : 1;
+    return isWs
+      ? [COMPACT_WS, ref, micros, pseq, data.size, encoding, cut, event.dir === 'in' ? 0 : 1]
+      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, event.event, event.id, event.lastEventId, event.retry];
   }
 }
 
@@ -262,11 +263,27 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
   const slots: number[] = [];
   const taken: string[] = [];
   const holders: Holder[] = [];
+  /** The field each taken text came from. */
+  const fields: number[] = [];
   const compact = new CompactWriter();
   const wire: unknown[] = [];
   let tail = '';
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as unknown as Holder;
+    const small = compact.write(event);
+    if (small !== null) {
+      // A compact event leaves its text out itself: no field to empty and put back.
+      wire[i] = small;
+      const text = (event.data as Holder).data as string;
+      if (text.length === 0) continue;
+      const k = slots.length;
+      slots[k] = i;
+      slots[k + 1] = 0;
+      slots[k + 2] = text.length;
+      tail += text;
+      continue;
+    }
+    wire[i] = event;
     for (let field = 0; field < TEXT_FIELDS; field++) {
       const holder = textHolder(event, field);
       const key = textKey(field);
@@ -275,13 +292,14 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
       const k = taken.length;
       taken[k] = text;
       holders[k] = holder!;
-      slots[k * 3] = i;
-      slots[k * 3 + 1] = field;
-      slots[k * 3 + 2] = text.length;
+      fields[k] = field;
+      const at = slots.length;
+      slots[at] = i;
+      slots[at + 1] = field;
+      slots[at + 2] = text.length;
       holder![key] = '';
       tail += text;
     }
-    wire[i] = compact.write(event) ?? event;
   }
   try {
     const envelope = pageEventsMessage(wire as CaptureEvent[]);
@@ -290,11 +308,11 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
       envelope.t0 = compact.t0;
       envelope.conns = compact.conns;
     }
-    if (taken.length === 0) return stringify(envelope);
+    if (slots.length === 0) return stringify(envelope);
     envelope.texts = slots;
     return stringify(envelope) + '\n' + tail;
   } finally {
-    for (let k = 0; k < taken.length; k++) holders[k]![textKey(slots[k * 3 + 1]!)] = taken[k];
+    for (let k = 0; k < taken.length; k++) holders[k]![textKey(fields[k]!)] = taken[k];
   }
 }
 
