@@ -156,6 +156,10 @@ class BodyWatch implements StreamFollower {
   private firstChunk: { t: number; size: number; preview: string } | null = null;
   private readonly textual: boolean;
   private readonly streaming: boolean;
+  /** A body of declared length, no stream of records (see the constructor). */
+  private readonly oneDocument: boolean;
+  /** The hook's clone is read in one call (a one-document body within the text cap). */
+  private readonly whole: boolean;
   private readonly decoder: TextDecoder | null;
   private readonly sse: SseParser | null;
   ended = false;
@@ -173,16 +177,20 @@ class BodyWatch implements StreamFollower {
     private readonly facts: ResponseFacts,
     contentType: string,
     /**
-     * The response declares a length within the text cap and is no stream of records: one
-     * small document, whose chunks' arrival says nothing the analysis reads, so the hook's
-     * clone is read whole. (A larger body read whole cost the page more than chunk by chunk:
-     * 100 fetches of 1 MiB took 2.52 times the page's own CPU against 2.29, measured side
-     * by side in one run of the bench; the body is gathered into one buffer first.)
+     * The Content-Length the response declares (Infinity when none). A body of declared
+     * length that is no stream of records is one document: how its parts arrive says
+     * nothing the analysis reads, so it gets no http.chunk events, and when it fits the
+     * text cap the hook's clone is read whole. (A larger body read whole cost the page more
+     * than chunk by chunk: 100 fetches of 1 MiB took 2.52 times the page's own CPU against
+     * 2.29, measured side by side in one run of the bench; the body is gathered into one
+     * buffer first.)
      */
-    private readonly whole: boolean,
+    declaredLength: number,
   ) {
     this.textual = isTextual(contentType);
     this.streaming = isStreamingType(contentType);
+    this.oneDocument = !this.streaming && declaredLength !== Infinity;
+    this.whole = this.oneDocument && declaredLength <= settings.maxTextChars;
     this.decoder = this.textual ? new TextDecoderCtor() : null;
     this.sse = contentType === 'text/event-stream' ? recordingSseParser(facts.conn) : null;
     if (this.sse) {
@@ -264,6 +272,7 @@ class BodyWatch implements StreamFollower {
       grown.set(keep, this.head.byteLength);
       this.head = grown;
     }
+    if (this.oneDocument) return;
     const preview = chunkText.slice(0, settings.maxTextChars);
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
@@ -451,8 +460,7 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
     emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
-  const whole = !isStreamingType(contentType) && declaredLength(headers) <= settings.maxTextChars;
-  const watch = new BodyWatch(facts, contentType, whole);
+  const watch = new BodyWatch(facts, contentType, declaredLength(headers));
   weakMapSet(watchOf, response, watch);
   if (knownSmall(response, facts, headers, contentType)) watch.readClone(responseClone(response) as Response);
   else watch.watchUnread(response);
