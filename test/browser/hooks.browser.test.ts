@@ -143,6 +143,47 @@ describe('fetch', () => {
     await page.close();
   });
 
+  it('records a body the page consumes whole from what the page got, equal to a clone read, and a small body it never reads', async () => {
+    const page = await openPage(`<script>
+      const big = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('') + 'é';
+      window.__done = (async () => {
+        const post = (q, body) => fetch('/echo?' + q, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+        const got = {};
+        got.text = await (await post('text', big)).text();
+        got.arrayBuffer = (await (await post('arrayBuffer', big)).arrayBuffer()).byteLength;
+        got.bytes = (await (await post('bytes', big)).bytes()).byteLength;
+        got.json = (await (await fetch('/json?n=31')).json()).n;
+        got.blob = (await (await post('blob', big)).blob()).size;
+        got.binaryText = (await (await fetch('/bytes?n=300')).text()).length;
+        fetch('/json?n=32');
+        const later = await fetch('/json?n=33');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        got.later = (await later.json()).n;
+        got.both = await (await post('both', 'twice')).text().then(() => 'read');
+        return got;
+      })();
+    </script>`);
+    const got = await page.evaluate(() => (window as unknown as { __done: Promise<Record<string, unknown>> }).__done);
+    expect(got).toEqual({ text: expect.any(String), arrayBuffer: 300_002, bytes: 300_002, json: 31, blob: 300_002, binaryText: 300, later: 33, both: 'read' });
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 9);
+    const endOf = (suffix: string) => {
+      const conn = find(events, 'http.request').find((r) => r.url.endsWith(suffix))!.conn;
+      return find(events, 'http.end').find((e) => e.conn === conn)!;
+    };
+    const big = Buffer.from(`${Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('')}é`);
+    for (const q of ['text', 'arrayBuffer', 'bytes', 'blob']) {
+      const end = endOf(`/echo?${q}`);
+      expect(end).toMatchObject({ size: 300_002, bodyHash: referenceBodyHash(big), body: { encoding: 'text', size: 300_002, truncated: true } });
+      expect(end.body!.data).toBe(big.toString('utf8').slice(0, DEFAULT_MAX_TEXT_CHARS));
+    }
+    const json = (n: number) => Buffer.from(JSON.stringify({ ok: true, n }));
+    for (const n of [31, 32, 33]) expect(endOf(`/json?n=${n}`)).toMatchObject({ size: json(n).length, bodyHash: referenceBodyHash(json(n)), body: { data: json(n).toString() } });
+    // A binary body read with text(): recorded from its bytes (a clone), not from the page's decoded text.
+    expect(endOf('/bytes?n=300')).toMatchObject({ size: 300, bodyHash: referenceBodyHash(byteRamp(300)), body: { encoding: 'binary', size: 300 } });
+    expect(find(events, 'hook.error')).toEqual([]);
+    await page.close();
+  });
+
   it('hashes bodies up to 1 MiB whole and larger ones by samples, end and size, the same through fetch and XHR', async () => {
     const page = await openPage(`<script>
       const base = Array.from({ length: 1_100_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');

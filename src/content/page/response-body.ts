@@ -52,6 +52,7 @@ import {
   responseBodyUsed,
   responseClone,
   responseGet,
+  setTimer,
   streamGetReader,
   streamLocked,
   streamPipeTo,
@@ -154,8 +155,8 @@ class BodyWatch implements StreamFollower {
   private chunks = 0;
   /** The first chunk of a body of unknown kind: reported only once a second one proves it streams. */
   private firstChunk: { t: number; size: number; preview: string } | null = null;
-  private readonly textual: boolean;
-  private readonly streaming: boolean;
+  readonly textual: boolean;
+  readonly streaming: boolean;
   /** A body of declared length, no stream of records (see the constructor). */
   private readonly oneDocument: boolean;
   /** The hook's clone is read in one call (a one-document body within the text cap). */
@@ -213,6 +214,11 @@ class BodyWatch implements StreamFollower {
     if (!unread || !finalizationRegister) return;
     this.untouched = true;
     finalizationRegister(unread, response, this, this);
+  }
+
+  /** Nothing has read or consumed the body yet. */
+  isUntouched(): boolean {
+    return this.untouched;
   }
 
   /** Something reads or consumes the body: its end will be seen. */
@@ -311,6 +317,26 @@ class BodyWatch implements StreamFollower {
       ? { size: this.size, encoding: 'text' as const, data: this.text, truncated: this.textCut }
       : binaryPayload(this.head, this.size);
     emit({ type: 'http.end', conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload });
+  }
+
+  /**
+   * The page consumes the whole body itself with `text()`, `arrayBuffer()` or `bytes()`:
+   * the hook records what that call gives the page, and reads no clone of its own.
+   * Cloning tees the body natively, which cost the page's thread more than anything
+   * else the hooks do on a fetch (100 × 1 MiB read with `text()`: 1.26 times the page's
+   * own CPU with no body capture, 2.6 with a clone read; BENCHMARKS.md).
+   */
+  consumedByPage(): void {
+    this.ownRead = true;
+    this.touched();
+  }
+
+  /** What `arrayBuffer()` or `bytes()` gave the page: the body's bytes. */
+  finishWithBytes(bytes: Uint8Array): void {
+    if (this.ended) return;
+    const source = this.source(0);
+    if (bytes.byteLength > 0) this.feed(source, bytes);
+    this.finish(source);
   }
 
   /** The body failed (network error, abort). */
@@ -462,8 +488,43 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
   }
   const watch = new BodyWatch(facts, contentType, declaredLength(headers));
   weakMapSet(watchOf, response, watch);
-  if (knownSmall(response, facts, headers, contentType)) watch.readClone(responseClone(response) as Response);
-  else watch.watchUnread(response);
+  watch.watchUnread(response);
+  if (knownSmall(response, facts, headers, contentType)) readLaterIfUnread(watch, response);
+}
+
+/**
+ * Known-small bodies the page may not read: each is cloned and read in a task after the
+ * one that delivered its response, unless the page has touched its body by then (a page
+ * reads a response in the same promise chain that got it; its reads or its `text()` are
+ * then what the hook records, with no clone).
+ */
+let unreadSmall: Array<{ watch: BodyWatch; response: Response }> = [];
+
+function readLaterIfUnread(watch: BodyWatch, response: Response): void {
+  unreadSmall[unreadSmall.length] = { watch, response };
+  if (unreadSmall.length === 1) setTimer(readUnreadSmall, 0);
+}
+
+function readUnreadSmall(): void {
+  const due = unreadSmall;
+  unreadSmall = [];
+  for (let i = 0; i < due.length; i++) {
+    const { watch, response } = due[i]!;
+    try {
+      if (watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
+    } catch (error) {
+      hookError('fetch.body', error);
+    }
+  }
+}
+
+/** Read a clone of `response` alongside the page, if its body is still there to clone. */
+function readCloneOf(watch: BodyWatch, response: unknown): void {
+  const body = responseGet.body(response);
+  if (body === null || streamLocked(body) || responseBodyUsed(response)) return;
+  // The page holds this stream: `body` goes on returning it, as natively (the tee replaces the Response's own).
+  if (sourceAt(body) !== undefined) weakMapSet(pageBodyOf, response as object, body);
+  watch.readClone(responseClone(response) as Response);
 }
 
 /** A page-side reader or iterator read: observe what it returns before the page does. */
@@ -549,16 +610,44 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
   return result;
 }
 
-/** Before the page consumes a whole body with `text()` & co.: read a clone of it alongside. */
-function beforeConsume(response: unknown): void {
+/** How the hook observes a body the page consumes whole: from the call's result, or from a clone read alongside. */
+type Consumption = 'text' | 'bytes' | 'clone' | null;
+
+/** Before the page consumes a whole body with `text()` & co.: how the hook will see it, or null when it does not need to. */
+function beforeConsume(response: unknown, method: string): Consumption {
   const watch = watchAt(response);
-  if (watch === undefined || watch.ended || watch.ownRead) return;
+  if (watch === undefined || watch.ended || watch.ownRead) return null;
   const body = responseGet.body(response);
-  if (body === null || streamLocked(body) || responseBodyUsed(response)) return;
-  // The page holds this stream: `body` goes on returning it, as natively (the tee replaces the Response's own).
-  if (sourceAt(body) !== undefined) weakMapSet(pageBodyOf, response as object, body);
-  watch.readClone(responseClone(response) as Response);
+  if (body === null || streamLocked(body) || responseBodyUsed(response)) return null;
+  // A stream of records (SSE, NDJSON, gRPC-web...) is followed chunk by chunk, as it arrives.
+  if (!watch.streaming) {
+    if (method === 'arrayBuffer' || method === 'bytes') {
+      watch.consumedByPage();
+      return 'bytes';
+    }
+    if (method === 'text' && utf8 !== null) {
+      watch.consumedByPage();
+      return 'text';
+    }
+  }
+  readCloneOf(watch, response);
+  return 'clone';
 }
+
+/** Record the bytes a consuming call read (`how` from beforeConsume). */
+function recordConsumed(response: unknown, value: unknown): void {
+  const watch = watchAt(response);
+  if (watch === undefined) return;
+  if (value instanceof ArrayBuffer) watch.finishWithBytes(new Uint8ArrayCtor(value));
+  else if (isView(value)) watch.finishWithBytes(bytesOf(value));
+}
+
+/**
+ * UTF-8 decode as Fetch's `text()` does it (Fetch § "consume body", Encoding § "UTF-8
+ * decode": a leading byte order mark dropped, invalid bytes replaced, whatever the
+ * Content-Type's charset). Made when the hooks install, before any page script.
+ */
+let utf8: TextDecoder | null = null;
 
 /** Follow the page's reads of fetch bodies (see the file comment). */
 export function installBodyFollowers(): void {
@@ -566,6 +655,7 @@ export function installBodyFollowers(): void {
   sourceOf = sharedMap('fetch.source');
   pageBodyOf = sharedMap('fetch.pageBody');
   const responseProto = Response.prototype;
+  utf8 = new TextDecoderCtor();
   hookGetter(responseProto, 'body', (get, self) => {
     const shown = weakMapGet(pageBodyOf, self);
     if (shown !== undefined) return shown;
@@ -583,13 +673,37 @@ export function installBodyFollowers(): void {
   });
   for (const name of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
     hookMethod(responseProto, name, (consume, self, args) => {
+      let how: Consumption = null;
       try {
-        beforeConsume(self);
+        how = beforeConsume(self, name);
       } catch (error) {
         hookError('fetch.consume', error);
       }
+      // text() reads the bytes with arrayBuffer() and decodes them as text() would: the
+      // hook hashes the bytes the page's text came from (encoding the text back to hash it
+      // cost 4 ms per MiB in Chromium 156, more than the clone it replaces).
+      const result = (how === 'text' ? responseArrayBuffer(self) : apply(consume, self, args)) as Promise<unknown>;
       // A rejection made now (a used body) would carry the hook's frames.
-      return promiseThen(apply(consume, self, args) as Promise<unknown>, undefined, rethrowScrubbed);
+      if (how !== 'text' && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
+      return promiseThen(
+        result,
+        (value) => {
+          try {
+            recordConsumed(self, value);
+          } catch (error) {
+            hookError('fetch.consume', error);
+          }
+          return how === 'text' ? textDecode(utf8!, value as ArrayBuffer) : value;
+        },
+        (error) => {
+          try {
+            watchAt(self)?.fail(error);
+          } catch (failure) {
+            hookError('fetch.consume', failure);
+          }
+          return rethrowScrubbed(error);
+        },
+      );
     });
   }
   hookMethod(responseProto, 'clone', (clone, self, args) => {
