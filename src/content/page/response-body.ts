@@ -638,8 +638,9 @@ function beforeConsume(response: unknown, method: string): Consumption {
 function recordConsumed(response: unknown, value: unknown): void {
   const watch = watchAt(response);
   if (watch === undefined) return;
-  if (value instanceof ArrayBuffer) watch.finishWithBytes(new Uint8ArrayCtor(value));
-  else if (isView(value)) watch.finishWithBytes(bytesOf(value));
+  // `bytes()` gives a view, `arrayBuffer()` a buffer, perhaps of another realm (a frame's
+  // method called on the top page's response): no `instanceof` here.
+  watch.finishWithBytes(isView(value) ? bytesOf(value) : new Uint8ArrayCtor(value as ArrayBuffer));
 }
 
 /**
