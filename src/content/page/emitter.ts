@@ -22,6 +22,7 @@ import {
 import { DEFAULT_MAX_TEXT_CHARS, PAGE_MESSAGE_MAX_CHARS } from '../../shared/constants.ts';
 import {
   addListener,
+  arrayCopy,
   clearTimer,
   CustomEventCtor,
   dispatch,
@@ -36,6 +37,8 @@ import {
   performanceNow,
   removeListener,
   setTimer,
+  StringCtor,
+  stringSlice,
   timeOrigin,
   Uint8ArrayCtor,
 } from './natives.ts';
@@ -144,7 +147,7 @@ export function hookError(hook: string, error: unknown): void {
   if (hookErrors > MAX_HOOK_ERROR_EVENTS) return;
   let message = 'unknown';
   try {
-    message = String(error instanceof Error ? error.message : error).slice(0, 500);
+    message = stringSlice(StringCtor(error instanceof Error ? error.message : error), 0, 500);
   } catch {
     // an exotic thrown value: keep 'unknown'
   }
@@ -200,10 +203,10 @@ function flush(): void {
     emitDropped(count);
   }
   const all = queue;
-  const take = Math.min(all.length, MAX_BATCH * MAX_BATCHES_PER_TASK);
-  queue = take === all.length ? [] : all.slice(take);
+  const take = all.length < MAX_BATCH * MAX_BATCHES_PER_TASK ? all.length : MAX_BATCH * MAX_BATCHES_PER_TASK;
+  queue = take === all.length ? [] : arrayCopy(all, take);
   queuedChars = 0;
-  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(all.slice(i, Math.min(i + MAX_BATCH, take)));
+  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(arrayCopy(all, i, i + MAX_BATCH < take ? i + MAX_BATCH : take));
 }
 
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
@@ -212,8 +215,8 @@ function sendBatch(batch: CaptureEvent[]): void {
     const json = encodePageEvents(batch, jsonStringify, docId);
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
-      sendBatch(batch.slice(0, half));
-      sendBatch(batch.slice(half));
+      sendBatch(arrayCopy(batch, 0, half));
+      sendBatch(arrayCopy(batch, half));
       return;
     }
     if (json.length > PAGE_MESSAGE_MAX_CHARS) {
@@ -260,7 +263,7 @@ function onRelayMessage(event: Event): void {
     } else if (message.kind === 'config') {
       if (typeof message.recording === 'boolean') settings.recording = message.recording;
       const cap = message.maxTextChars;
-      if (typeof cap === 'number' && cap >= 0 && cap <= MAX_TEXT_CHARS_LIMIT) settings.maxTextChars = Math.floor(cap);
+      if (typeof cap === 'number' && cap >= 0 && cap <= MAX_TEXT_CHARS_LIMIT) settings.maxTextChars = cap - (cap % 1);
     } else if (message.kind === 'fault' && faultHandler && typeof message.command === 'object' && message.command) {
       faultHandler(message.command as FaultCommand);
     }

@@ -18,7 +18,11 @@ import {
   global,
   messageEventGet,
   MessageEventCtor,
+  SetCtor,
+  setAdd,
+  setHas,
   setTimer,
+  StringCtor,
   weakMapGet,
   weakMapSet,
 } from './natives.ts';
@@ -69,7 +73,7 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (ev
     type: 'sse.message',
     conn: rec.conn,
     event: type,
-    data: rec.budget.payload(typeof data === 'string' ? data : String(data), t),
+    data: rec.budget.payload(typeof data === 'string' ? data : StringCtor(data), t),
     id,
     lastEventId,
     retry: null,
@@ -106,6 +110,13 @@ function drop(rec: SourceRecord): void {
   setTimer(() => rec.gate.replace(null, [new EventCtor('error')]), 0);
 }
 
+/** A new set of BUILT_IN (the Set constructor would call the page-replaceable iterator and `add`). */
+function builtInTypes(): Set<string> {
+  const types = new SetCtor<string>();
+  for (let i = 0; i < BUILT_IN.length; i++) setAdd(types, BUILT_IN[i]!);
+  return types;
+}
+
 function track(source: EventSource): SourceRecord {
   const conn = nextConn();
   const rec = owned<SourceRecord>({
@@ -113,7 +124,7 @@ function track(source: EventSource): SourceRecord {
     source,
     gate: new InboundGate(source, conn),
     lastEventId: '',
-    types: new Set(BUILT_IN),
+    types: builtInTypes(),
     ended: false,
     budget: new TextBudget(),
   });
@@ -176,8 +187,8 @@ export function installEventSourceHooks(): boolean {
     if (rec !== undefined) {
       try {
         const type = args[0];
-        if (typeof type === 'string' && !rec.types.has(type)) {
-          rec.types.add(type);
+        if (typeof type === 'string' && !setHas(rec.types, type)) {
+          setAdd(rec.types, type);
           addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), { capture: true });
         }
       } catch (error) {

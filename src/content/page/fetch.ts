@@ -22,18 +22,22 @@ import {
   abortSignalAny,
   AbortSignalCtor,
   apply,
+  arrayCopy,
   defineProperty,
   doc,
   getOwnPropertyDescriptor,
   global,
   headersForEach,
   objectCreate,
+  ownIterable,
   promiseReject,
   promiseThen,
   ProxyCtor,
   RequestCtor,
   requestGet,
   responseGet,
+  stringSlice,
+  stringStartsWith,
   FETCH_NETWORK_ERROR_MESSAGE,
   TypeErrorCtor,
   URLCtor,
@@ -68,10 +72,10 @@ const FETCH_ERROR_CONTEXT = "Failed to execute 'fetch' on 'Window': ";
 function asFetchError(error: unknown): unknown {
   try {
     const message = error !== null && typeof error === 'object' ? getOwnPropertyDescriptor(error, 'message') : undefined;
-    if (message && typeof message.value === 'string' && message.value.startsWith(REQUEST_ERROR_CONTEXT)) {
+    if (message && typeof message.value === 'string' && stringStartsWith(message.value, REQUEST_ERROR_CONTEXT)) {
       defineProperty(error as object, 'message', {
         ...message,
-        value: FETCH_ERROR_CONTEXT + message.value.slice(REQUEST_ERROR_CONTEXT.length),
+        value: FETCH_ERROR_CONTEXT + stringSlice(message.value, REQUEST_ERROR_CONTEXT.length),
       });
     }
   } catch {
@@ -147,7 +151,7 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
                 }
                 if (value instanceof AbortSignalCtor) {
                   droppable = true;
-                  return abortSignalAny!([value as AbortSignal, ours]);
+                  return abortSignalAny!(ownIterable([value as AbortSignal, ours]));
                 }
               }
               return value;
@@ -229,6 +233,13 @@ function offlineFailure(prepared: Prepared): unknown {
   return new TypeErrorCtor(FETCH_NETWORK_ERROR_MESSAGE);
 }
 
+/** fetch's arguments with `input` (converted once) in place of the first. */
+function withInput(input: unknown, args: unknown[]): unknown[] {
+  const callArgs = arrayCopy(args, 0);
+  callArgs[0] = input;
+  return callArgs;
+}
+
 /** Install the fetch hook; false when the global is missing or not patchable. */
 export function installFetchHook(): boolean {
   if (typeof global.fetch !== 'function') return false;
@@ -254,7 +265,7 @@ export function installFetchHook(): boolean {
       hookError('fetch', error);
     }
     if (prepared === null) {
-      return promiseThen(apply(nativeFetch, self, [input, ...args.slice(1)]) as Promise<unknown>, undefined, rethrowScrubbed);
+      return promiseThen(apply(nativeFetch, self, withInput(input, args)) as Promise<unknown>, undefined, rethrowScrubbed);
     }
     const { facts } = prepared;
     if (isOffline()) {

@@ -21,6 +21,8 @@ import {
   objectCreate,
   ProxyCtor,
   reflectGet,
+  stringIndexOf,
+  stringSlice,
   WeakMapCtor,
   weakMapGet,
   weakMapSet,
@@ -120,7 +122,7 @@ interface CallSite {
 /** V8's call sites of a stack without the hooks' own. */
 function withoutOwnSites(sites: CallSite[]): CallSite[] {
   const kept: CallSite[] = [];
-  for (const site of sites) if (site.getFileName() !== ownScriptUrl) kept[kept.length] = site;
+  for (let i = 0; i < sites.length; i++) if (sites[i]!.getFileName() !== ownScriptUrl) kept[kept.length] = sites[i]!;
   return kept;
 }
 
@@ -156,11 +158,18 @@ export function scrubbed<E>(error: E): E {
     }
     if (format && !('value' in format)) return error;
     const text = apply(stack.get, error, []);
-    if (typeof text !== 'string' || text.indexOf(ownScriptUrl) < 0) return error;
+    if (typeof text !== 'string' || stringIndexOf(text, ownScriptUrl) < 0) return error;
     const marker = `${ownScriptUrl}:`;
-    const lines = text.split('\n');
-    let kept = lines[0]!;
-    for (let i = 1; i < lines.length; i++) if (lines[i]!.indexOf(marker) < 0) kept = `${kept}\n${lines[i]!}`;
+    let end = stringIndexOf(text, '\n');
+    if (end < 0) end = text.length;
+    let kept = stringSlice(text, 0, end);
+    while (end < text.length) {
+      const start = end + 1;
+      end = stringIndexOf(text, '\n', start);
+      if (end < 0) end = text.length;
+      const line = stringSlice(text, start, end);
+      if (stringIndexOf(line, marker) < 0) kept = `${kept}\n${line}`;
+    }
     apply(stack.set, error, [kept]);
   } catch {
     // Leave the error as it is rather than fail the page's call.

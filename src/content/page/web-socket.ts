@@ -18,6 +18,7 @@ import {
 import {
   addListener,
   apply,
+  ArrayBufferCtor,
   blobArrayBuffer,
   BlobCtor,
   blobSize,
@@ -27,6 +28,7 @@ import {
   construct,
   EventCtor,
   global,
+  isArray,
   isView,
   messageEventGet,
   MessageEventCtor,
@@ -82,8 +84,9 @@ function protocolList(value: unknown): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
   // Only strings: converting page objects again would run their toString twice.
-  if (Array.isArray(value)) return value.filter((p): p is string => typeof p === 'string');
-  return [];
+  const list: string[] = [];
+  if (isArray(value)) for (let i = 0; i < value.length; i++) if (typeof value[i] === 'string') list[list.length] = value[i] as string;
+  return list;
 }
 
 /** Emit after any pending Blob read of this socket so its events stay in order. */
@@ -95,7 +98,7 @@ function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: rec.budget.payload(data, t), t });
-  } else if (data instanceof ArrayBuffer || isView(data)) {
+  } else if (data instanceof ArrayBufferCtor || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: payload, t });
