@@ -25,8 +25,10 @@ import {
   arrayCopy,
   clearTimer,
   CustomEventCtor,
+  customEventDetail,
   dispatch,
   doc,
+  ErrorCtor,
   getRandomValues,
   global,
   jsonParse,
@@ -147,7 +149,7 @@ export function hookError(hook: string, error: unknown): void {
   if (hookErrors > MAX_HOOK_ERROR_EVENTS) return;
   let message = 'unknown';
   try {
-    message = stringSlice(StringCtor(error instanceof Error ? error.message : error), 0, 500);
+    message = stringSlice(StringCtor(error instanceof ErrorCtor ? error.message : error), 0, 500);
   } catch {
     // an exotic thrown value: keep 'unknown'
   }
@@ -251,7 +253,7 @@ export function onFaultCommand(handler: (command: FaultCommand) => void): void {
 
 function onRelayMessage(event: Event): void {
   try {
-    const detail = (event as CustomEvent<unknown>).detail;
+    const detail = customEventDetail(event);
     if (typeof detail !== 'string' || detail.length > 65_536) return;
     const message = jsonParse(detail) as Record<string, unknown> | null;
     if (!message || message.v !== PAGE_BRIDGE_VERSION) return;

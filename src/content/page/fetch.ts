@@ -28,6 +28,7 @@ import {
   getOwnPropertyDescriptor,
   global,
   headersForEach,
+  nodeBaseURI,
   objectCreate,
   ownIterable,
   promiseReject,
@@ -41,6 +42,7 @@ import {
   FETCH_NETWORK_ERROR_MESSAGE,
   TypeErrorCtor,
   URLCtor,
+  urlHref,
 } from './natives.ts';
 import { hookMethod, rethrowScrubbed, scrubbed } from './patch.ts';
 import { mediaType, normalizeMethod, requestBodySize } from './payload.ts';
@@ -58,7 +60,7 @@ function headerList(headers: Headers): HeaderList {
 /** An absolute URL for what the page passed, resolved like the platform does. */
 export function absoluteUrl(url: string): string {
   try {
-    return new URLCtor(url, doc.baseURI).href;
+    return urlHref(new URLCtor(url, nodeBaseURI(doc)));
   } catch {
     return url;
   }

@@ -38,6 +38,7 @@ export const removeListener = uncurry(EventTarget.prototype.removeEventListener)
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
 export const CustomEventCtor = CustomEvent;
+export const customEventDetail = getter(CustomEvent.prototype, 'detail')! as (event: Event) => unknown;
 export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (
   event: Event,
 ) => EventTarget | null;
@@ -64,6 +65,8 @@ export const TypeErrorCtor = TypeError;
 export const FETCH_NETWORK_ERROR_MESSAGE =
   typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
 export const URLCtor = URL;
+export const urlHref = getter(URL.prototype, 'href')! as (url: URL) => string;
+export const nodeBaseURI = getter(Node.prototype, 'baseURI')! as (node: Node) => string;
 export const TextDecoderCtor = TextDecoder;
 export const textDecode = uncurry(TextDecoder.prototype.decode);
 export const textEncoder = new TextEncoder();
