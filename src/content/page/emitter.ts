@@ -23,9 +23,11 @@ import { DEFAULT_MAX_TEXT_CHARS, PAGE_MESSAGE_MAX_CHARS } from '../../shared/con
 import {
   addListener,
   arrayCopy,
+  CAPTURE,
   clearTimer,
   CustomEventCtor,
   customEventDetail,
+  dictionary,
   dispatch,
   doc,
   ErrorCtor,
@@ -175,7 +177,7 @@ function onFlushTimer(): void {
 }
 
 function postJson(json: string): void {
-  if (channel !== null) dispatch(channel, new CustomEventCtor(PAGE_TO_RELAY_EVENT, { detail: json }));
+  if (channel !== null) dispatch(channel, new CustomEventCtor(PAGE_TO_RELAY_EVENT, dictionary({ detail: json })));
 }
 
 function post(message: PageToRelay): void {
@@ -305,8 +307,8 @@ function onChannelOffer(event: Event): void {
 /** Listen for the channel and to the page's lifecycle (adding the same listener again is a no-op). */
 function listen(): void {
   if (channel === null) addListener(doc, CHANNEL_OFFER_EVENT, onChannelOffer);
-  addListener(global, 'pagehide', onPageHide, { capture: true });
-  addListener(global, 'pageshow', onPageShow, { capture: true });
+  addListener(global, 'pagehide', onPageHide, CAPTURE);
+  addListener(global, 'pageshow', onPageShow, CAPTURE);
 }
 
 /** Start the bridge: take the relay's channel when it offers it, or ask a relay that started first to offer it. */

@@ -11,7 +11,9 @@ import { InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, un
 import {
   addListener,
   apply,
+  CAPTURE,
   construct,
+  dictionary,
   esClose,
   esGet,
   EventCtor,
@@ -50,11 +52,14 @@ let records: WeakMap<object, SourceRecord & Owned>;
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
   const copy = (event: Event): Event =>
-    new MessageEventCtor(type, {
-      data: messageEventGet.data(event),
-      origin: messageEventGet.origin(event) as string,
-      lastEventId: messageEventGet.lastEventId(event) as string,
-    });
+    new MessageEventCtor(
+      type,
+      dictionary({
+        data: messageEventGet.data(event),
+        origin: messageEventGet.origin(event) as string,
+        lastEventId: messageEventGet.lastEventId(event) as string,
+      }),
+    );
   return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type, copy);
 }
 
@@ -136,7 +141,6 @@ function track(source: EventSource): SourceRecord {
     url: esGet!.url(source) as string,
     withCredentials: esGet!.withCredentials(source) as boolean,
   });
-  const opts = { capture: true };
   addListener(
     source,
     'open',
@@ -144,7 +148,7 @@ function track(source: EventSource): SourceRecord {
       emit({ type: 'sse.open', conn: r.conn });
       r.gate.intercept(event, copyOpen);
     }),
-    opts,
+    CAPTURE,
   );
   addListener(
     source,
@@ -155,9 +159,9 @@ function track(source: EventSource): SourceRecord {
       if (readyState === CLOSED) end(r);
       r.gate.intercept(event, copyError);
     }),
-    opts,
+    CAPTURE,
   );
-  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), opts);
+  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), CAPTURE);
   trackGate(rec.gate);
   registerTarget(conn, { drop: () => drop(rec) });
   return rec;
@@ -189,7 +193,7 @@ export function installEventSourceHooks(): boolean {
         const type = args[0];
         if (typeof type === 'string' && !setHas(rec.types, type)) {
           setAdd(rec.types, type);
-          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), { capture: true });
+          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), CAPTURE);
         }
       } catch (error) {
         hookError('sse.listen', error);

@@ -24,6 +24,7 @@ import {
   apply,
   arrayCopy,
   defineProperty,
+  dictionary,
   doc,
   getOwnPropertyDescriptor,
   global,
@@ -75,10 +76,11 @@ function asFetchError(error: unknown): unknown {
   try {
     const message = error !== null && typeof error === 'object' ? getOwnPropertyDescriptor(error, 'message') : undefined;
     if (message && typeof message.value === 'string' && stringStartsWith(message.value, REQUEST_ERROR_CONTEXT)) {
-      defineProperty(error as object, 'message', {
-        ...message,
-        value: FETCH_ERROR_CONTEXT + stringSlice(message.value, REQUEST_ERROR_CONTEXT.length),
-      });
+      defineProperty(
+        error as object,
+        'message',
+        dictionary({ ...message, value: FETCH_ERROR_CONTEXT + stringSlice(message.value, REQUEST_ERROR_CONTEXT.length) }),
+      );
     }
   } catch {
     // Leave it as it came.
@@ -121,7 +123,7 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
     });
     noteRequest(conn, url, now());
     return {
-      callArgs: droppable ? [input, objectCreate(null, { signal: { value: ours, enumerable: true } })] : [input],
+      callArgs: droppable ? [input, objectCreate(null, { signal: dictionary({ value: ours, enumerable: true }) })] : [input],
       facts: {
         conn,
         url,
@@ -141,29 +143,32 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
   const pageInit = init as Record<PropertyKey, unknown>;
   const view =
     typeof init === 'object' || typeof init === 'function'
-      ? new ProxyCtor(objectCreate(null) as object, {
-          get(_blank, key) {
-            const value = pageInit[key];
-            if (key === 'signal') {
-              // With a Request input, only an init that is not empty already may gain a member.
-              if (ours && (!isRequest || seen.present)) {
-                if (value === undefined || value === null) {
-                  droppable = true;
-                  return ours;
+      ? new ProxyCtor(
+          objectCreate(null) as object,
+          dictionary({
+            get(_blank: object, key: PropertyKey) {
+              const value = pageInit[key];
+              if (key === 'signal') {
+                // With a Request input, only an init that is not empty already may gain a member.
+                if (ours && (!isRequest || seen.present)) {
+                  if (value === undefined || value === null) {
+                    droppable = true;
+                    return ours;
+                  }
+                  if (value instanceof AbortSignalCtor) {
+                    droppable = true;
+                    return abortSignalAny!(ownIterable([value as AbortSignal, ours]));
+                  }
                 }
-                if (value instanceof AbortSignalCtor) {
-                  droppable = true;
-                  return abortSignalAny!(ownIterable([value as AbortSignal, ours]));
-                }
+                return value;
               }
+              if (value !== undefined) seen.present = true;
+              if (key === 'method') seen.method = value;
+              else if (key === 'body') seen.body = value;
               return value;
-            }
-            if (value !== undefined) seen.present = true;
-            if (key === 'method') seen.method = value;
-            else if (key === 'body') seen.body = value;
-            return value;
-          },
-        })
+            },
+          }),
+        )
       : init;
   let request: Request;
   try {

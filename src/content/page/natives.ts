@@ -98,6 +98,23 @@ export const promiseThen = uncurry(Promise.prototype.then) as <T>(
 export const PromiseCtor = Promise;
 export const promiseReject = Promise.reject.bind(Promise) as (reason: unknown) => Promise<never>;
 export const objectCreate = Object.create;
+const setPrototypeOf = Object.setPrototypeOf;
+
+/**
+ * `members` without a prototype, for an object the platform reads (a Proxy handler, an
+ * event's or a listener's options, a property descriptor): it looks up the members it
+ * lacks along the prototype chain, where a getter the page put on Object.prototype
+ * would run with the object, and the data in it.
+ */
+export function dictionary<T extends object>(members: T): T {
+  setPrototypeOf(members, null);
+  return members;
+}
+
+/** addEventListener options of the hooks' own listeners. */
+export const CAPTURE: AddEventListenerOptions = dictionary({ capture: true });
+/** TextDecoder.decode options of a stream's pieces. */
+export const STREAM: TextDecodeOptions = dictionary({ stream: true });
 export const getPrototypeOf = Object.getPrototypeOf;
 export const isArray = Array.isArray;
 export const StringCtor = String;

@@ -38,6 +38,7 @@ import {
   apply,
   bytesRange,
   construct,
+  dictionary,
   FinalizationRegistryCtor,
   finalizationRegister,
   finalizationUnregister,
@@ -56,6 +57,7 @@ import {
   streamGetReader,
   streamLocked,
   streamPipeTo,
+  STREAM,
   StringCtor,
   stringSlice,
   stringToLowerCase,
@@ -250,7 +252,7 @@ class BodyWatch implements StreamFollower {
     let chunkText = '';
     const decoder = this.decoder;
     if (decoder && (this.sse || this.streaming)) {
-      chunkText = textDecode(decoder, bytes, { stream: true }) as string;
+      chunkText = textDecode(decoder, bytes, STREAM) as string;
       this.text = this.appendCapped(this.text, chunkText);
       if (this.sse) this.sse.push(chunkText);
     } else if (decoder && this.text.length < settings.maxTextChars) {
@@ -258,7 +260,7 @@ class BodyWatch implements StreamFollower {
       // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
       // (decoding a whole 1 MiB chunk cost the page more than hashing it).
       const need = (settings.maxTextChars - this.text.length) * 4;
-      chunkText = textDecode(decoder, need < bytes.byteLength ? bytesRange(bytes, 0, need) : bytes, { stream: true }) as string;
+      chunkText = textDecode(decoder, need < bytes.byteLength ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
       if (need < bytes.byteLength) this.textCut = true;
       this.text = this.appendCapped(this.text, chunkText);
     } else if (decoder) {
@@ -516,7 +518,7 @@ function inherit(stream: unknown, result: unknown): void {
  */
 function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: (from: ReadableStream<Uint8Array>) => unknown): unknown {
   const observer = construct(TransformStreamCtor, [
-    {
+    dictionary({
       transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) {
         try {
           feedChunk(source, chunk);
@@ -532,7 +534,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
           hookError('fetch.pipe', error);
         }
       },
-    },
+    }),
   ]) as TransformStream<Uint8Array, Uint8Array>;
   const readable = transformGet.readable(observer);
   const result = pipe(readable);

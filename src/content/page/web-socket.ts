@@ -19,6 +19,7 @@ import {
   addListener,
   apply,
   ArrayBufferCtor,
+  CAPTURE,
   blobArrayBuffer,
   BlobCtor,
   blobSize,
@@ -26,6 +27,7 @@ import {
   closeEventGet,
   CloseEventCtor,
   construct,
+  dictionary,
   EventCtor,
   global,
   isArray,
@@ -136,11 +138,14 @@ function onMessage(rec: SocketRecord, event: MessageEvent): void {
 
 /** A held message, to deliver later. */
 function copyMessage(event: Event): Event {
-  return new MessageEventCtor('message', {
-    data: messageEventGet.data(event),
-    origin: messageEventGet.origin(event) as string,
-    lastEventId: messageEventGet.lastEventId(event) as string,
-  });
+  return new MessageEventCtor(
+    'message',
+    dictionary({
+      data: messageEventGet.data(event),
+      origin: messageEventGet.origin(event) as string,
+      lastEventId: messageEventGet.lastEventId(event) as string,
+    }),
+  );
 }
 
 const copyError = (): Event => new EventCtor('error');
@@ -172,7 +177,7 @@ function deliverOverride(rec: SocketRecord, nativeClose: Event | null): void {
   });
   // Chromium fires no `error` when the TCP connection of an open socket just ends
   // (faults.browser.test.ts compares with a real drop): only `close` is delivered.
-  rec.gate.replace(nativeClose, [new CloseEventCtor('close', { code: o.code, reason: o.reason, wasClean: o.wasClean })]);
+  rec.gate.replace(nativeClose, [new CloseEventCtor('close', dictionary({ code: o.code, reason: o.reason, wasClean: o.wasClean }))]);
   finish(rec);
 }
 
@@ -192,7 +197,7 @@ function onClose(rec: SocketRecord, event: CloseEvent): void {
     wasClean,
     initiator: rec.closedByPage ? 'client' : 'server',
   });
-  rec.gate.intercept(event, () => new CloseEventCtor('close', { code, reason, wasClean }));
+  rec.gate.intercept(event, () => new CloseEventCtor('close', dictionary({ code, reason, wasClean })));
   finish(rec);
 }
 
@@ -224,11 +229,10 @@ function listen(rec: SocketRecord): void {
         hookError(name, error);
       }
     };
-  const opts = { capture: true };
-  addListener(rec.socket, 'open', guard(onOpen, 'ws.open'), opts);
-  addListener(rec.socket, 'message', guard(onMessage, 'ws.message'), opts);
-  addListener(rec.socket, 'error', guard(onError, 'ws.error'), opts);
-  addListener(rec.socket, 'close', guard(onClose, 'ws.close'), opts);
+  addListener(rec.socket, 'open', guard(onOpen, 'ws.open'), CAPTURE);
+  addListener(rec.socket, 'message', guard(onMessage, 'ws.message'), CAPTURE);
+  addListener(rec.socket, 'error', guard(onError, 'ws.error'), CAPTURE);
+  addListener(rec.socket, 'close', guard(onClose, 'ws.close'), CAPTURE);
 }
 
 function track(socket: WebSocket, protocols: unknown): void {

@@ -20,6 +20,7 @@ import {
   blobArrayBuffer,
   blobSize,
   bytesRange,
+  CAPTURE,
   construct,
   dispatch,
   global,
@@ -258,7 +259,7 @@ function listen(rec: XhrRecord): void {
           hookError(name, error);
         }
       },
-      { capture: true },
+      CAPTURE,
     );
   };
   on('readystatechange', 'xhr.response', () => {
