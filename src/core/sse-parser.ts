@@ -31,7 +31,6 @@ export interface SseParser {
 }
 
 const LF = 10;
-const CR = 13;
 const BOM = 0xfeff;
 
 function isAsciiDigits(value: string): boolean {
@@ -140,24 +139,27 @@ export function createSseParser(
         skipLeadingLf = false;
         if (charCodeAt(text, start) === LF) start++;
       }
-      let i = start;
       const n = text.length;
-      while (i < n) {
-        const c = charCodeAt(text, i);
-        if (c === LF || c === CR) {
-          const line = pending + stringSlice(text, start, i);
-          pending = '';
-          if (c === CR) {
-            if (i + 1 < n) {
-              if (charCodeAt(text, i + 1) === LF) i++;
-            } else {
-              skipLeadingLf = true;
-            }
+      // Line ends are found with the native indexOf, not char by char: each search runs once
+      // per piece and line (lf and cr: the next one at or after `start`, -1 none left, -2 not searched).
+      let lf = -2;
+      let cr = -2;
+      while (start < n) {
+        if (lf !== -1 && lf < start) lf = stringIndexOf(text, '\n', start);
+        if (cr !== -1 && cr < start) cr = stringIndexOf(text, '\r', start);
+        const end = lf < 0 ? cr : cr < 0 || lf < cr ? lf : cr;
+        if (end < 0) break;
+        const line = pending + stringSlice(text, start, end);
+        pending = '';
+        start = end + 1;
+        if (end === cr) {
+          if (start < n) {
+            if (charCodeAt(text, start) === LF) start++;
+          } else {
+            skipLeadingLf = true;
           }
-          processLine(line);
-          start = i + 1;
         }
-        i++;
+        processLine(line);
       }
       if (start < n) pending += stringSlice(text, start);
     },
