@@ -3,8 +3,10 @@
  * "Server-sent events" § 9.2.6 (interpreting an event stream) and docs/domain.md's
  * field table. Pure: text in, callbacks out; the caller decodes bytes as UTF-8
  * (TextDecoder with `stream: true`) and pushes the text in whatever pieces it
- * arrives in. Used by the page hooks on fetch/XHR-read streams and by analysis.
+ * arrives in. Used by the page hooks on fetch/XHR-read streams and by analysis, so it
+ * calls string methods only through ./primordials.ts (a page may replace them).
  */
+import { charCodeAt, stringIndexOf, stringSlice } from './primordials.ts';
 
 /** One dispatched event, as EventSource would deliver it plus what the stream said. */
 export interface ParsedSseEvent {
@@ -29,13 +31,12 @@ export interface SseParser {
 }
 
 const LF = 10;
-const CR = 13;
-const BOM = '\uFEFF';
+const BOM = 0xfeff;
 
 function isAsciiDigits(value: string): boolean {
   if (value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
+    const c = charCodeAt(value, i);
     if (c < 48 || c > 57) return false;
   }
   return true;
@@ -69,7 +70,7 @@ export function createSseParser(
     }
     const event: ParsedSseEvent = {
       type: eventType === '' ? 'message' : eventType,
-      data: data.endsWith('\n') ? data.slice(0, -1) : data,
+      data: charCodeAt(data, data.length - 1) === LF ? stringSlice(data, 0, -1) : data,
       id,
       lastEventId,
       retry: retrySinceDispatch,
@@ -86,9 +87,9 @@ export function createSseParser(
       dispatch();
       return;
     }
-    const colon = line.indexOf(':');
+    const colon = stringIndexOf(line, ':');
     if (colon === 0) {
-      if (onComment) onComment(line.charCodeAt(1) === 32 ? line.slice(2) : line.slice(1));
+      if (onComment) onComment(charCodeAt(line, 1) === 32 ? stringSlice(line, 2) : stringSlice(line, 1));
       return;
     }
     let field: string;
@@ -97,8 +98,8 @@ export function createSseParser(
       field = line;
       value = '';
     } else {
-      field = line.slice(0, colon);
-      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
+      field = stringSlice(line, 0, colon);
+      value = charCodeAt(line, colon + 1) === 32 ? stringSlice(line, colon + 2) : stringSlice(line, colon + 1);
     }
     switch (field) {
       case 'event':
@@ -109,14 +110,14 @@ export function createSseParser(
         hasData = true;
         break;
       case 'id':
-        if (value.indexOf('\0') < 0) {
+        if (stringIndexOf(value, '\0') < 0) {
           lastEventId = value;
           blockId = value;
         }
         break;
       case 'retry':
         if (isAsciiDigits(value)) {
-          const ms = Number(value);
+          const ms = +value;
           retrySinceDispatch = ms;
           if (onRetry) onRetry(ms);
         }
@@ -132,32 +133,35 @@ export function createSseParser(
       let start = 0;
       if (!started) {
         started = true;
-        if (text.startsWith(BOM)) start = 1;
+        if (charCodeAt(text, 0) === BOM) start = 1;
       }
       if (skipLeadingLf) {
         skipLeadingLf = false;
-        if (text.charCodeAt(start) === LF) start++;
+        if (charCodeAt(text, start) === LF) start++;
       }
-      let i = start;
       const n = text.length;
-      while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c === LF || c === CR) {
-          const line = pending + text.slice(start, i);
-          pending = '';
-          if (c === CR) {
-            if (i + 1 < n) {
-              if (text.charCodeAt(i + 1) === LF) i++;
-            } else {
-              skipLeadingLf = true;
-            }
+      // Line ends are found with the native indexOf, not char by char: each search runs once
+      // per piece and line (lf and cr: the next one at or after `start`, -1 none left, -2 not searched).
+      let lf = -2;
+      let cr = -2;
+      while (start < n) {
+        if (lf !== -1 && lf < start) lf = stringIndexOf(text, '\n', start);
+        if (cr !== -1 && cr < start) cr = stringIndexOf(text, '\r', start);
+        const end = lf < 0 ? cr : cr < 0 || lf < cr ? lf : cr;
+        if (end < 0) break;
+        const line = pending + stringSlice(text, start, end);
+        pending = '';
+        start = end + 1;
+        if (end === cr) {
+          if (start < n) {
+            if (charCodeAt(text, start) === LF) start++;
+          } else {
+            skipLeadingLf = true;
           }
-          processLine(line);
-          start = i + 1;
         }
-        i++;
+        processLine(line);
       }
-      if (start < n) pending += text.slice(start);
+      if (start < n) pending += stringSlice(text, start);
     },
     end(): void {
       pending = '';

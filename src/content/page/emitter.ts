@@ -22,10 +22,15 @@ import {
 import { DEFAULT_MAX_TEXT_CHARS, PAGE_MESSAGE_MAX_CHARS } from '../../shared/constants.ts';
 import {
   addListener,
+  arrayCopy,
+  CAPTURE,
   clearTimer,
   CustomEventCtor,
+  customEventDetail,
+  dictionary,
   dispatch,
   doc,
+  ErrorCtor,
   getRandomValues,
   global,
   jsonParse,
@@ -36,6 +41,8 @@ import {
   performanceNow,
   removeListener,
   setTimer,
+  StringCtor,
+  stringSlice,
   timeOrigin,
   Uint8ArrayCtor,
 } from './natives.ts';
@@ -144,7 +151,7 @@ export function hookError(hook: string, error: unknown): void {
   if (hookErrors > MAX_HOOK_ERROR_EVENTS) return;
   let message = 'unknown';
   try {
-    message = String(error instanceof Error ? error.message : error).slice(0, 500);
+    message = stringSlice(StringCtor(error instanceof ErrorCtor ? error.message : error), 0, 500);
   } catch {
     // an exotic thrown value: keep 'unknown'
   }
@@ -170,7 +177,7 @@ function onFlushTimer(): void {
 }
 
 function postJson(json: string): void {
-  if (channel !== null) dispatch(channel, new CustomEventCtor(PAGE_TO_RELAY_EVENT, { detail: json }));
+  if (channel !== null) dispatch(channel, new CustomEventCtor(PAGE_TO_RELAY_EVENT, dictionary({ detail: json })));
 }
 
 function post(message: PageToRelay): void {
@@ -200,10 +207,10 @@ function flush(): void {
     emitDropped(count);
   }
   const all = queue;
-  const take = Math.min(all.length, MAX_BATCH * MAX_BATCHES_PER_TASK);
-  queue = take === all.length ? [] : all.slice(take);
+  const take = all.length < MAX_BATCH * MAX_BATCHES_PER_TASK ? all.length : MAX_BATCH * MAX_BATCHES_PER_TASK;
+  queue = take === all.length ? [] : arrayCopy(all, take);
   queuedChars = 0;
-  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(all.slice(i, Math.min(i + MAX_BATCH, take)));
+  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(arrayCopy(all, i, i + MAX_BATCH < take ? i + MAX_BATCH : take));
 }
 
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
@@ -212,8 +219,8 @@ function sendBatch(batch: CaptureEvent[]): void {
     const json = encodePageEvents(batch, jsonStringify, docId);
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
-      sendBatch(batch.slice(0, half));
-      sendBatch(batch.slice(half));
+      sendBatch(arrayCopy(batch, 0, half));
+      sendBatch(arrayCopy(batch, half));
       return;
     }
     if (json.length > PAGE_MESSAGE_MAX_CHARS) {
@@ -248,7 +255,7 @@ export function onFaultCommand(handler: (command: FaultCommand) => void): void {
 
 function onRelayMessage(event: Event): void {
   try {
-    const detail = (event as CustomEvent<unknown>).detail;
+    const detail = customEventDetail(event);
     if (typeof detail !== 'string' || detail.length > 65_536) return;
     const message = jsonParse(detail) as Record<string, unknown> | null;
     if (!message || message.v !== PAGE_BRIDGE_VERSION) return;
@@ -260,7 +267,7 @@ function onRelayMessage(event: Event): void {
     } else if (message.kind === 'config') {
       if (typeof message.recording === 'boolean') settings.recording = message.recording;
       const cap = message.maxTextChars;
-      if (typeof cap === 'number' && cap >= 0 && cap <= MAX_TEXT_CHARS_LIMIT) settings.maxTextChars = Math.floor(cap);
+      if (typeof cap === 'number' && cap >= 0 && cap <= MAX_TEXT_CHARS_LIMIT) settings.maxTextChars = cap - (cap % 1);
     } else if (message.kind === 'fault' && faultHandler && typeof message.command === 'object' && message.command) {
       faultHandler(message.command as FaultCommand);
     }
@@ -300,8 +307,8 @@ function onChannelOffer(event: Event): void {
 /** Listen for the channel and to the page's lifecycle (adding the same listener again is a no-op). */
 function listen(): void {
   if (channel === null) addListener(doc, CHANNEL_OFFER_EVENT, onChannelOffer);
-  addListener(global, 'pagehide', onPageHide, { capture: true });
-  addListener(global, 'pageshow', onPageShow, { capture: true });
+  addListener(global, 'pagehide', onPageHide, CAPTURE);
+  addListener(global, 'pageshow', onPageShow, CAPTURE);
 }
 
 /** Start the bridge: take the relay's channel when it offers it, or ask a relay that started first to offer it. */

@@ -11,14 +11,20 @@ import { InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, un
 import {
   addListener,
   apply,
+  CAPTURE,
   construct,
+  dictionary,
   esClose,
   esGet,
   EventCtor,
   global,
   messageEventGet,
   MessageEventCtor,
+  SetCtor,
+  setAdd,
+  setHas,
   setTimer,
+  StringCtor,
   weakMapGet,
   weakMapSet,
 } from './natives.ts';
@@ -46,11 +52,14 @@ let records: WeakMap<object, SourceRecord & Owned>;
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
   const copy = (event: Event): Event =>
-    new MessageEventCtor(type, {
-      data: messageEventGet.data(event),
-      origin: messageEventGet.origin(event) as string,
-      lastEventId: messageEventGet.lastEventId(event) as string,
-    });
+    new MessageEventCtor(
+      type,
+      dictionary({
+        data: messageEventGet.data(event),
+        origin: messageEventGet.origin(event) as string,
+        lastEventId: messageEventGet.lastEventId(event) as string,
+      }),
+    );
   return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type, copy);
 }
 
@@ -69,7 +78,7 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (ev
     type: 'sse.message',
     conn: rec.conn,
     event: type,
-    data: rec.budget.payload(typeof data === 'string' ? data : String(data), t),
+    data: rec.budget.payload(typeof data === 'string' ? data : StringCtor(data), t),
     id,
     lastEventId,
     retry: null,
@@ -106,6 +115,13 @@ function drop(rec: SourceRecord): void {
   setTimer(() => rec.gate.replace(null, [new EventCtor('error')]), 0);
 }
 
+/** A new set of BUILT_IN (the Set constructor would call the page-replaceable iterator and `add`). */
+function builtInTypes(): Set<string> {
+  const types = new SetCtor<string>();
+  for (let i = 0; i < BUILT_IN.length; i++) setAdd(types, BUILT_IN[i]!);
+  return types;
+}
+
 function track(source: EventSource): SourceRecord {
   const conn = nextConn();
   const rec = owned<SourceRecord>({
@@ -113,7 +129,7 @@ function track(source: EventSource): SourceRecord {
     source,
     gate: new InboundGate(source, conn),
     lastEventId: '',
-    types: new Set(BUILT_IN),
+    types: builtInTypes(),
     ended: false,
     budget: new TextBudget(),
   });
@@ -125,7 +141,6 @@ function track(source: EventSource): SourceRecord {
     url: esGet!.url(source) as string,
     withCredentials: esGet!.withCredentials(source) as boolean,
   });
-  const opts = { capture: true };
   addListener(
     source,
     'open',
@@ -133,7 +148,7 @@ function track(source: EventSource): SourceRecord {
       emit({ type: 'sse.open', conn: r.conn });
       r.gate.intercept(event, copyOpen);
     }),
-    opts,
+    CAPTURE,
   );
   addListener(
     source,
@@ -144,9 +159,9 @@ function track(source: EventSource): SourceRecord {
       if (readyState === CLOSED) end(r);
       r.gate.intercept(event, copyError);
     }),
-    opts,
+    CAPTURE,
   );
-  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), opts);
+  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), CAPTURE);
   trackGate(rec.gate);
   registerTarget(conn, { drop: () => drop(rec) });
   return rec;
@@ -176,9 +191,9 @@ export function installEventSourceHooks(): boolean {
     if (rec !== undefined) {
       try {
         const type = args[0];
-        if (typeof type === 'string' && !rec.types.has(type)) {
-          rec.types.add(type);
-          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), { capture: true });
+        if (typeof type === 'string' && !setHas(rec.types, type)) {
+          setAdd(rec.types, type);
+          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), CAPTURE);
         }
       } catch (error) {
         hookError('sse.listen', error);

@@ -20,7 +20,24 @@
  */
 import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { emit, now } from './emitter.ts';
-import { clearTimer, dispatch, PromiseCtor, setTimer, stopImmediatePropagation } from './natives.ts';
+import {
+  clearTimer,
+  dispatch,
+  isFiniteNumber,
+  MapCtor,
+  mapDelete,
+  mapForEach,
+  mapGet,
+  mapSet,
+  PromiseCtor,
+  SetCtor,
+  setAdd,
+  setDelete,
+  setForEach,
+  setTimer,
+  stopImmediatePropagation,
+  stringSlice,
+} from './natives.ts';
 
 /** An open connection that faults can act on. */
 export interface FaultTarget {
@@ -30,22 +47,24 @@ export interface FaultTarget {
   serverClose?(code: number, reason: string): void;
 }
 
-const targets = new Map<string, FaultTarget>();
+const targets = new MapCtor<string, FaultTarget>();
 
 /** Track an open connection so that faults can reach it. */
 export function registerTarget(conn: string, target: FaultTarget): void {
-  targets.set(conn, target);
+  mapSet(targets, conn, target);
 }
 
 /** Forget a connection once it has ended. */
 export function unregisterTarget(conn: string): void {
-  targets.delete(conn);
+  mapDelete(targets, conn);
 }
 
 let offlineUntil = 0;
 let latency = { delayMs: 0, until: 0 };
 let stallAll = 0;
-const stallByConn = new Map<string, number>();
+const stallByConn = new MapCtor<string, number>();
+/** Some connection was ever stalled on its own: until then no message looks it up in stallByConn. */
+let anyConnStalled = false;
 
 /** True while an offline window is active. */
 export function isOffline(): boolean {
@@ -60,8 +79,8 @@ export function latencyMs(): number {
 }
 
 function holdUntil(conn: string): number {
-  if (stallByConn.size === 0) return stallAll;
-  const own = stallByConn.get(conn) ?? 0;
+  if (!anyConnStalled) return stallAll;
+  const own = mapGet(stallByConn, conn) ?? 0;
   return own > stallAll ? own : stallAll;
 }
 
@@ -83,7 +102,9 @@ interface Held {
  * copies it delivers later are untrusted events, which the hooks do not record again.
  */
 export class InboundGate {
-  private held: Held[] = [];
+  /** Held events, oldest at `head` (a queue by index: no page-replaceable Array methods). */
+  private held: Array<Held | null> = [];
+  private head = 0;
   private timer: number | null = null;
 
   constructor(
@@ -99,10 +120,11 @@ export class InboundGate {
     const delay = latencyMs();
     const hold = holdUntil(this.conn);
     // No fault active (the usual case): no clock read on the page's every message.
-    if (this.held.length === 0 && delay === 0 && hold === 0) return false;
+    const empty = this.head === this.held.length;
+    if (empty && delay === 0 && hold === 0) return false;
     const t = now();
-    if (this.held.length === 0 && delay === 0 && hold <= t) return false;
-    this.defer(event, copy(event), Math.max(t + delay, hold));
+    if (empty && delay === 0 && hold <= t) return false;
+    this.defer(event, copy(event), t + delay > hold ? t + delay : hold);
     return true;
   }
 
@@ -110,7 +132,7 @@ export class InboundGate {
   replace(event: Event | null, replacement: Event[]): void {
     const t = now();
     if (event) stopImmediatePropagation(event);
-    for (const r of replacement) this.enqueue(r, t);
+    for (let i = 0; i < replacement.length; i++) this.enqueue(replacement[i]!, t);
     this.schedule();
   }
 
@@ -121,20 +143,21 @@ export class InboundGate {
   }
 
   private enqueue(event: Event, releaseAt: number): void {
-    const last = this.held[this.held.length - 1];
+    const last = this.head < this.held.length ? this.held[this.held.length - 1] : null;
     const at = last && last.releaseAt > releaseAt ? last.releaseAt : releaseAt;
-    this.held.push({ event, releaseAt: at });
+    this.held[this.held.length] = { event, releaseAt: at };
   }
 
   /** Re-evaluate hold times (a stall ended early or was extended). */
   schedule(): void {
     if (this.timer !== null) clearTimer(this.timer);
     this.timer = null;
-    const first = this.held[0];
+    const first = this.head < this.held.length ? this.held[this.head] : null;
     if (!first) return;
     const hold = holdUntil(this.conn);
     const at = first.releaseAt > hold ? first.releaseAt : hold;
-    this.timer = setTimer(() => this.pump(), Math.max(0, at - now()));
+    const wait = at - now();
+    this.timer = setTimer(() => this.pump(), wait > 0 ? wait : 0);
   }
 
   private pump(): void {
@@ -144,28 +167,34 @@ export class InboundGate {
       this.schedule();
       return;
     }
-    while (this.held.length > 0 && this.held[0]!.releaseAt <= t) {
-      const { event } = this.held.shift()!;
+    // A page listener may hold more events (a close() it calls): the loop re-reads the queue.
+    while (this.head < this.held.length && this.held[this.head]!.releaseAt <= t) {
+      const { event } = this.held[this.head]!;
+      this.held[this.head++] = null;
+      if (this.head === this.held.length) {
+        this.held = [];
+        this.head = 0;
+      }
       dispatch(this.target, event);
     }
     this.schedule();
   }
 }
 
-const gates = new Set<InboundGate>();
+const gates = new SetCtor<InboundGate>();
 
 /** Let the stall logic re-schedule `gate` when stall windows change. */
 export function trackGate(gate: InboundGate): void {
-  gates.add(gate);
+  setAdd(gates, gate);
 }
 
 /** Stop tracking a closed connection's gate. */
 export function untrackGate(gate: InboundGate): void {
-  gates.delete(gate);
+  setDelete(gates, gate);
 }
 
 function rescheduleGates(): void {
-  for (const gate of gates) gate.schedule();
+  setForEach(gates, (gate) => gate.schedule());
 }
 
 function faultEvent(
@@ -178,13 +207,23 @@ function faultEvent(
 }
 
 function selected(conn: string | null): FaultTarget[] {
-  if (conn === null) return [...targets.values()];
-  const one = targets.get(conn);
+  if (conn === null) {
+    const all: FaultTarget[] = [];
+    mapForEach(targets, (target) => {
+      all[all.length] = target;
+    });
+    return all;
+  }
+  const one = mapGet(targets, conn);
   return one ? [one] : [];
 }
 
+function dropAll(list: FaultTarget[]): void {
+  for (let i = 0; i < list.length; i++) list[i]!.drop();
+}
+
 function finite(n: unknown, fallback: number): number {
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : fallback;
+  return typeof n === 'number' && isFiniteNumber(n) && n >= 0 ? n : fallback;
 }
 
 /** Apply one fault command from the relay. */
@@ -193,23 +232,24 @@ export function applyFault(command: FaultCommand): void {
     case 'drop': {
       const conn = typeof command.conn === 'string' ? command.conn : null;
       faultEvent('drop', conn, {}, 'instant');
-      for (const target of selected(conn)) target.drop();
+      dropAll(selected(conn));
       break;
     }
     case 'offline': {
       const durationMs = finite(command.durationMs, 0);
       offlineUntil = now() + durationMs;
       faultEvent('offline', null, { durationMs }, 'start');
-      for (const target of selected(null)) target.drop();
+      dropAll(selected(null));
       setTimer(() => faultEvent('offline', null, { durationMs }, 'end'), durationMs);
       break;
     }
     case 'close': {
       const conn = typeof command.conn === 'string' ? command.conn : null;
       const code = finite(command.code, 1000);
-      const reason = typeof command.reason === 'string' ? command.reason.slice(0, 123) : '';
+      const reason = typeof command.reason === 'string' ? stringSlice(command.reason, 0, 123) : '';
       faultEvent('close', conn, { code, reason }, 'instant');
-      for (const target of selected(conn)) target.serverClose?.(code, reason);
+      const closing = selected(conn);
+      for (let i = 0; i < closing.length; i++) closing[i]!.serverClose?.(code, reason);
       break;
     }
     case 'stall': {
@@ -217,7 +257,10 @@ export function applyFault(command: FaultCommand): void {
       const durationMs = finite(command.durationMs, 0);
       const until = now() + durationMs;
       if (conn === null) stallAll = until;
-      else stallByConn.set(conn, until);
+      else {
+        mapSet(stallByConn, conn, until);
+        anyConnStalled = true;
+      }
       faultEvent('stall', conn, { durationMs }, 'start');
       setTimer(() => {
         faultEvent('stall', conn, { durationMs }, 'end');

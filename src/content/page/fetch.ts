@@ -22,21 +22,28 @@ import {
   abortSignalAny,
   AbortSignalCtor,
   apply,
+  arrayCopy,
   defineProperty,
+  dictionary,
   doc,
   getOwnPropertyDescriptor,
   global,
   headersForEach,
+  nodeBaseURI,
   objectCreate,
+  ownIterable,
   promiseReject,
   promiseThen,
   ProxyCtor,
   RequestCtor,
   requestGet,
   responseGet,
+  stringSlice,
+  stringStartsWith,
   FETCH_NETWORK_ERROR_MESSAGE,
   TypeErrorCtor,
   URLCtor,
+  urlHref,
 } from './natives.ts';
 import { hookMethod, rethrowScrubbed, scrubbed } from './patch.ts';
 import { mediaType, normalizeMethod, requestBodySize } from './payload.ts';
@@ -54,7 +61,7 @@ function headerList(headers: Headers): HeaderList {
 /** An absolute URL for what the page passed, resolved like the platform does. */
 export function absoluteUrl(url: string): string {
   try {
-    return new URLCtor(url, doc.baseURI).href;
+    return urlHref(new URLCtor(url, nodeBaseURI(doc)));
   } catch {
     return url;
   }
@@ -68,11 +75,12 @@ const FETCH_ERROR_CONTEXT = "Failed to execute 'fetch' on 'Window': ";
 function asFetchError(error: unknown): unknown {
   try {
     const message = error !== null && typeof error === 'object' ? getOwnPropertyDescriptor(error, 'message') : undefined;
-    if (message && typeof message.value === 'string' && message.value.startsWith(REQUEST_ERROR_CONTEXT)) {
-      defineProperty(error as object, 'message', {
-        ...message,
-        value: FETCH_ERROR_CONTEXT + message.value.slice(REQUEST_ERROR_CONTEXT.length),
-      });
+    if (message && typeof message.value === 'string' && stringStartsWith(message.value, REQUEST_ERROR_CONTEXT)) {
+      defineProperty(
+        error as object,
+        'message',
+        dictionary({ ...message, value: FETCH_ERROR_CONTEXT + stringSlice(message.value, REQUEST_ERROR_CONTEXT.length) }),
+      );
     }
   } catch {
     // Leave it as it came.
@@ -115,7 +123,7 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
     });
     noteRequest(conn, url, now());
     return {
-      callArgs: droppable ? [input, objectCreate(null, { signal: { value: ours, enumerable: true } })] : [input],
+      callArgs: droppable ? [input, objectCreate(null, { signal: dictionary({ value: ours, enumerable: true }) })] : [input],
       facts: {
         conn,
         url,
@@ -135,29 +143,32 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
   const pageInit = init as Record<PropertyKey, unknown>;
   const view =
     typeof init === 'object' || typeof init === 'function'
-      ? new ProxyCtor(objectCreate(null) as object, {
-          get(_blank, key) {
-            const value = pageInit[key];
-            if (key === 'signal') {
-              // With a Request input, only an init that is not empty already may gain a member.
-              if (ours && (!isRequest || seen.present)) {
-                if (value === undefined || value === null) {
-                  droppable = true;
-                  return ours;
+      ? new ProxyCtor(
+          objectCreate(null) as object,
+          dictionary({
+            get(_blank: object, key: PropertyKey) {
+              const value = pageInit[key];
+              if (key === 'signal') {
+                // With a Request input, only an init that is not empty already may gain a member.
+                if (ours && (!isRequest || seen.present)) {
+                  if (value === undefined || value === null) {
+                    droppable = true;
+                    return ours;
+                  }
+                  if (value instanceof AbortSignalCtor) {
+                    droppable = true;
+                    return abortSignalAny!(ownIterable([value as AbortSignal, ours]));
+                  }
                 }
-                if (value instanceof AbortSignalCtor) {
-                  droppable = true;
-                  return abortSignalAny!([value as AbortSignal, ours]);
-                }
+                return value;
               }
+              if (value !== undefined) seen.present = true;
+              if (key === 'method') seen.method = value;
+              else if (key === 'body') seen.body = value;
               return value;
-            }
-            if (value !== undefined) seen.present = true;
-            if (key === 'method') seen.method = value;
-            else if (key === 'body') seen.body = value;
-            return value;
-          },
-        })
+            },
+          }),
+        )
       : init;
   let request: Request;
   try {
@@ -229,6 +240,13 @@ function offlineFailure(prepared: Prepared): unknown {
   return new TypeErrorCtor(FETCH_NETWORK_ERROR_MESSAGE);
 }
 
+/** fetch's arguments with `input` (converted once) in place of the first. */
+function withInput(input: unknown, args: unknown[]): unknown[] {
+  const callArgs = arrayCopy(args, 0);
+  callArgs[0] = input;
+  return callArgs;
+}
+
 /** Install the fetch hook; false when the global is missing or not patchable. */
 export function installFetchHook(): boolean {
   if (typeof global.fetch !== 'function') return false;
@@ -254,7 +272,7 @@ export function installFetchHook(): boolean {
       hookError('fetch', error);
     }
     if (prepared === null) {
-      return promiseThen(apply(nativeFetch, self, [input, ...args.slice(1)]) as Promise<unknown>, undefined, rethrowScrubbed);
+      return promiseThen(apply(nativeFetch, self, withInput(input, args)) as Promise<unknown>, undefined, rethrowScrubbed);
     }
     const { facts } = prepared;
     if (isOffline()) {

@@ -5,6 +5,10 @@
  * only ever call these references.
  */
 
+import { charCodeAt, stringIndexOf, stringSlice, uncurry } from '../../core/primordials.ts';
+
+export { charCodeAt, stringIndexOf, stringSlice };
+
 const R = Reflect;
 export const apply = R.apply;
 export const construct = R.construct;
@@ -14,19 +18,6 @@ export const ProxyCtor = Proxy;
 export const reflectGet = R.get;
 export const deleteProperty = R.deleteProperty;
 export const ErrorCtor = Error;
-
-const functionCall = Function.prototype.call;
-const functionBind = Function.prototype.bind;
-
-/**
- * `fn` as a plain function taking `this` first, immune to later `call`/`bind`
- * patches: `call` bound to `fn` (the uncurryThis of Node's primordials). V8 calls
- * a bound `call` directly, without the rest-argument array a wrapper would
- * allocate on every hooked message.
- */
-function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: unknown, ...args: A) => T {
-  return apply(functionBind, functionCall, [fn]) as (self: unknown, ...args: A) => T;
-}
 
 const win = globalThis as unknown as Window & typeof globalThis;
 export const global = win;
@@ -47,6 +38,7 @@ export const removeListener = uncurry(EventTarget.prototype.removeEventListener)
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
 export const CustomEventCtor = CustomEvent;
+export const customEventDetail = getter(CustomEvent.prototype, 'detail')! as (event: Event) => unknown;
 export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (
   event: Event,
 ) => EventTarget | null;
@@ -73,6 +65,8 @@ export const TypeErrorCtor = TypeError;
 export const FETCH_NETWORK_ERROR_MESSAGE =
   typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
 export const URLCtor = URL;
+export const urlHref = getter(URL.prototype, 'href')! as (url: URL) => string;
+export const nodeBaseURI = getter(Node.prototype, 'baseURI')! as (node: Node) => string;
 export const TextDecoderCtor = TextDecoder;
 export const textDecode = uncurry(TextDecoder.prototype.decode);
 export const textEncoder = new TextEncoder();
@@ -90,6 +84,7 @@ export function ownRegExp(re: RegExp): RegExp {
 export const regExpTest = uncurry(RegExp.prototype.test) as (re: RegExp, text: string) => boolean;
 export const regExpSearch = uncurry(RegExp.prototype[Symbol.search]) as (re: RegExp, text: string) => number;
 export const Uint8ArrayCtor = Uint8Array;
+export const ArrayBufferCtor = ArrayBuffer;
 export const isView = ArrayBuffer.isView;
 export const BlobCtor = Blob;
 export const blobSize = uncurry(getOwnPropertyDescriptor(Blob.prototype, 'size')!.get!) as (b: unknown) => number;
@@ -103,6 +98,90 @@ export const promiseThen = uncurry(Promise.prototype.then) as <T>(
 export const PromiseCtor = Promise;
 export const promiseReject = Promise.reject.bind(Promise) as (reason: unknown) => Promise<never>;
 export const objectCreate = Object.create;
+const setPrototypeOf = Object.setPrototypeOf;
+
+/**
+ * `members` without a prototype, for an object the platform reads (a Proxy handler, an
+ * event's or a listener's options, a property descriptor): it looks up the members it
+ * lacks along the prototype chain, where a getter the page put on Object.prototype
+ * would run with the object, and the data in it.
+ */
+export function dictionary<T extends object>(members: T): T {
+  setPrototypeOf(members, null);
+  return members;
+}
+
+/** addEventListener options of the hooks' own listeners. */
+export const CAPTURE: AddEventListenerOptions = dictionary({ capture: true });
+/** TextDecoder.decode options of a stream's pieces. */
+export const STREAM: TextDecodeOptions = dictionary({ stream: true });
+export const getPrototypeOf = Object.getPrototypeOf;
+export const isArray = Array.isArray;
+export const StringCtor = String;
+export const NumberCtor = Number;
+export const isFiniteNumber = Number.isFinite;
+export const mathMin = Math.min;
+export const mathMax = Math.max;
+export const mathFloor = Math.floor;
+export const mathAbs = Math.abs;
+
+export const stringTrim = uncurry(String.prototype.trim) as (s: string) => string;
+export const stringToLowerCase = uncurry(String.prototype.toLowerCase) as (s: string) => string;
+export const stringToUpperCase = uncurry(String.prototype.toUpperCase) as (s: string) => string;
+export const stringStartsWith = uncurry(String.prototype.startsWith) as (s: string, search: string) => boolean;
+export const numberToString = uncurry(Number.prototype.toString) as (n: number, radix?: number) => string;
+/**
+ * Elements `start` up to `end` of an array, copied by index: Array.prototype.slice would
+ * look up the array's `constructor` and its @@species, which a page can replace.
+ */
+export function arrayCopy<T>(array: ArrayLike<T>, start: number, end = array.length): T[] {
+  const copy: T[] = [];
+  for (let i = start; i < end; i++) copy[copy.length] = array[i]!;
+  return copy;
+}
+
+const iteratorSymbol = Symbol.iterator;
+
+/**
+ * `items` as an iterable with its own iterator, for a platform function that takes a
+ * WebIDL sequence (AbortSignal.any): converting an array would call the page-replaceable
+ * Array.prototype[Symbol.iterator] and the array iterator's `next`.
+ */
+export function ownIterable<T>(items: T[]): Iterable<T> {
+  let i = 0;
+  const iterator = {
+    next: (): IteratorResult<T> => (i < items.length ? { value: items[i++]!, done: false } : { value: undefined, done: true }),
+  };
+  return { [iteratorSymbol]: () => iterator } as unknown as Iterable<T>;
+}
+
+const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayBuffer = getter(typedArrayProto, 'buffer')! as (a: Uint8Array) => ArrayBuffer;
+const typedArrayByteOffset = getter(typedArrayProto, 'byteOffset')! as (a: Uint8Array) => number;
+const typedArrayLength = getter(typedArrayProto, 'length')! as (a: Uint8Array) => number;
+export const typedArraySet = uncurry((typedArrayProto as Uint8Array).set) as (a: Uint8Array, source: ArrayLike<number>, offset?: number) => void;
+
+/**
+ * `bytes.subarray(begin, end)` for 0 <= begin, without subarray's lookup of the
+ * page-replaceable `constructor` and @@species: a view of the same memory.
+ */
+export function bytesRange(bytes: Uint8Array, begin: number, end?: number): Uint8Array {
+  const length = typedArrayLength(bytes);
+  const to = end === undefined || end > length ? length : end;
+  const from = begin < to ? begin : to;
+  return new Uint8ArrayCtor(typedArrayBuffer(bytes), typedArrayByteOffset(bytes) + from, to - from);
+}
+
+export const MapCtor = Map;
+export const mapGet = uncurry(Map.prototype.get) as <K, V>(m: Map<K, V>, k: K) => V | undefined;
+export const mapSet = uncurry(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => void;
+export const mapDelete = uncurry(Map.prototype.delete) as <K, V>(m: Map<K, V>, k: K) => boolean;
+export const mapForEach = uncurry(Map.prototype.forEach) as <K, V>(m: Map<K, V>, cb: (v: V, k: K) => void) => void;
+export const SetCtor = Set;
+export const setHas = uncurry(Set.prototype.has) as <T>(s: Set<T>, v: T) => boolean;
+export const setAdd = uncurry(Set.prototype.add) as <T>(s: Set<T>, v: T) => void;
+export const setDelete = uncurry(Set.prototype.delete) as <T>(s: Set<T>, v: T) => boolean;
+export const setForEach = uncurry(Set.prototype.forEach) as <T>(s: Set<T>, cb: (v: T) => void) => void;
 
 export const WeakMapCtor = WeakMap;
 export const weakMapGet = uncurry(WeakMap.prototype.get) as (m: WeakMap<object, unknown>, k: unknown) => unknown;
@@ -174,11 +253,12 @@ export const transformGet = {
 export const AbortControllerCtor = AbortController;
 export const abortControllerSignal = getter(AbortController.prototype, 'signal')!;
 export const abortControllerAbort = uncurry(AbortController.prototype.abort);
-export const abortSignalAny = (AbortSignal as unknown as { any?: (s: AbortSignal[]) => AbortSignal }).any?.bind(
+export const abortSignalAny = (AbortSignal as unknown as { any?: (s: Iterable<AbortSignal>) => AbortSignal }).any?.bind(
   AbortSignal,
 );
 export const AbortSignalCtor = AbortSignal;
 export const abortSignalReason = getter(AbortSignal.prototype, 'reason')!;
+export const URLSearchParamsCtor = URLSearchParams;
 export const urlSearchParamsToString = uncurry(URLSearchParams.prototype.toString);
 
 export const xhrGet = {

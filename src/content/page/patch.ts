@@ -16,11 +16,14 @@ import {
   apply,
   defineProperty,
   deleteProperty,
+  dictionary,
   ErrorCtor,
   getOwnPropertyDescriptor,
   objectCreate,
   ProxyCtor,
   reflectGet,
+  stringIndexOf,
+  stringSlice,
   WeakMapCtor,
   weakMapGet,
   weakMapSet,
@@ -120,7 +123,7 @@ interface CallSite {
 /** V8's call sites of a stack without the hooks' own. */
 function withoutOwnSites(sites: CallSite[]): CallSite[] {
   const kept: CallSite[] = [];
-  for (const site of sites) if (site.getFileName() !== ownScriptUrl) kept[kept.length] = site;
+  for (let i = 0; i < sites.length; i++) if (sites[i]!.getFileName() !== ownScriptUrl) kept[kept.length] = sites[i]!;
   return kept;
 }
 
@@ -143,24 +146,35 @@ export function scrubbed<E>(error: E): E {
     if (format && 'value' in format && typeof format.value === 'function') {
       if (!format.writable || !format.configurable) return error;
       const pageFormat = format.value as AnyFunction;
-      defineProperty(ErrorCtor, 'prepareStackTrace', {
-        ...format,
-        value: (e: unknown, sites: CallSite[]) => apply(pageFormat, ErrorCtor, [e, withoutOwnSites(sites)]),
-      });
+      defineProperty(
+        ErrorCtor,
+        'prepareStackTrace',
+        dictionary({
+          ...format,
+          value: (e: unknown, sites: CallSite[]) => apply(pageFormat, ErrorCtor, [e, withoutOwnSites(sites)]),
+        }),
+      );
       try {
         apply(stack.get, error, []);
       } finally {
-        defineProperty(ErrorCtor, 'prepareStackTrace', format);
+        defineProperty(ErrorCtor, 'prepareStackTrace', dictionary(format));
       }
       return error;
     }
     if (format && !('value' in format)) return error;
     const text = apply(stack.get, error, []);
-    if (typeof text !== 'string' || text.indexOf(ownScriptUrl) < 0) return error;
+    if (typeof text !== 'string' || stringIndexOf(text, ownScriptUrl) < 0) return error;
     const marker = `${ownScriptUrl}:`;
-    const lines = text.split('\n');
-    let kept = lines[0]!;
-    for (let i = 1; i < lines.length; i++) if (lines[i]!.indexOf(marker) < 0) kept = `${kept}\n${lines[i]!}`;
+    let end = stringIndexOf(text, '\n');
+    if (end < 0) end = text.length;
+    let kept = stringSlice(text, 0, end);
+    while (end < text.length) {
+      const start = end + 1;
+      end = stringIndexOf(text, '\n', start);
+      if (end < 0) end = text.length;
+      const line = stringSlice(text, start, end);
+      if (stringIndexOf(line, marker) < 0) kept = `${kept}\n${line}`;
+    }
     apply(stack.set, error, [kept]);
   } catch {
     // Leave the error as it is rather than fail the page's call.
@@ -185,19 +199,22 @@ export function installNativeToString(doc: string): void {
   const nativeToString = proto.toString as AnyFunction;
   const d = getOwnPropertyDescriptor(proto, 'toString');
   if (!d || !d.configurable) return;
-  const hooked = new ProxyCtor(nativeToString, {
-    apply(target, self, args) {
-      try {
-        const original = weakMapGet(originals, self);
-        return apply(target, original === undefined ? self : original, args);
-      } catch (error) {
-        throw scrubbed(error);
-      }
-    },
-    get(target, key, receiver) {
-      return key === HOOKS_KEY ? record : reflectGet(target, key, receiver);
-    },
-  });
+  const hooked = new ProxyCtor(
+    nativeToString,
+    dictionary({
+      apply(target: AnyFunction, self: unknown, args: unknown[]) {
+        try {
+          const original = weakMapGet(originals, self);
+          return apply(target, original === undefined ? self : original, args);
+        } catch (error) {
+          throw scrubbed(error);
+        }
+      },
+      get(target: AnyFunction, key: PropertyKey, receiver: unknown) {
+        return key === HOOKS_KEY ? record : reflectGet(target, key, receiver);
+      },
+    }),
+  );
   weakMapSet(originals, hooked, nativeToString);
   defineProperty(proto, 'toString', { ...d, value: hooked });
 }
@@ -215,15 +232,18 @@ function replaceable(owner: object, key: PropertyKey): PropertyDescriptor | null
 
 /** A Proxy of `native` whose calls run `trap`, registered as standing for `native`; errors leave it scrubbed. */
 function hookedFunction<F extends AnyFunction>(native: F, trap: (native: F, self: unknown, args: unknown[]) => unknown): F {
-  const hooked = new ProxyCtor(native, {
-    apply: (target, self, args) => {
-      try {
-        return trap(target, self, args);
-      } catch (error) {
-        throw scrubbed(error);
-      }
-    },
-  });
+  const hooked = new ProxyCtor(
+    native,
+    dictionary({
+      apply: (target: F, self: unknown, args: unknown[]) => {
+        try {
+          return trap(target, self, args);
+        } catch (error) {
+          throw scrubbed(error);
+        }
+      },
+    }),
+  );
   weakMapSet(originals, hooked, native);
   return hooked;
 }
@@ -314,15 +334,18 @@ export function hookConstructor<C extends Constructor>(
   const d = replaceable(owner, key);
   if (!d) return false;
   const native = d.value as C;
-  const hooked: C = new ProxyCtor(native, {
-    construct: (target: C, args: unknown[], newTarget: C): object => {
-      try {
-        return trap(target, args, newTarget === hooked ? target : newTarget);
-      } catch (error) {
-        throw scrubbed(error);
-      }
-    },
-  });
+  const hooked: C = new ProxyCtor(
+    native,
+    dictionary({
+      construct: (target: C, args: unknown[], newTarget: C): object => {
+        try {
+          return trap(target, args, newTarget === hooked ? target : newTarget);
+        } catch (error) {
+          throw scrubbed(error);
+        }
+      },
+    }),
+  );
   weakMapSet(originals, hooked, native);
   defineProperty(owner, key, { ...d, value: hooked });
   const proto = native.prototype as object;

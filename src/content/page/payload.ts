@@ -7,15 +7,26 @@ import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
 import {
   apply,
+  ArrayBufferCtor,
+  BlobCtor,
   blobSize,
+  bytesRange,
   btoaNative,
+  charCodeAt,
   fromCharCode,
+  isView,
   ownRegExp,
   regExpSearch,
   regExpTest,
+  stringIndexOf,
+  stringSlice,
+  stringToLowerCase,
+  stringToUpperCase,
+  stringTrim,
   textEncode,
   textEncoder,
   Uint8ArrayCtor,
+  URLSearchParamsCtor,
   urlSearchParamsToString,
 } from './natives.ts';
 import { BodyHasher } from '../../core/formats/body-hash.ts';
@@ -28,7 +39,9 @@ const MAX_BINARY_PREVIEW_BYTES = 4096;
 
 /** Binary bytes to keep: 4096, or fewer when the text cap is smaller (base64 grows 4/3). */
 export function binaryPreviewBytes(): number {
-  return Math.min(MAX_BINARY_PREVIEW_BYTES, Math.floor((settings.maxTextChars * 3) / 4));
+  // maxTextChars is a whole number within MAX_TEXT_CHARS_LIMIT: `>> 2` floors (3/4 of it) without Math.
+  const bytes = (settings.maxTextChars * 3) >> 2;
+  return bytes < MAX_BINARY_PREVIEW_BYTES ? bytes : MAX_BINARY_PREVIEW_BYTES;
 }
 
 /** Any UTF-16 code unit outside ASCII. */
@@ -49,11 +62,11 @@ export function utf8Length(text: string): number {
   if (first < 0) return text.length;
   let bytes = text.length;
   for (let i = first; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = charCodeAt(text, i);
     if (c < 0x80) continue;
     if (c < 0x800) bytes += 1;
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
+      const next = charCodeAt(text, i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
         bytes += 2;
         i++;
@@ -67,7 +80,7 @@ export function utf8Length(text: string): number {
 export function textPayload(text: string): Payload {
   const cap = settings.maxTextChars;
   const truncated = text.length > cap;
-  return { size: utf8Length(text), encoding: 'text', data: truncated ? text.slice(0, cap) : text, truncated };
+  return { size: utf8Length(text), encoding: 'text', data: truncated ? stringSlice(text, 0, cap) : text, truncated };
 }
 
 /**
@@ -108,7 +121,7 @@ export class TextBudget {
       return textPayload(text);
     }
     this.used += SAMPLED_PREFIX_CHARS;
-    return { size: utf8Length(text), encoding: 'text', data: text.slice(0, SAMPLED_PREFIX_CHARS), truncated: true, sampled: true };
+    return { size: utf8Length(text), encoding: 'text', data: stringSlice(text, 0, SAMPLED_PREFIX_CHARS), truncated: true, sampled: true };
   }
 }
 
@@ -117,7 +130,7 @@ function base64(bytes: Uint8Array): string {
   let binary = '';
   const step = 0x2000;
   for (let i = 0; i < bytes.length; i += step) {
-    binary += apply(fromCharCode, null, bytes.subarray(i, i + step) as unknown as number[]) as string;
+    binary += apply(fromCharCode, null, bytesRange(bytes, i, i + step) as unknown as number[]) as string;
   }
   return btoaNative(binary);
 }
@@ -125,13 +138,13 @@ function base64(bytes: Uint8Array): string {
 /** A binary payload: total size and base64 of the first bytes. */
 export function binaryPayload(firstBytes: Uint8Array, size: number): Payload {
   const keep = binaryPreviewBytes();
-  const head = firstBytes.length > keep ? firstBytes.subarray(0, keep) : firstBytes;
+  const head = firstBytes.length > keep ? bytesRange(firstBytes, 0, keep) : firstBytes;
   return { size, encoding: 'binary', data: base64(head), truncated: head.length < size };
 }
 
 /** The bytes of an ArrayBuffer or a view over one. */
 export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBuffer
+  return data instanceof ArrayBufferCtor
     ? new Uint8ArrayCtor(data)
     : new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -178,8 +191,8 @@ export function isStreamingType(contentType: string): boolean {
 /** Lower-cased media type without parameters. */
 export function mediaType(header: string | null): string {
   if (!header) return '';
-  const semi = header.indexOf(';');
-  return (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
+  const semi = stringIndexOf(header, ';');
+  return stringToLowerCase(stringTrim(semi < 0 ? header : stringSlice(header, 0, semi)));
 }
 
 /** Fetch § "normalize a method": the standard methods, any case. */
@@ -187,17 +200,17 @@ const STANDARD_METHOD = ownRegExp(/^(delete|get|head|options|post|put)$/i);
 
 /** A request method as the platform sends it: the standard methods upper-cased. */
 export function normalizeMethod(method: string): string {
-  return regExpTest(STANDARD_METHOD, method) ? method.toUpperCase() : method;
+  return regExpTest(STANDARD_METHOD, method) ? stringToUpperCase(method) : method;
 }
 
 /** Request body size in bytes as the browser will send it; null when unknown before sending. */
 export function requestBodySize(body: unknown): number | null {
   if (body === undefined || body === null) return 0;
   if (typeof body === 'string') return utf8Length(body);
-  if (body instanceof ArrayBuffer) return body.byteLength;
-  if (ArrayBuffer.isView(body)) return body.byteLength;
+  if (body instanceof ArrayBufferCtor) return body.byteLength;
+  if (isView(body)) return body.byteLength;
   // Through the natives: the platform sends these without calling the page's overrides.
-  if (body instanceof Blob) return blobSize(body);
-  if (body instanceof URLSearchParams) return utf8Length(urlSearchParamsToString(body) as string);
+  if (body instanceof BlobCtor) return blobSize(body);
+  if (body instanceof URLSearchParamsCtor) return utf8Length(urlSearchParamsToString(body) as string);
   return null;
 }

@@ -8,7 +8,7 @@
  * long-lived streams hold them all (src/core/findings/connection-starvation.ts).
  */
 import { emit, hookError } from './emitter.ts';
-import { apply, getOwnPropertyDescriptor, global, timeOrigin } from './natives.ts';
+import { apply, getOwnPropertyDescriptor, global, StringCtor, stringIndexOf, stringSlice, timeOrigin } from './natives.ts';
 
 /** Requests awaiting their entry; the oldest is forgotten beyond this (an entry that never comes). */
 const MAX_PENDING = 256;
@@ -52,8 +52,8 @@ const get = {
 };
 
 function withoutFragment(url: string): string {
-  const hash = url.indexOf('#');
-  return hash < 0 ? url : url.slice(0, hash);
+  const hash = stringIndexOf(url, '#');
+  return hash < 0 ? url : stringSlice(url, 0, hash);
 }
 
 /** Remember a request the hooks captured so its Resource Timing entry can be matched to it. */
@@ -77,7 +77,7 @@ function take(url: string, startEpoch: number): Pending | null {
   for (let i = oldest; i < pending.length; i++) {
     const p = pending[i];
     if (p === null || p === undefined || p.url !== url) continue;
-    const gap = Math.abs(p.t - startEpoch);
+    const gap = p.t > startEpoch ? p.t - startEpoch : startEpoch - p.t;
     if (gap <= bestGap) {
       best = i;
       bestGap = gap;
@@ -102,17 +102,13 @@ function onEntries(list: PerformanceObserverEntryList): void {
       const initiator = get.initiatorType ? get.initiatorType(entry) : '';
       if (initiator !== 'fetch' && initiator !== 'xmlhttprequest') continue;
       const startTime = num(get.startTime, entry);
-      const request = take(withoutFragment(String(get.name ? get.name(entry) : '')), timeOrigin + startTime);
+      const request = take(withoutFragment(StringCtor(get.name ? get.name(entry) : '')), timeOrigin + startTime);
       if (request === null) continue;
       const requestStart = num(get.requestStart, entry);
       // requestStart is 0 when a cross-origin response hides its detail (no Timing-Allow-Origin).
-      const blockedMs =
-        requestStart > 0
-          ? Math.max(
-              0,
-              requestStart - startTime - (num(get.connectEnd, entry) - num(get.connectStart, entry)) - (num(get.domainLookupEnd, entry) - num(get.domainLookupStart, entry)),
-            )
-          : null;
+      const waitedMs =
+        requestStart - startTime - (num(get.connectEnd, entry) - num(get.connectStart, entry)) - (num(get.domainLookupEnd, entry) - num(get.domainLookupStart, entry));
+      const blockedMs = requestStart > 0 ? (waitedMs > 0 ? waitedMs : 0) : null;
       const protocol = get.nextHopProtocol ? get.nextHopProtocol(entry) : '';
       emit({ type: 'http.timing', conn: request.conn, blockedMs, protocol: typeof protocol === 'string' ? protocol : '' });
     }

@@ -36,7 +36,9 @@ import {
   abortSignalReason,
   addListener,
   apply,
+  bytesRange,
   construct,
+  dictionary,
   FinalizationRegistryCtor,
   finalizationRegister,
   finalizationUnregister,
@@ -56,12 +58,18 @@ import {
   streamGetReader,
   streamLocked,
   streamPipeTo,
+  STREAM,
+  StringCtor,
+  stringSlice,
+  stringToLowerCase,
+  stringTrim,
   textDecode,
   TextDecoderCtor,
   transformEnqueue,
   transformGet,
   TransformStreamCtor,
   TypeErrorCtor,
+  typedArraySet,
   Uint8ArrayCtor,
   weakMapDelete,
   weakMapGet,
@@ -130,7 +138,7 @@ export function errorReason(error: unknown): 'abort' | 'network' | 'timeout' {
 /** The message of an error, '' when it has none that converts. */
 export function errorMessage(error: unknown): string {
   try {
-    return String(error && typeof error === 'object' ? (error as { message?: unknown }).message : error);
+    return StringCtor(error && typeof error === 'object' ? (error as { message?: unknown }).message : error);
   } catch {
     return '';
   }
@@ -240,14 +248,14 @@ class BodyWatch implements StreamFollower {
     this.touched();
     if (this.ended || source.offset <= this.size) return;
     const skip = this.size - start;
-    this.onChunk(skip > 0 ? bytes.subarray(skip) : bytes);
+    this.onChunk(skip > 0 ? bytesRange(bytes, skip) : bytes);
   }
 
   private appendCapped(sofar: string, more: string): string {
     const room = settings.maxTextChars - sofar.length;
     if (more.length <= room) return sofar + more;
     this.textCut = true;
-    return room > 0 ? sofar + more.slice(0, room) : sofar;
+    return room > 0 ? sofar + stringSlice(more, 0, room) : sofar;
   }
 
   private onChunk(bytes: Uint8Array): void {
@@ -258,7 +266,7 @@ class BodyWatch implements StreamFollower {
     let chunkText = '';
     const decoder = this.decoder;
     if (decoder && (this.sse || this.streaming)) {
-      chunkText = textDecode(decoder, bytes, { stream: true }) as string;
+      chunkText = textDecode(decoder, bytes, STREAM) as string;
       this.text = this.appendCapped(this.text, chunkText);
       if (this.sse) this.sse.push(chunkText);
     } else if (decoder && this.text.length < settings.maxTextChars) {
@@ -266,20 +274,20 @@ class BodyWatch implements StreamFollower {
       // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
       // (decoding a whole 1 MiB chunk cost the page more than hashing it).
       const need = (settings.maxTextChars - this.text.length) * 4;
-      chunkText = textDecode(decoder, need < bytes.byteLength ? bytes.subarray(0, need) : bytes, { stream: true }) as string;
+      chunkText = textDecode(decoder, need < bytes.byteLength ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
       if (need < bytes.byteLength) this.textCut = true;
       this.text = this.appendCapped(this.text, chunkText);
     } else if (decoder) {
       this.textCut = true;
     } else if (!this.textual && this.head.byteLength < binaryPreviewBytes()) {
-      const keep = bytes.subarray(0, binaryPreviewBytes() - this.head.byteLength);
+      const keep = bytesRange(bytes, 0, binaryPreviewBytes() - this.head.byteLength);
       const grown = new Uint8ArrayCtor(this.head.byteLength + keep.byteLength);
-      grown.set(this.head);
-      grown.set(keep, this.head.byteLength);
+      typedArraySet(grown, this.head);
+      typedArraySet(grown, keep, this.head.byteLength);
       this.head = grown;
     }
     if (this.oneDocument) return;
-    const preview = chunkText.slice(0, settings.maxTextChars);
+    const preview = stringSlice(chunkText, 0, settings.maxTextChars);
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
       emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview, data: binaryPayload(bytes, bytes.byteLength) });
@@ -462,7 +470,9 @@ function declaredLength(headers: HeaderList): number {
 }
 
 /** Fetch § "null body status" (with 101 and 103, which never reach a page). */
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+function isNullBodyStatus(status: number): boolean {
+  return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
+}
 
 /**
  * True when the decoded body is known to be at most the capture's cap: a
@@ -471,11 +481,11 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  */
 function knownSmall(response: Response, facts: ResponseFacts, headers: HeaderList, contentType: string): boolean {
   // Fetch § null body status, and HEAD: no body bytes, whatever the headers say.
-  if (facts.method === 'HEAD' || NULL_BODY_STATUS.has(responseGet.status(response) as number)) return true;
+  if (facts.method === 'HEAD' || isNullBodyStatus(responseGet.status(response) as number)) return true;
   if (isStreamingType(contentType)) return false;
   if (declaredLength(headers) > settings.maxTextChars) return false;
   const coding = header(headers, 'content-encoding');
-  if (coding !== null) return coding.trim().toLowerCase() === 'identity';
+  if (coding !== null) return stringToLowerCase(stringTrim(coding)) === 'identity';
   return responseGet.type(response) === 'basic';
 }
 
@@ -577,7 +587,7 @@ function inherit(stream: unknown, result: unknown): void {
  */
 function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: (from: ReadableStream<Uint8Array>) => unknown): unknown {
   const observer = construct(TransformStreamCtor, [
-    {
+    dictionary({
       transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) {
         try {
           feedChunk(source, chunk);
@@ -593,7 +603,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
           hookError('fetch.pipe', error);
         }
       },
-    },
+    }),
   ]) as TransformStream<Uint8Array, Uint8Array>;
   const readable = transformGet.readable(observer);
   const result = pipe(readable);

@@ -4,6 +4,7 @@
  */
 import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
 import { emit, now, settings } from './emitter.ts';
+import { stringSlice } from './natives.ts';
 import { TextBudget } from './payload.ts';
 
 /** A parser that records the events and comments of the SSE stream carried by `conn`. */
@@ -20,6 +21,6 @@ export function recordingSseParser(conn: string): SseParser {
         lastEventId: e.lastEventId,
         retry: e.retry,
       }),
-    (text) => emit({ type: 'sse.comment', conn, text: text.slice(0, settings.maxTextChars) }),
+    (text) => emit({ type: 'sse.comment', conn, text: stringSlice(text, 0, settings.maxTextChars) }),
   );
 }

@@ -18,6 +18,8 @@ import {
 import {
   addListener,
   apply,
+  ArrayBufferCtor,
+  CAPTURE,
   blobArrayBuffer,
   BlobCtor,
   blobSize,
@@ -25,8 +27,10 @@ import {
   closeEventGet,
   CloseEventCtor,
   construct,
+  dictionary,
   EventCtor,
   global,
+  isArray,
   isView,
   messageEventGet,
   MessageEventCtor,
@@ -82,8 +86,9 @@ function protocolList(value: unknown): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
   // Only strings: converting page objects again would run their toString twice.
-  if (Array.isArray(value)) return value.filter((p): p is string => typeof p === 'string');
-  return [];
+  const list: string[] = [];
+  if (isArray(value)) for (let i = 0; i < value.length; i++) if (typeof value[i] === 'string') list[list.length] = value[i] as string;
+  return list;
 }
 
 /** Emit after any pending Blob read of this socket so its events stay in order. */
@@ -95,7 +100,7 @@ function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: rec.budget.payload(data, t), t });
-  } else if (data instanceof ArrayBuffer || isView(data)) {
+  } else if (data instanceof ArrayBufferCtor || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: payload, t });
@@ -133,11 +138,14 @@ function onMessage(rec: SocketRecord, event: MessageEvent): void {
 
 /** A held message, to deliver later. */
 function copyMessage(event: Event): Event {
-  return new MessageEventCtor('message', {
-    data: messageEventGet.data(event),
-    origin: messageEventGet.origin(event) as string,
-    lastEventId: messageEventGet.lastEventId(event) as string,
-  });
+  return new MessageEventCtor(
+    'message',
+    dictionary({
+      data: messageEventGet.data(event),
+      origin: messageEventGet.origin(event) as string,
+      lastEventId: messageEventGet.lastEventId(event) as string,
+    }),
+  );
 }
 
 const copyError = (): Event => new EventCtor('error');
@@ -169,7 +177,7 @@ function deliverOverride(rec: SocketRecord, nativeClose: Event | null): void {
   });
   // Chromium fires no `error` when the TCP connection of an open socket just ends
   // (faults.browser.test.ts compares with a real drop): only `close` is delivered.
-  rec.gate.replace(nativeClose, [new CloseEventCtor('close', { code: o.code, reason: o.reason, wasClean: o.wasClean })]);
+  rec.gate.replace(nativeClose, [new CloseEventCtor('close', dictionary({ code: o.code, reason: o.reason, wasClean: o.wasClean }))]);
   finish(rec);
 }
 
@@ -189,7 +197,7 @@ function onClose(rec: SocketRecord, event: CloseEvent): void {
     wasClean,
     initiator: rec.closedByPage ? 'client' : 'server',
   });
-  rec.gate.intercept(event, () => new CloseEventCtor('close', { code, reason, wasClean }));
+  rec.gate.intercept(event, () => new CloseEventCtor('close', dictionary({ code, reason, wasClean })));
   finish(rec);
 }
 
@@ -221,11 +229,10 @@ function listen(rec: SocketRecord): void {
         hookError(name, error);
       }
     };
-  const opts = { capture: true };
-  addListener(rec.socket, 'open', guard(onOpen, 'ws.open'), opts);
-  addListener(rec.socket, 'message', guard(onMessage, 'ws.message'), opts);
-  addListener(rec.socket, 'error', guard(onError, 'ws.error'), opts);
-  addListener(rec.socket, 'close', guard(onClose, 'ws.close'), opts);
+  addListener(rec.socket, 'open', guard(onOpen, 'ws.open'), CAPTURE);
+  addListener(rec.socket, 'message', guard(onMessage, 'ws.message'), CAPTURE);
+  addListener(rec.socket, 'error', guard(onError, 'ws.error'), CAPTURE);
+  addListener(rec.socket, 'close', guard(onClose, 'ws.close'), CAPTURE);
 }
 
 function track(socket: WebSocket, protocols: unknown): void {

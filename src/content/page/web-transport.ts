@@ -21,7 +21,7 @@
  */
 import type { Payload } from '../../core/events.ts';
 import { emit, hookError, nextConn, now } from './emitter.ts';
-import { apply, construct, getOwnPropertyDescriptor, global, isView, promiseThen, URLCtor, weakMapGet, weakMapSet } from './natives.ts';
+import { apply, ArrayBufferCtor, bytesRange, construct, ErrorCtor, getOwnPropertyDescriptor, global, isView, promiseThen, StringCtor, URLCtor, urlHref, weakMapGet, weakMapSet } from './natives.ts';
 import { hookConstructor, hookMethod, hookRecordedMethod, owned, rethrowScrubbed, scrubbed, sharedMap, type Owned } from './patch.ts';
 import { binaryPayload, bytesOf } from './payload.ts';
 import { followStream, type Source, type StreamFollower } from './response-body.ts';
@@ -51,7 +51,6 @@ const wtGet = {
 };
 const bidiGet = { readable: getterOf(bidiProto, 'readable'), writable: getterOf(bidiProto, 'writable') };
 const datagramsGet = { readable: getterOf(datagramsProto, 'readable'), writable: getterOf(datagramsProto, 'writable') };
-const urlHref = getterOf(URLCtor.prototype, 'href');
 const exceptionProto = typeof DOMException === 'function' ? DOMException.prototype : undefined;
 const exceptionGet = { name: getterOf(exceptionProto, 'name'), message: getterOf(exceptionProto, 'message') };
 const wtErrorProto = (global as unknown as { WebTransportError?: { prototype: object } }).WebTransportError?.prototype;
@@ -92,21 +91,21 @@ function errorFacts(error: unknown): { name: string; message: string; source: st
     let source = '';
     if (wtErrorProto !== undefined && wtErrorSource !== null) {
       try {
-        source = String(wtErrorSource(error));
+        source = StringCtor(wtErrorSource(error));
       } catch {
         // Not a WebTransportError.
       }
     }
-    return { name: String(exceptionGet.name(error)), message: String(exceptionGet.message(error)), source };
+    return { name: StringCtor(exceptionGet.name(error)), message: StringCtor(exceptionGet.message(error)), source };
   }
   const message = ownValue(error, 'message');
-  return { name: error instanceof Error ? 'Error' : typeof error, message: typeof message === 'string' ? message : '', source: '' };
+  return { name: error instanceof ErrorCtor ? 'Error' : typeof error, message: typeof message === 'string' ? message : '', source: '' };
 }
 
 /** The URL the page gave the constructor, read without running page code again (the native converted it already). */
 function urlOf(arg: unknown): string {
   if (typeof arg === 'string') return arg;
-  if (arg instanceof URLCtor && urlHref !== null) return String(urlHref(arg));
+  if (arg instanceof URLCtor) return StringCtor(urlHref(arg));
   return '';
 }
 
@@ -143,7 +142,7 @@ class ReadFollower implements StreamFollower {
     source.offset = start + bytes.byteLength;
     if (this.incoming !== null || source.offset <= this.seen) return;
     const skip = this.seen - start;
-    const fresh = skip > 0 ? bytes.subarray(skip) : bytes;
+    const fresh = skip > 0 ? bytesRange(bytes, skip) : bytes;
     this.seen = source.offset;
     const { conn } = this.rec;
     if (this.stream === null) emit({ type: 'wt.datagram', conn, dir: 'in', data: payloadOf(fresh) });
@@ -198,7 +197,7 @@ function openedStream(rec: SessionRecord, value: object, bidi: boolean, initiato
 
 /** What a chunk the page writes to a sink would record (null for anything but bytes, which the write rejects). */
 function writtenPayload(chunk: unknown): Payload | null {
-  return chunk instanceof ArrayBuffer || isView(chunk) ? payloadOf(bytesOf(chunk as ArrayBuffer | ArrayBufferView)) : null;
+  return chunk instanceof ArrayBufferCtor || isView(chunk) ? payloadOf(bytesOf(chunk as ArrayBuffer | ArrayBufferView)) : null;
 }
 
 /** A write the platform accepted (its promise fulfilled): the bytes went out at `t`, the call. */

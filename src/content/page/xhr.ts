@@ -16,8 +16,11 @@ import { absoluteUrl } from './fetch.ts';
 import {
   addListener,
   apply,
+  arrayCopy,
   blobArrayBuffer,
   blobSize,
+  bytesRange,
+  CAPTURE,
   construct,
   dispatch,
   global,
@@ -27,6 +30,11 @@ import {
   promiseThen,
   setTimer,
   stopImmediatePropagation,
+  StringCtor,
+  stringIndexOf,
+  stringSlice,
+  stringToLowerCase,
+  stringTrim,
   textDecode,
   TextDecoderCtor,
   Uint8ArrayCtor,
@@ -87,10 +95,14 @@ let records: WeakMap<object, XhrRecord & Owned>;
 function responseHeaders(xhr: XMLHttpRequest): HeaderList {
   const raw = xhrGetAllResponseHeaders(xhr) as string;
   const list: HeaderList = [];
-  for (const line of raw.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    list[list.length] = [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+  for (let start = 0; start < raw.length; ) {
+    let end = stringIndexOf(raw, '\r\n', start);
+    if (end < 0) end = raw.length;
+    const colon = stringIndexOf(raw, ':', start);
+    if (colon > start && colon < end) {
+      list[list.length] = [stringToLowerCase(stringTrim(stringSlice(raw, start, colon))), stringTrim(stringSlice(raw, colon + 1, end))];
+    }
+    start = end + 2;
   }
   return list;
 }
@@ -135,7 +147,7 @@ function readsText(xhr: XMLHttpRequest): boolean {
 /** New response text since the last look (text response types only). */
 function newText(rec: XhrRecord): string {
   const text = xhrGet.responseText(rec.xhr) as string;
-  const fresh = text.length > rec.textSeen ? text.slice(rec.textSeen) : '';
+  const fresh = text.length > rec.textSeen ? stringSlice(text, rec.textSeen) : '';
   rec.textSeen = text.length;
   return fresh;
 }
@@ -149,7 +161,7 @@ function onProgress(rec: XhrRecord, event: ProgressEvent): void {
   if (readsText(rec.xhr)) {
     const fresh = newText(rec);
     size = utf8Length(fresh);
-    preview = fresh.slice(0, settings.maxTextChars);
+    preview = stringSlice(fresh, 0, settings.maxTextChars);
     rec.sse?.push(fresh);
   }
   rec.loadedSeen = loaded;
@@ -177,7 +189,7 @@ function endConn(rec: XhrRecord): string | null {
 
 function bytesBody(bytes: Uint8Array, textual: boolean): Payload {
   if (!textual) return binaryPayload(bytes, bytes.byteLength);
-  const head = bytes.subarray(0, settings.maxTextChars * 4);
+  const head = bytesRange(bytes, 0, settings.maxTextChars * 4);
   const text = textDecode(new TextDecoderCtor(), head) as string;
   return { ...textPayload(text), size: bytes.byteLength, truncated: text.length > settings.maxTextChars || head.length < bytes.length };
 }
@@ -247,7 +259,7 @@ function listen(rec: XhrRecord): void {
           hookError(name, error);
         }
       },
-      { capture: true },
+      CAPTURE,
     );
   };
   on('readystatechange', 'xhr.response', () => {
@@ -269,6 +281,18 @@ function listen(rec: XhrRecord): void {
   });
 }
 
+/**
+ * `args` with its first two converted to strings once, in WebIDL order, so page
+ * objects' toString runs once (open's method and URL, a header's name and value).
+ */
+function withStringPair(args: unknown[]): unknown[] {
+  if (args.length < 2) return args;
+  const callArgs = arrayCopy(args, 0);
+  callArgs[0] = `${args[0] as string}`;
+  callArgs[1] = `${args[1] as string}`;
+  return callArgs;
+}
+
 /** Install the XMLHttpRequest hooks; false when the global is missing or not patchable. */
 export function installXhrHooks(): boolean {
   const native = global.XMLHttpRequest;
@@ -277,8 +301,7 @@ export function installXhrHooks(): boolean {
   records = sharedMap('xhr');
 
   hookRecordedMethod(proto, 'open', 'xhr.open', records, (open, self, args) => {
-    // Convert method and URL once, in WebIDL order, so page objects' toString runs once.
-    const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
+    const callArgs = withStringPair(args);
     const result = apply(open, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
     if (rec) {
@@ -287,7 +310,7 @@ export function installXhrHooks(): boolean {
         onFailure(rec, 'abort', 'XMLHttpRequest re-opened');
         rec.method = normalizeMethod(callArgs[0] as string);
         rec.url = absoluteUrl(callArgs[1] as string);
-        rec.async = args.length < 3 ? true : Boolean(args[2]);
+        rec.async = args.length < 3 ? true : !!args[2];
         rec.headers = [];
       } catch (error) {
         hookError('xhr.open', error);
@@ -297,10 +320,10 @@ export function installXhrHooks(): boolean {
   });
 
   hookRecordedMethod(proto, 'setRequestHeader', 'xhr.setRequestHeader', records, (set, self, args) => {
-    const callArgs = args.length >= 2 ? [`${args[0] as string}`, `${args[1] as string}`, ...args.slice(2)] : args;
+    const callArgs = withStringPair(args);
     const result = apply(set, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
-    if (rec) rec.headers[rec.headers.length] = [(callArgs[0] as string).toLowerCase(), callArgs[1] as string];
+    if (rec) rec.headers[rec.headers.length] = [stringToLowerCase(callArgs[0] as string), callArgs[1] as string];
     return result;
   });
 
@@ -356,7 +379,7 @@ export function installXhrHooks(): boolean {
       return apply(send, self, args);
     } catch (error) {
       // A synchronous request that failed throws; its events may not have fired.
-      if (rec && rec.conn !== null && !rec.async) onFailure(rec, 'network', String((error as Error)?.message ?? error));
+      if (rec && rec.conn !== null && !rec.async) onFailure(rec, 'network', StringCtor((error as Error)?.message ?? error));
       throw error;
     }
   });

@@ -20,7 +20,8 @@ function collector(toRelay: string): void {
   w.__riOnChannel = (channel) =>
     channel.addEventListener(toRelay, (event) => {
       const detail = (event as CustomEvent<unknown>).detail;
-      if (typeof detail === 'string') w.__riCapture.push(detail);
+      // Not push: a page test may have replaced Array.prototype.push (hostile-builtins.browser.test.ts).
+      if (typeof detail === 'string') w.__riCapture[w.__riCapture.length] = detail;
     });
 }
 
