@@ -116,11 +116,20 @@ const TEXT_FIELDS = 3;
 
 type Holder = Record<string, unknown>;
 
+/**
+ * Own members only: in the page hooks a member an event lacks would be looked up on
+ * Object.prototype, where a page's getter would run with the event (taken at load, before
+ * any page script).
+ */
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty) as (o: object, key: string) => boolean;
+
 /** The object holding field `field`'s text in `event` (a Payload, or the event for a preview), or null. */
 function textHolder(event: Holder, field: number): Holder | null {
-  if (field === 2) return event;
-  const payload = event[field === 0 ? 'data' : 'body'];
-  return payload !== null && typeof payload === 'object' ? (payload as Holder) : null;
+  if (field === 2) return hasOwn(event, 'preview') ? event : null;
+  const name = field === 0 ? 'data' : 'body';
+  if (!hasOwn(event, name)) return null;
+  const payload = event[name];
+  return payload !== null && typeof payload === 'object' && hasOwn(payload, 'data') ? (payload as Holder) : null;
 }
 
 const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
@@ -302,14 +311,19 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
     }
   }
   try {
-    const envelope = pageEventsMessage(wire as CaptureEvent[]);
-    if (doc !== undefined) envelope.doc = doc;
-    if (compact.used) {
-      envelope.t0 = compact.t0;
-      envelope.conns = compact.conns;
-    }
+    // One literal (keys in the order `pageEventsCount` reads; undefined ones are not
+    // written): adding a member later would run a setter a page put on Object.prototype.
+    const envelope: PageEventsEnvelope = {
+      v: PAGE_BRIDGE_VERSION,
+      kind: 'events',
+      n: wire.length,
+      events: wire as CaptureEvent[],
+      doc,
+      texts: slots.length === 0 ? undefined : slots,
+      t0: compact.used ? compact.t0 : undefined,
+      conns: compact.used ? compact.conns : undefined,
+    };
     if (slots.length === 0) return stringify(envelope);
-    envelope.texts = slots;
     return stringify(envelope) + '\n' + tail;
   } finally {
     for (let k = 0; k < taken.length; k++) holders[k]![textKey(fields[k]!)] = taken[k];

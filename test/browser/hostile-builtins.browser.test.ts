@@ -146,6 +146,39 @@ const OBJECT_PROTOTYPE_TRAPS = `
   }
 `;
 
+/**
+ * Getters and setters on Object.prototype (and `toJSON` on Array.prototype) for the members
+ * of the hooks' own events and batches: an event lacking one (`t`, `preview`, `sampled`...),
+ * a member added after the event was made (`pseq`), the envelope's optional members, and the
+ * `toJSON` JSON.stringify asks every object for. Any of them would run with the page's
+ * captured events as `this`.
+ */
+const EVENT_MEMBER_TRAPS = `
+  // Counted only when the extension's code runs them: the page's own code (its JSON.stringify
+  // of its messages, the fetch init whose members the platform reads natively too, which is why
+  // 'body' is not among them) goes on working as if the members were not there.
+  const fromHooks = () => new Error().stack.includes('chrome-extension://');
+  const memberTrap = (owner, name) => {
+    const label = (owner === Object.prototype ? 'Object' : 'Array') + '.prototype.' + name;
+    Object.defineProperty(owner, name, {
+      __proto__: null,
+      configurable: true,
+      get() {
+        if (fromHooks()) trap('get ' + label)();
+        return undefined;
+      },
+      set(value) {
+        if (fromHooks()) trap('set ' + label)();
+        Object.defineProperty(this, name, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+      },
+    });
+    restores[restores.length] = () => { delete owner[name]; };
+  };
+  const members = ['t', 'pseq', 'seq', 'frameId', 'data', 'preview', 'text', 'sampled', 'toJSON', 'doc', 'texts', 't0', 'conns'];
+  for (let i = 0; i < members.length; i++) memberTrap(Object.prototype, members[i]);
+  memberTrap(Array.prototype, 'toJSON');
+`;
+
 let pageCounter = 0;
 
 /**
@@ -250,6 +283,12 @@ describe('hostile pages', () => {
 
   it('hands the platform no object whose missing members a getter on Object.prototype would see (Proxy handlers, event and listener options, descriptors)', async () => {
     const { page, events } = await runHostilePage(OBJECT_PROTOTYPE_TRAPS);
+    expectCompleteCapture(events);
+    await page.close();
+  });
+
+  it('never runs a getter or setter on Object.prototype or toJSON on Array.prototype with its own events and batches', async () => {
+    const { page, events } = await runHostilePage(EVENT_MEMBER_TRAPS);
     expectCompleteCapture(events);
     await page.close();
   });

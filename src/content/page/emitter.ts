@@ -22,21 +22,27 @@ import {
 import { DEFAULT_MAX_TEXT_CHARS, PAGE_MESSAGE_MAX_CHARS } from '../../shared/constants.ts';
 import {
   addListener,
+  ArrayPrototype,
   arrayCopy,
   CAPTURE,
   clearTimer,
   CustomEventCtor,
   customEventDetail,
+  defineProperty,
+  deleteProperty,
   dictionary,
   dispatch,
   doc,
   ErrorCtor,
+  getOwnPropertyDescriptor,
   getRandomValues,
   global,
+  hasOwn,
   jsonParse,
   jsonStringify,
   mouseEventRelatedTarget,
   MutationObserverCtor,
+  ObjectPrototype,
   observeMutations,
   performanceNow,
   removeListener,
@@ -118,12 +124,12 @@ type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId
 export function emit(event: Unsequenced<CaptureEvent>): void {
   if (!settings.recording) return;
   const full = event as CaptureEvent;
-  if (full.t === undefined) full.t = now();
+  if (!hasOwn(full, 't')) setOwn(full, 't', now());
   if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
     droppedCount++;
     return;
   }
-  full.pseq = ++pseq;
+  setOwn(full, 'pseq', ++pseq);
   queue[queue.length] = full;
   queuedChars += estimateChars(event);
   // While the document goes away (e.g. a request the page makes in its own pagehide
@@ -133,16 +139,62 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
   else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
 }
 
+/**
+ * Give an event its own member `key`. Assigning a member an object lacks runs a setter the
+ * page may have put on Object.prototype under that name, with the event as `this`: then
+ * it is defined instead (a lookup with `in` runs no page code).
+ */
+function setOwn(event: object, key: string, value: unknown): void {
+  if (key in ObjectPrototype) defineProperty(event, key, dictionary({ value, writable: true, enumerable: true, configurable: true }));
+  else (event as Record<string, unknown>)[key] = value;
+}
+
+/** Length of the text `holder[key]` (own members only: an inherited getter is the page's). */
+function ownTextLength(holder: unknown, key: string): number {
+  if (holder === null || typeof holder !== 'object' || !hasOwn(holder, key)) return 0;
+  const text = (holder as Record<string, unknown>)[key];
+  return typeof text === 'string' ? text.length : 0;
+}
+
+/** The Payload `event[key]`, own members only. */
+function ownPayload(event: object, key: string): unknown {
+  return hasOwn(event, key) ? (event as Record<string, unknown>)[key] : null;
+}
+
 /** Rough JSON size of an event: its payload texts dominate. */
 function estimateChars(event: object): number {
-  const e = event as { data?: { data?: string }; body?: { data?: string } | null; preview?: string; text?: string };
   return (
     EVENT_OVERHEAD_CHARS +
-    (e.data?.data?.length ?? 0) +
-    (e.body?.data?.length ?? 0) +
-    (e.preview?.length ?? 0) +
-    (e.text?.length ?? 0)
+    ownTextLength(ownPayload(event, 'data'), 'data') +
+    ownTextLength(ownPayload(event, 'body'), 'data') +
+    ownTextLength(event, 'preview') +
+    ownTextLength(event, 'text')
   );
+}
+
+/**
+ * JSON.stringify asks every object it writes for `toJSON`, inherited ones too: a getter or
+ * method the page put on Object.prototype or Array.prototype under that name would run with
+ * the batch's events. For the synchronous length of `serialise` such a member is taken off
+ * (and put back after); one that cannot be taken off fails the batch, which is counted.
+ */
+function withoutPageToJson<T>(serialise: () => T): T {
+  if (!('toJSON' in ObjectPrototype) && !('toJSON' in ArrayPrototype)) return serialise();
+  const taken: Array<{ proto: object; descriptor: PropertyDescriptor }> = [];
+  try {
+    const protos: object[] = [ObjectPrototype, ArrayPrototype];
+    for (let i = 0; i < protos.length; i++) {
+      const proto = protos[i]!;
+      const descriptor = getOwnPropertyDescriptor(proto, 'toJSON');
+      if (descriptor === undefined) continue;
+      if (!deleteProperty(proto, 'toJSON')) throw new ErrorCtor('the page made toJSON permanent on a prototype');
+      taken[taken.length] = { proto, descriptor: dictionary(descriptor) };
+    }
+    if ('toJSON' in ObjectPrototype || 'toJSON' in ArrayPrototype) throw new ErrorCtor('the page made toJSON permanent on a prototype');
+    return serialise();
+  } finally {
+    for (let i = 0; i < taken.length; i++) defineProperty(taken[i]!.proto, 'toJSON', taken[i]!.descriptor);
+  }
 }
 
 /** Count an internal hook failure; the page's own call has already gone through. */
@@ -216,7 +268,7 @@ function flush(): void {
 /** Post one batch, halving it while its JSON exceeds the relay's bound. */
 function sendBatch(batch: CaptureEvent[]): void {
   try {
-    const json = encodePageEvents(batch, jsonStringify, docId);
+    const json = withoutPageToJson(() => encodePageEvents(batch, jsonStringify, docId));
     if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
       const half = batch.length >> 1;
       sendBatch(arrayCopy(batch, 0, half));

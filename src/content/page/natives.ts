@@ -17,6 +17,9 @@ export const defineProperty = Object.defineProperty;
 export const ProxyCtor = Proxy;
 export const reflectGet = R.get;
 export const deleteProperty = R.deleteProperty;
+export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: object, key: PropertyKey) => boolean;
+export const ObjectPrototype = Object.prototype;
+export const ArrayPrototype = Array.prototype;
 export const ErrorCtor = Error;
 
 const win = globalThis as unknown as Window & typeof globalThis;
