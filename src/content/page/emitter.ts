@@ -161,15 +161,23 @@ function ownPayload(event: object, key: string): unknown {
   return hasOwn(event, key) ? (event as Record<string, unknown>)[key] : null;
 }
 
-/** Rough JSON size of an event: its payload texts dominate. */
+/** Rough JSON size of an event: its payload texts dominate (only the members its type has are looked at). */
 function estimateChars(event: object): number {
-  return (
-    EVENT_OVERHEAD_CHARS +
-    ownTextLength(ownPayload(event, 'data'), 'data') +
-    ownTextLength(ownPayload(event, 'body'), 'data') +
-    ownTextLength(event, 'preview') +
-    ownTextLength(event, 'text')
-  );
+  switch ((event as { type: string }).type) {
+    case 'ws.message':
+    case 'sse.message':
+    case 'wt.data':
+    case 'wt.datagram':
+      return EVENT_OVERHEAD_CHARS + ownTextLength(ownPayload(event, 'data'), 'data');
+    case 'http.end':
+      return EVENT_OVERHEAD_CHARS + ownTextLength(ownPayload(event, 'body'), 'data');
+    case 'http.chunk':
+      return EVENT_OVERHEAD_CHARS + ownTextLength(event, 'preview') + ownTextLength(ownPayload(event, 'data'), 'data');
+    case 'sse.comment':
+      return EVENT_OVERHEAD_CHARS + ownTextLength(event, 'text');
+    default:
+      return EVENT_OVERHEAD_CHARS;
+  }
 }
 
 /**
