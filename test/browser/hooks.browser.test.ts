@@ -155,6 +155,12 @@ describe('fetch', () => {
         got.json = (await (await fetch('/json?n=31')).json()).n;
         got.blob = (await (await post('blob', big)).blob()).size;
         got.binaryText = (await (await fetch('/bytes?n=300')).text()).length;
+        // Declared lengths: taken from the call's result (the /echo bodies above have none: chunked, cloned).
+        got.declaredText = await (await fetch('/text')).text();
+        got.declaredBuffer = (await (await fetch('/bytes?n=100000')).arrayBuffer()).byteLength;
+        got.declaredBytes = (await (await fetch('/bytes?n=70000')).bytes()).byteLength;
+        // No declared length, bytes trickling in: followed chunk by chunk even though text() waits for the end.
+        got.trickle = await (await fetch('/stream?n=4')).text();
         fetch('/json?n=32');
         const later = await fetch('/json?n=33');
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -164,8 +170,11 @@ describe('fetch', () => {
       })();
     </script>`);
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<Record<string, unknown>> }).__done);
-    expect(got).toEqual({ text: expect.any(String), arrayBuffer: 300_002, bytes: 300_002, json: 31, blob: 300_002, binaryText: 300, later: 33, both: 'read' });
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 9);
+    expect(got).toEqual({
+      text: expect.any(String), arrayBuffer: 300_002, bytes: 300_002, json: 31, blob: 300_002, binaryText: 300,
+      declaredText: 'héllo wörld', declaredBuffer: 100_000, declaredBytes: 70_000, trickle: 'chunk1;chunk2;chunk3;chunk4;', later: 33, both: 'read',
+    });
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 13);
     const endOf = (suffix: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(suffix))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!;
@@ -178,7 +187,12 @@ describe('fetch', () => {
     }
     const json = (n: number) => Buffer.from(JSON.stringify({ ok: true, n }));
     for (const n of [31, 32, 33]) expect(endOf(`/json?n=${n}`)).toMatchObject({ size: json(n).length, bodyHash: referenceBodyHash(json(n)), body: { data: json(n).toString() } });
-    // A binary body read with text(): recorded from its bytes (a clone), not from the page's decoded text.
+    const trickle = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=4'))!.conn;
+    expect(find(events, 'http.chunk').filter((c) => c.conn === trickle).map((c) => c.preview).join('')).toBe('chunk1;chunk2;chunk3;chunk4;');
+    const hello = Buffer.from('héllo wörld');
+    expect(endOf('/text')).toMatchObject({ size: hello.length, bodyHash: referenceBodyHash(hello), body: { encoding: 'text', data: 'héllo wörld', truncated: false } });
+    for (const n of [100_000, 70_000]) expect(endOf(`/bytes?n=${n}`)).toMatchObject({ size: n, bodyHash: referenceBodyHash(byteRamp(n)), body: { encoding: 'binary', size: n, truncated: true } });
+    // A binary body read with text(): recorded from its bytes, not from the page's decoded text.
     expect(endOf('/bytes?n=300')).toMatchObject({ size: 300, bodyHash: referenceBodyHash(byteRamp(300)), body: { encoding: 'binary', size: 300 } });
     expect(find(events, 'hook.error')).toEqual([]);
     await page.close();

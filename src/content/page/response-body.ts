@@ -166,7 +166,7 @@ class BodyWatch implements StreamFollower {
   readonly textual: boolean;
   readonly streaming: boolean;
   /** A body of declared length, no stream of records (see the constructor). */
-  private readonly oneDocument: boolean;
+  readonly oneDocument: boolean;
   /** The hook's clone is read in one call (a one-document body within the text cap). */
   private readonly whole: boolean;
   private readonly decoder: TextDecoder | null;
@@ -629,8 +629,10 @@ function beforeConsume(response: unknown, method: string): Consumption {
   if (watch === undefined || watch.ended || watch.ownRead) return null;
   const body = responseGet.body(response);
   if (body === null || streamLocked(body) || responseBodyUsed(response)) return null;
-  // A stream of records (SSE, NDJSON, gRPC-web...) is followed chunk by chunk, as it arrives.
-  if (!watch.streaming) {
+  // Only a body of declared length is taken from the call's result: a stream of records
+  // (SSE, NDJSON, gRPC-web...) or a body of unknown length (a long-poll trickling bytes to
+  // keep its connection alive) is followed chunk by chunk, as it arrives.
+  if (watch.oneDocument) {
     if (method === 'arrayBuffer' || method === 'bytes') {
       watch.consumedByPage();
       return 'bytes';
