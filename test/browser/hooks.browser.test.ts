@@ -161,6 +161,8 @@ describe('fetch', () => {
         got.declaredBytes = (await (await fetch('/bytes?n=70000')).bytes()).byteLength;
         // No declared length, bytes trickling in: followed chunk by chunk even though text() waits for the end.
         got.trickle = await (await fetch('/stream?n=4')).text();
+        // A small body's stream handed where the hooks cannot follow it.
+        got.rewrapped = (await new Response((await fetch('/json?n=34')).body).json()).n;
         fetch('/json?n=32');
         const later = await fetch('/json?n=33');
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -172,9 +174,9 @@ describe('fetch', () => {
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<Record<string, unknown>> }).__done);
     expect(got).toEqual({
       text: expect.any(String), arrayBuffer: 300_002, bytes: 300_002, json: 31, blob: 300_002, binaryText: 300,
-      declaredText: 'héllo wörld', declaredBuffer: 100_000, declaredBytes: 70_000, trickle: 'chunk1;chunk2;chunk3;chunk4;', later: 33, both: 'read',
+      declaredText: 'héllo wörld', declaredBuffer: 100_000, declaredBytes: 70_000, trickle: 'chunk1;chunk2;chunk3;chunk4;', rewrapped: 34, later: 33, both: 'read',
     });
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 13);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 14);
     const endOf = (suffix: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(suffix))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!;
@@ -186,7 +188,7 @@ describe('fetch', () => {
       expect(end.body!.data).toBe(big.toString('utf8').slice(0, DEFAULT_MAX_TEXT_CHARS));
     }
     const json = (n: number) => Buffer.from(JSON.stringify({ ok: true, n }));
-    for (const n of [31, 32, 33]) expect(endOf(`/json?n=${n}`)).toMatchObject({ size: json(n).length, bodyHash: referenceBodyHash(json(n)), body: { data: json(n).toString() } });
+    for (const n of [31, 32, 33, 34]) expect(endOf(`/json?n=${n}`)).toMatchObject({ size: json(n).length, bodyHash: referenceBodyHash(json(n)), body: { data: json(n).toString() } });
     const trickle = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=4'))!.conn;
     expect(find(events, 'http.chunk').filter((c) => c.conn === trickle).map((c) => c.preview).join('')).toBe('chunk1;chunk2;chunk3;chunk4;');
     const hello = Buffer.from('héllo wörld');

@@ -178,6 +178,8 @@ class BodyWatch implements StreamFollower {
   ownReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   /** The hook reads its own clone (chunk by chunk or whole). */
   ownRead = false;
+  /** A known-small body waiting to be cloned unless the page reads it first (readLaterIfUnread). */
+  smallPending = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
   private untouched = false;
   private onAbort: (() => void) | null = null;
@@ -511,6 +513,7 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
 let unreadSmall: Array<{ watch: BodyWatch; response: Response }> = [];
 
 function readLaterIfUnread(watch: BodyWatch, response: Response): void {
+  watch.smallPending = true;
   unreadSmall[unreadSmall.length] = { watch, response };
   if (unreadSmall.length === 1) setTimer(readUnreadSmall, 0);
 }
@@ -521,7 +524,8 @@ function readUnreadSmall(): void {
   for (let i = 0; i < due.length; i++) {
     const { watch, response } = due[i]!;
     try {
-      if (watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
+      if (watch.smallPending && watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
+      watch.smallPending = false;
     } catch (error) {
       hookError('fetch.body', error);
     }
@@ -672,6 +676,17 @@ export function installBodyFollowers(): void {
   hookGetter(responseProto, 'body', (get, self) => {
     const shown = weakMapGet(pageBodyOf, self);
     if (shown !== undefined) return shown;
+    try {
+      // A known-small body the page takes as a stream: cloned first (the page gets a branch),
+      // as the page may hand the stream where the hooks cannot follow (`new Response(body)`).
+      const pending = watchAt(self);
+      if (pending !== undefined && pending.smallPending && pending.isUntouched() && !pending.ended) {
+        pending.smallPending = false;
+        readCloneOf(pending, self);
+      }
+    } catch (error) {
+      hookError('fetch.body', error);
+    }
     const body = apply(get, self, []);
     try {
       const watch = watchAt(self);
