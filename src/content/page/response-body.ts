@@ -11,10 +11,16 @@
  * all of it (`text()`, `json()`, …); otherwise the hook observes the bytes as the
  * page reads them, on the page's own stream:
  * - small: Content-Length at most the capture's text cap and no content coding
- *   (the decoded size is then known): cloned at once, as the body is downloaded
- *   natively anyway; bodies the page never reads are captured too;
- * - `arrayBuffer()`, `blob()`, `bytes()`, `formData()`, `json()`, `text()`: cloned
- *   at the call, the hook reading its branch as the native call reads the other;
+ *   (the decoded size is then known): cloned a task after the response arrived, or
+ *   when the page first takes its `body` stream, unless the page has consumed it by
+ *   then; bodies the page never reads are captured too;
+ * - `text()`, `arrayBuffer()`, `bytes()` on a body of declared length (one document,
+ *   no stream of records): no clone; the hook records what the call gives the page
+ *   (`text()` is served from `arrayBuffer()`'s bytes, decoded as `text()` decodes);
+ * - `blob()`, `formData()`, `json()`, and the others on a body of unknown length (a
+ *   long-poll may trickle bytes): cloned at the call, the hook reading its branch (in
+ *   one native call for a small body of declared length, else chunk by chunk) as the
+ *   native call reads the other;
  * - the `body` stream: every way of reading it is followed (default and BYOB
  *   readers, async iteration, `tee()`, `pipeTo()`/`pipeThrough()`), the hook seeing
  *   each chunk the page's read returns, first, and never reading ahead of the page.
