@@ -22,3 +22,13 @@ export function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: u
 export const stringSlice = uncurry(String.prototype.slice) as (s: string, start?: number, end?: number) => string;
 export const stringIndexOf = uncurry(String.prototype.indexOf) as (s: string, search: string, from?: number) => number;
 export const charCodeAt = uncurry(String.prototype.charCodeAt) as (s: string, index: number) => number;
+
+const typedArrayProto = Reflect.getPrototypeOf(Uint8Array.prototype) as object;
+const getterOf = (proto: object, key: string) => uncurry(Reflect.getOwnPropertyDescriptor(proto, key)!.get!);
+/** A typed array's buffer, byte offset, byte length and length, by the native getters (a page may replace the prototype's). */
+export const typedArrayBuffer = getterOf(typedArrayProto, 'buffer') as (a: ArrayBufferView) => ArrayBuffer;
+export const typedArrayByteOffset = getterOf(typedArrayProto, 'byteOffset') as (a: ArrayBufferView) => number;
+export const typedArrayByteLength = getterOf(typedArrayProto, 'byteLength') as (a: ArrayBufferView) => number;
+export const typedArrayLength = getterOf(typedArrayProto, 'length') as (a: ArrayBufferView) => number;
+/** An ArrayBuffer's byte length, by the native getter. */
+export const arrayBufferByteLength = getterOf(ArrayBuffer.prototype, 'byteLength') as (b: unknown) => number;

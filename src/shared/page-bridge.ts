@@ -176,7 +176,7 @@ function payloadCut(payload: unknown): number {
   if (typeof p.size !== 'number' || typeof p.data !== 'string' || (p.encoding !== 'text' && p.encoding !== 'binary')) return -1;
   const keys = keyCount(p);
   if (keys === 4 && typeof p.truncated === 'boolean') return p.truncated ? 1 : 0;
-  if (keys === 5 && p.truncated === true && p.sampled === true) return 2;
+  if (keys === 5 && p.truncated === true && hasOwn(p, 'sampled') && p.sampled === true) return 2;
   return -1;
 }
 
@@ -277,40 +277,40 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
   const compact = new CompactWriter();
   const wire: unknown[] = [];
   let tail = '';
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i] as unknown as Holder;
-    const small = compact.write(event);
-    if (small !== null) {
-      // A compact event leaves its text out itself: no field to empty and put back.
-      wire[i] = small;
-      const text = (event.data as Holder).data as string;
-      if (text.length === 0) continue;
-      const k = slots.length;
-      slots[k] = i;
-      slots[k + 1] = 0;
-      slots[k + 2] = text.length;
-      tail += text;
-      continue;
-    }
-    wire[i] = event;
-    for (let field = 0; field < TEXT_FIELDS; field++) {
-      const holder = textHolder(event, field);
-      const key = textKey(field);
-      const text = holder === null ? undefined : holder[key];
-      if (typeof text !== 'string' || text.length === 0) continue;
-      const k = taken.length;
-      taken[k] = text;
-      holders[k] = holder!;
-      fields[k] = field;
-      const at = slots.length;
-      slots[at] = i;
-      slots[at + 1] = field;
-      slots[at + 2] = text.length;
-      holder![key] = '';
-      tail += text;
-    }
-  }
   try {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as unknown as Holder;
+      const small = compact.write(event);
+      if (small !== null) {
+        // A compact event leaves its text out itself: no field to empty and put back.
+        wire[i] = small;
+        const text = (event.data as Holder).data as string;
+        if (text.length === 0) continue;
+        const k = slots.length;
+        slots[k] = i;
+        slots[k + 1] = 0;
+        slots[k + 2] = text.length;
+        tail += text;
+        continue;
+      }
+      wire[i] = event;
+      for (let field = 0; field < TEXT_FIELDS; field++) {
+        const holder = textHolder(event, field);
+        const key = textKey(field);
+        const text = holder === null ? undefined : holder[key];
+        if (typeof text !== 'string' || text.length === 0) continue;
+        const k = taken.length;
+        taken[k] = text;
+        holders[k] = holder!;
+        fields[k] = field;
+        const at = slots.length;
+        slots[at] = i;
+        slots[at + 1] = field;
+        slots[at + 2] = text.length;
+        holder![key] = '';
+        tail += text;
+      }
+    }
     // One literal (keys in the order `pageEventsCount` reads; undefined ones are not
     // written): adding a member later would run a setter a page put on Object.prototype.
     const envelope: PageEventsEnvelope = {

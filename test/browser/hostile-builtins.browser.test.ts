@@ -177,6 +177,22 @@ const EVENT_MEMBER_TRAPS = `
   const members = ['t', 'pseq', 'seq', 'frameId', 'data', 'preview', 'text', 'sampled', 'toJSON', 'doc', 'texts', 't0', 'conns'];
   for (let i = 0; i < members.length; i++) memberTrap(Object.prototype, members[i]);
   memberTrap(Array.prototype, 'toJSON');
+  // The typed-array and ArrayBuffer getters the hooks read bodies and frames with: the page's own reads still work.
+  const getterTrap = (owner, name, label) => {
+    const original = Object.getOwnPropertyDescriptor(owner, name);
+    Object.defineProperty(owner, name, {
+      __proto__: null,
+      configurable: true,
+      get() {
+        if (fromHooks()) trap('get ' + label)();
+        return original.get.call(this);
+      },
+    });
+    restores[restores.length] = () => { Object.defineProperty(owner, name, original); };
+  };
+  const typedArray = Object.getPrototypeOf(Uint8Array.prototype);
+  for (const name of ['buffer', 'byteOffset', 'byteLength', 'length']) getterTrap(typedArray, name, 'TypedArray.prototype.' + name);
+  getterTrap(ArrayBuffer.prototype, 'byteLength', 'ArrayBuffer.prototype.byteLength');
 `;
 
 let pageCounter = 0;
@@ -287,7 +303,7 @@ describe('hostile pages', () => {
     await page.close();
   });
 
-  it('never runs a getter or setter on Object.prototype or toJSON on Array.prototype with its own events and batches', async () => {
+  it('never runs a getter or setter on Object.prototype, toJSON on Array.prototype or a typed-array getter with its own events, batches and bodies', async () => {
     const { page, events } = await runHostilePage(EVENT_MEMBER_TRAPS);
     expectCompleteCapture(events);
     await page.close();

@@ -35,9 +35,11 @@ import {
   doc,
   ErrorCtor,
   getOwnPropertyDescriptor,
+  getPrototypeOf,
   getRandomValues,
   global,
   hasOwn,
+  isExtensible,
   jsonParse,
   jsonStringify,
   mouseEventRelatedTarget,
@@ -124,7 +126,7 @@ type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId
 export function emit(event: Unsequenced<CaptureEvent>): void {
   if (!settings.recording) return;
   const full = event as CaptureEvent;
-  if (!hasOwn(full, 't')) setOwn(full, 't', now());
+  if (!hasOwn(full, 't') || full.t === undefined) setOwn(full, 't', now());
   if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
     droppedCount++;
     return;
@@ -188,6 +190,11 @@ function estimateChars(event: object): number {
  */
 function withoutPageToJson<T>(serialise: () => T): T {
   if (!('toJSON' in ObjectPrototype) && !('toJSON' in ArrayPrototype)) return serialise();
+  // Only what can surely be put back is taken off: both prototypes as the platform made them
+  // (Array.prototype's own prototype a Proxy would run page code on every lookup), extensible.
+  if (getPrototypeOf(ArrayPrototype) !== ObjectPrototype || !isExtensible(ObjectPrototype) || !isExtensible(ArrayPrototype)) {
+    throw new ErrorCtor('the page holds toJSON where the hooks cannot take it off');
+  }
   const taken: Array<{ proto: object; descriptor: PropertyDescriptor }> = [];
   try {
     const protos: object[] = [ObjectPrototype, ArrayPrototype];
@@ -201,7 +208,13 @@ function withoutPageToJson<T>(serialise: () => T): T {
     if ('toJSON' in ObjectPrototype || 'toJSON' in ArrayPrototype) throw new ErrorCtor('the page made toJSON permanent on a prototype');
     return serialise();
   } finally {
-    for (let i = 0; i < taken.length; i++) defineProperty(taken[i]!.proto, 'toJSON', taken[i]!.descriptor);
+    for (let i = 0; i < taken.length; i++) {
+      try {
+        defineProperty(taken[i]!.proto, 'toJSON', taken[i]!.descriptor);
+      } catch (error) {
+        hookError('emit', error);
+      }
+    }
   }
 }
 

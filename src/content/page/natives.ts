@@ -89,6 +89,23 @@ export const regExpSearch = uncurry(RegExp.prototype[Symbol.search]) as (re: Reg
 export const Uint8ArrayCtor = Uint8Array;
 export const ArrayBufferCtor = ArrayBuffer;
 export const isView = ArrayBuffer.isView;
+/** An ArrayBuffer's byte length, by the native getter. */
+export const arrayBufferByteLength = getter(ArrayBuffer.prototype, 'byteLength')! as (b: unknown) => number;
+/**
+ * True for an ArrayBuffer of any realm (a frame's included), by its brand: the native
+ * `byteLength` getter throws for anything else. `instanceof` would run a
+ * `Symbol.hasInstance` the page put on the constructor, and is false across realms.
+ */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    arrayBufferByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+export const isExtensible = Object.isExtensible;
 export const BlobCtor = Blob;
 export const blobSize = uncurry(getOwnPropertyDescriptor(Blob.prototype, 'size')!.get!) as (b: unknown) => number;
 export const blobSlice = uncurry(Blob.prototype.slice);
@@ -162,6 +179,20 @@ const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayBuffer = getter(typedArrayProto, 'buffer')! as (a: Uint8Array) => ArrayBuffer;
 const typedArrayByteOffset = getter(typedArrayProto, 'byteOffset')! as (a: Uint8Array) => number;
 const typedArrayLength = getter(typedArrayProto, 'length')! as (a: Uint8Array) => number;
+/** A typed array's byte length, by the native getter (the page may replace the prototype's). */
+export const typedArrayByteLength = getter(typedArrayProto, 'byteLength')! as (a: ArrayBufferView) => number;
+const dataViewBuffer = getter(DataView.prototype, 'buffer')! as (v: unknown) => ArrayBuffer;
+const dataViewByteOffset = getter(DataView.prototype, 'byteOffset')! as (v: unknown) => number;
+const dataViewByteLength = getter(DataView.prototype, 'byteLength')! as (v: unknown) => number;
+
+/** The bytes a view (a typed array or a DataView, of any realm) covers, read with the native getters. */
+export function viewBytes(view: ArrayBufferView): Uint8Array {
+  try {
+    return new Uint8ArrayCtor(typedArrayBuffer(view as Uint8Array), typedArrayByteOffset(view as Uint8Array), typedArrayByteLength(view));
+  } catch {
+    return new Uint8ArrayCtor(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
+  }
+}
 export const typedArraySet = uncurry((typedArrayProto as Uint8Array).set) as (a: Uint8Array, source: ArrayLike<number>, offset?: number) => void;
 
 /**

@@ -7,7 +7,8 @@ import type { Payload } from '../../core/events.ts';
 import { settings } from './emitter.ts';
 import {
   apply,
-  ArrayBufferCtor,
+  arrayBufferByteLength,
+  isArrayBuffer,
   BlobCtor,
   blobSize,
   bytesRange,
@@ -25,7 +26,9 @@ import {
   stringTrim,
   textEncode,
   textEncoder,
+  typedArrayByteLength,
   Uint8ArrayCtor,
+  viewBytes,
   URLSearchParamsCtor,
   urlSearchParamsToString,
 } from './natives.ts';
@@ -144,9 +147,7 @@ export function binaryPayload(firstBytes: Uint8Array, size: number): Payload {
 
 /** The bytes of an ArrayBuffer or a view over one. */
 export function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBufferCtor
-    ? new Uint8ArrayCtor(data)
-    : new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
+  return isView(data) ? viewBytes(data) : new Uint8ArrayCtor(data as ArrayBuffer);
 }
 
 /** The http.end body hash of complete bytes. */
@@ -207,8 +208,8 @@ export function normalizeMethod(method: string): string {
 export function requestBodySize(body: unknown): number | null {
   if (body === undefined || body === null) return 0;
   if (typeof body === 'string') return utf8Length(body);
-  if (body instanceof ArrayBufferCtor) return body.byteLength;
-  if (isView(body)) return body.byteLength;
+  if (isArrayBuffer(body)) return arrayBufferByteLength(body);
+  if (isView(body)) return typedArrayByteLength(viewBytes(body));
   // Through the natives: the platform sends these without calling the page's overrides.
   if (body instanceof BlobCtor) return blobSize(body);
   if (body instanceof URLSearchParamsCtor) return utf8Length(urlSearchParamsToString(body) as string);

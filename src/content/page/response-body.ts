@@ -75,6 +75,7 @@ import {
   transformGet,
   TransformStreamCtor,
   TypeErrorCtor,
+  typedArrayByteLength,
   typedArraySet,
   Uint8ArrayCtor,
   weakMapDelete,
@@ -252,7 +253,7 @@ class BodyWatch implements StreamFollower {
   /** `bytes` read by `source`; what lies beyond the bytes already observed is recorded. */
   feed(source: Source, bytes: Uint8Array): void {
     const start = source.offset;
-    source.offset = start + bytes.byteLength;
+    source.offset = start + typedArrayByteLength(bytes);
     this.touched();
     if (this.ended || source.offset <= this.size) return;
     const skip = this.size - start;
@@ -268,7 +269,7 @@ class BodyWatch implements StreamFollower {
 
   private onChunk(bytes: Uint8Array): void {
     const { conn } = this.facts;
-    this.size += bytes.byteLength;
+    this.size += typedArrayByteLength(bytes);
     this.hasher.update(bytes);
     this.chunks++;
     let chunkText = '';
@@ -282,31 +283,31 @@ class BodyWatch implements StreamFollower {
       // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
       // (decoding a whole 1 MiB chunk cost the page more than hashing it).
       const need = (settings.maxTextChars - this.text.length) * 4;
-      chunkText = textDecode(decoder, need < bytes.byteLength ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
-      if (need < bytes.byteLength) this.textCut = true;
+      chunkText = textDecode(decoder, need < typedArrayByteLength(bytes) ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
+      if (need < typedArrayByteLength(bytes)) this.textCut = true;
       this.text = this.appendCapped(this.text, chunkText);
     } else if (decoder) {
       this.textCut = true;
-    } else if (!this.textual && this.head.byteLength < binaryPreviewBytes()) {
-      const keep = bytesRange(bytes, 0, binaryPreviewBytes() - this.head.byteLength);
-      const grown = new Uint8ArrayCtor(this.head.byteLength + keep.byteLength);
+    } else if (!this.textual && typedArrayByteLength(this.head) < binaryPreviewBytes()) {
+      const keep = bytesRange(bytes, 0, binaryPreviewBytes() - typedArrayByteLength(this.head));
+      const grown = new Uint8ArrayCtor(typedArrayByteLength(this.head) + typedArrayByteLength(keep));
       typedArraySet(grown, this.head);
-      typedArraySet(grown, keep, this.head.byteLength);
+      typedArraySet(grown, keep, typedArrayByteLength(this.head));
       this.head = grown;
     }
     if (this.oneDocument) return;
     const preview = stringSlice(chunkText, 0, settings.maxTextChars);
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
-      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview, data: binaryPayload(bytes, bytes.byteLength) });
+      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview, data: binaryPayload(bytes, typedArrayByteLength(bytes)) });
     } else if (this.streaming || this.chunks > 2) {
-      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview });
     } else if (this.chunks === 1) {
-      this.firstChunk = { t: now(), size: bytes.byteLength, preview };
+      this.firstChunk = { t: now(), size: typedArrayByteLength(bytes), preview };
     } else {
       const first = this.firstChunk!;
       emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
-      emit({ type: 'http.chunk', conn, size: bytes.byteLength, preview });
+      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview });
     }
   }
 
@@ -351,7 +352,7 @@ class BodyWatch implements StreamFollower {
   finishWithBytes(bytes: Uint8Array): void {
     if (this.ended) return;
     const source = this.source(0);
-    if (bytes.byteLength > 0) this.feed(source, bytes);
+    if (typedArrayByteLength(bytes) > 0) this.feed(source, bytes);
     this.finish(source);
   }
 
@@ -401,7 +402,7 @@ class BodyWatch implements StreamFollower {
       (buffer) => {
         try {
           const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
-          if (bytes.byteLength > 0) this.feed(source, bytes);
+          if (typedArrayByteLength(bytes) > 0) this.feed(source, bytes);
           this.finish(source);
         } catch (error) {
           hookError('fetch.body', error);
@@ -577,7 +578,8 @@ function followRead(reader: object, source: Source, read: Promise<unknown>): voi
 /** One chunk a page's read (or pipe) took from a followed stream. */
 function feedChunk(source: Source, value: unknown): void {
   if (isView(value)) {
-    if (value.byteLength > 0) source.watch.feed(source, bytesOf(value));
+    const bytes = bytesOf(value);
+    if (typedArrayByteLength(bytes) > 0) source.watch.feed(source, bytes);
   } else if (source.watch.value) source.watch.value(source, value);
 }
 
@@ -662,7 +664,7 @@ function recordConsumed(response: unknown, value: unknown): void {
   if (watch === undefined) return;
   // `bytes()` gives a view, `arrayBuffer()` a buffer, perhaps of another realm (a frame's
   // method called on the top page's response): no `instanceof` here.
-  watch.finishWithBytes(isView(value) ? bytesOf(value) : new Uint8ArrayCtor(value as ArrayBuffer));
+  watch.finishWithBytes(bytesOf(value as ArrayBuffer | ArrayBufferView));
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import {
   addListener,
   apply,
-  ArrayBufferCtor,
+  isArrayBuffer,
   CAPTURE,
   blobArrayBuffer,
   BlobCtor,
@@ -100,7 +100,7 @@ function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: rec.budget.payload(data, t), t });
-  } else if (data instanceof ArrayBufferCtor || isView(data)) {
+  } else if (isArrayBuffer(data) || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
     emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: payload, t });

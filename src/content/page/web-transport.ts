@@ -21,7 +21,7 @@
  */
 import type { Payload } from '../../core/events.ts';
 import { emit, hookError, nextConn, now } from './emitter.ts';
-import { apply, ArrayBufferCtor, bytesRange, construct, ErrorCtor, getOwnPropertyDescriptor, global, isView, promiseThen, StringCtor, URLCtor, urlHref, weakMapGet, weakMapSet } from './natives.ts';
+import { apply, isArrayBuffer, bytesRange, construct, ErrorCtor, getOwnPropertyDescriptor, global, isView, promiseThen, StringCtor, URLCtor, urlHref, weakMapGet, weakMapSet } from './natives.ts';
 import { hookConstructor, hookMethod, hookRecordedMethod, owned, rethrowScrubbed, scrubbed, sharedMap, type Owned } from './patch.ts';
 import { binaryPayload, bytesOf } from './payload.ts';
 import { followStream, type Source, type StreamFollower } from './response-body.ts';
@@ -197,7 +197,7 @@ function openedStream(rec: SessionRecord, value: object, bidi: boolean, initiato
 
 /** What a chunk the page writes to a sink would record (null for anything but bytes, which the write rejects). */
 function writtenPayload(chunk: unknown): Payload | null {
-  return chunk instanceof ArrayBufferCtor || isView(chunk) ? payloadOf(bytesOf(chunk as ArrayBuffer | ArrayBufferView)) : null;
+  return isArrayBuffer(chunk) || isView(chunk) ? payloadOf(bytesOf(chunk as ArrayBuffer | ArrayBufferView)) : null;
 }
 
 /** A write the platform accepted (its promise fulfilled): the bytes went out at `t`, the call. */

@@ -31,6 +31,8 @@
  * test/support/body-hash-reference.ts.
  */
 
+import { arrayBufferByteLength, typedArrayBuffer, typedArrayByteLength, typedArrayByteOffset, typedArrayLength } from '../primordials.ts';
+
 // xxhash.h 0.8.x, XXH_PRIME32_1 … XXH_PRIME32_5.
 const P1 = 0x9e3779b1;
 const P2 = 0x85ebca77;
@@ -74,7 +76,7 @@ export class LaneHash32 {
   private heldCount = 0;
 
   /** Feed `bytes[from, to)` (the whole array by default; a range spares the caller a `subarray`). */
-  update(bytes: Uint8Array, from = 0, to = bytes.length): void {
+  update(bytes: Uint8Array, from = 0, to = typedArrayLength(bytes)): void {
     this.length += to - from;
     let i = from;
     let heldCount = this.heldCount;
@@ -97,13 +99,14 @@ export class LaneHash32 {
       heldCount = 0;
     }
     const stripes = (to - i) >>> 4;
-    const offset = bytes.byteOffset + i;
+    const buffer = typedArrayBuffer(bytes);
+    const offset = typedArrayByteOffset(bytes) + i;
     const shift = offset & 3;
     let done = 0;
     if (LITTLE_ENDIAN && shift === 0) {
       // The words straight from the buffer.
       const n = stripes * 4;
-      const words = new Int32ArrayCtor(bytes.buffer, offset, n);
+      const words = new Int32ArrayCtor(buffer, offset, n);
       for (let w = 0; w < n; w += 4) {
         v1 = lane(v1, words[w]!);
         v2 = lane(v2, words[w + 1]!);
@@ -115,10 +118,10 @@ export class LaneHash32 {
       // Off word alignment (the chunk before left 1-3 bytes over): each word joined from
       // two aligned reads, as far as the read one word past a stripe stays in the buffer.
       const base = offset - shift;
-      const room = (bytes.buffer.byteLength - base - 4) >>> 4;
+      const room = (arrayBufferByteLength(buffer) - base - 4) >>> 4;
       const fit = room < stripes ? room : stripes;
       const n = fit * 4;
-      const words = new Int32ArrayCtor(bytes.buffer, base, n + 1);
+      const words = new Int32ArrayCtor(buffer, base, n + 1);
       const lo = shift * 8;
       const hi = 32 - lo;
       let prev = words[0]!;
@@ -238,7 +241,7 @@ export class BodyHasher {
   /** Feed the next bytes of the body. */
   update(bytes: Uint8Array): void {
     const start = this.size;
-    const n = bytes.byteLength;
+    const n = typedArrayByteLength(bytes);
     const end = start + n;
     let pos = start;
     if (pos < FULL_BODY_HASH_MAX_BYTES) {
@@ -259,12 +262,13 @@ export class BodyHasher {
 
   /** Keep the last BODY_HASH_TAIL_BYTES seen (copied byte by byte: no method a page could replace). */
   private keepTail(bytes: Uint8Array): void {
-    const n = bytes.byteLength;
+    const n = typedArrayByteLength(bytes);
     const old = this.tail;
     const fromNew = n < BODY_HASH_TAIL_BYTES ? n : BODY_HASH_TAIL_BYTES;
-    const fromOld = old.byteLength < BODY_HASH_TAIL_BYTES - fromNew ? old.byteLength : BODY_HASH_TAIL_BYTES - fromNew;
+    const oldLength = typedArrayByteLength(old);
+    const fromOld = oldLength < BODY_HASH_TAIL_BYTES - fromNew ? oldLength : BODY_HASH_TAIL_BYTES - fromNew;
     const joined = new Uint8ArrayCtor(fromOld + fromNew);
-    for (let i = 0; i < fromOld; i++) joined[i] = old[old.byteLength - fromOld + i]!;
+    for (let i = 0; i < fromOld; i++) joined[i] = old[oldLength - fromOld + i]!;
     for (let i = 0; i < fromNew; i++) joined[fromOld + i] = bytes[n - fromNew + i]!;
     this.tail = joined;
   }
