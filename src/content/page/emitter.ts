@@ -126,7 +126,9 @@ type Unsequenced<E> = E extends CaptureEvent ? Omit<E, 'seq' | 'pseq' | 'frameId
 export function emit(event: Unsequenced<CaptureEvent>): void {
   if (!settings.recording) return;
   const full = event as CaptureEvent;
-  if (!hasOwn(full, 't') || full.t === undefined) setOwn(full, 't', now());
+  // The hooks' events are plain objects: unless the page put a member of that name on
+  // Object.prototype (an `in` test runs no page code), reading and assigning is safe.
+  if (own(full, 't') === undefined) setOwn(full, 't', now());
   if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
     droppedCount++;
     return;
@@ -151,16 +153,26 @@ function setOwn(event: object, key: string, value: unknown): void {
   else (event as Record<string, unknown>)[key] = value;
 }
 
-/** Length of the text `holder[key]` (own members only: an inherited getter is the page's). */
+/**
+ * `holder[key]` if it is the holder's own (undefined otherwise), for the hooks' plain
+ * objects: read directly unless Object.prototype holds that name, where an inherited
+ * getter would be the page's (`in` runs no page code, and costs less than `hasOwn`).
+ */
+function own(holder: object, key: string): unknown {
+  if (!(key in ObjectPrototype)) return (holder as Record<string, unknown>)[key];
+  return hasOwn(holder, key) ? (holder as Record<string, unknown>)[key] : undefined;
+}
+
+/** Length of the text `holder[key]` (own members only). */
 function ownTextLength(holder: unknown, key: string): number {
-  if (holder === null || typeof holder !== 'object' || !hasOwn(holder, key)) return 0;
-  const text = (holder as Record<string, unknown>)[key];
+  if (holder === null || typeof holder !== 'object') return 0;
+  const text = own(holder, key);
   return typeof text === 'string' ? text.length : 0;
 }
 
 /** The Payload `event[key]`, own members only. */
 function ownPayload(event: object, key: string): unknown {
-  return hasOwn(event, key) ? (event as Record<string, unknown>)[key] : null;
+  return own(event, key);
 }
 
 /** Rough JSON size of an event: its payload texts dominate (only the members its type has are looked at). */
