@@ -22,6 +22,8 @@ export function uncurry<A extends unknown[], T>(fn: (...args: A) => T): (self: u
 export const stringSlice = uncurry(String.prototype.slice) as (s: string, start?: number, end?: number) => string;
 export const stringIndexOf = uncurry(String.prototype.indexOf) as (s: string, search: string, from?: number) => number;
 export const charCodeAt = uncurry(String.prototype.charCodeAt) as (s: string, index: number) => number;
+/** Own members only: a member an object lacks is looked up on its prototypes, where a page's getter would run. */
+export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: object, key: PropertyKey) => boolean;
 
 const typedArrayProto = Reflect.getPrototypeOf(Uint8Array.prototype) as object;
 const getterOf = (proto: object, key: string) => uncurry(Reflect.getOwnPropertyDescriptor(proto, key)!.get!);

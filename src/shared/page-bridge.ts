@@ -35,6 +35,7 @@
  * `parsePageEvents`; the Playwright route; the browser tests' collector).
  */
 import type { CaptureEvent } from '../core/events.ts';
+import { hasOwn } from '../core/primordials.ts';
 import { PAGE_MESSAGE_MAX_EVENTS } from './constants.ts';
 
 export const PAGE_BRIDGE_VERSION = 1;
@@ -117,13 +118,10 @@ const TEXT_FIELDS = 3;
 type Holder = Record<string, unknown>;
 
 /**
- * Own members only: in the page hooks a member an event lacks would be looked up on
- * Object.prototype, where a page's getter would run with the event (taken at load, before
- * any page script).
+ * The object holding field `field`'s text in `event` (a Payload, or the event for a preview),
+ * or null. Own members only: in the page hooks a member an event lacks would be looked up on
+ * Object.prototype, where a page's getter would run with the event.
  */
-const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty) as (o: object, key: string) => boolean;
-
-/** The object holding field `field`'s text in `event` (a Payload, or the event for a preview), or null. */
 function textHolder(event: Holder, field: number): Holder | null {
   if (field === 2) return hasOwn(event, 'preview') ? event : null;
   const name = field === 0 ? 'data' : 'body';

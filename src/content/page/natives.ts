@@ -5,9 +5,20 @@
  * only ever call these references.
  */
 
-import { charCodeAt, stringIndexOf, stringSlice, uncurry } from '../../core/primordials.ts';
+import {
+  arrayBufferByteLength,
+  charCodeAt,
+  hasOwn,
+  stringIndexOf,
+  stringSlice,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  typedArrayLength,
+  uncurry,
+} from '../../core/primordials.ts';
 
-export { charCodeAt, stringIndexOf, stringSlice };
+export { arrayBufferByteLength, charCodeAt, hasOwn, stringIndexOf, stringSlice, typedArrayByteLength };
 
 const R = Reflect;
 export const apply = R.apply;
@@ -17,7 +28,6 @@ export const defineProperty = Object.defineProperty;
 export const ProxyCtor = Proxy;
 export const reflectGet = R.get;
 export const deleteProperty = R.deleteProperty;
-export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: object, key: PropertyKey) => boolean;
 export const ObjectPrototype = Object.prototype;
 export const ArrayPrototype = Array.prototype;
 export const ErrorCtor = Error;
@@ -87,10 +97,7 @@ export function ownRegExp(re: RegExp): RegExp {
 export const regExpTest = uncurry(RegExp.prototype.test) as (re: RegExp, text: string) => boolean;
 export const regExpSearch = uncurry(RegExp.prototype[Symbol.search]) as (re: RegExp, text: string) => number;
 export const Uint8ArrayCtor = Uint8Array;
-export const ArrayBufferCtor = ArrayBuffer;
 export const isView = ArrayBuffer.isView;
-/** An ArrayBuffer's byte length, by the native getter. */
-export const arrayBufferByteLength = getter(ArrayBuffer.prototype, 'byteLength')! as (b: unknown) => number;
 /**
  * True for an ArrayBuffer of any realm (a frame's included), by its brand: the native
  * `byteLength` getter throws for anything else. `instanceof` would run a
@@ -138,18 +145,12 @@ export const STREAM: TextDecodeOptions = dictionary({ stream: true });
 export const getPrototypeOf = Object.getPrototypeOf;
 export const isArray = Array.isArray;
 export const StringCtor = String;
-export const NumberCtor = Number;
 export const isFiniteNumber = Number.isFinite;
-export const mathMin = Math.min;
-export const mathMax = Math.max;
-export const mathFloor = Math.floor;
-export const mathAbs = Math.abs;
 
 export const stringTrim = uncurry(String.prototype.trim) as (s: string) => string;
 export const stringToLowerCase = uncurry(String.prototype.toLowerCase) as (s: string) => string;
 export const stringToUpperCase = uncurry(String.prototype.toUpperCase) as (s: string) => string;
 export const stringStartsWith = uncurry(String.prototype.startsWith) as (s: string, search: string) => boolean;
-export const numberToString = uncurry(Number.prototype.toString) as (n: number, radix?: number) => string;
 /**
  * Elements `start` up to `end` of an array, copied by index: Array.prototype.slice would
  * look up the array's `constructor` and its @@species, which a page can replace.
@@ -176,11 +177,6 @@ export function ownIterable<T>(items: T[]): Iterable<T> {
 }
 
 const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayBuffer = getter(typedArrayProto, 'buffer')! as (a: Uint8Array) => ArrayBuffer;
-const typedArrayByteOffset = getter(typedArrayProto, 'byteOffset')! as (a: Uint8Array) => number;
-const typedArrayLength = getter(typedArrayProto, 'length')! as (a: Uint8Array) => number;
-/** A typed array's byte length, by the native getter (the page may replace the prototype's). */
-export const typedArrayByteLength = getter(typedArrayProto, 'byteLength')! as (a: ArrayBufferView) => number;
 const dataViewBuffer = getter(DataView.prototype, 'buffer')! as (v: unknown) => ArrayBuffer;
 const dataViewByteOffset = getter(DataView.prototype, 'byteOffset')! as (v: unknown) => number;
 const dataViewByteLength = getter(DataView.prototype, 'byteLength')! as (v: unknown) => number;
@@ -188,7 +184,7 @@ const dataViewByteLength = getter(DataView.prototype, 'byteLength')! as (v: unkn
 /** The bytes a view (a typed array or a DataView, of any realm) covers, read with the native getters. */
 export function viewBytes(view: ArrayBufferView): Uint8Array {
   try {
-    return new Uint8ArrayCtor(typedArrayBuffer(view as Uint8Array), typedArrayByteOffset(view as Uint8Array), typedArrayByteLength(view));
+    return new Uint8ArrayCtor(typedArrayBuffer(view), typedArrayByteOffset(view), typedArrayByteLength(view));
   } catch {
     return new Uint8ArrayCtor(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
   }
