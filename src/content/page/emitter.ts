@@ -170,11 +170,6 @@ function ownTextLength(holder: unknown, key: string): number {
   return typeof text === 'string' ? text.length : 0;
 }
 
-/** The Payload `event[key]`, own members only. */
-function ownPayload(event: object, key: string): unknown {
-  return own(event, key);
-}
-
 /** Rough JSON size of an event: its payload texts dominate (only the members its type has are looked at). */
 function estimateChars(event: object): number {
   switch ((event as { type: string }).type) {
@@ -182,11 +177,11 @@ function estimateChars(event: object): number {
     case 'sse.message':
     case 'wt.data':
     case 'wt.datagram':
-      return EVENT_OVERHEAD_CHARS + ownTextLength(ownPayload(event, 'data'), 'data');
+      return EVENT_OVERHEAD_CHARS + ownTextLength(own(event, 'data'), 'data');
     case 'http.end':
-      return EVENT_OVERHEAD_CHARS + ownTextLength(ownPayload(event, 'body'), 'data');
+      return EVENT_OVERHEAD_CHARS + ownTextLength(own(event, 'body'), 'data');
     case 'http.chunk':
-      return EVENT_OVERHEAD_CHARS + ownTextLength(event, 'preview') + ownTextLength(ownPayload(event, 'data'), 'data');
+      return EVENT_OVERHEAD_CHARS + ownTextLength(event, 'preview') + ownTextLength(own(event, 'data'), 'data');
     case 'sse.comment':
       return EVENT_OVERHEAD_CHARS + ownTextLength(event, 'text');
     default:

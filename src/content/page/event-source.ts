@@ -7,19 +7,17 @@
  * Events the page never listens to cannot be observed on a native EventSource.
  */
 import { emit, hookError, nextConn, now } from './emitter.ts';
-import { InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
+import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
   addListener,
   apply,
   CAPTURE,
   construct,
-  dictionary,
   esClose,
   esGet,
   EventCtor,
   global,
   messageEventGet,
-  MessageEventCtor,
   SetCtor,
   setAdd,
   setHas,
@@ -51,20 +49,12 @@ let records: WeakMap<object, SourceRecord & Owned>;
 
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
-  const copy = (event: Event): Event =>
-    new MessageEventCtor(
-      type,
-      dictionary({
-        data: messageEventGet.data(event),
-        origin: messageEventGet.origin(event) as string,
-        lastEventId: messageEventGet.lastEventId(event) as string,
-      }),
-    );
+  const copy = copyOfMessage(type);
   return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type, copy);
 }
 
-const copyOpen = (): Event => new EventCtor('open');
-const copyError = (): Event => new EventCtor('error');
+const copyOpen = copyOfEvent('open');
+const copyError = copyOfEvent('error');
 
 function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (event: Event) => Event): void {
   const data = messageEventGet.data(event);

@@ -22,6 +22,10 @@ import type { FaultCommand } from '../../shared/page-bridge.ts';
 import { emit, now } from './emitter.ts';
 import {
   clearTimer,
+  dictionary,
+  EventCtor,
+  messageEventGet,
+  MessageEventCtor,
   dispatch,
   isFiniteNumber,
   MapCtor,
@@ -92,6 +96,24 @@ export function delayed<T>(value: T, ms: number): Promise<T> {
 interface Held {
   event: Event;
   releaseAt: number;
+}
+
+/** A copier for `InboundGate.intercept`: the held MessageEvent of `type` (its data, origin and lastEventId) made anew. */
+export function copyOfMessage(type: string): (event: Event) => Event {
+  return (event) =>
+    new MessageEventCtor(
+      type,
+      dictionary({
+        data: messageEventGet.data(event),
+        origin: messageEventGet.origin(event) as string,
+        lastEventId: messageEventGet.lastEventId(event) as string,
+      }),
+    );
+}
+
+/** A copier for `InboundGate.intercept`: a plain event of `type`. */
+export function copyOfEvent(type: string): () => Event {
+  return () => new EventCtor(type);
 }
 
 /**

@@ -269,7 +269,8 @@ class BodyWatch implements StreamFollower {
 
   private onChunk(bytes: Uint8Array): void {
     const { conn } = this.facts;
-    this.size += typedArrayByteLength(bytes);
+    const size = typedArrayByteLength(bytes);
+    this.size += size;
     this.hasher.update(bytes);
     this.chunks++;
     let chunkText = '';
@@ -283,31 +284,32 @@ class BodyWatch implements StreamFollower {
       // UTF-16 unit, nor 4 bytes fewer than one, so 4 bytes per missing char suffice
       // (decoding a whole 1 MiB chunk cost the page more than hashing it).
       const need = (settings.maxTextChars - this.text.length) * 4;
-      chunkText = textDecode(decoder, need < typedArrayByteLength(bytes) ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
-      if (need < typedArrayByteLength(bytes)) this.textCut = true;
+      chunkText = textDecode(decoder, need < size ? bytesRange(bytes, 0, need) : bytes, STREAM) as string;
+      if (need < size) this.textCut = true;
       this.text = this.appendCapped(this.text, chunkText);
     } else if (decoder) {
       this.textCut = true;
     } else if (!this.textual && typedArrayByteLength(this.head) < binaryPreviewBytes()) {
-      const keep = bytesRange(bytes, 0, binaryPreviewBytes() - typedArrayByteLength(this.head));
-      const grown = new Uint8ArrayCtor(typedArrayByteLength(this.head) + typedArrayByteLength(keep));
+      const held = typedArrayByteLength(this.head);
+      const keep = bytesRange(bytes, 0, binaryPreviewBytes() - held);
+      const grown = new Uint8ArrayCtor(held + typedArrayByteLength(keep));
       typedArraySet(grown, this.head);
-      typedArraySet(grown, keep, typedArrayByteLength(this.head));
+      typedArraySet(grown, keep, held);
       this.head = grown;
     }
     if (this.oneDocument) return;
     const preview = stringSlice(chunkText, 0, settings.maxTextChars);
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
-      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview, data: binaryPayload(bytes, typedArrayByteLength(bytes)) });
+      emit({ type: 'http.chunk', conn, size, preview, data: binaryPayload(bytes, size) });
     } else if (this.streaming || this.chunks > 2) {
-      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview });
+      emit({ type: 'http.chunk', conn, size, preview });
     } else if (this.chunks === 1) {
-      this.firstChunk = { t: now(), size: typedArrayByteLength(bytes), preview };
+      this.firstChunk = { t: now(), size, preview };
     } else {
       const first = this.firstChunk!;
       emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
-      emit({ type: 'http.chunk', conn, size: typedArrayByteLength(bytes), preview });
+      emit({ type: 'http.chunk', conn, size, preview });
     }
   }
 
@@ -396,14 +398,11 @@ class BodyWatch implements StreamFollower {
 
   private readWhole(clone: Response): void {
     this.touched();
-    const source = this.source(0);
     promiseThen(
       responseArrayBuffer(clone),
       (buffer) => {
         try {
-          const bytes = new Uint8ArrayCtor(buffer as ArrayBuffer);
-          if (typedArrayByteLength(bytes) > 0) this.feed(source, bytes);
-          this.finish(source);
+          this.finishWithBytes(new Uint8ArrayCtor(buffer as ArrayBuffer));
         } catch (error) {
           hookError('fetch.body', error);
         }
@@ -529,14 +528,19 @@ function readUnreadSmall(): void {
   const due = unreadSmall;
   unreadSmall = [];
   for (let i = 0; i < due.length; i++) {
-    const { watch, response } = due[i]!;
     try {
-      if (watch.smallPending && watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
-      watch.smallPending = false;
+      readIfStillUnread(due[i]!.watch, due[i]!.response);
     } catch (error) {
       hookError('fetch.body', error);
     }
   }
+}
+
+/** Clone and read a known-small body now, if it still waits and nothing has touched it (once). */
+function readIfStillUnread(watch: BodyWatch, response: unknown): void {
+  if (!watch.smallPending) return;
+  watch.smallPending = false;
+  if (watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
 }
 
 /** Read a clone of `response` alongside the page, if its body is still there to clone. */
@@ -688,10 +692,7 @@ export function installBodyFollowers(): void {
       // A known-small body the page takes as a stream: cloned first (the page gets a branch),
       // as the page may hand the stream where the hooks cannot follow (`new Response(body)`).
       const pending = watchAt(self);
-      if (pending !== undefined && pending.smallPending && pending.isUntouched() && !pending.ended) {
-        pending.smallPending = false;
-        readCloneOf(pending, self);
-      }
+      if (pending !== undefined) readIfStillUnread(pending, self);
     } catch (error) {
       hookError('fetch.body', error);
     }

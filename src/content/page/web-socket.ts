@@ -8,6 +8,8 @@
 import type { Payload } from '../../core/events.ts';
 import { emit, hookError, nextConn, now } from './emitter.ts';
 import {
+  copyOfEvent,
+  copyOfMessage,
   InboundGate,
   isOffline,
   registerTarget,
@@ -28,12 +30,10 @@ import {
   CloseEventCtor,
   construct,
   dictionary,
-  EventCtor,
   global,
   isArray,
   isView,
   messageEventGet,
-  MessageEventCtor,
   promiseThen,
   setTimer,
   Uint8ArrayCtor,
@@ -136,19 +136,9 @@ function onMessage(rec: SocketRecord, event: MessageEvent): void {
   rec.gate.intercept(event, copyMessage);
 }
 
-/** A held message, to deliver later. */
-function copyMessage(event: Event): Event {
-  return new MessageEventCtor(
-    'message',
-    dictionary({
-      data: messageEventGet.data(event),
-      origin: messageEventGet.origin(event) as string,
-      lastEventId: messageEventGet.lastEventId(event) as string,
-    }),
-  );
-}
-
-const copyError = (): Event => new EventCtor('error');
+/** A held message or error, to deliver later. */
+const copyMessage = copyOfMessage('message');
+const copyError = copyOfEvent('error');
 
 function onError(rec: SocketRecord, event: Event): void {
   if (rec.override) {
