@@ -404,6 +404,64 @@ describe('transparency (with vs without the extension)', () => {
     `);
   });
 
+  it('json(): same values, own __proto__ keys, BOM and bad bytes, and the same SyntaxError with its stack', async () => {
+    const given = (bytes: number[] | string) => `/given?b=${Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes).toString('base64url')}`;
+    const result = (await same(`${ERR}
+      const out = [];
+      const read = async (url, how = 'json') => {
+        const res = await fetch(url);
+        try {
+          const v = await res[how]();
+          return ['ok', JSON.stringify(v), v !== null && typeof v === 'object' ? [Object.getPrototypeOf(v) === (Array.isArray(v) ? Array.prototype : Object.prototype), Object.keys(v)] : typeof v, res.bodyUsed];
+        } catch (e) {
+          return [...err(e), e.stack, e instanceof SyntaxError, res.bodyUsed];
+        }
+      };
+      for (const url of ${JSON.stringify([
+        given('{"a":1,"__proto__":{"x":2},"n":1e400,"s":"\ud800","deep":[[[[1]]]]}'),
+        given([0xef, 0xbb, 0xbf, ...Buffer.from('{"bom":true}')]),
+        given([0x22, 0xff, 0xfe, 0x22]),
+        given(''),
+        given('{"cut":'),
+        given('nope'),
+        given([0xef, 0xbb, 0xbf]),
+        given('  [1, 2]  '),
+        given('"text"'),
+        given('null'),
+      ])}) out.push(await read(url));
+      out.push(await read(${JSON.stringify(given('{"after":1}'))}, 'text'));
+      const late = await fetch(${JSON.stringify(given('late'))});
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      out.push(await read.call(null, late.url));
+      Error.prepareStackTrace = (e, sites) => 'sites: ' + sites.length;
+      out.push(await read(${JSON.stringify(given('{"formatted"'))}));
+      delete Error.prepareStackTrace;
+      const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+      Object.defineProperty(Error, 'stackTraceLimit', { get() { return 10; }, set(v) {}, configurable: true });
+      out.push(await read(${JSON.stringify(given('{"accessor"'))}), await read(${JSON.stringify(given('{"fine":1}'))}));
+      Object.defineProperty(Error, 'stackTraceLimit', limit);
+      Error.stackTraceLimit = 3;
+      out.push(await read(${JSON.stringify(given('{"three"'))}), Error.stackTraceLimit);
+      Error.stackTraceLimit = 10;
+      const used = await fetch(${JSON.stringify(given('{"x":1}'))});
+      await used.json();
+      try { await used.json(); out.push('no error'); } catch (e) { out.push([...err(e), e.stack]); }
+      const frame = document.createElement('iframe');
+      document.body.append(frame);
+      const bad = await fetch(${JSON.stringify(given('{oops'))});
+      try { await frame.contentWindow.Response.prototype.json.call(bad); out.push('no error'); }
+      catch (e) { out.push([e.name, e.message, e instanceof SyntaxError, e instanceof frame.contentWindow.SyntaxError]); }
+      const good = await fetch(${JSON.stringify(given('{"realm":1}'))});
+      const v = await frame.contentWindow.Response.prototype.json.call(good);
+      out.push([v instanceof Object, v instanceof frame.contentWindow.Object]);
+      return out;
+    `)) as unknown[][];
+    expect(result[0]![0]).toBe('ok');
+    // Chromium 156: a network body's json() rejects with JSON.parse's own message and a stack of no frames.
+    expect(result[5]!.slice(0, 2)).toEqual(['SyntaxError', 'Unexpected token \'o\', "nope" is not valid JSON']);
+    expect(result[5]![4]).toBe(`SyntaxError: ${result[5]![1]}`);
+  });
+
   it('fetch bodies: identity, locked and used states and errors, however the page reads them', async () => {
     await same(`${ERR}
       const out = [];

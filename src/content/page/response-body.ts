@@ -14,10 +14,11 @@
  *   (the decoded size is then known): cloned a task after the response arrived, or
  *   when the page first takes its `body` stream, unless the page has consumed it by
  *   then; bodies the page never reads are captured too;
- * - `text()`, `arrayBuffer()`, `bytes()` on a body of declared length (one document,
- *   no stream of records): no clone; the hook records what the call gives the page
- *   (`text()` is served from `arrayBuffer()`'s bytes, decoded as `text()` decodes);
- * - `blob()`, `formData()`, `json()`, and the others on a body of unknown length (a
+ * - `text()`, `json()`, `arrayBuffer()`, `bytes()` on a body of declared length (one
+ *   document, no stream of records): no clone; the hook records what the call gives the
+ *   page (`text()` and `json()` are served from `arrayBuffer()`'s bytes, decoded as
+ *   they decode; see jsonOf);
+ * - `blob()`, `formData()`, and the others on a body of unknown length (a
  *   long-poll may trickle bytes): cloned at the call, the hook reading its branch (in
  *   one native call for a small body of declared length, else chunk by chunk) as the
  *   native call reads the other;
@@ -50,6 +51,10 @@ import {
   finalizationUnregister,
   global,
   isView,
+  jsonParse,
+  defineProperty,
+  ErrorCtor,
+  getOwnPropertyDescriptor,
   promiseThen,
   readerCancel,
   ownRegExp,
@@ -358,6 +363,36 @@ class BodyWatch implements StreamFollower {
     this.finish(source);
   }
 
+  /**
+   * What `json()` gives the page for a body of these bytes (Fetch § "parse JSON from bytes":
+   * JSON.parse of the UTF-8 decode). Blink's BodyJsonConsumer (core/fetch/body.cc) hands the
+   * decoded string to V8's JSON parser, the one `JSON.parse` runs, in the Response's realm,
+   * which made this watch (a frame's `json()` called on the top page's Response gives the
+   * top page's objects and errors). It parses once the body has arrived, with no script on
+   * the stack: its SyntaxError has JSON.parse's message and a stack of no frames, which
+   * parsing again with `Error.stackTraceLimit` at 0 reproduces (transparency browser test).
+   * Taking `json()` this way spares the clone a small fetch otherwise paid (BENCHMARKS.md).
+   */
+  json(buffer: ArrayBuffer): unknown {
+    const text = textDecode(utf8!, buffer) as string;
+    try {
+      return jsonParse(text);
+    } catch {
+      // Not JSON: made again, frame-less (jsonFramelessErrors said the limit can be set).
+    }
+    const limit = dictionary(getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit')!);
+    defineProperty(ErrorCtor, 'stackTraceLimit', dictionary({ ...limit, value: 0 }));
+    let error: unknown;
+    try {
+      jsonParse(text);
+    } catch (failure) {
+      error = failure;
+    } finally {
+      defineProperty(ErrorCtor, 'stackTraceLimit', limit);
+    }
+    throw error;
+  }
+
   /** The body failed (network error, abort). */
   fail(error: unknown): void {
     if (this.ended) return;
@@ -637,7 +672,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
 }
 
 /** How the hook observes a body the page consumes whole: from the call's result, or from a clone read alongside. */
-type Consumption = 'text' | 'bytes' | 'clone' | null;
+type Consumption = 'text' | 'json' | 'bytes' | 'clone' | null;
 
 /** Before the page consumes a whole body with `text()` & co.: how the hook will see it, or null when it does not need to. */
 function beforeConsume(response: unknown, method: string): Consumption {
@@ -653,9 +688,9 @@ function beforeConsume(response: unknown, method: string): Consumption {
       watch.consumedByPage();
       return 'bytes';
     }
-    if (method === 'text' && utf8 !== null) {
+    if ((method === 'text' || (method === 'json' && jsonFramelessErrors())) && utf8 !== null) {
       watch.consumedByPage();
-      return 'text';
+      return method;
     }
   }
   readCloneOf(watch, response);
@@ -677,6 +712,18 @@ function recordConsumed(response: unknown, value: unknown): void {
  * Content-Type's charset). Made when the hooks install, before any page script.
  */
 let utf8: TextDecoder | null = null;
+
+/**
+ * Whether BodyWatch.json can make its SyntaxError without frames: `Error.stackTraceLimit`
+ * is a data property it may set and put back. A page that made it an accessor or froze it
+ * keeps the clone for `json()`.
+ */
+function jsonFramelessErrors(): boolean {
+  const found = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
+  // Without a prototype: a getter the page put on Object.prototype is not read for a member it lacks.
+  const limit = found === undefined ? undefined : dictionary(found);
+  return limit !== undefined && 'value' in limit && limit.writable === true && limit.configurable === true;
+}
 
 /** Follow the page's reads of fetch bodies (see the file comment). */
 export function installBodyFollowers(): void {
@@ -716,12 +763,13 @@ export function installBodyFollowers(): void {
       } catch (error) {
         hookError('fetch.consume', error);
       }
-      // text() reads the bytes with arrayBuffer() and decodes them as text() would: the
-      // hook hashes the bytes the page's text came from (encoding the text back to hash it
-      // cost 4 ms per MiB in Chromium 156, more than the clone it replaces).
-      const result = (how === 'text' ? responseArrayBuffer(self) : apply(consume, self, args)) as Promise<unknown>;
+      // text() and json() read the bytes with arrayBuffer() and decode them as they would:
+      // the hook hashes the bytes the page's value came from (encoding the text back to hash
+      // it cost 4 ms per MiB in Chromium 156, more than the clone it replaces).
+      const fromBytes = how === 'text' || how === 'json';
+      const result = (fromBytes ? responseArrayBuffer(self) : apply(consume, self, args)) as Promise<unknown>;
       // A rejection made now (a used body) would carry the hook's frames.
-      if (how !== 'text' && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
+      if (!fromBytes && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
       return promiseThen(
         result,
         (value) => {
@@ -730,7 +778,9 @@ export function installBodyFollowers(): void {
           } catch (error) {
             hookError('fetch.consume', error);
           }
-          return how === 'text' ? textDecode(utf8!, value as ArrayBuffer) : value;
+          if (how === 'text') return textDecode(utf8!, value as ArrayBuffer);
+          // The Response's own watch: its realm parses (a frame may call this realm's json()).
+          return how === 'json' ? watchAt(self)!.json(value as ArrayBuffer) : value;
         },
         (error) => {
           try {

@@ -77,6 +77,13 @@ async function handle(
       res.end(body);
       return;
     }
+    case '/given': {
+      // The bytes given in ?b= (base64url), with a declared length and the ?type= given.
+      const body = Buffer.from(url.searchParams.get('b') ?? '', 'base64url');
+      res.writeHead(200, { 'content-type': url.searchParams.get('type') ?? 'application/json', 'content-length': body.length });
+      res.end(body);
+      return;
+    }
     case '/text': {
       const body = 'héllo wörld';
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
