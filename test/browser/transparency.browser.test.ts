@@ -462,6 +462,61 @@ describe('transparency (with vs without the extension)', () => {
     expect(result[5]![4]).toBe(`SyntaxError: ${result[5]![1]}`);
   });
 
+  it('text(), json(), arrayBuffer(), bytes() of bodies of unknown length: same values, states, cuts and aborts', async () => {
+    const given = (bytes: string | Buffer, query: string) => `/given?b=${Buffer.from(bytes).toString('base64url')}&${query}`;
+    const json = '{"a":[1,2,3],"__proto__":{"x":1},"s":"héllo wörld ✓ 😀","pad":"' + 'x'.repeat(3000) + '"}';
+    const result = (await same(`${ERR}
+      const out = [];
+      const show = async (how, v) => how === 'json' ? JSON.stringify(v) + Object.keys(v).join()
+        : how === 'text' ? v
+        : how === 'arrayBuffer' ? [Object.prototype.toString.call(v), v.byteLength, new Uint8Array(v).slice(0, 8).join()]
+        : [v.constructor.name, v.byteLength, v.byteOffset, v.buffer.byteLength, v.slice(0, 8).join()];
+      const read = async (url, how, init) => {
+        const res = await fetch(url, init);
+        const call = res[how]();
+        const states = [res.bodyUsed, res.body.locked];
+        try {
+          const v = await call;
+          return ['ok', how, await show(how, v), states];
+        } catch (e) {
+          return [...err(e), e.stack, states];
+        }
+      };
+      for (const how of ['json', 'text', 'arrayBuffer', 'bytes']) {
+        out.push(await read(${JSON.stringify(given(json, 'split=3'))}, how));
+        out.push(await read(${JSON.stringify(given(json, 'split=1'))}, how));
+        out.push(await read(${JSON.stringify(given('', 'split=2'))}, how));
+        out.push(await read(${JSON.stringify(given(Buffer.from([0xef, 0xbb, 0xbf, 0x22, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x22]), 'split=10'))}, how));
+        out.push(await read(${JSON.stringify(given(json, 'split=3&cut=1'))}, how));
+      }
+      out.push(await read(${JSON.stringify(given('{"not json', 'split=2'))}, 'json'));
+      for (const how of ['json', 'text']) {
+        const c = new AbortController();
+        setTimeout(() => c.abort(), 40);
+        out.push(await read(${JSON.stringify(given(json, 'split=4'))}, how, { signal: c.signal }));
+        const c2 = new AbortController();
+        const reason = new RangeError('mine');
+        setTimeout(() => c2.abort(reason), 40);
+        const res = await fetch(${JSON.stringify(given(json, 'split=4'))}, { signal: c2.signal });
+        try { await res[how](); out.push('no error'); } catch (e) { out.push(['reason', e === reason]); }
+      }
+      let res = await fetch(${JSON.stringify(given(json, 'split=2'))});
+      const body = res.body;
+      const text = res.text();
+      out.push(['after body', body === res.body, body.locked, res.bodyUsed, (await text).length]);
+      res = await fetch(${JSON.stringify(given(json, 'split=2'))});
+      const copy = res.clone();
+      out.push(['clone', (await copy.text()).length, JSON.stringify(await res.json()).length, res.bodyUsed, copy.bodyUsed]);
+      res = await fetch(${JSON.stringify(given(json, 'split=2'))});
+      const first = res.text();
+      const again = await res.text().then(() => 'no error', (e) => [...err(e), e.stack]);
+      out.push(['twice', (await first).length, again]);
+      return out;
+    `)) as unknown[][];
+    expect(result[0]!.slice(0, 2)).toEqual(['ok', 'json']);
+    expect(result[4]!.slice(0, 3)).toEqual(['TypeError', 'Failed to fetch', true]);
+  });
+
   it('fetch bodies: identity, locked and used states and errors, however the page reads them', async () => {
     await same(`${ERR}
       const out = [];

@@ -78,10 +78,28 @@ async function handle(
       return;
     }
     case '/given': {
-      // The bytes given in ?b= (base64url), with a declared length and the ?type= given.
+      // The bytes given in ?b= (base64url) with the ?type= given: with a declared length, or
+      // chunked in ?split= parts 30 ms apart, the last left out and the connection reset with ?cut=1.
       const body = Buffer.from(url.searchParams.get('b') ?? '', 'base64url');
-      res.writeHead(200, { 'content-type': url.searchParams.get('type') ?? 'application/json', 'content-length': body.length });
-      res.end(body);
+      const type = url.searchParams.get('type') ?? 'application/json';
+      const split = Number(url.searchParams.get('split') ?? 0);
+      if (split === 0) {
+        res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      res.writeHead(200, { 'content-type': type });
+      const step = Math.ceil(body.length / split);
+      const cut = url.searchParams.get('cut') === '1';
+      for (let at = 0; at < body.length; at += step) {
+        if (cut && at + step >= body.length) {
+          res.socket?.destroy();
+          return;
+        }
+        res.write(body.subarray(at, at + step));
+        await sleep(30);
+      }
+      res.end();
       return;
     }
     case '/text': {
