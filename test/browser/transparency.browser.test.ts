@@ -42,6 +42,18 @@ async function same(body: string): Promise<unknown> {
   return without;
 }
 
+/**
+ * A body-reading call's error, with the one difference Chromium makes by timing set aside.
+ * Chromium 156 rejects `json()` of a body that is no JSON (and a body call on a cut body) in
+ * one of two forms: when the body had fully arrived before the call, Blink finishes within
+ * the call, and the message starts "Failed to execute 'json' on 'Response': " and the stack
+ * has the caller's frames; otherwise it finishes later, with the bare message and no frames.
+ * Which one a page gets is a race even without the extension (seen both ways in full runs);
+ * the hooks give the second whenever they parse. The first form is compared as the second.
+ */
+const SETTLED = `const CALL = /^Failed to execute '\\w+' on 'Response': /;
+  const settled = (e) => CALL.test(e.message) ? [e.name, e.message.replace(CALL, ''), String(e.stack).split('\\n')[0]] : [e.name, e.message, e.stack];`;
+
 const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error, Object.getPrototypeOf(e) === globalThis[e && e.name]?.prototype];`;
 
 describe('transparency (with vs without the extension)', () => {
@@ -406,7 +418,7 @@ describe('transparency (with vs without the extension)', () => {
 
   it('json(): same values, own __proto__ keys, BOM and bad bytes, and the same SyntaxError with its stack', async () => {
     const given = (bytes: number[] | string) => `/given?b=${Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes).toString('base64url')}`;
-    const result = (await same(`${ERR}
+    const result = (await same(`${ERR} ${SETTLED}
       const out = [];
       const read = async (url, how = 'json') => {
         const res = await fetch(url);
@@ -414,7 +426,7 @@ describe('transparency (with vs without the extension)', () => {
           const v = await res[how]();
           return ['ok', JSON.stringify(v), v !== null && typeof v === 'object' ? [Object.getPrototypeOf(v) === (Array.isArray(v) ? Array.prototype : Object.prototype), Object.keys(v)] : typeof v, res.bodyUsed];
         } catch (e) {
-          return [...err(e), e.stack, e instanceof SyntaxError, res.bodyUsed];
+          return [...settled(e), e instanceof SyntaxError, Object.getPrototypeOf(e) === SyntaxError.prototype, res.bodyUsed];
         }
       };
       for (const url of ${JSON.stringify([
@@ -450,7 +462,7 @@ describe('transparency (with vs without the extension)', () => {
       document.body.append(frame);
       const bad = await fetch(${JSON.stringify(given('{oops'))});
       try { await frame.contentWindow.Response.prototype.json.call(bad); out.push('no error'); }
-      catch (e) { out.push([e.name, e.message, e instanceof SyntaxError, e instanceof frame.contentWindow.SyntaxError]); }
+      catch (e) { out.push([...settled(e).slice(0, 2), e instanceof SyntaxError, e instanceof frame.contentWindow.SyntaxError]); }
       const good = await fetch(${JSON.stringify(given('{"realm":1}'))});
       const v = await frame.contentWindow.Response.prototype.json.call(good);
       out.push([v instanceof Object, v instanceof frame.contentWindow.Object]);
@@ -458,14 +470,13 @@ describe('transparency (with vs without the extension)', () => {
     `)) as unknown[][];
     expect(result[0]![0]).toBe('ok');
     // Chromium 156: a network body's json() rejects with JSON.parse's own message and a stack of no frames.
-    expect(result[5]!.slice(0, 2)).toEqual(['SyntaxError', 'Unexpected token \'o\', "nope" is not valid JSON']);
-    expect(result[5]![4]).toBe(`SyntaxError: ${result[5]![1]}`);
+    expect(result[5]!.slice(0, 3)).toEqual(['SyntaxError', 'Unexpected token \'o\', "nope" is not valid JSON', `SyntaxError: Unexpected token 'o', "nope" is not valid JSON`]);
   });
 
   it('text(), json(), arrayBuffer(), bytes() of bodies of unknown length: same values, states, cuts and aborts', async () => {
     const given = (bytes: string | Buffer, query: string) => `/given?b=${Buffer.from(bytes).toString('base64url')}&${query}`;
     const json = '{"a":[1,2,3],"__proto__":{"x":1},"s":"héllo wörld ✓ 😀","pad":"' + 'x'.repeat(3000) + '"}';
-    const result = (await same(`${ERR}
+    const result = (await same(`${ERR} ${SETTLED}
       const out = [];
       const show = async (how, v) => how === 'json' ? JSON.stringify(v) + Object.keys(v).join()
         : how === 'text' ? v
@@ -479,7 +490,7 @@ describe('transparency (with vs without the extension)', () => {
           const v = await call;
           return ['ok', how, await show(how, v), states];
         } catch (e) {
-          return [...err(e), e.stack, states];
+          return [...settled(e), ...err(e).slice(2), states];
         }
       };
       for (const how of ['json', 'text', 'arrayBuffer', 'bytes']) {
@@ -509,12 +520,12 @@ describe('transparency (with vs without the extension)', () => {
       out.push(['clone', (await copy.text()).length, JSON.stringify(await res.json()).length, res.bodyUsed, copy.bodyUsed]);
       res = await fetch(${JSON.stringify(given(json, 'split=2'))});
       const first = res.text();
-      const again = await res.text().then(() => 'no error', (e) => [...err(e), e.stack]);
+      const again = await res.text().then(() => 'no error', (e) => [...settled(e), ...err(e).slice(2)]);
       out.push(['twice', (await first).length, again]);
       return out;
     `)) as unknown[][];
     expect(result[0]!.slice(0, 2)).toEqual(['ok', 'json']);
-    expect(result[4]!.slice(0, 3)).toEqual(['TypeError', 'Failed to fetch', true]);
+    expect(result[4]!.slice(0, 3)).toEqual(['TypeError', 'Failed to fetch', 'TypeError: Failed to fetch']);
   });
 
   it('fetch bodies: identity, locked and used states and errors, however the page reads them', async () => {

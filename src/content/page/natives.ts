@@ -18,7 +18,7 @@ import {
   uncurry,
 } from '../../core/primordials.ts';
 
-export { arrayBufferByteLength, charCodeAt, hasOwn, stringIndexOf, stringSlice, typedArrayBuffer, typedArrayByteLength, typedArrayByteOffset };
+export { arrayBufferByteLength, charCodeAt, hasOwn, stringIndexOf, stringSlice, typedArrayByteLength };
 
 const R = Reflect;
 export const apply = R.apply;
@@ -75,8 +75,8 @@ export const TypeErrorCtor = TypeError;
  * fetch" (both measured: test/e2e/firefox.e2e.test.ts, test/browser/faults.browser.test.ts).
  * Read at install, before page scripts run: `mozInnerScreenX` exists only in Gecko.
  */
-export const GECKO = typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number';
-export const FETCH_NETWORK_ERROR_MESSAGE = GECKO ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
+export const FETCH_NETWORK_ERROR_MESSAGE =
+  typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
 export const URLCtor = URL;
 export const urlHref = getter(URL.prototype, 'href')! as (url: URL) => string;
 export const nodeBaseURI = getter(Node.prototype, 'baseURI')! as (node: Node) => string;
@@ -288,7 +288,6 @@ export const abortSignalAny = (AbortSignal as unknown as { any?: (s: Iterable<Ab
 );
 export const AbortSignalCtor = AbortSignal;
 export const abortSignalReason = getter(AbortSignal.prototype, 'reason')!;
-export const abortSignalAborted = getter(AbortSignal.prototype, 'aborted')! as (signal: unknown) => boolean;
 export const URLSearchParamsCtor = URLSearchParams;
 export const urlSearchParamsToString = uncurry(URLSearchParams.prototype.toString);
 

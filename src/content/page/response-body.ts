@@ -18,12 +18,9 @@
  *   document, no stream of records): no clone; the hook records what the call gives the
  *   page (`text()` and `json()` are served from `arrayBuffer()`'s bytes, decoded as
  *   they decode; see jsonOf);
- * - the same four on a body of unknown length (a long-poll may trickle bytes, so its
- *   chunks keep their times): no clone either; the hook reads the page's own stream for
- *   the call, chunk by chunk, and gives the page what the call gives, its failures
- *   included (BodyWatch.consumeStream; Chromium only, Firefox keeps the clone);
- * - `blob()`, `formData()`: cloned at the call, the hook reading its branch (in one
- *   native call for a small body of declared length, else chunk by chunk) as the
+ * - `blob()`, `formData()`, and the others on a body of unknown length (a
+ *   long-poll may trickle bytes): cloned at the call, the hook reading its branch (in
+ *   one native call for a small body of declared length, else chunk by chunk) as the
  *   native call reads the other;
  * - the `body` stream: every way of reading it is followed (default and BYOB
  *   readers, async iteration, `tee()`, `pipeTo()`/`pipeThrough()`), the hook seeing
@@ -43,18 +40,13 @@ import type { HeaderList } from '../../core/events.ts';
 import type { SseParser } from '../../core/sse-parser.ts';
 import {
   abortControllerAbort,
-  abortControllerSignal,
-  abortSignalAborted,
   abortSignalReason,
   addListener,
   apply,
-  arrayBufferByteLength,
   bytesRange,
   construct,
   dictionary,
-  FETCH_NETWORK_ERROR_MESSAGE,
   FinalizationRegistryCtor,
-  GECKO,
   finalizationRegister,
   finalizationUnregister,
   global,
@@ -63,7 +55,6 @@ import {
   defineProperty,
   ErrorCtor,
   getOwnPropertyDescriptor,
-  PromiseCtor,
   promiseThen,
   readerCancel,
   ownRegExp,
@@ -89,9 +80,7 @@ import {
   transformGet,
   TransformStreamCtor,
   TypeErrorCtor,
-  typedArrayBuffer,
   typedArrayByteLength,
-  typedArrayByteOffset,
   typedArraySet,
   Uint8ArrayCtor,
   weakMapDelete,
@@ -380,108 +369,28 @@ class BodyWatch implements StreamFollower {
    * decoded string to V8's JSON parser, the one `JSON.parse` runs, in the Response's realm,
    * which made this watch (a frame's `json()` called on the top page's Response gives the
    * top page's objects and errors). It parses once the body has arrived, with no script on
-   * the stack: its SyntaxError has JSON.parse's message and a stack of no frames
-   * (transparency browser test).
+   * the stack: its SyntaxError has JSON.parse's message and a stack of no frames, which
+   * parsing again with `Error.stackTraceLimit` at 0 reproduces (transparency browser test).
+   * Taking `json()` this way spares the clone a small fetch otherwise paid (BENCHMARKS.md).
    */
   json(buffer: ArrayBuffer): unknown {
     const text = textDecode(utf8!, buffer) as string;
     try {
       return jsonParse(text);
     } catch {
-      // Not JSON: the error is made again, with no frames (stackLimitSettable said it can be).
+      // Not JSON: made again, frame-less (jsonFramelessErrors said the limit can be set).
     }
-    throw frameless(() => {
-      try {
-        jsonParse(text);
-      } catch (error) {
-        return error;
-      }
-    });
-  }
-
-  /**
-   * The page consumes a body of unknown length whole with `how` (`text()`, `json()`,
-   * `arrayBuffer()`, `bytes()`): the hook reads the page's own stream for the call, chunk
-   * by chunk, so each chunk is seen when it arrives (a long-poll trickling keep-alive
-   * bytes), and no clone is made (2,000 small JSON fetches of unknown length: 1.59 times
-   * the page's own CPU against 1.65 with the clone, side by side; BENCHMARKS.md). Reading
-   * the stream in script is what the chunk times cost: a native `arrayBuffer()` in its
-   * place measured 1.44 against 1.65, and sees no chunk. The first read starts
-   * now, so the body is used and locked when the call returns, as natively. The value is
-   * made in the Response's realm (this watch's), as Blink makes it; a failed read rejects
-   * as the call does (consumeFailure).
-   */
-  consumeStream(body: ReadableStream<Uint8Array>, how: WholeRead): Promise<unknown> {
-    const reader = streamGetReader(body);
-    const source = this.source(0);
-    this.consumedByPage();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    return construct(PromiseCtor, [
-      (resolve: (value: unknown) => void, reject: (reason: unknown) => void) => {
-        const pump = (): void => {
-          promiseThen(
-            readerRead(reader),
-            (result) => {
-              const { done, value } = result as ReadableStreamReadResult<Uint8Array>;
-              if (!done) {
-                const bytes = bytesOf(value);
-                chunks[chunks.length] = bytes;
-                total += typedArrayByteLength(bytes);
-                try {
-                  if (typedArrayByteLength(bytes) > 0) this.feed(source, bytes);
-                } catch (error) {
-                  hookError('fetch.consume', error);
-                }
-                pump();
-                return;
-              }
-              try {
-                this.finish(source);
-              } catch (error) {
-                hookError('fetch.consume', error);
-              }
-              try {
-                resolve(this.valueOf(how, joined(chunks, total)));
-              } catch (error) {
-                reject(error);
-              }
-            },
-            (error) => {
-              try {
-                this.fail(error);
-              } catch (failure) {
-                hookError('fetch.consume', failure);
-              }
-              reject(this.consumeFailure(error));
-            },
-          );
-        };
-        pump();
-      },
-    ]) as Promise<unknown>;
-  }
-
-  /** What `how` gives the page for the body `buffer`. */
-  private valueOf(how: WholeRead, buffer: ArrayBuffer): unknown {
-    if (how === 'arrayBuffer') return buffer;
-    if (how === 'bytes') return new Uint8ArrayCtor(buffer);
-    if (how === 'text') return textDecode(utf8!, buffer);
-    return this.json(buffer);
-  }
-
-  /**
-   * What a consuming call rejects with when its read of the body failed with `error`.
-   * Measured in Chromium 156: a body cut by the network fails a reader with TypeError
-   * "network error" but `text()` & co. with fetch's TypeError "Failed to fetch", with no
-   * frames; an abort fails both with the signal's reason. A `drop` fault (the hook's own
-   * signal) stands for the network.
-   */
-  private consumeFailure(error: unknown): unknown {
-    const { signal, controller } = this.facts;
-    const dropped = abortSignalAborted(abortControllerSignal(controller));
-    if (!dropped && signal !== null && abortSignalAborted(signal)) return error;
-    return frameless(() => new TypeErrorCtor(FETCH_NETWORK_ERROR_MESSAGE));
+    const limit = dictionary(getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit')!);
+    defineProperty(ErrorCtor, 'stackTraceLimit', dictionary({ ...limit, value: 0 }));
+    let error: unknown;
+    try {
+      jsonParse(text);
+    } catch (failure) {
+      error = failure;
+    } finally {
+      defineProperty(ErrorCtor, 'stackTraceLimit', limit);
+    }
+    throw error;
   }
 
   /** The body failed (network error, abort). */
@@ -762,30 +671,8 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
   return result;
 }
 
-/** The calls that consume a whole body into one value the hook can make itself. */
-type WholeRead = 'text' | 'json' | 'arrayBuffer' | 'bytes';
-
-/**
- * How the hook observes a body the page consumes whole: from the call's result, by reading
- * the page's stream for the call, or from a clone read alongside.
- */
-type Consumption = 'text' | 'json' | 'bytes' | 'stream' | 'clone' | null;
-
-/** The body's bytes in one buffer: a lone chunk's own when it spans it. */
-function joined(chunks: Uint8Array[], total: number): ArrayBuffer {
-  if (chunks.length === 1) {
-    const only = chunks[0]!;
-    const buffer = typedArrayBuffer(only) as ArrayBuffer;
-    if (typedArrayByteOffset(only) === 0 && arrayBufferByteLength(buffer) === total) return buffer;
-  }
-  const all = new Uint8ArrayCtor(total);
-  let at = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    typedArraySet(all, chunks[i]!, at);
-    at += typedArrayByteLength(chunks[i]!);
-  }
-  return typedArrayBuffer(all) as ArrayBuffer;
-}
+/** How the hook observes a body the page consumes whole: from the call's result, or from a clone read alongside. */
+type Consumption = 'text' | 'json' | 'bytes' | 'clone' | null;
 
 /** Before the page consumes a whole body with `text()` & co.: how the hook will see it, or null when it does not need to. */
 function beforeConsume(response: unknown, method: string): Consumption {
@@ -801,12 +688,10 @@ function beforeConsume(response: unknown, method: string): Consumption {
       watch.consumedByPage();
       return 'bytes';
     }
-    if ((method === 'text' || (method === 'json' && stackLimitSettable())) && utf8 !== null) {
+    if ((method === 'text' || (method === 'json' && jsonFramelessErrors())) && utf8 !== null) {
       watch.consumedByPage();
       return method;
     }
-  } else if (!GECKO && utf8 !== null && isWholeRead(method) && stackLimitSettable()) {
-    return 'stream';
   }
   readCloneOf(watch, response);
   return 'clone';
@@ -828,34 +713,16 @@ function recordConsumed(response: unknown, value: unknown): void {
  */
 let utf8: TextDecoder | null = null;
 
-function isWholeRead(method: string): method is WholeRead {
-  return method === 'text' || method === 'json' || method === 'arrayBuffer' || method === 'bytes';
-}
-
 /**
- * Whether the hooks can make an error without frames (frameless): `Error.stackTraceLimit`
- * is a data property they may set and put back. A page that made it an accessor or froze
- * it keeps the clone for the calls whose errors the hooks would make.
+ * Whether BodyWatch.json can make its SyntaxError without frames: `Error.stackTraceLimit`
+ * is a data property it may set and put back. A page that made it an accessor or froze it
+ * keeps the clone for `json()`.
  */
-function stackLimitSettable(): boolean {
+function jsonFramelessErrors(): boolean {
   const found = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
   // Without a prototype: a getter the page put on Object.prototype is not read for a member it lacks.
   const limit = found === undefined ? undefined : dictionary(found);
   return limit !== undefined && 'value' in limit && limit.writable === true && limit.configurable === true;
-}
-
-/**
- * `make()`'s error, made with no stack frames, as Blink makes the errors of a body it read
- * with no script on the stack (Error.stackTraceLimit, of this realm, at 0 meanwhile).
- */
-function frameless(make: () => unknown): unknown {
-  const limit = dictionary(getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit')!);
-  defineProperty(ErrorCtor, 'stackTraceLimit', dictionary({ ...limit, value: 0 }));
-  try {
-    return make();
-  } finally {
-    defineProperty(ErrorCtor, 'stackTraceLimit', limit);
-  }
 }
 
 /** Follow the page's reads of fetch bodies (see the file comment). */
@@ -895,15 +762,6 @@ export function installBodyFollowers(): void {
         how = beforeConsume(self, name);
       } catch (error) {
         hookError('fetch.consume', error);
-      }
-      if (how === 'stream') {
-        try {
-          return watchAt(self)!.consumeStream(responseGet.body(self) as ReadableStream<Uint8Array>, name as WholeRead);
-        } catch (error) {
-          // Before its first read (getReader failed): the body is as it was, the native call takes it.
-          hookError('fetch.consume', error);
-          how = null;
-        }
       }
       // text() and json() read the bytes with arrayBuffer() and decode them as they would:
       // the hook hashes the bytes the page's value came from (encoding the text back to hash
