@@ -162,6 +162,7 @@ describe('fetch', () => {
   });
 
   it('records a body the page consumes whole from what the page got, equal to a clone read, and a small body it never reads', async () => {
+    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
     const page = await openPage(`<script>
       const big = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('') + 'é';
       window.__done = (async () => {
@@ -177,8 +178,11 @@ describe('fetch', () => {
         got.declaredText = await (await fetch('/text')).text();
         got.declaredBuffer = (await (await fetch('/bytes?n=100000')).arrayBuffer()).byteLength;
         got.declaredBytes = (await (await fetch('/bytes?n=70000')).bytes()).byteLength;
-        // No declared length, bytes trickling in: followed chunk by chunk even though text() waits for the end.
-        got.trickle = await (await fetch('/stream?n=4')).text();
+        // No declared length, bytes trickling in for about half a second: followed chunk by chunk
+        // even though text() waits for the end (from 250 ms after the call at the latest).
+        got.trickle = await (await fetch('/stream?n=12')).text();
+        // No declared length, the whole body within that time: read whole when text() is done, no chunks.
+        got.quick = await (await fetch('/stream?n=2')).text();
         // A small body's stream handed where the hooks cannot follow it.
         got.rewrapped = (await new Response((await fetch('/json?n=34')).body).json()).n;
         fetch('/json?n=32');
@@ -192,9 +196,9 @@ describe('fetch', () => {
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<Record<string, unknown>> }).__done);
     expect(got).toEqual({
       text: expect.any(String), arrayBuffer: 300_002, bytes: 300_002, json: 31, blob: 300_002, binaryText: 300,
-      declaredText: 'héllo wörld', declaredBuffer: 100_000, declaredBytes: 70_000, trickle: 'chunk1;chunk2;chunk3;chunk4;', rewrapped: 34, later: 33, both: 'read',
+      declaredText: 'héllo wörld', declaredBuffer: 100_000, declaredBytes: 70_000, trickle: TRICKLE, quick: 'chunk1;chunk2;', rewrapped: 34, later: 33, both: 'read',
     });
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 14);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 15);
     const endOf = (suffix: string) => {
       const conn = find(events, 'http.request').find((r) => r.url.endsWith(suffix))!.conn;
       return find(events, 'http.end').find((e) => e.conn === conn)!;
@@ -207,8 +211,16 @@ describe('fetch', () => {
     }
     const json = (n: number) => Buffer.from(JSON.stringify({ ok: true, n }));
     for (const n of [31, 32, 33, 34]) expect(endOf(`/json?n=${n}`)).toMatchObject({ size: json(n).length, bodyHash: referenceBodyHash(json(n)), body: { data: json(n).toString() } });
-    const trickle = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=4'))!.conn;
-    expect(find(events, 'http.chunk').filter((c) => c.conn === trickle).map((c) => c.preview).join('')).toBe('chunk1;chunk2;chunk3;chunk4;');
+    const trickle = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=12'))!.conn;
+    const trickled = find(events, 'http.chunk').filter((c) => c.conn === trickle);
+    expect(trickled.map((c) => c.preview).join('')).toBe(TRICKLE);
+    // The chunks after the first quarter second were read as they came: spread over the rest of the body.
+    expect(trickled.length).toBeGreaterThanOrEqual(4);
+    expect(trickled.at(-1)!.t - trickled[0]!.t).toBeGreaterThan(150);
+    expect(endOf('/stream?n=12')).toMatchObject({ body: { data: TRICKLE } });
+    const quick = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=2'))!.conn;
+    expect(find(events, 'http.chunk').filter((c) => c.conn === quick)).toEqual([]);
+    expect(endOf('/stream?n=2')).toMatchObject({ size: 14, body: { data: 'chunk1;chunk2;' } });
     const hello = Buffer.from('héllo wörld');
     expect(endOf('/text')).toMatchObject({ size: hello.length, bodyHash: referenceBodyHash(hello), body: { encoding: 'text', data: 'héllo wörld', truncated: false } });
     for (const n of [100_000, 70_000]) expect(endOf(`/bytes?n=${n}`)).toMatchObject({ size: n, bodyHash: referenceBodyHash(byteRamp(n)), body: { encoding: 'binary', size: n, truncated: true } });

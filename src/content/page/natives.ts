@@ -75,8 +75,8 @@ export const TypeErrorCtor = TypeError;
  * fetch" (both measured: test/e2e/firefox.e2e.test.ts, test/browser/faults.browser.test.ts).
  * Read at install, before page scripts run: `mozInnerScreenX` exists only in Gecko.
  */
-export const FETCH_NETWORK_ERROR_MESSAGE =
-  typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
+export const GECKO = typeof (globalThis as { mozInnerScreenX?: unknown }).mozInnerScreenX === 'number';
+export const FETCH_NETWORK_ERROR_MESSAGE = GECKO ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
 export const URLCtor = URL;
 export const urlHref = getter(URL.prototype, 'href')! as (url: URL) => string;
 export const nodeBaseURI = getter(Node.prototype, 'baseURI')! as (node: Node) => string;

@@ -17,11 +17,14 @@
  * - `text()`, `json()`, `arrayBuffer()`, `bytes()` on a body of declared length (one
  *   document, no stream of records): no clone; the hook records what the call gives the
  *   page (`text()` and `json()` are served from `arrayBuffer()`'s bytes, decoded as
- *   they decode; see jsonOf);
- * - `blob()`, `formData()`, and the others on a body of unknown length (a
- *   long-poll may trickle bytes): cloned at the call, the hook reading its branch (in
- *   one native call for a small body of declared length, else chunk by chunk) as the
- *   native call reads the other;
+ *   they decode; see BodyWatch.json; `json()` in Chromium only);
+ * - `blob()`, `formData()`, and every call on a body of unknown length (a long-poll
+ *   may trickle bytes, whose times the hook keeps): cloned at the call, the hook
+ *   reading its branch (in one native call for a small body of declared length, else
+ *   chunk by chunk) as the native call reads the other. Serving `text()` & co. by
+ *   reading the page's own stream instead spared the tee (2,000 small fetches: 1.59
+ *   against 1.65 times the page's own CPU) but left the page's DevTools without the
+ *   body of a third of such requests (test/e2e/har-equivalence.e2e.test.ts);
  * - the `body` stream: every way of reading it is followed (default and BYOB
  *   readers, async iteration, `tee()`, `pipeTo()`/`pipeThrough()`), the hook seeing
  *   each chunk the page's read returns, first, and never reading ahead of the page.
@@ -47,6 +50,7 @@ import {
   construct,
   dictionary,
   FinalizationRegistryCtor,
+  GECKO,
   finalizationRegister,
   finalizationUnregister,
   global,
@@ -190,6 +194,8 @@ class BodyWatch implements StreamFollower {
   ownReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   /** The hook reads its own clone (chunk by chunk or whole). */
   ownRead = false;
+  /** The hook's clone of a body the page consumes whole, not read yet (holdClone). */
+  private heldClone: Response | null = null;
   /** A known-small body waiting to be cloned unless the page reads it first (readLaterIfUnread). */
   smallPending = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
@@ -431,6 +437,40 @@ class BodyWatch implements StreamFollower {
     else this.readChunks(clone);
   }
 
+  /**
+   * The page consumes this body (of unknown length, no stream of records) whole with a
+   * native call: its clone is held, and read in one native call once the page's call has
+   * settled (the body is complete then, its chunks have nothing left to tell), or chunk by
+   * chunk from up to HELD_CLONE_MS after the call on, when the page's call is still waiting
+   * (a long-poll trickling keep-alive bytes: those chunks keep their times, the ones before
+   * are read at once then). Reading every such clone chunk by chunk cost the page a reader
+   * and a promise per chunk on its own thread (see HELD_CLONE_MS).
+   */
+  holdClone(clone: Response): void {
+    this.ownRead = true;
+    this.touched();
+    this.heldClone = clone;
+    heldClones[heldClones.length] = this;
+    if (heldClones.length === 1) setTimer(readHeldClones, HELD_CLONE_MS);
+  }
+
+  /** The page's call on the body settled: a held clone is read whole. */
+  pageCallSettled(): void {
+    const clone = this.heldClone;
+    if (clone === null) return;
+    this.heldClone = null;
+    this.readWhole(clone);
+  }
+
+  /** The page's call is still waiting: a held clone is read chunk by chunk from now on. */
+  stillArriving(): void {
+    const clone = this.heldClone;
+    if (clone === null) return;
+    this.heldClone = null;
+    // A body that failed meanwhile has nothing left to read.
+    if (!this.ended) this.readChunks(clone);
+  }
+
   private readWhole(clone: Response): void {
     this.touched();
     promiseThen(
@@ -553,6 +593,30 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
  */
 let unreadSmall: Array<{ watch: BodyWatch; response: Response }> = [];
 
+/**
+ * How long a held clone (BodyWatch.holdClone) waits for the page's call before it is read
+ * chunk by chunk. Chunk times feed what the core judges over seconds: a streamed response
+ * needs chunks spread over a second or more (src/core/classify/streaming.ts
+ * STREAM_MIN_SPAN_MS), keep-alive bytes and intermediary timeouts are tens of seconds apart.
+ * A body still arriving after this has its chunks until then read at once, at this time.
+ */
+const HELD_CLONE_MS = 250;
+
+/** Watches holding a clone, due for readHeldClones. */
+let heldClones: BodyWatch[] = [];
+
+function readHeldClones(): void {
+  const due = heldClones;
+  heldClones = [];
+  for (let i = 0; i < due.length; i++) {
+    try {
+      due[i]!.stillArriving();
+    } catch (error) {
+      hookError('fetch.body', error);
+    }
+  }
+}
+
 function readLaterIfUnread(watch: BodyWatch, response: Response): void {
   watch.smallPending = true;
   unreadSmall[unreadSmall.length] = { watch, response };
@@ -578,13 +642,18 @@ function readIfStillUnread(watch: BodyWatch, response: unknown): void {
   if (watch.isUntouched() && !watch.ended) readCloneOf(watch, response);
 }
 
-/** Read a clone of `response` alongside the page, if its body is still there to clone. */
-function readCloneOf(watch: BodyWatch, response: unknown): void {
+/**
+ * Read a clone of `response` alongside the page, if its body is still there to clone; `hold`
+ * it instead while the page's own call consumes the body (BodyWatch.holdClone).
+ */
+function readCloneOf(watch: BodyWatch, response: unknown, hold = false): void {
   const body = responseGet.body(response);
   if (body === null || streamLocked(body) || responseBodyUsed(response)) return;
   // The page holds this stream: `body` goes on returning it, as natively (the tee replaces the Response's own).
   if (sourceAt(body) !== undefined) weakMapSet(pageBodyOf, response as object, body);
-  watch.readClone(responseClone(response) as Response);
+  const clone = responseClone(response) as Response;
+  if (hold) watch.holdClone(clone);
+  else watch.readClone(clone);
 }
 
 /** A page-side reader or iterator read: observe what it returns before the page does. */
@@ -672,7 +741,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
 }
 
 /** How the hook observes a body the page consumes whole: from the call's result, or from a clone read alongside. */
-type Consumption = 'text' | 'json' | 'bytes' | 'clone' | null;
+type Consumption = 'text' | 'json' | 'bytes' | 'clone' | 'held' | null;
 
 /** Before the page consumes a whole body with `text()` & co.: how the hook will see it, or null when it does not need to. */
 function beforeConsume(response: unknown, method: string): Consumption {
@@ -688,10 +757,16 @@ function beforeConsume(response: unknown, method: string): Consumption {
       watch.consumedByPage();
       return 'bytes';
     }
-    if ((method === 'text' || (method === 'json' && jsonFramelessErrors())) && utf8 !== null) {
+    // json() in Chromium only: its errors were measured there (BodyWatch.json), not in Firefox.
+    if ((method === 'text' || (method === 'json' && !GECKO && jsonFramelessErrors())) && utf8 !== null) {
       watch.consumedByPage();
       return method;
     }
+  }
+  // A body of unknown length that is no stream of records: the clone waits for the page's call.
+  if (!watch.oneDocument && !watch.streaming) {
+    readCloneOf(watch, response, true);
+    return 'held';
   }
   readCloneOf(watch, response);
   return 'clone';
@@ -768,6 +843,16 @@ export function installBodyFollowers(): void {
       // it cost 4 ms per MiB in Chromium 156, more than the clone it replaces).
       const fromBytes = how === 'text' || how === 'json';
       const result = (fromBytes ? responseArrayBuffer(self) : apply(consume, self, args)) as Promise<unknown>;
+      if (how === 'held') {
+        const settled = (): void => {
+          try {
+            watchAt(self)?.pageCallSettled();
+          } catch (error) {
+            hookError('fetch.consume', error);
+          }
+        };
+        promiseThen(result, settled, settled);
+      }
       // A rejection made now (a used body) would carry the hook's frames.
       if (!fromBytes && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
       return promiseThen(
