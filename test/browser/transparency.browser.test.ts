@@ -56,6 +56,73 @@ const SETTLED = `const CALL = /^Failed to execute '\\w+' on 'Response': /;
 
 const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error, Object.getPrototypeOf(e) === globalThis[e && e.name]?.prototype];`;
 
+/*
+ * DevTools bodies: the page's own DevTools keeps every response body it has without the
+ * extension: the hooks' way of reading a body must not take it from the Network panel (or
+ * from a HAR saved there). Each way of reading is run ROUNDS times in a browser without and with the
+ * extension, and after a garbage collection the bodies asked for over CDP's Network domain
+ * (what the DevTools front end asks) must be there in both. A hook that served `text()` of
+ * a body of unknown length by reading the page's stream in script, to spare a clone, left
+ * DevTools' HAR without the text of 12 of 36 polls (Chromium 156, caught by
+ * test/e2e/har-equivalence.e2e.test.ts, where the DevTools front end itself saves the HAR);
+ * this test, asking over CDP, did not see that loss, so the HAR test stays its guard.
+ */
+/** Each read is repeated, so that a loss striking some requests, not all, shows. */
+const ROUNDS = 6;
+
+const givenText = (text: string, query = '') => `/given?b=${Buffer.from(text).toString('base64url')}${query}`;
+
+/** How the page reads each URL (page JavaScript: `r` is the Response). */
+const READS: Array<[string, string]> = [
+  ['json, declared length', `${givenText('{"a":1}')}&n=1|await r.json()`],
+  ['json, unknown length', `${givenText('{"a":2}', '&split=2')}|await r.json()`],
+  ['text, declared length', `${givenText('{"a":3}')}|await r.text()`],
+  ['text, unknown length', `${givenText('{"a":4}', '&split=2')}|await r.text()`],
+  ['arrayBuffer, unknown length', `${givenText('{"a":5}', '&split=2')}|await r.arrayBuffer()`],
+  ['bytes, declared length', `${givenText('{"a":6}')}|await r.bytes()`],
+  ['blob, unknown length', `${givenText('{"a":7}', '&split=2')}|await r.blob()`],
+  ['never read, declared length', `${givenText('{"a":8}')}|await new Promise((resolve) => setTimeout(resolve, 200))`],
+  ['clone read, unknown length', `${givenText('{"a":9}', '&split=2')}|await r.clone().text(); await r.json()`],
+];
+
+/** The body DevTools has for each read's request, or its error. */
+async function bodiesSeen(browser: LaunchedBrowser): Promise<Record<string, string>> {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.origin}/blank.html`);
+  const cdp = await browser.context.newCDPSession(page);
+  const ids = new Map<string, string>();
+  const finished = new Set<string>();
+  cdp.on('Network.responseReceived', (e: { requestId: string; response: { url: string } }) => ids.set(new URL(e.response.url).search, e.requestId));
+  cdp.on('Network.loadingFinished', (e: { requestId: string }) => finished.add(e.requestId));
+  await cdp.send('Network.enable');
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [, read] of READS) {
+      const [url, code] = read.split('|') as [string, string];
+      await page.evaluate(`(async () => { const r = await fetch(${JSON.stringify(`${url}&round=${round}`)}); ${code}; })()`);
+    }
+  }
+  // A user opens the Response tab, or saves the HAR, later: the page's objects may be gone by then.
+  await cdp.send('HeapProfiler.collectGarbage');
+  await page.waitForTimeout(300);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const out: Record<string, string> = {};
+  for (let round = 0; round < ROUNDS; round++) for (const [name, read] of READS) {
+    const search = new URL(`${read.split('|')[0]!}&round=${round}`, server.origin).search;
+    const id = ids.get(search);
+    const deadline = Date.now() + 5000;
+    while (id !== undefined && !finished.has(id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      const body = (await cdp.send('Network.getResponseBody', { requestId: id! })) as { body: string; base64Encoded: boolean };
+      out[`${name} #${round}`] = body.base64Encoded ? Buffer.from(body.body, 'base64').toString() : body.body;
+    } catch (error) {
+      out[`${name} #${round}`] = `error: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+  await page.close();
+  return out;
+}
+
+
 describe('transparency (with vs without the extension)', () => {
   it('the extension is really hooking in the hooked browser', async () => {
     // The hooked toString answers this key (no own property of anything holds it).
@@ -579,5 +646,16 @@ describe('transparency (with vs without the extension)', () => {
       out.push(['pipe rejected', await attempt(() => res.body.pipeTo(locked)), state(res), await attempt(() => res.body.pipeThrough({ writable: locked, readable: new ReadableStream() })), state(res)]);
       return out;
     `);
+  });
+
+  it('has the same body for every way the page reads a fetch, with the extension as without', async () => {
+    const [without, withExtension] = await Promise.all([bodiesSeen(plain), bodiesSeen(hooked)]);
+    // Every body DevTools has without the extension, it has with it. (It may have more: a blob()
+    // of unknown length has none natively, but the hooks' clone branch passes through the inspector.)
+    const kept = Object.fromEntries(Object.entries(without).filter(([, body]) => body !== '' && !body.startsWith('error:')));
+    expect(withExtension).toMatchObject(kept);
+    // The run is worth something only if DevTools had the bodies to lose.
+    expect(Object.keys(kept).length).toBeGreaterThanOrEqual((READS.length - 1) * ROUNDS);
+    expect(without['text, unknown length #0']).toBe('{"a":4}');
   });
 });
