@@ -374,10 +374,13 @@ class BodyWatch implements StreamFollower {
    * JSON.parse of the UTF-8 decode). Blink's BodyJsonConsumer (core/fetch/body.cc) hands the
    * decoded string to V8's JSON parser, the one `JSON.parse` runs, in the Response's realm,
    * which made this watch (a frame's `json()` called on the top page's Response gives the
-   * top page's objects and errors). It parses once the body has arrived, with no script on
-   * the stack: its SyntaxError has JSON.parse's message and a stack of no frames, which
-   * parsing again with `Error.stackTraceLimit` at 0 reproduces (transparency browser test).
-   * Taking `json()` this way spares the clone a small fetch otherwise paid (BENCHMARKS.md).
+   * top page's objects and errors). When the body comes after the call, Blink parses with
+   * no script on the stack: its SyntaxError has JSON.parse's message and a stack of no
+   * frames, which parsing again with `Error.stackTraceLimit` at 0 reproduces. (When the body
+   * had fully arrived before the call, Blink parses within the call and prefixes the message
+   * with "Failed to execute 'json' on 'Response': ", the caller's frames in the stack; the
+   * hooks give the first form then too: README, Known limitations; transparency browser
+   * test.) Taking `json()` this way spares the clone of every JSON body of declared length.
    */
   json(buffer: ArrayBuffer): unknown {
     const text = textDecode(utf8!, buffer) as string;
