@@ -79,7 +79,7 @@ async function handle(
     }
     case '/given': {
       // The bytes given in ?b= (base64url) with the ?type= given: with a declared length, or
-      // chunked in ?split= parts 30 ms apart, the last left out and the connection reset with ?cut=1.
+      // chunked in ?split= parts ?gap= ms apart (30), the last left out and the connection reset with ?cut=1.
       const body = Buffer.from(url.searchParams.get('b') ?? '', 'base64url');
       const type = url.searchParams.get('type') ?? 'application/json';
       const split = Number(url.searchParams.get('split') ?? 0);
@@ -97,7 +97,7 @@ async function handle(
           return;
         }
         res.write(body.subarray(at, at + step));
-        await sleep(30);
+        await sleep(Number(url.searchParams.get('gap') ?? 30));
       }
       res.end();
       return;
