@@ -275,6 +275,14 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
   const compact = new CompactWriter();
   const wire: unknown[] = [];
   let tail = '';
+  /** Put `text` (event `i`'s field `field`) in the tail, and where it came from in `slots`. */
+  const toTail = (i: number, field: number, text: string): void => {
+    const at = slots.length;
+    slots[at] = i;
+    slots[at + 1] = field;
+    slots[at + 2] = text.length;
+    tail += text;
+  };
   try {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as unknown as Holder;
@@ -283,12 +291,7 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
         // A compact event leaves its text out itself: no field to empty and put back.
         wire[i] = small;
         const text = (event.data as Holder).data as string;
-        if (text.length === 0) continue;
-        const k = slots.length;
-        slots[k] = i;
-        slots[k + 1] = 0;
-        slots[k + 2] = text.length;
-        tail += text;
+        if (text.length > 0) toTail(i, 0, text);
         continue;
       }
       wire[i] = event;
@@ -301,12 +304,8 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
         taken[k] = text;
         holders[k] = holder!;
         fields[k] = field;
-        const at = slots.length;
-        slots[at] = i;
-        slots[at + 1] = field;
-        slots[at + 2] = text.length;
         holder![key] = '';
-        tail += text;
+        toTail(i, field, text);
       }
     }
     // One literal (keys in the order `pageEventsCount` reads; undefined ones are not
