@@ -54,6 +54,10 @@ async function same(body: string): Promise<unknown> {
 const SETTLED = `const CALL = /^Failed to execute '\\w+' on 'Response': /;
   const settled = (e) => CALL.test(e.message) ? [e.name, e.message.replace(CALL, ''), String(e.stack).split('\\n')[0]] : [e.name, e.message, e.stack];`;
 
+/** The test server's /given URL, serving `bytes` as given (with `query`, e.g. 'split=2': support/server.ts). */
+const given = (bytes: string | number[] | Buffer, query = '') =>
+  `/given?b=${(typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes as number[])).toString('base64url')}${query === '' ? '' : `&${query}`}`;
+
 const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error, Object.getPrototypeOf(e) === globalThis[e && e.name]?.prototype];`;
 
 /*
@@ -70,19 +74,17 @@ const ERR = `const err = (e) => [e && e.name, e && e.message, e instanceof Error
 /** Each read is repeated, so that a loss striking some requests, not all, shows. */
 const ROUNDS = 6;
 
-const givenText = (text: string, query = '') => `/given?b=${Buffer.from(text).toString('base64url')}${query}`;
-
 /** How the page reads each URL (page JavaScript: `r` is the Response). */
 const READS: Array<[string, string]> = [
-  ['json, declared length', `${givenText('{"a":1}')}&n=1|await r.json()`],
-  ['json, unknown length', `${givenText('{"a":2}', '&split=2')}|await r.json()`],
-  ['text, declared length', `${givenText('{"a":3}')}|await r.text()`],
-  ['text, unknown length', `${givenText('{"a":4}', '&split=2')}|await r.text()`],
-  ['arrayBuffer, unknown length', `${givenText('{"a":5}', '&split=2')}|await r.arrayBuffer()`],
-  ['bytes, declared length', `${givenText('{"a":6}')}|await r.bytes()`],
-  ['blob, unknown length', `${givenText('{"a":7}', '&split=2')}|await r.blob()`],
-  ['never read, declared length', `${givenText('{"a":8}')}|await new Promise((resolve) => setTimeout(resolve, 200))`],
-  ['clone read, unknown length', `${givenText('{"a":9}', '&split=2')}|await r.clone().text(); await r.json()`],
+  ['json, declared length', `${given('{"a":1}', 'n=1')}|await r.json()`],
+  ['json, unknown length', `${given('{"a":2}', 'split=2')}|await r.json()`],
+  ['text, declared length', `${given('{"a":3}')}|await r.text()`],
+  ['text, unknown length', `${given('{"a":4}', 'split=2')}|await r.text()`],
+  ['arrayBuffer, unknown length', `${given('{"a":5}', 'split=2')}|await r.arrayBuffer()`],
+  ['bytes, declared length', `${given('{"a":6}')}|await r.bytes()`],
+  ['blob, unknown length', `${given('{"a":7}', 'split=2')}|await r.blob()`],
+  ['never read, declared length', `${given('{"a":8}')}|await new Promise((resolve) => setTimeout(resolve, 200))`],
+  ['clone read, unknown length', `${given('{"a":9}', 'split=2')}|await r.clone().text(); await r.json()`],
 ];
 
 /** The body DevTools has for each read's request, or its error. */
@@ -484,7 +486,6 @@ describe('transparency (with vs without the extension)', () => {
   });
 
   it('json(): same values, own __proto__ keys, BOM and bad bytes, and the same SyntaxError with its stack', async () => {
-    const given = (bytes: number[] | string) => `/given?b=${Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes).toString('base64url')}`;
     const result = (await same(`${ERR} ${SETTLED}
       const out = [];
       const read = async (url, how = 'json') => {
@@ -541,7 +542,6 @@ describe('transparency (with vs without the extension)', () => {
   });
 
   it('text(), json(), arrayBuffer(), bytes() of bodies of unknown length: same values, states, cuts and aborts', async () => {
-    const given = (bytes: string | Buffer, query: string) => `/given?b=${Buffer.from(bytes).toString('base64url')}&${query}`;
     const json = '{"a":[1,2,3],"__proto__":{"x":1},"s":"héllo wörld ✓ 😀","pad":"' + 'x'.repeat(3000) + '"}';
     const result = (await same(`${ERR} ${SETTLED}
       const out = [];
