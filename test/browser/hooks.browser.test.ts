@@ -181,8 +181,10 @@ describe('fetch', () => {
         // No declared length, bytes trickling in for about half a second: followed chunk by chunk
         // even though text() waits for the end (from 250 ms after the call at the latest).
         got.trickle = await (await fetch('/stream?n=12')).text();
+        window.__trickleSeen = performance.timeOrigin + performance.now();
         // No declared length, the whole body within that time: read whole when text() is done, no chunks.
         got.quick = await (await fetch('/stream?n=2')).text();
+        window.__quickSeen = performance.timeOrigin + performance.now();
         // A small body's stream handed where the hooks cannot follow it.
         got.rewrapped = (await new Response((await fetch('/json?n=34')).body).json()).n;
         fetch('/json?n=32');
@@ -221,6 +223,15 @@ describe('fetch', () => {
     const quick = find(events, 'http.request').find((r) => r.url.endsWith('/stream?n=2'))!.conn;
     expect(find(events, 'http.chunk').filter((c) => c.conn === quick)).toEqual([]);
     expect(endOf('/stream?n=2')).toMatchObject({ size: 14, body: { data: 'chunk1;chunk2;' } });
+    // The clone is read after the page's text() settled, yet the body ended before the page had
+    // it (a long poll re-requesting in its continuation must not start before its response ended).
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { __trickleSeen: number; __quickSeen: number };
+      return { trickle: w.__trickleSeen, quick: w.__quickSeen };
+    });
+    expect(endOf('/stream?n=12').t).toBeLessThanOrEqual(seen.trickle);
+    expect(endOf('/stream?n=2').t).toBeLessThanOrEqual(seen.quick);
+    for (const chunk of trickled) expect(chunk.t).toBeLessThanOrEqual(seen.trickle);
     const hello = Buffer.from('héllo wörld');
     expect(endOf('/text')).toMatchObject({ size: hello.length, bodyHash: referenceBodyHash(hello), body: { encoding: 'text', data: 'héllo wörld', truncated: false } });
     for (const n of [100_000, 70_000]) expect(endOf(`/bytes?n=${n}`)).toMatchObject({ size: n, bodyHash: referenceBodyHash(byteRamp(n)), body: { encoding: 'binary', size: n, truncated: true } });
@@ -399,6 +410,46 @@ describe('XMLHttpRequest', () => {
       ['tock', 'line one\nline two', null],
       ['message', 'last', '3'],
     ]);
+    await page.close();
+  });
+  it('a request ends before the next one its completion handler sends (long polls chained from readystatechange, then())', async () => {
+    // XHR: readystatechange (DONE) fires before load, error and timeout; fetch: the page's
+    // continuation of text() runs before the hook's clone of an unsized body is read.
+    const page = await openPage(`<script>
+      function viaXhr(n, timeout) {
+        return new Promise((resolve) => {
+          const x = new XMLHttpRequest();
+          x.open('GET', n < 3 ? '/stream?n=2&i=' + n : '/slow?ms=3000&i=' + n);
+          if (n >= 3) x.timeout = timeout;
+          x.onreadystatechange = () => {
+            if (x.readyState === 4) resolve(n === 4 ? null : viaXhr(n + 1, 50));
+          };
+          x.send();
+        });
+      }
+      async function viaFetch(n) {
+        for (let i = 0; i < n; i++) await (await fetch('/stream?n=2&f=' + i)).text();
+      }
+      window.__done = (async () => {
+        await viaXhr(0, 0);
+        await viaFetch(4);
+        return 'done';
+      })();
+    </script>`);
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toBe('done');
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length + find(e, 'http.error').length === 9);
+    const requests = find(events, 'http.request');
+    expect(requests).toHaveLength(9);
+    const last = (conn: string) => ofConn(events, conn).filter((e) => e.type === 'http.end' || e.type === 'http.error').at(-1)!;
+    expect(requests.map((r) => [r.transport, last(r.conn).type])).toEqual([
+      ...Array.from({ length: 3 }, () => ['xhr', 'http.end']),
+      ['xhr', 'http.error'],
+      ['xhr', 'http.error'],
+      ...Array.from({ length: 4 }, () => ['fetch', 'http.end']),
+    ]);
+    for (let i = 0; i + 1 < requests.length; i++) {
+      expect(last(requests[i]!.conn).t, requests[i]!.url).toBeLessThanOrEqual(requests[i + 1]!.t);
+    }
     await page.close();
   });
 });

@@ -196,6 +196,13 @@ class BodyWatch implements StreamFollower {
   ownRead = false;
   /** The hook's clone of a body the page consumes whole, not read yet (holdClone). */
   private heldClone: Response | null = null;
+  /**
+   * When the page's own whole-body call settled (a held clone's body): the body was complete
+   * then. The clone's read ends later, after the page's continuation may have sent the next
+   * request, so the end and a failure are stamped with this time (a long poll's re-request
+   * comes after its response's end, as it did on the wire).
+   */
+  private settledAt: number | null = null;
   /** A known-small body waiting to be cloned unless the page reads it first (readLaterIfUnread). */
   smallPending = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
@@ -310,17 +317,19 @@ class BodyWatch implements StreamFollower {
     }
     if (this.oneDocument) return;
     const preview = stringSlice(chunkText, 0, settings.maxTextChars);
+    // A held clone's chunks read after the page's call settled had all arrived by then.
+    const t = this.settledAt ?? now();
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
-      emit({ type: 'http.chunk', conn, size, preview, data: binaryPayload(bytes, size) });
+      emit({ type: 'http.chunk', conn, size, preview, data: binaryPayload(bytes, size), t });
     } else if (this.streaming || this.chunks > 2) {
-      emit({ type: 'http.chunk', conn, size, preview });
+      emit({ type: 'http.chunk', conn, size, preview, t });
     } else if (this.chunks === 1) {
-      this.firstChunk = { t: now(), size, preview };
+      this.firstChunk = { t, size, preview };
     } else {
       const first = this.firstChunk!;
       emit({ type: 'http.chunk', conn, size: first.size, preview: first.preview, t: first.t });
-      emit({ type: 'http.chunk', conn, size, preview });
+      emit({ type: 'http.chunk', conn, size, preview, t });
     }
   }
 
@@ -346,7 +355,8 @@ class BodyWatch implements StreamFollower {
     const payload = this.textual
       ? { size: this.size, encoding: 'text' as const, data: this.text, truncated: this.textCut }
       : binaryPayload(this.head, this.size);
-    emit({ type: 'http.end', conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload });
+    const end = { type: 'http.end' as const, conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload };
+    emit(this.settledAt === null ? end : { ...end, t: this.settledAt });
   }
 
   /**
@@ -406,7 +416,8 @@ class BodyWatch implements StreamFollower {
   fail(error: unknown): void {
     if (this.ended) return;
     this.close();
-    emit({ type: 'http.error', conn: this.facts.conn, reason: errorReason(error), message: errorMessage(error) });
+    const failed = { type: 'http.error' as const, conn: this.facts.conn, reason: errorReason(error), message: errorMessage(error) };
+    emit(this.settledAt === null ? failed : { ...failed, t: this.settledAt });
   }
 
   /** The page cancelled `source`; when no stream of the body is left, the request ends (natively the connection closes). */
@@ -459,6 +470,7 @@ class BodyWatch implements StreamFollower {
 
   /** The page's call on the body settled: a held clone is read whole. */
   pageCallSettled(): void {
+    if (this.settledAt === null) this.settledAt = now();
     const clone = this.heldClone;
     if (clone === null) return;
     this.heldClone = null;

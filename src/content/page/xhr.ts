@@ -64,6 +64,7 @@ import {
 // XMLHttpRequest Standard § states.
 const OPENED = 1;
 const HEADERS_RECEIVED = 2;
+const DONE = 4;
 /**
  * Where an offline-window request is re-aimed: nothing can listen on port 0,
  * so the browser fails it as a network error without reaching any server
@@ -87,6 +88,13 @@ interface XhrRecord {
   sse: SseParser | null;
   /** A drop fault: the native abort is shown to the page as a network error. */
   abortAsError: boolean;
+  /**
+   * When readyState became DONE: the request ended then. `load`, `error`, `abort` and
+   * `timeout` fire after that readystatechange, whose handlers may already have sent the
+   * next request (a long poll re-requesting from onreadystatechange), so the end is stamped
+   * with this time.
+   */
+  doneAt: number | null;
 }
 
 /** XMLHttpRequest → its record, shared with related realms (set when the hooks install). */
@@ -206,8 +214,9 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
     rec.sse.end();
   }
   const conn = endConn(rec)!;
+  const t = rec.doneAt ?? now();
   const end = (size: number, bodyHash: string | null, body: Payload | null): void =>
-    emit({ type: 'http.end', conn, size, bodyHash, body });
+    emit({ type: 'http.end', conn, size, bodyHash, body, t });
   if (type === '' || type === 'text') {
     const text = xhrGet.responseText(xhr) as string;
     end(utf8Length(text), bodyHashOfText(text), textPayload(text));
@@ -226,7 +235,6 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
       end(0, EMPTY_BODY_HASH, null);
       return;
     }
-    const t = now();
     promiseThen(
       blobArrayBuffer(blob),
       (buffer) => {
@@ -242,8 +250,9 @@ function onLoad(rec: XhrRecord, event: ProgressEvent): void {
 }
 
 function onFailure(rec: XhrRecord, reason: 'abort' | 'network' | 'timeout', message: string): void {
+  const t = rec.doneAt ?? now();
   const conn = endConn(rec);
-  if (conn !== null) emit({ type: 'http.error', conn, reason, message });
+  if (conn !== null) emit({ type: 'http.error', conn, reason, message, t });
 }
 
 function listen(rec: XhrRecord): void {
@@ -263,7 +272,9 @@ function listen(rec: XhrRecord): void {
     );
   };
   on('readystatechange', 'xhr.response', () => {
-    if ((xhrGet.readyState(rec.xhr) as number) >= HEADERS_RECEIVED) onResponse(rec);
+    const state = xhrGet.readyState(rec.xhr) as number;
+    if (state >= HEADERS_RECEIVED) onResponse(rec);
+    if (state === DONE && rec.conn !== null && rec.doneAt === null) rec.doneAt = now();
   });
   on('progress', 'xhr.progress', (e) => onProgress(rec, e));
   on('load', 'xhr.load', (e) => onLoad(rec, e));
@@ -340,6 +351,7 @@ export function installXhrHooks(): boolean {
         rec.loadedSeen = 0;
         rec.chunks = 0;
         rec.firstChunk = null;
+        rec.doneAt = null;
         const bodyless = rec.method === 'GET' || rec.method === 'HEAD';
         emit({
           type: 'http.request',
@@ -402,6 +414,7 @@ export function installXhrHooks(): boolean {
         firstChunk: null,
         sse: null,
         abortAsError: false,
+        doneAt: null,
       });
       weakMapSet(records, xhr, rec);
       listen(rec);
