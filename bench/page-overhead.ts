@@ -40,8 +40,13 @@ export const SETUP_LABELS: Record<SetupId, string> = {
 };
 const isExtensionSetup = (s: SetupId) => s === 'ri' || s === 'ri-compare';
 
-/** Profiled runs use this fraction of the workload: enough samples, little time. */
-const PROFILE_SCALE = 0.05;
+/**
+ * Profiled runs use this fraction of the workload: enough samples, little time
+ * (RI_BENCH_PROFILE_SCALE=1 profiles the workload at the run's own size).
+ */
+const PROFILE_SCALE = Number(process.env.RI_BENCH_PROFILE_SCALE ?? 0.05);
+/** The set-up profiled (RI_BENCH_PROFILE_SETUP=baseline: where the page's own time goes, to compare). */
+const PROFILE_SETUP = (process.env.RI_BENCH_PROFILE_SETUP ?? 'ri') as SetupId;
 
 interface Workload {
   id: string;
@@ -126,7 +131,7 @@ export interface WorkloadResult {
   params: Record<string, number>;
   setups: SetupResult[];
   /** A V8 CPU profile of one extra Realtime Inspector run (not counted in the ratios). */
-  profile?: ProfileSummary & { scale: number };
+  profile?: ProfileSummary & { scale: number; setup: SetupId };
 }
 
 export interface PageOverheadResult {
@@ -282,6 +287,9 @@ export async function runPageOverhead(opts: {
   log: (line: string) => void;
 }): Promise<PageOverheadResult> {
   const notes: string[] = [];
+  // Checked before anything starts: a browser or server left running would keep the process alive.
+  const list = workloads(opts.scale).filter((w) => !opts.workloads || opts.workloads.includes(w.id));
+  if (!list.length) throw new Error(`no workload matches ${opts.workloads?.join(',')} (use ${workloads(1).map((w) => w.id).join(',')})`);
   const server = await startBenchServer();
   const mswSource = await buildMswBundle();
   const plain = await launchChromium();
@@ -303,8 +311,6 @@ export async function runPageOverhead(opts: {
   if (compare) notes.push(`ri-compare: the extension built in ${opts.compareDir}`);
   const browsers: Browsers = { plain, extension, compare, mswSource };
   const available = (s: SetupId) => browserFor(browsers, s) !== null;
-  const list = workloads(opts.scale).filter((w) => !opts.workloads || opts.workloads.includes(w.id));
-  if (!list.length) throw new Error(`no workload matches ${opts.workloads?.join(',')} (use ${workloads(1).map((w) => w.id).join(',')})`);
   const samples = new Map<string, RunSample[]>(); // `${workload}/${setup}` → one sample per round (holes for failures)
   const errors = new Map<string, string[]>();
   const profiles = new Map<string, ProfileSummary>();
@@ -337,11 +343,11 @@ export async function runPageOverhead(opts: {
         }
       }
     }
-    // One profiled Realtime Inspector run per workload: where its cost goes.
-    if (extension && opts.profile) {
+    // One profiled Realtime Inspector run per workload (or of PROFILE_SETUP): where its cost goes.
+    if (available(PROFILE_SETUP) && opts.profile) {
       for (const w of workloads(opts.scale * PROFILE_SCALE).filter((x) => list.some((y) => y.id === x.id))) {
         try {
-          const sample = await runOnce(browsers, 'ri', w, server, opts.capMs, true);
+          const sample = await runOnce(browsers, PROFILE_SETUP, w, server, opts.capMs, true);
           if (sample.profile) profiles.set(w.id, sample.profile);
           opts.log(`  profile ${w.id}: ${sample.profile?.top.slice(0, 3).map((h) => `${h.frame} ${fmt(h.share * 100)}%`).join(', ')}`);
         } catch (e) {
@@ -363,7 +369,7 @@ export async function runPageOverhead(opts: {
       id: w.id,
       label: w.label,
       params: w.params,
-      ...(profile ? { profile: { ...profile, scale: opts.scale * PROFILE_SCALE } } : {}),
+      ...(profile ? { profile: { ...profile, scale: opts.scale * PROFILE_SCALE, setup: PROFILE_SETUP } } : {}),
       setups: setupList.map((s) => {
         const runs = samples.get(key(w, s)) ?? [];
         const ratio = (field: AbsField | 'scriptMs' | 'processMs') =>
