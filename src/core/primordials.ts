@@ -24,6 +24,7 @@ export const stringIndexOf = uncurry(String.prototype.indexOf) as (s: string, se
 export const charCodeAt = uncurry(String.prototype.charCodeAt) as (s: string, index: number) => number;
 /** Own members only: a member an object lacks is looked up on its prototypes, where a page's getter would run. */
 export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: object, key: PropertyKey) => boolean;
+export const isArray = Array.isArray;
 
 const typedArrayProto = Reflect.getPrototypeOf(Uint8Array.prototype) as object;
 const getterOf = (proto: object, key: string) => uncurry(Reflect.getOwnPropertyDescriptor(proto, key)!.get!);

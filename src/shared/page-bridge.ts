@@ -35,7 +35,7 @@
  * `parsePageEvents`; the Playwright route; the browser tests' collector).
  */
 import type { CaptureEvent } from '../core/events.ts';
-import { hasOwn } from '../core/primordials.ts';
+import { hasOwn, isArray } from '../core/primordials.ts';
 import { PAGE_MESSAGE_MAX_EVENTS } from './constants.ts';
 
 export const PAGE_BRIDGE_VERSION = 1;
@@ -150,8 +150,21 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  * `cut` 0 whole, 1 truncated, 2 truncated and sampled, `dir` 0 in or 1 out. The payload's
  * text is in the message's texts, as any other's.
  */
-const COMPACT_WS = 1;
-const COMPACT_SSE = 2;
+export const COMPACT_WS = 1;
+export const COMPACT_SSE = 2;
+
+/**
+ * A WebSocket or SSE message as the page hooks queue it, already in its compact form but
+ * with its connection id, its absolute time (epoch ms) and its payload text as the last
+ * element, so that no event object and no Payload object is made per message (the
+ * allocation a flood's every message paid for):
+ *
+ *   [COMPACT_WS, conn, t, pseq, size, encoding, cut, dir, text]
+ *   [COMPACT_SSE, conn, t, pseq, size, encoding, cut, event, id, lastEventId, retry, text]
+ *
+ * `encodePageEvents` writes it as the compact event above, its text in the message's texts.
+ */
+export type QueuedMessage = unknown[];
 /** Connections listed in an envelope's `conns`; a batch's compact events rarely span more. */
 const COMPACT_CONNS = 16;
 
@@ -202,6 +215,20 @@ class CompactWriter {
     if (us >= 0 && us < 2147483647) return us | 0;
     const whole = us - (us % 1);
     return us < 0 && whole !== us ? whole - 1 : whole;
+  }
+
+  /** The compact event of a QueuedMessage (its text left out). */
+  writeQueued(m: QueuedMessage): unknown[] {
+    const t = m[2] as number;
+    if (!this.used) {
+      this.used = true;
+      this.t0 = t;
+    }
+    const ref = this.conn(m[1] as string);
+    const micros = this.micros(t);
+    return m[0] === COMPACT_WS
+      ? [COMPACT_WS, ref, micros, m[3], m[4], m[5], m[6], m[7]]
+      : [COMPACT_SSE, ref, micros, m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10]];
   }
 
   /** The compact form of `event`, or null when it is not of a compact kind and exactly the hooks' shape. */
@@ -261,12 +288,20 @@ function expandCompact(value: unknown[], t0: unknown, conns: unknown): Holder | 
  * `pageEventsCount` reads), then, when any event carries payload text, a newline
  * (JSON.stringify never writes a raw one) and the texts, each taken out of its event
  * for the envelope's serialisation (left '') and listed in `texts`. WebSocket and SSE
- * messages of the hooks' shape go as compact arrays (see COMPACT_WS). The events are
- * given back unchanged. `stringify` is the page hooks' captured JSON.stringify; `doc`, the
- * document of events that leave it out (with `seq` and `frameId`, which the background sets).
- * Written without array or string methods, which a page can replace.
+ * messages of the hooks' shape go as compact arrays (see COMPACT_WS), and so do the
+ * hooks' QueuedMessages. The events are given back unchanged. `stringify` is the page
+ * hooks' captured JSON.stringify; `doc`, the document of events that leave it out (with
+ * `seq` and `frameId`, which the background sets); `events[from, to)` are written (the
+ * hooks' queue, without a copy per batch). Written without array or string methods,
+ * which a page can replace.
  */
-export function encodePageEvents(events: CaptureEvent[], stringify: (value: unknown) => string = JSON.stringify, doc?: string): string {
+export function encodePageEvents(
+  events: ReadonlyArray<CaptureEvent | QueuedMessage>,
+  stringify: (value: unknown) => string = JSON.stringify,
+  doc?: string,
+  from = 0,
+  to = events.length,
+): string {
   const slots: number[] = [];
   const taken: string[] = [];
   const holders: Holder[] = [];
@@ -284,8 +319,16 @@ export function encodePageEvents(events: CaptureEvent[], stringify: (value: unkn
     tail += text;
   };
   try {
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i] as unknown as Holder;
+    for (let k = from; k < to; k++) {
+      const queued = events[k];
+      const i = k - from;
+      if (isArray(queued)) {
+        wire[i] = compact.writeQueued(queued);
+        const text = queued[queued.length - 1] as string;
+        if (text.length > 0) toTail(i, 0, text);
+        continue;
+      }
+      const event = queued as unknown as Holder;
       const small = compact.write(event);
       if (small !== null) {
         // A compact event leaves its text out itself: no field to empty and put back.

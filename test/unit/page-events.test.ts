@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PAGE_MESSAGE_MAX_EVENTS } from '../../src/shared/constants.ts';
-import { decodePageEvents, encodePageEvents, pageEventsCount } from '../../src/shared/page-bridge.ts';
+import { COMPACT_SSE, COMPACT_WS, decodePageEvents, encodePageEvents, pageEventsCount, type QueuedMessage } from '../../src/shared/page-bridge.ts';
 import { parsePageEvents } from '../../src/shared/page-events.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 
@@ -152,6 +152,45 @@ describe('page events wire: the relay reads the header, the background parses (n
             expect(Math.abs(e.t - events[i]!.t)).toBeLessThanOrEqual(0.0005 + 1e-3 * Number.EPSILON * Math.abs(events[i]!.t));
             expect({ ...e, t: 0 }).toEqual({ ...filled(events[i]!), t: 0 });
           });
+        }),
+      );
+    });
+
+    it('property: a message the hooks queue in compact form (QueuedMessage) is written as its event object would be', () => {
+      const text = fc.string({ unit: 'binary', maxLength: 20 });
+      const ws = fc.record({ text, size: fc.nat(1e7), conn: fc.constantFrom('d1:1', 'd1:2', 'other:9'), dir: fc.constantFrom('in' as const, 'out' as const), cut: fc.constantFrom(0, 1, 2) });
+      const sse = fc.record({ text, size: fc.nat(1e7), conn: fc.constantFrom('d1:3', 'd1:1'), cut: fc.constantFrom(0, 1, 2), id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), name: fc.string({ maxLength: 8 }) });
+      const other = fc.record({ open: fc.constantFrom('d1:3', 'd1:4') });
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.oneof(ws, sse, other), fc.double({ min: -5e6, max: 5e6, noNaN: true })), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
+          const objects: CaptureEvent[] = [];
+          const queued: Array<CaptureEvent | QueuedMessage> = [];
+          specs.forEach(([spec, dt], i) => {
+            const t = t0 + dt;
+            const pseq = i + 1;
+            if ('open' in spec) {
+              const event = { type: 'sse.open', conn: spec.open, t, pseq } as unknown as CaptureEvent;
+              objects.push(event);
+              queued.push(event);
+              return;
+            }
+            const data: Record<string, unknown> = { size: spec.size, encoding: 'text', data: spec.text, truncated: spec.cut > 0 };
+            if (spec.cut === 2) data.sampled = true;
+            if ('dir' in spec) {
+              objects.push({ type: 'ws.message', conn: spec.conn, dir: spec.dir, data, t, pseq } as unknown as CaptureEvent);
+              queued.push([COMPACT_WS, spec.conn, t, pseq, spec.size, 0, spec.cut, spec.dir === 'in' ? 0 : 1, spec.text]);
+            } else {
+              objects.push({ type: 'sse.message', conn: spec.conn, event: spec.name, data, id: spec.id, lastEventId: spec.last, retry: null, t, pseq } as unknown as CaptureEvent);
+              queued.push([COMPACT_SSE, spec.conn, t, pseq, spec.size, 0, spec.cut, spec.name, spec.id, spec.last, null, spec.text]);
+            }
+          });
+          const message = encodePageEvents(queued, JSON.stringify, 'd1');
+          expect(message).toBe(encodePageEvents(objects, JSON.stringify, 'd1'));
+          expect(parsePageEvents(message).rejected).toBe(0);
+          // A range of the queue is written as that slice would be (the hooks send batches without copies).
+          const from = specs.length >> 2;
+          const to = specs.length - (specs.length >> 3);
+          expect(encodePageEvents(queued, JSON.stringify, 'd1', from, to)).toBe(encodePageEvents(objects.slice(from, to), JSON.stringify, 'd1'));
         }),
       );
     });

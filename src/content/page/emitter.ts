@@ -15,6 +15,7 @@ import {
   PAGE_BRIDGE_VERSION,
   PAGE_TO_RELAY_EVENT,
   encodePageEvents,
+  type QueuedMessage,
   RELAY_TO_PAGE_EVENT,
   type FaultCommand,
   type PageToRelay,
@@ -99,7 +100,7 @@ function randomId(): string {
 export const docId = randomId();
 let connCounter = 0;
 let pseq = 0;
-let queue: CaptureEvent[] = [];
+let queue: Array<CaptureEvent | QueuedMessage> = [];
 let queuedChars = 0;
 let droppedCount = 0;
 let ready = false;
@@ -139,6 +140,23 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
   // While the document goes away (e.g. a request the page makes in its own pagehide
   // handler) an event is sent at once; otherwise a full batch is flushed in the next
   // task, never inside the page's own call.
+  if (hidden) flushAll();
+  else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
+}
+
+/**
+ * Queue one WebSocket or SSE message in its compact form (QueuedMessage: its time already
+ * in place, its pseq filled here): what a flood is made of, so no event object is made.
+ */
+export function emitQueued(message: QueuedMessage): void {
+  if (!settings.recording) return;
+  if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
+    droppedCount++;
+    return;
+  }
+  message[3] = ++pseq;
+  queue[queue.length] = message;
+  queuedChars += EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length;
   if (hidden) flushAll();
   else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
 }
@@ -290,17 +308,18 @@ function flush(): void {
   const take = all.length < MAX_BATCH * MAX_BATCHES_PER_TASK ? all.length : MAX_BATCH * MAX_BATCHES_PER_TASK;
   queue = take === all.length ? [] : arrayCopy(all, take);
   queuedChars = 0;
-  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(arrayCopy(all, i, i + MAX_BATCH < take ? i + MAX_BATCH : take));
+  for (let i = 0; i < take; i += MAX_BATCH) sendBatch(all, i, i + MAX_BATCH < take ? i + MAX_BATCH : take);
 }
 
-/** Post one batch, halving it while its JSON exceeds the relay's bound. */
-function sendBatch(batch: CaptureEvent[]): void {
+/** Post `queued[from, to)` as one batch, halving it while its JSON exceeds the relay's bound. */
+function sendBatch(queued: Array<CaptureEvent | QueuedMessage>, from: number, to: number): void {
+  const count = to - from;
   try {
-    const json = withoutPageToJson(() => encodePageEvents(batch, jsonStringify, docId));
-    if (json.length > PAGE_MESSAGE_MAX_CHARS && batch.length > 1) {
-      const half = batch.length >> 1;
-      sendBatch(arrayCopy(batch, 0, half));
-      sendBatch(arrayCopy(batch, half));
+    const json = withoutPageToJson(() => encodePageEvents(queued, jsonStringify, docId, from, to));
+    if (json.length > PAGE_MESSAGE_MAX_CHARS && count > 1) {
+      const half = from + (count >> 1);
+      sendBatch(queued, from, half);
+      sendBatch(queued, half, to);
       return;
     }
     if (json.length > PAGE_MESSAGE_MAX_CHARS) {
@@ -310,7 +329,7 @@ function sendBatch(batch: CaptureEvent[]): void {
     postJson(json);
   } catch (error) {
     // A relay listener threw or the batch did not serialise: count, never rethrow into the page.
-    droppedCount += batch.length;
+    droppedCount += count;
     hookError('emit', error);
   }
 }

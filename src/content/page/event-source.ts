@@ -6,7 +6,8 @@
  * a tracked EventSource just before the page's (so it still runs first).
  * Events the page never listens to cannot be observed on a native EventSource.
  */
-import { emit, hookError, nextConn, now } from './emitter.ts';
+import { COMPACT_SSE } from '../../shared/page-bridge.ts';
+import { emit, emitQueued, hookError, nextConn, now } from './emitter.ts';
 import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
   addListener,
@@ -64,16 +65,10 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (ev
   const id = lastEventId !== rec.lastEventId ? lastEventId : null;
   rec.lastEventId = lastEventId;
   const t = now();
-  emit({
-    type: 'sse.message',
-    conn: rec.conn,
-    event: type,
-    data: rec.budget.payload(typeof data === 'string' ? data : StringCtor(data), t),
-    id,
-    lastEventId,
-    retry: null,
-    t,
-  });
+  const budget = rec.budget;
+  const text = budget.keep(typeof data === 'string' ? data : StringCtor(data), t);
+  // An sse.message (QueuedMessage): text payload, no retry (a native EventSource does not expose it).
+  emitQueued([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, lastEventId, null, text]);
   rec.gate.intercept(event, copy);
 }
 

@@ -110,21 +110,38 @@ export class TextBudget {
   private windowStart = -Infinity;
   private used = 0;
   private lastWhole = -Infinity;
+  /** Of the last `keep`: the message's UTF-8 size, and 0 kept whole, 1 cut at the cap, 2 sampled (the QueuedMessage `cut` code). */
+  size = 0;
+  cut = 0;
 
-  /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
-  payload(text: string, t: number): Payload {
+  /**
+   * The text to record of `text`, a message of this connection at time `t` (epoch ms);
+   * its size and cut code are left in `size` and `cut` (no object per message).
+   */
+  keep(text: string, t: number): string {
     if (t - this.windowStart >= 1000) {
       this.windowStart = t;
       this.used = 0;
     }
-    const kept = text.length < settings.maxTextChars ? text.length : settings.maxTextChars;
+    const cap = settings.maxTextChars;
+    const kept = text.length < cap ? text.length : cap;
+    this.size = utf8Length(text);
     if (kept <= SAMPLED_PREFIX_CHARS || this.used + kept <= TEXT_BUDGET_CHARS_PER_SECOND || t - this.lastWhole >= SAMPLE_WHOLE_EVERY_MS) {
       if (this.used + kept > TEXT_BUDGET_CHARS_PER_SECOND && kept > SAMPLED_PREFIX_CHARS) this.lastWhole = t;
       this.used += kept;
-      return textPayload(text);
+      this.cut = text.length > cap ? 1 : 0;
+      return this.cut === 1 ? stringSlice(text, 0, cap) : text;
     }
     this.used += SAMPLED_PREFIX_CHARS;
-    return { size: utf8Length(text), encoding: 'text', data: stringSlice(text, 0, SAMPLED_PREFIX_CHARS), truncated: true, sampled: true };
+    this.cut = 2;
+    return stringSlice(text, 0, SAMPLED_PREFIX_CHARS);
+  }
+
+  /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
+  payload(text: string, t: number): Payload {
+    const data = this.keep(text, t);
+    if (this.cut === 2) return { size: this.size, encoding: 'text', data, truncated: true, sampled: true };
+    return { size: this.size, encoding: 'text', data, truncated: this.cut === 1 };
   }
 }
 

@@ -6,7 +6,8 @@
  * prototype. Messages are recorded on arrival with a bounded payload.
  */
 import type { Payload } from '../../core/events.ts';
-import { emit, hookError, nextConn, now } from './emitter.ts';
+import { COMPACT_WS } from '../../shared/page-bridge.ts';
+import { emit, emitQueued, hookError, nextConn, now } from './emitter.ts';
 import {
   copyOfEvent,
   copyOfMessage,
@@ -97,9 +98,18 @@ function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void
   else rec.pending = promiseThen(rec.pending, () => emit(event));
 }
 
+function emitTextMessage(rec: SocketRecord, dir: 'in' | 'out', data: string, t: number): void {
+  const budget = rec.budget;
+  const text = budget.keep(data, t);
+  // A ws.message (QueuedMessage) with a text payload.
+  const message = [COMPACT_WS, rec.conn, t, 0, budget.size, 0, budget.cut, dir === 'in' ? 0 : 1, text];
+  if (rec.pending === null) emitQueued(message);
+  else rec.pending = promiseThen(rec.pending, () => emitQueued(message));
+}
+
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
-    emitInOrder(rec, { type: 'ws.message', conn: rec.conn, dir, data: rec.budget.payload(data, t), t });
+    emitTextMessage(rec, dir, data, t);
   } else if (isArrayBuffer(data) || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
