@@ -112,6 +112,33 @@ describe('fetch', () => {
     await page.close();
   });
 
+  it('a page abort with a reason of its own is an abort, before headers and during the body; a timeout signal a timeout', async () => {
+    const page = await openPage(`<script>
+      const settle = (p) => p.then(() => 'ok', (e) => (e instanceof Error ? e.name : typeof e));
+      window.__done = (async () => {
+        const early = new AbortController();
+        const before = settle(fetch('/slow?ms=3000', { signal: early.signal }));
+        setTimeout(() => early.abort(new RangeError('mine')), 50);
+        const late = new AbortController();
+        const res = await fetch('/stream?n=8&late=1', { signal: late.signal });
+        const reading = settle(res.text());
+        setTimeout(() => late.abort('a string reason'), 30);
+        const timed = settle(fetch('/slow?ms=3000&t=1', { signal: AbortSignal.timeout(50) }));
+        return [await before, await reading, await timed];
+      })();
+    </script>`);
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toEqual(['RangeError', 'string', 'TimeoutError']);
+    const events = await waitForEvents(page, (e) => find(e, 'http.error').length === 3);
+    const errorOf = (suffix: string) => {
+      const conn = find(events, 'http.request').find((r) => r.url.endsWith(suffix))!.conn;
+      return find(events, 'http.error').find((e) => e.conn === conn);
+    };
+    expect(errorOf('/slow?ms=3000')).toMatchObject({ reason: 'abort', message: 'mine' });
+    expect(errorOf('/stream?n=8&late=1')).toMatchObject({ reason: 'abort', message: 'a string reason' });
+    expect(errorOf('/slow?ms=3000&t=1')).toMatchObject({ reason: 'timeout' });
+    await page.close();
+  });
+
   it('gives each of 100 fetches in flight, and of fetches repeating one URL, its own Resource Timing entry', async () => {
     const page = await openPage(`<script>
       window.__done = (async () => {

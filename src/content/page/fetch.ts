@@ -47,7 +47,7 @@ import {
 } from './natives.ts';
 import { hookMethod, rethrowScrubbed, scrubbed } from './patch.ts';
 import { mediaType, normalizeMethod, requestBodySize } from './payload.ts';
-import { errorMessage, errorReason, installBodyFollowers, watchResponse, type ResponseFacts } from './response-body.ts';
+import { errorMessage, failureReason, installBodyFollowers, watchResponse, type ResponseFacts } from './response-body.ts';
 
 /** Names and values of a Headers object, names lower-cased (as the platform gives them). */
 function headerList(headers: Headers): HeaderList {
@@ -306,7 +306,7 @@ export function installFetchHook(): boolean {
       (error) => {
         try {
           unregisterTarget(facts.conn);
-          const reason = errorReason(error);
+          const reason = failureReason(facts, error);
           emit({ type: 'http.error', conn: facts.conn, reason, message: errorMessage(error) });
         } catch (failure) {
           hookError('fetch.error', failure);

@@ -288,6 +288,7 @@ export const abortSignalAny = (AbortSignal as unknown as { any?: (s: Iterable<Ab
 );
 export const AbortSignalCtor = AbortSignal;
 export const abortSignalReason = getter(AbortSignal.prototype, 'reason')!;
+export const abortSignalAborted = getter(AbortSignal.prototype, 'aborted')!;
 export const URLSearchParamsCtor = URLSearchParams;
 export const urlSearchParamsToString = uncurry(URLSearchParams.prototype.toString);
 

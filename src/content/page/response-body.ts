@@ -43,6 +43,8 @@ import type { HeaderList } from '../../core/events.ts';
 import type { SseParser } from '../../core/sse-parser.ts';
 import {
   abortControllerAbort,
+  abortControllerSignal,
+  abortSignalAborted,
   abortSignalReason,
   addListener,
   apply,
@@ -144,11 +146,26 @@ export function followStream(stream: object, follower: StreamFollower): void {
 }
 
 /** The capture's reason for an error that ended a request. */
-export function errorReason(error: unknown): 'abort' | 'network' | 'timeout' {
+function errorReason(error: unknown): 'abort' | 'network' | 'timeout' {
   const name = error && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;
   if (name === 'AbortError') return 'abort';
   if (name === 'TimeoutError') return 'timeout';
   return 'network';
+}
+
+/**
+ * Why a fetch or its body failed with `error`. A page that aborts with a reason of its own
+ * (`controller.abort(reason)`: any value; connect-web 2.x aborts with its ConnectError when a
+ * stream's trailers carry an error status) makes the fetch and its body reject with that very
+ * value, which names no abort: it is one when it is the request signal's reason and the hook's
+ * own signal (a `drop` fault, a network failure by design) was not aborted.
+ */
+export function failureReason(facts: ResponseFacts, error: unknown): 'abort' | 'network' | 'timeout' {
+  const named = errorReason(error);
+  if (named !== 'network') return named;
+  const signal = facts.signal;
+  if (signal === null || !(abortSignalAborted(signal) as boolean) || abortSignalReason(signal) !== error) return 'network';
+  return abortSignalAborted(abortControllerSignal(facts.controller)) ? 'network' : 'abort';
 }
 
 /** The message of an error, '' when it has none that converts. */
@@ -416,7 +433,7 @@ class BodyWatch implements StreamFollower {
   fail(error: unknown): void {
     if (this.ended) return;
     this.close();
-    const failed = { type: 'http.error' as const, conn: this.facts.conn, reason: errorReason(error), message: errorMessage(error) };
+    const failed = { type: 'http.error' as const, conn: this.facts.conn, reason: failureReason(this.facts, error), message: errorMessage(error) };
     emit(this.settledAt === null ? failed : { ...failed, t: this.settledAt });
   }
 
