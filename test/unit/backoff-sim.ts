@@ -40,7 +40,7 @@ export function simulate(
 }
 
 /** How a simulated client randomises each delay. */
-export type SimJitter = 'none' | 'proportional' | 'full' | 'equal' | 'decorrelated' | 'additive';
+export type SimJitter = 'none' | 'proportional' | 'full' | 'floored-full' | 'equal' | 'decorrelated' | 'additive';
 /** When a simulated client restarts its attempt count after a connection opened. */
 export type SimReset = { kind: 'every-open' } | { kind: 'uptime'; ms: number } | { kind: 'never' };
 /** How the server fails: refusing (no open), accepting then closing at once (open for milliseconds), or the page offline (no open). */
@@ -85,6 +85,11 @@ export function policyDelay(c: SimClient, attempt: number, previous: number | nu
       break;
     case 'full':
       d = base * random();
+      break;
+    case 'floored-full':
+      // Full jitter above a floor of the initial delay, clamped (centrifuge 5.8.0
+      // build/index.js backoff(): min(max, min + randomInt(0, min(max, min·2^step)))).
+      d = Math.min(cap, c.initialMs + base * random());
       break;
     case 'equal':
       d = base / 2 + (base / 2) * random();

@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { numberAttempts } from '../../src/core/metrics/backoff-attempts.ts';
 import { noJitter } from '../../src/core/findings/backoff-without-jitter.ts';
+import { noBackoff } from '../../src/core/findings/reconnect-without-backoff.ts';
 import type { FindingInput } from '../../src/core/findings/types.ts';
 import type { Backoff } from '../../src/core/report-types.ts';
 import { simulateClient, type SimClient, type SimFailure } from './backoff-sim.ts';
@@ -59,6 +60,12 @@ const CLIENTS: ClientCase[] = [
     name: 'full jitter: 0.5 s ×2 up to 30 s',
     bounds: { model: 16, jitter: 3, calledFixed: 0 },
     client: () => ({ model: 'exponential', initialMs: 500, factor: 2, capMs: 30_000, jitter: 'full', jitterShare: 0, clampAfterJitter: false, reset: { kind: 'every-open' } }),
+  },
+  {
+    // centrifuge 5.8.0's default: 500 ms + U(0, 500·2^k), at most 20 s.
+    name: 'full jitter above a floor: 0.5 s + U(0, 0.5 s ×2^k) up to 20 s',
+    bounds: { model: 60, jitter: 3, calledFixed: 0 },
+    client: () => ({ model: 'exponential', initialMs: 500, factor: 2, capMs: 20_000, jitter: 'floored-full', jitterShare: 0, clampAfterJitter: false, reset: { kind: 'every-open' } }),
   },
   {
     name: 'equal jitter: 1 s ×2 up to 30 s',
@@ -114,10 +121,12 @@ interface Tally {
   kindNamed: number;
   /** jitterAtCap claimed the opposite of the client's order of cap and jitter. */
   wrongAtCap: number;
+  /** reconnect-without-backoff raised on a growing policy: the false alarm users see. */
+  noBackoffAlarm: number;
 }
 
 function run(cc: ClientCase, failure: SimFailure): Tally {
-  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0, wrongAtCap: 0 };
+  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0, wrongAtCap: 0, noBackoffAlarm: 0 };
   for (let seed = 1; seed <= SEEDS; seed++) {
     let s = seed * 7919;
     const client = cc.client(() => ((s = (s * 48271) % 2147483647) / 2147483647));
@@ -138,6 +147,11 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
     // wrong when the report calls it randomised.
     const reconnects = samples.map((s, i) => ({ attempt: attempts[i]!, delayMs: s.delayMs, at: 0, cause: 'close 1006', clientInitiated: false }));
     const claimsNoJitter = noJitter.check({ reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null;
+    const alarm = noBackoff.check({ ctx: { transport: 'websocket' }, reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null;
+    if (want !== 'fixed' && alarm) {
+      t.noBackoffAlarm++;
+      if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, 'reconnect-without-backoff', backoff.delaysMs.map((d) => (d === null ? '-' : Math.round(d))).join(','));
+    }
     if (client.jitter !== 'none' ? claimsNoJitter : backoff.jitter) t.wrongJitter++;
     if (client.capMs !== null && client.jitter !== 'none' && backoff.jitterAtCap !== null && backoff.jitterAtCap === client.clampAfterJitter) {
       t.wrongAtCap++;
@@ -145,11 +159,26 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
     }
     if (backoff.jitterKind !== 'none' && backoff.jitterKind !== 'unknown') {
       t.kindNamed++;
-      const kind = client.jitter === 'equal' ? 'proportional' : client.jitter;
+      const kind = client.jitter === 'equal' ? 'proportional' : client.jitter === 'floored-full' ? 'full' : client.jitter;
       if (backoff.jitterKind !== kind) {
         t.wrongKind++;
         if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, backoff.jitterKind, backoff.model);
       }
+    }
+  }
+  // The false alarm also over single outages of 8-40 s (the fewer the delays, the likelier a
+  // randomised growth looks flat): reconnect-without-backoff must not be raised on growth.
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    let s = seed * 104729;
+    const client = cc.client(() => ((s = (s * 48271) % 2147483647) / 2147483647));
+    const outageMs = 8000 + ((seed * 7919) % 32_000);
+    const samples = simulateClient(seed + 10_000, client, failure, { outages: 1, outageMs, healthyMs: 60_000 });
+    const { backoff, attempts } = numberAttempts(samples);
+    if (backoff === null || expectedModel(client, failure) === 'fixed') continue;
+    const reconnects = samples.map((x, i) => ({ attempt: attempts[i]!, delayMs: x.delayMs, at: 0, cause: 'close 1006', clientInitiated: false }));
+    if (noBackoff.check({ ctx: { transport: 'websocket' }, reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null) {
+      t.noBackoffAlarm++;
+      if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, 'one outage', outageMs, 'reconnect-without-backoff', samples.map((x) => Math.round(x.delayMs)).join(','));
     }
   }
   return t;
@@ -161,11 +190,12 @@ describe('backoff verdicts on simulated clients (policy × restart rule × jitte
     for (const failure of FAILURES) {
       it(`${cc.name}, ${failure}`, () => {
         const t = run(cc, failure);
-        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed} | ${t.wrongAtCap}`);
+        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed} | ${t.wrongAtCap} | ${t.noBackoffAlarm}`);
         if (process.env.RI_PRINT_RATES) console.log(table.at(-1));
         expect(t.wrongModel, 'wrong model').toBeLessThanOrEqual(cc.bounds.model);
         expect(t.wrongJitter, 'wrong jitter verdict').toBeLessThanOrEqual(cc.bounds.jitter);
         expect(t.growthCalledFixed, 'growth called constant').toBeLessThanOrEqual(cc.bounds.calledFixed);
+        expect(t.noBackoffAlarm, 'reconnect-without-backoff on a growing policy').toBe(0);
         if (cc.bounds.atCap !== undefined) expect(t.wrongAtCap, 'jitter at the cap').toBeLessThanOrEqual(cc.bounds.atCap);
       });
     }

@@ -390,6 +390,24 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(ch.backoff!.jitterKind).not.toBe('decorrelated');
   });
 
+  it("centrifuge's floor + full jitter, one outage whose first draws are low: no reconnect storm, no 'without backoff'", () => {
+    // centrifuge 5.8, server down 20 s in real Chromium (the protocol matrix, a failed first try): four of seven delays under a
+    // second, and 2.4, 14 and 10 s among them. A fit this poor names no model, and the retries are no storm.
+    const ch = channel(outages([[888, 590, 685, 2427, 567, 14045, 10200]], 60_000));
+    expect(ch.backoff!.confidence).toBe('low');
+    expect(codes(ch)).not.toContain('reconnect-without-backoff');
+  });
+
+  it('socket.io-client offline, four draws under its 5 s cap that lie near a line: no confident "linear"', () => {
+    // socket.io-client 4.8 defaults, page offline 20 s in real Chromium (the backoff matrix, a failed
+    // first try): 1000·2^n ± 50 % clamped at 5 s drew 600, 2530, 3107, 4726 ms, then the cap twice
+    // (the capture ends in the outage). The two at the cap say nothing of the curve below it; four
+    // delays cannot tell a line from an exponential.
+    const b = channel(outages([[600, 2530, 3107, 4726, 5001, 5001]], 60_000)).backoff!;
+    if (b.model === 'linear') expect(b.confidence).toBe('low');
+    else expect(b.model).toBe('exponential');
+  });
+
   it('a first delay far above the fitted curve is the policy, not a stalled timer (socket.io-client offline, real Chromium)', () => {
     // Delays from the backoff matrix's runs 5 and 7 (1 s ×2 ±50%, then the 5 s clamp).
     for (const delays of [

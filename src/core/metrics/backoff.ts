@@ -1030,7 +1030,13 @@ function confidenceOf(
   if (growth && points.length < 5 && fit < CLOSE_FIT) return { confidence: 'low', confidenceReason: `${points.length} delays that no model fits closely (fit ${round3(fit)})` };
   // Libraries back off exponentially; four delays that happen to lie on a line (graphql-ws's
   // 2^k s plus 0.3-3 s drew 1.5, 4.0, 6.3, 9.0 s) are too few to say it is linear instead.
-  if (best.cand.model === 'linear' && points.length < 5) return { confidence: 'low', confidenceReason: `${points.length} delays: too few to tell linear growth from exponential` };
+  // Delays at a cap say nothing of the curve below it: socket.io-client 4.8 offline in real
+  // Chromium drew 600, 2530, 3107, 4726 ms under its 5 s cap (1000·2^n ± 50 %), then 5001, 5001.
+  const cap = best.cand.maxMs;
+  const belowCap = cap === null ? points : points.filter((p) => p.delayMs < cap - capTolerance(cap));
+  if (best.cand.model === 'linear' && belowCap.length < 5) {
+    return { confidence: 'low', confidenceReason: `${belowCap.length} delays${cap === null ? '' : ' under the cap'}: too few to tell linear growth from exponential` };
+  }
   if (fit < LOW_FIT) return { confidence: 'low', confidenceReason: `the delays scatter far from any model (fit ${round3(Math.max(0, fit))})` };
   if (!growth) {
     // ±50% around a constant spreads with a coefficient of variation of 0.29; a random walk
@@ -1042,8 +1048,7 @@ function confidenceOf(
     const other = scored.find((x) => x.cand.model !== best.cand.model && cost(x.cand, x.err) === rival)!.cand.model;
     return { confidence: 'low', confidenceReason: `${other} explains the delays about as well` };
   }
-  const cap = best.cand.maxMs;
-  const underCap = cap === null ? attempts : new Set(points.filter((p) => p.delayMs < cap - capTolerance(cap)).map((p) => p.attempt)).size;
+  const underCap = cap === null ? attempts : new Set(belowCap.map((p) => p.attempt)).size;
   if (growth && underCap < 3) return { confidence: 'medium', confidenceReason: `the growth is seen over ${underCap} attempts under the cap: the factor is rough` };
   // A delay left out as a stalled timer may have been the policy's own (a randomised draw):
   // when the growth then rests on two delays, any curve passes through them exactly
