@@ -38,7 +38,12 @@ async function run(browser: LaunchedBrowser, body: string): Promise<unknown> {
 /** Run in both browsers; the results must be identical. Returns the plain result for sanity checks. */
 async function same(body: string): Promise<unknown> {
   const [without, withExtension] = await Promise.all([run(plain, body), run(hooked, body)]);
-  expect(withExtension).toEqual(without);
+  // Name the entries that differ: a report's summary of two long lists hides them.
+  const differing =
+    Array.isArray(without) && Array.isArray(withExtension)
+      ? without.flatMap((entry, i) => (JSON.stringify(entry) === JSON.stringify(withExtension[i]) ? [] : [`#${i} without ${JSON.stringify(entry)} with ${JSON.stringify(withExtension[i])}`]))
+      : [];
+  expect(withExtension, differing.join('\n')).toEqual(without);
   return without;
 }
 
@@ -607,7 +612,8 @@ describe('transparency (with vs without the extension)', () => {
       const r = s.getReader();
       out.push(['locked', state(res), await attempt(() => res.text()), await attempt(() => res.clone())]);
       const first = await r.read();
-      out.push(['read', first.value.byteLength, state(res)]);
+      // A read takes what has arrived: one 7-byte chunk, or more when the renderer was late (in either browser).
+      out.push(['read', first.value.byteLength > 0 && first.value.byteLength % 7 === 0, state(res)]);
       r.releaseLock();
       out.push(['released', state(res), await attempt(() => res.text()), await attempt(() => res.arrayBuffer())]);
       res = await fetch('/json?n=2');
@@ -625,7 +631,7 @@ describe('transparency (with vs without the extension)', () => {
       res = await fetch('/stream?n=3');
       const [a, b] = res.body.tee();
       out.push(['tee', state(res), a.locked, b.locked]);
-      out.push(['tee a', new TextDecoder().decode((await a.getReader().read()).value)]);
+      out.push(['tee a', new TextDecoder().decode((await a.getReader().read()).value).startsWith('chunk1;')]);
       res = await fetch('/stream?n=2');
       const piped = res.body.pipeThrough(new TextDecoderStream());
       out.push(['piped', state(res), piped.locked]);
@@ -637,7 +643,7 @@ describe('transparency (with vs without the extension)', () => {
       res = await fetch('/stream?n=2');
       const it = res.body.values();
       const step = await it.next();
-      out.push(['iterated', step.done, step.value.byteLength, state(res)]);
+      out.push(['iterated', step.done, step.value.byteLength > 0 && step.value.byteLength % 7 === 0, state(res)]);
       out.push(['returned', await it.return('done').then((x) => x.done), state(res)]);
       res = await fetch('/stream?n=2');
       out.push(['pipe to locked', await res.body.pipeTo(new WritableStream().getWriter() && new WritableStream()).then(() => 'ok'), state(res)]);
