@@ -439,6 +439,39 @@ describe('XMLHttpRequest', () => {
     ]);
     await page.close();
   });
+  it('one XMLHttpRequest re-opened from its own readystatechange at DONE: each request completed, with its body', async () => {
+    // A long poll that reuses its XHR: open() in the DONE handler means load never fires for the
+    // request that just completed (XHR Standard, "handle response end-of-body": load only if still done).
+    const page = await openPage(`<script>
+      window.__done = new Promise((resolve) => {
+        const x = new XMLHttpRequest();
+        const got = [];
+        let n = 0;
+        x.onreadystatechange = () => {
+          if (x.readyState !== 4) return;
+          got.push(x.responseText);
+          if (++n === 3) return resolve(got);
+          x.open('GET', '/json?n=' + (40 + n));
+          x.send();
+        };
+        x.open('GET', '/json?n=40');
+        x.send();
+      });
+    </script>`);
+    const bodies = [40, 41, 42].map((n) => JSON.stringify({ ok: true, n }));
+    expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toEqual(bodies);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length + find(e, 'http.error').length === 3);
+    const requests = find(events, 'http.request');
+    expect(requests.map((r) => new URL(r.url).search)).toEqual(['?n=40', '?n=41', '?n=42']);
+    expect(find(events, 'http.error')).toEqual([]);
+    requests.forEach((r, i) => {
+      const end = ofConn(events, r.conn).find((e) => e.type === 'http.end')!;
+      expect(end).toMatchObject({ size: bodies[i]!.length, bodyHash: referenceBodyHash(Buffer.from(bodies[i]!)), body: { data: bodies[i] } });
+      if (i + 1 < requests.length) expect(end.t).toBeLessThanOrEqual(requests[i + 1]!.t);
+    });
+    await page.close();
+  });
+
   it('a request ends before the next one its completion handler sends (long polls chained from readystatechange, then())', async () => {
     // XHR: readystatechange (DONE) fires before load, error and timeout; fetch: the page's
     // continuation of text() runs before the hook's clone of an unsized body is read.

@@ -202,11 +202,11 @@ function bytesBody(bytes: Uint8Array, textual: boolean): Payload {
   return { ...textPayload(text), size: bytes.byteLength, truncated: text.length > settings.maxTextChars || head.length < bytes.length };
 }
 
-function onLoad(rec: XhrRecord, event: ProgressEvent): void {
+/** The request completed (`loaded`: bytes received): its end, with the body the page got. */
+function onLoad(rec: XhrRecord, loaded: number): void {
   if (rec.conn === null) return;
   onResponse(rec);
   const xhr = rec.xhr;
-  const loaded = progressLoaded(event) as number;
   const type = xhrGet.responseType(xhr) as string;
   const textual = isTextual(rec.contentType);
   if (rec.sse) {
@@ -277,7 +277,7 @@ function listen(rec: XhrRecord): void {
     if (state === DONE && rec.conn !== null && rec.doneAt === null) rec.doneAt = now();
   });
   on('progress', 'xhr.progress', (e) => onProgress(rec, e));
-  on('load', 'xhr.load', (e) => onLoad(rec, e));
+  on('load', 'xhr.load', (e) => onLoad(rec, progressLoaded(e) as number));
   on('error', 'xhr.error', () => onFailure(rec, 'network', 'XMLHttpRequest network error'));
   on('timeout', 'xhr.timeout', () => onFailure(rec, 'timeout', 'XMLHttpRequest timeout'));
   on('abort', 'xhr.abort', (event) => {
@@ -313,6 +313,18 @@ export function installXhrHooks(): boolean {
 
   hookRecordedMethod(proto, 'open', 'xhr.open', records, (open, self, args) => {
     const callArgs = withStringPair(args);
+    const before = weakMapGet(records, self) as XhrRecord | undefined;
+    try {
+      // Re-opened from its own readystatechange at DONE (a long poll reusing its XHR): `load`
+      // never fires for the request that completed (XHR Standard, "handle response
+      // end-of-body": load only while the state is still done), so its end is recorded now,
+      // while its response is still readable. A failed one (status 0) ends as below.
+      if (before !== undefined && before.conn !== null && before.doneAt !== null && (xhrGet.readyState(self) as number) === DONE && (xhrGet.status(self) as number) !== 0) {
+        onLoad(before, before.loadedSeen);
+      }
+    } catch (error) {
+      hookError('xhr.open', error);
+    }
     const result = apply(open, self, callArgs);
     const rec = weakMapGet(records, self) as XhrRecord | undefined;
     if (rec) {
