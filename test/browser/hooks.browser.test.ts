@@ -439,7 +439,7 @@ describe('XMLHttpRequest', () => {
     ]);
     await page.close();
   });
-  it('one XMLHttpRequest re-opened from its own readystatechange at DONE: each request completed, with its body', async () => {
+  it('one XMLHttpRequest re-opened from its own readystatechange at DONE: each request completed (with its body) or failed as it did', async () => {
     // A long poll that reuses its XHR: open() in the DONE handler means load never fires for the
     // request that just completed (XHR Standard, "handle response end-of-body": load only if still done).
     const page = await openPage(`<script>
@@ -458,9 +458,42 @@ describe('XMLHttpRequest', () => {
         x.send();
       });
     </script>`);
+    // A failed request re-opened the same way: a network error, or a timeout when its limit ran out.
+    const failures = await page.evaluate(() =>
+      Promise.all(
+        [['http://127.0.0.1:1/nothing', 0], ['/slow?ms=3000', 50]].map(
+          ([url, timeout]) =>
+            new Promise((resolve) => {
+              const x = new XMLHttpRequest();
+              x.open('GET', url as string);
+              x.timeout = timeout as number;
+              x.onreadystatechange = () => {
+                if (x.readyState !== 4) return;
+                x.onreadystatechange = null;
+                x.open('GET', '/json?n=49');
+                x.onload = () => resolve(x.status);
+                x.send();
+              };
+              x.send();
+            }),
+        ),
+      ),
+    );
+    expect(failures).toEqual([200, 200]);
     const bodies = [40, 41, 42].map((n) => JSON.stringify({ ok: true, n }));
     expect(await page.evaluate(() => (window as unknown as { __done: Promise<unknown> }).__done)).toEqual(bodies);
-    const events = await waitForEvents(page, (e) => find(e, 'http.end').length + find(e, 'http.error').length === 3);
+    const all = await waitForEvents(page, (e) => find(e, 'http.end').length + find(e, 'http.error').length === 7);
+    const failedAs = (path: string) => {
+      const conn = find(all, 'http.request').find((r) => r.url.includes(path))!.conn;
+      return find(all, 'http.error').find((e) => e.conn === conn)?.reason;
+    };
+    expect([failedAs('/nothing'), failedAs('/slow')]).toEqual(['network', 'timeout']);
+    // Their error and timeout events still fire after the re-open (no state check in the standard's
+    // request error steps): they do not end the request that the re-open sent, which completes.
+    expect(find(all, 'http.error')).toHaveLength(2);
+    const retries = find(all, 'http.request').filter((r) => r.url.endsWith('/json?n=49'));
+    expect(retries.map((r) => ofConn(all, r.conn).at(-1)!.type)).toEqual(['http.end', 'http.end']);
+    const events = all.filter((e) => !('conn' in e) || find(all, 'http.request').some((r) => r.conn === e.conn && /n=4[0-2]$/.test(r.url)));
     const requests = find(events, 'http.request');
     expect(requests.map((r) => new URL(r.url).search)).toEqual(['?n=40', '?n=41', '?n=42']);
     expect(find(events, 'http.error')).toEqual([]);

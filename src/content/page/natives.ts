@@ -301,6 +301,7 @@ export const xhrGet = {
   responseText: getter(XMLHttpRequest.prototype, 'responseText')!,
   response: getter(XMLHttpRequest.prototype, 'response')!,
   withCredentials: getter(XMLHttpRequest.prototype, 'withCredentials')!,
+  timeout: getter(XMLHttpRequest.prototype, 'timeout')!,
 };
 export const xhrGetAllResponseHeaders = uncurry(XMLHttpRequest.prototype.getAllResponseHeaders);
 export const xhrOpen = uncurry(XMLHttpRequest.prototype.open) as (x: XMLHttpRequest, ...a: unknown[]) => void;

@@ -95,6 +95,8 @@ interface XhrRecord {
    * with this time.
    */
   doneAt: number | null;
+  /** When send() was called (for a timeout told from a network error). */
+  sentAt: number;
 }
 
 /** XMLHttpRequest → its record, shared with related realms (set when the hooks install). */
@@ -278,8 +280,14 @@ function listen(rec: XhrRecord): void {
   });
   on('progress', 'xhr.progress', (e) => onProgress(rec, e));
   on('load', 'xhr.load', (e) => onLoad(rec, progressLoaded(e) as number));
-  on('error', 'xhr.error', () => onFailure(rec, 'network', 'XMLHttpRequest network error'));
-  on('timeout', 'xhr.timeout', () => onFailure(rec, 'timeout', 'XMLHttpRequest timeout'));
+  // A request's error and timeout events fire even when its readystatechange handler re-opened
+  // the object (XHR Standard, "request error steps": no state check, unlike load): the request
+  // they are for was recorded then (the open() hook), and the one in flight is not theirs.
+  const failed = (reason: 'network' | 'timeout', message: string) => () => {
+    if ((xhrGet.readyState(rec.xhr) as number) === DONE) onFailure(rec, reason, message);
+  };
+  on('error', 'xhr.error', failed('network', 'XMLHttpRequest network error'));
+  on('timeout', 'xhr.timeout', failed('timeout', 'XMLHttpRequest timeout'));
   on('abort', 'xhr.abort', (event) => {
     if (rec.abortAsError) {
       rec.abortAsError = false;
@@ -318,9 +326,16 @@ export function installXhrHooks(): boolean {
       // Re-opened from its own readystatechange at DONE (a long poll reusing its XHR): `load`
       // never fires for the request that completed (XHR Standard, "handle response
       // end-of-body": load only while the state is still done), so its end is recorded now,
-      // while its response is still readable. A failed one (status 0) ends as below.
-      if (before !== undefined && before.conn !== null && before.doneAt !== null && (xhrGet.readyState(self) as number) === DONE && (xhrGet.status(self) as number) !== 0) {
-        onLoad(before, before.loadedSeen);
+      // while its response is still readable.
+      if (before !== undefined && before.conn !== null && before.doneAt !== null && (xhrGet.readyState(self) as number) === DONE) {
+        if ((xhrGet.status(self) as number) !== 0) onLoad(before, before.loadedSeen);
+        else {
+          // It failed, and is re-opened before its error or timeout event: a timeout when the
+          // request's own limit had run out by then, else a network error.
+          const limit = xhrGet.timeout(self) as number;
+          if (limit > 0 && before.doneAt - before.sentAt >= limit) onFailure(before, 'timeout', 'XMLHttpRequest timeout');
+          else onFailure(before, 'network', 'XMLHttpRequest network error');
+        }
       }
     } catch (error) {
       hookError('xhr.open', error);
@@ -364,6 +379,7 @@ export function installXhrHooks(): boolean {
         rec.chunks = 0;
         rec.firstChunk = null;
         rec.doneAt = null;
+        rec.sentAt = now();
         const bodyless = rec.method === 'GET' || rec.method === 'HEAD';
         emit({
           type: 'http.request',
@@ -427,6 +443,7 @@ export function installXhrHooks(): boolean {
         sse: null,
         abortAsError: false,
         doneAt: null,
+        sentAt: 0,
       });
       weakMapSet(records, xhr, rec);
       listen(rec);
