@@ -471,6 +471,8 @@ describe('XMLHttpRequest', () => {
                 if (x.readyState !== 4) return;
                 x.onreadystatechange = null;
                 x.open('GET', '/json?n=49');
+                // The limit stays on the object: the retry must not inherit the 50 ms.
+                x.timeout = 0;
                 x.onload = () => resolve(x.status);
                 x.send();
               };
