@@ -130,18 +130,9 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
   // The hooks' events are plain objects: unless the page put a member of that name on
   // Object.prototype (an `in` test runs no page code), reading and assigning is safe.
   if (own(full, 't') === undefined) setOwn(full, 't', now());
-  if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
-    droppedCount++;
-    return;
-  }
+  if (!hasRoom()) return;
   setOwn(full, 'pseq', ++pseq);
-  queue[queue.length] = full;
-  queuedChars += estimateChars(event);
-  // While the document goes away (e.g. a request the page makes in its own pagehide
-  // handler) an event is sent at once; otherwise a full batch is flushed in the next
-  // task, never inside the page's own call.
-  if (hidden) flushAll();
-  else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
+  enqueue(full, estimateChars(event));
 }
 
 /**
@@ -149,14 +140,25 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
  * in place, its pseq filled here): what a flood is made of, so no event object is made.
  */
 export function emitQueued(message: QueuedMessage): void {
-  if (!settings.recording) return;
-  if (!ready && queue.length >= MAX_BUFFERED_BEFORE_READY) {
-    droppedCount++;
-    return;
-  }
+  if (!settings.recording || !hasRoom()) return;
   message[3] = ++pseq;
-  queue[queue.length] = message;
-  queuedChars += EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length;
+  enqueue(message, EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length);
+}
+
+/** Whether the queue takes one more event; while no relay has answered it holds at most MAX_BUFFERED_BEFORE_READY, and counts the rest as dropped. */
+function hasRoom(): boolean {
+  if (ready || queue.length < MAX_BUFFERED_BEFORE_READY) return true;
+  droppedCount++;
+  return false;
+}
+
+/** Queue `entry` (about `chars` characters of JSON) and see that it is sent. */
+function enqueue(entry: CaptureEvent | QueuedMessage, chars: number): void {
+  queue[queue.length] = entry;
+  queuedChars += chars;
+  // While the document goes away (e.g. a request the page makes in its own pagehide
+  // handler) an event is sent at once; otherwise a full batch is flushed in the next
+  // task, never inside the page's own call.
   if (hidden) flushAll();
   else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
 }

@@ -9,6 +9,7 @@ import {
   arrayBufferByteLength,
   charCodeAt,
   hasOwn,
+  isArray,
   stringIndexOf,
   stringSlice,
   typedArrayBuffer,
@@ -18,7 +19,7 @@ import {
   uncurry,
 } from '../../core/primordials.ts';
 
-export { arrayBufferByteLength, charCodeAt, hasOwn, stringIndexOf, stringSlice, typedArrayByteLength };
+export { arrayBufferByteLength, charCodeAt, hasOwn, isArray, stringIndexOf, stringSlice, typedArrayByteLength };
 
 const R = Reflect;
 export const apply = R.apply;
@@ -143,7 +144,6 @@ export const CAPTURE: AddEventListenerOptions = dictionary({ capture: true });
 /** TextDecoder.decode options of a stream's pieces. */
 export const STREAM: TextDecodeOptions = dictionary({ stream: true });
 export const getPrototypeOf = Object.getPrototypeOf;
-export const isArray = Array.isArray;
 export const StringCtor = String;
 export const isFiniteNumber = Number.isFinite;
 

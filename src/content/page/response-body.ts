@@ -334,8 +334,7 @@ class BodyWatch implements StreamFollower {
     }
     if (this.oneDocument) return;
     const preview = stringSlice(chunkText, 0, settings.maxTextChars);
-    // A held clone's chunks read after the page's call settled had all arrived by then.
-    const t = this.settledAt ?? now();
+    const t = this.when();
     if (this.streaming && !this.textual) {
       // A binary stream of records (gRPC-web, Connect): the chunk's first bytes, so its frames can be read while it is open.
       emit({ type: 'http.chunk', conn, size, preview, data: binaryPayload(bytes, size), t });
@@ -372,8 +371,7 @@ class BodyWatch implements StreamFollower {
     const payload = this.textual
       ? { size: this.size, encoding: 'text' as const, data: this.text, truncated: this.textCut }
       : binaryPayload(this.head, this.size);
-    const end = { type: 'http.end' as const, conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload };
-    emit(this.settledAt === null ? end : { ...end, t: this.settledAt });
+    emit({ type: 'http.end', conn: this.facts.conn, size: this.size, bodyHash: this.hasher.hex(), body: payload, t: this.when() });
   }
 
   /**
@@ -433,8 +431,7 @@ class BodyWatch implements StreamFollower {
   fail(error: unknown): void {
     if (this.ended) return;
     this.close();
-    const failed = { type: 'http.error' as const, conn: this.facts.conn, reason: failureReason(this.facts, error), message: errorMessage(error) };
-    emit(this.settledAt === null ? failed : { ...failed, t: this.settledAt });
+    emit({ type: 'http.error', conn: this.facts.conn, reason: failureReason(this.facts, error), message: errorMessage(error), t: this.when() });
   }
 
   /** The page cancelled `source`; when no stream of the body is left, the request ends (natively the connection closes). */
@@ -483,6 +480,11 @@ class BodyWatch implements StreamFollower {
     this.heldClone = clone;
     heldClones[heldClones.length] = this;
     if (heldClones.length === 1) setTimer(readHeldClones, HELD_CLONE_MS);
+  }
+
+  /** The time of what the hook reads now: when the page's call settled, if it has (all had arrived by then). */
+  private when(): number {
+    return this.settledAt ?? now();
   }
 
   /** The page's call on the body settled: a held clone is read whole. */

@@ -6,7 +6,7 @@
  * prototype. Messages are recorded on arrival with a bounded payload.
  */
 import type { Payload } from '../../core/events.ts';
-import { COMPACT_WS } from '../../shared/page-bridge.ts';
+import { COMPACT_WS, type QueuedMessage } from '../../shared/page-bridge.ts';
 import { emit, emitQueued, hookError, nextConn, now } from './emitter.ts';
 import {
   copyOfEvent,
@@ -92,24 +92,23 @@ function protocolList(value: unknown): string[] {
   return list;
 }
 
-/** Emit after any pending Blob read of this socket so its events stay in order. */
-function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0]): void {
-  if (rec.pending === null) emit(event);
-  else rec.pending = promiseThen(rec.pending, () => emit(event));
+/** Emit an event, or queue a message in its compact form, after any pending Blob read of this socket so its events stay in order. */
+function emitInOrder(rec: SocketRecord, event: Parameters<typeof emit>[0] | QueuedMessage): void {
+  if (rec.pending === null) emitEither(event);
+  else rec.pending = promiseThen(rec.pending, () => emitEither(event));
 }
 
-function emitTextMessage(rec: SocketRecord, dir: 'in' | 'out', data: string, t: number): void {
-  const budget = rec.budget;
-  const text = budget.keep(data, t);
-  // A ws.message (QueuedMessage) with a text payload.
-  const message = [COMPACT_WS, rec.conn, t, 0, budget.size, 0, budget.cut, dir === 'in' ? 0 : 1, text];
-  if (rec.pending === null) emitQueued(message);
-  else rec.pending = promiseThen(rec.pending, () => emitQueued(message));
+function emitEither(event: Parameters<typeof emit>[0] | QueuedMessage): void {
+  if (isArray(event)) emitQueued(event);
+  else emit(event);
 }
 
 function emitMessage(rec: SocketRecord, dir: 'in' | 'out', data: unknown, t: number): void {
   if (typeof data === 'string') {
-    emitTextMessage(rec, dir, data, t);
+    const budget = rec.budget;
+    const text = budget.keep(data, t);
+    // A ws.message (QueuedMessage) with a text payload.
+    emitInOrder(rec, [COMPACT_WS, rec.conn, t, 0, budget.size, 0, budget.cut, dir === 'in' ? 0 : 1, text]);
   } else if (isArrayBuffer(data) || isView(data)) {
     const bytes = bytesOf(data as ArrayBuffer | ArrayBufferView);
     const payload = binaryPayload(bytes, bytes.byteLength);
