@@ -141,6 +141,20 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         present: [],
         absent: falseAlarms,
       };
+    case 'mqtt':
+    case 'stomp':
+      // One constant delay (1 s, 5 s) after every close, in every mode: the same instants for every client of a
+      // restarted server, and no backoff, which the report must name.
+      return {
+        model: 'fixed',
+        jitter: false,
+        jitterKinds: ['none'],
+        verdictFrom: client.id === 'mqtt' ? 5 : 4,
+        params: (b) => near(b.initialMs, doc.initialMs, 'initialMs'),
+        wrongResets: [],
+        present: ['reconnect-without-backoff'],
+        absent: ['backoff-without-cap', ...NEVER_HERE],
+      };
     case 'centrifuge':
       // Uniform in [500, 500 + 500·2^k] ms: six to eight retries in 20 s. Each may fall anywhere down to
       // 0.5 s, so the growth shows only in the ceiling of the delays, doubling per retry: no verdict is

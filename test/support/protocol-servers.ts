@@ -7,6 +7,7 @@
  * drive them with the Node clients, the backoff matrix (test/e2e) with the
  * browser builds; hooks add what a test needs beyond that.
  */
+import mqttPacket from 'mqtt-packet';
 import type { RawData, WebSocket } from 'ws';
 
 /** Text of a ws message (text frames arrive as Buffer with isBinary false). */
@@ -261,4 +262,91 @@ export function serveCentrifugo(socket: WebSocket, options: CentrifugoOptions = 
     if (connected) options.onConnected?.(session);
   });
   return session;
+}
+
+/* STOMP 1.2 over WebSocket */
+
+/** One STOMP frame: `COMMAND\nheader:value\n…\n\nbody\0`. */
+export function stompFrame(command: string, headers: Record<string, string>, body = ''): string {
+  return `${command}\n${Object.entries(headers)
+    .map(([k, v]) => `${k}:${v}\n`)
+    .join('')}\n${body}\0`;
+}
+
+export interface StompOptions {
+  /** The broker's heart-beat header (sx,sy): it sends every max(sx, the client's cy) ms when both are set. Default 10000,10000. */
+  heartBeat?: [number, number];
+  /** After CONNECTED went out. */
+  onConnected?(): void;
+}
+
+/**
+ * Serve enough of STOMP 1.2 (stomp.github.io/stomp-specification-1.2.html) for @stomp/stompjs to
+ * connect and subscribe: CONNECTED with the heart-beats, the broker's own heart-beats, RECEIPTs.
+ */
+export function serveStomp(socket: WebSocket, options: StompOptions = {}): void {
+  const heartBeat = options.heartBeat ?? [10_000, 10_000];
+  let beat: NodeJS.Timeout | undefined;
+  socket.on('close', () => clearInterval(beat));
+  let buffer = '';
+  socket.on('message', (raw) => {
+    buffer += rawText(raw);
+    const end = buffer.lastIndexOf('\0');
+    if (end < 0) {
+      // A message of end-of-line characters only is a heart-beat.
+      if (/^(\r?\n)+$/.test(buffer)) buffer = '';
+      return;
+    }
+    const complete = buffer.slice(0, end);
+    buffer = buffer.slice(end + 1);
+    for (const text of complete.split('\0')) {
+      const body = text.replace(/^(\r?\n)+/, '');
+      if (body === '') continue;
+      const [head] = body.split('\n\n');
+      const [command, ...lines] = head!.split('\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+      if (command === 'CONNECT' || command === 'STOMP') {
+        const cy = Number((headers['heart-beat'] ?? '0,0').split(',')[1]);
+        socket.send(stompFrame('CONNECTED', { version: '1.2', 'heart-beat': heartBeat.join(','), server: 'test/1.0' }));
+        const every = heartBeat[0] && cy ? Math.max(heartBeat[0], cy) : 0;
+        clearInterval(beat);
+        if (every) beat = setInterval(() => socket.send('\n'), every);
+        options.onConnected?.();
+      }
+      if (headers.receipt) socket.send(stompFrame('RECEIPT', { 'receipt-id': headers.receipt }));
+      if (command === 'DISCONNECT') socket.close();
+    }
+  });
+}
+
+/* MQTT 3.1.1 / 5 over WebSocket */
+
+export interface MqttOptions {
+  /** After CONNACK went out. */
+  onConnected?(): void;
+}
+
+/**
+ * Serve enough of MQTT (OASIS MQTT 3.1.1 and 5.0) over WebSocket for mqtt.js to connect and
+ * subscribe, and to keep its connection alive: CONNACK, SUBACK (the granted QoS as asked),
+ * PINGRESP, DISCONNECT closes. Packets are read and written with mqtt-packet, the codec mqtt.js uses.
+ */
+export function serveMqtt(socket: WebSocket, options: MqttOptions = {}): void {
+  let protocolVersion: 3 | 4 | 5 = 4;
+  const parser = mqttPacket.parser();
+  const send = (packet: object) => socket.send(mqttPacket.generate(packet as never, { protocolVersion }));
+  parser.on('packet', (packet: { cmd: string; protocolVersion?: 3 | 4 | 5; messageId?: number; subscriptions?: Array<{ qos: number }> }) => {
+    if (packet.cmd === 'connect') {
+      protocolVersion = packet.protocolVersion ?? 4;
+      send(protocolVersion === 5 ? { cmd: 'connack', sessionPresent: false, reasonCode: 0 } : { cmd: 'connack', sessionPresent: false, returnCode: 0 });
+      options.onConnected?.();
+    } else if (packet.cmd === 'subscribe') {
+      send({ cmd: 'suback', messageId: packet.messageId, granted: (packet.subscriptions ?? []).map((s) => s.qos) });
+    } else if (packet.cmd === 'pingreq') {
+      send({ cmd: 'pingresp' });
+    } else if (packet.cmd === 'disconnect') {
+      socket.close();
+    }
+  });
+  socket.on('message', (raw) => parser.parse(Buffer.isBuffer(raw) ? raw : Buffer.concat(Array.isArray(raw) ? raw : [Buffer.from(raw)])));
 }
