@@ -83,6 +83,8 @@ export class Analyzer {
   private readonly faults: FaultEvent[] = [];
   /** Recording pauses, from `capture.recording` events (the last may still be open). */
   private readonly pauses: PauseWindow[] = [];
+  /** When the browser said the page was offline, from `page.network` events (the last may still be open). */
+  private readonly offline: PauseWindow[] = [];
   /** Each document's stays in the back/forward cache, from `doc.restored` events. */
   private readonly cacheStays = new Map<string, PauseWindow[]>();
   private page: { url: string; title: string } | null = null;
@@ -145,6 +147,16 @@ export class Analyzer {
         if (stays) stays.push(stay);
         else this.cacheStays.set(e.doc, [stay]);
         // Rare: every channel is looked at again, as for a recording pause.
+        this.faultsChanged = true;
+        return;
+      }
+      case 'page.network': {
+        // One network for every frame of the page: the first offline opens a window, the first online after it closes it.
+        const open = this.offline.at(-1);
+        const isOpen = open !== undefined && open.to === Number.POSITIVE_INFINITY;
+        if (!e.online && !isOpen) this.offline.push({ from: e.t, to: Number.POSITIVE_INFINITY });
+        else if (e.online && isOpen) open.to = e.t;
+        else return;
         this.faultsChanged = true;
         return;
       }
@@ -301,6 +313,7 @@ export class Analyzer {
       labels: ch.labels,
       faults: this.faults,
       pauses: this.pausesOf(ch),
+      offline: this.offline,
       announcedPingMs: ch.announcedPingMs,
       transportEnds: ch.transportEnds,
       handshakeFailures: ch.handshakeFailures,

@@ -20,6 +20,11 @@ export interface ChannelContext {
   /** Windows in which recording was paused (epoch ms; `to` is +Infinity while still paused). */
   pauses: readonly PauseWindow[];
   /**
+   * Windows in which the browser said the page was offline (`page.network` events: from
+   * `offline` to `online`; `to` is +Infinity while still offline), in time order.
+   */
+  offline?: readonly PauseWindow[];
+  /**
    * The ping interval another channel's handshake announced for this channel's session
    * (engine.io: the open packet on the polling channel, the session upgraded to a
    * WebSocket); null when none.

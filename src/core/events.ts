@@ -339,6 +339,19 @@ export interface DocRestoredEvent extends Base {
   cachedAt: number;
 }
 
+/**
+ * The browser said the page's network went away (`online: false`: the window's `offline`
+ * event, or navigator.onLine false when the document started) or came back (`online: true`:
+ * the `online` event). Chrome fires these when the OS reports no usable network (Wi-Fi off,
+ * cable out, airplane mode, a laptop waking from sleep) and under DevTools' offline
+ * throttling. The analysis names 'network offline' as the cause of the drops and failed
+ * attempts such a window explains.
+ */
+export interface PageNetworkEvent extends Base {
+  type: 'page.network';
+  online: boolean;
+}
+
 /** A fault injected by Realtime Inspector (so analysis can tell it from organic failures). */
 export interface FaultEvent extends Base {
   type: 'fault';
@@ -379,6 +392,7 @@ export interface HookErrorEvent extends Base {
 export type CaptureEvent =
   | DocStartEvent
   | DocRestoredEvent
+  | PageNetworkEvent
   | HttpRequestEvent
   | HttpResponseEvent
   | HttpChunkEvent

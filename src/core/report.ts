@@ -45,6 +45,8 @@ export interface ChannelInput {
   faults: readonly FaultEvent[];
   /** Windows in which recording was paused (see ChannelContext.pauses). */
   pauses?: readonly PauseWindow[];
+  /** See ChannelContext.offline. */
+  offline?: readonly PauseWindow[];
   /** See ChannelContext.announcedPingMs. */
   announcedPingMs?: number | null;
   /** See ChannelContext.transportEnds. */
@@ -69,6 +71,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     captureEnd: input.captureEnd,
     faults: input.faults.slice(),
     pauses: input.pauses ?? [],
+    offline: input.offline ?? [],
     announcedPingMs: input.announcedPingMs ?? null,
     transportEnds: input.transportEnds ?? [],
     handshakeFailures: input.handshakeFailures ?? [],

@@ -164,6 +164,11 @@ export class CaptureBuilder {
   esClose(t: number, conn: string): this {
     return this.push({ ...this.base(t), conn, type: 'sse.close' });
   }
+  /** The browser's online/offline event (page.network). */
+  network(t: number, online: boolean): this {
+    return this.push({ ...this.base(t), type: 'page.network', online });
+  }
+
   fault(t: number, fault: 'drop' | 'offline' | 'close' | 'stall' | 'latency', conn: string | null): this {
     return this.push({ ...this.base(t), type: 'fault', fault, conn, params: {}, phase: 'instant' });
   }

@@ -411,6 +411,56 @@ describe('cross-channel and protocol-aware findings', () => {
     expect(finding(ch, 'reconnect-on-network-change').evidence.longestDelayMs).toBe(3998);
   });
 
+  it("reconnect-on-network-change: the browser's own offline window names the cause of the drop and of every failed retry", () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    const c1 = b.wsCreate(T0, url);
+    b.wsOpen(T0 + 20, c1);
+    // The socket errors a little before the renderer hears of the lost link.
+    b.wsClose(T0 + 10_000, c1, 1006, '', 'server');
+    b.network(T0 + 10_400, false);
+    let t = T0 + 10_000;
+    for (const d of [1000, 2000, 4000]) {
+      t += d;
+      const c = b.wsCreate(t, url);
+      b.wsError(t + 5, c);
+      t += 5;
+      b.wsClose(t, c, 1006, '', 'server');
+    }
+    b.network(T0 + 20_000, true);
+    // The client waits out its 8 s timer instead of listening for `online`.
+    const last = b.wsCreate(t + 8000, url);
+    b.wsOpen(t + 8030, last);
+    const ch = channel(b);
+    expect(ch.reconnects.map((r) => r.cause)).toEqual(['network offline', 'network offline', 'network offline', 'network offline']);
+    const f = finding(ch, 'reconnect-on-network-change');
+    expect(f.message).toContain("the browser's offline event");
+    expect(f.evidence).toMatchObject({ count: 4, source: 'browser', afterOnlineMs: Math.round(t + 8000 - (T0 + 20_000)) });
+    // Attempts that failed while offline blame no server and no proxy.
+    expect(codes(ch)).not.toContain('ws-failed-before-open');
+  });
+
+  it('page.network: a drop long before the network went away keeps its own cause; still offline at the end stays a window', () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    const c1 = b.wsCreate(T0, url);
+    b.wsOpen(T0 + 20, c1);
+    b.wsClose(T0 + 5000, c1, 1011, 'overloaded', 'server');
+    const c2 = b.wsCreate(T0 + 6000, url);
+    b.wsOpen(T0 + 6030, c2);
+    b.network(T0 + 30_000, false);
+    b.wsClose(T0 + 30_001, c2, 1006, '', 'server');
+    const c3 = b.wsCreate(T0 + 31_000, url);
+    b.wsError(T0 + 31_005, c3);
+    b.wsClose(T0 + 31_006, c3, 1006, '', 'server');
+    const c4 = b.wsCreate(T0 + 33_000, url);
+    b.wsError(T0 + 33_005, c4);
+    b.wsClose(T0 + 33_006, c4, 1006, '', 'server');
+    const ch = channel(b);
+    expect(ch.reconnects.map((r) => r.cause)).toEqual(['close 1011', 'network offline', 'network offline']);
+    expect(finding(ch, 'reconnect-on-network-change').evidence).toMatchObject({ count: 2, afterOnlineMs: null });
+  });
+
   it('no-heartbeat on graphql-ws says its default heartbeat is a control frame', () => {
     const b = new CaptureBuilder();
     const c = b.wsCreate(T0, 'wss://api.example/graphql', ['graphql-transport-ws']);

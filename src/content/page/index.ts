@@ -9,6 +9,7 @@ import { docId, emit, hookError, onFaultCommand, startBridge } from './emitter.t
 import { installEventSourceHooks } from './event-source.ts';
 import { installFetchHook } from './fetch.ts';
 import { global, doc } from './natives.ts';
+import { installNetworkState } from './network-state.ts';
 import { adoptRecord, hooksRecordOf, installNativeToString, ownHooksRecord, type HooksRecord } from './patch.ts';
 import { installRealmMarks } from './realms.ts';
 import { installResourceTiming } from './resource-timing.ts';
@@ -55,6 +56,7 @@ function install(): void {
     ['websocket', installWebSocketHooks],
     ['webtransport', installWebTransportHooks],
     ['resource-timing', installResourceTiming],
+    ['network-state', installNetworkState],
   ];
   try {
     installRealmMarks();

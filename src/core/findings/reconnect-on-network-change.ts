@@ -1,21 +1,38 @@
 import type { FindingRule } from './types.ts';
-import { maxOf } from '../stats.ts';
+import { formatMs, maxOf } from '../stats.ts';
+import { NETWORK_OFFLINE } from '../metrics/reconnects.ts';
 
-/** Reconnects that line up with the page going offline (moving between Wi-Fi and cellular drops every TCP connection; docs/domain.md). */
+/**
+ * Reconnects that line up with the page going offline (moving between Wi-Fi and cellular drops
+ * every TCP connection; docs/domain.md): the browser's own offline window (`page.network`,
+ * cause 'network offline') or the injected offline fault.
+ */
 export const networkChange: FindingRule = {
   code: 'reconnect-on-network-change',
   title: 'Reconnects after the network went away',
   severity: 'info',
   description: 'Network switching drops every TCP connection; the client must notice and reconnect with backoff.',
-  check({ reconnects }) {
-    const offline = reconnects.reconnects.filter((r) => r.cause === 'fault: offline');
+  check({ ctx, reconnects }) {
+    const offline = reconnects.reconnects.filter((r) => r.cause === 'fault: offline' || r.cause === NETWORK_OFFLINE);
     if (offline.length === 0) return null;
     const worst = maxOf(offline.map((r) => r.delayMs));
+    const real = offline.some((r) => r.cause === NETWORK_OFFLINE);
+    // How long after the browser said the network was back the client's first attempt came
+    // (the attempt that may succeed): a client that waits out its backoff timer instead of
+    // listening for `online` keeps its users offline that long for nothing.
+    let afterOnlineMs: number | null = null;
+    for (const w of ctx.offline ?? []) {
+      if (w.to === Number.POSITIVE_INFINITY) continue;
+      const next = reconnects.reconnects.find((r) => r.at >= w.to);
+      if (next !== undefined) afterOnlineMs = Math.max(afterOnlineMs ?? 0, next.at - w.to);
+    }
+    const how = real ? "the browser's offline event" : 'the injected offline fault';
+    const back = afterOnlineMs === null ? '' : `; the first attempt after the network came back came ${formatMs(afterOnlineMs)} later`;
     return {
       severity: 'info',
       code: this.code,
-      message: `${offline.length} reconnect${offline.length === 1 ? '' : 's'} followed the page going offline; the longest took ${Math.round(worst)} ms.`,
-      evidence: { count: offline.length, longestDelayMs: Math.round(worst) },
+      message: `${offline.length} reconnect${offline.length === 1 ? '' : 's'} followed the page going offline (${how}); the longest took ${Math.round(worst)} ms${back}.`,
+      evidence: { count: offline.length, longestDelayMs: Math.round(worst), source: real ? 'browser' : 'fault', afterOnlineMs: afterOnlineMs === null ? null : Math.round(afterOnlineMs) },
       advice: 'Listen for the browser\'s online event to reconnect at once when the network returns, and keep exponential backoff with jitter for the time it stays away.',
     };
   },

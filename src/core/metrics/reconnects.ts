@@ -70,8 +70,25 @@ function faultCause(ctx: ChannelContext, r: ConnRecord): string | null {
   return null;
 }
 
+/**
+ * How long before the browser's `offline` event a connection may already have failed for the
+ * same reason (our bound): the OS reports the lost link to Chrome, which errors the sockets and
+ * tells each renderer, in either order and within a second or so.
+ */
+const NETWORK_NOTICE_MS = 2000;
+
+/** The cause a failure at `t` gets when the browser said the page was offline then: 'network offline', else null. */
+function networkCause(ctx: ChannelContext, t: number | null): string | null {
+  if (t === null) return null;
+  for (const w of ctx.offline ?? []) if (t >= w.from - NETWORK_NOTICE_MS && t <= w.to + 100) return NETWORK_OFFLINE;
+  return null;
+}
+
+/** The cause of a drop or failed attempt that the browser's own offline window explains. */
+export const NETWORK_OFFLINE = 'network offline';
+
 function endCause(ctx: ChannelContext, r: ConnRecord): string {
-  const fault = faultCause(ctx, r);
+  const fault = faultCause(ctx, r) ?? networkCause(ctx, r.end);
   if (fault) return fault;
   if (r.closeCode !== null) return r.openAt === null && r.transport === 'websocket' ? `close ${r.closeCode} before open` : `close ${r.closeCode}`;
   if (r.endKind === 'error') return r.errorReason ?? 'error';
@@ -140,7 +157,7 @@ function withHandshakeFailures(ctx: ChannelContext): readonly ConnRecord[] {
 /** An injected fault that ended the transport (within a second before its end), else the transport's own end. */
 function dropCause(ctx: ChannelContext, drop: TransportEnd): string {
   const fault = ctx.faults.find((f) => f.phase !== 'end' && f.fault !== 'latency' && f.t <= drop.t && f.t >= drop.t - 1000);
-  return fault ? `fault: ${fault.fault}` : drop.cause;
+  return fault ? `fault: ${fault.fault}` : (networkCause(ctx, drop.t) ?? drop.cause);
 }
 
 /** The last transport end in [from, to], null when none. */
@@ -185,7 +202,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
             {
               at: step.t,
               delayMs: step.t - lastError,
-              cause: faultCause(ctx, cur) ?? 'error',
+              cause: faultCause(ctx, cur) ?? networkCause(ctx, lastError) ?? 'error',
               clientInitiated: false,
               closeCode: null,
               closeReason: '',
@@ -265,7 +282,7 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
         // A page that calls close() in reaction to an error or abnormal close (reconnecting-websocket
         // 4.4 _handleError → _disconnect → ws.close()) is still reconnecting after a failure.
         clientInitiated:
-          prev.closeInitiator === 'client' && prev.errors.length === 0 && prev.closeCode !== 1006 && faultCause(ctx, prev) === null,
+          prev.closeInitiator === 'client' && prev.errors.length === 0 && prev.closeCode !== 1006 && faultCause(ctx, prev) === null && networkCause(ctx, prev.end) === null,
         closeCode: prev.closeCode,
         closeReason: prev.closeReason,
         sseRetryMs: s.retry,
