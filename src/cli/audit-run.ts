@@ -1,10 +1,12 @@
 /**
  * One audit run in one tab: load the URL with the extension recording, apply the
  * faults at their times through the background API, export the capture and
- * analyse it with the core. Several runs can share one browser (parallel tabs):
- * the lab's `npm start` and the end-to-end tests do that.
+ * analyse it with the core. An `offline` fault also takes the tab offline in Chrome
+ * itself (BrowserOffline), so that the page's libraries see what a real outage shows them.
+ * Several runs can share one browser (parallel tabs): the lab's `npm start` and the
+ * end-to-end tests do that.
  */
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { analyzeCapture } from '../core/index.ts';
 import type { CaptureFile, Report } from '../core/index.ts';
 import type { ScheduledFault } from './audit-args.ts';
@@ -74,8 +76,10 @@ export async function auditPage(
       await session.context.addCookies(options.cookies.map((c) => ({ ...c, domain: hostname, path: '/', secure: protocol === 'https:' })));
     }
     const started = performance.now();
+    const offline = new BrowserOffline(session, page);
     const timers = options.faults.map((fault) =>
       setTimeout(() => {
+        if (fault.command.fault === 'offline') offline.start(fault.command.durationMs).catch((error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`));
         injectWhenConnected(session, tabId, fault).then(
           () => applied.push(fault.spec),
           (error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`),
@@ -87,6 +91,7 @@ export async function auditPage(
       await record(session, page, tabId, started, options.durationMs, () => crashed, applied, onProgress);
     } finally {
       for (const timer of timers) clearTimeout(timer);
+      await offline.close();
     }
     if (crashed) throw new CliError(`the page crashed while recording ${options.url}`, EXIT.crashed);
     await workers?.flush();
@@ -100,6 +105,51 @@ export async function auditPage(
   } finally {
     await workers?.close();
     await page.close().catch(() => {});
+  }
+}
+
+/**
+ * The tab offline in Chrome itself for an `offline` fault's window: the DevTools protocol's
+ * network emulation (what DevTools' "Offline" does) sets navigator.onLine to false and fires
+ * the window's `offline` event, then `online` at the end, and fails what the hooks do not
+ * intercept (scripts, images, a library's own probes). The hooks' offline fault still fails
+ * the page's connections in every frame and drops the open ones, as a lost link does (the
+ * emulation applies to the tab's own frame and leaves open connections up). Without it a
+ * library that listens for `online` to reconnect at once (pusher-js, engine.io-client's close
+ * on `offline`, many hand-written clients) would be audited on behaviour it never shows users.
+ */
+class BrowserOffline {
+  private cdp: Promise<CDPSession> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly session: InspectorSession,
+    private readonly page: Page,
+  ) {}
+
+  private conditions(offline: boolean) {
+    return { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+  }
+
+  /** Offline now, online again after `durationMs` (a later window extends it). */
+  async start(durationMs: number): Promise<void> {
+    if (this.closed) return;
+    this.cdp ??= this.session.context.newCDPSession(this.page);
+    const cdp = await this.cdp;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.closed) void cdp.send('Network.emulateNetworkConditions', this.conditions(false)).catch(() => undefined);
+    }, durationMs);
+    await cdp.send('Network.emulateNetworkConditions', this.conditions(true));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const cdp = await this.cdp?.catch(() => null);
+    await cdp?.detach().catch(() => undefined);
   }
 }
 

@@ -16,7 +16,8 @@ export const networkChange: FindingRule = {
     const offline = reconnects.reconnects.filter((r) => r.cause === 'fault: offline' || r.cause === NETWORK_OFFLINE);
     if (offline.length === 0) return null;
     const worst = maxOf(offline.map((r) => r.delayMs));
-    const real = offline.some((r) => r.cause === NETWORK_OFFLINE);
+    // `audit`'s offline fault also takes the tab offline in Chrome: injected, though the browser said so too.
+    const injected = offline.some((r) => r.cause === 'fault: offline');
     // How long after the browser said the network was back the client's first attempt came
     // (the attempt that may succeed): a client that waits out its backoff timer instead of
     // listening for `online` keeps its users offline that long for nothing.
@@ -26,13 +27,13 @@ export const networkChange: FindingRule = {
       const next = reconnects.reconnects.find((r) => r.at >= w.to);
       if (next !== undefined) afterOnlineMs = Math.max(afterOnlineMs ?? 0, next.at - w.to);
     }
-    const how = real ? "the browser's offline event" : 'the injected offline fault';
+    const how = injected ? 'the injected offline fault' : "the browser's offline event";
     const back = afterOnlineMs === null ? '' : `; the first attempt after the network came back came ${formatMs(afterOnlineMs)} later`;
     return {
       severity: 'info',
       code: this.code,
       message: `${offline.length} reconnect${offline.length === 1 ? '' : 's'} followed the page going offline (${how}); the longest took ${Math.round(worst)} ms${back}.`,
-      evidence: { count: offline.length, longestDelayMs: Math.round(worst), source: real ? 'browser' : 'fault', afterOnlineMs: afterOnlineMs === null ? null : Math.round(afterOnlineMs) },
+      evidence: { count: offline.length, longestDelayMs: Math.round(worst), source: injected ? 'fault' : 'browser', afterOnlineMs: afterOnlineMs === null ? null : Math.round(afterOnlineMs) },
       advice: 'Listen for the browser\'s online event to reconnect at once when the network returns, and keep exponential backoff with jitter for the time it stays away.',
     };
   },
