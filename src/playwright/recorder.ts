@@ -57,6 +57,23 @@ function isPage(target: Page | BrowserContext): target is Page {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Offline windows still open, by context: a later window replaces an earlier one's end. */
+const onlineTimers = new WeakMap<BrowserContext, ReturnType<typeof setTimeout>>();
+
+/** `context` offline now, online again after `durationMs`. */
+async function goOffline(context: BrowserContext, durationMs: number): Promise<void> {
+  const pending = onlineTimers.get(context);
+  if (pending !== undefined) clearTimeout(pending);
+  await context.setOffline(true);
+  const timer = setTimeout(() => {
+    onlineTimers.delete(context);
+    context.setOffline(false).catch(() => {});
+  }, durationMs);
+  // A test that ends first closes its context anyway: the timer must not hold the process.
+  timer.unref?.();
+  onlineTimers.set(context, timer);
+}
+
 /** Record `target` (a Page, or every page of a BrowserContext) from the next document it loads on. */
 export async function attach(target: Page | BrowserContext, options: AttachOptions = {}): Promise<RealtimeInspector> {
   const scripts = pageScripts();
@@ -133,6 +150,10 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
     },
     async fault(name: FaultName, faultOptions?: FaultOptions[FaultName]) {
       const base = faultCommand(name, faultOptions as FaultOptions[typeof name]);
+      // As `audit` does (src/cli/audit-run.ts BrowserOffline): the browser itself offline for the
+      // window (Playwright's context.setOffline), so the page sees navigator.onLine false and the
+      // real offline/online events; the hooks then drop the open connections, as a lost link does.
+      if (base.fault === 'offline') await goOffline(isPage(target) ? target.context() : target, base.durationMs);
       const url = (faultOptions as { url?: UrlMatcher } | undefined)?.url;
       // A URL names connections: one command per open connection that matches, as the panel does for one channel.
       const commands = url === undefined || !('conn' in base) ? [base] : targetConnections(name, events, url).map((conn) => ({ ...base, conn }));
