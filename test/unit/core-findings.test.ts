@@ -440,6 +440,34 @@ describe('cross-channel and protocol-aware findings', () => {
     expect(codes(ch)).not.toContain('ws-failed-before-open');
   });
 
+  it("an attempt the browser's online event set off is listed but left out of the backoff fit", () => {
+    // 1-2-4-8 s while offline, then the client reconnects 20 ms after `online` (centrifuge, pusher-js):
+    // that last delay is how long the outage lasted, whatever it was.
+    for (const lastedMs of [30, 300, 1500, 2500]) {
+      const b = new CaptureBuilder();
+      const url = 'wss://live.example/ws';
+      const c1 = b.wsCreate(T0, url);
+      b.wsOpen(T0 + 20, c1);
+      b.network(T0 + 10_000, false);
+      b.wsClose(T0 + 10_001, c1, 1006, '', 'server');
+      let t = T0 + 10_001;
+      for (const d of [1000, 2000, 4000, 8000]) {
+        t += d;
+        const c = b.wsCreate(t, url);
+        b.wsError(t + 5, c);
+        t += 5;
+        b.wsClose(t, c, 1006, '', 'server');
+      }
+      b.network(t + lastedMs, true);
+      const last = b.wsCreate(t + lastedMs + 20, url);
+      b.wsOpen(t + lastedMs + 50, last);
+      const ch = channel(b);
+      expect(ch.reconnects.map((r) => Math.round(r.delayMs)), `${lastedMs}`).toEqual([1000, 2000, 4000, 8000, lastedMs + 20]);
+      expect(ch.backoff, `${lastedMs}`).toMatchObject({ model: 'exponential', factor: 2 });
+      expect(ch.backoff!.confidence, `${lastedMs}`).not.toBe('low');
+    }
+  });
+
   it('page.network: a drop long before the network went away keeps its own cause; still offline at the end stays a window', () => {
     const b = new CaptureBuilder();
     const url = 'wss://live.example/ws';

@@ -87,6 +87,22 @@ function networkCause(ctx: ChannelContext, t: number | null): string | null {
 /** The cause of a drop or failed attempt that the browser's own offline window explains. */
 export const NETWORK_OFFLINE = 'network offline';
 
+/**
+ * An attempt this soon after the browser's `online` event was set off by it, not by the
+ * client's retry timer (our bound): centrifuge 5.8.0 build/index.js onOnline clears its
+ * reconnect timeout and reconnects at once, pusher-js 8.6.0 ConnectionManager retries on
+ * `online`, and so do many hand-written clients. Its delay is how long the outage happened to
+ * last since the previous attempt: it is kept in the list but left out of the backoff fit (a
+ * clean 1-2-4-8 s series ending in a 50 ms reconnect read as no verdict).
+ */
+const ONLINE_TRIGGER_MS = 1000;
+
+/** True when an attempt at `t` came within ONLINE_TRIGGER_MS after the browser said the network was back. */
+function onlineTriggered(ctx: ChannelContext, t: number): boolean {
+  for (const w of ctx.offline ?? []) if (w.to !== Number.POSITIVE_INFINITY && t >= w.to && t <= w.to + ONLINE_TRIGGER_MS) return true;
+  return false;
+}
+
 function endCause(ctx: ChannelContext, r: ConnRecord): string {
   const fault = faultCause(ctx, r) ?? networkCause(ctx, r.end);
   if (fault) return fault;
@@ -297,7 +313,13 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   }
   found.sort((a, b) => a.detail.at - b.detail.at);
   const { attempts, backoff } = numberAttempts(
-    found.map((f) => ({ delayMs: f.detail.delayMs, afterOpen: f.afterOpen, uptimeMs: f.uptimeMs, restart: f.restart, excluded: f.detail.clientInitiated })),
+    found.map((f) => ({
+      delayMs: f.detail.delayMs,
+      afterOpen: f.afterOpen,
+      uptimeMs: f.uptimeMs,
+      restart: f.restart,
+      excluded: f.detail.clientInitiated || onlineTriggered(ctx, f.detail.at),
+    })),
   );
   return { reconnects: found.map((f, i) => ({ ...f.detail, attempt: attempts[i]! })), backoff };
 }
