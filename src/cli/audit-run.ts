@@ -79,11 +79,15 @@ export async function auditPage(
     const offline = new BrowserOffline(session, page);
     const timers = options.faults.map((fault) =>
       setTimeout(() => {
-        if (fault.command.fault === 'offline') offline.start(fault.command.durationMs).catch((error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`));
-        injectWhenConnected(session, tabId, fault).then(
-          () => applied.push(fault.spec),
-          (error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`),
-        );
+        injectWhenConnected(session, tabId, fault)
+          // The browser goes offline once the hooks have applied the fault (not before the page has
+          // loaded), for as long: its `online` then comes after the hooks' window has ended, so a
+          // client that reconnects on `online` is not refused by the hooks.
+          .then(() => (fault.command.fault === 'offline' ? offline.start(fault.command.durationMs) : undefined))
+          .then(
+            () => applied.push(fault.spec),
+            (error: unknown) => faultErrors.push(`${fault.spec}: ${firstLine(error)}`),
+          );
       }, fault.atMs),
     );
     try {
@@ -132,7 +136,7 @@ class BrowserOffline {
     return { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
   }
 
-  /** Offline now, online again after `durationMs` (a later window extends it). */
+  /** Offline now, online again after `durationMs` (a later window replaces the end of an earlier one, as the hooks' does). */
   async start(durationMs: number): Promise<void> {
     if (this.closed) return;
     this.cdp ??= this.session.context.newCDPSession(this.page);

@@ -133,9 +133,17 @@ export class Analyzer {
     if (e.t > this.lastT) this.lastT = e.t;
     if ('data' in e && e.data?.sampled) this.sampled++;
     switch (e.type) {
-      case 'doc.start':
+      case 'doc.start': {
         if (e.top && this.page === null) this.page = { url: e.url, title: e.title };
+        // A new top document reports the network only when it starts offline (right after this
+        // event): an offline window whose document went away without its `online` ends here.
+        const open = this.offline.at(-1);
+        if (e.top && open !== undefined && open.to === Number.POSITIVE_INFINITY && e.t >= open.from) {
+          open.to = e.t;
+          this.faultsChanged = true;
+        }
         return;
+      }
       case 'capture.dropped':
         this.dropped += e.count;
         return;

@@ -150,10 +150,6 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
     },
     async fault(name: FaultName, faultOptions?: FaultOptions[FaultName]) {
       const base = faultCommand(name, faultOptions as FaultOptions[typeof name]);
-      // As `audit` does (src/cli/audit-run.ts BrowserOffline): the browser itself offline for the
-      // window (Playwright's context.setOffline), so the page sees navigator.onLine false and the
-      // real offline/online events; the hooks then drop the open connections, as a lost link does.
-      if (base.fault === 'offline') await goOffline(isPage(target) ? target.context() : target, base.durationMs);
       const url = (faultOptions as { url?: UrlMatcher } | undefined)?.url;
       // A URL names connections: one command per open connection that matches, as the panel does for one channel.
       const commands = url === undefined || !('conn' in base) ? [base] : targetConnections(name, events, url).map((conn) => ({ ...base, conn }));
@@ -175,7 +171,12 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
         const until = Date.now() + 2000;
         while (Date.now() < until) {
           await sleep(50);
-          if (applied()) return;
+          if (!applied()) continue;
+          // As `audit` does (src/cli/audit-run.ts BrowserOffline): once the hooks have applied it, the
+          // browser itself offline for as long (Playwright's context.setOffline), so the page sees
+          // navigator.onLine false and the real offline/online events, `online` after the hooks' window.
+          if (base.fault === 'offline') await goOffline(isPage(target) ? target.context() : target, base.durationMs);
+          return;
         }
         if (Date.now() > deadline) {
           throw new Error(`rt.fault('${name}'): no frame's hooks applied it within ${FAULT_APPLIED_TIMEOUT_MS / 1000} s (was the page loaded after attach()?)`);

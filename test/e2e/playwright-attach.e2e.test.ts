@@ -94,8 +94,14 @@ describe('attach() on a page with frames, no extension', () => {
       const dropped = of('fault').find((e) => e.fault === 'drop')!;
       expect(of('ws.create').map((e) => e.conn)).toContain(dropped.conn);
       await expect(rt.fault('drop', { url: '/nowhere' })).rejects.toThrow(/no open connection with url containing "\/nowhere" \(open: .*\/sse\/feed/);
+      // offline also takes the browser context offline for its window: the page hears the browser say so.
+      await rt.fault('offline', { for: 1500 });
+      expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+      await until(() => of('page.network').some((e) => e.online), 'the browser saying the network is back', rt.events);
+      expect(of('page.network')[0]?.online).toBe(false);
+      expect(await page.evaluate(() => navigator.onLine)).toBe(true);
       const applied = of('fault').map((e) => `${e.fault}:${e.phase}`);
-      for (const phase of ['close:instant', 'stall:start', 'stall:end', 'latency:start', 'latency:end', 'drop:instant']) expect(applied).toContain(phase);
+      for (const phase of ['close:instant', 'stall:start', 'stall:end', 'latency:start', 'latency:end', 'drop:instant', 'offline:start']) expect(applied).toContain(phase);
 
       const report = await rt.report();
       expect(report.page.url).toBe(topUrl);

@@ -440,6 +440,30 @@ describe('cross-channel and protocol-aware findings', () => {
     expect(codes(ch)).not.toContain('ws-failed-before-open');
   });
 
+  it('page.network: an offline window whose document went away without its online event ends at the next top document', () => {
+    const b = new CaptureBuilder();
+    b.docStart(T0 - 100, 'https://live.example/', 'Live');
+    const url = 'wss://live.example/ws';
+    const c1 = b.wsCreate(T0, url);
+    b.wsOpen(T0 + 20, c1);
+    b.network(T0 + 1000, false);
+    b.wsClose(T0 + 1001, c1, 1006, '', 'server');
+    // The page reloads during the outage; the new document starts online (no page.network from it).
+    b.docStart(T0 + 5000, 'https://live.example/', 'Live');
+    const c2 = b.wsCreate(T0 + 5100, url);
+    b.wsOpen(T0 + 5130, c2);
+    // Later, a server that goes down: its refusals are no network outage.
+    b.wsClose(T0 + 60_000, c2, 1006, '', 'server');
+    const c3 = b.wsCreate(T0 + 61_000, url);
+    b.wsError(T0 + 61_005, c3);
+    b.wsClose(T0 + 61_006, c3, 1006, '', 'server');
+    const c4 = b.wsCreate(T0 + 63_000, url);
+    b.wsOpen(T0 + 63_030, c4);
+    const ch = channel(b);
+    expect(ch.reconnects.map((r) => r.cause)).toEqual(['network offline', 'close 1006', 'close 1006 before open']);
+    expect(codes(ch)).toContain('ws-failed-before-open');
+  });
+
   it("an attempt the browser's online event set off is listed but left out of the backoff fit", () => {
     // 1-2-4-8 s while offline, then the client reconnects 20 ms after `online` (centrifuge, pusher-js):
     // that last delay is how long the outage lasted, whatever it was.

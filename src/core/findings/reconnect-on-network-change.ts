@@ -2,6 +2,9 @@ import type { FindingRule } from './types.ts';
 import { formatMs, maxOf } from '../stats.ts';
 import { NETWORK_OFFLINE } from '../metrics/reconnects.ts';
 
+/** A reconnect this soon after `online` still belongs to the window (it may be the attempt `online` set off). */
+const ONLINE_GRACE_MS = 1000;
+
 /**
  * Reconnects that line up with the page going offline (moving between Wi-Fi and cellular drops
  * every TCP connection; docs/domain.md): the browser's own offline window (`page.network`,
@@ -21,12 +24,16 @@ export const networkChange: FindingRule = {
     // How long after the browser said the network was back the client's first attempt came
     // (the attempt that may succeed): a client that waits out its backoff timer instead of
     // listening for `online` keeps its users offline that long for nothing.
+    // Only windows this channel lost its connection in, and the first attempt before the next one.
     let afterOnlineMs: number | null = null;
-    for (const w of ctx.offline ?? []) {
-      if (w.to === Number.POSITIVE_INFINITY) continue;
-      const next = reconnects.reconnects.find((r) => r.at >= w.to);
+    const windows = ctx.offline ?? [];
+    windows.forEach((w, i) => {
+      if (w.to === Number.POSITIVE_INFINITY) return;
+      if (!offline.some((r) => r.at >= w.from - 2000 && r.at <= w.to + ONLINE_GRACE_MS)) return;
+      const before = windows[i + 1]?.from ?? Number.POSITIVE_INFINITY;
+      const next = reconnects.reconnects.find((r) => r.at >= w.to && r.at < before);
       if (next !== undefined) afterOnlineMs = Math.max(afterOnlineMs ?? 0, next.at - w.to);
-    }
+    });
     const how = injected ? 'the injected offline fault' : "the browser's offline event";
     const back = afterOnlineMs === null ? '' : `; the first attempt after the network came back came ${formatMs(afterOnlineMs)} later`;
     return {

@@ -1,5 +1,5 @@
 import type { FindingRule } from './types.ts';
-import type { ConnRecord } from '../model.ts';
+import { networkCause } from '../metrics/reconnects.ts';
 
 /** WebSockets that never open (1006 before open) usually meet a proxy that blocks the upgrade (docs/domain.md, "What sits between"). */
 export const wsFailedBeforeOpen: FindingRule = {
@@ -9,11 +9,9 @@ export const wsFailedBeforeOpen: FindingRule = {
   description: 'Corporate proxies may block the WebSocket upgrade; libraries then fall back to HTTP polling.',
   check({ ctx }) {
     if (ctx.transport !== 'websocket') return null;
-    // Attempts made while the browser said the page was offline failed for that reason (their
-    // cause is 'network offline'), not at a proxy or a server.
-    const offline = ctx.offline ?? [];
-    const whileOffline = (r: ConnRecord) => offline.some((w) => r.start >= w.from && r.start <= w.to);
-    const failed = ctx.records.filter((r) => r.openAt === null && r.end !== null && (r.closeCode === 1006 || r.errors.length > 0) && !whileOffline(r));
+    // Attempts that failed while the browser said the page was offline failed for that reason
+    // (their cause is 'network offline'), not at a proxy or a server.
+    const failed = ctx.records.filter((r) => r.openAt === null && r.end !== null && (r.closeCode === 1006 || r.errors.length > 0) && networkCause(ctx, r.end) === null);
     if (failed.length === 0) return null;
     const neverOpened = ctx.records.every((r) => r.openAt === null);
     const of = `${failed.length} of ${ctx.records.length} WebSocket connection${ctx.records.length === 1 ? '' : 's'} failed before opening`;

@@ -78,7 +78,7 @@ function faultCause(ctx: ChannelContext, r: ConnRecord): string | null {
 const NETWORK_NOTICE_MS = 2000;
 
 /** The cause a failure at `t` gets when the browser said the page was offline then: 'network offline', else null. */
-function networkCause(ctx: ChannelContext, t: number | null): string | null {
+export function networkCause(ctx: ChannelContext, t: number | null): string | null {
   if (t === null) return null;
   for (const w of ctx.offline ?? []) if (t >= w.from - NETWORK_NOTICE_MS && t <= w.to + 100) return NETWORK_OFFLINE;
   return null;
@@ -97,8 +97,13 @@ export const NETWORK_OFFLINE = 'network offline';
  */
 const ONLINE_TRIGGER_MS = 1000;
 
-/** True when an attempt at `t` came within ONLINE_TRIGGER_MS after the browser said the network was back. */
-function onlineTriggered(ctx: ChannelContext, t: number): boolean {
+/**
+ * True when an attempt at `t` came within ONLINE_TRIGGER_MS after the browser said the network
+ * was back and sooner than the retry before it: cut short, as no growing or constant policy's
+ * timer would have. (A 1 s constant retry that falls after `online` by chance is kept.)
+ */
+function onlineTriggered(ctx: ChannelContext, t: number, delayMs: number, previousDelayMs: number | null): boolean {
+  if (previousDelayMs === null || delayMs >= 0.9 * previousDelayMs) return false;
   for (const w of ctx.offline ?? []) if (w.to !== Number.POSITIVE_INFINITY && t >= w.to && t <= w.to + ONLINE_TRIGGER_MS) return true;
   return false;
 }
@@ -313,12 +318,12 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
   }
   found.sort((a, b) => a.detail.at - b.detail.at);
   const { attempts, backoff } = numberAttempts(
-    found.map((f) => ({
+    found.map((f, i) => ({
       delayMs: f.detail.delayMs,
       afterOpen: f.afterOpen,
       uptimeMs: f.uptimeMs,
       restart: f.restart,
-      excluded: f.detail.clientInitiated || onlineTriggered(ctx, f.detail.at),
+      excluded: f.detail.clientInitiated || onlineTriggered(ctx, f.detail.at, f.detail.delayMs, i > 0 ? found[i - 1]!.detail.delayMs : null),
     })),
   );
   return { reconnects: found.map((f, i) => ({ ...f.detail, attempt: attempts[i]! })), backoff };
