@@ -280,6 +280,11 @@ export class Analyzer {
   }
 
   /** Ids of the channels in first-seen order. */
+  /** When the browser said the page was offline (`page.network`), in time order; `to` is +Infinity while still offline. */
+  offlineWindows(): readonly PauseWindow[] {
+    return this.offline;
+  }
+
   channelIds(): string[] {
     this.assign();
     return this.channelOrder.map((c) => c.id);

@@ -312,7 +312,7 @@ export class AnalysisEngine {
     };
     let page: LaneData | null = null;
     if (request.page && this.pageSentFor !== report) {
-      page = pageTimeline(report.channels, eventsOf, (id) => this.analyzer.channelSeries(id), origin, end);
+      page = pageTimeline(report.channels, eventsOf, (id) => this.analyzer.channelSeries(id), origin, end, this.analyzer.offlineWindows());
       this.pageSentFor = report;
     }
     let channel: ChannelAnalysisView | null = null;

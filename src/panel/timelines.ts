@@ -119,16 +119,22 @@ export function pageTimeline(
   seriesOf: (id: string) => ChannelSeries | null,
   origin: number,
   end: number,
+  offline: ReadonlyArray<{ from: number; to: number }> = [],
 ): LaneData {
   // Channels on one path (engine.io's polling handshake and its WebSocket, say) get their kind added.
   const names = channels.map(laneName);
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i));
-  const b = new LaneBuilder(
-    origin,
+  // When the browser said the page was offline (page.network), a lane of its own above the channels:
+  // the reconnects and failed attempts below it line up with it.
+  const first = offline.length > 0 ? 1 : 0;
+  const b = new LaneBuilder(origin, [
+    ...(first ? [OFFLINE_LANE] : []),
     // The kind first: the lane axis cuts long names at their end.
-    names.map((n, i) => (shared.has(n) ? `${channels[i]!.kind} ${n}` : n)),
-  );
-  channels.forEach((ch, lane) => {
+    ...names.map((n, i) => (shared.has(n) ? `${channels[i]!.kind} ${n}` : n)),
+  ]);
+  for (const w of offline) b.span(w.from, Math.min(w.to, end), 0, SPAN.failed);
+  channels.forEach((ch, index) => {
+    const lane = index + first;
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
     const http = isHttp(ch.transport);
     addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http);
@@ -137,6 +143,9 @@ export function pageTimeline(
   });
   return b.finish({ grouped: true });
 }
+
+/** The page timeline's lane of the browser's offline windows. */
+export const OFFLINE_LANE = 'browser offline';
 
 /** Lanes of the channel timeline (the first holds request bars on HTTP channels, the connection's lifetime on push channels). */
 export function channelLanes(ch: ChannelReport): string[] {

@@ -21,7 +21,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { analyzeCapture } from '../../src/core/index.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
-import { exportTab, tabIdOf } from './fixtures/extension.ts';
+import { exportTab, PanelPage, tabIdOf } from './fixtures/extension.ts';
 
 const SOCKET_IO_CLIENT = readFileSync(new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url), 'utf8');
 
@@ -134,6 +134,17 @@ describe('network offline for real (Chrome offline throttling, built extension)'
       expect(typeof finding!.evidence.afterOnlineMs, `${kind}\n${summary}`).toBe('number');
       for (const c of channels) expect(c.findings.map((f) => f.code), `${kind}\n${summary}`).not.toContain('ws-failed-before-open');
     }
+
+    // The panel's page timeline gives the offline window a lane of its own, above the channels.
+    const panel = await PanelPage.open(browser.context, browser.extensionId!, tabId);
+    const lanes = await panel.page
+      .waitForFunction(() => {
+        const chart = (globalThis as unknown as { __riPanel: { charts?: Record<string, { laneNames?: string; spanLane?: ArrayLike<number> }> } }).__riPanel.charts?.['page-timeline'];
+        return chart?.laneNames?.split('\n')[0] === 'browser offline' && Array.from(chart.spanLane ?? []).includes(0) ? chart.laneNames : false;
+      }, undefined, { timeout: 20_000 })
+      .then((handle) => handle.jsonValue());
+    expect(String(lanes).split('\n').length).toBeGreaterThan(2);
+    await panel.page.close();
     await page.close();
   });
 });

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { drawLanes, formatSeconds } from '../../src/panel/charts/lane-painter.ts';
 import type { Palette } from '../../src/panel/charts/palette.ts';
 import { emptyLanes, LaneBuilder, MARK, MARK_KEYS, type LaneData } from '../../src/panel/timeline-data.ts';
-import { pageTimeline } from '../../src/panel/timelines.ts';
+import { OFFLINE_LANE, pageTimeline } from '../../src/panel/timelines.ts';
 import { Analyzer } from '../../src/core/index.ts';
 import { CaptureBuilder, T0 } from './core-builders.ts';
 
@@ -234,6 +234,35 @@ describe('grouped marks (the page timeline)', () => {
     expect(lanes).toHaveLength(2);
     expect(new Set(lanes).size).toBe(2);
     expect(lanes.every((l) => l.endsWith('/socket.io/'))).toBe(true);
+  });
+});
+
+describe('the browser offline lane (page.network windows)', () => {
+  it('comes first, spans each window (an open one to the end), and leaves the channels their own marks', () => {
+    const b = new CaptureBuilder();
+    const url = 'wss://live.example/ws';
+    const c1 = b.wsCreate(T0, url);
+    b.wsOpen(T0 + 20, c1);
+    b.network(T0 + 1000, false);
+    b.wsClose(T0 + 1001, c1, 1006, '', 'server');
+    b.network(T0 + 4000, true);
+    const c2 = b.wsCreate(T0 + 4010, url);
+    b.wsOpen(T0 + 4040, c2);
+    b.network(T0 + 6000, false);
+    const a = new Analyzer();
+    a.ingest(b.sorted());
+    const r = a.report();
+    const data = pageTimeline(r.channels, (id) => a.channelEvents(id), (id) => a.channelSeries(id), T0, T0 + 7000, a.offlineWindows());
+    expect(data.lanes).toEqual([OFFLINE_LANE, '/ws']);
+    const offline = [...data.spans.lane].flatMap((lane, i) => (lane === 0 ? [[Math.round(data.spans.start[i]! * 1000 + data.origin), Math.round(data.spans.end[i]! * 1000 + data.origin)]] : []));
+    expect(offline).toEqual([
+      [T0 + 1000, T0 + 4000],
+      [T0 + 6000, T0 + 7000],
+    ]);
+    // The reconnect mark is on the channel's lane, not the offline one.
+    expect([...data.marks.lane].every((lane) => lane === 1)).toBe(true);
+    // Without windows, no lane for them.
+    expect(pageTimeline(r.channels, (id) => a.channelEvents(id), (id) => a.channelSeries(id), T0, T0 + 7000).lanes).toEqual(['/ws']);
   });
 });
 

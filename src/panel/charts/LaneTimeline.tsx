@@ -112,6 +112,8 @@ export function LaneTimeline(props: LaneTimelineProps) {
       empty={d.spans.start.length + d.marks.t.length === 0 ? 'Nothing captured yet.' : null}
       exposed={{
         lanes: d.lanes.length,
+        // The lane names, one per line (a chart's data holds no string arrays).
+        laneNames: d.lanes.join('\n'),
         spanStart: d.spans.start,
         spanEnd: d.spans.end,
         spanLane: d.spans.lane,
