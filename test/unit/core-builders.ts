@@ -164,6 +164,25 @@ export class CaptureBuilder {
   esClose(t: number, conn: string): this {
     return this.push({ ...this.base(t), conn, type: 'sse.close' });
   }
+  /** A WebSocket to `url` that opens 30 ms after `t`; its conn. */
+  wsUp(t: number, url: string): string {
+    const conn = this.wsCreate(t, url);
+    this.wsOpen(t + 30, conn);
+    return conn;
+  }
+
+  /** Failed attempts to `url` (error, then 1006 before open, 5 ms after each start), each `delays[i]` after the previous one ended; the last end. */
+  wsRetriesFailing(t: number, url: string, delays: readonly number[]): number {
+    let end = t;
+    for (const d of delays) {
+      const c = this.wsCreate(end + d, url);
+      this.wsError(end + d + 5, c);
+      end += d + 5;
+      this.wsClose(end, c, 1006, '', 'server');
+    }
+    return end;
+  }
+
   /** The browser's online/offline event (page.network). */
   network(t: number, online: boolean): this {
     return this.push({ ...this.base(t), type: 'page.network', online });

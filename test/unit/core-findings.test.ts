@@ -414,19 +414,11 @@ describe('cross-channel and protocol-aware findings', () => {
   it("reconnect-on-network-change: the browser's own offline window names the cause of the drop and of every failed retry", () => {
     const b = new CaptureBuilder();
     const url = 'wss://live.example/ws';
-    const c1 = b.wsCreate(T0, url);
-    b.wsOpen(T0 + 20, c1);
+    const c1 = b.wsUp(T0, url);
     // The socket errors a little before the renderer hears of the lost link.
     b.wsClose(T0 + 10_000, c1, 1006, '', 'server');
     b.network(T0 + 10_400, false);
-    let t = T0 + 10_000;
-    for (const d of [1000, 2000, 4000]) {
-      t += d;
-      const c = b.wsCreate(t, url);
-      b.wsError(t + 5, c);
-      t += 5;
-      b.wsClose(t, c, 1006, '', 'server');
-    }
+    const t = b.wsRetriesFailing(T0 + 10_000, url, [1000, 2000, 4000]);
     b.network(T0 + 20_000, true);
     // The client waits out its 8 s timer instead of listening for `online`.
     const last = b.wsCreate(t + 8000, url);
@@ -444,21 +436,16 @@ describe('cross-channel and protocol-aware findings', () => {
     const b = new CaptureBuilder();
     b.docStart(T0 - 100, 'https://live.example/', 'Live');
     const url = 'wss://live.example/ws';
-    const c1 = b.wsCreate(T0, url);
-    b.wsOpen(T0 + 20, c1);
+    const c1 = b.wsUp(T0, url);
     b.network(T0 + 1000, false);
     b.wsClose(T0 + 1001, c1, 1006, '', 'server');
     // The page reloads during the outage; the new document starts online (no page.network from it).
     b.docStart(T0 + 5000, 'https://live.example/', 'Live');
-    const c2 = b.wsCreate(T0 + 5100, url);
-    b.wsOpen(T0 + 5130, c2);
+    const c2 = b.wsUp(T0 + 5100, url);
     // Later, a server that goes down: its refusals are no network outage.
     b.wsClose(T0 + 60_000, c2, 1006, '', 'server');
-    const c3 = b.wsCreate(T0 + 61_000, url);
-    b.wsError(T0 + 61_005, c3);
-    b.wsClose(T0 + 61_006, c3, 1006, '', 'server');
-    const c4 = b.wsCreate(T0 + 63_000, url);
-    b.wsOpen(T0 + 63_030, c4);
+    const t = b.wsRetriesFailing(T0 + 60_000, url, [1000]);
+    b.wsUp(t + 2000, url);
     const ch = channel(b);
     expect(ch.reconnects.map((r) => r.cause)).toEqual(['network offline', 'close 1006', 'close 1006 before open']);
     expect(codes(ch)).toContain('ws-failed-before-open');
@@ -470,21 +457,12 @@ describe('cross-channel and protocol-aware findings', () => {
     for (const lastedMs of [30, 300, 1500, 2500]) {
       const b = new CaptureBuilder();
       const url = 'wss://live.example/ws';
-      const c1 = b.wsCreate(T0, url);
-      b.wsOpen(T0 + 20, c1);
+      const c1 = b.wsUp(T0, url);
       b.network(T0 + 10_000, false);
       b.wsClose(T0 + 10_001, c1, 1006, '', 'server');
-      let t = T0 + 10_001;
-      for (const d of [1000, 2000, 4000, 8000]) {
-        t += d;
-        const c = b.wsCreate(t, url);
-        b.wsError(t + 5, c);
-        t += 5;
-        b.wsClose(t, c, 1006, '', 'server');
-      }
+      const t = b.wsRetriesFailing(T0 + 10_001, url, [1000, 2000, 4000, 8000]);
       b.network(t + lastedMs, true);
-      const last = b.wsCreate(t + lastedMs + 20, url);
-      b.wsOpen(t + lastedMs + 50, last);
+      b.wsUp(t + lastedMs + 20, url);
       const ch = channel(b);
       expect(ch.reconnects.map((r) => Math.round(r.delayMs)), `${lastedMs}`).toEqual([1000, 2000, 4000, 8000, lastedMs + 20]);
       expect(ch.backoff, `${lastedMs}`).toMatchObject({ model: 'exponential', factor: 2 });
@@ -495,19 +473,12 @@ describe('cross-channel and protocol-aware findings', () => {
   it('page.network: a drop long before the network went away keeps its own cause; still offline at the end stays a window', () => {
     const b = new CaptureBuilder();
     const url = 'wss://live.example/ws';
-    const c1 = b.wsCreate(T0, url);
-    b.wsOpen(T0 + 20, c1);
+    const c1 = b.wsUp(T0, url);
     b.wsClose(T0 + 5000, c1, 1011, 'overloaded', 'server');
-    const c2 = b.wsCreate(T0 + 6000, url);
-    b.wsOpen(T0 + 6030, c2);
+    const c2 = b.wsUp(T0 + 6000, url);
     b.network(T0 + 30_000, false);
     b.wsClose(T0 + 30_001, c2, 1006, '', 'server');
-    const c3 = b.wsCreate(T0 + 31_000, url);
-    b.wsError(T0 + 31_005, c3);
-    b.wsClose(T0 + 31_006, c3, 1006, '', 'server');
-    const c4 = b.wsCreate(T0 + 33_000, url);
-    b.wsError(T0 + 33_005, c4);
-    b.wsClose(T0 + 33_006, c4, 1006, '', 'server');
+    b.wsRetriesFailing(T0 + 30_001, url, [1000, 2000]);
     const ch = channel(b);
     expect(ch.reconnects.map((r) => r.cause)).toEqual(['close 1011', 'network offline', 'network offline']);
     expect(finding(ch, 'reconnect-on-network-change').evidence).toMatchObject({ count: 2, afterOnlineMs: null });

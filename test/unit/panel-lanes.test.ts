@@ -241,13 +241,11 @@ describe('the browser offline lane (page.network windows)', () => {
   it('comes first, spans each window (an open one to the end), and leaves the channels their own marks', () => {
     const b = new CaptureBuilder();
     const url = 'wss://live.example/ws';
-    const c1 = b.wsCreate(T0, url);
-    b.wsOpen(T0 + 20, c1);
+    const c1 = b.wsUp(T0, url);
     b.network(T0 + 1000, false);
     b.wsClose(T0 + 1001, c1, 1006, '', 'server');
     b.network(T0 + 4000, true);
-    const c2 = b.wsCreate(T0 + 4010, url);
-    b.wsOpen(T0 + 4040, c2);
+    b.wsUp(T0 + 4010, url);
     b.network(T0 + 6000, false);
     const a = new Analyzer();
     a.ingest(b.sorted());
