@@ -137,11 +137,8 @@ export class Analyzer {
         if (e.top && this.page === null) this.page = { url: e.url, title: e.title };
         // A new top document reports the network only when it starts offline (right after this
         // event): an offline window whose document went away without its `online` ends here.
-        const open = this.offline.at(-1);
-        if (e.top && open !== undefined && open.to === Number.POSITIVE_INFINITY && e.t >= open.from) {
-          open.to = e.t;
-          this.faultsChanged = true;
-        }
+        const last = this.offline.at(-1);
+        if (e.top && last !== undefined && e.t >= last.from && setWindow(this.offline, e.t, false)) this.faultsChanged = true;
         return;
       }
       case 'capture.dropped':
@@ -160,26 +157,16 @@ export class Analyzer {
       }
       case 'page.network': {
         // One network for every frame of the page: the first offline opens a window, the first online after it closes it.
-        const open = this.offline.at(-1);
-        const isOpen = open !== undefined && open.to === Number.POSITIVE_INFINITY;
-        if (!e.online && !isOpen) this.offline.push({ from: e.t, to: Number.POSITIVE_INFINITY });
-        else if (e.online && isOpen) open.to = e.t;
-        else return;
-        this.faultsChanged = true;
+        if (setWindow(this.offline, e.t, !e.online)) this.faultsChanged = true;
         return;
       }
       case 'fault':
         this.faults.push(e);
         this.faultsChanged = true;
         return;
-      case 'capture.recording': {
-        const open = this.pauses.at(-1);
-        if (!e.on && (open === undefined || open.to !== Number.POSITIVE_INFINITY)) this.pauses.push({ from: e.t, to: Number.POSITIVE_INFINITY });
-        else if (e.on && open !== undefined && open.to === Number.POSITIVE_INFINITY) open.to = e.t;
-        else return;
-        this.faultsChanged = true;
+      case 'capture.recording':
+        if (setWindow(this.pauses, e.t, !e.on)) this.faultsChanged = true;
         return;
-      }
       default:
         this.file(e);
     }
@@ -279,12 +266,12 @@ export class Analyzer {
     this.channelOrder = order;
   }
 
-  /** Ids of the channels in first-seen order. */
   /** When the browser said the page was offline (`page.network`), in time order; `to` is +Infinity while still offline. */
   offlineWindows(): readonly PauseWindow[] {
     return this.offline;
   }
 
+  /** Ids of the channels in first-seen order. */
   channelIds(): string[] {
     this.assign();
     return this.channelOrder.map((c) => c.id);
@@ -497,6 +484,19 @@ export class Analyzer {
 }
 
 /** A channel with no connections yet. */
+/**
+ * Open a window at `t` when none is open (`open`), or close the open one at `t`: recording
+ * pauses and the browser's offline windows. False when it changed nothing (a repeated on or off).
+ */
+function setWindow(windows: PauseWindow[], t: number, open: boolean): boolean {
+  const last = windows.at(-1);
+  const isOpen = last !== undefined && last.to === Number.POSITIVE_INFINITY;
+  if (open && !isOpen) windows.push({ from: t, to: Number.POSITIVE_INFINITY });
+  else if (!open && isOpen) last.to = t;
+  else return false;
+  return true;
+}
+
 function newChannelState(id: string, transport: Transport, endpoint: string): ChannelState {
   return {
     id,

@@ -1,6 +1,6 @@
 import type { FindingRule } from './types.ts';
 import { formatMs, maxOf } from '../stats.ts';
-import { NETWORK_OFFLINE } from '../metrics/reconnects.ts';
+import { NETWORK_NOTICE_MS, NETWORK_OFFLINE } from '../metrics/reconnects.ts';
 
 /** A reconnect this soon after `online` still belongs to the window (it may be the attempt `online` set off). */
 const ONLINE_GRACE_MS = 1000;
@@ -29,7 +29,7 @@ export const networkChange: FindingRule = {
     const windows = ctx.offline ?? [];
     windows.forEach((w, i) => {
       if (w.to === Number.POSITIVE_INFINITY) return;
-      if (!offline.some((r) => r.at >= w.from - 2000 && r.at <= w.to + ONLINE_GRACE_MS)) return;
+      if (!offline.some((r) => r.at >= w.from - NETWORK_NOTICE_MS && r.at <= w.to + ONLINE_GRACE_MS)) return;
       const before = windows[i + 1]?.from ?? Number.POSITIVE_INFINITY;
       const next = reconnects.reconnects.find((r) => r.at >= w.to && r.at < before);
       if (next !== undefined) afterOnlineMs = Math.max(afterOnlineMs ?? 0, next.at - w.to);

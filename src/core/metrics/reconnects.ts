@@ -75,7 +75,10 @@ function faultCause(ctx: ChannelContext, r: ConnRecord): string | null {
  * same reason (our bound): the OS reports the lost link to Chrome, which errors the sockets and
  * tells each renderer, in either order and within a second or so.
  */
-const NETWORK_NOTICE_MS = 2000;
+export const NETWORK_NOTICE_MS = 2000;
+
+/** The cause of a drop or failed attempt that the browser's own offline window explains. */
+export const NETWORK_OFFLINE = 'network offline';
 
 /** The cause a failure at `t` gets when the browser said the page was offline then: 'network offline', else null. */
 export function networkCause(ctx: ChannelContext, t: number | null): string | null {
@@ -83,9 +86,6 @@ export function networkCause(ctx: ChannelContext, t: number | null): string | nu
   for (const w of ctx.offline ?? []) if (t >= w.from - NETWORK_NOTICE_MS && t <= w.to + 100) return NETWORK_OFFLINE;
   return null;
 }
-
-/** The cause of a drop or failed attempt that the browser's own offline window explains. */
-export const NETWORK_OFFLINE = 'network offline';
 
 /**
  * An attempt this soon after the browser's `online` event was set off by it, not by the
