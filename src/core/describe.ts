@@ -32,7 +32,7 @@ export function describeBackoffShape(b: Backoff): string {
     case 'linear':
       return `linear +${formatMs(b.factor)} per attempt from ${formatMs(b.initialMs)}${cap}`;
     case 'exponential':
-      return `exponential ×${Number(b.factor.toFixed(2))} from ${formatMs(b.initialMs)}${cap}`;
+      return `exponential ×${Number(b.factor.toFixed(2))}${b.factorRange ? ` (×${Number(b.factorRange[0].toFixed(2))}–${Number(b.factorRange[1].toFixed(2))} leaving one delay out)` : ''} from ${formatMs(b.initialMs)}${cap}`;
     case 'schedule':
       return `list ${b.delaysMs.filter((d): d is number => d !== null).map((d) => formatMs(d)).join(', ')}`;
   }

@@ -85,6 +85,12 @@ export interface Backoff {
   initialMs: number;
   /** Growth factor (exponential) or step in ms (linear); 1 for fixed. */
   factor: number;
+  /**
+   * Exponential fits on 12 delays or fewer: the least and greatest factor of the fits that
+   * leave out one delay each, when they differ by more than 1.5× (the factor is then rough,
+   * and the confidence at most medium); null otherwise.
+   */
+  factorRange: [number, number] | null;
   /** Observed or fitted ceiling; null when delays never plateaued. */
   maxMs: number | null;
   jitter: boolean;

@@ -51,6 +51,20 @@ const near = (actual: number | null | undefined, expected: number, what: string,
 const within = (actual: number | null | undefined, low: number, high: number, what: string): string[] =>
   actual !== null && actual !== undefined && actual >= low && actual <= high ? [] : [`${what} ${actual} is not within ${low}..${high}`];
 
+/**
+ * The factor, or the range the report gives for it when one delay moves it (factorRange: the
+ * fits that each leave one delay out): a rough factor must overlap the library's range.
+ */
+const factorWithin = (b: Backoff, low: number, high: number): string[] =>
+  b.factorRange === null
+    ? within(b.factor, low, high, 'factor')
+    : b.factorRange[1] >= low && b.factorRange[0] <= high
+      ? []
+      : [`factor ${b.factor} (${b.factorRange.join('-')} leaving one delay out) is not within ${low}..${high}`];
+
+/** A report that says its initial delay is rough is not held to the library's range. */
+const roughInitial = (b: Backoff): boolean => b.factorRange !== null || (b.confidenceReason?.includes('initial delay and factor are rough') ?? false);
+
 /** Delays under this are timer noise (the lab's and the fitter's floor): only their order of magnitude is checked. */
 const NOISE_MS = 200;
 
@@ -136,7 +150,7 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         jitterKinds: ['proportional', 'unknown'],
         verdictFrom: 6,
         // The ceiling comes at the tenth reopen (6 s · 1.15^10), long after the outage: none to report.
-        params: (b) => [...within(b.factor, 1.05, 1.35, 'factor'), ...(b.maxMs === null ? [] : within(b.maxMs, doc.maxMs!, doc.maxMs! * 1.15 + 250, 'maxMs'))],
+        params: (b) => [...factorWithin(b, 1.05, 1.35), ...(b.maxMs === null ? [] : within(b.maxMs, doc.maxMs!, doc.maxMs! * 1.15 + 250, 'maxMs'))],
         wrongResets: opensDoNotReset,
         present: [],
         absent: falseAlarms,
@@ -169,8 +183,8 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         verdictFrom: 10,
         params: (b) => [
           // The curve's start is a fit through uniform draws above a 500 ms floor: anywhere from a few hundred ms.
-          ...within(b.initialMs, 100, 1600, 'initialMs'),
-          ...within(b.factor, 1.2, 3, 'factor'),
+          ...(roughInitial(b) ? [] : within(b.initialMs, 100, 1600, 'initialMs')),
+          ...factorWithin(b, 1.2, 3),
           // At the 20 s cap a delay is 20 s only when the draw reaches it (1 in 40): a lower plateau is noise,
           // which the report may offer only as a guess (below high confidence), never as a firm cap.
           ...(b.maxMs === null || b.confidence !== 'high' ? [] : near(b.maxMs, doc.maxMs!, 'maxMs')),
@@ -206,7 +220,7 @@ function listReadable(client: ProtocolClient, delays: readonly number[], want: E
   return {
     ...want,
     model: 'exponential',
-    params: (b) => [...near(b.maxMs, doc.maxMs!, 'maxMs'), ...(b.factor > 1.3 && b.factor < 2.5 ? [] : [`factor ${b.factor} is not 1.3..2.5`])],
+    params: (b) => [...near(b.maxMs, doc.maxMs!, 'maxMs'), ...factorWithin(b, 1.3, 2.5)],
   };
 }
 

@@ -398,6 +398,42 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('reconnect-without-backoff');
   });
 
+  it('centrifuge offline, whose fit through five draws rests on the first one: no verdict', () => {
+    // centrifuge 5.8 (500 ms + U(0, 500·2^k), build/index.js backoff()), page offline 20 s in real
+    // Chromium (the protocol matrix, CI of 2026-12-06): the fit read ×3.98 from 217 ms up to a 5.9 s
+    // cap, leaving 569 ms out as a stalled timer; without that delay the rest read linear.
+    const b = channel(outages([[569, 865, 3443, 5921, 9203]], 60_000)).backoff!;
+    expect(b.confidence).toBe('low');
+    expect(b.confidenceReason).toMatch(/without the 569 ms delay .*one delay decides/);
+  });
+
+  it('a factor that one delay moves by more than 1.5× is given as a range, at medium confidence at most', () => {
+    // centrifuge-like draws (500 ms + U(0, 500·2^k)): the last one alone makes the factor 3.2.
+    const ch = channel(outages([[798, 616, 956, 1123, 10043]], 60_000));
+    const b = ch.backoff!;
+    expect(b).toMatchObject({ model: 'exponential', confidence: 'medium' });
+    expect(b.factorRange).not.toBeNull();
+    const [lo, hi] = b.factorRange!;
+    expect(lo).toBeLessThan(1.5);
+    expect(hi).toBeCloseTo(b.factor, 2);
+    expect(hi / lo).toBeGreaterThan(1.5);
+    expect(describeBackoff(b)).toMatch(/exponential ×3\.24 \(×1\.35–3\.24 leaving one delay out\)/);
+    // A deterministic policy's factor does not move: no range, whatever the confidence.
+    expect(channel(outages([[1000, 2000, 4000, 8000, 16_000]], 60_000)).backoff!.factorRange).toBeNull();
+  });
+
+  it('five randomised delays that look constant are no verdict; five equal ones are a constant', () => {
+    // Full jitter hides growth from a few draws (centrifuge's 1204, 1424, 1315, 788 ms over four attempts).
+    const random = channel(outages([[1204, 1424, 1315, 788, 1100]], 60_000)).backoff!;
+    expect(random.confidence).toBe('low');
+    expect(codes(channel(outages([[1204, 1424, 1315, 788, 1100]], 60_000)))).not.toContain('reconnect-without-backoff');
+    // mqtt.js 5.16's reconnectPeriod (1 s), as captured in real Chromium: equal within timer noise.
+    const exact = channel(outages([[1001, 1002, 1003, 1001, 1002]], 60_000));
+    expect(exact.backoff).toMatchObject({ model: 'fixed', jitter: false });
+    expect(exact.backoff!.confidence).not.toBe('low');
+    expect(codes(exact)).toContain('reconnect-without-backoff');
+  });
+
   it('socket.io-client offline, four draws under its 5 s cap that lie near a line: no confident "linear"', () => {
     // socket.io-client 4.8 defaults, page offline 20 s in real Chromium (the backoff matrix, a failed
     // first try): 1000·2^n ± 50 % clamped at 5 s drew 600, 2530, 3107, 4726 ms, then the cap twice

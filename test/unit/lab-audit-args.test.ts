@@ -100,6 +100,7 @@ describe('audit gates', () => {
     jitter: true,
     jitterKind: 'proportional' as const,
     jitterAtCap: null,
+    factorRange: null,
     fit: 0.9,
     confidence: 'high' as const,
     confidenceReason: null,

@@ -726,6 +726,89 @@ export interface ScoredFit {
 
 /** Fit a delay sequence and say how well the best model explains it; null with fewer than 3 points. */
 export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | null {
+  const scored = fitOnce(points);
+  if (scored === null || scored.fit.confidence === 'low') return scored;
+  const { fit } = scored;
+  if (fit.model === 'fixed' && fit.jitter && points.length < MIN_RANDOM_CONSTANT) {
+    return { ...scored, fit: { ...fit, confidence: 'low', confidenceReason: `${points.length} randomised delays: too few to rule out growth that the randomisation hides` } };
+  }
+  if (points.length > LEAVE_ONE_OUT_MAX) return scored;
+  return { ...scored, fit: { ...fit, ...stability(points, fit) } };
+}
+
+/**
+ * Randomised delays needed before they are called constant. Full jitter's draws hide growth
+ * from a few of them: centrifuge 5.8's 500 ms + U(0, 500·2^k) drew 1204, 1424, 1315 and
+ * 788 ms over four attempts. Deterministic constants (mqtt.js, stompjs) are told from
+ * fewer, by delays equal within timer noise.
+ */
+const MIN_RANDOM_CONSTANT = 6;
+
+/** A growth factor that moves more than this when one delay is left out is rough. */
+const ROUGH_FACTOR = 1.5;
+
+/**
+ * The verdict must not rest on one delay (a jackknife). Few randomised delays let a model,
+ * a cap or a factor pass through chance draws: centrifuge 5.8's 500 ms + U(0, 500·2^k)
+ * (build/index.js backoff()) drew 569, 865, 3443, 5921 and 9203 ms in real Chromium, read as
+ * ×3.98 from 217 ms up to a 5.9 s cap; without the first delay the same fit says ×2.2 and
+ * no cap. Each delay is left out in turn and the series refitted:
+ * - the model changes (or no model is left), or a cap read from growth that stopped
+ *   vanishes: one delay decides the verdict, which is then low;
+ * - the factor moves by more than ROUGH_FACTOR: the model stands, the factor is rough, and
+ *   the confidence is at most medium.
+ */
+function stability(points: readonly BackoffPoint[], fit: BackoffFit): Pick<BackoffFit, 'confidence' | 'confidenceReason' | 'factorRange' | 'jitterKind'> {
+  if (fit.model === 'schedule') return { confidence: fit.confidence, confidenceReason: fit.confidenceReason, factorRange: null, jitterKind: fit.jitterKind };
+  const factors: number[] = [fit.factor];
+  // The kind of randomisation is named only when every refit names it too.
+  let jitterKind = fit.jitterKind;
+  for (let i = 0; i < points.length; i++) {
+    const rest = points.filter((_, j) => j !== i);
+    const alt = fitOnce(rest)?.fit ?? null;
+    const left = `${Math.round(points[i]!.delayMs)} ms`;
+    const low = (why: string) => ({ confidence: 'low' as const, confidenceReason: why, factorRange: null, jitterKind: fit.jitterKind });
+    // Refits of three delays name no model with any confidence (confidenceOf): from four
+    // delays, only the factor's spread is read.
+    if (points.length >= 5 && alt === null) return low(`without the ${left} delay the rest name no model: one delay decides the verdict`);
+    if (alt === null) continue;
+    if (points.length < 5) {
+      if (alt.model === 'exponential' && fit.model === 'exponential') factors.push(alt.factor);
+      continue;
+    }
+    if (alt.model !== fit.model) return low(`without the ${left} delay the rest read ${alt.model}: one delay decides the model`);
+    if (fit.maxMs !== null && alt.maxMs === null && !plateauSeen(points, fit.maxMs)) {
+      return low(`without the ${left} delay the rest show no cap: one delay decides the cap at ${Math.round(fit.maxMs)} ms`);
+    }
+    if (fit.model !== 'fixed') factors.push(alt.factor);
+    if (alt.jitterKind !== fit.jitterKind && fit.jitterKind !== 'none') jitterKind = 'unknown';
+  }
+  const kept = { confidence: fit.confidence, confidenceReason: fit.confidenceReason, factorRange: null, jitterKind };
+  if (fit.model === 'exponential') {
+    const lo = minOf(factors);
+    const hi = maxOf(factors);
+    if (hi / lo > ROUGH_FACTOR) {
+      const factorRange: [number, number] = [round3(lo), round3(hi)];
+      // A medium verdict keeps its own reason (often the same roughness, said from its cause).
+      if (fit.confidence === 'medium') return { ...kept, factorRange };
+      return {
+        confidence: 'medium',
+        confidenceReason: `leaving one delay out moves the factor between ${round3(lo)} and ${round3(hi)}: initial delay and factor are rough`,
+        factorRange,
+        jitterKind,
+      };
+    }
+  }
+  return kept;
+}
+
+/** Two attempts or more level off at this cap: a cap seen, not inferred. */
+function plateauSeen(points: readonly BackoffPoint[], level: number): boolean {
+  const seen = detectCap(points);
+  return seen !== null && Math.abs(seen.level - level) <= capTolerance(level);
+}
+
+function fitOnce(points: readonly BackoffPoint[]): ScoredFit | null {
   if (points.length < 3) return null;
   const delaysMs = perAttemptMedians(points);
   // A policy never waits less than nothing: a line through later delays that crosses zero
@@ -785,6 +868,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
         model: 'schedule',
         initialMs: finite[0] ?? 0,
         factor: 1,
+        factorRange: null,
         maxMs: maxOf(finite),
         jitter,
         jitterKind: jitter ? 'unknown' : 'none',
@@ -819,6 +903,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
       model: best.cand.model,
       initialMs: round1(best.cand.initialMs),
       factor: best.cand.model === 'linear' ? round1(best.cand.factor) : round3(best.cand.factor),
+      factorRange: null,
       maxMs: best.cand.maxMs === null ? null : round1(best.cand.maxMs),
       jitter,
       jitterKind: kind,
@@ -852,6 +937,7 @@ function decorrelatedGrowth(points: readonly BackoffPoint[], delaysMs: ReadonlyA
     model: 'exponential',
     initialMs: round1(minOf(first)),
     factor: round3(Math.exp(line.b)),
+    factorRange: null,
     maxMs: atLongest >= 2 ? round1(longest) : null,
     jitter: true,
     jitterKind: 'decorrelated',
@@ -1049,6 +1135,11 @@ function confidenceOf(
     return { confidence: 'low', confidenceReason: `${other} explains the delays about as well` };
   }
   const underCap = cap === null ? attempts : new Set(belowCap.map((p) => p.attempt)).size;
+  // A cap read from growth that stopped, over growth seen on two delays, is a curve drawn
+  // through chance draws (centrifuge 5.8's 675, 2102, 3941 and 3868 ms would read ×3.1 up to 3.9 s).
+  if (growth && underCap < 3 && best.cand.hiddenCap) {
+    return { confidence: 'low', confidenceReason: `the growth is seen over ${underCap} attempts under a cap read from growth that stopped: neither is shown` };
+  }
   if (growth && underCap < 3) return { confidence: 'medium', confidenceReason: `the growth is seen over ${underCap} attempts under the cap: the factor is rough` };
   // A delay left out as a stalled timer may have been the policy's own (a randomised draw):
   // when the growth then rests on two delays, any curve passes through them exactly
