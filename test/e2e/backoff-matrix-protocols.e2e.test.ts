@@ -169,6 +169,26 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
         present: ['reconnect-without-backoff'],
         absent: ['backoff-without-cap', ...NEVER_HERE],
       };
+    case 'subscriptions-transport-ws':
+      // 100·2^n ms ± 50 %, clamped at 10 s after the jitter: about 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4 s, then 10 s:
+      // seven or eight retries in 20 s, the first ones within timer noise. The count restarts on connection_ack,
+      // which an open the server closes at once never reaches: the delays grow in every mode.
+      return {
+        model: 'exponential',
+        jitter: true,
+        // ± a share of the delay: 'proportional'; the first delays are too short to tell it.
+        jitterKinds: ['proportional', 'unknown'],
+        verdictFrom: 7,
+        params: (b) => [
+          // Delays under 200 ms are timer noise (NOISE_MS): the curve's start is only known to its order of magnitude.
+          ...(roughInitial(b) ? [] : within(b.initialMs, 20, 400, 'initialMs')),
+          ...factorWithin(b, 1.5, 2.7),
+          ...(b.maxMs === null ? [] : near(b.maxMs, doc.maxMs!, 'maxMs')),
+        ],
+        wrongResets: opensDoNotReset,
+        present: [],
+        absent: falseAlarms,
+      };
     case 'centrifuge':
       // Uniform in [500, 500 + 500·2^k] ms: six to eight retries in 20 s. Each may fall anywhere down to
       // 0.5 s, so the growth shows only in the ceiling of the delays, doubling per retry: no verdict is

@@ -350,3 +350,47 @@ export function serveMqtt(socket: WebSocket, options: MqttOptions = {}): void {
   });
   socket.on('message', (raw) => parser.parse(Buffer.isBuffer(raw) ? raw : Buffer.concat(Array.isArray(raw) ? raw : [Buffer.from(raw)])));
 }
+
+/* subscriptions-transport-ws (Apollo's legacy protocol, subprotocol "graphql-ws") */
+
+/** The legacy protocol's subprotocol (subscriptions-transport-ws 0.11 dist/protocol.js GRAPHQL_WS). */
+export const SUBSCRIPTIONS_TRANSPORT_WS_PROTOCOL = 'graphql-ws';
+
+export interface SubscriptionsTransportWsOptions {
+  /** After connection_ack went out. */
+  onConnected?(): void;
+  /** Send `ka` right after the ack and then every this many ms (SubscriptionServer's keepAlive option; off by default). */
+  keepAliveMs?: number;
+}
+
+/**
+ * Serve enough of subscriptions-transport-ws's protocol (its PROTOCOL.md) for its SubscriptionClient
+ * to connect and subscribe: connection_ack to connection_init, `complete` to stop, a close on
+ * connection_terminate; `start` operations stay open, as a subscription with no events yet.
+ */
+export function serveSubscriptionsTransportWs(socket: WebSocket, options: SubscriptionsTransportWsOptions = {}): void {
+  let keepAlive: NodeJS.Timeout | undefined;
+  socket.on('close', () => clearInterval(keepAlive));
+  const send = (message: object) => socket.send(JSON.stringify(message));
+  socket.on('message', (raw) => {
+    let message: { type?: string; id?: string };
+    try {
+      message = JSON.parse(rawText(raw)) as { type?: string; id?: string };
+    } catch {
+      send({ type: 'error', payload: { message: 'Message must be JSON-parseable.' } });
+      return;
+    }
+    if (message.type === 'connection_init') {
+      send({ type: 'connection_ack' });
+      if (options.keepAliveMs) {
+        send({ type: 'ka' });
+        keepAlive = setInterval(() => send({ type: 'ka' }), options.keepAliveMs);
+      }
+      options.onConnected?.();
+    } else if (message.type === 'stop') {
+      send({ type: 'complete', id: message.id });
+    } else if (message.type === 'connection_terminate') {
+      socket.close();
+    }
+  });
+}

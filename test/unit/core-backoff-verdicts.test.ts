@@ -407,6 +407,19 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(b.confidenceReason).toMatch(/without the 569 ms delay .*one delay decides/);
   });
 
+  it('a cap that one delay decides is left out, and the growth that stands without it is reported', () => {
+    // centrifuge 5.8, server accepting and closing, in real Chromium (the protocol matrix, 2026-12-07):
+    // 7972 and 8857 ms read as growth that stopped at 8 s, far under its 20 s cap; without the 774 ms
+    // delay no cap shows. The growth reads the same either way.
+    const b = channel(outages([[790, 774, 1364, 3288, 7972, 8857]], 60_000)).backoff!;
+    expect(b).toMatchObject({ model: 'exponential', maxMs: null, confidence: 'medium' });
+    expect(b.confidenceReason).toMatch(/a cap at 7972 ms rests on one delay .*none is reported/);
+    // Jitter after the cap spreads the delays at it (1 s ×2, cap 5 s, ±10-50 %): without the cap the
+    // curve flattens to ×1.1, so neither reading stands.
+    const spread = channel(outages([[1083, 1930, 3474, 5203, 4365, 4400, 4987, 3916, 5426, 5666]], 60_000)).backoff!;
+    expect(spread.confidence).toBe('low');
+  });
+
   it('a factor that one delay moves by more than 1.5× is given as a range, at medium confidence at most', () => {
     // centrifuge-like draws (500 ms + U(0, 500·2^k)): the last one alone makes the factor 3.2.
     const ch = channel(outages([[798, 616, 956, 1123, 10043]], 60_000));

@@ -364,7 +364,7 @@ const MAX_CAP_TRIES = 12;
  * or, when the randomisation comes after the cap, only as growth that stops: the
  * per-attempt levels from the third attempt on are tried as caps too.
  */
-function candidates(points: readonly BackoffPoint[]): Candidate[] {
+function candidates(points: readonly BackoffPoint[], hiddenCaps = true): Candidate[] {
   const out: Candidate[] = [];
   const seen = detectCap(points);
   const plateau = seen?.level ?? null;
@@ -374,7 +374,7 @@ function candidates(points: readonly BackoffPoint[]): Candidate[] {
   // A plateau above earlier, shorter delays is growth: a constant delay cannot explain it.
   if (plateau === null) out.push(fixed);
   out.push(...growthCandidates(points, levels, plateau, (seen?.attempts ?? 0) >= PLATEAU_TIE_ATTEMPTS, true));
-  if (plateau === null && out.length > 1) {
+  if (hiddenCaps && plateau === null && out.length > 1) {
     // A cap is only seen once two attempts reached it.
     const medians = levels.filter((d): d is number => d !== null);
     const caps = [...new Set(medians.slice(2))].filter((level) => medians.filter((d) => d >= level - capTolerance(level)).length >= 2).sort((a, b) => a - b);
@@ -733,7 +733,7 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
     return { ...scored, fit: { ...fit, confidence: 'low', confidenceReason: `${points.length} randomised delays: too few to rule out growth that the randomisation hides` } };
   }
   if (points.length > LEAVE_ONE_OUT_MAX) return scored;
-  return { ...scored, fit: { ...fit, ...stability(points, fit) } };
+  return { ...scored, fit: stability(points, fit, true) };
 }
 
 /**
@@ -758,32 +758,40 @@ const ROUGH_FACTOR = 1.5;
  * - the factor moves by more than ROUGH_FACTOR: the model stands, the factor is rough, and
  *   the confidence is at most medium.
  */
-function stability(points: readonly BackoffPoint[], fit: BackoffFit): Pick<BackoffFit, 'confidence' | 'confidenceReason' | 'factorRange' | 'jitterKind'> {
-  if (fit.model === 'schedule') return { confidence: fit.confidence, confidenceReason: fit.confidenceReason, factorRange: null, jitterKind: fit.jitterKind };
+function stability(points: readonly BackoffPoint[], fit: BackoffFit, hiddenCaps: boolean): BackoffFit {
+  if (fit.model === 'schedule') return fit;
   const factors: number[] = [fit.factor];
   // The kind of randomisation is named only when every refit names it too.
   let jitterKind = fit.jitterKind;
   for (let i = 0; i < points.length; i++) {
-    const rest = points.filter((_, j) => j !== i);
-    const alt = fitOnce(rest)?.fit ?? null;
+    const alt = fitOnce(points.filter((_, j) => j !== i), hiddenCaps)?.fit ?? null;
     const left = `${Math.round(points[i]!.delayMs)} ms`;
-    const low = (why: string) => ({ confidence: 'low' as const, confidenceReason: why, factorRange: null, jitterKind: fit.jitterKind });
+    const low = (why: string): BackoffFit => ({ ...fit, confidence: 'low', confidenceReason: why });
     // Refits of three delays name no model with any confidence (confidenceOf): from four
     // delays, only the factor's spread is read.
-    if (points.length >= 5 && alt === null) return low(`without the ${left} delay the rest name no model: one delay decides the verdict`);
-    if (alt === null) continue;
     if (points.length < 5) {
-      if (alt.model === 'exponential' && fit.model === 'exponential') factors.push(alt.factor);
+      if (alt !== null && alt.model === 'exponential' && fit.model === 'exponential') factors.push(alt.factor);
       continue;
     }
+    if (alt === null) return low(`without the ${left} delay the rest name no model: one delay decides the verdict`);
     if (alt.model !== fit.model) return low(`without the ${left} delay the rest read ${alt.model}: one delay decides the model`);
     if (fit.maxMs !== null && alt.maxMs === null && !plateauSeen(points, fit.maxMs)) {
-      return low(`without the ${left} delay the rest show no cap: one delay decides the cap at ${Math.round(fit.maxMs)} ms`);
+      // A cap read from growth that stopped, which one delay decides: the growth may still
+      // stand without it (a ±50 % draw two attempts short of the cap looks like a plateau).
+      const uncapped = hiddenCaps ? (fitOnce(points, false)?.fit ?? null) : null;
+      const why = `a cap at ${Math.round(fit.maxMs)} ms rests on one delay (without the ${left} delay the rest show none)`;
+      // …only if the growth reads the same without the cap: else the cap was doing the work
+      // (a cap with jitter after it spreads its delays, and an uncapped curve through them flattens).
+      const sameGrowth = uncapped !== null && uncapped.model === fit.model && uncapped.maxMs === null && Math.max(uncapped.factor / fit.factor, fit.factor / uncapped.factor) <= ROUGH_FACTOR;
+      if (!sameGrowth) return low(`${why}: one delay decides the verdict`);
+      const settled = stability(points, uncapped, false);
+      if (settled.confidence === 'low') return settled;
+      return { ...settled, confidence: 'medium', confidenceReason: settled.confidence === 'medium' ? settled.confidenceReason : `${why}: none is reported` };
     }
     if (fit.model !== 'fixed') factors.push(alt.factor);
     if (alt.jitterKind !== fit.jitterKind && fit.jitterKind !== 'none') jitterKind = 'unknown';
   }
-  const kept = { confidence: fit.confidence, confidenceReason: fit.confidenceReason, factorRange: null, jitterKind };
+  const kept: BackoffFit = { ...fit, jitterKind, factorRange: null };
   if (fit.model === 'exponential') {
     const lo = minOf(factors);
     const hi = maxOf(factors);
@@ -792,10 +800,10 @@ function stability(points: readonly BackoffPoint[], fit: BackoffFit): Pick<Backo
       // A medium verdict keeps its own reason (often the same roughness, said from its cause).
       if (fit.confidence === 'medium') return { ...kept, factorRange };
       return {
+        ...kept,
         confidence: 'medium',
         confidenceReason: `leaving one delay out moves the factor between ${round3(lo)} and ${round3(hi)}: initial delay and factor are rough`,
         factorRange,
-        jitterKind,
       };
     }
   }
@@ -808,12 +816,12 @@ function plateauSeen(points: readonly BackoffPoint[], level: number): boolean {
   return seen !== null && Math.abs(seen.level - level) <= capTolerance(level);
 }
 
-function fitOnce(points: readonly BackoffPoint[]): ScoredFit | null {
+function fitOnce(points: readonly BackoffPoint[], hiddenCaps = true): ScoredFit | null {
   if (points.length < 3) return null;
   const delaysMs = perAttemptMedians(points);
   // A policy never waits less than nothing: a line through later delays that crosses zero
   // before the first attempt (an immediate first retry read as "linear from -245 ms") is no policy.
-  const scored = candidates(points)
+  const scored = candidates(points, hiddenCaps)
     .filter((cand) => cand.model === 'fixed' || points.every((p) => cand.predict(p.attempt) >= 0))
     .map((cand) => {
       const res = residuals(points, cand.predict);
