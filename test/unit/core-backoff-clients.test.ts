@@ -245,3 +245,20 @@ describe('backoff verdicts on simulated clients (policy × restart rule × jitte
     }
   }
 });
+
+describe('numberAttempts remembers short series', () => {
+  it('gives the same answer again, as a copy the caller may change', () => {
+    const samples = simulateClient(3, CLIENTS[0]!.client(() => 0.5), 'down', { outages: 2, outageMs: 12_000, healthyMs: 60_000 });
+    const first = numberAttempts(samples);
+    expect(first.backoff).not.toBeNull();
+    const want = structuredClone(first);
+    first.attempts[0] = 99;
+    first.backoff!.delaysMs[0] = -1;
+    first.backoff!.model = 'linear';
+    const again = numberAttempts(samples);
+    expect(again).toEqual(want);
+    // A different series is not answered from memory.
+    const other = numberAttempts(samples.map((s) => ({ ...s, delayMs: s.delayMs * 3 })));
+    expect(other.backoff!.initialMs).not.toBe(want.backoff!.initialMs);
+  });
+});

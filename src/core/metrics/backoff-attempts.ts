@@ -16,7 +16,7 @@
  * fitter explains best is kept. A rule that needs a parameter pays a small premium, so
  * that "every open resets" wins a tie.
  */
-import { fitBackoffScored, TIMER_NOISE_MS, type BackoffFit, type BackoffPoint } from './backoff.ts';
+import { fitBackoffScored, fitBackoffUnsettled, settleFit, TIMER_NOISE_MS, type BackoffFit, type BackoffPoint } from './backoff.ts';
 import type { Backoff, BackoffResetRule } from '../report-types.ts';
 
 /** One reconnect as the numbering sees it. */
@@ -103,8 +103,33 @@ function uptimeGap(samples: readonly DelaySample[]): number | null {
   return best !== null && best.ratio >= UPTIME_GAP ? best.at : null;
 }
 
+/**
+ * Series short enough for the fit's leave-one-out check, remembered: a live capture reports
+ * the same reconnects of a channel again and again until a new one comes, and the check refits
+ * a dozen times (several ms per channel).
+ */
+const MEMO_MAX_SAMPLES = 32;
+const MEMO_ENTRIES = 256;
+const memo = new Map<string, NumberedDelays>();
+
+function copyOf(n: NumberedDelays): NumberedDelays {
+  return { attempts: [...n.attempts], backoff: n.backoff && { ...n.backoff, delaysMs: [...n.backoff.delaysMs], factorRange: n.backoff.factorRange && [...n.backoff.factorRange], resetUptimeMs: n.backoff.resetUptimeMs && { ...n.backoff.resetUptimeMs } } };
+}
+
 /** Number the attempts and fit the backoff under the restart rule that explains the delays best. */
 export function numberAttempts(samples: readonly DelaySample[]): NumberedDelays {
+  if (samples.length > MEMO_MAX_SAMPLES) return numberAttemptsOnce(samples);
+  let key = '';
+  for (const s of samples) key += `${s.delayMs},${s.afterOpen ? 1 : 0},${s.uptimeMs},${s.restart ? 1 : 0},${s.excluded ? 1 : 0};`;
+  const known = memo.get(key);
+  if (known) return copyOf(known);
+  const result = numberAttemptsOnce(samples);
+  if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+  memo.set(key, copyOf(result));
+  return result;
+}
+
+function numberAttemptsOnce(samples: readonly DelaySample[]): NumberedDelays {
   const ambiguous = samples.some((s, i) => i > 0 && s.afterOpen && !s.restart);
   const everyOpen = numberWith(samples, () => true);
   if (!ambiguous) {
@@ -130,13 +155,14 @@ export function numberAttempts(samples: readonly DelaySample[]): NumberedDelays 
   if (threshold !== null) rules.push({ rule: 'uptime', attempts: numberWith(samples, (s) => (s.uptimeMs ?? 0) >= threshold), premium: PARAMETER_COST });
   let best: { rule: (typeof rules)[number]; fit: BackoffFit | null; cost: number } | null = null;
   for (const rule of rules) {
-    const scored = fitBackoffScored(pointsOf(samples, rule.attempts));
+    const scored = fitBackoffUnsettled(pointsOf(samples, rule.attempts));
     const cost = (scored?.cost ?? Number.POSITIVE_INFINITY) + rule.premium;
     if (best === null || cost < best.cost - 1e-9) best = { rule, fit: scored?.fit ?? null, cost };
   }
   const chosen = best!;
   const attempts = chosen.rule.attempts;
-  return { attempts, backoff: withResets(chosen.fit, describeResets(samples, attempts)) };
+  const fit = chosen.fit === null ? null : settleFit(pointsOf(samples, attempts), chosen.fit);
+  return { attempts, backoff: withResets(fit, describeResets(samples, attempts)) };
 }
 
 /** What the chosen numbering says about when the client restarts its sequence. */
