@@ -110,6 +110,19 @@ export class Hub implements PortHub {
     };
   }
 
+  /**
+   * The browser replaced a tab by another of a new id (Chrome gives a discarded tab a new id,
+   * `tabs.onReplaced`): the capture goes on under the new id, as the same tab to the user.
+   */
+  async replaceTab(removedTabId: number, addedTabId: number): Promise<void> {
+    await this.ready;
+    const tab = this.buffers.tabs.get(removedTabId);
+    // A capture already under the new id (the new page was quicker than the event) is left as it is.
+    if (!tab || this.buffers.tabs.has(addedTabId)) return;
+    this.buffers.rekey(tab, addedTabId, META_PREFIX + removedTabId);
+    this.markDirty(tab);
+  }
+
   /** A closed tab: forget its buffer. */
   async removeTab(tabId: number): Promise<void> {
     await this.ready;

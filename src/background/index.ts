@@ -60,6 +60,8 @@ chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r
 });
 
 chrome.tabs.onRemoved.addListener((tabId) => void hub.removeTab(tabId));
+// Chrome gives a discarded tab a new id (Chromium 156: chrome.tabs.discard → onReplaced); Firefox may not fire it.
+chrome.tabs.onReplaced?.addListener((addedTabId, removedTabId) => void hub.replaceTab(removedTabId, addedTabId));
 
 /** The API for the CLI auditor and tests (playwright `worker.evaluate`). */
 (self as unknown as { realtimeInspector: InspectorApi }).realtimeInspector = hub.api;

@@ -8,7 +8,7 @@
  * live events as they become durable.
  */
 import type { CaptureEvent } from '../core/events.ts';
-import { PANEL_HISTORY_CHUNK, TAB_MAX_RELAYS } from '../shared/constants.ts';
+import { DOC_END_GRACE_MS, PANEL_HISTORY_CHUNK, TAB_MAX_RELAYS } from '../shared/constants.ts';
 import {
   PANEL_MESSAGE_CHECKS,
   parseWire,
@@ -39,7 +39,7 @@ export interface PortHub {
 
 /** A relay port from a frame of `tabId` (both ids come from port.sender, never from the page). */
 export function connectRelay(hub: PortHub, port: PortLike, tabId: number, frameId: number): void {
-  const connection: RelayConnection = { port, relayId: null, frameId };
+  const connection: RelayConnection = { port, relayId: null, frameId, doc: null };
   let tab: Tab | null = null;
   port.onMessage.addListener((raw) => {
     void hub.ready.then(() => {
@@ -55,7 +55,36 @@ export function connectRelay(hub: PortHub, port: PortLike, tabId: number, frameI
       }
     });
   });
-  port.onDisconnect.addListener(() => tab?.relayPorts.delete(connection));
+  port.onDisconnect.addListener(() => {
+    if (!tab) return;
+    tab.relayPorts.delete(connection);
+    relayGone(hub, tab, connection);
+  });
+}
+
+/**
+ * A relay's port closed. Its document may be gone (navigation, reload, a discarded or closed tab,
+ * a crash, the back/forward cache), and then the browser closed its connections without telling
+ * the page: record a `doc.end` at the moment the port closed, in the page's clock, unless the
+ * relay says hello again within the grace (it reopens its port after a welcome that came late,
+ * or a pageshow; a worker restart ends this worker and its timers with it).
+ */
+function relayGone(hub: PortHub, tab: Tab, connection: RelayConnection): void {
+  const { relayId, doc, frameId } = connection;
+  if (relayId === null || doc === null) return;
+  const t = Date.now() + tab.clockOffsetMs;
+  clearTimeout(tab.pendingEnds.get(relayId));
+  tab.pendingEnds.set(
+    relayId,
+    setTimeout(() => {
+      tab.pendingEnds.delete(relayId);
+      // A closed tab's buffer is gone; a paused recording records nothing.
+      if (hub.buffers.tabs.get(tab.tabId) !== tab || !tab.recording) return;
+      hub.buffers.append(tab, { type: 'doc.end', seq: ++tab.lastSeq, pseq: 0, t, frameId, doc });
+      hub.bound(tab);
+      hub.markDirty(tab);
+    }, DOC_END_GRACE_MS),
+  );
 }
 
 /** A panel port (an extension page); it names the tab it shows in `subscribe`. */
@@ -74,6 +103,12 @@ export function connectPanel(hub: PortHub, port: PortLike): void {
 
 function helloFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, relayId: string): void {
   connection.relayId = relayId;
+  // The relay is back on a new port: its document lives on.
+  const pending = tab.pendingEnds.get(relayId);
+  if (pending !== undefined) {
+    clearTimeout(pending);
+    tab.pendingEnds.delete(relayId);
+  }
   tab.relayPorts.add(connection);
   let record = tab.relays.get(relayId);
   if (!record) {
@@ -110,6 +145,7 @@ function batchFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, bat
     rejectedHere += parsed.rejected;
   }
   trackClock(tab, events);
+  connection.doc = batch.doc || (events[0]?.doc ?? connection.doc);
   // The relay saw the document come back from the back/forward cache: before its new events.
   for (const stay of batch.restored ?? []) {
     if (!tab.recording) break;
@@ -137,7 +173,7 @@ function batchFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, bat
     if (!tab.recording) continue;
     // Only the background says when recording paused or a document came back from the
     // back/forward cache (the guard lets the schema through).
-    if (event.type === 'capture.recording' || event.type === 'doc.restored') {
+    if (event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end') {
       tab.rejected++;
       continue;
     }

@@ -58,6 +58,8 @@ export interface RelayConnection {
   port: PortLike;
   relayId: string | null;
   frameId: number;
+  /** The document the relay speaks for (one relay per document), once a batch named it. */
+  doc: string | null;
 }
 
 export interface Tab {
@@ -84,6 +86,8 @@ export interface Tab {
   clockOffsetMs: number;
   /** When clockOffsetMs was last measured (worker clock); 0 = never. */
   clockMeasuredAt: number;
+  /** Relays whose port closed, by relay id: a `doc.end` unless the relay says hello again within DOC_END_GRACE_MS (not stored). */
+  pendingEnds: Map<string, ReturnType<typeof setTimeout>>;
 }
 
 /** Every tab's buffer, the bounds they share, and the stored keys eviction freed. */
@@ -145,6 +149,14 @@ export class TabBuffers {
   }
 
   /** Forget a closed tab, its stored chunks and its metadata (`metaKey`). */
+  /** The browser gave the tab a new id (a discarded tab comes back as another): the buffer moves with it. */
+  rekey(tab: Tab, tabId: number, oldMetaKey: string): void {
+    this.tabs.delete(tab.tabId);
+    tab.tabId = tabId;
+    this.tabs.set(tabId, tab);
+    this.evictedKeys.push(oldMetaKey);
+  }
+
   remove(tab: Tab, metaKey: string): void {
     this.tabs.delete(tab.tabId);
     for (const chunk of tab.chunks) this.totalChars -= chunk.chars;
@@ -240,5 +252,6 @@ export function emptyTab(tabId: number): Tab {
     panelPorts: new Set(),
     clockOffsetMs: 0,
     clockMeasuredAt: 0,
+    pendingEnds: new Map(),
   };
 }

@@ -87,6 +87,10 @@ export class Analyzer {
   private readonly offline: PauseWindow[] = [];
   /** Each document's stays in the back/forward cache, from `doc.restored` events. */
   private readonly cacheStays = new Map<string, PauseWindow[]>();
+  /** When each document went away, from `doc.end` events (a document back from the cache may go again). */
+  private readonly docEnds = new Map<string, number[]>();
+  /** Top-level documents shown (`doc.start`, or a top-level `doc.restored`), in arrival order: each ends the documents shown before it. */
+  private readonly shown: Array<{ t: number; doc: string }> = [];
   private page: { url: string; title: string } | null = null;
   private firstT = Number.POSITIVE_INFINITY;
   private lastT = Number.NEGATIVE_INFINITY;
@@ -135,6 +139,7 @@ export class Analyzer {
     switch (e.type) {
       case 'doc.start': {
         if (e.top && this.page === null) this.page = { url: e.url, title: e.title };
+        if (e.top) this.showDoc(e.t, e.doc);
         // A new top document reports the network only when it starts offline (right after this
         // event): an offline window whose document went away without its `online` ends here.
         const last = this.offline.at(-1);
@@ -146,7 +151,18 @@ export class Analyzer {
         return;
       case 'hook.error':
         return;
+      case 'doc.end': {
+        const ends = this.docEnds.get(e.doc);
+        if (ends) {
+          ends.push(e.t);
+          ends.sort((a, b) => a - b);
+        } else this.docEnds.set(e.doc, [e.t]);
+        // Rare: every channel is looked at again, as for a recording pause.
+        this.faultsChanged = true;
+        return;
+      }
       case 'doc.restored': {
+        if (e.frameId === 0) this.showDoc(e.t, e.doc);
         const stays = this.cacheStays.get(e.doc);
         const stay = { from: Math.min(e.cachedAt, e.t), to: e.t };
         if (stays) stays.push(stay);
@@ -170,6 +186,14 @@ export class Analyzer {
       default:
         this.file(e);
     }
+  }
+
+  /** A top-level document is shown from `t`: the connections other documents left open before it are gone. */
+  private showDoc(t: number, doc: string): void {
+    this.shown.push({ t, doc });
+    if (this.shown.length > 1 && t < this.shown[this.shown.length - 2]!.t) this.shown.sort((a, b) => a.t - b.t);
+    // Rare (a navigation): every channel is looked at again.
+    if (this.conns.size > 0) this.faultsChanged = true;
   }
 
   private file(e: ConnEvent): void {
@@ -314,6 +338,8 @@ export class Analyzer {
       faults: this.faults,
       pauses: this.pausesOf(ch),
       offline: this.offline,
+      docEnds: this.docEnds,
+      shownDocs: this.shown,
       announcedPingMs: ch.announcedPingMs,
       transportEnds: ch.transportEnds,
       handshakeFailures: ch.handshakeFailures,

@@ -24,6 +24,10 @@ export interface ChannelContext {
    * `offline` to `online`; `to` is +Infinity while still offline), in time order.
    */
   offline?: readonly PauseWindow[];
+  /** When documents went away (`doc.end`), by document id, in time order. */
+  docEnds?: ReadonlyMap<string, readonly number[]>;
+  /** Top-level documents shown (`doc.start`, top-level `doc.restored`), in time order: each ends the others' open connections. */
+  shownDocs?: ReadonlyArray<{ t: number; doc: string }>;
   /**
    * The ping interval another channel's handshake announced for this channel's session
    * (engine.io: the open packet on the polling channel, the session upgraded to a
@@ -76,4 +80,32 @@ export function pausedWithin(pauses: readonly PauseWindow[], a: number, b: numbe
   let ms = 0;
   for (const p of pauses) ms += Math.max(0, Math.min(b, p.to) - Math.max(a, p.from));
   return ms;
+}
+
+/**
+ * Until when a record was open: its end, or for one still open in the capture, the moment its
+ * document went away (a `doc.end`, or the next top-level document shown: the browser closes a
+ * document's connections without events when it navigates, reloads, discards the tab or
+ * crashes), or else the end of the capture.
+ */
+export function openUntil(ctx: Pick<ChannelContext, 'captureEnd' | 'docEnds' | 'shownDocs'>, r: ConnRecord): number {
+  if (r.end !== null) return r.end;
+  let until = ctx.captureEnd;
+  if (r.doc === '') return until;
+  const ends = ctx.docEnds?.get(r.doc);
+  if (ends) {
+    for (const t of ends) {
+      if (t >= r.start) {
+        until = Math.min(until, t);
+        break;
+      }
+    }
+  }
+  for (const s of ctx.shownDocs ?? []) {
+    if (s.t > r.start && s.doc !== r.doc) {
+      until = Math.min(until, s.t);
+      break;
+    }
+  }
+  return Math.max(until, r.start);
 }

@@ -340,6 +340,19 @@ export interface DocRestoredEvent extends Base {
 }
 
 /**
+ * The document is gone: its frame's link to the extension closed and did not come back (the
+ * page navigated or reloaded, the tab was discarded to save memory or closed, the renderer
+ * crashed, or the document went into the back/forward cache, which `doc.restored` then ends).
+ * The browser tears its connections down without telling the page, so none of them gets a
+ * close event: the analysis ends the connections the document left open at `t`, instead of
+ * reading them as open and silent until the capture ends. Made by the background (a page
+ * cannot send it).
+ */
+export interface DocEndEvent extends Base {
+  type: 'doc.end';
+}
+
+/**
  * The browser said the page's network went away (`online: false`: the window's `offline`
  * event, or navigator.onLine false when the document started) or came back (`online: true`:
  * the `online` event). Chrome fires these when the OS reports no usable network (Wi-Fi off,
@@ -392,6 +405,7 @@ export interface HookErrorEvent extends Base {
 export type CaptureEvent =
   | DocStartEvent
   | DocRestoredEvent
+  | DocEndEvent
   | PageNetworkEvent
   | HttpRequestEvent
   | HttpResponseEvent

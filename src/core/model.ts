@@ -30,6 +30,8 @@ export interface ConnMessage {
 /** One request or connection. */
 export interface ConnRecord {
   conn: string;
+  /** The document that made it ('' for records the analysis makes itself). */
+  doc: string;
   transport: Transport;
   method: string;
   url: string;
@@ -79,9 +81,10 @@ export interface ConnRecord {
 }
 
 /** An empty record of a request or connection created at `t`. */
-export function newRecord(conn: string, transport: Transport, url: string, t: number): ConnRecord {
+export function newRecord(conn: string, transport: Transport, url: string, t: number, doc = ''): ConnRecord {
   return {
     conn,
+    doc,
     transport,
     method: 'GET',
     url,
@@ -139,10 +142,10 @@ export class RecordBuilder {
   /** Records in first-seen order of `conn`. */
   readonly records: ConnRecord[] = [];
 
-  private get(conn: string, transport: Transport, url: string, t: number): ConnRecord {
+  private get(conn: string, transport: Transport, url: string, t: number, doc: string): ConnRecord {
     let r = this.byConn.get(conn);
     if (!r) {
-      r = newRecord(conn, transport, url, t);
+      r = newRecord(conn, transport, url, t, doc);
       this.byConn.set(conn, r);
       this.records.push(r);
     }
@@ -153,7 +156,7 @@ export class RecordBuilder {
   apply(e: CaptureEvent): void {
     switch (e.type) {
       case 'http.request': {
-        const r = this.get(e.conn, e.transport, e.url, e.t);
+        const r = this.get(e.conn, e.transport, e.url, e.t, e.doc);
         r.transport = e.transport;
         r.start = e.t;
         r.url = e.url;
@@ -163,20 +166,20 @@ export class RecordBuilder {
         break;
       }
       case 'sse.create': {
-        const r = this.get(e.conn, e.transport, e.url, e.t);
+        const r = this.get(e.conn, e.transport, e.url, e.t, e.doc);
         r.sse = true;
         if (!isHttp(r.transport)) r.transport = e.transport;
         if (e.transport === 'eventsource') r.start = e.t;
         break;
       }
       case 'ws.create': {
-        const r = this.get(e.conn, 'websocket', e.url, e.t);
+        const r = this.get(e.conn, 'websocket', e.url, e.t, e.doc);
         r.start = e.t;
         r.requestedProtocols = e.protocols;
         break;
       }
       case 'wt.create': {
-        const r = this.get(e.conn, 'webtransport', e.url, e.t);
+        const r = this.get(e.conn, 'webtransport', e.url, e.t, e.doc);
         r.start = e.t;
         break;
       }

@@ -47,6 +47,10 @@ export interface ChannelInput {
   pauses?: readonly PauseWindow[];
   /** See ChannelContext.offline. */
   offline?: readonly PauseWindow[];
+  /** See ChannelContext.docEnds. */
+  docEnds?: ReadonlyMap<string, readonly number[]>;
+  /** See ChannelContext.shownDocs. */
+  shownDocs?: ReadonlyArray<{ t: number; doc: string }>;
   /** See ChannelContext.announcedPingMs. */
   announcedPingMs?: number | null;
   /** See ChannelContext.transportEnds. */
@@ -72,6 +76,8 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     faults: input.faults.slice(),
     pauses: input.pauses ?? [],
     offline: input.offline ?? [],
+    docEnds: input.docEnds ?? new Map(),
+    shownDocs: input.shownDocs ?? [],
     announcedPingMs: input.announcedPingMs ?? null,
     transportEnds: input.transportEnds ?? [],
     handshakeFailures: input.handshakeFailures ?? [],

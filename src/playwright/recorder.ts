@@ -103,8 +103,8 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
     let doc = '';
     for (const event of parsed.events) {
       doc = event.doc;
-      // Only the background says when recording paused or a document came back from the cache (src/background/hub.ts).
-      if (event.type === 'capture.recording' || event.type === 'doc.restored') {
+      // Only the background says when recording paused, or a document came back from the cache or went away (src/background/ports.ts).
+      if (event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end') {
         rejected++;
         continue;
       }

@@ -57,6 +57,12 @@ export const PAGE_MESSAGE_MAX_EVENTS = 10_000;
 export const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000];
 /** A port whose hello/subscribe got no welcome in this time is reopened (the worker may have been stopping). */
 export const WELCOME_TIMEOUT_MS = 3000;
+/**
+ * A relay whose port closed and that has not said hello again after this long speaks for a
+ * document that is gone: the background records its `doc.end` (at the moment the port closed).
+ * A live relay reopens within its first reconnect delays, or a welcome timeout plus one.
+ */
+export const DOC_END_GRACE_MS = WELCOME_TIMEOUT_MS + 2000;
 
 // --- Background buffer ---
 

@@ -23,6 +23,7 @@ const text = { size: 2, encoding: 'text', data: 'hi', truncated: false };
 const VALID: Record<CaptureEventType, Record<string, unknown>> = {
   'doc.start': { ...ids, type: 'doc.start', url: 'https://a.example/', title: 'A', top: true, parentDoc: null },
   'doc.restored': { ...ids, type: 'doc.restored', cachedAt: T0 - 1000 },
+  'doc.end': { ...ids, type: 'doc.end' },
   'page.network': { ...ids, type: 'page.network', online: false },
   'http.request': { ...ids, conn: 'd1:1', type: 'http.request', transport: 'fetch', method: 'GET', url: 'https://a.example/x', headers: [], bodySize: 0 },
   'http.response': { ...ids, conn: 'd1:1', type: 'http.response', status: 200, statusText: 'OK', headers: [], url: 'https://a.example/x', contentType: 'application/json' },

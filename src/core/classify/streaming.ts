@@ -1,6 +1,7 @@
 import type { Classifier } from './types.ts';
 import { plainRequests } from './http-cycles.ts';
 import { formatMs } from '../stats.ts';
+import { openUntil } from '../context.ts';
 
 /** A body delivered over time, not at once: at least this many chunks... */
 export const STREAM_MIN_CHUNKS = 2;
@@ -22,7 +23,7 @@ export const streamingClassifier: Classifier = {
       if (span < STREAM_MIN_SPAN_MS) continue;
       streamed++;
       chunks += r.chunks.length;
-      longest = Math.max(longest, (r.end ?? ctx.captureEnd) - r.start);
+      longest = Math.max(longest, openUntil(ctx, r) - r.start);
     }
     if (streamed === 0) return null;
     return {

@@ -1,5 +1,6 @@
 import type { Classifier } from './types.ts';
 import { formatMs } from '../stats.ts';
+import { openUntil } from '../context.ts';
 
 /**
  * A WebSocket channel, or a WebTransport one: the transport says so. Both are one long-lived,
@@ -27,7 +28,7 @@ export const websocketClassifier: Classifier = {
         if (m.kind === 'wt-datagram') datagrams++;
       }
       streams += r.wtStreams.length;
-      if (r.openAt !== null) openMs += (r.end ?? ctx.captureEnd) - r.openAt;
+      if (r.openAt !== null) openMs += openUntil(ctx, r) - r.openAt;
       if (r.endKind === 'error') {
         failed++;
         lastError = r.errorReason;

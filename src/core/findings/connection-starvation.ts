@@ -10,6 +10,7 @@ import type { Finding } from '../report-types.ts';
 import type { ChannelAnalysis } from '../report.ts';
 import type { ConnRecord } from '../model.ts';
 import { formatMs, maxOf, median } from '../stats.ts';
+import { openUntil } from '../context.ts';
 
 export const CONNECTION_STARVATION = {
   code: 'connection-starvation',
@@ -50,9 +51,9 @@ interface Hold {
 }
 
 /** Whether a record holds a connection for long: EventSource, a streamed or SSE response, or a request answered after HELD_MS or more. */
-function holdOf(r: ConnRecord, captureEnd: number): Hold | null {
+function holdOf(r: ConnRecord, until: (r: ConnRecord) => number): Hold | null {
   if (r.transport === 'websocket') return null;
-  const to = r.end ?? captureEnd;
+  const to = until(r);
   // Held from when it was sent: a request that itself queued did not hold a connection while it waited.
   const from = r.start + (r.blockedMs ?? 0);
   const long = r.transport === 'eventsource' || r.sse || r.chunks.length > 0 || to - from >= HELD_MS;
@@ -76,11 +77,11 @@ export interface QueuedRequest {
  * has it, else by the capture alone (the response came only right after one of those
  * connections ended).
  */
-export function queuedRequests(records: readonly ConnRecord[], captureEnd: number): QueuedRequest[] {
+export function queuedRequests(records: readonly ConnRecord[], captureEnd: number, until: (r: ConnRecord) => number = (r) => r.end ?? captureEnd): QueuedRequest[] {
   const holdsByOrigin = new Map<string, Hold[]>();
   for (const r of records) {
     const origin = originOf(r.url);
-    const hold = origin === null ? null : holdOf(r, captureEnd);
+    const hold = origin === null ? null : holdOf(r, until);
     if (origin === null || hold === null) continue;
     const list = holdsByOrigin.get(origin);
     if (list) list.push(hold);
@@ -124,7 +125,7 @@ export function connectionStarvation(analyses: readonly ChannelAnalysis[]): Map<
       channelOf.set(r.conn, a);
     }
   }
-  const queued = queuedRequests(all, captureEnd);
+  const queued = queuedRequests(all, captureEnd, (r) => openUntil({ ...channelOf.get(r.conn)!.ctx, captureEnd }, r));
   const byChannel = new Map<ChannelAnalysis, QueuedRequest[]>();
   for (const q of queued) {
     const a = channelOf.get(q.conn)!;

@@ -3,14 +3,15 @@ import type { Finding } from '../report-types.ts';
 import type { ConnRecord } from '../model.ts';
 import { IDLE_LIMIT_MS } from '../metrics/heartbeat.ts';
 import { formatMs, round1 } from '../stats.ts';
+import { openUntil, type ChannelContext } from '../context.ts';
 
 /**
  * How long the longest single connection of a record stayed open. A native EventSource is one record
  * across its reconnects, but each reconnect is a new HTTP stream: a stream runs from an `open` to the
  * next `error` (or the record's end), and a NAT sees each stream, not the object's lifetime.
  */
-function longestStreamMs(r: ConnRecord, captureEnd: number): number {
-  const end = r.end ?? captureEnd;
+function longestStreamMs(r: ConnRecord, ctx: ChannelContext): number {
+  const end = openUntil(ctx, r);
   if (r.opens.length <= 1) return end - (r.openAt ?? r.responseAt ?? end);
   let longest = 0;
   for (const open of r.opens) {
@@ -29,7 +30,7 @@ export const noHeartbeat: FindingRule = {
   check({ ctx, heartbeat }): Finding | null {
     const hb = heartbeat.heartbeat;
     if (hb === null || hb.source !== null) return null;
-    const longest = Math.max(0, ...ctx.records.map((r) => longestStreamMs(r, ctx.captureEnd)));
+    const longest = Math.max(0, ...ctx.records.map((r) => longestStreamMs(r, ctx)));
     if (longest < IDLE_LIMIT_MS) return null;
     const timings = ctx.protocolTimings;
     if (timings?.heartbeatLevel === 'control-frame') {

@@ -8,7 +8,7 @@
  * any traffic, so a heartbeat is "at most every N s of silence": the pattern
  * test therefore accepts regular intervals OR regular silence before each beat.
  */
-import type { ChannelContext } from '../context.ts';
+import { openUntil, type ChannelContext } from '../context.ts';
 import type { ChannelKind, Heartbeat, HeartbeatDirection } from '../report-types.ts';
 import type { Direction } from '../events.ts';
 import { allMessages, type ConnMessage } from '../model.ts';
@@ -276,7 +276,7 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
   records.forEach((r, i) => {
     const open = r.openAt ?? r.responseAt;
     if (open === null) return;
-    const end = r.end ?? ctx.captureEnd;
+    const end = openUntil(ctx, r);
     openMs += Math.max(0, end - open - pauses.within(open, end));
     const times = [open, ...perRecord[i]!.map((m) => m.t), end];
     for (let k = 1; k < times.length; k++) {

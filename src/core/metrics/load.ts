@@ -3,7 +3,7 @@
  * users (docs/domain.md, "Polling": "1,000 users polling every 2 s make 500 requests/s,
  * regardless of whether anything changed"), and what a push channel would need.
  */
-import { pausedWithin, type ChannelContext } from '../context.ts';
+import { openUntil, pausedWithin, type ChannelContext } from '../context.ts';
 import { isPolled, type ChannelKind, type Load } from '../report-types.ts';
 import { allMessages } from '../model.ts';
 import { httpCycles } from '../classify/http-cycles.ts';
@@ -55,7 +55,7 @@ export function measureUserRates(ctx: ChannelContext, kind: ChannelKind, wasteRa
   for (const r of ctx.records) {
     const open = r.openAt ?? r.responseAt;
     if (open === null) continue;
-    const end = r.end ?? ctx.captureEnd;
+    const end = openUntil(ctx, r);
     // Time spent paused saw no messages: it is not time the channel was observed.
     openMs += Math.max(0, end - open - pausedWithin(ctx.pauses, open, end));
     for (const m of allMessages(r)) {

@@ -7,7 +7,7 @@
  * (backoff-attempts.ts), not assumed.
  */
 import { isHttp } from '../events.ts';
-import type { ChannelContext, TransportEnd } from '../context.ts';
+import { openUntil, type ChannelContext, type TransportEnd } from '../context.ts';
 import { indexPauses } from './pause-index.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, newRecord, type ConnRecord } from '../model.ts';
@@ -65,7 +65,7 @@ function faultCause(ctx: ChannelContext, r: ConnRecord): string | null {
   for (const f of ctx.faults) {
     if (f.phase === 'end' || f.fault === 'latency') continue;
     if (f.conn !== null && f.conn !== r.conn) continue;
-    if (f.t >= r.start && f.t <= (r.end ?? ctx.captureEnd) + 100) return `fault: ${f.fault}`;
+    if (f.t >= r.start && f.t <= openUntil(ctx, r) + 100) return `fault: ${f.fault}`;
   }
   return null;
 }
