@@ -5,9 +5,8 @@
  * restore. test/e2e/bfcache.e2e.test.ts does the same in Chromium with the cache enabled.
  */
 import { describe, expect, it } from 'vitest';
-import { Frame, panel, texts, until, World } from './relay-harness.ts';
-import { Relay } from '../../src/content/relay.ts';
-import { PAGE_BRIDGE_VERSION, pageEventsMessage } from '../../src/shared/page-bridge.ts';
+import { Frame, panel, relayOfDoc, texts, until, World } from './relay-harness.ts';
+import { pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import type { PortLike } from '../../src/shared/messages.ts';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { analyzeCapture } from '../../src/core/index.ts';
@@ -22,27 +21,19 @@ import { CaptureBuilder, T0 } from './core-builders.ts';
  */
 function cacheableRelay(world: World, doc: string) {
   const ports: Array<{ port: PortLike; cached: boolean }> = [];
-  const relay = new Relay({
-    connect: () => {
-      const entry = { port: world.connectRelay(1, 0), cached: false };
-      ports.push(entry);
-      return {
-        name: entry.port.name,
-        postMessage: (message: unknown) => {
-          if (!entry.cached) entry.port.postMessage(message);
-        },
-        disconnect: () => entry.port.disconnect(),
-        onMessage: entry.port.onMessage,
-        onDisconnect: entry.port.onDisconnect,
-      };
-    },
-    postToPage: () => {},
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    relayId: `${doc}-relay`,
+  const relay = relayOfDoc(doc, () => {
+    const entry = { port: world.connectRelay(1, 0), cached: false };
+    ports.push(entry);
+    return {
+      name: entry.port.name,
+      postMessage: (message: unknown) => {
+        if (!entry.cached) entry.port.postMessage(message);
+      },
+      disconnect: () => entry.port.disconnect(),
+      onMessage: entry.port.onMessage,
+      onDisconnect: entry.port.onDisconnect,
+    };
   });
-  relay.start();
-  // The hooks' hello, which tells the relay its document id.
-  relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc }));
   let pseq = 0;
   return {
     relay,

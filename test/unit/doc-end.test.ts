@@ -7,9 +7,8 @@
  * navigation and a real tab discard.
  */
 import { describe, expect, it } from 'vitest';
-import { Frame, until, World } from './relay-harness.ts';
-import { Relay } from '../../src/content/relay.ts';
-import { PAGE_BRIDGE_VERSION, pageEventsMessage } from '../../src/shared/page-bridge.ts';
+import { Frame, relayOfDoc, until, World } from './relay-harness.ts';
+import { pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { DOC_END_GRACE_MS } from '../../src/shared/constants.ts';
 import type { PortLike } from '../../src/shared/messages.ts';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
@@ -23,18 +22,11 @@ const SOCKET = 'wss://live.example/socket';
 function mortalRelay(world: World, tabId: number, doc: string) {
   let current: PortLike | null = null;
   let gone = false;
-  const relay = new Relay({
-    connect: () => {
-      if (gone) throw new Error('Extension context invalidated.');
-      current = world.connectRelay(tabId, 0);
-      return current;
-    },
-    postToPage: () => {},
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    relayId: `${doc}-relay`,
+  const relay = relayOfDoc(doc, () => {
+    if (gone) throw new Error('Extension context invalidated.');
+    current = world.connectRelay(tabId, 0);
+    return current;
   });
-  relay.start();
-  relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc }));
   let pseq = 0;
   return {
     relay,

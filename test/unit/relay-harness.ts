@@ -10,7 +10,7 @@ import { Relay } from '../../src/content/relay.ts';
 import { connectPanel, type PanelBridge } from '../../src/panel/bridge.ts';
 import { PANEL_PORT_NAME, RELAY_PORT_NAME } from '../../src/shared/constants.ts';
 import type { RelayToPage } from '../../src/shared/page-bridge.ts';
-import { pageEventsMessage } from '../../src/shared/page-bridge.ts';
+import { PAGE_BRIDGE_VERSION, pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { API_MESSAGE_CHECKS, parseWire, type ApiMessages, type PortLike } from '../../src/shared/messages.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 
@@ -252,4 +252,17 @@ export function panel(world: World, tabId: number): PanelBridge {
 /** The text payloads of ws.message events, in order. */
 export function texts(events: readonly CaptureEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'ws.message' ? [e.data.data] : []));
+}
+
+/** A started Relay of document `doc` on ports from `connect`, told its document id by the hooks' hello. */
+export function relayOfDoc(doc: string, connect: () => PortLike): Relay {
+  const relay = new Relay({
+    connect,
+    postToPage: () => {},
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    relayId: `${doc}-relay`,
+  });
+  relay.start();
+  relay.receiveFromPage(JSON.stringify({ v: PAGE_BRIDGE_VERSION, kind: 'hello', doc }));
+  return relay;
 }
