@@ -76,14 +76,21 @@ function relayGone(hub: PortHub, tab: Tab, connection: RelayConnection): void {
   clearTimeout(tab.pendingEnds.get(relayId));
   tab.pendingEnds.set(
     relayId,
-    setTimeout(() => {
-      tab.pendingEnds.delete(relayId);
-      // A closed tab's buffer is gone; a paused recording records nothing.
-      if (hub.buffers.tabs.get(tab.tabId) !== tab || !tab.recording) return;
-      hub.buffers.append(tab, { type: 'doc.end', seq: ++tab.lastSeq, pseq: 0, t, frameId, doc });
-      hub.bound(tab);
-      hub.markDirty(tab);
-    }, DOC_END_GRACE_MS),
+    setTimeout(
+      () =>
+        // After what arrived before it (a worker still loading its stored state holds the relay's hello back).
+        void hub.ready.then(() => {
+          if (!tab.pendingEnds.has(relayId)) return;
+          tab.pendingEnds.delete(relayId);
+          // A closed tab's buffer is gone; a paused recording records nothing; a relay on another port is alive.
+          if (hub.buffers.tabs.get(tab.tabId) !== tab || !tab.recording) return;
+          for (const c of tab.relayPorts) if (c.relayId === relayId) return;
+          hub.buffers.append(tab, { type: 'doc.end', seq: ++tab.lastSeq, pseq: 0, t, frameId, doc });
+          hub.bound(tab);
+          hub.markDirty(tab);
+        }),
+      DOC_END_GRACE_MS,
+    ),
   );
 }
 
