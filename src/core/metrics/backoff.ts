@@ -732,8 +732,8 @@ export function fitBackoffScored(points: readonly BackoffPoint[]): ScoredFit | n
 
 /**
  * The fit and its cost, before the leave-one-out check (settleFit): enough to compare
- * numberings of the same delays (the check moves the confidence, never the cost), at a
- * tenth of the work.
+ * numberings of the same delays (the check moves the confidence, never the cost), without
+ * the check's refits (one per delay).
  */
 export function fitBackoffUnsettled(points: readonly BackoffPoint[]): ScoredFit | null {
   const scored = fitOnce(points);
@@ -766,8 +766,8 @@ const ROUGH_FACTOR = 1.5;
  * The verdict must not rest on one delay (a jackknife). Few randomised delays let a model,
  * a cap or a factor pass through chance draws: centrifuge 5.8's 500 ms + U(0, 500·2^k)
  * (build/index.js backoff()) drew 569, 865, 3443, 5921 and 9203 ms in real Chromium, read as
- * ×3.98 from 217 ms up to a 5.9 s cap; without the first delay the same fit says ×2.2 and
- * no cap. Each delay is left out in turn and the series refitted:
+ * ×3.98 from 217 ms up to a 5.9 s cap, leaving the first delay out as a stalled timer;
+ * without that delay, the rest read linear. Each delay is left out in turn and the series refitted:
  * - the model changes (or no model is left), or a cap read from growth that stopped
  *   vanishes: one delay decides the verdict, which is then low;
  * - the factor moves by more than ROUGH_FACTOR: the model stands, the factor is rough, and
