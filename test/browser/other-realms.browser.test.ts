@@ -112,11 +112,16 @@ describe('sandboxed frames', () => {
     // Read from the background: the tests' channel tap comes too late in an opaque srcdoc frame.
     const tabId = await tabIdOf(browser.worker!, page.url());
     let events: CaptureEvent[] = [];
-    for (let i = 0; i < 100 && !(find(events, 'ws.message').some((m) => m.dir === 'in') && find(events, 'http.error').length > 0); i++) {
+    const docOf = (url: string) => find(events, 'doc.start').find((d) => d.url === url);
+    // Both frames' fetches fail from an opaque origin: wait for the srcdoc frame's own error, not the first one.
+    const srcdocFailed = () => {
+      const doc = docOf('about:srcdoc')?.doc;
+      return doc !== undefined && find(events, 'http.error').some((e) => e.doc === doc);
+    };
+    for (let i = 0; i < 100 && !(find(events, 'ws.message').some((m) => m.dir === 'in') && srcdocFailed()); i++) {
       await new Promise((r) => setTimeout(r, 100));
       events = (await exportTab(browser.worker!, tabId)).events;
     }
-    const docOf = (url: string) => find(events, 'doc.start').find((d) => d.url === url);
     const sandboxed = docOf(`${server.origin}/sandboxed.html`)!;
     const srcdoc = docOf('about:srcdoc')!;
     expect([sandboxed.top, srcdoc.top]).toEqual([false, false]);
