@@ -15,7 +15,7 @@ import { buildSeries, type ChannelSeries } from './series.ts';
 import { announcedSessions } from './metrics/heartbeat.ts';
 import { RecordBuilder } from './model.ts';
 import type { ProtocolLabels } from './protocol-support.ts';
-import type { HandshakeFailure, PauseWindow, TransportEnd } from './context.ts';
+import { docGoneAt, type HandshakeFailure, type PauseWindow, type TransportEnd } from './context.ts';
 
 /** Projection default: docs/domain.md's "1,000 users polling every 2 s make 500 requests/s". */
 export const DEFAULT_USERS = 1000;
@@ -293,6 +293,11 @@ export class Analyzer {
   /** When the browser said the page was offline (`page.network`), in time order; `to` is +Infinity while still offline. */
   offlineWindows(): readonly PauseWindow[] {
     return this.offline;
+  }
+
+  /** When document `doc` went away after `after` (a `doc.end`, or the next top-level document shown); null when it did not. */
+  docGoneAt(doc: string, after: number): number | null {
+    return docGoneAt({ docEnds: this.docEnds, shownDocs: this.shown }, doc, after);
   }
 
   /** Ids of the channels in first-seen order. */

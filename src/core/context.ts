@@ -90,22 +90,24 @@ export function pausedWithin(pauses: readonly PauseWindow[], a: number, b: numbe
  */
 export function openUntil(ctx: Pick<ChannelContext, 'captureEnd' | 'docEnds' | 'shownDocs'>, r: ConnRecord): number {
   if (r.end !== null) return r.end;
-  let until = ctx.captureEnd;
-  if (r.doc === '') return until;
-  const ends = ctx.docEnds?.get(r.doc);
-  if (ends) {
-    for (const t of ends) {
-      if (t >= r.start) {
-        until = Math.min(until, t);
-        break;
-      }
-    }
-  }
-  for (const s of ctx.shownDocs ?? []) {
-    if (s.t > r.start && s.doc !== r.doc) {
-      until = Math.min(until, s.t);
+  const gone = r.doc === '' ? null : docGoneAt(ctx, r.doc, r.start);
+  return Math.max(gone === null ? ctx.captureEnd : Math.min(gone, ctx.captureEnd), r.start);
+}
+
+/** When document `doc` went away after `after`: its first `doc.end` from then, or the next other top-level document shown; null when neither came. */
+export function docGoneAt(docs: Pick<ChannelContext, 'docEnds' | 'shownDocs'>, doc: string, after: number): number | null {
+  let gone = Number.POSITIVE_INFINITY;
+  for (const t of docs.docEnds?.get(doc) ?? []) {
+    if (t >= after) {
+      gone = t;
       break;
     }
   }
-  return Math.max(until, r.start);
+  for (const s of docs.shownDocs ?? []) {
+    if (s.t > after && s.doc !== doc) {
+      gone = Math.min(gone, s.t);
+      break;
+    }
+  }
+  return Number.isFinite(gone) ? gone : null;
 }

@@ -312,7 +312,9 @@ export class AnalysisEngine {
     };
     let page: LaneData | null = null;
     if (request.page && this.pageSentFor !== report) {
-      page = pageTimeline(report.channels, eventsOf, (id) => this.analyzer.channelSeries(id), origin, end, this.analyzer.offlineWindows());
+      page = pageTimeline(report.channels, eventsOf, (id) => this.analyzer.channelSeries(id), origin, end, this.analyzer.offlineWindows(), (doc, after) =>
+        this.analyzer.docGoneAt(doc, after),
+      );
       this.pageSentFor = report;
     }
     let channel: ChannelAnalysisView | null = null;
@@ -331,7 +333,7 @@ export class AnalysisEngine {
       for (let i = 0; i < events.length; i++) positions[i] = positionOf.get(events[i]!) ?? -1;
       const channelEnd = events.length ? events[events.length - 1]!.t : origin;
       const roles: MessageRoles = series ? rolesOf(series) : { in: new Map(), out: new Map() };
-      const timeline = channelTimeline(ch, series, events, origin, channelEnd);
+      const timeline = channelTimeline(ch, series, events, origin, channelEnd, (doc, after) => this.analyzer.docGoneAt(doc, after));
       const seq = ++this.seq;
       // Sent as a change of the last view of this channel and generation: the rows from the first that differs.
       const base: ViewBase | null = sent ? { seq: sent.seq, positions: commonPrefix([sent.positions], [positions]), ...laneBase(sent.timeline, timeline) } : null;

@@ -40,12 +40,18 @@ function addSeries(b: LaneBuilder, s: ChannelSeries | null, lanes: Lanes, end: n
   }
 }
 
-/** Lifecycle marks (open, close codes, errors, faults) and connection spans; with `messages`, also message marks (page timeline of push channels, which skips the series). */
-function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: Lanes, end: number, notes: boolean, messages = false): void {
-  const openAt = new Map<string, number>();
+/** When a document went away after a time (Analyzer.docGoneAt); null when it did not. */
+export type DocGoneAt = (doc: string, after: number) => number | null;
+
+/**
+ * Lifecycle marks (open, close codes, errors, faults) and connection spans; with `messages`, also message marks (page
+ * timeline of push channels, which skips the series). A connection with no close ends where its document went away.
+ */
+function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: Lanes, end: number, notes: boolean, messages = false, goneAt: DocGoneAt = () => null): void {
+  const openAt = new Map<string, { t: number; doc: string }>();
   const closeSpan = (conn: string, t: number) => {
     const o = openAt.get(conn);
-    if (o !== undefined) b.span(o, t, lanes.requests, SPAN.open);
+    if (o !== undefined) b.span(o.t, t, lanes.requests, SPAN.open);
     openAt.delete(conn);
   };
   for (const e of events) {
@@ -53,7 +59,7 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
       case 'ws.open':
       case 'sse.open':
       case 'wt.ready':
-        if (!openAt.has(e.conn)) openAt.set(e.conn, e.t);
+        if (!openAt.has(e.conn)) openAt.set(e.conn, { t: e.t, doc: e.doc });
         b.mark(e.t, lanes.life, MARK.open);
         break;
       case 'ws.close':
@@ -104,7 +110,17 @@ function addLifecycle(b: LaneBuilder, events: readonly CaptureEvent[], lanes: La
         break;
     }
   }
-  for (const o of openAt.values()) b.span(o, end, lanes.requests, SPAN.open);
+  for (const o of openAt.values()) {
+    const gone = goneAt(o.doc, o.t);
+    if (gone === null || gone >= end) {
+      b.span(o.t, end, lanes.requests, SPAN.open);
+      continue;
+    }
+    // Torn down with its document (navigation, discard): no close event came.
+    b.span(o.t, gone, lanes.requests, SPAN.open);
+    b.mark(gone, lanes.life, MARK.close);
+    if (notes) b.note(gone, lanes.life, 'document gone');
+  }
 }
 
 /**
@@ -120,6 +136,7 @@ export function pageTimeline(
   origin: number,
   end: number,
   offline: ReadonlyArray<{ from: number; to: number }> = [],
+  goneAt: DocGoneAt = () => null,
 ): LaneData {
   // Channels on one path (engine.io's polling handshake and its WebSocket, say) get their kind added.
   const names = channels.map(laneName);
@@ -137,7 +154,7 @@ export function pageTimeline(
     const lane = index + first;
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
     const http = isHttp(ch.transport);
-    addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http);
+    addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http, goneAt);
     if (http) addSeries(b, seriesOf(ch.id), lanes, end);
     for (const r of ch.reconnects) b.mark(r.at, lane, MARK.open);
   });
@@ -153,10 +170,17 @@ export function channelLanes(ch: ChannelReport): string[] {
 }
 
 /** Channel timeline: request bars (wasted distinguished), in/out messages, heartbeats, lifecycle with close codes and reconnects, idle gaps over 30 s. */
-export function channelTimeline(ch: ChannelReport, series: ChannelSeries | null, events: readonly CaptureEvent[], origin: number, end: number): LaneData {
+export function channelTimeline(
+  ch: ChannelReport,
+  series: ChannelSeries | null,
+  events: readonly CaptureEvent[],
+  origin: number,
+  end: number,
+  goneAt: DocGoneAt = () => null,
+): LaneData {
   const b = new LaneBuilder(origin, channelLanes(ch));
   const lanes = { requests: 0, in: 1, out: 2, heartbeat: 3, life: 4 };
-  addLifecycle(b, events, lanes, end, true);
+  addLifecycle(b, events, lanes, end, true, false, goneAt);
   addSeries(b, series, lanes, end);
   for (const r of ch.reconnects) {
     b.mark(r.at, lanes.life, MARK.open);

@@ -264,6 +264,28 @@ describe('the browser offline lane (page.network windows)', () => {
   });
 });
 
+describe('connections of a document that went away', () => {
+  it('end on the page timeline where their document went (doc.end), not at the end of the capture', () => {
+    const a = new CaptureBuilder('docA');
+    a.docStart(T0, 'https://app.example/', 'App');
+    const conn = a.wsUp(T0 + 10, 'wss://live.example/ws');
+    a.wsMsg(T0 + 1000, conn, 'in', 'tick');
+    a.push({ type: 'doc.end', seq: 0, pseq: 0, t: T0 + 2000, frameId: 0, doc: 'docA' });
+    const b = new CaptureBuilder('docB');
+    b.docStart(T0 + 60_000, 'https://app.example/', 'App');
+    const analyzer = new Analyzer();
+    analyzer.ingest([...a.sorted(), ...b.sorted()].sort((x, y) => x.t - y.t));
+    const r = analyzer.report();
+    const timeline = (goneAt?: (doc: string, after: number) => number | null) =>
+      pageTimeline(r.channels, (id) => analyzer.channelEvents(id), (id) => analyzer.channelSeries(id), T0, T0 + 90_000, [], goneAt);
+    const spanEnds = (data: LaneData) => [...data.spans.end].map((e) => Math.round(e * 1000 + data.origin));
+    expect(spanEnds(timeline((doc, after) => analyzer.docGoneAt(doc, after)))).toEqual([T0 + 2000]);
+    // Without the documents' ends, as before: open to the end of the capture.
+    expect(spanEnds(timeline())).toEqual([T0 + 90_000]);
+    expect(analyzer.docGoneAt('docB', T0 + 60_000)).toBeNull();
+  });
+});
+
 describe('timeline axis times', () => {
   it('reads seconds under a minute and minutes:seconds from a minute on, rounding once', () => {
     expect([0.25, 9.5, 59.5, 60, 110, 119.6, 179.6, 3600, -75].map(formatSeconds)).toEqual(['0.25s', '9.5s', '59.5s', '1m00', '1m50', '2m00', '3m00', '60m00', '-1m15']);
