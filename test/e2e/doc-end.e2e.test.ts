@@ -77,8 +77,9 @@ describe('a document that goes away ends its connections', { timeout: E2E_TIMEOU
     const live = starts(events).find((e) => e.url === `${origin}/live`)!;
     const gone = ends(events).filter((e) => e.doc === live.doc);
     expect(gone, 'one doc.end for the page left').toHaveLength(1);
-    // Stamped when the port closed: at the navigation, not when the grace ran out.
-    expect(gone[0]!.t - leftAt).toBeGreaterThan(-200);
+    // Stamped when the port closed: at the navigation, not when the grace ran out (5 s later). The page's
+    // clock is estimated from batch arrivals (ports.ts trackClock), which can read it early by a batch's trip.
+    expect(gone[0]!.t - leftAt).toBeGreaterThan(-1000);
     expect(gone[0]!.t - leftAt).toBeLessThan(1500);
     expect(events.some((e) => e.type === 'ws.close')).toBe(false);
     const channel = socketChannel(events);
@@ -109,7 +110,7 @@ describe('a document that goes away ends its connections', { timeout: E2E_TIMEOU
     expect(lives, 'the first document and the reloaded one, in one capture').toHaveLength(2);
     const gone = ends(events).filter((e) => e.doc === lives[0]!.doc);
     expect(gone).toHaveLength(1);
-    expect(gone[0]!.t - discardedAt).toBeGreaterThan(-200);
+    expect(gone[0]!.t - discardedAt).toBeGreaterThan(-1000);
     expect(gone[0]!.t - discardedAt).toBeLessThan(1500);
     const channel = socketChannel(events);
     expect(channel.connections).toBe(2);
