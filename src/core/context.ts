@@ -29,6 +29,11 @@ export interface ChannelContext {
   /** Top-level documents shown (`doc.start`, top-level `doc.restored`), in time order: each ends the others' open connections. */
   shownDocs?: ReadonlyArray<{ t: number; doc: string }>;
   /**
+   * The channel's traffic ran in a worker (captured over the DevTools protocol): its connections belong to no
+   * document, and a shared or service worker outlives the pages that navigate, so no document's end ends them.
+   */
+  worker?: boolean;
+  /**
    * The ping interval another channel's handshake announced for this channel's session
    * (engine.io: the open packet on the polling channel, the session upgraded to a
    * WebSocket); null when none.
@@ -88,9 +93,9 @@ export function pausedWithin(pauses: readonly PauseWindow[], a: number, b: numbe
  * document's connections without events when it navigates, reloads, discards the tab or
  * crashes), or else the end of the capture.
  */
-export function openUntil(ctx: Pick<ChannelContext, 'captureEnd' | 'docEnds' | 'shownDocs'>, r: ConnRecord): number {
+export function openUntil(ctx: Pick<ChannelContext, 'captureEnd' | 'docEnds' | 'shownDocs' | 'worker'>, r: ConnRecord): number {
   if (r.end !== null) return r.end;
-  const gone = r.doc === '' ? null : docGoneAt(ctx, r.doc, r.start);
+  const gone = r.doc === '' || ctx.worker ? null : docGoneAt(ctx, r.doc, r.start);
   return Math.max(gone === null ? ctx.captureEnd : Math.min(gone, ctx.captureEnd), r.start);
 }
 

@@ -77,6 +77,7 @@ export function analyzeChannel(input: ChannelInput): ChannelAnalysis {
     pauses: input.pauses ?? [],
     offline: input.offline ?? [],
     docEnds: input.docEnds ?? new Map(),
+    worker: input.origin !== undefined,
     shownDocs: input.shownDocs ?? [],
     announcedPingMs: input.announcedPingMs ?? null,
     transportEnds: input.transportEnds ?? [],

@@ -154,7 +154,8 @@ export function pageTimeline(
     const lane = index + first;
     const lanes = { requests: lane, in: lane, out: lane, heartbeat: lane, life: lane };
     const http = isHttp(ch.transport);
-    addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http, goneAt);
+    // A worker's connections belong to no document (a shared or service worker outlives the pages).
+    addLifecycle(b, eventsOf(ch.id), lanes, end, false, !http, ch.origin ? undefined : goneAt);
     if (http) addSeries(b, seriesOf(ch.id), lanes, end);
     for (const r of ch.reconnects) b.mark(r.at, lane, MARK.open);
   });
@@ -180,7 +181,7 @@ export function channelTimeline(
 ): LaneData {
   const b = new LaneBuilder(origin, channelLanes(ch));
   const lanes = { requests: 0, in: 1, out: 2, heartbeat: 3, life: 4 };
-  addLifecycle(b, events, lanes, end, true, false, goneAt);
+  addLifecycle(b, events, lanes, end, true, false, ch.origin ? undefined : goneAt);
   addSeries(b, series, lanes, end);
   for (const r of ch.reconnects) {
     b.mark(r.at, lanes.life, MARK.open);

@@ -149,6 +149,25 @@ describe('doc.end: analysis', () => {
     expect(ch.findings.map((f) => f.code)).not.toContain('no-heartbeat');
   });
 
+  it("leaves a shared worker's socket open across the page's navigation: it belongs to no document", () => {
+    const a = new CaptureBuilder('docA');
+    a.docStart(T0, 'https://app.example/', 'App');
+    const w = new CaptureBuilder('worker:shared-1');
+    const origin = { kind: 'shared' as const, url: 'https://app.example/shared.js' };
+    const conn = w.wsCreate(T0 + 10, SOCKET);
+    w.wsOpen(T0 + 20, conn);
+    w.wsMsg(T0 + 1000, conn, 'in', '{"tick":1}');
+    const worker = w.sorted().map((e) => ({ ...e, frameId: -1, origin }));
+    const b = new CaptureBuilder('docB');
+    b.docStart(T0 + 5000, 'https://app.example/next', 'Next');
+    b.http({ at: T0 + 60_000, url: 'https://app.example/api/ping' });
+    const events = [...a.sorted(), ...worker, ...b.sorted()].sort((x, y) => x.t - y.t);
+    const ch = analyzeCapture(events).channels.find((c) => c.url === SOCKET)!;
+    expect(ch.origin).toEqual(origin);
+    // Still open when the capture ended, 59 s after its last message.
+    expect(ch.heartbeat!.maxIdleMs).toBeGreaterThan(58_000);
+  });
+
   it('leaves alone what a document opened after it came back from the back/forward cache', () => {
     const a = new CaptureBuilder('docA');
     a.docStart(T0, 'https://app.example/', 'App');
