@@ -160,7 +160,7 @@ function centrifugeStreak(attempts: number): number[] {
 describe('a verdict does not rest on one delay (leave-one-out)', () => {
   it("centrifuge's own draws, 5-12 attempts: a confident verdict is exponential with a factor (or range) near the policy's", () => {
     // Its mean grows ×1.33 at first, ×2 later; a verdict at medium or high must overlap 1.2-3.
-    // Measured 2026-12-07 over these 400 seeds: 1 of 181 confident verdicts misses (×1.19 on 604, 654,
+    // Measured 2026-12-07 over these 400 seeds: 1 of 186 confident verdicts misses (×1.19 on 604, 654,
     // 1041, 984, 1062 ms); before the leave-one-out check, 9 of 282.
     const missed: string[] = [];
     let confident = 0;
