@@ -148,7 +148,6 @@ export class TabBuffers {
     tab.chars = 0;
   }
 
-  /** Forget a closed tab, its stored chunks and its metadata (`metaKey`). */
   /** The browser gave the tab a new id (a discarded tab comes back as another): the buffer moves with it. */
   rekey(tab: Tab, tabId: number, oldMetaKey: string): void {
     this.tabs.delete(tab.tabId);
@@ -157,6 +156,7 @@ export class TabBuffers {
     this.evictedKeys.push(oldMetaKey);
   }
 
+  /** Forget a closed tab, its stored chunks and its metadata (`metaKey`). */
   remove(tab: Tab, metaKey: string): void {
     this.tabs.delete(tab.tabId);
     for (const chunk of tab.chunks) this.totalChars -= chunk.chars;

@@ -514,7 +514,6 @@ export class Analyzer {
   }
 }
 
-/** A channel with no connections yet. */
 /**
  * Open a window at `t` when none is open (`open`), or close the open one at `t`: recording
  * pauses and the browser's offline windows. False when it changed nothing (a repeated on or off).
@@ -528,6 +527,7 @@ function setWindow(windows: PauseWindow[], t: number, open: boolean): boolean {
   return true;
 }
 
+/** A channel with no connections yet. */
 function newChannelState(id: string, transport: Transport, endpoint: string): ChannelState {
   return {
     id,

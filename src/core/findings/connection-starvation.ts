@@ -77,7 +77,7 @@ export interface QueuedRequest {
  * has it, else by the capture alone (the response came only right after one of those
  * connections ended).
  */
-export function queuedRequests(records: readonly ConnRecord[], captureEnd: number, until: (r: ConnRecord) => number = (r) => r.end ?? captureEnd): QueuedRequest[] {
+export function queuedRequests(records: readonly ConnRecord[], captureEnd: number, until: (r: ConnRecord) => number): QueuedRequest[] {
   const holdsByOrigin = new Map<string, Hold[]>();
   for (const r of records) {
     const origin = originOf(r.url);
@@ -125,7 +125,10 @@ export function connectionStarvation(analyses: readonly ChannelAnalysis[]): Map<
       channelOf.set(r.conn, a);
     }
   }
-  const queued = queuedRequests(all, captureEnd, (r) => openUntil({ ...channelOf.get(r.conn)!.ctx, captureEnd }, r));
+  // Each channel's documents and worker flag, measured to the whole capture's end: one view per channel.
+  const views = new Map<ChannelAnalysis, Parameters<typeof openUntil>[0]>();
+  for (const a of analyses) views.set(a, { captureEnd, docEnds: a.ctx.docEnds, shownDocs: a.ctx.shownDocs, worker: a.ctx.worker });
+  const queued = queuedRequests(all, captureEnd, (r) => openUntil(views.get(channelOf.get(r.conn)!)!, r));
   const byChannel = new Map<ChannelAnalysis, QueuedRequest[]>();
   for (const q of queued) {
     const a = channelOf.get(q.conn)!;
