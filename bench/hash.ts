@@ -80,6 +80,9 @@ async function bundle(source: string, globalName: string): Promise<string> {
       configFile: false,
       root: dir,
       logLevel: 'silent',
+      // The copy sits outside src/core/formats: its import of the core's primordials (since 8d05bf4,
+      // body-hash.ts reads typed arrays through them) resolves to the working tree's.
+      resolve: { alias: [{ find: /^\.\.\/primordials\.ts$/, replacement: join(ROOT, 'src/core/primordials.ts') }] },
       mode: 'production',
       build: {
         outDir: join(dir, 'out'),

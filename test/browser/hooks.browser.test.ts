@@ -642,6 +642,28 @@ describe('WebSocket', () => {
     await page.close();
   });
 
+  it('gives every text message its UTF-8 size, short or long, wherever its non-ASCII chars sit', async () => {
+    // Short texts are measured char by char, longer ones from a scan for the first non-ASCII
+    // char (payload.ts utf8Length): lengths on both sides of that switch, with 2-, 3- and 4-byte
+    // chars and a lone surrogate (sent as U+FFFD, 3 bytes) first, in the middle and last.
+    const texts: string[] = [];
+    for (const length of [1, 5, 11, 12, 13, 40, 62, 79, 80, 81, 300]) {
+      for (const special of ['é', '€', '😀', '\ud800', '\udc00']) {
+        const fill = 'a'.repeat(Math.max(0, length - special.length));
+        texts.push(special + fill, fill.slice(0, fill.length >> 1) + special + fill.slice(fill.length >> 1), fill + special);
+      }
+      texts.push('a'.repeat(length));
+    }
+    const page = await openPage(`<script>
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
+      ws.onopen = () => { for (const text of ${JSON.stringify(texts)}) ws.send(text); ws.close(1000, 'done'); };
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'ws.close'));
+    const sizes = find(events, 'ws.message').map((m) => m.data.size);
+    expect(sizes).toEqual(texts.map((text) => Buffer.byteLength(text, 'utf8')));
+    await page.close();
+  });
+
   it('marks a close the page started as client-initiated, truncates text at the cap and reports backpressure', async () => {
     const page = await openPage(`<script>
       const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
