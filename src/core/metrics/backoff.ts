@@ -937,7 +937,7 @@ function fitOnce(points: readonly BackoffPoint[], hiddenCaps = true): ScoredFit 
       jitterKind: kind,
       jitterAtCap: jitterAtCap(points, uncapped, best.cand.maxMs),
       fit: round3(Math.max(0, 1 - best.err)),
-      ...confidenceOf(points, scored, best),
+      ...confidenceOf(points, scored, best, jitter),
       delaysMs,
     },
     cost: cost(best.cand, best.err),
@@ -1132,6 +1132,7 @@ function confidenceOf(
   points: readonly BackoffPoint[],
   scored: ReadonlyArray<{ cand: Candidate; err: number }>,
   best: { cand: Candidate; err: number; skipped: ReadonlySet<number> },
+  jitter: boolean,
 ): Pick<BackoffFit, 'confidence' | 'confidenceReason'> {
   const bestCost = cost(best.cand, best.err);
   const rival = scored.filter((x) => x.cand.model !== best.cand.model).map((x) => cost(x.cand, x.err)).reduce((m, c) => Math.min(m, c), Number.POSITIVE_INFINITY);
@@ -1179,6 +1180,19 @@ function confidenceOf(
   // A cap read from growth that stopped, not from equal delays at it: randomised draws stop
   // growing by chance (centrifuge's 4.2, 5.4, 4.1, 3.8 s under its 20 s cap).
   if (best.cand.hiddenCap) return { confidence: 'medium', confidenceReason: 'the cap is read from growth that stopped, not from delays that level off' };
+  // Randomised delays that level off show a cap only when they repeat it. A library that clamps its
+  // jittered delay gives the cap itself, each time, within timer noise (socket.io-client 4.8.4
+  // build/esm/contrib/backo2.js `Math.min(ms, this.max)`; centrifuge 5.8.0 build/index.js backoff()
+  // `Math.min(max, min + interval)`). Two draws that land a little apart are no such repeat:
+  // centrifuge under its 20 s cap drew 7276, 6539 and 6395 ms in real Chromium, a plateau at 6.5 s.
+  // Jitter applied after a cap spreads the delays there as widely: three of them are needed.
+  if (jitter && cap !== null) {
+    const atCap = points.filter((p) => Math.abs(p.delayMs - cap) <= capTolerance(cap)).map((p) => p.delayMs);
+    const apart = atCap.length === 0 ? 0 : maxOf(atCap) - minOf(atCap);
+    if (atCap.length < 3 && apart > TIMER_NOISE_MS) {
+      return { confidence: 'medium', confidenceReason: `the cap at ${Math.round(cap)} ms rests on ${atCap.length} randomised delays ${Math.round(apart)} ms apart: a clamped cap repeats within timer noise` };
+    }
+  }
   if (points.length >= 6 && (!growth || attempts >= 4) && margin >= CLEAR_RIVAL && fit >= 0.8) return { confidence: 'high', confidenceReason: null };
   return {
     confidence: 'medium',
