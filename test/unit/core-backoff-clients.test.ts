@@ -131,6 +131,8 @@ interface Tally {
   confidentSingle: number;
   /** Of them, wrong: see confidentlyWrong. */
   confidentWrongSingle: number;
+  /** A growth model's cap given with high confidence that is not the policy's (more than 10 % off it, or a policy without one). */
+  firmWrongCap: number;
 }
 
 /**
@@ -160,7 +162,7 @@ function confidentlyWrong(c: SimClient, failure: SimFailure, b: Backoff): string
 }
 
 function run(cc: ClientCase, failure: SimFailure): Tally {
-  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0, wrongAtCap: 0, noBackoffAlarm: 0, confidentSingle: 0, confidentWrongSingle: 0 };
+  const t: Tally = { runs: 0, wrongModel: 0, growthCalledFixed: 0, lowConfidence: 0, wrongJitter: 0, wrongKind: 0, kindNamed: 0, wrongAtCap: 0, noBackoffAlarm: 0, confidentSingle: 0, confidentWrongSingle: 0, firmWrongCap: 0 };
   for (let seed = 1; seed <= SEEDS; seed++) {
     let s = seed * 7919;
     const client = cc.client(() => ((s = (s * 48271) % 2147483647) / 2147483647));
@@ -187,6 +189,11 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
       if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, 'reconnect-without-backoff', backoff.delaysMs.map((d) => (d === null ? '-' : Math.round(d))).join(','));
     }
     if (client.jitter !== 'none' ? claimsNoJitter : backoff.jitter) t.wrongJitter++;
+    // (A list's last entry is no cap: a list read from a formula is a wrong model, counted above.)
+    if (backoff.confidence === 'high' && backoff.model !== 'schedule' && backoff.maxMs !== null && (client.capMs === null || Math.abs(backoff.maxMs - client.capMs) > 0.1 * client.capMs)) {
+      t.firmWrongCap++;
+      if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, 'firm cap', backoff.maxMs, backoff.delaysMs.map((d) => (d === null ? '-' : Math.round(d))).join(','));
+    }
     if (client.capMs !== null && client.jitter !== 'none' && backoff.jitterAtCap !== null && backoff.jitterAtCap === client.clampAfterJitter) {
       t.wrongAtCap++;
       if (process.env.RI_PRINT_KINDS) console.log(cc.name, failure, seed, 'jitterAtCap', backoff.jitterAtCap, backoff.delaysMs.map((d) => (d === null ? '-' : Math.round(d))).join(','));
@@ -232,7 +239,7 @@ describe('backoff verdicts on simulated clients (policy × restart rule × jitte
     for (const failure of FAILURES) {
       it(`${cc.name}, ${failure}`, () => {
         const t = run(cc, failure);
-        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed} | ${t.wrongAtCap} | ${t.noBackoffAlarm} | ${t.confidentWrongSingle}/${t.confidentSingle}`);
+        table.push(`${cc.name} | ${failure} | ${t.wrongModel}/${t.runs} | ${t.growthCalledFixed} | ${t.lowConfidence} | ${t.wrongJitter} | ${t.wrongKind}/${t.kindNamed} | ${t.wrongAtCap} | ${t.noBackoffAlarm} | ${t.confidentWrongSingle}/${t.confidentSingle} | ${t.firmWrongCap}`);
         if (process.env.RI_PRINT_RATES) console.log(table.at(-1));
         expect(t.wrongModel, 'wrong model').toBeLessThanOrEqual(cc.bounds.model);
         expect(t.wrongJitter, 'wrong jitter verdict').toBeLessThanOrEqual(cc.bounds.jitter);
@@ -241,6 +248,8 @@ describe('backoff verdicts on simulated clients (policy × restart rule × jitte
         // Single outages: at most one confident verdict in SEEDS misleads, unless the client's bound says otherwise.
         expect(t.confidentWrongSingle, 'wrong verdict at medium or high confidence (one outage)').toBeLessThanOrEqual(cc.bounds.confidentWrong ?? 1);
         if (cc.bounds.atCap !== undefined) expect(t.wrongAtCap, 'jitter at the cap').toBeLessThanOrEqual(cc.bounds.atCap);
+        // A cap given with high confidence is the policy's (measured 2026-12-07: none is not, for any client or failure).
+        expect(t.firmWrongCap, 'a firm cap that is not the policy\'s').toBe(0);
       });
     }
   }
