@@ -22,7 +22,7 @@ import {
   type ToPanelMessages,
   type ToRelayMessages,
 } from '../shared/messages.ts';
-import { parsePageEvents } from '../shared/page-events.ts';
+import { isRecorderOnly, parsePageEvents } from '../shared/page-events.ts';
 import { droppedEvent, type RelayConnection, type Tab, type TabBuffers } from './tab-buffer.ts';
 
 /** What the ports need of the hub. */
@@ -178,9 +178,8 @@ function batchFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, bat
     }
     // Paused: the hooks stop on `config`, but a new document emits its first events before that arrives.
     if (!tab.recording) continue;
-    // Only the background says when recording paused or a document came back from the
-    // back/forward cache (the guard lets the schema through).
-    if (event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end') {
+    // Only the background says when recording paused, or a document came back from the cache or went away.
+    if (isRecorderOnly(event)) {
       tab.rejected++;
       continue;
     }

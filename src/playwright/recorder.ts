@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { analyzeCapture, CAPTURE_SCHEMA_VERSION, type CaptureEvent, type CaptureFile, type Report } from '../core/index.ts';
-import { parsePageEvents } from '../shared/page-events.ts';
+import { isRecorderOnly, parsePageEvents } from '../shared/page-events.ts';
 import { faultCommand, targetConnections, type FaultName, type FaultOptions } from './faults.ts';
 import type { UrlMatcher } from './url-matcher.ts';
 import { pageScripts } from './scripts.ts';
@@ -103,8 +103,8 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
     let doc = '';
     for (const event of parsed.events) {
       doc = event.doc;
-      // Only the background says when recording paused, or a document came back from the cache or went away (src/background/ports.ts).
-      if (event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end') {
+      // Only the recording side says when recording paused, or a document came back from the cache or went away.
+      if (isRecorderOnly(event)) {
         rejected++;
         continue;
       }

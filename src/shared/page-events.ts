@@ -21,6 +21,16 @@ export function isPageEvent(value: unknown): value is CaptureEvent {
 }
 
 /**
+ * Events only the recording side makes, never the page: a recording pause (`capture.recording`),
+ * a document back from the back/forward cache (`doc.restored`) or gone (`doc.end`). The guard lets
+ * their schema through; whoever sequences page events (the background, the Playwright recorder)
+ * refuses a page's claim to one.
+ */
+export function isRecorderOnly(event: CaptureEvent): boolean {
+  return event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end';
+}
+
+/**
  * The events of a page events message (as the relay forwarded it) that pass the
  * guard, and how many it held that did not: every event that fails the guard,
  * or, for a message that is not well-formed as a whole (bad JSON, wrong version,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PAGE_MESSAGE_MAX_EVENTS } from '../../src/shared/constants.ts';
 import { COMPACT_SSE, COMPACT_WS, decodePageEvents, encodePageEvents, pageEventsCount, type QueuedMessage } from '../../src/shared/page-bridge.ts';
-import { parsePageEvents } from '../../src/shared/page-events.ts';
+import { isRecorderOnly, parsePageEvents } from '../../src/shared/page-events.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 
 const wsMessage = (text: string, pseq: number): CaptureEvent => ({
@@ -36,6 +36,18 @@ describe('page events wire: the relay reads the header, the background parses (n
     expect(parsePageEvents(lying)).toEqual({ events: [], rejected: 3 });
     expect(parsePageEvents('{"kind":"events","v":1,"n":1,"events":[]}')).toEqual({ events: [], rejected: 1 });
     expect(parsePageEvents('')).toEqual({ events: [], rejected: 1 });
+  });
+
+  it('parses a recording pause, a cache restore and a document end, which only the recording side may make', () => {
+    // The guard lets their schema through; the background and the Playwright recorder refuse them (isRecorderOnly).
+    const base = { seq: 0, pseq: 1, t: 1, frameId: 0, doc: 'd1' };
+    const claims = [
+      { ...base, type: 'capture.recording', on: false },
+      { ...base, type: 'doc.restored', cachedAt: 0 },
+      { ...base, type: 'doc.end' },
+    ] as CaptureEvent[];
+    const { events } = parsePageEvents(encodePageEvents([...claims, wsMessage('ok', 2)]));
+    expect(events.map(isRecorderOnly)).toEqual([true, true, true, false]);
   });
 
   it('reads the header only: no count for other messages, a zero count or a claim above the bound', () => {
