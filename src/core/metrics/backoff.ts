@@ -832,8 +832,13 @@ function stability(points: readonly BackoffPoint[], fit: BackoffFit, hiddenCaps:
  * accepts); centrifuge's draws 7972 and 8857 ms, 11 % apart, are growth that stopped by chance.
  */
 function capShownTwice(points: readonly BackoffPoint[], level: number): boolean {
+  return delaysAt(points, level).length >= 2;
+}
+
+/** The delays that sit at a cap `level` (within its tolerance). */
+function delaysAt(points: readonly BackoffPoint[], level: number): number[] {
   const tol = capTolerance(level);
-  return points.filter((p) => Math.abs(p.delayMs - level) <= tol).length >= 2;
+  return points.filter((p) => Math.abs(p.delayMs - level) <= tol).map((p) => p.delayMs);
 }
 
 function fitOnce(points: readonly BackoffPoint[], hiddenCaps = true): ScoredFit | null {
@@ -1196,11 +1201,8 @@ function confidenceOf(
   // uniform draws that fell within 5 % of each other gave 11 to 15 of about 560 firm verdicts a cap
   // more than 10 % off its 20 s; with this rule 6, whose draws repeat within 75 ms by chance.
   // Jitter applied after a cap spreads the delays there: that cap is a guess too.
-  if (jitter && cap !== null) {
-    const atCap = points.filter((p) => Math.abs(p.delayMs - cap) <= capTolerance(cap)).map((p) => p.delayMs);
-    if (!repeatsWithinNoise(atCap)) {
-      return { confidence: 'medium', confidenceReason: `the cap at ${Math.round(cap)} ms rests on randomised delays that do not repeat it within timer noise (${TIMER_NOISE_MS} ms), as a clamped cap does` };
-    }
+  if (jitter && cap !== null && !repeatsWithinNoise(delaysAt(points, cap))) {
+    return { confidence: 'medium', confidenceReason: `the cap at ${Math.round(cap)} ms rests on randomised delays that do not repeat it within timer noise (${TIMER_NOISE_MS} ms), as a clamped cap does` };
   }
   if (points.length >= 6 && (!growth || attempts >= 4) && margin >= CLEAR_RIVAL && fit >= 0.8) return { confidence: 'high', confidenceReason: null };
   return {
