@@ -4,7 +4,7 @@ import { Centrifuge } from 'centrifuge';
 import { Manager } from 'socket.io-client';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { fitBackoff, predictBackoff, referenceBackoffMs, type BackoffPoint } from '../../src/core/metrics/backoff.ts';
+import { fitBackoff, predictBackoff, referenceBackoffMs, type BackoffFit, type BackoffPoint } from '../../src/core/metrics/backoff.ts';
 import { mulberry32 } from './backoff-sim.ts';
 
 /** Deterministic Math.random (mulberry32) so the real libraries' randomisation is reproducible. */
@@ -157,6 +157,27 @@ function centrifugeStreak(attempts: number): number[] {
   return Array.from({ length: attempts }, () => client._getReconnectDelay());
 }
 
+/**
+ * A library's own draws (`streak`, seeded per outage from `seedBase`) over `outages` outages of 5 to
+ * 12 retries, each delay late by 2-22 ms (seeded from `lateBase`), and the fit of each.
+ */
+function seededFits(streak: (attempts: number) => number[], outages: number, seedBase: number, lateBase: number): Array<{ delays: number[]; fit: BackoffFit | null }> {
+  const out: Array<{ delays: number[]; fit: BackoffFit | null }> = [];
+  for (let seed = 1; seed <= outages; seed++) {
+    seedRandom(seed + seedBase);
+    const delays = streak(5 + (seed % 8));
+    const late = mulberry32(seed + lateBase);
+    out.push({ delays, fit: fitBackoff(points(delays.map((d) => d + 2 + 20 * late()))) });
+  }
+  return out;
+}
+
+/** The factor, or the range the report gives for it, overlaps [lo, hi]. */
+const factorOverlaps = (fit: BackoffFit, lo: number, hi: number): boolean => {
+  const [flo, fhi] = fit.factorRange ?? [fit.factor, fit.factor];
+  return fhi >= lo && flo <= hi;
+};
+
 describe('a verdict does not rest on one delay (leave-one-out)', () => {
   it("centrifuge's own draws, 5-12 attempts: a confident verdict is exponential with a factor (or range) near the policy's", () => {
     // Its mean grows ×1.33 at first, ×2 later; a verdict at medium or high must overlap 1.2-3.
@@ -164,15 +185,10 @@ describe('a verdict does not rest on one delay (leave-one-out)', () => {
     // 1041, 984, 1062 ms); before the leave-one-out check, 9 of 282.
     const missed: string[] = [];
     let confident = 0;
-    for (let seed = 1; seed <= 400; seed++) {
-      seedRandom(seed);
-      const delays = centrifugeStreak(5 + (seed % 8));
-      const late = mulberry32(seed + 1e6);
-      const fit = fitBackoff(points(delays.map((d) => d + 2 + 20 * late())));
+    for (const { delays, fit } of seededFits(centrifugeStreak, 400, 0, 1e6)) {
       if (fit === null || fit.confidence === 'low') continue;
       confident++;
-      const [lo, hi] = fit.factorRange ?? [fit.factor, fit.factor];
-      if (fit.model !== 'exponential' || hi < 1.2 || lo > 3) missed.push(`${delays.join(', ')}: ${fit.model} ×${fit.factor}`);
+      if (fit.model !== 'exponential' || !factorOverlaps(fit, 1.2, 3)) missed.push(`${delays.join(', ')}: ${fit.model} ×${fit.factor}`);
     }
     expect(confident).toBeGreaterThan(100);
     expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(2);
@@ -185,11 +201,7 @@ describe('a verdict does not rest on one delay (leave-one-out)', () => {
     // the clamp test (backoff.ts confidenceOf).
     const wrong: string[] = [];
     let firm = 0;
-    for (let seed = 1; seed <= 4000; seed++) {
-      seedRandom(seed + 5000);
-      const delays = centrifugeStreak(5 + (seed % 8));
-      const late = mulberry32(seed + 2e6);
-      const fit = fitBackoff(points(delays.map((d) => d + 2 + 20 * late())));
+    for (const { delays, fit } of seededFits(centrifugeStreak, 4000, 5000, 2e6)) {
       if (fit?.confidence !== 'high') continue;
       firm++;
       if (fit.maxMs !== null && Math.abs(fit.maxMs - 20_000) > 2000) wrong.push(`${delays.join(', ')}: cap ${fit.maxMs}`);
@@ -206,16 +218,16 @@ describe('a verdict does not rest on one delay (leave-one-out)', () => {
     const wrong: string[] = [];
     let confident = 0;
     let firm = 0;
-    for (let seed = 1; seed <= 2000; seed++) {
-      seedRandom(seed + 9000);
-      const delays = socketIoStreak(5 + (seed % 8));
-      const late = mulberry32(seed + 3e6);
-      const fit = fitBackoff(points(delays.map((d) => d + 2 + 20 * late())));
+    for (const { delays, fit } of seededFits(socketIoStreak, 2000, 9000, 3e6)) {
       if (fit === null || fit.confidence === 'low') continue;
       confident++;
-      const [lo, hi] = fit.factorRange ?? [fit.factor, fit.factor];
-      if (fit.model !== 'exponential' || hi < 2 / 1.5 || lo > 2 * 1.5) wrong.push(`${delays.join(', ')}: ${fit.model} ×${fit.factor} (${fit.confidence})`);
-      else if (fit.confidence === 'high' && (firm++, fit.maxMs !== null) && Math.abs(fit.maxMs - 5000) > 500) wrong.push(`${delays.join(', ')}: cap ${fit.maxMs}`);
+      if (fit.model !== 'exponential' || !factorOverlaps(fit, 2 / 1.5, 2 * 1.5)) {
+        wrong.push(`${delays.join(', ')}: ${fit.model} ×${fit.factor} (${fit.confidence})`);
+        continue;
+      }
+      if (fit.confidence !== 'high') continue;
+      firm++;
+      if (fit.maxMs !== null && Math.abs(fit.maxMs - 5000) > 500) wrong.push(`${delays.join(', ')}: cap ${fit.maxMs}`);
     }
     expect(confident).toBeGreaterThan(1200);
     expect(firm).toBeGreaterThan(250);
