@@ -52,6 +52,7 @@ import {
   RELAY_MAX_HELD_RESTORES,
   RELAY_MAX_IN_FLIGHT,
   RELAY_PORT_NAME,
+  ACK_TIMEOUT_MS,
 } from '../shared/constants.ts';
 import { PortSession } from '../shared/port-session.ts';
 import {
@@ -77,6 +78,12 @@ export interface RelayEnvironment {
   setTimeout(fn: () => void, ms: number): unknown;
   /** Unique id of this relay instance (de-duplication key in the background). */
   relayId: string;
+  /**
+   * Whether the extension is still there when `connect()` threw: false (the default) stops
+   * the relay for good, true retries after the next back-off delay (a connect refused for
+   * a passing reason must not end the capture of a document that lives on).
+   */
+  extensionAlive?(): boolean;
 }
 
 interface SentBatch {
@@ -124,9 +131,10 @@ export class Relay {
   private hidden = false;
   /** The hooks said hello (on the private channel). */
   private greeted = false;
-  /** When the last pagehide came (page clock, epoch ms), and the port open then (Chrome closes it if the document is cached). */
+  /** When the last pagehide came (page clock, epoch ms). */
   private hiddenAt: number | null = null;
-  private portAtHide: PortLike | null = null;
+  /** The ack watchdog's mark: the oldest unacknowledged batch when it was armed, and its port. */
+  private ackWatch: { batch: number; port: PortLike } | null = null;
   /** Stays in the back/forward cache not yet sent to the background. */
   private restores: CacheStay[] = [];
 
@@ -137,7 +145,7 @@ export class Relay {
       greet: (port) => send<RelayMessages, 'hello'>(port, 'hello', { relayId: env.relayId }),
       onMessage: (raw) => this.receiveFromBackground(raw),
       // The extension was reloaded or removed: this relay can never reach it again.
-      onConnectError: () => 'stop',
+      onConnectError: () => (env.extensionAlive?.() ? 'retry' : 'stop'),
     });
   }
 
@@ -197,15 +205,17 @@ export class Relay {
   pageHidden(at?: number): void {
     this.hidden = true;
     this.hiddenAt = at ?? null;
-    this.portAtHide = this.session.current();
     this.flush();
   }
 
   /**
    * The document is shown again: batch as usual. `restoredAt` (page clock) when it
    * comes back from the back/forward cache (pageshow `persisted`): Chrome closed the
-   * port it had when it was cached, without telling this side, so open a new one
-   * (the background de-duplicates what the old one did deliver), and report the stay.
+   * ports of the cached document without telling this side, so open a new one (the
+   * background de-duplicates what the old one did deliver), and report the stay.
+   * Whatever port the relay holds now is replaced, not only the one it had at pagehide:
+   * a cached document can still run for a while before Chrome freezes it (over a second
+   * on a loaded machine), and a port it opened then is as dead.
    */
   pageShown(restoredAt?: number): void {
     this.hidden = false;
@@ -214,12 +224,8 @@ export class Relay {
       this.restores.push({ cachedAt: Math.min(this.hiddenAt ?? restoredAt, restoredAt), restoredAt });
     }
     this.hiddenAt = null;
-    const port = this.session.current();
-    if (port !== null && port === this.portAtHide) {
-      this.session.resetBackoff();
-      this.session.reopen();
-    }
-    this.portAtHide = null;
+    this.ackWatch = null;
+    this.session.renew();
   }
 
   /** True once the hooks said hello. */
@@ -305,8 +311,29 @@ export class Relay {
       this.sentRejected = this.rejected;
       this.unacked.push({ batch: payload.batch, count, chars, payload });
       this.unackedChars += chars;
+      this.watchAcks();
       if (!send<RelayMessages, 'batch'>(port, 'batch', payload)) return;
     }
+  }
+
+  /**
+   * A port can die without a word: Chrome closes a cached document's ports silently, and a
+   * worker can stop between a welcome and the next batch. A welcomed port that acknowledges
+   * nothing for ACK_TIMEOUT_MS while batches wait is replaced; what it swallowed is resent
+   * on the new one (the background de-duplicates). One timer at a time, armed by a send.
+   */
+  private watchAcks(): void {
+    const port = this.session.current();
+    if (this.ackWatch !== null || this.unacked.length === 0 || port === null || this.hidden) return;
+    const watch = { batch: this.unacked[0]!.batch, port };
+    this.ackWatch = watch;
+    this.env.setTimeout(() => {
+      if (this.ackWatch !== watch) return;
+      this.ackWatch = null;
+      if (this.dead || this.hidden || this.unacked.length === 0) return;
+      if (this.session.current() === watch.port && this.unacked[0]!.batch === watch.batch) this.session.reopen();
+      else this.watchAcks();
+    }, ACK_TIMEOUT_MS);
   }
 
   private countersChanged(): boolean {
@@ -323,7 +350,9 @@ export class Relay {
         this.session.resetBackoff();
         this.release(message.payload.ackedBatch);
         this.setConfig(message.payload.config);
-        // Resend, in order, what the previous service worker never persisted.
+        // Resend, in order, what the previous service worker never persisted, watched on this port.
+        this.ackWatch = null;
+        this.watchAcks();
         for (const sent of this.unacked) {
           if (!send<RelayMessages, 'batch'>(port, 'batch', sent.payload)) return;
         }
@@ -333,6 +362,7 @@ export class Relay {
       case 'ack':
         this.release(message.payload.batch);
         this.flush();
+        this.watchAcks();
         break;
       case 'config':
         this.setConfig(message.payload);
@@ -395,6 +425,8 @@ function startInFrame(): void {
     },
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     relayId: randomId(),
+    // An orphaned content script (the extension reloaded or removed) loses chrome.runtime.id.
+    extensionAlive: () => typeof chrome.runtime?.id === 'string',
   });
   channel.addEventListener(PAGE_TO_RELAY_EVENT, (event) => relay.receiveFromPage((event as CustomEvent).detail));
   let offering = false;

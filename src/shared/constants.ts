@@ -58,6 +58,13 @@ export const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000];
 /** A port whose hello/subscribe got no welcome in this time is reopened (the worker may have been stopping). */
 export const WELCOME_TIMEOUT_MS = 3000;
 /**
+ * A relay's welcomed port that acknowledges none of its waiting batches for this long is
+ * reopened and the batches resent (src/content/relay.ts). A live worker acknowledges each
+ * batch once its IndexedDB commit is done, well within this even on a loaded machine;
+ * a dead port (a cached document's, a stopped worker's) never does.
+ */
+export const ACK_TIMEOUT_MS = 10_000;
+/**
  * A relay whose port closed and that has not said hello again after this long speaks for a
  * document that is gone: the background records its `doc.end` (at the moment the port closed).
  * A live relay reopens within its first reconnect delays, or a welcome timeout plus one.

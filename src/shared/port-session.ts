@@ -11,7 +11,10 @@
  * - no welcome within WELCOME_TIMEOUT_MS, or a disconnect, drops the port and opens
  *   a new one after the next delay of RECONNECT_DELAYS_MS (the last repeats);
  * - messages and disconnects of a port that is no longer the current one are ignored,
- *   so at most one port is live and nothing is handled twice;
+ *   and a new port replaces the current one (disconnected) and any reopen still
+ *   waiting, so at most one port is live and nothing is handled twice;
+ * - the owner may `renew` the port when it knows better than the port (Chrome closes a
+ *   cached document's ports without telling it);
  * - the back-off restarts when the owner says the link works again (`resetBackoff`):
  *   the relay on a welcome, the panel once its history is in sync.
  *
@@ -43,12 +46,17 @@ export class PortSession {
   private welcome = false;
   private attempt = 0;
   private stopped = false;
+  /** Bumped by every open and reopen: a delayed open whose ticket is not the latest does nothing. */
+  private pendingOpen = 0;
 
   constructor(private readonly options: PortSessionOptions) {}
 
-  /** Open a port now (the first, or a fresh one in place of the current). */
+  /** Open a port now (the first, or a fresh one in place of the current, which is disconnected). */
   open(): void {
     if (this.stopped) return;
+    // A reopen still waiting for its delay opens nothing now: one port at a time.
+    this.pendingOpen++;
+    this.drop();
     let port: PortLike;
     try {
       port = this.options.connect();
@@ -78,8 +86,21 @@ export class PortSession {
     this.drop();
     if (this.stopped) return;
     const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+    const ticket = ++this.pendingOpen;
     this.options.onReconnecting?.(delay);
-    this.options.setTimeout(() => this.open(), delay);
+    this.options.setTimeout(() => {
+      if (this.pendingOpen === ticket) this.open();
+    }, delay);
+  }
+
+  /**
+   * Open a fresh port now, from the first back-off delay, whatever the current one seems
+   * to be: the owner knows it may be dead without a word (a document back from the
+   * back/forward cache, a port that stopped acknowledging).
+   */
+  renew(): void {
+    this.attempt = 0;
+    this.open();
   }
 
   /** The background welcomed the current port. */

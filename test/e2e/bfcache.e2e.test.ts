@@ -24,27 +24,32 @@ const POLL_MS = 100;
 const AWAY_MS = 1200;
 
 /**
- * A page (or frame) that polls /json?from=<label>&n=<i> and records its pageshow events.
- * `__stopAll()` stops it and its frames (asked by postMessage: one is cross-site) and
- * resolves to how many requests each sent, by label.
+ * A page (or frame) that polls /json?from=<label>&n=<i> and records its pageshow events and
+ * when Chrome froze and resumed it (the document's `freeze` and `resume`, in the page clock the
+ * capture uses). `__stopAll()` stops it and its frames (asked by postMessage: one is cross-site)
+ * and resolves to how many requests each sent and when each was frozen, by label.
  */
 const pollingDocument = (label: string, body = '') => `<!doctype html><html><head><title>${label}</title></head><body>${body}<script>
   let sent = 0;
   window.__shows = [];
   addEventListener('pageshow', (e) => __shows.push(e.persisted));
+  const frozen = [];
+  const clock = (e) => performance.timeOrigin + e.timeStamp;
+  document.addEventListener('freeze', (e) => frozen.push({ from: clock(e), to: null }));
+  document.addEventListener('resume', (e) => { const last = frozen.at(-1); if (last) last.to = clock(e); });
   const timer = setInterval(() => fetch('/json?from=${label}&n=' + (sent++)), ${POLL_MS});
   addEventListener('message', (e) => {
     if (e.data !== 'stop') return;
     clearInterval(timer);
-    e.source.postMessage({ label: '${label}', sent }, '*');
+    e.source.postMessage({ label: '${label}', sent, frozen }, '*');
   });
   window.__stopAll = () => new Promise((resolve) => {
     clearInterval(timer);
     const frames = [...document.querySelectorAll('iframe')];
-    const counts = { ${label}: sent };
+    const counts = { ${label}: { sent, frozen } };
     addEventListener('message', (e) => {
       if (typeof e.data !== 'object') return;
-      counts[e.data.label] = e.data.sent;
+      counts[e.data.label] = { sent: e.data.sent, frozen: e.data.frozen };
       if (Object.keys(counts).length === frames.length + 1) resolve(counts);
     });
     for (const f of frames) f.contentWindow.postMessage('stop', '*');
@@ -140,9 +145,13 @@ describe('back/forward cache enabled (built extension, real Chromium)', () => {
     await page.waitForTimeout(1000);
 
     // Stop the timers, then every request each document made must be in the capture, once.
-    const sent = await page.evaluate(() => (window as unknown as { __stopAll(): Promise<Record<string, number>> }).__stopAll());
+    type Frozen = { from: number; to: number | null };
+    const stopped = await page.evaluate(() =>
+      (window as unknown as { __stopAll(): Promise<Record<string, { sent: number; frozen: Frozen[] }>> }).__stopAll(),
+    );
     const documents = ['top', 'same', 'cross'];
-    expect(Object.keys(sent).sort()).toEqual(documents.slice().sort());
+    expect(Object.keys(stopped).sort()).toEqual(documents.slice().sort());
+    const sent = Object.fromEntries(documents.map((label) => [label, stopped[label]!.sent]));
     for (const label of documents) await waitForRequests(label, sent[label]!);
     const events = await captured();
     for (const label of documents) {
@@ -156,10 +165,17 @@ describe('back/forward cache enabled (built extension, real Chromium)', () => {
       const own = stays.filter((s) => s.doc === docOf(label));
       expect(own, label).toHaveLength(2);
       for (const s of own) expect(s.t - s.cachedAt).toBeGreaterThanOrEqual(AWAY_MS - 200);
-      // The document was frozen meanwhile: none of its requests falls inside a stay (its timers
-      // may still run for a moment after pagehide, before Chrome freezes the page).
-      const frozen = (t: number) => own.some((s) => t > s.cachedAt + AWAY_MS / 2 && t < s.t);
-      for (const r of requestsFrom(events, label)) expect(frozen(r.t), `${label} ${r.url} at ${r.t}: ${JSON.stringify(own)}`).toBe(false);
+      // Chrome froze the document during each stay, some time after its pagehide (over a
+      // second on a loaded machine, its timers running meanwhile): each stay holds one freeze,
+      // and no request of the document falls between a freeze and its resume.
+      const frozen = stopped[label]!.frozen;
+      expect(frozen, label).toHaveLength(2);
+      own.forEach((s, i) => {
+        expect(frozen[i]!.from, `${label} stay ${i}`).toBeGreaterThanOrEqual(s.cachedAt);
+        expect(frozen[i]!.from, `${label} stay ${i}`).toBeLessThan(s.t);
+      });
+      const inFreeze = (t: number) => frozen.some((f) => t > f.from && t < (f.to ?? Infinity));
+      for (const r of requestsFrom(events, label)) expect(inFreeze(r.t), `${label} ${r.url} at ${r.t}: ${JSON.stringify({ own, frozen })}`).toBe(false);
     }
     expect(stays.filter((s) => s.doc === docOf('top')).every((s) => s.frameId === 0)).toBe(true);
     // B came back from the cache once (Forward).

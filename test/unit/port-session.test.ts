@@ -134,6 +134,33 @@ describe('PortSession', () => {
     expect(retry.delays).toEqual(RECONNECT_DELAYS_MS.slice(0, 2));
   });
 
+  it('renew replaces the current port at once, and a reopen still waiting then opens nothing', () => {
+    const { clock, ports, session, delays } = harness();
+    session.open();
+    ports[0]!.deliver('welcome');
+    // The worker drops the port: a reopen waits for its delay on the clock.
+    ports[0]!.drop();
+    expect(delays).toEqual([RECONNECT_DELAYS_MS[0]]);
+    session.renew();
+    expect(ports).toHaveLength(2);
+    expect(ports[1]!.sent).toEqual(['hello']);
+    // The waiting reopen's time comes, before the renewed port's welcome timeout: it opens nothing.
+    clock.advance(WELCOME_TIMEOUT_MS - 1);
+    expect(ports).toHaveLength(2);
+    expect(ports[1]!.closedBySession).toBe(false);
+    expect(session.current()).toBe(ports[1]);
+
+    // A welcomed port that renew replaces is disconnected, and its late messages go unheard.
+    const fresh = harness();
+    fresh.session.open();
+    fresh.ports[0]!.deliver('welcome');
+    fresh.session.renew();
+    expect(fresh.ports[0]!.closedBySession).toBe(true);
+    fresh.ports[0]!.deliver('late');
+    expect(fresh.received.map((r) => r.message)).toEqual(['welcome']);
+    expect(fresh.ports[1]!.sent).toEqual(['hello']);
+  });
+
   it('close disconnects and opens nothing more, whatever the old port does after', () => {
     const { clock, ports, session, received } = harness();
     session.open();
@@ -147,9 +174,9 @@ describe('PortSession', () => {
   });
 
   it('property: under any interleaving of drops, silences, welcomes and stray messages, one port at most is live and only it is heard', () => {
-    type Step = { kind: 'drop' | 'welcome' | 'stray' | 'message' | 'wait'; ms: number; old: number };
+    type Step = { kind: 'drop' | 'welcome' | 'stray' | 'message' | 'wait' | 'renew'; ms: number; old: number };
     const step = fc.record({
-      kind: fc.constantFrom<Step['kind']>('drop', 'welcome', 'stray', 'message', 'wait'),
+      kind: fc.constantFrom<Step['kind']>('drop', 'welcome', 'stray', 'message', 'wait', 'renew'),
       ms: fc.integer({ min: 0, max: 2 * WELCOME_TIMEOUT_MS }),
       old: fc.nat(),
     });
@@ -186,6 +213,10 @@ describe('PortSession', () => {
             }
             case 'wait':
               clock.advance(s.ms);
+              break;
+            case 'renew':
+              // The owner knows the port is dead (a restored document), whatever the session is waiting for.
+              session.renew();
               break;
           }
           // Every port but the current one was disconnected by the session.

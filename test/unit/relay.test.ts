@@ -9,6 +9,8 @@ import {
   RELAY_MAX_HELD_EVENTS,
   RELAY_MAX_IN_FLIGHT,
   WELCOME_TIMEOUT_MS,
+  ACK_TIMEOUT_MS,
+  RECONNECT_DELAYS_MS,
 } from '../../src/shared/constants.ts';
 import { PAGE_BRIDGE_VERSION, pageEventsCount, pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import { Relay } from '../../src/content/relay.ts';
@@ -247,6 +249,93 @@ describe('relay ack/resend across service-worker restarts (node)', () => {
     await until(() => relay.stats().connected && relay.stats().heldEvents === 0, WELCOME_TIMEOUT_MS + 5000);
     expect(opened).toBe(2);
     expect(texts((await world.hub.api.exportTab(1)).events)).toEqual(['waited']);
+  });
+
+  it('replaces a welcomed port that goes silent (no disconnect, no acks) after ACK_TIMEOUT_MS, and resends what it swallowed', async () => {
+    const world = new World();
+    let silenced = false;
+    const ports: PortLike[] = [];
+    const timers: number[] = [];
+    const relay = new Relay({
+      connect: () => {
+        const port = world.connectRelay(1, 0);
+        const first = ports.length === 0;
+        ports.push(port);
+        // The first port goes dead without a word once `silenced`: what is posted on it vanishes.
+        return { ...port, postMessage: (m: unknown) => void (first && silenced ? undefined : port.postMessage(m)) };
+      },
+      postToPage: () => {},
+      // The watchdog's long timer runs 100 times faster here; every other timer as given.
+      setTimeout: (fn, ms) => {
+        timers.push(ms);
+        return setTimeout(fn, ms === ACK_TIMEOUT_MS ? ACK_TIMEOUT_MS / 100 : ms);
+      },
+      relayId: 'silent-later',
+    });
+    relay.start();
+    const frame = new Frame(world, 2, 0, 'other');
+    await until(() => relay.stats().connected);
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('heard')])));
+    await until(() => relay.stats().heldEvents === 0);
+    silenced = true;
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('swallowed')])));
+    await until(() => relay.stats().unacked === 1);
+    await until(() => ports.length === 2 && relay.stats().connected && relay.stats().heldEvents === 0);
+    expect(timers).toContain(ACK_TIMEOUT_MS);
+    expect(texts((await world.hub.api.exportTab(1)).events)).toEqual(['heard', 'swallowed']);
+  });
+
+  it('keeps a port whose acknowledgements come, however long the capture goes on', async () => {
+    const world = new World();
+    const frame = new Frame(world, 1, 0, 'd1');
+    let opened = 0;
+    const relay = new Relay({
+      connect: () => {
+        opened++;
+        return world.connectRelay(1, 0);
+      },
+      postToPage: () => {},
+      setTimeout: (fn, ms) => setTimeout(fn, ms === ACK_TIMEOUT_MS ? ACK_TIMEOUT_MS / 100 : ms),
+      relayId: 'steady',
+    });
+    relay.start();
+    for (let i = 0; i < 20; i++) {
+      relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event(`m${i}`)])));
+      await tick(ACK_TIMEOUT_MS / 100);
+    }
+    await until(() => relay.stats().heldEvents === 0);
+    expect(opened).toBe(1);
+  });
+
+  it('retries a connect that throws while the extension is still there, and stops when it is gone', async () => {
+    const world = new World();
+    const frame = new Frame(world, 2, 0, 'other');
+    const relayWith = (alive: boolean | undefined, failures: number) => {
+      let attempts = 0;
+      const relay = new Relay({
+        connect: () => {
+          if (attempts++ < failures) throw new Error('Could not establish connection.');
+          return world.connectRelay(1, 0);
+        },
+        postToPage: () => {},
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        relayId: `alive-${alive}`,
+        ...(alive === undefined ? {} : { extensionAlive: () => alive }),
+      });
+      relay.start();
+      return { relay, attempts: () => attempts };
+    };
+    const alive = relayWith(true, 3);
+    alive.relay.receiveFromPage(JSON.stringify(pageEventsMessage([frame.event('kept')])));
+    await until(() => alive.relay.stats().connected && alive.relay.stats().heldEvents === 0);
+    expect(alive.attempts()).toBe(4);
+    expect(texts((await world.hub.api.exportTab(1)).events)).toEqual(['kept']);
+
+    for (const gone of [relayWith(false, 1), relayWith(undefined, 1)]) {
+      await tick(RECONNECT_DELAYS_MS.at(-1)!);
+      expect(gone.attempts()).toBe(1);
+      expect(gone.relay.stats().connected).toBe(false);
+    }
   });
 
   it('resends unacknowledged batches after a restart; the panel sees each event once', async () => {
