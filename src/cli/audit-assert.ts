@@ -97,13 +97,14 @@ const SUBJECTS: Record<Assertion['metric'], Subject> = {
   jitter: {
     applies: (c) => c.reconnects.length > 0,
     none: 'no reconnect was seen: break the connection with --fault (e.g. offline@10s:20s)',
-    // Jitter seen is true; false needs evidence of determinism (the backoff-without-jitter
-    // finding's, or an exact constant delay); jitter merely not seen in a few delays is unknown.
+    // Jitter seen is true; false needs evidence of determinism (`deterministic`: a constant's
+    // delays agreeing within timer noise, growth repeating or taking even steps, round
+    // constants); jitter merely not seen in a few delays is unknown.
     measure: (c) => {
       const b = c.backoff;
       if (!b || b.confidence === 'low') return null;
       if (b.jitter) return true;
-      return b.model === 'fixed' || c.findings.some((f) => f.code === 'backoff-without-jitter') ? false : null;
+      return b.deterministic ? false : null;
     },
     show: String,
     missing: (c) =>

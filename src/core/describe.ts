@@ -46,7 +46,9 @@ export function describeBackoffShape(b: Backoff): string {
 export function describeBackoff(b: Backoff): string {
   const shape = describeBackoffShape(b);
   if (b.confidence === 'low') return `no verdict: ${b.confidenceReason ?? 'too little evidence'} (closest: ${shape})`;
-  const parts = [shape, b.jitter ? `${JITTER_WORDS[b.jitterKind]}${b.jitterAtCap === false ? ', none at the cap' : ''}` : 'no jitter'];
+  // "no jitter" only where the delays show it; a few delays that merely did not show jitter cannot rule it out.
+  const jitter = b.jitter ? `${JITTER_WORDS[b.jitterKind]}${b.jitterAtCap === false ? ', none at the cap' : ''}` : b.deterministic ? 'no jitter' : 'jitter not seen';
+  const parts = [shape, jitter];
   const reset = RESET_WORDS[b.resetRule];
   if (reset) parts.push(b.resetRule === 'uptime' && b.resetUptimeMs ? `${reset} ${formatMs(b.resetUptimeMs.resetAfter)}` : reset);
   const confidence = b.confidence === 'medium' ? ` (medium confidence: ${b.confidenceReason ?? 'few delays'})` : '';

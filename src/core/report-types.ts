@@ -94,6 +94,13 @@ export interface Backoff {
   /** Observed or fitted ceiling; null when delays never plateaued. */
   maxMs: number | null;
   jitter: boolean;
+  /**
+   * The delays show there is no randomisation (src/core/metrics/backoff-determinism.ts): a constant's
+   * delays agree within timer noise, growth repeats across outages or takes even steps, or the
+   * delays are round constants. With `jitter` false and this false, jitter was not seen but the
+   * delays cannot rule it out ("jitter not seen").
+   */
+  deterministic: boolean;
   /** How the randomisation is applied, when the delays tell: see JitterKind. */
   jitterKind: JitterKind;
   /** With a cap: whether the delays at the cap still spread (false: clamped after the jitter, so clients retry in lockstep there); null without a cap or with fewer than 3 delays at it. */

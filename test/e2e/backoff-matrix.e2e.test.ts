@@ -263,8 +263,10 @@ function judgeCase(expect: ExpectStatic, c: MatrixCase, r: CaseResult): void {
   // Growth shows over three growing attempts under the cap; two jittered ones fit any factor, and a draw
   // below the one before (socket.io's 0.56, 2.9, 2.2 s) leaves it to the fit's choice of points.
   // Three jittered draws (±50%) can still fit a factor of 4 (559, 2351, 3064 ms); the report then says
-  // its confidence is medium, and only a high-confidence factor is held to the library's range.
-  if (e.factor && backoff.model === 'exponential' && shown.growing >= 3 && (backoff.confidence === 'high' || !backoff.jitter)) within(expect, backoff.factor, e.factor, `factor\n  ${context}\n `);
+  // its confidence is medium, and only a high-confidence factor, or one the report calls exact (no
+  // jitter, shown: `deterministic`), is held to the library's range. A medium fit that merely saw no
+  // jitter (567, 1117, 4733 ms read ×4.2, range ×2.06-4.2, "factor rough") claims neither.
+  if (e.factor && backoff.model === 'exponential' && shown.growing >= 3 && (backoff.confidence === 'high' || backoff.deterministic)) within(expect, backoff.factor, e.factor, `factor\n  ${context}\n `);
   if (e.resetRules) expect.soft(e.resetRules, `resetRule ${backoff.resetRule}\n  ${context}`).toContain(backoff.resetRule);
   if (e.model !== 'fixed') {
     const cap: [number, number] = e.capMs === null ? [0, 0] : [Math.round(e.capMs * 0.9), Math.round(e.capMs * 1.1 + 250)];

@@ -8,8 +8,8 @@
  * this test covers the policies and failure timings those few runs cannot.
  */
 import { describe, expect, it } from 'vitest';
-import { numberAttempts } from '../../src/core/metrics/backoff-attempts.ts';
-import { noJitter } from '../../src/core/findings/backoff-without-jitter.ts';
+import { numberAttempts, type NumberedBackoff } from '../../src/core/metrics/backoff-attempts.ts';
+import { determinismShown } from '../../src/core/metrics/backoff-determinism.ts';
 import { noBackoff } from '../../src/core/findings/reconnect-without-backoff.ts';
 import type { FindingInput } from '../../src/core/findings/types.ts';
 import type { Backoff } from '../../src/core/report-types.ts';
@@ -151,7 +151,7 @@ function factorBounds(c: SimClient): [number, number] {
  * exponential factor whose reported value (or range, when the report gives one) misses the
  * policy's. "Trust a verdict given with medium or high confidence" (README) is this count.
  */
-function confidentlyWrong(c: SimClient, failure: SimFailure, b: Backoff): string | null {
+function confidentlyWrong(c: SimClient, failure: SimFailure, b: NumberedBackoff): string | null {
   if (b.confidence === 'low') return null;
   const want = expectedModel(c, failure);
   if (b.model !== want) return `model ${b.model}`;
@@ -182,7 +182,8 @@ function run(cc: ClientCase, failure: SimFailure): Tally {
     // that did not see it, without evidence of determinism, claims nothing). Deterministic:
     // wrong when the report calls it randomised.
     const reconnects = samples.map((s, i) => ({ attempt: attempts[i]!, delayMs: s.delayMs, at: 0, cause: 'close 1006', clientInitiated: false }));
-    const claimsNoJitter = noJitter.check({ reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null;
+    // What the report would claim: `deterministic` (its "no jitter", backoff-without-jitter, `--assert jitter=false`).
+    const claimsNoJitter = determinismShown(reconnects, backoff);
     const alarm = noBackoff.check({ ctx: { transport: 'websocket' }, reconnects: { reconnects, backoff } } as unknown as FindingInput) !== null;
     if (want !== 'fixed' && alarm) {
       t.noBackoffAlarm++;

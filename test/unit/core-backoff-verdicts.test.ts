@@ -466,6 +466,24 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(exact)).toContain('reconnect-without-backoff');
   });
 
+  it('a constant says "no jitter" only when its delays agree within timer noise, "jitter not seen" when three of five merely do', () => {
+    const report = (ch: ChannelReport) => ({ channels: [ch] }) as unknown as Parameters<typeof checkAssertion>[0];
+    // socket.io-client's first retry (1 s ±50%) met five times against a server that accepts and
+    // closes, drawn like CI's five (890-1087 ms): three of five lie within timer noise by chance.
+    const drawn = channel(acceptThenClose([1087, 1000, 890, 1020, 1010]));
+    expect(drawn.backoff).toMatchObject({ model: 'fixed', jitter: false, deterministic: false });
+    expect(describeBackoff(drawn.backoff!)).toContain('jitter not seen');
+    expect(describeBackoff(drawn.backoff!)).not.toContain('no jitter');
+    const claim = checkAssertion(report(drawn), parseAssertion('jitter=false'));
+    expect(claim.ok).toBe(false);
+    expect(claim.details.join('\n')).toMatch(/cannot rule it out/);
+    // mqtt.js's reconnectPeriod as captured, one late by a stall among eight: no jitter, shown.
+    const exact = channel(acceptThenClose([1003, 1001, 1012, 1004, 1002, 1240, 1006, 1001]));
+    expect(exact.backoff).toMatchObject({ model: 'fixed', jitter: false, deterministic: true });
+    expect(describeBackoff(exact.backoff!)).toContain('no jitter');
+    expect(checkAssertion(report(exact), parseAssertion('jitter=false')).ok).toBe(true);
+  });
+
   it('socket.io-client offline, four draws under its 5 s cap that lie near a line: no confident "linear"', () => {
     // socket.io-client 4.8 defaults, page offline 20 s in real Chromium (the backoff matrix, a failed
     // first try): 1000·2^n ± 50 % clamped at 5 s drew 600, 2530, 3107, 4726 ms, then the cap twice
@@ -548,5 +566,18 @@ describe('backoff verdicts on the delays real clients produced', () => {
     // Real Chromium, server accepts then closes (backoff matrix, full-suite run, 2026-12-06).
     const ch = channel(acceptThenClose([4971, 6463, 8403, 10_000]));
     expect(codes(ch)).toContain('backoff-without-jitter');
+  });
+
+  it('reconnecting-websocket offline, ×1.3 to the letter and then its cap once: not called jittered', () => {
+    // Real Chromium, page offline (backoff matrix, 2026-12-07): no timer curve leaves 10006 ms on
+    // time, as the cap clamped it; the fit called these delays randomised and --assert jitter=true passed.
+    const ch = channel(outages([[4993.4, 6488.5, 8435.6, 10_006]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: false, deterministic: true });
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    expect(checkAssertion(report, parseAssertion('jitter=true')).ok).toBe(false);
+    expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(true);
+    // A clamp after delays that do not keep a timer's time is no excuse: ±50% draws clamped at 10 s stay randomised.
+    const drawn = channel(outages([[400, 700, 1600, 3500, 7000, 10_003, 10_001]], 60_000));
+    expect(drawn.backoff!.jitter).toBe(true);
   });
 });

@@ -98,6 +98,7 @@ describe('audit gates', () => {
     factor: 2,
     maxMs: null,
     jitter: true,
+    deterministic: false,
     jitterKind: 'proportional' as const,
     jitterAtCap: null,
     factorRange: null,

@@ -1,6 +1,5 @@
 import type { FindingRule } from './types.ts';
 import { formatMs } from '../stats.ts';
-import { noJitter } from './backoff-without-jitter.ts';
 
 /**
  * Randomised growth that ends in an exact cap: the client randomises and then clamps
@@ -18,7 +17,7 @@ export const backoffJitterLostAtCap: FindingRule = {
     const b = reconnects.backoff;
     if (b === null || b.jitterAtCap !== false || b.maxMs === null || b.confidence === 'low') return null;
     // A policy shown to have no jitter at all is backoff-without-jitter's to name.
-    if (!b.jitter && noJitter.check(input) !== null) return null;
+    if (b.deterministic) return null;
     return {
       severity: 'warning',
       code: this.code,

@@ -32,14 +32,17 @@ export interface DelaySample {
   excluded: boolean;
 }
 
+/** A fit with the restart rule the numbering read; `deterministic` comes from the numbered delays (reconnects.ts). */
+export type NumberedBackoff = Omit<Backoff, 'deterministic'>;
+
 export interface NumberedDelays {
   attempts: number[];
-  backoff: Backoff | null;
+  backoff: NumberedBackoff | null;
 }
 
 type Resets = Pick<Backoff, 'resetRule' | 'resetUptimeMs'>;
 
-function withResets(fit: BackoffFit | null, resets: Resets): Backoff | null {
+function withResets(fit: BackoffFit | null, resets: Resets): NumberedBackoff | null {
   if (fit === null) return null;
   // A constant delay is the same whatever the numbering: nothing to say about restarts.
   return fit.model === 'fixed' ? { ...fit, resetRule: 'unknown', resetUptimeMs: null } : { ...fit, ...resets };

@@ -28,7 +28,7 @@ export interface BackoffPoint {
 }
 
 /** A fit of the delays alone; the restart rule comes from the attempt numbering (backoff-attempts.ts). */
-export type BackoffFit = Omit<Backoff, 'resetRule' | 'resetUptimeMs'>;
+export type BackoffFit = Omit<Backoff, 'resetRule' | 'resetUptimeMs' | 'deterministic'>;
 
 /** Relative residual spread above which delays are called jittered (timer noise stays far below). */
 export const JITTER_SPREAD = 0.08;
@@ -502,7 +502,10 @@ function timerNoiseSteps(run: readonly BackoffPoint[]): number {
  * A timer never fires early. If no deterministic a·b^n through two of an outage's delays
  * (under the cap, long enough to show it) leaves every other delay on time or late, with at
  * most a quarter of them (one at least) later than timer noise, the delays were randomised
- * (ActionCable's 0-15% on 6-11 s delays: 6853, 7689, 8417, 10195, 11295 ms).
+ * (ActionCable's 0-15% on 6-11 s delays: 6853, 7689, 8417, 10195, 11295 ms). Delays that end
+ * the run under the curve at one level, no lower than the delay before them, are a clamp at
+ * a cap the fit has not seen, not early timers (reconnecting-websocket 4.4 offline in real
+ * Chromium: 4993, 6489, 8436 ms, ×1.3 to the letter, then its 10 s cap once: 10006 ms).
  */
 function noTimerExplains(points: readonly BackoffPoint[], cap: number | null): boolean {
   for (const run of outageRuns(points, (d) => measurableDelay(d, cap))) {
@@ -513,19 +516,36 @@ function noTimerExplains(points: readonly BackoffPoint[], cap: number | null): b
       for (let j = i + 1; j < run.length && !explained; j++) {
         const b = (run[j]!.delayMs / run[i]!.delayMs) ** (1 / (run[j]!.attempt - run[i]!.attempt));
         const a = run[i]!.delayMs / b ** run[i]!.attempt;
+        const predicted = (p: BackoffPoint) => a * b ** p.attempt;
+        const earlyAt = run.findIndex((p) => p.delayMs < predicted(p) - Math.max(EARLY_NOISE_MS, 0.01 * predicted(p)));
+        if (earlyAt >= 0 && !clampedFrom(run, earlyAt, predicted)) continue;
         let late = 0;
-        let early = false;
-        for (const p of run) {
-          const predicted = a * b ** p.attempt;
-          if (p.delayMs < predicted - Math.max(EARLY_NOISE_MS, 0.01 * predicted)) early = true;
-          else if (p.delayMs > predicted + Math.max(TIMER_NOISE_MS, 0.03 * predicted)) late++;
+        for (const p of earlyAt >= 0 ? run.slice(0, earlyAt) : run) {
+          if (p.delayMs > predicted(p) + Math.max(TIMER_NOISE_MS, 0.03 * predicted(p))) late++;
         }
-        explained = !early && late <= lateAllowed;
+        // A clamp is read only after delays that keep the timer's time, every one of them.
+        explained = earlyAt >= 0 ? late === 0 : late <= lateAllowed;
       }
     }
     if (!explained) return true;
   }
   return false;
+}
+
+/**
+ * The delays of `run` from `from` on (the first under the curve `predicted`) are a clamp: three
+ * or more delays before them (the caller holds them to the curve), and from there every delay under the curve, no
+ * lower than the last one on it, all at one level within timer noise.
+ */
+function clampedFrom(run: readonly BackoffPoint[], from: number, predicted: (p: BackoffPoint) => number): boolean {
+  if (from < 3) return false;
+  const rest = run.slice(from).map((p) => p.delayMs);
+  const floor = run[from - 1]!.delayMs - EARLY_NOISE_MS;
+  const level = minOf(rest);
+  return (
+    run.slice(from).every((p) => p.delayMs <= predicted(p) + TIMER_NOISE_MS && p.delayMs >= floor) &&
+    maxOf(rest) - level <= Math.max(TIMER_NOISE_MS, 0.03 * level)
+  );
 }
 
 /** Consecutive attempts of one outage whose delays pass `usable`: points arrive in capture order, and an attempt number that does not grow starts a new outage. */
@@ -547,6 +567,17 @@ function outageRuns(points: readonly BackoffPoint[], usable: (d: number) => bool
 const MIN_SPREAD_POINTS = 4;
 
 /**
+ * Delays of `count` that may be stalled timers (late by up to MAX_STALL_MS) before a spread
+ * counts as randomisation: a quarter, one at least. Excusing fewer calls a timer on a busy
+ * machine jittered (one in twenty constants of five to eight delays, sampled); the price is
+ * that a few randomised delays can look constant, which is why "no jitter" is claimed only on
+ * stricter evidence (backoff-determinism.ts).
+ */
+export function stallsExcused(count: number): number {
+  return Math.max(1, Math.ceil(count / 4));
+}
+
+/**
  * A constant policy's delays lie within a timer's lateness of one another, but for a few
  * stalled ones: with the longest fifth left out as stalls, a spread wider than timer noise
  * (and 3%) is randomisation (socket.io-client's first retry, 1 s ±50%, met again and again
@@ -555,7 +586,7 @@ const MIN_SPREAD_POINTS = 4;
 function constantSpread(points: readonly BackoffPoint[]): boolean {
   const all = points.map((p) => p.delayMs).sort((a, b) => a - b);
   if (all.length < MIN_SPREAD_POINTS || median(all) < JITTER_MEASURABLE_MS) return false;
-  const kept = all.slice(0, all.length - Math.max(1, Math.ceil(all.length * 0.25)));
+  const kept = all.slice(0, all.length - stallsExcused(all.length));
   return kept.at(-1)! - kept[0]! > TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
 }
 

@@ -12,6 +12,7 @@ import { indexPauses } from './pause-index.ts';
 import { isPolled, type Backoff, type ChannelKind, type Reconnect } from '../report-types.ts';
 import { header, newRecord, type ConnRecord } from '../model.ts';
 import { numberAttempts } from './backoff-attempts.ts';
+import { determinismShown } from './backoff-determinism.ts';
 import { sessionOf } from '../channels.ts';
 
 export interface ReconnectDetail extends Reconnect {
@@ -324,5 +325,9 @@ export function measureReconnects(ctx: ChannelContext, kind: ChannelKind): Recon
       excluded: f.detail.clientInitiated || onlineTriggered(ctx, f.detail.at),
     })),
   );
-  return { reconnects: found.map((f, i) => ({ ...f.detail, attempt: attempts[i]! })), backoff };
+  const reconnects = found.map((f, i) => ({ ...f.detail, attempt: attempts[i]! }));
+  if (backoff === null) return { reconnects, backoff: null };
+  // Determinism is read from the delays the fit read: without the page's own closes.
+  const fitted = reconnects.filter((r) => !r.clientInitiated);
+  return { reconnects, backoff: { ...backoff, deterministic: determinismShown(fitted, backoff) } };
 }

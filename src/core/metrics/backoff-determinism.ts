@@ -1,0 +1,95 @@
+/**
+ * Whether reconnect delays show that a policy has no randomisation, beyond merely not showing
+ * any. A fit's `jitter` false says only that the fitter did not see jitter; a few randomised
+ * delays can look exact (five first retries of socket.io-client's 1 s ±50% drew 890-1087 ms
+ * on CI). The claim "no jitter" rests on evidence of determinism, read here once for the
+ * report's `deterministic`, its wording, the backoff-without-jitter finding and
+ * `audit --assert jitter=false`:
+ * - a constant: every delay long enough to show randomisation within a timer's lateness of the
+ *   others, one in eight excused as a stalled timer;
+ * - growth or a list: the same attempts repeated across outages without spread, growing delays
+ *   taking even steps (stepEvidence), or delays that are round constants.
+ */
+import type { BackoffFit, BackoffPoint } from './backoff.ts';
+import { EARLY_NOISE_MS, JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from './backoff.ts';
+import { median, minOf } from '../stats.ts';
+
+/** A delay written as a constant sits on a round grid; randomisation would scatter it. */
+const ROUND_GRID_MS = 250;
+/** A timer fires late by a few ms on an idle page, never early. */
+const ROUND_LATE_MS = 40;
+/** Round delays among which one may be late by a stall, from this many on. */
+const ROUND_STALL_FROM = 4;
+/** Attempts that must be seen in two outages or more, all agreeing, before repeats prove determinism. */
+const MIN_REPEATED_ATTEMPTS = 2;
+/** Delays a constant needs, long enough to show randomisation, before their agreement proves it has none. */
+const MIN_CONSTANT_DELAYS = 4;
+/**
+ * Delays per stalled timer a constant's proof may excuse. One in five or four (what the fitter
+ * excuses before it calls a constant's spread jitter) would let three of five uniform draws over
+ * 500-1500 ms pass for a constant one time in eight; with none excused below eight delays,
+ * five such draws agree within timer noise about once in a thousand.
+ */
+const CONSTANT_DELAYS_PER_STALL = 8;
+
+/**
+ * Three or more delays of 300 ms and more, each within a timer's lateness above a multiple of
+ * 250 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s): a list of
+ * constants. Jitter would land each there by chance about one time in six. A stalled event
+ * loop makes one of them late (phoenix's list read as …, 2.0 s, 5.1 s, 5.0 s, 5.0 s on a loaded
+ * machine): from ROUND_STALL_FROM delays on, one in four may miss the grid; jitter would
+ * still put every other one on it by chance under 1.5% of the time (4 delays), far less with more.
+ */
+function roundDelays(points: readonly BackoffPoint[]): boolean {
+  const long = points.filter((p) => p.delayMs >= JITTER_MEASURABLE_MS);
+  if (long.length < 3) return false;
+  const off = long.filter((p) => p.delayMs % ROUND_GRID_MS > ROUND_LATE_MS);
+  return off.length === 0 || (long.length >= ROUND_STALL_FROM && off.length <= Math.floor(long.length / 4));
+}
+
+/**
+ * A constant policy shown to be one: MIN_CONSTANT_DELAYS or more delays long enough to show
+ * randomisation, all within timer noise (late by up to TIMER_NOISE_MS, early by EARLY_NOISE_MS,
+ * and 3% for long delays) of one another, but for one in CONSTANT_DELAYS_PER_STALL, the longest,
+ * excused as stalls.
+ */
+export function constantShown(points: readonly BackoffPoint[]): boolean {
+  const long = points.map((p) => p.delayMs).filter((d) => d >= JITTER_MEASURABLE_MS).sort((a, b) => a - b);
+  if (long.length < MIN_CONSTANT_DELAYS) return false;
+  const kept = long.slice(0, long.length - Math.floor(long.length / CONSTANT_DELAYS_PER_STALL));
+  return kept.at(-1)! - kept[0]! <= TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
+}
+
+/**
+ * Whether `points` (the delays the fit read, without the page's own closes) show that the
+ * policy `fit` describes has no randomisation. False when jitter was seen, the verdict is of
+ * low confidence, or the delays merely do not show jitter.
+ */
+export function determinismShown(points: readonly BackoffPoint[], fit: BackoffFit): boolean {
+  if (fit.jitter || fit.confidence === 'low') return false;
+  if (fit.model === 'fixed') return constantShown(points);
+  const byAttempt = new Map<number, number[]>();
+  for (const p of points) {
+    if (!measurableDelay(p.delayMs, fit.maxMs)) continue;
+    const list = byAttempt.get(p.attempt);
+    if (list) list.push(p.delayMs);
+    else byAttempt.set(p.attempt, [p.delayMs]);
+  }
+  // The same attempt in several outages is evidence of determinism only when its delays
+  // agree; one that disagrees (1.1 s, then 0.7 s for socket.io-client's first retry) is
+  // randomisation, or a stall, and either way no proof of its absence.
+  const repeated = [...byAttempt.values()].filter((l) => l.length >= 2);
+  const agree = (l: number[]) => {
+    const least = minOf(l);
+    return l.every((v) => v - least <= Math.max(TIMER_NOISE_MS, 0.05 * least));
+  };
+  // Two attempts at least: one pair of randomised delays agrees by chance too often (graphql-ws's
+  // 2^k s + 0.3-3 s drew 3339 and 3347 ms for the first retry of two outages, one of them an
+  // outage only because a 119 ms connection read as a reset).
+  if (repeated.length >= MIN_REPEATED_ATTEMPTS && repeated.every(agree)) return true;
+  if (stepEvidence(points, fit.model, fit.maxMs, true) === 'even') return true;
+  // Round delays are constants whatever shape they were read as (phoenix's list read as an
+  // exponential from imprecise short entries: 502, 1003, 2004 ms); under a fitted cap only
+  // those below it, as a clamp puts randomised delays on the cap too (socket.io-client).
+  return roundDelays(fit.model === 'schedule' ? points : points.filter((p) => measurableDelay(p.delayMs, fit.maxMs)));
+}
