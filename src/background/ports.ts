@@ -170,6 +170,19 @@ function batchFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, bat
       cachedAt: stay.cachedAt,
     });
   }
+  // The relay saw the document frozen in place and resumed: before its new events (delivered at the resume).
+  for (const stay of batch.resumed ?? []) {
+    if (!tab.recording) break;
+    hub.buffers.append(tab, {
+      type: 'doc.resumed',
+      seq: ++tab.lastSeq,
+      pseq: 0,
+      t: stay.resumedAt,
+      frameId: connection.frameId,
+      doc: batch.doc || (events[0]?.doc ?? ''),
+      frozenAt: stay.frozenAt,
+    });
+  }
   for (const event of events) {
     if (event.type === 'doc.start' && connection.frameId === 0) {
       tab.url = event.url;

@@ -26,6 +26,9 @@
  *   the relay opens a new port, resends what the closed one never acknowledged,
  *   and tells the background when the document was hidden and shown again, which
  *   becomes a `doc.restored` event (the analysis measures no gap across it).
+ * - Freezing in place (Page Lifecycle `freeze`/`resume`: Chrome 133+ freezes CPU-intensive
+ *   tabs hidden for 5 minutes under Energy Saver): the document runs nothing meanwhile, so the
+ *   relay reports the window, which becomes a `doc.resumed` event (no gap measured across it).
  * - `document.open()` erases every listener on `document` and `window` (HTML
  *   "document open steps"), of every world: the relay watches the document's
  *   children (a MutationObserver, which document.open does not erase) and adds its
@@ -60,6 +63,7 @@ import {
   send,
   TO_RELAY_MESSAGE_CHECKS,
   type CacheStay,
+  type FreezeStay,
   type PageConfig,
   type PortLike,
   type RelayMessages,
@@ -137,6 +141,10 @@ export class Relay {
   private ackWatch: { batch: number; port: PortLike } | null = null;
   /** Stays in the back/forward cache not yet sent to the background. */
   private restores: CacheStay[] = [];
+  /** When the document was last frozen in place (page clock, epoch ms), until it resumes. */
+  private frozenAt: number | null = null;
+  /** Freezes in place not yet sent to the background. */
+  private freezes: FreezeStay[] = [];
 
   constructor(private readonly env: RelayEnvironment) {
     this.session = new PortSession({
@@ -228,6 +236,23 @@ export class Relay {
     this.session.renew();
   }
 
+  /**
+   * The browser froze the document (trusted `freeze`). Also before a stay in the back/forward
+   * cache, after its pagehide: that stay is reported as a restore, not as a freeze.
+   */
+  pageFrozen(at: number): void {
+    if (!this.hidden) this.frozenAt = at;
+  }
+
+  /** The browser resumed a document it froze in place (trusted `resume`): report the freeze. */
+  pageResumed(at: number): void {
+    const frozenAt = this.frozenAt;
+    this.frozenAt = null;
+    if (frozenAt === null || this.dead || this.hidden) return;
+    if (this.freezes.length < RELAY_MAX_HELD_RESTORES) this.freezes.push({ frozenAt: Math.min(frozenAt, at), resumedAt: at });
+    this.scheduleFlush();
+  }
+
   /** True once the hooks said hello. */
   hooksGreeted(): boolean {
     return this.greeted;
@@ -278,7 +303,7 @@ export class Relay {
     if (!port || !this.session.isWelcomed()) return;
     while (
       (this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) &&
-      (this.queue.length > 0 || this.countersChanged() || this.restores.length > 0)
+      (this.queue.length > 0 || this.countersChanged() || this.restores.length > 0 || this.freezes.length > 0)
     ) {
       // Whole page messages, at least one, up to the batch bounds.
       let taken = 0;
@@ -306,6 +331,10 @@ export class Relay {
       if (this.restores.length > 0) {
         payload.restored = this.restores;
         this.restores = [];
+      }
+      if (this.freezes.length > 0) {
+        payload.resumed = this.freezes;
+        this.freezes = [];
       }
       this.sentDropped = this.dropped;
       this.sentRejected = this.rejected;
@@ -456,6 +485,9 @@ function startInFrame(): void {
   const onPageShow = (event: Event) => {
     if (event.isTrusted) relay.pageShown((event as PageTransitionEvent).persisted ? pageClock(event) : undefined);
   };
+  // Dispatched at the document; the window's capture phase sees them first.
+  const onFreeze = (event: Event) => event.isTrusted && relay.pageFrozen(pageClock(event));
+  const onResume = (event: Event) => event.isTrusted && relay.pageResumed(pageClock(event));
   const listen = () => {
     // Capture phase on window sees every event dispatched in the document. Adding the same
     // listener again is a no-op, so this runs again after every change below.
@@ -465,6 +497,8 @@ function startInFrame(): void {
     window.addEventListener(RELAY_TO_PAGE_EVENT, onForgedMessage, true);
     window.addEventListener('pagehide', onPageHide, true);
     window.addEventListener('pageshow', onPageShow, true);
+    window.addEventListener('freeze', onFreeze, true);
+    window.addEventListener('resume', onResume, true);
   };
   listen();
   // document.open() erases the listeners above and replaces the document's children:

@@ -18,7 +18,15 @@ import type { ProtocolLabels } from './protocol-support.ts';
 import { docGoneAt, type HandshakeFailure, type PauseWindow, type TransportEnd } from './context.ts';
 
 /** Projection default: docs/domain.md's "1,000 users polling every 2 s make 500 requests/s". */
+
 export const DEFAULT_USERS = 1000;
+
+/**
+ * How long after a resume the messages held during a freeze are still being delivered (ms): they
+ * arrive as tasks queued back to back, in milliseconds for tens of messages. A flood held for long
+ * can take longer to drain; its gaps in the excess read as fast messages.
+ */
+export const RESUME_DRAIN_MS = 1000;
 
 export interface AnalyzerOptions {
   /** Concurrent users for the load projection (default 1,000). */
@@ -85,7 +93,7 @@ export class Analyzer {
   private readonly pauses: PauseWindow[] = [];
   /** When the browser said the page was offline, from `page.network` events (the last may still be open). */
   private readonly offline: PauseWindow[] = [];
-  /** Each document's stays in the back/forward cache, from `doc.restored` events. */
+  /** Each document's stays in the back/forward cache and frozen in place, from `doc.restored` and `doc.resumed` events. */
   private readonly cacheStays = new Map<string, PauseWindow[]>();
   /** When each document went away, from `doc.end` events (a document back from the cache may go again). */
   private readonly docEnds = new Map<string, number[]>();
@@ -161,10 +169,14 @@ export class Analyzer {
         this.faultsChanged = true;
         return;
       }
-      case 'doc.restored': {
-        if (e.frameId === 0) this.showDoc(e.t, e.doc);
+      case 'doc.restored':
+      case 'doc.resumed': {
+        if (e.type === 'doc.restored' && e.frameId === 0) this.showDoc(e.t, e.doc);
         const stays = this.cacheStays.get(e.doc);
-        const stay = { from: Math.min(e.cachedAt, e.t), to: e.t };
+        // A document frozen in place gets, at its resume, what arrived meanwhile, all at once:
+        // those messages' times are the resume's, not their arrival's, so the window runs on a little.
+        const stay =
+          e.type === 'doc.restored' ? { from: Math.min(e.cachedAt, e.t), to: e.t } : { from: Math.min(e.frozenAt, e.t), to: e.t + RESUME_DRAIN_MS };
         if (stays) stays.push(stay);
         else this.cacheStays.set(e.doc, [stay]);
         // Rare: every channel is looked at again, as for a recording pause.
@@ -358,7 +370,7 @@ export class Analyzer {
 
   /**
    * The windows in which a channel's silence says nothing: recording pauses, and the back/forward
-   * cache stays of the documents its connections belong to (not those of other documents: the page
+   * cache stays and freezes of the documents its connections belong to (not those of other documents: the page
    * shown while another was cached is measured as usual). Overlapping windows are merged.
    */
   private pausesOf(ch: ChannelState): readonly PauseWindow[] {

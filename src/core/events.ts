@@ -340,6 +340,20 @@ export interface DocRestoredEvent extends Base {
 }
 
 /**
+ * The browser froze the document and resumed it: from `frozenAt` (its `freeze` event) until `t`
+ * (its `resume` event) none of its tasks ran, its timers, network events and message handlers
+ * included (Page Lifecycle; Chrome 133+ freezes CPU-intensive tabs hidden for 5 minutes under
+ * Energy Saver, WebSockets or not). A stay in the back/forward cache is a `doc.restored`, not this.
+ * What arrived meanwhile is delivered at `t`, all at once. Made by the background from what the
+ * relay saw of the browser's own lifecycle events (a page cannot send it). The analysis reads
+ * nothing into the document's silence in that window, as for a stay in the back/forward cache.
+ */
+export interface DocResumedEvent extends Base {
+  type: 'doc.resumed';
+  frozenAt: number;
+}
+
+/**
  * The document is gone: its frame's link to the extension closed and did not come back (the
  * page navigated or reloaded, the tab was discarded to save memory or closed, the renderer
  * crashed, or the document went into the back/forward cache, which `doc.restored` then ends).
@@ -405,6 +419,7 @@ export interface HookErrorEvent extends Base {
 export type CaptureEvent =
   | DocStartEvent
   | DocRestoredEvent
+  | DocResumedEvent
   | DocEndEvent
   | PageNetworkEvent
   | HttpRequestEvent

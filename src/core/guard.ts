@@ -154,6 +154,7 @@ const conn = { ...base, conn: str, origin: optional(workerOrigin) };
 const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'doc.start': { ...base, url: str, title: str, top: bool, parentDoc: nullable(str) },
   'doc.restored': { ...base, cachedAt: time },
+  'doc.resumed': { ...base, frozenAt: time },
   'doc.end': base,
   'page.network': { ...base, online: bool },
   'http.request': {

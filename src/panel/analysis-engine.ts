@@ -108,7 +108,7 @@ const DEFINING_TYPES = new Set<CaptureEvent['type']>(['http.request', 'http.resp
  * Events that say how to read the rest (recording pauses, back/forward cache stays, injected
  * faults): rare, and kept through every eviction, or a pause would read as silence again.
  */
-const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'doc.restored', 'doc.end', 'fault', 'page.network']);
+const CONTEXT_TYPES = new Set<CaptureEvent['type']>(['capture.recording', 'doc.restored', 'doc.resumed', 'doc.end', 'fault', 'page.network']);
 
 /**
  * How many events of a list belong to each connection and each document, kept

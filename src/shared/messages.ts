@@ -27,6 +27,15 @@ export interface CacheStay {
   restoredAt: number;
 }
 
+/**
+ * A document frozen in place (not cached), on the page's clock (epoch ms): trusted `freeze` at
+ * `frozenAt`, trusted `resume` at `resumedAt`.
+ */
+export interface FreezeStay {
+  frozenAt: number;
+  resumedAt: number;
+}
+
 /** Relay → background. */
 export interface RelayMessages {
   /** First message on every relay port (also after a reconnect). */
@@ -38,9 +47,10 @@ export interface RelayMessages {
    * relay, consecutive from 1; `dropped`/`rejected` are the relay's cumulative
    * counters (so a resent batch never counts twice); `doc` is the relay's
    * document id ('' until known). `restored`: the document's stays in the
-   * back/forward cache since the previous batch, seen by the relay (not the page).
+   * back/forward cache since the previous batch, seen by the relay (not the page);
+   * `resumed`: the times it was frozen in place since the previous batch, likewise.
    */
-  batch: { batch: number; doc: string; pages: string[]; dropped: number; rejected: number; restored?: CacheStay[] };
+  batch: { batch: number; doc: string; pages: string[]; dropped: number; rejected: number; restored?: CacheStay[]; resumed?: FreezeStay[] };
 }
 
 /** Background → relay. */
@@ -210,6 +220,11 @@ const isCacheStays = (v: unknown): v is CacheStay[] =>
   v.length <= RELAY_MAX_HELD_RESTORES &&
   v.every((s) => isRecord(s) && isTime(s.cachedAt) && isTime(s.restoredAt) && s.cachedAt <= s.restoredAt);
 
+const isFreezeStays = (v: unknown): v is FreezeStay[] =>
+  Array.isArray(v) &&
+  v.length <= RELAY_MAX_HELD_RESTORES &&
+  v.every((s) => isRecord(s) && isTime(s.frozenAt) && isTime(s.resumedAt) && s.frozenAt <= s.resumedAt);
+
 /** Checks of relay → background messages (the page messages' events are checked when the background parses them). */
 export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
   hello: (p) => isRecord(p) && isShortString(p.relayId, 64) && p.relayId.length > 0,
@@ -221,7 +236,8 @@ export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
     isCount(p.dropped) &&
     isCount(p.rejected) &&
     isPageMessages(p.pages) &&
-    (p.restored === undefined || isCacheStays(p.restored)),
+    (p.restored === undefined || isCacheStays(p.restored)) &&
+    (p.resumed === undefined || isFreezeStays(p.resumed)),
 };
 
 /** Checks of background → relay messages. */

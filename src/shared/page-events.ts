@@ -27,7 +27,7 @@ export function isPageEvent(value: unknown): value is CaptureEvent {
  * refuses a page's claim to one.
  */
 export function isRecorderOnly(event: CaptureEvent): boolean {
-  return event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.end';
+  return event.type === 'capture.recording' || event.type === 'doc.restored' || event.type === 'doc.resumed' || event.type === 'doc.end';
 }
 
 /**

@@ -178,6 +178,9 @@ describe('back/forward cache enabled (built extension, real Chromium)', () => {
       for (const r of requestsFrom(events, label)) expect(inFreeze(r.t), `${label} ${r.url} at ${r.t}: ${JSON.stringify({ own, frozen })}`).toBe(false);
     }
     expect(stays.filter((s) => s.doc === docOf('top')).every((s) => s.frameId === 0)).toBe(true);
+    // Chrome froze and resumed each document around each stay (the freezes above): those are the
+    // stays themselves, not freezes in place.
+    expect(of(events, 'doc.resumed')).toEqual([]);
     // B came back from the cache once (Forward).
     expect(stays.filter((s) => s.doc === docOf('b'))).toHaveLength(1);
 

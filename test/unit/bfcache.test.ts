@@ -202,6 +202,58 @@ describe('back/forward cache: analysis', () => {
   });
 });
 
+describe('frozen in place (Page Lifecycle freeze/resume, not the cache)', () => {
+  it('the relay reports a freeze as doc.resumed, before what the document did after it; a stay in the cache only as doc.restored', async () => {
+    const world = new World();
+    const page = cacheableRelay(world, 'docA');
+    await until(() => page.relay.stats().connected);
+    page.post([page.docStart('http://a/'), page.event('before')]);
+    await until(() => page.relay.stats().heldEvents === 0);
+    page.relay.pageFrozen(T0 + 1000);
+    page.relay.pageResumed(T0 + 9000);
+    page.post([page.event('queued-while-frozen')]);
+    await until(() => page.relay.stats().heldEvents === 0 && page.relay.stats().queued === 0);
+    // A stay in the back/forward cache also freezes and resumes the document, after pagehide and before pageshow.
+    page.relay.pageHidden(T0 + 20_000);
+    page.relay.pageFrozen(T0 + 20_010);
+    page.enterCache();
+    page.relay.pageResumed(T0 + 30_000);
+    page.relay.pageShown(T0 + 30_001);
+    page.post([page.event('after-restore')]);
+    // A resume without a freeze seen first (the relay started in a frozen document) reports nothing.
+    page.relay.pageResumed(T0 + 40_000);
+    await until(() => page.relay.stats().heldEvents === 0 && page.relay.stats().connected);
+    const file = await world.hub.api.exportTab(1);
+    const resumed = file.events.filter((e): e is EventOf<'doc.resumed'> => e.type === 'doc.resumed');
+    expect(resumed).toEqual([expect.objectContaining({ doc: 'docA', frameId: 0, frozenAt: T0 + 1000, t: T0 + 9000 })]);
+    const seqOf = (text: string) => file.events.find((e) => e.type === 'ws.message' && e.data.data === text)!.seq;
+    expect(resumed[0]!.seq).toBeLessThan(seqOf('queued-while-frozen'));
+    expect(restoredEvents(file.events)).toEqual([expect.objectContaining({ cachedAt: T0 + 20_000, t: T0 + 30_001 })]);
+    expect(texts(file.events)).toEqual(['before', 'queued-while-frozen', 'after-restore']);
+  });
+
+  it("reads no idle gap on a socket across its document's freeze, nor a heartbeat from the pings delivered at once on resume", () => {
+    const ws = (frozen: boolean) => {
+      const b = new CaptureBuilder('docA');
+      const conn = b.wsCreate(T0, 'wss://api.example/live');
+      b.wsOpen(T0 + 50, conn);
+      // The server pings every 25 s; a freeze of 10 minutes from 100 s holds 24 of them, delivered at the resume.
+      for (let s = 25; s <= 1200; s += 25) {
+        const at = s * 1000;
+        const held = frozen && at > 100_000 && at < 700_000;
+        b.wsMsg(T0 + (held ? 700_000 + (at - 100_000) / 1000 : at), conn, 'in', '{"type":"ping"}');
+      }
+      return frozen ? [...b.sorted(), { type: 'doc.resumed', seq: 0, pseq: 0, t: T0 + 700_000, frameId: 0, doc: 'docA', frozenAt: T0 + 100_000 } as CaptureEvent] : b.sorted();
+    };
+    const plain = channel(ws(false), 'wss://api.example/live');
+    expect(plain.heartbeat!.intervalMs).toBeCloseTo(25_000, -3);
+    const frozen = channel(ws(true), 'wss://api.example/live');
+    expect(frozen.findings.map((f) => f.code)).not.toContain('idle-gap-over-nat-timeout');
+    expect(frozen.heartbeat!.maxIdleMs).toBeLessThanOrEqual(25_100);
+    expect(frozen.heartbeat!.intervalMs).toBeCloseTo(25_000, -3);
+  });
+});
+
 describe('back/forward cache: the panel', () => {
   it('shows the restored page and its frames, whichever of them came back first, and not the page shown meanwhile', () => {
     const events = [

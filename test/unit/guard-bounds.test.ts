@@ -23,6 +23,7 @@ const text = { size: 2, encoding: 'text', data: 'hi', truncated: false };
 const VALID: Record<CaptureEventType, Record<string, unknown>> = {
   'doc.start': { ...ids, type: 'doc.start', url: 'https://a.example/', title: 'A', top: true, parentDoc: null },
   'doc.restored': { ...ids, type: 'doc.restored', cachedAt: T0 - 1000 },
+  'doc.resumed': { ...ids, type: 'doc.resumed', frozenAt: T0 - 1000 },
   'doc.end': { ...ids, type: 'doc.end' },
   'page.network': { ...ids, type: 'page.network', online: false },
   'http.request': { ...ids, conn: 'd1:1', type: 'http.request', transport: 'fetch', method: 'GET', url: 'https://a.example/x', headers: [], bodySize: 0 },
@@ -73,6 +74,7 @@ const BOUNDED: Array<[CaptureEventType, string, Bound]> = [
     [type, 'frameId', BOUNDS.frameId],
   ]),
   ['doc.restored', 'cachedAt', BOUNDS.time],
+  ['doc.resumed', 'frozenAt', BOUNDS.time],
   ['http.request', 'bodySize', BOUNDS.bytes],
   ['http.response', 'status', BOUNDS.httpStatus],
   ['http.chunk', 'size', BOUNDS.bytes],

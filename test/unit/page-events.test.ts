@@ -44,10 +44,11 @@ describe('page events wire: the relay reads the header, the background parses (n
     const claims = [
       { ...base, type: 'capture.recording', on: false },
       { ...base, type: 'doc.restored', cachedAt: 0 },
+      { ...base, type: 'doc.resumed', frozenAt: 0 },
       { ...base, type: 'doc.end' },
     ] as CaptureEvent[];
     const { events } = parsePageEvents(encodePageEvents([...claims, wsMessage('ok', 2)]));
-    expect(events.map(isRecorderOnly)).toEqual([true, true, true, false]);
+    expect(events.map(isRecorderOnly)).toEqual([true, true, true, true, false]);
   });
 
   it('reads the header only: no count for other messages, a zero count or a claim above the bound', () => {

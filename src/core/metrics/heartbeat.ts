@@ -141,13 +141,22 @@ function intervalsWithin(items: readonly Located[], pauses: PauseIndex = NO_PAUS
 }
 
 /** Silence before each item (since any message on the same record). */
-function silencesBefore(items: readonly Located[], perRecord: readonly ConnMessage[][]): number[] {
+function silencesBefore(items: readonly Located[], perRecord: readonly ConnMessage[][], pauses: PauseIndex): number[] {
   const out: number[] = [];
-  for (const it of items) if (it.idx > 0) out.push(it.m.t - perRecord[it.rec]![it.idx - 1]!.t);
+  for (const it of items) {
+    if (it.idx === 0) continue;
+    const before = perRecord[it.rec]![it.idx - 1]!.t;
+    if (!pauses.between(before, it.m.t)) out.push(it.m.t - before);
+  }
   return out;
 }
 
-function findBeats(perRecord: readonly ConnMessage[][]): { beats: Located[]; source: 'protocol' | 'pattern' | null } {
+/**
+ * Heartbeats: the protocol's, else a kind of message that recurs on a regular timer or after a
+ * regular silence. Spans over a pause are no interval (recording paused; a document cached, or
+ * frozen and then given what arrived meanwhile all at once).
+ */
+function findBeats(perRecord: readonly ConnMessage[][], pauses: PauseIndex): { beats: Located[]; source: 'protocol' | 'pattern' | null } {
   const protocol: Located[] = [];
   const groups = new Map<string, Located[]>();
   perRecord.forEach((list, rec) => {
@@ -164,8 +173,8 @@ function findBeats(perRecord: readonly ConnMessage[][]): { beats: Located[]; sou
   const beats: Located[] = [];
   for (const g of groups.values()) {
     if (g.length < HEARTBEAT_MIN_REPEATS) continue;
-    const regularTimer = regularity(intervalsWithin(g), 0.3) >= 0.6;
-    const regularSilence = regularity(silencesBefore(g, perRecord), 0.3) >= 0.6;
+    const regularTimer = regularity(intervalsWithin(g, pauses), 0.3) >= 0.6;
+    const regularSilence = regularity(silencesBefore(g, perRecord, pauses), 0.3) >= 0.6;
     // One by one: spreading a group of a few hundred thousand beats as arguments overflows the stack.
     if (regularTimer || regularSilence) for (const b of g) beats.push(b);
   }
@@ -287,7 +296,7 @@ export function measureHeartbeat(ctx: ChannelContext, kind: ChannelKind): Heartb
       if (gap > IDLE_LIMIT_MS) idleGaps.push({ start: times[k - 1]!, end: times[k]! });
     }
   });
-  const { beats, source } = findBeats(perRecord);
+  const { beats, source } = findBeats(perRecord, pauses);
   if (beats.length === 0) {
     return {
       heartbeat: { intervalMs: null, direction: null, jitterMs: null, maxIdleMs: round1(maxIdleMs), source: null },
