@@ -153,35 +153,22 @@ function batchFromRelay(hub: PortHub, tab: Tab, connection: RelayConnection, bat
   }
   trackClock(tab, events);
   connection.doc = batch.doc || (events[0]?.doc ?? connection.doc);
-  // The relay saw the document come back from the back/forward cache: before its new events.
+  // What the relay saw of the browser's page lifecycle, before the document's new events.
+  const doc = batch.doc || (events[0]?.doc ?? '');
+  const lifecycle = (t: number) => ({ seq: ++tab.lastSeq, pseq: 0, t, frameId: connection.frameId, doc });
+  // The document came back from the back/forward cache.
   for (const stay of batch.restored ?? []) {
     if (!tab.recording) break;
     if (connection.frameId === 0 && record.page) {
       tab.url = record.page.url;
       tab.title = record.page.title;
     }
-    hub.buffers.append(tab, {
-      type: 'doc.restored',
-      seq: ++tab.lastSeq,
-      pseq: 0,
-      t: stay.restoredAt,
-      frameId: connection.frameId,
-      doc: batch.doc || (events[0]?.doc ?? ''),
-      cachedAt: stay.cachedAt,
-    });
+    hub.buffers.append(tab, { type: 'doc.restored', ...lifecycle(stay.restoredAt), cachedAt: stay.cachedAt });
   }
-  // The relay saw the document frozen in place and resumed: before its new events (delivered at the resume).
+  // The document was frozen in place and resumed (what arrived meanwhile is delivered at the resume).
   for (const stay of batch.resumed ?? []) {
     if (!tab.recording) break;
-    hub.buffers.append(tab, {
-      type: 'doc.resumed',
-      seq: ++tab.lastSeq,
-      pseq: 0,
-      t: stay.resumedAt,
-      frameId: connection.frameId,
-      doc: batch.doc || (events[0]?.doc ?? ''),
-      frozenAt: stay.frozenAt,
-    });
+    hub.buffers.append(tab, { type: 'doc.resumed', ...lifecycle(stay.resumedAt), frozenAt: stay.frozenAt });
   }
   for (const event of events) {
     if (event.type === 'doc.start' && connection.frameId === 0) {

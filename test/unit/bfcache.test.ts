@@ -58,15 +58,21 @@ function message(doc: string, frameId: number, t: number, text: string): Capture
   return { type: 'ws.message', seq: 0, pseq: 0, t, frameId, doc, conn: `${doc}:1`, dir: 'in', data: { size: text.length, encoding: 'text', data: text, truncated: false } };
 }
 
+/** A relay of document docA (http://a/) that sent its start and one event 'before', both stored. */
+async function pageShownOnce() {
+  const world = new World();
+  const page = cacheableRelay(world, 'docA');
+  await until(() => page.relay.stats().connected);
+  page.post([page.docStart('http://a/'), page.event('before')]);
+  await until(() => page.relay.stats().heldEvents === 0);
+  return { world, page };
+}
+
 const restoredEvents = (events: readonly CaptureEvent[]) => events.filter((e): e is EventOf<'doc.restored'> => e.type === 'doc.restored');
 
 describe('back/forward cache: relay and background (node)', () => {
   it('a restored document reconnects, resends what its closed port swallowed, and its stay is marked before its new events', async () => {
-    const world = new World();
-    const page = cacheableRelay(world, 'docA');
-    await until(() => page.relay.stats().connected);
-    page.post([page.docStart('http://a/'), page.event('before')]);
-    await until(() => page.relay.stats().heldEvents === 0);
+    const { world, page } = await pageShownOnce();
 
     page.relay.pageHidden(T0 + 1000);
     // The page's own pagehide handler sends one more request: it goes out at once, on a port
@@ -97,11 +103,7 @@ describe('back/forward cache: relay and background (node)', () => {
   });
 
   it('a port the document opened after pagehide, before Chrome froze it, is replaced on restore too', async () => {
-    const world = new World();
-    const page = cacheableRelay(world, 'docA');
-    await until(() => page.relay.stats().connected);
-    page.post([page.docStart('http://a/'), page.event('before')]);
-    await until(() => page.relay.stats().heldEvents === 0);
+    const { world, page } = await pageShownOnce();
 
     // A loaded machine: the cached document still runs for a while after pagehide (CI saw
     // its timers fire 1.3 s later). Suppose its port closes and the relay hears of it then
@@ -204,11 +206,7 @@ describe('back/forward cache: analysis', () => {
 
 describe('frozen in place (Page Lifecycle freeze/resume, not the cache)', () => {
   it('the relay reports a freeze as doc.resumed, before what the document did after it; a stay in the cache only as doc.restored', async () => {
-    const world = new World();
-    const page = cacheableRelay(world, 'docA');
-    await until(() => page.relay.stats().connected);
-    page.post([page.docStart('http://a/'), page.event('before')]);
-    await until(() => page.relay.stats().heldEvents === 0);
+    const { world, page } = await pageShownOnce();
     page.relay.pageFrozen(T0 + 1000);
     page.relay.pageResumed(T0 + 9000);
     page.post([page.event('queued-while-frozen')]);
