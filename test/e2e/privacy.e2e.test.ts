@@ -159,10 +159,12 @@ class NetworkMonitor {
 
   private record(sessionId: string | undefined, url: string, kind: SeenRequest['kind'], extra: Partial<SeenRequest> = {}): void {
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
-    // A service worker stopped and started again is the same target, and Chromium then reports its requests to both the
-    // session made when it first ran and the one auto-attached at its restart: count each (target, request, URL) once.
+    // One request can reach the monitor on two sessions: a service worker stopped and started again is the same
+    // target, reported to both the session made when it first ran and the one auto-attached at its restart; a frame
+    // inside the DevTools front end can be reported by its own target and by the front end's. A request id names
+    // one request across targets (its renderer's or the browser's counter): count each (request, URL) once.
     // (A redirect keeps the request id but changes the URL, so each hop still counts.)
-    const key = `${session?.targetId ?? '?'} ${extra.requestId ?? Math.random()} ${url}`;
+    const key = `${extra.requestId ?? Math.random()} ${url}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     const fromExtensionDocument = typeof extra.documentURL === 'string' && extra.documentURL.startsWith(this.extensionOrigin);
