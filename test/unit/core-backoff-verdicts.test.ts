@@ -568,6 +568,14 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).toContain('backoff-without-jitter');
   });
 
+  it("phoenix's list with stalled entries on a loaded machine: a curve's misfit under 300 ms is no short draw", () => {
+    // Protocol matrix, server down, 2026-12-07: 242 ms for the 100 ms entry, 648 for 500. A curve through
+    // the list predicts 372 ms where the 250 ms entry came at 279 ms; that delay was counted as a short draw.
+    const ch = channel(outages([[13, 59, 242, 158, 213, 279, 648, 1007, 2002, 5001, 5002, 5001]], 60_000));
+    expect(ch.backoff!.jitter).toBe(false);
+    expect(codes(ch)).not.toContain('backoff-jitter-lost-at-cap');
+  });
+
   it('reconnecting-websocket offline, ×1.3 to the letter and then its cap once: not called jittered', () => {
     // Real Chromium, page offline (backoff matrix, 2026-12-07): no timer curve leaves 10006 ms on
     // time, as the cap clamped it; the fit called these delays randomised and --assert jitter=true passed.

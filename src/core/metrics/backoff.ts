@@ -655,8 +655,12 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null, model: BackoffModel): boolean {
   if (model === 'fixed' && constantSpread(points)) return true;
   // Delays clamped at the cap say nothing about randomisation, nor do delays too short to
-  // show it; delays well above a cap do (randomised after capping, or stalled).
-  const shows = points.map((p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS);
+  // show it, as the policy predicts them or as they came (a curve through a written list
+  // predicts 372 ms where phoenix's 250 ms entry came 279 ms late: a misfit, not a short draw);
+  // delays well above a cap do (randomised after capping, or stalled).
+  const shows = points.map(
+    (p) => (cap === null || Math.abs(p.delayMs - cap) > capTolerance(cap)) && predict(p.attempt) >= JITTER_MEASURABLE_MS && p.delayMs >= JITTER_MEASURABLE_MS,
+  );
   const free = res.filter((_, i) => shows[i]);
   if (free.length < 2) return false;
   if (median(free.map(Math.abs)) >= JITTER_SPREAD / 2) return true;
