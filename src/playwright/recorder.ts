@@ -10,6 +10,10 @@
  * parsed and checked with the background's guard (src/shared/page-events.ts
  * parsePageEvents) and sequenced as the background does (seq per recorder, frameId
  * per frame, page-made drop reports and background-only events refused and counted).
+ *
+ * A document that goes away (the frame navigates, is removed, or its page closes) gets a
+ * `doc.end`, as the background records one when a relay's port closes for good: the browser
+ * tears its connections down without a close event, and the analysis ends them there.
  */
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
@@ -86,6 +90,43 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
   let seq = 0;
   let recording = true;
   let page = { url: '', title: '' };
+  /** Each frame's document now (the last that sent events), and those that went from it, with when. */
+  const frameDocs = new Map<Frame, { current: string; ended: Map<string, number> }>();
+  const endDoc = (frameId: number, doc: string, t: number) => {
+    if (recording) events.push({ type: 'doc.end', seq: ++seq, pseq: 0, t, frameId, doc });
+  };
+  /**
+   * Events of `doc` arrived from `frame`, the first made at `t`. Another document than the frame's
+   * last means that one went away (a navigation), when this one started; but messages the last one
+   * flushed as it went (pagehide) can come after the next one's first, and are no new document.
+   */
+  const seenDoc = (frame: Frame, frameId: number, doc: string, t: number) => {
+    const state = frameDocs.get(frame);
+    if (state === undefined) {
+      frameDocs.set(frame, { current: doc, ended: new Map() });
+      return;
+    }
+    if (doc === state.current) return;
+    const endedAt = state.ended.get(doc);
+    if (endedAt !== undefined && t <= endedAt) return;
+    endDoc(frameId, state.current, t);
+    state.ended.set(state.current, t);
+    state.ended.delete(doc);
+    state.current = doc;
+  };
+  /** The frame is gone (removed from its page, or the page closed): so is its document. */
+  const frameGone = (frame: Frame) => {
+    const state = frameDocs.get(frame);
+    if (state === undefined) return;
+    frameDocs.delete(frame);
+    endDoc(frameIdOf(frame), state.current, Date.now());
+  };
+  const watch = (p: Page) => {
+    p.on('framedetached', frameGone);
+    p.on('close', () => {
+      for (const frame of [...frameDocs.keys()]) if (frame.page() === p) frameGone(frame);
+    });
+  };
 
   const frameIdOf = (frame: Frame): number => {
     if (frame.parentFrame() === null) return 0;
@@ -99,6 +140,8 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
     if (!recording || typeof json !== 'string') return;
     const frameId = frameIdOf(source.frame);
     const parsed = parsePageEvents(json);
+    const first = parsed.events[0];
+    if (first !== undefined) seenDoc(source.frame, frameId, first.doc, first.t);
     let rejected = parsed.rejected;
     let doc = '';
     for (const event of parsed.events) {
@@ -119,6 +162,11 @@ export async function attach(target: Page | BrowserContext, options: AttachOptio
   const initScript = `(() => {\n${scripts.relay}\n__riPlaywrightRelay.start(${JSON.stringify({ binding, commandEvent })});\n})();\n${scripts.hooks}`;
   await target.exposeBinding(binding, receive);
   await target.addInitScript(initScript);
+  if (isPage(target)) watch(target);
+  else {
+    for (const p of target.pages()) watch(p);
+    target.on('page', watch);
+  }
 
   /** Let every frame's hooks flush what they hold (their timer), and the binding calls arrive. */
   const settle = async () => {

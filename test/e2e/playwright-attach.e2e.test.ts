@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { startLab, type Lab } from '../../lab/server.ts';
 import { attach } from '../../src/playwright/recorder.ts';
+import { analyzeCapture } from '../../src/core/index.ts';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
 import { launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 
@@ -116,6 +117,55 @@ describe('attach() on a page with frames, no extension', () => {
     } finally {
       await page.close();
     }
+  });
+});
+
+describe('attach(): documents that go away', () => {
+  it('a removed frame, a navigation and a closed page each end their document, and the report ends its socket there', async () => {
+    const page = await browser.context.newPage();
+    const rt = await attach(page);
+    const of = <T extends CaptureEvent['type']>(type: T) => rt.events().filter((e): e is EventOf<T> => e.type === type);
+    const docOf = (path: string) => of('doc.start').find((e) => e.url.includes(path))?.doc;
+    const ended = (doc: string | undefined) => of('doc.end').filter((e) => e.doc === doc);
+    await page.goto(topUrl);
+    await until(() => of('ws.message').length > 0 && of('sse.message').length > 0, 'WebSocket and SSE messages', rt.events);
+
+    // The WebSocket frame is removed from the page: its document is gone, and the socket with it
+    // (the browser closes it without a close event in the page).
+    const removedAt = Date.now();
+    await page.evaluate(() => document.querySelector('iframe[src*="websocket.html"]')!.remove());
+    await until(() => ended(docOf('websocket.html')).length === 1, "the removed frame's doc.end", rt.events);
+    expect(ended(docOf('websocket.html'))[0]!.t).toBeGreaterThanOrEqual(removedAt - 50);
+    // Long enough after it that a socket read as open would read idle for longer than its heartbeat (3 s here).
+    await new Promise((r) => setTimeout(r, 6000));
+    const at = Date.now();
+    const socket = (events: CaptureEvent[]) => analyzeCapture(events, { until: at }).channels.find((c) => c.kind === 'websocket')!;
+    expect(socket(rt.events()).heartbeat!.maxIdleMs).toBeLessThan(5000);
+    expect(socket(rt.events().filter((e) => e.type !== 'doc.end')).heartbeat!.maxIdleMs).toBeGreaterThan(5500);
+
+    // The page navigates: the top document goes, and the SSE frame with it.
+    const leftAt = Date.now();
+    await page.goto('about:blank');
+    await until(() => ended(docOf(topUrl)).length === 1 && ended(docOf('sse.html')).length === 1, 'doc.end of the page left and of its frame', rt.events);
+    for (const path of [topUrl, 'sse.html']) {
+      const [end] = ended(docOf(path));
+      expect(end!.t, path).toBeGreaterThanOrEqual(leftAt - 50);
+      expect(end!.t, path).toBeLessThan(leftAt + 3000);
+    }
+    // Every doc.end passed through the recorder's sequence, once per document.
+    const seqs = rt.events().map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(of('doc.end').filter((e) => [topUrl, 'websocket.html', 'sse.html'].some((p) => e.doc === docOf(p)))).toHaveLength(3);
+
+    // A closed page ends the document it showed.
+    const other = await browser.context.newPage();
+    const rtOther = await attach(other);
+    await other.goto(`${lab.url}/pages/websocket.html?mode=ws-heartbeat&scale=0.2`);
+    await until(() => rtOther.events().some((e) => e.type === 'ws.open'), 'the second page open', rtOther.events);
+    const shown = rtOther.events().find((e) => e.type === 'doc.start' && e.url.includes('websocket.html'))!.doc;
+    await other.close();
+    expect(rtOther.events().filter((e) => e.type === 'doc.end' && e.doc === shown)).toHaveLength(1);
+    await page.close();
   });
 });
 
