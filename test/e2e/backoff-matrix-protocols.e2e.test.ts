@@ -64,6 +64,12 @@ const factorWithin = (b: Backoff, low: number, high: number): string[] =>
 
 /** A report that says its initial delay is rough is not held to the library's range. */
 const roughInitial = (b: Backoff): boolean => b.factorRange !== null || (b.confidenceReason?.includes('initial delay and factor are rough') ?? false);
+/**
+ * A cap the report itself says it read from growth that stopped, at medium confidence: randomised draws
+ * stop growing by chance (subscriptions-transport-ws drew 7657 then 7655 ms under its 10 s clamp), which
+ * the report says; in simulation about one such cap in five of that client is not its cap.
+ */
+const hedgedCap = (b: Backoff): boolean => b.confidence !== 'high' && (b.confidenceReason?.includes('read from growth that stopped') ?? false);
 
 /** Delays under this are timer noise (the lab's and the fitter's floor): only their order of magnitude is checked. */
 const NOISE_MS = 200;
@@ -183,7 +189,7 @@ function expectation(client: ProtocolClient, mode: FailureMode): Expectation {
           // Delays under 200 ms are timer noise (NOISE_MS): the curve's start is only known to its order of magnitude.
           ...(roughInitial(b) ? [] : within(b.initialMs, 20, 400, 'initialMs')),
           ...factorWithin(b, 1.5, 2.7),
-          ...(b.maxMs === null ? [] : near(b.maxMs, doc.maxMs!, 'maxMs')),
+          ...(b.maxMs === null || hedgedCap(b) ? [] : near(b.maxMs, doc.maxMs!, 'maxMs')),
         ],
         wrongResets: opensDoNotReset,
         present: [],
