@@ -297,10 +297,15 @@ export class Relay {
     return this.heldChars - this.unackedChars;
   }
 
-  /** Send queued messages as batches while the in-flight window allows. */
+  /**
+   * Send queued messages as batches while the in-flight window allows. Before the welcome
+   * only while the document goes away: a page left right after it loaded (a link followed at
+   * once, a Back) may never see the welcome, and the background takes a port's messages in
+   * order, the hello first. What the port loses is resent after a welcome, if one comes.
+   */
   private flush(): void {
     const port = this.session.current();
-    if (!port || !this.session.isWelcomed()) return;
+    if (!port || (!this.session.isWelcomed() && !this.hidden)) return;
     while (
       (this.hidden || this.unacked.length < RELAY_MAX_IN_FLIGHT) &&
       (this.queue.length > 0 || this.countersChanged() || this.restores.length > 0 || this.freezes.length > 0)

@@ -371,7 +371,8 @@ describe('Firefox e2e (built add-on in firefox-esr over WebDriver BiDi)', () => 
       (c) => of(c.events, 'http.end').length >= 2,
     );
     const flow = capture.events.filter((e) => e.type !== 'http.timing' && !(e.type === 'doc.start' && e.url === 'about:blank'));
-    expect(flow.map((e) => [e.type, e.type === 'doc.start' || e.type === 'http.request' ? e.url : ''])).toEqual([
+    const seen = flow.map((e) => [e.type, e.type === 'doc.start' || e.type === 'http.request' ? e.url : '']);
+    expect(seen, JSON.stringify(capture.events.map((e) => [e.seq, e.type, e.t]))).toEqual([
       ['doc.start', run.url],
       ['http.request', `${plain.origin}/json?n=before`],
       ['http.response', ''],

@@ -5,7 +5,7 @@
  * restore. test/e2e/bfcache.e2e.test.ts does the same in Chromium with the cache enabled.
  */
 import { describe, expect, it } from 'vitest';
-import { Frame, panel, relayOfDoc, texts, until, World } from './relay-harness.ts';
+import { Frame, panel, relayOfDoc, texts, tick, until, World } from './relay-harness.ts';
 import { pageEventsMessage } from '../../src/shared/page-bridge.ts';
 import type { PortLike } from '../../src/shared/messages.ts';
 import type { CaptureEvent, EventOf } from '../../src/core/events.ts';
@@ -100,6 +100,27 @@ describe('back/forward cache: relay and background (node)', () => {
     expect(restored[0]!.seq).toBeLessThan(seqOf('after'));
     const stats = await world.hub.api.stats(1);
     expect(stats).toMatchObject({ url: 'http://a/', dropped: { page: 0, relay: 0, background: 0 }, rejected: 0 });
+  });
+
+  it('a document left before the background welcomed its relay still delivers what it flushed at pagehide', async () => {
+    const world = new World();
+    // The welcome never reaches this relay (the page is left before it arrives); what it sends does arrive.
+    const relay = relayOfDoc('docA', () => {
+      const port = world.connectRelay(1, 0);
+      return { ...port, postMessage: (m: unknown) => port.postMessage(m), onMessage: { addListener: () => {} } };
+    });
+    const frame = new Frame(world, 2, 0, 'unused');
+    relay.receiveFromPage(JSON.stringify(pageEventsMessage([{ ...frame.docStart('http://a/'), doc: 'docA' }, { ...frame.event('first-and-last'), doc: 'docA' }])));
+    await tick(50);
+    expect(relay.stats()).toMatchObject({ connected: false, queued: 2 });
+    relay.pageHidden(T0 + 100);
+    expect(relay.stats()).toMatchObject({ queued: 0, unacked: 1 });
+    let file = await world.hub.api.exportTab(1);
+    for (let i = 0; i < 40 && texts(file.events).length === 0; i++) {
+      await tick(25);
+      file = await world.hub.api.exportTab(1);
+    }
+    expect(texts(file.events)).toEqual(['first-and-last']);
   });
 
   it('a port the document opened after pagehide, before Chrome froze it, is replaced on restore too', async () => {
