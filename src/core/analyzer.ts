@@ -18,7 +18,6 @@ import type { ProtocolLabels } from './protocol-support.ts';
 import { docGoneAt, type HandshakeFailure, type PauseWindow, type TransportEnd } from './context.ts';
 
 /** Projection default: docs/domain.md's "1,000 users polling every 2 s make 500 requests/s". */
-
 export const DEFAULT_USERS = 1000;
 
 /**

@@ -215,15 +215,11 @@ function isTabStats(v: unknown): v is TabStats {
 const isPageMessages = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= RELAY_BATCH_MAX_EVENTS && v.every((page) => typeof page === 'string' && page.length <= PAGE_MESSAGE_MAX_CHARS);
 
-const isCacheStays = (v: unknown): v is CacheStay[] =>
+/** A list of at most RELAY_MAX_HELD_RESTORES windows, each `from` to `to` (times, in order). */
+const isStays = <T>(v: unknown, from: keyof T & string, to: keyof T & string): v is T[] =>
   Array.isArray(v) &&
   v.length <= RELAY_MAX_HELD_RESTORES &&
-  v.every((s) => isRecord(s) && isTime(s.cachedAt) && isTime(s.restoredAt) && s.cachedAt <= s.restoredAt);
-
-const isFreezeStays = (v: unknown): v is FreezeStay[] =>
-  Array.isArray(v) &&
-  v.length <= RELAY_MAX_HELD_RESTORES &&
-  v.every((s) => isRecord(s) && isTime(s.frozenAt) && isTime(s.resumedAt) && s.frozenAt <= s.resumedAt);
+  v.every((s) => isRecord(s) && isTime(s[from]) && isTime(s[to]) && (s[from] as number) <= (s[to] as number));
 
 /** Checks of relay → background messages (the page messages' events are checked when the background parses them). */
 export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
@@ -236,8 +232,8 @@ export const RELAY_MESSAGE_CHECKS: PayloadChecks<RelayMessages> = {
     isCount(p.dropped) &&
     isCount(p.rejected) &&
     isPageMessages(p.pages) &&
-    (p.restored === undefined || isCacheStays(p.restored)) &&
-    (p.resumed === undefined || isFreezeStays(p.resumed)),
+    (p.restored === undefined || isStays<CacheStay>(p.restored, 'cachedAt', 'restoredAt')) &&
+    (p.resumed === undefined || isStays<FreezeStay>(p.resumed, 'frozenAt', 'resumedAt')),
 };
 
 /** Checks of background → relay messages. */

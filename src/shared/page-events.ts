@@ -22,7 +22,8 @@ export function isPageEvent(value: unknown): value is CaptureEvent {
 
 /**
  * Events only the recording side makes, never the page: a recording pause (`capture.recording`),
- * a document back from the back/forward cache (`doc.restored`) or gone (`doc.end`). The guard lets
+ * a document back from the back/forward cache (`doc.restored`), resumed after a freeze in place
+ * (`doc.resumed`) or gone (`doc.end`). The guard lets
  * their schema through; whoever sequences page events (the background, the Playwright recorder)
  * refuses a page's claim to one.
  */

@@ -96,7 +96,7 @@ export class PortSession {
   /**
    * Open a fresh port now, from the first back-off delay, whatever the current one seems
    * to be: the owner knows it may be dead without a word (a document back from the
-   * back/forward cache, a port that stopped acknowledging).
+   * back/forward cache, whose ports Chrome closed without telling it).
    */
   renew(): void {
     this.attempt = 0;

@@ -11,8 +11,8 @@
  *   taking even steps (stepEvidence), or delays that are round constants.
  */
 import type { BackoffFit, BackoffPoint } from './backoff.ts';
-import { EARLY_NOISE_MS, JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from './backoff.ts';
-import { median, minOf } from '../stats.ts';
+import { agreeWithinNoise, JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from './backoff.ts';
+import { minOf } from '../stats.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
 const ROUND_GRID_MS = 250;
@@ -56,8 +56,7 @@ function roundDelays(points: readonly BackoffPoint[]): boolean {
 export function constantShown(points: readonly BackoffPoint[]): boolean {
   const long = points.map((p) => p.delayMs).filter((d) => d >= JITTER_MEASURABLE_MS).sort((a, b) => a - b);
   if (long.length < MIN_CONSTANT_DELAYS) return false;
-  const kept = long.slice(0, long.length - Math.floor(long.length / CONSTANT_DELAYS_PER_STALL));
-  return kept.at(-1)! - kept[0]! <= TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
+  return agreeWithinNoise(long, Math.floor(long.length / CONSTANT_DELAYS_PER_STALL));
 }
 
 /**

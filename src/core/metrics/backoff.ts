@@ -578,16 +578,26 @@ export function stallsExcused(count: number): number {
 }
 
 /**
+ * The delays of `sorted` (ascending) lie within timer noise of one another (late by up to
+ * TIMER_NOISE_MS, early by EARLY_NOISE_MS, and 3% for long delays), but for the `excused`
+ * longest, left out as stalled timers. The one band both readings of a constant use: its
+ * spread as jitter (constantSpread) and its agreement as determinism (backoff-determinism.ts).
+ */
+export function agreeWithinNoise(sorted: readonly number[], excused: number): boolean {
+  const kept = sorted.slice(0, sorted.length - excused);
+  return kept.at(-1)! - kept[0]! <= TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
+}
+
+/**
  * A constant policy's delays lie within a timer's lateness of one another, but for a few
- * stalled ones: with the longest fifth left out as stalls, a spread wider than timer noise
+ * stalled ones: with the longest quarter left out as stalls (stallsExcused), a spread wider than timer noise
  * (and 3%) is randomisation (socket.io-client's first retry, 1 s ±50%, met again and again
  * against a server that accepts and closes: 878-1296 ms).
  */
 function constantSpread(points: readonly BackoffPoint[]): boolean {
   const all = points.map((p) => p.delayMs).sort((a, b) => a - b);
   if (all.length < MIN_SPREAD_POINTS || median(all) < JITTER_MEASURABLE_MS) return false;
-  const kept = all.slice(0, all.length - stallsExcused(all.length));
-  return kept.at(-1)! - kept[0]! > TIMER_NOISE_MS + EARLY_NOISE_MS + 0.03 * median(kept);
+  return !agreeWithinNoise(all, stallsExcused(all.length));
 }
 
 /** A delay long enough to show randomisation (JITTER_MEASURABLE_MS) and not clamped at the cap. */
