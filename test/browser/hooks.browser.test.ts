@@ -325,6 +325,52 @@ describe('fetch', () => {
     await page.close();
   });
 
+  it('serves text() and json() of a large declared body natively: its size, its first chars, and consecutive polls compared whole', async () => {
+    // Over 64 KiB of declared length, text() and json() are the native text(); the hash comes
+    // from the text (textBodyHash), each poll compared whole with the endpoint's last one.
+    const page = await openPage(`<script>
+      window.__done = (async () => {
+        const got = [];
+        const poll = async (query, how) => {
+          const r = await fetch('/large?' + query);
+          const value = how === 'json' ? await r.json() : JSON.parse(await r.text());
+          got.push(value.text.length + ':' + value.text.indexOf('#'));
+        };
+        await poll('n=300000&p=1', 'text');
+        await poll('n=300000&p=2', 'text');
+        await poll('n=300000&at=250000&p=3', 'text');
+        await poll('n=300000&at=250000&p=4', 'json');
+        await poll('n=300000&p=5', 'json');
+        await poll('n=40000&unit=%C3%A9&p=6', 'text');
+        got.push(await (await fetch('/large?n=100000&bad=1&p=7')).json().then(() => 'parsed', (e) => e.constructor.name + ':' + (e instanceof SyntaxError)));
+        return got;
+      })();
+    </script>`);
+    const got = await page.evaluate(() => (window as unknown as { __done: Promise<string[]> }).__done);
+    expect(got).toEqual(['300000:-1', '300000:-1', '300000:250000', '300000:250000', '300000:-1', '40000:-1', 'SyntaxError:true']);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 7);
+    const endOf = (p: number) => {
+      const conn = find(events, 'http.request').find((r) => r.url.endsWith(`p=${p}`))!.conn;
+      return find(events, 'http.end').find((e) => e.conn === conn)!;
+    };
+    const letters = JSON.stringify({ text: Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('') });
+    expect(endOf(1)).toMatchObject({ size: letters.length, body: { encoding: 'text', size: letters.length, truncated: true, data: letters.slice(0, DEFAULT_MAX_TEXT_CHARS) } });
+    expect(endOf(1).bodyHash).toMatch(/^t[0-9a-f]{8}~300011$/);
+    const hashes = [1, 2, 3, 4, 5].map((p) => endOf(p).bodyHash);
+    // The same body again: the same hash (a wasted poll). A '#' deep in the body, where the
+    // sampled hash does not look: another hash (news), then the same again; then back.
+    expect(hashes[1]).toBe(hashes[0]);
+    expect(hashes[2]).not.toBe(hashes[1]);
+    expect(hashes[3]).toBe(hashes[2]);
+    expect(hashes[4]).not.toBe(hashes[3]);
+    // Non-ASCII text: the size is the declared bytes, the text as the page got it.
+    const accents = JSON.stringify({ text: 'é'.repeat(40_000) });
+    expect(endOf(6)).toMatchObject({ size: Buffer.byteLength(accents), body: { size: Buffer.byteLength(accents), data: accents.slice(0, DEFAULT_MAX_TEXT_CHARS) } });
+    expect(endOf(7)).toMatchObject({ size: 100_010, body: { truncated: true } });
+    expect(find(events, 'hook.error')).toEqual([]);
+    await page.close();
+  });
+
   it('parses text/event-stream over fetch into SSE events, comments and retry (CRLF split across chunks)', async () => {
     const page = await openPage(`<script>
       window.__done = (async () => {

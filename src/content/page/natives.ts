@@ -248,6 +248,7 @@ export const responseGet = {
 export const responseBodyUsed = getter(Response.prototype, 'bodyUsed')!;
 export const responseClone = uncurry(Response.prototype.clone);
 export const responseArrayBuffer = uncurry(Response.prototype.arrayBuffer) as (self: unknown) => Promise<ArrayBuffer>;
+export const responseTextMethod = uncurry(Response.prototype.text) as (self: unknown) => Promise<string>;
 export const RequestCtor = Request;
 export const requestGet = {
   url: getter(Request.prototype, 'url')!,

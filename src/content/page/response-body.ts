@@ -17,7 +17,8 @@
  * - `text()`, `json()`, `arrayBuffer()`, `bytes()` on a body of declared length (one
  *   document, no stream of records): no clone; the hook records what the call gives the
  *   page (`text()` and `json()` are served from `arrayBuffer()`'s bytes, decoded as
- *   they decode; see BodyWatch.json; `json()` in Chromium only);
+ *   they decode; see BodyWatch.json; `json()` in Chromium only), or for a text body over
+ *   LARGE_TEXT_MIN_BYTES from the native `text()`, hashed from the text (BodyWatch.finishWithText);
  * - `blob()`, `formData()`, and every call on a body of unknown length (a long-poll
  *   may trickle bytes, whose times the hook keeps): cloned at the call, the hook
  *   reading its branch (in one native call for a small body of declared length, else
@@ -69,6 +70,7 @@ import {
   removeListener,
   responseArrayBuffer,
   responseBodyUsed,
+  responseTextMethod,
   responseClone,
   responseGet,
   setTimer,
@@ -94,7 +96,15 @@ import {
   weakMapSet,
 } from './natives.ts';
 import { hookConstructor, hookGetter, hookMethod, rethrowScrubbed, scrubbed, sharedMap } from './patch.ts';
-import { binaryPayload, binaryPreviewBytes, BodyHasher, bytesOf, EMPTY_BODY_HASH, isStreamingType, isTextual } from './payload.ts';
+import { binaryPayload, binaryPreviewBytes, BodyHasher, bytesOf, EMPTY_BODY_HASH, isStreamingType, isTextual, utf8Length } from './payload.ts';
+import { digestText, endpointOf } from './text-digest.ts';
+
+/**
+ * Text bodies of a declared length over this are served to the page's `text()` and `json()`
+ * from the native `text()`, hashed from their text (BodyWatch.finishWithText); up to it, from
+ * `arrayBuffer()`'s bytes, whose hash equals an imported body's (src/core/formats/body-hash.ts).
+ */
+const LARGE_TEXT_MIN_BYTES = 64 * 1024;
 
 /** What the hook knows of the request a response answers. */
 export interface ResponseFacts {
@@ -202,6 +212,13 @@ class BodyWatch implements StreamFollower {
   readonly oneDocument: boolean;
   /** The hook's clone is read in one call (a one-document body within the text cap). */
   private readonly whole: boolean;
+  /**
+   * A text body of declared length over LARGE_TEXT_MIN_BYTES: the page's `text()` and
+   * `json()` are served from the native `text()` (finishWithText), not from bytes.
+   */
+  readonly largeText: boolean;
+  /** The body's size in bytes once decoded, when its Content-Length says it (no content coding); else -1. */
+  decodedLength = -1;
   private readonly decoder: TextDecoder | null;
   private readonly sse: SseParser | null;
   ended = false;
@@ -244,6 +261,7 @@ class BodyWatch implements StreamFollower {
     this.streaming = isStreamingType(contentType);
     this.oneDocument = !this.streaming && declaredLength !== Infinity;
     this.whole = this.oneDocument && declaredLength <= settings.maxTextChars;
+    this.largeText = this.oneDocument && this.textual && declaredLength > LARGE_TEXT_MIN_BYTES;
     this.decoder = this.textual ? new TextDecoderCtor() : null;
     this.sse = contentType === 'text/event-stream' ? recordingSseParser(facts.conn) : null;
     if (this.sse) {
@@ -386,6 +404,25 @@ class BodyWatch implements StreamFollower {
     this.touched();
   }
 
+  /**
+   * What the native `text()` gave the page for a large text body (largeText): the text, the
+   * size it was sent with, and a hash that needs no bytes (text-digest.ts). Decoding the body's
+   * bytes in script to hash them all cost the page more than the whole native `text()` call:
+   * 1.4 ms per MiB for TextDecoder in Chromium 156, against a call that decodes natively
+   * (BENCHMARKS.md, bench/fetch-mechanisms.ts).
+   */
+  finishWithText(text: string): void {
+    if (this.ended) return;
+    const size = this.decodedLength >= 0 ? this.decodedLength : utf8Length(text);
+    this.size = size;
+    this.close();
+    const cap = settings.maxTextChars;
+    const cut = text.length > cap;
+    const payload = { size, encoding: 'text' as const, data: cut ? stringSlice(text, 0, cap) : text, truncated: cut };
+    const bodyHash = digestText(endpointOf(this.facts.method, this.facts.url), text, size);
+    emit({ type: 'http.end', conn: this.facts.conn, size, bodyHash, body: payload, t: this.when() });
+  }
+
   /** What `arrayBuffer()` or `bytes()` gave the page: the body's bytes. */
   finishWithBytes(bytes: Uint8Array): void {
     if (this.ended) return;
@@ -408,7 +445,11 @@ class BodyWatch implements StreamFollower {
    * test.) Taking `json()` this way spares the clone of every JSON body of declared length.
    */
   json(buffer: ArrayBuffer): unknown {
-    const text = textDecode(utf8!, buffer) as string;
+    return this.jsonOf(textDecode(utf8!, buffer) as string);
+  }
+
+  /** What `json()` gives the page for a body of this text (see json). */
+  jsonOf(text: string): unknown {
     try {
       return jsonParse(text);
     } catch {
@@ -601,6 +642,11 @@ function knownSmall(response: Response, facts: ResponseFacts, headers: HeaderLis
   if (facts.method === 'HEAD' || isNullBodyStatus(responseGet.status(response) as number)) return true;
   if (isStreamingType(contentType)) return false;
   if (declaredLength(headers) > settings.maxTextChars) return false;
+  return identityCoded(response, headers);
+}
+
+/** True when the response is seen to carry no content coding (a CORS one hides Content-Encoding unless exposed). */
+function identityCoded(response: Response, headers: HeaderList): boolean {
   const coding = header(headers, 'content-encoding');
   if (coding !== null) return stringToLowerCase(stringTrim(coding)) === 'identity';
   return responseGet.type(response) === 'basic';
@@ -613,7 +659,9 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
     emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
-  const watch = new BodyWatch(facts, contentType, declaredLength(headers));
+  const declared = declaredLength(headers);
+  const watch = new BodyWatch(facts, contentType, declared);
+  if (declared !== Infinity && identityCoded(response, headers)) watch.decodedLength = declared;
   weakMapSet(watchOf, response, watch);
   watch.watchUnread(response);
   if (knownSmall(response, facts, headers, contentType)) readLaterIfUnread(watch, response);
@@ -775,7 +823,7 @@ function observedPipe(stream: ReadableStream<Uint8Array>, source: Source, pipe: 
 }
 
 /** How the hook observes a body the page consumes whole: from the call's result, or from a clone read alongside. */
-type Consumption = 'text' | 'json' | 'bytes' | 'clone' | 'held' | null;
+type Consumption = 'text' | 'json' | 'largeText' | 'largeJson' | 'bytes' | 'clone' | 'held' | null;
 
 /** Before the page consumes a whole body with `text()` & co.: how the hook will see it, or null when it does not need to. */
 function beforeConsume(response: unknown, method: string): Consumption {
@@ -794,6 +842,7 @@ function beforeConsume(response: unknown, method: string): Consumption {
     // json() in Chromium only: its errors were measured there (BodyWatch.json), not in Firefox.
     if ((method === 'text' || (method === 'json' && !GECKO && jsonFramelessErrors())) && utf8 !== null) {
       watch.consumedByPage();
+      if (watch.largeText) return method === 'text' ? 'largeText' : 'largeJson';
       return method;
     }
   }
@@ -875,8 +924,9 @@ export function installBodyFollowers(): void {
       // text() and json() read the bytes with arrayBuffer() and decode them as they would:
       // the hook hashes the bytes the page's value came from (encoding the text back to hash
       // it cost 4 ms per MiB in Chromium 156, more than the clone it replaces).
+      // A large text body is read with the native text() instead (BodyWatch.finishWithText).
       const fromBytes = how === 'text' || how === 'json';
-      const result = (fromBytes ? responseArrayBuffer(self) : apply(consume, self, args)) as Promise<unknown>;
+      const result = (fromBytes ? responseArrayBuffer(self) : how === 'largeJson' ? responseTextMethod(self) : apply(consume, self, args)) as Promise<unknown>;
       // A rejection made now (a used body) would carry the hook's frames.
       if (how === 'held') {
         // The same chain tells the held clone that the page's call settled.
@@ -899,10 +949,19 @@ export function installBodyFollowers(): void {
           },
         );
       }
-      if (!fromBytes && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
+      const fromText = how === 'largeText' || how === 'largeJson';
+      if (!fromBytes && !fromText && how !== 'bytes') return promiseThen(result, undefined, rethrowScrubbed);
       return promiseThen(
         result,
         (value) => {
+          if (fromText) {
+            try {
+              watchAt(self)?.finishWithText(value as string);
+            } catch (error) {
+              hookError('fetch.consume', error);
+            }
+            return how === 'largeJson' ? watchAt(self)!.jsonOf(value as string) : value;
+          }
           try {
             recordConsumed(self, value);
           } catch (error) {

@@ -31,7 +31,7 @@
  * test/support/body-hash-reference.ts.
  */
 
-import { arrayBufferByteLength, typedArrayBuffer, typedArrayByteLength, typedArrayByteOffset, typedArrayLength } from '../primordials.ts';
+import { arrayBufferByteLength, charCodeAt, typedArrayBuffer, typedArrayByteLength, typedArrayByteOffset, typedArrayLength } from '../primordials.ts';
 
 // xxhash.h 0.8.x, XXH_PRIME32_1 … XXH_PRIME32_5.
 const P1 = 0x9e3779b1;
@@ -281,4 +281,43 @@ export class BodyHasher {
     end.update(this.tail);
     return `${hex}${hashHex(end.digest())}~${this.size}`;
   }
+}
+
+/** textBodyHash: UTF-16 code units hashed whole from the start of the text, then sampled as BodyHasher samples bytes. */
+const TEXT_HASH_WHOLE_UNITS = 16 * 1024;
+const Uint16ArrayCtor = Uint16Array;
+
+/**
+ * The hash of a large text body the page read with `text()` or `json()`, where the hooks
+ * see the decoded text and never its bytes (src/content/page/response-body.ts,
+ * BodyWatch.finishWithText): LaneHash32 over the text's UTF-16 code units (two bytes each,
+ * little-endian), its first 16 Ki units whole, then the first 64 units of every 4 Ki, then
+ * its last 256 units and the text's length, written `t<8 hex>~<size>` with `size` the body's size in bytes. It
+ * reads about 3% of a 1 MiB text: decoding the bytes in script to hash them all cost the
+ * page more than the native `text()` it replaced (BENCHMARKS.md). It never equals a hash of
+ * bytes (`bodyHashOf`, BodyHasher), so a body recorded both ways reads as changed, never as
+ * unchanged. Two texts of the same size that differ only in unsampled units hash alike: the
+ * hooks resolve that for consecutive bodies of one endpoint by comparing the texts
+ * themselves (src/content/page/text-digest.ts).
+ */
+export function textBodyHash(text: string, size: number): string {
+  const n = text.length;
+  // The sampled units, gathered first: at most TEXT_HASH_WHOLE_UNITS, 64 per 4 Ki after, the tail.
+  const sampled = (n > TEXT_HASH_WHOLE_UNITS ? TEXT_HASH_WHOLE_UNITS + (((n - TEXT_HASH_WHOLE_UNITS) >>> 12) + 1) * BODY_HASH_SAMPLE_BYTES : n) + BODY_HASH_TAIL_BYTES + 2;
+  const units = new Uint16ArrayCtor(sampled);
+  let k = 0;
+  const whole = n < TEXT_HASH_WHOLE_UNITS ? n : TEXT_HASH_WHOLE_UNITS;
+  for (let i = 0; i < whole; i++) units[k++] = charCodeAt(text, i);
+  for (let start = TEXT_HASH_WHOLE_UNITS; start < n; start += BODY_HASH_STRIDE) {
+    const stop = start + BODY_HASH_SAMPLE_BYTES < n ? start + BODY_HASH_SAMPLE_BYTES : n;
+    for (let i = start; i < stop; i++) units[k++] = charCodeAt(text, i);
+  }
+  const tailFrom = n > BODY_HASH_TAIL_BYTES ? n - BODY_HASH_TAIL_BYTES : 0;
+  for (let i = tailFrom; i < n; i++) units[k++] = charCodeAt(text, i);
+  // The text's length, in two units (a body is far shorter than 2^32 units).
+  units[k++] = n & 0xffff;
+  units[k++] = n >>> 16;
+  const hash = new LaneHash32();
+  hash.update(new Uint8ArrayCtor(typedArrayBuffer(units), 0, k * 2));
+  return `t${hashHex(hash.digest())}~${size}`;
 }

@@ -120,6 +120,20 @@ async function handle(
       res.end(body);
       return;
     }
+    case '/large': {
+      // A JSON document of declared length, ~`n` chars: letters, with '#' at char `at` of its text (a deep change).
+      const n = Number(url.searchParams.get('n') ?? 300_000);
+      const change = Number(url.searchParams.get('at') ?? -1);
+      const unit = url.searchParams.get('unit') ?? '';
+      let text = unit ? unit.repeat(n) : Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      if (change >= 0) text = text.slice(0, change) + '#' + text.slice(change + 1);
+      const whole = Buffer.from(JSON.stringify({ text }));
+      // ?bad=1: the document's last char left out (not JSON).
+      const body = url.searchParams.get('bad') ? whole.subarray(0, whole.length - 1) : whole;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
     case '/echo': {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
