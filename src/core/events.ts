@@ -191,12 +191,22 @@ export interface SseMessageEvent extends ConnBase {
   /** Event type ('message' when no `event:` field). */
   event: string;
   data: Payload;
-  /** The `id:` field of this event, null when it had none. */
+  /**
+   * The `id:` field of this event, null when it had none. From a native EventSource (which
+   * shows only `lastEventId`): the last event id when it changed with this event; after
+   * events whose id was not read (`idUnread`), when it changed since the last one read.
+   */
   id: string | null;
   /** The stream's last event id after this event. */
   lastEventId: string;
   /** A `retry:` value seen since the previous event, null when none. */
   retry: number | null;
+  /**
+   * The page hooks did not read this event's last event id (a native EventSource above
+   * 1,000 events a second: one read every 10 ms after that): `id` is null and `lastEventId`
+   * the last value read before it (src/content/page/event-source.ts, IdReads).
+   */
+  idUnread?: true;
 }
 
 /** An SSE comment line (only visible on fetch/XHR-read streams). */

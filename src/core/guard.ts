@@ -173,7 +173,7 @@ const SHAPES: Record<CaptureEventType, Record<string, Check>> = {
   'http.error': { ...conn, reason: oneOf('abort', 'network', 'timeout'), message: str },
   'sse.create': { ...conn, transport: oneOf('eventsource', 'fetch', 'xhr'), url: str, withCredentials: bool },
   'sse.open': conn,
-  'sse.message': { ...conn, event: str, data: payload, id: nullable(str), lastEventId: str, retry: nullable(bounded(BOUNDS.retryMs)) },
+  'sse.message': { ...conn, event: str, data: payload, id: nullable(str), lastEventId: str, retry: nullable(bounded(BOUNDS.retryMs)), idUnread: optional((v) => v === true) },
   'sse.comment': { ...conn, text: str },
   'sse.error': { ...conn, readyState: bounded(BOUNDS.readyState) },
   'sse.close': conn,

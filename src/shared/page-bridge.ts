@@ -147,8 +147,11 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  * `conn` is an index into the envelope's `conns` (or the string itself beyond
  * COMPACT_CONNS), `µs` whole microseconds from the envelope's `t0` (the page's clock ticks
  * in 5 or 100 µs, so rounding loses nothing it measured), `encoding` 0 text or 1 binary,
- * `cut` 0 whole, 1 truncated, 2 truncated and sampled, `dir` 0 in or 1 out. The payload's
- * text is in the message's texts, as any other's.
+ * `cut` 0 whole, 1 truncated, 2 truncated and sampled, `dir` 0 in or 1 out. An SSE
+ * `event` of 0 is 'message' (the type of nearly every event); an `id` of 1 is the same as
+ * `lastEventId` (a changed id, which is always the new last event id) and of 0 not read
+ * (`idUnread`, id null): neither string is written twice per event. The payload's text is
+ * in the message's texts, as any other's.
  */
 export const COMPACT_WS = 1;
 export const COMPACT_SSE = 2;
@@ -162,6 +165,7 @@ export const COMPACT_SSE = 2;
  *   [COMPACT_WS, conn, t, pseq, size, encoding, cut, dir, text]
  *   [COMPACT_SSE, conn, t, pseq, size, encoding, cut, event, id, lastEventId, retry, text]
  *
+ * with `event` and `id` already in their compact codes (0 for 'message'; 1, 0 or null).
  * `encodePageEvents` writes it as the compact event above, its text in the message's texts.
  */
 export type QueuedMessage = unknown[];
@@ -258,7 +262,7 @@ class CompactWriter {
     const encoding = data.encoding === 'text' ? 0 : 1;
     return isWs
       ? [COMPACT_WS, ref, micros, pseq, data.size, encoding, cut, event.dir === 'in' ? 0 : 1]
-      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, event.event, event.id, event.lastEventId, event.retry];
+      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, event.event === 'message' ? 0 : event.event, event.id !== null && event.id === event.lastEventId ? 1 : event.id, event.lastEventId, event.retry];
   }
 }
 
@@ -280,7 +284,10 @@ function expandCompact(value: unknown[], t0: unknown, conns: unknown): Holder | 
     return { type: 'ws.message', conn, dir: value[7] === 0 ? 'in' : value[7] === 1 ? 'out' : undefined, data, t, pseq };
   }
   if (value.length !== 11) return null;
-  return { type: 'sse.message', conn, event: value[7], data, id: value[8], lastEventId: value[9], retry: value[10], t, pseq };
+  const id = value[8];
+  const event: Holder = { type: 'sse.message', conn, event: value[7] === 0 ? 'message' : value[7], data, id: id === 1 ? value[9] : id === 0 ? null : id, lastEventId: value[9], retry: value[10], t, pseq };
+  if (id === 0) event.idUnread = true;
+  return event;
 }
 
 /**

@@ -625,6 +625,40 @@ describe('EventSource', () => {
     await page.close();
   });
 
+  it('under a flood reads the ids of 1,000 events a second, then of one every 10 ms, and records every event', async () => {
+    const page = await openPage(`<script>
+      const es = new EventSource('/sse-flood?n=5000');
+      window.__ids = [];
+      es.onmessage = (e) => window.__ids.push(e.lastEventId);
+      es.addEventListener('end', () => es.close());
+    </script>`);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'sse.close'));
+    const ids = (await page.evaluate(() => (window as unknown as { __ids: string[] }).__ids));
+    expect(ids.length).toBe(5000);
+    const messages = find(events, 'sse.message').filter((m) => m.event === 'message');
+    expect(messages.map((m) => m.data.data)).toEqual(Array.from({ length: 5000 }, (_, i) => `{"i":${i + 1}}`));
+    let lastRead = '';
+    let unread = 0;
+    messages.forEach((m, i) => {
+      if (m.idUnread) {
+        unread++;
+        // Not read: no id, and the last id read before it.
+        expect(m).toMatchObject({ id: null, lastEventId: lastRead });
+      } else {
+        expect(m).toMatchObject({ id: String(i + 1), lastEventId: String(i + 1) });
+        lastRead = m.lastEventId;
+      }
+    });
+    // The first 1,000 of the second are read; the flood (5,000 events in well under a second) leaves most unread.
+    expect(messages.slice(0, 1000).some((m) => m.idUnread)).toBe(false);
+    expect(unread).toBeGreaterThan(2000);
+    // After them, read ones are 10 ms apart or more.
+    const read = messages.slice(1000).filter((m) => !m.idUnread);
+    for (let k = 1; k < read.length; k++) expect(read[k]!.t - read[k - 1]!.t).toBeGreaterThanOrEqual(10 - 0.01);
+    expect(find(events, 'sse.message').find((m) => m.event === 'end')).toMatchObject({ data: { data: 'done' } });
+    await page.close();
+  });
+
   it('records a server-ended stream as error (readyState 0) and the browser reconnect as a second open', async () => {
     const page = await openPage(`<script>
       const es = new EventSource('/sse');

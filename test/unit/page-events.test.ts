@@ -140,14 +140,16 @@ describe('page events wire: the relay reads the header, the background parses (n
       expect(envelope.events.every(Array.isArray)).toBe(true);
       expect(message).not.toContain('"type"');
       expect(envelope.conns).toEqual(['d1:1', 'd1:2', 'd1:3']);
-      expect(envelope.events[1]).toEqual([2, 1, 1500, 2, 8, 0, 0, 'tick', '42', '42', 3000]);
+      expect(envelope.events[1]).toEqual([2, 1, 1500, 2, 8, 0, 0, 'tick', 1, '42', 3000]);
       expect(parsePageEvents(message)).toEqual({ events: events.map(filled), rejected: 0 });
     });
 
     it('property: any times, sizes, ids and texts round-trip, times to the microsecond', () => {
       const text = fc.string({ unit: 'binary', maxLength: 20 });
       const ws = fc.record({ text, conn: fc.constantFrom('d1:1', 'd1:2', 'other:9'), dir: fc.constantFrom('in' as const, 'out' as const), cut: fc.constantFrom(0, 1, 2), binary: fc.boolean() });
-      const sse = fc.record({ text, id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), retry: fc.option(fc.integer({ min: 0, max: 1e6 })), name: fc.string({ maxLength: 8 }) });
+      const sse = fc
+        .record({ text, id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), retry: fc.option(fc.integer({ min: 0, max: 1e6 })), name: fc.oneof(fc.constant('message'), fc.string({ maxLength: 8 })), changed: fc.boolean() })
+        .map((r) => (r.changed ? { ...r, id: r.last } : r));
       fc.assert(
         fc.property(fc.array(fc.tuple(fc.oneof(ws, sse), fc.double({ min: -5e6, max: 5e6, noNaN: true })), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
           const events = specs.map(([spec, dt], i) => {
@@ -172,7 +174,10 @@ describe('page events wire: the relay reads the header, the background parses (n
     it('property: a message the hooks queue in compact form (QueuedMessage) is written as its event object would be', () => {
       const text = fc.string({ unit: 'binary', maxLength: 20 });
       const ws = fc.record({ text, size: fc.nat(1e7), conn: fc.constantFrom('d1:1', 'd1:2', 'other:9'), dir: fc.constantFrom('in' as const, 'out' as const), cut: fc.constantFrom(0, 1, 2) });
-      const sse = fc.record({ text, size: fc.nat(1e7), conn: fc.constantFrom('d1:3', 'd1:1'), cut: fc.constantFrom(0, 1, 2), id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), name: fc.string({ maxLength: 8 }) });
+      const sse = fc
+        .record({ text, size: fc.nat(1e7), conn: fc.constantFrom('d1:3', 'd1:1'), cut: fc.constantFrom(0, 1, 2), id: fc.option(fc.string({ maxLength: 8 })), last: fc.string({ maxLength: 8 }), name: fc.oneof(fc.constant('message'), fc.string({ maxLength: 8 })), changed: fc.boolean() })
+        // A changed id is the new last event id (what the hooks' id code 1 stands for).
+        .map((r) => (r.changed ? { ...r, id: r.last } : r));
       const other = fc.record({ open: fc.constantFrom('d1:3', 'd1:4') });
       fc.assert(
         fc.property(fc.array(fc.tuple(fc.oneof(ws, sse, other), fc.double({ min: -5e6, max: 5e6, noNaN: true })), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
@@ -194,7 +199,9 @@ describe('page events wire: the relay reads the header, the background parses (n
               queued.push([COMPACT_WS, spec.conn, t, pseq, spec.size, 0, spec.cut, spec.dir === 'in' ? 0 : 1, spec.text]);
             } else {
               objects.push({ type: 'sse.message', conn: spec.conn, event: spec.name, data, id: spec.id, lastEventId: spec.last, retry: null, t, pseq } as unknown as CaptureEvent);
-              queued.push([COMPACT_SSE, spec.conn, t, pseq, spec.size, 0, spec.cut, spec.name, spec.id, spec.last, null, spec.text]);
+              // The hooks queue `event` and `id` in their compact codes.
+              const idCode = spec.id !== null && spec.id === spec.last ? 1 : spec.id;
+              queued.push([COMPACT_SSE, spec.conn, t, pseq, spec.size, 0, spec.cut, spec.name === 'message' ? 0 : spec.name, idCode, spec.last, null, spec.text]);
             }
           });
           const message = encodePageEvents(queued, JSON.stringify, 'd1');
@@ -206,6 +213,25 @@ describe('page events wire: the relay reads the header, the background parses (n
           expect(encodePageEvents(queued, JSON.stringify, 'd1', from, to)).toBe(encodePageEvents(objects.slice(from, to), JSON.stringify, 'd1'));
         }),
       );
+    });
+
+    it("an SSE message whose id the hooks did not read arrives with id null, its last id read and idUnread; 'message' and a changed id are written once", () => {
+      const t = 1_700_000_000_000;
+      const queued: QueuedMessage[] = [
+        [COMPACT_SSE, 'd1:2', t, 1, 5, 0, 0, 0, 1, '41', null, 'hello'],
+        [COMPACT_SSE, 'd1:2', t + 1, 2, 5, 0, 0, 0, 0, '41', null, 'world'],
+        [COMPACT_SSE, 'd1:2', t + 2, 3, 2, 0, 0, 'tick', null, '41', null, 'hi'],
+      ];
+      const message = encodePageEvents(queued, JSON.stringify, 'd1');
+      expect(message.split('"41"').length - 1).toBe(3);
+      expect(message).not.toContain('"message"');
+      const { events, rejected } = parsePageEvents(message);
+      expect(rejected).toBe(0);
+      expect(events.map((e) => e.type === 'sse.message' && [e.event, e.id, e.lastEventId, e.idUnread, e.data.data])).toEqual([
+        ['message', '41', '41', undefined, 'hello'],
+        ['message', null, '41', true, 'world'],
+        ['tick', null, '41', undefined, 'hi'],
+      ]);
     });
 
     it('keeps objects for any other shape: extra or missing keys, a worker origin, a polluted prototype', () => {

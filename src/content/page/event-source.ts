@@ -35,11 +35,47 @@ const CLOSED = 2;
 /** Types the constructor already listens to. */
 const BUILT_IN = ['open', 'error', 'message'];
 
+/**
+ * Events a second whose last event id is read, per connection. Each read makes the page's
+ * thread build the id's string anew (Blink's MessageEvent.lastEventId), which cost an SSE
+ * flood a fifth to a third of what recording it costs the page (BENCHMARKS.md); at an app's
+ * rates every id is read.
+ */
+export const ID_READS_PER_SECOND = 1000;
+/** Beyond ID_READS_PER_SECOND in a second, the id of one event in this many milliseconds is read. */
+export const ID_READ_EVERY_MS = 10;
+
+/**
+ * Which events' last event id to read: all of them up to ID_READS_PER_SECOND in each
+ * one-second window of the page clock, then the first event every ID_READ_EVERY_MS.
+ */
+class IdReads {
+  private windowStart = -Infinity;
+  private reads = 0;
+  private lastRead = -Infinity;
+
+  /** Whether to read the id of an event at time `t` (epoch ms); counts the read. */
+  take(t: number): boolean {
+    if (t - this.windowStart >= 1000) {
+      this.windowStart = t;
+      this.reads = 0;
+    }
+    if (this.reads >= ID_READS_PER_SECOND && t - this.lastRead < ID_READ_EVERY_MS) return false;
+    this.reads++;
+    this.lastRead = t;
+    return true;
+  }
+}
+
+/** The compact `event` code of an SSE message (src/shared/page-bridge.ts): 0 for 'message'. */
+const eventCode = (type: string): string | 0 => (type === 'message' ? 0 : type);
+
 interface SourceRecord {
   conn: string;
   source: EventSource;
   gate: InboundGate;
   lastEventId: string;
+  idReads: IdReads;
   types: Set<string>;
   ended: boolean;
   budget: TextBudget;
@@ -51,24 +87,29 @@ let records: WeakMap<object, SourceRecord & Owned>;
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
   const copy = copyOfMessage(type);
-  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, type, copy);
+  const code = eventCode(type);
+  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, code, copy);
 }
 
 const copyOpen = copyOfEvent('open');
 const copyError = copyOfEvent('error');
 
-function onEvent(rec: SourceRecord, event: MessageEvent, type: string, copy: (event: Event) => Event): void {
+function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy: (event: Event) => Event): void {
   const data = messageEventGet.data(event);
-  const lastEventId = messageEventGet.lastEventId(event) as string;
-  // A native EventSource does not say whether this event had an `id:` line; a
-  // changed lastEventId proves one, an unchanged one is reported as none.
-  const id = lastEventId !== rec.lastEventId ? lastEventId : null;
-  rec.lastEventId = lastEventId;
   const t = now();
+  // The compact id code (src/shared/page-bridge.ts): 0 not read, 1 changed (the new lastEventId), null unchanged.
+  let id: 0 | 1 | null = 0;
+  if (rec.idReads.take(t)) {
+    // A native EventSource does not say whether this event had an `id:` line; a
+    // changed lastEventId proves one, an unchanged one is reported as none.
+    const lastEventId = messageEventGet.lastEventId(event) as string;
+    id = lastEventId !== rec.lastEventId ? 1 : null;
+    rec.lastEventId = lastEventId;
+  }
   const budget = rec.budget;
   const text = budget.keep(typeof data === 'string' ? data : StringCtor(data), t);
   // An sse.message (QueuedMessage): text payload, no retry (a native EventSource does not expose it).
-  emitQueued([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, lastEventId, null, text]);
+  emitQueued([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, rec.lastEventId, null, text]);
   rec.gate.intercept(event, copy);
 }
 
@@ -114,6 +155,7 @@ function track(source: EventSource): SourceRecord {
     source,
     gate: new InboundGate(source, conn),
     lastEventId: '',
+    idReads: new IdReads(),
     types: builtInTypes(),
     ended: false,
     budget: new TextBudget(),

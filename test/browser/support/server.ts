@@ -179,6 +179,15 @@ async function handle(
       res.end();
       return;
     }
+    case '/sse-flood': {
+      // `n` events with ids 1..n written at once (a flood), then a named `end` event.
+      const n = Number(url.searchParams.get('n') ?? 3000);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      let body = '';
+      for (let i = 1; i <= n; i++) body += `id: ${i}\ndata: {"i":${i}}\n\n`;
+      res.end(`${body}event: end\ndata: done\n\n`);
+      return;
+    }
     case '/ndjson': {
       // Paced by the client: each record after the first is written when /pace?id= is requested,
       // so every record is a separate read whatever the machine load.
