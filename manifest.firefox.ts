@@ -19,7 +19,8 @@ type Manifest = typeof chromeManifest;
 
 /** The Firefox MV3 manifest for a Chrome MV3 manifest of this extension. */
 export function firefoxManifest(manifest: Manifest) {
-  const { minimum_chrome_version: _chromeOnly, optional_permissions, background, ...rest } = manifest;
+  // Firefox always clones extension messages structurally: `message_serialization` is Chrome's opt-in to the same.
+  const { minimum_chrome_version: _chromeOnly, message_serialization: _cloneInChrome, optional_permissions, background, ...rest } = manifest;
   const firefoxOptional = optional_permissions.filter((p) => p !== 'debugger');
   return {
     ...rest,

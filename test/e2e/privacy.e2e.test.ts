@@ -60,8 +60,10 @@ describe('built manifest asks for no more than it does today', () => {
     }
     // Only these keys: a new one (say "sandbox" or "declarative_net_request") must be a conscious change to this test.
     expect(Object.keys(manifest).sort()).toEqual(
-      ['background', 'content_scripts', 'description', 'devtools_page', 'manifest_version', 'minimum_chrome_version', 'name', 'optional_permissions', 'permissions', 'short_name', 'version'].sort(),
+      ['background', 'content_scripts', 'description', 'devtools_page', 'manifest_version', 'message_serialization', 'minimum_chrome_version', 'name', 'optional_permissions', 'permissions', 'short_name', 'version'].sort(),
     );
+    // Messages between the extension's own parts are cloned, not turned into JSON (Chrome 148+; no permission, no surface).
+    expect(manifest.message_serialization).toBe('structured_clone');
   });
 
   it('content scripts: the two capture scripts on every page, nothing else', () => {
