@@ -155,6 +155,13 @@ describe('exporting a capture as HAR', () => {
     expect(harToEvents(har)).toEqual(session);
   });
 
+  it('round-trips an SSE event whose id the hooks did not read (a flood): idUnread kept', () => {
+    const flooded = session.map((e) => (e.type === 'sse.message' && e.event === 'message' && e.lastEventId === '1' ? { ...e, idUnread: true as const } : e));
+    expect(flooded.filter((e) => e.type === 'sse.message' && e.idUnread)).toHaveLength(1);
+    const har = JSON.parse(JSON.stringify(eventsToHar(flooded, { redact: false })));
+    expect(harToEvents(har)).toEqual(flooded);
+  });
+
   it('round-trips random realistic captures too (property)', () => {
     const bySeq = (events: CaptureEvent[]) => [...events].sort((a, b) => a.seq - b.seq);
     fc.assert(

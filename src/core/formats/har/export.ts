@@ -99,6 +99,7 @@ function sseMessagesToHar(messages: Array<EventOf<'sse.message'>>): HarEventSour
       _seq: [m.seq, m.pseq],
     };
     if (m.retry !== null) out.retry = m.retry;
+    if (m.idUnread) out._idUnread = true;
     if (m.data.truncated) out._truncated = true;
     if (m.data.truncated || m.data.size !== utf8Bytes(m.data.data).length) out._size = m.data.size;
     return out;

@@ -44,6 +44,7 @@ interface SseMessageFacts {
   id: string | null;
   lastEventId: string;
   retry: number | null;
+  idUnread?: true;
   origSeq?: SeqPair;
   /** Where the HAR holds it, for a message that has to be left out. */
   source: string;
@@ -69,6 +70,7 @@ function sseOf(facts: EntryFacts, entry: Json, content: Json, responseT: number,
         id: '_id' in m ? str(m._id) : str(m.eventId) || null,
         lastEventId: str(m.lastEventId) ?? str(m.eventId) ?? '',
         retry: num(m.retry),
+        ...(m._idUnread === true ? { idUnread: true as const } : {}),
         origSeq: seqPair(m._seq),
         source: `_eventSourceMessages[${j}]`,
       });

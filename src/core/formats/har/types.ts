@@ -39,6 +39,8 @@ export interface HarEventSourceMessage {
   data: string;
   /** Ours: the event's own `id:` field (null when it had none). */
   _id?: string | null;
+  /** Ours: the hooks did not read this event's id (a flood; `sse.message` idUnread). */
+  _idUnread?: true;
   lastEventId?: string;
   retry?: number;
   _size?: number;
