@@ -97,7 +97,7 @@ import {
 } from './natives.ts';
 import { hookConstructor, hookGetter, hookMethod, rethrowScrubbed, scrubbed, sharedMap } from './patch.ts';
 import { binaryPayload, binaryPreviewBytes, BodyHasher, bytesOf, EMPTY_BODY_HASH, isStreamingType, isTextual, utf8Length } from './payload.ts';
-import { digestText, endpointOf } from './text-digest.ts';
+import { digestText } from './text-digest.ts';
 
 /**
  * Text bodies of a declared length over this are served to the page's `text()` and `json()`
@@ -419,7 +419,7 @@ class BodyWatch implements StreamFollower {
     const cap = settings.maxTextChars;
     const cut = text.length > cap;
     const payload = { size, encoding: 'text' as const, data: cut ? stringSlice(text, 0, cap) : text, truncated: cut };
-    const bodyHash = digestText(endpointOf(this.facts.method, this.facts.url), text, size);
+    const bodyHash = digestText(text, size);
     emit({ type: 'http.end', conn: this.facts.conn, size, bodyHash, body: payload, t: this.when() });
   }
 

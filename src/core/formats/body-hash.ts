@@ -297,8 +297,7 @@ const Uint16ArrayCtor = Uint16Array;
  * page more than the native `text()` it replaced (BENCHMARKS.md). It never equals a hash of
  * bytes (`bodyHashOf`, BodyHasher), so a body recorded both ways reads as changed, never as
  * unchanged. Two texts of the same size that differ only in unsampled units hash alike: the
- * hooks resolve that for consecutive bodies of one endpoint by comparing the texts
- * themselves (src/content/page/text-digest.ts).
+ * hooks resolve that by comparing such texts whole (src/content/page/text-digest.ts).
  */
 export function textBodyHash(text: string, size: number): string {
   const n = text.length;
