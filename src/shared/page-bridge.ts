@@ -155,6 +155,15 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  */
 export const COMPACT_WS = 1;
 export const COMPACT_SSE = 2;
+/** Compact SSE `id`: not read (`idUnread`, id null). */
+export const SSE_ID_UNREAD = 0;
+/** Compact SSE `id`: the event's id is its `lastEventId`. */
+export const SSE_ID_CHANGED = 1;
+
+/** The compact SSE `event` of an event type: 0 for 'message'. */
+export function sseEventCode(type: string): string | 0 {
+  return type === 'message' ? 0 : type;
+}
 
 /**
  * A WebSocket or SSE message as the page hooks queue it, already in its compact form but
@@ -262,7 +271,7 @@ class CompactWriter {
     const encoding = data.encoding === 'text' ? 0 : 1;
     return isWs
       ? [COMPACT_WS, ref, micros, pseq, data.size, encoding, cut, event.dir === 'in' ? 0 : 1]
-      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, event.event === 'message' ? 0 : event.event, event.id !== null && event.id === event.lastEventId ? 1 : event.id, event.lastEventId, event.retry];
+      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, sseEventCode(event.event as string), event.id !== null && event.id === event.lastEventId ? SSE_ID_CHANGED : event.id, event.lastEventId, event.retry];
   }
 }
 
@@ -285,8 +294,8 @@ function expandCompact(value: unknown[], t0: unknown, conns: unknown): Holder | 
   }
   if (value.length !== 11) return null;
   const id = value[8];
-  const event: Holder = { type: 'sse.message', conn, event: value[7] === 0 ? 'message' : value[7], data, id: id === 1 ? value[9] : id === 0 ? null : id, lastEventId: value[9], retry: value[10], t, pseq };
-  if (id === 0) event.idUnread = true;
+  const event: Holder = { type: 'sse.message', conn, event: value[7] === 0 ? 'message' : value[7], data, id: id === SSE_ID_CHANGED ? value[9] : id === SSE_ID_UNREAD ? null : id, lastEventId: value[9], retry: value[10], t, pseq };
+  if (id === SSE_ID_UNREAD) event.idUnread = true;
   return event;
 }
 

@@ -6,7 +6,7 @@
  * a tracked EventSource just before the page's (so it still runs first).
  * Events the page never listens to cannot be observed on a native EventSource.
  */
-import { COMPACT_SSE } from '../../shared/page-bridge.ts';
+import { COMPACT_SSE, SSE_ID_CHANGED, SSE_ID_UNREAD, sseEventCode } from '../../shared/page-bridge.ts';
 import { emit, emitQueued, hookError, nextConn, now } from './emitter.ts';
 import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
@@ -67,9 +67,6 @@ class IdReads {
   }
 }
 
-/** The compact `event` code of an SSE message (src/shared/page-bridge.ts): 0 for 'message'. */
-const eventCode = (type: string): string | 0 => (type === 'message' ? 0 : type);
-
 interface SourceRecord {
   conn: string;
   source: EventSource;
@@ -87,7 +84,7 @@ let records: WeakMap<object, SourceRecord & Owned>;
 /** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
 function onEventOf(type: string) {
   const copy = copyOfMessage(type);
-  const code = eventCode(type);
+  const code = sseEventCode(type);
   return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, code, copy);
 }
 
@@ -97,13 +94,13 @@ const copyError = copyOfEvent('error');
 function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy: (event: Event) => Event): void {
   const data = messageEventGet.data(event);
   const t = now();
-  // The compact id code (src/shared/page-bridge.ts): 0 not read, 1 changed (the new lastEventId), null unchanged.
-  let id: 0 | 1 | null = 0;
+  // The compact id code (src/shared/page-bridge.ts): not read, changed (the new lastEventId), or null unchanged.
+  let id: typeof SSE_ID_UNREAD | typeof SSE_ID_CHANGED | null = SSE_ID_UNREAD;
   if (rec.idReads.take(t)) {
     // A native EventSource does not say whether this event had an `id:` line; a
     // changed lastEventId proves one, an unchanged one is reported as none.
     const lastEventId = messageEventGet.lastEventId(event) as string;
-    id = lastEventId !== rec.lastEventId ? 1 : null;
+    id = lastEventId !== rec.lastEventId ? SSE_ID_CHANGED : null;
     rec.lastEventId = lastEventId;
   }
   const budget = rec.budget;

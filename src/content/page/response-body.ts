@@ -217,8 +217,6 @@ class BodyWatch implements StreamFollower {
    * `json()` are served from the native `text()` (finishWithText), not from bytes.
    */
   readonly largeText: boolean;
-  /** The body's size in bytes once decoded, when its Content-Length says it (no content coding); else -1. */
-  decodedLength = -1;
   private readonly decoder: TextDecoder | null;
   private readonly sse: SseParser | null;
   ended = false;
@@ -256,6 +254,8 @@ class BodyWatch implements StreamFollower {
      * buffer first.)
      */
     declaredLength: number,
+    /** The body's size in bytes once decoded, when its Content-Length says it (no content coding seen); else -1. */
+    private readonly decodedLength: number,
   ) {
     this.textual = isTextual(contentType);
     this.streaming = isStreamingType(contentType);
@@ -637,12 +637,11 @@ function isNullBodyStatus(status: number): boolean {
  * Content-Length within it and no content coding, seen (a same-origin response
  * shows every header; a CORS one hides Content-Encoding unless exposed).
  */
-function knownSmall(response: Response, facts: ResponseFacts, headers: HeaderList, contentType: string): boolean {
+function knownSmall(response: Response, facts: ResponseFacts, declared: number, identity: boolean, contentType: string): boolean {
   // Fetch § null body status, and HEAD: no body bytes, whatever the headers say.
   if (facts.method === 'HEAD' || isNullBodyStatus(responseGet.status(response) as number)) return true;
   if (isStreamingType(contentType)) return false;
-  if (declaredLength(headers) > settings.maxTextChars) return false;
-  return identityCoded(response, headers);
+  return declared <= settings.maxTextChars && identity;
 }
 
 /** True when the response is seen to carry no content coding (a CORS one hides Content-Encoding unless exposed). */
@@ -659,12 +658,13 @@ export function watchResponse(response: Response, facts: ResponseFacts, headers:
     emit({ type: 'http.end', conn: facts.conn, size: 0, bodyHash: EMPTY_BODY_HASH, body: null });
     return;
   }
+  // Read once: the watch's decoded size and the known-small test both need them.
   const declared = declaredLength(headers);
-  const watch = new BodyWatch(facts, contentType, declared);
-  if (declared !== Infinity && identityCoded(response, headers)) watch.decodedLength = declared;
+  const identity = declared !== Infinity && identityCoded(response, headers);
+  const watch = new BodyWatch(facts, contentType, declared, identity ? declared : -1);
   weakMapSet(watchOf, response, watch);
   watch.watchUnread(response);
-  if (knownSmall(response, facts, headers, contentType)) readLaterIfUnread(watch, response);
+  if (knownSmall(response, facts, declared, identity, contentType)) readLaterIfUnread(watch, response);
 }
 
 /**
