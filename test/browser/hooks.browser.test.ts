@@ -686,7 +686,7 @@ describe('WebSocket', () => {
       const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws', ['chat.v1']);
       window.__log = [];
       ws.onopen = () => {
-        ws.send('hello');
+        ws.send('héllo ✓');
         ws.send(new Uint8Array([1, 2, 3, 250]));
         ws.send(new Blob([new Uint8Array([9, 8, 7])]));
         ws.send('bin:10');
@@ -701,19 +701,20 @@ describe('WebSocket', () => {
     expect(ofConn(events, conn)).toMatchObject([
       { type: 'ws.create', url: `${server.wsOrigin}/ws`, protocols: ['chat.v1'] },
       { type: 'ws.open', protocol: 'chat.v1', extensions: '' },
-      { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'hello', size: 5, truncated: false } },
+      // UTF-8 sizes: the hooks leave a whole text's size to the background (SIZE_OF_TEXT).
+      { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'héllo ✓', size: 10, truncated: false } },
       { type: 'ws.message', dir: 'out', data: { encoding: 'binary', data: b64([1, 2, 3, 250]), size: 4 } },
       { type: 'ws.message', dir: 'out', data: { encoding: 'binary', data: b64([9, 8, 7]), size: 3 } },
       { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'bin:10' } },
       { type: 'ws.message', dir: 'out', data: { encoding: 'text', data: 'close:4001:bye' } },
-      { type: 'ws.message', dir: 'in', data: { encoding: 'text', data: 'echo:hello' } },
+      { type: 'ws.message', dir: 'in', data: { encoding: 'text', data: 'echo:héllo ✓', size: 15 } },
       { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64([1, 2, 3, 250]), size: 4 } },
       { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64([9, 8, 7]), size: 3 } },
       { type: 'ws.message', dir: 'in', data: { encoding: 'binary', data: b64(byteRamp(10)), size: 10 } },
       { type: 'ws.close', code: 4001, reason: 'bye', wasClean: true, initiator: 'server' },
     ]);
     expect(await page.evaluate(() => (window as unknown as { __log: unknown }).__log)).toEqual([
-      'echo:hello',
+      'echo:héllo ✓',
       'blob:4',
       'blob:3',
       'blob:10',

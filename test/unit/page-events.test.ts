@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PAGE_MESSAGE_MAX_EVENTS } from '../../src/shared/constants.ts';
-import { COMPACT_SSE, COMPACT_WS, decodePageEvents, encodePageEvents, pageEventsCount, type QueuedMessage } from '../../src/shared/page-bridge.ts';
+import { COMPACT_SSE, COMPACT_WS, SIZE_OF_TEXT, decodePageEvents, encodePageEvents, pageEventsCount, type QueuedMessage } from '../../src/shared/page-bridge.ts';
 import { isRecorderOnly, parsePageEvents } from '../../src/shared/page-events.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 
@@ -213,6 +213,30 @@ describe('page events wire: the relay reads the header, the background parses (n
           expect(encodePageEvents(queued, JSON.stringify, 'd1', from, to)).toBe(encodePageEvents(objects.slice(from, to), JSON.stringify, 'd1'));
         }),
       );
+    });
+
+    it('property: a text kept whole travels without its size, and arrives with its UTF-8 length; the code is refused anywhere else', () => {
+      const utf8Size = (text: string) => new TextEncoder().encode(text).length;
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.string({ unit: 'binary', maxLength: 30 }), fc.boolean()), { minLength: 1, maxLength: 20 }), (specs) => {
+          const t = 1_700_000_000_000;
+          const queued: QueuedMessage[] = specs.map(([text, sse], i) =>
+            sse ? [COMPACT_SSE, 'd1:2', t + i, i + 1, SIZE_OF_TEXT, 0, 0, 0, null, '', null, text] : [COMPACT_WS, 'd1:1', t + i, i + 1, SIZE_OF_TEXT, 0, 0, 0, text],
+          );
+          const { events, rejected } = parsePageEvents(encodePageEvents(queued, JSON.stringify, 'd1'));
+          expect(rejected).toBe(0);
+          // Lone surrogates count 3 bytes (U+FFFD), as the hooks' utf8Length.
+          expect(events.map((e) => (e.type === 'ws.message' || e.type === 'sse.message') && e.data.size)).toEqual(specs.map(([text]) => utf8Size(text)));
+        }),
+      );
+      // Only a text kept whole may leave its size out: a cut or binary payload needs its full size from the page.
+      for (const bad of [
+        [COMPACT_WS, 'd1:1', 1_700_000_000_000, 1, SIZE_OF_TEXT, 0, 1, 0, 'cut'],
+        [COMPACT_WS, 'd1:1', 1_700_000_000_000, 2, SIZE_OF_TEXT, 1, 0, 0, 'AAAA'],
+        [COMPACT_SSE, 'd1:2', 1_700_000_000_000, 3, SIZE_OF_TEXT, 0, 2, 0, null, '', null, 'sampled'],
+      ] as QueuedMessage[]) {
+        expect(parsePageEvents(encodePageEvents([bad], JSON.stringify, 'd1'))).toEqual({ events: [], rejected: 1 });
+      }
     });
 
     it("an SSE message whose id the hooks did not read arrives with id null, its last id read and idUnread; 'message' and a changed id are written once", () => {

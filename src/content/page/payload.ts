@@ -33,6 +33,7 @@ import {
   urlSearchParamsToString,
 } from './natives.ts';
 import { BodyHasher } from '../../core/formats/body-hash.ts';
+import { SIZE_OF_TEXT } from '../../shared/page-bridge.ts';
 
 export { BodyHasher };
 
@@ -117,7 +118,11 @@ export class TextBudget {
   private windowStart = -Infinity;
   private used = 0;
   private lastWhole = -Infinity;
-  /** Of the last `keep`: the message's UTF-8 size, and 0 kept whole, 1 cut at the cap, 2 sampled (the QueuedMessage `cut` code). */
+  /**
+   * Of the last `keep`: the message's UTF-8 size, or SIZE_OF_TEXT when it is kept whole (the
+   * reader counts it, off the page's thread), and 0 kept whole, 1 cut at the cap, 2 sampled
+   * (the QueuedMessage `cut` code).
+   */
   size = 0;
   cut = 0;
 
@@ -132,13 +137,19 @@ export class TextBudget {
     }
     const cap = settings.maxTextChars;
     const kept = text.length < cap ? text.length : cap;
-    this.size = utf8Length(text);
     if (kept <= SAMPLED_PREFIX_CHARS || this.used + kept <= TEXT_BUDGET_CHARS_PER_SECOND || t - this.lastWhole >= SAMPLE_WHOLE_EVERY_MS) {
       if (this.used + kept > TEXT_BUDGET_CHARS_PER_SECOND && kept > SAMPLED_PREFIX_CHARS) this.lastWhole = t;
       this.used += kept;
-      this.cut = text.length > cap ? 1 : 0;
-      return this.cut === 1 ? stringSlice(text, 0, cap) : text;
+      if (text.length <= cap) {
+        this.size = SIZE_OF_TEXT;
+        this.cut = 0;
+        return text;
+      }
+      this.size = utf8Length(text);
+      this.cut = 1;
+      return stringSlice(text, 0, cap);
     }
+    this.size = utf8Length(text);
     this.used += SAMPLED_PREFIX_CHARS;
     this.cut = 2;
     return stringSlice(text, 0, SAMPLED_PREFIX_CHARS);
@@ -147,6 +158,7 @@ export class TextBudget {
   /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
   payload(text: string, t: number): Payload {
     const data = this.keep(text, t);
+    if (this.size === SIZE_OF_TEXT) this.size = utf8Length(data);
     if (this.cut === 2) return { size: this.size, encoding: 'text', data, truncated: true, sampled: true };
     return { size: this.size, encoding: 'text', data, truncated: this.cut === 1 };
   }
