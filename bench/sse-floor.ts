@@ -47,6 +47,13 @@ stream += 'event: done\ndata: x\n\n';
 
 const RECORD = `const t = performance.timeOrigin + performance.now();
       q.push([2, 0, t, ++pseq, d.length, 0, 0, 0, null, '', null, d]);`;
+/** Every 500 events: the envelope's JSON, then the texts (as encodePageEvents writes a batch). */
+const SERIALISE = `if (q.length >= 500) {
+        let texts = '';
+        const heads = q.map((x) => { texts += x[11]; return x.slice(0, 11); });
+        out = JSON.stringify({ v: 1, kind: 'events', n: q.length, events: heads }) + texts;
+        q = [];
+      }`;
 const OBSERVERS: Record<string, string> = {
   none: '',
   listener: `es.addEventListener('message', (e) => { if (!e.isTrusted) return; }, { capture: true });`,
@@ -67,23 +74,13 @@ const OBSERVERS: Record<string, string> = {
   'record+json': `let q = [], pseq = 0, out; es.addEventListener('message', (e) => {
       if (!e.isTrusted) return; const d = e.data;
       ${RECORD}
-      if (q.length >= 500) {
-        let texts = '';
-        const heads = q.map((x) => { texts += x[11]; return x.slice(0, 11); });
-        out = JSON.stringify({ v: 1, kind: 'events', n: q.length, events: heads }) + texts;
-        q = [];
-      }
+      ${SERIALISE}
     }, { capture: true });`,
   'wrap+json': `let q = [], pseq = 0, out; wrap = (fn) => function (e) {
       if (e.isTrusted) {
         const d = e.data;
         ${RECORD}
-        if (q.length >= 500) {
-          let texts = '';
-          const heads = q.map((x) => { texts += x[11]; return x.slice(0, 11); });
-          out = JSON.stringify({ v: 1, kind: 'events', n: q.length, events: heads }) + texts;
-          q = [];
-        }
+        ${SERIALISE}
       }
       return fn.call(this, e);
     };`,
