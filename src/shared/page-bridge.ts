@@ -61,13 +61,15 @@ export interface PageEventsEnvelope {
    */
   doc?: string;
   /**
-   * The payload texts taken out of the events, in the order they follow the envelope:
-   * [event index, field (TEXT_FIELDS), length in UTF-16 units] per text. Absent when none.
+   * The payload texts taken out of object events, in the order they follow the envelope
+   * (event order, among compact events' texts): [event index, field (TEXT_FIELDS), length in
+   * UTF-16 units] per text. Absent when none.
    */
   texts?: number[];
   /**
    * The time base of the message's compact events (epoch ms, the first one's `t`): a compact
-   * event carries its `t` as whole microseconds from it. Absent when none is compact.
+   * event carries its `t` as whole microseconds since the previous one's (the first's since
+   * this). Absent when none is compact.
    */
   t0?: number;
   /** The connections compact events refer to by index (`COMPACT_CONNS` at most). Absent when none is compact. */
@@ -141,19 +143,33 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  * 500-event batches; BENCHMARKS.md). Only an event of exactly the hooks' shape is made
  * compact (anything else travels as an object, unchanged):
  *
- *   ws.message  [1, conn, µs, pseq, size, encoding, cut, dir]
- *   sse.message [2, conn, µs, pseq, size, encoding, cut, event, id, lastEventId, retry]
+ *   ws.message  [1, len, µs, dir, pseq, conn, size, encoding, cut]
+ *   sse.message [2, len, µs, id, lastEventId, pseq, conn, size, encoding, cut, event, retry]
  *
- * `conn` is an index into the envelope's `conns` (or the string itself beyond
- * COMPACT_CONNS), `µs` whole microseconds from the envelope's `t0` (the page's clock ticks
- * in 5 or 100 µs, so rounding loses nothing it measured), `encoding` 0 text or 1 binary,
- * `cut` 0 whole, 1 truncated, 2 truncated and sampled, `dir` 0 in or 1 out. A `size` of
- * -1 (SIZE_OF_TEXT, only with text kept whole) is the UTF-8 length of the text, counted by
- * the reader (off the page's thread: 35–170 ns a message there). An SSE
- * `event` of 0 is 'message' (the type of nearly every event); an `id` of 1 is the same as
- * `lastEventId` (a changed id, which is always the new last event id) and of 0 not read
- * (`idUnread`, id null): neither string is written twice per event. The payload's text is
- * in the message's texts, as any other's.
+ * Trailing values equal to their default are left out (COMPACT_DEFAULTS), so a flood's
+ * message is a handful of characters besides its text (`[1,62,18]`, `[2,62,12,1,"4711"]`):
+ * the port's structured clone costs the page 5–9 ns per character, whatever it is.
+ *
+ * - `len`: the length of the payload's text, which follows in the message's texts at this
+ *   event's place (a compact event's text has no entry in `texts`).
+ * - `µs`: whole microseconds since the previous compact event of the message, the first's
+ *   since the envelope's `t0` (the page's clock ticks in 5 or 100 µs, so rounding loses
+ *   nothing it measured).
+ * - `dir`: 0 in (default) or 1 out.
+ * - `pseq`: the difference from the previous compact event's pseq (the first's from 0);
+ *   default 1.
+ * - `conn`: an index into the envelope's `conns` (or the string itself beyond
+ *   COMPACT_CONNS); default 0.
+ * - `size`: the payload's UTF-8 size; default -1 (SIZE_OF_TEXT, only with text kept whole),
+ *   the UTF-8 length of the text, counted by the reader (off the page's thread: 35–170 ns a
+ *   message there).
+ * - `encoding`: 0 text (default) or 1 binary. `cut`: 0 whole (default), 1 truncated, 2
+ *   truncated and sampled.
+ * - `id`: 1 the same as `lastEventId` (a changed id, which is always the new last event id),
+ *   0 not read (`idUnread`, id null), or the id (null: default).
+ * - `lastEventId`: default the previous compact SSE event's of the message ('' for the
+ *   first): neither string is written twice.
+ * - `event`: 0 is 'message' (the type of nearly every event; default). `retry`: default null.
  */
 export const COMPACT_WS = 1;
 export const COMPACT_SSE = 2;
@@ -208,11 +224,27 @@ function payloadCut(payload: unknown): number {
   return -1;
 }
 
-/** Builds one message's compact events: their time base and connection table. */
+/**
+ * Defaults of a compact event's values by position (see COMPACT_WS), the first three having
+ * none; LAST_EVENT_ID stands for the previous compact SSE event's lastEventId.
+ */
+const LAST_EVENT_ID = { previous: true };
+const COMPACT_DEFAULTS: Record<number, readonly unknown[]> = {
+  [COMPACT_WS]: [undefined, undefined, undefined, 0, 1, 0, SIZE_OF_TEXT, 0, 0],
+  [COMPACT_SSE]: [undefined, undefined, undefined, null, LAST_EVENT_ID, 1, 0, SIZE_OF_TEXT, 0, 0, 0, null],
+};
+/** Values every compact event writes: its code, its text's length and its time. */
+const COMPACT_REQUIRED = 3;
+
+/** Builds one message's compact events: their time base, connection table and the state their deltas and defaults run on. */
 class CompactWriter {
   t0 = 0;
   used = false;
   readonly conns: string[] = [];
+  /** Of the previous compact event: its microseconds from t0, its pseq, and the previous SSE event's lastEventId. */
+  private micros0 = 0;
+  private pseq0 = 0;
+  private lastEventId = '';
 
   private conn(conn: string): number | string {
     const conns = this.conns;
@@ -234,18 +266,45 @@ class CompactWriter {
     return us < 0 && whole !== us ? whole - 1 : whole;
   }
 
-  /** The compact event of a QueuedMessage (its text left out). */
-  writeQueued(m: QueuedMessage): unknown[] {
-    const t = m[2] as number;
+  /**
+   * The compact event of one message, its trailing defaults left out: `values` holds them
+   * all by position, with the time in epoch ms, the pseq absolute and the connection id;
+   * they are made relative here.
+   */
+  private finish(values: unknown[]): unknown[] {
+    const t = values[2] as number;
     if (!this.used) {
       this.used = true;
       this.t0 = t;
     }
-    const ref = this.conn(m[1] as string);
     const micros = this.micros(t);
+    values[2] = micros - this.micros0;
+    this.micros0 = micros;
+    const isWs = values[0] === COMPACT_WS;
+    const pseqAt = isWs ? 4 : 5;
+    const pseq = values[pseqAt] as number;
+    values[pseqAt] = pseq - this.pseq0;
+    this.pseq0 = pseq;
+    values[pseqAt + 1] = this.conn(values[pseqAt + 1] as string);
+    const defaults = COMPACT_DEFAULTS[values[0] as number]!;
+    let n = values.length;
+    while (n > COMPACT_REQUIRED) {
+      const fallback = defaults[n - 1] === LAST_EVENT_ID ? this.lastEventId : defaults[n - 1];
+      if (values[n - 1] !== fallback) break;
+      n--;
+    }
+    if (!isWs) this.lastEventId = values[4] as string;
+    // An array's own length: no page-replaceable method involved.
+    values.length = n;
+    return values;
+  }
+
+  /** The compact event of a QueuedMessage (its text left out). */
+  writeQueued(m: QueuedMessage): unknown[] {
+    const len = (m[m.length - 1] as string).length;
     return m[0] === COMPACT_WS
-      ? [COMPACT_WS, ref, micros, m[3], m[4], m[5], m[6], m[7]]
-      : [COMPACT_SSE, ref, micros, m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10]];
+      ? this.finish([COMPACT_WS, len, m[2], m[7], m[3], m[1], m[4], m[5], m[6]])
+      : this.finish([COMPACT_SSE, len, m[2], m[8], m[9], m[3], m[1], m[4], m[5], m[6], m[7], m[10]]);
   }
 
   /** The compact form of `event`, or null when it is not of a compact kind and exactly the hooks' shape. */
@@ -266,50 +325,90 @@ class CompactWriter {
       if ((id !== null && typeof id !== 'string') || (retry !== null && typeof retry !== 'number')) return null;
       if (keyCount(event) !== SSE_KEYS) return null;
     }
-    if (!this.used) {
-      this.used = true;
-      this.t0 = t;
-    }
-    const ref = this.conn(conn);
-    const micros = this.micros(t);
+    const len = (data.data as string).length;
     const encoding = data.encoding === 'text' ? 0 : 1;
     return isWs
-      ? [COMPACT_WS, ref, micros, pseq, data.size, encoding, cut, event.dir === 'in' ? 0 : 1]
-      : [COMPACT_SSE, ref, micros, pseq, data.size, encoding, cut, sseEventCode(event.event as string), event.id !== null && event.id === event.lastEventId ? SSE_ID_CHANGED : event.id, event.lastEventId, event.retry];
+      ? this.finish([COMPACT_WS, len, t, event.dir === 'in' ? 0 : 1, pseq, conn, data.size, encoding, cut])
+      : this.finish([
+          COMPACT_SSE,
+          len,
+          t,
+          event.id !== null && event.id === event.lastEventId ? SSE_ID_CHANGED : event.id,
+          event.lastEventId,
+          pseq,
+          conn,
+          data.size,
+          encoding,
+          cut,
+          sseEventCode(event.event as string),
+          event.retry,
+        ]);
   }
 }
 
 /**
- * The event a compact array stands for, or null when it is not one (an unknown kind, a
- * wrong length: the message is then malformed). A garbled value is left for the guard to
- * refuse, that event alone.
+ * Expands one message's compact events in order, on the state their deltas and defaults
+ * run on (see COMPACT_WS).
  */
-function expandCompact(value: unknown[], t0: unknown, conns: unknown): Holder | null {
-  const code = value[0];
-  if (code !== COMPACT_WS && code !== COMPACT_SSE) return null;
-  const [, connRef, micros, pseq, size, encoding, cut] = value;
-  const conn = typeof connRef === 'number' && Array.isArray(conns) ? conns[connRef] : connRef;
-  const t = typeof t0 === 'number' && typeof micros === 'number' ? t0 + micros / 1000 : undefined;
-  const data: Holder = { size, encoding: encoding === 0 ? 'text' : encoding === 1 ? 'binary' : undefined, data: '', truncated: cut === 0 ? false : cut === 1 || cut === 2 ? true : undefined };
-  if (cut === 2) data.sampled = true;
-  // Counted once the text is in place (decodePageEvents); any other use of the code is left for the guard to refuse.
-  if (size === SIZE_OF_TEXT && cut === 0 && encoding === 0) sizeOfText.push(data);
-  if (code === COMPACT_WS) {
-    if (value.length !== 8) return null;
-    return { type: 'ws.message', conn, dir: value[7] === 0 ? 'in' : value[7] === 1 ? 'out' : undefined, data, t, pseq };
+class CompactReader {
+  private micros = 0;
+  private pseq = 0;
+  private lastEventId: unknown = '';
+
+  constructor(
+    private readonly t0: unknown,
+    private readonly conns: unknown,
+  ) {}
+
+  /**
+   * The event a compact array stands for, and its text's length, or null when it is not one
+   * (an unknown kind, a length out of bounds, a text length that is not a count: the message
+   * is then malformed). A garbled value is left for the guard to refuse, that event alone.
+   */
+  expand(value: unknown[]): { event: Holder; len: number } | null {
+    const code = value[0];
+    if (code !== COMPACT_WS && code !== COMPACT_SSE) return null;
+    const defaults = COMPACT_DEFAULTS[code]!;
+    if (value.length < COMPACT_REQUIRED || value.length > defaults.length) return null;
+    const len = value[1];
+    if (!Number.isSafeInteger(len) || (len as number) < 0) return null;
+    const at = (i: number): unknown => (i < value.length ? value[i] : defaults[i] === LAST_EVENT_ID ? this.lastEventId : defaults[i]);
+    const isWs = code === COMPACT_WS;
+    const pseqAt = isWs ? 4 : 5;
+    // Sums of whole numbers: exact, as the absolute values were.
+    const dMicros = value[2];
+    this.micros = typeof dMicros === 'number' ? this.micros + dMicros : NaN;
+    const dPseq = at(pseqAt);
+    this.pseq = typeof dPseq === 'number' ? this.pseq + dPseq : NaN;
+    const t = typeof this.t0 === 'number' && Number.isFinite(this.micros) ? this.t0 + this.micros / 1000 : undefined;
+    const pseq = Number.isFinite(this.pseq) ? this.pseq : undefined;
+    const connRef = at(pseqAt + 1);
+    const conn = typeof connRef === 'number' && Array.isArray(this.conns) ? this.conns[connRef] : connRef;
+    const [size, encoding, cut] = [at(pseqAt + 2), at(pseqAt + 3), at(pseqAt + 4)];
+    const data: Holder = { size, encoding: encoding === 0 ? 'text' : encoding === 1 ? 'binary' : undefined, data: '', truncated: cut === 0 ? false : cut === 1 || cut === 2 ? true : undefined };
+    if (cut === 2) data.sampled = true;
+    // Counted once the text is in place (decodePageEvents); any other use of the code is left for the guard to refuse.
+    if (size === SIZE_OF_TEXT && cut === 0 && encoding === 0) sizeOfText.push(data);
+    if (isWs) {
+      const dir = at(3);
+      return { event: { type: 'ws.message', conn, dir: dir === 0 ? 'in' : dir === 1 ? 'out' : undefined, data, t, pseq }, len: len as number };
+    }
+    const id = at(3);
+    const lastEventId = at(4);
+    this.lastEventId = lastEventId;
+    const type = at(10);
+    const event: Holder = { type: 'sse.message', conn, event: type === 0 ? 'message' : type, data, id: id === SSE_ID_CHANGED ? lastEventId : id === SSE_ID_UNREAD ? null : id, lastEventId, retry: at(11), t, pseq };
+    if (id === SSE_ID_UNREAD) event.idUnread = true;
+    return { event, len: len as number };
   }
-  if (value.length !== 11) return null;
-  const id = value[8];
-  const event: Holder = { type: 'sse.message', conn, event: value[7] === 0 ? 'message' : value[7], data, id: id === SSE_ID_CHANGED ? value[9] : id === SSE_ID_UNREAD ? null : id, lastEventId: value[9], retry: value[10], t, pseq };
-  if (id === SSE_ID_UNREAD) event.idUnread = true;
-  return event;
 }
 
 /**
  * An events message for the relay: the JSON of the envelope (keys in the order
  * `pageEventsCount` reads), then, when any event carries payload text, a newline
- * (JSON.stringify never writes a raw one) and the texts, each taken out of its event
- * for the envelope's serialisation (left '') and listed in `texts`. WebSocket and SSE
+ * (JSON.stringify never writes a raw one) and the texts in event order, each taken out
+ * of its event for the envelope's serialisation (left '') and listed in `texts`, except a
+ * compact event's, whose length it carries. WebSocket and SSE
  * messages of the hooks' shape go as compact arrays (see COMPACT_WS), and so do the
  * hooks' QueuedMessages. The events are given back unchanged. `stringify` is the page
  * hooks' captured JSON.stringify; `doc`, the document of events that leave it out (with
@@ -344,19 +443,18 @@ export function encodePageEvents(
     for (let k = from; k < to; k++) {
       const queued = events[k];
       const i = k - from;
+      // A compact event carries its text's length itself (no entry in `texts`) and leaves
+      // its text out: no field to empty and put back.
       if (isArray(queued)) {
         wire[i] = compact.writeQueued(queued);
-        const text = queued[queued.length - 1] as string;
-        if (text.length > 0) toTail(i, 0, text);
+        tail += queued[queued.length - 1] as string;
         continue;
       }
       const event = queued as unknown as Holder;
       const small = compact.write(event);
       if (small !== null) {
-        // A compact event leaves its text out itself: no field to empty and put back.
         wire[i] = small;
-        const text = (event.data as Holder).data as string;
-        if (text.length > 0) toTail(i, 0, text);
+        tail += (event.data as Holder).data as string;
         continue;
       }
       wire[i] = event;
@@ -385,7 +483,7 @@ export function encodePageEvents(
       t0: compact.used ? compact.t0 : undefined,
       conns: compact.used ? compact.conns : undefined,
     };
-    if (slots.length === 0) return stringify(envelope);
+    if (tail.length === 0) return stringify(envelope);
     return stringify(envelope) + '\n' + tail;
   } finally {
     for (let k = 0; k < taken.length; k++) holders[k]![textKey(fields[k]!)] = taken[k];
@@ -406,8 +504,9 @@ function ownCopy(text: string): string {
 /**
  * The envelope of an events message with its texts put back in their events, or null
  * when the message is not well-formed: not JSON up to the texts, not version
- * PAGE_BRIDGE_VERSION's events envelope, a count that does not match its events, or
- * `texts` that do not place exactly the characters that follow into empty fields.
+ * PAGE_BRIDGE_VERSION's events envelope, a count that does not match its events, a
+ * compact event out of bounds, or `texts` and compact lengths that do not place exactly the
+ * characters that follow, in event order, into empty fields.
  * The events are not checked here (the guard does, `parsePageEvents`).
  */
 export function decodePageEvents(message: string): PageEventsEnvelope | null {
@@ -425,14 +524,46 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
   const doc = (m as { doc?: unknown }).doc;
   if (doc !== undefined && typeof doc !== 'string') return null;
   const { t0, conns } = m as { t0?: unknown; conns?: unknown };
+  const slots = m.texts === undefined ? [] : m.texts;
+  if (!Array.isArray(slots) || (m.texts !== undefined && slots.length === 0) || slots.length % 3 !== 0) return null;
   sizeOfText.length = 0;
+  const reader = new CompactReader(t0, conns);
+  // The texts follow the envelope in event order: a compact event's own, then the listed ones of an object event.
+  let at = end < 0 ? message.length : end + 1;
+  const take = (length: number): string | null => {
+    if (at + length > message.length) return null;
+    const text = ownCopy(message.slice(at, at + length));
+    at += length;
+    return text;
+  };
+  let k = 0;
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
-    if (!Array.isArray(event)) continue;
-    const expanded = expandCompact(event, t0, conns);
-    if (expanded === null) return null;
-    events[i] = expanded;
+    if (Array.isArray(event)) {
+      const expanded = reader.expand(event);
+      if (expanded === null) return null;
+      events[i] = expanded.event;
+      if (expanded.len > 0) {
+        const text = take(expanded.len);
+        if (text === null) return null;
+        (expanded.event.data as Holder).data = text;
+      }
+      if (k < slots.length && slots[k] === i) return null;
+      continue;
+    }
+    for (; k < slots.length && slots[k] === i; k += 3) {
+      const [field, length] = [slots[k + 1], slots[k + 2]];
+      if (!Number.isSafeInteger(field) || field < 0 || field >= TEXT_FIELDS) return null;
+      if (!Number.isSafeInteger(length) || length < 1) return null;
+      const holder = event !== null && typeof event === 'object' ? textHolder(event as Holder, field) : null;
+      if (holder === null || holder[textKey(field)] !== '') return null;
+      const text = take(length);
+      if (text === null) return null;
+      holder[textKey(field)] = text;
+    }
   }
+  // Every listed text placed, in order, and every character after the envelope taken.
+  if (k !== slots.length || at !== message.length) return null;
   delete (m as { t0?: unknown }).t0;
   delete (m as { conns?: unknown }).conns;
   for (const event of events) {
@@ -442,26 +573,8 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
     if (e.frameId === undefined) e.frameId = 0;
     if (e.doc === undefined && doc !== undefined) e.doc = doc;
   }
-  if (end < 0) {
-    countSizes();
-    return m.texts === undefined ? (m as PageEventsEnvelope) : null;
-  }
-  const slots = m.texts;
-  if (!Array.isArray(slots) || slots.length === 0 || slots.length % 3 !== 0) return null;
-  let at = end + 1;
-  for (let k = 0; k < slots.length; k += 3) {
-    const [index, field, length] = [slots[k], slots[k + 1], slots[k + 2]];
-    if (!Number.isSafeInteger(index) || index < 0 || index >= events.length) return null;
-    if (!Number.isSafeInteger(field) || field < 0 || field >= TEXT_FIELDS) return null;
-    if (!Number.isSafeInteger(length) || length < 1 || at + length > message.length) return null;
-    const event = events[index];
-    const holder = event !== null && typeof event === 'object' ? textHolder(event as Holder, field) : null;
-    if (holder === null || holder[textKey(field)] !== '') return null;
-    holder[textKey(field)] = ownCopy(message.slice(at, at + length));
-    at += length;
-  }
   countSizes();
-  return at === message.length ? (m as PageEventsEnvelope) : null;
+  return m as PageEventsEnvelope;
 }
 
 /** Payloads of the message being decoded whose size is SIZE_OF_TEXT. */

@@ -140,7 +140,8 @@ describe('page events wire: the relay reads the header, the background parses (n
       expect(envelope.events.every(Array.isArray)).toBe(true);
       expect(message).not.toContain('"type"');
       expect(envelope.conns).toEqual(['d1:1', 'd1:2', 'd1:3']);
-      expect(envelope.events[1]).toEqual([2, 1, 1500, 2, 8, 0, 0, 'tick', 1, '42', 3000]);
+      // [code, len, µs since the previous, id, lastEventId, pseq step, conn, size, encoding, cut, event, retry]
+      expect(envelope.events[1]).toEqual([2, 8, 1500, 1, '42', 1, 1, 8, 0, 0, 'tick', 3000]);
       expect(parsePageEvents(message)).toEqual({ events: events.map(filled), rejected: 0 });
     });
 
@@ -287,24 +288,29 @@ describe('page events wire: the relay reads the header, the background parses (n
       const message = encodePageEvents(events, JSON.stringify, 'd1');
       const envelope = JSON.parse(message.split('\n')[0]!);
       expect(envelope.conns).toHaveLength(16);
-      expect(envelope.events[19][1]).toBe('d1:20');
+      expect(envelope.events[19]).toEqual([1, 1, 1000, 0, 1, 'd1:20', 1]);
       expect(parsePageEvents(message)).toEqual({ events: events.map(filled), rejected: 0 });
     });
 
     it('refuses a garbled compact event on its own, and a message with a malformed one or without its time base', () => {
       const message = encodePageEvents([hookWs('a', 1, 1700000000000), hookWs('b', 2, 1700000000001)], JSON.stringify, 'd1');
-      // Not a compact event at all: the message is malformed.
-      for (const bad of [message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,0]'), message.replace('[1,0,1000,2,1,0,0,0]', '[9,0,1000,2,1,0,0,0]')]) {
+      const second = '[1,1,1000,0,1,0,1]';
+      expect(message).toContain(second);
+      // Not a compact event at all, or a text length that does not place the texts: the message is malformed.
+      const malformed = ['[1,1]', '[9,1,1000,0,1,0,1]', '[1,1,1000,0,1,0,1,0,0,0]', '[1,-1,1000,0,1,0,1]', '[1,"1",1000,0,1,0,1]', '[1,2,1000,0,1,0,1]', '[1,0,1000,0,1,0,1]'];
+      for (const bad of malformed.map((b) => message.replace(second, b))) {
         expect(bad).not.toBe(message);
         expect(parsePageEvents(bad)).toEqual({ events: [], rejected: 2 });
       }
       const garbled = [
-        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,0,5]'), // no such direction
-        message.replace('[1,0,1000,2,1,0,0,0]', '[1,7,1000,2,1,0,0,0]'), // no such connection
-        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,9,0,0]'), // no such encoding
-        message.replace('[1,0,1000,2,1,0,0,0]', '[1,0,1000,2,1,0,4,0]'), // no such cut
+        '[1,1,1000,5,1,0,1]', // no such direction
+        '[1,1,1000,0,1,7,1]', // no such connection
+        '[1,1,1000,0,1,0,1,9]', // no such encoding
+        '[1,1,1000,0,1,0,1,0,4]', // no such cut
+        '[1,1,1000,0,1,0,-1,0,1]', // a size left to the reader on a cut text
+        '[1,1,"x"]', // no time
       ];
-      for (const bad of garbled) {
+      for (const bad of garbled.map((b) => message.replace(second, b))) {
         expect(bad).not.toBe(message);
         expect(parsePageEvents(bad)).toEqual({ events: [filled(hookWs('a', 1, 1700000000000))], rejected: 1 });
       }
