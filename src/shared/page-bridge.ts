@@ -136,28 +136,29 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
 
 /**
  * Compact events: the two kinds a flood is made of (one per WebSocket or SSE message)
- * travel as arrays of their values instead of objects, so neither the page's JSON nor the
- * port's serialisation of it (which escapes every quote of the page's JSON once more)
- * writes their keys: an SSE event took 212 characters of JSON as an object and 67 as an
- * array, and the page's plus the port's serialisation 1.1 µs against 0.4 µs (Node 20,
- * 500-event batches; BENCHMARKS.md). Only an event of exactly the hooks' shape is made
- * compact (anything else travels as an object, unchanged):
+ * travel as arrays of their values instead of objects, so that neither the page's JSON nor
+ * the port's serialisation writes their keys (an SSE event took 212 characters of JSON as
+ * an object and 67 as an array; BENCHMARKS.md). Only an event of exactly the hooks' shape
+ * is made compact (anything else travels as an object, unchanged):
  *
  *   ws.message  [1, len, µs, dir, pseq, conn, size, encoding, cut]
  *   sse.message [2, len, µs, id, lastEventId, pseq, conn, size, encoding, cut, event, retry]
  *
  * Trailing values equal to their default are left out (COMPACT_DEFAULTS), so a flood's
  * message is a handful of characters besides its text (`[1,62,18]`, `[2,62,12,1,"4711"]`):
- * the port's structured clone costs the page 5–9 ns per character, whatever it is.
+ * the extension port's serialisation (a structured clone from Chrome 148) costs the page
+ * 5–9 ns per character, whatever the character.
  *
  * - `len`: the length of the payload's text, which follows in the message's texts at this
  *   event's place (a compact event's text has no entry in `texts`).
  * - `µs`: whole microseconds since the previous compact event of the message, the first's
  *   since the envelope's `t0` (the page's clock ticks in 5 or 100 µs, so rounding loses
- *   nothing it measured).
+ *   nothing it measured). Steps chain only through times that are whole safe integers of
+ *   microseconds from `t0` (both sides apply the same rule, `chained`): a time that is not a
+ *   number, or over 285 years away, affects its own event alone.
  * - `dir`: 0 in (default) or 1 out.
- * - `pseq`: the difference from the previous compact event's pseq (the first's from 0);
- *   default 1.
+ * - `pseq`: the difference from the previous compact event's pseq (the first's from 0),
+ *   chained as the time is; default 1.
  * - `conn`: an index into the envelope's `conns` (or the string itself beyond
  *   COMPACT_CONNS); default 0.
  * - `size`: the payload's UTF-8 size; default -1 (SIZE_OF_TEXT, only with text kept whole),
@@ -165,10 +166,11 @@ const textKey = (field: number) => (field === 2 ? 'preview' : 'data');
  *   message there).
  * - `encoding`: 0 text (default) or 1 binary. `cut`: 0 whole (default), 1 truncated, 2
  *   truncated and sampled.
- * - `id`: 1 the same as `lastEventId` (a changed id, which is always the new last event id),
- *   0 not read (`idUnread`, id null), or the id (null: default).
+ * - `id`: 1 the same as `lastEventId` (an event with an `id:` line: its id is the new last
+ *   event id), 0 not read (`idUnread`, id null), or the id (null: default). The id is not
+ *   written again beside `lastEventId`.
  * - `lastEventId`: default the previous compact SSE event's of the message ('' for the
- *   first): neither string is written twice.
+ *   first), of any connection.
  * - `event`: 0 is 'message' (the type of nearly every event; default). `retry`: default null.
  */
 export const COMPACT_WS = 1;
@@ -186,16 +188,17 @@ export function sseEventCode(type: string): string | 0 {
 }
 
 /**
- * A WebSocket or SSE message as the page hooks queue it, already in its compact form but
- * with its connection id, its absolute time (epoch ms) and its payload text as the last
+ * A WebSocket or SSE message as the page hooks queue it: its values, with its connection
+ * id, its absolute time (epoch ms), its absolute pseq and its payload text as the last
  * element, so that no event object and no Payload object is made per message (the
  * allocation a flood's every message paid for):
  *
  *   [COMPACT_WS, conn, t, pseq, size, encoding, cut, dir, text]
  *   [COMPACT_SSE, conn, t, pseq, size, encoding, cut, event, id, lastEventId, retry, text]
  *
- * with `event` and `id` already in their compact codes (0 for 'message'; 1, 0 or null).
- * `encodePageEvents` writes it as the compact event above, its text in the message's texts.
+ * with `event` and `id` already in their compact codes (0 for 'message'; 1, 0 or null) and
+ * `size` possibly SIZE_OF_TEXT. `encodePageEvents` writes it as the compact event above
+ * (reordered, made relative, its defaults left out), its text in the message's texts.
  */
 export type QueuedMessage = unknown[];
 /** Connections listed in an envelope's `conns`; a batch's compact events rarely span more. */
@@ -236,9 +239,24 @@ const COMPACT_DEFAULTS: Record<number, readonly unknown[]> = {
 /** Values every compact event writes: its code, its text's length and its time. */
 const COMPACT_REQUIRED = 3;
 
+/** Number.MAX_SAFE_INTEGER, as a literal (the page can replace `Number`). */
+const MAX_SAFE = 9007199254740991;
+
+/**
+ * Whether a compact step `delta` from `state` moves the state on (the writer's and the
+ * reader's same rule on the same doubles, so they stay in step): both it and the sum are
+ * safe integers' magnitudes (NaN fails). Anything else affects its own event alone.
+ */
+function chained(state: number, delta: number): boolean {
+  const next = state + delta;
+  return delta >= -MAX_SAFE && delta <= MAX_SAFE && next >= -MAX_SAFE && next <= MAX_SAFE && delta - (delta % 1) === delta;
+}
+
 /** Builds one message's compact events: their time base, connection table and the state their deltas and defaults run on. */
 class CompactWriter {
   t0 = 0;
+  /** Whether t0 is set, and whether any compact event was written. */
+  timed = false;
   used = false;
   readonly conns: string[] = [];
   /** Of the previous compact event: its microseconds from t0, its pseq, and the previous SSE event's lastEventId. */
@@ -273,18 +291,20 @@ class CompactWriter {
    */
   private finish(values: unknown[]): unknown[] {
     const t = values[2] as number;
-    if (!this.used) {
-      this.used = true;
+    this.used = true;
+    // The time base is the first time that is a number (t - t is NaN for NaN and ±Infinity).
+    if (!this.timed && t - t === 0) {
+      this.timed = true;
       this.t0 = t;
     }
-    const micros = this.micros(t);
-    values[2] = micros - this.micros0;
-    this.micros0 = micros;
+    const dMicros = this.micros(t) - this.micros0;
+    values[2] = dMicros;
+    if (chained(this.micros0, dMicros)) this.micros0 += dMicros;
     const isWs = values[0] === COMPACT_WS;
     const pseqAt = isWs ? 4 : 5;
-    const pseq = values[pseqAt] as number;
-    values[pseqAt] = pseq - this.pseq0;
-    this.pseq0 = pseq;
+    const dPseq = (values[pseqAt] as number) - this.pseq0;
+    values[pseqAt] = dPseq;
+    if (chained(this.pseq0, dPseq)) this.pseq0 += dPseq;
     values[pseqAt + 1] = this.conn(values[pseqAt + 1] as string);
     const defaults = COMPACT_DEFAULTS[values[0] as number]!;
     let n = values.length;
@@ -325,6 +345,8 @@ class CompactWriter {
       if ((id !== null && typeof id !== 'string') || (retry !== null && typeof retry !== 'number')) return null;
       if (keyCount(event) !== SSE_KEYS) return null;
     }
+    // SIZE_OF_TEXT is the hooks' queued messages' own: an event object carrying it stays an object (the guard refuses it).
+    if (data.size === SIZE_OF_TEXT) return null;
     const len = (data.data as string).length;
     const encoding = data.encoding === 'text' ? 0 : 1;
     return isWs
@@ -354,6 +376,8 @@ class CompactReader {
   private micros = 0;
   private pseq = 0;
   private lastEventId: unknown = '';
+  /** Payloads whose size is SIZE_OF_TEXT, counted once their texts are in place (`countSizes`). */
+  readonly sizeOfText: Holder[] = [];
 
   constructor(
     private readonly t0: unknown,
@@ -362,8 +386,11 @@ class CompactReader {
 
   /**
    * The event a compact array stands for, and its text's length, or null when it is not one
-   * (an unknown kind, a length out of bounds, a text length that is not a count: the message
-   * is then malformed). A garbled value is left for the guard to refuse, that event alone.
+   * (an unknown kind, a wrong number of values, a text length that is not a count: the
+   * message is then malformed). A garbled value is left for the guard to refuse: a time or
+   * pseq step that is not a whole number fails its own event alone, while a wrong whole step
+   * or lastEventId carries on to the later events that build on it (messages come from the
+   * extension's own hooks, on a channel the page cannot write to).
    */
   expand(value: unknown[]): { event: Holder; len: number } | null {
     const code = value[0];
@@ -375,20 +402,22 @@ class CompactReader {
     const at = (i: number): unknown => (i < value.length ? value[i] : defaults[i] === LAST_EVENT_ID ? this.lastEventId : defaults[i]);
     const isWs = code === COMPACT_WS;
     const pseqAt = isWs ? 4 : 5;
-    // Sums of whole numbers: exact, as the absolute values were.
+    // Steps chain as the writer chained them (`chained`): sums of whole numbers, exact.
     const dMicros = value[2];
-    this.micros = typeof dMicros === 'number' ? this.micros + dMicros : NaN;
+    const micros = typeof dMicros === 'number' ? this.micros + dMicros : NaN;
+    if (typeof dMicros === 'number' && chained(this.micros, dMicros)) this.micros = micros;
     const dPseq = at(pseqAt);
-    this.pseq = typeof dPseq === 'number' ? this.pseq + dPseq : NaN;
-    const t = typeof this.t0 === 'number' && Number.isFinite(this.micros) ? this.t0 + this.micros / 1000 : undefined;
-    const pseq = Number.isFinite(this.pseq) ? this.pseq : undefined;
+    const pseqSum = typeof dPseq === 'number' ? this.pseq + dPseq : NaN;
+    if (typeof dPseq === 'number' && chained(this.pseq, dPseq)) this.pseq = pseqSum;
+    const t = typeof this.t0 === 'number' && Number.isFinite(micros) ? this.t0 + micros / 1000 : undefined;
+    const pseq = Number.isFinite(pseqSum) ? pseqSum : undefined;
     const connRef = at(pseqAt + 1);
     const conn = typeof connRef === 'number' && Array.isArray(this.conns) ? this.conns[connRef] : connRef;
     const [size, encoding, cut] = [at(pseqAt + 2), at(pseqAt + 3), at(pseqAt + 4)];
     const data: Holder = { size, encoding: encoding === 0 ? 'text' : encoding === 1 ? 'binary' : undefined, data: '', truncated: cut === 0 ? false : cut === 1 || cut === 2 ? true : undefined };
     if (cut === 2) data.sampled = true;
     // Counted once the text is in place (decodePageEvents); any other use of the code is left for the guard to refuse.
-    if (size === SIZE_OF_TEXT && cut === 0 && encoding === 0) sizeOfText.push(data);
+    if (size === SIZE_OF_TEXT && cut === 0 && encoding === 0) this.sizeOfText.push(data);
     if (isWs) {
       const dir = at(3);
       return { event: { type: 'ws.message', conn, dir: dir === 0 ? 'in' : dir === 1 ? 'out' : undefined, data, t, pseq }, len: len as number };
@@ -480,7 +509,7 @@ export function encodePageEvents(
       events: wire as CaptureEvent[],
       doc,
       texts: slots.length === 0 ? undefined : slots,
-      t0: compact.used ? compact.t0 : undefined,
+      t0: compact.timed ? compact.t0 : undefined,
       conns: compact.used ? compact.conns : undefined,
     };
     if (tail.length === 0) return stringify(envelope);
@@ -505,8 +534,9 @@ function ownCopy(text: string): string {
  * The envelope of an events message with its texts put back in their events, or null
  * when the message is not well-formed: not JSON up to the texts, not version
  * PAGE_BRIDGE_VERSION's events envelope, a count that does not match its events, a
- * compact event out of bounds, or `texts` and compact lengths that do not place exactly the
- * characters that follow, in event order, into empty fields.
+ * compact event of an unknown kind, with a wrong number of values or a text length that is
+ * not a count, or `texts` and compact lengths that do not place exactly the characters that
+ * follow, in event order, into empty fields.
  * The events are not checked here (the guard does, `parsePageEvents`).
  */
 export function decodePageEvents(message: string): PageEventsEnvelope | null {
@@ -526,7 +556,6 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
   const { t0, conns } = m as { t0?: unknown; conns?: unknown };
   const slots = m.texts === undefined ? [] : m.texts;
   if (!Array.isArray(slots) || (m.texts !== undefined && slots.length === 0) || slots.length % 3 !== 0) return null;
-  sizeOfText.length = 0;
   const reader = new CompactReader(t0, conns);
   // The texts follow the envelope in event order: a compact event's own, then the listed ones of an object event.
   let at = end < 0 ? message.length : end + 1;
@@ -573,22 +602,20 @@ export function decodePageEvents(message: string): PageEventsEnvelope | null {
     if (e.frameId === undefined) e.frameId = 0;
     if (e.doc === undefined && doc !== undefined) e.doc = doc;
   }
-  countSizes();
+  countSizes(reader.sizeOfText);
   return m as PageEventsEnvelope;
 }
 
-/** Payloads of the message being decoded whose size is SIZE_OF_TEXT. */
-const sizeOfText: Holder[] = [];
 const NON_ASCII = /[^\x00-\x7f]/;
-const utf8 = new TextEncoder();
+/** Made on first use: the hooks' bundle, which holds this module, never decodes. */
+let utf8: TextEncoder | null = null;
 
-/** Give the payloads in `sizeOfText` the UTF-8 length of their text (a lone surrogate counts 3 bytes, as the hooks' utf8Length). */
-function countSizes(): void {
-  for (const data of sizeOfText) {
+/** Give `payloads` the UTF-8 length of their text (a lone surrogate counts 3 bytes, as the hooks' utf8Length). */
+function countSizes(payloads: Holder[]): void {
+  for (const data of payloads) {
     const text = data.data as string;
-    data.size = NON_ASCII.test(text) ? utf8.encode(text).length : text.length;
+    data.size = NON_ASCII.test(text) ? (utf8 ??= new TextEncoder()).encode(text).length : text.length;
   }
-  sizeOfText.length = 0;
 }
 
 /** The start of an events message's JSON, up to its `events` array, with the count captured. */

@@ -180,13 +180,14 @@ describe('page events wire: the relay reads the header, the background parses (n
         // A changed id is the new last event id (what the hooks' id code 1 stands for).
         .map((r) => (r.changed ? { ...r, id: r.last } : r));
       const other = fc.record({ open: fc.constantFrom('d1:3', 'd1:4') });
+      // Any pseq in the guard's range, in any order (the hooks' are increasing; steps between them are what travels).
+      const pseqs = fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.oneof(ws, sse, other), fc.double({ min: -5e6, max: 5e6, noNaN: true })), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
+        fc.property(fc.array(fc.tuple(fc.oneof(ws, sse, other), fc.double({ min: -5e6, max: 5e6, noNaN: true }), pseqs), { minLength: 1, maxLength: 30 }), fc.double({ min: 1.6e12, max: 1.9e12, noNaN: true }), (specs, t0) => {
           const objects: CaptureEvent[] = [];
           const queued: Array<CaptureEvent | QueuedMessage> = [];
-          specs.forEach(([spec, dt], i) => {
+          specs.forEach(([spec, dt, pseq]) => {
             const t = t0 + dt;
-            const pseq = i + 1;
             if ('open' in spec) {
               const event = { type: 'sse.open', conn: spec.open, t, pseq } as unknown as CaptureEvent;
               objects.push(event);
@@ -238,6 +239,57 @@ describe('page events wire: the relay reads the header, the background parses (n
       ] as QueuedMessage[]) {
         expect(parsePageEvents(encodePageEvents([bad], JSON.stringify, 'd1'))).toEqual({ events: [], rejected: 1 });
       }
+    });
+
+    it('a time or pseq the writer cannot chain from affects its own event alone; an event object never carries the reader-counted size', () => {
+      const T = 1_700_000_000_000;
+      const cases: Array<{ events: CaptureEvent[]; refused: number }> = [
+        // Not a number: refused, the others exact.
+        { events: [hookWs('a', 1, T), hookWs('b', 2, NaN), hookWs('c', 3, T + 1), hookWs('d', 4, T + 2)], refused: 1 },
+        { events: [hookWs('a', 1, T), hookWs('b', 2, Infinity), hookWs('c', 3, T + 1)], refused: 1 },
+        { events: [hookWs('a', 1, T), hookWs('b', NaN, T + 1), hookWs('c', 3, T + 2), hookWs('d', 4, T + 3)], refused: 1 },
+        // A time 7,000 years on (the guard takes it): its step is not exact, the next ones are.
+        { events: [hookWs('a', 1, T), hookWs('b', 2, 2.5e14), hookWs('c', 3, T + 1.005), hookWs('d', 4, T + 2)], refused: 0 },
+        // A pseq past 2^53 is refused by the guard; the next one is exact.
+        { events: [hookWs('a', 2 ** 53 + 2, T), hookWs('b', 1, T)], refused: 1 },
+        // A NaN first time: the time base is the first number.
+        { events: [hookWs('a', 1, NaN), hookWs('b', 2, T), hookWs('c', 3, T + 1)], refused: 1 },
+      ];
+      for (const { events, refused } of cases) {
+        const { events: parsed, rejected } = parsePageEvents(encodePageEvents(events, JSON.stringify, 'd1'));
+        expect(rejected).toBe(refused);
+        const valid = events.filter((e) => Number.isFinite(e.t) && Number.isSafeInteger(e.pseq)).map(filled);
+        expect(parsed.map((e) => [e.pseq, e.t])).toEqual(valid.map((e) => [e.pseq, e.t]));
+      }
+      // SIZE_OF_TEXT on an event object: it stays an object, which the guard refuses.
+      const minusOne = { ...hookWs('héllo', 1, T), data: { size: SIZE_OF_TEXT, encoding: 'text', data: 'héllo', truncated: false } } as unknown as CaptureEvent;
+      const message = encodePageEvents([minusOne], JSON.stringify, 'd1');
+      expect(message).toContain('"type":"ws.message"');
+      expect(parsePageEvents(message)).toEqual({ events: [], rejected: 1 });
+    });
+
+    it('a lastEventId left out is the previous SSE event\'s, across connections and WebSocket messages between', () => {
+      const t = 1_700_000_000_000;
+      const queued: QueuedMessage[] = [
+        [COMPACT_SSE, 'd1:2', t, 1, SIZE_OF_TEXT, 0, 0, 0, 1, '41', null, 'a'],
+        [COMPACT_WS, 'd1:1', t + 1, 2, SIZE_OF_TEXT, 0, 0, 0, 'w'],
+        [COMPACT_SSE, 'd1:2', t + 2, 3, SIZE_OF_TEXT, 0, 0, 0, 0, '41', null, 'b'],
+        [COMPACT_SSE, 'd1:3', t + 3, 4, SIZE_OF_TEXT, 0, 0, 0, 1, '', null, 'c'],
+        [COMPACT_SSE, 'd1:2', t + 4, 5, SIZE_OF_TEXT, 0, 0, 0, null, '', null, 'd'],
+      ];
+      const message = encodePageEvents(queued, JSON.stringify, 'd1');
+      // Written once; the unread-id event on the same connection leaves it out.
+      expect(message.split('"41"').length - 1).toBe(1);
+      expect(message).toContain('[2,1,1000,0]');
+      const { events, rejected } = parsePageEvents(message);
+      expect(rejected).toBe(0);
+      expect(events.map((e) => (e.type === 'sse.message' ? [e.conn, e.id, e.lastEventId, e.data.data] : e.type === 'ws.message' ? [e.conn] : []))).toEqual([
+        ['d1:2', '41', '41', 'a'],
+        ['d1:1'],
+        ['d1:2', null, '41', 'b'],
+        ['d1:3', '', '', 'c'],
+        ['d1:2', null, '', 'd'],
+      ]);
     });
 
     it("an SSE message whose id the hooks did not read arrives with id null, its last id read and idUnread; 'message' and a changed id are written once", () => {
