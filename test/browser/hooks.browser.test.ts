@@ -400,10 +400,11 @@ describe('fetch', () => {
       { type: 'sse.create', transport: 'fetch', url: `${server.origin}/sse?crlf=1&id=sse`, withCredentials: false },
       { type: 'sse.open' },
       { type: 'sse.comment', text: 'hello comment' },
-      { type: 'sse.message', event: 'message', data: { data: 'first' }, id: '1', lastEventId: '1', retry: 2500 },
-      { type: 'sse.message', event: 'tick', data: { data: '{"n":2}' }, id: '2', lastEventId: '2', retry: null },
-      { type: 'sse.message', event: 'tock', data: { data: 'line one\nline two' }, id: null, lastEventId: '2' },
-      { type: 'sse.message', event: 'message', data: { data: 'last' }, id: '3', lastEventId: '3' },
+      // Queued compactly as the EventSource hook's: the sizes are counted in the background.
+      { type: 'sse.message', event: 'message', data: { data: 'first', size: 5, truncated: false }, id: '1', lastEventId: '1', retry: 2500 },
+      { type: 'sse.message', event: 'tick', data: { data: '{"n":2}', size: 7 }, id: '2', lastEventId: '2', retry: null },
+      { type: 'sse.message', event: 'tock', data: { data: 'line one\nline two', size: 17 }, id: null, lastEventId: '2' },
+      { type: 'sse.message', event: 'message', data: { data: 'last', size: 4 }, id: '3', lastEventId: '3' },
     ]);
     const chunks = ofConn(events, conn).filter((e): e is EventOf<'http.chunk'> => e.type === 'http.chunk');
     // Seven client-paced pieces; three of them end between the CR and the LF of a line ending.

@@ -154,14 +154,6 @@ export class TextBudget {
     this.cut = 2;
     return stringSlice(text, 0, SAMPLED_PREFIX_CHARS);
   }
-
-  /** The payload to record for `text`, a message of this connection at time `t` (epoch ms). */
-  payload(text: string, t: number): Payload {
-    const data = this.keep(text, t);
-    if (this.size === SIZE_OF_TEXT) this.size = utf8Length(data);
-    if (this.cut === 2) return { size: this.size, encoding: 'text', data, truncated: true, sampled: true };
-    return { size: this.size, encoding: 'text', data, truncated: this.cut === 1 };
-  }
 }
 
 /** Base64 of bytes. */

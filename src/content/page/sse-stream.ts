@@ -1,9 +1,11 @@
 /**
  * SSE read through fetch or XHR: the stream's text goes through the core's SSE
  * parser, and each dispatched event and comment is recorded on the request's conn.
+ * An event is queued in its compact form (QueuedMessage), as the EventSource hook's.
  */
 import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
-import { emit, now, settings } from './emitter.ts';
+import { COMPACT_SSE, SSE_ID_CHANGED, sseEventCode } from '../../shared/page-bridge.ts';
+import { emit, emitQueued, now, settings } from './emitter.ts';
 import { stringSlice } from './natives.ts';
 import { TextBudget } from './payload.ts';
 
@@ -11,16 +13,13 @@ import { TextBudget } from './payload.ts';
 export function recordingSseParser(conn: string): SseParser {
   const budget = new TextBudget();
   return createSseParser(
-    (e) =>
-      emit({
-        type: 'sse.message',
-        conn,
-        event: e.type,
-        data: budget.payload(e.data, now()),
-        id: e.id,
-        lastEventId: e.lastEventId,
-        retry: e.retry,
-      }),
+    (e) => {
+      const t = now();
+      const text = budget.keep(e.data, t);
+      // The compact id code (src/shared/page-bridge.ts): an `id:` line's id is the new lastEventId.
+      const id = e.id === null ? null : e.id === e.lastEventId ? SSE_ID_CHANGED : e.id;
+      emitQueued([COMPACT_SSE, conn, t, 0, budget.size, 0, budget.cut, sseEventCode(e.type), id, e.lastEventId, e.retry, text]);
+    },
     (text) => emit({ type: 'sse.comment', conn, text: stringSlice(text, 0, settings.maxTextChars) }),
   );
 }
