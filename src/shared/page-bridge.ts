@@ -187,6 +187,11 @@ export function sseEventCode(type: string): string | 0 {
   return type === 'message' ? 0 : type;
 }
 
+/** The compact SSE `id` of an event whose id is known: SSE_ID_CHANGED when it is the (new) lastEventId, else the id itself. */
+export function sseIdCode(id: string | null, lastEventId: string): string | typeof SSE_ID_CHANGED | null {
+  return id !== null && id === lastEventId ? SSE_ID_CHANGED : id;
+}
+
 /**
  * A WebSocket or SSE message as the page hooks queue it: its values, with its connection
  * id, its absolute time (epoch ms), its absolute pseq and its payload text as the last
@@ -355,7 +360,7 @@ class CompactWriter {
           COMPACT_SSE,
           len,
           t,
-          event.id !== null && event.id === event.lastEventId ? SSE_ID_CHANGED : event.id,
+          sseIdCode(event.id as string | null, event.lastEventId as string),
           event.lastEventId,
           pseq,
           conn,

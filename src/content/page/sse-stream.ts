@@ -4,7 +4,7 @@
  * An event is queued in its compact form (QueuedMessage), as the EventSource hook's.
  */
 import { createSseParser, type SseParser } from '../../core/sse-parser.ts';
-import { COMPACT_SSE, SSE_ID_CHANGED, sseEventCode } from '../../shared/page-bridge.ts';
+import { COMPACT_SSE, sseEventCode, sseIdCode } from '../../shared/page-bridge.ts';
 import { emit, emitQueued, now, settings } from './emitter.ts';
 import { stringSlice } from './natives.ts';
 import { TextBudget } from './payload.ts';
@@ -16,9 +16,7 @@ export function recordingSseParser(conn: string): SseParser {
     (e) => {
       const t = now();
       const text = budget.keep(e.data, t);
-      // The compact id code (src/shared/page-bridge.ts): an `id:` line's id is the new lastEventId.
-      const id = e.id === null ? null : e.id === e.lastEventId ? SSE_ID_CHANGED : e.id;
-      emitQueued([COMPACT_SSE, conn, t, 0, budget.size, 0, budget.cut, sseEventCode(e.type), id, e.lastEventId, e.retry, text]);
+      emitQueued([COMPACT_SSE, conn, t, 0, budget.size, 0, budget.cut, sseEventCode(e.type), sseIdCode(e.id, e.lastEventId), e.lastEventId, e.retry, text]);
     },
     (text) => emit({ type: 'sse.comment', conn, text: stringSlice(text, 0, settings.maxTextChars) }),
   );
