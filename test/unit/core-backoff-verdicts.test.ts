@@ -221,6 +221,17 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('backoff-without-jitter');
   });
 
+  it('graphql-ws 6 accept-close, three delays on a geometric line by chance and a fourth under it: no claim', () => {
+    // Protocol matrix in the fresh-clone CI run of 2026-12-07 (0a5f019): the library's own delays
+    // 1810, 3357, 6105, 8993 ms. The first three step as a timer does (log steps 0.617, 0.598); the
+    // fourth under their line read as a clamp at an unseen cap, though graphql-ws has none and
+    // 8994 ms is no round constant, and the audit gate failed on backoff-without-jitter.
+    const ch = channel(acceptThenClose([1812, 3357, 6106, 8994]));
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(false);
+  });
+
   it('says when three delays are too few to name a policy, instead of calling it fixed', () => {
     const ch = channel(outages([[1200, 2900, 2100]], 60_000));
     expect(ch.backoff!.confidence).toBe('low');

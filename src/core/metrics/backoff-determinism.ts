@@ -8,10 +8,20 @@
  * - a constant: every delay long enough to show randomisation within a timer's lateness of the
  *   others, one in eight excused as a stalled timer;
  * - growth or a list: the same attempts repeated across outages without spread, growing delays
- *   taking even steps (stepEvidence), or delays that are round constants.
+ *   taking even steps (stepEvidence) on one timer's curve (timerRun), or delays that are round
+ *   constants.
  */
 import type { BackoffFit, BackoffPoint } from './backoff.ts';
-import { agreeWithinNoise, JITTER_MEASURABLE_MS, measurableDelay, stepEvidence, TIMER_NOISE_MS } from './backoff.ts';
+import {
+  agreeWithinNoise,
+  claimRuns,
+  EARLY_NOISE_MS,
+  JITTER_MEASURABLE_MS,
+  MAX_STALL_MS,
+  measurableDelay,
+  stepEvidence,
+  TIMER_NOISE_MS,
+} from './backoff.ts';
 import { minOf } from '../stats.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
@@ -32,6 +42,11 @@ const MIN_CONSTANT_DELAYS = 4;
  */
 const CONSTANT_DELAYS_PER_STALL = 8;
 
+/** A delay within a timer's lateness above a multiple of ROUND_GRID_MS: where a constant written in code lands. */
+function onRoundGrid(delayMs: number): boolean {
+  return delayMs % ROUND_GRID_MS <= ROUND_LATE_MS;
+}
+
 /**
  * Three or more delays of 300 ms and more, each within a timer's lateness above a multiple of
  * 250 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s): a list of
@@ -43,7 +58,7 @@ const CONSTANT_DELAYS_PER_STALL = 8;
 function roundDelays(points: readonly BackoffPoint[]): boolean {
   const long = points.filter((p) => p.delayMs >= JITTER_MEASURABLE_MS);
   if (long.length < 3) return false;
-  const off = long.filter((p) => p.delayMs % ROUND_GRID_MS > ROUND_LATE_MS);
+  const off = long.filter((p) => !onRoundGrid(p.delayMs));
   return off.length === 0 || (long.length >= ROUND_STALL_FROM && off.length <= Math.floor(long.length / 4));
 }
 
@@ -86,9 +101,104 @@ export function determinismShown(points: readonly BackoffPoint[], fit: BackoffFi
   // 2^k s + 0.3-3 s drew 3339 and 3347 ms for the first retry of two outages, one of them an
   // outage only because a 119 ms connection read as a reset).
   if (repeated.length >= MIN_REPEATED_ATTEMPTS && repeated.every(agree)) return true;
-  if (stepEvidence(points, fit.model, fit.maxMs, true) === 'even') return true;
+  if (stepEvidence(points, fit.model, fit.maxMs, true) === 'even' && (fit.model === 'exponential' || fit.model === 'linear')) {
+    const model = fit.model;
+    if (claimRuns(points, fit.maxMs).every((run) => timerRun(run, model))) return true;
+  }
   // Round delays are constants whatever shape they were read as (phoenix's list read as an
   // exponential from imprecise short entries: 502, 1003, 2004 ms); under a fitted cap only
   // those below it, as a clamp puts randomised delays on the cap too (socket.io-client).
   return roundDelays(fit.model === 'schedule' ? points : points.filter((p) => measurableDelay(p.delayMs, fit.maxMs)));
+}
+
+/**
+ * A run's delays are what one timer curve does (a·b^n, or a + b·n), each late by no more than
+ * a timer is (TIMER_NOISE_MS) and early by no more than EARLY_NOISE_MS, but for one stalled
+ * delay (late by up to MAX_STALL_MS) when four others remain. No share of long delays is
+ * forgiven as it is where jitter is read (noTimerExplains): a claim errs towards silence. Even steps
+ * alone are not enough: the steps of graphql-ws's 2^k s + 0.3-3 s drew 2470, 3904, 6248,
+ * 10143, 16718 ms, log steps 0.458-0.499, within what two late timers can do to a 2.5 s delay,
+ * yet no timer curve comes within 75 ms of them all (the geometric through the ends misses the
+ * middle three by 80-223 ms, all early).
+ * Or its first delays are such a curve and the rest a clamp at a cap (clampShown).
+ */
+export function timerRun(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): boolean {
+  if (onTimerCurve(run, model)) return true;
+  if (model !== 'exponential') return false;
+  for (let from = run.length - 1; from >= 3; from--) {
+    if (onTimerCurve(run.slice(0, from), model) && clampShown(run.slice(0, from), run.slice(from))) return true;
+  }
+  return false;
+}
+
+/** Runs from this long may excuse one stalled delay: four remain on the curve. */
+const STALL_EXCUSED_FROM = 5;
+
+/** Whether some curve of `model` keeps every delay of `run` within a timer's band (timerRun). */
+export function onTimerCurve(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): boolean {
+  if (run.length < 2) return false;
+  const y = model === 'exponential' ? Math.log : (v: number) => v;
+  // The curve's value c at each attempt must satisfy lo <= y(c) <= hi: y(a) + n·y(b) (exponential,
+  // in logs) or a + n·b (linear), lines in (u, v) = (y(a), y(b)); a strip per delay.
+  const strips = run.map((p) => ({
+    n: p.attempt,
+    lo: y(Math.max(1, p.delayMs - TIMER_NOISE_MS)),
+    hi: y(p.delayMs + EARLY_NOISE_MS),
+    stallLo: y(Math.max(1, p.delayMs - MAX_STALL_MS - TIMER_NOISE_MS)),
+  }));
+  const excusable = run.length >= STALL_EXCUSED_FROM;
+  for (let skip = -1; skip < (excusable ? run.length : 0); skip++) {
+    const s = strips.map((x, i) => (i === skip ? { ...x, lo: x.stallLo } : x));
+    if (stripsMeet(s)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether lines u + n·v through every strip lo <= u + n·v <= hi exist: for a slope v, u is free
+ * within [max(lo - n·v), min(hi - n·v)], a concave gap in v whose best is at a slope through two
+ * strips' edges.
+ */
+function stripsMeet(strips: readonly { n: number; lo: number; hi: number }[]): boolean {
+  const gap = (v: number) => {
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
+    for (const s of strips) {
+      low = Math.max(low, s.lo - s.n * v);
+      high = Math.min(high, s.hi - s.n * v);
+    }
+    return high - low;
+  };
+  const EPS = 1e-9;
+  for (const a of strips) {
+    for (const b of strips) {
+      if (a.n === b.n) continue;
+      for (const ya of [a.lo, a.hi]) {
+        for (const yb of [b.lo, b.hi]) {
+          if (gap((yb - ya) / (b.n - a.n)) >= -EPS) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Delays after a timer curve's that are a clamp at a cap the fit has not seen: under the curve's
+ * next step, no lower than its last delay, at one level within timer noise, and shown to be a
+ * level: seen twice or more, or on the round grid where a cap written in code lands
+ * (reconnecting-websocket 4.4's 10 s cap read as 10006 ms). A single delay below the curve is
+ * otherwise a random draw as likely (graphql-ws's 1812, 3357, 6106, then 8994 ms).
+ */
+function clampShown(curve: readonly BackoffPoint[], tail: readonly BackoffPoint[]): boolean {
+  const first = curve[0]!;
+  const last = curve.at(-1)!;
+  const rate = Math.log(last.delayMs / first.delayMs) / (last.attempt - first.attempt);
+  const values = tail.map((p) => p.delayMs).sort((a, b) => a - b);
+  const level = values[0]!;
+  return (
+    tail.every((p) => p.delayMs <= first.delayMs * Math.exp(rate * (p.attempt - first.attempt)) + TIMER_NOISE_MS && p.delayMs >= last.delayMs - EARLY_NOISE_MS) &&
+    agreeWithinNoise(values, 0) &&
+    (values.length >= 2 || onRoundGrid(level))
+  );
 }

@@ -459,7 +459,7 @@ const JITTER_ABSOLUTE_MS = 2 * TIMER_NOISE_MS;
 export type StepEvidence = 'even' | 'uneven' | 'unknown';
 
 /** The most a stalled event loop delays one reconnect (measured up to ~500 ms on a loaded 2-core machine; the noise model of test/unit/backoff-sim.ts). */
-const MAX_STALL_MS = 500;
+export const MAX_STALL_MS = 500;
 /** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
 const EVEN_STEPS = 0.08;
 /** Delays at least this long take part in a claim that there is no jitter. */
@@ -605,13 +605,19 @@ export function measurableDelay(d: number, cap: number | null): boolean {
   return d >= JITTER_MEASURABLE_MS && (cap === null || d < cap - capTolerance(cap));
 }
 
+/**
+ * An outage's runs of three or more consecutive delays that may take part in a claim that
+ * there is no jitter: measurable, and long enough that a clock's few ms (the page's against
+ * Chrome's network timing: 301 vs 308 ms) stay under 2.5%.
+ */
+export function claimRuns(points: readonly BackoffPoint[], cap: number | null): BackoffPoint[][] {
+  return outageRuns(points, (d) => measurableDelay(d, cap) && d >= CLAIM_MIN_DELAY_MS).filter((r) => r.length >= 3);
+}
+
 /** Even, uneven or unknown steps, over every outage with three or more usable consecutive delays; `claim`: the stricter reading that may claim there is no jitter. */
 export function stepEvidence(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null, claim = false): StepEvidence {
   if (model !== 'exponential' && model !== 'linear') return 'unknown';
-  // A claim on a few delays needs them long enough that a clock's few ms (the page's against
-  // Chrome's network timing: 301 vs 308 ms) stay under its 2.5%.
-  const usable = (d: number) => measurableDelay(d, cap) && (!claim || d >= CLAIM_MIN_DELAY_MS);
-  const runs = outageRuns(points, usable).filter((r) => r.length >= 3);
+  const runs = claim ? claimRuns(points, cap) : outageRuns(points, (d) => measurableDelay(d, cap)).filter((r) => r.length >= 3);
   if (runs.length === 0) return 'unknown';
   // Three randomised delays line up as a timer's now and then (graphql-ws's 2^k s + 0.3-3 s drew
   // 3347, 5924, 10358 ms: the middle one 36 ms off the geometric line): a claim on three-delay runs
