@@ -221,6 +221,17 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('backoff-without-jitter');
   });
 
+  it("reconnecting-websocket's ×1.3 with one delay 44 ms late is one law, not a written list", () => {
+    // Backoff matrix, rws / server-down, 2026-12-07: the library's timers 1757, 2316, 2972, 3865,
+    // 5019, 6523 ms; its first two steps (563 and 641 ms as captured) came within 3% of equal and
+    // read as a list's equal steps before its doubling, and --assert backoff=exponential failed.
+    const ch = channel(outages([[1768, 2331, 2972, 3869, 5018, 6527]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: false });
+    expect(ch.backoff!.factor).toBeCloseTo(1.3, 1);
+    const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
+    expect(checkAssertion(report, parseAssertion('backoff=exponential')).ok).toBe(true);
+  });
+
   it('graphql-ws 6 accept-close, three delays on a geometric line by chance and a fourth under it: no claim', () => {
     // Protocol matrix in the fresh-clone CI run of 2026-12-07 (0a5f019): the library's own delays
     // 1810, 3357, 6105, 8993 ms. The first three step as a timer does (log steps 0.617, 0.598); the

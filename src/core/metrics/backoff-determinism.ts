@@ -23,6 +23,7 @@ import {
   TIMER_NOISE_MS,
 } from './backoff.ts';
 import { minOf } from '../stats.ts';
+import { curveWithin } from './curve-band.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
 const ROUND_GRID_MS = 250;
@@ -136,51 +137,11 @@ const STALL_EXCUSED_FROM = 5;
 
 /** Whether some curve of `model` keeps every delay of `run` within a timer's band (timerRun). */
 export function onTimerCurve(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): boolean {
-  if (run.length < 2) return false;
-  const y = model === 'exponential' ? Math.log : (v: number) => v;
-  // The curve's value c at each attempt must satisfy lo <= y(c) <= hi: y(a) + n·y(b) (exponential,
-  // in logs) or a + n·b (linear), lines in (u, v) = (y(a), y(b)); a strip per delay.
-  const strips = run.map((p) => ({
-    n: p.attempt,
-    lo: y(Math.max(1, p.delayMs - TIMER_NOISE_MS)),
-    hi: y(p.delayMs + EARLY_NOISE_MS),
-    stallLo: y(Math.max(1, p.delayMs - MAX_STALL_MS - TIMER_NOISE_MS)),
-  }));
-  const excusable = run.length >= STALL_EXCUSED_FROM;
-  for (let skip = -1; skip < (excusable ? run.length : 0); skip++) {
-    const s = strips.map((x, i) => (i === skip ? { ...x, lo: x.stallLo } : x));
-    if (stripsMeet(s)) return true;
-  }
-  return false;
-}
-
-/**
- * Whether lines u + n·v through every strip lo <= u + n·v <= hi exist: for a slope v, u is free
- * within [max(lo - n·v), min(hi - n·v)], a concave gap in v whose best is at a slope through two
- * strips' edges.
- */
-function stripsMeet(strips: readonly { n: number; lo: number; hi: number }[]): boolean {
-  const gap = (v: number) => {
-    let low = Number.NEGATIVE_INFINITY;
-    let high = Number.POSITIVE_INFINITY;
-    for (const s of strips) {
-      low = Math.max(low, s.lo - s.n * v);
-      high = Math.min(high, s.hi - s.n * v);
-    }
-    return high - low;
-  };
-  const EPS = 1e-9;
-  for (const a of strips) {
-    for (const b of strips) {
-      if (a.n === b.n) continue;
-      for (const ya of [a.lo, a.hi]) {
-        for (const yb of [b.lo, b.hi]) {
-          if (gap((yb - ya) / (b.n - a.n)) >= -EPS) return true;
-        }
-      }
-    }
-  }
-  return false;
+  const timer = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
+  if (curveWithin(run, model, () => timer)) return true;
+  if (run.length < STALL_EXCUSED_FROM) return false;
+  const stall = { late: MAX_STALL_MS + TIMER_NOISE_MS, early: EARLY_NOISE_MS };
+  return run.some((stalled) => curveWithin(run, model, (p) => (p === stalled ? stall : timer)));
 }
 
 /**
