@@ -77,14 +77,25 @@ const NOISE_MS = 200;
 function scheduleParams(scheduleMs: number[]): (b: Backoff) => string[] {
   return (b) => {
     const problems = b.delaysMs.length < scheduleMs.length ? [`delaysMs has ${b.delaysMs.length} entries, the schedule ${scheduleMs.length}`] : [];
+    // The list as one outage timed it: a stalled event loop makes one entry late, never early
+    // (SignalR's 2 s came at 2450 ms on a loaded machine, 2026-12-07).
+    let stalled = 0;
     scheduleMs.forEach((expected, i) => {
       const actual = b.delaysMs[i];
       if (expected < NOISE_MS) problems.push(...within(actual, 0, NOISE_MS + 100, `delaysMs[${i}]`));
-      else problems.push(...near(actual, expected, `delaysMs[${i}]`));
+      else {
+        const off = near(actual, expected, `delaysMs[${i}]`);
+        const tolerance = 150 + expected * 0.05;
+        if (off.length > 0 && stalled === 0 && actual != null && actual > expected && actual <= expected + tolerance + STALL_MS) stalled++;
+        else problems.push(...off);
+      }
     });
     return problems;
   };
 }
+
+/** The most one stalled event loop delays a timer on this machine (the core's MAX_STALL_MS). */
+const STALL_MS = 500;
 
 /**
  * Findings no case here can earn: caps of 2-30 s, no connection up 30 s before a retry, no server that
