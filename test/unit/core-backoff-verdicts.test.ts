@@ -253,6 +253,16 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(b.confidenceReason).toMatch(/initial delay and factor are rough/);
   });
 
+  it("phoenix's list with the page offline: its 5 s cap is read past a stalled 200 ms entry, and no jitter", () => {
+    // Protocol matrix, phoenix-offline, 2026-12-07 (passed on retry): the list's short entries timed
+    // 266, 67, 104, 260, 311, 256 ms, then 505, 1013, 2032, 5016, 5009 ms. The trend into the plateau
+    // was bent by the 311 ms entry and did not overshoot 5 s: read ×1.63 with no cap, jitter, at high
+    // confidence.
+    const ch = channel(outages([[266, 67, 104, 260, 311, 256, 505, 1013, 2032, 5016, 5009]], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'exponential', jitter: false });
+    expect(Math.abs(ch.backoff!.maxMs! - 5000)).toBeLessThan(400);
+  });
+
   it('graphql-ws 6 accept-close, three delays on a geometric line by chance and a fourth under it: no claim', () => {
     // Protocol matrix in the fresh-clone CI run of 2026-12-07 (0a5f019): the library's own delays
     // 1810, 3357, 6105, 8993 ms. The first three step as a timer does (log steps 0.617, 0.598); the

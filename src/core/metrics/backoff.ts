@@ -243,7 +243,22 @@ const MIN_OVERSHOOT = 1.25;
  */
 function growthOvershoots(byAttempt: ReadonlyMap<number, number[]>, plateauAttempts: readonly number[], level: number): boolean {
   const first = minOf(plateauAttempts);
-  const under = [...byAttempt.entries()].filter(([k]) => k < first).map(([k, ds]) => ({ k, y: Math.log(Math.max(1, median(ds))) }));
+  const all = [...byAttempt.entries()].filter(([k]) => k < first).map(([k, ds]) => ({ k, d: median(ds), y: Math.log(Math.max(1, median(ds))) }));
+  // Delays too short to show randomisation are timer noise in relative terms (phoenix's 10 ms entry
+  // timed 266 ms when the page went offline), and one such delay would be the whole scatter: the
+  // trend is read from the measurable delays when two attempts or more have them.
+  const measurable = all.filter((u) => u.d >= JITTER_MEASURABLE_MS);
+  let under = measurable.length >= 2 ? measurable : all;
+  // From four attempts on, the latest delay above the line through the rest may be a stalled timer
+  // (late only): phoenix's 200 ms entry at 311 ms, before 505, 1013, 2032 ms, bent the trend to ×1.8
+  // and hid its 5 s cap (5016, 5009 ms) in the protocol matrix, offline, 2026-12-07.
+  if (under.length >= 4) {
+    const base = robustLine(under.map((u) => u.k), under.map((u) => u.y))!;
+    const lateness = under.map((u) => u.y - (base.a + base.b * u.k));
+    const worst = lateness.indexOf(maxOf(lateness));
+    const lateMs = under[worst]!.d - Math.exp(base.a + base.b * under[worst]!.k);
+    if (lateness[worst]! > 0 && lateMs <= MAX_STALL_MS) under = under.filter((_, i) => i !== worst);
+  }
   const line = robustLine(under.map((u) => u.k), under.map((u) => u.y));
   // One attempt under the plateau shows no trend to carry: the plateau stands as seen.
   if (line === null) return true;
