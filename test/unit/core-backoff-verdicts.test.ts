@@ -263,6 +263,18 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(Math.abs(ch.backoff!.maxMs! - 5000)).toBeLessThan(400);
   });
 
+  it("socket.io-client's three draws that land near multiples of 250 ms by chance are no written list", () => {
+    // Backoff matrix, socketio-ws / offline, 2026-12-07: 788, 1770, 4274 ms (38, 20, 24 ms above the
+    // 250 ms grid, a chance of 0.4 % for ±50 % draws), then its 5 s clamp; the report called the
+    // client deterministic and raised backoff-without-jitter.
+    const ch = channel(outages([[788, 1770, 4274, 5010, 5005, 5007]], 60_000));
+    expect(ch.backoff!.deterministic).toBe(false);
+    expect(codes(ch)).not.toContain('backoff-without-jitter');
+    // Written constants on coarser grids still are: phoenix's 500, 1000, 2000 ms a little late.
+    const phoenix = channel(outages([[12, 55, 104, 156, 205, 256, 502, 1003, 2004, 5003, 5002, 5004]], 60_000));
+    expect(phoenix.backoff!.deterministic).toBe(true);
+  });
+
   it('graphql-ws 6 accept-close, three delays on a geometric line by chance and a fourth under it: no claim', () => {
     // Protocol matrix in the fresh-clone CI run of 2026-12-07 (0a5f019): the library's own delays
     // 1810, 3357, 6105, 8993 ms. The first three step as a timer does (log steps 0.617, 0.598); the

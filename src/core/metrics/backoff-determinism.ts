@@ -48,19 +48,47 @@ function onRoundGrid(delayMs: number): boolean {
   return delayMs % ROUND_GRID_MS <= ROUND_LATE_MS;
 }
 
+/** Grids a written constant lands on, coarsest first: 2 s and 10 s sit on the 1 s grid, 500 ms on the 500 ms one. */
+const ROUND_GRIDS_MS = [1000, 500, ROUND_GRID_MS];
+/** Round delays are constants when randomisation would land them that near their grids this rarely at most. */
+const MAX_ROUND_CHANCE = 1e-3;
+
 /**
- * Three or more delays of 300 ms and more, each within a timer's lateness above a multiple of
- * 250 ms (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s): a list of
- * constants. Jitter would land each there by chance about one time in six. A stalled event
- * loop makes one of them late (phoenix's list read as …, 2.0 s, 5.1 s, 5.0 s, 5.0 s on a loaded
- * machine): from ROUND_STALL_FROM delays on, one in four may miss the grid; jitter would
- * still put every other one on it by chance under 1.5% of the time (4 delays), far less with more.
+ * The chance that a randomised delay lands within ROUND_LATE_MS above a multiple of the coarsest
+ * grid this one sits on (its offset uniform over the grid), or null off every grid.
+ */
+function roundChance(delayMs: number): number | null {
+  for (const grid of ROUND_GRIDS_MS) if (delayMs % grid <= ROUND_LATE_MS) return ROUND_LATE_MS / grid;
+  return null;
+}
+
+/**
+ * Three or more delays of 300 ms and more, each within a timer's lateness above a round multiple
+ * (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s; phoenix's 502, 1003, 2004 ms):
+ * a list of constants, when jitter would put them all that near their grids with a chance of
+ * MAX_ROUND_CHANCE at most. Each delay counts by the coarsest grid it sits on: three of
+ * socket.io-client's ±50 % draws landed 38, 20 and 24 ms above multiples of 250 ms (788, 1770,
+ * 4274 ms, the backoff matrix, offline, 2026-12-07), a chance of 0.4 % that was called determinism;
+ * on 500 ms and 1 s grids phoenix's are 0.013 %. A stalled event loop makes one of them late
+ * (phoenix's list read as …, 2.0 s, 5.1 s, 5.0 s, 5.0 s on a loaded machine): from
+ * ROUND_STALL_FROM delays on, one in four may miss the grid, the chance counting every way of
+ * choosing the ones that missed.
  */
 function roundDelays(points: readonly BackoffPoint[]): boolean {
   const long = points.filter((p) => p.delayMs >= JITTER_MEASURABLE_MS);
   if (long.length < 3) return false;
-  const off = long.filter((p) => !onRoundGrid(p.delayMs));
-  return off.length === 0 || (long.length >= ROUND_STALL_FROM && off.length <= Math.floor(long.length / 4));
+  const chances = long.map((p) => roundChance(p.delayMs));
+  const off = chances.filter((c) => c === null).length;
+  if (off > 0 && (long.length < ROUND_STALL_FROM || off > Math.floor(long.length / 4))) return false;
+  let chance = binomial(long.length, off);
+  for (const c of chances) if (c !== null) chance *= c;
+  return chance <= MAX_ROUND_CHANCE;
+}
+
+function binomial(n: number, k: number): number {
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - k + i)) / i;
+  return out;
 }
 
 /**

@@ -687,21 +687,23 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
 /** Delays a search for one timer curve takes at most (the excused stalls are tried in every combination). */
 const MAX_CURVE_POINTS = 16;
 /**
- * Delays per stall a timer curve may excuse: none under four, so that three delays, of which a
- * curve passes through any two, never excuse the third. Sampled on the busy-machine noise model
- * (test/unit/backoff-sim.ts), 2026-12-07: of 2000 draws of 250 ms ×2 capped at 5 s then ±50%,
- * 1305 show their jitter to a reader of the delays alone (test/e2e/fixtures/backoff-matrix.ts
- * evidenceOf); the report missed it in 62 without the curve, 214 excusing a quarter rounded up
- * (the fitter's stallsExcused), 96 with a quarter rounded down. Socket.io-client's and
- * graphql-ws's own policies lose at most 6 of 2000; phoenix's list is called jittered in 50 of
- * 600 draws (132 without the curve), a linear 1 s + 1 s in 4 (36).
+ * Delays per stall a timer curve may excuse, one at least: of three delays a curve passes through
+ * any two, and the third, late by a stall's worth, shows no randomisation either (a reader of the
+ * delays alone cannot tell, test/e2e/fixtures/backoff-matrix.ts evidenceOf). Sampled on the
+ * busy-machine noise model (test/unit/backoff-sim.ts), 2026-12-07: phoenix's list is called
+ * jittered in 20 of 600 draws (132 without the curve), reconnecting-websocket's 300 ms ×2 in 2
+ * (21), a linear 1 s + 1 s in 4 (36). The price is randomised delays that do not show their
+ * jitter: of 2000 draws of socket.io-client's defaults over one outage of ten attempts, 161 show
+ * it to that reader and the report missed it in 28 (16 without the curve); excusing a quarter
+ * rounded up (the fitter's stallsExcused) missed it in 214 of 1305 draws of 250 ms ×2 capped at
+ * 5 s then ±50% (62 without the curve, 191 as here).
  */
 const STALL_PER_CURVE_POINTS = 4;
 
 /**
  * Every delay long enough to show randomisation, under the cap, in every outage, lies on one
  * timer curve of the model: within TIMER_NOISE_MS late and EARLY_NOISE_MS early, but for one
- * stall per STALL_PER_CURVE_POINTS delays, late by up to MAX_STALL_MS. Then the residuals
+ * stall per STALL_PER_CURVE_POINTS delays (one at least), late by up to MAX_STALL_MS. Then the residuals
  * around the fitted policy are its shape's misfit (a formula through a written list: phoenix's
  * 500, 1000, 2000 ms after 10-250 ms steps, with a stalled 500 ms entry at 689 ms), not
  * randomisation, and no reading of them may call the delays jittered.
@@ -712,7 +714,7 @@ function oneTimerCurve(points: readonly BackoffPoint[], model: BackoffModel, cap
   if (shown.length < 3 || shown.length > MAX_CURVE_POINTS) return false;
   const timer = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
   const stall = { late: MAX_STALL_MS + TIMER_NOISE_MS, early: EARLY_NOISE_MS };
-  const excusable = Math.floor(shown.length / STALL_PER_CURVE_POINTS);
+  const excusable = Math.max(1, Math.floor(shown.length / STALL_PER_CURVE_POINTS));
   const tryExcusing = (from: number, excused: ReadonlySet<BackoffPoint>): boolean => {
     if (curveWithin(shown, model, (p) => (excused.has(p) ? stall : timer))) return true;
     if (excused.size === excusable) return false;
