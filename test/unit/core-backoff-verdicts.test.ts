@@ -284,6 +284,8 @@ describe('backoff verdicts on the delays real clients produced', () => {
     expect(codes(ch)).not.toContain('backoff-without-jitter');
     const report = { channels: [ch] } as unknown as Parameters<typeof checkAssertion>[0];
     expect(checkAssertion(report, parseAssertion('jitter=false')).ok).toBe(false);
+    // A fourth draw 10 ms above a multiple of 250 ms (one in six lands so) is no written cap either.
+    expect(codes(channel(acceptThenClose([1812, 3357, 6106, 9260])))).not.toContain('backoff-without-jitter');
   });
 
   it('says when three delays are too few to name a policy, instead of calling it fixed', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { curveWithin } from '../../src/core/metrics/curve-band.ts';
+import { curveWithin, curveWithinExcusing } from '../../src/core/metrics/curve-band.ts';
 
 const timer = () => ({ late: 75, early: 25 });
 
@@ -38,5 +38,25 @@ describe('curveWithin', () => {
     const apart = [1000, 1200].map((delayMs) => ({ attempt: 2, delayMs }));
     expect(curveWithin(apart, 'exponential', timer)).toBe(false);
     expect(curveWithin([{ attempt: 0, delayMs: 1000 }], 'linear', timer)).toBe(false);
+  });
+
+  it('excuses stalled delays exactly as trying every set of them would', () => {
+    const timer = { late: 75, early: 25 };
+    const stall = { late: 575, early: 25 };
+    fc.assert(
+      fc.property(
+        fc.constantFrom('exponential' as const, 'linear' as const),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.double({ min: 300, max: 20_000, noNaN: true })), { minLength: 2, maxLength: 7 }),
+        fc.integer({ min: 0, max: 3 }),
+        (model, raw, excusable) => {
+          const points = raw.map(([attempt, delayMs]) => ({ attempt, delayMs }));
+          const brute = (from: number, excused: ReadonlySet<object>): boolean =>
+            curveWithin(points, model, (p) => (excused.has(p) ? stall : timer)) ||
+            (excused.size < excusable && points.slice(from).some((p, i) => brute(from + i + 1, new Set([...excused, p]))));
+          return curveWithinExcusing(points, model, timer, stall.late, excusable) === brute(0, new Set());
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

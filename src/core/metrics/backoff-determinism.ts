@@ -23,7 +23,7 @@ import {
   TIMER_NOISE_MS,
 } from './backoff.ts';
 import { minOf } from '../stats.ts';
-import { curveWithin } from './curve-band.ts';
+import { curveWithinExcusing } from './curve-band.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
 const ROUND_GRID_MS = 250;
@@ -43,10 +43,8 @@ const MIN_CONSTANT_DELAYS = 4;
  */
 const CONSTANT_DELAYS_PER_STALL = 8;
 
-/** A delay within a timer's lateness above a multiple of ROUND_GRID_MS: where a constant written in code lands. */
-function onRoundGrid(delayMs: number): boolean {
-  return delayMs % ROUND_GRID_MS <= ROUND_LATE_MS;
-}
+/** The grid a cap written in code lands on when it is seen once only (5 s, 10 s, 30 s). */
+const CAP_GRID_MS = 1000;
 
 /** Grids a written constant lands on, coarsest first: 2 s and 10 s sit on the 1 s grid, 500 ms on the 500 ms one. */
 const ROUND_GRIDS_MS = [1000, 500, ROUND_GRID_MS];
@@ -65,8 +63,8 @@ function roundChance(delayMs: number): number | null {
 /**
  * Three or more delays of 300 ms and more, each within a timer's lateness above a round multiple
  * (SignalR's default list read as 3 ms, 2.003 s, 10.001 s, 30.021 s; phoenix's 502, 1003, 2004 ms):
- * a list of constants, when jitter would put them all that near their grids with a chance of
- * MAX_ROUND_CHANCE at most. Each delay counts by the coarsest grid it sits on: three of
+ * a list of constants, when jitter would put them that near their grids with a chance of
+ * MAX_ROUND_CHANCE at most (roundPValue). Each delay counts by the coarsest grid it sits on: three of
  * socket.io-client's ±50 % draws landed 38, 20 and 24 ms above multiples of 250 ms (788, 1770,
  * 4274 ms, the backoff matrix, offline, 2026-12-07), a chance of 0.4 % that was called determinism;
  * on 500 ms and 1 s grids phoenix's are 0.013 %. A stalled event loop makes one of them late
@@ -79,15 +77,53 @@ function roundDelays(points: readonly BackoffPoint[]): boolean {
   if (long.length < 3) return false;
   const chances = long.map((p) => roundChance(p.delayMs));
   const off = chances.filter((c) => c === null).length;
-  if (off > 0 && (long.length < ROUND_STALL_FROM || off > Math.floor(long.length / 4))) return false;
+  if (!stallsAllowed(long.length, off)) return false;
   let chance = binomial(long.length, off);
   for (const c of chances) if (c !== null) chance *= c;
-  return chance <= MAX_ROUND_CHANCE;
+  return roundPValue(long.length, chance) <= MAX_ROUND_CHANCE;
+}
+
+function stallsAllowed(n: number, off: number): boolean {
+  return off === 0 || (n >= ROUND_STALL_FROM && off <= Math.floor(n / 4));
+}
+
+/**
+ * The chance that n randomised delays (offsets uniform over every grid) pass roundDelays with a
+ * chance statistic no larger than `observed`: the statistic picks each delay's grid after seeing
+ * it, so it is not itself that probability (three delays: 1.7e-3 pass a bound of 1e-3). Summed
+ * exactly over how many delays sit on 1 s, on 500 ms only, on 250 ms only, and on none.
+ */
+function roundPValue(n: number, observed: number): number {
+  const [p1000, p500, p250] = ROUND_GRIDS_MS.map((g) => ROUND_LATE_MS / g) as [number, number, number];
+  const share = [p1000, p500 - p1000, p250 - p500, 1 - p250];
+  let total = 0;
+  for (let a = 0; a <= n; a++) {
+    for (let b = 0; a + b <= n; b++) {
+      for (let c = 0; a + b + c <= n; c++) {
+        const off = n - a - b - c;
+        if (!stallsAllowed(n, off)) continue;
+        const chance = binomial(n, off) * p1000 ** a * p500 ** b * p250 ** c;
+        if (chance > observed * (1 + 1e-9)) continue;
+        total += multinomial(n, [a, b, c, off]) * share[0]! ** a * share[1]! ** b * share[2]! ** c * share[3]! ** off;
+      }
+    }
+  }
+  return total;
 }
 
 function binomial(n: number, k: number): number {
   let out = 1;
   for (let i = 1; i <= k; i++) out = (out * (n - k + i)) / i;
+  return out;
+}
+
+function multinomial(n: number, parts: readonly number[]): number {
+  let out = 1;
+  let left = n;
+  for (const k of parts) {
+    out *= binomial(left, k);
+    left -= k;
+  }
   return out;
 }
 
@@ -166,18 +202,16 @@ const STALL_EXCUSED_FROM = 5;
 /** Whether some curve of `model` keeps every delay of `run` within a timer's band (timerRun). */
 export function onTimerCurve(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): boolean {
   const timer = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
-  if (curveWithin(run, model, () => timer)) return true;
-  if (run.length < STALL_EXCUSED_FROM) return false;
-  const stall = { late: MAX_STALL_MS + TIMER_NOISE_MS, early: EARLY_NOISE_MS };
-  return run.some((stalled) => curveWithin(run, model, (p) => (p === stalled ? stall : timer)));
+  return curveWithinExcusing(run, model, timer, MAX_STALL_MS + TIMER_NOISE_MS, run.length >= STALL_EXCUSED_FROM ? 1 : 0);
 }
 
 /**
  * Delays after a timer curve's that are a clamp at a cap the fit has not seen: under the curve's
  * next step, no lower than its last delay, at one level within timer noise, and shown to be a
- * level: seen twice or more, or on the round grid where a cap written in code lands
+ * level: seen twice or more, or on the whole second where a cap written in code lands
  * (reconnecting-websocket 4.4's 10 s cap read as 10006 ms). A single delay below the curve is
- * otherwise a random draw as likely (graphql-ws's 1812, 3357, 6106, then 8994 ms).
+ * otherwise a random draw as likely (graphql-ws's 1812, 3357, 6106, then 8994 ms); on the 250 ms
+ * grid one draw in six would land (9010 ms), on whole seconds one in twenty-five.
  */
 function clampShown(curve: readonly BackoffPoint[], tail: readonly BackoffPoint[]): boolean {
   const first = curve[0]!;
@@ -188,6 +222,6 @@ function clampShown(curve: readonly BackoffPoint[], tail: readonly BackoffPoint[
   return (
     tail.every((p) => p.delayMs <= first.delayMs * Math.exp(rate * (p.attempt - first.attempt)) + TIMER_NOISE_MS && p.delayMs >= last.delayMs - EARLY_NOISE_MS) &&
     agreeWithinNoise(values, 0) &&
-    (values.length >= 2 || onRoundGrid(level))
+    (values.length >= 2 || level % CAP_GRID_MS <= ROUND_LATE_MS)
   );
 }

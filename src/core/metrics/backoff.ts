@@ -21,7 +21,7 @@
  */
 import type { Backoff, BackoffModel, JitterKind } from '../report-types.ts';
 import { maxOf, median, minOf, percentile, round1, round3 } from '../stats.ts';
-import { curveWithin } from './curve-band.ts';
+import { curveWithin, curveWithinExcusing } from './curve-band.ts';
 
 export interface BackoffPoint {
   attempt: number;
@@ -684,8 +684,8 @@ export function stepEvidence(points: readonly BackoffPoint[], model: BackoffMode
   return even ? 'even' : 'unknown';
 }
 
-/** Delays a search for one timer curve takes at most (the excused stalls are tried in every combination). */
-const MAX_CURVE_POINTS = 16;
+/** The latest delays a search for one timer curve reads (it costs O(n³)): more evidence never switches the reading off. */
+const MAX_CURVE_POINTS = 48;
 /**
  * Delays per stall a timer curve may excuse, one at least: of three delays a curve passes through
  * any two, and the third, late by a stall's worth, shows no randomisation either (a reader of the
@@ -710,20 +710,10 @@ const STALL_PER_CURVE_POINTS = 4;
  */
 function oneTimerCurve(points: readonly BackoffPoint[], model: BackoffModel, cap: number | null): boolean {
   if (model !== 'exponential' && model !== 'linear') return false;
-  const shown = points.filter((p) => measurableDelay(p.delayMs, cap));
-  if (shown.length < 3 || shown.length > MAX_CURVE_POINTS) return false;
-  const timer = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
-  const stall = { late: MAX_STALL_MS + TIMER_NOISE_MS, early: EARLY_NOISE_MS };
+  const shown = points.filter((p) => measurableDelay(p.delayMs, cap)).slice(-MAX_CURVE_POINTS);
+  if (shown.length < 3) return false;
   const excusable = Math.max(1, Math.floor(shown.length / STALL_PER_CURVE_POINTS));
-  const tryExcusing = (from: number, excused: ReadonlySet<BackoffPoint>): boolean => {
-    if (curveWithin(shown, model, (p) => (excused.has(p) ? stall : timer))) return true;
-    if (excused.size === excusable) return false;
-    for (let i = from; i < shown.length; i++) {
-      if (tryExcusing(i + 1, new Set([...excused, shown[i]!]))) return true;
-    }
-    return false;
-  };
-  return tryExcusing(0, new Set());
+  return curveWithinExcusing(shown, model, { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS }, MAX_STALL_MS + TIMER_NOISE_MS, excusable);
 }
 
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null, model: BackoffModel): boolean {
@@ -1038,10 +1028,10 @@ function fitOnce(points: readonly BackoffPoint[], hiddenCaps = true): ScoredFit 
   // randomisation even when a fit through a few delays hides it.
   const jitter =
     steps !== 'even' &&
-    !oneTimerCurve(points, best.cand.model, best.cand.maxMs) &&
     (steps === 'uneven' ||
       jittered(points, spreadFit.res, spreadFit.cand.predict, best.cand.maxMs, best.cand.model) ||
-      (best.cand.model === 'exponential' && noTimerExplains(points, best.cand.maxMs)));
+      (best.cand.model === 'exponential' && noTimerExplains(points, best.cand.maxMs))) &&
+    !oneTimerCurve(points, best.cand.model, best.cand.maxMs);
   const uncapped = uncappedPredict(best.cand);
   const kind = jitter ? jitterKind(points, uncapped, best.cand.maxMs) : 'none';
   if (best.cand.model === 'fixed' && kind === 'decorrelated') {

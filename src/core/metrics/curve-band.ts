@@ -61,3 +61,51 @@ function stripsMeet(strips: readonly { n: number; lo: number; hi: number }[]): b
   return false;
 }
 
+
+/**
+ * Whether some curve of `model` keeps every point within `band`, but for at most `excusable`
+ * points, each of which may instead lie later than the curve by up to `stalledLate` (a stalled
+ * timer: late only). Exact without trying every set of excused points: the upper edges bind
+ * every point alike, so for a slope the best intercept is the lowest upper edge, and the points
+ * whose own lower edge lies above it are the ones to excuse. The slopes worth trying pass
+ * through two edges, excused lower edges among them: O(n³) for n points.
+ */
+export function curveWithinExcusing(
+  points: readonly BackoffPoint[],
+  model: 'exponential' | 'linear',
+  band: DelayBand,
+  stalledLate: number,
+  excusable: number,
+): boolean {
+  if (points.length < 2) return false;
+  const y = model === 'exponential' ? Math.log : (v: number) => v;
+  const strips = points.map((p) => ({
+    n: p.attempt,
+    lo: y(Math.max(1, p.delayMs - band.late)),
+    stallLo: y(Math.max(1, p.delayMs - stalledLate)),
+    hi: y(p.delayMs + band.early),
+  }));
+  const EPS = 1e-9;
+  const fits = (v: number): boolean => {
+    let u = Number.POSITIVE_INFINITY;
+    for (const s of strips) u = Math.min(u, s.hi - s.n * v);
+    let excused = 0;
+    for (const s of strips) {
+      if (s.lo - s.n * v <= u + EPS) continue;
+      if (s.stallLo - s.n * v > u + EPS || ++excused > excusable) return false;
+    }
+    return true;
+  };
+  if (strips.every((s) => s.n === strips[0]!.n)) return fits(0);
+  for (const a of strips) {
+    for (const b of strips) {
+      if (b.n <= a.n) continue;
+      for (const ya of [a.lo, a.hi, a.stallLo]) {
+        for (const yb of [b.lo, b.hi, b.stallLo]) {
+          if (fits((yb - ya) / (b.n - a.n))) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
