@@ -10,6 +10,7 @@ import { checkAssertion } from '../../src/cli/audit-assert.ts';
 import { parseAssertion } from '../../src/cli/audit-args.ts';
 import type { ChannelReport } from '../../src/core/report-types.ts';
 import { CaptureBuilder, T0 } from './core-builders.ts';
+import { ROUND_RULE_SUFFICES_FROM, roundPValue } from '../../src/core/metrics/backoff-determinism.ts';
 
 const URL = 'wss://live.example/socket';
 
@@ -273,6 +274,16 @@ describe('backoff verdicts on the delays real clients produced', () => {
     // Written constants on coarser grids still are: phoenix's 500, 1000, 2000 ms a little late.
     const phoenix = channel(outages([[12, 55, 104, 156, 205, 256, 502, 1003, 2004, 5003, 5002, 5004]], 60_000));
     expect(phoenix.backoff!.deterministic).toBe(true);
+  });
+
+  it('round delays: from six on, randomised delays pass the grid rule at all too rarely for a p-value to matter', () => {
+    // roundDelays skips its O(n³) p-value from ROUND_RULE_SUFFICES_FROM delays on; that must not change a verdict.
+    for (let n = ROUND_RULE_SUFFICES_FROM; n <= 40; n++) expect(roundPValue(n, Number.POSITIVE_INFINITY), `${n} delays`).toBeLessThanOrEqual(1e-3);
+    expect(roundPValue(ROUND_RULE_SUFFICES_FROM - 1, Number.POSITIVE_INFINITY)).toBeGreaterThan(1e-3);
+    // A long capture of phoenix's list, its last entry repeated hundreds of times, is still a list of constants.
+    const delays = [13, 53, 103, 153, 203, 253, 503, 1003, 2003, ...Array.from({ length: 700 }, (_, i) => 5003 + (i % 7))];
+    const ch = channel(outages([delays], 60_000));
+    expect(ch.backoff).toMatchObject({ model: 'schedule', deterministic: true });
   });
 
   it('graphql-ws 6 accept-close, three delays on a geometric line by chance and a fourth under it: no claim', () => {

@@ -78,10 +78,17 @@ function roundDelays(points: readonly BackoffPoint[]): boolean {
   const chances = long.map((p) => roundChance(p.delayMs));
   const off = chances.filter((c) => c === null).length;
   if (!stallsAllowed(long.length, off)) return false;
+  // From ROUND_RULE_SUFFICES_FROM delays on, randomised delays pass the rule above at all with a
+  // chance under MAX_ROUND_CHANCE (6: 5.5e-4, less from there on), and the p-value, which costs
+  // O(n³) and overflows on a long capture's hundreds of delays at a list's last entry, is moot.
+  if (long.length >= ROUND_RULE_SUFFICES_FROM) return true;
   let chance = binomial(long.length, off);
   for (const c of chances) if (c !== null) chance *= c;
   return roundPValue(long.length, chance) <= MAX_ROUND_CHANCE;
 }
+
+/** Long delays from which passing stallsAllowed on the round grids is itself rare enough (test/unit/core-backoff-verdicts.test.ts). */
+export const ROUND_RULE_SUFFICES_FROM = 6;
 
 function stallsAllowed(n: number, off: number): boolean {
   return off === 0 || (n >= ROUND_STALL_FROM && off <= Math.floor(n / 4));
@@ -93,7 +100,7 @@ function stallsAllowed(n: number, off: number): boolean {
  * it, so it is not itself that probability (three delays: 1.7e-3 pass a bound of 1e-3). Summed
  * exactly over how many delays sit on 1 s, on 500 ms only, on 250 ms only, and on none.
  */
-function roundPValue(n: number, observed: number): number {
+export function roundPValue(n: number, observed: number): number {
   const [p1000, p500, p250] = ROUND_GRIDS_MS.map((g) => ROUND_LATE_MS / g) as [number, number, number];
   const share = [p1000, p500 - p1000, p250 - p500, 1 - p250];
   let total = 0;
