@@ -17,13 +17,14 @@ import {
   claimRuns,
   EARLY_NOISE_MS,
   JITTER_MEASURABLE_MS,
-  MAX_STALL_MS,
   measurableDelay,
+  STALLED_LATE_MS,
   stepEvidence,
+  TIMER_BAND,
   TIMER_NOISE_MS,
 } from './backoff.ts';
 import { minOf } from '../stats.ts';
-import { curveWithinExcusing } from './curve-band.ts';
+import { curveWithin } from './curve-band.ts';
 
 /** A delay written as a constant sits on a round grid; randomisation would scatter it. */
 const ROUND_GRID_MS = 250;
@@ -208,8 +209,7 @@ const STALL_EXCUSED_FROM = 5;
 
 /** Whether some curve of `model` keeps every delay of `run` within a timer's band (timerRun). */
 export function onTimerCurve(run: readonly BackoffPoint[], model: 'exponential' | 'linear'): boolean {
-  const timer = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
-  return curveWithinExcusing(run, model, timer, MAX_STALL_MS + TIMER_NOISE_MS, run.length >= STALL_EXCUSED_FROM ? 1 : 0);
+  return curveWithin(run, model, () => TIMER_BAND, { late: STALLED_LATE_MS, count: run.length >= STALL_EXCUSED_FROM ? 1 : 0 });
 }
 
 /**

@@ -21,7 +21,7 @@
  */
 import type { Backoff, BackoffModel, JitterKind } from '../report-types.ts';
 import { maxOf, median, minOf, percentile, round1, round3 } from '../stats.ts';
-import { curveWithin, curveWithinExcusing } from './curve-band.ts';
+import { curveWithin, type DelayBand } from './curve-band.ts';
 
 export interface BackoffPoint {
   attempt: number;
@@ -243,7 +243,12 @@ const MIN_OVERSHOOT = 1.25;
  */
 function growthOvershoots(byAttempt: ReadonlyMap<number, number[]>, plateauAttempts: readonly number[], level: number): boolean {
   const first = minOf(plateauAttempts);
-  const all = [...byAttempt.entries()].filter(([k]) => k < first).map(([k, ds]) => ({ k, d: median(ds), y: Math.log(Math.max(1, median(ds))) }));
+  const all = [...byAttempt.entries()]
+    .filter(([k]) => k < first)
+    .map(([k, ds]) => {
+      const d = median(ds);
+      return { k, d, y: Math.log(Math.max(1, d)) };
+    });
   // Delays too short to show randomisation are timer noise in relative terms (phoenix's 10 ms entry
   // timed 266 ms when the page went offline), and one such delay would be the whole scatter: the
   // trend is read from the measurable delays when two attempts or more have them.
@@ -475,7 +480,11 @@ const JITTER_ABSOLUTE_MS = 2 * TIMER_NOISE_MS;
 export type StepEvidence = 'even' | 'uneven' | 'unknown';
 
 /** The most a stalled event loop delays one reconnect (measured up to ~500 ms on a loaded 2-core machine; the noise model of test/unit/backoff-sim.ts). */
-export const MAX_STALL_MS = 500;
+const MAX_STALL_MS = 500;
+/** Where a timer puts a delay about a deterministic curve's value: a little late, barely early. */
+export const TIMER_BAND: DelayBand = { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS };
+/** How late a stalled timer puts a delay at most. */
+export const STALLED_LATE_MS = MAX_STALL_MS + TIMER_NOISE_MS;
 /** Steps this even (log ratio, or share of the step for linear) are a deterministic policy. */
 const EVEN_STEPS = 0.08;
 /** Delays at least this long take part in a claim that there is no jitter. */
@@ -713,7 +722,7 @@ function oneTimerCurve(points: readonly BackoffPoint[], model: BackoffModel, cap
   const shown = points.filter((p) => measurableDelay(p.delayMs, cap)).slice(-MAX_CURVE_POINTS);
   if (shown.length < 3) return false;
   const excusable = Math.max(1, Math.floor(shown.length / STALL_PER_CURVE_POINTS));
-  return curveWithinExcusing(shown, model, { late: TIMER_NOISE_MS, early: EARLY_NOISE_MS }, MAX_STALL_MS + TIMER_NOISE_MS, excusable);
+  return curveWithin(shown, model, () => TIMER_BAND, { late: STALLED_LATE_MS, count: excusable });
 }
 
 function jittered(points: readonly BackoffPoint[], res: readonly number[], predict: (attempt: number) => number, cap: number | null, model: BackoffModel): boolean {

@@ -15,76 +15,39 @@ export interface DelayBand {
   early: number;
 }
 
+/** Delays that may each lie later than the curve by up to `late` instead (stalled timers: late only), `count` of them at most. */
+export interface Stalls {
+  late: number;
+  count: number;
+}
+
 /**
  * Whether some curve of `model` has, at each point's attempt n, a value c with
- * delay - late <= c <= delay + early.
+ * delay - late <= c <= delay + early, but for up to `stalls.count` points that may instead lie
+ * up to `stalls.late` after it. Exact without trying every set of excused points: the upper
+ * edges bind every point alike, so for a slope the best intercept is the lowest upper edge, and
+ * the points whose own lower edge lies above it are the ones to excuse. For a slope, the room
+ * left is concave, so it is best at a slope through two edges (excused lower edges among them):
+ * O(n³) for n points.
  */
-export function curveWithin(points: readonly BackoffPoint[], model: 'exponential' | 'linear', band: (p: BackoffPoint) => DelayBand): boolean {
+export function curveWithin(
+  points: readonly BackoffPoint[],
+  model: 'exponential' | 'linear',
+  band: (p: BackoffPoint) => DelayBand,
+  stalls: Stalls = { late: 0, count: 0 },
+): boolean {
   if (points.length < 2) return false;
   const y = model === 'exponential' ? Math.log : (v: number) => v;
   // y(c) = y(a) + n·y(b) (exponential, in logs) or a + n·b (linear): lines in (u, v), a strip per delay.
   const strips = points.map((p) => {
     const { late, early } = band(p);
-    return { n: p.attempt, lo: y(Math.max(1, p.delayMs - late)), hi: y(p.delayMs + early) };
+    return {
+      n: p.attempt,
+      lo: y(Math.max(1, p.delayMs - late)),
+      stallLo: y(Math.max(1, p.delayMs - Math.max(late, stalls.late))),
+      hi: y(p.delayMs + early),
+    };
   });
-  return stripsMeet(strips);
-}
-
-/**
- * Whether lines u + n·v through every strip lo <= u + n·v <= hi exist: for a slope v, u is free
- * within [max(lo - n·v), min(hi - n·v)], a concave gap in v whose best is at a slope through two
- * strips' edges.
- */
-function stripsMeet(strips: readonly { n: number; lo: number; hi: number }[]): boolean {
-  const gap = (v: number) => {
-    let low = Number.NEGATIVE_INFINITY;
-    let high = Number.POSITIVE_INFINITY;
-    for (const s of strips) {
-      low = Math.max(low, s.lo - s.n * v);
-      high = Math.min(high, s.hi - s.n * v);
-    }
-    return high - low;
-  };
-  const EPS = 1e-9;
-  // All at one attempt: any slope, the strips overlap or not.
-  if (strips.every((s) => s.n === strips[0]!.n)) return gap(0) >= -EPS;
-  for (const a of strips) {
-    for (const b of strips) {
-      if (a.n === b.n) continue;
-      for (const ya of [a.lo, a.hi]) {
-        for (const yb of [b.lo, b.hi]) {
-          if (gap((yb - ya) / (b.n - a.n)) >= -EPS) return true;
-        }
-      }
-    }
-  }
-  return false;
-}
-
-
-/**
- * Whether some curve of `model` keeps every point within `band`, but for at most `excusable`
- * points, each of which may instead lie later than the curve by up to `stalledLate` (a stalled
- * timer: late only). Exact without trying every set of excused points: the upper edges bind
- * every point alike, so for a slope the best intercept is the lowest upper edge, and the points
- * whose own lower edge lies above it are the ones to excuse. The slopes worth trying pass
- * through two edges, excused lower edges among them: O(n³) for n points.
- */
-export function curveWithinExcusing(
-  points: readonly BackoffPoint[],
-  model: 'exponential' | 'linear',
-  band: DelayBand,
-  stalledLate: number,
-  excusable: number,
-): boolean {
-  if (points.length < 2) return false;
-  const y = model === 'exponential' ? Math.log : (v: number) => v;
-  const strips = points.map((p) => ({
-    n: p.attempt,
-    lo: y(Math.max(1, p.delayMs - band.late)),
-    stallLo: y(Math.max(1, p.delayMs - stalledLate)),
-    hi: y(p.delayMs + band.early),
-  }));
   const EPS = 1e-9;
   const fits = (v: number): boolean => {
     let u = Number.POSITIVE_INFINITY;
@@ -92,16 +55,18 @@ export function curveWithinExcusing(
     let excused = 0;
     for (const s of strips) {
       if (s.lo - s.n * v <= u + EPS) continue;
-      if (s.stallLo - s.n * v > u + EPS || ++excused > excusable) return false;
+      if (s.stallLo - s.n * v > u + EPS || ++excused > stalls.count) return false;
     }
     return true;
   };
+  // All at one attempt: any slope, the strips overlap or not.
   if (strips.every((s) => s.n === strips[0]!.n)) return fits(0);
+  const edges = (s: (typeof strips)[number]) => (stalls.count > 0 ? [s.lo, s.hi, s.stallLo] : [s.lo, s.hi]);
   for (const a of strips) {
     for (const b of strips) {
       if (b.n <= a.n) continue;
-      for (const ya of [a.lo, a.hi, a.stallLo]) {
-        for (const yb of [b.lo, b.hi, b.stallLo]) {
+      for (const ya of edges(a)) {
+        for (const yb of edges(b)) {
           if (fits((yb - ya) / (b.n - a.n))) return true;
         }
       }
