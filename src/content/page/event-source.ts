@@ -7,7 +7,7 @@
  * Events the page never listens to cannot be observed on a native EventSource.
  */
 import { COMPACT_SSE, SSE_ID_CHANGED, SSE_ID_UNREAD, sseEventCode } from '../../shared/page-bridge.ts';
-import { emit, emitQueued, hookError, nextConn, now } from './emitter.ts';
+import { emit, emitQueuedInListener, hookError, nextConn, now } from './emitter.ts';
 import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
   addListener,
@@ -106,7 +106,7 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy:
   const budget = rec.budget;
   const text = budget.keep(typeof data === 'string' ? data : StringCtor(data), t);
   // An sse.message (QueuedMessage): text payload, no retry (a native EventSource does not expose it).
-  emitQueued([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, rec.lastEventId, null, text]);
+  emitQueuedInListener([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, rec.lastEventId, null, text]);
   rec.gate.intercept(event, copy);
 }
 
