@@ -268,6 +268,48 @@ describe('fetch', () => {
     await page.close();
   });
 
+  it('serves bodies of unknown length on a prompt path without a clone; a trickling one makes the path cloned again', async () => {
+    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
+    const page = await openPage(`<script>
+      window.__done = (async () => {
+        const got = [];
+        // No declared length, each whole within 250 ms of text(): the path's pace is learnt.
+        got.push(await (await fetch('/stream?n=1&k=1')).text());
+        got.push(await (await fetch('/stream?n=2&k=2')).text());
+        // The same path, now trickling for about half a second: taken from text()'s result, no chunks.
+        got.push(await (await fetch('/stream?n=12&k=3')).text());
+        // The path is slow from then on: the next trickling body is followed chunk by chunk again.
+        got.push(await (await fetch('/stream?n=12&k=4')).text());
+        got.push((await (await fetch('/stream?n=2&k=5')).arrayBuffer()).byteLength);
+        return got;
+      })();
+    </script>`);
+    const got = await page.evaluate(() => (window as unknown as { __done: Promise<unknown[]> }).__done);
+    expect(got).toEqual(['chunk1;', 'chunk1;chunk2;', TRICKLE, TRICKLE, 14]);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 5);
+    const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
+    const chunksOf = (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k));
+    const endOf = (k: number) => find(events, 'http.end').find((e) => e.conn === connOfK(k))!;
+    for (const [k, text] of [[1, 'chunk1;'], [2, 'chunk1;chunk2;'], [3, TRICKLE], [4, TRICKLE]] as const) {
+      const bytes = Buffer.from(text);
+      expect(endOf(k)).toMatchObject({ size: bytes.length, bodyHash: referenceBodyHash(bytes), body: { encoding: 'text', data: text, truncated: false } });
+    }
+    expect(endOf(5)).toMatchObject({ size: 14, bodyHash: referenceBodyHash(Buffer.from('chunk1;chunk2;')) });
+    // The first trickling body on the prompt path had no clone, so no chunk times (the rule's price).
+    expect(chunksOf(3)).toEqual([]);
+    const followed = chunksOf(4);
+    expect(followed.map((c) => c.preview).join('')).toBe(TRICKLE);
+    expect(followed.length).toBeGreaterThanOrEqual(4);
+    expect(followed.at(-1)!.t - followed[0]!.t).toBeGreaterThan(150);
+    // Request before end, as on the wire, whichever way the body was read.
+    for (const k of [1, 2, 3, 4, 5]) {
+      const request = find(events, 'http.request').find((r) => r.conn === connOfK(k))!;
+      expect(endOf(k).t).toBeGreaterThan(request.t);
+    }
+    expect(find(events, 'hook.error')).toEqual([]);
+    await page.close();
+  });
+
   it('hashes bodies up to 1 MiB whole and larger ones by samples, end and size, the same through fetch and XHR', async () => {
     const page = await openPage(`<script>
       const base = Array.from({ length: 1_100_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');

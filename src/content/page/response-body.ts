@@ -22,7 +22,9 @@
  * - `blob()`, `formData()`, and every call on a body of unknown length (a long-poll
  *   may trickle bytes, whose times the hook keeps): cloned at the call, the hook
  *   reading its branch (in one native call for a small body of declared length, else
- *   chunk by chunk) as the native call reads the other. Serving `text()` & co. by
+ *   chunk by chunk) as the native call reads the other. On a path whose bodies of
+ *   unknown length have so far each come whole promptly (PROMPT), `text()` & co. are
+ *   served from the call's result as for a declared length, with no clone. Serving `text()` & co. by
  *   reading the page's own stream instead spared the tee (2,000 small fetches: 1.59
  *   against 1.65 times the page's own CPU) but left the page's DevTools without the
  *   body of a third of such requests (test/e2e/har-equivalence.e2e.test.ts);
@@ -59,6 +61,9 @@ import {
   global,
   isView,
   jsonParse,
+  MapCtor,
+  mapGet,
+  mapSet,
   defineProperty,
   ErrorCtor,
   getOwnPropertyDescriptor,
@@ -79,6 +84,7 @@ import {
   streamPipeTo,
   STREAM,
   StringCtor,
+  stringIndexOf,
   stringSlice,
   stringToLowerCase,
   stringTrim,
@@ -235,6 +241,8 @@ class BodyWatch implements StreamFollower {
    * comes after its response's end, as it did on the wire).
    */
   private settledAt: number | null = null;
+  /** When the page's call consuming a body of unknown length whole began (paceOf); null before. */
+  private calledAt: number | null = null;
   /** A known-small body waiting to be cloned unless the page reads it first (readLaterIfUnread). */
   smallPending = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
@@ -404,6 +412,24 @@ class BodyWatch implements StreamFollower {
     this.touched();
   }
 
+  /** The path's bodies of unknown length have so far each come whole soon after the page asked (paceOf). */
+  promptPath(): boolean {
+    return mapGet(bodyPace, pathOf(this.facts.url)) === PROMPT;
+  }
+
+  /** The page's call consuming this body of unknown length whole begins now. */
+  consumeCalled(): void {
+    if (this.calledAt === null) this.calledAt = now();
+  }
+
+  /** That call gave the page the whole body: how soon tells the path's pace (once a path is SLOW it stays so). */
+  consumeSettled(): void {
+    const calledAt = this.calledAt;
+    if (calledAt === null) return;
+    this.calledAt = null;
+    notePace(pathOf(this.facts.url), now() - calledAt < HELD_CLONE_MS);
+  }
+
   /**
    * What the native `text()` gave the page for a large text body (largeText): the text, the
    * size it was sent with, and a hash that needs no bytes (text-digest.ts). Decoding the body's
@@ -531,6 +557,7 @@ class BodyWatch implements StreamFollower {
   /** The page's call on the body settled: a held clone is read whole. */
   pageCallSettled(): void {
     if (this.settledAt === null) this.settledAt = now();
+    this.consumeSettled();
     const clone = this.heldClone;
     if (clone === null) return;
     this.heldClone = null;
@@ -684,6 +711,44 @@ let unreadSmall: Array<{ watch: BodyWatch; response: Response }> = [];
  */
 const HELD_CLONE_MS = 250;
 
+/**
+ * The pace of bodies of unknown length that the page consumes whole (`text()`, `json()`,
+ * `arrayBuffer()`, `bytes()`), by path (origin and path, no query): PROMPT once one came
+ * whole within HELD_CLONE_MS of the page's call and none took longer, SLOW once one did.
+ * A held clone (BodyWatch.holdClone) gives such a body chunk times only from HELD_CLONE_MS
+ * on; a body that comes sooner is read whole, so its tee bought nothing. On a PROMPT path the
+ * page's call is served from `arrayBuffer()`'s bytes, as for a body of declared length, with
+ * no clone: 2,000 small JSON fetches without Content-Length paid a tee and a second read each
+ * (BENCHMARKS.md). The price: the first body on a PROMPT path that trickles (a long poll that
+ * answered at once until then, then held with keep-alive bytes) gets no chunk times; the path
+ * is SLOW from its end on, and every later body is cloned again.
+ */
+const PROMPT = 1;
+const SLOW = 2;
+/** Paths whose pace is kept; beyond, what was learnt is forgotten (every path clones again). */
+const MAX_PACED_PATHS = 1024;
+let bodyPace = new MapCtor<string, number>();
+let pacedPaths = 0;
+
+/** A URL without its query and fragment. */
+function pathOf(url: string): string {
+  const query = stringIndexOf(url, '?');
+  const hash = stringIndexOf(url, '#');
+  const end = query < 0 ? hash : hash < 0 || query < hash ? query : hash;
+  return end < 0 ? url : stringSlice(url, 0, end);
+}
+
+/** A body of unknown length on `path` came whole `prompt`ly (within HELD_CLONE_MS of the page's call) or not. */
+function notePace(path: string, prompt: boolean): void {
+  const known = mapGet(bodyPace, path);
+  if (known === SLOW || (known === PROMPT && prompt)) return;
+  if (known === undefined && ++pacedPaths > MAX_PACED_PATHS) {
+    bodyPace = new MapCtor<string, number>();
+    pacedPaths = 1;
+  }
+  mapSet(bodyPace, path, prompt ? PROMPT : SLOW);
+}
+
 /** Watches holding a clone, due for readHeldClones. */
 let heldClones: BodyWatch[] = [];
 
@@ -834,7 +899,11 @@ function beforeConsume(response: unknown, method: string): Consumption {
   // Only a body of declared length is taken from the call's result: a stream of records
   // (SSE, NDJSON, gRPC-web...) or a body of unknown length (a long-poll trickling bytes to
   // keep its connection alive) is followed chunk by chunk, as it arrives.
-  if (watch.oneDocument) {
+  // A body of unknown length that is no stream of records: taken from the call's result too
+  // on a path whose such bodies come promptly (see PROMPT), else a clone waits for the call.
+  const unknownLength = !watch.oneDocument && !watch.streaming;
+  if (unknownLength) watch.consumeCalled();
+  if (watch.oneDocument || (unknownLength && watch.promptPath())) {
     if (method === 'arrayBuffer' || method === 'bytes') {
       watch.consumedByPage();
       return 'bytes';
@@ -846,8 +915,7 @@ function beforeConsume(response: unknown, method: string): Consumption {
       return method;
     }
   }
-  // A body of unknown length that is no stream of records: the clone waits for the page's call.
-  if (!watch.oneDocument && !watch.streaming) {
+  if (unknownLength) {
     readCloneOf(watch, response, true);
     return 'held';
   }
@@ -964,6 +1032,7 @@ export function installBodyFollowers(): void {
           }
           try {
             recordConsumed(self, value);
+            watchAt(self)?.consumeSettled();
           } catch (error) {
             hookError('fetch.consume', error);
           }
