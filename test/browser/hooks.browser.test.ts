@@ -275,7 +275,7 @@ describe('fetch', () => {
         const got = [];
         // No declared length, each whole within 250 ms of text(): the path's pace is learnt.
         got.push(await (await fetch('/stream?n=1&k=1')).text());
-        got.push(await (await fetch('/stream?n=2&k=2')).text());
+        got.push(await (await fetch('/stream?n=1&k=2')).text());
         // The same path, now trickling for about half a second: taken from text()'s result, no chunks.
         got.push(await (await fetch('/stream?n=12&k=3')).text());
         // The path is slow from then on: the next trickling body is followed chunk by chunk again.
@@ -285,12 +285,12 @@ describe('fetch', () => {
       })();
     </script>`);
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<unknown[]> }).__done);
-    expect(got).toEqual(['chunk1;', 'chunk1;chunk2;', TRICKLE, TRICKLE, 14]);
+    expect(got).toEqual(['chunk1;', 'chunk1;', TRICKLE, TRICKLE, 14]);
     const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 5);
     const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
     const chunksOf = (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k));
     const endOf = (k: number) => find(events, 'http.end').find((e) => e.conn === connOfK(k))!;
-    for (const [k, text] of [[1, 'chunk1;'], [2, 'chunk1;chunk2;'], [3, TRICKLE], [4, TRICKLE]] as const) {
+    for (const [k, text] of [[1, 'chunk1;'], [2, 'chunk1;'], [3, TRICKLE], [4, TRICKLE]] as const) {
       const bytes = Buffer.from(text);
       expect(endOf(k)).toMatchObject({ size: bytes.length, bodyHash: referenceBodyHash(bytes), body: { encoding: 'text', data: text, truncated: false } });
     }
@@ -305,6 +305,38 @@ describe('fetch', () => {
     for (const k of [1, 2, 3, 4, 5]) {
       const request = find(events, 'http.request').find((r) => r.conn === connOfK(k))!;
       expect(endOf(k).t).toBeGreaterThan(request.t);
+    }
+    expect(find(events, 'hook.error')).toEqual([]);
+    await page.close();
+  });
+
+  it('a body that fails tells a path no pace when quick, and makes a prompt path cloned again when slow', async () => {
+    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
+    const page = await openPage(`<script>
+      window.__done = (async () => {
+        const got = [];
+        const text = (url) => fetch(url).then((r) => r.text()).catch((e) => e.name);
+        // A network drop 40 ms in: no body came whole, so the path is not learnt as prompt.
+        got.push(await text('/stream?n=1&destroy=1&k=1'));
+        got.push(await text('/stream?n=12&k=2'));
+        // A path learnt as prompt, then a body cut after half a second of trickling: slow.
+        got.push(await text('/stream?n=1&k=3'));
+        got.push(await text('/stream?n=1&k=4'));
+        got.push(await text('/stream?n=12&destroy=1&k=5'));
+        got.push(await text('/stream?n=12&k=6'));
+        return got;
+      })();
+    </script>`);
+    const got = await page.evaluate(() => (window as unknown as { __done: Promise<unknown[]> }).__done);
+    expect(got).toEqual(['TypeError', TRICKLE, 'chunk1;', 'chunk1;', 'TypeError', TRICKLE]);
+    const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 4 && find(e, 'http.error').length === 2);
+    const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
+    const chunksOf = (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k));
+    for (const k of [1, 5]) expect(find(events, 'http.error').filter((e) => e.conn === connOfK(k))).toHaveLength(1);
+    // Cloned (followed chunk by chunk) after the quick failure, and again after the slow one.
+    for (const k of [2, 6]) {
+      expect(chunksOf(k).map((c) => c.preview).join('')).toBe(TRICKLE);
+      expect(chunksOf(k).length).toBeGreaterThanOrEqual(4);
     }
     expect(find(events, 'hook.error')).toEqual([]);
     await page.close();

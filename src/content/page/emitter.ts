@@ -5,7 +5,8 @@
  * each batch as one string (`encodePageEvents`: a JSON envelope, then the payload
  * texts, serialised once) on the private channel the relay handed over at
  * document_start, with the natives captured then. Flushes run in their own tasks
- * (a few batches each), never inside the page's call, and nothing here throws
+ * (a few batches each), or in a listener of the hooks' own that fills a batch
+ * (emitQueuedInListener), never inside the page's call, and nothing here throws
  * into the page.
  */
 import type { CaptureEvent } from '../../core/events.ts';

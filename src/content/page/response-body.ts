@@ -86,6 +86,7 @@ import {
   StringCtor,
   stringIndexOf,
   stringSlice,
+  stringStartsWith,
   stringToLowerCase,
   stringTrim,
   textDecode,
@@ -412,9 +413,10 @@ class BodyWatch implements StreamFollower {
     this.touched();
   }
 
-  /** The path's bodies of unknown length have so far each come whole soon after the page asked (paceOf). */
+  /** The path's bodies of unknown length have so far each come whole soon after the page asked (PROMPT). */
   promptPath(): boolean {
-    return mapGet(bodyPace, pathOf(this.facts.url)) === PROMPT;
+    const path = pacedPath(this.facts.url);
+    return path !== null && mapGet(bodyPace, path) === PROMPT;
   }
 
   /** The page's call consuming this body of unknown length whole begins now. */
@@ -422,12 +424,19 @@ class BodyWatch implements StreamFollower {
     if (this.calledAt === null) this.calledAt = now();
   }
 
-  /** That call gave the page the whole body: how soon tells the path's pace (once a path is SLOW it stays so). */
-  consumeSettled(): void {
+  /**
+   * That call settled, with the whole body (`ok`) or a failure: how soon tells the path's pace
+   * (once a path is SLOW it stays so). A failure proves no prompt body; one that came after
+   * HELD_CLONE_MS (a trickling long poll cut by the page's timeout or by a proxy) is slow.
+   */
+  consumeSettled(ok: boolean): void {
     const calledAt = this.calledAt;
     if (calledAt === null) return;
     this.calledAt = null;
-    notePace(pathOf(this.facts.url), now() - calledAt < HELD_CLONE_MS);
+    const path = pacedPath(this.facts.url);
+    if (path === null) return;
+    const prompt = now() - calledAt < HELD_CLONE_MS;
+    if (ok || !prompt) notePace(path, prompt);
   }
 
   /**
@@ -555,9 +564,9 @@ class BodyWatch implements StreamFollower {
   }
 
   /** The page's call on the body settled: a held clone is read whole. */
-  pageCallSettled(): void {
+  pageCallSettled(ok: boolean): void {
     if (this.settledAt === null) this.settledAt = now();
-    this.consumeSettled();
+    this.consumeSettled(ok);
     const clone = this.heldClone;
     if (clone === null) return;
     this.heldClone = null;
@@ -719,9 +728,10 @@ const HELD_CLONE_MS = 250;
  * on; a body that comes sooner is read whole, so its tee bought nothing. On a PROMPT path the
  * page's call is served from `arrayBuffer()`'s bytes, as for a body of declared length, with
  * no clone: 2,000 small JSON fetches without Content-Length paid a tee and a second read each
- * (BENCHMARKS.md). The price: the first body on a PROMPT path that trickles (a long poll that
- * answered at once until then, then held with keep-alive bytes) gets no chunk times; the path
- * is SLOW from its end on, and every later body is cloned again.
+ * (BENCHMARKS.md). The price: bodies on a PROMPT path that trickle (a long poll that answered
+ * at once until then, then held with keep-alive bytes) get no chunk times until the first of
+ * them ends or fails; the path is SLOW from then on, and every later body is cloned again.
+ * Only http(s) paths are paced (a `data:` URL is its body, which the map must not keep).
  */
 const PROMPT = 1;
 const SLOW = 2;
@@ -730,12 +740,20 @@ const MAX_PACED_PATHS = 1024;
 let bodyPace = new MapCtor<string, number>();
 let pacedPaths = 0;
 
-/** A URL without its query and fragment. */
-function pathOf(url: string): string {
+/** Longest path whose pace is kept (a longer one is cloned, as before any pace was learnt). */
+const MAX_PACED_PATH_CHARS = 2048;
+
+/**
+ * The key of `url`'s pace: an http(s) URL without its query and fragment; null for any other
+ * (a `data:` or `blob:` URL is the body itself, which the map must not keep alive).
+ */
+function pacedPath(url: string): string | null {
+  if (!stringStartsWith(url, 'https://') && !stringStartsWith(url, 'http://')) return null;
   const query = stringIndexOf(url, '?');
   const hash = stringIndexOf(url, '#');
   const end = query < 0 ? hash : hash < 0 || query < hash ? query : hash;
-  return end < 0 ? url : stringSlice(url, 0, end);
+  const path = end < 0 ? url : stringSlice(url, 0, end);
+  return path.length <= MAX_PACED_PATH_CHARS ? path : null;
 }
 
 /** A body of unknown length on `path` came whole `prompt`ly (within HELD_CLONE_MS of the page's call) or not. */
@@ -998,9 +1016,9 @@ export function installBodyFollowers(): void {
       // A rejection made now (a used body) would carry the hook's frames.
       if (how === 'held') {
         // The same chain tells the held clone that the page's call settled.
-        const settled = (): void => {
+        const settled = (ok: boolean): void => {
           try {
-            watchAt(self)?.pageCallSettled();
+            watchAt(self)?.pageCallSettled(ok);
           } catch (error) {
             hookError('fetch.consume', error);
           }
@@ -1008,11 +1026,11 @@ export function installBodyFollowers(): void {
         return promiseThen(
           result,
           (value) => {
-            settled();
+            settled(true);
             return value;
           },
           (error) => {
-            settled();
+            settled(false);
             return rethrowScrubbed(error);
           },
         );
@@ -1032,7 +1050,7 @@ export function installBodyFollowers(): void {
           }
           try {
             recordConsumed(self, value);
-            watchAt(self)?.consumeSettled();
+            watchAt(self)?.consumeSettled(true);
           } catch (error) {
             hookError('fetch.consume', error);
           }
@@ -1042,7 +1060,9 @@ export function installBodyFollowers(): void {
         },
         (error) => {
           try {
-            watchAt(self)?.fail(error);
+            const watch = watchAt(self);
+            watch?.consumeSettled(false);
+            watch?.fail(error);
           } catch (failure) {
             hookError('fetch.consume', failure);
           }
