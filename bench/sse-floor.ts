@@ -12,7 +12,9 @@
  *   record+timer  the queue dropped by a zero-delay timer, as the hooks' emitter flushes;
  *   record+json   the queue serialised every 500 (the envelope's JSON, then the texts);
  *   wrap+json     what record+json does, inside a wrapper of the page's own handler instead
- *                 of a listener of its own (the hooks' design since 2026-12-07).
+ *                 of a listener of its own;
+ *   getter+json   what record+json does, inside the MessageEvent `data` getter when the page's
+ *                 handler reads it (a Proxy of the native getter), with no listener of its own.
  * Prints page main-thread CPU (ThreadTime) as a ratio to `none`, medians over the rounds.
  *
  * Chromium is driven over the raw DevTools pipe (bench/cdp.ts), nothing attached: with
@@ -84,6 +86,20 @@ const OBSERVERS: Record<string, string> = {
       }
       return fn.call(this, e);
     };`,
+  'getter+json': `let q = [], pseq = 0, out, last = null; const tracked = new WeakMap([[es, {}]]);
+    const dataOf = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data');
+    const targetOf = Object.getOwnPropertyDescriptor(Event.prototype, 'target').get;
+    Object.defineProperty(MessageEvent.prototype, 'data', { ...dataOf, get: new Proxy(dataOf.get, { apply(get, self, args) {
+      const d = Reflect.apply(get, self, args);
+      if (self !== last) {
+        last = self;
+        if (tracked.get(Reflect.apply(targetOf, self, [])) !== undefined && self.isTrusted) {
+          ${RECORD}
+          ${SERIALISE}
+        }
+      }
+      return d;
+    } }) });`,
 };
 
 const server = http.createServer((req, res) => {
