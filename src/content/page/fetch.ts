@@ -122,8 +122,15 @@ function prepare(input: unknown, init: unknown, controller: AbortController): Pr
       bodySize: request ? null : 0,
     });
     noteRequest(conn, url, now());
+    let callArgs: unknown[] = [input];
+    if (droppable) {
+      // An init with the hook's signal only; no prototype, so assigning runs no setter of the page's.
+      const signalOnly = objectCreate(null) as { signal?: AbortSignal };
+      signalOnly.signal = ours!;
+      callArgs = [input, signalOnly];
+    }
     return {
-      callArgs: droppable ? [input, objectCreate(null, { signal: dictionary({ value: ours, enumerable: true }) })] : [input],
+      callArgs,
       facts: {
         conn,
         url,

@@ -67,6 +67,7 @@ import {
   defineProperty,
   ErrorCtor,
   getOwnPropertyDescriptor,
+  hasOwn,
   promiseThen,
   readerCancel,
   ownRegExp,
@@ -242,8 +243,10 @@ class BodyWatch implements StreamFollower {
    * comes after its response's end, as it did on the wire).
    */
   private settledAt: number | null = null;
-  /** When the page's call consuming a body of unknown length whole began (paceOf); null before. */
+  /** When the page's call consuming a body of unknown length whole began (consumeCalled); null before. */
   private calledAt: number | null = null;
+  /** The key of this body's pace (pacedPath), once asked. */
+  private pathKey: string | null | undefined = undefined;
   /** A known-small body waiting to be cloned unless the page reads it first (readLaterIfUnread). */
   smallPending = false;
   /** Still registered in `unread`: nothing has read or consumed the body yet. */
@@ -415,8 +418,13 @@ class BodyWatch implements StreamFollower {
 
   /** The path's bodies of unknown length have so far each come whole soon after the page asked (PROMPT). */
   promptPath(): boolean {
-    const path = pacedPath(this.facts.url);
+    const path = this.pacePath();
     return path !== null && mapGet(bodyPace, path) === PROMPT;
+  }
+
+  private pacePath(): string | null {
+    if (this.pathKey === undefined) this.pathKey = pacedPath(this.facts.url);
+    return this.pathKey;
   }
 
   /** The page's call consuming this body of unknown length whole begins now. */
@@ -433,7 +441,7 @@ class BodyWatch implements StreamFollower {
     const calledAt = this.calledAt;
     if (calledAt === null) return;
     this.calledAt = null;
-    const path = pacedPath(this.facts.url);
+    const path = this.pacePath();
     if (path === null) return;
     const prompt = now() - calledAt < HELD_CLONE_MS;
     if (ok || !prompt) notePace(path, prompt);
@@ -964,9 +972,9 @@ let utf8: TextDecoder | null = null;
  */
 function jsonFramelessErrors(): boolean {
   const found = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
-  // Without a prototype: a getter the page put on Object.prototype is not read for a member it lacks.
-  const limit = found === undefined ? undefined : dictionary(found);
-  return limit !== undefined && 'value' in limit && limit.writable === true && limit.configurable === true;
+  // A data descriptor's members are its own: no getter the page put on Object.prototype is read
+  // (this runs on every json(); giving the descriptor no prototype cost a setPrototypeOf each).
+  return found !== undefined && hasOwn(found, 'value') && found.writable === true && found.configurable === true;
 }
 
 /** Follow the page's reads of fetch bodies (see the file comment). */
