@@ -17,6 +17,19 @@ useBrowserAndServer({ collector: true });
 
 let pageCounter = 0;
 /** Serve `body` (inline scripts) as a fresh page and open it. */
+/** What /stream?n=12 sends: twelve chunks 40 ms apart. */
+const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
+
+/** The request, chunks and end of the fetch whose URL ends with `k=<k>`. */
+function byK(events: CaptureEvent[]) {
+  const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
+  return {
+    connOfK,
+    chunksOf: (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k)),
+    endOf: (k: number) => find(events, 'http.end').find((e) => e.conn === connOfK(k))!,
+  };
+}
+
 async function openPage(body: string): Promise<Page> {
   const path = `/hooks-${++pageCounter}.html`;
   server.page(path, `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`);
@@ -189,7 +202,6 @@ describe('fetch', () => {
   });
 
   it('records a body the page consumes whole from what the page got, equal to a clone read, and a small body it never reads', async () => {
-    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
     const page = await openPage(`<script>
       const big = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('') + 'é';
       window.__done = (async () => {
@@ -269,7 +281,6 @@ describe('fetch', () => {
   });
 
   it('serves bodies of unknown length on a prompt path without a clone; a trickling one makes the path cloned again', async () => {
-    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
     const page = await openPage(`<script>
       window.__done = (async () => {
         const got = [];
@@ -287,9 +298,7 @@ describe('fetch', () => {
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<unknown[]> }).__done);
     expect(got).toEqual(['chunk1;', 'chunk1;', TRICKLE, TRICKLE, 14]);
     const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 5);
-    const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
-    const chunksOf = (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k));
-    const endOf = (k: number) => find(events, 'http.end').find((e) => e.conn === connOfK(k))!;
+    const { connOfK, chunksOf, endOf } = byK(events);
     for (const [k, text] of [[1, 'chunk1;'], [2, 'chunk1;'], [3, TRICKLE], [4, TRICKLE]] as const) {
       const bytes = Buffer.from(text);
       expect(endOf(k)).toMatchObject({ size: bytes.length, bodyHash: referenceBodyHash(bytes), body: { encoding: 'text', data: text, truncated: false } });
@@ -311,7 +320,6 @@ describe('fetch', () => {
   });
 
   it('a body that fails tells a path no pace when quick, and makes a prompt path cloned again when slow', async () => {
-    const TRICKLE = Array.from({ length: 12 }, (_, i) => `chunk${i + 1};`).join('');
     const page = await openPage(`<script>
       window.__done = (async () => {
         const got = [];
@@ -330,8 +338,7 @@ describe('fetch', () => {
     const got = await page.evaluate(() => (window as unknown as { __done: Promise<unknown[]> }).__done);
     expect(got).toEqual(['TypeError', TRICKLE, 'chunk1;', 'chunk1;', 'TypeError', TRICKLE]);
     const events = await waitForEvents(page, (e) => find(e, 'http.end').length === 4 && find(e, 'http.error').length === 2);
-    const connOfK = (k: number) => find(events, 'http.request').find((r) => r.url.endsWith(`k=${k}`))!.conn;
-    const chunksOf = (k: number) => find(events, 'http.chunk').filter((c) => c.conn === connOfK(k));
+    const { connOfK, chunksOf } = byK(events);
     for (const k of [1, 5]) expect(find(events, 'http.error').filter((e) => e.conn === connOfK(k))).toHaveLength(1);
     // Cloned (followed chunk by chunk) after the quick failure, and again after the slow one.
     for (const k of [2, 6]) {
