@@ -24,8 +24,8 @@
  *   reading its branch (in one native call for a small body of declared length, else
  *   chunk by chunk) as the native call reads the other. On a path whose bodies of
  *   unknown length have so far each come whole promptly (PROMPT), `text()` & co. are
- *   served from the call's result as for a declared length, with no clone. Serving `text()` & co. by
- *   reading the page's own stream instead spared the tee (2,000 small fetches: 1.59
+ *   served from the call's result as for a declared length, with no clone. Serving
+ *   `text()` & co. by reading the page's own stream instead spared the tee (2,000 small fetches: 1.59
  *   against 1.65 times the page's own CPU) but left the page's DevTools without the
  *   body of a third of such requests (test/e2e/har-equivalence.e2e.test.ts);
  * - the `body` stream: every way of reading it is followed (default and BYOB
@@ -922,11 +922,10 @@ function beforeConsume(response: unknown, method: string): Consumption {
   if (watch === undefined || watch.ended || watch.ownRead) return null;
   const body = responseGet.body(response);
   if (body === null || streamLocked(body) || responseBodyUsed(response)) return null;
-  // Only a body of declared length is taken from the call's result: a stream of records
-  // (SSE, NDJSON, gRPC-web...) or a body of unknown length (a long-poll trickling bytes to
-  // keep its connection alive) is followed chunk by chunk, as it arrives.
-  // A body of unknown length that is no stream of records: taken from the call's result too
-  // on a path whose such bodies come promptly (see PROMPT), else a clone waits for the call.
+  // A body of declared length is taken from the call's result; a stream of records (SSE,
+  // NDJSON, gRPC-web...) is followed chunk by chunk, as it arrives. A body of unknown length
+  // (a long-poll may trickle bytes to keep its connection alive) is taken from the call's
+  // result on a path whose such bodies come promptly (see PROMPT), else a clone waits for the call.
   const unknownLength = !watch.oneDocument && !watch.streaming;
   if (unknownLength) watch.consumeCalled();
   if (watch.oneDocument || (unknownLength && watch.promptPath())) {
