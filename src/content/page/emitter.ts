@@ -154,15 +154,17 @@ export function emitQueued(message: QueuedMessage): void {
  * the page's scavenges.
  */
 export function emitQueuedInListener(message: QueuedMessage): void {
-  emitQueued(message);
-  if (ready && !hidden && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS)) {
-    if (flushTimer !== null) {
-      clearTimer(flushTimer);
-      flushTimer = null;
-    }
+  if (!settings.recording || !hasRoom()) return;
+  message[3] = ++pseq;
+  queue[queue.length] = message;
+  queuedChars += EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length;
+  if (hidden) flushAll();
+  else if (ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS)) {
+    // A pending flush timer is left as it is: it sends what the flood queues next. Clearing
+    // and setting timers per batch cost a flood of 100,000 events 10-16 ms (V8 profile).
     flush();
     if (queue.length > 0) scheduleFlush(0);
-  }
+  } else scheduleFlush(FLUSH_MS);
 }
 
 /** Whether the queue takes one more event; while no relay has answered it holds at most MAX_BUFFERED_BEFORE_READY, and counts the rest as dropped. */
