@@ -141,9 +141,7 @@ export function emit(event: Unsequenced<CaptureEvent>): void {
  * in place, its pseq filled here): what a flood is made of, so no event object is made.
  */
 export function emitQueued(message: QueuedMessage): void {
-  if (!settings.recording || !hasRoom()) return;
-  message[3] = ++pseq;
-  enqueue(message, EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length);
+  queueMessage(message, false);
 }
 
 /**
@@ -154,17 +152,13 @@ export function emitQueued(message: QueuedMessage): void {
  * the page's scavenges.
  */
 export function emitQueuedInListener(message: QueuedMessage): void {
+  queueMessage(message, true);
+}
+
+function queueMessage(message: QueuedMessage, fromListener: boolean): void {
   if (!settings.recording || !hasRoom()) return;
   message[3] = ++pseq;
-  queue[queue.length] = message;
-  queuedChars += EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length;
-  if (hidden) flushAll();
-  else if (ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS)) {
-    // A pending flush timer is left as it is: it sends what the flood queues next. Clearing
-    // and setting timers per batch cost a flood of 100,000 events 10-16 ms (V8 profile).
-    flush();
-    if (queue.length > 0) scheduleFlush(0);
-  } else scheduleFlush(FLUSH_MS);
+  enqueue(message, EVENT_OVERHEAD_CHARS + (message[message.length - 1] as string).length, fromListener);
 }
 
 /** Whether the queue takes one more event; while no relay has answered it holds at most MAX_BUFFERED_BEFORE_READY, and counts the rest as dropped. */
@@ -174,15 +168,24 @@ function hasRoom(): boolean {
   return false;
 }
 
-/** Queue `entry` (about `chars` characters of JSON) and see that it is sent. */
-function enqueue(entry: CaptureEvent | QueuedMessage, chars: number): void {
+/**
+ * Queue `entry` (about `chars` characters of JSON) and see that it is sent. While the
+ * document goes away (e.g. a request the page makes in its own pagehide handler) an event
+ * is sent at once; otherwise a full batch is flushed in the next task, never inside the
+ * page's own call, or now when queued `fromListener` (emitQueuedInListener).
+ */
+function enqueue(entry: CaptureEvent | QueuedMessage, chars: number, fromListener = false): void {
   queue[queue.length] = entry;
   queuedChars += chars;
-  // While the document goes away (e.g. a request the page makes in its own pagehide
-  // handler) an event is sent at once; otherwise a full batch is flushed in the next
-  // task, never inside the page's own call.
   if (hidden) flushAll();
-  else scheduleFlush(ready && (queue.length >= MAX_BATCH || queuedChars >= MAX_BATCH_CHARS) ? 0 : FLUSH_MS);
+  else if (!ready || (queue.length < MAX_BATCH && queuedChars < MAX_BATCH_CHARS)) scheduleFlush(FLUSH_MS);
+  else if (!fromListener) scheduleFlush(0);
+  else {
+    // A pending flush timer is left as it is: it sends what the flood queues next. Clearing
+    // and setting timers per batch cost a flood of 100,000 events 10-16 ms (V8 profile).
+    flush();
+    if (queue.length > 0) scheduleFlush(0);
+  }
 }
 
 /**
