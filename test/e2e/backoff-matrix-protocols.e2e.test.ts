@@ -23,7 +23,7 @@ import { parseAssertion, type AuditOptions } from '../../src/cli/audit-args.ts';
 import { judge as judgeGates } from '../../src/cli/audit-assert.ts';
 import type { CaptureEvent } from '../../src/core/events.ts';
 import type { Backoff, BackoffModel, ChannelReport, JitterKind, Report } from '../../src/core/report-types.ts';
-import { evidenceOf, reconnectRows, scheduleJitterShown } from './fixtures/backoff-matrix.ts';
+import { evidenceOf, reconnectRows, scheduleJitterShown, stalledIntoMeasurable } from './fixtures/backoff-matrix.ts';
 import { FAILURE_MODES, MATRIX_ONLY, auditCase, keepRaw, offlineFault, packageFile, packageVersion, type CaseAudit, type FailureMode, type MatrixServer } from './fixtures/matrix-server.ts';
 import { PROTOCOL_CLIENTS, startProtocolServer, type ProtocolClient, type ProtocolClientId } from './fixtures/matrix-protocol-servers.ts';
 
@@ -259,7 +259,7 @@ function listReadable(client: ProtocolClient, delays: readonly number[], want: E
   // Leaving the model open is then honest (the jackknife's "one delay decides"); a wrong model is not.
   const stalledShort = delays.some((d, i) => {
     const entry = doc.scheduleMs![i];
-    return entry !== undefined && entry < 300 && d >= 300;
+    return entry !== undefined && stalledIntoMeasurable(d, entry);
   });
   return {
     ...want,
