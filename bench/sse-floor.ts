@@ -13,6 +13,10 @@
  *   record+json   the queue serialised every 500 (the envelope's JSON, then the texts);
  *   wrap+json     what record+json does, inside a wrapper of the page's own handler instead
  *                 of a listener of its own;
+ *   accessor+json what record+json does, inside a `handleEvent` getter: the page's handler is
+ *                 registered as an object whose getter records the current event
+ *                 (`window.event`) and returns the handler bound to the EventSource, so no
+ *                 recorder frame is on the stack while the page's handler runs;
  *   getter+json   what record+json does, inside the MessageEvent `data` getter when the page's
  *                 handler reads it (a Proxy of the native getter), with no listener of its own.
  * Prints page main-thread CPU (ThreadTime) as a ratio to `none`, medians over the rounds.
@@ -21,9 +25,9 @@
  * playwright the Network domain's instrumentation doubled the page's own cost and so
  * halved every ratio (this bench's figures before 2026-12-07 were made that way).
  *
- *   node --import tsx bench/sse-floor.ts [--events 100000] [--rounds 5] [--only a,b] [--metric main]
+ *   node --import tsx bench/sse-floor.ts [--events 100000] [--rounds 5] [--only a,b] [--metric main] [--out samples.json]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium } from './cdp.ts';
@@ -86,6 +90,20 @@ const OBSERVERS: Record<string, string> = {
       }
       return fn.call(this, e);
     };`,
+  'accessor+json': `let q = [], pseq = 0, out, last = null; const eventOf = Object.getOwnPropertyDescriptor(window, 'event').get;
+    attach = (fn) => {
+      const bound = fn.bind(es);
+      es.addEventListener('message', { get handleEvent() {
+        const e = eventOf.call(window);
+        if (e !== last && e !== undefined && e.isTrusted) {
+          last = e;
+          const d = e.data;
+          ${RECORD}
+          ${SERIALISE}
+        }
+        return bound;
+      } });
+    };`,
   'getter+json': `let q = [], pseq = 0, out, last = null; const tracked = new WeakMap([[es, {}]]);
     const dataOf = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data');
     const targetOf = Object.getOwnPropertyDescriptor(Event.prototype, 'target').get;
@@ -137,9 +155,10 @@ try {
       const seen = await page.evaluate(`new Promise((resolve) => {
         const es = new EventSource('/sse');
         let wrap = (fn) => fn;
+        let attach = (fn) => { es.onmessage = fn; };
         ${OBSERVERS[name]}
         let n = 0;
-        es.onmessage = wrap((e) => { n += e.data.length > 0 ? 1 : 0; });
+        attach(wrap((e) => { n += e.data.length > 0 ? 1 : 0; }));
         es.addEventListener('done', () => { es.close(); resolve(n); });
       })`);
       if (seen !== EVENTS) throw new Error(`${name}: the page saw ${String(seen)} of ${EVENTS} events`);
@@ -167,3 +186,5 @@ for (const [name, v] of Object.entries(samples)) {
     `  ${name.padEnd(13)} ${(median(v) * 1000).toFixed(0).padStart(6)} ms  ${(median(v) / base).toFixed(2)}×  (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
   );
 }
+const outAt = process.argv.indexOf('--out');
+if (outAt > 0) writeFileSync(process.argv[outAt + 1]!, `${JSON.stringify({ events: EVENTS, rounds: ROUNDS, metric: MAIN_METRIC ? 'schedstat' : 'ThreadTime', seconds: samples }, null, 1)}\n`);

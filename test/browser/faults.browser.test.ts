@@ -152,6 +152,36 @@ describe('faults as the page sees them', () => {
     await page.close();
   });
 
+  it('latency: SSE messages reach every kind of page listener late, once each, a once listener included', async () => {
+    const page = await openFaultPage();
+    await inject(page, { fault: 'latency', delayMs: 400, durationMs: 0 });
+    const log = (await page.evaluate(`(async () => {
+      const log = [];
+      const es = new EventSource('/sse?hold=1');
+      const note = (label) => (e) => log.push([label, e.data, performance.timeOrigin + performance.now()]);
+      es.addEventListener('message', note('once'), { once: true });
+      es.onmessage = note('handler');
+      es.addEventListener('message', { handleEvent: note('object') });
+      await new Promise((resolve) => es.addEventListener('message', (e) => e.data === 'last' && resolve()));
+      es.close();
+      return log;
+    })()`)) as Array<[string, string, number]>;
+    expect(log.map(([label, data]) => [label, data])).toEqual([
+      ['once', 'first'],
+      ['handler', 'first'],
+      ['object', 'first'],
+      ['handler', 'last'],
+      ['object', 'last'],
+    ]);
+    const events = await waitForEvents(page, (e) => e.some((x) => x.type === 'sse.close'));
+    const messages = events.flatMap((e) => (e.type === 'sse.message' ? [e] : []));
+    expect(messages.map((m) => m.data.data)).toEqual(['first', 'last']);
+    // Recorded when it arrived; every listener got it 400 ms later.
+    for (const [, data, at] of log) expect(at - messages.find((m) => m.data.data === data)!.t).toBeGreaterThanOrEqual(390);
+    await inject(page, { fault: 'latency', delayMs: 0, durationMs: 0 });
+    await page.close();
+  });
+
   it('offline: new connections fail like a real network failure; open ones drop; all recovers after the window', async () => {
     const page = await openFaultPage();
     // Real failures first: a closed port for fetch, XHR and WebSocket.

@@ -707,6 +707,66 @@ describe('EventSource', () => {
     await page.close();
   });
 
+  it('records every message once, however the page listens: handler, once, removed, handleEvent object, none', async () => {
+    const page = await openPage(`<script>
+      const open = (label) => { const es = new EventSource('/sse?hold=1&label=' + label); window.__sources.push(es); return es; };
+      window.__sources = [];
+      window.__seen = [];
+      const note = (label) => (e) => window.__seen.push([label, e.type, e.data]);
+      // A handler, cleared after the first message (the hooks' own listener takes over), then set again.
+      const handler = open('handler');
+      handler.onmessage = (e) => { note('handler')(e); handler.onmessage = null; };
+      handler.addEventListener('tick', () => { handler.onmessage = note('handler-again'); });
+      // A once listener: gone after the first message.
+      open('once').addEventListener('message', note('once'), { once: true });
+      // Removed before any message.
+      const removed = open('removed');
+      const gone = note('removed');
+      removed.addEventListener('message', gone);
+      removed.removeEventListener('message', gone);
+      // A handleEvent object beside a function, and the same function twice.
+      const both = open('both');
+      const f = note('both-f');
+      both.addEventListener('message', { handleEvent: note('both-object') });
+      both.addEventListener('message', f);
+      both.addEventListener('message', f);
+      both.addEventListener('tick', f, true);
+      // A listener whose signal aborts before the first message.
+      const ctl = new AbortController();
+      open('aborted').addEventListener('message', note('aborted'), { signal: ctl.signal });
+      ctl.abort();
+      // No listener at all.
+      open('none');
+      for (const es of window.__sources) es.addEventListener('error', () => {});
+    </script>`);
+    const lastOf = (events: CaptureEvent[]) =>
+      find(events, 'sse.create').every((c) => ofConn(events, c.conn).some((e) => e.type === 'sse.message' && (e as { data: { data: string } }).data.data === 'last'));
+    const events = await waitForEvents(page, (e) => find(e, 'sse.create').length === 6 && lastOf(e));
+    await page.evaluate(() => (window as unknown as { __sources: EventSource[] }).__sources.forEach((es) => es.close()));
+    const messagesOf = (label: string) => {
+      const conn = connOf(events, (e) => e.type === 'sse.create' && e.url.endsWith(`label=${label}`));
+      return find(events, 'sse.message').filter((m) => m.conn === conn).map((m) => [m.event, m.data.data]);
+    };
+    const plain = [['message', 'first'], ['message', 'last']];
+    expect(messagesOf('handler')).toEqual([['message', 'first'], ['tick', '{"n":2}'], ['message', 'last']]);
+    expect(messagesOf('once')).toEqual(plain);
+    expect(messagesOf('removed')).toEqual(plain);
+    expect(messagesOf('both')).toEqual([['message', 'first'], ['tick', '{"n":2}'], ['message', 'last']]);
+    expect(messagesOf('aborted')).toEqual(plain);
+    expect(messagesOf('none')).toEqual(plain);
+    expect(await page.evaluate(() => (window as unknown as { __seen: unknown[] }).__seen)).toEqual([
+      ['handler', 'message', 'first'],
+      ['once', 'message', 'first'],
+      ['both-object', 'message', 'first'],
+      ['both-f', 'message', 'first'],
+      ['both-f', 'tick', '{"n":2}'],
+      ['handler-again', 'message', 'last'],
+      ['both-object', 'message', 'last'],
+      ['both-f', 'message', 'last'],
+    ]);
+    await page.close();
+  });
+
   it('under a flood reads the ids of 1,000 events a second, then of one every 10 ms, and records every event', async () => {
     const page = await openPage(`<script>
       const es = new EventSource('/sse-flood?n=5000');

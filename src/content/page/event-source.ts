@@ -1,39 +1,56 @@
 /**
- * EventSource hook. The constructor Proxy registers the hook's listeners for
- * open, error and message on the native object before the page gets it. Named
- * events reach only listeners registered for their name, so the
- * `addEventListener` Proxy registers the hook's own listener for a new name on
- * a tracked EventSource just before the page's (so it still runs first).
- * Events the page never listens to cannot be observed on a native EventSource.
+ * EventSource hook. The constructor Proxy registers the hook's listeners for open and error
+ * on the native object before the page gets it. Messages (`message` and named events) are
+ * observed without a listener of the hooks' own wherever the page listens with a function:
+ * the `addEventListener` and `onmessage` hooks hand the native, in the page's function's
+ * place, an object whose `handleEvent` getter records the current event (`window.event`,
+ * set by the platform before it looks the getter up) and returns the page's function bound
+ * to the source. So the platform calls one function of the page's per listener, as without
+ * the hooks, and no frame of the hooks is on the stack while it runs (errors the page's
+ * listener throws have the same stack). A second listener call per event cost an SSE flood
+ * about a sixth of the page's own time (bench/sse-floor.ts, BENCHMARKS.md).
+ *
+ * While no such listener of a type is registered, the hooks' own listener of that type is
+ * (from the constructor on for `message`, from the page's first listener on for a named
+ * type), so events are recorded whatever the page listens with. Named events reach only
+ * listeners registered for their name: events the page never listens to cannot be observed
+ * on a native EventSource.
  */
 import { COMPACT_SSE, SSE_ID_CHANGED, SSE_ID_UNREAD, sseEventCode } from '../../shared/page-bridge.ts';
 import { emit, emitQueuedInListener, hookError, nextConn, now } from './emitter.ts';
 import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
+  abortSignalAborted,
   addListener,
   apply,
+  callWith,
   CAPTURE,
   construct,
+  currentEvent,
+  defineProperty,
+  dictionary,
   esClose,
   esGet,
   EventCtor,
   global,
+  MapCtor,
+  mapGet,
+  mapSet,
   messageEventGet,
-  SetCtor,
-  setAdd,
-  setHas,
+  noop,
+  objectCreate,
+  removeListener,
   setTimer,
   StringCtor,
+  WeakMapCtor,
   weakMapGet,
   weakMapSet,
 } from './natives.ts';
-import { hookConstructor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
+import { hookConstructor, hookRecordedAccessor, hookRecordedMethod, owned, sharedMap, type Owned } from './patch.ts';
 import { TextBudget } from './payload.ts';
 
 // WHATWG HTML § 9.2.2 EventSource readyState values.
 const CLOSED = 2;
-/** Types the constructor already listens to. */
-const BUILT_IN = ['open', 'error', 'message'];
 
 /**
  * Events a second whose last event id is read, per connection. Each read makes the page's
@@ -67,31 +84,69 @@ class IdReads {
   }
 }
 
+/** Records one trusted message event of a type; true when the inbound gate holds it back from the page. */
+type Recorder = (rec: SourceRecord, event: MessageEvent) => boolean;
+
+/**
+ * A page function listening on the native through a stand-in (`standIn`). `live`: the native
+ * holds the stand-in. Registered with a `signal`, the platform drops it on abort without a call
+ * the hooks see: the signal's abort listener marks it gone if it is still the registration
+ * `gen` counts. `once` the stand-in keeps itself.
+ */
+interface Wrapped {
+  standIn: EventListenerObject;
+  type: string;
+  capture: boolean;
+  live: boolean;
+  once: boolean;
+  gen: number;
+}
+
 interface SourceRecord {
   conn: string;
   source: EventSource;
   gate: InboundGate;
   lastEventId: string;
   idReads: IdReads;
-  types: Set<string>;
   ended: boolean;
   budget: TextBudget;
+  /** The last event recorded or held (each event once, whichever stand-in or listener sees it first). */
+  lastEvent: Event | null;
+  /** Per message type the page listened to: its recorder and the hooks' own listener. */
+  types: Map<string, TypeState>;
+  /** The page's function listeners → their stand-ins, by capture and type (`c:type`, `b:type`). */
+  wrapped: WeakMap<object, Map<string, Wrapped>>;
+  /** `onmessage`: the page's value (null when none), the call its stand-in returns, and the stand-in. */
+  handlerValue: unknown;
+  handlerCall: (event: Event) => unknown;
+  handler: Wrapped | null;
+}
+
+interface TypeState {
+  record: Recorder;
+  /** The hooks' own listener of the type (capturing). */
+  listener: (event: Event) => void;
+  listening: boolean;
+  /** Stand-ins of this type the native holds. */
+  standIns: number;
+  /** A page listener the hooks do not stand in for (an object with handleEvent) is registered: the own listener stays. */
+  pinned: boolean;
 }
 
 /** EventSource → its record, shared with related realms (set when the hooks install). */
 let records: WeakMap<object, SourceRecord & Owned>;
 
-/** The recorder for events of `type` (a listener only ever receives its own type: no `type` read per event). */
-function onEventOf(type: string) {
+/** The recorder of events of `type` (a listener only ever receives its own type: no `type` read per event). */
+function recorderOf(type: string): Recorder {
   const copy = copyOfMessage(type);
   const code = sseEventCode(type);
-  return (rec: SourceRecord, event: MessageEvent): void => onEvent(rec, event, code, copy);
+  return (rec, event) => onEvent(rec, event, code, copy);
 }
 
 const copyOpen = copyOfEvent('open');
 const copyError = copyOfEvent('error');
 
-function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy: (event: Event) => Event): void {
+function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy: (event: Event) => Event): boolean {
   const data = messageEventGet.data(event);
   const t = now();
   // The compact id code (src/shared/page-bridge.ts): not read, changed (the new lastEventId), or null unchanged.
@@ -107,12 +162,27 @@ function onEvent(rec: SourceRecord, event: MessageEvent, type: string | 0, copy:
   const text = budget.keep(typeof data === 'string' ? data : StringCtor(data), t);
   // An sse.message (QueuedMessage): text payload, no retry (a native EventSource does not expose it).
   emitQueuedInListener([COMPACT_SSE, rec.conn, t, 0, budget.size, 0, budget.cut, type, id, rec.lastEventId, null, text]);
-  rec.gate.intercept(event, copy);
+  return rec.gate.intercept(event, copy);
+}
+
+/**
+ * Record `event` (a message of the state's type) unless it was already, or the page dispatched
+ * it (events the page dispatches itself are not traffic; re-delivered ones were recorded on
+ * arrival). True when the inbound gate holds it back.
+ */
+function observe(rec: SourceRecord, state: TypeState, event: unknown): boolean {
+  if (event === rec.lastEvent || event === undefined || !(event as Event).isTrusted) return false;
+  rec.lastEvent = event as Event;
+  try {
+    return state.record(rec, event as MessageEvent);
+  } catch (error) {
+    hookError('sse.message', error);
+    return false;
+  }
 }
 
 function guarded(rec: SourceRecord, name: string, handler: (rec: SourceRecord, event: never) => void) {
   return (event: Event): void => {
-    // Events the page dispatches itself are not traffic; re-delivered ones were recorded on arrival.
     if (!event.isTrusted) return;
     try {
       handler(rec, event as never);
@@ -121,6 +191,135 @@ function guarded(rec: SourceRecord, name: string, handler: (rec: SourceRecord, e
     }
   };
 }
+
+/** The state of message type `type`, made (and the hooks' own listener registered) on first use. */
+function typeState(rec: SourceRecord, type: string): TypeState {
+  let state = mapGet(rec.types, type);
+  if (state === undefined) {
+    const record = recorderOf(type);
+    const made: TypeState = { record, listener: (event) => observe(rec, made, event), listening: false, standIns: 0, pinned: false };
+    state = made;
+    mapSet(rec.types, type, state);
+    listenOwn(rec, type, state);
+  }
+  return state;
+}
+
+function listenOwn(rec: SourceRecord, type: string, state: TypeState): void {
+  if (state.listening) return;
+  state.listening = true;
+  addListener(rec.source, type, state.listener, CAPTURE);
+}
+
+/** A stand-in registered: the hooks' own listener of its type goes, unless pinned. */
+function standInAdded(rec: SourceRecord, w: Wrapped, once: boolean): void {
+  const state = typeState(rec, w.type);
+  w.live = true;
+  w.once = once;
+  w.gen++;
+  state.standIns++;
+  if (state.listening && !state.pinned) {
+    state.listening = false;
+    removeListener(rec.source, w.type, state.listener, CAPTURE);
+  }
+}
+
+/** A stand-in the native no longer holds: with none left, the hooks' own listener comes back. */
+function standInGone(rec: SourceRecord, w: Wrapped): void {
+  if (!w.live) return;
+  w.live = false;
+  const state = mapGet(rec.types, w.type)!;
+  if (--state.standIns === 0) listenOwn(rec, w.type, state);
+}
+
+/**
+ * The object the native holds in place of a page function: the platform reads its
+ * `handleEvent` after setting the current event, and calls what it returns (`call()`, the
+ * page's function bound to the source, as the platform calls a function listener).
+ */
+function standIn(rec: SourceRecord, type: string, capture: boolean, call: () => (event: Event) => unknown): Wrapped {
+  const w: Wrapped = { standIn: objectCreate(null) as EventListenerObject, type, capture, live: false, once: false, gen: 0 };
+  const state = typeState(rec, type);
+  defineProperty(
+    w.standIn,
+    'handleEvent',
+    dictionary({
+      get: (): unknown => {
+        if (observe(rec, state, currentEvent!())) return noop;
+        // `once` is the hooks' to keep: the platform would drop the stand-in of an event the
+        // inbound gate holds, and the page's listener would miss the event when it comes.
+        // Dropped here, before the call, as the platform drops a once listener.
+        if (w.once && w.live) {
+          removeListener(rec.source, type, w.standIn, capture);
+          standInGone(rec, w);
+        }
+        return call();
+      },
+    }),
+  );
+  return w;
+}
+
+/** `capture` of addEventListener/removeEventListener options, read as the platform reads it (once). */
+function readCapture(options: unknown): boolean {
+  if (options === null || options === undefined) return false;
+  if (typeof options !== 'object' && typeof options !== 'function') return !!options;
+  return !!(options as { capture?: unknown }).capture;
+}
+
+/**
+ * The page's addEventListener(type, fn, options) on a tracked source, `fn` a function: the
+ * native gets fn's stand-in and the options read once, in the platform's order (WebIDL
+ * dictionary members, inherited first: capture, once, passive, signal).
+ */
+function addStandIn(rec: SourceRecord, add: (...args: unknown[]) => unknown, type: string, fn: object, options: unknown): unknown {
+  let capture = false;
+  let once = false;
+  let signal: unknown;
+  let forward: unknown = false;
+  if (options === null || options === undefined) forward = false;
+  else if (typeof options !== 'object' && typeof options !== 'function') {
+    capture = !!options;
+    forward = capture;
+  } else {
+    const o = options as AddEventListenerOptions;
+    capture = !!o.capture;
+    once = !!o.once;
+    const passive = o.passive;
+    signal = o.signal;
+    // Without `once`: the stand-in drops itself (see standIn).
+    const read = objectCreate(null) as AddEventListenerOptions;
+    read.capture = capture;
+    if (passive !== undefined) read.passive = !!passive;
+    if (signal !== undefined) read.signal = signal as AbortSignal;
+    forward = read;
+  }
+  let byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
+  if (byKey === undefined) {
+    byKey = new MapCtor();
+    weakMapSet(rec.wrapped, fn, byKey);
+  }
+  const key = `${capture ? 'c' : 'b'}:${type}`;
+  let w = mapGet(byKey, key);
+  if (w === undefined) {
+    const call = callWith(fn, rec.source);
+    w = standIn(rec, type, capture, () => call);
+    mapSet(byKey, key, w);
+  }
+  const result = apply(add, rec.source, [type, w.standIn, forward]);
+  // Already held (the platform ignores the call) or given an aborted signal: nothing added.
+  if (!w.live && !(signal !== undefined && abortSignalAborted(signal))) {
+    standInAdded(rec, w, once);
+    if (signal !== undefined) {
+      const registration = w.gen;
+      const held = w;
+      addListener(signal as AbortSignal, 'abort', () => held.gen === registration && standInGone(rec, held), ONCE);
+    }
+  }
+  return result;
+}
+
+const ONCE: AddEventListenerOptions = dictionary({ once: true });
 
 function end(rec: SourceRecord): void {
   if (rec.ended) return;
@@ -138,13 +337,6 @@ function drop(rec: SourceRecord): void {
   setTimer(() => rec.gate.replace(null, [new EventCtor('error')]), 0);
 }
 
-/** A new set of BUILT_IN (the Set constructor would call the page-replaceable iterator and `add`). */
-function builtInTypes(): Set<string> {
-  const types = new SetCtor<string>();
-  for (let i = 0; i < BUILT_IN.length; i++) setAdd(types, BUILT_IN[i]!);
-  return types;
-}
-
 function track(source: EventSource): SourceRecord {
   const conn = nextConn();
   const rec = owned<SourceRecord>({
@@ -153,9 +345,14 @@ function track(source: EventSource): SourceRecord {
     gate: new InboundGate(source, conn),
     lastEventId: '',
     idReads: new IdReads(),
-    types: builtInTypes(),
     ended: false,
     budget: new TextBudget(),
+    lastEvent: null,
+    types: new MapCtor(),
+    wrapped: new WeakMapCtor(),
+    handlerValue: null,
+    handlerCall: noop,
+    handler: null,
   });
   weakMapSet(records, source, rec);
   emit({
@@ -185,7 +382,7 @@ function track(source: EventSource): SourceRecord {
     }),
     CAPTURE,
   );
-  addListener(source, 'message', guarded(rec, 'sse.message', onEventOf('message')), CAPTURE);
+  typeState(rec, 'message');
   trackGate(rec.gate);
   registerTarget(conn, { drop: () => drop(rec) });
   return rec;
@@ -210,21 +407,78 @@ export function installEventSourceHooks(): boolean {
     return apply(close, self, args);
   });
 
+  // Without the platform's current event, the hooks' own listeners record every message.
+  const standIns = currentEvent !== null;
+
   hookRecordedMethod(EventTarget.prototype, 'addEventListener', 'sse.listen', records, (add, self, args) => {
     const rec = weakMapGet(records, self) as SourceRecord | undefined;
-    if (rec !== undefined) {
-      try {
-        const type = args[0];
-        if (typeof type === 'string' && !setHas(rec.types, type)) {
-          setAdd(rec.types, type);
-          addListener(self, type, guarded(rec, 'sse.message', onEventOf(type)), CAPTURE);
-        }
-      } catch (error) {
-        hookError('sse.listen', error);
+    const type = args[0];
+    const fn = args[1];
+    if (rec === undefined || typeof type !== 'string' || type === 'open' || type === 'error') return apply(add, self, args);
+    if (standIns && typeof fn === 'function') return addStandIn(rec, add, type, fn, args[2]);
+    try {
+      // A listener the hooks do not stand in for (an object with handleEvent): their own
+      // listener of the type is registered before it, and stays.
+      if (fn !== null && fn !== undefined) {
+        const state = typeState(rec, type);
+        state.pinned = true;
+        listenOwn(rec, type, state);
       }
+    } catch (error) {
+      hookError('sse.listen', error);
     }
     return apply(add, self, args);
   });
+
+  hookRecordedMethod(EventTarget.prototype, 'removeEventListener', 'sse.unlisten', records, (remove, self, args) => {
+    const rec = weakMapGet(records, self) as SourceRecord | undefined;
+    const type = args[0];
+    const fn = args[1];
+    if (rec === undefined || typeof type !== 'string' || type === 'open' || type === 'error' || typeof fn !== 'function') return apply(remove, self, args);
+    const capture = readCapture(args[2]);
+    const byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
+    const w = byKey === undefined ? undefined : mapGet(byKey, `${capture ? 'c' : 'b'}:${type}`);
+    if (w === undefined) return apply(remove, self, [type, fn, capture]);
+    const result = apply(remove, self, [type, w.standIn, capture]);
+    standInGone(rec, w);
+    return result;
+  });
+
+  if (standIns) {
+    // onmessage: the page's value is kept here, and its stand-in listens in the event handler's
+    // place (HTML § 8.1.8.1: added when first set, kept in place while set, removed when set to null).
+    hookRecordedAccessor(
+      native.prototype,
+      'onmessage',
+      'sse.onmessage',
+      records,
+      (get, self) => {
+        const rec = weakMapGet(records, self) as SourceRecord | undefined;
+        return rec === undefined ? apply(get, self, []) : rec.handlerValue;
+      },
+      (set, self, value) => {
+        const rec = weakMapGet(records, self) as SourceRecord | undefined;
+        if (rec === undefined) return apply(set, self, [value]);
+        // [LegacyTreatNonObjectAsNull]: a value that is no object is null; an object that cannot be called does nothing.
+        const handler = (typeof value === 'object' && value !== null) || typeof value === 'function' ? value : null;
+        rec.handlerValue = handler;
+        rec.handlerCall = typeof handler === 'function' ? callWith(handler, rec.source) : noop;
+        if (handler === null) {
+          if (rec.handler !== null && rec.handler.live) {
+            removeListener(rec.source, 'message', rec.handler.standIn, false);
+            standInGone(rec, rec.handler);
+          }
+        } else {
+          if (rec.handler === null) rec.handler = standIn(rec, 'message', false, () => rec.handlerCall);
+          if (!rec.handler.live) {
+            addListener(rec.source, 'message', rec.handler.standIn, false);
+            standInAdded(rec, rec.handler, false);
+          }
+        }
+        return undefined;
+      },
+    );
+  }
 
   return hookConstructor(global, 'EventSource', (target, args, newTarget) => {
     const source = construct(target, args, newTarget) as EventSource;

@@ -51,6 +51,23 @@ export const addListener = uncurry(EventTarget.prototype.addEventListener);
 export const removeListener = uncurry(EventTarget.prototype.removeEventListener);
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);
+/**
+ * The window's current event (`window.event`, WHATWG DOM § 2.10: set while a listener of an
+ * event whose target lives in this window is invoked), or null where the platform has none.
+ */
+const windowEvent = getter(win, 'event');
+export const currentEvent: (() => unknown) | null = windowEvent ? () => windowEvent(win) : null;
+const functionBind = Function.prototype.bind;
+const functionCall = Function.prototype.call;
+/** A function that does nothing and adds no frame to a stack (Function.prototype is callable and returns undefined). */
+export const noop = Function.prototype as () => void;
+/**
+ * `callback` called with `self` as this: a bound Function.prototype.call, so no frame of the
+ * hooks is on the stack while it runs, and nothing of `callback` is read (bind reads the
+ * bound function's name and length, here the native call's).
+ */
+export const callWith = (callback: unknown, self: unknown): ((event: Event) => unknown) =>
+  apply(functionBind, functionCall, [callback, self]) as (event: Event) => unknown;
 export const CustomEventCtor = CustomEvent;
 export const customEventDetail = getter(CustomEvent.prototype, 'detail')! as (event: Event) => unknown;
 export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (

@@ -308,6 +308,31 @@ export function hookMethod<F extends AnyFunction>(
   return true;
 }
 
+/**
+ * `hookRecordedMethod` for an accessor: its getter and setter become Proxies whose traps
+ * (`name.get`, `name.set`) run as the object's record's realm has them. False when not patchable.
+ */
+export function hookRecordedAccessor(
+  owner: object,
+  key: string,
+  name: string,
+  records: WeakMap<object, unknown>,
+  getTrap: (native: AnyFunction, self: unknown) => unknown,
+  setTrap: (native: AnyFunction, self: unknown, value: unknown) => unknown,
+): boolean {
+  const d = getOwnPropertyDescriptor(owner, key);
+  if (!d || !d.configurable || typeof d.get !== 'function' || typeof d.set !== 'function') return false;
+  const getName = `${name}.get`;
+  const setName = `${name}.set`;
+  ownTraps[getName] = (native, self) => getTrap(native, self);
+  ownTraps[setName] = (native, self, args) => setTrap(native, self, args[0]);
+  const traps = (self: unknown) => (weakMapGet(records, self) as Owned | undefined)?.traps ?? ownTraps;
+  const get = hookedFunction(d.get as AnyFunction, (native, self, args) => (traps(self)[getName] ?? ownTraps[getName]!)(native, self, args));
+  const set = hookedFunction(d.set as AnyFunction, (native, self, args) => (traps(self)[setName] ?? ownTraps[setName]!)(native, self, args));
+  defineProperty(owner, key, { ...d, get, set });
+  return true;
+}
+
 /** Replace the getter of the accessor `owner[key]` with a Proxy whose `apply` trap is `trap`; false when not patchable. */
 export function hookGetter<F extends AnyFunction>(
   owner: object,
