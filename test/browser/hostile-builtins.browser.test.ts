@@ -193,6 +193,19 @@ const EVENT_MEMBER_TRAPS = `
   const typedArray = Object.getPrototypeOf(Uint8Array.prototype);
   for (const name of ['buffer', 'byteOffset', 'byteLength', 'length']) getterTrap(typedArray, name, 'TypedArray.prototype.' + name);
   getterTrap(ArrayBuffer.prototype, 'byteLength', 'ArrayBuffer.prototype.byteLength');
+  // bind reads the name and length of what it binds (the EventSource hook binds the page's listeners).
+  for (const name of ['name', 'length']) {
+    const original = Object.getOwnPropertyDescriptor(Function.prototype.call, name);
+    Object.defineProperty(Function.prototype.call, name, {
+      __proto__: null,
+      configurable: true,
+      get() {
+        if (fromHooks()) trap('get Function.prototype.call.' + name)();
+        return original.value;
+      },
+    });
+    restores[restores.length] = () => { Object.defineProperty(Function.prototype.call, name, original); };
+  }
 `;
 
 let pageCounter = 0;

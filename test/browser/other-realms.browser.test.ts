@@ -79,6 +79,41 @@ describe("a frame's prototype methods called on another realm's objects", () => 
     await page.close();
   });
 
+  it("EventSource listeners added, removed and set through a frame's prototypes, on the top page's stream, work and are recorded once", async () => {
+    const page = await openPage(FRAME);
+    const seen = await page.evaluate(`(async () => {
+      ${waitFrame}
+      const es = new EventSource('/sse?hold=1');
+      const seen = [];
+      const f = (e) => seen.push(['f', e.data]);
+      const h = function (e) { seen.push(['h', e.data, this === es]); };
+      other.EventTarget.prototype.addEventListener.call(es, 'message', f);
+      other.EventTarget.prototype.addEventListener.call(es, 'tick', (e) => {
+        seen.push(['tick', e.data]);
+        other.EventTarget.prototype.removeEventListener.call(es, 'message', f);
+      });
+      Object.getOwnPropertyDescriptor(other.EventSource.prototype, 'onmessage').set.call(es, h);
+      seen.push(['same handler', es.onmessage === h, Object.getOwnPropertyDescriptor(other.EventSource.prototype, 'onmessage').get.call(es) === h]);
+      await new Promise((resolve) => es.addEventListener('message', (e) => e.data === 'last' && resolve()));
+      es.close();
+      return seen;
+    })()`);
+    expect(seen).toEqual([
+      ['same handler', true, true],
+      ['f', 'first'],
+      ['h', 'first', true],
+      ['tick', '{"n":2}'],
+      ['h', 'last', true],
+    ]);
+    const events = await waitForEvents(page, (e) => find(e, 'sse.close').length > 0);
+    expect(find(events, 'sse.message').map((m) => [m.event, m.data.data])).toEqual([
+      ['message', 'first'],
+      ['tick', '{"n":2}'],
+      ['message', 'last'],
+    ]);
+    await page.close();
+  });
+
   it("a top page's fetch body read with a frame's reader and text() methods is captured", async () => {
     const page = await openPage(FRAME);
     await page.evaluate(`(async () => {

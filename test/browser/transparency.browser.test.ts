@@ -426,6 +426,44 @@ describe('transparency (with vs without the extension)', () => {
     ]);
   });
 
+  it('EventSource listeners: a type that is no string, a handler returning false and an abort the page stops are the platform\'s', async () => {
+    const result = (await same(`
+      const es = new EventSource('/sse?hold=1');
+      const log = [];
+      const type = { toString() { log.push('toString'); return 'message'; } };
+      const f = (e) => log.push(['f', e.data]);
+      es.addEventListener(type, f);
+      es.addEventListener(new String('tick'), (e) => log.push(['g', e.data]));
+      // A handler returning false cancels a cancelable event the page dispatches.
+      es.onmessage = (e) => { log.push(['handler', e.data]); return false; };
+      const synthetic = new MessageEvent('message', { data: 'synthetic', cancelable: true });
+      log.push(['dispatched', es.dispatchEvent(synthetic), synthetic.defaultPrevented]);
+      // An abort whose abort event the page stops before anyone else hears it, then the same listener once.
+      const ac = new AbortController();
+      ac.signal.addEventListener('abort', (e) => e.stopImmediatePropagation());
+      const h = (e) => log.push(['h', e.data]);
+      es.addEventListener('message', h, { signal: ac.signal });
+      ac.abort();
+      es.addEventListener('message', h, { once: true });
+      es.removeEventListener(type, f);
+      try { es.addEventListener(Symbol('x'), f); } catch (e) { log.push(['symbol', e.name, e.message]); }
+      try { es.addEventListener(type); } catch (e) { log.push(['one argument', e.name, e.message]); }
+      await new Promise((resolve) => es.addEventListener('message', (e) => { if (e.data === 'last') resolve(); }));
+      es.close();
+      return log;
+    `)) as unknown[];
+    expect(result.filter((e) => e === 'toString')).toHaveLength(2);
+    expect(result.filter((e) => Array.isArray(e) && e[0] !== 'symbol' && e[0] !== 'one argument')).toEqual([
+      ['f', 'synthetic'],
+      ['handler', 'synthetic'],
+      ['dispatched', false, true],
+      ['handler', 'first'],
+      ['h', 'first'],
+      ['g', '{"n":2}'],
+      ['handler', 'last'],
+    ]);
+  });
+
   it('fetch() without arguments rejects with fetch\'s TypeError and sends nothing', async () => {
     const before = server.requests.length;
     const result = (await same(`${ERR}

@@ -21,6 +21,7 @@ import { emit, emitQueuedInListener, hookError, nextConn, now } from './emitter.
 import { copyOfEvent, copyOfMessage, InboundGate, isOffline, registerTarget, trackGate, unregisterTarget, untrackGate } from './faults.ts';
 import {
   abortSignalAborted,
+  abortSignalAny,
   addListener,
   apply,
   callWith,
@@ -29,6 +30,9 @@ import {
   currentEvent,
   defineProperty,
   dictionary,
+  dispatch,
+  eventCancelable,
+  EventTargetCtor,
   esClose,
   esGet,
   EventCtor,
@@ -39,6 +43,8 @@ import {
   messageEventGet,
   noop,
   objectCreate,
+  ownIterable,
+  preventDefault,
   removeListener,
   setTimer,
   StringCtor,
@@ -100,6 +106,10 @@ interface Wrapped {
   live: boolean;
   once: boolean;
   gen: number;
+  /** While live with a signal: the page's signal, and the hooks' abort listener and what it listens on. */
+  signal: AbortSignal | null;
+  abortTarget: AbortSignal | null;
+  onAbort: (() => void) | null;
 }
 
 interface SourceRecord {
@@ -228,6 +238,11 @@ function standInAdded(rec: SourceRecord, w: Wrapped, once: boolean): void {
 function standInGone(rec: SourceRecord, w: Wrapped): void {
   if (!w.live) return;
   w.live = false;
+  if (w.onAbort !== null) {
+    // The abort listener kept the source reachable from the page's signal for as long as that lives.
+    removeListener(w.abortTarget!, 'abort', w.onAbort, false);
+    w.signal = w.abortTarget = w.onAbort = null;
+  }
   const state = mapGet(rec.types, w.type)!;
   if (--state.standIns === 0) listenOwn(rec, w.type, state);
 }
@@ -237,15 +252,26 @@ function standInGone(rec: SourceRecord, w: Wrapped): void {
  * `handleEvent` after setting the current event, and calls what it returns (`call()`, the
  * page's function bound to the source, as the platform calls a function listener).
  */
-function standIn(rec: SourceRecord, type: string, capture: boolean, call: () => (event: Event) => unknown): Wrapped {
-  const w: Wrapped = { standIn: objectCreate(null) as EventListenerObject, type, capture, live: false, once: false, gen: 0 };
+function standIn(rec: SourceRecord, type: string, capture: boolean, call: (event: unknown) => (event: Event) => unknown): Wrapped {
+  const w: Wrapped = {
+    standIn: objectCreate(null) as EventListenerObject,
+    type,
+    capture,
+    live: false,
+    once: false,
+    gen: 0,
+    signal: null,
+    abortTarget: null,
+    onAbort: null,
+  };
   const state = typeState(rec, type);
   defineProperty(
     w.standIn,
     'handleEvent',
     dictionary({
       get: (): unknown => {
-        if (observe(rec, state, currentEvent!())) return noop;
+        const event = currentEvent!();
+        if (observe(rec, state, event)) return noop;
         // `once` is the hooks' to keep: the platform would drop the stand-in of an event the
         // inbound gate holds, and the page's listener would miss the event when it comes.
         // Dropped here, before the call, as the platform drops a once listener.
@@ -253,7 +279,7 @@ function standIn(rec: SourceRecord, type: string, capture: boolean, call: () => 
           removeListener(rec.source, type, w.standIn, capture);
           standInGone(rec, w);
         }
-        return call();
+        return call(event);
       },
     }),
   );
@@ -306,24 +332,86 @@ function addStandIn(rec: SourceRecord, add: (...args: unknown[]) => unknown, typ
     w = standIn(rec, type, capture, () => call);
     mapSet(byKey, key, w);
   }
+  // Its signal aborted unheard (without AbortSignal.any the page can stop the abort event
+  // before the hooks' listener): the platform dropped the stand-in.
+  if (w.live && w.signal !== null && abortSignalAborted(w.signal)) standInGone(rec, w);
   const result = apply(add, rec.source, [type, w.standIn, forward]);
   // Already held (the platform ignores the call) or given an aborted signal: nothing added.
   if (!w.live && !(signal !== undefined && abortSignalAborted(signal))) {
     standInAdded(rec, w, once);
-    if (signal !== undefined) {
-      const registration = w.gen;
-      const held = w;
-      addListener(signal as AbortSignal, 'abort', () => held.gen === registration && standInGone(rec, held), ONCE);
-    }
+    if (signal !== undefined) watchAbort(rec, w, signal as AbortSignal);
   }
   return result;
 }
 
+/** Mark `w` gone when `signal` aborts (the platform then drops it without a call the hooks see). */
+function watchAbort(rec: SourceRecord, w: Wrapped, signal: AbortSignal): void {
+  // A signal of the hooks' own following the page's: the page cannot stop its abort event.
+  const target = abortSignalAny ? abortSignalAny(ownIterable([signal])) : signal;
+  const registration = w.gen;
+  const onAbort = (): void => {
+    if (w.gen === registration) standInGone(rec, w);
+  };
+  w.signal = signal;
+  w.abortTarget = target;
+  w.onAbort = onAbort;
+  addListener(target, 'abort', onAbort, ONCE);
+}
+
 const ONCE: AddEventListenerOptions = dictionary({ once: true });
+
+/**
+ * What the `onmessage` stand-in hands the platform for `event`. A handler that returns false
+ * cancels the event (HTML § 8.1.8.1, the event handler processing algorithm); the platform's
+ * events of an EventSource cannot be cancelled, so only for a cancelable event the page made
+ * is the handler called through a function of the hooks', which then has a frame on the stack.
+ */
+function handlerCall(rec: SourceRecord, event: unknown): (event: Event) => unknown {
+  const handler = rec.handlerValue;
+  if (typeof handler !== 'function' || event === undefined || !eventCancelable(event as Event)) return rec.handlerCall;
+  return (e: Event) => {
+    const result = apply(handler as (event: Event) => unknown, rec.source, [e]);
+    if (result === false) preventDefault(e);
+    return result;
+  };
+}
+
+/**
+ * The event type of addEventListener/removeEventListener `args`, converted to a string once as
+ * the platform converts it (before the listener and the options); null when the platform is to
+ * see the arguments untouched (too few, or a symbol, which it refuses). `args` is the hooks' own
+ * copy of the call's arguments: the converted type replaces the page's.
+ */
+function typeOf(args: unknown[]): string | null {
+  const type = args[0];
+  if (typeof type === 'string') return type;
+  if (args.length < 2 || typeof type === 'symbol') return null;
+  const converted = StringCtor(type);
+  args[0] = converted;
+  return converted;
+}
+
+/** Whether the platform sets the current event before it reads a listener object's handleEvent (WHATWG DOM § 2.10 inner invoke). */
+function currentEventInGetter(): boolean {
+  if (currentEvent === null) return false;
+  try {
+    const target = new EventTargetCtor();
+    const probe = new EventCtor('probe');
+    let seen: unknown = null;
+    const listener = objectCreate(null) as EventListenerObject;
+    defineProperty(listener, 'handleEvent', dictionary({ get: () => ((seen = currentEvent!()), noop) }));
+    addListener(target, 'probe', listener);
+    dispatch(target, probe);
+    return seen === probe;
+  } catch {
+    return false;
+  }
+}
 
 function end(rec: SourceRecord): void {
   if (rec.ended) return;
   rec.ended = true;
+  rec.lastEvent = null;
   unregisterTarget(rec.conn);
   untrackGate(rec.gate);
 }
@@ -407,19 +495,20 @@ export function installEventSourceHooks(): boolean {
     return apply(close, self, args);
   });
 
-  // Without the platform's current event, the hooks' own listeners record every message.
-  const standIns = currentEvent !== null;
+  // Without the platform's current event in a handleEvent getter, the hooks' own listeners record every message.
+  const standIns = currentEventInGetter();
 
   hookRecordedMethod(EventTarget.prototype, 'addEventListener', 'sse.listen', records, (add, self, args) => {
     const rec = weakMapGet(records, self) as SourceRecord | undefined;
-    const type = args[0];
+    if (rec === undefined) return apply(add, self, args);
+    const type = typeOf(args);
+    if (type === null || type === 'open' || type === 'error') return apply(add, self, args);
     const fn = args[1];
-    if (rec === undefined || typeof type !== 'string' || type === 'open' || type === 'error') return apply(add, self, args);
     if (standIns && typeof fn === 'function') return addStandIn(rec, add, type, fn, args[2]);
     try {
       // A listener the hooks do not stand in for (an object with handleEvent): their own
       // listener of the type is registered before it, and stays.
-      if (fn !== null && fn !== undefined) {
+      if (fn !== null && typeof fn === 'object') {
         const state = typeState(rec, type);
         state.pinned = true;
         listenOwn(rec, type, state);
@@ -432,9 +521,10 @@ export function installEventSourceHooks(): boolean {
 
   hookRecordedMethod(EventTarget.prototype, 'removeEventListener', 'sse.unlisten', records, (remove, self, args) => {
     const rec = weakMapGet(records, self) as SourceRecord | undefined;
-    const type = args[0];
+    if (rec === undefined) return apply(remove, self, args);
+    const type = typeOf(args);
     const fn = args[1];
-    if (rec === undefined || typeof type !== 'string' || type === 'open' || type === 'error' || typeof fn !== 'function') return apply(remove, self, args);
+    if (type === null || type === 'open' || type === 'error' || typeof fn !== 'function') return apply(remove, self, args);
     const capture = readCapture(args[2]);
     const byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
     const w = byKey === undefined ? undefined : mapGet(byKey, `${capture ? 'c' : 'b'}:${type}`);
@@ -469,7 +559,7 @@ export function installEventSourceHooks(): boolean {
             standInGone(rec, rec.handler);
           }
         } else {
-          if (rec.handler === null) rec.handler = standIn(rec, 'message', false, () => rec.handlerCall);
+          if (rec.handler === null) rec.handler = standIn(rec, 'message', false, (event) => handlerCall(rec, event));
           if (!rec.handler.live) {
             addListener(rec.source, 'message', rec.handler.standIn, false);
             standInAdded(rec, rec.handler, false);

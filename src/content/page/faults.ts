@@ -119,9 +119,13 @@ export function copyOfEvent(type: string): () => Event {
 /**
  * Holds a connection's incoming events while a stall or latency applies and
  * delivers them later, in arrival order, to the page's listeners on `target`.
- * The hook's own listener is registered first on the native object, so
- * stopping the native event there hides it from every page listener; the
- * copies it delivers later are untrusted events, which the hooks do not record again.
+ * What intercepts runs before any page listener sees the event: the hooks' own
+ * listener, registered first on the native object (and on an EventSource before
+ * any page listener the hooks do not stand in for), or an EventSource listener's
+ * stand-in, which then hands the platform a no-op instead of the page's function
+ * (event-source.ts). Stopping the native event there hides it from every later
+ * page listener; the copies delivered later are untrusted events, which the hooks
+ * do not record again.
  */
 export class InboundGate {
   /** Held events, oldest at `head` (a queue by index: no page-replaceable Array methods). */

@@ -59,15 +59,21 @@ const windowEvent = getter(win, 'event');
 export const currentEvent: (() => unknown) | null = windowEvent ? () => windowEvent(win) : null;
 const functionBind = Function.prototype.bind;
 const functionCall = Function.prototype.call;
+/** `call` bound to itself: `through(f, self, ...args)` is `f.call(self, ...args)`. */
+const through = apply(functionBind, functionCall, [functionCall]) as (...args: unknown[]) => unknown;
 /** A function that does nothing and adds no frame to a stack (Function.prototype is callable and returns undefined). */
 export const noop = Function.prototype as () => void;
 /**
- * `callback` called with `self` as this: a bound Function.prototype.call, so no frame of the
- * hooks is on the stack while it runs, and nothing of `callback` is read (bind reads the
- * bound function's name and length, here the native call's).
+ * `callback` called with `self` as this. Bound functions and Function.prototype.call add no
+ * frame to a stack, so no frame of the hooks is there while `callback` runs; and bind reads
+ * the name and length of what it binds, here `through`, which the page cannot reach (the
+ * native call's are configurable: a page's getter there would run).
  */
 export const callWith = (callback: unknown, self: unknown): ((event: Event) => unknown) =>
-  apply(functionBind, functionCall, [callback, self]) as (event: Event) => unknown;
+  apply(functionBind, through, [undefined, callback, self]) as (event: Event) => unknown;
+export const eventCancelable = getter(Event.prototype, 'cancelable')! as (event: Event) => boolean;
+export const preventDefault = uncurry(Event.prototype.preventDefault);
+export const EventTargetCtor = EventTarget;
 export const CustomEventCtor = CustomEvent;
 export const customEventDetail = getter(CustomEvent.prototype, 'detail')! as (event: Event) => unknown;
 export const mouseEventRelatedTarget = uncurry(getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget')!.get!) as (
