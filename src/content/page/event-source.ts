@@ -336,10 +336,15 @@ function addStandIn(rec: SourceRecord, add: (...args: unknown[]) => unknown, typ
   // before the hooks' listener): the platform dropped the stand-in.
   if (w.live && w.signal !== null && abortSignalAborted(w.signal)) standInGone(rec, w);
   const result = apply(add, rec.source, [type, w.standIn, forward]);
-  // Already held (the platform ignores the call) or given an aborted signal: nothing added.
-  if (!w.live && !(signal !== undefined && abortSignalAborted(signal))) {
-    standInAdded(rec, w, once);
-    if (signal !== undefined) watchAbort(rec, w, signal as AbortSignal);
+  try {
+    // Already held (the platform ignores the call) or given an aborted signal: nothing added.
+    if (!w.live && !(signal !== undefined && abortSignalAborted(signal))) {
+      standInAdded(rec, w, once);
+      if (signal !== undefined) watchAbort(rec, w, signal as AbortSignal);
+    }
+  } catch (error) {
+    // The page's call went through: what failed is the hooks' own bookkeeping, never the page's.
+    hookError('sse.listen', error);
   }
   return result;
 }
@@ -530,7 +535,11 @@ export function installEventSourceHooks(): boolean {
     const w = byKey === undefined ? undefined : mapGet(byKey, `${capture ? 'c' : 'b'}:${type}`);
     if (w === undefined) return apply(remove, self, [type, fn, capture]);
     const result = apply(remove, self, [type, w.standIn, capture]);
-    standInGone(rec, w);
+    try {
+      standInGone(rec, w);
+    } catch (error) {
+      hookError('sse.unlisten', error);
+    }
     return result;
   });
 
@@ -553,17 +562,21 @@ export function installEventSourceHooks(): boolean {
         const handler = (typeof value === 'object' && value !== null) || typeof value === 'function' ? value : null;
         rec.handlerValue = handler;
         rec.handlerCall = typeof handler === 'function' ? callWith(handler, rec.source) : noop;
-        if (handler === null) {
-          if (rec.handler !== null && rec.handler.live) {
-            removeListener(rec.source, 'message', rec.handler.standIn, false);
-            standInGone(rec, rec.handler);
+        try {
+          if (handler === null) {
+            if (rec.handler !== null && rec.handler.live) {
+              removeListener(rec.source, 'message', rec.handler.standIn, false);
+              standInGone(rec, rec.handler);
+            }
+          } else {
+            if (rec.handler === null) rec.handler = standIn(rec, 'message', false, (event) => handlerCall(rec, event));
+            if (!rec.handler.live) {
+              addListener(rec.source, 'message', rec.handler.standIn, false);
+              standInAdded(rec, rec.handler, false);
+            }
           }
-        } else {
-          if (rec.handler === null) rec.handler = standIn(rec, 'message', false, (event) => handlerCall(rec, event));
-          if (!rec.handler.live) {
-            addListener(rec.source, 'message', rec.handler.standIn, false);
-            standInAdded(rec, rec.handler, false);
-          }
+        } catch (error) {
+          hookError('sse.onmessage', error);
         }
         return undefined;
       },
