@@ -247,6 +247,13 @@ function standInGone(rec: SourceRecord, w: Wrapped): void {
   if (--state.standIns === 0) listenOwn(rec, w.type, state);
 }
 
+/** Take `w` off the native (the hooks' own doing: a once listener called, a handler set to null). */
+function dropStandIn(rec: SourceRecord, w: Wrapped): void {
+  if (!w.live) return;
+  removeListener(rec.source, w.type, w.standIn, w.capture);
+  standInGone(rec, w);
+}
+
 /**
  * The object the native holds in place of a page function: the platform reads its
  * `handleEvent` after setting the current event, and calls what it returns (`call()`, the
@@ -275,15 +282,22 @@ function standIn(rec: SourceRecord, type: string, capture: boolean, call: (event
         // `once` is the hooks' to keep: the platform would drop the stand-in of an event the
         // inbound gate holds, and the page's listener would miss the event when it comes.
         // Dropped here, before the call, as the platform drops a once listener.
-        if (w.once && w.live) {
-          removeListener(rec.source, type, w.standIn, capture);
-          standInGone(rec, w);
-        }
+        if (w.once) dropStandIn(rec, w);
         return call(event);
       },
     }),
   );
   return w;
+}
+
+/** The stand-in of the page's function `fn` for `type` and `capture` on this source, if one was made. */
+function wrappedOf(rec: SourceRecord, fn: object, type: string, capture: boolean): Wrapped | undefined {
+  const byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
+  return byKey === undefined ? undefined : mapGet(byKey, wrappedKey(type, capture));
+}
+
+function wrappedKey(type: string, capture: boolean): string {
+  return `${capture ? 'c' : 'b'}:${type}`;
 }
 
 /** `capture` of addEventListener/removeEventListener options, read as the platform reads it (once). */
@@ -320,17 +334,16 @@ function addStandIn(rec: SourceRecord, add: (...args: unknown[]) => unknown, typ
     if (signal !== undefined) read.signal = signal as AbortSignal;
     forward = read;
   }
-  let byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
-  if (byKey === undefined) {
-    byKey = new MapCtor();
-    weakMapSet(rec.wrapped, fn, byKey);
-  }
-  const key = `${capture ? 'c' : 'b'}:${type}`;
-  let w = mapGet(byKey, key);
+  let w = wrappedOf(rec, fn, type, capture);
   if (w === undefined) {
+    let byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
+    if (byKey === undefined) {
+      byKey = new MapCtor();
+      weakMapSet(rec.wrapped, fn, byKey);
+    }
     const call = callWith(fn, rec.source);
     w = standIn(rec, type, capture, () => call);
-    mapSet(byKey, key, w);
+    mapSet(byKey, wrappedKey(type, capture), w);
   }
   // Its signal aborted unheard (without AbortSignal.any the page can stop the abort event
   // before the hooks' listener): the platform dropped the stand-in.
@@ -531,8 +544,7 @@ export function installEventSourceHooks(): boolean {
     const fn = args[1];
     if (type === null || type === 'open' || type === 'error' || typeof fn !== 'function') return apply(remove, self, args);
     const capture = readCapture(args[2]);
-    const byKey = weakMapGet(rec.wrapped, fn) as Map<string, Wrapped> | undefined;
-    const w = byKey === undefined ? undefined : mapGet(byKey, `${capture ? 'c' : 'b'}:${type}`);
+    const w = wrappedOf(rec, fn, type, capture);
     if (w === undefined) return apply(remove, self, [type, fn, capture]);
     const result = apply(remove, self, [type, w.standIn, capture]);
     try {
@@ -564,10 +576,7 @@ export function installEventSourceHooks(): boolean {
         rec.handlerCall = typeof handler === 'function' ? callWith(handler, rec.source) : noop;
         try {
           if (handler === null) {
-            if (rec.handler !== null && rec.handler.live) {
-              removeListener(rec.source, 'message', rec.handler.standIn, false);
-              standInGone(rec, rec.handler);
-            }
+            if (rec.handler !== null) dropStandIn(rec, rec.handler);
           } else {
             if (rec.handler === null) rec.handler = standIn(rec, 'message', false, (event) => handlerCall(rec, event));
             if (!rec.handler.live) {

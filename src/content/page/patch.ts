@@ -277,12 +277,20 @@ export function hookRecordedMethod<F extends AnyFunction>(
   records: WeakMap<object, unknown>,
   trap: (native: F, self: unknown, args: unknown[]) => unknown,
 ): boolean {
-  ownTraps[name] = trap as Trap;
-  return hookMethod<F>(owner, key, (native, self, args) => {
+  return hookMethod<F>(owner, key, recordedTrap(records, name, trap as Trap));
+}
+
+/**
+ * `trap`, registered as this realm's under `name`, behind a dispatcher that runs the trap of
+ * that name of the realm whose hooks recorded the call's object (this realm's when none did).
+ */
+function recordedTrap(records: WeakMap<object, unknown>, name: string, trap: Trap): Trap {
+  ownTraps[name] = trap;
+  return (native, self, args) => {
     const record = weakMapGet(records, self) as Owned | undefined;
     const traps = record === undefined ? ownTraps : record.traps;
-    return (traps[name] ?? (trap as Trap))(native, self, args);
-  });
+    return (traps[name] ?? trap)(native, self, args);
+  };
 }
 
 /**
@@ -322,13 +330,8 @@ export function hookRecordedAccessor(
 ): boolean {
   const d = getOwnPropertyDescriptor(owner, key);
   if (!d || !d.configurable || typeof d.get !== 'function' || typeof d.set !== 'function') return false;
-  const getName = `${name}.get`;
-  const setName = `${name}.set`;
-  ownTraps[getName] = (native, self) => getTrap(native, self);
-  ownTraps[setName] = (native, self, args) => setTrap(native, self, args[0]);
-  const traps = (self: unknown) => (weakMapGet(records, self) as Owned | undefined)?.traps ?? ownTraps;
-  const get = hookedFunction(d.get as AnyFunction, (native, self, args) => (traps(self)[getName] ?? ownTraps[getName]!)(native, self, args));
-  const set = hookedFunction(d.set as AnyFunction, (native, self, args) => (traps(self)[setName] ?? ownTraps[setName]!)(native, self, args));
+  const get = hookedFunction(d.get as AnyFunction, recordedTrap(records, `${name}.get`, (native, self) => getTrap(native, self)));
+  const set = hookedFunction(d.set as AnyFunction, recordedTrap(records, `${name}.set`, (native, self, args) => setTrap(native, self, args[0])));
   defineProperty(owner, key, { ...d, get, set });
   return true;
 }
